@@ -1,0 +1,300 @@
+//! Constant-velocity closest point of approach (CPA/TCPA), bow crossing
+//! range and time, computed in the pair's local tangent plane.
+//!
+//! With `r` the target's position relative to own ship and `v` the relative
+//! velocity (both in the [`LocalFrame`] centred on the pair's midpoint):
+//! `TCPA = −(r·v)/|v|²` and `CPA = |r × v|/|v|`. Each vessel's course is
+//! read at its own position (meridian convergence is applied, see
+//! [`LocalFrame::course_to_local_deg`]).
+
+use serde::Serialize;
+
+use crate::geo::{
+    distance_m, normalize_deg_360, LocalFrame, METRES_PER_NM, MPS_PER_KN,
+};
+
+/// Below this relative speed (m/s) the pair is treated as keeping constant
+/// range: `tcpa_s = 0` and `cpa_nm = range_nm`.
+pub const RELATIVE_SPEED_EPS_MPS: f64 = 1.0e-6;
+
+/// A vessel's position and constant-velocity motion over ground.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Kinematic {
+    /// Geodetic latitude, degrees (WGS84).
+    pub lat_deg: f64,
+    /// Longitude, degrees.
+    pub lon_deg: f64,
+    /// Speed over ground, knots.
+    pub sog_kn: f64,
+    /// Course over ground, degrees true.
+    pub cog_deg: f64,
+    /// True heading, degrees, when known. Used only for relative bearings
+    /// (which side of the bow a vessel is on); motion always uses COG.
+    pub heading_deg: Option<f64>,
+}
+
+impl Kinematic {
+    /// A vessel at (`lat_deg`, `lon_deg`) making `sog_kn` over ground on
+    /// `cog_deg`, heading unknown.
+    pub fn new(lat_deg: f64, lon_deg: f64, sog_kn: f64, cog_deg: f64) -> Self {
+        Kinematic {
+            lat_deg,
+            lon_deg,
+            sog_kn,
+            cog_deg,
+            heading_deg: None,
+        }
+    }
+
+    /// The same vessel with a known true heading.
+    pub fn with_heading(self, heading_deg: f64) -> Self {
+        Kinematic {
+            heading_deg: Some(heading_deg),
+            ..self
+        }
+    }
+
+    /// The same vessel on a hypothetical course (a trial manoeuvre). A known
+    /// heading is turned by the same amount, keeping the drift angle.
+    pub fn with_course(self, cog_deg: f64) -> Self {
+        let delta = cog_deg - self.cog_deg;
+        Kinematic {
+            cog_deg: normalize_deg_360(cog_deg),
+            heading_deg: self.heading_deg.map(|h| normalize_deg_360(h + delta)),
+            ..self
+        }
+    }
+
+    /// The same vessel at a hypothetical speed over ground.
+    pub fn with_speed(self, sog_kn: f64) -> Self {
+        Kinematic { sog_kn, ..self }
+    }
+
+    /// Heading when known, else course over ground: the direction of the bow
+    /// used for relative bearings.
+    pub fn heading_or_cog_deg(&self) -> f64 {
+        self.heading_deg.unwrap_or(self.cog_deg)
+    }
+
+    /// True when position, speed and course are all finite numbers.
+    pub fn is_finite(&self) -> bool {
+        self.lat_deg.is_finite()
+            && self.lon_deg.is_finite()
+            && self.sog_kn.is_finite()
+            && self.cog_deg.is_finite()
+            && self.heading_deg.is_none_or(f64::is_finite)
+    }
+}
+
+/// Result of [`cpa`]: the predicted closest approach of a target to own ship
+/// if both keep course and speed.
+///
+/// Non-finite inputs give NaN fields and `None` bow crossing.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Cpa {
+    /// Current range own → target, nautical miles.
+    pub range_nm: f64,
+    /// Current true bearing of the target from own ship, degrees [0, 360).
+    pub bearing_deg: f64,
+    /// Bearing of the target relative to own's bow (heading, else COG),
+    /// degrees [0, 360), clockwise: 90 is starboard beam.
+    pub relative_bearing_deg: f64,
+    /// Distance at the closest point of approach, nautical miles.
+    pub cpa_nm: f64,
+    /// Time to CPA, seconds; negative means the CPA is past (opening).
+    /// Zero when the relative speed is ~0 (range constant).
+    pub tcpa_s: f64,
+    /// Own ship's position at CPA (latitude, degrees).
+    pub own_cpa_lat_deg: f64,
+    /// Own ship's position at CPA (longitude, degrees).
+    pub own_cpa_lon_deg: f64,
+    /// Target's position at CPA (latitude, degrees).
+    pub target_cpa_lat_deg: f64,
+    /// Target's position at CPA (longitude, degrees).
+    pub target_cpa_lon_deg: f64,
+    /// Midpoint of the two CPA positions (latitude, degrees).
+    pub cpa_lat_deg: f64,
+    /// Midpoint of the two CPA positions (longitude, degrees).
+    pub cpa_lon_deg: f64,
+    /// Bow crossing range: how far ahead of own ship the target will be at
+    /// the moment it crosses own's track line (the line through own ship
+    /// along COG, moving with her), nautical miles. `None` when the target
+    /// does not cross ahead in the future (crosses astern, already crossed,
+    /// moves parallel to own's track, or own is stopped).
+    pub bcr_nm: Option<f64>,
+    /// Time until that bow crossing, seconds (`Some` exactly when
+    /// `bcr_nm` is).
+    pub bct_s: Option<f64>,
+}
+
+/// Constant-velocity closest approach of two relative-motion vectors:
+/// returns `(cpa_m, tcpa_s)`.
+pub(crate) fn closest_approach(r: (f64, f64), v: (f64, f64)) -> (f64, f64) {
+    let v2 = v.0 * v.0 + v.1 * v.1;
+    if v2.is_nan() {
+        return (f64::NAN, f64::NAN);
+    }
+    let range = r.0.hypot(r.1);
+    if v2 < RELATIVE_SPEED_EPS_MPS * RELATIVE_SPEED_EPS_MPS {
+        return (range, 0.0);
+    }
+    let tcpa = -(r.0 * v.0 + r.1 * v.1) / v2;
+    let cpa = (r.0 * v.1 - r.1 * v.0).abs() / v2.sqrt();
+    (cpa.min(range), tcpa)
+}
+
+fn velocity(course_local_deg: f64, sog_kn: f64) -> (f64, f64) {
+    let (s, c) = course_local_deg.to_radians().sin_cos();
+    let mps = sog_kn * MPS_PER_KN;
+    (mps * s, mps * c)
+}
+
+/// A target's geometry relative to own ship in their pair frame, with own
+/// ship's course and speed left free: what a trial-manoeuvre search needs,
+/// precomputed once per target.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Relative {
+    /// Target minus own position, frame metres (east, north).
+    pub r: (f64, f64),
+    /// Target velocity in the frame, m/s.
+    pub v_target: (f64, f64),
+    /// Own ship's local north rotation in the frame, degrees.
+    pub own_rotation_deg: f64,
+}
+
+impl Relative {
+    pub fn new(own: &Kinematic, target: &Kinematic) -> (Self, LocalFrame, (f64, f64)) {
+        let frame = LocalFrame::for_pair(own.lat_deg, own.lon_deg, target.lat_deg, target.lon_deg);
+        let p_own = frame.to_local(own.lat_deg, own.lon_deg);
+        let p_tgt = frame.to_local(target.lat_deg, target.lon_deg);
+        let own_rotation_deg = frame.course_to_local_deg(own.lat_deg, own.lon_deg, 0.0);
+        let tgt_course = frame.course_to_local_deg(target.lat_deg, target.lon_deg, target.cog_deg);
+        let rel = Relative {
+            r: (p_tgt.0 - p_own.0, p_tgt.1 - p_own.1),
+            v_target: velocity(tgt_course, target.sog_kn),
+            own_rotation_deg,
+        };
+        (rel, frame, p_own)
+    }
+
+    /// Own velocity in the frame for a true course and speed.
+    pub fn own_velocity(&self, own_cog_deg: f64, own_sog_kn: f64) -> (f64, f64) {
+        velocity(own_cog_deg + self.own_rotation_deg, own_sog_kn)
+    }
+
+    /// `(cpa_m, tcpa_s)` with own ship on the given course and speed.
+    pub fn closest(&self, own_cog_deg: f64, own_sog_kn: f64) -> (f64, f64) {
+        let vo = self.own_velocity(own_cog_deg, own_sog_kn);
+        closest_approach(self.r, (self.v_target.0 - vo.0, self.v_target.1 - vo.1))
+    }
+
+    /// Smallest distance (m) over the time window `[0, horizon_s]`, with
+    /// own ship on the given course and speed, and the TCPA.
+    pub fn min_distance_within(&self, own_cog_deg: f64, own_sog_kn: f64, horizon_s: f64) -> (f64, f64) {
+        let vo = self.own_velocity(own_cog_deg, own_sog_kn);
+        let v = (self.v_target.0 - vo.0, self.v_target.1 - vo.1);
+        let (cpa, tcpa) = closest_approach(self.r, v);
+        if tcpa > 0.0 && tcpa < horizon_s {
+            (cpa, tcpa)
+        } else {
+            let t = if tcpa >= horizon_s { horizon_s } else { 0.0 };
+            ((self.r.0 + v.0 * t).hypot(self.r.1 + v.1 * t), tcpa)
+        }
+    }
+}
+
+/// Closest point of approach of `target` to `own`, both keeping course and
+/// speed. See [`Cpa`] for the fields.
+///
+/// Computed in the tangent plane centred on the pair's midpoint (WGS84), so
+/// it is correct across the ±180° meridian and at high latitude; range is the
+/// geodesic distance ([`distance_m`]). Symmetric: `cpa(a, b)` and `cpa(b, a)`
+/// give the same `cpa_nm` and `tcpa_s`.
+///
+/// ```
+/// use finisterra_nav::cpa::{cpa, Kinematic};
+/// // Head-on: 4 NM apart on the meridian, 10 kn each, closing at 20 kn.
+/// let own = Kinematic::new(50.0, -5.0, 10.0, 0.0);
+/// let target = Kinematic::new(50.0 + 4.0 / 60.0, -5.0, 10.0, 180.0);
+/// let c = cpa(&own, &target);
+/// assert!(c.cpa_nm < 0.01);
+/// assert!((c.tcpa_s - 720.0).abs() < 2.0); // 4 NM at 20 kn = 12 min
+/// ```
+pub fn cpa(own: &Kinematic, target: &Kinematic) -> Cpa {
+    let (rel, frame, p_own) = Relative::new(own, target);
+    let v_own = rel.own_velocity(own.cog_deg, own.sog_kn);
+    let v = (rel.v_target.0 - v_own.0, rel.v_target.1 - v_own.1);
+    let (cpa_m, tcpa_s) = closest_approach(rel.r, v);
+
+    let range_m = distance_m(own.lat_deg, own.lon_deg, target.lat_deg, target.lon_deg);
+    let v2 = v.0 * v.0 + v.1 * v.1;
+    let cpa_m = if v2 < RELATIVE_SPEED_EPS_MPS * RELATIVE_SPEED_EPS_MPS {
+        // Constant range: report the geodesic range for both.
+        range_m
+    } else {
+        cpa_m
+    };
+
+    let frame_bearing = if rel.r == (0.0, 0.0) {
+        0.0
+    } else {
+        rel.r.0.atan2(rel.r.1).to_degrees()
+    };
+    let bearing_deg = normalize_deg_360(frame_bearing - rel.own_rotation_deg);
+    let relative_bearing_deg = normalize_deg_360(bearing_deg - own.heading_or_cog_deg());
+
+    let po = (p_own.0 + v_own.0 * tcpa_s, p_own.1 + v_own.1 * tcpa_s);
+    let pt = (
+        p_own.0 + rel.r.0 + rel.v_target.0 * tcpa_s,
+        p_own.1 + rel.r.1 + rel.v_target.1 * tcpa_s,
+    );
+    let (own_cpa_lat_deg, own_cpa_lon_deg) = frame.to_geo(po.0, po.1);
+    let (target_cpa_lat_deg, target_cpa_lon_deg) = frame.to_geo(pt.0, pt.1);
+    let (cpa_lat_deg, cpa_lon_deg) = frame.to_geo(0.5 * (po.0 + pt.0), 0.5 * (po.1 + pt.1));
+
+    let (bcr_nm, bct_s) = match bow_crossing(rel.r, v, v_own) {
+        Some((bcr_m, bct)) => (Some(bcr_m / METRES_PER_NM), Some(bct)),
+        None => (None, None),
+    };
+
+    Cpa {
+        range_nm: range_m / METRES_PER_NM,
+        bearing_deg,
+        relative_bearing_deg,
+        cpa_nm: cpa_m / METRES_PER_NM,
+        tcpa_s,
+        own_cpa_lat_deg,
+        own_cpa_lon_deg,
+        target_cpa_lat_deg,
+        target_cpa_lon_deg,
+        cpa_lat_deg,
+        cpa_lon_deg,
+        bcr_nm,
+        bct_s,
+    }
+}
+
+/// Where the target crosses own's (moving) track line ahead of her:
+/// `(bcr_m, bct_s)`.
+fn bow_crossing(r: (f64, f64), v: (f64, f64), v_own: (f64, f64)) -> Option<(f64, f64)> {
+    let own_speed = v_own.0.hypot(v_own.1);
+    if own_speed.is_nan() || own_speed < RELATIVE_SPEED_EPS_MPS {
+        return None;
+    }
+    let u = (v_own.0 / own_speed, v_own.1 / own_speed);
+    let cross = |a: (f64, f64), b: (f64, f64)| a.0 * b.1 - a.1 * b.0;
+    let cv = cross(u, v);
+    if cv.is_nan() || cv.abs() < RELATIVE_SPEED_EPS_MPS {
+        return None;
+    }
+    let t = -cross(u, r) / cv;
+    if t.is_nan() || t < 0.0 {
+        return None;
+    }
+    let along = u.0 * (r.0 + v.0 * t) + u.1 * (r.1 + v.1 * t);
+    if along > 0.0 {
+        Some((along, t))
+    } else {
+        None
+    }
+}
