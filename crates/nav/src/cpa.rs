@@ -9,9 +9,7 @@
 
 use serde::Serialize;
 
-use crate::geo::{
-    distance_m, normalize_deg_360, LocalFrame, METRES_PER_NM, MPS_PER_KN,
-};
+use crate::geo::{distance_m, normalize_deg_360, LocalFrame, METRES_PER_NM, MPS_PER_KN};
 
 /// Below this relative speed (m/s) the pair is treated as keeping constant
 /// range: `tcpa_s = 0` and `cpa_nm = range_nm`.
@@ -143,7 +141,7 @@ pub(crate) fn closest_approach(r: (f64, f64), v: (f64, f64)) -> (f64, f64) {
     (cpa.min(range), tcpa)
 }
 
-fn velocity(course_local_deg: f64, sog_kn: f64) -> (f64, f64) {
+pub(crate) fn velocity(course_local_deg: f64, sog_kn: f64) -> (f64, f64) {
     let (s, c) = course_local_deg.to_radians().sin_cos();
     let mps = sog_kn * MPS_PER_KN;
     (mps * s, mps * c)
@@ -182,24 +180,32 @@ impl Relative {
         velocity(own_cog_deg + self.own_rotation_deg, own_sog_kn)
     }
 
-    /// `(cpa_m, tcpa_s)` with own ship on the given course and speed.
-    pub fn closest(&self, own_cog_deg: f64, own_sog_kn: f64) -> (f64, f64) {
-        let vo = self.own_velocity(own_cog_deg, own_sog_kn);
-        closest_approach(self.r, (self.v_target.0 - vo.0, self.v_target.1 - vo.1))
-    }
-
-    /// Smallest distance (m) over the time window `[0, horizon_s]`, with
-    /// own ship on the given course and speed, and the TCPA.
-    pub fn min_distance_within(&self, own_cog_deg: f64, own_sog_kn: f64, horizon_s: f64) -> (f64, f64) {
-        let vo = self.own_velocity(own_cog_deg, own_sog_kn);
-        let v = (self.v_target.0 - vo.0, self.v_target.1 - vo.1);
-        let (cpa, tcpa) = closest_approach(self.r, v);
-        if tcpa > 0.0 && tcpa < horizon_s {
-            (cpa, tcpa)
-        } else {
-            let t = if tcpa >= horizon_s { horizon_s } else { 0.0 };
-            ((self.r.0 + v.0 * t).hypot(self.r.1 + v.1 * t), tcpa)
+    /// The same geometry with the axes turned so that the frame's north is
+    /// own ship's true north (`own_rotation_deg` becomes 0): own velocity is
+    /// then `(sog·sin cog, sog·cos cog)` for every target, which lets a
+    /// trial-manoeuvre search take one `sin_cos` per candidate course.
+    pub fn in_own_axes(&self) -> Relative {
+        let (s, c) = self.own_rotation_deg.to_radians().sin_cos();
+        // A vector at frame bearing θ goes to bearing θ − rotation.
+        let turn = |p: (f64, f64)| (p.0 * c - p.1 * s, p.0 * s + p.1 * c);
+        Relative {
+            r: turn(self.r),
+            v_target: turn(self.v_target),
+            own_rotation_deg: 0.0,
         }
+    }
+}
+
+/// Smallest distance (m) over the time window `[0, horizon_s]` for relative
+/// position `r` (m) and relative velocity `v` (m/s), with the unbounded
+/// TCPA: `(min_distance_m, tcpa_s)`.
+pub(crate) fn min_distance_within(r: (f64, f64), v: (f64, f64), horizon_s: f64) -> (f64, f64) {
+    let (cpa, tcpa) = closest_approach(r, v);
+    if tcpa > 0.0 && tcpa < horizon_s {
+        (cpa, tcpa)
+    } else {
+        let t = if tcpa >= horizon_s { horizon_s } else { 0.0 };
+        ((r.0 + v.0 * t).hypot(r.1 + v.1 * t), tcpa)
     }
 }
 
@@ -276,7 +282,7 @@ pub fn cpa(own: &Kinematic, target: &Kinematic) -> Cpa {
 
 /// Where the target crosses own's (moving) track line ahead of her:
 /// `(bcr_m, bct_s)`.
-fn bow_crossing(r: (f64, f64), v: (f64, f64), v_own: (f64, f64)) -> Option<(f64, f64)> {
+pub(crate) fn bow_crossing(r: (f64, f64), v: (f64, f64), v_own: (f64, f64)) -> Option<(f64, f64)> {
     let own_speed = v_own.0.hypot(v_own.1);
     if own_speed.is_nan() || own_speed < RELATIVE_SPEED_EPS_MPS {
         return None;

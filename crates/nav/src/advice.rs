@@ -1,0 +1,690 @@
+//! Avoidance advice: the smallest readily apparent course alteration, or
+//! speed reduction, that makes own ship pass every nearby vessel at a safe
+//! distance.
+//!
+//! # Method
+//!
+//! Every target is assumed to keep course and speed; own ship is assumed to
+//! take up the new course or speed at once (no turning circle, no
+//! deceleration — add a margin to [`AdviceConfig::pass_nm`] for large
+//! ships). For each candidate own velocity the crate computes, against
+//! **every** target, the smallest distance over the next
+//! [`AdviceConfig::horizon_s`] seconds (the CPA if it falls inside the
+//! window, else the range at the window's edge). A candidate is sufficient
+//! when that minimum is at least the passing distance for all targets.
+//!
+//! Candidates are tried in order of size — course alterations from
+//! [`AdviceConfig::min_alteration_deg`] (Rule 8(b): large enough to be
+//! readily apparent) up to [`AdviceConfig::max_alteration_deg`] in
+//! [`AdviceConfig::step_deg`] steps, on the sides the rules permit
+//! ([`Permitted`]); speeds from the smallest apparent reduction down to a
+//! stop. Each candidate is checked on its own against all targets: safety
+//! is **not** assumed to grow with the size of the manoeuvre (it does not:
+//! a larger turn can run into another vessel), so the first sufficient
+//! candidate is the smallest sufficient one.
+//!
+//! Where own ship gives way in a crossing, candidates that would take her
+//! across the target's bow are put aside (Rule 15: "avoid crossing ahead of
+//! the other vessel") and used only when no candidate passes astern; the
+//! advice then says `crosses_ahead: true`.
+//!
+//! When nothing within the limits is sufficient, the candidate with the
+//! largest minimum distance is returned with `sufficient: false`.
+//!
+//! The geometry of every target relative to own ship is computed once
+//! (tangent plane, meridian convergence); a candidate then costs one
+//! `sin_cos` plus a few multiplications per target, so a ±90° search
+//! against 20 targets takes microseconds.
+
+use serde::{Deserialize, Serialize};
+
+use crate::colregs::{classify, ColregsConfig, Duty, Encounter, GiveWay, Role, Rule, Ruling};
+use crate::cpa::{bow_crossing, min_distance_within, velocity, Kinematic, Relative};
+use crate::geo::{normalize_deg_360, METRES_PER_NM};
+
+/// Upper bound on the number of candidates one search evaluates (guards
+/// against a tiny or hostile step size).
+pub const MAX_CANDIDATES: usize = 100_000;
+
+/// Which way own ship may turn.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Sides {
+    /// Starboard only (Rules 14, 15, 17(c)).
+    Starboard,
+    /// Port only (for callers with their own reasons, e.g. a shoal to
+    /// starboard).
+    Port,
+    /// Either side, whichever needs the smaller alteration (starboard on a
+    /// tie).
+    Either,
+    /// Starboard if any starboard alteration within the limits works, else
+    /// port (overtaking, Rule 13: either side, starboard customary).
+    PreferStarboard,
+}
+
+impl Sides {
+    /// The stricter of two permissions: a required side wins over a
+    /// preference, a preference over "either". Starboard wins over port.
+    pub fn combine(self, other: Sides) -> Sides {
+        use Sides::*;
+        match (self, other) {
+            (Starboard, _) | (_, Starboard) => Starboard,
+            (Port, _) | (_, Port) => Port,
+            (PreferStarboard, _) | (_, PreferStarboard) => PreferStarboard,
+            (Either, Either) => Either,
+        }
+    }
+}
+
+/// What the rules let own ship do about a target (or several).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Permitted {
+    /// Sides own ship may turn to.
+    pub sides: Sides,
+    /// Whether reducing speed is an acceptable alternative. False in a
+    /// head-on situation (Rule 14 asks each vessel to alter course to
+    /// starboard) and for a vessel being overtaken (slowing lets the
+    /// overtaking vessel run up on her).
+    pub speed_reduction: bool,
+}
+
+impl Permitted {
+    /// What a single ruling permits own ship, if she acts at all; `None`
+    /// without risk, without a steering duty on either ship, or when own
+    /// ship is not under way.
+    ///
+    /// * own ship gives way — head-on geometry: starboard, no speed
+    ///   alternative; crossing with the target on the starboard side (or
+    ///   ahead): starboard (Rule 15); crossing with the target on the port
+    ///   side (a Rule 18 duty): either side; overtaking or target not under
+    ///   way: prefer starboard, either allowed;
+    /// * both give way — Rule 14 / 14(c): starboard only, no speed
+    ///   alternative; Rule 12 (two sailing vessels): prefer starboard;
+    /// * own ship stands on — crossing or meeting with the target on the
+    ///   port side: starboard only (Rule 17(c)); otherwise prefer starboard;
+    ///   being overtaken: either side, no speed reduction.
+    pub fn for_ruling(r: &Ruling) -> Option<Permitted> {
+        if !r.risk {
+            return None;
+        }
+        let target_to_port = r.target_relative_bearing_deg < 0.0;
+        let p = |sides, speed_reduction| {
+            Some(Permitted {
+                sides,
+                speed_reduction,
+            })
+        };
+        match r.give_way {
+            GiveWay::Neither => None,
+            GiveWay::Both => match r.rule {
+                Some(Rule::R12) => p(Sides::PreferStarboard, true),
+                _ => p(Sides::Starboard, false),
+            },
+            GiveWay::Own => match r.encounter {
+                Encounter::HeadOn => p(Sides::Starboard, false),
+                Encounter::Crossing if target_to_port => p(Sides::Either, true),
+                Encounter::Crossing => p(Sides::Starboard, true),
+                Encounter::Overtaking | Encounter::NotUnderWay => p(Sides::PreferStarboard, true),
+                Encounter::None => None,
+            },
+            GiveWay::Target => match r.encounter {
+                Encounter::Overtaking => p(Sides::Either, false),
+                Encounter::Crossing | Encounter::HeadOn if target_to_port => {
+                    p(Sides::Starboard, true)
+                }
+                Encounter::Crossing | Encounter::HeadOn => p(Sides::PreferStarboard, true),
+                Encounter::NotUnderWay | Encounter::None => None,
+            },
+        }
+    }
+
+    /// Both permissions at once: the stricter side, speed only if both allow.
+    pub fn combine(self, other: Permitted) -> Permitted {
+        Permitted {
+            sides: self.sides.combine(other.sides),
+            speed_reduction: self.speed_reduction && other.speed_reduction,
+        }
+    }
+}
+
+/// Limits of the search. Serde fills missing fields with the defaults.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AdviceConfig {
+    /// Required passing distance to every target, nautical miles. Default
+    /// 1.0 NM: the r_min of Woerner/AutoVerification (1000 m ≈ 0.54 NM)
+    /// with margin for an instantaneous-turn model, and the low end of
+    /// open-sea practice (1–2 NM).
+    pub pass_nm: f64,
+    /// Look-ahead window, seconds. Default 1800 s (30 min, OpenCPN's TCPA
+    /// limit): encounters predicted beyond it do not constrain the advice.
+    pub horizon_s: f64,
+    /// Smallest course alteration offered, degrees. Default 20°: Rule 8(b)
+    /// "readily apparent" — Cockcroft & Lameijer say alterations under 10°
+    /// are unlikely to be noticed; research evaluators use 30°. 20° is the
+    /// smallest change a radar observer reliably sees within a few minutes.
+    pub min_alteration_deg: f64,
+    /// Largest course alteration offered, degrees. Default 90°.
+    pub max_alteration_deg: f64,
+    /// Step between candidate alterations, degrees. Default 1°.
+    pub step_deg: f64,
+    /// Smallest speed reduction offered, as a fraction of the present speed
+    /// over ground. Default 0.5: speed changes are slow to be noticed
+    /// (Cockcroft & Lameijer), and AutoVerification's "readily apparent"
+    /// reduction is 50 %.
+    pub min_speed_reduction: f64,
+    /// Step between candidate speeds, knots. Default 0.5 kn.
+    pub speed_step_kn: f64,
+}
+
+impl Default for AdviceConfig {
+    fn default() -> Self {
+        AdviceConfig {
+            pass_nm: 1.0,
+            horizon_s: 1800.0,
+            min_alteration_deg: 20.0,
+            max_alteration_deg: 90.0,
+            step_deg: 1.0,
+            min_speed_reduction: 0.5,
+            speed_step_kn: 0.5,
+        }
+    }
+}
+
+/// The kind of manoeuvre advised.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Keep course and speed (nothing required, or already clear).
+    KeepCourseAndSpeed,
+    /// Alter course.
+    AlterCourse,
+    /// Reduce speed (course unchanged).
+    ReduceSpeed,
+}
+
+/// Direction of a course alteration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// Clockwise.
+    Starboard,
+    /// Counter-clockwise.
+    Port,
+    /// No course change.
+    None,
+}
+
+/// One manoeuvre and its predicted result against all targets.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Advice {
+    /// What to do.
+    pub action: Action,
+    /// Which way to turn ([`Direction::None`] unless altering course).
+    pub direction: Direction,
+    /// Size of the course alteration, degrees (0 unless altering course).
+    pub alteration_deg: f64,
+    /// Course over ground to steer after the manoeuvre, degrees true.
+    pub new_cog_deg: f64,
+    /// Speed over ground after the manoeuvre, knots; `Some` exactly for
+    /// [`Action::ReduceSpeed`].
+    pub new_sog_kn: Option<f64>,
+    /// Smallest predicted distance to any target within the horizon,
+    /// nautical miles (infinite with no targets).
+    pub resulting_cpa_nm: f64,
+    /// Index (into the targets given) of the target that sets
+    /// `resulting_cpa_nm`.
+    pub limiting_target: Option<usize>,
+    /// True when `resulting_cpa_nm` is at least the passing distance.
+    pub sufficient: bool,
+    /// True when the manoeuvre takes own ship across the bow of a vessel
+    /// she gives way to in a crossing (only advised when no candidate
+    /// passes astern).
+    pub crosses_ahead: bool,
+}
+
+/// The advice for own ship: her duty, what the rules permit, the course
+/// alteration and the speed alternative.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Plan {
+    /// The most urgent duty towards any target.
+    pub duty: Duty,
+    /// What the rulings permit (`None` when no target is at risk).
+    pub permitted: Option<Permitted>,
+    /// The course alteration (or keep course and speed when nothing is
+    /// required or the present course is already clear).
+    pub course: Advice,
+    /// The speed reduction alternative, when the rules allow one and action
+    /// is required.
+    pub speed: Option<Advice>,
+    /// Targets left out because their numbers were not finite.
+    pub ignored_targets: usize,
+}
+
+impl Plan {
+    /// The advice to give first: the course alteration when it is
+    /// sufficient or no speed alternative is, else the speed reduction
+    /// (Rule 8(c): alteration of course alone may be the most effective).
+    pub fn recommended(&self) -> &Advice {
+        match &self.speed {
+            Some(s) if !self.course.sufficient && s.sufficient => s,
+            _ => &self.course,
+        }
+    }
+
+    /// True when the duty asks own ship to act now (give way, or stand-on
+    /// vessel that must act) — `MayAct` is advisory.
+    pub fn action_required(&self) -> bool {
+        matches!(self.duty, Duty::GiveWay | Duty::MustAct)
+    }
+}
+
+/// A target for [`plan`].
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct AdviceTarget {
+    /// Position and motion; assumed to keep course and speed.
+    pub kinematic: Kinematic,
+    /// Prefer passing astern of this target (own ship gives way to it in a
+    /// crossing, Rule 15).
+    pub pass_astern: bool,
+}
+
+/// Result of [`smallest_alteration`].
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Alteration {
+    /// Which way.
+    pub direction: Direction,
+    /// How much, degrees (positive).
+    pub alteration_deg: f64,
+    /// The new course, degrees true in [0, 360).
+    pub new_cog_deg: f64,
+    /// The clearance the predicate returned for it.
+    pub clearance: f64,
+}
+
+/// Candidate alterations, in search order, as signed degrees (positive to
+/// starboard).
+fn course_candidates(
+    sides: Sides,
+    min_deg: f64,
+    max_deg: f64,
+    step_deg: f64,
+) -> impl Iterator<Item = f64> {
+    let valid = min_deg.is_finite()
+        && max_deg.is_finite()
+        && step_deg.is_finite()
+        && step_deg > 0.0
+        && min_deg >= 0.0
+        && max_deg >= min_deg;
+    let n = if valid {
+        // Number of steps including both ends (the last one clamped to max).
+        let k = ((max_deg - min_deg) / step_deg - 1e-9).ceil().max(0.0);
+        (k as usize + 1).min(MAX_CANDIDATES / 2)
+    } else {
+        0
+    };
+    let mag = move |i: usize| (min_deg + i as f64 * step_deg).min(max_deg);
+    let (first, second): (f64, f64) = match sides {
+        Sides::Starboard => (1.0, 0.0),
+        Sides::Port => (-1.0, 0.0),
+        Sides::Either | Sides::PreferStarboard => (1.0, -1.0),
+    };
+    let interleave = sides == Sides::Either;
+    let two = second != 0.0;
+    let total = if two { 2 * n } else { n };
+    (0..total).filter_map(move |j| {
+        let (i, sign) = if !two {
+            (j, first)
+        } else if interleave {
+            (j / 2, if j % 2 == 0 { first } else { second })
+        } else if j < n {
+            (j, first)
+        } else {
+            (j - n, second)
+        };
+        let d = mag(i);
+        // A zero alteration is the same on both sides; try it once.
+        if d == 0.0 && sign < 0.0 && two {
+            None
+        } else {
+            Some(sign * d)
+        }
+    })
+}
+
+/// Smallest course alteration, to the permitted sides, for which
+/// `predicate(new_cog_deg)` returns `Some(clearance)`: a generic search for
+/// callers with their own notion of safety (for example depth along the new
+/// track). Tries `min_deg`, `min_deg + step_deg`, … up to `max_deg`
+/// (inclusive) in the order given by `sides`, and stops at the first
+/// success. `None` when nothing succeeds or the limits are not usable
+/// (non-finite, negative, `step_deg ≤ 0`, `min_deg > max_deg`).
+///
+/// ```
+/// use finisterra_nav::advice::{smallest_alteration, Direction, Sides};
+/// // Anything between 040 and 060 is clear of a shoal; own ship steers 010.
+/// let a = smallest_alteration(10.0, Sides::Either, 20.0, 90.0, 1.0, |cog| {
+///     (40.0..=60.0).contains(&cog).then_some(1.0)
+/// })
+/// .unwrap();
+/// assert_eq!(a.direction, Direction::Starboard);
+/// assert_eq!(a.alteration_deg, 30.0);
+/// ```
+pub fn smallest_alteration<F>(
+    cog_deg: f64,
+    sides: Sides,
+    min_deg: f64,
+    max_deg: f64,
+    step_deg: f64,
+    mut predicate: F,
+) -> Option<Alteration>
+where
+    F: FnMut(f64) -> Option<f64>,
+{
+    if !cog_deg.is_finite() {
+        return None;
+    }
+    for signed in course_candidates(sides, min_deg, max_deg, step_deg) {
+        let new_cog_deg = normalize_deg_360(cog_deg + signed);
+        if let Some(clearance) = predicate(new_cog_deg) {
+            return Some(Alteration {
+                direction: direction_of(signed),
+                alteration_deg: signed.abs(),
+                new_cog_deg,
+                clearance,
+            });
+        }
+    }
+    None
+}
+
+fn direction_of(signed_deg: f64) -> Direction {
+    if signed_deg > 0.0 {
+        Direction::Starboard
+    } else if signed_deg < 0.0 {
+        Direction::Port
+    } else {
+        Direction::None
+    }
+}
+
+/// Precomputed geometry of one target in own ship's true-north axes.
+#[derive(Clone, Copy, Debug)]
+struct Geom {
+    r: (f64, f64),
+    v_target: (f64, f64),
+    pass_astern: bool,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Eval {
+    min_m: f64,
+    limiting: Option<usize>,
+    crosses_ahead: bool,
+}
+
+fn evaluate(geoms: &[Geom], cog_deg: f64, sog_kn: f64, horizon_s: f64) -> Eval {
+    let vo = velocity(cog_deg, sog_kn);
+    let mut e = Eval {
+        min_m: f64::INFINITY,
+        limiting: None,
+        crosses_ahead: false,
+    };
+    for (i, g) in geoms.iter().enumerate() {
+        let v = (g.v_target.0 - vo.0, g.v_target.1 - vo.1);
+        let (d, _) = min_distance_within(g.r, v, horizon_s);
+        // A NaN distance is taken as the minimum, so it is never hidden.
+        if d.is_nan() || d < e.min_m {
+            e.min_m = d;
+            e.limiting = Some(i);
+        }
+        if g.pass_astern {
+            // Seen from the target: does own ship cross her track ahead?
+            if let Some((_, t)) = bow_crossing((-g.r.0, -g.r.1), (-v.0, -v.1), g.v_target) {
+                if t <= horizon_s {
+                    e.crosses_ahead = true;
+                }
+            }
+        }
+    }
+    e
+}
+
+struct Search<'a> {
+    geoms: &'a [Geom],
+    own: &'a Kinematic,
+    cfg: &'a AdviceConfig,
+    pass_m: f64,
+}
+
+impl Search<'_> {
+    fn advice(&self, action: Action, signed_deg: f64, sog_kn: f64, e: Eval) -> Advice {
+        Advice {
+            action,
+            direction: direction_of(signed_deg),
+            alteration_deg: signed_deg.abs(),
+            new_cog_deg: normalize_deg_360(self.own.cog_deg + signed_deg),
+            new_sog_kn: (action == Action::ReduceSpeed).then_some(sog_kn),
+            resulting_cpa_nm: e.min_m / METRES_PER_NM,
+            limiting_target: e.limiting,
+            sufficient: e.min_m >= self.pass_m,
+            crosses_ahead: e.crosses_ahead,
+        }
+    }
+
+    fn keep(&self) -> Advice {
+        let e = evaluate(
+            self.geoms,
+            self.own.cog_deg,
+            self.own.sog_kn,
+            self.cfg.horizon_s,
+        );
+        self.advice(Action::KeepCourseAndSpeed, 0.0, self.own.sog_kn, e)
+    }
+
+    /// Scans `(signed_deg, sog_kn)` candidates in order: the first that is
+    /// sufficient and passes astern where asked, else the first sufficient,
+    /// else the one with the largest minimum distance.
+    fn scan(&self, action: Action, candidates: impl Iterator<Item = (f64, f64)>) -> Option<Advice> {
+        let mut first_sufficient: Option<Advice> = None;
+        let mut best: Option<(Advice, f64)> = None;
+        for (signed, sog) in candidates {
+            let cog = self.own.cog_deg + signed;
+            let e = evaluate(self.geoms, cog, sog, self.cfg.horizon_s);
+            let a = self.advice(action, signed, sog, e);
+            if a.sufficient {
+                if !a.crosses_ahead {
+                    return Some(a);
+                }
+                if first_sufficient.is_none() {
+                    first_sufficient = Some(a);
+                }
+            }
+            if best.as_ref().is_none_or(|(_, m)| e.min_m > *m) {
+                best = Some((a, e.min_m));
+            }
+        }
+        first_sufficient.or(best.map(|(a, _)| a))
+    }
+}
+
+/// Advice for own ship against targets whose rulings are already known:
+/// `duty` says whether to act, `permitted` how. With a duty below
+/// [`Duty::MayAct`] the plan is to keep course and speed; otherwise the
+/// course and speed searches described in the [module documentation](self)
+/// are run against **all** targets. Non-finite targets are left out and
+/// counted in [`Plan::ignored_targets`].
+pub fn plan(
+    own: &Kinematic,
+    targets: &[AdviceTarget],
+    duty: Duty,
+    permitted: Permitted,
+    cfg: &AdviceConfig,
+) -> Plan {
+    let mut ignored_targets = 0;
+    let geoms: Vec<Geom> = targets
+        .iter()
+        .filter_map(|t| {
+            if !t.kinematic.is_finite() {
+                ignored_targets += 1;
+                return None;
+            }
+            let (rel, _, _) = Relative::new(own, &t.kinematic);
+            let rel = rel.in_own_axes();
+            Some(Geom {
+                r: rel.r,
+                v_target: rel.v_target,
+                pass_astern: t.pass_astern,
+            })
+        })
+        .collect();
+    let search = Search {
+        geoms: &geoms,
+        own,
+        cfg,
+        pass_m: cfg.pass_nm * METRES_PER_NM,
+    };
+    let keep = search.keep();
+    let mut out = Plan {
+        duty,
+        permitted: Some(permitted),
+        course: keep,
+        speed: None,
+        ignored_targets,
+    };
+    if !own.is_finite() {
+        out.course.sufficient = false;
+        out.course.resulting_cpa_nm = f64::NAN;
+        out.course.limiting_target = None;
+        return out;
+    }
+    if duty < Duty::MayAct || keep.sufficient {
+        return out;
+    }
+    let sog = own.sog_kn;
+    let courses = course_candidates(
+        permitted.sides,
+        cfg.min_alteration_deg,
+        cfg.max_alteration_deg,
+        cfg.step_deg,
+    )
+    .map(|d| (d, sog));
+    if let Some(a) = search.scan(Action::AlterCourse, courses) {
+        out.course = a;
+    }
+    if permitted.speed_reduction {
+        out.speed = speed_candidates(sog, cfg)
+            .and_then(|it| search.scan(Action::ReduceSpeed, it.map(|s| (0.0, s))));
+    }
+    out
+}
+
+/// Candidate speeds, highest first: from `sog·(1 − min_speed_reduction)`
+/// down to 0 in `speed_step_kn` steps, 0 included.
+fn speed_candidates(sog_kn: f64, cfg: &AdviceConfig) -> Option<impl Iterator<Item = f64>> {
+    let top = sog_kn * (1.0 - cfg.min_speed_reduction.clamp(0.0, 1.0));
+    let step = cfg.speed_step_kn;
+    if sog_kn.is_nan() || sog_kn <= 0.0 || !top.is_finite() || !step.is_finite() || step <= 0.0 {
+        return None;
+    }
+    let k = (top / step - 1e-9).ceil().max(0.0);
+    let n = (k as usize + 1).min(MAX_CANDIDATES);
+    Some((0..n).map(move |i| (top - i as f64 * step).max(0.0)))
+}
+
+/// Classifies own ship against every target and advises her: the duty is
+/// the most urgent over all rulings, the permitted manoeuvre the strictest
+/// over the targets at risk, and the search runs against **all** targets
+/// (see the [module documentation](self)). Targets own ship gives way to in
+/// a crossing are passed astern where possible.
+///
+/// Allocates one small vector (the per-target geometry).
+pub fn advise(
+    own: &Kinematic,
+    own_role: Role,
+    targets: &[(Kinematic, Role)],
+    colregs: &ColregsConfig,
+    cfg: &AdviceConfig,
+) -> Plan {
+    let mut duty = Duty::None;
+    let mut permitted: Option<Permitted> = None;
+    let list: Vec<AdviceTarget> = targets
+        .iter()
+        .map(|(k, role)| {
+            let r = classify(own, own_role, k, *role, colregs);
+            duty = duty.max(r.own_duty());
+            if let Some(p) = Permitted::for_ruling(&r) {
+                permitted = Some(permitted.map_or(p, |q| q.combine(p)));
+            }
+            AdviceTarget {
+                kinematic: *k,
+                pass_astern: r.risk
+                    && r.give_way == GiveWay::Own
+                    && r.encounter == Encounter::Crossing,
+            }
+        })
+        .collect();
+    let mut out = plan(
+        own,
+        &list,
+        duty,
+        permitted.unwrap_or(Permitted {
+            sides: Sides::PreferStarboard,
+            speed_reduction: true,
+        }),
+        cfg,
+    );
+    out.permitted = permitted;
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn candidate_orders() {
+        let s: Vec<f64> = course_candidates(Sides::Starboard, 20.0, 23.0, 1.0).collect();
+        assert_eq!(s, vec![20.0, 21.0, 22.0, 23.0]);
+        let p: Vec<f64> = course_candidates(Sides::Port, 20.0, 21.0, 1.0).collect();
+        assert_eq!(p, vec![-20.0, -21.0]);
+        let e: Vec<f64> = course_candidates(Sides::Either, 20.0, 21.0, 1.0).collect();
+        assert_eq!(e, vec![20.0, -20.0, 21.0, -21.0]);
+        let ps: Vec<f64> = course_candidates(Sides::PreferStarboard, 20.0, 21.0, 1.0).collect();
+        assert_eq!(ps, vec![20.0, 21.0, -20.0, -21.0]);
+        // Non-integer span: the last candidate is clamped to the maximum.
+        let c: Vec<f64> = course_candidates(Sides::Starboard, 0.0, 2.5, 1.0).collect();
+        assert_eq!(c, vec![0.0, 1.0, 2.0, 2.5]);
+        let z: Vec<f64> = course_candidates(Sides::Either, 0.0, 1.0, 1.0).collect();
+        assert_eq!(z, vec![0.0, 1.0, -1.0]);
+        assert_eq!(course_candidates(Sides::Either, 0.0, 1.0, 0.0).count(), 0);
+        assert_eq!(
+            course_candidates(Sides::Either, f64::NAN, 1.0, 1.0).count(),
+            0
+        );
+        assert_eq!(course_candidates(Sides::Either, 5.0, 1.0, 1.0).count(), 0);
+        assert!(course_candidates(Sides::Either, 0.0, 90.0, 1e-12).count() <= MAX_CANDIDATES);
+    }
+
+    #[test]
+    fn speed_candidate_list() {
+        let cfg = AdviceConfig::default();
+        let v: Vec<f64> = speed_candidates(12.0, &cfg).unwrap().collect();
+        assert_eq!(v.first(), Some(&6.0));
+        assert_eq!(v.last(), Some(&0.0));
+        assert_eq!(v.len(), 13);
+        assert!(speed_candidates(0.0, &cfg).is_none());
+        assert!(speed_candidates(f64::NAN, &cfg).is_none());
+    }
+
+    #[test]
+    fn sides_combine() {
+        use Sides::*;
+        assert_eq!(Either.combine(PreferStarboard), PreferStarboard);
+        assert_eq!(PreferStarboard.combine(Starboard), Starboard);
+        assert_eq!(Port.combine(Starboard), Starboard);
+        assert_eq!(Either.combine(Port), Port);
+        assert_eq!(Either.combine(Either), Either);
+    }
+}
