@@ -52,12 +52,17 @@ pub fn for_each_line(mut f: impl FnMut(&[u8])) -> u64 {
 }
 
 /// Counters shared by all peers.
-#[derive(Default)]
 pub struct Counts {
     pub messages: u64,
     pub errors: u64,
     pub mmsi_sum: u64,
     pub by_type: [u64; 64],
+}
+
+impl Default for Counts {
+    fn default() -> Self {
+        Counts { messages: 0, errors: 0, mmsi_sum: 0, by_type: [0; 64] }
+    }
 }
 
 impl Counts {

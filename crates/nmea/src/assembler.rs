@@ -108,7 +108,13 @@ pub struct Assembler {
     out: Vec<u8>,
     out_station: Option<String>,
     oldest_line: u64,
+    /// Recent tag-block sentence groups (`g:1-n-id`): their source and
+    /// time, for later sentences of the group that carry only `g:`.
+    groups: Vec<(u32, Option<String>, Option<Timestamp>)>,
 }
+
+/// Most tag-block groups remembered for source/time inheritance.
+const MAX_GROUPS: usize = 64;
 
 impl Assembler {
     /// A new assembler with the given limits.
@@ -138,7 +144,7 @@ impl Assembler {
         {
             self.expire(line, &mut dropped);
         }
-        let station = vdm.tag.as_ref().and_then(|t| t.source);
+        let own_station = vdm.tag.as_ref().and_then(|t| t.source);
         if vdm.fragment_count == 1 {
             return Some(Message {
                 payload: vdm.payload,
@@ -147,10 +153,33 @@ impl Assembler {
                 own_ship: vdm.own_ship,
                 channel: vdm.channel,
                 time: vdm.time,
-                station,
+                station: own_station,
                 first_line: line,
                 fragments: 1,
             });
+        }
+        let mut station = own_station;
+        // NMEA 4.10 sentence groups: the first sentence of a group carries
+        // the source and time; the others may carry only `g:`.
+        let mut inherited: Option<String> = None;
+        let mut time = vdm.time;
+        if let Some(g) = vdm.tag.as_ref().and_then(|t| t.group) {
+            if g.number <= 1 {
+                if self.groups.len() >= MAX_GROUPS {
+                    self.groups.remove(0);
+                }
+                self.groups.retain(|e| e.0 != g.id);
+                self.groups
+                    .push((g.id, station.map(str::to_owned), vdm.time));
+            } else if let Some(e) = self.groups.iter().find(|e| e.0 == g.id) {
+                if station.is_none() {
+                    inherited = e.1.clone();
+                }
+                time = time.or(e.2);
+            }
+        }
+        if inherited.is_some() {
+            station = inherited.as_deref();
         }
         let idx = self.find_or_insert(vdm, station, line, &mut dropped);
         let p = &mut self.pending[idx];
@@ -174,7 +203,7 @@ impl Assembler {
         part.clear();
         part.extend_from_slice(vdm.payload);
         if p.time.is_none() {
-            p.time = vdm.time;
+            p.time = time;
         }
         if vdm.fragment_number == p.key.total {
             p.fill_bits = vdm.fill_bits;
@@ -389,5 +418,33 @@ mod tests {
         assert_eq!(dropped.len(), 1);
         assert_eq!(dropped[0].cause, IncompleteCause::Expired);
         assert_eq!(asm.pending(), 0);
+    }
+}
+
+impl IncompleteCause {
+    /// A short stable key for counting dropped groups by cause.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            IncompleteCause::Expired => "incomplete_expired",
+            IncompleteCause::Overflow => "incomplete_overflow",
+            IncompleteCause::Superseded => "incomplete_superseded",
+            IncompleteCause::EndOfInput => "incomplete_at_end",
+        }
+    }
+}
+
+impl std::fmt::Display for Incomplete {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let why = match self.cause {
+            IncompleteCause::Expired => "the other fragments never came",
+            IncompleteCause::Overflow => "too many incomplete messages pending",
+            IncompleteCause::Superseded => "a new message reused its sequence id",
+            IncompleteCause::EndOfInput => "the input ended",
+        };
+        write!(
+            f,
+            "incomplete multi-sentence message: {} of {} fragments received ({why})",
+            self.received, self.expected
+        )
     }
 }

@@ -34,7 +34,7 @@ mod line;
 mod tagblock;
 mod time;
 
-pub use assembler::{Assembler, AssemblerConfig, Incomplete, Message};
+pub use assembler::{Assembler, AssemblerConfig, Incomplete, IncompleteCause, Message};
 pub use checksum::{checksum, parse_hex_byte};
 pub use line::{parse_line, FrameError, Line, Vdm};
 pub use tagblock::{Group, TagBlock};

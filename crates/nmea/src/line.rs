@@ -245,10 +245,7 @@ fn parse_u64(digits: &[u8]) -> Option<u64> {
 }
 
 #[inline]
-fn next_field<'a>(
-    rest: &mut &'a [u8],
-    name: &'static str,
-) -> Result<&'a [u8], FrameError> {
+fn next_field<'a>(rest: &mut &'a [u8], name: &'static str) -> Result<&'a [u8], FrameError> {
     match rest.iter().position(|&b| b == b',') {
         Some(p) => {
             let f = &rest[..p];
@@ -476,7 +473,12 @@ mod tests {
     #[test]
     fn leading_unix_time() {
         let v = vdm("1635731889.5 !AIVDM,1,1,,A,15RTgt0PAso;90TKcjM8h6g208CQ,0*4A");
-        assert_eq!(v.time, Some(Timestamp { unix_ms: 1_635_731_889_500 }));
+        assert_eq!(
+            v.time,
+            Some(Timestamp {
+                unix_ms: 1_635_731_889_500
+            })
+        );
         let v = vdm("1635731889,\\s:2573238,c:1733782034*0A\\!BSVDM,1,1,,A,13o4g`00000I2ENRH4g83S0L088C,0*3F");
         // The tag block's own time wins over the leading one.
         assert_eq!(v.time, Some(Timestamp::from_unix_s(1_733_782_034)));
@@ -499,11 +501,16 @@ mod tests {
         assert_eq!(parse_line(b"\xEF\xBB\xBF  \r\n").unwrap(), Line::Blank);
         assert_eq!(parse_line(b"# comment").unwrap(), Line::Comment);
         assert_eq!(
-            parse_line(b"$GPGGA,184353.07,1929.045,S,02410.506,E,1,04,2.6,100.00,M,-33.9,M,,0000*6D")
-                .unwrap(),
+            parse_line(
+                b"$GPGGA,184353.07,1929.045,S,02410.506,E,1,04,2.6,100.00,M,-33.9,M,,0000*6D"
+            )
+            .unwrap(),
             Line::OtherNmea
         );
-        assert_eq!(parse_line(b"IamNotAnAisMessage1111"), Err(FrameError::NotNmea));
+        assert_eq!(
+            parse_line(b"IamNotAnAisMessage1111"),
+            Err(FrameError::NotNmea)
+        );
     }
 
     #[test]
@@ -515,10 +522,16 @@ mod tests {
         // fragment count 0
         let body = "AIVDM,0,1,,A,15RTgt0PAso;90TKcjM8h6g208CQ,0";
         let line = format!("!{body}*{:02X}", checksum(body.as_bytes()));
-        assert_eq!(parse_line(line.as_bytes()).unwrap_err(), FrameError::BadFragmentCount);
+        assert_eq!(
+            parse_line(line.as_bytes()).unwrap_err(),
+            FrameError::BadFragmentCount
+        );
         let body = "AIVDM,1,1,,A,15RTgt0PAso;90TKcjM8h6g208CQ,7";
         let line = format!("!{body}*{:02X}", checksum(body.as_bytes()));
-        assert_eq!(parse_line(line.as_bytes()).unwrap_err(), FrameError::BadFillBits);
+        assert_eq!(
+            parse_line(line.as_bytes()).unwrap_err(),
+            FrameError::BadFillBits
+        );
         assert_eq!(
             parse_line(b"!AIVDM,1,1,,B,15N4cJ005Jrek0H@9nDW5608EP,013").unwrap_err(),
             FrameError::MissingChecksum

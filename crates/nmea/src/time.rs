@@ -153,9 +153,17 @@ mod tests {
         format_iso8601(Timestamp::from_unix_s(1_325_394_060), &mut s);
         assert_eq!(s, b"2012-01-01T05:01:00Z");
         s.clear();
-        format_iso8601(Timestamp { unix_ms: 1_635_731_889_123 }, &mut s);
+        format_iso8601(
+            Timestamp {
+                unix_ms: 1_635_731_889_123,
+            },
+            &mut s,
+        );
         assert_eq!(s, b"2021-11-01T01:58:09.123Z");
-        assert_eq!(unix_ms_from_civil(2008, 5, 9, 0, 0, 0, 10), Some(1_210_291_200_010));
+        assert_eq!(
+            unix_ms_from_civil(2008, 5, 9, 0, 0, 0, 10),
+            Some(1_210_291_200_010)
+        );
         assert_eq!(unix_ms_from_civil(2008, 13, 9, 0, 0, 0, 0), None);
     }
 
@@ -171,7 +179,13 @@ mod tests {
 
     #[test]
     fn millisecond_epochs_are_recognised() {
-        assert_eq!(Timestamp::from_unix_auto(1_418_169_601).unix_ms, 1_418_169_601_000);
-        assert_eq!(Timestamp::from_unix_auto(1_418_169_601_250).unix_ms, 1_418_169_601_250);
+        assert_eq!(
+            Timestamp::from_unix_auto(1_418_169_601).unix_ms,
+            1_418_169_601_000
+        );
+        assert_eq!(
+            Timestamp::from_unix_auto(1_418_169_601_250).unix_ms,
+            1_418_169_601_250
+        );
     }
 }
