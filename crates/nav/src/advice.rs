@@ -320,7 +320,7 @@ fn course_candidates(
     let n = if valid {
         // Number of steps including both ends (the last one clamped to max).
         let k = ((max_deg - min_deg) / step_deg - 1e-9).ceil().max(0.0);
-        (k as usize + 1).min(MAX_CANDIDATES / 2)
+        (k.min(MAX_CANDIDATES as f64) as usize + 1).min(MAX_CANDIDATES / 2)
     } else {
         0
     };
@@ -526,7 +526,7 @@ pub fn plan(
     let geoms: Vec<Geom> = targets
         .iter()
         .filter_map(|t| {
-            if !t.kinematic.is_finite() {
+            if !t.kinematic.is_valid_motion() {
                 ignored_targets += 1;
                 return None;
             }
@@ -553,7 +553,7 @@ pub fn plan(
         speed: None,
         ignored_targets,
     };
-    if !own.is_finite() {
+    if !own.is_valid_motion() {
         out.course.sufficient = false;
         out.course.resulting_cpa_nm = f64::NAN;
         out.course.limiting_target = None;
@@ -589,7 +589,7 @@ fn speed_candidates(sog_kn: f64, cfg: &AdviceConfig) -> Option<impl Iterator<Ite
         return None;
     }
     let k = (top / step - 1e-9).ceil().max(0.0);
-    let n = (k as usize + 1).min(MAX_CANDIDATES);
+    let n = (k.min(MAX_CANDIDATES as f64) as usize + 1).min(MAX_CANDIDATES);
     Some((0..n).map(move |i| (top - i as f64 * step).max(0.0)))
 }
 

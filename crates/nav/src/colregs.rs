@@ -673,7 +673,11 @@ pub fn classify(
         own_role,
         target_role,
     };
-    if !own.is_finite() || !target.is_finite() || !beta.is_finite() || !alpha.is_finite() {
+    if !own.is_valid_motion()
+        || !target.is_valid_motion()
+        || !beta.is_finite()
+        || !alpha.is_finite()
+    {
         ruling.target_relative_bearing_deg = f64::NAN;
         ruling.own_relative_bearing_deg = f64::NAN;
         return ruling;

@@ -82,12 +82,25 @@ impl Kinematic {
             && self.cog_deg.is_finite()
             && self.heading_deg.is_none_or(f64::is_finite)
     }
+
+    /// True when the motion can be computed with: latitude, longitude,
+    /// speed and course finite and the latitude within ±90°. (A non-finite
+    /// heading only spoils relative bearings.)
+    pub fn is_valid_motion(&self) -> bool {
+        self.lat_deg.is_finite()
+            && self.lat_deg.abs() <= 90.0
+            && self.lon_deg.is_finite()
+            && self.sog_kn.is_finite()
+            && self.cog_deg.is_finite()
+    }
 }
 
 /// Result of [`cpa`]: the predicted closest approach of a target to own ship
 /// if both keep course and speed.
 ///
-/// Non-finite inputs give NaN fields and `None` bow crossing.
+/// Non-finite inputs (or a latitude beyond ±90°) give NaN fields and `None`
+/// bow crossing ([`Cpa::nan`]); a non-finite heading gives a NaN relative
+/// bearing only.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct Cpa {
     /// Current range own → target, nautical miles.
@@ -125,6 +138,29 @@ pub struct Cpa {
     pub bct_s: Option<f64>,
 }
 
+impl Cpa {
+    /// The result for input that cannot be computed with: every number NaN,
+    /// no bow crossing.
+    pub fn nan() -> Cpa {
+        let n = f64::NAN;
+        Cpa {
+            range_nm: n,
+            bearing_deg: n,
+            relative_bearing_deg: n,
+            cpa_nm: n,
+            tcpa_s: n,
+            own_cpa_lat_deg: n,
+            own_cpa_lon_deg: n,
+            target_cpa_lat_deg: n,
+            target_cpa_lon_deg: n,
+            cpa_lat_deg: n,
+            cpa_lon_deg: n,
+            bcr_nm: None,
+            bct_s: None,
+        }
+    }
+}
+
 /// Constant-velocity closest approach of two relative-motion vectors:
 /// returns `(cpa_m, tcpa_s)`.
 pub(crate) fn closest_approach(r: (f64, f64), v: (f64, f64)) -> (f64, f64) {
@@ -138,7 +174,8 @@ pub(crate) fn closest_approach(r: (f64, f64), v: (f64, f64)) -> (f64, f64) {
     }
     let tcpa = -(r.0 * v.0 + r.1 * v.1) / v2;
     let cpa = (r.0 * v.1 - r.1 * v.0).abs() / v2.sqrt();
-    (cpa.min(range), tcpa)
+    // `min` guards rounding; a NaN CPA must stay NaN (f64::min would drop it).
+    (if cpa.is_nan() { cpa } else { cpa.min(range) }, tcpa)
 }
 
 pub(crate) fn velocity(course_local_deg: f64, sog_kn: f64) -> (f64, f64) {
@@ -227,6 +264,9 @@ pub(crate) fn min_distance_within(r: (f64, f64), v: (f64, f64), horizon_s: f64) 
 /// assert!((c.tcpa_s - 720.0).abs() < 2.0); // 4 NM at 20 kn = 12 min
 /// ```
 pub fn cpa(own: &Kinematic, target: &Kinematic) -> Cpa {
+    if !own.is_valid_motion() || !target.is_valid_motion() {
+        return Cpa::nan();
+    }
     let (rel, frame, p_own) = Relative::new(own, target);
     let v_own = rel.own_velocity(own.cog_deg, own.sog_kn);
     let v = (rel.v_target.0 - v_own.0, rel.v_target.1 - v_own.1);
