@@ -270,7 +270,7 @@ proptest! {
         }
         // The relative bearing turns with the scene, so it is unchanged.
         let d = (a.relative_bearing_deg - b.relative_bearing_deg).rem_euclid(360.0);
-        prop_assert!(d < 1e-3 || d > 360.0 - 1e-3, "rel brg {} {}",
+        prop_assert!(!(1e-3..=360.0 - 1e-3).contains(&d), "rel brg {} {}",
             a.relative_bearing_deg, b.relative_bearing_deg);
     }
 
@@ -293,9 +293,11 @@ proptest! {
         }
         let _ = r.to_string();
         let _ = serde_json::to_string(&r).unwrap();
-        let mut acfg = AdviceConfig::default();
-        acfg.min_alteration_deg = v[8];
-        acfg.step_deg = v[9];
+        let acfg = AdviceConfig {
+            min_alteration_deg: v[8],
+            step_deg: v[9],
+            ..AdviceConfig::default()
+        };
         let p = advise(&o, Role::PowerDriven, &[(t, Role::Unknown), (o, Role::Fishing)], &cfg, &acfg);
         let _ = serde_json::to_string(&p).unwrap();
         let p = plan(&o, &[AdviceTarget { kinematic: t, pass_astern: true }], Duty::MustAct,
