@@ -443,30 +443,23 @@ impl Ruling {
     }
 }
 
-/// Where a vessel is relative to the bow, in seamen's words.
+/// Where a vessel is relative to the bow, in seamen's words: `"ahead"`,
+/// `"on starboard bow"` (5°–67.5°), `"on starboard beam"` (to 112.5°),
+/// `"on starboard quarter"` (to 175°), `"astern"`, and the same to port.
 fn position_words(rel_deg: f64) -> &'static str {
     let a = rel_deg.abs();
     let stbd = rel_deg > 0.0;
+    let side = |s: &'static str, p: &'static str| if stbd { s } else { p };
     if a < 5.0 {
         "ahead"
     } else if a >= 175.0 {
         "astern"
     } else if a < 67.5 {
-        if stbd {
-            "starboard bow"
-        } else {
-            "port bow"
-        }
+        side("on starboard bow", "on port bow")
     } else if a <= 112.5 {
-        if stbd {
-            "starboard beam"
-        } else {
-            "port beam"
-        }
-    } else if stbd {
-        "starboard quarter"
+        side("on starboard beam", "on port beam")
     } else {
-        "port quarter"
+        side("on starboard quarter", "on port quarter")
     }
 }
 
@@ -487,7 +480,7 @@ impl fmt::Display for Ruling {
             } else {
                 write!(
                     f,
-                    "no risk of collision, target on {pos} and opening: no action required (Rule 7)"
+                    "no risk of collision, target {pos} and opening: no action required (Rule 7)"
                 )
             };
         }
@@ -495,64 +488,59 @@ impl fmt::Display for Ruling {
         match (rule, self.give_way) {
             (Rule::R14, _) => write!(
                 f,
-                "head-on, target {}: both vessels alter course to starboard (Rule 14)",
-                if pos == "ahead" {
-                    "ahead".to_string()
-                } else {
-                    format!("on {pos}")
-                }
+                "head-on, target {pos}: both vessels alter course to starboard (Rule 14)"
             )?,
             (Rule::R14c, _) => write!(
                 f,
-                "meeting, target on {pos}: in doubt, treat as head-on; both vessels alter \
+                "meeting, target {pos}: in doubt, treat as head-on; both vessels alter \
                  course to starboard (Rule 14(c))"
             )?,
             (Rule::R12, _) => write!(
                 f,
-                "{kind}, target on {pos}, two sailing vessels: Rule 12 decides by the wind, \
+                "{kind}, target {pos}, two sailing vessels: Rule 12 decides by the wind, \
                  which is not known here; both keep clear (Rule 12)"
             )?,
             (Rule::R8, GiveWay::Own) => write!(
                 f,
-                "target {} on {pos}: own ship keeps clear (Rule 8)",
+                "target {} {pos}: own ship keeps clear (Rule 8)",
                 self.target_role.describe()
             )?,
             (Rule::R8, GiveWay::Target) => write!(
                 f,
-                "own ship {}, target on {pos}: target keeps clear (Rule 8)",
+                "own ship {}, target {pos}: target keeps clear (Rule 8)",
                 self.own_role.describe()
             )?,
             (Rule::R8, _) => write!(
                 f,
-                "target on {pos}, neither vessel under way: no steering rule applies (Rule 8)"
+                "target {pos}, neither vessel under way: no steering rule applies (Rule 8)"
             )?,
             (Rule::R13, GiveWay::Own) => write!(
                 f,
-                "overtaking, target on {pos}: own ship is overtaking and keeps out of the way \
+                "overtaking, target {pos}: own ship is overtaking and keeps out of the way \
                  (Rule 13)"
             )?,
             (Rule::R13, _) => write!(
                 f,
-                "overtaking, target on {pos} coming up from astern: target keeps out of the \
+                "overtaking, target {pos} is overtaking: target keeps out of the \
                  way, own ship stands on (Rule 13)"
             )?,
             (Rule::R15, GiveWay::Own) => {
-                write!(f, "crossing, target on {pos}: own ship gives way (Rule 15)")?
+                write!(f, "crossing, target {pos}: own ship gives way (Rule 15)")?
             }
             (Rule::R15, _) => write!(
                 f,
-                "crossing, target on {pos}: target gives way, own ship stands on (Rule 15)"
+                "crossing, target {pos}: target gives way, own ship stands on (Rule 15)"
             )?,
             (r, GiveWay::Own) => write!(
                 f,
-                "{kind}, target on {pos}, target {}: own ship ({}) keeps out of the way (Rule {})",
+                "{kind}, target {pos} is {}: own ship ({}) keeps out of the way (Rule {})",
                 self.target_role.describe(),
                 self.own_role.describe(),
                 r.code()
             )?,
             (r, _) => write!(
                 f,
-                "{kind}, target on {pos}, own ship {}: target ({}) keeps out of the way, own \
+                "{kind}, target {pos}, own ship is {}: target ({}) keeps out of the way, own \
                  ship stands on (Rule {})",
                 self.own_role.describe(),
                 self.target_role.describe(),
@@ -841,9 +829,9 @@ mod tests {
     #[test]
     fn words() {
         assert_eq!(position_words(2.0), "ahead");
-        assert_eq!(position_words(30.0), "starboard bow");
-        assert_eq!(position_words(-90.0), "port beam");
-        assert_eq!(position_words(150.0), "starboard quarter");
+        assert_eq!(position_words(30.0), "on starboard bow");
+        assert_eq!(position_words(-90.0), "on port beam");
+        assert_eq!(position_words(150.0), "on starboard quarter");
         assert_eq!(position_words(180.0), "astern");
     }
 }
