@@ -9,74 +9,137 @@ const BUF_BYTES: usize = MAX_PAYLOAD_BITS / 8 + 8;
 
 /// A de-armoured payload: the message's bits, big-endian, zero beyond the
 /// end so that reading a truncated field yields zeros, never garbage.
+///
+/// A `Bits` can be reused with [`Bits::load`], which only clears what the
+/// previous payload wrote.
+#[derive(Clone)]
 pub struct Bits {
     buf: [u8; BUF_BYTES],
     len: usize,
+    /// Bytes from here on are all zero.
+    clean_from: usize,
 }
+
+/// Armour character -> 6-bit value; 0xFF for characters outside the
+/// alphabet (`'0'..='W'` -> 0..=39, `` '`'..='w' `` -> 40..=63).
+const SIXBIT: [u8; 256] = {
+    let mut t = [0xFFu8; 256];
+    let mut c = 0usize;
+    while c < 256 {
+        let v = (c as u8).wrapping_sub(48);
+        if v < 40 {
+            t[c] = v;
+        } else if v >= 48 && v < 72 {
+            t[c] = v - 8;
+        }
+        c += 1;
+    }
+    t
+};
 
 #[inline]
 fn sixbit(c: u8) -> Option<u8> {
-    // '0'..='W' -> 0..=39, '`'..='w' -> 40..=63
-    let v = c.wrapping_sub(48);
-    if v < 40 {
-        Some(v)
-    } else if (48..72).contains(&v) {
-        Some(v - 8)
-    } else {
-        None
+    let v = SIXBIT[c as usize];
+    (v != 0xFF).then_some(v)
+}
+
+impl std::fmt::Debug for Bits {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Bits({} bits)", self.len)
+    }
+}
+
+impl Default for Bits {
+    fn default() -> Self {
+        Bits {
+            buf: [0u8; BUF_BYTES],
+            len: 0,
+            clean_from: 0,
+        }
     }
 }
 
 impl Bits {
     /// De-armours `payload` (6 bits a character) less `fill_bits`.
     pub fn from_armored(payload: &[u8], fill_bits: u8) -> Result<Bits, DecodeError> {
+        let mut b = Bits::default();
+        b.load(payload, fill_bits)?;
+        Ok(b)
+    }
+
+    /// De-armours `payload` into this buffer, replacing its content. On
+    /// error the buffer is left empty.
+    pub fn load(&mut self, payload: &[u8], fill_bits: u8) -> Result<(), DecodeError> {
         let total = payload.len() * 6;
         if total > MAX_PAYLOAD_BITS {
+            self.clear();
             return Err(DecodeError::PayloadTooLong { bits: total });
         }
-        let mut bits = Bits {
-            buf: [0u8; BUF_BYTES],
-            len: total.saturating_sub(fill_bits as usize),
-        };
         let mut out = 0usize;
         let mut chunks = payload.chunks_exact(4);
         for c in &mut chunks {
-            let (a, b, cc, d) = (sixbit(c[0]), sixbit(c[1]), sixbit(c[2]), sixbit(c[3]));
-            let (Some(a), Some(b), Some(cc), Some(d)) = (a, b, cc, d) else {
+            let (a, b, cc, d) = (
+                SIXBIT[c[0] as usize],
+                SIXBIT[c[1] as usize],
+                SIXBIT[c[2] as usize],
+                SIXBIT[c[3] as usize],
+            );
+            if (a | b | cc | d) & 0xC0 != 0 {
                 let bad = c
                     .iter()
                     .copied()
                     .find(|&x| sixbit(x).is_none())
                     .unwrap_or(0);
+                self.clean_from = self.clean_from.max(out);
+                self.clear();
                 return Err(DecodeError::BadPayloadChar(bad));
-            };
+            }
             let w = ((a as u32) << 18) | ((b as u32) << 12) | ((cc as u32) << 6) | d as u32;
-            bits.buf[out] = (w >> 16) as u8;
-            bits.buf[out + 1] = (w >> 8) as u8;
-            bits.buf[out + 2] = w as u8;
+            self.buf[out] = (w >> 16) as u8;
+            self.buf[out + 1] = (w >> 8) as u8;
+            self.buf[out + 2] = w as u8;
             out += 3;
         }
         let rem = chunks.remainder();
         if !rem.is_empty() {
             let mut w: u32 = 0;
             for (i, &c) in rem.iter().enumerate() {
-                let v = sixbit(c).ok_or(DecodeError::BadPayloadChar(c))?;
+                let Some(v) = sixbit(c) else {
+                    self.clean_from = self.clean_from.max(out);
+                    self.clear();
+                    return Err(DecodeError::BadPayloadChar(c));
+                };
                 w |= (v as u32) << (18 - 6 * i);
             }
-            bits.buf[out] = (w >> 16) as u8;
-            bits.buf[out + 1] = (w >> 8) as u8;
-            bits.buf[out + 2] = w as u8;
+            self.buf[out] = (w >> 16) as u8;
+            self.buf[out + 1] = (w >> 8) as u8;
+            self.buf[out + 2] = w as u8;
+            out += 3;
         }
-        // Clear the fill bits so that raw data dumps end in zeros.
-        let full = bits.len / 8;
-        let partial = bits.len % 8;
-        if partial != 0 {
-            bits.buf[full] &= 0xFFu8 << (8 - partial);
-            bits.buf[full + 1..].fill(0);
+        self.len = total.saturating_sub(fill_bits as usize);
+        // Clear the fill bits and everything after them, so that raw data
+        // dumps end in zeros and reads past the end yield zeros.
+        let full = self.len / 8;
+        let partial = self.len % 8;
+        let keep = if partial != 0 {
+            self.buf[full] &= 0xFFu8 << (8 - partial);
+            full + 1
         } else {
-            bits.buf[full..].fill(0);
+            full
+        };
+        let dirty_end = out.max(self.clean_from).min(BUF_BYTES);
+        if dirty_end > keep {
+            self.buf[keep..dirty_end].fill(0);
         }
-        Ok(bits)
+        self.clean_from = keep;
+        Ok(())
+    }
+
+    fn clear(&mut self) {
+        let end = self.clean_from.min(BUF_BYTES);
+        self.buf[..end].fill(0);
+        self.len = 0;
+        self.clean_from = 0;
     }
 
     /// Number of meaningful bits.
@@ -122,6 +185,14 @@ impl Bits {
     /// 6-bit text of up to `chars` characters at `start` (clipped to the
     /// payload), trimmed at the first `@` and of trailing spaces.
     pub fn text<const N: usize>(&self, start: usize, chars: usize) -> Text<N> {
+        let mut t = self.text_untrimmed(start, chars);
+        t.trim_end();
+        t
+    }
+
+    /// Like [`Bits::text`] but keeps trailing spaces (still stops at the
+    /// first `@`), for fields that continue in another field.
+    pub fn text_untrimmed<const N: usize>(&self, start: usize, chars: usize) -> Text<N> {
         let avail = self.len.saturating_sub(start) / 6;
         let n = chars.min(avail).min(N);
         let mut t = Text::<N>::new();
@@ -132,7 +203,6 @@ impl Bits {
             }
             t.push(if v < 32 { v + 64 } else { v });
         }
-        t.trim_end();
         t
     }
 

@@ -533,8 +533,9 @@ impl W<'_> {
                     let six = ((tail >> (18 - 6 * i)) & 63) as u8;
                     full[3 + i] = if six < 32 { six + 64 } else { six };
                 }
-                let mut n = 7;
-                while n > 0 && matches!(full[n - 1], b'@' | b' ') {
+                // Text stops at the first '@', then trailing spaces go.
+                let mut n = full.iter().position(|&c| c == b'@').unwrap_or(7);
+                while n > 0 && full[n - 1] == b' ' {
                     n -= 1;
                 }
                 self.string(std::str::from_utf8(&full[..n]).unwrap_or(""));

@@ -638,8 +638,13 @@ fn decode_application(b: &Bits, dac: u16, fid: u8, at: usize) -> Application {
     match (dac, fid) {
         (1, 31) if avail >= 294 => Application::MetHydro(Box::new(MetHydro::decode_fi31(b, at))),
         (1, 11) if avail >= 290 => Application::MetHydro(Box::new(MetHydro::decode_fi11(b, at))),
-        (200, 10) if avail >= 104 => Application::InlandStatic(InlandStatic::decode(b, at)),
-        (235 | 250, 10) if avail >= 44 => {
+        // The inland message is exactly one slot (168 bits, 112 after
+        // DAC/FI, of which 8 spare): a longer message with this DAC/FI is
+        // something else and is kept raw, as gpsd does.
+        (200, 10) if (104..=112).contains(&avail) => {
+            Application::InlandStatic(InlandStatic::decode(b, at))
+        }
+        (235 | 250, 10) if (44..=48).contains(&avail) => {
             Application::AtonMonitoring(AtonMonitoring::decode(b, at))
         }
         _ => Application::Raw(b.data(at)),
@@ -1289,14 +1294,18 @@ pub fn decode_bits(b: &Bits) -> Result<AisMessage, DecodeError> {
             })
         }
         21 => {
-            let mut name = b.text::<34>(43, 20);
+            // The extension continues the 20-character name when that is
+            // full (no '@' padding); trailing spaces of the first part
+            // are kept, as they belong inside the joined name.
+            let mut name = b.text_untrimmed::<34>(43, 20);
             if bits > 272 && name.len() == 20 {
                 let ext_chars = ((bits - 272) / 6).min(14);
-                let ext = b.text::<14>(272, ext_chars);
+                let ext = b.text_untrimmed::<14>(272, ext_chars);
                 for &c in ext.as_bytes() {
                     name.push(c);
                 }
             }
+            name.trim_end();
             Body::AidToNavigation(AidToNavigation {
                 aid_type: b.u(38, 5) as u8,
                 name,
@@ -1383,8 +1392,11 @@ pub fn decode_bits(b: &Bits) -> Result<AisMessage, DecodeError> {
             let addressed = b.b(38);
             let structured = b.b(39);
             let mut at = 40;
+            // ITU-R M.1371-5 Tables 71 and 74: the 30-bit destination ID
+            // is followed directly by the application ID or the data (no
+            // spare bits, unlike message 6).
             let dest_mmsi = addressed.then(|| {
-                at += 32;
+                at += 30;
                 b.u(40, 30)
             });
             let app_id = structured.then(|| {
