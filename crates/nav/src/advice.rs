@@ -33,13 +33,15 @@
 //!
 //! The geometry of every target relative to own ship is computed once
 //! (tangent plane, meridian convergence); a candidate then costs one
-//! `sin_cos` plus a few multiplications per target, so a ±90° search
-//! against 20 targets takes microseconds.
+//! `sin_cos` plus a few multiplications and a square root per target
+//! (about 8 ns). A full search — 142 course and 13 speed candidates
+//! against 20 targets — takes about 30 µs in a release build, 6 µs of it
+//! the per-target geometry (`search_is_fast` test).
 
 use serde::{Deserialize, Serialize};
 
 use crate::colregs::{classify, ColregsConfig, Duty, Encounter, GiveWay, Role, Rule, Ruling};
-use crate::cpa::{bow_crossing, min_distance_within, velocity, Kinematic, Relative};
+use crate::cpa::{min_distance_within, velocity, Kinematic, Relative, RELATIVE_SPEED_EPS_MPS};
 use crate::geo::{normalize_deg_360, METRES_PER_NM};
 
 /// Upper bound on the number of candidates one search evaluates (guards
@@ -414,7 +416,33 @@ fn direction_of(signed_deg: f64) -> Direction {
 struct Geom {
     r: (f64, f64),
     v_target: (f64, f64),
-    pass_astern: bool,
+    /// Unit vector of the target's motion, when she is to be passed astern
+    /// and is moving: her track line for the crossing-ahead test.
+    astern_track: Option<(f64, f64)>,
+}
+
+impl Geom {
+    /// True when own ship, moving at relative velocity `v` (target minus
+    /// own), crosses the target's track line ahead of her within the
+    /// horizon. Same geometry as the bow crossing of `cpa`, seen from the
+    /// target.
+    fn own_crosses_ahead(&self, v: (f64, f64), horizon_s: f64) -> bool {
+        let Some(u) = self.astern_track else {
+            return false;
+        };
+        // Own relative to the target, and her velocity relative to it.
+        let (rx, ry) = (-self.r.0, -self.r.1);
+        let (vx, vy) = (-v.0, -v.1);
+        let cv = u.0 * vy - u.1 * vx;
+        if cv.is_nan() || cv.abs() < RELATIVE_SPEED_EPS_MPS {
+            return false;
+        }
+        let t = -(u.0 * ry - u.1 * rx) / cv;
+        if !(0.0..=horizon_s).contains(&t) {
+            return false;
+        }
+        u.0 * (rx + vx * t) + u.1 * (ry + vy * t) > 0.0
+    }
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -439,13 +467,8 @@ fn evaluate(geoms: &[Geom], cog_deg: f64, sog_kn: f64, horizon_s: f64) -> Eval {
             e.min_m = d;
             e.limiting = Some(i);
         }
-        if g.pass_astern {
-            // Seen from the target: does own ship cross her track ahead?
-            if let Some((_, t)) = bow_crossing((-g.r.0, -g.r.1), (-v.0, -v.1), g.v_target) {
-                if t <= horizon_s {
-                    e.crosses_ahead = true;
-                }
-            }
+        if g.own_crosses_ahead(v, horizon_s) {
+            e.crosses_ahead = true;
         }
     }
     e
@@ -513,8 +536,11 @@ impl Search<'_> {
 /// `duty` says whether to act, `permitted` how. With a duty below
 /// [`Duty::MayAct`] the plan is to keep course and speed; otherwise the
 /// course and speed searches described in the [module documentation](self)
-/// are run against **all** targets. Non-finite targets are left out and
-/// counted in [`Plan::ignored_targets`].
+/// are run against **all** targets. Targets whose motion is not valid
+/// (non-finite numbers, latitude beyond ±90°, see
+/// [`Kinematic::is_valid_motion`]) are left out and counted in
+/// [`Plan::ignored_targets`]; an invalid own ship gives an insufficient
+/// keep-course advice with NaN distances.
 pub fn plan(
     own: &Kinematic,
     targets: &[AdviceTarget],
@@ -532,10 +558,13 @@ pub fn plan(
             }
             let (rel, _, _) = Relative::new(own, &t.kinematic);
             let rel = rel.in_own_axes();
+            let speed = rel.v_target.0.hypot(rel.v_target.1);
+            let astern_track = (t.pass_astern && speed >= RELATIVE_SPEED_EPS_MPS)
+                .then(|| (rel.v_target.0 / speed, rel.v_target.1 / speed));
             Some(Geom {
                 r: rel.r,
                 v_target: rel.v_target,
-                pass_astern: t.pass_astern,
+                astern_track,
             })
         })
         .collect();
