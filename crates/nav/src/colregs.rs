@@ -107,7 +107,7 @@ impl Role {
             Role::AtAnchor => "at anchor",
             Role::Moored => "moored",
             Role::Aground => "aground",
-            Role::Unknown => "of unknown status (presumed power-driven)",
+            Role::Unknown => "of unknown status, presumed power-driven",
         }
     }
 }
