@@ -83,11 +83,14 @@ pub fn write_gpsd_json(out: &mut Vec<u8>, msg: &AisMessage, ctx: &JsonContext<'_
             w.uint("mmsi1", q.mmsi1 as u64);
             w.uint("type1_1", q.type1_1 as u64);
             w.uint("offset1_1", q.offset1_1 as u64);
-            w.uint("type1_2", q.type1_2 as u64);
-            w.uint("offset1_2", q.offset1_2 as u64);
-            w.uint("mmsi2", q.mmsi2 as u64);
-            w.uint("type2_1", q.type2_1 as u64);
-            w.uint("offset2_1", q.offset2_1 as u64);
+            // gpsd writes the parts a short message lacks as zeros.
+            let (t12, o12) = q.request1_2.unwrap_or((0, 0));
+            let (m2, t21, o21) = q.station2.unwrap_or((0, 0, 0));
+            w.uint("type1_2", t12 as u64);
+            w.uint("offset1_2", o12 as u64);
+            w.uint("mmsi2", m2 as u64);
+            w.uint("type2_1", t21 as u64);
+            w.uint("offset2_1", o21 as u64);
         }
         Body::AssignedMode(a) => {
             w.uint("mmsi1", a.mmsi1 as u64);

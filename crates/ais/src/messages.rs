@@ -430,8 +430,8 @@ impl MetHydro {
     /// Air pressure, hPa.
     pub fn pressure_hpa(&self) -> Option<f64> {
         match self.edition {
-            MetHydroEdition::Fi31 => (self.pressure < 403).then(|| self.pressure as f64 + 799.0),
-            MetHydroEdition::Fi11 => (self.pressure < 403).then(|| self.pressure as f64 + 800.0),
+            MetHydroEdition::Fi31 => (self.pressure < 403).then_some(self.pressure as f64 + 799.0),
+            MetHydroEdition::Fi11 => (self.pressure < 403).then_some(self.pressure as f64 + 800.0),
         }
     }
     /// Horizontal visibility, nautical miles.
@@ -718,18 +718,23 @@ pub struct SafetyBroadcast {
     pub text: String,
 }
 
-/// Type 15: interrogation (raw fields; absent parts are zero).
+/// Type 15: interrogation of one station for one or two messages, or of
+/// two stations (88, 112 or 160 bits; the parts a shorter message does not
+/// carry are `None`, never zero).
 #[derive(Debug, Clone, PartialEq)]
-#[allow(missing_docs)]
 pub struct Interrogation {
+    /// First interrogated station.
     pub mmsi1: u32,
+    /// Message type requested from the first station.
     pub type1_1: u8,
+    /// Slot offset of the first requested reply.
     pub offset1_1: u16,
-    pub type1_2: u8,
-    pub offset1_2: u16,
-    pub mmsi2: u32,
-    pub type2_1: u8,
-    pub offset2_1: u16,
+    /// Second message type and slot offset requested from the first
+    /// station (112 and 160-bit messages).
+    pub request1_2: Option<(u8, u16)>,
+    /// Second interrogated station, its requested message type and slot
+    /// offset (160-bit messages).
+    pub station2: Option<(u32, u8, u16)>,
 }
 
 /// Type 16: assigned mode command for one or two stations.
@@ -913,7 +918,9 @@ pub struct ChannelManagement {
     pub channel_a: u16,
     pub channel_b: u16,
     pub txrx: u8,
-    /// High power flag.
+    /// Power flag as transmitted: `false` = high (default), `true` = low
+    /// (ITU-R M.1371-5 message 22; gpsd calls it `power`, libais
+    /// `power_low`).
     pub power: bool,
     pub area: ChannelArea,
     pub band_a: bool,
@@ -1218,15 +1225,15 @@ pub fn decode_bits(b: &Bits) -> Result<AisMessage, DecodeError> {
         14 => Body::SafetyBroadcast(SafetyBroadcast {
             text: text_string(b, 40),
         }),
+        // ITU-R M.1371-5 §5.3.11: the second request ends at bit 108 and
+        // the second station at bit 158 (each followed by 2 spare bits,
+        // which may be cut).
         15 => Body::Interrogation(Interrogation {
             mmsi1: b.u(40, 30),
             type1_1: b.u(70, 6) as u8,
             offset1_1: b.u(76, 12) as u16,
-            type1_2: b.u(90, 6) as u8,
-            offset1_2: b.u(96, 12) as u16,
-            mmsi2: b.u(110, 30),
-            type2_1: b.u(140, 6) as u8,
-            offset2_1: b.u(146, 12) as u16,
+            request1_2: (bits >= 108).then(|| (b.u(90, 6) as u8, b.u(96, 12) as u16)),
+            station2: (bits >= 158).then(|| (b.u(110, 30), b.u(140, 6) as u8, b.u(146, 12) as u16)),
         }),
         16 => Body::AssignedMode(AssignedMode {
             mmsi1: b.u(40, 30),

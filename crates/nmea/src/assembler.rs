@@ -355,6 +355,34 @@ impl Assembler {
     }
 }
 
+impl IncompleteCause {
+    /// A short stable key for counting dropped groups by cause.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            IncompleteCause::Expired => "incomplete_expired",
+            IncompleteCause::Overflow => "incomplete_overflow",
+            IncompleteCause::Superseded => "incomplete_superseded",
+            IncompleteCause::EndOfInput => "incomplete_at_end",
+        }
+    }
+}
+
+impl std::fmt::Display for Incomplete {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let why = match self.cause {
+            IncompleteCause::Expired => "the other fragments never came",
+            IncompleteCause::Overflow => "too many incomplete messages pending",
+            IncompleteCause::Superseded => "a new message reused its sequence id",
+            IncompleteCause::EndOfInput => "the input ended",
+        };
+        write!(
+            f,
+            "incomplete multi-sentence message: {} of {} fragments received ({why})",
+            self.received, self.expected
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -412,39 +440,11 @@ mod tests {
         });
         let mut lines = vec![A1];
         let single = "!AIVDM,1,1,,A,15RTgt0PAso;90TKcjM8h6g208CQ,0*4A";
-        lines.extend(std::iter::repeat(single).take(20));
+        lines.extend(std::iter::repeat_n(single, 20));
         let (out, dropped) = feed(&mut asm, &lines);
         assert_eq!(out.len(), 20);
         assert_eq!(dropped.len(), 1);
         assert_eq!(dropped[0].cause, IncompleteCause::Expired);
         assert_eq!(asm.pending(), 0);
-    }
-}
-
-impl IncompleteCause {
-    /// A short stable key for counting dropped groups by cause.
-    pub fn reason(&self) -> &'static str {
-        match self {
-            IncompleteCause::Expired => "incomplete_expired",
-            IncompleteCause::Overflow => "incomplete_overflow",
-            IncompleteCause::Superseded => "incomplete_superseded",
-            IncompleteCause::EndOfInput => "incomplete_at_end",
-        }
-    }
-}
-
-impl std::fmt::Display for Incomplete {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let why = match self.cause {
-            IncompleteCause::Expired => "the other fragments never came",
-            IncompleteCause::Overflow => "too many incomplete messages pending",
-            IncompleteCause::Superseded => "a new message reused its sequence id",
-            IncompleteCause::EndOfInput => "the input ended",
-        };
-        write!(
-            f,
-            "incomplete multi-sentence message: {} of {} fragments received ({why})",
-            self.received, self.expected
-        )
     }
 }

@@ -40,7 +40,7 @@ pub enum FrameError {
     /// Fill bits are not 0-5.
     #[error("bad fill bits (must be 0-5)")]
     BadFillBits,
-    /// The payload field is empty.
+    /// The payload field of a single-sentence message is empty.
     #[error("empty payload")]
     EmptyPayload,
     /// A tag block has no `*hh` checksum.
@@ -340,7 +340,10 @@ fn parse_vdm<'a>(
         [d @ b'0'..=b'5'] => d - b'0',
         _ => return Err(FrameError::BadFillBits),
     };
-    if payload.is_empty() {
+    // A fragment of a multi-sentence message may be empty (some base
+    // stations send the last fragment so); the joined payload decides. A
+    // single sentence without payload carries nothing.
+    if payload.is_empty() && fragment_count == 1 {
         return Err(FrameError::EmptyPayload);
     }
 
