@@ -106,6 +106,12 @@ pub struct Stats {
     pub messages: u64,
     /// Messages decoded, by type (index = type, 1-27).
     pub by_type: [u64; 28],
+    /// Lines rejected by framing (not a sentence, bad checksum, ...).
+    pub rejected_lines: u64,
+    /// AIS sentences that ended up in a decoded message.
+    pub message_sentences: u64,
+    /// AIS sentences of messages that never completed or did not decode.
+    pub dropped_sentences: u64,
     /// Rejected lines or messages by reason, in first-seen order.
     pub errors: Vec<(&'static str, u64)>,
 }
@@ -114,6 +120,16 @@ impl Stats {
     /// Total rejected lines and messages.
     pub fn error_count(&self) -> u64 {
         self.errors.iter().map(|e| e.1).sum()
+    }
+
+    /// Lines not yet accounted for: zero after [`StreamDecoder::finish`],
+    /// when every line was skipped, rejected, or is a sentence of a decoded
+    /// or dropped message. Before `finish`, the sentences of messages
+    /// still waiting for fragments.
+    pub fn unaccounted_lines(&self) -> u64 {
+        let skipped = self.blank + self.comments + self.other_nmea + self.timestamp_lines;
+        let done = skipped + self.rejected_lines + self.message_sentences + self.dropped_sentences;
+        self.lines.saturating_sub(done)
     }
 
     fn count_error(&mut self, reason: &'static str) {
@@ -133,6 +149,9 @@ impl Stats {
         self.timestamp_lines += other.timestamp_lines;
         self.sentences += other.sentences;
         self.messages += other.messages;
+        self.rejected_lines += other.rejected_lines;
+        self.message_sentences += other.message_sentences;
+        self.dropped_sentences += other.dropped_sentences;
         for (a, b) in self.by_type.iter_mut().zip(other.by_type.iter()) {
             *a += b;
         }
@@ -176,6 +195,7 @@ pub struct StreamDecoder {
     gatehouse: Option<Timestamp>,
     stats: Stats,
     msg: Option<AisMessage>,
+    bits: Bits,
 }
 
 impl StreamDecoder {
@@ -193,7 +213,7 @@ impl StreamDecoder {
     }
 
     /// Feeds one line (with or without its line ending), numbered `line_no`.
-    pub fn feed(&mut self, line_no: u64, line: &[u8], out: &mut dyn FnMut(Event<'_>)) {
+    pub fn feed<F: FnMut(Event<'_>)>(&mut self, line_no: u64, line: &[u8], out: &mut F) {
         self.stats.lines += 1;
         let mut vdm = match parse_line(line) {
             Ok(Line::Vdm(v)) => v,
@@ -215,6 +235,7 @@ impl StreamDecoder {
                 return;
             }
             Err(e) => {
+                self.stats.rejected_lines += 1;
                 self.stats.count_error(e.reason());
                 out(Event::Error(LineError {
                     line: line_no,
@@ -230,6 +251,7 @@ impl StreamDecoder {
         let stats = &mut self.stats;
         let msg = {
             let mut dropped = |inc: Incomplete| {
+                stats.dropped_sentences += inc.received as u64;
                 stats.count_error(inc.cause.reason());
                 out(Event::Error(LineError {
                     line: inc.first_line,
@@ -239,10 +261,14 @@ impl StreamDecoder {
             self.asm.push(&vdm, line_no, &mut dropped)
         };
         let Some(m) = msg else { return };
-        let decoded = Bits::from_armored(m.payload, m.fill_bits).and_then(|b| decode_bits(&b));
+        let decoded = match self.bits.load(m.payload, m.fill_bits) {
+            Ok(()) => decode_bits(&self.bits),
+            Err(e) => Err(e),
+        };
         match decoded {
             Ok(message) => {
                 stats.messages += 1;
+                stats.message_sentences += m.fragments as u64;
                 stats.by_type[message.msg_type as usize] += 1;
                 let message = &*self.msg.insert(message);
                 out(Event::Message(StreamMessage {
@@ -257,6 +283,7 @@ impl StreamDecoder {
                 }));
             }
             Err(e) => {
+                stats.dropped_sentences += m.fragments as u64;
                 stats.count_error(e.reason());
                 out(Event::Error(LineError {
                     line: m.first_line,
@@ -268,9 +295,10 @@ impl StreamDecoder {
 
     /// Ends the input: reports every multi-sentence message still waiting
     /// for fragments.
-    pub fn finish(&mut self, out: &mut dyn FnMut(Event<'_>)) {
+    pub fn finish<F: FnMut(Event<'_>)>(&mut self, out: &mut F) {
         let stats = &mut self.stats;
         self.asm.finish(|inc| {
+            stats.dropped_sentences += inc.received as u64;
             stats.count_error(inc.cause.reason());
             out(Event::Error(LineError {
                 line: inc.first_line,
