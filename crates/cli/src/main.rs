@@ -2,6 +2,8 @@
 
 mod decode;
 mod input;
+mod scan;
+mod simulate;
 
 use clap::{Parser, Subcommand};
 
@@ -17,12 +19,18 @@ struct Cli {
 enum Command {
     /// Decode AIS NMEA into gpsd-compatible JSON Lines.
     Decode(decode::DecodeArgs),
+    /// Replay NMEA through the engine and write events as JSON Lines.
+    Scan(scan::ScanArgs),
+    /// Turn a scenario into timestamped AIS NMEA.
+    Simulate(simulate::SimulateArgs),
 }
 
 fn main() {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Decode(a) => decode::run(a),
+        Command::Scan(a) => scan::run(a),
+        Command::Simulate(a) => simulate::run(a),
     };
     if let Err(e) = result {
         eprintln!("finisterra: {e:#}");

@@ -1,0 +1,185 @@
+//! `finisterra scan`: replay NMEA through the engine, events out.
+
+use std::fs::File;
+use std::io::{self, BufWriter, IsTerminal, Write};
+
+use anyhow::{Context, Result};
+use finisterra_ais::{Event as DecodeEvent, StreamDecoder};
+use finisterra_engine::{Config, Engine, Event};
+
+use crate::input::Input;
+
+/// Options of the `scan` command.
+#[derive(clap::Args, Debug)]
+pub struct ScanArgs {
+    /// Input files (plain or gzip); `-` or nothing reads standard input.
+    pub files: Vec<String>,
+    /// Assume this many messages per second of data time instead of the
+    /// times in the input (for captures without timestamps).
+    #[arg(long, value_name = "MSG_PER_S")]
+    pub rate: Option<f64>,
+    /// At the end, print counts (messages, vessels, events by kind,
+    /// rejected positions by reason) to standard error.
+    #[arg(long)]
+    pub summary: bool,
+    /// Engine settings (JSON; any subset of the defaults printed by
+    /// `--print-config`).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<String>,
+    /// Print the effective engine settings as JSON and exit.
+    #[arg(long)]
+    pub print_config: bool,
+    /// Never show the progress bar (it shows only when standard error is a
+    /// terminal).
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+/// Reads the engine settings.
+pub fn load_config(path: Option<&str>) -> Result<Config> {
+    match path {
+        None => Ok(Config::default()),
+        Some(p) => {
+            let text = std::fs::read_to_string(p).with_context(|| format!("cannot read {p}"))?;
+            serde_json::from_str(&text).with_context(|| format!("bad engine settings in {p}"))
+        }
+    }
+}
+
+/// Runs the command.
+pub fn run(args: &ScanArgs) -> Result<()> {
+    let cfg = load_config(args.config.as_deref())?;
+    if args.print_config {
+        println!("{}", serde_json::to_string_pretty(&cfg)?);
+        return Ok(());
+    }
+    let files: Vec<String> = if args.files.is_empty() {
+        vec!["-".to_string()]
+    } else {
+        args.files.clone()
+    };
+    let mut engine = Engine::new(cfg);
+    let stdout = io::stdout();
+    let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
+    let mut events: Vec<Event> = Vec::new();
+    let mut untimed = 0u64;
+    let mut last_time: Option<i64> = None;
+    let mut synthetic_base: Option<i64> = None;
+    let mut msg_index = 0u64;
+    let mut decode_errors = 0u64;
+    let show_progress = !args.no_progress && io::stderr().is_terminal();
+    let mut write_err: Option<io::Error> = None;
+    for path in &files {
+        let total = if path == "-" {
+            None
+        } else {
+            File::open(path)
+                .ok()
+                .and_then(|f| f.metadata().ok())
+                .map(|m| m.len())
+        };
+        let mut input = Input::open(path)?;
+        let bar = show_progress.then(|| progress_bar(total, &input.name));
+        let mut dec = StreamDecoder::default();
+        let mut bytes = 0u64;
+        let mut handle =
+            |ev: DecodeEvent<'_>, engine: &mut Engine, events: &mut Vec<Event>| match ev {
+                DecodeEvent::Message(m) => {
+                    let t = match args.rate {
+                        Some(rate) if rate > 0.0 => {
+                            let base =
+                                *synthetic_base.get_or_insert(m.time.map_or(0, |t| t.unix_ms));
+                            let t = base + (msg_index as f64 * 1000.0 / rate) as i64;
+                            msg_index += 1;
+                            Some(t)
+                        }
+                        _ => m.time.map(|t| t.unix_ms).or(last_time),
+                    };
+                    match t {
+                        Some(t) => {
+                            last_time = Some(t);
+                            engine.ingest(m.message, t, events);
+                        }
+                        None => untimed += 1,
+                    }
+                }
+                DecodeEvent::Error(_) => decode_errors += 1,
+            };
+        input.for_each_line(|n, line| {
+            bytes += line.len() as u64 + 1;
+            dec.feed(n, line, &mut |ev| handle(ev, &mut engine, &mut events));
+            if !events.is_empty() {
+                for e in events.drain(..) {
+                    if let Err(err) = writeln!(out, "{}", e.to_json()) {
+                        write_err.get_or_insert(err);
+                    }
+                }
+            }
+            if let Some(b) = &bar {
+                if n % 65536 == 0 {
+                    b.set_position(bytes);
+                }
+            }
+        })?;
+        dec.finish(&mut |ev| handle(ev, &mut engine, &mut events));
+        if let Some(b) = bar {
+            b.finish_and_clear();
+        }
+        if let Some(e) = write_err.take() {
+            if e.kind() == io::ErrorKind::BrokenPipe {
+                return Ok(());
+            }
+            return Err(e).context("cannot write output");
+        }
+    }
+    for e in events.drain(..) {
+        writeln!(out, "{}", e.to_json())?;
+    }
+    if let Err(e) = out.flush() {
+        if e.kind() != io::ErrorKind::BrokenPipe {
+            return Err(e).context("cannot write output");
+        }
+    }
+    if untimed > 0 {
+        eprintln!(
+            "finisterra: {untimed} messages carried no time and came before any timed one: skipped (give --rate to replay untimed captures)"
+        );
+    }
+    if args.summary {
+        let mut e = io::stderr().lock();
+        let ps = engine.picture_stats();
+        let st = engine.stats();
+        writeln!(e, "messages {}", ps.messages)?;
+        writeln!(e, "decode_errors {decode_errors}")?;
+        writeln!(e, "vessels {}", engine.picture().vessels_sorted().len())?;
+        writeln!(e, "fixed_objects {}", engine.fixed_objects().count())?;
+        writeln!(e, "positions_accepted {}", ps.positions)?;
+        for (r, n) in &ps.rejected {
+            writeln!(e, "rejected.{r} {n}")?;
+        }
+        writeln!(e, "reacquired {}", ps.reacquired)?;
+        writeln!(e, "mmsi_conflicts {}", ps.mmsi_conflicts)?;
+        writeln!(e, "screenings {}", st.screenings)?;
+        writeln!(e, "candidate_pairs {}", st.candidate_pairs)?;
+        writeln!(e, "precise_pairs {}", st.precise_pairs)?;
+        for (k, n) in &st.events {
+            writeln!(e, "events.{k} {n}")?;
+        }
+        writeln!(e, "open_risks {}", engine.open_risks().count())?;
+    }
+    Ok(())
+}
+
+fn progress_bar(total: Option<u64>, name: &str) -> indicatif::ProgressBar {
+    let bar = match total {
+        Some(t) => indicatif::ProgressBar::new(t),
+        None => indicatif::ProgressBar::new_spinner(),
+    };
+    let style = indicatif::ProgressStyle::with_template(
+        "{msg} {bar:40} {bytes}/{total_bytes} {binary_bytes_per_sec} ETA {eta}",
+    )
+    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+    bar.set_style(style);
+    bar.set_message(name.to_string());
+    bar
+}

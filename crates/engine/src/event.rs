@@ -1,0 +1,254 @@
+//! The one event type every sink receives (stdout, store, HTTP, broker).
+//!
+//! JSON shape (one line each): `id`, `time` (ISO 8601 UTC), `kind`, then the
+//! fields of that kind. See the README for the schema of every kind.
+
+use finisterra_nav::advice::{Action, Direction};
+use finisterra_nav::colregs::Encounter;
+use serde::ser::SerializeMap;
+use serde::{Serialize, Serializer};
+
+/// One event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    /// Sequence number, increasing by one per event of one engine run.
+    pub id: u64,
+    /// Data time of the judgement, milliseconds since the Unix epoch.
+    pub time_ms: i64,
+    /// What happened.
+    pub body: EventBody,
+}
+
+/// The kinds of event.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EventBody {
+    /// A pair entered a risk level.
+    RiskRaised(Risk),
+    /// An open risk changed materially (level, ruling, advice, CPA).
+    RiskUpdated(Risk),
+    /// An open risk ended.
+    RiskCleared(RiskCleared),
+    /// A distress device or safety broadcast.
+    Distress(Distress),
+    /// A vessel stopped reporting.
+    TargetLost(TargetLost),
+}
+
+impl EventBody {
+    /// The `kind` string.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            EventBody::RiskRaised(_) => "risk.raised",
+            EventBody::RiskUpdated(_) => "risk.updated",
+            EventBody::RiskCleared(_) => "risk.cleared",
+            EventBody::Distress(_) => "distress",
+            EventBody::TargetLost(_) => "target.lost",
+        }
+    }
+}
+
+/// Alarm levels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Level {
+    /// CPA below the warning distance within the warning time.
+    Warning,
+    /// CPA below the alarm distance within the alarm time.
+    Alarm,
+}
+
+/// A vessel as events show it: identity and predicted state at the time of
+/// the judgement.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VesselRef {
+    /// MMSI.
+    pub mmsi: u32,
+    /// Name, when known from static data.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Latitude (dead-reckoned to the event time), degrees.
+    pub lat: f64,
+    /// Longitude, degrees.
+    pub lon: f64,
+    /// Speed over ground, knots.
+    pub sog_kn: f64,
+    /// Course over ground, degrees.
+    pub cog_deg: f64,
+    /// True heading when known, degrees.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub heading_deg: Option<f64>,
+    /// AIS ship and cargo type, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ship_type: Option<u8>,
+    /// Navigational status, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nav_status: Option<u8>,
+}
+
+/// One manoeuvre advised to one vessel.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AdviceItem {
+    /// The vessel that should act.
+    pub mmsi: u32,
+    /// `alter_course` or `reduce_speed` (or `keep_course_and_speed`).
+    pub action: Action,
+    /// `starboard`, `port`, or `none`.
+    pub direction: Direction,
+    /// Size of the alteration, degrees (course alterations).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub degrees: Option<f64>,
+    /// Course to steer, degrees (course alterations).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub new_cog_deg: Option<f64>,
+    /// Speed to make good, knots (speed reductions).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub new_sog_kn: Option<f64>,
+    /// Smallest predicted distance to any nearby vessel after the
+    /// manoeuvre, nautical miles.
+    pub resulting_cpa_nm: f64,
+    /// `true` when that distance reaches the passing distance.
+    pub sufficient: bool,
+    /// `true` for the advice to give first (the other is the alternative).
+    pub recommended: bool,
+}
+
+/// A collision risk between two vessels, with the ruling and the advice.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Risk {
+    /// `warning` or `alarm`.
+    pub level: Level,
+    /// The vessel with the lower MMSI.
+    pub a: VesselRef,
+    /// The other vessel.
+    pub b: VesselRef,
+    /// Range now, nautical miles.
+    pub range_nm: f64,
+    /// True bearing of `b` from `a`, degrees.
+    pub bearing_deg: f64,
+    /// Predicted closest point of approach, nautical miles.
+    pub cpa_nm: f64,
+    /// Time to CPA, seconds.
+    pub tcpa_s: f64,
+    /// Where the CPA happens (midpoint of the two predicted positions).
+    pub cpa_lat: f64,
+    /// Longitude of the CPA point.
+    pub cpa_lon: f64,
+    /// Bow crossing range: how far ahead of `a` vessel `b` crosses her
+    /// track, nautical miles (absent when it does not cross ahead).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bcr_nm: Option<f64>,
+    /// `head_on`, `crossing`, `overtaking` (or `none` / `not_under_way`).
+    pub encounter: Encounter,
+    /// MMSIs of the vessels that keep out of the way (both for head-on).
+    pub give_way: Vec<u32>,
+    /// MMSIs of the stand-on vessels.
+    pub stand_on: Vec<u32>,
+    /// The deciding rule (`"13"`, `"14"`, `"15"`, `"18(a)"`...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<&'static str>,
+    /// The ruling in plain words.
+    pub ruling: String,
+    /// Rule 17 stage of the stand-on vessel: `keep_course`, `may_act`,
+    /// `must_act`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule17_stage: Option<&'static str>,
+    /// What the vessel(s) that must act should do, checked against every
+    /// nearby vessel.
+    pub advice: Vec<AdviceItem>,
+}
+
+/// The end of a risk.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RiskCleared {
+    /// The level that was open.
+    pub level: Level,
+    /// The vessel with the lower MMSI.
+    pub a: VesselRef,
+    /// The other vessel.
+    pub b: VesselRef,
+    /// Range now, nautical miles.
+    pub range_nm: f64,
+    /// Predicted CPA now, nautical miles (NaN when a vessel was lost).
+    pub cpa_nm: f64,
+    /// Time to CPA now, seconds.
+    pub tcpa_s: f64,
+    /// Smallest range seen while the risk was open, nautical miles.
+    pub min_range_nm: f64,
+    /// How long the risk was open, seconds.
+    pub duration_s: f64,
+    /// Why it ended: `passed` (CPA behind them), `cpa_opened` (a
+    /// manoeuvre opened the CPA), `stopped` (both stationary or keeping
+    /// station), `target_lost`.
+    pub reason: &'static str,
+}
+
+/// A distress alert.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Distress {
+    /// The transmitting station.
+    pub mmsi: u32,
+    /// `sart` (MMSI 970xxxxxx), `mob` (972xxxxxx), `epirb` (974xxxxxx),
+    /// `safety_broadcast` (message 14), `sart_status` (navigational
+    /// status 14).
+    pub reason: &'static str,
+    /// Position, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lat: Option<f64>,
+    /// Longitude, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lon: Option<f64>,
+    /// Text of a safety broadcast (e.g. `SART ACTIVE`, `MOB TEST`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// Name, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// A lost target.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TargetLost {
+    /// The vessel at its last position.
+    pub vessel: VesselRef,
+    /// Time of its last position report.
+    pub last_fix: String,
+    /// Seconds since then.
+    pub silent_s: f64,
+}
+
+/// ISO 8601 UTC text of a data time.
+pub fn iso8601(time_ms: i64) -> String {
+    let mut v = Vec::with_capacity(24);
+    finisterra_nmea::format_iso8601(finisterra_nmea::Timestamp { unix_ms: time_ms }, &mut v);
+    String::from_utf8(v).unwrap_or_default()
+}
+
+impl Serialize for Event {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("id", &self.id)?;
+        m.serialize_entry("time", &iso8601(self.time_ms))?;
+        m.serialize_entry("kind", self.body.kind())?;
+        // The body's own fields follow, flattened.
+        let v = match &self.body {
+            EventBody::RiskRaised(r) | EventBody::RiskUpdated(r) => serde_json::to_value(r),
+            EventBody::RiskCleared(r) => serde_json::to_value(r),
+            EventBody::Distress(d) => serde_json::to_value(d),
+            EventBody::TargetLost(t) => serde_json::to_value(t),
+        }
+        .map_err(serde::ser::Error::custom)?;
+        if let serde_json::Value::Object(fields) = v {
+            for (k, v) in fields {
+                m.serialize_entry(&k, &v)?;
+            }
+        }
+        m.end()
+    }
+}
+
+impl Event {
+    /// The event as one line of JSON (no line ending).
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+    }
+}

@@ -1,0 +1,337 @@
+//! The traffic picture and its detectors: AIS messages in, [`Event`]s out.
+//!
+//! - [`Picture`]: one state per MMSI (position, motion, status, static
+//!   data merged from messages 5, 19 and 24), aids to navigation and base
+//!   stations kept apart as fixed objects. Bad data never enters it:
+//!   sentinels, positions outside the earth, `0°, 0°`, and jumps implying an
+//!   impossible speed are rejected and counted, and a second transmitter
+//!   using the same MMSI does not make a ship jump back and forth.
+//! - Screening: every [`Config::screen_interval_s`] of data time, every
+//!   vessel is predicted (dead reckoning) to that time and **every pair**
+//!   that could meet within the horizon is examined, found through a grid
+//!   over each vessel's swept path (cost grows with close pairs, not N²).
+//! - Risks: `risk.raised` at once, `risk.updated` only on a material change,
+//!   `risk.cleared` with hysteresis; each with the COLREGs ruling and the
+//!   smallest manoeuvre that clears every nearby vessel
+//!   ([`finisterra_nav`]).
+//! - `distress` for AIS-SART, MOB and EPIRB devices and safety broadcasts;
+//!   `target.lost` when a vessel stops reporting.
+//!
+//! Deterministic: time comes with the data (`time_ms` of each message), the
+//! engine never reads a clock, and the same messages give the same events,
+//! whether replayed or live.
+//!
+//! ```
+//! use finisterra_engine::{Engine, Config};
+//! use finisterra_ais::decode;
+//! let mut engine = Engine::new(Config::default());
+//! let mut events = Vec::new();
+//! let msg = decode(b"15RTgt0PAso;90TKcjM8h6g208CQ", 0).unwrap();
+//! engine.ingest(&msg, 1_700_000_000_000, &mut events);
+//! assert_eq!(engine.picture().vessel(371_798_000).unwrap().sog_kn, Some(12.3));
+//! ```
+
+mod config;
+mod event;
+mod picture;
+mod risk;
+mod screen;
+
+use finisterra_ais::{AisMessage, Body};
+use serde::Serialize;
+
+pub use config::{Config, PictureConfig, RiskConfig};
+pub use event::{
+    iso8601, AdviceItem, Distress, Event, EventBody, Level, Risk, RiskCleared, TargetLost,
+    VesselRef,
+};
+pub use picture::{FixedObject, Picture, PictureStats, StaticData, Vessel, VesselClass};
+pub use risk::OpenRisk;
+
+use picture::MmsiMap;
+use risk::{precise, PairAssessment, Pass, RiskBook};
+use screen::{candidate_pairs, flat_cpa, snapshots, Snap};
+
+/// Counters of the engine.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct EngineStats {
+    /// Screening passes run.
+    pub screenings: u64,
+    /// Vessels screened in the last pass.
+    pub last_screened_vessels: u64,
+    /// Candidate pairs examined in all passes.
+    pub candidate_pairs: u64,
+    /// Pairs that got the precise CPA.
+    pub precise_pairs: u64,
+    /// Events emitted, by kind.
+    pub events: Vec<(&'static str, u64)>,
+}
+
+/// The engine: picture, screening and detectors.
+#[derive(Debug)]
+pub struct Engine {
+    cfg: Config,
+    picture: Picture,
+    risks: RiskBook,
+    now_ms: Option<i64>,
+    next_screen_ms: Option<i64>,
+    next_id: u64,
+    stats: EngineStats,
+    distress_seen: MmsiMap<Vec<(&'static str, i64)>>,
+    scratch: Vec<(i64, u32)>,
+}
+
+impl Engine {
+    /// A new engine.
+    pub fn new(cfg: Config) -> Engine {
+        Engine {
+            cfg,
+            picture: Picture::default(),
+            risks: RiskBook::default(),
+            now_ms: None,
+            next_screen_ms: None,
+            next_id: 1,
+            stats: EngineStats::default(),
+            distress_seen: MmsiMap::default(),
+            scratch: Vec::new(),
+        }
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &Config {
+        &self.cfg
+    }
+
+    /// The traffic picture.
+    pub fn picture(&self) -> &Picture {
+        &self.picture
+    }
+
+    /// Counters of the picture.
+    pub fn picture_stats(&self) -> &PictureStats {
+        &self.picture.stats
+    }
+
+    /// Counters of the engine.
+    pub fn stats(&self) -> &EngineStats {
+        &self.stats
+    }
+
+    /// The open risks, in pair order.
+    pub fn open_risks(&self) -> impl Iterator<Item = &OpenRisk> {
+        self.risks.open.values()
+    }
+
+    /// Aids to navigation and base stations.
+    pub fn fixed_objects(&self) -> impl Iterator<Item = &FixedObject> {
+        self.picture.fixed.values()
+    }
+
+    /// Latest data time seen, ms.
+    pub fn now_ms(&self) -> Option<i64> {
+        self.now_ms
+    }
+
+    /// Takes one message with its data time. Runs the screening first when
+    /// this time passes a screening boundary; appends events to `out`.
+    pub fn ingest(&mut self, msg: &AisMessage, time_ms: i64, out: &mut Vec<Event>) {
+        self.advance(time_ms, out);
+        self.picture.ingest(msg, time_ms, &self.cfg.picture);
+        self.check_distress(msg, time_ms, out);
+    }
+
+    /// Moves data time forward without a message (a live feed that went
+    /// quiet): runs the screening if a boundary was passed.
+    pub fn advance(&mut self, time_ms: i64, out: &mut Vec<Event>) {
+        let interval = self.cfg.screen_interval_ms();
+        let now = self.now_ms.map_or(time_ms, |n| n.max(time_ms));
+        self.now_ms = Some(now);
+        match self.next_screen_ms {
+            None => self.next_screen_ms = Some((now.div_euclid(interval) + 1) * interval),
+            Some(next) if now >= next => {
+                let boundary = now.div_euclid(interval) * interval;
+                self.screen(boundary, out);
+                self.next_screen_ms = Some(boundary + interval);
+            }
+            _ => {}
+        }
+    }
+
+    /// Runs one screening pass at data time `t_ms` (normally called by
+    /// [`Engine::ingest`] and [`Engine::advance`]).
+    pub fn screen(&mut self, t_ms: i64, out: &mut Vec<Event>) {
+        self.stats.screenings += 1;
+        self.age(t_ms, out);
+        let snaps = snapshots(&self.picture, t_ms, &self.cfg);
+        self.stats.last_screened_vessels = snaps.len() as u64;
+        let pairs = candidate_pairs(&snaps, &mut self.scratch);
+        self.stats.candidate_pairs += pairs.len() as u64;
+        let r = &self.cfg.risk;
+        let f = r.clear_factor.max(1.0);
+        let flat_cpa_m = r.warning_cpa_nm * 1852.0 * f * 1.02 + 30.0;
+        let flat_tcpa_s = r.warning_tcpa_s * f;
+        let mut assessed = Vec::new();
+        for &(i, j) in &pairs {
+            let (a, b) = (&snaps[i as usize], &snaps[j as usize]);
+            let (cpa_m, tcpa_s, rel) = flat_cpa(a, b);
+            let open = self.risks.open.contains_key(&(a.mmsi, b.mmsi));
+            let close = cpa_m < flat_cpa_m && tcpa_s > -60.0 && tcpa_s < flat_tcpa_s;
+            if !(open || close) {
+                continue;
+            }
+            self.stats.precise_pairs += 1;
+            assessed.push(PairAssessment {
+                i: i as usize,
+                j: j as usize,
+                c: precise(a, b),
+                rel_speed_kn: rel / (1852.0 / 3600.0),
+            });
+        }
+        let picture = &self.picture;
+        let names = |mmsi: u32| {
+            picture
+                .vessel(mmsi)
+                .and_then(|v| v.static_data.name.clone())
+        };
+        let neighbours = |mmsi: u32| -> Vec<Snap> {
+            let Ok(idx) = snaps.binary_search_by_key(&mmsi, |s| s.mmsi) else {
+                return Vec::new();
+            };
+            let idx = idx as u32;
+            pairs
+                .iter()
+                .filter_map(|&(i, j)| {
+                    if i == idx {
+                        Some(snaps[j as usize])
+                    } else if j == idx {
+                        Some(snaps[i as usize])
+                    } else {
+                        None
+                    }
+                })
+                .collect()
+        };
+        let pass = Pass {
+            cfg: &self.cfg,
+            t_ms,
+            snaps: &snaps,
+            names: &names,
+            neighbours: &neighbours,
+        };
+        let bodies = self.risks.update(&pass, &assessed);
+        for b in bodies {
+            self.emit(t_ms, b, out);
+        }
+    }
+
+    /// Marks targets lost and forgets long-silent ones.
+    fn age(&mut self, t_ms: i64, out: &mut Vec<Event>) {
+        let pc = self.cfg.picture;
+        let mut lost: Vec<u32> = Vec::new();
+        for v in self.picture.vessels.values_mut() {
+            if !v.has_fix() || v.lost {
+                continue;
+            }
+            let limit_s = (v.reporting_interval_s() * pc.lost_after_intervals)
+                .clamp(pc.lost_min_s, pc.lost_max_s.max(pc.lost_min_s));
+            if (t_ms - v.fix_ms) as f64 > limit_s * 1000.0 {
+                v.lost = true;
+                lost.push(v.mmsi);
+            }
+        }
+        lost.sort_unstable();
+        for mmsi in lost {
+            for b in self.risks.clear_vessel(mmsi, t_ms) {
+                self.emit(t_ms, b, out);
+            }
+            let v = &self.picture.vessels[&mmsi];
+            let body = EventBody::TargetLost(TargetLost {
+                vessel: VesselRef {
+                    mmsi,
+                    name: v.static_data.name.clone(),
+                    lat: v.lat_deg,
+                    lon: v.lon_deg,
+                    sog_kn: v.sog_kn.unwrap_or(f64::NAN),
+                    cog_deg: v.cog_deg.unwrap_or(f64::NAN),
+                    heading_deg: v.heading_deg,
+                    ship_type: v.static_data.ship_type,
+                    nav_status: v.nav_status,
+                },
+                last_fix: iso8601(v.fix_ms),
+                silent_s: (t_ms - v.fix_ms) as f64 / 1000.0,
+            });
+            self.emit(t_ms, body, out);
+        }
+        let forget_ms = (pc.forget_after_s * 1000.0) as i64;
+        self.picture
+            .vessels
+            .retain(|_, v| t_ms - v.last_seen_ms <= forget_ms);
+        self.picture
+            .fixed
+            .retain(|_, o| t_ms - o.last_seen_ms <= forget_ms);
+        self.distress_seen.retain(|_, seen| {
+            seen.retain(|(_, t)| t_ms - *t <= forget_ms);
+            !seen.is_empty()
+        });
+    }
+
+    fn check_distress(&mut self, msg: &AisMessage, t_ms: i64, out: &mut Vec<Event>) {
+        let mmsi = msg.mmsi;
+        let mut reasons: Vec<(&'static str, Option<String>)> = Vec::new();
+        match mmsi / 1_000_000 {
+            970 => reasons.push(("sart", None)),
+            972 => reasons.push(("mob", None)),
+            974 => reasons.push(("epirb", None)),
+            _ => {}
+        }
+        match &msg.body {
+            Body::SafetyBroadcast(s) => reasons.push(("safety_broadcast", Some(s.text.clone()))),
+            Body::Position(p) if p.status == 14 => reasons.push(("sart_status", None)),
+            _ => {}
+        }
+        if reasons.is_empty() {
+            return;
+        }
+        let repeat_ms = (self.cfg.picture.distress_repeat_s * 1000.0) as i64;
+        let v = self.picture.vessel(mmsi);
+        let (lat, lon) = match v {
+            Some(v) if v.has_fix() => (Some(v.lat_deg), Some(v.lon_deg)),
+            _ => (None, None),
+        };
+        let name = v.and_then(|v| v.static_data.name.clone());
+        for (reason, text) in reasons {
+            let seen = self.distress_seen.entry(mmsi).or_default();
+            if let Some(e) = seen.iter_mut().find(|e| e.0 == reason) {
+                if t_ms - e.1 < repeat_ms {
+                    continue;
+                }
+                e.1 = t_ms;
+            } else {
+                seen.push((reason, t_ms));
+            }
+            let body = EventBody::Distress(Distress {
+                mmsi,
+                reason,
+                lat,
+                lon,
+                text,
+                name: name.clone(),
+            });
+            self.emit(t_ms, body, out);
+        }
+    }
+
+    fn emit(&mut self, t_ms: i64, body: EventBody, out: &mut Vec<Event>) {
+        let kind = body.kind();
+        match self.stats.events.iter_mut().find(|e| e.0 == kind) {
+            Some(e) => e.1 += 1,
+            None => self.stats.events.push((kind, 1)),
+        }
+        out.push(Event {
+            id: self.next_id,
+            time_ms: t_ms,
+            body,
+        });
+        self.next_id += 1;
+    }
+}
