@@ -147,10 +147,16 @@ impl Config {
         }
     }
 
-    /// The advice configuration with a horizon covering the warning window.
+    /// The advice configuration with a horizon covering the warning window
+    /// and a passing distance that clears the warning: at least the
+    /// warning CPA times the clear factor, plus 5 % for the time the turn
+    /// takes (the search assumes an instant turn). With the defaults:
+    /// 1.26 NM, so that a ship following the advice sees her risk cleared.
     pub fn advice(&self) -> AdviceConfig {
+        let clears = self.risk.warning_cpa_nm * self.risk.clear_factor.max(1.0) * 1.05;
         AdviceConfig {
             horizon_s: self.advice.horizon_s.max(self.risk.warning_tcpa_s),
+            pass_nm: self.advice.pass_nm.max(clears),
             ..self.advice
         }
     }

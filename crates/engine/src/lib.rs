@@ -65,7 +65,17 @@ pub struct EngineStats {
     pub precise_pairs: u64,
     /// Events emitted, by kind.
     pub events: Vec<(&'static str, u64)>,
+    /// Messages ignored for their time: (outside 1990-2100, unconfirmed
+    /// jump of more than six hours ahead).
+    pub rejected_times: (u64, u64),
 }
+
+/// 1990-01-01T00:00:00Z.
+const MIN_TIME_MS: i64 = 631_152_000_000;
+/// 2100-01-01T00:00:00Z.
+const MAX_TIME_MS: i64 = 4_102_444_800_000;
+/// Largest forward jump of data time accepted from one message.
+const MAX_JUMP_MS: i64 = 6 * 3_600_000;
 
 /// The engine: picture, screening and detectors.
 #[derive(Debug)]
@@ -79,6 +89,7 @@ pub struct Engine {
     stats: EngineStats,
     distress_seen: MmsiMap<Vec<(&'static str, i64)>>,
     scratch: Vec<(i64, u32)>,
+    jump: Option<(i64, u32)>,
 }
 
 impl Engine {
@@ -94,6 +105,7 @@ impl Engine {
             stats: EngineStats::default(),
             distress_seen: MmsiMap::default(),
             scratch: Vec::new(),
+            jump: None,
         }
     }
 
@@ -134,15 +146,51 @@ impl Engine {
 
     /// Takes one message with its data time. Runs the screening first when
     /// this time passes a screening boundary; appends events to `out`.
+    ///
+    /// Times outside 1990-2100 are rejected (counted as
+    /// `time_out_of_range`), and a single message more than six hours
+    /// ahead of the data time so far is held back (`time_jump`) until two
+    /// more messages confirm the new time — one broken timestamp in an
+    /// archive must not age out the whole picture.
     pub fn ingest(&mut self, msg: &AisMessage, time_ms: i64, out: &mut Vec<Event>) {
+        if !(MIN_TIME_MS..=MAX_TIME_MS).contains(&time_ms) {
+            self.stats.rejected_times.0 += 1;
+            return;
+        }
+        if let Some(now) = self.now_ms {
+            if time_ms - now > MAX_JUMP_MS {
+                let confirmed = match &mut self.jump {
+                    Some((t, n)) if (time_ms - *t).abs() <= 3_600_000 => {
+                        *n += 1;
+                        *t = time_ms;
+                        *n >= 3
+                    }
+                    _ => {
+                        self.jump = Some((time_ms, 1));
+                        false
+                    }
+                };
+                if !confirmed {
+                    self.stats.rejected_times.1 += 1;
+                    return;
+                }
+                self.jump = None;
+            } else {
+                self.jump = None;
+            }
+        }
         self.advance(time_ms, out);
         self.picture.ingest(msg, time_ms, &self.cfg.picture);
         self.check_distress(msg, time_ms, out);
     }
 
     /// Moves data time forward without a message (a live feed that went
-    /// quiet): runs the screening if a boundary was passed.
+    /// quiet): runs the screening if a boundary was passed. Times outside
+    /// 1990-2100 are ignored.
     pub fn advance(&mut self, time_ms: i64, out: &mut Vec<Event>) {
+        if !(MIN_TIME_MS..=MAX_TIME_MS).contains(&time_ms) {
+            return;
+        }
         let interval = self.cfg.screen_interval_ms();
         let now = self.now_ms.map_or(time_ms, |n| n.max(time_ms));
         self.now_ms = Some(now);
