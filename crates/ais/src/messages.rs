@@ -1225,7 +1225,7 @@ pub fn decode_bits(b: &Bits) -> Result<AisMessage, DecodeError> {
         14 => Body::SafetyBroadcast(SafetyBroadcast {
             text: text_string(b, 40),
         }),
-        // ITU-R M.1371-5 §5.3.11: the second request ends at bit 108 and
+        // ITU-R M.1371-5 Annex 8, message 15: the second request ends at bit 108 and
         // the second station at bit 158 (each followed by 2 spare bits,
         // which may be cut).
         15 => Body::Interrogation(Interrogation {

@@ -486,7 +486,7 @@ macro_rules! put {
     };
 }
 
-/// The communication state (ITU-R M.1371-5 §3.3.7.2.2 SOTDMA and §3.3.7.3.2
+/// The communication state (ITU-R M.1371-5 Annex 2 §3.3.7.2.2 SOTDMA and §3.3.7.3.2
 /// ITDMA) of a 19-bit raw value, in libais's names.
 fn comm_state(m: &mut Map<String, Value>, state: u32, itdma: bool) {
     put!(m, "sync_state" => state >> 17);
@@ -1675,7 +1675,7 @@ fn libais_tagblock() -> Tally {
 const ALLOW: &[Allow] = &[
     // gpsd reads a third acknowledged MMSI out of the 24 bits that follow two
     // whole entries of this 128-bit type 7 (zero-filling the 6 missing bits).
-    // ITU-R M.1371-5 §5.3.1 / Table 62: message 7 carries 1-4 whole 32-bit
+    // ITU-R M.1371-5 Annex 8, message 7: it carries 1-4 whole 32-bit
     // (MMSI + sequence number) entries, 72-168 bits; a partial entry
     // acknowledges nothing. We report two.
     Allow {
@@ -1686,7 +1686,7 @@ const ALLOW: &[Allow] = &[
     },
     // gpsd never fills `radio` for type 26 (its struct has the field, its
     // decoder does not set it, so it prints 0), though it does leave the
-    // last 20 bits out of `data`. ITU-R M.1371-5 Table 74: message 26 ends
+    // last 20 bits out of `data`. ITU-R M.1371-5 Annex 8, message 26: it ends
     // with the 1-bit communication state selector and the 19-bit state; we
     // report those 20 bits (pyais also prints no radio for type 26).
     Allow {
@@ -1699,7 +1699,7 @@ const ALLOW: &[Allow] = &[
     // last 5 bits. gpsd reads the 14 bits left as a 14-bit number (1076); we
     // keep them in place with the missing bits zero (34432 = 1076 << 5), so
     // that sync state and slot time-out (the top 5 bits, ITU-R M.1371-5
-    // §3.3.7.2.2) keep their meaning. Neither is "the" value: the field is
+    // Annex 2 §3.3.7.2.2) keep their meaning. Neither is "the" value: the field is
     // truncated.
     Allow {
         source: "gpsd sample",
@@ -1749,7 +1749,7 @@ const ALLOW: &[Allow] = &[
         field: "*",
         why: "a lone fragment is not a message",
     },
-    // A 268-bit type 21; ITU-R M.1371-5 §5.3.20 makes message 21 272-360
+    // A 268-bit type 21; ITU-R M.1371-5 Annex 8 makes message 21 272-360
     // bits. pyais decodes what is there (raim/virtual/assigned = None);
     // gpsd rejects it (272-368) and so do we.
     Allow {
@@ -1776,7 +1776,7 @@ const ALLOW: &[Allow] = &[
         why: "invalid armouring character",
     },
     // A 112-bit type 15 (one station, two requests; ITU-R M.1371-5
-    // §5.3.11: 88, 112 or 160 bits). pyais reads a second station id out
+    // Annex 8, message 15: 88, 112 or 160 bits). pyais reads a second station id out
     // of the 2 spare bits (0); we report no second station.
     Allow {
         source: "pyais messages",
@@ -1785,7 +1785,7 @@ const ALLOW: &[Allow] = &[
         why: "no second station in a 112-bit type 15",
     },
     // pyais keeps the last 20 bits of a type 26 in `data` and reports no
-    // `radio`. ITU-R M.1371-5 §5.3.25: message 26 ends with the
+    // `radio`. ITU-R M.1371-5 Annex 8, message 26: it ends with the
     // communication state selector and state (20 bits); gpsd also leaves
     // them out of the data.
     Allow {
@@ -1827,7 +1827,7 @@ const ALLOW: &[Allow] = &[
         why: "two valid messages in one pyais decode() call",
     },
     // libais reads `retransmit = !bs[70]` for type 6 (ais6.cpp). ITU-R
-    // M.1371-5 §5.3.4: retransmit flag 0 = no retransmission (default),
+    // M.1371-5 Annex 8, message 6: retransmit flag 0 = no retransmission (default),
     // 1 = retransmitted; gpsd and pyais read the bit as is, as we do.
     Allow {
         source: "libais test_data",
@@ -1866,7 +1866,7 @@ const ALLOW: &[Allow] = &[
         why: "a lone fragment is not a message",
     },
     // A 104-bit type 15: the second request's slot offset is cut to 8 of
-    // its 12 bits (ITU-R M.1371-5 §5.3.11: 88, 112 or 160 bits). libais
+    // its 12 bits (ITU-R M.1371-5 Annex 8, message 15: 88, 112 or 160 bits). libais
     // reads it zero-filled; we report no second request.
     Allow {
         source: "libais typeexamples",
@@ -1881,7 +1881,7 @@ const ALLOW: &[Allow] = &[
         why: "truncated second request in a 104-bit type 15",
     },
     // libais's 6-bit table has '-' for 31 and '`' for 39 (an old table
-    // several decoders copied); ITU-R M.1371-5 Table 47 maps 0-31 to ASCII
+    // several decoders copied); the 6-bit ASCII table of ITU-R M.1371-5 (Annex 8) maps 0-31 to ASCII
     // 64-95 and 32-63 to ASCII 32-63, i.e. '_' and '\'' (as gpsd does).
     Allow {
         source: "libais typeexamples",
@@ -1890,7 +1890,7 @@ const ALLOW: &[Allow] = &[
         why: "libais's 6-bit table differs at 31 and 39",
     },
     // libais's ais9.cpp divides the type 9 SOG by 10; ITU-R M.1371-5
-    // §5.3.8: SOG in 1-knot steps (gpsd and pyais agree with us).
+    // Annex 8, message 9: SOG in 1-knot steps (gpsd and pyais agree with us).
     Allow {
         source: "libais typeexamples",
         ids: &[23],
