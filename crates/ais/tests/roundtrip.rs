@@ -461,9 +461,20 @@ fn long_range() -> impl Strategy<Value = AisMessage> {
         )
 }
 
+/// How the fragments arrive.
+#[derive(Debug, Clone, Copy)]
+enum Arrival {
+    InOrder,
+    Reversed,
+    /// In order, and only the first sentence of a tag-block group keeps
+    /// `s:` and `c:`: the others carry `g:` alone (NMEA 4.10 allows it,
+    /// satellite feeds do it).
+    GroupTagsOnFirst,
+}
+
 /// How the sentences are framed: fragment size, tag block, talker,
-/// channel, sequence id, own ship; and whether fragments arrive reversed.
-fn framing() -> impl Strategy<Value = (SentenceOptions, bool)> {
+/// channel, sequence id, own ship; and how the fragments arrive.
+fn framing() -> impl Strategy<Value = (SentenceOptions, Arrival)> {
     (
         prop::sample::select(&[8usize, 13, 28, 45, 60, 82][..]),
         prop::option::of((1_000_000_000i64..2_000_000_000, "[a-z0-9]{1,12}")),
@@ -471,10 +482,14 @@ fn framing() -> impl Strategy<Value = (SentenceOptions, bool)> {
         prop::sample::select(vec![None, Some(b'A'), Some(b'B'), Some(b'1')]),
         0u8..10,
         any::<bool>(),
-        any::<bool>(),
+        prop::sample::select(vec![
+            Arrival::InOrder,
+            Arrival::Reversed,
+            Arrival::GroupTagsOnFirst,
+        ]),
     )
         .prop_map(
-            |(per, tag, talker, channel, sequence_id, own_ship, reversed)| {
+            |(per, tag, talker, channel, sequence_id, own_ship, arrival)| {
                 let (tag_time_s, tag_source) = match tag {
                     Some((t, s)) => (Some(t), Some(s)),
                     None => (None, None),
@@ -489,7 +504,7 @@ fn framing() -> impl Strategy<Value = (SentenceOptions, bool)> {
                         tag_time_s,
                         tag_source,
                     },
-                    reversed,
+                    arrival,
                 )
             },
         )
@@ -500,10 +515,23 @@ fn framing() -> impl Strategy<Value = (SentenceOptions, bool)> {
 
 /// Encodes `msg`, feeds the sentences to a fresh decoder and checks that
 /// exactly `msg` comes out, with the tag block's time and station.
+/// Keeps only the `g:` parameter of a sentence's tag block.
+fn group_tag_only(sentence: &str) -> String {
+    let Some(rest) = sentence.strip_prefix('\\') else {
+        return sentence.to_owned();
+    };
+    let close = rest.find('\\').unwrap();
+    let inner = rest[..close].split('*').next().unwrap();
+    let g: Vec<&str> = inner.split(',').filter(|p| p.starts_with("g:")).collect();
+    let g = g.join(",");
+    let cs = finisterra_nmea::checksum(g.as_bytes());
+    format!("\\{g}*{cs:02X}\\{}", &rest[close + 1..])
+}
+
 fn round_trip(
     msg: &AisMessage,
     opts: &SentenceOptions,
-    reversed: bool,
+    arrival: Arrival,
 ) -> Result<(), TestCaseError> {
     let mut opts = opts.clone();
     // At most 9 fragments: widen them for long payloads.
@@ -514,8 +542,14 @@ fn round_trip(
     opts.max_payload_chars = opts.max_payload_chars.max(chars.div_ceil(9));
     let mut sentences = encode_sentences(msg, &opts).unwrap();
     prop_assert!(!sentences.is_empty() && sentences.len() <= 9);
-    if reversed {
-        sentences.reverse();
+    match arrival {
+        Arrival::InOrder => {}
+        Arrival::Reversed => sentences.reverse(),
+        Arrival::GroupTagsOnFirst => {
+            for s in sentences.iter_mut().skip(1) {
+                *s = group_tag_only(s);
+            }
+        }
     }
     let mut dec = StreamDecoder::default();
     let mut got = Vec::new();
@@ -552,8 +586,8 @@ macro_rules! round_trip_tests {
             #![proptest_config(ProptestConfig::with_cases(512))]
             $(
                 #[test]
-                fn $name(msg in $strategy, (opts, reversed) in framing()) {
-                    round_trip(&msg, &opts, reversed)?;
+                fn $name(msg in $strategy, (opts, arrival) in framing()) {
+                    round_trip(&msg, &opts, arrival)?;
                 }
             )+
         }
