@@ -24,6 +24,8 @@
 
 mod bits;
 pub mod encode;
+#[doc(hidden)]
+pub mod exercise;
 pub mod json;
 mod messages;
 mod stream;

@@ -244,18 +244,6 @@ fn parse_u64(digits: &[u8]) -> Option<u64> {
     Some(v)
 }
 
-#[inline]
-fn next_field<'a>(rest: &mut &'a [u8], name: &'static str) -> Result<&'a [u8], FrameError> {
-    match rest.iter().position(|&b| b == b',') {
-        Some(p) => {
-            let f = &rest[..p];
-            *rest = &rest[p + 1..];
-            Ok(f)
-        }
-        None => Err(FrameError::MissingField(name)),
-    }
-}
-
 fn parse_sentence<'a>(
     line: &'a [u8],
     tag: Option<TagBlock<'a>>,
@@ -288,34 +276,42 @@ fn parse_vdm<'a>(
     tag: Option<TagBlock<'a>>,
     lead: Option<Timestamp>,
 ) -> Result<Line<'a>, FrameError> {
-    let star = line
-        .iter()
-        .position(|&b| b == b'*')
-        .ok_or(FrameError::MissingChecksum)?;
-    let body = &line[1..star];
+    // One pass over the sentence, eight bytes at a time: XOR checksum,
+    // the '*' and the first six commas (the field separators of a VDM).
+    let bytes = &line[1..];
+    let scan = scan_sentence(bytes);
+    let star = scan.star.ok_or(FrameError::MissingChecksum)? + 1;
     let after = &line[star + 1..];
     if after.len() < 2 {
         return Err(FrameError::MissingChecksum);
     }
     let found = parse_hex_byte(after[0], after[1]).ok_or(FrameError::MissingChecksum)?;
-    let expected = checksum(body);
+    let expected = scan.xor;
     if found != expected {
         return Err(FrameError::Checksum { expected, found });
     }
     let talker = [line[1], line[2]];
     let own_ship = line[5] == b'O';
-    let mut rest = &body[5..];
-    // rest starts with ',' after "AIVDM".
-    if rest.first() != Some(&b',') {
-        return Err(FrameError::MissingField("fragment count"));
+    const NAMES: [&str; 6] = [
+        "fragment count",
+        "fragment number",
+        "sequential message id",
+        "channel",
+        "payload",
+        "fill bits",
+    ];
+    if scan.ncommas < 6 || scan.commas[0] != 5 {
+        let missing = if scan.commas[0] != 5 { 0 } else { scan.ncommas };
+        return Err(FrameError::MissingField(NAMES[missing.min(5)]));
     }
-    rest = &rest[1..];
-    let count = next_field(&mut rest, "fragment count")?;
-    let number = next_field(&mut rest, "fragment number")?;
-    let seq = next_field(&mut rest, "sequential message id")?;
-    let chan = next_field(&mut rest, "channel")?;
-    let payload = next_field(&mut rest, "fill bits")?;
-    let fill = rest;
+    let c = scan.commas;
+    let star_in_bytes = star - 1;
+    let count = &bytes[c[0] + 1..c[1]];
+    let number = &bytes[c[1] + 1..c[2]];
+    let seq = &bytes[c[2] + 1..c[3]];
+    let chan = &bytes[c[3] + 1..c[4]];
+    let payload = &bytes[c[4] + 1..c[5]];
+    let fill = &bytes[c[5] + 1..star_in_bytes];
 
     let fragment_count = match count {
         [d @ b'1'..=b'9'] => d - b'0',
@@ -363,6 +359,90 @@ fn parse_vdm<'a>(
         fill_bits,
         time,
     }))
+}
+
+/// What one pass over a sentence found.
+struct Scan {
+    /// Position of the first '*', if any.
+    star: Option<usize>,
+    /// XOR of every byte before the '*'.
+    xor: u8,
+    /// Positions of the first six commas before the '*'.
+    commas: [usize; 6],
+    ncommas: usize,
+}
+
+/// Bytes of `w` equal to `c`: 0x80 in each matching byte, 0 elsewhere
+/// (exact, no false positives).
+#[inline]
+fn eq_mask(w: u64, c: u8) -> u64 {
+    const LO7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    let x = w ^ (0x0101_0101_0101_0101u64.wrapping_mul(c as u64));
+    !((((x & LO7).wrapping_add(LO7)) | x) | LO7)
+}
+
+#[inline]
+fn scan_sentence(bytes: &[u8]) -> Scan {
+    let mut sc = Scan {
+        star: None,
+        xor: 0,
+        commas: [0; 6],
+        ncommas: 0,
+    };
+    let mut acc: u64 = 0;
+    let mut i = 0;
+    let mut commas = [0usize; 6];
+    let mut nc = 0usize;
+    while i + 8 <= bytes.len() {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(&bytes[i..i + 8]);
+        let w = u64::from_le_bytes(word);
+        let stars = eq_mask(w, b'*');
+        let mut m = eq_mask(w, b',');
+        if stars != 0 {
+            let k = (stars.trailing_zeros() / 8) as usize;
+            let keep = if k == 0 { 0 } else { u64::MAX >> (64 - 8 * k) };
+            acc ^= w & keep;
+            m &= keep;
+            while m != 0 && nc < 6 {
+                commas[nc] = i + (m.trailing_zeros() / 8) as usize;
+                nc += 1;
+                m &= m - 1;
+            }
+            sc.star = Some(i + k);
+            break;
+        }
+        acc ^= w;
+        while m != 0 && nc < 6 {
+            commas[nc] = i + (m.trailing_zeros() / 8) as usize;
+            nc += 1;
+            m &= m - 1;
+        }
+        i += 8;
+    }
+    let mut x = acc ^ (acc >> 32);
+    x ^= x >> 16;
+    x ^= x >> 8;
+    let mut xor = x as u8;
+    if sc.star.is_none() {
+        while i < bytes.len() {
+            let b = bytes[i];
+            if b == b'*' {
+                sc.star = Some(i);
+                break;
+            }
+            if b == b',' && nc < 6 {
+                commas[nc] = i;
+                nc += 1;
+            }
+            xor ^= b;
+            i += 1;
+        }
+    }
+    sc.xor = xor;
+    sc.commas = commas;
+    sc.ncommas = nc;
+    sc
 }
 
 /// USCG/NAIS trailing fields (`s36310,d-081,T59.0,...,r003669946,1325394060`):
@@ -539,6 +619,35 @@ mod tests {
             parse_line(b"!AIVDM,1,1,,B,15N4cJ005Jrek0H@9nDW5608EP,013").unwrap_err(),
             FrameError::MissingChecksum
         );
+    }
+
+    #[test]
+    fn one_pass_scan_matches_bytewise_reference() {
+        let mut seed = 12345u64;
+        for n in 0..300usize {
+            let len = n % 90;
+            let bytes: Vec<u8> = (0..len)
+                .map(|_| {
+                    seed = seed
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    [b'A', b',', b'*', b'1', b'z', 0xFF][(seed >> 33) as usize % 6]
+                })
+                .collect();
+            let sc = scan_sentence(&bytes);
+            let star = bytes.iter().position(|&b| b == b'*');
+            assert_eq!(sc.star, star, "{bytes:?}");
+            let end = star.unwrap_or(bytes.len());
+            assert_eq!(sc.xor, bytes[..end].iter().fold(0, |a, b| a ^ b));
+            let commas: Vec<usize> = bytes[..end]
+                .iter()
+                .enumerate()
+                .filter(|(_, &b)| b == b',')
+                .map(|(i, _)| i)
+                .take(6)
+                .collect();
+            assert_eq!(&sc.commas[..sc.ncommas], &commas[..]);
+        }
     }
 
     #[test]
