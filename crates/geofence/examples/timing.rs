@@ -120,6 +120,13 @@ fn main() {
             near += usize::from(land.distance_to_coast_m(v.lat, v.lon).is_some());
         }
         let dist_ns = t.elapsed().as_secs_f64() * 1e9 / n;
+        if std::env::var_os("TIMING_DEBUG").is_some() {
+            for v in &vs {
+                if v.coastal && land.distance_to_coast_m(v.lat, v.lon).is_none() {
+                    println!("coastal vessel without coast within 50 NM: {} {}", v.lat, v.lon);
+                }
+            }
+        }
         let t = Instant::now();
         let mut appr = 0;
         for v in &vs {

@@ -11,7 +11,7 @@ pub(crate) const UNITS_PER_DEG: f64 = 1.0e7;
 
 /// Largest |longitude| a fixed-point coordinate may hold, degrees (polygons
 /// crossing ±180° may extend beyond 180; see the zones documentation).
-pub(crate) const MAX_ABS_LON_DEG: f64 = 200.0;
+pub(crate) const MAX_ABS_LON_DEG: f64 = 540.0;
 
 /// A point in fixed point: `x` = longitude, `y` = latitude, 10⁻⁷ degree.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -202,7 +202,8 @@ pub(crate) fn ray_crossing(u: Pt, v: Pt, py: i64, x_from: i64, from_open: bool, 
     sign
 }
 
-/// Winding side of `p` against closed rings given as a vertex slice with
+/// Side of `p` (inside when the winding number is positive) against closed
+/// rings given as a vertex slice with
 /// ring boundaries (`starts[i]..starts[i+1]`, each ring's last vertex equal
 /// to its first). Linear in the number of edges; exact.
 pub(crate) fn side_linear(v: &[Pt], starts: &[u32], p: Pt) -> Side {
@@ -217,7 +218,7 @@ pub(crate) fn side_linear(v: &[Pt], starts: &[u32], p: Pt) -> Side {
             w += ray_crossing(a, b, p.y, p.x, true, None);
         }
     }
-    if w != 0 {
+    if w > 0 {
         Side::Inside
     } else {
         Side::Outside
@@ -240,23 +241,6 @@ pub(crate) fn segment_meets_rect(a: Pt, b: Pt, x0: i64, y0: i64, x1: i64, y1: i6
         orient_sign(a, b, Pt::new(x0, y1)),
     ];
     !(s.iter().all(|&v| v > 0) || s.iter().all(|&v| v < 0))
-}
-
-/// Twice the signed area of a closed ring (positive counter-clockwise), in
-/// square degrees, from fixed point.
-pub(crate) fn ring_area2(r: &[Pt]) -> f64 {
-    let mut acc: i128 = 0;
-    if r.len() < 2 {
-        return 0.0;
-    }
-    let o = r[0];
-    for w in r.windows(2) {
-        let (a, b) = (w[0], w[1]);
-        let (ax, ay) = ((a.x - o.x) as i128, (a.y - o.y) as i128);
-        let (bx, by) = ((b.x - o.x) as i128, (b.y - o.y) as i128);
-        acc += ax * by - bx * ay;
-    }
-    acc as f64 / (UNITS_PER_DEG * UNITS_PER_DEG)
 }
 
 #[cfg(test)]

@@ -37,9 +37,11 @@ impl Rings {
     }
 
     /// Appends a ring given without its closing vertex (it is added).
-    /// Consecutive duplicates are dropped; rings with fewer than three
-    /// distinct vertices are skipped.
-    pub(crate) fn push_open_ring(&mut self, pts: impl IntoIterator<Item = Pt>) {
+    /// Consecutive duplicates are dropped; rings with fewer than
+    /// `min_distinct` distinct vertices are skipped. (A ring of one or two
+    /// distinct vertices encloses nothing but still has edges: an islet
+    /// collapsed by quantization is kept for distances.)
+    pub(crate) fn push_open_ring(&mut self, pts: impl IntoIterator<Item = Pt>, min_distinct: usize) {
         let start = self.v.len();
         for p in pts {
             if self.v.len() > start && *self.v.last().unwrap_or(&p) == p {
@@ -50,7 +52,7 @@ impl Rings {
         while self.v.len() > start + 1 && self.v[self.v.len() - 1] == self.v[start] {
             self.v.pop();
         }
-        if self.v.len() - start < 3 {
+        if self.v.len() - start < min_distinct.max(1) {
             self.v.truncate(start);
             return;
         }
@@ -59,12 +61,29 @@ impl Rings {
         self.starts.push(self.v.len() as u32);
     }
 
-    pub(crate) fn ring_count(&self) -> usize {
-        self.starts.len() - 1
+    /// Appends an open polyline (not closed); consecutive duplicates are
+    /// dropped; a polyline of one distinct point is kept (one zero-length
+    /// edge) so that it is never silently lost.
+    pub(crate) fn push_polyline(&mut self, pts: impl IntoIterator<Item = Pt>) {
+        let start = self.v.len();
+        for p in pts {
+            if self.v.len() > start && self.v[self.v.len() - 1] == p {
+                continue;
+            }
+            self.v.push(p);
+        }
+        if self.v.len() == start {
+            return;
+        }
+        if self.v.len() - start == 1 {
+            let p = self.v[start];
+            self.v.push(p);
+        }
+        self.starts.push(self.v.len() as u32);
     }
 
-    pub(crate) fn ring(&self, i: usize) -> &[Pt] {
-        &self.v[self.starts[i] as usize..self.starts[i + 1] as usize]
+    pub(crate) fn ring_count(&self) -> usize {
+        self.starts.len() - 1
     }
 
     /// Every edge id, in order.
@@ -310,11 +329,6 @@ impl EdgeGrid {
     }
 
     #[inline]
-    pub(crate) fn sub(&self, index: u32) -> Sub {
-        self.subs[index as usize]
-    }
-
-    #[inline]
     pub(crate) fn sub_edges(&self, index: u32) -> &[u32] {
         let s = self.subs[index as usize];
         &self.edges[s.first_edge as usize..(s.first_edge + s.n_edges) as usize]
@@ -347,8 +361,9 @@ impl EdgeGrid {
         w
     }
 
-    /// Side of `p` against the rings (nonzero winding). Points outside the
-    /// extent are outside.
+    /// Side of `p` against the rings: inside when the winding number is
+    /// positive (exteriors counter-clockwise, holes clockwise: the union of
+    /// the polygons). Points outside the extent are outside.
     pub(crate) fn side(&self, rings: &Rings, p: Pt) -> Side {
         if !self.contains_point(p) {
             return Side::Outside;
@@ -356,7 +371,7 @@ impl EdgeGrid {
         let s = self.locate(p.x, p.y);
         let sub = self.subs[s.index as usize];
         if sub.n_edges == 0 {
-            return if sub.winding != 0 { Side::Inside } else { Side::Outside };
+            return if sub.winding > 0 { Side::Inside } else { Side::Outside };
         }
         for &e in self.sub_edges(s.index) {
             let (a, b) = rings.edge(e);
@@ -364,7 +379,7 @@ impl EdgeGrid {
                 return Side::Boundary;
             }
         }
-        if self.walk(rings, p.x, p.y, Some(p.x)) != 0 {
+        if self.walk(rings, p.x, p.y, Some(p.x)) > 0 {
             Side::Inside
         } else {
             Side::Outside
@@ -460,9 +475,9 @@ mod tests {
         // A comb-shaped polygon with a hole, plus an island in the hole.
         let mut r = Rings::new();
         let pts = |v: &[(i64, i64)]| v.iter().map(|&(x, y)| Pt::new(x * 1000, y * 1000)).collect::<Vec<_>>();
-        r.push_open_ring(pts(&[(0, 0), (100, 0), (100, 100), (80, 100), (80, 20), (60, 20), (60, 100), (0, 100)]));
-        r.push_open_ring(pts(&[(10, 30), (10, 70), (40, 70), (40, 30)])); // hole (clockwise)
-        r.push_open_ring(pts(&[(20, 40), (30, 40), (30, 60), (20, 60)])); // island
+        r.push_open_ring(pts(&[(0, 0), (100, 0), (100, 100), (80, 100), (80, 20), (60, 20), (60, 100), (0, 100)]), 3);
+        r.push_open_ring(pts(&[(10, 30), (10, 70), (40, 70), (40, 30)]), 3); // hole (clockwise)
+        r.push_open_ring(pts(&[(20, 40), (30, 40), (30, 60), (20, 60)]), 3); // island
         for target in [1, 2, 4, 1000] {
             let g = grid_for(&r, target);
             for y in (-5..=105).step_by(5) {

@@ -52,7 +52,7 @@
 //! | 4 | ring count |
 //! | 8 | vertex count |
 //! | … | per polygon: ring count (LEB128) |
-//! | … | per ring: vertex count (LEB128, ≥ 3, ring not closed) |
+//! | … | per ring: vertex count (LEB128, ≥ 1, ring not closed; fewer than 3 is an islet collapsed by quantization, kept for distances) |
 //! | … | per vertex: zig-zag LEB128 of x and y differences from the previous vertex (across rings) |
 //! | 8 | FNV-1a 64 of everything before |
 
@@ -122,7 +122,7 @@ impl Quantized {
         }
     }
 
-    /// Appends an open ring (no closing vertex) of at least 3 positions.
+    /// Appends an open ring (no closing vertex), at least one position.
     pub(crate) fn push_ring(&mut self, pts: &[(i64, i64)]) {
         self.ring_lens.push(pts.len() as u32);
         self.coords.extend_from_slice(pts);
@@ -252,8 +252,8 @@ impl Quantized {
         let mut coord_sum = 0u64;
         for _ in 0..n_rings {
             let n = rd.varint()?;
-            if n < 3 {
-                return Err(E::Corrupt("a ring has fewer than 3 vertices".into()));
+            if n == 0 {
+                return Err(E::Corrupt("a ring has no vertices".into()));
             }
             coord_sum += n;
             if coord_sum > n_coords as u64 {
@@ -1055,7 +1055,7 @@ impl Land {
     }
 }
 
-fn make_approach(t: &Track, rho: f64, pos: (f64, f64), near: (f64, f64)) -> Approach {
+pub(crate) fn make_approach(t: &Track, rho: f64, pos: (f64, f64), near: (f64, f64)) -> Approach {
     let (lat, lon) = t.geo(pos);
     let (nlat, nlon) = t.geo(near);
     let d = (near.0 - pos.0).hypot(near.1 - pos.1);

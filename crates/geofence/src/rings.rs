@@ -76,7 +76,8 @@ fn clip_x(r: &[(f64, f64)], x_cut: f64, keep_le: bool) -> Vec<(f64, f64)> {
     out
 }
 
-/// Canonical land rings: each ring unwrapped, closed round the nearer pole
+/// Canonical land rings (degenerate rings of one or two distinct vertices
+/// are kept as distance-only features): each ring unwrapped, closed round the nearer pole
 /// if it encircles one, oriented (exterior counter-clockwise, holes
 /// clockwise, so that the nonzero winding rule gives the union of all
 /// polygons even where they overlap), then cut into the window
@@ -86,7 +87,7 @@ pub(crate) fn land_rings(polys: &[PolygonDeg]) -> Rings {
     for poly in polys {
         for (k, ring) in poly.iter().enumerate() {
             let (mut u, closing) = unwrap(ring);
-            if u.len() < 3 {
+            if u.is_empty() {
                 continue;
             }
             if closing != 0.0 {
@@ -113,14 +114,14 @@ pub(crate) fn land_rings(polys: &[PolygonDeg]) -> Rings {
                 } else {
                     clip_x(&clip_x(&u, hi, true), lo, false)
                 };
-                if piece.len() < 3 {
+                if piece.is_empty() {
                     continue;
                 }
                 let shift = 360.0 * m as f64;
                 rings.push_open_ring(piece.iter().filter_map(|&(x, y)| {
                     let x = (x - shift).clamp(-180.0, 180.0);
                     Pt::from_deg(x, y.clamp(-90.0, 90.0))
-                }));
+                }), 1);
             }
         }
     }

@@ -163,10 +163,16 @@ fn polygon(rings: &[Value], arcs: &[Vec<(i64, i64)>], q: &mut Quantized) -> Resu
         if pts.len() > 1 && pts[0] == pts[pts.len() - 1] {
             pts.pop();
         }
+        if pts.is_empty() {
+            continue;
+        }
         if pts.len() < 3 {
-            // Degenerate ring (collapsed by quantization): carries no area;
-            // without its exterior the polygon has none either.
+            // A ring collapsed by quantization (an islet): it encloses
+            // nothing but is kept for distances. Without an exterior the
+            // holes would mean nothing: drop them.
             if ri == 0 {
+                q.push_ring(&pts);
+                q.end_polygon(1);
                 return Ok(());
             }
             continue;
