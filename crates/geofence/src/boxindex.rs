@@ -26,7 +26,8 @@ impl DegBox {
     fn cells(&self) -> (Vec<usize>, std::ops::RangeInclusive<usize>) {
         let row = |lat: f64| ((lat + 90.0).floor().clamp(0.0, (NY - 1) as f64)) as usize;
         let rows = row(self.lat_lo)..=row(self.lat_hi);
-        let cols = if !(self.lon_hi - self.lon_lo < 359.0) {
+        let narrow = self.lon_hi - self.lon_lo < 359.0;
+        let cols = if !narrow {
             (0..NX).collect()
         } else {
             let a = (self.lon_lo + 180.0).floor() as i64;

@@ -214,8 +214,8 @@ impl Quantized {
         let f = |i: usize| f64::from_bits(u64_at(i));
         let scale = (f(12), f(20));
         let translate = (f(28), f(36));
-        if !(scale.0.is_finite() && scale.1.is_finite() && scale.0 > 0.0 && scale.1 > 0.0)
-            || !(translate.0.is_finite() && translate.1.is_finite())
+        let usable = scale.0.is_finite() && scale.1.is_finite() && scale.0 > 0.0 && scale.1 > 0.0;
+        if !(usable && translate.0.is_finite() && translate.1.is_finite())
         {
             return Err(E::Corrupt("scale must be positive and translate finite".into()));
         }
@@ -524,6 +524,32 @@ impl LatLonBox {
     }
 }
 
+/// A [`LatLonBox`] in fixed point, for cheap tests of edges.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct FixedBox {
+    ranges: [(i64, i64); 2],
+    n: usize,
+    ya: i64,
+    yb: i64,
+}
+
+impl FixedBox {
+    pub(crate) fn new(b: &LatLonBox) -> FixedBox {
+        let (ranges, n, ya, yb) = b.fixed_ranges();
+        FixedBox { ranges, n, ya, yb }
+    }
+
+    /// Whether the bounding box of edge `a b` meets this box.
+    #[inline]
+    pub(crate) fn meets(&self, a: Pt, b: Pt) -> bool {
+        if a.y.max(b.y) < self.ya || a.y.min(b.y) > self.yb {
+            return false;
+        }
+        let (x0, x1) = (a.x.min(b.x), a.x.max(b.x));
+        self.ranges[..self.n].iter().any(|&(xa, xb)| x1 >= xa && x0 <= xb)
+    }
+}
+
 /// Coastline (land polygons) with its index. See the [module
 /// documentation](self).
 #[derive(Clone)]
@@ -743,7 +769,7 @@ impl Land {
     /// [`MAX_RANGE_M`]).
     pub fn nearest_coast(&self, lat_deg: f64, lon_deg: f64, max_m: f64) -> Option<CoastPoint> {
         let p = Land::query_pt(lat_deg, lon_deg)?;
-        if !(max_m >= 0.0) {
+        if max_m.is_nan() || max_m < 0.0 {
             return None;
         }
         let max_m = max_m.min(MAX_RANGE_M);
@@ -769,7 +795,7 @@ impl Land {
             r = (r * 4.0).min(max_m);
         };
         let d = plane_to_geodesic_m(best.0.sqrt());
-        if !(d <= max_m) {
+        if d.is_nan() || d > max_m {
             return None;
         }
         let (nlat, nlon) = LocalFrame::new(lat_deg, lon).to_geo(best.1 .0, best.1 .1);
@@ -811,6 +837,7 @@ impl Land {
             return None;
         }
         let bx = t.bbox_deg(safety_m);
+        let fbx = FixedBox::new(&bx);
         let end = t.at(t.len);
         let mut best: Option<(f64, u32)> = None;
         let mut cache = ProjCache::new(&t.proj);
@@ -830,6 +857,10 @@ impl Land {
                 }
                 for &e in self.grid.sub_edges(s.index) {
                     if self.cut[e as usize] {
+                        continue;
+                    }
+                    let (pa, pb) = self.rings.edge(e);
+                    if !fbx.meets(pa, pb) {
                         continue;
                     }
                     cache.pieces(&self.rings, e, |a, b| {
@@ -879,6 +910,7 @@ impl Land {
             return None;
         }
         let bx = t.bbox_deg(max_m);
+        let fbx = FixedBox::new(&bx);
         let end = t.at(t.len);
         let mut best = (f64::INFINITY, 0.0f64, (0.0, 0.0), (0.0, 0.0));
         let mut cache = ProjCache::new(&t.proj);
@@ -902,6 +934,10 @@ impl Land {
                 }
                 for &e in self.grid.sub_edges(s.index) {
                     if self.cut[e as usize] {
+                        continue;
+                    }
+                    let (pa, pb) = self.rings.edge(e);
+                    if !fbx.meets(pa, pb) {
                         continue;
                     }
                     cache.pieces(&self.rings, e, |a, b| {
@@ -985,19 +1021,33 @@ impl Land {
             c.0 = lb(c.3, c.4);
         }
         coarse.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+        let fbx = FixedBox::new(bx);
+        let mut order: Vec<(f64, usize)> = Vec::new();
         for &(clb, cx, cy, _, _) in &coarse {
             let bound = limit.min(best.0.sqrt());
             if clb > bound {
                 break;
             }
             self.subs_of(cx, cy, bx, &mut subs);
-            for s in &subs {
+            order.clear();
+            for (i, s) in subs.iter().enumerate() {
                 let (c, hd) = self.sub_center(proj, s);
-                if lb(c, hd) > limit.min(best.0.sqrt()) {
-                    continue;
+                let l = lb(c, hd);
+                if l <= bound {
+                    order.push((l, i));
                 }
-                for &e in self.grid.sub_edges(s.index) {
+            }
+            order.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+            for &(l, i) in &order {
+                if l > limit.min(best.0.sqrt()) {
+                    break;
+                }
+                for &e in self.grid.sub_edges(subs[i].index) {
                     if self.cut[e as usize] {
+                        continue;
+                    }
+                    let (pa, pb) = self.rings.edge(e);
+                    if !fbx.meets(pa, pb) {
                         continue;
                     }
                     cache.pieces(&self.rings, e, |a, b| {
@@ -1050,7 +1100,13 @@ impl Land {
         let c = proj.project(Pt::new((s.x0 + s.x1) / 2, (s.y0 + s.y1) / 2));
         let row = ((s.y0 - GRID_Y0) / UNIT).clamp(0, GRID_NY as i64 - 1) as usize;
         let k = std::f64::consts::PI / 180.0 / UNITS_PER_DEG;
-        let hd = R_MAX_M * (0.5 * (s.y1 - s.y0) as f64 * k + 0.5 * (s.x1 - s.x0) as f64 * k * self.cos_row[row]) + 1.0;
+        // A straight path in (latitude, longitude) from the centre to any
+        // point of the cell is no longer than this: the metric is bounded
+        // by R_MAX along meridians and R_MAX·cos(smallest |latitude|) along
+        // parallels everywhere in the cell.
+        let a = 0.5 * (s.y1 - s.y0) as f64 * k;
+        let b = 0.5 * (s.x1 - s.x0) as f64 * k * self.cos_row[row];
+        let hd = R_MAX_M * a.hypot(b) + 1.0;
         (c, hd)
     }
 }

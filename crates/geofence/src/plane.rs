@@ -102,7 +102,7 @@ pub(crate) fn plane_to_geodesic_m(d: f64) -> f64 {
 }
 
 /// Closest point of segment `a b` to the origin and its squared distance.
-#[cfg(test)]
+#[cfg(all(test, feature = "world"))]
 pub(crate) fn closest_to_origin(a: (f64, f64), b: (f64, f64)) -> ((f64, f64), f64) {
     let (dx, dy) = (b.0 - a.0, b.1 - a.1);
     let len2 = dx * dx + dy * dy;

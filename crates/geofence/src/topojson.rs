@@ -31,8 +31,8 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Quantized, GeoJsonError> {
             let (Some(scale), Some(translate)) = (pair("scale"), pair("translate")) else {
                 return Err(err("\"transform\" needs \"scale\" and \"translate\" as [x, y] numbers".into()));
             };
-            if !(scale.0.is_finite() && scale.1.is_finite() && scale.0 > 0.0 && scale.1 > 0.0)
-                || !(translate.0.is_finite() && translate.1.is_finite())
+            let usable = scale.0.is_finite() && scale.1.is_finite() && scale.0 > 0.0 && scale.1 > 0.0;
+            if !(usable && translate.0.is_finite() && translate.1.is_finite())
             {
                 return Err(err("\"transform\" scale must be positive and translate finite".into()));
             }

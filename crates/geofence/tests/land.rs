@@ -208,6 +208,7 @@ fn bad_input_never_panics() {
 }
 
 /// Brute force: distance to the coast at sampled track positions.
+#[allow(clippy::too_many_arguments)]
 fn sampled_first_time(land: &Land, lat: f64, lon: f64, cog: f64, sog: f64, horizon: f64, safety: f64, step_s: f64) -> Option<f64> {
     let v = sog * MPS_PER_KN;
     let n = (horizon / step_s).floor() as usize;
