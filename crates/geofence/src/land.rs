@@ -415,6 +415,18 @@ impl Track {
         })
     }
 
+    /// Upper bound on the track's geodesic length, metres (infinite for
+    /// unusable input, so that no shortcut is taken).
+    #[inline]
+    pub(crate) fn reach_m(sog_kn: f64, horizon_s: f64) -> f64 {
+        let s = (sog_kn * MPS_PER_KN * horizon_s).min(MAX_RANGE_M);
+        if s.is_nan() {
+            f64::INFINITY
+        } else {
+            s
+        }
+    }
+
     /// Geodesic length of the track, metres.
     pub(crate) fn length_m(&self) -> f64 {
         self.radius_m * (self.len / self.radius_m).min(1.0).asin()
@@ -783,7 +795,7 @@ impl Land {
         let mut r = self.clear_m[Land::coarse_index(p)].max(2_000.0).min(max_m);
         let best = loop {
             let bx = LatLonBox::around(lat_deg, lat_deg, lon, lon, r);
-            let found = self.nearest_plane(&proj, (0.0, 0.0), &bx, r);
+            let found = self.nearest_plane(&proj, (0.0, 0.0), p, &bx, r);
             if let Some(b) = found {
                 if b.0 <= r * r {
                     break b;
@@ -792,7 +804,7 @@ impl Land {
             if r >= max_m {
                 return None;
             }
-            r = (r * 4.0).min(max_m);
+            r = (r * 2.0).min(max_m);
         };
         let d = plane_to_geodesic_m(best.0.sqrt());
         if d.is_nan() || d > max_m {
@@ -828,14 +840,15 @@ impl Land {
         horizon_s: f64,
         safety_m: f64,
     ) -> Option<Approach> {
-        let t = Track::new(lat_deg, lon_deg, cog_deg, sog_kn, horizon_s)?;
         if !(safety_m >= 0.0 && safety_m.is_finite()) {
             return None;
         }
+        // Far from land: one table look-up, before any trigonometry.
         let p = Land::query_pt(lat_deg, lon_deg)?;
-        if self.clear_m[Land::coarse_index(p)] > t.length_m() + safety_m {
+        if self.clear_m[Land::coarse_index(p)] > Track::reach_m(sog_kn, horizon_s) + safety_m {
             return None;
         }
+        let t = Track::new(lat_deg, lon_deg, cog_deg, sog_kn, horizon_s)?;
         let bx = t.bbox_deg(safety_m);
         let fbx = FixedBox::new(&bx);
         let end = t.at(t.len);
@@ -882,7 +895,9 @@ impl Land {
         // Nearest coast point at that moment (the entering edge, or, when
         // already inside, the nearest of all).
         let lim = safety_m * 1.001 + 1.0;
-        let (_, near) = self.nearest_plane(&t.proj, pos, &bx, lim)?;
+        let (plat, plon) = t.geo(pos);
+        let at = Land::query_pt(plat, plon)?;
+        let (_, near) = self.nearest_plane(&t.proj, pos, at, &bx, lim)?;
         Some(make_approach(&t, rho, pos, near))
     }
 
@@ -900,15 +915,15 @@ impl Land {
         horizon_s: f64,
         max_m: f64,
     ) -> Option<Approach> {
-        let t = Track::new(lat_deg, lon_deg, cog_deg, sog_kn, horizon_s)?;
         if !(max_m >= 0.0 && max_m.is_finite()) {
             return None;
         }
         let max_m = max_m.min(MAX_RANGE_M);
         let p = Land::query_pt(lat_deg, lon_deg)?;
-        if self.clear_m[Land::coarse_index(p)] > t.length_m() + max_m {
+        if self.clear_m[Land::coarse_index(p)] > Track::reach_m(sog_kn, horizon_s) + max_m {
             return None;
         }
+        let t = Track::new(lat_deg, lon_deg, cog_deg, sog_kn, horizon_s)?;
         let bx = t.bbox_deg(max_m);
         let fbx = FixedBox::new(&bx);
         let end = t.at(t.len);
@@ -1008,17 +1023,26 @@ impl Land {
         )
     }
 
-    /// Nearest coast point to plane point `pos` among the sub-cells of
-    /// `bx`, if any is within plane distance `limit`: `(d², point)`.
-    fn nearest_plane(&self, proj: &Proj, pos: (f64, f64), bx: &LatLonBox, limit: f64) -> Option<(f64, (f64, f64))> {
+    /// Nearest coast point to plane point `pos` (geographic position `at`)
+    /// among the sub-cells of `bx`, if any is within plane distance
+    /// `limit`: `(d², point)`.
+    fn nearest_plane(&self, proj: &Proj, pos: (f64, f64), at: Pt, bx: &LatLonBox, limit: f64) -> Option<(f64, (f64, f64))> {
         let mut best = (f64::INFINITY, (0.0, 0.0));
         let mut cache = ProjCache::new(proj);
-        let lb = |c: (f64, f64), hd: f64| (c.0 - pos.0).hypot(c.1 - pos.1) - hd;
+        let cos_hi = bx.lat_lo.abs().max(bx.lat_hi.abs()).min(89.999).to_radians().cos();
+        let lb = |s: &SubRef| gap_lower_bound_m(at, s, cos_hi);
         let mut coarse = Vec::new();
         let mut subs = Vec::new();
         self.coarse_cells(bx, proj, &mut coarse);
         for c in coarse.iter_mut() {
-            c.0 = lb(c.3, c.4);
+            let r = SubRef {
+                index: 0,
+                x0: GRID_X0 + c.1 as i64 * UNIT,
+                y0: GRID_Y0 + c.2 as i64 * UNIT,
+                x1: GRID_X0 + (c.1 as i64 + 1) * UNIT,
+                y1: GRID_Y0 + (c.2 as i64 + 1) * UNIT,
+            };
+            c.0 = lb(&r);
         }
         coarse.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
         let fbx = FixedBox::new(bx);
@@ -1031,8 +1055,7 @@ impl Land {
             self.subs_of(cx, cy, bx, &mut subs);
             order.clear();
             for (i, s) in subs.iter().enumerate() {
-                let (c, hd) = self.sub_center(proj, s);
-                let l = lb(c, hd);
+                let l = lb(s);
                 if l <= bound {
                     order.push((l, i));
                 }
@@ -1106,9 +1129,28 @@ impl Land {
         // parallels everywhere in the cell.
         let a = 0.5 * (s.y1 - s.y0) as f64 * k;
         let b = 0.5 * (s.x1 - s.x0) as f64 * k * self.cos_row[row];
-        let hd = R_MAX_M * a.hypot(b) + 1.0;
+        let hd = R_MAX_M * (a * a + b * b).sqrt() + 1.0;
         (c, hd)
     }
+}
+
+/// Lower bound on the plane distance from `p` to any point of the cell
+/// `s`, metres: a path must cover the latitude and (wrapped) longitude
+/// gaps, at no less than the equatorial meridian scale and `cos_hi` (the
+/// cosine of the highest latitude the path can reach) times the equatorial
+/// parallel scale; 0.995 covers the tangent plane's foreshortening
+/// (`sin(s/R)/(s/R)`) within the 1000 km range limit.
+#[inline]
+fn gap_lower_bound_m(p: Pt, s: &SubRef, cos_hi: f64) -> f64 {
+    let dy = (s.y0 - p.y).max(p.y - s.y1).max(0);
+    let mut dx = i64::MAX;
+    for k in [-360 * UNIT, 0, 360 * UNIT] {
+        let x = p.x + k;
+        dx = dx.min((s.x0 - x).max(x - s.x1).max(0));
+    }
+    let a = dy as f64 * (M_PER_DEG_LAT_MIN / UNITS_PER_DEG);
+    let b = dx as f64 * (M_PER_DEG_LON_EQ / UNITS_PER_DEG) * cos_hi;
+    0.995 * (a * a + b * b).sqrt()
 }
 
 pub(crate) fn make_approach(t: &Track, rho: f64, pos: (f64, f64), near: (f64, f64)) -> Approach {

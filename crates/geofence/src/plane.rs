@@ -143,7 +143,7 @@ pub(crate) fn ray_capsule_entry(u: (f64, f64), len: f64, a: (f64, f64), b: (f64,
         }
     }
     let (dx, dy) = (b.0 - a.0, b.1 - a.1);
-    let l = dx.hypot(dy);
+    let l = (dx * dx + dy * dy).sqrt();
     if l > 0.0 {
         let e = (dx / l, dy / l);
         let n = (-e.1, e.0);
