@@ -37,6 +37,8 @@ mod picture;
 mod risk;
 mod screen;
 
+use std::cell::{OnceCell, RefCell};
+
 use finisterra_ais::{AisMessage, Body};
 use serde::Serialize;
 
@@ -49,8 +51,31 @@ pub use picture::{FixedObject, Picture, PictureStats, StaticData, Vessel, Vessel
 pub use risk::OpenRisk;
 
 use picture::MmsiMap;
-use risk::{precise, PairAssessment, Pass, RiskBook};
-use screen::{candidate_pairs, flat_cpa, snapshots, Snap};
+use risk::{PairAssessment, Pass, Quick, RiskBook};
+use screen::{candidate_pairs, flat_cpa, flat_range, rough_cpa, snapshots, Snap};
+
+/// Compressed adjacency (offsets, neighbour list) of `n` nodes from sorted
+/// pairs.
+fn csr(n: usize, pairs: &[(u32, u32)]) -> (Vec<u32>, Vec<u32>) {
+    let mut degree = vec![0u32; n + 1];
+    for &(i, j) in pairs {
+        degree[i as usize] += 1;
+        degree[j as usize] += 1;
+    }
+    let mut offsets = vec![0u32; n + 1];
+    for k in 0..n {
+        offsets[k + 1] = offsets[k] + degree[k];
+    }
+    let mut fill = offsets.clone();
+    let mut list = vec![0u32; offsets[n] as usize];
+    for &(i, j) in pairs {
+        list[fill[i as usize] as usize] = j;
+        fill[i as usize] += 1;
+        list[fill[j as usize] as usize] = i;
+        fill[j as usize] += 1;
+    }
+    (offsets, list)
+}
 
 /// Counters of the engine.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -88,7 +113,7 @@ pub struct Engine {
     next_id: u64,
     stats: EngineStats,
     distress_seen: MmsiMap<Vec<(&'static str, i64)>>,
-    scratch: Vec<(i64, u32)>,
+    scratch: Vec<u64>,
     jump: Option<(i64, u32)>,
 }
 
@@ -218,20 +243,47 @@ impl Engine {
         let f = r.clear_factor.max(1.0);
         let flat_cpa_m = r.warning_cpa_nm * 1852.0 * f * 1.02 + 30.0;
         let flat_tcpa_s = r.warning_tcpa_s * f;
+        // Slots of vessels in some open risk: most pairs need no lookup.
+        let mut in_risk = vec![false; self.picture.slots.len()];
+        for &(ma, mb) in self.risks.open.keys() {
+            for m in [ma, mb] {
+                if let Some(slot) = self.picture.slot(m) {
+                    in_risk[slot] = true;
+                }
+            }
+        }
         let mut assessed = Vec::new();
         for &(i, j) in &pairs {
             let (a, b) = (&snaps[i as usize], &snaps[j as usize]);
+            let key = if a.mmsi < b.mmsi {
+                (a.mmsi, b.mmsi)
+            } else {
+                (b.mmsi, a.mmsi)
+            };
+            let open = (in_risk[a.slot as usize] && in_risk[b.slot as usize])
+                && self.risks.open.contains_key(&key);
+            if !open {
+                // A cheap first look; the margins cover its few percent.
+                let (c, t) = rough_cpa(a, b);
+                if !(c < flat_cpa_m * 1.1 + 100.0 && t > -120.0 && t < flat_tcpa_s * 1.1) {
+                    continue;
+                }
+            }
             let (cpa_m, tcpa_s, rel) = flat_cpa(a, b);
-            let open = self.risks.open.contains_key(&(a.mmsi, b.mmsi));
             let close = cpa_m < flat_cpa_m && tcpa_s > -60.0 && tcpa_s < flat_tcpa_s;
             if !(open || close) {
                 continue;
             }
             self.stats.precise_pairs += 1;
+            let range_m = flat_range(a, b);
             assessed.push(PairAssessment {
                 i: i as usize,
                 j: j as usize,
-                c: precise(a, b),
+                q: Quick {
+                    cpa_nm: cpa_m / 1852.0,
+                    tcpa_s,
+                    range_nm: range_m / 1852.0,
+                },
                 rel_speed_kn: rel / (1852.0 / 3600.0),
             });
         }
@@ -241,30 +293,46 @@ impl Engine {
                 .vessel(mmsi)
                 .and_then(|v| v.static_data.name.clone())
         };
-        let neighbours = |mmsi: u32| -> Vec<Snap> {
-            let Ok(idx) = snaps.binary_search_by_key(&mmsi, |s| s.mmsi) else {
+        // Snapshot index of each picture slot.
+        let mut snap_of_slot = vec![u32::MAX; self.picture.slots.len()];
+        for (k, sn) in snaps.iter().enumerate() {
+            snap_of_slot[sn.slot as usize] = k as u32;
+        }
+        let picture_ref = &self.picture;
+        let snap_index = |mmsi: u32| -> Option<usize> {
+            let slot = picture_ref.slot(mmsi)?;
+            let k = snap_of_slot[slot];
+            (k != u32::MAX).then_some(k as usize)
+        };
+        // Neighbours of a vessel (pairs whose swept paths overlap), built
+        // once per pass and only if some risk needs advice; advice cached
+        // per vessel for the pass.
+        let adjacency: OnceCell<(Vec<u32>, Vec<u32>)> = OnceCell::new();
+        let cache: RefCell<MmsiMap<Vec<AdviceItem>>> = RefCell::new(MmsiMap::default());
+        let cfg = &self.cfg;
+        let plan_for = |mmsi: u32| -> Vec<AdviceItem> {
+            if let Some(items) = cache.borrow().get(&mmsi) {
+                return items.clone();
+            }
+            let Some(idx) = snap_index(mmsi) else {
                 return Vec::new();
             };
-            let idx = idx as u32;
-            pairs
+            let (offsets, list) = adjacency.get_or_init(|| csr(snaps.len(), &pairs));
+            let neigh: Vec<Snap> = list[offsets[idx] as usize..offsets[idx + 1] as usize]
                 .iter()
-                .filter_map(|&(i, j)| {
-                    if i == idx {
-                        Some(snaps[j as usize])
-                    } else if j == idx {
-                        Some(snaps[i as usize])
-                    } else {
-                        None
-                    }
-                })
-                .collect()
+                .map(|&j| snaps[j as usize])
+                .collect();
+            let items = risk::plan_items(cfg, &snaps[idx], &neigh);
+            cache.borrow_mut().insert(mmsi, items.clone());
+            items
         };
         let pass = Pass {
             cfg: &self.cfg,
             t_ms,
             snaps: &snaps,
+            snap_index: &snap_index,
             names: &names,
-            neighbours: &neighbours,
+            plan_for: &plan_for,
         };
         let bodies = self.risks.update(&pass, &assessed);
         for b in bodies {
@@ -276,7 +344,7 @@ impl Engine {
     fn age(&mut self, t_ms: i64, out: &mut Vec<Event>) {
         let pc = self.cfg.picture;
         let mut lost: Vec<u32> = Vec::new();
-        for v in self.picture.vessels.values_mut() {
+        for v in self.picture.slots.iter_mut() {
             if !v.has_fix() || v.lost {
                 continue;
             }
@@ -292,7 +360,9 @@ impl Engine {
             for b in self.risks.clear_vessel(mmsi, t_ms) {
                 self.emit(t_ms, b, out);
             }
-            let v = &self.picture.vessels[&mmsi];
+            let Some(v) = self.picture.vessel(mmsi) else {
+                continue;
+            };
             let body = EventBody::TargetLost(TargetLost {
                 vessel: VesselRef {
                     mmsi,
@@ -312,8 +382,7 @@ impl Engine {
         }
         let forget_ms = (pc.forget_after_s * 1000.0) as i64;
         self.picture
-            .vessels
-            .retain(|_, v| t_ms - v.last_seen_ms <= forget_ms);
+            .retain_vessels(|v| t_ms - v.last_seen_ms <= forget_ms);
         self.picture
             .fixed
             .retain(|_, o| t_ms - o.last_seen_ms <= forget_ms);

@@ -315,10 +315,12 @@ pub(crate) struct Fix {
     pub status: Option<u8>,
 }
 
-/// The picture.
+/// The picture. Vessels live in one dense vector (screening walks it in
+/// memory order) with an MMSI index beside it.
 #[derive(Debug, Default)]
 pub struct Picture {
-    pub(crate) vessels: MmsiMap<Vessel>,
+    pub(crate) slots: Vec<Vessel>,
+    pub(crate) index: MmsiMap<u32>,
     pub(crate) fixed: MmsiMap<FixedObject>,
     pub(crate) stats: PictureStats,
 }
@@ -326,14 +328,47 @@ pub struct Picture {
 impl Picture {
     /// A vessel by MMSI.
     pub fn vessel(&self, mmsi: u32) -> Option<&Vessel> {
-        self.vessels.get(&mmsi)
+        self.index.get(&mmsi).map(|&i| &self.slots[i as usize])
+    }
+
+    /// The slot of a vessel.
+    pub(crate) fn slot(&self, mmsi: u32) -> Option<usize> {
+        self.index.get(&mmsi).map(|&i| i as usize)
+    }
+
+    /// Number of vessels.
+    pub fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// `true` when no vessel is known.
+    pub fn is_empty(&self) -> bool {
+        self.slots.is_empty()
+    }
+
+    /// Every vessel, in no particular (but reproducible) order.
+    pub fn vessels(&self) -> impl Iterator<Item = &Vessel> {
+        self.slots.iter()
     }
 
     /// Every vessel, in MMSI order.
     pub fn vessels_sorted(&self) -> Vec<&Vessel> {
-        let mut v: Vec<&Vessel> = self.vessels.values().collect();
+        let mut v: Vec<&Vessel> = self.slots.iter().collect();
         v.sort_unstable_by_key(|v| v.mmsi);
         v
+    }
+
+    /// Removes the vessels for which `keep` is false (keeping the order of
+    /// the others) and rebuilds the index if any went.
+    pub(crate) fn retain_vessels(&mut self, keep: impl FnMut(&Vessel) -> bool) {
+        let before = self.slots.len();
+        self.slots.retain(keep);
+        if self.slots.len() != before {
+            self.index.clear();
+            for (i, v) in self.slots.iter().enumerate() {
+                self.index.insert(v.mmsi, i as u32);
+            }
+        }
     }
 
     /// Updates the picture with one message; returns the vessel's MMSI when
@@ -461,17 +496,25 @@ impl Picture {
             // Other messages (binary, safety, acknowledgements...) only
             // count as signs of life of an already known vessel.
             _ => {
-                if let Some(v) = self.vessels.get_mut(&mmsi) {
+                if let Some(&i) = self.index.get(&mmsi) {
+                    let v = &mut self.slots[i as usize];
                     v.messages += 1;
                     v.last_seen_ms = v.last_seen_ms.max(t_ms);
                 }
                 return;
             }
         };
-        let v = self
-            .vessels
-            .entry(mmsi)
-            .or_insert_with(|| Vessel::new(mmsi, t_ms));
+        let stats = &mut self.stats;
+        let slot = match self.index.get(&mmsi) {
+            Some(&i) => i as usize,
+            None => {
+                self.slots.push(Vessel::new(mmsi, t_ms));
+                let i = self.slots.len() - 1;
+                self.index.insert(mmsi, i as u32);
+                i
+            }
+        };
+        let v = &mut self.slots[slot];
         v.messages += 1;
         v.last_seen_ms = v.last_seen_ms.max(t_ms);
         if let Some(c) = class {
@@ -518,11 +561,11 @@ impl Picture {
             } else {
                 cfg.max_speed_kn
             };
-            if let Err(r) = apply_fix(v, &fix, t_ms, max_kn, cfg, &mut self.stats) {
+            if let Err(r) = apply_fix(v, &fix, t_ms, max_kn, cfg, stats) {
                 v.rejected_positions += 1;
-                self.stats.reject(r);
+                stats.reject(r);
             } else {
-                self.stats.positions += 1;
+                stats.positions += 1;
             }
         }
     }

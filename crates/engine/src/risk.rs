@@ -87,6 +87,8 @@ pub struct OpenRisk {
     pub min_range_nm: f64,
     #[serde(skip)]
     lower_since_ms: Option<i64>,
+    #[serde(skip)]
+    full_ms: i64,
 }
 
 /// All open risks, keyed by `(lower MMSI, higher MMSI)`.
@@ -99,8 +101,18 @@ pub struct RiskBook {
 pub(crate) struct PairAssessment {
     pub i: usize,
     pub j: usize,
-    pub c: Cpa,
+    /// Screening values (flat WGS84 plane at the pair's mean latitude).
+    pub q: Quick,
     pub rel_speed_kn: f64,
+}
+
+/// Closest approach from the screening plane: decisions are taken on these
+/// (sub-metre at alarm ranges); events carry the tangent-plane [`Cpa`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Quick {
+    pub cpa_nm: f64,
+    pub tcpa_s: f64,
+    pub range_nm: f64,
 }
 
 fn strict_level(cfg: &Config, cpa_nm: f64, tcpa_s: f64) -> Option<Level> {
@@ -168,7 +180,7 @@ pub(crate) fn assess(
     c: &Cpa,
     previous: Option<&Risk>,
     names: &dyn Fn(u32) -> Option<String>,
-    neighbours: &dyn Fn(u32) -> Vec<Snap>,
+    plan_for: &dyn Fn(u32) -> Vec<AdviceItem>,
 ) -> Risk {
     let colregs = cfg.colregs();
     let ka = a.kinematic();
@@ -198,29 +210,14 @@ pub(crate) fn assess(
             )
         }
     };
-    let stage = if stand_on.is_empty() {
-        None
-    } else if c.range_nm < colregs.must_act_range_nm || c.tcpa_s < colregs.must_act_tcpa_s {
-        Some(Rule17Stage::MustAct)
-    } else if c.range_nm < colregs.may_act_range_nm || c.tcpa_s < colregs.may_act_tcpa_s {
-        Some(Rule17Stage::MayAct)
-    } else {
-        Some(Rule17Stage::KeepCourse)
-    };
+    let stage = stage_for(cfg, !stand_on.is_empty(), c.range_nm, c.tcpa_s);
     let mut actors = give_way.clone();
     if stage == Some(Rule17Stage::MustAct) {
         actors.extend(stand_on.iter().copied());
     }
-    let advice_cfg = cfg.advice();
     let mut advice = Vec::new();
     for mmsi in actors {
-        let own = if mmsi == a.mmsi { a } else { b };
-        let targets: Vec<_> = neighbours(mmsi)
-            .iter()
-            .map(|s| (s.kinematic(), s.role))
-            .collect();
-        let plan = advise(&own.kinematic(), own.role, &targets, &colregs, &advice_cfg);
-        advice.extend(advice_items(mmsi, &plan));
+        advice.extend(plan_for(mmsi));
     }
     let na = names(a.mmsi);
     let nb = names(b.mmsi);
@@ -244,6 +241,69 @@ pub(crate) fn assess(
         advice,
     }
 }
+
+/// Rule 17 stage of the stand-on vessel from range and TCPA.
+fn stage_for(cfg: &Config, has_stand_on: bool, range_nm: f64, tcpa_s: f64) -> Option<Rule17Stage> {
+    let colregs = &cfg.colregs;
+    if !has_stand_on {
+        None
+    } else if range_nm < colregs.must_act_range_nm || tcpa_s < colregs.must_act_tcpa_s {
+        Some(Rule17Stage::MustAct)
+    } else if range_nm < colregs.may_act_range_nm || tcpa_s < colregs.may_act_tcpa_s {
+        Some(Rule17Stage::MayAct)
+    } else {
+        Some(Rule17Stage::KeepCourse)
+    }
+}
+
+/// The same assessment with new positions, CPA and stage, ruling and
+/// advice unchanged (between full assessments).
+fn refresh(prev: &Risk, level: Level, a: &Snap, b: &Snap, c: &Cpa, cfg: &Config) -> Risk {
+    let mut r = prev.clone();
+    r.level = level;
+    r.a = vessel_ref(a, prev.a.name.as_ref());
+    r.b = vessel_ref(b, prev.b.name.as_ref());
+    r.range_nm = round(c.range_nm, 3);
+    r.bearing_deg = round(c.bearing_deg, 1);
+    r.cpa_nm = round(c.cpa_nm, 3);
+    r.tcpa_s = round(c.tcpa_s, 0);
+    r.cpa_lat = round(c.cpa_lat_deg, 6);
+    r.cpa_lon = round(c.cpa_lon_deg, 6);
+    r.bcr_nm = c.bcr_nm.map(|v| round(v, 3));
+    r.rule17_stage =
+        stage_for(cfg, !prev.stand_on.is_empty(), c.range_nm, c.tcpa_s).map(|s| s.code());
+    r
+}
+
+/// Between events: new positions and screening CPA on the last assessment.
+fn refresh_quick(prev: &mut Risk, level: Level, a: &Snap, b: &Snap, q: &Quick, cfg: &Config) {
+    prev.level = level;
+    let (na, nb) = (prev.a.name.take(), prev.b.name.take());
+    prev.a = vessel_ref(a, na.as_ref());
+    prev.b = vessel_ref(b, nb.as_ref());
+    prev.range_nm = round(q.range_nm, 3);
+    prev.cpa_nm = round(q.cpa_nm, 3);
+    prev.tcpa_s = round(q.tcpa_s, 0);
+    prev.rule17_stage =
+        stage_for(cfg, !prev.stand_on.is_empty(), q.range_nm, q.tcpa_s).map(|s| s.code());
+}
+
+/// Advice for one vessel against its neighbours, as event items.
+pub(crate) fn plan_items(cfg: &Config, own: &Snap, neighbours: &[Snap]) -> Vec<AdviceItem> {
+    let targets: Vec<_> = neighbours.iter().map(|s| (s.kinematic(), s.role)).collect();
+    let plan = advise(
+        &own.kinematic(),
+        own.role,
+        &targets,
+        &cfg.colregs(),
+        &cfg.advice(),
+    );
+    advice_items(own.mmsi, &plan)
+}
+
+/// How often the ruling and advice of an open risk are recomputed when
+/// nothing else changed, ms.
+const FULL_ASSESSMENT_MS: i64 = 30_000;
 
 fn advice_items(mmsi: u32, plan: &Plan) -> Vec<AdviceItem> {
     let rec = plan.recommended();
@@ -289,7 +349,9 @@ pub(crate) struct Pass<'a> {
     pub t_ms: i64,
     pub snaps: &'a [Snap],
     pub names: &'a dyn Fn(u32) -> Option<String>,
-    pub neighbours: &'a dyn Fn(u32) -> Vec<Snap>,
+    /// Snapshot index of a vessel, when screened in this pass.
+    pub snap_index: &'a dyn Fn(u32) -> Option<usize>,
+    pub plan_for: &'a dyn Fn(u32) -> Vec<AdviceItem>,
 }
 
 impl RiskBook {
@@ -304,21 +366,29 @@ impl RiskBook {
         let mut out = Vec::new();
         let mut seen: Vec<(u32, u32)> = Vec::with_capacity(assessed.len());
         for pa in assessed {
-            let a = &pass.snaps[pa.i];
-            let b = &pass.snaps[pa.j];
+            // `a` is always the vessel with the lower MMSI.
+            let (a, b) = {
+                let (x, y) = (&pass.snaps[pa.i], &pass.snaps[pa.j]);
+                if x.mmsi < y.mmsi {
+                    (x, y)
+                } else {
+                    (y, x)
+                }
+            };
             let key = (a.mmsi, b.mmsi);
             seen.push(key);
-            let c = &pa.c;
+            let q = &pa.q;
             let keeping_station = pa.rel_speed_kn < cfg.risk.in_company_kn;
             let strict = if keeping_station {
                 None
             } else {
-                strict_level(cfg, c.cpa_nm, c.tcpa_s)
+                strict_level(cfg, q.cpa_nm, q.tcpa_s)
             };
             match self.open.get_mut(&key) {
                 None => {
                     if let Some(level) = strict {
-                        let risk = assess(cfg, level, a, b, c, None, pass.names, pass.neighbours);
+                        let c = precise(a, b);
+                        let risk = assess(cfg, level, a, b, &c, None, pass.names, pass.plan_for);
                         let sig = Signature::of(&risk);
                         self.open.insert(
                             key,
@@ -330,6 +400,7 @@ impl RiskBook {
                                 signature: sig,
                                 min_range_nm: risk.range_nm,
                                 lower_since_ms: None,
+                                full_ms: pass.t_ms,
                                 risk: risk.clone(),
                             },
                         );
@@ -341,10 +412,10 @@ impl RiskBook {
                     let held = if keeping_station {
                         None
                     } else {
-                        held_level(cfg, c.cpa_nm, c.tcpa_s, cur)
+                        held_level(cfg, q.cpa_nm, q.tcpa_s, cur)
                     };
                     let effective = strict.max(held);
-                    open.min_range_nm = open.min_range_nm.min(c.range_nm);
+                    open.min_range_nm = open.min_range_nm.min(q.range_nm);
                     open.assessed_ms = pass.t_ms;
                     let new_level = if effective >= Some(cur) {
                         open.lower_since_ms = None;
@@ -361,44 +432,71 @@ impl RiskBook {
                         None => {
                             let reason = if keeping_station {
                                 "stopped"
-                            } else if c.tcpa_s <= 0.0 {
+                            } else if q.tcpa_s <= 0.0 {
                                 "passed"
                             } else {
                                 "cpa_opened"
                             };
                             let open = self.open.remove(&key).expect("present");
+                            let c = precise(a, b);
                             out.push(EventBody::RiskCleared(cleared(
-                                &open, a, b, c, pass, reason,
+                                &open, a, b, &c, pass, reason,
                             )));
                         }
                         Some(level) => {
-                            let risk = assess(
+                            let stage = stage_for(
                                 cfg,
-                                level,
-                                a,
-                                b,
-                                c,
-                                Some(&open.risk),
-                                pass.names,
-                                pass.neighbours,
-                            );
-                            let sig = Signature::of(&risk);
+                                !open.risk.stand_on.is_empty(),
+                                q.range_nm,
+                                q.tcpa_s,
+                            )
+                            .map(|s| s.code());
+                            let full = level != cur
+                                || stage != open.risk.rule17_stage
+                                || pass.t_ms - open.full_ms >= FULL_ASSESSMENT_MS;
+                            if full {
+                                open.full_ms = pass.t_ms;
+                                let c = precise(a, b);
+                                open.risk = assess(
+                                    cfg,
+                                    level,
+                                    a,
+                                    b,
+                                    &c,
+                                    Some(&open.risk),
+                                    pass.names,
+                                    pass.plan_for,
+                                );
+                            } else {
+                                refresh_quick(&mut open.risk, level, a, b, q, cfg);
+                            }
                             let quiet_for = (pass.t_ms - open.last_event_ms) as f64;
-                            let gradual = sig.drifted(&open.signature)
-                                || (risk.cpa_nm - open.last_event_cpa_nm).abs()
-                                    >= cfg.risk.update_cpa_nm;
-                            let material = sig.differs_now(&open.signature)
-                                || (gradual
-                                    && quiet_for >= cfg.risk.update_min_interval_s * 1000.0);
+                            let cpa_moved = (open.risk.cpa_nm - open.last_event_cpa_nm).abs()
+                                >= cfg.risk.update_cpa_nm;
+                            let quiet_enough = quiet_for >= cfg.risk.update_min_interval_s * 1000.0;
+                            // Between full assessments the ruling, stage and
+                            // advice are unchanged by construction: only the
+                            // CPA can have moved.
+                            let material = if full {
+                                let sig = Signature::of(&open.risk);
+                                sig.differs_now(&open.signature)
+                                    || ((sig.drifted(&open.signature) || cpa_moved) && quiet_enough)
+                            } else {
+                                cpa_moved && quiet_enough
+                            };
                             if level != cur {
                                 open.lower_since_ms = None;
                             }
-                            open.risk = risk.clone();
                             if material {
-                                open.signature = sig;
+                                if !full {
+                                    // Events carry the tangent-plane values.
+                                    let c = precise(a, b);
+                                    open.risk = refresh(&open.risk, level, a, b, &c, cfg);
+                                }
+                                open.signature = Signature::of(&open.risk);
                                 open.last_event_ms = pass.t_ms;
-                                open.last_event_cpa_nm = risk.cpa_nm;
-                                out.push(EventBody::RiskUpdated(risk));
+                                open.last_event_cpa_nm = open.risk.cpa_nm;
+                                out.push(EventBody::RiskUpdated(open.risk.clone()));
                             }
                         }
                     }
@@ -407,6 +505,7 @@ impl RiskBook {
         }
         // Open risks not assessed this pass: one of the pair is no longer
         // screened (lost, stale, moored) or their paths no longer overlap.
+        seen.sort_unstable();
         let stale: Vec<(u32, u32)> = self
             .open
             .keys()
@@ -414,8 +513,8 @@ impl RiskBook {
             .copied()
             .collect();
         for key in stale {
-            let ia = pass.snaps.binary_search_by_key(&key.0, |s| s.mmsi);
-            let ib = pass.snaps.binary_search_by_key(&key.1, |s| s.mmsi);
+            let ia = (pass.snap_index)(key.0).ok_or(());
+            let ib = (pass.snap_index)(key.1).ok_or(());
             let open = self.open.get_mut(&key).expect("present");
             let since = *open.lower_since_ms.get_or_insert(pass.t_ms);
             let both_present = ia.is_ok() && ib.is_ok();

