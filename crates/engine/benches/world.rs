@@ -1,3 +1,4 @@
+#![allow(dead_code)]
 //! A synthetic world snapshot: vessels spread like world traffic (dense
 //! straits and ports, shipping lanes, empty oceans). Shared by the
 //! criterion bench and the `screen_world` example.
@@ -49,15 +50,18 @@ const LANES: &[(f64, f64, f64, f64, f64)] = &[
 pub struct Rng(u64);
 
 impl Rng {
+    /// A generator from a seed (0 is replaced by 1).
     pub fn new(seed: u64) -> Rng {
         Rng(seed.max(1))
     }
+    /// Uniform in [0, 1).
     pub fn next_f64(&mut self) -> f64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
         (self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64
     }
+    /// Uniform in [lo, hi).
     pub fn range(&mut self, lo: f64, hi: f64) -> f64 {
         lo + (hi - lo) * self.next_f64()
     }
