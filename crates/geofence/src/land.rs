@@ -1224,7 +1224,8 @@ impl<'a> ProjCache<'a> {
 
 /// Per 1° cell: a lower bound on the distance to any coast edge, metres.
 fn clear_table(grid: &EdgeGrid) -> Vec<f64> {
-    const K: usize = 60;
+    // 20 empty 1° rings is beyond every query's reach (1000 km).
+    const K: usize = 20;
     const INF: usize = usize::MAX / 4;
     let (nx, ny) = (360usize, GRID_NY);
     let occupied = |cx: usize, cy: usize| {
@@ -1255,6 +1256,22 @@ fn clear_table(grid: &EdgeGrid) -> Vec<f64> {
             }
         }
     }
+    // Per row and number of empty rings k: the best bound over k' ≤ k.
+    let mut by_row = vec![0.0f64; ny * (K + 1)];
+    for cy in 0..ny {
+        let mut best = 0.0f64;
+        for k in 1..=K {
+            let lat_lo = -90.0 + cy as f64 - k as f64;
+            let lat_hi = -90.0 + cy as f64 + 1.0 + k as f64;
+            let phi = lat_lo.abs().max(lat_hi.abs());
+            if phi < 90.0 {
+                let lat_b = k as f64 * M_PER_DEG_LAT_MIN;
+                let lon_b = k as f64 * M_PER_DEG_LON_EQ * phi.to_radians().cos();
+                best = best.max(lat_b.min(lon_b) * 0.999);
+            }
+            by_row[cy * (K + 1) + k] = best;
+        }
+    }
     let mut out = vec![0.0; GRID_NX * GRID_NY];
     for cy in 0..ny {
         for cx in 0..nx {
@@ -1267,19 +1284,7 @@ fn clear_table(grid: &EdgeGrid) -> Vec<f64> {
                 cheb = cheb.min(d);
             }
             let k_empty = if cheb >= INF { K } else { cheb.saturating_sub(1).min(K) };
-            let mut best = 0.0f64;
-            for k in 1..=k_empty {
-                let lat_lo = -90.0 + cy as f64 - k as f64;
-                let lat_hi = -90.0 + cy as f64 + 1.0 + k as f64;
-                let phi = lat_lo.abs().max(lat_hi.abs());
-                if phi >= 90.0 {
-                    break;
-                }
-                let lat_b = k as f64 * M_PER_DEG_LAT_MIN;
-                let lon_b = k as f64 * M_PER_DEG_LON_EQ * phi.to_radians().cos();
-                best = best.max(lat_b.min(lon_b) * 0.999);
-            }
-            out[cy * GRID_NX + cx] = best;
+            out[cy * GRID_NX + cx] = by_row[cy * (K + 1) + k_empty];
         }
         // Column 360 holds points on +180° only (queries never land there).
         out[cy * GRID_NX + 360] = 0.0;

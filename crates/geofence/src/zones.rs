@@ -595,7 +595,7 @@ impl Zones {
             }
             z.events_along(a, b, &mut evs);
             for &(t, kind) in &evs {
-                let time_ms = from.time_ms + ((to.time_ms - from.time_ms) as f64 * t).round() as i64;
+                let time_ms = (from.time_ms as f64 + (to.time_ms as f64 - from.time_ms as f64) * t).round() as i64;
                 if !z.is_active(time_ms) {
                     continue;
                 }
