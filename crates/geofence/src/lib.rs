@@ -23,6 +23,18 @@
 //! * [`mid`] — flag (ISO 3166 alpha-2) of an MMSI from its Maritime
 //!   Identification Digits, for every MMSI form.
 //!
+//! # Invariants
+//!
+//! * No I/O, no clock, no threads, no global state other than the MID
+//!   table parsed once from the bytes compiled in.
+//! * Knows nothing of AIS messages, the engine or the CLI: vessels are
+//!   [`VesselFacts`] and numbers; geodesy comes from `finisterra-nav`.
+//! * Never panics on input: decoders return [`GeoJsonError`] /
+//!   [`LandFormatError`]; queries return `None`, `false` or an empty list
+//!   for non-finite or out-of-range numbers.
+//! * Deterministic: the same bytes give the same index and the same
+//!   answers (ties are broken by index), so replay is exact.
+//!
 //! # Exactness conventions
 //!
 //! Polygon and line coordinates are stored in fixed point (10⁻⁷ degree);
