@@ -15,7 +15,8 @@ pub struct ScanArgs {
     /// Input files (plain or gzip); `-` or nothing reads standard input.
     pub files: Vec<String>,
     /// Assume this many messages per second of data time instead of the
-    /// times in the input (for captures without timestamps).
+    /// times in the input (for captures without timestamps; the clock then
+    /// starts at the first message's time, or 2000-01-01T00:00:00Z).
     #[arg(long, value_name = "MSG_PER_S")]
     pub rate: Option<f64>,
     /// At the end, print counts (messages, vessels, events by kind,
@@ -87,8 +88,8 @@ pub fn run(args: &ScanArgs) -> Result<()> {
                 DecodeEvent::Message(m) => {
                     let t = match args.rate {
                         Some(rate) if rate > 0.0 => {
-                            let base =
-                                *synthetic_base.get_or_insert(m.time.map_or(0, |t| t.unix_ms));
+                            let base = *synthetic_base
+                                .get_or_insert(m.time.map_or(946_684_800_000, |t| t.unix_ms));
                             let t = base + (msg_index as f64 * 1000.0 / rate) as i64;
                             msg_index += 1;
                             Some(t)
