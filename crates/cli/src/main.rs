@@ -2,6 +2,7 @@
 
 mod decode;
 mod input;
+mod land;
 mod scan;
 mod simulate;
 
@@ -23,6 +24,8 @@ enum Command {
     Scan(scan::ScanArgs),
     /// Turn a scenario into timestamped AIS NMEA.
     Simulate(simulate::SimulateArgs),
+    /// Turn a GeoJSON/TopoJSON land file into the compact indexed form.
+    ImportLand(land::ImportLandArgs),
 }
 
 fn main() {
@@ -31,6 +34,7 @@ fn main() {
         Command::Decode(a) => decode::run(a),
         Command::Scan(a) => scan::run(a),
         Command::Simulate(a) => simulate::run(a),
+        Command::ImportLand(a) => land::run(a),
     };
     if let Err(e) = result {
         eprintln!("finisterra: {e:#}");

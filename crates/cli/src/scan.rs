@@ -34,6 +34,60 @@ pub struct ScanArgs {
     /// terminal).
     #[arg(long)]
     pub no_progress: bool,
+    /// Geography to judge against (zones, hazards, land).
+    #[command(flatten)]
+    pub geo: GeoArgs,
+}
+
+/// Where the fixed geography comes from.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct GeoArgs {
+    /// Zones (GeoJSON FeatureCollection: areas and lines with `name`,
+    /// `rule`, optional `applies_to` and time window).
+    #[arg(long, value_name = "FILE")]
+    pub zones: Option<String>,
+    /// Hazards (GeoJSON points, lines or areas with `name` and `radius_m`
+    /// or `radius_nm`).
+    #[arg(long, value_name = "FILE")]
+    pub hazards: Option<String>,
+    /// Land polygons: `world` (bundled Natural Earth 1:10m, the default),
+    /// `none`, or a file made by `finisterra import-land` (or any GeoJSON /
+    /// TopoJSON land file).
+    #[arg(long, value_name = "FILE|world|none", default_value = "world")]
+    pub land: String,
+}
+
+/// Loads the geography named by the options.
+pub fn load_geography(g: &GeoArgs) -> Result<finisterra_engine::Geography> {
+    use finisterra_geofence::{Hazards, Land, Zones};
+    let land = match g.land.as_str() {
+        "none" => None,
+        "world" => Some(Land::world().context("cannot load the bundled land")?),
+        path => {
+            let bytes = std::fs::read(path).with_context(|| format!("cannot read {path}"))?;
+            Some(crate::land::parse_land(&bytes).with_context(|| format!("bad land file {path}"))?)
+        }
+    };
+    let zones = match &g.zones {
+        None => Zones::empty(),
+        Some(p) => {
+            let bytes = std::fs::read(p).with_context(|| format!("cannot read {p}"))?;
+            Zones::from_geojson_bytes(&bytes).map_err(|e| anyhow::anyhow!("{}", e.in_source(p)))?
+        }
+    };
+    let hazards = match &g.hazards {
+        None => Hazards::empty(),
+        Some(p) => {
+            let bytes = std::fs::read(p).with_context(|| format!("cannot read {p}"))?;
+            Hazards::from_geojson_bytes(&bytes)
+                .map_err(|e| anyhow::anyhow!("{}", e.in_source(p)))?
+        }
+    };
+    Ok(finisterra_engine::Geography {
+        land,
+        hazards,
+        zones,
+    })
 }
 
 /// Reads the engine settings.
@@ -60,6 +114,7 @@ pub fn run(args: &ScanArgs) -> Result<()> {
         args.files.clone()
     };
     let mut engine = Engine::new(cfg);
+    engine.set_geography(load_geography(&args.geo)?);
     let stdout = io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
     let mut events: Vec<Event> = Vec::new();
@@ -167,6 +222,8 @@ pub fn run(args: &ScanArgs) -> Result<()> {
             writeln!(e, "events.{k} {n}")?;
         }
         writeln!(e, "open_risks {}", engine.open_risks().count())?;
+        writeln!(e, "open_hazards {}", engine.open_hazards().count())?;
+        writeln!(e, "zone_violations {}", engine.zone_violations().count())?;
     }
     Ok(())
 }

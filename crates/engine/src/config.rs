@@ -108,6 +108,47 @@ impl Default for PictureConfig {
     }
 }
 
+/// Fixed hazards: land, aids to navigation, user hazards.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HazardConfig {
+    /// Look-ahead along each vessel's course, seconds (default 30 min).
+    pub horizon_s: f64,
+    /// Warning when the predicted track comes within this distance of
+    /// land or a hazard, nautical miles (default 1.0).
+    pub safety_nm: f64,
+    /// Alarm when it reaches the hazard itself (grounding) within this
+    /// time, seconds (default 10 min).
+    pub alarm_s: f64,
+    /// Vessels slower than this raise nothing (at anchor, moored,
+    /// manoeuvring in harbour), knots (default 3).
+    pub min_sog_kn: f64,
+    /// Radius round a fixed aid to navigation (lighthouse, beacon, fixed
+    /// structure; message 21 types 1-19), nautical miles (default 0.5).
+    pub aton_radius_nm: f64,
+    /// Radius round a virtual aid to navigation (marking a new danger or a
+    /// wreck), nautical miles (default 0.25). Floating aids (buoys) are
+    /// passed closely by design and are not hazards.
+    pub virtual_aton_radius_nm: f64,
+    /// Smallest course alteration offered to clear a hazard, degrees
+    /// (default 5: Rule 8's "readily apparent" is about other ships).
+    pub min_alteration_deg: f64,
+}
+
+impl Default for HazardConfig {
+    fn default() -> Self {
+        HazardConfig {
+            horizon_s: 1800.0,
+            safety_nm: 1.0,
+            alarm_s: 600.0,
+            min_sog_kn: 3.0,
+            aton_radius_nm: 0.5,
+            virtual_aton_radius_nm: 0.25,
+            min_alteration_deg: 5.0,
+        }
+    }
+}
+
 /// All engine settings.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -121,6 +162,10 @@ pub struct Config {
     pub colregs: ColregsConfig,
     /// Advice search limits (passing distance, minimum alteration...).
     pub advice: AdviceConfig,
+    /// Fixed hazards.
+    pub hazards: HazardConfig,
+    /// Zones: look-ahead for `zone.predicted`, seconds (default 30 min).
+    pub zone_horizon_s: f64,
     /// Screening period, seconds of data time (default 10).
     pub screen_interval_s: f64,
 }
@@ -132,6 +177,8 @@ impl Default for Config {
             picture: PictureConfig::default(),
             colregs: ColregsConfig::default(),
             advice: AdviceConfig::default(),
+            hazards: HazardConfig::default(),
+            zone_horizon_s: 1800.0,
             screen_interval_s: DEFAULT_SCREEN_INTERVAL_S,
         }
     }

@@ -32,6 +32,24 @@ pub enum EventBody {
     Distress(Distress),
     /// A vessel stopped reporting.
     TargetLost(TargetLost),
+    /// A vessel's track leads within the safety distance of land or a hazard.
+    HazardRaised(HazardRisk),
+    /// An open hazard changed materially (level, advice).
+    HazardUpdated(HazardRisk),
+    /// The track no longer leads to the hazard.
+    HazardCleared(HazardCleared),
+    /// A vessel will enter, leave or cross a zone against its rule.
+    ZonePredicted(ZoneAlert),
+    /// A vessel broke a zone's rule (entered, left, crossed, too fast).
+    ZoneViolation(ZoneAlert),
+    /// A zone prediction or violation ended.
+    ZoneCleared(ZoneAlert),
+    /// A vessel entered a `notify` zone.
+    ZoneEntered(ZoneAlert),
+    /// A vessel left a `notify` zone.
+    ZoneLeft(ZoneAlert),
+    /// A vessel crossed a `notify` line.
+    ZoneCrossed(ZoneAlert),
 }
 
 impl EventBody {
@@ -43,6 +61,15 @@ impl EventBody {
             EventBody::RiskCleared(_) => "risk.cleared",
             EventBody::Distress(_) => "distress",
             EventBody::TargetLost(_) => "target.lost",
+            EventBody::HazardRaised(_) => "hazard.raised",
+            EventBody::HazardUpdated(_) => "hazard.updated",
+            EventBody::HazardCleared(_) => "hazard.cleared",
+            EventBody::ZonePredicted(_) => "zone.predicted",
+            EventBody::ZoneViolation(_) => "zone.violation",
+            EventBody::ZoneCleared(_) => "zone.cleared",
+            EventBody::ZoneEntered(_) => "zone.entered",
+            EventBody::ZoneLeft(_) => "zone.left",
+            EventBody::ZoneCrossed(_) => "zone.crossed",
         }
     }
 }
@@ -216,6 +243,103 @@ pub struct TargetLost {
     pub silent_s: f64,
 }
 
+/// A fixed hazard as events show it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HazardRef {
+    /// `land`, `aton` (an aid to navigation from message 21) or `hazard`
+    /// (from the hazards file).
+    pub kind: &'static str,
+    /// Name of the aid or hazard (`null` for land).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// MMSI of the aid to navigation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mmsi: Option<u32>,
+    /// Nearest point of the hazard to the predicted track, degrees.
+    pub lat: f64,
+    /// Longitude of that point.
+    pub lon: f64,
+}
+
+/// A vessel whose track leads to land or a hazard.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HazardRisk {
+    /// `warning` (within the safety distance inside the horizon) or
+    /// `alarm` (onto the hazard itself within the alarm time).
+    pub level: Level,
+    /// The vessel.
+    pub vessel: VesselRef,
+    /// The hazard.
+    pub hazard: HazardRef,
+    /// Time until the track first comes within the safety distance, s.
+    pub time_to_hazard_s: f64,
+    /// Distance from the vessel now to that nearest hazard point, NM.
+    pub distance_nm: f64,
+    /// Where the vessel will be then, degrees.
+    pub at_lat: f64,
+    /// Longitude of that position.
+    pub at_lon: f64,
+    /// The smallest course alteration that keeps her clear (of land, of
+    /// hazards, and of other ships), to either side.
+    pub advice: Vec<AdviceItem>,
+}
+
+/// The end of a hazard.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HazardCleared {
+    /// The level that was open.
+    pub level: Level,
+    /// The vessel.
+    pub vessel: VesselRef,
+    /// The hazard.
+    pub hazard: HazardRef,
+    /// How long it was open, seconds.
+    pub duration_s: f64,
+    /// `clear` (the track no longer leads there), `stopped`, `target_lost`.
+    pub reason: &'static str,
+}
+
+/// A zone as events show it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ZoneRef {
+    /// Index of the zone in the zones file (features in order).
+    pub index: usize,
+    /// The feature's `id`, when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The zone's name.
+    pub name: String,
+    /// `keep_out`, `keep_in`, `no_crossing`, `speed_limit`, `notify`.
+    pub rule: &'static str,
+    /// Speed limit, knots (`speed_limit` zones).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_sog_kn: Option<f64>,
+}
+
+/// A zone event for one vessel.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ZoneAlert {
+    /// The zone.
+    pub zone: ZoneRef,
+    /// The vessel.
+    pub vessel: VesselRef,
+    /// `enter`, `leave`, `cross` or `speed`.
+    pub action: &'static str,
+    /// Where it happens (happened, or is predicted), degrees.
+    pub lat: f64,
+    /// Longitude of that point.
+    pub lon: f64,
+    /// When it happens (ISO 8601; predicted time for `zone.predicted`).
+    pub at: String,
+    /// Seconds from now (predictions).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time_to_s: Option<f64>,
+    /// Why a prediction or violation ended (`zone.cleared`): `left`,
+    /// `returned`, `slowed`, `no_longer_predicted`, `target_lost`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<&'static str>,
+}
+
 /// ISO 8601 UTC text of a data time.
 pub fn iso8601(time_ms: i64) -> String {
     let mut v = Vec::with_capacity(24);
@@ -235,6 +359,14 @@ impl Serialize for Event {
             EventBody::RiskCleared(r) => serde_json::to_value(r),
             EventBody::Distress(d) => serde_json::to_value(d),
             EventBody::TargetLost(t) => serde_json::to_value(t),
+            EventBody::HazardRaised(h) | EventBody::HazardUpdated(h) => serde_json::to_value(h),
+            EventBody::HazardCleared(h) => serde_json::to_value(h),
+            EventBody::ZonePredicted(z)
+            | EventBody::ZoneViolation(z)
+            | EventBody::ZoneCleared(z)
+            | EventBody::ZoneEntered(z)
+            | EventBody::ZoneLeft(z)
+            | EventBody::ZoneCrossed(z) => serde_json::to_value(z),
         }
         .map_err(serde::ser::Error::custom)?;
         if let serde_json::Value::Object(fields) = v {

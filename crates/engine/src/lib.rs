@@ -33,26 +33,45 @@
 
 mod config;
 mod event;
+mod hazard;
 mod picture;
 mod risk;
 mod screen;
+mod zone;
 
 use std::cell::{OnceCell, RefCell};
 
 use finisterra_ais::{AisMessage, Body};
 use serde::Serialize;
 
-pub use config::{Config, PictureConfig, RiskConfig};
+pub use config::{Config, HazardConfig, PictureConfig, RiskConfig};
 pub use event::{
-    iso8601, AdviceItem, Distress, Event, EventBody, Level, Risk, RiskCleared, TargetLost,
-    VesselRef,
+    iso8601, AdviceItem, Distress, Event, EventBody, HazardCleared, HazardRef, HazardRisk, Level,
+    Risk, RiskCleared, TargetLost, VesselRef, ZoneAlert, ZoneRef,
 };
+pub use finisterra_geofence as geofence;
+pub use hazard::Geography;
 pub use picture::{FixedObject, Picture, PictureStats, StaticData, Vessel, VesselClass};
 pub use risk::OpenRisk;
 
 use picture::MmsiMap;
 use risk::{PairAssessment, Pass, Quick, RiskBook};
 use screen::{candidate_pairs, flat_cpa, flat_range, rough_cpa, snapshots, Snap};
+
+/// A vessel as events show it, at its last fix (no dead reckoning).
+fn vessel_ref_of(v: &Vessel) -> VesselRef {
+    VesselRef {
+        mmsi: v.mmsi,
+        name: v.static_data.name.clone(),
+        lat: v.lat_deg,
+        lon: v.lon_deg,
+        sog_kn: v.sog_kn.unwrap_or(f64::NAN),
+        cog_deg: v.cog_deg.unwrap_or(f64::NAN),
+        heading_deg: v.heading_deg,
+        ship_type: v.static_data.ship_type,
+        nav_status: v.nav_status,
+    }
+}
 
 /// Compressed adjacency (offsets, neighbour list) of `n` nodes from sorted
 /// pairs.
@@ -115,6 +134,9 @@ pub struct Engine {
     distress_seen: MmsiMap<Vec<(&'static str, i64)>>,
     scratch: Vec<u64>,
     jump: Option<(i64, u32)>,
+    geo: Geography,
+    hazards: hazard::HazardBook,
+    zones: zone::ZoneBook,
 }
 
 impl Engine {
@@ -131,7 +153,41 @@ impl Engine {
             distress_seen: MmsiMap::default(),
             scratch: Vec::new(),
             jump: None,
+            geo: Geography::default(),
+            hazards: hazard::HazardBook::default(),
+            zones: zone::ZoneBook::default(),
         }
+    }
+
+    /// Sets the fixed geography (land, hazards, zones) to judge against.
+    pub fn set_geography(&mut self, geo: Geography) {
+        self.geo = geo;
+    }
+
+    /// The fixed geography.
+    pub fn geography(&self) -> &Geography {
+        &self.geo
+    }
+
+    /// Mutable access to the geography (to replace zones or hazards while
+    /// running).
+    pub fn geography_mut(&mut self) -> &mut Geography {
+        &mut self.geo
+    }
+
+    /// Open hazards (vessels whose track leads to land or a hazard).
+    pub fn open_hazards(&self) -> impl Iterator<Item = &HazardRisk> {
+        self.hazards.open()
+    }
+
+    /// Open zone violations.
+    pub fn zone_violations(&self) -> impl Iterator<Item = &ZoneAlert> {
+        self.zones.violations()
+    }
+
+    /// Open zone predictions.
+    pub fn zone_predictions(&self) -> impl Iterator<Item = &ZoneAlert> {
+        self.zones.predictions()
     }
 
     /// The settings.
@@ -205,8 +261,45 @@ impl Engine {
             }
         }
         self.advance(time_ms, out);
+        let before = self
+            .picture
+            .vessel(msg.mmsi)
+            .filter(|v| v.has_fix())
+            .map(|v| (v.fix_ms, v.lat_deg, v.lon_deg));
         self.picture.ingest(msg, time_ms, &self.cfg.picture);
         self.check_distress(msg, time_ms, out);
+        if !self.geo.zones.is_empty() {
+            self.check_zones(msg.mmsi, before, out);
+        }
+    }
+
+    fn check_zones(&mut self, mmsi: u32, before: Option<(i64, f64, f64)>, out: &mut Vec<Event>) {
+        let Some(v) = self.picture.vessel(mmsi) else {
+            return;
+        };
+        if !v.has_fix() || before.is_some_and(|b| b.0 == v.fix_ms) {
+            return;
+        }
+        use finisterra_geofence::zones::Fix;
+        let from = before.map(|(t, lat, lon)| Fix {
+            lat_deg: lat,
+            lon_deg: lon,
+            time_ms: t,
+        });
+        let to = Fix {
+            lat_deg: v.lat_deg,
+            lon_deg: v.lon_deg,
+            time_ms: v.fix_ms,
+        };
+        let facts = zone::facts(v);
+        let vref = vessel_ref_of(v);
+        let t = v.fix_ms;
+        let bodies = self
+            .zones
+            .on_fix(&self.geo.zones, &facts, from, to, v.sog_kn, &vref);
+        for b in bodies {
+            self.emit(t, b, out);
+        }
     }
 
     /// Moves data time forward without a message (a live feed that went
@@ -334,7 +427,50 @@ impl Engine {
             names: &names,
             plan_for: &plan_for,
         };
-        let bodies = self.risks.update(&pass, &assessed);
+        let mut bodies = self.risks.update(&pass, &assessed);
+        // Fixed hazards and zone predictions for the same snapshot.
+        let neighbour_idx = |i: usize| -> Vec<usize> {
+            let (offsets, list) = adjacency.get_or_init(|| csr(snaps.len(), &pairs));
+            list[offsets[i] as usize..offsets[i + 1] as usize]
+                .iter()
+                .map(|&j| j as usize)
+                .collect()
+        };
+        bodies.extend(self.hazards.pass(
+            &self.geo,
+            &self.picture,
+            &self.cfg,
+            t_ms,
+            &snaps,
+            &neighbour_idx,
+        ));
+        if !self.geo.zones.is_empty() {
+            use finisterra_geofence::zones::Fix;
+            for s in &snaps {
+                if s.stationary {
+                    continue;
+                }
+                let Some(v) = self.picture.vessel(s.mmsi) else {
+                    continue;
+                };
+                let facts = zone::facts(v);
+                let vref = risk::vessel_ref(s, v.static_data.name.as_ref());
+                let at = Fix {
+                    lat_deg: s.lat,
+                    lon_deg: s.lon,
+                    time_ms: t_ms,
+                };
+                bodies.extend(self.zones.predict(
+                    &self.geo.zones,
+                    &facts,
+                    at,
+                    s.cog,
+                    s.sog,
+                    self.cfg.zone_horizon_s,
+                    &vref,
+                ));
+            }
+        }
         for b in bodies {
             self.emit(t_ms, b, out);
         }
@@ -357,24 +493,16 @@ impl Engine {
         }
         lost.sort_unstable();
         for mmsi in lost {
-            for b in self.risks.clear_vessel(mmsi, t_ms) {
+            let mut cleared = self.risks.clear_vessel(mmsi, t_ms);
+            cleared.extend(self.zones.clear_vessel(mmsi));
+            for b in cleared {
                 self.emit(t_ms, b, out);
             }
             let Some(v) = self.picture.vessel(mmsi) else {
                 continue;
             };
             let body = EventBody::TargetLost(TargetLost {
-                vessel: VesselRef {
-                    mmsi,
-                    name: v.static_data.name.clone(),
-                    lat: v.lat_deg,
-                    lon: v.lon_deg,
-                    sog_kn: v.sog_kn.unwrap_or(f64::NAN),
-                    cog_deg: v.cog_deg.unwrap_or(f64::NAN),
-                    heading_deg: v.heading_deg,
-                    ship_type: v.static_data.ship_type,
-                    nav_status: v.nav_status,
-                },
+                vessel: vessel_ref_of(v),
                 last_fix: iso8601(v.fix_ms),
                 silent_s: (t_ms - v.fix_ms) as f64 / 1000.0,
             });
