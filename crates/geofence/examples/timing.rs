@@ -42,11 +42,20 @@ struct Vessel {
 }
 
 fn coast_vertices() -> Vec<(f64, f64)> {
-    let text = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/land/land-10m.json")).expect("data/land/land-10m.json");
+    let text = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../data/land/land-10m.json"
+    ))
+    .expect("data/land/land-10m.json");
     let t: serde_json::Value = serde_json::from_slice(&text).expect("json");
     let s = &t["transform"]["scale"];
     let tr = &t["transform"]["translate"];
-    let (sx, sy, tx, ty) = (s[0].as_f64().unwrap(), s[1].as_f64().unwrap(), tr[0].as_f64().unwrap(), tr[1].as_f64().unwrap());
+    let (sx, sy, tx, ty) = (
+        s[0].as_f64().unwrap(),
+        s[1].as_f64().unwrap(),
+        tr[0].as_f64().unwrap(),
+        tr[1].as_f64().unwrap(),
+    );
     let mut out = Vec::new();
     for a in t["arcs"].as_array().unwrap() {
         let (mut x, mut y) = (0i64, 0i64);
@@ -63,7 +72,10 @@ fn coast_vertices() -> Vec<(f64, f64)> {
 }
 
 fn main() {
-    let args: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
+    let args: Vec<usize> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
     let n_vessels = args.first().copied().unwrap_or(100_000);
     let n_zones = args.get(1).copied().unwrap_or(1_000);
 
@@ -98,15 +110,31 @@ fn main() {
         if !lat.is_finite() || land.is_land(lat, lon) {
             continue;
         }
-        vessels.push(Vessel { lat, lon, cog: rng.range(0.0, 360.0), sog: rng.range(3.0, 22.0), coastal: true });
+        vessels.push(Vessel {
+            lat,
+            lon,
+            cog: rng.range(0.0, 360.0),
+            sog: rng.range(3.0, 22.0),
+            coastal: true,
+        });
     }
     while vessels.len() < n_vessels {
         let lat = rng.range(-60.0, 65.0);
         let lon = rng.range(-180.0, 180.0);
-        if land.is_land(lat, lon) || land.distance_to_coast_within_m(lat, lon, 30_000.0).is_some() {
+        if land.is_land(lat, lon)
+            || land
+                .distance_to_coast_within_m(lat, lon, 30_000.0)
+                .is_some()
+        {
             continue;
         }
-        vessels.push(Vessel { lat, lon, cog: rng.range(0.0, 360.0), sog: rng.range(8.0, 22.0), coastal: false });
+        vessels.push(Vessel {
+            lat,
+            lon,
+            cog: rng.range(0.0, 360.0),
+            sog: rng.range(8.0, 22.0),
+            coastal: false,
+        });
     }
 
     for (label, coastal) in [("coastal", true), ("offshore", false)] {
@@ -127,14 +155,20 @@ fn main() {
         if std::env::var_os("TIMING_DEBUG").is_some() {
             for v in &vs {
                 if v.coastal && land.distance_to_coast_m(v.lat, v.lon).is_none() {
-                    println!("coastal vessel without coast within 50 NM: {} {}", v.lat, v.lon);
+                    println!(
+                        "coastal vessel without coast within 50 NM: {} {}",
+                        v.lat, v.lon
+                    );
                 }
             }
         }
         let t = Instant::now();
         let mut appr = 0;
         for v in &vs {
-            appr += usize::from(land.first_approach(v.lat, v.lon, v.cog, v.sog, 1800.0, 1852.0).is_some());
+            appr += usize::from(
+                land.first_approach(v.lat, v.lon, v.cog, v.sog, 1800.0, 1852.0)
+                    .is_some(),
+            );
         }
         let fa_ns = t.elapsed().as_secs_f64() * 1e9 / n;
         println!(
@@ -143,7 +177,10 @@ fn main() {
         );
     }
     // Deep sea: answered by the 1° clearance table.
-    let deep: Vec<&Vessel> = vessels.iter().filter(|v| land.clearance_lower_bound_m(v.lat, v.lon) > 100_000.0).collect();
+    let deep: Vec<&Vessel> = vessels
+        .iter()
+        .filter(|v| land.clearance_lower_bound_m(v.lat, v.lon) > 100_000.0)
+        .collect();
     let t = Instant::now();
     for _ in 0..10 {
         for v in &deep {
@@ -158,7 +195,10 @@ fn main() {
     let t = Instant::now();
     let mut appr = 0;
     for v in &vessels {
-        appr += usize::from(land.first_approach(v.lat, v.lon, v.cog, v.sog, 1800.0, 1852.0).is_some());
+        appr += usize::from(
+            land.first_approach(v.lat, v.lon, v.cog, v.sog, 1800.0, 1852.0)
+                .is_some(),
+        );
     }
     println!(
         "land pass over {} vessels (first_approach): {:.1} ms ({appr} approaching)",
@@ -168,7 +208,13 @@ fn main() {
 
     // Zones: polygons (6–64 vertices, 1–30 km) and lines near coasts.
     let mut feats: Vec<Value> = Vec::with_capacity(n_zones);
-    let rules = ["keep_out", "speed_limit", "notify", "keep_in", "no_crossing"];
+    let rules = [
+        "keep_out",
+        "speed_limit",
+        "notify",
+        "keep_in",
+        "no_crossing",
+    ];
     for i in 0..n_zones {
         let (lat, lon) = verts[(rng.next() % verts.len() as u64) as usize];
         let rule = rules[(rng.next() % rules.len() as u64) as usize];
@@ -194,14 +240,23 @@ fn main() {
             let r = rng.range(1_000.0, 30_000.0);
             let mut coords: Vec<Value> = (0..k)
                 .map(|j| {
-                    let (la, lo) = finisterra_nav::geo::destination(lat, lon, 360.0 * j as f64 / k as f64, r * rng.range(0.7, 1.0));
+                    let (la, lo) = finisterra_nav::geo::destination(
+                        lat,
+                        lon,
+                        360.0 * j as f64 / k as f64,
+                        r * rng.range(0.7, 1.0),
+                    );
                     json!([lo, la])
                 })
                 .collect();
             coords.push(coords[0].clone());
             json!({"type": "Polygon", "coordinates": [coords]})
         };
-        let rule = if line && !matches!(rule, "no_crossing" | "notify") { "no_crossing" } else { rule };
+        let rule = if line && !matches!(rule, "no_crossing" | "notify") {
+            "no_crossing"
+        } else {
+            rule
+        };
         feats.push(json!({"type": "Feature", "geometry": geometry,
             "properties": {"name": format!("zone {i}"), "rule": rule, "max_sog_kn": 8, "applies_to": applies}}));
     }
@@ -216,7 +271,14 @@ fn main() {
     );
     let facts: Vec<VesselFacts> = (0..vessels.len())
         .map(|i| VesselFacts {
-            mmsi: [224_000_000u32, 263_000_000, 227_000_000, 636_000_000, 538_000_000][i % 5] + i as u32,
+            mmsi: [
+                224_000_000u32,
+                263_000_000,
+                227_000_000,
+                636_000_000,
+                538_000_000,
+            ][i % 5]
+                + i as u32,
             ship_type: Some([30u8, 52, 60, 70, 80, 37][i % 6]),
             class_b: i % 6 == 5,
             length_m: Some(10.0 + (i % 300) as f64),
@@ -225,8 +287,24 @@ fn main() {
     let fixes: Vec<(Fix, Fix)> = vessels
         .iter()
         .map(|v| {
-            let (la, lo) = finisterra_nav::geo::destination(v.lat, v.lon, v.cog, v.sog * finisterra_nav::geo::MPS_PER_KN * 10.0);
-            (Fix { lat_deg: v.lat, lon_deg: v.lon, time_ms: 0 }, Fix { lat_deg: la, lon_deg: lo, time_ms: 10_000 })
+            let (la, lo) = finisterra_nav::geo::destination(
+                v.lat,
+                v.lon,
+                v.cog,
+                v.sog * finisterra_nav::geo::MPS_PER_KN * 10.0,
+            );
+            (
+                Fix {
+                    lat_deg: v.lat,
+                    lon_deg: v.lon,
+                    time_ms: 0,
+                },
+                Fix {
+                    lat_deg: la,
+                    lon_deg: lo,
+                    time_ms: 10_000,
+                },
+            )
         })
         .collect();
     let t = Instant::now();
@@ -266,11 +344,19 @@ fn main() {
                    "geometry": {"type": "Point", "coordinates": [lon, lat]}})
         })
         .collect();
-    let hz = Hazards::from_geojson_bytes(json!({"type": "FeatureCollection", "features": hfeats}).to_string().as_bytes()).expect("hazards");
+    let hz = Hazards::from_geojson_bytes(
+        json!({"type": "FeatureCollection", "features": hfeats})
+            .to_string()
+            .as_bytes(),
+    )
+    .expect("hazards");
     let t = Instant::now();
     let mut hits = 0;
     for v in &vessels {
-        hits += usize::from(hz.first_approach(v.lat, v.lon, v.cog, v.sog, 1800.0, 1852.0).is_some());
+        hits += usize::from(
+            hz.first_approach(v.lat, v.lon, v.cog, v.sog, 1800.0, 1852.0)
+                .is_some(),
+        );
     }
     let hz_ms = t.elapsed().as_secs_f64() * 1e3;
     println!(
@@ -283,7 +369,9 @@ fn main() {
     // One full update per vessel: land + zones (step, predicted) + hazards.
     let t = Instant::now();
     for ((f, (a, b)), v) in facts.iter().zip(&fixes).zip(&vessels) {
-        std::hint::black_box(land.first_approach(b.lat_deg, b.lon_deg, v.cog, v.sog, 1800.0, 1852.0));
+        std::hint::black_box(
+            land.first_approach(b.lat_deg, b.lon_deg, v.cog, v.sog, 1800.0, 1852.0),
+        );
         std::hint::black_box(zones.step(f, a, b));
         std::hint::black_box(zones.predicted(f, b, v.cog, v.sog, 1800.0));
         std::hint::black_box(hz.first_approach(b.lat_deg, b.lon_deg, v.cog, v.sog, 1800.0, 1852.0));

@@ -53,7 +53,11 @@ impl BoxIndex {
         let mut counts = vec![0u32; NX * NY + 1];
         let mut pairs: Vec<(u32, u32)> = Vec::new();
         for (i, b) in boxes.iter().enumerate() {
-            if !(b.lat_lo.is_finite() && b.lat_hi.is_finite() && b.lon_lo.is_finite() && b.lon_hi.is_finite()) {
+            if !(b.lat_lo.is_finite()
+                && b.lat_hi.is_finite()
+                && b.lon_lo.is_finite()
+                && b.lon_hi.is_finite())
+            {
                 continue;
             }
             let (cols, rows) = b.cells();
@@ -84,7 +88,12 @@ impl BoxIndex {
     /// Items whose cells meet the box, sorted and without repeats.
     pub(crate) fn query(&self, b: &DegBox, out: &mut Vec<u32>) {
         out.clear();
-        if self.items.is_empty() || !(b.lat_lo.is_finite() && b.lat_hi.is_finite() && b.lon_lo.is_finite() && b.lon_hi.is_finite()) {
+        if self.items.is_empty()
+            || !(b.lat_lo.is_finite()
+                && b.lat_hi.is_finite()
+                && b.lon_lo.is_finite()
+                && b.lon_hi.is_finite())
+        {
             return;
         }
         let (cols, rows) = b.cells();
@@ -92,7 +101,9 @@ impl BoxIndex {
         for r in rows {
             for &c in &cols {
                 let cell = r * NX + c;
-                out.extend_from_slice(&self.items[self.offsets[cell] as usize..self.offsets[cell + 1] as usize]);
+                out.extend_from_slice(
+                    &self.items[self.offsets[cell] as usize..self.offsets[cell + 1] as usize],
+                );
                 cells += 1;
             }
         }
@@ -121,16 +132,39 @@ mod tests {
     #[test]
     fn wraps_across_antimeridian() {
         let boxes = [
-            DegBox { lat_lo: 10.0, lat_hi: 11.0, lon_lo: 179.5, lon_hi: 180.5 },
-            DegBox { lat_lo: -5.0, lat_hi: 5.0, lon_lo: -10.0, lon_hi: 10.0 },
+            DegBox {
+                lat_lo: 10.0,
+                lat_hi: 11.0,
+                lon_lo: 179.5,
+                lon_hi: 180.5,
+            },
+            DegBox {
+                lat_lo: -5.0,
+                lat_hi: 5.0,
+                lon_lo: -10.0,
+                lon_hi: 10.0,
+            },
         ];
         let ix = BoxIndex::build(&boxes);
         assert_eq!(ix.at(10.5, -179.7), &[0]);
         assert_eq!(ix.at(10.5, 179.7), &[0]);
         assert_eq!(ix.at(0.0, 0.0), &[1]);
         let mut out = Vec::new();
-        ix.query(&DegBox { lat_lo: -1.0, lat_hi: 10.2, lon_lo: -181.0, lon_hi: 1.0 }, &mut out);
+        ix.query(
+            &DegBox {
+                lat_lo: -1.0,
+                lat_hi: 10.2,
+                lon_lo: -181.0,
+                lon_hi: 1.0,
+            },
+            &mut out,
+        );
         assert_eq!(out, vec![0, 1]);
-        assert!(boxes[0].overlaps(&DegBox { lat_lo: 10.0, lat_hi: 10.5, lon_lo: -180.0, lon_hi: -179.0 }));
+        assert!(boxes[0].overlaps(&DegBox {
+            lat_lo: 10.0,
+            lat_hi: 10.5,
+            lon_lo: -180.0,
+            lon_hi: -179.0
+        }));
     }
 }

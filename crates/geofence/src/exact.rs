@@ -179,7 +179,14 @@ pub(crate) enum Side {
 /// counted once and horizontal edges never. Returns +1 for an upward edge
 /// crossing, −1 for a downward one, 0 otherwise. Exact.
 #[inline]
-pub(crate) fn ray_crossing(u: Pt, v: Pt, py: i64, x_from: i64, from_open: bool, x_to: Option<i64>) -> i32 {
+pub(crate) fn ray_crossing(
+    u: Pt,
+    v: Pt,
+    py: i64,
+    x_from: i64,
+    from_open: bool,
+    x_to: Option<i64>,
+) -> i32 {
     let (lo, hi, sign) = if u.y <= py && py < v.y {
         (u, v, 1)
     } else if v.y <= py && py < u.y {

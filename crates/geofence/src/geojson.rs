@@ -41,7 +41,8 @@ impl Feature<'_> {
 
 /// Parses bytes as JSON.
 pub(crate) fn parse_json(bytes: &[u8]) -> Result<Value, GeoJsonError> {
-    serde_json::from_slice(bytes).map_err(|e| GeoJsonError::new(GeoJsonErrorKind::Json(e.to_string())))
+    serde_json::from_slice(bytes)
+        .map_err(|e| GeoJsonError::new(GeoJsonErrorKind::Json(e.to_string())))
 }
 
 fn type_of(v: &Value) -> Option<&str> {
@@ -59,12 +60,17 @@ pub(crate) fn features(doc: &Value) -> Result<Vec<Feature<'_>>, GeoJsonError> {
     match t.as_str() {
         Some("FeatureCollection") => {
             let Some(fs) = obj.get("features") else {
-                return Err(GeoJsonError::structure("FeatureCollection has no \"features\""));
+                return Err(GeoJsonError::structure(
+                    "FeatureCollection has no \"features\"",
+                ));
             };
             let Some(arr) = fs.as_array() else {
                 return Err(GeoJsonError::structure("\"features\" is not an array"));
             };
-            arr.iter().enumerate().map(|(i, f)| feature(f, i + 1)).collect()
+            arr.iter()
+                .enumerate()
+                .map(|(i, f)| feature(f, i + 1))
+                .collect()
         }
         Some("Feature") => Ok(vec![feature(doc, 1)?]),
         Some(_) => {
@@ -82,7 +88,8 @@ pub(crate) fn features(doc: &Value) -> Result<Vec<Feature<'_>>, GeoJsonError> {
 }
 
 fn feature(v: &Value, number: usize) -> Result<Feature<'_>, GeoJsonError> {
-    let structure = |msg: String| GeoJsonError::new(GeoJsonErrorKind::Structure(msg)).at_feature(number, None);
+    let structure =
+        |msg: String| GeoJsonError::new(GeoJsonErrorKind::Structure(msg)).at_feature(number, None);
     let Some(obj) = v.as_object() else {
         return Err(structure("is not a JSON object".into()));
     };
@@ -107,9 +114,15 @@ fn feature(v: &Value, number: usize) -> Result<Feature<'_>, GeoJsonError> {
         _ => None,
     };
     let geometry = match obj.get("geometry") {
-        None => return Err(GeoJsonError::structure("has no \"geometry\"").at_feature(number, name.as_deref())),
+        None => {
+            return Err(
+                GeoJsonError::structure("has no \"geometry\"").at_feature(number, name.as_deref())
+            )
+        }
         Some(Value::Null) => None,
-        Some(g) => Some(geometry(g).map_err(|k| GeoJsonError::new(k).at_feature(number, name.as_deref()))?),
+        Some(g) => Some(
+            geometry(g).map_err(|k| GeoJsonError::new(k).at_feature(number, name.as_deref()))?,
+        ),
     };
     Ok(Feature {
         number,
@@ -127,16 +140,26 @@ fn geo_err(msg: String) -> GeoJsonErrorKind {
 /// Decodes one geometry object.
 pub(crate) fn geometry(v: &Value) -> Result<Geom, GeoJsonErrorKind> {
     let Some(t) = type_of(v) else {
-        return Err(GeoJsonErrorKind::Structure("geometry has no \"type\"".into()));
+        return Err(GeoJsonErrorKind::Structure(
+            "geometry has no \"type\"".into(),
+        ));
     };
     if t == "GeometryCollection" {
         let Some(gs) = v.get("geometries").and_then(Value::as_array) else {
-            return Err(GeoJsonErrorKind::Structure("GeometryCollection has no \"geometries\" array".into()));
+            return Err(GeoJsonErrorKind::Structure(
+                "GeometryCollection has no \"geometries\" array".into(),
+            ));
         };
-        return gs.iter().map(geometry).collect::<Result<Vec<_>, _>>().map(Geom::Collection);
+        return gs
+            .iter()
+            .map(geometry)
+            .collect::<Result<Vec<_>, _>>()
+            .map(Geom::Collection);
     }
     let Some(c) = v.get("coordinates") else {
-        return Err(GeoJsonErrorKind::Structure(format!("{t} has no \"coordinates\"")));
+        return Err(GeoJsonErrorKind::Structure(format!(
+            "{t} has no \"coordinates\""
+        )));
     };
     match t {
         "Point" => Ok(Geom::Points(vec![position(c, &String::new)?])),
@@ -159,17 +182,23 @@ pub(crate) fn geometry(v: &Value) -> Result<Geom, GeoJsonErrorKind> {
                 .collect::<Result<Vec<_>, _>>()
                 .map(Geom::Polygons)
         }
-        other => Err(GeoJsonErrorKind::Structure(format!("unknown geometry type {other:?}"))),
+        other => Err(GeoJsonErrorKind::Structure(format!(
+            "unknown geometry type {other:?}"
+        ))),
     }
 }
 
 fn array<'a>(v: &'a Value, what: &str) -> Result<&'a Vec<Value>, GeoJsonErrorKind> {
-    v.as_array().ok_or_else(|| geo_err(format!("{what} is not an array")))
+    v.as_array()
+        .ok_or_else(|| geo_err(format!("{what} is not an array")))
 }
 
 /// One position; `ctx` says where (e.g. " of ring 2"), formatted only on
 /// error.
-pub(crate) fn position(v: &Value, ctx: &dyn Fn() -> String) -> Result<(f64, f64), GeoJsonErrorKind> {
+pub(crate) fn position(
+    v: &Value,
+    ctx: &dyn Fn() -> String,
+) -> Result<(f64, f64), GeoJsonErrorKind> {
     let fail = |m: String| geo_err(format!("position{}{m}", ctx()));
     let Some(a) = v.as_array() else {
         return Err(fail(" is not an array".into()));
@@ -209,7 +238,9 @@ fn line(v: &Value, ctx: &str) -> Result<Vec<(f64, f64)>, GeoJsonErrorKind> {
     let pts = positions(v, &|| ctx.to_owned())?;
     let n = distinct_count(&pts, false);
     if n < 2 {
-        return Err(geo_err(format!("line{ctx} has {n} distinct position(s), need at least 2")));
+        return Err(geo_err(format!(
+            "line{ctx} has {n} distinct position(s), need at least 2"
+        )));
     }
     Ok(pts)
 }
@@ -280,16 +311,27 @@ mod tests {
         .unwrap();
         let e = features(&doc).err().unwrap();
         assert_eq!(e.feature(), Some(2));
-        assert_eq!(e.to_string(), "feature 2 (\"B\"): position 3 of ring 1: latitude 95 is outside -90..90");
+        assert_eq!(
+            e.to_string(),
+            "feature 2 (\"B\"): position 3 of ring 1: latitude 95 is outside -90..90"
+        );
         assert_eq!(e.reason(), "geometry");
     }
 
     #[test]
     fn degenerate_ring_and_bad_types() {
-        let g: Value = serde_json::from_str(r#"{"type":"Polygon","coordinates":[[[0,0],[1,0],[0,0]]]}"#).unwrap();
-        assert!(geometry(&g).unwrap_err().to_string().contains("ring 1 has 2 distinct"));
+        let g: Value =
+            serde_json::from_str(r#"{"type":"Polygon","coordinates":[[[0,0],[1,0],[0,0]]]}"#)
+                .unwrap();
+        assert!(geometry(&g)
+            .unwrap_err()
+            .to_string()
+            .contains("ring 1 has 2 distinct"));
         let g: Value = serde_json::from_str(r#"{"type":"Circle","coordinates":[0,0]}"#).unwrap();
-        assert!(geometry(&g).unwrap_err().to_string().contains("unknown geometry type"));
+        assert!(geometry(&g)
+            .unwrap_err()
+            .to_string()
+            .contains("unknown geometry type"));
         let g: Value = serde_json::from_str(r#"{"type":"Point","coordinates":["a",0]}"#).unwrap();
         assert!(geometry(&g).is_err());
         let g: Value = serde_json::from_str(r#"{"type":"Point","coordinates":[1]}"#).unwrap();

@@ -41,7 +41,11 @@ impl Rings {
     /// `min_distinct` distinct vertices are skipped. (A ring of one or two
     /// distinct vertices encloses nothing but still has edges: an islet
     /// collapsed by quantization is kept for distances.)
-    pub(crate) fn push_open_ring(&mut self, pts: impl IntoIterator<Item = Pt>, min_distinct: usize) {
+    pub(crate) fn push_open_ring(
+        &mut self,
+        pts: impl IntoIterator<Item = Pt>,
+        min_distinct: usize,
+    ) {
         let start = self.v.len();
         for p in pts {
             if self.v.len() > start && *self.v.last().unwrap_or(&p) == p {
@@ -165,17 +169,34 @@ impl EdgeGrid {
     /// multiples of `2^MAX_K`. `target` is the wanted number of edges per
     /// occupied sub-cell.
     #[allow(clippy::too_many_arguments)]
-    pub(crate) fn build(rings: &Rings, x0: i64, y0: i64, cw: i64, ch: i64, nx: usize, ny: usize, target: usize, max_k: u8) -> EdgeGrid {
+    pub(crate) fn build(
+        rings: &Rings,
+        x0: i64,
+        y0: i64,
+        cw: i64,
+        ch: i64,
+        nx: usize,
+        ny: usize,
+        target: usize,
+        max_k: u8,
+    ) -> EdgeGrid {
         let max_k = max_k.min(MAX_K);
         debug_assert!(cw % (1 << MAX_K) == 0 && ch % (1 << MAX_K) == 0);
         let ncoarse = nx * ny;
         // Pass 1: (coarse cell, edge) pairs.
         let mut counts = vec![0u32; ncoarse];
-        let mut pairs: Vec<(u32, u32)> = Vec::with_capacity(rings.edge_count() + rings.edge_count() / 4);
+        let mut pairs: Vec<(u32, u32)> =
+            Vec::with_capacity(rings.edge_count() + rings.edge_count() / 4);
         for e in rings.edge_ids() {
             let (a, b) = rings.edge(e);
-            let (cx0, cx1) = (Self::idx(a.x.min(b.x), x0, cw, nx), Self::idx(a.x.max(b.x), x0, cw, nx));
-            let (cy0, cy1) = (Self::idx(a.y.min(b.y), y0, ch, ny), Self::idx(a.y.max(b.y), y0, ch, ny));
+            let (cx0, cx1) = (
+                Self::idx(a.x.min(b.x), x0, cw, nx),
+                Self::idx(a.x.max(b.x), x0, cw, nx),
+            );
+            let (cy0, cy1) = (
+                Self::idx(a.y.min(b.y), y0, ch, ny),
+                Self::idx(a.y.max(b.y), y0, ch, ny),
+            );
             let single = cx0 == cx1 && cy0 == cy1;
             for cy in cy0..=cy1 {
                 for cx in cx0..=cx1 {
@@ -196,7 +217,10 @@ impl EdgeGrid {
             while k < max_k && (n as usize) > target << k {
                 k += 1;
             }
-            coarse.push(Coarse { first_sub: nsubs, k });
+            coarse.push(Coarse {
+                first_sub: nsubs,
+                k,
+            });
             nsubs += 1 << (2 * k);
         }
         // Pass 2: (sub-cell, edge) pairs, counting sort.
@@ -208,8 +232,14 @@ impl EdgeGrid {
             let (sw, sh) = (cw >> cc.k, ch >> cc.k);
             let (rx, ry) = (x0 + cx as i64 * cw, y0 + cy as i64 * ch);
             let (a, b) = rings.edge(e);
-            let (sx0, sx1) = (Self::idx(a.x.min(b.x), rx, sw, n), Self::idx(a.x.max(b.x), rx, sw, n));
-            let (sy0, sy1) = (Self::idx(a.y.min(b.y), ry, sh, n), Self::idx(a.y.max(b.y), ry, sh, n));
+            let (sx0, sx1) = (
+                Self::idx(a.x.min(b.x), rx, sw, n),
+                Self::idx(a.x.max(b.x), rx, sw, n),
+            );
+            let (sy0, sy1) = (
+                Self::idx(a.y.min(b.y), ry, sh, n),
+                Self::idx(a.y.max(b.y), ry, sh, n),
+            );
             for sy in sy0..=sy1 {
                 for sx in sx0..=sx1 {
                     let (qx, qy) = (rx + sx as i64 * sw, ry + sy as i64 * sh);
@@ -371,7 +401,11 @@ impl EdgeGrid {
         let s = self.locate(p.x, p.y);
         let sub = self.subs[s.index as usize];
         if sub.n_edges == 0 {
-            return if sub.winding > 0 { Side::Inside } else { Side::Outside };
+            return if sub.winding > 0 {
+                Side::Inside
+            } else {
+                Side::Outside
+            };
         }
         for &e in self.sub_edges(s.index) {
             let (a, b) = rings.edge(e);
@@ -389,12 +423,31 @@ impl EdgeGrid {
     /// Calls `f(cx, cy, x0, y0, x1, y1)` for every coarse cell that holds
     /// edges and meets the closed box `[xa, xb] × [ya, yb]` (clamped to the
     /// extent; no wrapping).
-    pub(crate) fn for_each_coarse_in(&self, xa: i64, ya: i64, xb: i64, yb: i64, mut f: impl FnMut(usize, usize, [i64; 4])) {
-        if xb < self.x0 || ya >= self.y_end() || yb < self.y0 || xa >= self.x_end() || xa > xb || ya > yb {
+    pub(crate) fn for_each_coarse_in(
+        &self,
+        xa: i64,
+        ya: i64,
+        xb: i64,
+        yb: i64,
+        mut f: impl FnMut(usize, usize, [i64; 4]),
+    ) {
+        if xb < self.x0
+            || ya >= self.y_end()
+            || yb < self.y0
+            || xa >= self.x_end()
+            || xa > xb
+            || ya > yb
+        {
             return;
         }
-        let (cx0, cx1) = (Self::idx(xa, self.x0, self.cw, self.nx), Self::idx(xb, self.x0, self.cw, self.nx));
-        let (cy0, cy1) = (Self::idx(ya, self.y0, self.ch, self.ny), Self::idx(yb, self.y0, self.ch, self.ny));
+        let (cx0, cx1) = (
+            Self::idx(xa, self.x0, self.cw, self.nx),
+            Self::idx(xb, self.x0, self.cw, self.nx),
+        );
+        let (cy0, cy1) = (
+            Self::idx(ya, self.y0, self.ch, self.ny),
+            Self::idx(yb, self.y0, self.ch, self.ny),
+        );
         for cy in cy0..=cy1 {
             for cx in cx0..=cx1 {
                 if self.coarse_empty(cx, cy) {
@@ -409,7 +462,16 @@ impl EdgeGrid {
     /// Calls `f` for every sub-cell of coarse cell `(cx, cy)` that holds
     /// edges and meets the closed box `[xa, xb] × [ya, yb]`.
     #[allow(clippy::too_many_arguments)]
-    pub(crate) fn for_each_sub_of(&self, cx: usize, cy: usize, xa: i64, ya: i64, xb: i64, yb: i64, mut f: impl FnMut(SubRef)) {
+    pub(crate) fn for_each_sub_of(
+        &self,
+        cx: usize,
+        cy: usize,
+        xa: i64,
+        ya: i64,
+        xb: i64,
+        yb: i64,
+        mut f: impl FnMut(SubRef),
+    ) {
         let cc = self.coarse[cy * self.nx + cx];
         let n = 1usize << cc.k;
         let (sw, sh) = (self.cw >> cc.k, self.ch >> cc.k);
@@ -441,8 +503,17 @@ impl EdgeGrid {
     /// Calls `f` for every sub-cell that holds edges and whose rectangle
     /// meets the closed box `[xa, xb] × [ya, yb]` (clamped to the extent;
     /// no wrapping).
-    pub(crate) fn for_each_sub_in(&self, xa: i64, ya: i64, xb: i64, yb: i64, mut f: impl FnMut(SubRef)) {
-        self.for_each_coarse_in(xa, ya, xb, yb, |cx, cy, _| self.for_each_sub_of(cx, cy, xa, ya, xb, yb, &mut f));
+    pub(crate) fn for_each_sub_in(
+        &self,
+        xa: i64,
+        ya: i64,
+        xb: i64,
+        yb: i64,
+        mut f: impl FnMut(SubRef),
+    ) {
+        self.for_each_coarse_in(xa, ya, xb, yb, |cx, cy, _| {
+            self.for_each_sub_of(cx, cy, xa, ya, xb, yb, &mut f)
+        });
     }
 
     /// True when the coarse cell `(cx, cy)` holds no edge.
@@ -474,8 +545,24 @@ mod tests {
     fn grid_agrees_with_linear_scan() {
         // A comb-shaped polygon with a hole, plus an island in the hole.
         let mut r = Rings::new();
-        let pts = |v: &[(i64, i64)]| v.iter().map(|&(x, y)| Pt::new(x * 1000, y * 1000)).collect::<Vec<_>>();
-        r.push_open_ring(pts(&[(0, 0), (100, 0), (100, 100), (80, 100), (80, 20), (60, 20), (60, 100), (0, 100)]), 3);
+        let pts = |v: &[(i64, i64)]| {
+            v.iter()
+                .map(|&(x, y)| Pt::new(x * 1000, y * 1000))
+                .collect::<Vec<_>>()
+        };
+        r.push_open_ring(
+            pts(&[
+                (0, 0),
+                (100, 0),
+                (100, 100),
+                (80, 100),
+                (80, 20),
+                (60, 20),
+                (60, 100),
+                (0, 100),
+            ]),
+            3,
+        );
         r.push_open_ring(pts(&[(10, 30), (10, 70), (40, 70), (40, 30)]), 3); // hole (clockwise)
         r.push_open_ring(pts(&[(20, 40), (30, 40), (30, 60), (20, 60)]), 3); // island
         for target in [1, 2, 4, 1000] {
@@ -483,9 +570,17 @@ mod tests {
             for y in (-5..=105).step_by(5) {
                 for x in (-5..=105).step_by(5) {
                     let p = Pt::new(x * 1000, y * 1000);
-                    assert_eq!(g.side(&r, p), side_linear(&r.v, &r.starts, p), "{x},{y} target {target}");
+                    assert_eq!(
+                        g.side(&r, p),
+                        side_linear(&r.v, &r.starts, p),
+                        "{x},{y} target {target}"
+                    );
                     let q = Pt::new(x * 1000 + 7, y * 1000 - 3);
-                    assert_eq!(g.side(&r, q), side_linear(&r.v, &r.starts, q), "{x},{y}+ target {target}");
+                    assert_eq!(
+                        g.side(&r, q),
+                        side_linear(&r.v, &r.starts, q),
+                        "{x},{y}+ target {target}"
+                    );
                 }
             }
         }

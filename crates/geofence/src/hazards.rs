@@ -88,7 +88,9 @@ impl Hazard {
         match &self.geometry {
             Geometry::Points(pts) => pts
                 .iter()
-                .filter_map(|&(lat, lon)| ray_disc_entry(t.u, t.len, t.proj.project_deg(lat, lon), r))
+                .filter_map(|&(lat, lon)| {
+                    ray_disc_entry(t.u, t.len, t.proj.project_deg(lat, lon), r)
+                })
                 .min_by(f64::total_cmp),
             Geometry::Lines(rings) | Geometry::Area(rings) => {
                 if self.inside_area(t.lat_deg, t.lon_deg) {
@@ -144,7 +146,10 @@ impl Hazard {
         // Step from the geometry towards the vessel by the radius.
         let r = self.radius_m.min(d);
         let p = if d > 0.0 {
-            (best.1 .0 + (pos.0 - best.1 .0) * r / d, best.1 .1 + (pos.1 - best.1 .1) * r / d)
+            (
+                best.1 .0 + (pos.0 - best.1 .0) * r / d,
+                best.1 .1 + (pos.1 - best.1 .1) * r / d,
+            )
         } else {
             best.1
         };
@@ -180,7 +185,10 @@ impl Hazards {
     pub fn from_geojson_bytes(bytes: &[u8]) -> Result<Hazards, GeoJsonError> {
         let doc = parse_json(bytes)?;
         let feats = features(&doc)?;
-        let hazards = feats.iter().map(hazard_from_feature).collect::<Result<Vec<_>, _>>()?;
+        let hazards = feats
+            .iter()
+            .map(hazard_from_feature)
+            .collect::<Result<Vec<_>, _>>()?;
         let boxes: Vec<DegBox> = hazards.iter().map(|h| h.bbox).collect();
         Ok(Hazards {
             index: BoxIndex::build(&boxes),
@@ -267,7 +275,11 @@ impl Hazards {
         }
         let (d, i, p) = best?;
         let (nlat, nlon) = LocalFrame::new(lat_deg, lon).to_geo(p.0, p.1);
-        let bearing = if p == (0.0, 0.0) { 0.0 } else { normalize_deg_360(p.0.atan2(p.1).to_degrees()) };
+        let bearing = if p == (0.0, 0.0) {
+            0.0
+        } else {
+            normalize_deg_360(p.0.atan2(p.1).to_degrees())
+        };
         Some((
             i,
             CoastPoint {
@@ -305,35 +317,53 @@ fn hazard_from_feature(f: &Feature<'_>) -> Result<Hazard, GeoJsonError> {
     let name = match props.get("name") {
         Some(Value::String(s)) if !s.trim().is_empty() => s.clone(),
         Some(Value::Number(n)) => n.to_string(),
-        _ => return Err(prop("\"name\" is missing: every hazard needs a name".into())),
+        _ => {
+            return Err(prop(
+                "\"name\" is missing: every hazard needs a name".into(),
+            ))
+        }
     };
     let radius = |k: &str, scale: f64| -> Result<Option<f64>, GeoJsonError> {
         match props.get(k) {
             None | Some(Value::Null) => Ok(None),
             Some(v) => match v.as_f64() {
-                Some(x) if x.is_finite() && x >= 0.0 && x * scale <= MAX_RANGE_M => Ok(Some(x * scale)),
-                _ => Err(prop(format!("{k} {v} is not a distance ≥ 0 (at most 1000 km)"))),
+                Some(x) if x.is_finite() && x >= 0.0 && x * scale <= MAX_RANGE_M => {
+                    Ok(Some(x * scale))
+                }
+                _ => Err(prop(format!(
+                    "{k} {v} is not a distance ≥ 0 (at most 1000 km)"
+                ))),
             },
         }
     };
-    let radius_m = match (radius("radius_m", 1.0)?, radius("radius_nm", METRES_PER_NM)?) {
+    let radius_m = match (
+        radius("radius_m", 1.0)?,
+        radius("radius_nm", METRES_PER_NM)?,
+    ) {
         (Some(_), Some(_)) => return Err(prop("give radius_m or radius_nm, not both".into())),
         (Some(r), None) | (None, Some(r)) => r,
         (None, None) => 0.0,
     };
     let Some(g) = &f.geometry else {
-        return Err(f.err(GeoJsonErrorKind::Unsupported("a hazard needs a geometry, not null".into())));
+        return Err(f.err(GeoJsonErrorKind::Unsupported(
+            "a hazard needs a geometry, not null".into(),
+        )));
     };
     let (mut points, mut lines, mut polys) = (Vec::new(), Vec::new(), Vec::new());
     split(g, &mut points, &mut lines, &mut polys);
-    let kinds = usize::from(!points.is_empty()) + usize::from(!lines.is_empty()) + usize::from(!polys.is_empty());
+    let kinds = usize::from(!points.is_empty())
+        + usize::from(!lines.is_empty())
+        + usize::from(!polys.is_empty());
     if kinds != 1 {
         return Err(f.err(GeoJsonErrorKind::Unsupported(
             "a hazard is points, lines or areas, not a mixture".into(),
         )));
     }
     let (geometry, bbox) = if !points.is_empty() {
-        let pts: Vec<(f64, f64)> = points.iter().map(|&(lon, lat)| (lat, wrap_lon_deg(lon))).collect();
+        let pts: Vec<(f64, f64)> = points
+            .iter()
+            .map(|&(lon, lat)| (lat, wrap_lon_deg(lon)))
+            .collect();
         let bb = continuous_box(pts.iter().map(|&(lat, lon)| (lon, lat)));
         (Geometry::Points(pts), bb)
     } else if !lines.is_empty() {
@@ -350,9 +380,12 @@ fn hazard_from_feature(f: &Feature<'_>) -> Result<Hazard, GeoJsonError> {
             }
             // Start within [−180, 180).
             let shift = -((u[0].0 + 180.0) / 360.0).floor() * 360.0;
-            let fixed: Option<Vec<Pt>> = u.iter().map(|&(x, y)| Pt::from_deg(x + shift, y)).collect();
+            let fixed: Option<Vec<Pt>> =
+                u.iter().map(|&(x, y)| Pt::from_deg(x + shift, y)).collect();
             let Some(fixed) = fixed else {
-                return Err(f.err(GeoJsonErrorKind::Geometry("a line runs out of range".into())));
+                return Err(f.err(GeoJsonErrorKind::Geometry(
+                    "a line runs out of range".into(),
+                )));
             };
             all.extend(u.iter().map(|&(x, y)| (x + shift, y)));
             r.push_polyline(fixed);
@@ -364,7 +397,13 @@ fn hazard_from_feature(f: &Feature<'_>) -> Result<Hazard, GeoJsonError> {
         (Geometry::Area(rings), continuous_box(pts.into_iter()))
     };
     // Grow the box by the radius (conservatively).
-    let grown = LatLonBox::around(bbox.lat_lo, bbox.lat_hi, bbox.lon_lo, bbox.lon_hi, radius_m + 1.0);
+    let grown = LatLonBox::around(
+        bbox.lat_lo,
+        bbox.lat_hi,
+        bbox.lon_lo,
+        bbox.lon_hi,
+        radius_m + 1.0,
+    );
     Ok(Hazard {
         name,
         id: f.id.clone(),
@@ -393,7 +432,12 @@ fn continuous_box(pts: impl Iterator<Item = (f64, f64)>) -> DegBox {
     b
 }
 
-fn split(g: &Geom, points: &mut Vec<(f64, f64)>, lines: &mut Vec<Vec<(f64, f64)>>, polys: &mut Vec<PolygonDeg>) {
+fn split(
+    g: &Geom,
+    points: &mut Vec<(f64, f64)>,
+    lines: &mut Vec<Vec<(f64, f64)>>,
+    polys: &mut Vec<PolygonDeg>,
+) {
     match g {
         Geom::Points(p) => points.extend_from_slice(p),
         Geom::Lines(l) => lines.extend(l.iter().cloned()),

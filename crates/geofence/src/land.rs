@@ -58,7 +58,9 @@
 
 use finisterra_nav::advice::{smallest_alteration, AdviceConfig, Alteration, Sides};
 use finisterra_nav::cpa::Kinematic;
-use finisterra_nav::geo::{azimuth_radius_m, initial_bearing_deg, normalize_deg_360, wrap_lon_deg, LocalFrame, MPS_PER_KN};
+use finisterra_nav::geo::{
+    azimuth_radius_m, initial_bearing_deg, normalize_deg_360, wrap_lon_deg, LocalFrame, MPS_PER_KN,
+};
 use serde::Serialize;
 
 use crate::error::{GeoJsonError, GeoJsonErrorKind, LandFormatError};
@@ -160,7 +162,12 @@ impl Quantized {
         b.extend_from_slice(MAGIC);
         b.extend_from_slice(&VERSION.to_le_bytes());
         b.extend_from_slice(&0u16.to_le_bytes());
-        for v in [self.scale.0, self.scale.1, self.translate.0, self.translate.1] {
+        for v in [
+            self.scale.0,
+            self.scale.1,
+            self.translate.0,
+            self.translate.1,
+        ] {
             b.extend_from_slice(&v.to_le_bytes());
         }
         b.extend_from_slice(&(self.poly_rings.len() as u32).to_le_bytes());
@@ -192,7 +199,8 @@ impl Quantized {
             return Err(E::Truncated("header"));
         }
         let u16_at = |i: usize| u16::from_le_bytes([bytes[i], bytes[i + 1]]);
-        let u32_at = |i: usize| u32::from_le_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
+        let u32_at =
+            |i: usize| u32::from_le_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
         let u64_at = |i: usize| {
             let mut a = [0u8; 8];
             a.copy_from_slice(&bytes[i..i + 8]);
@@ -215,9 +223,10 @@ impl Quantized {
         let scale = (f(12), f(20));
         let translate = (f(28), f(36));
         let usable = scale.0.is_finite() && scale.1.is_finite() && scale.0 > 0.0 && scale.1 > 0.0;
-        if !(usable && translate.0.is_finite() && translate.1.is_finite())
-        {
-            return Err(E::Corrupt("scale must be positive and translate finite".into()));
+        if !(usable && translate.0.is_finite() && translate.1.is_finite()) {
+            return Err(E::Corrupt(
+                "scale must be positive and translate finite".into(),
+            ));
         }
         let n_polys = u32_at(44) as usize;
         let n_rings = u32_at(48) as usize;
@@ -241,12 +250,16 @@ impl Quantized {
             }
             ring_sum += n;
             if ring_sum > n_rings as u64 {
-                return Err(E::Corrupt("polygon ring counts exceed the ring count".into()));
+                return Err(E::Corrupt(
+                    "polygon ring counts exceed the ring count".into(),
+                ));
             }
             poly_rings.push(n as u32);
         }
         if ring_sum != n_rings as u64 {
-            return Err(E::Corrupt("polygon ring counts do not add up to the ring count".into()));
+            return Err(E::Corrupt(
+                "polygon ring counts do not add up to the ring count".into(),
+            ));
         }
         let mut ring_lens = Vec::with_capacity(n_rings);
         let mut coord_sum = 0u64;
@@ -262,7 +275,9 @@ impl Quantized {
             ring_lens.push(n as u32);
         }
         if coord_sum != n_coords as u64 {
-            return Err(E::Corrupt("ring lengths do not add up to the vertex count".into()));
+            return Err(E::Corrupt(
+                "ring lengths do not add up to the vertex count".into(),
+            ));
         }
         let mut coords = Vec::with_capacity(n_coords);
         let (mut x, mut y) = (0i64, 0i64);
@@ -271,13 +286,20 @@ impl Quantized {
             x = x.wrapping_add(unzigzag(rd.varint()?));
             y = y.wrapping_add(unzigzag(rd.varint()?));
             let (lon, lat) = q.deg((x, y));
-            if !(lon.is_finite() && lat.is_finite()) || lon.abs() > 360.0 || lat.abs() > 90.0 + 1e-9 {
-                return Err(E::Corrupt(format!("vertex {} is at lon {lon}, lat {lat}", coords.len() + 1)));
+            if !(lon.is_finite() && lat.is_finite()) || lon.abs() > 360.0 || lat.abs() > 90.0 + 1e-9
+            {
+                return Err(E::Corrupt(format!(
+                    "vertex {} is at lon {lon}, lat {lat}",
+                    coords.len() + 1
+                )));
             }
             coords.push((x, y));
         }
         if rd.i != body_end {
-            return Err(E::Corrupt(format!("{} unexpected bytes after the vertices", body_end - rd.i)));
+            return Err(E::Corrupt(format!(
+                "{} unexpected bytes after the vertices",
+                body_end - rd.i
+            )));
         }
         Ok(Quantized {
             scale,
@@ -310,7 +332,9 @@ impl Reader<'_> {
                 return Ok(v);
             }
         }
-        Err(LandFormatError::Corrupt("varint longer than 10 bytes".into()))
+        Err(LandFormatError::Corrupt(
+            "varint longer than 10 bytes".into(),
+        ))
     }
 }
 
@@ -390,8 +414,18 @@ pub(crate) struct Track {
 
 impl Track {
     /// `None` for non-finite or negative inputs.
-    pub(crate) fn new(lat_deg: f64, lon_deg: f64, cog_deg: f64, sog_kn: f64, horizon_s: f64) -> Option<Track> {
-        if !(lat_deg.is_finite() && lon_deg.is_finite() && cog_deg.is_finite() && sog_kn.is_finite() && horizon_s.is_finite())
+    pub(crate) fn new(
+        lat_deg: f64,
+        lon_deg: f64,
+        cog_deg: f64,
+        sog_kn: f64,
+        horizon_s: f64,
+    ) -> Option<Track> {
+        if !(lat_deg.is_finite()
+            && lon_deg.is_finite()
+            && cog_deg.is_finite()
+            && sog_kn.is_finite()
+            && horizon_s.is_finite())
             || lat_deg.abs() > 90.0
             || sog_kn < 0.0
             || horizon_s < 0.0
@@ -458,7 +492,13 @@ impl Track {
         let s = self.length_m();
         if self.lat_deg.abs() + s / M_PER_DEG_LAT_MIN > 85.0 {
             // Near a pole: every point within reach of the start.
-            return LatLonBox::around(self.lat_deg, self.lat_deg, self.lon_deg, self.lon_deg, s + margin_m);
+            return LatLonBox::around(
+                self.lat_deg,
+                self.lat_deg,
+                self.lon_deg,
+                self.lon_deg,
+                s + margin_m,
+            );
         }
         let (lat1, lon1) = if self.len > 0.0 {
             self.geo(self.at(self.len))
@@ -495,13 +535,23 @@ pub(crate) struct LatLonBox {
 impl LatLonBox {
     /// The box `[lat_lo, lat_hi] × [lon_lo, lon_hi]` grown by `margin_m`
     /// (conservatively: metres per degree are taken at their smallest).
-    pub(crate) fn around(lat_lo: f64, lat_hi: f64, lon_lo: f64, lon_hi: f64, margin_m: f64) -> LatLonBox {
+    pub(crate) fn around(
+        lat_lo: f64,
+        lat_hi: f64,
+        lon_lo: f64,
+        lon_hi: f64,
+        margin_m: f64,
+    ) -> LatLonBox {
         let dlat = margin_m / M_PER_DEG_LAT_MIN + 1e-6;
         let lat_lo = (lat_lo - dlat).max(-90.0);
         let lat_hi = (lat_hi + dlat).min(90.0);
         let phi = lat_lo.abs().max(lat_hi.abs());
         let c = phi.to_radians().cos();
-        let dlon = if phi >= 89.0 { f64::INFINITY } else { margin_m / (M_PER_DEG_LON_EQ * c) + 1e-6 };
+        let dlon = if phi >= 89.0 {
+            f64::INFINITY
+        } else {
+            margin_m / (M_PER_DEG_LON_EQ * c) + 1e-6
+        };
         let full_lon = !dlon.is_finite() || lon_hi - lon_lo + 2.0 * dlon >= 359.0;
         LatLonBox {
             lat_lo,
@@ -558,7 +608,9 @@ impl FixedBox {
             return false;
         }
         let (x0, x1) = (a.x.min(b.x), a.x.max(b.x));
-        self.ranges[..self.n].iter().any(|&(xa, xb)| x1 >= xa && x0 <= xb)
+        self.ranges[..self.n]
+            .iter()
+            .any(|&(xa, xb)| x1 >= xa && x0 <= xb)
     }
 }
 
@@ -681,7 +733,17 @@ impl Land {
         let polygons = q.poly_rings.len();
         let rings = land_rings(&q.polygons_deg());
         drop(q);
-        let grid = EdgeGrid::build(&rings, GRID_X0, GRID_Y0, UNIT, UNIT, GRID_NX, GRID_NY, GRID_TARGET, GRID_MAX_K);
+        let grid = EdgeGrid::build(
+            &rings,
+            GRID_X0,
+            GRID_Y0,
+            UNIT,
+            UNIT,
+            GRID_NX,
+            GRID_NY,
+            GRID_TARGET,
+            GRID_MAX_K,
+        );
         let mut cut = vec![false; rings.v.len()];
         for e in rings.edge_ids() {
             let (a, b) = rings.edge(e);
@@ -693,7 +755,11 @@ impl Land {
             .map(|r| {
                 let lo = -90.0 + r as f64;
                 let hi = lo + 1.0;
-                let min_abs = if lo <= 0.0 && hi >= 0.0 { 0.0 } else { lo.abs().min(hi.abs()) };
+                let min_abs = if lo <= 0.0 && hi >= 0.0 {
+                    0.0
+                } else {
+                    lo.abs().min(hi.abs())
+                };
                 min_abs.to_radians().cos()
             })
             .collect();
@@ -773,8 +839,14 @@ impl Land {
 
     /// Distance to the coast, metres, when at most `max_m` (capped at
     /// [`MAX_RANGE_M`]); `None` beyond it or for unusable input.
-    pub fn distance_to_coast_within_m(&self, lat_deg: f64, lon_deg: f64, max_m: f64) -> Option<f64> {
-        self.nearest_coast(lat_deg, lon_deg, max_m).map(|c| c.distance_m)
+    pub fn distance_to_coast_within_m(
+        &self,
+        lat_deg: f64,
+        lon_deg: f64,
+        max_m: f64,
+    ) -> Option<f64> {
+        self.nearest_coast(lat_deg, lon_deg, max_m)
+            .map(|c| c.distance_m)
     }
 
     /// The nearest point of the coast within `max_m` metres (capped at
@@ -854,7 +926,8 @@ impl Land {
         let end = t.at(t.len);
         let mut best: Option<(f64, u32)> = None;
         let mut cache = ProjCache::new(&t.proj);
-        let near_track = |c: (f64, f64), hd: f64| point_segment_d2(c, (0.0, 0.0), end).0.sqrt() - hd <= safety_m;
+        let near_track =
+            |c: (f64, f64), hd: f64| point_segment_d2(c, (0.0, 0.0), end).0.sqrt() - hd <= safety_m;
         let mut coarse = Vec::new();
         let mut subs = Vec::new();
         self.coarse_cells(&bx, &t.proj, &mut coarse);
@@ -987,7 +1060,9 @@ impl Land {
         safety_m: f64,
     ) -> bool {
         Track::new(lat_deg, lon_deg, cog_deg, sog_kn, horizon_s).is_some()
-            && self.first_approach(lat_deg, lon_deg, cog_deg, sog_kn, horizon_s, safety_m).is_none()
+            && self
+                .first_approach(lat_deg, lon_deg, cog_deg, sog_kn, horizon_s, safety_m)
+                .is_none()
     }
 
     /// The smallest course alteration, to the permitted `sides`, that keeps
@@ -1012,11 +1087,25 @@ impl Land {
             cfg.max_alteration_deg,
             cfg.step_deg,
             |cog| {
-                if !self.course_is_clear(own.lat_deg, own.lon_deg, cog, own.sog_kn, cfg.horizon_s, safety_m) {
+                if !self.course_is_clear(
+                    own.lat_deg,
+                    own.lon_deg,
+                    cog,
+                    own.sog_kn,
+                    cfg.horizon_s,
+                    safety_m,
+                ) {
                     return None;
                 }
                 let c = self
-                    .closest_approach(own.lat_deg, own.lon_deg, cog, own.sog_kn, cfg.horizon_s, cap)
+                    .closest_approach(
+                        own.lat_deg,
+                        own.lon_deg,
+                        cog,
+                        own.sog_kn,
+                        cfg.horizon_s,
+                        cap,
+                    )
                     .map_or(cap, |a| a.distance_m);
                 Some(c)
             },
@@ -1026,10 +1115,23 @@ impl Land {
     /// Nearest coast point to plane point `pos` (geographic position `at`)
     /// among the sub-cells of `bx`, if any is within plane distance
     /// `limit`: `(d², point)`.
-    fn nearest_plane(&self, proj: &Proj, pos: (f64, f64), at: Pt, bx: &LatLonBox, limit: f64) -> Option<(f64, (f64, f64))> {
+    fn nearest_plane(
+        &self,
+        proj: &Proj,
+        pos: (f64, f64),
+        at: Pt,
+        bx: &LatLonBox,
+        limit: f64,
+    ) -> Option<(f64, (f64, f64))> {
         let mut best = (f64::INFINITY, (0.0, 0.0));
         let mut cache = ProjCache::new(proj);
-        let cos_hi = bx.lat_lo.abs().max(bx.lat_hi.abs()).min(89.999).to_radians().cos();
+        let cos_hi = bx
+            .lat_lo
+            .abs()
+            .max(bx.lat_hi.abs())
+            .min(89.999)
+            .to_radians()
+            .cos();
         let lb = |s: &SubRef| gap_lower_bound_m(at, s, cos_hi);
         let mut coarse = Vec::new();
         let mut subs = Vec::new();
@@ -1087,23 +1189,29 @@ impl Land {
 
     /// Non-empty 1° cells meeting the box: `(0, cx, cy, centre, half-diagonal)`.
     #[allow(clippy::type_complexity)]
-    fn coarse_cells(&self, bx: &LatLonBox, proj: &Proj, out: &mut Vec<(f64, usize, usize, (f64, f64), f64)>) {
+    fn coarse_cells(
+        &self,
+        bx: &LatLonBox,
+        proj: &Proj,
+        out: &mut Vec<(f64, usize, usize, (f64, f64), f64)>,
+    ) {
         out.clear();
         let (ranges, n, ya, yb) = bx.fixed_ranges();
         for &(xa, xb) in &ranges[..n] {
-            self.grid.for_each_coarse_in(xa, ya, xb.min(180 * UNIT - 1), yb, |cx, cy, r| {
-                if cx < 360 {
-                    let s = SubRef {
-                        index: 0,
-                        x0: r[0],
-                        y0: r[1],
-                        x1: r[2],
-                        y1: r[3],
-                    };
-                    let (c, hd) = self.sub_center(proj, &s);
-                    out.push((0.0, cx, cy, c, hd));
-                }
-            });
+            self.grid
+                .for_each_coarse_in(xa, ya, xb.min(180 * UNIT - 1), yb, |cx, cy, r| {
+                    if cx < 360 {
+                        let s = SubRef {
+                            index: 0,
+                            x0: r[0],
+                            y0: r[1],
+                            x1: r[2],
+                            y1: r[3],
+                        };
+                        let (c, hd) = self.sub_center(proj, &s);
+                        out.push((0.0, cx, cy, c, hd));
+                    }
+                });
         }
     }
 
@@ -1112,7 +1220,8 @@ impl Land {
         out.clear();
         let (ranges, n, ya, yb) = bx.fixed_ranges();
         for &(xa, xb) in &ranges[..n] {
-            self.grid.for_each_sub_of(cx, cy, xa, ya, xb.min(180 * UNIT - 1), yb, |s| out.push(s));
+            self.grid
+                .for_each_sub_of(cx, cy, xa, ya, xb.min(180 * UNIT - 1), yb, |s| out.push(s));
         }
     }
 
@@ -1157,7 +1266,11 @@ pub(crate) fn make_approach(t: &Track, rho: f64, pos: (f64, f64), near: (f64, f6
     let (lat, lon) = t.geo(pos);
     let (nlat, nlon) = t.geo(near);
     let d = (near.0 - pos.0).hypot(near.1 - pos.1);
-    let bearing = if d == 0.0 { 0.0 } else { initial_bearing_deg(lat, lon, nlat, nlon) };
+    let bearing = if d == 0.0 {
+        0.0
+    } else {
+        initial_bearing_deg(lat, lon, nlat, nlon)
+    };
     Approach {
         time_s: t.time_at(rho),
         lat_deg: lat,
@@ -1194,11 +1307,20 @@ impl<'a> ProjCache<'a> {
 
     /// Calls `f(a, b)` with the projected pieces of edge `e`.
     #[inline]
-    pub(crate) fn pieces(&mut self, rings: &Rings, e: u32, mut f: impl FnMut((f64, f64), (f64, f64))) {
+    pub(crate) fn pieces(
+        &mut self,
+        rings: &Rings,
+        e: u32,
+        mut f: impl FnMut((f64, f64), (f64, f64)),
+    ) {
         let (a, b) = rings.edge(e);
         let span = (b.x - a.x).abs().max((b.y - a.y).abs());
         if span <= MAX_PIECE_UNITS {
-            let pa = if self.last == e { self.last_p } else { self.proj.project(a) };
+            let pa = if self.last == e {
+                self.last_p
+            } else {
+                self.proj.project(a)
+            };
             let pb = self.proj.project(b);
             self.last = e + 1;
             self.last_p = pb;
@@ -1229,7 +1351,9 @@ fn clear_table(grid: &EdgeGrid) -> Vec<f64> {
     const INF: usize = usize::MAX / 4;
     let (nx, ny) = (360usize, GRID_NY);
     let occupied = |cx: usize, cy: usize| {
-        !grid.coarse_empty(cx, cy) || (cx == 0 && !grid.coarse_empty(360, cy)) || (cx == 359 && !grid.coarse_empty(360, cy))
+        !grid.coarse_empty(cx, cy)
+            || (cx == 0 && !grid.coarse_empty(360, cy))
+            || (cx == 359 && !grid.coarse_empty(360, cy))
     };
     // Cyclic distance along each row to the nearest occupied cell.
     let mut drow = vec![INF; nx * ny];
@@ -1283,7 +1407,11 @@ fn clear_table(grid: &EdgeGrid) -> Vec<f64> {
                 let d = drow[y * nx + cx].max(y.abs_diff(cy));
                 cheb = cheb.min(d);
             }
-            let k_empty = if cheb >= INF { K } else { cheb.saturating_sub(1).min(K) };
+            let k_empty = if cheb >= INF {
+                K
+            } else {
+                cheb.saturating_sub(1).min(K)
+            };
             out[cy * GRID_NX + cx] = by_row[cy * (K + 1) + k_empty];
         }
         // Column 360 holds points on +180° only (queries never land there).
@@ -1330,10 +1458,16 @@ mod tests {
             b[i] ^= 0x5a;
             assert!(Land::from_bytes(&b).is_err(), "flip at {i}");
         }
-        assert_eq!(Land::from_bytes(b"hello world, not land").unwrap_err(), LandFormatError::BadMagic);
+        assert_eq!(
+            Land::from_bytes(b"hello world, not land").unwrap_err(),
+            LandFormatError::BadMagic
+        );
         let mut v2 = bytes.clone();
         v2[8] = 2;
-        assert_eq!(Land::from_bytes(&v2).unwrap_err(), LandFormatError::UnsupportedVersion(2));
+        assert_eq!(
+            Land::from_bytes(&v2).unwrap_err(),
+            LandFormatError::UnsupportedVersion(2)
+        );
     }
 
     #[test]
@@ -1348,9 +1482,17 @@ mod tests {
         let d = land.distance_to_coast_m(-0.1, 0.5).unwrap();
         assert!((d - 11_057.0).abs() < 20.0, "{d}");
         let c = land.nearest_coast(-0.1, 0.5, 50_000.0).unwrap();
-        assert!(c.lat_deg.abs() < 1e-6 && (c.lon_deg - 0.5).abs() < 1e-6, "{c:?}");
-        assert!(finisterra_nav::geo::normalize_deg_180(c.bearing_deg).abs() < 1e-3, "{c:?}");
-        assert!(land.distance_to_coast_within_m(-0.1, 0.5, 10_000.0).is_none());
+        assert!(
+            c.lat_deg.abs() < 1e-6 && (c.lon_deg - 0.5).abs() < 1e-6,
+            "{c:?}"
+        );
+        assert!(
+            finisterra_nav::geo::normalize_deg_180(c.bearing_deg).abs() < 1e-3,
+            "{c:?}"
+        );
+        assert!(land
+            .distance_to_coast_within_m(-0.1, 0.5, 10_000.0)
+            .is_none());
         // Far away: answered by the table.
         assert!(land.clearance_lower_bound_m(-30.0, -30.0) > 1_000_000.0);
         assert!(land.distance_to_coast_m(-30.0, -30.0).is_none());
@@ -1360,28 +1502,45 @@ mod tests {
     fn approach_square() {
         let land = square_land();
         // From 0.1° south of the coast, steering north at 10 kn; safety 1 km.
-        let a = land.first_approach(-0.1, 0.5, 0.0, 10.0, 3600.0, 1000.0).unwrap();
+        let a = land
+            .first_approach(-0.1, 0.5, 0.0, 10.0, 3600.0, 1000.0)
+            .unwrap();
         let dist = 11_057.0 - 1000.0;
         let expect = dist / (10.0 * MPS_PER_KN);
         assert!((a.time_s - expect).abs() < 5.0, "{} vs {expect}", a.time_s);
         assert!((a.distance_m - 1000.0).abs() < 0.5);
         assert!(a.bearing_deg < 1e-3 || a.bearing_deg > 359.999);
         // Steering south: clear.
-        assert!(land.first_approach(-0.1, 0.5, 180.0, 10.0, 3600.0, 1000.0).is_none());
+        assert!(land
+            .first_approach(-0.1, 0.5, 180.0, 10.0, 3600.0, 1000.0)
+            .is_none());
         // Already within: time 0 and the present distance.
-        let a = land.first_approach(-0.005, 0.5, 180.0, 10.0, 3600.0, 1000.0).unwrap();
+        let a = land
+            .first_approach(-0.005, 0.5, 180.0, 10.0, 3600.0, 1000.0)
+            .unwrap();
         assert_eq!(a.time_s, 0.0);
         assert!((a.distance_m - 552.9).abs() < 2.0, "{}", a.distance_m);
         // Bad input.
-        assert!(land.first_approach(f64::NAN, 0.5, 0.0, 10.0, 3600.0, 1000.0).is_none());
-        assert!(land.first_approach(-0.1, 0.5, 0.0, -1.0, 3600.0, 1000.0).is_none());
+        assert!(land
+            .first_approach(f64::NAN, 0.5, 0.0, 10.0, 3600.0, 1000.0)
+            .is_none());
+        assert!(land
+            .first_approach(-0.1, 0.5, 0.0, -1.0, 3600.0, 1000.0)
+            .is_none());
         // Closest approach steering east along the coast 0.1° off.
-        assert!(land.closest_approach(-0.1, -0.5, 90.0, 10.0, 3600.0, 20_000.0).is_none());
+        assert!(land
+            .closest_approach(-0.1, -0.5, 90.0, 10.0, 3600.0, 20_000.0)
+            .is_none());
         // Northbound, stopping short of the coast: closest at the end.
-        let c = land.closest_approach(-0.3, 0.5, 0.0, 10.0, 3600.0, 20_000.0).unwrap();
+        let c = land
+            .closest_approach(-0.3, 0.5, 0.0, 10.0, 3600.0, 20_000.0)
+            .unwrap();
         assert!((c.distance_m - (33_171.0 - 18_520.0)).abs() < 5.0, "{c:?}");
         assert!((c.time_s - 3600.0).abs() < 1e-6, "{c:?}");
-        assert!(c.nearest_lat_deg.abs() < 1e-6 && (c.nearest_lon_deg - 0.5).abs() < 1e-6, "{c:?}");
+        assert!(
+            c.nearest_lat_deg.abs() < 1e-6 && (c.nearest_lon_deg - 0.5).abs() < 1e-6,
+            "{c:?}"
+        );
     }
 }
 
@@ -1404,7 +1563,9 @@ mod world_brute_force {
                 continue;
             }
             let mut cache = ProjCache::new(&proj);
-            cache.pieces(&land.rings, e, |a, b| best = best.min(closest_to_origin(a, b).1));
+            cache.pieces(&land.rings, e, |a, b| {
+                best = best.min(closest_to_origin(a, b).1)
+            });
         }
         plane_to_geodesic_m(best.sqrt())
     }

@@ -190,7 +190,10 @@ mod tests {
             let mid: u16 = f[0].parse().unwrap_or_else(|_| panic!("{line}"));
             assert!((201..=775).contains(&mid), "{line}");
             assert!(seen.insert(mid), "duplicate {line}");
-            assert!(f[1].len() == 2 && f[1].bytes().all(|b| b.is_ascii_uppercase()), "{line}");
+            assert!(
+                f[1].len() == 2 && f[1].bytes().all(|b| b.is_ascii_uppercase()),
+                "{line}"
+            );
             assert!(!f[2].is_empty());
             rows += 1;
         }

@@ -22,7 +22,9 @@ fn small_sin_cos(d: f64) -> (f64, f64) {
     if d.abs() < 0.2 {
         let d2 = d * d;
         let s = d * (1.0 - d2 / 6.0 * (1.0 - d2 / 20.0 * (1.0 - d2 / 42.0 * (1.0 - d2 / 72.0))));
-        let c = 1.0 - d2 / 2.0 * (1.0 - d2 / 12.0 * (1.0 - d2 / 30.0 * (1.0 - d2 / 56.0 * (1.0 - d2 / 90.0))));
+        let c = 1.0
+            - d2 / 2.0
+                * (1.0 - d2 / 12.0 * (1.0 - d2 / 30.0 * (1.0 - d2 / 56.0 * (1.0 - d2 / 90.0))));
         (s, c)
     } else {
         d.sin_cos()
@@ -135,7 +137,13 @@ pub(crate) fn point_segment_d2(p: (f64, f64), a: (f64, f64), b: (f64, f64)) -> (
 /// interval (distance to a convex set is convex along a line); its left end
 /// is the earliest entry into one of the capsule's three convex parts (the
 /// two end discs and the rectangle).
-pub(crate) fn ray_capsule_entry(u: (f64, f64), len: f64, a: (f64, f64), b: (f64, f64), r: f64) -> Option<f64> {
+pub(crate) fn ray_capsule_entry(
+    u: (f64, f64),
+    len: f64,
+    a: (f64, f64),
+    b: (f64, f64),
+    r: f64,
+) -> Option<f64> {
     let mut best = f64::INFINITY;
     for c in [a, b] {
         if let Some(t) = ray_disc_entry(u, len, c, r) {
@@ -198,16 +206,25 @@ pub(crate) fn ray_disc_entry(u: (f64, f64), len: f64, c: (f64, f64), r: f64) -> 
 
 /// Smallest distance between the track segment `[0, len·u]` and segment
 /// `a b`, with the track parameter `ρ` where it occurs (earliest on ties).
-pub(crate) fn track_segment_distance(u: (f64, f64), len: f64, a: (f64, f64), b: (f64, f64)) -> (f64, f64) {
+pub(crate) fn track_segment_distance(
+    u: (f64, f64),
+    len: f64,
+    a: (f64, f64),
+    b: (f64, f64),
+) -> (f64, f64) {
     let p1 = (u.0 * len, u.1 * len);
     // Proper crossing?
-    let cross = |o: (f64, f64), p: (f64, f64), q: (f64, f64)| (p.0 - o.0) * (q.1 - o.1) - (p.1 - o.1) * (q.0 - o.0);
+    let cross = |o: (f64, f64), p: (f64, f64), q: (f64, f64)| {
+        (p.0 - o.0) * (q.1 - o.1) - (p.1 - o.1) * (q.0 - o.0)
+    };
     let o = (0.0, 0.0);
     let d1 = cross(a, b, o);
     let d2 = cross(a, b, p1);
     let d3 = cross(o, p1, a);
     let d4 = cross(o, p1, b);
-    if ((d1 > 0.0 && d2 < 0.0) || (d1 < 0.0 && d2 > 0.0)) && ((d3 > 0.0 && d4 < 0.0) || (d3 < 0.0 && d4 > 0.0)) {
+    if ((d1 > 0.0 && d2 < 0.0) || (d1 < 0.0 && d2 > 0.0))
+        && ((d3 > 0.0 && d4 < 0.0) || (d3 < 0.0 && d4 > 0.0))
+    {
         let t = d1 / (d1 - d2);
         return (0.0, t * len);
     }
@@ -235,14 +252,29 @@ mod tests {
 
     #[test]
     fn matches_nav_local_frame() {
-        for &(lat0, lon0) in &[(42.88, -9.27), (70.0, 179.9), (-60.0, -179.95), (0.0, 0.0), (89.5, 10.0)] {
+        for &(lat0, lon0) in &[
+            (42.88, -9.27),
+            (70.0, 179.9),
+            (-60.0, -179.95),
+            (0.0, 0.0),
+            (89.5, 10.0),
+        ] {
             let f = LocalFrame::new(lat0, lon0);
             let p = Proj::new(lat0, lon0);
-            for &(dl, dn) in &[(0.0, 0.0), (0.3, -0.2), (-0.05, 0.4), (1.5, 1.0), (-20.0, 5.0)] {
+            for &(dl, dn) in &[
+                (0.0, 0.0),
+                (0.3, -0.2),
+                (-0.05, 0.4),
+                (1.5, 1.0),
+                (-20.0, 5.0),
+            ] {
                 let (lat, lon) = ((lat0 + dl).clamp(-90.0, 90.0), lon0 + dn);
                 let (e1, n1) = f.to_local(lat, lon);
                 let (e2, n2) = p.project_deg(lat, finisterra_nav::geo::wrap_lon_deg(lon));
-                assert!((e1 - e2).abs() < 1e-6 && (n1 - n2).abs() < 1e-6, "{lat0},{lon0} {dl},{dn}: {e1},{n1} vs {e2},{n2}");
+                assert!(
+                    (e1 - e2).abs() < 1e-6 && (n1 - n2).abs() < 1e-6,
+                    "{lat0},{lon0} {dl},{dn}: {e1},{n1} vs {e2},{n2}"
+                );
             }
         }
     }
@@ -260,7 +292,10 @@ mod tests {
         assert!(ray_capsule_entry(u, 80.0, (100.0, -50.0), (100.0, 50.0), 10.0).is_none());
         assert!(ray_capsule_entry(u, 1000.0, (100.0, 20.0), (200.0, 20.0), 10.0).is_none());
         // Already inside.
-        assert_eq!(ray_capsule_entry(u, 1000.0, (-5.0, 3.0), (5.0, 3.0), 10.0), Some(0.0));
+        assert_eq!(
+            ray_capsule_entry(u, 1000.0, (-5.0, 3.0), (5.0, 3.0), 10.0),
+            Some(0.0)
+        );
         // Behind.
         assert!(ray_capsule_entry(u, 1000.0, (-100.0, -50.0), (-100.0, 50.0), 10.0).is_none());
     }

@@ -118,10 +118,13 @@ pub(crate) fn land_rings(polys: &[PolygonDeg]) -> Rings {
                     continue;
                 }
                 let shift = 360.0 * m as f64;
-                rings.push_open_ring(piece.iter().filter_map(|&(x, y)| {
-                    let x = (x - shift).clamp(-180.0, 180.0);
-                    Pt::from_deg(x, y.clamp(-90.0, 90.0))
-                }), 1);
+                rings.push_open_ring(
+                    piece.iter().filter_map(|&(x, y)| {
+                        let x = (x - shift).clamp(-180.0, 180.0);
+                        Pt::from_deg(x, y.clamp(-90.0, 90.0))
+                    }),
+                    1,
+                );
             }
         }
     }
@@ -140,7 +143,13 @@ mod tests {
     #[test]
     fn ring_across_antimeridian_is_split() {
         // An island from 179°E to 179°W given with wrapped longitudes.
-        let poly = vec![vec![(179.0, -1.0), (-179.0, -1.0), (-179.0, 1.0), (179.0, 1.0), (179.0, -1.0)]];
+        let poly = vec![vec![
+            (179.0, -1.0),
+            (-179.0, -1.0),
+            (-179.0, 1.0),
+            (179.0, 1.0),
+            (179.0, -1.0),
+        ]];
         let r = land_rings(&[poly]);
         assert_eq!(r.ring_count(), 2);
         assert_eq!(side(&r, 179.5, 0.0), Side::Inside);
@@ -153,7 +162,9 @@ mod tests {
     #[test]
     fn ring_around_south_pole_is_closed() {
         // A clockwise (seen from above) "Antarctica" at 70°S.
-        let ring: Vec<(f64, f64)> = (0..36).map(|i| (-180.0 + 10.0 * i as f64 + 5.0, -70.0)).collect();
+        let ring: Vec<(f64, f64)> = (0..36)
+            .map(|i| (-180.0 + 10.0 * i as f64 + 5.0, -70.0))
+            .collect();
         let r = land_rings(&[vec![ring]]);
         assert_eq!(side(&r, 0.0, -80.0), Side::Inside);
         assert_eq!(side(&r, 179.0, -89.0), Side::Inside);

@@ -16,7 +16,9 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Quantized, GeoJsonError> {
     let doc = parse_json(bytes)?;
     let err = |m: String| GeoJsonError::structure(m);
     if doc.get("type").and_then(Value::as_str) != Some("Topology") {
-        return Err(err("the document is not a TopoJSON Topology (\"type\" is not \"Topology\")".into()));
+        return Err(err(
+            "the document is not a TopoJSON Topology (\"type\" is not \"Topology\")".into(),
+        ));
     }
     let transform = match doc.get("transform") {
         None | Some(Value::Null) => None,
@@ -29,12 +31,16 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Quantized, GeoJsonError> {
                 Some((a[0].as_f64()?, a[1].as_f64()?))
             };
             let (Some(scale), Some(translate)) = (pair("scale"), pair("translate")) else {
-                return Err(err("\"transform\" needs \"scale\" and \"translate\" as [x, y] numbers".into()));
+                return Err(err(
+                    "\"transform\" needs \"scale\" and \"translate\" as [x, y] numbers".into(),
+                ));
             };
-            let usable = scale.0.is_finite() && scale.1.is_finite() && scale.0 > 0.0 && scale.1 > 0.0;
-            if !(usable && translate.0.is_finite() && translate.1.is_finite())
-            {
-                return Err(err("\"transform\" scale must be positive and translate finite".into()));
+            let usable =
+                scale.0.is_finite() && scale.1.is_finite() && scale.0 > 0.0 && scale.1 > 0.0;
+            if !(usable && translate.0.is_finite() && translate.1.is_finite()) {
+                return Err(err(
+                    "\"transform\" scale must be positive and translate finite".into(),
+                ));
             }
             Some((scale, translate))
         }
@@ -52,7 +58,12 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Quantized, GeoJsonError> {
         let mut out = Vec::with_capacity(pts.len());
         let (mut x, mut y) = (0i64, 0i64);
         for (pi, p) in pts.iter().enumerate() {
-            let bad = || err(format!("arc {ai} position {} is not a pair of numbers", pi + 1));
+            let bad = || {
+                err(format!(
+                    "arc {ai} position {} is not a pair of numbers",
+                    pi + 1
+                ))
+            };
             let Some(pa) = p.as_array() else {
                 return Err(bad());
             };
@@ -75,12 +86,17 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Quantized, GeoJsonError> {
                 let (Some(lon), Some(lat)) = (pa[0].as_f64(), pa[1].as_f64()) else {
                     return Err(bad());
                 };
-                check_lon_lat(lon, lat).map_err(|m| err(format!("arc {ai} position {}: {m}", pi + 1)))?;
+                check_lon_lat(lon, lat)
+                    .map_err(|m| err(format!("arc {ai} position {}: {m}", pi + 1)))?;
                 x = (lon * 1.0e7).round() as i64;
                 y = (lat * 1.0e7).round() as i64;
             }
-            let (lon, lat) = (x as f64 * scale.0 + translate.0, y as f64 * scale.1 + translate.1);
-            check_lon_lat(lon, lat).map_err(|m| err(format!("arc {ai} position {}: {m}", pi + 1)))?;
+            let (lon, lat) = (
+                x as f64 * scale.0 + translate.0,
+                y as f64 * scale.1 + translate.1,
+            );
+            check_lon_lat(lon, lat)
+                .map_err(|m| err(format!("arc {ai} position {}: {m}", pi + 1)))?;
             out.push((x, y));
         }
         arcs.push(out);
@@ -103,7 +119,12 @@ fn as_int(v: &Value) -> Option<i64> {
     (f.fract() == 0.0 && f.abs() < MAX_Q as f64).then_some(f as i64)
 }
 
-fn walk(g: &Value, path: &str, arcs: &[Vec<(i64, i64)>], q: &mut Quantized) -> Result<(), GeoJsonError> {
+fn walk(
+    g: &Value,
+    path: &str,
+    arcs: &[Vec<(i64, i64)>],
+    q: &mut Quantized,
+) -> Result<(), GeoJsonError> {
     let err = |m: String| GeoJsonError::structure(format!("objects.{path}: {m}"));
     match g.get("type").and_then(Value::as_str) {
         Some("GeometryCollection") => {
@@ -149,9 +170,17 @@ fn polygon(rings: &[Value], arcs: &[Vec<(i64, i64)>], q: &mut Quantized) -> Resu
             let Some(i) = v.as_i64() else {
                 return Err(format!("ring {}: arc index {v} is not an integer", ri + 1));
             };
-            let (k, rev) = if i >= 0 { (i as usize, false) } else { ((!i) as usize, true) };
+            let (k, rev) = if i >= 0 {
+                (i as usize, false)
+            } else {
+                ((!i) as usize, true)
+            };
             let Some(arc) = arcs.get(k) else {
-                return Err(format!("ring {}: arc index {i} is out of range ({} arcs)", ri + 1, arcs.len()));
+                return Err(format!(
+                    "ring {}: arc index {i} is out of range ({} arcs)",
+                    ri + 1,
+                    arcs.len()
+                ));
             };
             let skip = usize::from(!pts.is_empty());
             if rev {

@@ -188,7 +188,8 @@ impl Selector {
         }
         if let Some((lo, hi)) = self.length_m {
             match v.length_m {
-                Some(l) if l.is_finite() && lo.is_none_or(|x| l >= x) && hi.is_none_or(|x| l <= x) => {}
+                Some(l)
+                    if l.is_finite() && lo.is_none_or(|x| l >= x) && hi.is_none_or(|x| l <= x) => {}
                 _ => return false,
             }
         }
@@ -252,8 +253,13 @@ pub struct Fix {
 
 #[derive(Clone, Debug)]
 enum Geometry {
-    Area { rings: Rings, grid: Option<EdgeGrid> },
-    Line { lines: Rings },
+    Area {
+        rings: Rings,
+        grid: Option<EdgeGrid>,
+    },
+    Line {
+        lines: Rings,
+    },
 }
 
 /// One zone. Its geometry is private; query it through [`Zone::contains`]
@@ -296,7 +302,8 @@ impl Zone {
 
     /// Whether the zone is active at `time_ms`.
     pub fn is_active(&self, time_ms: i64) -> bool {
-        self.active_from_ms.is_none_or(|f| time_ms >= f) && self.active_until_ms.is_none_or(|u| time_ms < u)
+        self.active_from_ms.is_none_or(|f| time_ms >= f)
+            && self.active_until_ms.is_none_or(|u| time_ms < u)
     }
 
     /// Whether the zone is active at `time_ms` and applies to the vessel.
@@ -308,7 +315,12 @@ impl Zone {
     /// longitudes continuous, so `lon_hi` may exceed 180 for a zone across
     /// the antimeridian.
     pub fn bbox_deg(&self) -> (f64, f64, f64, f64) {
-        (self.lo.lat_deg(), self.lo.lon_deg(), self.hi.lat_deg(), self.hi.lon_deg())
+        (
+            self.lo.lat_deg(),
+            self.lo.lon_deg(),
+            self.hi.lat_deg(),
+            self.hi.lon_deg(),
+        )
     }
 
     fn deg_box(&self) -> DegBox {
@@ -352,7 +364,13 @@ impl Zone {
     /// Whether the segment from (`lat0`, `lon0`) to (`lat1`, `lon1`)
     /// (straight in longitude/latitude, the short way round) meets the line
     /// or the area's boundary; touching counts. Exact.
-    pub fn segment_crosses(&self, lat0_deg: f64, lon0_deg: f64, lat1_deg: f64, lon1_deg: f64) -> bool {
+    pub fn segment_crosses(
+        &self,
+        lat0_deg: f64,
+        lon0_deg: f64,
+        lat1_deg: f64,
+        lon1_deg: f64,
+    ) -> bool {
         let Some((a, b)) = query_segment(lat0_deg, lon0_deg, lat1_deg, lon1_deg) else {
             return false;
         };
@@ -395,7 +413,11 @@ impl Zone {
                 _ => {
                     for e in rings.edge_ids() {
                         let (c, d) = rings.edge(e);
-                        if c.x.max(d.x) < xlo || c.x.min(d.x) > xhi || c.y.max(d.y) < ylo || c.y.min(d.y) > yhi {
+                        if c.x.max(d.x) < xlo
+                            || c.x.min(d.x) > xhi
+                            || c.y.max(d.y) < ylo
+                            || c.y.min(d.y) > yhi
+                        {
                             continue;
                         }
                         f(k, (c, d), (sa, sb));
@@ -442,13 +464,27 @@ impl Zone {
                     }
                     let mid = at(0.5 * (t0 + t1));
                     if mid != cur {
-                        out.push((t0, if mid { ZoneEventKind::Entered } else { ZoneEventKind::Left }));
+                        out.push((
+                            t0,
+                            if mid {
+                                ZoneEventKind::Entered
+                            } else {
+                                ZoneEventKind::Left
+                            },
+                        ));
                         cur = mid;
                     }
                 }
                 let end = self.side_at(b) != Side::Outside;
                 if end != cur {
-                    out.push((1.0, if end { ZoneEventKind::Entered } else { ZoneEventKind::Left }));
+                    out.push((
+                        1.0,
+                        if end {
+                            ZoneEventKind::Entered
+                        } else {
+                            ZoneEventKind::Left
+                        },
+                    ));
                 }
             }
         }
@@ -498,7 +534,10 @@ impl Zones {
     pub fn from_geojson_bytes(bytes: &[u8]) -> Result<Zones, GeoJsonError> {
         let doc = parse_json(bytes)?;
         let feats = features(&doc)?;
-        let zones = feats.iter().map(zone_from_feature).collect::<Result<Vec<_>, _>>()?;
+        let zones = feats
+            .iter()
+            .map(zone_from_feature)
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(Zones::new(zones))
     }
 
@@ -542,7 +581,13 @@ impl Zones {
 
     /// Indices of the areas containing the position that are active at
     /// `time_ms` and apply to the vessel.
-    pub fn inside(&self, vessel: &VesselFacts, lat_deg: f64, lon_deg: f64, time_ms: i64) -> Vec<usize> {
+    pub fn inside(
+        &self,
+        vessel: &VesselFacts,
+        lat_deg: f64,
+        lon_deg: f64,
+        time_ms: i64,
+    ) -> Vec<usize> {
         let mut v = self.containing(lat_deg, lon_deg);
         v.retain(|&i| self.zones[i].applies(vessel, time_ms));
         v
@@ -550,7 +595,12 @@ impl Zones {
 
     /// Speed-limit areas containing the fix, active and applying to the
     /// vessel, whose limit `sog_kn` exceeds: `(zone, max_sog_kn)`.
-    pub fn speed_violations(&self, vessel: &VesselFacts, fix: &Fix, sog_kn: f64) -> Vec<(usize, f64)> {
+    pub fn speed_violations(
+        &self,
+        vessel: &VesselFacts,
+        fix: &Fix,
+        sog_kn: f64,
+    ) -> Vec<(usize, f64)> {
         if !sog_kn.is_finite() {
             return Vec::new();
         }
@@ -575,7 +625,15 @@ impl Zones {
 
     /// Events of the step `from → to`, their fractions mapped to
     /// `f0 + f·(f1 − f0)`.
-    fn step_into(&self, vessel: &VesselFacts, from: &Fix, to: &Fix, f0: f64, f1: f64, out: &mut Vec<ZoneEvent>) {
+    fn step_into(
+        &self,
+        vessel: &VesselFacts,
+        from: &Fix,
+        to: &Fix,
+        f0: f64,
+        f1: f64,
+        out: &mut Vec<ZoneEvent>,
+    ) {
         let Some((a, b)) = query_segment(from.lat_deg, from.lon_deg, to.lat_deg, to.lon_deg) else {
             return;
         };
@@ -595,7 +653,8 @@ impl Zones {
             }
             z.events_along(a, b, &mut evs);
             for &(t, kind) in &evs {
-                let time_ms = (from.time_ms as f64 + (to.time_ms as f64 - from.time_ms as f64) * t).round() as i64;
+                let time_ms = (from.time_ms as f64 + (to.time_ms as f64 - from.time_ms as f64) * t)
+                    .round() as i64;
                 if !z.is_active(time_ms) {
                     continue;
                 }
@@ -619,9 +678,19 @@ impl Zones {
     /// index). The track follows the geodesic of
     /// [`finisterra_nav::geo::destination`] in pieces of at most 2 NM.
     /// Empty for unusable input (non-finite, negative speed or horizon).
-    pub fn predicted(&self, vessel: &VesselFacts, at: &Fix, cog_deg: f64, sog_kn: f64, horizon_s: f64) -> Vec<ZoneEvent> {
+    pub fn predicted(
+        &self,
+        vessel: &VesselFacts,
+        at: &Fix,
+        cog_deg: f64,
+        sog_kn: f64,
+        horizon_s: f64,
+    ) -> Vec<ZoneEvent> {
         let mut out = Vec::new();
-        if !(cog_deg.is_finite() && sog_kn.is_finite() && horizon_s.is_finite()) || sog_kn <= 0.0 || horizon_s <= 0.0 {
+        if !(cog_deg.is_finite() && sog_kn.is_finite() && horizon_s.is_finite())
+            || sog_kn <= 0.0
+            || horizon_s <= 0.0
+        {
             return out;
         }
         let total_m = (sog_kn * MPS_PER_KN * horizon_s).min(crate::land::MAX_RANGE_M);
@@ -646,7 +715,9 @@ impl Zones {
         sort_events(&mut out);
         // A piece boundary lying on a zone boundary can report one event
         // from both pieces.
-        out.dedup_by(|b, a| a.zone == b.zone && a.kind == b.kind && (a.fraction - b.fraction).abs() < 1e-9);
+        out.dedup_by(|b, a| {
+            a.zone == b.zone && a.kind == b.kind && (a.fraction - b.fraction).abs() < 1e-9
+        });
         out
     }
 }
@@ -668,11 +739,23 @@ fn zone_from_feature(f: &Feature<'_>) -> Result<Zone, GeoJsonError> {
     let name = match props.get("name") {
         Some(Value::String(s)) if !s.trim().is_empty() => s.clone(),
         Some(Value::Number(n)) => n.to_string(),
-        Some(v) if !v.is_null() => return Err(prop_err(f, format!("\"name\" must be a string, not {v}"))),
-        _ => return Err(prop_err(f, "\"name\" is missing: every zone needs a name".into())),
+        Some(v) if !v.is_null() => {
+            return Err(prop_err(f, format!("\"name\" must be a string, not {v}")))
+        }
+        _ => {
+            return Err(prop_err(
+                f,
+                "\"name\" is missing: every zone needs a name".into(),
+            ))
+        }
     };
     let rule = match props.get("rule") {
-        None | Some(Value::Null) => return Err(prop_err(f, format!("\"rule\" is missing; use one of {RULE_CODES}"))),
+        None | Some(Value::Null) => {
+            return Err(prop_err(
+                f,
+                format!("\"rule\" is missing; use one of {RULE_CODES}"),
+            ))
+        }
         Some(Value::String(s)) => match s.as_str() {
             "keep_out" => Rule::KeepOut,
             "keep_in" => Rule::KeepIn,
@@ -680,12 +763,32 @@ fn zone_from_feature(f: &Feature<'_>) -> Result<Zone, GeoJsonError> {
             "notify" => Rule::Notify,
             "speed_limit" => match props.get("max_sog_kn").and_then(Value::as_f64) {
                 Some(v) if v.is_finite() && v > 0.0 => Rule::SpeedLimit { max_sog_kn: v },
-                Some(v) => return Err(prop_err(f, format!("\"max_sog_kn\" {v} must be a positive number of knots"))),
-                None => return Err(prop_err(f, "rule speed_limit needs \"max_sog_kn\" (knots)".into())),
+                Some(v) => {
+                    return Err(prop_err(
+                        f,
+                        format!("\"max_sog_kn\" {v} must be a positive number of knots"),
+                    ))
+                }
+                None => {
+                    return Err(prop_err(
+                        f,
+                        "rule speed_limit needs \"max_sog_kn\" (knots)".into(),
+                    ))
+                }
             },
-            other => return Err(prop_err(f, format!("rule {other:?} is not one of {RULE_CODES}"))),
+            other => {
+                return Err(prop_err(
+                    f,
+                    format!("rule {other:?} is not one of {RULE_CODES}"),
+                ))
+            }
         },
-        Some(v) => return Err(prop_err(f, format!("\"rule\" must be a string, one of {RULE_CODES}; got {v}"))),
+        Some(v) => {
+            return Err(prop_err(
+                f,
+                format!("\"rule\" must be a string, one of {RULE_CODES}; got {v}"),
+            ))
+        }
     };
     let time = |key: &str| -> Result<Option<i64>, GeoJsonError> {
         match props.get(key) {
@@ -703,7 +806,10 @@ fn zone_from_feature(f: &Feature<'_>) -> Result<Zone, GeoJsonError> {
     let active_until_ms = time("active_until")?;
     if let (Some(a), Some(b)) = (active_from_ms, active_until_ms) {
         if b <= a {
-            return Err(prop_err(f, "active_until must be later than active_from".into()));
+            return Err(prop_err(
+                f,
+                "active_until must be later than active_from".into(),
+            ));
         }
     }
     let applies_to = match props.get("applies_to") {
@@ -711,7 +817,9 @@ fn zone_from_feature(f: &Feature<'_>) -> Result<Zone, GeoJsonError> {
         Some(v) => parse_selector(v).map_err(|m| prop_err(f, format!("applies_to: {m}")))?,
     };
     let Some(geom) = &f.geometry else {
-        return Err(f.err(GeoJsonErrorKind::Unsupported("a zone needs a geometry, not null".into())));
+        return Err(f.err(GeoJsonErrorKind::Unsupported(
+            "a zone needs a geometry, not null".into(),
+        )));
     };
     let geometry = build_geometry(f, geom)?;
     let needs_area = matches!(rule, Rule::KeepOut | Rule::KeepIn | Rule::SpeedLimit { .. });
@@ -746,11 +854,14 @@ fn build_geometry(f: &Feature<'_>, g: &Geom) -> Result<(Geometry, Pt, Pt), GeoJs
     collect_lines(g, &mut lines);
     if has_points(g) {
         return Err(unsupported(
-            "zones need Polygon, MultiPolygon, LineString or MultiLineString geometries, not Point".into(),
+            "zones need Polygon, MultiPolygon, LineString or MultiLineString geometries, not Point"
+                .into(),
         ));
     }
     if !polys.is_empty() && !lines.is_empty() {
-        return Err(unsupported("a zone is either an area or a line, not both".into()));
+        return Err(unsupported(
+            "a zone is either an area or a line, not both".into(),
+        ));
     }
     if polys.is_empty() && lines.is_empty() {
         return Err(unsupported("the zone's geometry is empty".into()));
@@ -793,8 +904,16 @@ fn build_geometry(f: &Feature<'_>, g: &Geom) -> Result<(Geometry, Pt, Pt), GeoJs
         parts.push((false, u));
     }
     // Shift everything so that the box's centre lies in [−180, 180).
-    let xmin = parts.iter().flat_map(|p| p.1.iter()).map(|p| p.0).fold(f64::INFINITY, f64::min);
-    let xmax = parts.iter().flat_map(|p| p.1.iter()).map(|p| p.0).fold(f64::NEG_INFINITY, f64::max);
+    let xmin = parts
+        .iter()
+        .flat_map(|p| p.1.iter())
+        .map(|p| p.0)
+        .fold(f64::INFINITY, f64::min);
+    let xmax = parts
+        .iter()
+        .flat_map(|p| p.1.iter())
+        .map(|p| p.0)
+        .fold(f64::NEG_INFINITY, f64::max);
     if xmax - xmin >= 360.0 {
         return Err(geo("the zone spans 360° of longitude or more".into()));
     }
@@ -802,7 +921,10 @@ fn build_geometry(f: &Feature<'_>, g: &Geom) -> Result<(Geometry, Pt, Pt), GeoJs
     let shift = -((centre + 180.0) / 360.0).floor() * 360.0;
     let mut rings = Rings::new();
     for (_, pts) in &parts {
-        let fixed: Option<Vec<Pt>> = pts.iter().map(|&(x, y)| Pt::from_deg(x + shift, y)).collect();
+        let fixed: Option<Vec<Pt>> = pts
+            .iter()
+            .map(|&(x, y)| Pt::from_deg(x + shift, y))
+            .collect();
         let Some(fixed) = fixed else {
             return Err(geo("a position is out of range after unwrapping".into()));
         };
@@ -831,7 +953,17 @@ fn zone_grid(rings: &Rings, lo: Pt, hi: Pt) -> EdgeGrid {
     let h = hi.y - lo.y + 2;
     let cw = ((w + n - 1) / n + step - 1) / step * step;
     let ch = ((h + n - 1) / n + step - 1) / step * step;
-    EdgeGrid::build(rings, lo.x - 1, lo.y - 1, cw, ch, n as usize, n as usize, 8, 4)
+    EdgeGrid::build(
+        rings,
+        lo.x - 1,
+        lo.y - 1,
+        cw,
+        ch,
+        n as usize,
+        n as usize,
+        8,
+        4,
+    )
 }
 
 fn centre_lon(pts: &[(f64, f64)]) -> f64 {
@@ -877,9 +1009,17 @@ const SELECTOR_KEYS: &str = "mmsi, flag, ship_type, class, length_m";
 fn parse_selector(v: &Value) -> Result<Selector, String> {
     match v {
         Value::String(s) if s == "all" => return Ok(Selector::all()),
-        Value::String(s) => return Err(format!("{s:?} is not \"all\" or an object with keys {SELECTOR_KEYS}")),
+        Value::String(s) => {
+            return Err(format!(
+                "{s:?} is not \"all\" or an object with keys {SELECTOR_KEYS}"
+            ))
+        }
         Value::Object(_) => {}
-        other => return Err(format!("{other} is not \"all\" or an object with keys {SELECTOR_KEYS}")),
+        other => {
+            return Err(format!(
+                "{other} is not \"all\" or an object with keys {SELECTOR_KEYS}"
+            ))
+        }
     }
     let Value::Object(m) = v else {
         return Err("not an object".into());
@@ -912,8 +1052,14 @@ fn parse_selector(v: &Value) -> Result<Selector, String> {
                 let mut out = Vec::new();
                 for x in list(val) {
                     match x.as_str() {
-                        Some(s) if s.len() == 2 && s.bytes().all(|b| b.is_ascii_alphabetic()) => out.push(s.to_ascii_uppercase()),
-                        _ => return Err(format!("flag {x} is not an ISO 3166-1 alpha-2 code such as \"ES\"")),
+                        Some(s) if s.len() == 2 && s.bytes().all(|b| b.is_ascii_alphabetic()) => {
+                            out.push(s.to_ascii_uppercase())
+                        }
+                        _ => {
+                            return Err(format!(
+                                "flag {x} is not an ISO 3166-1 alpha-2 code such as \"ES\""
+                            ))
+                        }
                     }
                 }
                 sel.flag = Some(out);
@@ -933,7 +1079,11 @@ fn parse_selector(v: &Value) -> Result<Selector, String> {
                     };
                     match range {
                         Some(r) => out.push(r),
-                        None => return Err(format!("ship_type {x} is not a type 0-99 or a range [low, high]")),
+                        None => {
+                            return Err(format!(
+                                "ship_type {x} is not a type 0-99 or a range [low, high]"
+                            ))
+                        }
                     }
                 }
                 sel.ship_type = Some(out);
@@ -951,7 +1101,9 @@ fn parse_selector(v: &Value) -> Result<Selector, String> {
             }
             "length_m" => {
                 let Value::Array(p) = val else {
-                    return Err(format!("length_m {val} is not [min, max] (metres; null for an open end)"));
+                    return Err(format!(
+                        "length_m {val} is not [min, max] (metres; null for an open end)"
+                    ));
                 };
                 let end = |y: &Value| -> Result<Option<f64>, String> {
                     match y {
@@ -963,7 +1115,9 @@ fn parse_selector(v: &Value) -> Result<Selector, String> {
                     }
                 };
                 if p.len() != 2 {
-                    return Err(format!("length_m {val} is not [min, max] (metres; null for an open end)"));
+                    return Err(format!(
+                        "length_m {val} is not [min, max] (metres; null for an open end)"
+                    ));
                 }
                 let (lo, hi) = (end(&p[0])?, end(&p[1])?);
                 if let (Some(a), Some(b)) = (lo, hi) {
@@ -991,7 +1145,8 @@ pub fn parse_utc_ms(s: &str) -> Option<i64> {
         if d.is_empty() || !d.iter().all(u8::is_ascii_digit) {
             return None;
         }
-        d.iter().try_fold(0i64, |acc, &c| Some(acc * 10 + (c - b'0') as i64))
+        d.iter()
+            .try_fold(0i64, |acc, &c| Some(acc * 10 + (c - b'0') as i64))
     };
     if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
         return None;
@@ -1031,7 +1186,9 @@ pub fn parse_utc_ms(s: &str) -> Option<i64> {
             }
             // Milliseconds from the first three digits, truncated.
             let frac = &b[start..j.min(start + 3)];
-            let mut v = frac.iter().fold(0i64, |acc, &c| acc * 10 + (c - b'0') as i64);
+            let mut v = frac
+                .iter()
+                .fold(0i64, |acc, &c| acc * 10 + (c - b'0') as i64);
             for _ in frac.len()..3 {
                 v *= 10;
             }
@@ -1094,9 +1251,18 @@ mod tests {
     fn iso_times() {
         assert_eq!(parse_utc_ms("1970-01-01T00:00:00Z"), Some(0));
         assert_eq!(parse_utc_ms("1970-01-02"), Some(86_400_000));
-        assert_eq!(parse_utc_ms("2024-02-29T12:00:00.250Z"), Some(1_709_208_000_250));
-        assert_eq!(parse_utc_ms("2024-02-29T14:00:00+02:00"), Some(1_709_208_000_000));
-        assert_eq!(parse_utc_ms("2024-02-29T11:00-0100"), Some(1_709_208_000_000));
+        assert_eq!(
+            parse_utc_ms("2024-02-29T12:00:00.250Z"),
+            Some(1_709_208_000_250)
+        );
+        assert_eq!(
+            parse_utc_ms("2024-02-29T14:00:00+02:00"),
+            Some(1_709_208_000_000)
+        );
+        assert_eq!(
+            parse_utc_ms("2024-02-29T11:00-0100"),
+            Some(1_709_208_000_000)
+        );
         assert_eq!(parse_utc_ms("2023-02-29T00:00:00Z"), None);
         assert_eq!(parse_utc_ms("2024-13-01T00:00:00Z"), None);
         assert_eq!(parse_utc_ms("2024-01-01T24:00:00Z"), None);

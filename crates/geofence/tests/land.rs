@@ -37,9 +37,16 @@ fn bundled_land_loads_and_prints_its_time() {
 
 #[test]
 fn topojson_source_reproduces_the_bundled_file() {
-    let topo = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/land/land-10m.json")).unwrap();
+    let topo = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../data/land/land-10m.json"
+    ))
+    .unwrap();
     let land = Land::from_topojson_bytes(&topo).unwrap();
-    assert!(land.to_bytes() == WORLD_LAND_BYTES, "data/land/land-10m.fland is stale: regenerate it with the import_land example");
+    assert!(
+        land.to_bytes() == WORLD_LAND_BYTES,
+        "data/land/land-10m.fland is stale: regenerate it with the import_land example"
+    );
     // Known places, straight from the TopoJSON decoding.
     assert!(land.is_land(40.4168, -3.7038), "Madrid");
     assert!(land.is_land(48.8566, 2.3522), "Paris");
@@ -73,19 +80,30 @@ fn known_places() {
         assert!(!land.is_land(lat, lon), "{name}");
     }
     // Distances.
-    let d = land.distance_to_coast_within_m(43.0, -12.0, 400_000.0).unwrap();
+    let d = land
+        .distance_to_coast_within_m(43.0, -12.0, 400_000.0)
+        .unwrap();
     assert!(d > 200_000.0 && d < 240_000.0, "{d}");
-    assert!(land.distance_to_coast_m(43.0, -12.0).is_none(), "beyond 50 NM");
+    assert!(
+        land.distance_to_coast_m(43.0, -12.0).is_none(),
+        "beyond 50 NM"
+    );
     // Cabo Fisterra lighthouse: Natural Earth 1:10m (as quantized by
     // world-atlas, 0.0036° × 0.0017°) cuts the tip of the cape; the nearest
     // coast vertex is 1.19 km north-north-east. Finer data (OSM land
     // polygons) puts the lighthouse within ~300 m of the coast.
-    let c = land.nearest_coast(LIGHTHOUSE.0, LIGHTHOUSE.1, 10_000.0).unwrap();
+    let c = land
+        .nearest_coast(LIGHTHOUSE.0, LIGHTHOUSE.1, 10_000.0)
+        .unwrap();
     assert!(c.distance_m < 1_500.0, "{c:?}");
-    assert!((distance_m(LIGHTHOUSE.0, LIGHTHOUSE.1, c.lat_deg, c.lon_deg) - c.distance_m).abs() < 0.5);
+    assert!(
+        (distance_m(LIGHTHOUSE.0, LIGHTHOUSE.1, c.lat_deg, c.lon_deg) - c.distance_m).abs() < 0.5
+    );
     assert!(c.bearing_deg < 45.0, "{c:?}");
     // On land the distance is to the coastline too.
-    let inland = land.distance_to_coast_within_m(40.4168, -3.7038, 1_000_000.0).unwrap();
+    let inland = land
+        .distance_to_coast_within_m(40.4168, -3.7038, 1_000_000.0)
+        .unwrap();
     assert!(inland > 250_000.0 && inland < 400_000.0, "{inland}");
 }
 
@@ -96,21 +114,32 @@ fn approach_to_finisterre_from_25_nm() {
     let sog = 15.0;
     let v = sog * MPS_PER_KN;
     // Steering straight back at the lighthouse.
-    let a = land.first_approach(lat0, lon0, 90.0, sog, 3.0 * 3600.0, 1852.0).unwrap();
-    let start_clear = land.distance_to_coast_within_m(lat0, lon0, 100_000.0).unwrap();
+    let a = land
+        .first_approach(lat0, lon0, 90.0, sog, 3.0 * 3600.0, 1852.0)
+        .unwrap();
+    let start_clear = land
+        .distance_to_coast_within_m(lat0, lon0, 100_000.0)
+        .unwrap();
     // The lighthouse is about 1.2 km from the data's coast (the cape's tip
     // is generalised away), so the vessel comes within 1 NM of the coast
     // somewhat less than 25 NM on: about 24.5 NM here.
-    assert!(a.time_s > (24.0 * 1852.0 - 2_000.0) / v && a.time_s < 25.0 * 1852.0 / v, "{a:?}");
+    assert!(
+        a.time_s > (24.0 * 1852.0 - 2_000.0) / v && a.time_s < 25.0 * 1852.0 / v,
+        "{a:?}"
+    );
     assert!((a.distance_m - 1852.0).abs() < 1.0, "{a:?}");
     // Where the vessel is then really is one mile off.
-    let d_then = land.distance_to_coast_within_m(a.lat_deg, a.lon_deg, 5_000.0).unwrap();
+    let d_then = land
+        .distance_to_coast_within_m(a.lat_deg, a.lon_deg, 5_000.0)
+        .unwrap();
     assert!((d_then - 1852.0).abs() < 2.0, "{d_then}");
     // Time ≈ distance / speed: the position then is at time × speed.
     assert!((distance_m(lat0, lon0, a.lat_deg, a.lon_deg) - a.time_s * v).abs() < 1.0);
     assert!(start_clear > 20.0 * 1852.0);
     // The same from 25 NM out with a 30 min horizon: not yet.
-    assert!(land.first_approach(lat0, lon0, 90.0, sog, 1800.0, 1852.0).is_none());
+    assert!(land
+        .first_approach(lat0, lon0, 90.0, sog, 1800.0, 1852.0)
+        .is_none());
     // Steering north along the coast (parallel, 25 NM off): clear.
     assert!(land.course_is_clear(lat0, lon0, 0.0, sog, 3600.0, 1852.0));
     // Smallest alteration away from the rocks.
@@ -120,8 +149,13 @@ fn approach_to_finisterre_from_25_nm() {
         horizon_s: 1200.0,
         ..AdviceConfig::default()
     };
-    let alt = land.smallest_clear_alteration(&own, Sides::Either, 1852.0, &cfg).unwrap();
-    assert!(alt.alteration_deg >= 20.0 && alt.direction != Direction::None, "{alt:?}");
+    let alt = land
+        .smallest_clear_alteration(&own, Sides::Either, 1852.0, &cfg)
+        .unwrap();
+    assert!(
+        alt.alteration_deg >= 20.0 && alt.direction != Direction::None,
+        "{alt:?}"
+    );
     assert!(land.course_is_clear(lat1, lon1, alt.new_cog_deg, 12.0, 1200.0, 1852.0));
     assert!(alt.clearance >= 1852.0);
 }
@@ -138,40 +172,75 @@ fn antimeridian_and_poles() {
     assert!(!land.is_land(0.0, -179.4));
     // The cut along 180° is not coast: from inside, the nearest coast is
     // the real shore, 0.5° away at most.
-    let d = land.distance_to_coast_within_m(0.0, 180.0, 100_000.0).unwrap();
+    let d = land
+        .distance_to_coast_within_m(0.0, 180.0, 100_000.0)
+        .unwrap();
     assert!((d - 55_287.0).abs() < 10.0, "{d}"); // 0.5° of latitude
-    let d = land.distance_to_coast_within_m(0.0, 179.5, 100_000.0).unwrap();
+    let d = land
+        .distance_to_coast_within_m(0.0, 179.5, 100_000.0)
+        .unwrap();
     assert!(d < 1e-6, "{d}"); // on the shore
-    // Approaches from both sides, across the meridian.
-    let a = land.first_approach(0.0, 179.0, 90.0, 10.0, 4.0 * 3600.0, 1000.0).unwrap();
-    let b = land.first_approach(0.0, -179.0, 270.0, 10.0, 4.0 * 3600.0, 1000.0).unwrap();
+                              // Approaches from both sides, across the meridian.
+    let a = land
+        .first_approach(0.0, 179.0, 90.0, 10.0, 4.0 * 3600.0, 1000.0)
+        .unwrap();
+    let b = land
+        .first_approach(0.0, -179.0, 270.0, 10.0, 4.0 * 3600.0, 1000.0)
+        .unwrap();
     assert!((a.time_s - b.time_s).abs() < 1.0, "{a:?} {b:?}");
-    assert!((a.time_s - (55_660.0 - 1000.0) / (10.0 * MPS_PER_KN)).abs() < 5.0, "{a:?}");
+    assert!(
+        (a.time_s - (55_660.0 - 1000.0) / (10.0 * MPS_PER_KN)).abs() < 5.0,
+        "{a:?}"
+    );
     // A track crossing 180° towards land on the far side.
-    let c = land.first_approach(0.7, 179.9, 135.0, 20.0, 3600.0, 500.0).unwrap();
+    let c = land
+        .first_approach(0.7, 179.9, 135.0, 20.0, 3600.0, 500.0)
+        .unwrap();
     assert!(c.lon_deg < 0.0, "{c:?}");
     assert!(c.time_s > 0.0 && c.nearest_lat_deg <= 0.5 + 1e-6);
     // A ring round the South Pole given without its pole edges (as in
     // world-atlas) is closed round the pole.
-    let ring: Vec<String> = (0..=36).map(|i| format!("[{},{}]", -180.0 + 10.0 * (i % 36) as f64, -70.0)).collect();
-    let polar = format!(r#"{{"type":"Polygon","coordinates":[[{}]]}}"#, ring.join(","));
+    let ring: Vec<String> = (0..=36)
+        .map(|i| format!("[{},{}]", -180.0 + 10.0 * (i % 36) as f64, -70.0))
+        .collect();
+    let polar = format!(
+        r#"{{"type":"Polygon","coordinates":[[{}]]}}"#,
+        ring.join(",")
+    );
     let land = Land::from_geojson_bytes(polar.as_bytes()).unwrap();
     assert!(land.is_land(-80.0, 45.0));
     assert!(land.is_land(-90.0, 0.0));
     assert!(!land.is_land(-60.0, 45.0));
-    let d = land.distance_to_coast_within_m(-69.0, 5.0, 200_000.0).unwrap();
+    let d = land
+        .distance_to_coast_within_m(-69.0, 5.0, 200_000.0)
+        .unwrap();
     assert!(d > 100_000.0 && d < 112_000.0, "{d}");
     // Near the pole, where the longitude box is the whole world.
-    let d = land.distance_to_coast_within_m(-75.0, 123.0, 1_000_000.0).unwrap();
+    let d = land
+        .distance_to_coast_within_m(-75.0, 123.0, 1_000_000.0)
+        .unwrap();
     assert!((d - 556_000.0).abs() < 5_000.0, "{d}");
     // Searches are capped at 1000 km.
-    assert!(land.distance_to_coast_within_m(-89.5, 0.0, 3_000_000.0).is_none());
+    assert!(land
+        .distance_to_coast_within_m(-89.5, 0.0, 3_000_000.0)
+        .is_none());
 }
 
 #[test]
 fn compact_format_refuses_damage() {
     let bytes = WORLD_LAND_BYTES;
-    for n in [0, 7, 8, 20, 63, 64, 1000, bytes.len() / 2, bytes.len() - 9, bytes.len() - 1] {
+    for n in [
+        0,
+        7,
+        8,
+        20,
+        63,
+        64,
+        1000,
+        bytes.len() / 2,
+        bytes.len() - 9,
+        bytes.len() - 1,
+    ] {
         assert!(Land::from_bytes(&bytes[..n]).is_err(), "truncated at {n}");
     }
     for i in [0, 9, 12, 45, 60, 5000, bytes.len() / 3, bytes.len() - 3] {
@@ -188,28 +257,55 @@ fn compact_format_refuses_damage() {
 #[test]
 fn bad_input_never_panics() {
     let land = world();
-    for (lat, lon) in [(f64::NAN, 0.0), (0.0, f64::INFINITY), (91.0, 0.0), (-90.0000001, 0.0)] {
+    for (lat, lon) in [
+        (f64::NAN, 0.0),
+        (0.0, f64::INFINITY),
+        (91.0, 0.0),
+        (-90.0000001, 0.0),
+    ] {
         assert!(!land.is_land(lat, lon));
         assert!(land.distance_to_coast_m(lat, lon).is_none());
-        assert!(land.first_approach(lat, lon, 0.0, 10.0, 600.0, 1000.0).is_none());
+        assert!(land
+            .first_approach(lat, lon, 0.0, 10.0, 600.0, 1000.0)
+            .is_none());
     }
-    assert!(land.first_approach(43.0, -9.5, f64::NAN, 10.0, 600.0, 1000.0).is_none());
-    assert!(land.first_approach(43.0, -9.5, 0.0, 10.0, -1.0, 1000.0).is_none());
-    assert!(land.first_approach(43.0, -9.5, 0.0, 10.0, 600.0, f64::NAN).is_none());
+    assert!(land
+        .first_approach(43.0, -9.5, f64::NAN, 10.0, 600.0, 1000.0)
+        .is_none());
+    assert!(land
+        .first_approach(43.0, -9.5, 0.0, 10.0, -1.0, 1000.0)
+        .is_none());
+    assert!(land
+        .first_approach(43.0, -9.5, 0.0, 10.0, 600.0, f64::NAN)
+        .is_none());
     assert!(land.nearest_coast(43.0, -9.5, -1.0).is_none());
     // Longitudes outside ±180 are wrapped.
-    assert_eq!(land.is_land(40.4168, -3.7038 + 360.0), land.is_land(40.4168, -3.7038));
+    assert_eq!(
+        land.is_land(40.4168, -3.7038 + 360.0),
+        land.is_land(40.4168, -3.7038)
+    );
     // Huge speeds and horizons are cut at 1000 km.
     let _ = land.first_approach(43.0, -12.0, 45.0, 1.0e9, 1.0e9, 1000.0);
     for junk in [&b""[..], b"{}", b"[1,2]", b"{\"type\":\"Topology\"}", b"{\"type\":\"Topology\",\"arcs\":[[[0,0]]],\"objects\":{\"x\":{\"type\":\"Polygon\",\"arcs\":[[5]]}}}"] {
         assert!(Land::from_topojson_bytes(junk).is_err());
     }
-    assert!(Land::from_geojson_bytes(br#"{"type":"LineString","coordinates":[[0,0],[1,1]]}"#).is_err());
+    assert!(
+        Land::from_geojson_bytes(br#"{"type":"LineString","coordinates":[[0,0],[1,1]]}"#).is_err()
+    );
 }
 
 /// Brute force: distance to the coast at sampled track positions.
 #[allow(clippy::too_many_arguments)]
-fn sampled_first_time(land: &Land, lat: f64, lon: f64, cog: f64, sog: f64, horizon: f64, safety: f64, step_s: f64) -> Option<f64> {
+fn sampled_first_time(
+    land: &Land,
+    lat: f64,
+    lon: f64,
+    cog: f64,
+    sog: f64,
+    horizon: f64,
+    safety: f64,
+    step_s: f64,
+) -> Option<f64> {
     let v = sog * MPS_PER_KN;
     let n = (horizon / step_s).floor() as usize;
     for k in 0..=n {
@@ -282,24 +378,33 @@ fn sampled_tracks_meet_the_coast_often() {
     let land = world();
     let mut seed = 7u64;
     let mut rnd = |a: f64, b: f64| {
-        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         a + (b - a) * ((seed >> 11) as f64 / (1u64 << 53) as f64)
     };
     let (mut met, mut sampled_met, mut tracks) = (0, 0, 0);
     while tracks < 200 {
         let (lat, lon, cog) = (rnd(42.1, 43.8), rnd(-9.6, -8.0), rnd(0.0, 360.0));
         let (sog, horizon, safety) = (rnd(0.5, 30.0), rnd(0.0, 3600.0), rnd(50.0, 3000.0));
-        let Some((lat, lon)) = start_near_coast(land, lat, lon, rnd(0.0, 360.0), rnd(0.0, 15_000.0)) else {
+        let Some((lat, lon)) =
+            start_near_coast(land, lat, lon, rnd(0.0, 360.0), rnd(0.0, 15_000.0))
+        else {
             continue;
         };
         tracks += 1;
         let fa = land.first_approach(lat, lon, cog, sog, horizon, safety);
         if let Some(ts) = sampled_first_time(land, lat, lon, cog, sog, horizon, safety, 10.0) {
             sampled_met += 1;
-            assert!(fa.is_some_and(|a| a.time_s <= ts + 1e-6), "{lat},{lon} {cog} {sog} {horizon} {safety}: {fa:?} vs {ts}");
+            assert!(
+                fa.is_some_and(|a| a.time_s <= ts + 1e-6),
+                "{lat},{lon} {cog} {sog} {horizon} {safety}: {fa:?} vs {ts}"
+            );
         }
         met += usize::from(fa.is_some());
     }
-    println!("{met} of 200 tracks come within the safety distance ({sampled_met} seen by sampling)");
+    println!(
+        "{met} of 200 tracks come within the safety distance ({sampled_met} seen by sampling)"
+    );
     assert!(sampled_met > 60, "{sampled_met}");
 }

@@ -22,7 +22,10 @@ fn zone_err(features: Vec<Value>) -> String {
 }
 
 fn area(name: &str, rule: &str, ring: Value) -> Value {
-    feature(json!({"name": name, "rule": rule}), json!({"type": "Polygon", "coordinates": [ring]}))
+    feature(
+        json!({"name": name, "rule": rule}),
+        json!({"type": "Polygon", "coordinates": [ring]}),
+    )
 }
 
 fn any_vessel() -> VesselFacts {
@@ -39,7 +42,11 @@ fn fix(lat: f64, lon: f64, t_s: i64) -> Fix {
 
 #[test]
 fn square_edges_vertices_and_collinear_rays() {
-    let z = zones(vec![area("sq", "notify", json!([[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]))]);
+    let z = zones(vec![area(
+        "sq",
+        "notify",
+        json!([[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]),
+    )]);
     let z = &z.zones()[0];
     assert!(z.contains(0.5, 0.5));
     // On an edge, on a vertex: inside (the boundary belongs to the zone).
@@ -64,7 +71,11 @@ fn square_edges_vertices_and_collinear_rays() {
 fn vertex_on_the_ray() {
     // A diamond: the ray east from a point on the row y = 0 passes through
     // the vertices (-1, 0) and (1, 0).
-    let z = zones(vec![area("diamond", "notify", json!([[0, -1], [1, 0], [0, 1], [-1, 0], [0, -1]]))]);
+    let z = zones(vec![area(
+        "diamond",
+        "notify",
+        json!([[0, -1], [1, 0], [0, 1], [-1, 0], [0, -1]]),
+    )]);
     let z = &z.zones()[0];
     assert!(z.contains(0.0, -0.5));
     assert!(z.contains(0.0, 0.999));
@@ -124,8 +135,16 @@ fn holes_and_multipolygons() {
 #[test]
 fn antimeridian_both_notations() {
     // The same box from 175°E to 175°W, written past 180 and wrapped.
-    let past = area("past", "notify", json!([[175, -5], [185, -5], [185, 5], [175, 5], [175, -5]]));
-    let wrapped = area("wrapped", "notify", json!([[175, -5], [-175, -5], [-175, 5], [175, 5], [175, -5]]));
+    let past = area(
+        "past",
+        "notify",
+        json!([[175, -5], [185, -5], [185, 5], [175, 5], [175, -5]]),
+    );
+    let wrapped = area(
+        "wrapped",
+        "notify",
+        json!([[175, -5], [-175, -5], [-175, 5], [175, 5], [175, -5]]),
+    );
     let zs = zones(vec![past, wrapped]);
     for z in zs.zones() {
         for (lat, lon, inside) in [
@@ -176,7 +195,13 @@ fn fast_vessel_jumps_a_thin_zone() {
     let strip = area(
         "thin",
         "keep_out",
-        json!([[-9.5, 42.0], [-9.0, 42.0], [-9.0, 42.0005], [-9.5, 42.0005], [-9.5, 42.0]]),
+        json!([
+            [-9.5, 42.0],
+            [-9.0, 42.0],
+            [-9.0, 42.0005],
+            [-9.5, 42.0005],
+            [-9.5, 42.0]
+        ]),
     );
     let zs = zones(vec![strip]);
     let a = fix(41.98, -9.2, 0);
@@ -205,7 +230,13 @@ fn fast_vessel_jumps_a_thin_zone() {
     assert_eq!(out.len(), 1);
     assert_eq!(out[0].kind, ZoneEventKind::Left);
     // Moving inside: nothing.
-    assert!(zs.step(&any_vessel(), &fix(42.0001, -9.4, 0), &fix(42.0004, -9.1, 60)).is_empty());
+    assert!(zs
+        .step(
+            &any_vessel(),
+            &fix(42.0001, -9.4, 0),
+            &fix(42.0004, -9.1, 60)
+        )
+        .is_empty());
 }
 
 #[test]
@@ -255,14 +286,27 @@ fn lines_crossings_touches_and_overlaps() {
 
 #[test]
 fn no_crossing_area_and_keep_in() {
-    let a = area("box", "no_crossing", json!([[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]));
-    let b = area("harbour", "keep_in", json!([[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]));
+    let a = area(
+        "box",
+        "no_crossing",
+        json!([[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]),
+    );
+    let b = area(
+        "harbour",
+        "keep_in",
+        json!([[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]),
+    );
     let zs = zones(vec![a, b]);
     let ev = zs.step(&any_vessel(), &fix(0.5, 0.5, 0), &fix(0.5, 1.5, 10));
     assert_eq!(ev.len(), 2);
-    assert!(ev.iter().all(|e| e.kind == ZoneEventKind::Left && e.violation));
+    assert!(ev
+        .iter()
+        .all(|e| e.kind == ZoneEventKind::Left && e.violation));
     let ev = zs.step(&any_vessel(), &fix(0.5, 1.5, 0), &fix(0.5, 0.5, 10));
-    assert_eq!(ev.iter().map(|e| e.violation).collect::<Vec<_>>(), vec![true, false]);
+    assert_eq!(
+        ev.iter().map(|e| e.violation).collect::<Vec<_>>(),
+        vec![true, false]
+    );
 }
 
 #[test]
@@ -276,10 +320,16 @@ fn selectors() {
     };
     let zs = zones(vec![
         mk("flags", json!({"flag": ["RU", "US"]})),
-        mk("tankers and fishing", json!({"ship_type": [[80, 89], [30, 30]]})),
+        mk(
+            "tankers and fishing",
+            json!({"ship_type": [[80, 89], [30, 30]]}),
+        ),
         mk("class B", json!({"class": ["B"]})),
         mk("long", json!({"length_m": [100, null]})),
-        mk("combined", json!({"flag": "ES", "class": "A", "length_m": [0, 50]})),
+        mk(
+            "combined",
+            json!({"flag": "ES", "class": "A", "length_m": [0, 50]}),
+        ),
         mk("these two", json!({"mmsi": [224000001, 273000002]})),
         mk("all", json!("all")),
         mk("all too", json!({})),
@@ -303,15 +353,27 @@ fn selectors() {
         vec!["flags", "tankers and fishing", "long", "all", "all too"]
     );
     // US coast station MMSI (003669999) — flag from 00MID.
-    assert_eq!(matches(v(3_669_999, None, false, None)), vec!["flags", "all", "all too"]);
+    assert_eq!(
+        matches(v(3_669_999, None, false, None)),
+        vec!["flags", "all", "all too"]
+    );
     // Spanish class A fishing boat, 24 m: type 30 in [30, 30].
     assert_eq!(
         matches(v(224_000_001, Some(30), false, Some(24.0))),
-        vec!["tankers and fishing", "combined", "these two", "all", "all too"]
+        vec![
+            "tankers and fishing",
+            "combined",
+            "these two",
+            "all",
+            "all too"
+        ]
     );
     // Spanish class B yacht (type 37), unknown length: not "combined"
     // (class A only), not "long" (length unknown).
-    assert_eq!(matches(v(224_999_999, Some(37), true, None)), vec!["class B", "all", "all too"]);
+    assert_eq!(
+        matches(v(224_999_999, Some(37), true, None)),
+        vec!["class B", "all", "all too"]
+    );
     // A Russian aid to navigation (992731234) has the RU flag.
     assert!(matches(v(992_731_234, None, false, None)).contains(&"flags"));
     // SART: no flag.
@@ -320,8 +382,15 @@ fn selectors() {
     assert!(!matches(v(1, Some(79), false, None)).contains(&"tankers and fishing"));
     assert!(matches(v(1, Some(89), false, None)).contains(&"tankers and fishing"));
     // Step events honour the selector.
-    let ev = zs.step(&v(273_000_001, Some(80), false, Some(250.0)), &fix(0.5, -0.5, 0), &fix(0.5, 0.5, 10));
-    assert_eq!(ev.iter().map(|e| e.zone).collect::<Vec<_>>(), vec![0, 1, 3, 6, 7]);
+    let ev = zs.step(
+        &v(273_000_001, Some(80), false, Some(250.0)),
+        &fix(0.5, -0.5, 0),
+        &fix(0.5, 0.5, 10),
+    );
+    assert_eq!(
+        ev.iter().map(|e| e.zone).collect::<Vec<_>>(),
+        vec![0, 1, 3, 6, 7]
+    );
 }
 
 #[test]
@@ -343,13 +412,27 @@ fn time_windows() {
     assert_eq!(zs.inside(&v, 0.5, 0.5, t0 + 10), vec![0]);
     assert!(zs.inside(&v, 0.5, 0.5, t0 - 10).is_empty());
     // Entry at the interpolated time decides: the step straddles the start.
-    let a = Fix { lat_deg: 0.5, lon_deg: -0.5, time_ms: t0 - 60_000 };
-    let b = Fix { lat_deg: 0.5, lon_deg: 0.5, time_ms: t0 + 60_000 };
+    let a = Fix {
+        lat_deg: 0.5,
+        lon_deg: -0.5,
+        time_ms: t0 - 60_000,
+    };
+    let b = Fix {
+        lat_deg: 0.5,
+        lon_deg: 0.5,
+        time_ms: t0 + 60_000,
+    };
     let ev = zs.step(&v, &a, &b);
     assert_eq!(ev.len(), 1);
     assert_eq!(ev[0].time_ms, t0);
-    let early = Fix { time_ms: t0 - 120_000, ..a };
-    let early_b = Fix { time_ms: t0 - 1, ..b };
+    let early = Fix {
+        time_ms: t0 - 120_000,
+        ..a
+    };
+    let early_b = Fix {
+        time_ms: t0 - 1,
+        ..b
+    };
     assert!(zs.step(&v, &early, &early_b).is_empty());
 }
 
@@ -362,10 +445,15 @@ fn speed_limits() {
     let zs = zones(vec![f]);
     assert_eq!(zs.zones()[0].rule, Rule::SpeedLimit { max_sog_kn: 6.0 });
     let v = any_vessel();
-    assert_eq!(zs.speed_violations(&v, &fix(0.5, 0.5, 0), 8.0), vec![(0, 6.0)]);
+    assert_eq!(
+        zs.speed_violations(&v, &fix(0.5, 0.5, 0), 8.0),
+        vec![(0, 6.0)]
+    );
     assert!(zs.speed_violations(&v, &fix(0.5, 0.5, 0), 5.9).is_empty());
     assert!(zs.speed_violations(&v, &fix(1.5, 0.5, 0), 20.0).is_empty());
-    assert!(zs.speed_violations(&v, &fix(0.5, 0.5, 0), f64::NAN).is_empty());
+    assert!(zs
+        .speed_violations(&v, &fix(0.5, 0.5, 0), f64::NAN)
+        .is_empty());
 }
 
 #[test]
@@ -375,7 +463,13 @@ fn predicted_entries() {
     let f = area(
         "box",
         "keep_out",
-        json!([[-9.2, edge_lat], [-8.8, edge_lat], [-8.8, 42.5], [-9.2, 42.5], [-9.2, edge_lat]]),
+        json!([
+            [-9.2, edge_lat],
+            [-8.8, edge_lat],
+            [-8.8, 42.5],
+            [-9.2, 42.5],
+            [-9.2, edge_lat]
+        ]),
     );
     let zs = zones(vec![f]);
     let v = any_vessel();
@@ -388,10 +482,17 @@ fn predicted_entries() {
     let expect_s = 9_260.3 / (10.0 * 1852.0 / 3600.0);
     let got_s = (ev[0].time_ms - 1_000_000) as f64 / 1000.0;
     assert!((got_s - expect_s).abs() < 3.0, "{got_s} vs {expect_s}");
-    assert!((ev[0].lat_deg - edge_lat).abs() < 1e-7, "{}", ev[0].lat_deg - edge_lat);
+    assert!(
+        (ev[0].lat_deg - edge_lat).abs() < 1e-7,
+        "{}",
+        ev[0].lat_deg - edge_lat
+    );
     // Through and out the far side with a long horizon.
     let ev = zs.predicted(&v, &at, 0.0, 10.0, 4.0 * 3600.0);
-    assert_eq!(ev.iter().map(|e| e.kind).collect::<Vec<_>>(), vec![ZoneEventKind::Entered, ZoneEventKind::Left]);
+    assert_eq!(
+        ev.iter().map(|e| e.kind).collect::<Vec<_>>(),
+        vec![ZoneEventKind::Entered, ZoneEventKind::Left]
+    );
     // Too short a horizon, or heading away.
     assert!(zs.predicted(&v, &at, 0.0, 10.0, 1700.0).is_empty());
     assert!(zs.predicted(&v, &at, 180.0, 10.0, 3600.0).is_empty());
@@ -467,10 +568,18 @@ fn validation_messages() {
     // Not JSON; not a FeatureCollection.
     let e = Zones::from_geojson_bytes(b"{not json").unwrap_err();
     assert_eq!(e.reason(), "json");
-    let e = Zones::from_geojson_bytes(br#"{"type":"FeatureCollection","features":{}}"#).unwrap_err();
+    let e =
+        Zones::from_geojson_bytes(br#"{"type":"FeatureCollection","features":{}}"#).unwrap_err();
     assert_eq!(e.to_string(), "\"features\" is not an array");
     // Never a panic on arbitrary bytes.
-    for junk in [&b""[..], b"null", b"[]", b"{\"type\":1}", b"\xff\xfe", b"{\"type\":\"Feature\"}"] {
+    for junk in [
+        &b""[..],
+        b"null",
+        b"[]",
+        b"{\"type\":1}",
+        b"\xff\xfe",
+        b"{\"type\":\"Feature\"}",
+    ] {
         assert!(Zones::from_geojson_bytes(junk).is_err());
     }
 }
@@ -484,7 +593,11 @@ fn large_zone_grid_matches_plain_ray_cast() {
     let pts: Vec<(f64, f64)> = (0..n)
         .map(|i| {
             let a = i as f64 / n as f64 * std::f64::consts::TAU;
-            let r = if i % 2 == 0 { 0.5 } else { 0.2 + 0.1 * ((i * 7) % 5) as f64 / 5.0 };
+            let r = if i % 2 == 0 {
+                0.5
+            } else {
+                0.2 + 0.1 * ((i * 7) % 5) as f64 / 5.0
+            };
             (-9.0 + r * a.sin(), 42.0 + r * a.cos())
         })
         .collect();
@@ -507,7 +620,9 @@ fn large_zone_grid_matches_plain_ray_cast() {
     };
     let mut seed = 42u64;
     let mut rnd = || {
-        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         (seed >> 11) as f64 / (1u64 << 53) as f64
     };
     let mut inside = 0;
