@@ -4,6 +4,7 @@ mod decode;
 mod input;
 mod land;
 mod scan;
+mod serve;
 mod simulate;
 
 use clap::{Parser, Subcommand};
@@ -26,6 +27,8 @@ enum Command {
     Simulate(simulate::SimulateArgs),
     /// Turn a GeoJSON/TopoJSON land file into the compact indexed form.
     ImportLand(land::ImportLandArgs),
+    /// Serve the live picture: inputs, API, live push, web map, metrics.
+    Serve(serve::ServeArgs),
 }
 
 fn main() {
@@ -35,6 +38,7 @@ fn main() {
         Command::Scan(a) => scan::run(a),
         Command::Simulate(a) => simulate::run(a),
         Command::ImportLand(a) => land::run(a),
+        Command::Serve(a) => serve::run(a),
     };
     if let Err(e) = result {
         eprintln!("finisterra: {e:#}");

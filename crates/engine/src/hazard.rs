@@ -345,15 +345,17 @@ fn find(geo: &Geography, atons: &[AtonHazard], cfg: &Config, s: &Snap, safety_m:
     if let Some(land) = &geo.land {
         // Cheap rejection far from land: nothing within reach.
         let reach = s.sog * M_PER_NM / 3600.0 * h.horizon_s + safety_m;
-        if land.clearance_lower_bound_m(s.lat, s.lon) <= reach {
+        // A position the land data calls land (a fjord, a river, a harbour
+        // narrower than the data's resolution) cannot be judged with it.
+        if land.clearance_lower_bound_m(s.lat, s.lon) <= reach && !land.is_land(s.lat, s.lon) {
             let warn = land.first_approach(s.lat, s.lon, s.cog, s.sog, h.horizon_s, safety_m);
             let ground = land.first_approach(s.lat, s.lon, s.cog, s.sog, h.horizon_s, 50.0);
             let level = match (&warn, &ground) {
                 (_, Some(g)) if g.time_s <= h.alarm_s => Some(Level::Alarm),
                 (Some(w), _) if w.time_s > 0.0 => Some(Level::Warning),
-                // Already inside the safety distance: only a track onto the
-                // land itself counts (coastal navigation is not a hazard).
-                (_, Some(_)) => Some(Level::Warning),
+                // Already inside the safety distance (coastal waters, a
+                // fjord): only a track onto the land within the alarm time
+                // counts, else every coaster would be warned all day.
                 _ => None,
             };
             if let Some(level) = level {

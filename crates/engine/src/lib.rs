@@ -159,6 +159,12 @@ impl Engine {
         }
     }
 
+    /// Numbers the next event `id` (event ids then continue across
+    /// restarts, when the caller keeps the last id).
+    pub fn set_next_event_id(&mut self, id: u64) {
+        self.next_id = id.max(1);
+    }
+
     /// Sets the fixed geography (land, hazards, zones) to judge against.
     pub fn set_geography(&mut self, geo: Geography) {
         self.geo = geo;

@@ -1,0 +1,218 @@
+//! `finisterra serve`: the live picture, the API, the map.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use finisterra_engine::Engine;
+use finisterra_server::sources::SourceSpec;
+use finisterra_server::store::{EventSink, MemorySink};
+use finisterra_server::ServeConfig;
+use serde_json::Value;
+
+use crate::scan::{load_config, load_geography, GeoArgs};
+
+/// Options of the `serve` command.
+#[derive(clap::Args, Debug)]
+pub struct ServeArgs {
+    /// Listen for NMEA datagrams on this address (AIS-catcher, rtl-ais...).
+    #[arg(long, value_name = "ADDR")]
+    pub udp: Vec<SocketAddr>,
+    /// Accept TCP connections that push NMEA lines.
+    #[arg(long, value_name = "ADDR")]
+    pub tcp_listen: Vec<SocketAddr>,
+    /// Connect to a TCP NMEA feed (reconnects with backoff).
+    #[arg(long, value_name = "HOST:PORT")]
+    pub connect: Vec<String>,
+    /// Replay a file (plain or gzip).
+    #[arg(long, value_name = "FILE")]
+    pub replay: Vec<String>,
+    /// Replay at this many times the recorded rate (default: as fast as
+    /// possible).
+    #[arg(long, value_name = "N")]
+    pub speed: Option<f64>,
+    /// Read NMEA from standard input too.
+    #[arg(long)]
+    pub stdin: bool,
+    /// Where the API and the map listen.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    pub http: SocketAddr,
+    /// Keep events, vessels and tracks in this directory (SQLite).
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Store in PostgreSQL instead (`postgres://user@host/db`).
+    #[arg(long, value_name = "URL")]
+    pub store: Option<String>,
+    /// Token required for changes (zones, hazards; and acknowledgements
+    /// when set). Without it, changes through the API are refused.
+    #[arg(long, value_name = "TOKEN")]
+    pub token: Option<String>,
+    /// Allow this origin to call the API from a browser (CORS is off by
+    /// default).
+    #[arg(long, value_name = "ORIGIN")]
+    pub cors: Option<String>,
+    /// Engine settings (JSON).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<String>,
+    /// Serve the bundled demonstration: the Finisterre scenario (simulated,
+    /// starting now, replayed at --speed, default 10×) and the bundled
+    /// Kystverket capture.
+    #[arg(long)]
+    pub demo: bool,
+    /// Geography (zones, hazards, land).
+    #[command(flatten)]
+    pub geo: GeoArgs,
+}
+
+fn read_doc(path: Option<&str>) -> Result<Value> {
+    match path {
+        None => Ok(serde_json::json!({"type": "FeatureCollection", "features": []})),
+        Some(p) => {
+            let text = std::fs::read_to_string(p).with_context(|| format!("cannot read {p}"))?;
+            serde_json::from_str(&text).with_context(|| format!("{p} is not JSON"))
+        }
+    }
+}
+
+/// Files of the bundled demonstration, written to a temporary directory.
+fn demo_sources(speed: f64) -> Result<Vec<SourceSpec>> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let dir = std::env::temp_dir().join(format!("finisterra-demo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let now_s = finisterra_server::sources::now_ms() / 1000;
+    // The scenario, starting now.
+    let text = std::fs::read_to_string(root.join("examples/finisterre.json")).or_else(|_| {
+        Ok::<_, std::io::Error>(include_str!("../../../examples/finisterre.json").to_string())
+    })?;
+    let mut scenario: finisterra_sim::Scenario = serde_json::from_str(&text)?;
+    scenario.start = finisterra_engine::iso8601(now_s * 1000);
+    let sim_path = dir.join("finisterre.nmea");
+    let mut out = String::new();
+    finisterra_sim::simulate_into(&scenario, &mut |l| {
+        out.push_str(&l);
+        out.push('\n');
+    })?;
+    std::fs::write(&sim_path, out)?;
+    // The real capture, its tag-block times moved to now.
+    let capture = include_str!("../../../data/ais/kystverket-2024-12.nmea");
+    let shifted = shift_times(capture, now_s);
+    let cap_path = dir.join("kystverket.nmea");
+    std::fs::write(&cap_path, shifted)?;
+    Ok(vec![
+        SourceSpec::Replay {
+            path: cap_path.to_string_lossy().into_owned(),
+            speed: Some(1.0),
+        },
+        SourceSpec::Replay {
+            path: sim_path.to_string_lossy().into_owned(),
+            speed: Some(speed),
+        },
+    ])
+}
+
+/// Moves the `c:` times of tag blocks so that the first one is `start_s`
+/// (checksums recomputed); other lines are kept as they are.
+fn shift_times(text: &str, start_s: i64) -> String {
+    let mut offset: Option<i64> = None;
+    let mut out = String::with_capacity(text.len());
+    for line in text.lines() {
+        let rewritten = (|| {
+            let rest = line.strip_prefix('\\')?;
+            let close = rest.find('\\')?;
+            let tag = &rest[..close];
+            let (body, _cs) = tag.rsplit_once('*')?;
+            let mut fields: Vec<String> = Vec::new();
+            for f in body.split(',') {
+                if let Some(v) = f.strip_prefix("c:") {
+                    let t: i64 = v.parse().ok()?;
+                    let off = *offset.get_or_insert(start_s - t);
+                    fields.push(format!("c:{}", t + off));
+                } else {
+                    fields.push(f.to_string());
+                }
+            }
+            let body = fields.join(",");
+            let cs = finisterra_nmea::checksum(body.as_bytes());
+            Some(format!("\\{body}*{cs:02X}\\{}", &rest[close + 1..]))
+        })();
+        out.push_str(rewritten.as_deref().unwrap_or(line));
+        out.push('\n');
+    }
+    out
+}
+
+/// Runs the command (until interrupted).
+pub fn run(args: &ServeArgs) -> Result<()> {
+    let cfg = load_config(args.config.as_deref())?;
+    let mut engine = Engine::new(cfg);
+    engine.set_geography(load_geography(&args.geo)?);
+    let mut sources: Vec<SourceSpec> = Vec::new();
+    sources.extend(args.udp.iter().map(|a| SourceSpec::Udp(*a)));
+    sources.extend(args.tcp_listen.iter().map(|a| SourceSpec::TcpListen(*a)));
+    sources.extend(args.connect.iter().map(|a| SourceSpec::Connect(a.clone())));
+    sources.extend(args.replay.iter().map(|p| SourceSpec::Replay {
+        path: p.clone(),
+        speed: args.speed,
+    }));
+    if args.stdin {
+        sources.push(SourceSpec::Stdin);
+    }
+    if args.demo {
+        sources.extend(demo_sources(args.speed.unwrap_or(10.0))?);
+    }
+    if sources.is_empty() {
+        anyhow::bail!("no input: give --udp, --tcp-listen, --connect, --replay, --stdin or --demo");
+    }
+    let store: Box<dyn EventSink> = match (&args.store, &args.data_dir) {
+        (Some(url), _) => finisterra_server::store::open(url)?,
+        (None, Some(dir)) => finisterra_server::store::open(&dir.to_string_lossy())?,
+        (None, None) => Box::new(MemorySink::default()),
+    };
+    // Event ids continue where the store left off.
+    engine.set_next_event_id(store.last_id() + 1);
+    let zones_doc = read_doc(args.geo.zones.as_deref())?;
+    let hazards_doc = read_doc(args.geo.hazards.as_deref())?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the runtime")?;
+    rt.block_on(async move {
+        let running = finisterra_server::start(
+            ServeConfig {
+                sources,
+                http: args.http,
+                token: args.token.clone(),
+                cors: args.cors.clone(),
+                zones_doc,
+                hazards_doc,
+            },
+            engine,
+            store,
+        )
+        .await?;
+        eprintln!("finisterra: serving the map at http://{}/", running.http);
+        tokio::signal::ctrl_c().await.ok();
+        eprintln!("finisterra: stopping");
+        Ok::<(), anyhow::Error>(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shifted_tag_blocks_keep_valid_checksums() {
+        let text = "\\s:2573238,c:1733782034*0A\\!BSVDM,1,1,,A,13o4g`00000I2ENRH4g83S0L088C,0*3F\n!AIVDM,1,1,,A,15RTgt0PAso;90TKcjM8h6g208CQ,0*4A\n";
+        let out = shift_times(text, 1_800_000_000);
+        let first = out.lines().next().unwrap();
+        match finisterra_nmea::parse_line(first.as_bytes()).unwrap() {
+            finisterra_nmea::Line::Vdm(v) => assert_eq!(v.time.unwrap().unix_ms, 1_800_000_000_000),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            out.lines().nth(1).unwrap(),
+            "!AIVDM,1,1,,A,15RTgt0PAso;90TKcjM8h6g208CQ,0*4A"
+        );
+    }
+}

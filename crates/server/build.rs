@@ -1,0 +1,46 @@
+//! Lists every file under `web/` into `$OUT_DIR/assets.rs`, so that the
+//! web map is compiled into the binary.
+
+use std::fs;
+use std::path::Path;
+
+fn walk(dir: &Path, base: &Path, out: &mut Vec<String>) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    let mut entries: Vec<_> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            walk(&p, base, out);
+        } else if let Ok(rel) = p.strip_prefix(base) {
+            let rel = rel.to_string_lossy().replace('\\', "/");
+            let ct = match p.extension().and_then(|e| e.to_str()).unwrap_or("") {
+                "html" => "text/html; charset=utf-8",
+                "js" | "mjs" => "text/javascript; charset=utf-8",
+                "css" => "text/css; charset=utf-8",
+                "json" => "application/json",
+                "svg" => "image/svg+xml",
+                "png" => "image/png",
+                "txt" | "md" => "text/plain; charset=utf-8",
+                _ => "application/octet-stream",
+            };
+            let abs = fs::canonicalize(&p).unwrap_or(p.clone());
+            out.push(format!(
+                "({:?}, {:?}, include_bytes!({:?}) as &[u8])",
+                rel,
+                ct,
+                abs.to_string_lossy()
+            ));
+        }
+    }
+}
+
+fn main() {
+    let web = Path::new(env!("CARGO_MANIFEST_DIR")).join("web");
+    println!("cargo:rerun-if-changed=web");
+    let mut items = Vec::new();
+    walk(&web, &web, &mut items);
+    let out = Path::new(&std::env::var("OUT_DIR").expect("OUT_DIR")).join("assets.rs");
+    fs::write(out, format!("[{}]", items.join(",\n"))).expect("write assets.rs");
+}

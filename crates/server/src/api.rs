@@ -1,0 +1,727 @@
+//! The HTTP API, the live stream (SSE), the web map and `/metrics`.
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use finisterra_engine::{Engine, Vessel};
+use futures_util::stream::{self, Stream, StreamExt};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use tokio_stream::wrappers::{BroadcastStream, IntervalStream};
+
+use crate::core::{CoreTx, Input, Published, Shared};
+use crate::web;
+
+/// Largest request body accepted (zones and hazards documents).
+pub const MAX_BODY: usize = 4 << 20;
+/// Largest page of events.
+pub const MAX_LIMIT: usize = 10_000;
+
+/// Everything the handlers need.
+pub struct App {
+    /// The core's shared state.
+    pub shared: Arc<Shared>,
+    /// Commands to the core thread.
+    pub tx: CoreTx,
+    /// Token required for changes (none: changes are refused).
+    pub token: Option<String>,
+    /// The zones and hazards documents as last set.
+    pub docs: Mutex<Docs>,
+}
+
+/// The GeoJSON documents behind zones and hazards.
+pub struct Docs {
+    /// Zones FeatureCollection.
+    pub zones: Value,
+    /// Hazards FeatureCollection.
+    pub hazards: Value,
+}
+
+/// An API error: a status and a message, as JSON.
+pub struct ApiError(StatusCode, String);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.0, Json(json!({ "error": self.1 }))).into_response()
+    }
+}
+
+fn bad(msg: impl Into<String>) -> ApiError {
+    ApiError(StatusCode::BAD_REQUEST, msg.into())
+}
+
+type ApiResult<T> = Result<T, ApiError>;
+
+/// Builds the router.
+pub fn router(app: Arc<App>, cors: Option<String>) -> Router {
+    let mut r = Router::new()
+        .route("/", get(web::index))
+        .route("/assets/{*path}", get(web::asset))
+        .route("/api/vessels", get(vessels))
+        .route("/api/vessels/{mmsi}", get(vessel))
+        .route("/api/events", get(events))
+        .route("/api/events/{id}/ack", post(ack))
+        .route("/api/risks", get(risks))
+        .route("/api/hazards/open", get(open_hazards))
+        .route("/api/zones/open", get(open_zones))
+        .route("/api/atons", get(atons))
+        .route("/api/zones", get(get_zones).put(put_zones).post(post_zone))
+        .route("/api/zones/{index}", axum::routing::delete(delete_zone))
+        .route(
+            "/api/hazards",
+            get(get_hazards).put(put_hazards).post(post_hazard),
+        )
+        .route("/api/hazards/{index}", axum::routing::delete(delete_hazard))
+        .route("/api/stats", get(stats))
+        .route("/api/stream", get(stream_events))
+        .route("/api/land", get(web::land))
+        .route("/api/openapi.json", get(openapi))
+        .route("/metrics", get(metrics))
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .with_state(app);
+    if let Some(origin) = cors {
+        if let Ok(o) = origin.parse::<HeaderValue>() {
+            r = r.layer(
+                tower_http::cors::CorsLayer::new()
+                    .allow_origin(o)
+                    .allow_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE])
+                    .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE]),
+            );
+        }
+    }
+    r
+}
+
+fn check_token(app: &App, headers: &HeaderMap) -> ApiResult<()> {
+    let Some(token) = &app.token else {
+        return Err(ApiError(
+            StatusCode::FORBIDDEN,
+            "changes are disabled: start `finisterra serve` with --token".into(),
+        ));
+    };
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    if given == Some(token.as_str()) {
+        Ok(())
+    } else {
+        Err(ApiError(
+            StatusCode::UNAUTHORIZED,
+            "missing or wrong token (Authorization: Bearer <token>)".into(),
+        ))
+    }
+}
+
+fn lock(app: &App) -> std::sync::MutexGuard<'_, Engine> {
+    app.shared.engine.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A vessel as the list and the map show it.
+fn summary(v: &Vessel) -> Value {
+    json!({
+        "mmsi": v.mmsi,
+        "name": v.static_data.name,
+        "class": v.class,
+        "ship_type": v.static_data.ship_type,
+        "flag": finisterra_geofence::mid::flag_of_mmsi(v.mmsi),
+        "lat": finite(v.lat_deg),
+        "lon": finite(v.lon_deg),
+        "sog_kn": v.sog_kn,
+        "cog_deg": v.cog_deg,
+        "heading_deg": v.heading_deg,
+        "nav_status": v.nav_status,
+        "length_m": v.static_data.length_m(),
+        "fix": (v.fix_ms != i64::MIN).then(|| finisterra_engine::iso8601(v.fix_ms)),
+        "lost": v.lost,
+    })
+}
+
+fn finite(x: f64) -> Option<f64> {
+    x.is_finite().then_some(x)
+}
+
+#[derive(Deserialize)]
+struct VesselQuery {
+    bbox: Option<String>,
+    class: Option<String>,
+    ship_type: Option<String>,
+    q: Option<String>,
+    limit: Option<usize>,
+}
+
+fn parse_bbox(s: &str) -> ApiResult<(f64, f64, f64, f64)> {
+    let v: Vec<f64> = s
+        .split(',')
+        .map(|x| x.trim().parse::<f64>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| bad("bbox must be four numbers: min_lon,min_lat,max_lon,max_lat"))?;
+    if v.len() != 4 || v.iter().any(|x| !x.is_finite()) {
+        return Err(bad(
+            "bbox must be four numbers: min_lon,min_lat,max_lon,max_lat",
+        ));
+    }
+    if !(-180.0..=180.0).contains(&v[0])
+        || !(-180.0..=180.0).contains(&v[2])
+        || !(-90.0..=90.0).contains(&v[1])
+        || !(-90.0..=90.0).contains(&v[3])
+        || v[1] > v[3]
+    {
+        return Err(bad(
+            "bbox out of range (longitudes ±180, latitudes ±90, min_lat ≤ max_lat)",
+        ));
+    }
+    Ok((v[0], v[1], v[2], v[3]))
+}
+
+fn parse_range(s: &str) -> ApiResult<(u8, u8)> {
+    let mut it = s.split('-');
+    let a = it.next().and_then(|x| x.trim().parse::<u8>().ok());
+    let b = it.next().map(|x| x.trim().parse::<u8>().ok());
+    match (a, b) {
+        (Some(a), None) => Ok((a, a)),
+        (Some(a), Some(Some(b))) if a <= b => Ok((a, b)),
+        _ => Err(bad("ship_type must be a number or a range such as 70-79")),
+    }
+}
+
+async fn vessels(
+    State(app): State<Arc<App>>,
+    Query(q): Query<VesselQuery>,
+) -> ApiResult<Json<Value>> {
+    let bbox = q.bbox.as_deref().map(parse_bbox).transpose()?;
+    let types = q.ship_type.as_deref().map(parse_range).transpose()?;
+    let class = match q.class.as_deref() {
+        None => None,
+        Some("A" | "a") => Some("a"),
+        Some("B" | "b") => Some("b"),
+        Some(_) => return Err(bad("class must be A or B")),
+    };
+    let limit = q.limit.unwrap_or(MAX_LIMIT * 10).min(200_000);
+    let needle = q.q.as_deref().map(str::to_ascii_uppercase);
+    let engine = lock(&app);
+    let list: Vec<Value> = engine
+        .picture()
+        .vessels_sorted()
+        .into_iter()
+        .filter(|v| v.has_fix())
+        .filter(|v| match bbox {
+            None => true,
+            Some((x0, y0, x1, y1)) => {
+                let inside_lon = if x0 <= x1 {
+                    v.lon_deg >= x0 && v.lon_deg <= x1
+                } else {
+                    v.lon_deg >= x0 || v.lon_deg <= x1
+                };
+                inside_lon && v.lat_deg >= y0 && v.lat_deg <= y1
+            }
+        })
+        .filter(|v| match types {
+            None => true,
+            Some((a, b)) => v.static_data.ship_type.is_some_and(|t| t >= a && t <= b),
+        })
+        .filter(|v| match class {
+            None => true,
+            Some(c) => {
+                serde_json::to_value(v.class)
+                    .ok()
+                    .and_then(|x| x.as_str().map(str::to_owned))
+                    == Some(c.into())
+            }
+        })
+        .filter(|v| match &needle {
+            None => true,
+            Some(n) => {
+                v.mmsi.to_string().contains(n.as_str())
+                    || v.static_data
+                        .name
+                        .as_deref()
+                        .is_some_and(|x| x.contains(n.as_str()))
+            }
+        })
+        .take(limit)
+        .map(summary)
+        .collect();
+    Ok(Json(Value::Array(list)))
+}
+
+async fn vessel(State(app): State<Arc<App>>, Path(mmsi): Path<String>) -> ApiResult<Json<Value>> {
+    let mmsi: u32 = mmsi
+        .parse()
+        .map_err(|_| bad("mmsi must be a number of up to 9 digits"))?;
+    let (v, track) = {
+        let engine = lock(&app);
+        let v = engine
+            .picture()
+            .vessel(mmsi)
+            .cloned()
+            .ok_or(ApiError(StatusCode::NOT_FOUND, format!("no vessel {mmsi}")))?;
+        let tracks = app.shared.tracks.lock().unwrap_or_else(|e| e.into_inner());
+        let track: Vec<Value> = tracks
+            .get(&mmsi)
+            .map(|t| {
+                t.iter()
+                    .map(|p| json!([finisterra_engine::iso8601(p.0), p.1, p.2, p.3, p.4]))
+                    .collect()
+            })
+            .unwrap_or_default();
+        (v, track)
+    };
+    Ok(Json(json!({
+        "summary": summary(&v),
+        "vessel": v,
+        "track": track,
+        "track_columns": ["time", "lat", "lon", "sog_kn", "cog_deg"],
+    })))
+}
+
+#[derive(Deserialize)]
+struct EventQuery {
+    since: Option<u64>,
+    kind: Option<String>,
+    mmsi: Option<u32>,
+    limit: Option<usize>,
+}
+
+/// Every event kind.
+pub const KINDS: [&str; 14] = [
+    "risk.raised",
+    "risk.updated",
+    "risk.cleared",
+    "distress",
+    "target.lost",
+    "hazard.raised",
+    "hazard.updated",
+    "hazard.cleared",
+    "zone.predicted",
+    "zone.violation",
+    "zone.cleared",
+    "zone.entered",
+    "zone.left",
+    "zone.crossed",
+];
+
+fn parse_kinds(s: Option<&str>) -> ApiResult<Vec<String>> {
+    let Some(s) = s else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for k in s.split(',').map(str::trim).filter(|k| !k.is_empty()) {
+        if !KINDS.contains(&k) {
+            return Err(bad(format!(
+                "unknown event kind {k:?}; kinds: {}",
+                KINDS.join(", ")
+            )));
+        }
+        out.push(k.to_string());
+    }
+    Ok(out)
+}
+
+fn backlog(app: &App, since: u64, kinds: &[String], limit: usize) -> ApiResult<Vec<Published>> {
+    let store = app.shared.store.lock().unwrap_or_else(|e| e.into_inner());
+    store
+        .since(since, kinds, limit)
+        .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, format!("store: {e}")))
+}
+
+async fn events(
+    State(app): State<Arc<App>>,
+    Query(q): Query<EventQuery>,
+) -> ApiResult<Json<Value>> {
+    let kinds = parse_kinds(q.kind.as_deref())?;
+    let limit = q.limit.unwrap_or(1000);
+    if limit == 0 || limit > MAX_LIMIT {
+        return Err(bad(format!("limit must be 1..={MAX_LIMIT}")));
+    }
+    let since = q.since.unwrap_or(0);
+    let mut evs = backlog(
+        &app,
+        since,
+        &kinds,
+        if q.mmsi.is_some() {
+            MAX_LIMIT * 10
+        } else {
+            limit
+        },
+    )?;
+    if let Some(m) = q.mmsi {
+        evs.retain(|e| e.mmsis.contains(&m));
+        evs.truncate(limit);
+    }
+    let ids: Vec<u64> = evs.iter().map(|e| e.id).collect();
+    let acked = app
+        .shared
+        .store
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .acknowledged(&ids);
+    let list: Vec<Value> = evs
+        .iter()
+        .map(|e| {
+            let mut v: Value = serde_json::from_str(&e.json).unwrap_or(Value::Null);
+            if acked.contains(&e.id) {
+                v["acknowledged"] = Value::Bool(true);
+            }
+            v
+        })
+        .collect();
+    let next = evs.last().map_or(since, |e| e.id);
+    Ok(Json(json!({ "events": list, "next": next })))
+}
+
+async fn ack(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    // Acknowledging does not change what the engine judges: allowed
+    // without a token when none was configured, else the token is needed.
+    if app.token.is_some() {
+        check_token(&app, &headers)?;
+    }
+    let id: u64 = id.parse().map_err(|_| bad("event id must be a number"))?;
+    let who = headers
+        .get("x-operator")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("operator")
+        .chars()
+        .take(64)
+        .collect::<String>();
+    let ok = app
+        .shared
+        .store
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .acknowledge(id, &who, crate::sources::now_ms())
+        .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, format!("store: {e}")))?;
+    if !ok {
+        return Err(ApiError(StatusCode::NOT_FOUND, format!("no event {id}")));
+    }
+    Ok(Json(json!({ "id": id, "acknowledged": true, "by": who })))
+}
+
+async fn risks(State(app): State<Arc<App>>) -> Json<Value> {
+    let engine = lock(&app);
+    Json(serde_json::to_value(engine.open_risks().collect::<Vec<_>>()).unwrap_or_default())
+}
+
+async fn open_hazards(State(app): State<Arc<App>>) -> Json<Value> {
+    let engine = lock(&app);
+    Json(serde_json::to_value(engine.open_hazards().collect::<Vec<_>>()).unwrap_or_default())
+}
+
+async fn open_zones(State(app): State<Arc<App>>) -> Json<Value> {
+    let engine = lock(&app);
+    Json(json!({
+        "violations": engine.zone_violations().collect::<Vec<_>>(),
+        "predicted": engine.zone_predictions().collect::<Vec<_>>(),
+    }))
+}
+
+async fn atons(State(app): State<Arc<App>>) -> Json<Value> {
+    let engine = lock(&app);
+    let mut v: Vec<_> = engine.fixed_objects().collect();
+    v.sort_by_key(|o| o.mmsi);
+    Json(serde_json::to_value(v).unwrap_or_default())
+}
+
+fn empty_collection() -> Value {
+    json!({"type": "FeatureCollection", "features": []})
+}
+
+fn parse_doc(body: &Bytes) -> ApiResult<Value> {
+    let v: Value = serde_json::from_slice(body).map_err(|e| bad(format!("not JSON: {e}")))?;
+    Ok(v)
+}
+
+enum DocKind {
+    Zones,
+    Hazards,
+}
+
+/// Validates a document, hands it to the engine, remembers it.
+fn set_doc(app: &App, kind: DocKind, doc: Value) -> ApiResult<Json<Value>> {
+    let bytes = serde_json::to_vec(&doc).unwrap_or_default();
+    match kind {
+        DocKind::Zones => {
+            let z = finisterra_geofence::Zones::from_geojson_bytes(&bytes).map_err(|e| {
+                ApiError(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    e.in_source("zones").to_string(),
+                )
+            })?;
+            let n = z.len();
+            if !app.tx.send(Input::Zones(z)) {
+                return Err(ApiError(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "engine stopped".into(),
+                ));
+            }
+            app.docs.lock().unwrap_or_else(|e| e.into_inner()).zones = doc;
+            Ok(Json(json!({ "zones": n })))
+        }
+        DocKind::Hazards => {
+            let h = finisterra_geofence::Hazards::from_geojson_bytes(&bytes).map_err(|e| {
+                ApiError(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    e.in_source("hazards").to_string(),
+                )
+            })?;
+            let n = h.len();
+            if !app.tx.send(Input::Hazards(h)) {
+                return Err(ApiError(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "engine stopped".into(),
+                ));
+            }
+            app.docs.lock().unwrap_or_else(|e| e.into_inner()).hazards = doc;
+            Ok(Json(json!({ "hazards": n })))
+        }
+    }
+}
+
+fn current(app: &App, kind: &DocKind) -> Value {
+    let d = app.docs.lock().unwrap_or_else(|e| e.into_inner());
+    match kind {
+        DocKind::Zones => d.zones.clone(),
+        DocKind::Hazards => d.hazards.clone(),
+    }
+}
+
+fn with_feature(mut doc: Value, feature: Value) -> ApiResult<Value> {
+    if feature.get("type").and_then(Value::as_str) != Some("Feature") {
+        return Err(bad("POST a GeoJSON Feature (type \"Feature\")"));
+    }
+    if doc.get("features").and_then(Value::as_array).is_none() {
+        doc = empty_collection();
+    }
+    if let Some(a) = doc["features"].as_array_mut() {
+        a.push(feature);
+    }
+    Ok(doc)
+}
+
+fn without_feature(mut doc: Value, index: &str) -> ApiResult<Value> {
+    let i: usize = index.parse().map_err(|_| bad("index must be a number"))?;
+    let Some(a) = doc.get_mut("features").and_then(Value::as_array_mut) else {
+        return Err(ApiError(StatusCode::NOT_FOUND, format!("no feature {i}")));
+    };
+    if i >= a.len() {
+        return Err(ApiError(StatusCode::NOT_FOUND, format!("no feature {i}")));
+    }
+    a.remove(i);
+    Ok(doc)
+}
+
+async fn get_zones(State(app): State<Arc<App>>) -> Json<Value> {
+    Json(current(&app, &DocKind::Zones))
+}
+async fn put_zones(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Json<Value>> {
+    check_token(&app, &headers)?;
+    set_doc(&app, DocKind::Zones, parse_doc(&body)?)
+}
+async fn post_zone(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Json<Value>> {
+    check_token(&app, &headers)?;
+    let doc = with_feature(current(&app, &DocKind::Zones), parse_doc(&body)?)?;
+    set_doc(&app, DocKind::Zones, doc)
+}
+async fn delete_zone(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Path(i): Path<String>,
+) -> ApiResult<Json<Value>> {
+    check_token(&app, &headers)?;
+    let doc = without_feature(current(&app, &DocKind::Zones), &i)?;
+    set_doc(&app, DocKind::Zones, doc)
+}
+async fn get_hazards(State(app): State<Arc<App>>) -> Json<Value> {
+    Json(current(&app, &DocKind::Hazards))
+}
+async fn put_hazards(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Json<Value>> {
+    check_token(&app, &headers)?;
+    set_doc(&app, DocKind::Hazards, parse_doc(&body)?)
+}
+async fn post_hazard(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Json<Value>> {
+    check_token(&app, &headers)?;
+    let doc = with_feature(current(&app, &DocKind::Hazards), parse_doc(&body)?)?;
+    set_doc(&app, DocKind::Hazards, doc)
+}
+async fn delete_hazard(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Path(i): Path<String>,
+) -> ApiResult<Json<Value>> {
+    check_token(&app, &headers)?;
+    let doc = without_feature(current(&app, &DocKind::Hazards), &i)?;
+    set_doc(&app, DocKind::Hazards, doc)
+}
+
+async fn stats(State(app): State<Arc<App>>) -> Json<Value> {
+    let m = &app.shared.metrics;
+    let (vessels, fixed, risks, hazards, violations, picture, engine_stats, now) = {
+        let e = lock(&app);
+        (
+            e.picture().len(),
+            e.fixed_objects().count(),
+            e.open_risks().count(),
+            e.open_hazards().count(),
+            e.zone_violations().count(),
+            serde_json::to_value(e.picture_stats()).unwrap_or_default(),
+            serde_json::to_value(e.stats()).unwrap_or_default(),
+            e.now_ms().map(finisterra_engine::iso8601),
+        )
+    };
+    let by_source: HashMap<String, Value> = m
+        .lines_by_source()
+        .into_iter()
+        .zip(m.messages_by_source())
+        .map(|((n, l), (_, msgs))| (n, json!({"lines": l, "messages": msgs})))
+        .collect();
+    Json(json!({
+        "data_time": now,
+        "sources": by_source,
+        "decode_errors": m.decode_errors(),
+        "events": m.events(),
+        "vessels": vessels,
+        "fixed_objects": fixed,
+        "open_risks": risks,
+        "open_hazards": hazards,
+        "zone_violations": violations,
+        "picture": picture,
+        "engine": engine_stats,
+    }))
+}
+
+#[derive(Deserialize)]
+struct StreamQuery {
+    since: Option<u64>,
+    kinds: Option<String>,
+    vessels: Option<bool>,
+}
+
+/// Server-Sent Events: every published event (`id:` the event id,
+/// `event:` its kind, `data:` its JSON), resumable with `Last-Event-ID` or
+/// `?since=`; plus, unless `vessels=false`, an unnumbered `vessels` event
+/// every second with the vessels that moved.
+async fn stream_events(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Query(q): Query<StreamQuery>,
+) -> ApiResult<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>> {
+    let kinds = parse_kinds(q.kinds.as_deref())?;
+    let since = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+        .or(q.since);
+    // Subscribe first, then read the backlog: nothing falls in between.
+    let rx = app.shared.events.subscribe();
+    let back = match since {
+        Some(s) => backlog(&app, s, &kinds, MAX_LIMIT * 10)?,
+        None => Vec::new(),
+    };
+    let mut last = back.last().map_or(since.unwrap_or(0), |e| e.id);
+    let kinds2 = kinds.clone();
+    let to_sse = |p: &Published| {
+        SseEvent::default()
+            .id(p.id.to_string())
+            .event(p.kind)
+            .data(&*p.json)
+    };
+    let backlog_stream = stream::iter(back.into_iter().map(move |p| Ok(to_sse(&p))));
+    let metrics_app = app.clone();
+    let live = BroadcastStream::new(rx)
+        .take_while(move |r| {
+            let ok = r.is_ok();
+            if !ok {
+                // Too slow: the client reconnects with Last-Event-ID.
+                metrics_app
+                    .shared
+                    .metrics
+                    .slow_clients
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+            futures_util::future::ready(ok)
+        })
+        .filter_map(move |r| {
+            let out = match r {
+                Ok(p)
+                    if p.id > last && (kinds2.is_empty() || kinds2.iter().any(|k| k == p.kind)) =>
+                {
+                    last = p.id;
+                    Some(Ok(to_sse(&p)))
+                }
+                _ => None,
+            };
+            futures_util::future::ready(out)
+        });
+    let events = backlog_stream.chain(live);
+    let with_vessels = q.vessels.unwrap_or(true);
+    let vessel_app = app.clone();
+    let mut seen_ms = i64::MIN;
+    let ticks =
+        IntervalStream::new(tokio::time::interval(Duration::from_secs(1))).filter_map(move |_| {
+            let out = if with_vessels {
+                let engine = lock(&vessel_app);
+                let mut newest = seen_ms;
+                let moved: Vec<Value> = engine
+                    .picture()
+                    .vessels()
+                    .filter(|v| v.has_fix() && v.last_seen_ms > seen_ms)
+                    .map(|v| {
+                        newest = newest.max(v.last_seen_ms);
+                        summary(v)
+                    })
+                    .collect();
+                drop(engine);
+                seen_ms = newest;
+                (!moved.is_empty()).then(|| {
+                    Ok(SseEvent::default()
+                        .event("vessels")
+                        .data(Value::Array(moved).to_string()))
+                })
+            } else {
+                None
+            };
+            futures_util::future::ready(out)
+        });
+    let merged = stream::select(events, ticks);
+    Ok(Sse::new(merged).keep_alive(KeepAlive::default()))
+}
+
+async fn metrics(State(app): State<Arc<App>>) -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        app.shared.metrics.render(),
+    )
+}
+
+async fn openapi() -> Json<Value> {
+    Json(crate::openapi::document())
+}

@@ -1,0 +1,293 @@
+//! The core thread: lines from every source in, decoded, judged by the
+//! engine, events made durable, then published. One thread owns the
+//! sequence of judgements, so replay and live run the same code.
+
+use std::collections::VecDeque;
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use finisterra_ais::{Event as DecodeEvent, StreamDecoder};
+use finisterra_engine::{Engine, Event};
+use tokio::sync::broadcast;
+
+use crate::metrics::Metrics;
+use crate::store::EventSink;
+
+/// One line received by a source.
+#[derive(Debug)]
+pub struct Line {
+    /// Index of the source (in the order given on the command line).
+    pub source: usize,
+    /// The bytes of the line (no line ending).
+    pub bytes: Vec<u8>,
+    /// Receive time stamped at the edge, ms since the epoch: used when the
+    /// data carries no time of its own.
+    pub recv_ms: i64,
+    /// When it arrived (for the latency histogram).
+    pub arrived: Instant,
+}
+
+/// What the core thread receives.
+#[derive(Debug)]
+pub enum Input {
+    /// A line from a source.
+    Line(Line),
+    /// Wall-clock time passed with a live feed (screens even when quiet).
+    Tick(i64),
+    /// Replace the zones.
+    Zones(finisterra_geofence::Zones),
+    /// Replace the user hazards.
+    Hazards(finisterra_geofence::Hazards),
+    /// Stop after what was queued.
+    Shutdown,
+}
+
+/// An event as published: its number, kind and JSON.
+#[derive(Debug, Clone)]
+pub struct Published {
+    /// Event id (the engine's, continued across restarts from the store).
+    pub id: u64,
+    /// Event kind (`risk.raised`, ...).
+    pub kind: &'static str,
+    /// Data time, ms.
+    pub time_ms: i64,
+    /// MMSIs of the vessels involved.
+    pub mmsis: Vec<u32>,
+    /// The event JSON.
+    pub json: Arc<str>,
+}
+
+impl Published {
+    /// Builds the published form of an engine event.
+    pub fn of(e: &Event) -> Published {
+        let v = serde_json::to_value(e).unwrap_or_default();
+        let mut mmsis = Vec::new();
+        for k in ["a", "b", "vessel"] {
+            if let Some(m) = v
+                .get(k)
+                .and_then(|x| x.get("mmsi"))
+                .and_then(|m| m.as_u64())
+            {
+                mmsis.push(m as u32);
+            }
+        }
+        if let Some(m) = v.get("mmsi").and_then(|m| m.as_u64()) {
+            mmsis.push(m as u32);
+        }
+        Published {
+            id: e.id,
+            kind: e.body.kind(),
+            time_ms: e.time_ms,
+            mmsis,
+            json: Arc::from(e.to_json()),
+        }
+    }
+}
+
+/// Most events kept in memory for the API and stream resume (older ones
+/// come from the store).
+pub const RECENT_EVENTS: usize = 10_000;
+
+/// State shared between the core thread and the HTTP side.
+pub struct Shared {
+    /// The engine (locked briefly by readers).
+    pub engine: Mutex<Engine>,
+    /// Live push of published events.
+    pub events: broadcast::Sender<Arc<Published>>,
+    /// The most recent events, in order.
+    pub recent: Mutex<VecDeque<Arc<Published>>>,
+    /// Counters.
+    pub metrics: Metrics,
+    /// Where events are made durable.
+    pub store: Mutex<Box<dyn EventSink>>,
+    /// Names of the sources.
+    pub source_names: Vec<String>,
+    /// Recent track of each vessel: (time ms, lat, lon, sog kn, cog deg),
+    /// one point per 30 s, the last 120 points.
+    pub tracks: Mutex<std::collections::HashMap<u32, VecDeque<TrackPoint>>>,
+}
+
+/// One point of a recent track: (time ms, lat, lon, sog kn, cog deg).
+pub type TrackPoint = (i64, f64, f64, Option<f64>, Option<f64>);
+
+/// Seconds between kept track points.
+const TRACK_STEP_MS: i64 = 30_000;
+/// Points kept per vessel in memory.
+const TRACK_POINTS: usize = 120;
+
+impl Shared {
+    /// Recent events after `since`, at most `limit`.
+    pub fn recent_since(&self, since: u64, limit: usize) -> Vec<Arc<Published>> {
+        let r = self.recent.lock().unwrap_or_else(|e| e.into_inner());
+        r.iter()
+            .filter(|p| p.id > since)
+            .take(limit)
+            .cloned()
+            .collect()
+    }
+}
+
+/// Sends inputs to the core thread: bounded, so a flood is back-pressure
+/// on the sources (and counted as dropped for datagrams), never unbounded
+/// memory.
+#[derive(Clone)]
+pub struct CoreTx {
+    tx: SyncSender<Input>,
+    closed: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl CoreTx {
+    /// Wraps the channel.
+    pub fn new(tx: SyncSender<Input>) -> CoreTx {
+        CoreTx {
+            tx,
+            closed: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+        }
+    }
+
+    /// `true` once the core thread is gone.
+    pub fn is_closed(&self) -> bool {
+        self.closed.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Blocks until there is room (streams: TCP, files).
+    pub fn send(&self, i: Input) -> bool {
+        self.tx.send(i).is_ok()
+    }
+
+    /// Never blocks; `false` when the queue is full (datagrams).
+    pub fn try_send(&self, i: Input) -> Result<(), Input> {
+        match self.tx.try_send(i) {
+            Ok(()) => Ok(()),
+            Err(TrySendError::Full(i)) => Err(i),
+            Err(TrySendError::Disconnected(i)) => {
+                self.closed
+                    .store(true, std::sync::atomic::Ordering::Relaxed);
+                Err(i)
+            }
+        }
+    }
+}
+
+/// The core loop; runs until `Shutdown` or every sender is gone.
+pub fn run(shared: Arc<Shared>, rx: Receiver<Input>) {
+    let mut decoders: Vec<StreamDecoder> = (0..shared.source_names.len().max(1))
+        .map(|_| StreamDecoder::default())
+        .collect();
+    let mut line_no: Vec<u64> = vec![0; decoders.len()];
+    let mut events: Vec<Event> = Vec::new();
+    let mut batch: Vec<(Instant, Vec<Event>)> = Vec::new();
+    let mut moved: Vec<u32> = Vec::new();
+    loop {
+        let first = match rx.recv_timeout(Duration::from_millis(200)) {
+            Ok(i) => i,
+            Err(RecvTimeoutError::Timeout) => continue,
+            Err(RecvTimeoutError::Disconnected) => break,
+        };
+        // Take what is queued (bounded) under one lock of the engine.
+        let mut inputs = vec![first];
+        while inputs.len() < 512 {
+            match rx.try_recv() {
+                Ok(i) => inputs.push(i),
+                Err(_) => break,
+            }
+        }
+        let mut stop = false;
+        {
+            let mut engine = shared.engine.lock().unwrap_or_else(|e| e.into_inner());
+            for input in inputs {
+                match input {
+                    Input::Line(l) => {
+                        let src = l.source.min(decoders.len() - 1);
+                        line_no[src] += 1;
+                        shared.metrics.line_in(src);
+                        let m = &shared.metrics;
+                        decoders[src].feed(line_no[src], &l.bytes, &mut |ev| match ev {
+                            DecodeEvent::Message(msg) => {
+                                m.message_in(src, msg.message.msg_type);
+                                let t = msg.time.map_or(l.recv_ms, |t| t.unix_ms);
+                                engine.ingest(msg.message, t, &mut events);
+                                moved.push(msg.message.mmsi);
+                            }
+                            DecodeEvent::Error(e) => m.decode_error(e.kind.reason()),
+                        });
+                        if !events.is_empty() {
+                            batch.push((l.arrived, std::mem::take(&mut events)));
+                        }
+                    }
+                    Input::Tick(now) => {
+                        engine.advance(now, &mut events);
+                        if !events.is_empty() {
+                            batch.push((Instant::now(), std::mem::take(&mut events)));
+                        }
+                    }
+                    Input::Zones(z) => engine.geography_mut().zones = z,
+                    Input::Hazards(h) => engine.geography_mut().hazards = h,
+                    Input::Shutdown => stop = true,
+                }
+            }
+            shared.metrics.set_picture(&engine);
+            if !moved.is_empty() {
+                let mut tracks = shared.tracks.lock().unwrap_or_else(|e| e.into_inner());
+                for mmsi in moved.drain(..) {
+                    let Some(v) = engine.picture().vessel(mmsi) else {
+                        continue;
+                    };
+                    if !v.has_fix() {
+                        continue;
+                    }
+                    let t = tracks.entry(mmsi).or_default();
+                    if t.back().is_none_or(|p| v.fix_ms - p.0 >= TRACK_STEP_MS) {
+                        t.push_back((v.fix_ms, v.lat_deg, v.lon_deg, v.sog_kn, v.cog_deg));
+                        if t.len() > TRACK_POINTS {
+                            t.pop_front();
+                        }
+                    }
+                }
+            }
+        }
+        if !batch.is_empty() {
+            publish(&shared, &mut batch);
+        }
+        if stop {
+            break;
+        }
+    }
+}
+
+/// Makes the events durable, then publishes them (in that order: an event
+/// the API reports or pushes is already on disk).
+fn publish(shared: &Shared, batch: &mut Vec<(Instant, Vec<Event>)>) {
+    let all: Vec<Published> = batch
+        .iter()
+        .flat_map(|(_, evs)| evs.iter().map(Published::of))
+        .collect();
+    {
+        let mut store = shared.store.lock().unwrap_or_else(|e| e.into_inner());
+        if let Err(e) = store.append(&all) {
+            // Not durable: do not publish what could be lost; count it.
+            shared.metrics.store_error();
+            eprintln!("finisterra: cannot store events: {e}");
+            batch.clear();
+            return;
+        }
+    }
+    let now = Instant::now();
+    let mut recent = shared.recent.lock().unwrap_or_else(|e| e.into_inner());
+    let mut k = 0;
+    for (arrived, evs) in batch.drain(..) {
+        let latency = now.duration_since(arrived);
+        for _ in 0..evs.len() {
+            let p = Arc::new(all[k].clone());
+            k += 1;
+            shared.metrics.event_out(p.kind, latency);
+            recent.push_back(p.clone());
+            if recent.len() > RECENT_EVENTS {
+                recent.pop_front();
+            }
+            // No subscriber is fine.
+            let _ = shared.events.send(p);
+        }
+    }
+}

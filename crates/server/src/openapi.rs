@@ -1,0 +1,134 @@
+//! The OpenAPI description served at `/api/openapi.json`.
+
+use serde_json::{json, Value};
+
+fn get(summary: &str, params: Value, schema_ref: &str) -> Value {
+    json!({
+        "summary": summary,
+        "parameters": params,
+        "responses": {
+            "200": {"description": "OK", "content": {"application/json": {"schema": {"$ref": schema_ref}}}},
+            "400": {"description": "Bad request", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+        }
+    })
+}
+
+fn change(summary: &str, body: &str) -> Value {
+    json!({
+        "summary": summary,
+        "security": [{"bearer": []}],
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": body}}}},
+        "responses": {
+            "200": {"description": "Accepted"},
+            "400": {"description": "Not JSON", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+            "401": {"description": "Missing or wrong token"},
+            "403": {"description": "Changes disabled (no token configured)"},
+            "413": {"description": "Body too large"},
+            "422": {"description": "Invalid GeoJSON or rules; nothing changed", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+        }
+    })
+}
+
+fn q(name: &str, ty: &str, desc: &str) -> Value {
+    json!({"name": name, "in": "query", "required": false, "schema": {"type": ty}, "description": desc})
+}
+
+fn p(name: &str, ty: &str, desc: &str) -> Value {
+    json!({"name": name, "in": "path", "required": true, "schema": {"type": ty}, "description": desc})
+}
+
+/// The document.
+pub fn document() -> Value {
+    let del = |what: &str| {
+        json!({
+            "summary": format!("Remove one {what} feature by index"),
+            "security": [{"bearer": []}],
+            "parameters": [p("index", "integer", "Feature index")],
+            "responses": {"200": {"description": "Removed"}, "401": {"description": "Missing or wrong token"}, "403": {"description": "Changes disabled"}, "404": {"description": "No such feature"}}
+        })
+    };
+    json!({
+        "openapi": "3.0.3",
+        "info": {
+            "title": "Finisterra",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Live traffic picture, collision risks with COLREGs rulings and advice, hazards, zones, events. Event JSON is the same as `finisterra scan` writes (see the README)."
+        },
+        "paths": {
+            "/api/vessels": {"get": get("Vessels with a position", json!([
+                q("bbox", "string", "min_lon,min_lat,max_lon,max_lat"),
+                q("class", "string", "A or B"),
+                q("ship_type", "string", "AIS ship type or range, e.g. 70-79"),
+                q("q", "string", "Name or MMSI contains"),
+                q("limit", "integer", "At most this many")
+            ]), "#/components/schemas/VesselList")},
+            "/api/vessels/{mmsi}": {"get": get("One vessel: state, static data, recent track", json!([p("mmsi", "integer", "MMSI")]), "#/components/schemas/VesselDetail")},
+            "/api/events": {"get": get("Events after an id", json!([
+                q("since", "integer", "Events with a greater id"),
+                q("kind", "string", "Comma-separated kinds, e.g. risk.raised,distress"),
+                q("mmsi", "integer", "Events involving this vessel"),
+                q("limit", "integer", "1..10000, default 1000")
+            ]), "#/components/schemas/EventPage")},
+            "/api/events/{id}/ack": {"post": {
+                "summary": "Acknowledge an event (the token is needed when one is configured)",
+                "parameters": [p("id", "integer", "Event id")],
+                "responses": {"200": {"description": "Acknowledged"}, "404": {"description": "No such event"}}
+            }},
+            "/api/risks": {"get": get("Open collision risks with rulings and advice", json!([]), "#/components/schemas/AnyList")},
+            "/api/hazards/open": {"get": get("Open hazards (vessels heading for land or a hazard)", json!([]), "#/components/schemas/AnyList")},
+            "/api/zones/open": {"get": get("Open zone violations and predictions", json!([]), "#/components/schemas/Object")},
+            "/api/atons": {"get": get("Aids to navigation and base stations", json!([]), "#/components/schemas/AnyList")},
+            "/api/zones": {
+                "get": get("Zones (GeoJSON FeatureCollection)", json!([]), "#/components/schemas/FeatureCollection"),
+                "put": change("Replace all zones", "#/components/schemas/FeatureCollection"),
+                "post": change("Add one zone", "#/components/schemas/Feature")
+            },
+            "/api/zones/{index}": {"delete": del("zone")},
+            "/api/hazards": {
+                "get": get("Hazards (GeoJSON FeatureCollection)", json!([]), "#/components/schemas/FeatureCollection"),
+                "put": change("Replace all hazards", "#/components/schemas/FeatureCollection"),
+                "post": change("Add one hazard", "#/components/schemas/Feature")
+            },
+            "/api/hazards/{index}": {"delete": del("hazard")},
+            "/api/stats": {"get": get("Counters", json!([]), "#/components/schemas/Object")},
+            "/api/stream": {"get": {
+                "summary": "Server-Sent Events: every event (id, kind, JSON), resumable with Last-Event-ID or ?since; `vessels` batches every second",
+                "parameters": [q("since", "integer", "Resume after this event id"), q("kinds", "string", "Comma-separated kinds"), q("vessels", "boolean", "Include vessel batches (default true)")],
+                "responses": {"200": {"description": "text/event-stream"}}
+            }},
+            "/api/land": {"get": {"summary": "Land polygons for the basemap (TopoJSON)", "responses": {"200": {"description": "TopoJSON"}}}},
+            "/metrics": {"get": {"summary": "Prometheus metrics", "responses": {"200": {"description": "text/plain"}}}}
+        },
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {
+                "Error": {"type": "object", "properties": {"error": {"type": "string"}}, "required": ["error"]},
+                "Object": {"type": "object"},
+                "AnyList": {"type": "array", "items": {"type": "object"}},
+                "VesselList": {"type": "array", "items": {"$ref": "#/components/schemas/VesselSummary"}},
+                "VesselSummary": {"type": "object", "properties": {
+                    "mmsi": {"type": "integer"}, "name": {"type": "string", "nullable": true},
+                    "class": {"type": "string"}, "ship_type": {"type": "integer", "nullable": true},
+                    "flag": {"type": "string", "nullable": true},
+                    "lat": {"type": "number", "nullable": true}, "lon": {"type": "number", "nullable": true},
+                    "sog_kn": {"type": "number", "nullable": true}, "cog_deg": {"type": "number", "nullable": true},
+                    "heading_deg": {"type": "number", "nullable": true}, "nav_status": {"type": "integer", "nullable": true},
+                    "length_m": {"type": "number", "nullable": true}, "fix": {"type": "string", "nullable": true},
+                    "lost": {"type": "boolean"}
+                }, "required": ["mmsi", "class", "lost"]},
+                "VesselDetail": {"type": "object", "properties": {
+                    "summary": {"$ref": "#/components/schemas/VesselSummary"},
+                    "vessel": {"type": "object"},
+                    "track": {"type": "array", "items": {"type": "array"}},
+                    "track_columns": {"type": "array", "items": {"type": "string"}}
+                }, "required": ["summary", "vessel", "track"]},
+                "EventPage": {"type": "object", "properties": {
+                    "events": {"type": "array", "items": {"type": "object"}},
+                    "next": {"type": "integer"}
+                }, "required": ["events", "next"]},
+                "Feature": {"type": "object", "properties": {"type": {"type": "string", "enum": ["Feature"]}}, "required": ["type"]},
+                "FeatureCollection": {"type": "object", "properties": {"type": {"type": "string", "enum": ["FeatureCollection"]}, "features": {"type": "array", "items": {"type": "object"}}}, "required": ["type", "features"]}
+            }
+        }
+    })
+}
