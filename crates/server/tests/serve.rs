@@ -1,0 +1,421 @@
+//! `serve` over real sockets on loopback: inputs (UDP, TCP listener, TCP
+//! client), the API (good and bad requests), the live stream with resume.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener as StdTcpListener, TcpStream, UdpSocket};
+use std::time::{Duration, Instant};
+
+use finisterra_ais::encode::{encode_sentences, SentenceOptions};
+use finisterra_ais::{AisMessage, Body, PositionReport};
+use finisterra_engine::{Config, Engine};
+use finisterra_server::sources::SourceSpec;
+use finisterra_server::store::MemorySink;
+use finisterra_server::{start, ServeConfig};
+use serde_json::{json, Value};
+
+fn free_port() -> u16 {
+    StdTcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn free_udp_port() -> u16 {
+    UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A position report as a sentence with a tag-block time of `t_s`.
+fn position(mmsi: u32, lat: f64, lon: f64, t_s: i64) -> String {
+    let msg = AisMessage {
+        msg_type: 1,
+        repeat: 0,
+        mmsi,
+        body: Body::Position(PositionReport {
+            status: 0,
+            turn: None,
+            sog_kn: Some(10.0),
+            accuracy: true,
+            lon_deg: Some(lon),
+            lat_deg: Some(lat),
+            cog_deg: Some(90.0),
+            heading_deg: Some(90),
+            second: 0,
+            maneuver: 0,
+            raim: false,
+            radio: 0,
+        }),
+    };
+    let opts = SentenceOptions {
+        tag_time_s: Some(t_s),
+        ..Default::default()
+    };
+    encode_sentences(&msg, &opts).unwrap().remove(0)
+}
+
+/// A minimal HTTP/1.1 client: (status, body).
+fn http(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> (u16, Vec<u8>) {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let mut req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    s.write_all(req.as_bytes()).unwrap();
+    let _ = s.write_all(body);
+    let mut raw = Vec::new();
+    let _ = s.read_to_end(&mut raw);
+    let text = String::from_utf8_lossy(&raw).to_string();
+    let status: u16 = text
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map_or(raw.len(), |p| p + 4);
+    let mut body = raw[split..].to_vec();
+    if text
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        body = dechunk(&body);
+    }
+    (status, body)
+}
+
+fn dechunk(mut b: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        let Some(p) = b.windows(2).position(|w| w == b"\r\n") else {
+            break;
+        };
+        let Ok(n) = usize::from_str_radix(std::str::from_utf8(&b[..p]).unwrap_or("0").trim(), 16)
+        else {
+            break;
+        };
+        if n == 0 {
+            break;
+        }
+        out.extend_from_slice(&b[p + 2..p + 2 + n]);
+        b = &b[p + 2 + n + 2..];
+    }
+    out
+}
+
+fn get_json(addr: SocketAddr, path: &str) -> (u16, Value) {
+    let (s, b) = http(addr, "GET", path, &[], b"");
+    (s, serde_json::from_slice(&b).unwrap_or(Value::Null))
+}
+
+fn wait_for(mut f: impl FnMut() -> bool, what: &str) {
+    let t0 = Instant::now();
+    while t0.elapsed() < Duration::from_secs(20) {
+        if f() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("timed out waiting for {what}");
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+fn cfg(sources: Vec<SourceSpec>, token: Option<&str>) -> ServeConfig {
+    ServeConfig {
+        sources,
+        http: "127.0.0.1:0".parse().unwrap(),
+        token: token.map(str::to_owned),
+        cors: None,
+        zones_doc: json!({"type": "FeatureCollection", "features": []}),
+        hazards_doc: json!({"type": "FeatureCollection", "features": []}),
+    }
+}
+
+#[test]
+fn udp_tcp_listener_and_tcp_client_all_feed_the_picture() {
+    let rt = runtime();
+    let udp_port = free_udp_port();
+    let tcp_port = free_port();
+    // A feed the server connects to.
+    let feed = StdTcpListener::bind("127.0.0.1:0").unwrap();
+    let feed_addr = feed.local_addr().unwrap();
+    let t = finisterra_server::sources::now_ms() / 1000;
+    let feeder = std::thread::spawn(move || {
+        let (mut s, _) = feed.accept().unwrap();
+        s.write_all(format!("{}\r\n", position(224000003, 43.3, -9.3, t)).as_bytes())
+            .unwrap();
+        std::thread::sleep(Duration::from_secs(2));
+    });
+    let running = rt
+        .block_on(start(
+            cfg(
+                vec![
+                    SourceSpec::Udp(format!("127.0.0.1:{udp_port}").parse().unwrap()),
+                    SourceSpec::TcpListen(format!("127.0.0.1:{tcp_port}").parse().unwrap()),
+                    SourceSpec::Connect(feed_addr.to_string()),
+                ],
+                None,
+            ),
+            Engine::new(Config::default()),
+            Box::new(MemorySink::default()),
+        ))
+        .unwrap();
+    let http_addr = running.http;
+    // UDP: two sentences in one datagram (receivers batch them).
+    let u = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let dgram = format!(
+        "{}\r\n{}\r\n",
+        position(224000001, 43.1, -9.1, t),
+        position(224000011, 43.11, -9.1, t)
+    );
+    u.send_to(dgram.as_bytes(), ("127.0.0.1", udp_port))
+        .unwrap();
+    // TCP push.
+    let mut c = TcpStream::connect(("127.0.0.1", tcp_port)).unwrap();
+    c.write_all(format!("{}\n", position(224000002, 43.2, -9.2, t)).as_bytes())
+        .unwrap();
+    c.flush().unwrap();
+    wait_for(
+        || {
+            let (_, v) = get_json(http_addr, "/api/vessels");
+            let mut m: Vec<u64> = v
+                .as_array()
+                .map(|a| a.iter().filter_map(|x| x["mmsi"].as_u64()).collect())
+                .unwrap_or_default();
+            m.sort();
+            m == vec![224000001, 224000002, 224000003, 224000011]
+        },
+        "vessels from UDP, TCP listener and TCP client",
+    );
+    let (_, stats) = get_json(http_addr, "/api/stats");
+    let sources = stats["sources"].as_object().unwrap();
+    assert_eq!(sources.len(), 3);
+    assert_eq!(sources[&format!("udp:127.0.0.1:{udp_port}")]["messages"], 2);
+    let (s, metrics) = http(http_addr, "GET", "/metrics", &[], b"");
+    assert_eq!(s, 200);
+    let metrics = String::from_utf8(metrics).unwrap();
+    assert!(
+        metrics.contains(&format!(
+            "finisterra_messages_total{{source=\"udp:127.0.0.1:{udp_port}\"}} 2"
+        )),
+        "{metrics}"
+    );
+    assert!(metrics.contains("finisterra_vessels 4"));
+    feeder.join().unwrap();
+}
+
+#[test]
+fn the_api_refuses_bad_requests_clearly_and_changes_nothing() {
+    let rt = runtime();
+    let running = rt
+        .block_on(start(
+            cfg(
+                vec![SourceSpec::Udp("127.0.0.1:0".parse().unwrap())],
+                Some("s3cret"),
+            ),
+            Engine::new(Config::default()),
+            Box::new(MemorySink::default()),
+        ))
+        .unwrap();
+    let a = running.http;
+    for (path, status) in [
+        ("/api/vessels?bbox=1,2,3", 400),
+        ("/api/vessels?bbox=a,b,c,d", 400),
+        ("/api/vessels?bbox=-10,50,10,40", 400),
+        ("/api/vessels?ship_type=79-70", 400),
+        ("/api/vessels?class=C", 400),
+        ("/api/vessels?limit=x", 400),
+        ("/api/vessels/abc", 400),
+        ("/api/vessels/123456789", 404),
+        ("/api/events?kind=risk.raisd", 400),
+        ("/api/events?limit=0", 400),
+        ("/api/events?limit=100000", 400),
+        ("/api/events?since=-1", 400),
+        ("/api/stream?kinds=nonsense", 400),
+        ("/api/nothing", 404),
+    ] {
+        let (s, body) = http(a, "GET", path, &[], b"");
+        assert_eq!(s, status, "{path}: {}", String::from_utf8_lossy(&body));
+        if status == 400 {
+            let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+            assert!(
+                v["error"].as_str().is_some_and(|e| !e.is_empty()) || !body.is_empty(),
+                "{path}"
+            );
+        }
+    }
+    let good = json!({"type": "FeatureCollection", "features": [{"type": "Feature",
+        "properties": {"name": "Anchorage", "rule": "notify"},
+        "geometry": {"type": "Polygon", "coordinates": [[[-9.3, 42.9], [-9.2, 42.9], [-9.2, 43.0], [-9.3, 43.0], [-9.3, 42.9]]]}}]});
+    let auth = [
+        ("Authorization", "Bearer s3cret"),
+        ("Content-Type", "application/json"),
+    ];
+    // No token, wrong token.
+    assert_eq!(
+        http(a, "PUT", "/api/zones", &[], good.to_string().as_bytes()).0,
+        401
+    );
+    assert_eq!(
+        http(
+            a,
+            "PUT",
+            "/api/zones",
+            &[("Authorization", "Bearer nope")],
+            good.to_string().as_bytes()
+        )
+        .0,
+        401
+    );
+    // A good document is taken.
+    assert_eq!(
+        http(a, "PUT", "/api/zones", &auth, good.to_string().as_bytes()).0,
+        200
+    );
+    // Bad documents: not JSON, wrong types, bad rule, huge: refused, nothing changed.
+    let bad_rule = json!({"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"name": "X", "rule": "keepout"},
+        "geometry": {"type": "Point", "coordinates": [0, 0]}}]});
+    assert_eq!(http(a, "PUT", "/api/zones", &auth, b"{not json").0, 400);
+    assert_eq!(http(a, "PUT", "/api/zones", &auth, b"[1,2,3]").0, 422);
+    let (s, body) = http(
+        a,
+        "PUT",
+        "/api/zones",
+        &auth,
+        bad_rule.to_string().as_bytes(),
+    );
+    assert_eq!(s, 422);
+    assert!(
+        String::from_utf8_lossy(&body).contains("keepout"),
+        "{}",
+        String::from_utf8_lossy(&body)
+    );
+    let huge = vec![b' '; 5 << 20];
+    assert_eq!(http(a, "PUT", "/api/zones", &auth, &huge).0, 413);
+    assert_eq!(
+        http(a, "POST", "/api/zones", &auth, br#"{"type":"Polygon"}"#).0,
+        400
+    );
+    assert_eq!(http(a, "DELETE", "/api/zones/7", &auth, b"").0, 404);
+    assert_eq!(http(a, "DELETE", "/api/zones/x", &auth, b"").0, 400);
+    let (s, zones) = get_json(a, "/api/zones");
+    assert_eq!(s, 200);
+    assert_eq!(zones, good, "the zones are still the last good document");
+    // Hazards likewise.
+    assert_eq!(http(a, "PUT", "/api/hazards", &auth, br#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[1,1]}}]}"#).0, 422);
+    // The OpenAPI description is served and names the paths.
+    let (s, doc) = get_json(a, "/api/openapi.json");
+    assert_eq!(s, 200);
+    assert!(doc["paths"]["/api/stream"].is_object());
+}
+
+#[test]
+fn changes_are_refused_when_no_token_was_given() {
+    let rt = runtime();
+    let running = rt
+        .block_on(start(
+            cfg(vec![SourceSpec::Udp("127.0.0.1:0".parse().unwrap())], None),
+            Engine::new(Config::default()),
+            Box::new(MemorySink::default()),
+        ))
+        .unwrap();
+    let (s, body) = http(
+        running.http,
+        "PUT",
+        "/api/zones",
+        &[("Authorization", "Bearer anything")],
+        br#"{"type":"FeatureCollection","features":[]}"#,
+    );
+    assert_eq!(s, 403, "{}", String::from_utf8_lossy(&body));
+}
+
+#[test]
+fn the_stream_carries_events_and_resumes_after_a_reconnect() {
+    let rt = runtime();
+    let udp_port = free_udp_port();
+    let running = rt
+        .block_on(start(
+            cfg(
+                vec![SourceSpec::Udp(
+                    format!("127.0.0.1:{udp_port}").parse().unwrap(),
+                )],
+                None,
+            ),
+            Engine::new(Config::default()),
+            Box::new(MemorySink::default()),
+        ))
+        .unwrap();
+    let a = running.http;
+    let u = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let t = finisterra_server::sources::now_ms() / 1000;
+    // Two AIS-SART devices: two distress events, at once.
+    u.send_to(
+        format!("{}\n", position(970000001, 43.0, -9.5, t)).as_bytes(),
+        ("127.0.0.1", udp_port),
+    )
+    .unwrap();
+    wait_for(
+        || {
+            get_json(a, "/api/events").1["events"]
+                .as_array()
+                .is_some_and(|e| !e.is_empty())
+        },
+        "first event",
+    );
+    // A client that was disconnected after event 1 resumes after it.
+    let mut s = TcpStream::connect(a).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    s.write_all(b"GET /api/stream?vessels=false HTTP/1.1\r\nHost: t\r\nLast-Event-ID: 1\r\n\r\n")
+        .unwrap();
+    u.send_to(
+        format!("{}\n", position(970000002, 43.1, -9.5, t + 1)).as_bytes(),
+        ("127.0.0.1", udp_port),
+    )
+    .unwrap();
+    let mut got = String::new();
+    let t0 = Instant::now();
+    let mut buf = [0u8; 4096];
+    while t0.elapsed() < Duration::from_secs(10) && !got.contains("970000002") {
+        match s.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => got.push_str(&String::from_utf8_lossy(&buf[..n])),
+            Err(_) => break,
+        }
+    }
+    assert!(got.contains("event: distress"), "{got}");
+    assert!(got.contains("970000002"), "{got}");
+    assert!(
+        !got.contains("970000001"),
+        "event 1 is not sent again: {got}"
+    );
+    assert!(got.contains("id: 2"), "{got}");
+    // The same events through the API, and an acknowledgement.
+    let (_, ev) = get_json(a, "/api/events?kind=distress");
+    assert_eq!(ev["events"].as_array().unwrap().len(), 2);
+    assert_eq!(http(a, "POST", "/api/events/1/ack", &[], b"").0, 200);
+    assert_eq!(http(a, "POST", "/api/events/999/ack", &[], b"").0, 404);
+    let (_, ev) = get_json(a, "/api/events?kind=distress");
+    assert_eq!(ev["events"][0]["acknowledged"], true);
+}
