@@ -101,15 +101,12 @@ fn http(
 
 fn dechunk(mut b: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
-    loop {
-        let Some(p) = b.windows(2).position(|w| w == b"\r\n") else {
-            break;
-        };
+    while let Some(p) = b.windows(2).position(|w| w == b"\r\n") {
         let Ok(n) = usize::from_str_radix(std::str::from_utf8(&b[..p]).unwrap_or("0").trim(), 16)
         else {
             break;
         };
-        if n == 0 {
+        if n == 0 || b.len() < p + 2 + n + 2 {
             break;
         }
         out.extend_from_slice(&b[p + 2..p + 2 + n]);
