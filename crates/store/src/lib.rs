@@ -695,8 +695,17 @@ mod tests {
 
     #[test]
     fn locations() {
-        assert!(matches!(Location::parse("postgres://u@h/db"), Location::Postgres(_)));
-        assert!(matches!(Location::parse("postgresql://h/db"), Location::Postgres(_)));
-        assert!(matches!(Location::parse("/var/lib/finisterra"), Location::Sqlite(_)));
+        assert!(matches!(
+            Location::parse("postgres://u@h/db"),
+            Location::Postgres(_)
+        ));
+        assert!(matches!(
+            Location::parse("postgresql://h/db"),
+            Location::Postgres(_)
+        ));
+        assert!(matches!(
+            Location::parse("/var/lib/finisterra"),
+            Location::Sqlite(_)
+        ));
     }
 }

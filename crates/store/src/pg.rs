@@ -215,7 +215,10 @@ fn ensure_schema(c: &mut Client) -> Result<(), StoreError> {
         return check(v);
     }
     tx.batch_execute(SCHEMA_V1)?;
-    tx.execute("INSERT INTO schema_version (version) VALUES ($1)", &[&SCHEMA_VERSION])?;
+    tx.execute(
+        "INSERT INTO schema_version (version) VALUES ($1)",
+        &[&SCHEMA_VERSION],
+    )?;
     tx.commit()?;
     Ok(())
 }
@@ -241,9 +244,9 @@ fn vessel_from_row(r: &postgres::Row) -> Result<VesselRow, StoreError> {
         name: r.try_get(4)?,
         ship_type: match ship_type {
             None => None,
-            Some(t) => Some(
-                u8::try_from(t).map_err(|_| StoreError::Corrupt(format!("ship type {t}")))?,
-            ),
+            Some(t) => {
+                Some(u8::try_from(t).map_err(|_| StoreError::Corrupt(format!("ship type {t}")))?)
+            }
         },
         json: r.try_get(6)?,
     })
@@ -317,7 +320,11 @@ impl Store for PostgresStore {
             sql.push_str(&clause.replace("$?", &format!("${}", args.len())));
         };
         if let Some(b) = q.before_id {
-            push(&mut sql, " AND e.id < $?", Box::new(i64::try_from(b).unwrap_or(i64::MAX)));
+            push(
+                &mut sql,
+                " AND e.id < $?",
+                Box::new(i64::try_from(b).unwrap_or(i64::MAX)),
+            );
         }
         if !q.kinds.is_empty() {
             push(&mut sql, " AND e.kind = ANY($?)", Box::new(q.kinds.clone()));
@@ -336,9 +343,8 @@ impl Store for PostgresStore {
             push(&mut sql, " AND e.time_ms < $?", Box::new(t));
         }
         match q.acknowledged {
-            Some(true) => sql.push_str(
-                " AND EXISTS (SELECT 1 FROM acknowledgements a WHERE a.event_id = e.id)",
-            ),
+            Some(true) => sql
+                .push_str(" AND EXISTS (SELECT 1 FROM acknowledgements a WHERE a.event_id = e.id)"),
             Some(false) => sql.push_str(
                 " AND NOT EXISTS (SELECT 1 FROM acknowledgements a WHERE a.event_id = e.id)",
             ),
@@ -384,8 +390,7 @@ impl Store for PostgresStore {
         let lat: Vec<Option<f64>> = rows.iter().map(|v| finite(v.lat_deg)).collect();
         let lon: Vec<Option<f64>> = rows.iter().map(|v| finite(v.lon_deg)).collect();
         let name: Vec<Option<&str>> = rows.iter().map(|v| v.name.as_deref()).collect();
-        let ship_type: Vec<Option<i16>> =
-            rows.iter().map(|v| v.ship_type.map(i16::from)).collect();
+        let ship_type: Vec<Option<i16>> = rows.iter().map(|v| v.ship_type.map(i16::from)).collect();
         let json: Vec<&str> = rows.iter().map(|v| v.json.as_str()).collect();
         let mut client = self.client()?;
         let mut tx = client.transaction()?;
@@ -474,7 +479,10 @@ impl Store for PostgresStore {
     }
 
     fn acknowledgements(&self, event_ids: &[u64]) -> Result<Vec<Acknowledgement>, StoreError> {
-        let ids: Vec<i64> = event_ids.iter().filter_map(|&i| i64::try_from(i).ok()).collect();
+        let ids: Vec<i64> = event_ids
+            .iter()
+            .filter_map(|&i| i64::try_from(i).ok())
+            .collect();
         if ids.is_empty() {
             return Ok(Vec::new());
         }
@@ -560,7 +568,10 @@ impl Store for PostgresStore {
     }
 
     fn is_closed(&self) -> bool {
-        self.client.try_borrow().map(|c| c.is_closed()).unwrap_or(false)
+        self.client
+            .try_borrow()
+            .map(|c| c.is_closed())
+            .unwrap_or(false)
     }
 }
 

@@ -4,7 +4,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use rusqlite::types::Value;
-use rusqlite::{params, params_from_iter, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
+use rusqlite::{
+    params, params_from_iter, Connection, OpenFlags, OptionalExtension, TransactionBehavior,
+};
 
 use crate::downsample::{Decision, Downsampler};
 use crate::{
@@ -78,7 +80,9 @@ pub struct SqliteStore {
 
 impl std::fmt::Debug for SqliteStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SqliteStore").field("path", &self.path).finish_non_exhaustive()
+        f.debug_struct("SqliteStore")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
     }
 }
 
@@ -151,7 +155,8 @@ fn schema_version(conn: &Connection) -> Result<Option<i64>, StoreError> {
     if !exists {
         return Ok(None);
     }
-    let v: Option<i64> = conn.query_row("SELECT max(version) FROM schema_version", [], |r| r.get(0))?;
+    let v: Option<i64> =
+        conn.query_row("SELECT max(version) FROM schema_version", [], |r| r.get(0))?;
     match v {
         Some(v) => Ok(Some(v)),
         None => Err(StoreError::Corrupt("empty schema_version table".into())),
@@ -182,7 +187,10 @@ fn ensure_schema(conn: &mut Connection) -> Result<(), StoreError> {
         return check_version(v);
     }
     tx.execute_batch(SCHEMA_V1)?;
-    tx.execute("INSERT INTO schema_version (version) VALUES (?1)", [SCHEMA_VERSION])?;
+    tx.execute(
+        "INSERT INTO schema_version (version) VALUES (?1)",
+        [SCHEMA_VERSION],
+    )?;
     tx.commit()?;
     Ok(())
 }
@@ -209,7 +217,15 @@ fn event_raw(r: &rusqlite::Row<'_>) -> rusqlite::Result<EventRaw> {
     Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
 }
 
-type VesselRaw = (i64, i64, Option<f64>, Option<f64>, Option<String>, Option<i64>, String);
+type VesselRaw = (
+    i64,
+    i64,
+    Option<f64>,
+    Option<f64>,
+    Option<String>,
+    Option<i64>,
+    String,
+);
 
 fn vessel_raw(r: &rusqlite::Row<'_>) -> rusqlite::Result<VesselRaw> {
     Ok((
@@ -234,9 +250,9 @@ fn vessel_from_raw(
         name,
         ship_type: match ship_type {
             None => None,
-            Some(t) => Some(
-                u8::try_from(t).map_err(|_| StoreError::Corrupt(format!("ship type {t}")))?,
-            ),
+            Some(t) => {
+                Some(u8::try_from(t).map_err(|_| StoreError::Corrupt(format!("ship type {t}")))?)
+            }
         },
         json,
     })
@@ -257,7 +273,9 @@ impl Store for SqliteStore {
             return Ok(());
         }
         self.set_full_sync(true)?;
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         {
             let last: i64 = tx.query_row(
                 "SELECT value FROM counters WHERE name = 'last_event_id'",
@@ -276,7 +294,13 @@ impl Store for SqliteStore {
                 }
                 let id = id_to_i64("event id", e.id)?;
                 let mmsis = normalised_mmsis(&e.mmsis);
-                insert.execute(params![id, e.time_ms, e.kind, mmsis_to_text(&mmsis), e.json])?;
+                insert.execute(params![
+                    id,
+                    e.time_ms,
+                    e.kind,
+                    mmsis_to_text(&mmsis),
+                    e.json
+                ])?;
                 for m in mmsis {
                     insert_vessel.execute(params![id, m])?;
                 }
@@ -301,8 +325,12 @@ impl Store for SqliteStore {
     }
 
     fn events(&self, q: &EventQuery) -> Result<Vec<StoredEvent>, StoreError> {
-        let mut sql = String::from("SELECT e.id, e.time_ms, e.kind, e.mmsis, e.json FROM events e WHERE e.id > ?");
-        let mut args: Vec<Value> = vec![Value::Integer(i64::try_from(q.since_id).unwrap_or(i64::MAX))];
+        let mut sql = String::from(
+            "SELECT e.id, e.time_ms, e.kind, e.mmsis, e.json FROM events e WHERE e.id > ?",
+        );
+        let mut args: Vec<Value> = vec![Value::Integer(
+            i64::try_from(q.since_id).unwrap_or(i64::MAX),
+        )];
         if let Some(b) = q.before_id {
             sql.push_str(" AND e.id < ?");
             args.push(Value::Integer(i64::try_from(b).unwrap_or(i64::MAX)));
@@ -328,8 +356,11 @@ impl Store for SqliteStore {
             args.push(Value::Integer(t));
         }
         match q.acknowledged {
-            Some(true) => sql.push_str(" AND EXISTS (SELECT 1 FROM acknowledgements a WHERE a.event_id = e.id)"),
-            Some(false) => sql.push_str(" AND NOT EXISTS (SELECT 1 FROM acknowledgements a WHERE a.event_id = e.id)"),
+            Some(true) => sql
+                .push_str(" AND EXISTS (SELECT 1 FROM acknowledgements a WHERE a.event_id = e.id)"),
+            Some(false) => sql.push_str(
+                " AND NOT EXISTS (SELECT 1 FROM acknowledgements a WHERE a.event_id = e.id)",
+            ),
             None => {}
         }
         sql.push_str(if q.newest_first {
@@ -362,7 +393,9 @@ impl Store for SqliteStore {
             return Ok(());
         }
         self.set_full_sync(false)?;
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         {
             let mut upsert = tx.prepare_cached(
                 "INSERT INTO vessels (mmsi, time_ms, lat_deg, lon_deg, name, ship_type, json)
@@ -390,7 +423,9 @@ impl Store for SqliteStore {
     fn vessel(&self, mmsi: u32) -> Result<Option<VesselRow>, StoreError> {
         let raw = self
             .conn
-            .prepare_cached(&format!("SELECT {VESSEL_COLUMNS} FROM vessels WHERE mmsi = ?1"))?
+            .prepare_cached(&format!(
+                "SELECT {VESSEL_COLUMNS} FROM vessels WHERE mmsi = ?1"
+            ))?
             .query_row([mmsi], vessel_raw)
             .optional()?;
         raw.map(vessel_from_raw).transpose()
@@ -399,7 +434,9 @@ impl Store for SqliteStore {
     fn vessels(&self) -> Result<Vec<VesselRow>, StoreError> {
         let raw = self
             .conn
-            .prepare_cached(&format!("SELECT {VESSEL_COLUMNS} FROM vessels ORDER BY mmsi"))?
+            .prepare_cached(&format!(
+                "SELECT {VESSEL_COLUMNS} FROM vessels ORDER BY mmsi"
+            ))?
             .query_map([], vessel_raw)?
             .collect::<Result<Vec<_>, _>>()?;
         raw.into_iter().map(vessel_from_raw).collect()
@@ -427,7 +464,12 @@ impl Store for SqliteStore {
         )?;
         let mut points = stmt
             .query_map(
-                params![q.mmsi, q.from_ms, q.to_ms.unwrap_or(i64::MAX), limit_i64(q.limit)],
+                params![
+                    q.mmsi,
+                    q.from_ms,
+                    q.to_ms.unwrap_or(i64::MAX),
+                    limit_i64(q.limit)
+                ],
                 |r| {
                     Ok(TrackPoint {
                         mmsi: q.mmsi,
@@ -450,9 +492,14 @@ impl Store for SqliteStore {
             return Ok(AckOutcome::NoSuchEvent);
         };
         self.set_full_sync(true)?;
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let exists: bool =
-            tx.query_row("SELECT EXISTS (SELECT 1 FROM events WHERE id = ?1)", [id], |r| r.get(0))?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let exists: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM events WHERE id = ?1)",
+            [id],
+            |r| r.get(0),
+        )?;
         if !exists {
             return Ok(AckOutcome::NoSuchEvent);
         }
@@ -470,7 +517,10 @@ impl Store for SqliteStore {
     }
 
     fn acknowledgements(&self, event_ids: &[u64]) -> Result<Vec<Acknowledgement>, StoreError> {
-        let ids: Vec<i64> = event_ids.iter().filter_map(|&i| i64::try_from(i).ok()).collect();
+        let ids: Vec<i64> = event_ids
+            .iter()
+            .filter_map(|&i| i64::try_from(i).ok())
+            .collect();
         let mut out = Vec::new();
         for chunk in ids.chunks(IN_CHUNK) {
             let mut sql = String::from(
@@ -503,7 +553,9 @@ impl Store for SqliteStore {
     fn prune(&mut self, now_ms: i64, retention: &Retention) -> Result<PruneStats, StoreError> {
         self.set_full_sync(false)?;
         let mut stats = PruneStats::default();
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let cut = now_ms.saturating_sub(seconds_to_ms(retention.track_s));
         stats.track_points = tx.execute("DELETE FROM track WHERE time_ms < ?1", [cut])? as u64;
         if let Some(s) = retention.events_s {
@@ -547,7 +599,10 @@ impl Store for SqliteStore {
 
     fn delete_document(&mut self, name: &str) -> Result<bool, StoreError> {
         self.set_full_sync(true)?;
-        Ok(self.conn.execute("DELETE FROM documents WHERE name = ?1", [name])? > 0)
+        Ok(self
+            .conn
+            .execute("DELETE FROM documents WHERE name = ?1", [name])?
+            > 0)
     }
 
     fn document_names(&self) -> Result<Vec<String>, StoreError> {
@@ -567,8 +622,7 @@ fn append_track_tx(
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let mut kept = 0;
     {
-        let mut newest =
-            tx.prepare_cached("SELECT max(time_ms) FROM track WHERE mmsi = ?1")?;
+        let mut newest = tx.prepare_cached("SELECT max(time_ms) FROM track WHERE mmsi = ?1")?;
         let mut near = tx.prepare_cached(
             "SELECT EXISTS (SELECT 1 FROM track WHERE mmsi = ?1 AND time_ms > ?2 AND time_ms < ?3)",
         )?;
@@ -590,7 +644,11 @@ fn append_track_tx(
                 Decision::Drop => false,
                 Decision::Probe => {
                     let found: bool = near.query_row(
-                        params![p.mmsi, p.time_ms.saturating_sub(w), p.time_ms.saturating_add(w)],
+                        params![
+                            p.mmsi,
+                            p.time_ms.saturating_sub(w),
+                            p.time_ms.saturating_add(w)
+                        ],
                         |r| r.get(0),
                     )?;
                     !found

@@ -1,0 +1,103 @@
+//! Tests shared by both backends: every function of [`suite`] takes an
+//! [`Env`] that hands out fresh, empty store locations.
+
+#![allow(dead_code, missing_docs)]
+
+pub mod kill9;
+#[cfg(feature = "postgres")]
+pub mod pg;
+pub mod suite;
+pub mod throughput;
+
+use finisterra_store::{StoreOptions, StoredEvent, TrackPoint, VesselRow};
+
+/// Where the tests get their stores.
+pub trait Env {
+    /// A location (`open` argument) of a new, empty store.
+    fn fresh(&self) -> String;
+    /// Options used to open it.
+    fn options(&self) -> StoreOptions {
+        StoreOptions::default()
+    }
+}
+
+/// A SQLite environment: each store in its own temporary directory,
+/// deleted when the environment is dropped.
+#[derive(Default)]
+pub struct SqliteEnv {
+    dirs: std::sync::Mutex<Vec<tempfile::TempDir>>,
+}
+
+impl Env for SqliteEnv {
+    fn fresh(&self) -> String {
+        let dir = tempfile::Builder::new()
+            .prefix("finisterra-store-test-")
+            .tempdir()
+            .expect("temp dir");
+        // A subdirectory that does not exist yet: `open` must create it.
+        let loc = dir.path().join("data").to_string_lossy().into_owned();
+        self.dirs.lock().unwrap().push(dir);
+        loc
+    }
+}
+
+/// An event shaped like the engine's, mentioning `mmsis`.
+pub fn event(id: u64, time_ms: i64, kind: &str, mmsis: &[u32]) -> StoredEvent {
+    let vessels: Vec<String> = mmsis
+        .iter()
+        .map(|m| format!(r#"{{"mmsi":{m},"lat":43.05,"lon":-9.41,"sog_kn":12.5,"cog_deg":187.0}}"#))
+        .collect();
+    let json = format!(
+        r#"{{"id":{id},"time":"t{time_ms}","kind":"{kind}","vessels":[{}]}}"#,
+        vessels.join(",")
+    );
+    let e = StoredEvent::from_json(id, time_ms, kind, &json);
+    assert_eq!(e.mmsis, sorted(mmsis));
+    e
+}
+
+/// An event of about `size` bytes of JSON.
+pub fn sized_event(id: u64, time_ms: i64, size: usize) -> StoredEvent {
+    let mut e = event(
+        id,
+        time_ms,
+        "risk.updated",
+        &[224_000_000 + (id % 97) as u32, 257_000_000],
+    );
+    let pad = size.saturating_sub(e.json.len() + 12);
+    e.json.pop();
+    e.json
+        .push_str(&format!(r#","pad":"{}"}}"#, "x".repeat(pad)));
+    e
+}
+
+pub fn sorted(m: &[u32]) -> Vec<u32> {
+    let mut v = m.to_vec();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+pub fn vessel(mmsi: u32, time_ms: i64, name: Option<&str>) -> VesselRow {
+    VesselRow {
+        mmsi,
+        time_ms,
+        lat_deg: Some(43.0 + f64::from(mmsi % 1000) / 1000.0),
+        lon_deg: Some(-9.0),
+        name: name.map(str::to_owned),
+        ship_type: Some(70),
+        json: format!(r#"{{"mmsi":{mmsi},"fix_ms":{time_ms},"static":{{"name":{name:?}}}}}"#),
+    }
+}
+
+pub fn point(mmsi: u32, time_ms: i64) -> TrackPoint {
+    TrackPoint {
+        mmsi,
+        time_ms,
+        lat_deg: 43.0 + time_ms as f64 * 1e-9,
+        lon_deg: -9.0,
+        sog_kn: Some(10.0),
+        cog_deg: Some(90.0),
+        heading_deg: None,
+    }
+}
