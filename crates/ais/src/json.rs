@@ -16,6 +16,13 @@
 use finisterra_nmea::{format_iso8601, Timestamp};
 
 use crate::bits::BitData;
+
+/// `k!("name")` is the bytes `,"name":`.
+macro_rules! k {
+    ($name:literal) => {
+        concat!(",\"", $name, "\":").as_bytes()
+    };
+}
 use crate::messages::*;
 
 /// Where a message came from, for the extra fields of the JSON report.
@@ -36,89 +43,112 @@ pub fn write_gpsd_json(out: &mut Vec<u8>, msg: &AisMessage, ctx: &JsonContext<'_
     let mut w = W { o: out, scaled };
     w.o.extend_from_slice(b"{\"class\":\"AIS\"");
     if !ctx.device.is_empty() {
-        w.key("device");
+        w.key(k!("device"));
         w.string(ctx.device);
     }
-    w.uint("type", msg.msg_type as u64);
-    w.uint("repeat", msg.repeat as u64);
-    w.uint("mmsi", msg.mmsi as u64);
-    w.boolean("scaled", scaled);
+    w.uint(k!("type"), msg.msg_type as u64);
+    w.uint(k!("repeat"), msg.repeat as u64);
+    w.uint(k!("mmsi"), msg.mmsi as u64);
+    w.boolean(k!("scaled"), scaled);
     match &msg.body {
         Body::Position(p) => w.position(p),
         Body::BaseStation(b) => w.base_station(b),
         Body::StaticVoyage(s) => w.static_voyage(s),
         Body::AddressedBinary(m) => {
-            w.uint("seqno", m.seqno as u64);
-            w.uint("dest_mmsi", m.dest_mmsi as u64);
-            w.boolean("retransmit", m.retransmit);
-            w.uint("dac", m.dac as u64);
-            w.uint("fid", m.fid as u64);
+            w.uint(k!("seqno"), m.seqno as u64);
+            w.uint(k!("dest_mmsi"), m.dest_mmsi as u64);
+            w.boolean(k!("retransmit"), m.retransmit);
+            w.uint(k!("dac"), m.dac as u64);
+            w.uint(k!("fid"), m.fid as u64);
             w.application(&m.app);
         }
         Body::Acknowledge(a) => {
             for i in 0..4 {
                 let v = if i < a.count as usize { a.mmsi[i] } else { 0 };
-                w.uint(["mmsi1", "mmsi2", "mmsi3", "mmsi4"][i], v as u64);
+                w.uint(
+                    [k!("mmsi1"), k!("mmsi2"), k!("mmsi3"), k!("mmsi4")][i],
+                    v as u64,
+                );
             }
         }
         Body::BroadcastBinary(m) => {
-            w.uint("dac", m.dac as u64);
-            w.uint("fid", m.fid as u64);
+            w.uint(k!("dac"), m.dac as u64);
+            w.uint(k!("fid"), m.fid as u64);
             w.application(&m.app);
         }
         Body::SarAircraft(s) => w.sar(s),
-        Body::UtcInquiry(u) => w.uint("dest_mmsi", u.dest_mmsi as u64),
+        Body::UtcInquiry(u) => w.uint(k!("dest_mmsi"), u.dest_mmsi as u64),
         Body::AddressedSafety(s) => {
-            w.uint("seqno", s.seqno as u64);
-            w.uint("dest_mmsi", s.dest_mmsi as u64);
-            w.boolean("retransmit", s.retransmit);
-            w.key("text");
+            w.uint(k!("seqno"), s.seqno as u64);
+            w.uint(k!("dest_mmsi"), s.dest_mmsi as u64);
+            w.boolean(k!("retransmit"), s.retransmit);
+            w.key(k!("text"));
             w.string(&s.text);
         }
         Body::SafetyBroadcast(s) => {
-            w.key("text");
+            w.key(k!("text"));
             w.string(&s.text);
         }
         Body::Interrogation(q) => {
-            w.uint("mmsi1", q.mmsi1 as u64);
-            w.uint("type1_1", q.type1_1 as u64);
-            w.uint("offset1_1", q.offset1_1 as u64);
+            w.uint(k!("mmsi1"), q.mmsi1 as u64);
+            w.uint(k!("type1_1"), q.type1_1 as u64);
+            w.uint(k!("offset1_1"), q.offset1_1 as u64);
             // gpsd writes the parts a short message lacks as zeros.
             let (t12, o12) = q.request1_2.unwrap_or((0, 0));
             let (m2, t21, o21) = q.station2.unwrap_or((0, 0, 0));
-            w.uint("type1_2", t12 as u64);
-            w.uint("offset1_2", o12 as u64);
-            w.uint("mmsi2", m2 as u64);
-            w.uint("type2_1", t21 as u64);
-            w.uint("offset2_1", o21 as u64);
+            w.uint(k!("type1_2"), t12 as u64);
+            w.uint(k!("offset1_2"), o12 as u64);
+            w.uint(k!("mmsi2"), m2 as u64);
+            w.uint(k!("type2_1"), t21 as u64);
+            w.uint(k!("offset2_1"), o21 as u64);
         }
         Body::AssignedMode(a) => {
-            w.uint("mmsi1", a.mmsi1 as u64);
-            w.uint("offset1", a.offset1 as u64);
-            w.uint("increment1", a.increment1 as u64);
+            w.uint(k!("mmsi1"), a.mmsi1 as u64);
+            w.uint(k!("offset1"), a.offset1 as u64);
+            w.uint(k!("increment1"), a.increment1 as u64);
             let (m2, o2, i2) = a.second.unwrap_or((0, 0, 0));
-            w.uint("mmsi2", m2 as u64);
-            w.uint("offset2", o2 as u64);
-            w.uint("increment2", i2 as u64);
+            w.uint(k!("mmsi2"), m2 as u64);
+            w.uint(k!("offset2"), o2 as u64);
+            w.uint(k!("increment2"), i2 as u64);
         }
         Body::Dgnss(d) => {
             if w.scaled {
-                w.fixed("lon", d.lon_deg.unwrap_or(181.0), 1);
-                w.fixed("lat", d.lat_deg.unwrap_or(91.0), 1);
+                w.fixed(k!("lon"), d.lon_deg.unwrap_or(181.0), 1);
+                w.fixed(k!("lat"), d.lat_deg.unwrap_or(91.0), 1);
             } else {
-                w.int("lon", raw_1e1(d.lon_deg, LON_NA_1E1));
-                w.int("lat", raw_1e1(d.lat_deg, LAT_NA_1E1));
+                w.int(k!("lon"), raw_1e1(d.lon_deg, LON_NA_1E1));
+                w.int(k!("lat"), raw_1e1(d.lat_deg, LAT_NA_1E1));
             }
-            w.data("data", &d.data);
+            w.data(k!("data"), &d.data);
         }
         Body::ClassBPosition(p) => w.class_b(p),
         Body::ClassBExtended(p) => w.class_b_extended(p),
         Body::DataLinkManagement(d) => {
-            const K: [[&str; 4]; 4] = [
-                ["offset1", "number1", "timeout1", "increment1"],
-                ["offset2", "number2", "timeout2", "increment2"],
-                ["offset3", "number3", "timeout3", "increment3"],
-                ["offset4", "number4", "timeout4", "increment4"],
+            const K: [[&[u8]; 4]; 4] = [
+                [
+                    k!("offset1"),
+                    k!("number1"),
+                    k!("timeout1"),
+                    k!("increment1"),
+                ],
+                [
+                    k!("offset2"),
+                    k!("number2"),
+                    k!("timeout2"),
+                    k!("increment2"),
+                ],
+                [
+                    k!("offset3"),
+                    k!("number3"),
+                    k!("timeout3"),
+                    k!("increment3"),
+                ],
+                [
+                    k!("offset4"),
+                    k!("number4"),
+                    k!("timeout4"),
+                    k!("increment4"),
+                ],
             ];
             for (i, k) in K.iter().enumerate() {
                 let r = if i < d.count as usize {
@@ -134,10 +164,10 @@ pub fn write_gpsd_json(out: &mut Vec<u8>, msg: &AisMessage, ctx: &JsonContext<'_
         }
         Body::AidToNavigation(a) => w.aton(a),
         Body::ChannelManagement(c) => {
-            w.uint("channel_a", c.channel_a as u64);
-            w.uint("channel_b", c.channel_b as u64);
-            w.uint("txrx", c.txrx as u64);
-            w.boolean("power", c.power);
+            w.uint(k!("channel_a"), c.channel_a as u64);
+            w.uint(k!("channel_b"), c.channel_b as u64);
+            w.uint(k!("txrx"), c.txrx as u64);
+            w.boolean(k!("power"), c.power);
             match c.area {
                 ChannelArea::Area {
                     ne_lon_deg,
@@ -146,65 +176,68 @@ pub fn write_gpsd_json(out: &mut Vec<u8>, msg: &AisMessage, ctx: &JsonContext<'_
                     sw_lat_deg,
                 } => w.corners(ne_lon_deg, ne_lat_deg, sw_lon_deg, sw_lat_deg),
                 ChannelArea::Addressed { dest1, dest2 } => {
-                    w.uint("dest1", dest1 as u64);
-                    w.uint("dest2", dest2 as u64);
+                    w.uint(k!("dest1"), dest1 as u64);
+                    w.uint(k!("dest2"), dest2 as u64);
                 }
             }
-            w.boolean("addressed", matches!(c.area, ChannelArea::Addressed { .. }));
-            w.boolean("band_a", c.band_a);
-            w.boolean("band_b", c.band_b);
-            w.uint("zonesize", c.zonesize as u64);
+            w.boolean(
+                k!("addressed"),
+                matches!(c.area, ChannelArea::Addressed { .. }),
+            );
+            w.boolean(k!("band_a"), c.band_a);
+            w.boolean(k!("band_b"), c.band_b);
+            w.uint(k!("zonesize"), c.zonesize as u64);
         }
         Body::GroupAssignment(g) => {
             w.corners(g.ne_lon_deg, g.ne_lat_deg, g.sw_lon_deg, g.sw_lat_deg);
-            w.uint("stationtype", g.station_type as u64);
-            w.key("stationtype_text");
+            w.uint(k!("stationtype"), g.station_type as u64);
+            w.key(k!("stationtype_text"));
             w.string(station_type_text(g.station_type));
-            w.uint("shiptype", g.ship_type as u64);
-            w.key("shiptype_text");
+            w.uint(k!("shiptype"), g.ship_type as u64);
+            w.key(k!("shiptype_text"));
             w.string(ship_type_text(g.ship_type));
-            w.uint("interval", g.interval as u64);
-            w.uint("quiet", g.quiet as u64);
+            w.uint(k!("interval"), g.interval as u64);
+            w.uint(k!("quiet"), g.quiet as u64);
         }
         Body::StaticData(s) => w.static_data(msg.mmsi, s),
         Body::SlotBinary(s) => {
-            w.boolean("addressed", s.addressed);
-            w.boolean("structured", s.structured);
-            w.uint("dest_mmsi", s.dest_mmsi.unwrap_or(0) as u64);
-            w.uint("app_id", s.app_id.unwrap_or(0) as u64);
-            w.data("data", &s.data);
+            w.boolean(k!("addressed"), s.addressed);
+            w.boolean(k!("structured"), s.structured);
+            w.uint(k!("dest_mmsi"), s.dest_mmsi.unwrap_or(0) as u64);
+            w.uint(k!("app_id"), s.app_id.unwrap_or(0) as u64);
+            w.data(k!("data"), &s.data);
             if let Some(r) = s.radio {
-                w.uint("radio", r as u64);
+                w.uint(k!("radio"), r as u64);
             }
         }
         Body::LongRange(l) => {
-            w.uint("status", l.status as u64);
+            w.uint(k!("status"), l.status as u64);
             if w.scaled {
-                w.key("status_text");
+                w.key(k!("status_text"));
                 w.string(nav_status_text(l.status));
             }
-            w.boolean("accuracy", l.accuracy);
+            w.boolean(k!("accuracy"), l.accuracy);
             if w.scaled {
-                w.fixed("lon", l.lon_deg.unwrap_or(181.0), 4);
-                w.fixed("lat", l.lat_deg.unwrap_or(91.0), 4);
+                w.fixed(k!("lon"), l.lon_deg.unwrap_or(181.0), 4);
+                w.fixed(k!("lat"), l.lat_deg.unwrap_or(91.0), 4);
             } else {
-                w.int("lon", raw_1e1(l.lon_deg, LON_NA_1E1));
-                w.int("lat", raw_1e1(l.lat_deg, LAT_NA_1E1));
+                w.int(k!("lon"), raw_1e1(l.lon_deg, LON_NA_1E1));
+                w.int(k!("lat"), raw_1e1(l.lat_deg, LAT_NA_1E1));
             }
-            w.uint("speed", l.sog_kn.map_or(63, |s| s as u64));
-            w.uint("course", l.cog_deg.map_or(511, |c| c as u64));
-            w.boolean("raim", l.raim);
-            w.boolean("gnss", l.position_latency);
+            w.uint(k!("speed"), l.sog_kn.map_or(63, |s| s as u64));
+            w.uint(k!("course"), l.cog_deg.map_or(511, |c| c as u64));
+            w.boolean(k!("raim"), l.raim);
+            w.boolean(k!("gnss"), l.position_latency);
         }
     }
     if let Some(t) = ctx.time {
-        w.key("time");
+        w.key(k!("time"));
         w.o.push(b'"');
         format_iso8601(t, w.o);
         w.o.push(b'"');
     }
     if let Some(s) = ctx.station {
-        w.key("station");
+        w.key(k!("station"));
         w.string(s);
     }
     w.o.push(b'}');
@@ -230,42 +263,52 @@ struct W<'o> {
 
 impl W<'_> {
     #[inline]
-    fn key(&mut self, k: &str) {
-        self.o.extend_from_slice(b",\"");
-        self.o.extend_from_slice(k.as_bytes());
-        self.o.extend_from_slice(b"\":");
+    fn key(&mut self, k: &[u8]) {
+        // `k` is the whole `,"name":` (see the `k!` macro): one copy of a
+        // length known at compile time once inlined.
+        self.o.extend_from_slice(k);
     }
 
     #[inline]
-    fn uint(&mut self, k: &str, v: u64) {
+    fn uint(&mut self, k: &[u8], v: u64) {
         self.key(k);
         let mut b = itoa::Buffer::new();
         self.o.extend_from_slice(b.format(v).as_bytes());
     }
 
     #[inline]
-    fn int(&mut self, k: &str, v: i64) {
+    fn int(&mut self, k: &[u8], v: i64) {
         self.key(k);
         let mut b = itoa::Buffer::new();
         self.o.extend_from_slice(b.format(v).as_bytes());
     }
 
     #[inline]
-    fn boolean(&mut self, k: &str, v: bool) {
+    fn boolean(&mut self, k: &[u8], v: bool) {
         self.key(k);
         self.o.extend_from_slice(if v { b"true" } else { b"false" });
     }
 
     /// A number with exactly `dec` decimals (rounded half away from zero).
     #[inline]
-    fn fixed(&mut self, k: &str, v: f64, dec: u32) {
+    fn fixed(&mut self, k: &[u8], v: f64, dec: u32) {
         self.key(k);
         push_fixed(self.o, v, dec);
     }
 
     fn string(&mut self, s: &str) {
         self.o.push(b'"');
-        for &c in s.as_bytes() {
+        let bytes = s.as_bytes();
+        if !bytes
+            .iter()
+            .any(|&c| c == b'"' || c == b'\\' || c < 0x20 || c >= 0x7f)
+        {
+            // The common case (6-bit AIS text): copied whole.
+            self.o.extend_from_slice(bytes);
+            self.o.push(b'"');
+            return;
+        }
+        for &c in bytes {
             match c {
                 b'"' => self.o.extend_from_slice(b"\\\""),
                 b'\\' => self.o.extend_from_slice(b"\\\\"),
@@ -280,7 +323,7 @@ impl W<'_> {
         self.o.push(b'"');
     }
 
-    fn data(&mut self, k: &str, d: &BitData) {
+    fn data(&mut self, k: &[u8], d: &BitData) {
         self.key(k);
         self.o.push(b'"');
         let mut b = itoa::Buffer::new();
@@ -295,11 +338,11 @@ impl W<'_> {
 
     fn lonlat_1e4(&mut self, lon: Option<f64>, lat: Option<f64>) {
         if self.scaled {
-            self.fixed("lon", lon.unwrap_or(181.0), 7);
-            self.fixed("lat", lat.unwrap_or(91.0), 7);
+            self.fixed(k!("lon"), lon.unwrap_or(181.0), 7);
+            self.fixed(k!("lat"), lat.unwrap_or(91.0), 7);
         } else {
-            self.int("lon", raw_1e4(lon, LON_NA_1E4));
-            self.int("lat", raw_1e4(lat, LAT_NA_1E4));
+            self.int(k!("lon"), raw_1e4(lon, LON_NA_1E4));
+            self.int(k!("lat"), raw_1e4(lat, LAT_NA_1E4));
         }
     }
 
@@ -307,42 +350,42 @@ impl W<'_> {
         // which: 0 = speed only, 1 = course only
         if which == 0 {
             if self.scaled {
-                self.fixed("speed", sog.unwrap_or(102.3), 1);
+                self.fixed(k!("speed"), sog.unwrap_or(102.3), 1);
             } else {
-                self.uint("speed", raw_01(sog, 1023));
+                self.uint(k!("speed"), raw_01(sog, 1023));
             }
         } else if self.scaled {
-            self.fixed("course", cog.unwrap_or(360.0), 1);
+            self.fixed(k!("course"), cog.unwrap_or(360.0), 1);
         } else {
-            self.uint("course", raw_01(cog, 3600));
+            self.uint(k!("course"), raw_01(cog, 3600));
         }
     }
 
     fn dims(&mut self, d: &Dimensions) {
-        self.uint("to_bow", d.to_bow as u64);
-        self.uint("to_stern", d.to_stern as u64);
-        self.uint("to_port", d.to_port as u64);
-        self.uint("to_starboard", d.to_starboard as u64);
+        self.uint(k!("to_bow"), d.to_bow as u64);
+        self.uint(k!("to_stern"), d.to_stern as u64);
+        self.uint(k!("to_port"), d.to_port as u64);
+        self.uint(k!("to_starboard"), d.to_starboard as u64);
     }
 
     fn epfd(&mut self, e: u8) {
-        self.uint("epfd", e as u64);
-        self.key("epfd_text");
+        self.uint(k!("epfd"), e as u64);
+        self.key(k!("epfd_text"));
         self.string(epfd_text(e));
     }
 
     fn shiptype(&mut self, t: u8) {
-        self.uint("shiptype", t as u64);
-        self.key("shiptype_text");
+        self.uint(k!("shiptype"), t as u64);
+        self.key(k!("shiptype_text"));
         self.string(ship_type_text(t));
     }
 
     fn position(&mut self, p: &PositionReport) {
-        self.uint("status", p.status as u64);
-        self.key("status_text");
+        self.uint(k!("status"), p.status as u64);
+        self.key(k!("status_text"));
         self.string(nav_status_text(p.status));
         if self.scaled {
-            self.key("turn");
+            self.key(k!("turn"));
             match p.turn {
                 None => self.o.extend_from_slice(b"\"n/a\""),
                 Some(Turn::FastLeft) => self.o.extend_from_slice(b"\"fastleft\""),
@@ -354,21 +397,21 @@ impl W<'_> {
                 }
             }
         } else {
-            self.int("turn", p.turn.map_or(-128, |t| t.raw() as i64));
+            self.int(k!("turn"), p.turn.map_or(-128, |t| t.raw() as i64));
         }
         self.speed_course(p.sog_kn, None, 0);
-        self.boolean("accuracy", p.accuracy);
+        self.boolean(k!("accuracy"), p.accuracy);
         self.lonlat_1e4(p.lon_deg, p.lat_deg);
         self.speed_course(None, p.cog_deg, 1);
-        self.uint("heading", p.heading_deg.unwrap_or(511) as u64);
-        self.uint("second", p.second as u64);
-        self.uint("maneuver", p.maneuver as u64);
-        self.boolean("raim", p.raim);
-        self.uint("radio", p.radio as u64);
+        self.uint(k!("heading"), p.heading_deg.unwrap_or(511) as u64);
+        self.uint(k!("second"), p.second as u64);
+        self.uint(k!("maneuver"), p.maneuver as u64);
+        self.boolean(k!("raim"), p.raim);
+        self.uint(k!("radio"), p.radio as u64);
     }
 
     fn base_station(&mut self, b: &BaseStationReport) {
-        self.key("timestamp");
+        self.key(k!("timestamp"));
         self.o.push(b'"');
         let mut ib = itoa::Buffer::new();
         let y = ib.format(b.year);
@@ -387,24 +430,24 @@ impl W<'_> {
         self.o.push(b':');
         push2(self.o, b.second as u32);
         self.o.extend_from_slice(b"Z\"");
-        self.boolean("accuracy", b.accuracy);
+        self.boolean(k!("accuracy"), b.accuracy);
         self.lonlat_1e4(b.lon_deg, b.lat_deg);
         self.epfd(b.epfd);
-        self.boolean("raim", b.raim);
-        self.uint("radio", b.radio as u64);
+        self.boolean(k!("raim"), b.raim);
+        self.uint(k!("radio"), b.radio as u64);
     }
 
     fn static_voyage(&mut self, s: &StaticVoyage) {
-        self.uint("imo", s.imo as u64);
-        self.uint("ais_version", s.ais_version as u64);
-        self.key("callsign");
+        self.uint(k!("imo"), s.imo as u64);
+        self.uint(k!("ais_version"), s.ais_version as u64);
+        self.key(k!("callsign"));
         self.string(s.callsign.as_str());
-        self.key("shipname");
+        self.key(k!("shipname"));
         self.string(s.shipname.as_str());
         self.shiptype(s.shiptype);
         self.dims(&s.dimensions);
         self.epfd(s.epfd);
-        self.key("eta");
+        self.key(k!("eta"));
         self.o.push(b'"');
         push2(self.o, s.eta_month as u32);
         self.o.push(b'-');
@@ -415,90 +458,90 @@ impl W<'_> {
         push2(self.o, s.eta_minute as u32);
         self.o.extend_from_slice(b"Z\"");
         if self.scaled {
-            self.fixed("draught", s.draught_m.unwrap_or(0.0), 1);
+            self.fixed(k!("draught"), s.draught_m.unwrap_or(0.0), 1);
         } else {
-            self.uint("draught", raw_01(s.draught_m, 0));
+            self.uint(k!("draught"), raw_01(s.draught_m, 0));
         }
-        self.key("destination");
+        self.key(k!("destination"));
         self.string(s.destination.as_str());
-        self.uint("dte", s.dte as u64);
+        self.uint(k!("dte"), s.dte as u64);
     }
 
     fn sar(&mut self, s: &SarAircraftReport) {
-        self.uint("alt", s.altitude_m.unwrap_or(4095) as u64);
-        self.uint("speed", s.sog_kn.map_or(1023, |v| v as u64));
-        self.boolean("accuracy", s.accuracy);
+        self.uint(k!("alt"), s.altitude_m.unwrap_or(4095) as u64);
+        self.uint(k!("speed"), s.sog_kn.map_or(1023, |v| v as u64));
+        self.boolean(k!("accuracy"), s.accuracy);
         self.lonlat_1e4(s.lon_deg, s.lat_deg);
         self.speed_course(None, s.cog_deg, 1);
-        self.uint("second", s.second as u64);
-        self.uint("regional", s.regional as u64);
-        self.uint("dte", s.dte as u64);
-        self.boolean("raim", s.raim);
-        self.uint("radio", s.radio as u64);
+        self.uint(k!("second"), s.second as u64);
+        self.uint(k!("regional"), s.regional as u64);
+        self.uint(k!("dte"), s.dte as u64);
+        self.boolean(k!("raim"), s.raim);
+        self.uint(k!("radio"), s.radio as u64);
     }
 
     fn class_b(&mut self, p: &ClassBPosition) {
-        self.uint("reserved", p.reserved as u64);
+        self.uint(k!("reserved"), p.reserved as u64);
         self.speed_course(p.sog_kn, None, 0);
-        self.boolean("accuracy", p.accuracy);
+        self.boolean(k!("accuracy"), p.accuracy);
         self.lonlat_1e4(p.lon_deg, p.lat_deg);
         self.speed_course(None, p.cog_deg, 1);
-        self.uint("heading", p.heading_deg.unwrap_or(511) as u64);
-        self.uint("second", p.second as u64);
-        self.uint("regional", p.regional as u64);
-        self.boolean("cs", p.cs);
-        self.boolean("display", p.display);
-        self.boolean("dsc", p.dsc);
-        self.boolean("band", p.band);
-        self.boolean("msg22", p.msg22);
-        self.boolean("raim", p.raim);
-        self.uint("radio", p.radio as u64);
+        self.uint(k!("heading"), p.heading_deg.unwrap_or(511) as u64);
+        self.uint(k!("second"), p.second as u64);
+        self.uint(k!("regional"), p.regional as u64);
+        self.boolean(k!("cs"), p.cs);
+        self.boolean(k!("display"), p.display);
+        self.boolean(k!("dsc"), p.dsc);
+        self.boolean(k!("band"), p.band);
+        self.boolean(k!("msg22"), p.msg22);
+        self.boolean(k!("raim"), p.raim);
+        self.uint(k!("radio"), p.radio as u64);
     }
 
     fn class_b_extended(&mut self, p: &ClassBExtended) {
-        self.uint("reserved", p.reserved as u64);
+        self.uint(k!("reserved"), p.reserved as u64);
         self.speed_course(p.sog_kn, None, 0);
-        self.boolean("accuracy", p.accuracy);
+        self.boolean(k!("accuracy"), p.accuracy);
         self.lonlat_1e4(p.lon_deg, p.lat_deg);
         self.speed_course(None, p.cog_deg, 1);
-        self.uint("heading", p.heading_deg.unwrap_or(511) as u64);
-        self.uint("second", p.second as u64);
-        self.uint("regional", p.regional as u64);
-        self.key("shipname");
+        self.uint(k!("heading"), p.heading_deg.unwrap_or(511) as u64);
+        self.uint(k!("second"), p.second as u64);
+        self.uint(k!("regional"), p.regional as u64);
+        self.key(k!("shipname"));
         self.string(p.shipname.as_str());
         self.shiptype(p.shiptype);
         self.dims(&p.dimensions);
         self.epfd(p.epfd);
-        self.boolean("raim", p.raim);
-        self.uint("dte", p.dte as u64);
-        self.boolean("assigned", p.assigned);
+        self.boolean(k!("raim"), p.raim);
+        self.uint(k!("dte"), p.dte as u64);
+        self.boolean(k!("assigned"), p.assigned);
     }
 
     fn aton(&mut self, a: &AidToNavigation) {
-        self.uint("aid_type", a.aid_type as u64);
-        self.key("aid_type_text");
+        self.uint(k!("aid_type"), a.aid_type as u64);
+        self.key(k!("aid_type_text"));
         self.string(aid_type_text(a.aid_type));
-        self.key("name");
+        self.key(k!("name"));
         self.string(a.name.as_str());
         self.lonlat_1e4(a.lon_deg, a.lat_deg);
-        self.boolean("accuracy", a.accuracy);
+        self.boolean(k!("accuracy"), a.accuracy);
         self.dims(&a.dimensions);
         self.epfd(a.epfd);
-        self.uint("second", a.second as u64);
-        self.uint("regional", a.regional as u64);
-        self.boolean("off_position", a.off_position);
-        self.boolean("raim", a.raim);
-        self.boolean("virtual_aid", a.virtual_aid);
+        self.uint(k!("second"), a.second as u64);
+        self.uint(k!("regional"), a.regional as u64);
+        self.boolean(k!("off_position"), a.off_position);
+        self.boolean(k!("raim"), a.raim);
+        self.boolean(k!("virtual_aid"), a.virtual_aid);
     }
 
     fn corners(&mut self, ne_lon: f64, ne_lat: f64, sw_lon: f64, sw_lat: f64) {
         if self.scaled {
             // gpsd writes these four as strings with six decimals.
             for (k, v) in [
-                ("ne_lon", ne_lon),
-                ("ne_lat", ne_lat),
-                ("sw_lon", sw_lon),
-                ("sw_lat", sw_lat),
+                (k!("ne_lon"), ne_lon),
+                (k!("ne_lat"), ne_lat),
+                (k!("sw_lon"), sw_lon),
+                (k!("sw_lat"), sw_lat),
             ] {
                 self.key(k);
                 self.o.push(b'"');
@@ -506,26 +549,26 @@ impl W<'_> {
                 self.o.push(b'"');
             }
         } else {
-            self.int("ne_lon", (ne_lon * 600.0).round() as i64);
-            self.int("ne_lat", (ne_lat * 600.0).round() as i64);
-            self.int("sw_lon", (sw_lon * 600.0).round() as i64);
-            self.int("sw_lat", (sw_lat * 600.0).round() as i64);
+            self.int(k!("ne_lon"), (ne_lon * 600.0).round() as i64);
+            self.int(k!("ne_lat"), (ne_lat * 600.0).round() as i64);
+            self.int(k!("sw_lon"), (sw_lon * 600.0).round() as i64);
+            self.int(k!("sw_lat"), (sw_lat * 600.0).round() as i64);
         }
     }
 
     fn static_data(&mut self, mmsi: u32, s: &StaticDataReport) {
         match s {
             StaticDataReport::PartA { shipname } => {
-                self.uint("partno", 0);
-                self.key("shipname");
+                self.uint(k!("partno"), 0);
+                self.key(k!("shipname"));
                 self.string(shipname.as_str());
             }
             StaticDataReport::PartB(b) => {
-                self.uint("partno", 1);
+                self.uint(k!("partno"), 1);
                 self.shiptype(b.shiptype);
                 // gpsd's `vendorid` is the whole 42-bit vendor field as text
                 // (manufacturer, model and serial); model and serial follow.
-                self.key("vendorid");
+                self.key(k!("vendorid"));
                 let mut full = [0u8; 7];
                 let v = b.vendor_id.as_bytes();
                 for (i, slot) in full.iter_mut().enumerate().take(3) {
@@ -542,13 +585,13 @@ impl W<'_> {
                     n -= 1;
                 }
                 self.string(std::str::from_utf8(&full[..n]).unwrap_or(""));
-                self.uint("model", b.model as u64);
-                self.uint("serial", b.serial as u64);
-                self.key("callsign");
+                self.uint(k!("model"), b.model as u64);
+                self.uint(k!("serial"), b.serial as u64);
+                self.key(k!("callsign"));
                 self.string(b.callsign.as_str());
                 if let Some(m) = b.mothership_mmsi {
                     let _ = mmsi;
-                    self.uint("mothership_mmsi", m as u64);
+                    self.uint(k!("mothership_mmsi"), m as u64);
                 } else {
                     self.dims(&b.dimensions);
                 }
@@ -558,17 +601,17 @@ impl W<'_> {
 
     fn application(&mut self, app: &Application) {
         match app {
-            Application::Raw(d) => self.data("data", d),
+            Application::Raw(d) => self.data(k!("data"), d),
             Application::InlandStatic(i) => {
-                self.key("vin");
+                self.key(k!("vin"));
                 self.string(i.vin.as_str());
-                self.uint("length", i.length_dm as u64);
-                self.uint("beam", i.beam_dm as u64);
-                self.uint("shiptype", i.shiptype as u64);
-                self.key("shiptype_text");
+                self.uint(k!("length"), i.length_dm as u64);
+                self.uint(k!("beam"), i.beam_dm as u64);
+                self.uint(k!("shiptype"), i.shiptype as u64);
+                self.key(k!("shiptype_text"));
                 self.string(inland_ship_type_text(i.shiptype));
-                self.uint("hazard", i.hazard as u64);
-                self.key("hazard_text");
+                self.uint(k!("hazard"), i.hazard as u64);
+                self.key(k!("hazard_text"));
                 self.string(
                     [
                         "0 blue cones/lights",
@@ -582,27 +625,27 @@ impl W<'_> {
                     .copied()
                     .unwrap_or("Unknown"),
                 );
-                self.uint("draught", i.draught_cm as u64);
-                self.uint("loaded", i.loaded as u64);
-                self.key("loaded_text");
+                self.uint(k!("draught"), i.draught_cm as u64);
+                self.uint(k!("loaded"), i.loaded as u64);
+                self.key(k!("loaded_text"));
                 self.string(
                     ["N/A", "Unloaded", "Loaded", "Unknown"]
                         .get(i.loaded as usize)
                         .copied()
                         .unwrap_or("N/A"),
                 );
-                self.boolean("speed_q", i.speed_q);
-                self.boolean("course_q", i.course_q);
-                self.boolean("heading_q", i.heading_q);
+                self.boolean(k!("speed_q"), i.speed_q);
+                self.boolean(k!("course_q"), i.course_q);
+                self.boolean(k!("heading_q"), i.heading_q);
             }
             Application::AtonMonitoring(a) => {
-                self.boolean("off_pos", a.off_pos);
-                self.boolean("alarm", a.alarm);
-                self.uint("stat_ext", a.stat_ext as u64);
+                self.boolean(k!("off_pos"), a.off_pos);
+                self.boolean(k!("alarm"), a.alarm);
+                self.uint(k!("stat_ext"), a.stat_ext as u64);
                 for (k, v) in [
-                    ("ana_int", a.ana_int),
-                    ("ana_ext1", a.ana_ext1),
-                    ("ana_ext2", a.ana_ext2),
+                    (k!("ana_int"), a.ana_int),
+                    (k!("ana_ext1"), a.ana_ext1),
+                    (k!("ana_ext2"), a.ana_ext2),
                 ] {
                     if self.scaled && v != 0 {
                         self.fixed(k, v as f64 * 0.05, 2);
@@ -610,8 +653,8 @@ impl W<'_> {
                         self.uint(k, v as u64);
                     }
                 }
-                self.uint("racon", a.racon as u64);
-                self.key("racon_text");
+                self.uint(k!("racon"), a.racon as u64);
+                self.key(k!("racon_text"));
                 self.string(
                     [
                         "No RACON installed",
@@ -620,8 +663,8 @@ impl W<'_> {
                         "RACON ERROR",
                     ][a.racon as usize & 3],
                 );
-                self.uint("light", a.light as u64);
-                self.key("light_text");
+                self.uint(k!("light"), a.light as u64);
+                self.key(k!("light_text"));
                 self.string(
                     [
                         "No light or no monitoring",
@@ -651,16 +694,16 @@ impl W<'_> {
         let fi31 = m.edition == MetHydroEdition::Fi31;
         let s = self.scaled;
         if s {
-            self.fixed("lat", m.lat_1e3_min as f64 / 60_000.0, 6);
-            self.fixed("lon", m.lon_1e3_min as f64 / 60_000.0, 6);
+            self.fixed(k!("lat"), m.lat_1e3_min as f64 / 60_000.0, 6);
+            self.fixed(k!("lon"), m.lon_1e3_min as f64 / 60_000.0, 6);
         } else {
-            self.int("lat", m.lat_1e3_min as i64);
-            self.int("lon", m.lon_1e3_min as i64);
+            self.int(k!("lat"), m.lat_1e3_min as i64);
+            self.int(k!("lon"), m.lon_1e3_min as i64);
         }
         if fi31 {
-            self.boolean("accuracy", m.accuracy);
+            self.boolean(k!("accuracy"), m.accuracy);
         }
-        self.key("timestamp");
+        self.key(k!("timestamp"));
         self.o.push(b'"');
         push2(self.o, m.day as u32);
         self.o.push(b'T');
@@ -668,53 +711,67 @@ impl W<'_> {
         self.o.push(b':');
         push2(self.o, m.minute as u32);
         self.o.extend_from_slice(b"Z\"");
-        self.uint("wspeed", m.wspeed as u64);
-        self.uint("wgust", m.wgust as u64);
-        self.uint("wdir", m.wdir as u64);
-        self.uint("wgustdir", m.wgustdir as u64);
-        self.uint("humidity", m.humidity as u64);
+        self.uint(k!("wspeed"), m.wspeed as u64);
+        self.uint(k!("wgust"), m.wgust as u64);
+        self.uint(k!("wdir"), m.wdir as u64);
+        self.uint(k!("wgustdir"), m.wgustdir as u64);
+        self.uint(k!("humidity"), m.humidity as u64);
         let tenth = |v: f64| v / 10.0;
         if s {
             if fi31 {
-                self.fixed("airtemp", tenth(m.airtemp as f64), 1);
-                self.fixed("dewpoint", tenth(m.dewpoint as f64), 1);
-                self.uint("pressure", m.pressure as u64 + 799);
+                self.fixed(k!("airtemp"), tenth(m.airtemp as f64), 1);
+                self.fixed(k!("dewpoint"), tenth(m.dewpoint as f64), 1);
+                self.uint(k!("pressure"), m.pressure as u64 + 799);
             } else {
-                self.fixed("airtemp", tenth(m.airtemp as f64) - 60.0, 1);
-                self.fixed("dewpoint", tenth(m.dewpoint as f64) - 20.0, 1);
-                self.uint("pressure", m.pressure as u64 + 800);
+                self.fixed(k!("airtemp"), tenth(m.airtemp as f64) - 60.0, 1);
+                self.fixed(k!("dewpoint"), tenth(m.dewpoint as f64) - 20.0, 1);
+                self.uint(k!("pressure"), m.pressure as u64 + 800);
             }
-            self.key("pressuretend");
+            self.key(k!("pressuretend"));
             self.string(TRENDS[m.pressuretend as usize & 3]);
         } else {
-            self.int("airtemp", m.airtemp as i64);
-            self.int("dewpoint", m.dewpoint as i64);
-            self.uint("pressure", m.pressure as u64);
-            self.uint("pressuretend", m.pressuretend as u64);
+            self.int(k!("airtemp"), m.airtemp as i64);
+            self.int(k!("dewpoint"), m.dewpoint as i64);
+            self.uint(k!("pressure"), m.pressure as u64);
+            self.uint(k!("pressuretend"), m.pressuretend as u64);
         }
         if fi31 {
-            self.boolean("visgreater", m.visgreater);
+            self.boolean(k!("visgreater"), m.visgreater);
         }
         if s {
-            self.fixed("visibility", tenth(m.visibility as f64), 1);
+            self.fixed(k!("visibility"), tenth(m.visibility as f64), 1);
             if fi31 {
-                self.fixed("waterlevel", (m.waterlevel as f64 - 1000.0) / 100.0, 1);
+                self.fixed(k!("waterlevel"), (m.waterlevel as f64 - 1000.0) / 100.0, 1);
             } else {
-                self.fixed("waterlevel", tenth(m.waterlevel as f64) - 10.0, 1);
+                self.fixed(k!("waterlevel"), tenth(m.waterlevel as f64) - 10.0, 1);
             }
-            self.key("leveltrend");
+            self.key(k!("leveltrend"));
             self.string(TRENDS[m.leveltrend as usize & 3]);
-            self.fixed("cspeed", tenth(m.cspeed as f64), 1);
+            self.fixed(k!("cspeed"), tenth(m.cspeed as f64), 1);
         } else {
-            self.uint("visibility", m.visibility as u64);
-            self.int("waterlevel", m.waterlevel as i64);
-            self.uint("leveltrend", m.leveltrend as u64);
-            self.uint("cspeed", m.cspeed as u64);
+            self.uint(k!("visibility"), m.visibility as u64);
+            self.int(k!("waterlevel"), m.waterlevel as i64);
+            self.uint(k!("leveltrend"), m.leveltrend as u64);
+            self.uint(k!("cspeed"), m.cspeed as u64);
         }
-        self.uint("cdir", m.cdir as u64);
+        self.uint(k!("cdir"), m.cdir as u64);
         for (ks, kd, kp, sp, dir, depth) in [
-            ("cspeed2", "cdir2", "cdepth2", m.cspeed2, m.cdir2, m.cdepth2),
-            ("cspeed3", "cdir3", "cdepth3", m.cspeed3, m.cdir3, m.cdepth3),
+            (
+                k!("cspeed2"),
+                k!("cdir2"),
+                k!("cdepth2"),
+                m.cspeed2,
+                m.cdir2,
+                m.cdepth2,
+            ),
+            (
+                k!("cspeed3"),
+                k!("cdir3"),
+                k!("cdepth3"),
+                m.cspeed3,
+                m.cdir3,
+                m.cdepth3,
+            ),
         ] {
             if s {
                 self.fixed(ks, tenth(sp as f64), 1);
@@ -726,17 +783,17 @@ impl W<'_> {
         }
         for (kh, kp, kd, h, p, d) in [
             (
-                "waveheight",
-                "waveperiod",
-                "wavedir",
+                k!("waveheight"),
+                k!("waveperiod"),
+                k!("wavedir"),
                 m.waveheight,
                 m.waveperiod,
                 m.wavedir,
             ),
             (
-                "swellheight",
-                "swellperiod",
-                "swelldir",
+                k!("swellheight"),
+                k!("swellperiod"),
+                k!("swelldir"),
                 m.swellheight,
                 m.swellperiod,
                 m.swelldir,
@@ -750,34 +807,34 @@ impl W<'_> {
             self.uint(kp, p as u64);
             self.uint(kd, d as u64);
         }
-        self.uint("seastate", m.seastate as u64);
+        self.uint(k!("seastate"), m.seastate as u64);
         if s {
             if fi31 {
-                self.fixed("watertemp", tenth(m.watertemp as f64), 1);
-                self.key("preciptype");
+                self.fixed(k!("watertemp"), tenth(m.watertemp as f64), 1);
+                self.key(k!("preciptype"));
                 self.string(PRECIP[m.preciptype as usize & 7]);
-                self.fixed("salinity", tenth(m.salinity as f64), 1);
-                self.key("ice");
+                self.fixed(k!("salinity"), tenth(m.salinity as f64), 1);
+                self.key(k!("ice"));
                 self.string(ICE[m.ice as usize & 3]);
                 return;
             }
-            self.fixed("watertemp", tenth(m.watertemp as f64) - 10.0, 1);
+            self.fixed(k!("watertemp"), tenth(m.watertemp as f64) - 10.0, 1);
         } else {
-            self.int("watertemp", m.watertemp as i64);
+            self.int(k!("watertemp"), m.watertemp as i64);
         }
-        self.uint("preciptype", m.preciptype as u64);
+        self.uint(k!("preciptype"), m.preciptype as u64);
         if !fi31 {
-            self.key("preciptype_text");
+            self.key(k!("preciptype_text"));
             self.string(PRECIP[m.preciptype as usize & 7]);
         }
         if s {
-            self.fixed("salinity", tenth(m.salinity as f64), 1);
+            self.fixed(k!("salinity"), tenth(m.salinity as f64), 1);
         } else {
-            self.uint("salinity", m.salinity as u64);
+            self.uint(k!("salinity"), m.salinity as u64);
         }
-        self.uint("ice", m.ice as u64);
+        self.uint(k!("ice"), m.ice as u64);
         if !fi31 {
-            self.key("ice_text");
+            self.key(k!("ice_text"));
             self.string(ICE[m.ice as usize & 3]);
         }
     }
@@ -796,31 +853,35 @@ fn push2(o: &mut Vec<u8>, v: u32) {
 /// Appends `v` with exactly `dec` decimals (0-9), rounding half away from
 /// zero. Non-finite values are written as `null`.
 pub fn push_fixed(o: &mut Vec<u8>, v: f64, dec: u32) {
-    if !v.is_finite() {
+    const POW10: [f64; 10] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
+    let dec = dec.min(9) as usize;
+    let scaled = v.abs() * POW10[dec];
+    if !(scaled < 9.0e18) {
         o.extend_from_slice(b"null");
         return;
     }
-    let scale = 10u64.pow(dec) as f64;
-    let scaled = (v.abs() * scale).round();
-    if scaled >= 9.0e18 {
-        o.extend_from_slice(b"null");
-        return;
-    }
-    let n = scaled as u64;
+    // Half away from zero, without a libm call: the cast truncates.
+    let n = (scaled + 0.5) as u64;
     if v < 0.0 && n != 0 {
         o.push(b'-');
     }
-    let p = 10u64.pow(dec);
+    // One integer conversion, then the decimal point put in place (no
+    // division).
     let mut b = itoa::Buffer::new();
-    o.extend_from_slice(b.format(n / p).as_bytes());
-    if dec > 0 {
+    let digits = b.format(n).as_bytes();
+    if dec == 0 {
+        o.extend_from_slice(digits);
+    } else if digits.len() > dec {
+        let (int, frac) = digits.split_at(digits.len() - dec);
+        o.extend_from_slice(int);
         o.push(b'.');
-        let frac = n % p;
-        let s = b.format(frac);
-        for _ in s.len()..dec as usize {
+        o.extend_from_slice(frac);
+    } else {
+        o.extend_from_slice(b"0.");
+        for _ in digits.len()..dec {
             o.push(b'0');
         }
-        o.extend_from_slice(s.as_bytes());
+        o.extend_from_slice(digits);
     }
 }
 

@@ -7,7 +7,10 @@ fn fuzz_corpus_replays_cleanly() {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fuzz_corpus");
     let mut n = 0;
     let mut messages = 0;
-    let mut entries: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     entries.sort();
     for path in entries {
         let data = std::fs::read(&path).unwrap();
