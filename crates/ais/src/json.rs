@@ -301,7 +301,7 @@ impl W<'_> {
         let bytes = s.as_bytes();
         if !bytes
             .iter()
-            .any(|&c| c == b'"' || c == b'\\' || c < 0x20 || c >= 0x7f)
+            .any(|&c| c == b'"' || c == b'\\' || !(0x20..0x7f).contains(&c))
         {
             // The common case (6-bit AIS text): copied whole.
             self.o.extend_from_slice(bytes);
@@ -856,7 +856,7 @@ pub fn push_fixed(o: &mut Vec<u8>, v: f64, dec: u32) {
     const POW10: [f64; 10] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
     let dec = dec.min(9) as usize;
     let scaled = v.abs() * POW10[dec];
-    if !(scaled < 9.0e18) {
+    if scaled.is_nan() || scaled >= 9.0e18 {
         o.extend_from_slice(b"null");
         return;
     }
