@@ -1,0 +1,364 @@
+// The alerts panel: one item per situation (a pair at risk, a vessel
+// heading for a hazard, a zone rule, a distress, a lost target), newest
+// first. Later events of the same situation update the item in place; an
+// escalation (warning → alarm) after an acknowledgement asks again.
+
+import {
+  adviceLines, clock, duration, nm, vesselName, encounterText, deg3, escapeHtml,
+  RULE_TEXT, DISTRESS_TEXT, knots,
+} from './format.js';
+
+/** Kinds the panel shows. */
+export const ALERT_KINDS = [
+  'risk.raised', 'risk.updated', 'hazard.raised', 'hazard.updated', 'distress',
+  'zone.violation', 'zone.predicted', 'target.lost',
+];
+/** Kinds that end a situation. */
+export const CLEAR_KINDS = ['risk.cleared', 'hazard.cleared', 'zone.cleared'];
+
+const RANK = { info: 0, warning: 1, alarm: 2 };
+const MAX_ITEMS = 400;
+
+export function levelOf(ev) {
+  if (ev.level) return ev.level;
+  switch (ev.kind) {
+    case 'distress':
+    case 'zone.violation':
+      return 'alarm';
+    case 'zone.predicted':
+      return 'warning';
+    default:
+      return 'info';
+  }
+}
+
+function keyOf(ev) {
+  switch (ev.kind) {
+    case 'risk.raised':
+    case 'risk.updated':
+    case 'risk.cleared':
+      return `risk:${ev.a.mmsi}:${ev.b.mmsi}`;
+    case 'hazard.raised':
+    case 'hazard.updated':
+    case 'hazard.cleared':
+      return `hazard:${ev.vessel.mmsi}:${ev.hazard.kind}:${ev.hazard.mmsi ?? ev.hazard.name ?? ''}`;
+    case 'zone.predicted':
+    case 'zone.violation':
+    case 'zone.cleared':
+      return `zone:${ev.zone.index}:${ev.vessel.mmsi}`;
+    case 'distress':
+      return `distress:${ev.mmsi}`;
+    case 'target.lost':
+      return `lost:${ev.vessel.mmsi}`;
+    default:
+      return null;
+  }
+}
+
+const KIND_LABEL = {
+  risk: 'Collision risk', hazard: 'Hazard', zone: 'Zone', distress: 'Distress', target: 'Target lost',
+};
+
+/** Vessels an event is about (for selection and panning). */
+export function mmsisOf(ev) {
+  if (ev.a && ev.b) return [ev.a.mmsi, ev.b.mmsi];
+  if (ev.vessel) return [ev.vessel.mmsi];
+  if (ev.mmsi) return [ev.mmsi];
+  return [];
+}
+
+export class Alerts {
+  /**
+   * @param {HTMLElement} list  the <ol> to fill
+   * @param {object} hooks  { nameOf(mmsi), onPan(situation), onAck(situation) → Promise, onChange() }
+   */
+  constructor(list, hooks) {
+    this.list = list;
+    this.hooks = hooks;
+    this.items = new Map(); // situation id → situation
+    this.open = new Map(); // key → situation id
+    this.seen = new Set(); // event ids
+    this.filter = { info: false, acknowledged: true };
+    this.list.addEventListener('click', (e) => this.onClick(e));
+    this.list.addEventListener('keydown', (e) => {
+      if ((e.key === 'Enter' || e.key === ' ') && e.target.matches('li[data-testid="alert"]')) {
+        e.preventDefault();
+        this.onClick(e);
+      }
+    });
+  }
+
+  /** Takes one event (from the history or the stream). Returns the situation, if any. */
+  ingest(ev, render = true) {
+    if (this.seen.has(ev.id)) return null;
+    this.seen.add(ev.id);
+    const key = keyOf(ev);
+    if (!key) return null;
+    if (CLEAR_KINDS.includes(ev.kind)) {
+      const sid = this.open.get(key);
+      if (sid == null) return null;
+      this.open.delete(key);
+      const s = this.items.get(sid);
+      s.cleared = ev.reason ?? 'cleared';
+      s.clearedTime = ev.time;
+      if (render) this.render(s);
+      return s;
+    }
+    const level = levelOf(ev);
+    let s = this.items.get(this.open.get(key));
+    if (!s) {
+      s = {
+        id: ev.id, key, group: ev.kind.split('.')[0], first: ev, latest: ev, level, count: 0,
+        ackedRank: -1, ackedId: null, cleared: null, el: null, error: null,
+      };
+      this.items.set(s.id, s);
+      this.open.set(key, s.id);
+    }
+    const was = s.level;
+    s.latest = ev;
+    s.level = level;
+    s.count += 1;
+    s.escalated = RANK[level] > RANK[was];
+    if (ev.acknowledged) {
+      s.ackedRank = Math.max(s.ackedRank, RANK[level]);
+      s.ackedId = ev.id;
+    }
+    // A lost target is back, or a new situation with the same key.
+    s.cleared = null;
+    if (render) {
+      this.render(s);
+      this.prune();
+    }
+    return s;
+  }
+
+  /** A lost target reported again: its item is closed. */
+  targetBack(mmsi) {
+    const sid = this.open.get(`lost:${mmsi}`);
+    if (sid == null) return;
+    this.open.delete(`lost:${mmsi}`);
+    const s = this.items.get(sid);
+    s.cleared = 'reacquired';
+    this.render(s);
+  }
+
+  /** Marks open risk/hazard situations that are no longer open as cleared. */
+  reconcile(openKeys) {
+    for (const [key, sid] of [...this.open]) {
+      if (!(key.startsWith('risk:') || key.startsWith('hazard:'))) continue;
+      if (!openKeys.has(key)) {
+        this.open.delete(key);
+        const s = this.items.get(sid);
+        s.cleared = 'cleared';
+        this.render(s);
+      }
+    }
+  }
+
+  isAcked(s) {
+    return s.ackedRank >= RANK[s.level];
+  }
+
+  counts() {
+    const c = { alarm: 0, warning: 0, info: 0 };
+    for (const s of this.items.values()) {
+      if (!s.cleared && !this.isAcked(s)) c[s.level] += 1;
+    }
+    return c;
+  }
+
+  visible(s) {
+    if (s.level === 'info' && !this.filter.info) return false;
+    if (this.isAcked(s) && !this.filter.acknowledged) return false;
+    return true;
+  }
+
+  setFilter(f) {
+    Object.assign(this.filter, f);
+    for (const s of this.items.values()) this.render(s);
+  }
+
+  renderAll() {
+    const sorted = [...this.items.values()].sort((a, b) => b.id - a.id);
+    const frag = document.createDocumentFragment();
+    for (const s of sorted) {
+      this.build(s);
+      frag.append(s.el);
+    }
+    this.list.replaceChildren(frag);
+    this.prune();
+    this.hooks.onChange?.();
+  }
+
+  /** Drops the oldest finished (cleared or acknowledged) items beyond the cap. */
+  prune() {
+    if (this.items.size <= MAX_ITEMS) return;
+    const old = [...this.items.values()].sort((a, b) => a.id - b.id);
+    for (const s of old) {
+      if (this.items.size <= MAX_ITEMS) break;
+      if (s.cleared || this.isAcked(s)) {
+        this.items.delete(s.id);
+        if (this.open.get(s.key) === s.id) this.open.delete(s.key);
+        s.el?.remove();
+      }
+    }
+  }
+
+  render(s) {
+    const fresh = !s.el;
+    this.build(s);
+    if (fresh) {
+      // Insert in order (newest situation first).
+      let before = null;
+      for (const li of this.list.children) {
+        if (Number(li.dataset.situation) < s.id) {
+          before = li;
+          break;
+        }
+      }
+      this.list.insertBefore(s.el, before);
+      if (s.level === 'alarm') s.el.classList.add('flash');
+    } else if (s.escalated) {
+      s.el.classList.remove('flash');
+      void s.el.offsetWidth;
+      s.el.classList.add('flash');
+    }
+    this.hooks.onChange?.();
+  }
+
+  build(s) {
+    const ev = s.latest;
+    const acked = this.isAcked(s);
+    const li = s.el ?? document.createElement('li');
+    s.el = li;
+    li.dataset.testid = 'alert';
+    li.setAttribute('data-testid', 'alert');
+    li.dataset.situation = s.id;
+    li.dataset.kind = ev.kind;
+    li.dataset.level = s.level;
+    li.dataset.eventId = ev.id;
+    li.dataset.acknowledged = String(acked);
+    li.dataset.mmsi = mmsisOf(ev).join(' ');
+    if (s.ackedId != null) li.dataset.ackedId = s.ackedId;
+    li.tabIndex = 0;
+    li.className = `alert level-${s.level}${acked ? ' acked' : ''}${s.cleared ? ' cleared' : ''}${li.classList.contains('flash') ? ' flash' : ''}`;
+    li.hidden = !this.visible(s);
+    const { title, ruling, detail, advice } = this.describe(ev);
+    li.setAttribute('aria-label', `${s.level} ${KIND_LABEL[s.group] ?? ''}: ${title}${acked ? ', acknowledged' : ''}${s.cleared ? ', cleared' : ''}`);
+    const adv = advice.map((a) => `<li class="${a.recommended ? 'rec' : 'alt'}${a.sufficient ? '' : ' weak'}">${escapeHtml(a.text)}</li>`).join('');
+    li.innerHTML = `
+      <div class="alert-head">
+        <span class="badge level-${s.level}">${s.level}</span>
+        <span class="alert-kind">${escapeHtml(KIND_LABEL[s.group] ?? ev.kind)}</span>
+        ${s.cleared ? `<span class="badge cleared" title="${escapeHtml(s.cleared)}">cleared</span>` : ''}
+        <time datetime="${escapeHtml(ev.time)}" title="${escapeHtml(ev.time)} (first ${escapeHtml(s.first.time)})">${clock(ev.time)}</time>
+      </div>
+      <div class="alert-title">${escapeHtml(title)}</div>
+      ${ruling ? `<div class="alert-ruling" data-testid="alert-ruling">${escapeHtml(ruling)}</div>` : ''}
+      ${detail ? `<div class="alert-detail">${escapeHtml(detail)}</div>` : ''}
+      ${adv ? `<ul class="alert-advice" data-testid="alert-advice" aria-label="advice">${adv}</ul>` : ''}
+      <div class="alert-foot">
+        <span class="muted">${s.count > 1 ? `${s.count} reports` : ''}</span>
+        ${acked
+          ? `<span class="acked-note" data-testid="acked-note">✓ acknowledged</span>`
+          : `<button type="button" class="ack" data-testid="ack-button" aria-label="Acknowledge ${escapeHtml(s.level)}: ${escapeHtml(title)}">Acknowledge</button>`}
+      </div>
+      ${s.error ? `<div class="alert-error" role="alert" data-testid="ack-error">${escapeHtml(s.error)}</div>` : ''}`;
+    return li;
+  }
+
+  describe(ev) {
+    const nameOf = (m) => this.hooks.nameOf(m, ev);
+    switch (ev.kind) {
+      case 'risk.raised':
+      case 'risk.updated': {
+        const enc = encounterText(ev.encounter);
+        const bits = [`CPA ${nm(ev.cpa_nm)} in ${duration(ev.tcpa_s)}`, `range ${nm(ev.range_nm)}`];
+        if (ev.bcr_nm != null) bits.push(`BCR ${nm(ev.bcr_nm)}`);
+        if (ev.rule17_stage) bits.push(`Rule ${ev.rule17_stage}`);
+        return {
+          title: `${vesselName(ev.a)} ↔ ${vesselName(ev.b)}${enc ? ` · ${enc}` : ''}`,
+          ruling: ev.ruling,
+          detail: bits.join(' · '),
+          advice: adviceLines(ev.advice, nameOf),
+        };
+      }
+      case 'hazard.raised':
+      case 'hazard.updated': {
+        const what = ev.hazard.kind === 'land' ? 'land' : `${ev.hazard.kind === 'aton' ? 'aid to navigation' : 'hazard'} ${ev.hazard.name ?? ''}`.trim();
+        return {
+          title: `${vesselName(ev.vessel)} → ${what}`,
+          ruling: `Standing into danger: ${what} within the safety distance in ${duration(ev.time_to_hazard_s)}`,
+          detail: `${nm(ev.distance_nm)} away · ${deg3(ev.vessel.cog_deg)} at ${knots(ev.vessel.sog_kn)}`,
+          advice: adviceLines(ev.advice, nameOf),
+        };
+      }
+      case 'zone.predicted':
+      case 'zone.violation': {
+        const rule = RULE_TEXT[ev.zone.rule] ?? ev.zone.rule;
+        const verb = { enter: 'enter', leave: 'leave', cross: 'cross', speed: 'exceed the speed limit of' }[ev.action] ?? ev.action;
+        const past = { enter: 'entered', leave: 'left', cross: 'crossed', speed: 'exceeds the speed limit of' }[ev.action] ?? ev.action;
+        const limit = ev.zone.max_sog_kn != null ? ` (${knots(ev.zone.max_sog_kn)})` : '';
+        return {
+          title: `${vesselName(ev.vessel)} · ${ev.zone.name}`,
+          ruling: ev.kind === 'zone.predicted'
+            ? `Will ${verb} ${rule} "${ev.zone.name}"${limit} in ${duration(ev.time_to_s)}`
+            : `${past[0].toUpperCase()}${past.slice(1)} ${rule} "${ev.zone.name}"${limit}`,
+          detail: `${deg3(ev.vessel.cog_deg)} at ${knots(ev.vessel.sog_kn)}`,
+          advice: [],
+        };
+      }
+      case 'distress':
+        return {
+          title: `${ev.name ?? `MMSI ${ev.mmsi}`} · ${DISTRESS_TEXT[ev.reason] ?? ev.reason}`,
+          ruling: ev.text ? `"${ev.text}"` : 'Distress alert received',
+          detail: ev.lat != null ? '' : 'position unknown',
+          advice: [],
+        };
+      case 'target.lost':
+        return {
+          title: vesselName(ev.vessel),
+          ruling: `No position report for ${duration(ev.silent_s)} (last ${clock(ev.last_fix)})`,
+          detail: '',
+          advice: [],
+        };
+      default:
+        return { title: ev.kind, ruling: '', detail: '', advice: [] };
+    }
+  }
+
+  async onClick(e) {
+    const li = e.target.closest('li[data-testid="alert"]');
+    if (!li) return;
+    const s = this.items.get(Number(li.dataset.situation));
+    if (!s) return;
+    if (e.target.closest('button.ack')) {
+      e.stopPropagation();
+      await this.acknowledge(s);
+      return;
+    }
+    this.hooks.onPan?.(s);
+  }
+
+  async acknowledge(s) {
+    const id = s.latest.id;
+    const level = s.level;
+    const btn = s.el?.querySelector('button.ack');
+    if (btn) btn.disabled = true;
+    try {
+      await this.hooks.onAck(id);
+      s.ackedRank = Math.max(s.ackedRank, RANK[level]);
+      s.ackedId = id;
+      s.error = null;
+    } catch (err) {
+      s.error = err.message ?? String(err);
+    }
+    this.render(s);
+  }
+
+  /** Situation by its key (open ones only). */
+  openSituation(key) {
+    const sid = this.open.get(key);
+    return sid == null ? null : this.items.get(sid);
+  }
+}

@@ -1,0 +1,274 @@
+// Browser test of the web map: starts `finisterra serve --demo`, opens the
+// page in headless Chromium (Debian's, through playwright-core), and checks
+// that vessels and a collision alarm appear, that a vessel's details show,
+// and that an alarm can be acknowledged with the token.
+//
+//   node tests/e2e/map.test.mjs          (exit code 0 = pass)
+//
+// Environment: FINISTERRA_BIN (default target/debug/finisterra),
+// CHROMIUM (default /usr/bin/chromium), E2E_HEADED=1 to watch.
+
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(HERE, '../..');
+const BIN = path.resolve(ROOT, process.env.FINISTERRA_BIN ?? 'target/debug/finisterra');
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const ARTIFACTS = path.join(HERE, 'artifacts');
+const TOKEN = 'e2e-token';
+const ALARM_TIMEOUT_MS = 120_000;
+const TOTAL_TIMEOUT_MS = 300_000;
+
+const t0 = Date.now();
+const log = (...a) => console.log(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(5)} s]`, ...a);
+
+function check(cond, msg) {
+  if (!cond) throw new Error(`check failed: ${msg}`);
+  log(`ok: ${msg}`);
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.unref();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function waitForServer(base, server, ms) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (server.exitCode != null) throw new Error(`finisterra exited early with code ${server.exitCode}`);
+    try {
+      const r = await fetch(`${base}/api/stats`);
+      if (r.ok) return r.json();
+    } catch { /* not yet */ }
+    await sleep(200);
+  }
+  throw new Error(`server did not answer ${base}/api/stats within ${ms} ms`);
+}
+
+async function stopServer(server) {
+  if (!server || server.exitCode != null || server.signalCode != null) return;
+  const done = new Promise((r) => server.once('exit', r));
+  server.kill('SIGINT'); // graceful: `serve` stops on Ctrl-C
+  const timer = setTimeout(() => server.kill('SIGKILL'), 5000);
+  await done;
+  clearTimeout(timer);
+}
+
+async function main() {
+  if (!fs.existsSync(BIN)) throw new Error(`no binary at ${BIN}: run \`cargo build -p finisterra-cli\` or set FINISTERRA_BIN`);
+  if (!fs.existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium, or set CHROMIUM`);
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const serverLog = fs.createWriteStream(path.join(ARTIFACTS, 'server.log'));
+  const browserLog = [];
+  const pageErrors = [];
+  let context = null;
+  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'finisterra-e2e-chromium-'));
+
+  try {
+    log(`starting ${path.relative(ROOT, BIN)} serve --demo on ${base}`);
+    const server = spawn(BIN, ['serve', '--demo', '--speed', '60', '--http', `127.0.0.1:${port}`, '--token', TOKEN], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    serverProc = server;
+    server.stdout.pipe(serverLog, { end: false });
+    server.stderr.pipe(serverLog, { end: false });
+    await waitForServer(base, server, 30_000);
+    log('server answers /api/stats');
+
+    context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: CHROMIUM,
+      headless: !process.env.E2E_HEADED,
+      viewport: { width: 1440, height: 900 },
+      // --headless and --user-data-dir are passed by playwright itself
+      // (headless: true, and the userDataDir argument above).
+      args: [
+        '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+        '--disable-background-networking', '--disable-component-update', '--disable-sync',
+        '--use-gl=swiftshader', '--enable-unsafe-swiftshader',
+      ],
+    });
+    const page = context.pages()[0] ?? (await context.newPage());
+    page.setDefaultTimeout(30_000);
+    page.on('console', (m) => browserLog.push(`${m.type()}: ${m.text()}`));
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    // Nothing may leave the machine: the page works offline.
+    const external = [];
+    page.on('request', (r) => {
+      const u = new URL(r.url());
+      if (!['127.0.0.1', 'localhost'].includes(u.hostname) && !['data:', 'blob:'].includes(u.protocol)) external.push(r.url());
+    });
+
+    // 1. The page, the map and the vessels.
+    await page.goto(`${base}/`);
+    await page.waitForFunction(() => window.finisterra?.ready === true, null, { timeout: 60_000 });
+    log('map loaded (style, land, first idle)');
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="vessel-count"]')?.textContent) > 0);
+    const count = Number(await page.getByTestId('vessel-count').textContent());
+    check(count > 0, `vessel count shown (${count})`);
+    const landFeatures = await page.evaluate(() => window.finisterra.map.querySourceFeatures('land').length);
+    check(landFeatures > 0, `land polygons loaded into the map (${landFeatures} tiles' features)`);
+
+    // 2. A collision alarm in the alerts panel.
+    const alarm = page.locator('[data-testid="alert"][data-kind^="risk."][data-level="alarm"]').first();
+    await alarm.waitFor({ state: 'attached', timeout: ALARM_TIMEOUT_MS });
+    const alarmText = await alarm.innerText();
+    log(`alarm: ${alarmText.replace(/\s+/g, ' ').slice(0, 200)}`);
+    check(/Rule/.test(alarmText), 'the alarm shows the ruling');
+    check(await alarm.getByTestId('alert-advice').count() === 1, 'the alarm shows advice');
+    const [mmsiA, mmsiB] = (await alarm.getAttribute('data-mmsi')).split(' ').map(Number);
+
+    // The screenshot now, while the pair is closing (at 60× the CPA is
+    // only seconds away): clicking the alert frames the situation.
+    await alarm.click({ position: { x: 80, y: 12 } });
+    await waitIdle(page);
+    // One step out, for the coast in the picture too.
+    await page.evaluate(() => window.finisterra.map.setZoom(Math.min(window.finisterra.map.getZoom(), 10) - 0.5));
+    await waitIdle(page);
+    const drawn = await page.evaluate(() => ({
+      risks: window.finisterra.state.risks.length,
+      cpaLabels: document.querySelectorAll('[data-testid="cpa-label"]').length,
+    }));
+    check(drawn.risks > 0 && drawn.cpaLabels === drawn.risks, `open risks drawn with their CPA marks (${drawn.risks})`);
+    const shot = path.join(ARTIFACTS, 'map.png');
+    await page.screenshot({ path: shot });
+    log(`screenshot: ${path.relative(ROOT, shot)}`);
+
+    // 3a. A vessel's details through the test hook.
+    await page.evaluate((m) => window.finisterra.selectVessel(m), mmsiA);
+    const details = page.getByTestId('vessel-details');
+    await details.waitFor({ state: 'visible' });
+    await page.waitForFunction((m) => document.querySelector('[data-testid="vessel-mmsi"]')?.textContent === String(m), mmsiA);
+    const expectedName = await page.evaluate((m) => window.finisterra.vessels.get(m)?.name?.trim(), mmsiA);
+    const shownName = (await page.getByTestId('vessel-name').textContent()).trim();
+    check(shownName === expectedName && shownName.length > 0, `details panel shows ${shownName} / ${mmsiA}`);
+    const detailsText = await details.innerText();
+    check(/Destination/.test(detailsText) && /Last fix/.test(detailsText), 'details list destination and last fix');
+    await page.waitForFunction(() => window.finisterra.state.detail?.track?.length > 0, null, { timeout: 15_000 });
+    log('track of the selected vessel loaded');
+
+    // 3b. A real click on the map, on the other vessel of the pair.
+    await page.evaluate(() => window.finisterra.clearSelection());
+    const clicked = await clickVesselOnMap(page, mmsiB);
+    check(clicked, `a click on the map selects vessel ${mmsiB}`);
+
+    // 4. Acknowledge: refused without the token, accepted with it.
+    const alarmId = Number(await alarm.getAttribute('data-situation'));
+    const item = page.locator(`[data-testid="alert"][data-situation="${alarmId}"]`);
+    await item.getByTestId('ack-button').click();
+    await item.getByTestId('ack-error').waitFor();
+    check(await item.getAttribute('data-acknowledged') === 'false', 'without a token the acknowledgement is refused and shown');
+
+    await page.getByTestId('settings-button').click();
+    await page.getByTestId('token-input').fill(TOKEN);
+    await page.getByTestId('operator-input').fill('e2e');
+    await page.getByTestId('settings-save').click();
+    await page.getByTestId('settings').waitFor({ state: 'hidden' });
+    check(await page.evaluate(() => localStorage.getItem('finisterra.token')) === TOKEN, 'token stored in localStorage');
+
+    await item.getByTestId('ack-button').click();
+    await page.waitForFunction((id) => document.querySelector(`[data-testid="alert"][data-situation="${id}"]`)?.dataset.acknowledged === 'true', alarmId);
+    const ackedId = Number(await item.getAttribute('data-acked-id'));
+    check(ackedId > 0, `alert marked acknowledged in the panel (event ${ackedId})`);
+    check(await item.evaluate((el) => el.classList.contains('acked')), 'acknowledged alert is dimmed');
+    const r = await (await fetch(`${base}/api/events?since=${ackedId - 1}&limit=1`)).json();
+    check(r.events[0]?.id === ackedId && r.events[0]?.acknowledged === true, `GET /api/events reports event ${ackedId} acknowledged`);
+
+    // 5. A last look, with the acknowledged alarm (for debugging).
+    await page.screenshot({ path: path.join(ARTIFACTS, 'map-end.png') });
+
+    check(pageErrors.length === 0, `no uncaught errors in the page${pageErrors.length ? `: ${pageErrors.join(' | ')}` : ''}`);
+    check(external.length === 0, `no request left the machine${external.length ? `: ${external.slice(0, 3).join(', ')}` : ''}`);
+  } catch (err) {
+    if (context) {
+      const page = context.pages()[0];
+      if (page) await page.screenshot({ path: path.join(ARTIFACTS, 'failure.png') }).catch(() => {});
+    }
+    console.error('\nbrowser console (last 30 lines):');
+    for (const l of browserLog.slice(-30)) console.error(`  ${l}`);
+    if (pageErrors.length) console.error(`page errors: ${pageErrors.join(' | ')}`);
+    console.error(`server log: ${path.relative(ROOT, path.join(ARTIFACTS, 'server.log'))}`);
+    throw err;
+  } finally {
+    await context?.close().catch(() => {});
+    await stopServer(serverProc).catch(() => {});
+    serverLog.end();
+    fs.rmSync(userDataDir, { recursive: true, force: true });
+  }
+}
+
+/** Waits until the map has finished moving and drawing. */
+async function waitIdle(page) {
+  await page.waitForTimeout(900); // the pan animation (700 ms) starts
+  await page.evaluate(() => new Promise((res) => {
+    const m = window.finisterra.map;
+    if (m.loaded() && !m.isMoving()) res();
+    else m.once('idle', res);
+  }));
+}
+
+/** Centres the map on a vessel, clicks its symbol, checks the details panel. */
+async function clickVesselOnMap(page, mmsi) {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const pos = await page.evaluate(async (m) => {
+      const fin = window.finisterra;
+      const v = fin.vessels.get(m);
+      if (!v) return null;
+      fin.map.jumpTo({ center: [v.lon, v.lat], zoom: 13 });
+      await new Promise((res) => fin.map.once('idle', res));
+      const v2 = fin.vessels.get(m);
+      const p = fin.map.project([v2.lon, v2.lat]);
+      const r = fin.map.getCanvas().getBoundingClientRect();
+      return { x: r.left + p.x, y: r.top + p.y };
+    }, mmsi);
+    if (!pos) return false;
+    await page.mouse.click(pos.x, pos.y);
+    try {
+      await page.waitForFunction((m) => document.querySelector('[data-testid="vessel-mmsi"]')?.textContent === String(m), mmsi, { timeout: 3000 });
+      return true;
+    } catch {
+      log(`click attempt ${attempt + 1} missed, retrying`);
+    }
+  }
+  return false;
+}
+
+// Whatever happens, the server does not outlive the test (playwright kills
+// the browser it launched when this process exits).
+let serverProc = null;
+function abort(why) {
+  console.error(`FAIL: ${why}`);
+  try { serverProc?.kill('SIGKILL'); } catch { /* gone */ }
+  process.exit(1);
+}
+setTimeout(() => abort(`the test took longer than ${TOTAL_TIMEOUT_MS / 1000} s`), TOTAL_TIMEOUT_MS).unref();
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => abort(`interrupted (${sig})`));
+
+main().then(
+  () => {
+    log('PASS');
+    process.exit(0);
+  },
+  (err) => {
+    console.error(`FAIL: ${err.stack ?? err}`);
+    process.exit(1);
+  },
+);
