@@ -54,6 +54,9 @@ pub struct ServeArgs {
     /// Engine settings (JSON).
     #[arg(long, value_name = "FILE")]
     pub config: Option<String>,
+    /// Keep track history this many days in the store (default 30).
+    #[arg(long, value_name = "DAYS", default_value_t = 30.0)]
+    pub retention_days: f64,
     /// Serve the bundled demonstration: the Finisterre scenario (simulated,
     /// starting now, replayed at --speed, default 10×) and the bundled
     /// Kystverket capture.
@@ -145,7 +148,7 @@ fn shift_times(text: &str, start_s: i64) -> String {
 pub fn run(args: &ServeArgs) -> Result<()> {
     let cfg = load_config(args.config.as_deref())?;
     let mut engine = Engine::new(cfg);
-    engine.set_geography(load_geography(&args.geo)?);
+    let mut geography = load_geography(&args.geo)?;
     let mut sources: Vec<SourceSpec> = Vec::new();
     sources.extend(args.udp.iter().map(|a| SourceSpec::Udp(*a)));
     sources.extend(args.tcp_listen.iter().map(|a| SourceSpec::TcpListen(*a)));
@@ -170,8 +173,27 @@ pub fn run(args: &ServeArgs) -> Result<()> {
     };
     // Event ids continue where the store left off.
     engine.set_next_event_id(store.last_id() + 1);
-    let zones_doc = read_doc(args.geo.zones.as_deref())?;
-    let hazards_doc = read_doc(args.geo.hazards.as_deref())?;
+    let mut zones_doc = read_doc(args.geo.zones.as_deref())?;
+    let mut hazards_doc = read_doc(args.geo.hazards.as_deref())?;
+    // Zones and hazards edited through the API survive a restart (a file
+    // given on the command line wins).
+    if args.geo.zones.is_none() {
+        if let Some(text) = store.document("zones") {
+            let z = finisterra_geofence::Zones::from_geojson_bytes(text.as_bytes())
+                .map_err(|e| anyhow::anyhow!("stored zones: {e}"))?;
+            geography.zones = z;
+            zones_doc = serde_json::from_str(&text)?;
+        }
+    }
+    if args.geo.hazards.is_none() {
+        if let Some(text) = store.document("hazards") {
+            let h = finisterra_geofence::Hazards::from_geojson_bytes(text.as_bytes())
+                .map_err(|e| anyhow::anyhow!("stored hazards: {e}"))?;
+            geography.hazards = h;
+            hazards_doc = serde_json::from_str(&text)?;
+        }
+    }
+    engine.set_geography(geography);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -185,6 +207,7 @@ pub fn run(args: &ServeArgs) -> Result<()> {
                 cors: args.cors.clone(),
                 zones_doc,
                 hazards_doc,
+                track_retention_s: args.retention_days * 86_400.0,
             },
             engine,
             store,

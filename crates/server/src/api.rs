@@ -467,6 +467,7 @@ fn set_doc(app: &App, kind: DocKind, doc: Value) -> ApiResult<Json<Value>> {
                     "engine stopped".into(),
                 ));
             }
+            remember(app, "zones", &doc);
             app.docs.lock().unwrap_or_else(|e| e.into_inner()).zones = doc;
             Ok(Json(json!({ "zones": n })))
         }
@@ -484,9 +485,18 @@ fn set_doc(app: &App, kind: DocKind, doc: Value) -> ApiResult<Json<Value>> {
                     "engine stopped".into(),
                 ));
             }
+            remember(app, "hazards", &doc);
             app.docs.lock().unwrap_or_else(|e| e.into_inner()).hazards = doc;
             Ok(Json(json!({ "hazards": n })))
         }
+    }
+}
+
+/// Keeps an edited document in the store, so that it survives a restart.
+fn remember(app: &App, name: &str, doc: &Value) {
+    let mut store = app.shared.store.lock().unwrap_or_else(|e| e.into_inner());
+    if let Err(e) = store.put_document(name, &doc.to_string()) {
+        eprintln!("finisterra: cannot store the {name} document: {e}");
     }
 }
 

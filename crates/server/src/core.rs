@@ -103,6 +103,8 @@ pub struct Shared {
     pub store: Mutex<Box<dyn EventSink>>,
     /// Names of the sources.
     pub source_names: Vec<String>,
+    /// How long track points are kept in the store, seconds.
+    pub track_retention_s: f64,
     /// Recent track of each vessel: (time ms, lat, lon, sog kn, cog deg),
     /// one point per 30 s, the last 120 points.
     pub tracks: Mutex<std::collections::HashMap<u32, VecDeque<TrackPoint>>>,
@@ -179,6 +181,10 @@ pub fn run(shared: Arc<Shared>, rx: Receiver<Input>) {
     let mut events: Vec<Event> = Vec::new();
     let mut batch: Vec<(Instant, Vec<Event>)> = Vec::new();
     let mut moved: Vec<u32> = Vec::new();
+    let mut pending_track: Vec<finisterra_store::TrackPoint> = Vec::new();
+    let mut last_save = Instant::now();
+    let mut saved_upto_ms = i64::MIN;
+    let mut last_prune = Instant::now();
     loop {
         let first = match rx.recv_timeout(Duration::from_millis(200)) {
             Ok(i) => i,
@@ -240,6 +246,15 @@ pub fn run(shared: Arc<Shared>, rx: Receiver<Input>) {
                     let t = tracks.entry(mmsi).or_default();
                     if t.back().is_none_or(|p| v.fix_ms - p.0 >= TRACK_STEP_MS) {
                         t.push_back((v.fix_ms, v.lat_deg, v.lon_deg, v.sog_kn, v.cog_deg));
+                        pending_track.push(finisterra_store::TrackPoint {
+                            mmsi,
+                            time_ms: v.fix_ms,
+                            lat_deg: v.lat_deg,
+                            lon_deg: v.lon_deg,
+                            sog_kn: v.sog_kn,
+                            cog_deg: v.cog_deg,
+                            heading_deg: v.heading_deg,
+                        });
                         if t.len() > TRACK_POINTS {
                             t.pop_front();
                         }
@@ -249,6 +264,49 @@ pub fn run(shared: Arc<Shared>, rx: Receiver<Input>) {
         }
         if !batch.is_empty() {
             publish(&shared, &mut batch);
+        }
+        // Every few seconds: the latest state of vessels that reported,
+        // and the new track points, to the store.
+        if last_save.elapsed() >= Duration::from_secs(5) || stop {
+            last_save = Instant::now();
+            let rows: Vec<finisterra_store::VesselRow> = {
+                let engine = shared.engine.lock().unwrap_or_else(|e| e.into_inner());
+                let newest = engine
+                    .picture()
+                    .vessels()
+                    .map(|v| v.last_seen_ms)
+                    .max()
+                    .unwrap_or(saved_upto_ms);
+                let rows = engine
+                    .picture()
+                    .vessels()
+                    .filter(|v| v.last_seen_ms > saved_upto_ms)
+                    .map(|v| finisterra_store::VesselRow {
+                        mmsi: v.mmsi,
+                        time_ms: v.last_seen_ms,
+                        lat_deg: v.has_fix().then_some(v.lat_deg),
+                        lon_deg: v.has_fix().then_some(v.lon_deg),
+                        name: v.static_data.name.clone(),
+                        ship_type: v.static_data.ship_type,
+                        json: serde_json::to_string(v).unwrap_or_default(),
+                    })
+                    .collect();
+                saved_upto_ms = newest;
+                rows
+            };
+            let mut store = shared.store.lock().unwrap_or_else(|e| e.into_inner());
+            if let Err(e) = store.save_state(&rows, &pending_track) {
+                shared.metrics.store_error();
+                eprintln!("finisterra: cannot store vessels and tracks: {e}");
+            }
+            pending_track.clear();
+            if last_prune.elapsed() >= Duration::from_secs(3600) {
+                last_prune = Instant::now();
+                let now = crate::sources::now_ms();
+                if let Err(e) = store.prune(now, shared.track_retention_s) {
+                    eprintln!("finisterra: cannot prune the store: {e}");
+                }
+            }
         }
         if stop {
             break;

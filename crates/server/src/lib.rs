@@ -45,6 +45,8 @@ pub struct ServeConfig {
     pub zones_doc: Value,
     /// Hazards document.
     pub hazards_doc: Value,
+    /// How long track points are kept in the store, seconds.
+    pub track_retention_s: f64,
 }
 
 /// A running server (for tests: the bound address and a way to stop).
@@ -74,6 +76,7 @@ pub async fn start(
         metrics: metrics::Metrics::new(&names),
         store: Mutex::new(store),
         source_names: names,
+        track_retention_s: cfg.track_retention_s,
         tracks: Mutex::new(HashMap::new()),
     });
     let core_tx = CoreTx::new(tx);

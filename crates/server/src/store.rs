@@ -1,8 +1,14 @@
-//! Where published events go before anyone sees them.
+//! Where published events go before anyone sees them, and where the
+//! picture's state, tracks and the zones/hazards documents are kept.
+
+use finisterra_store::{
+    AckOutcome, Acknowledgement, EventQuery, Retention, Store, StoreOptions, StoredEvent,
+    TrackPoint, VesselRow,
+};
 
 use crate::core::Published;
 
-/// A durable (or not) home for events.
+/// A home for events (and, when durable, the rest of the state).
 pub trait EventSink: Send {
     /// Stores the events; returns only when they are durable.
     fn append(&mut self, events: &[Published]) -> anyhow::Result<()>;
@@ -10,13 +16,30 @@ pub trait EventSink: Send {
     fn since(&self, since: u64, kinds: &[String], limit: usize) -> anyhow::Result<Vec<Published>>;
     /// The highest stored event id (0 when empty).
     fn last_id(&self) -> u64;
-    /// Records an operator's acknowledgement of an event.
+    /// Records an operator's acknowledgement of an event; `false` when
+    /// there is no such event.
     fn acknowledge(&mut self, id: u64, by: &str, time_ms: i64) -> anyhow::Result<bool>;
     /// Acknowledged event ids among `ids`.
     fn acknowledged(&self, ids: &[u64]) -> Vec<u64>;
+    /// Saves the latest state of vessels and new track points.
+    fn save_state(&mut self, _vessels: &[VesselRow], _track: &[TrackPoint]) -> anyhow::Result<()> {
+        Ok(())
+    }
+    /// Saves a named document (zones, hazards).
+    fn put_document(&mut self, _name: &str, _json: &str) -> anyhow::Result<()> {
+        Ok(())
+    }
+    /// A named document, if saved.
+    fn document(&self, _name: &str) -> Option<String> {
+        None
+    }
+    /// Drops what is older than the retention.
+    fn prune(&mut self, _now_ms: i64, _track_s: f64) -> anyhow::Result<()> {
+        Ok(())
+    }
 }
 
-/// Keeps events in memory only (no `--data-dir`).
+/// Keeps events in memory only (no `--data-dir`): bounded, lost on exit.
 #[derive(Default)]
 pub struct MemorySink {
     events: Vec<Published>,
@@ -26,7 +49,6 @@ pub struct MemorySink {
 impl EventSink for MemorySink {
     fn append(&mut self, events: &[Published]) -> anyhow::Result<()> {
         self.events.extend_from_slice(events);
-        // Memory is bounded like the recent window of the API.
         let cap = 200_000;
         if self.events.len() > cap {
             let cut = self.events.len() - cap;
@@ -68,9 +90,120 @@ impl EventSink for MemorySink {
     }
 }
 
+/// The durable store (SQLite in a data directory, or PostgreSQL).
+pub struct DurableSink {
+    store: Box<dyn Store>,
+    last_id: u64,
+}
+
 /// Opens a durable store: `postgres://...` or a data directory.
 pub fn open(url_or_dir: &str) -> anyhow::Result<Box<dyn EventSink>> {
-    anyhow::bail!(
-        "cannot open the store {url_or_dir:?}: the durable store is not built into this binary yet"
-    )
+    let store = finisterra_store::open(url_or_dir, &StoreOptions::default())
+        .map_err(|e| anyhow::anyhow!("cannot open the store {url_or_dir:?}: {e}"))?;
+    let last_id = store
+        .last_event_id()
+        .map_err(|e| anyhow::anyhow!("cannot read the store: {e}"))?;
+    Ok(Box::new(DurableSink { store, last_id }))
+}
+
+fn kind_of(k: &str) -> &'static str {
+    crate::api::KINDS
+        .iter()
+        .copied()
+        .find(|x| *x == k)
+        .unwrap_or("unknown")
+}
+
+impl EventSink for DurableSink {
+    fn append(&mut self, events: &[Published]) -> anyhow::Result<()> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        let rows: Vec<StoredEvent> = events
+            .iter()
+            .map(|e| StoredEvent {
+                id: e.id,
+                time_ms: e.time_ms,
+                kind: e.kind.to_string(),
+                mmsis: e.mmsis.clone(),
+                json: e.json.to_string(),
+            })
+            .collect();
+        self.store.append_events(&rows)?;
+        self.last_id = self.last_id.max(events.last().map_or(0, |e| e.id));
+        Ok(())
+    }
+
+    fn since(&self, since: u64, kinds: &[String], limit: usize) -> anyhow::Result<Vec<Published>> {
+        let q = EventQuery {
+            since_id: since,
+            kinds: kinds.to_vec(),
+            limit,
+            ..Default::default()
+        };
+        Ok(self
+            .store
+            .events(&q)?
+            .into_iter()
+            .map(|e| Published {
+                id: e.id,
+                kind: kind_of(&e.kind),
+                time_ms: e.time_ms,
+                mmsis: e.mmsis,
+                json: e.json.into(),
+            })
+            .collect())
+    }
+
+    fn last_id(&self) -> u64 {
+        self.last_id
+    }
+
+    fn acknowledge(&mut self, id: u64, by: &str, time_ms: i64) -> anyhow::Result<bool> {
+        let out = self.store.acknowledge(&Acknowledgement {
+            event_id: id,
+            by: by.to_string(),
+            time_ms,
+            note: None,
+        })?;
+        Ok(out != AckOutcome::NoSuchEvent)
+    }
+
+    fn acknowledged(&self, ids: &[u64]) -> Vec<u64> {
+        self.store
+            .acknowledgements(ids)
+            .map(|v| v.into_iter().map(|a| a.event_id).collect())
+            .unwrap_or_default()
+    }
+
+    fn save_state(&mut self, vessels: &[VesselRow], track: &[TrackPoint]) -> anyhow::Result<()> {
+        if !vessels.is_empty() {
+            self.store.upsert_vessels(vessels)?;
+        }
+        if !track.is_empty() {
+            self.store.append_track(track)?;
+        }
+        Ok(())
+    }
+
+    fn put_document(&mut self, name: &str, json: &str) -> anyhow::Result<()> {
+        self.store.put_document(name, json)?;
+        Ok(())
+    }
+
+    fn document(&self, name: &str) -> Option<String> {
+        self.store.document(name).ok().flatten()
+    }
+
+    fn prune(&mut self, now_ms: i64, track_s: f64) -> anyhow::Result<()> {
+        self.store.prune(
+            now_ms,
+            &Retention {
+                track_s,
+                events_s: None,
+                vessels_s: Some(track_s),
+            },
+        )?;
+        Ok(())
+    }
 }

@@ -147,6 +147,7 @@ fn cfg(sources: Vec<SourceSpec>, token: Option<&str>) -> ServeConfig {
         cors: None,
         zones_doc: json!({"type": "FeatureCollection", "features": []}),
         hazards_doc: json!({"type": "FeatureCollection", "features": []}),
+        track_retention_s: 86_400.0,
     }
 }
 
