@@ -28,7 +28,7 @@ enum Command {
     /// Turn a GeoJSON/TopoJSON land file into the compact indexed form.
     ImportLand(land::ImportLandArgs),
     /// Serve the live picture: inputs, API, live push, web map, metrics.
-    Serve(serve::ServeArgs),
+    Serve(Box<serve::ServeArgs>),
 }
 
 fn main() {
