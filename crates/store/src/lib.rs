@@ -41,6 +41,22 @@
 //! `spawn_blocking` (the PostgreSQL client runs its own small runtime and
 //! must not be called on an async worker thread).
 //!
+//! # Schema (version 1, the same tables in both backends)
+//!
+//! | table | columns | keys and indexes |
+//! |---|---|---|
+//! | `schema_version` | `version` | |
+//! | `counters` | `name`, `value` (`last_event_id`) | `name` |
+//! | `events` | `id`, `time_ms`, `kind`, `mmsis` (`"1,2"`), `json` | `id`; `time_ms`; `(kind, id)` |
+//! | `event_vessels` | `event_id`, `mmsi` | `(event_id, mmsi)`; `(mmsi, event_id)` |
+//! | `acknowledgements` | `event_id`, `acked_by`, `time_ms`, `note` | `event_id` |
+//! | `vessels` | `mmsi`, `time_ms`, `lat_deg`, `lon_deg`, `name`, `ship_type`, `json` | `mmsi`; `time_ms` |
+//! | `track` | `mmsi`, `time_ms`, `lat_deg`, `lon_deg`, `sog_kn`, `cog_deg`, `heading_deg` | `(mmsi, time_ms)`; `time_ms` |
+//! | `documents` | `name`, `json` | `name` |
+//!
+//! Integers are 64-bit, JSON is text stored verbatim (the engine's key
+//! order is kept).
+//!
 //! # Invariants
 //!
 //! * Knows nothing of AIS, the engine or the server: events and vessels

@@ -672,3 +672,54 @@ fn append_track_tx(
     tx.commit()?;
     Ok(kept)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn synchronous(s: &SqliteStore) -> i64 {
+        s.conn
+            .query_row("PRAGMA synchronous", [], |r| r.get(0))
+            .unwrap_or(-1)
+    }
+
+    #[test]
+    fn events_are_committed_with_full_sync_tracks_with_normal() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut s = SqliteStore::open(dir.path(), &StoreOptions::default()).expect("open");
+        let mode: String = s
+            .conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .expect("journal mode");
+        assert_eq!(mode, "wal");
+        let p = TrackPoint {
+            mmsi: 1,
+            time_ms: 0,
+            lat_deg: 1.0,
+            lon_deg: 2.0,
+            sog_kn: None,
+            cog_deg: None,
+            heading_deg: None,
+        };
+        s.append_track(&[p]).expect("track");
+        assert_eq!(synchronous(&s), 1, "NORMAL for tracks");
+        let e = StoredEvent::from_json(1, 0, "distress", r#"{"mmsi":1}"#);
+        s.append_events(&[e]).expect("events");
+        assert_eq!(synchronous(&s), 2, "FULL for events");
+        s.upsert_vessels(&[]).expect("nothing");
+        assert_eq!(synchronous(&s), 2, "an empty call changes nothing");
+        let ack = Acknowledgement {
+            event_id: 1,
+            by: "x".into(),
+            time_ms: 0,
+            note: None,
+        };
+        s.append_track(&[TrackPoint {
+            time_ms: 60_000,
+            ..p
+        }])
+        .expect("track");
+        assert_eq!(s.acknowledge(&ack).expect("ack"), AckOutcome::Acknowledged);
+        assert_eq!(synchronous(&s), 2, "FULL for acknowledgements");
+    }
+}
