@@ -213,7 +213,8 @@ def main() -> int:
             half = len(lines) // 2
             # UDP: up to 8 sentences per datagram.
             for i in range(0, half, 8):
-                udp.sendto(("\r\n".join(lines[i:i + 8]) + "\r\n").encode(), ("127.0.0.1", udp_p))
+                chunk = lines[i:min(i + 8, half)]
+                udp.sendto(("\r\n".join(chunk) + "\r\n").encode(), ("127.0.0.1", udp_p))
             sent_udp += half
             if len(lines) > half:
                 tcp.sendall(("\r\n".join(lines[half:]) + "\r\n").encode())
