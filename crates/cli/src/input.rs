@@ -68,7 +68,7 @@ impl Input {
                 let end = start + p;
                 n += 1;
                 if carry.is_empty() && !overlong {
-                    f(n, &chunk[start..end]);
+                    f(n, &chunk[start..end.min(start + MAX_LINE_BYTES)]);
                 } else {
                     let room = MAX_LINE_BYTES.saturating_sub(carry.len());
                     carry.extend_from_slice(&chunk[start..end.min(start + room)]);
