@@ -139,7 +139,9 @@ async function main() {
     // The screenshot now, while the pair is closing (at 60× the CPA is
     // only seconds away): clicking the alert frames the situation.
     await alarm.click({ position: { x: 80, y: 12 } });
+    log('alert clicked');
     await waitIdle(page);
+    log('map idle');
     // One step out, for the coast in the picture too.
     await page.evaluate(() => window.finisterra.map.setZoom(Math.min(window.finisterra.map.getZoom(), 10) - 0.5));
     await waitIdle(page);
@@ -165,10 +167,17 @@ async function main() {
     await page.waitForFunction(() => window.finisterra.state.detail?.track?.length > 0, null, { timeout: 15_000 });
     log('track of the selected vessel loaded');
 
-    // 3b. A real click on the map, on the other vessel of the pair.
+    // 3b. A real click on the map symbol of a vessel (a slow one: at 60×
+    // a ship under way moves tens of pixels a second at harbour zoom).
     await page.evaluate(() => window.finisterra.clearSelection());
-    const clicked = await clickVesselOnMap(page, mmsiB);
-    check(clicked, `a click on the map selects vessel ${mmsiB}`);
+    const target = await page.evaluate((fallback) => {
+      const slow = [...window.finisterra.vessels.values()]
+        .filter((v) => !v.lost && v.lat != null && (v.sog_kn ?? 0) < 1)
+        .sort((x, y) => (x.sog_kn ?? 0) - (y.sog_kn ?? 0));
+      return slow[0]?.mmsi ?? fallback;
+    }, mmsiB);
+    const clicked = await clickVesselOnMap(page, target);
+    check(clicked, `a click on the map selects vessel ${target}`);
 
     // 4. Acknowledge: refused without the token, accepted with it.
     const alarmId = Number(await alarm.getAttribute('data-situation'));
@@ -215,25 +224,33 @@ async function main() {
   }
 }
 
-/** Waits until the map has finished moving and drawing. */
+/**
+ * Waits until the map has stopped moving and its sources are loaded. (Not
+ * the 'idle' event: live updates every second keep the map busy.)
+ */
 async function waitIdle(page) {
-  await page.waitForTimeout(900); // the pan animation (700 ms) starts
-  await page.evaluate(() => new Promise((res) => {
+  await page.waitForTimeout(300);
+  await page.waitForFunction(() => {
     const m = window.finisterra.map;
-    if (m.loaded() && !m.isMoving()) res();
-    else m.once('idle', res);
-  }));
+    return !m.isMoving() && m.areTilesLoaded();
+  }, null, { timeout: 10_000, polling: 100 });
+  await page.evaluate(() => new Promise((res) => requestAnimationFrame(() => requestAnimationFrame(res))));
 }
 
 /** Centres the map on a vessel, clicks its symbol, checks the details panel. */
 async function clickVesselOnMap(page, mmsi) {
   for (let attempt = 0; attempt < 3; attempt++) {
-    const pos = await page.evaluate(async (m) => {
+    const found = await page.evaluate((m) => {
       const fin = window.finisterra;
       const v = fin.vessels.get(m);
-      if (!v) return null;
+      if (!v) return false;
       fin.map.jumpTo({ center: [v.lon, v.lat], zoom: 13 });
-      await new Promise((res) => fin.map.once('idle', res));
+      return true;
+    }, mmsi);
+    if (!found) return false;
+    await waitIdle(page);
+    const pos = await page.evaluate((m) => {
+      const fin = window.finisterra;
       const v2 = fin.vessels.get(m);
       const p = fin.map.project([v2.lon, v2.lat]);
       const r = fin.map.getCanvas().getBoundingClientRect();

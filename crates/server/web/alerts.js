@@ -231,7 +231,6 @@ export class Alerts {
     const acked = this.isAcked(s);
     const li = s.el ?? document.createElement('li');
     s.el = li;
-    li.dataset.testid = 'alert';
     li.setAttribute('data-testid', 'alert');
     li.dataset.situation = s.id;
     li.dataset.kind = ev.kind;

@@ -499,12 +499,14 @@ function debounce(fn, ms) {
 
 async function loadRisks() {
   state.risks = await getJSON('api/risks');
+  $('[data-testid="risk-count"]').textContent = String(state.risks.length);
   drawRisks();
   if (state.selected != null) renderDetails();
   scheduleCounts();
 }
 async function loadHazards() {
   state.hazards = await getJSON('api/hazards/open');
+  $('[data-testid="hazard-count"]').textContent = String(state.hazards.length);
   drawHazards();
   if (state.selected != null) renderDetails();
 }
@@ -530,8 +532,6 @@ async function loadStats() {
     const s = await getJSON('api/stats');
     state.dataTime = s.data_time;
     $('[data-testid="data-time"]').textContent = s.data_time ? dateTime(s.data_time) : '—';
-    $('[data-testid="risk-count"]').textContent = String(s.open_risks ?? 0);
-    $('[data-testid="hazard-count"]').textContent = String(s.open_hazards ?? 0);
   } catch {
     /* the stream state shows the outage */
   }
@@ -731,7 +731,7 @@ async function start() {
 
   // One click handler, topmost layer first.
   map.on('click', (e) => {
-    const box = [[e.point.x - 6, e.point.y - 6], [e.point.x + 6, e.point.y + 6]];
+    const box = [[e.point.x - 8, e.point.y - 8], [e.point.x + 8, e.point.y + 8]];
     const hit = map.queryRenderedFeatures(box, { layers: ['vessels', 'atons', 'risks-cpa', 'hazards-point', 'risks-pair', 'hazards-line'] });
     const f = hit[0];
     if (!f) return;
