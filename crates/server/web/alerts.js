@@ -115,6 +115,7 @@ export class Alerts {
       this.open.set(key, s.id);
     }
     const was = s.level;
+    if (ev.id < s.latest.id) return s; // an older report arriving late
     s.latest = ev;
     s.level = level;
     s.count += 1;
@@ -130,6 +131,15 @@ export class Alerts {
       this.prune();
     }
     return s;
+  }
+
+  /** Forgets everything (the server restarted with new event ids). */
+  reset() {
+    this.items.clear();
+    this.open.clear();
+    this.seen.clear();
+    this.list.replaceChildren();
+    this.hooks.onChange?.();
   }
 
   /** A lost target reported again: its item is closed. */

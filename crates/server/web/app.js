@@ -116,6 +116,7 @@ const state = {
   detail: null, // /api/vessels/{mmsi}
   lastId: 0,
   stream: null,
+  streamDown: false, // the stream broke since the picture was read
   ready: false,
 };
 
@@ -399,6 +400,7 @@ function renderDetails() {
     }),
     ...hazards.map((h) => `<li class="level-${h.level}"><b>${escapeHtml(h.level)}</b> ${escapeHtml(h.hazard.kind === 'land' ? 'land' : h.hazard.name ?? h.hazard.kind)} in ${duration(h.time_to_hazard_s)}</li>`),
   ].join('');
+  const focused = document.activeElement?.closest?.('[data-testid="vessel-details"] button')?.dataset.action;
   panel.innerHTML = `
     <header class="details-head">
       <span class="swatch" style="background:${color}"></span>
@@ -428,6 +430,8 @@ function renderDetails() {
       ${row('Track', state.detail?.track ? `${state.detail.track.length} points` : '…')}
     </dl>
     ${sit ? `<h3>Open situations</h3><ul class="situations">${sit}</ul>` : ''}`;
+  // Re-rendered every second: keep the keyboard focus where it was.
+  if (focused) panel.querySelector(`button[data-action="${focused}"]`)?.focus();
 }
 
 $('[data-testid="vessel-details"]').addEventListener('click', (e) => {
@@ -614,20 +618,32 @@ function connect() {
   state.stream = es;
   for (const k of ALL_KINDS) es.addEventListener(k, onEvent);
   es.addEventListener('vessels', onVessels);
-  let wasDown = false;
-  es.onopen = () => {
+  es.onopen = async () => {
     setStreamState('live', 'live');
-    if (wasDown) {
-      // Back after an outage: the events resume by Last-Event-ID; the
-      // snapshots are read again.
-      safely(loadVessels());
-      safely(loadRisks());
-      safely(loadHazards());
-    }
-    wasDown = false;
+    if (!state.streamDown) return;
+    state.streamDown = false;
+    // Back after an outage: the events resume by Last-Event-ID and the
+    // snapshots are read again; unless the server restarted without a
+    // store (event ids begin again at 1): then everything is read afresh.
+    try {
+      const newest = await newestEventId();
+      console.info(`finisterra: stream back; newest event ${newest}, last seen ${state.lastId}`);
+      if (newest < state.lastId) {
+        console.info('finisterra: the server restarted with new event ids: reading everything again');
+        es.close();
+        alerts.reset();
+        await loadPicture();
+        connect();
+        return;
+      }
+    } catch { /* the next error handler retries */ }
+    safely(loadVessels());
+    safely(loadRisks());
+    safely(loadHazards());
   };
   es.onerror = () => {
-    wasDown = true;
+    if (!state.streamDown) console.info('finisterra: stream interrupted');
+    state.streamDown = true;
     if (es.readyState === EventSource.CLOSED) {
       setStreamState('down', 'disconnected, retrying');
       setTimeout(connect, 5000);
@@ -760,21 +776,15 @@ async function start() {
   const landP = getJSON('api/land').then((topo) => {
     const key = topo.objects.land ? 'land' : Object.keys(topo.objects)[0];
     setData(map, 'land', window.topojson.feature(topo, topo.objects[key]));
+  }).catch((err) => {
+    console.error(err);
+    const el = $('#fatal');
+    el.hidden = false;
+    el.textContent = `No land basemap: ${err.message ?? err}`;
+    setTimeout(() => { el.hidden = true; }, 10000);
   });
-  const upto = await newestEventId();
-  state.lastId = upto;
-  await Promise.all([
-    loadVessels(), safely(loadRisks()), safely(loadHazards()), safely(loadAtons()), safely(loadDocs()), loadStats(),
-  ]);
+  await loadPicture();
   connect();
-  const evs = await recentEvents(upto, HISTORY_ALERTS);
-  for (const ev of evs) alerts.ingest(ev, false);
-  const open = new Set([
-    ...state.risks.map((o) => `risk:${o.risk.a.mmsi}:${o.risk.b.mmsi}`),
-    ...state.hazards.map((h) => `hazard:${h.vessel.mmsi}:${h.hazard.kind}:${h.hazard.mmsi ?? h.hazard.name ?? ''}`),
-  ]);
-  alerts.reconcile(open);
-  alerts.renderAll();
 
   if (!view && !location.hash.includes('view=')) fitPicture();
   await landP;
@@ -789,12 +799,37 @@ async function start() {
     if (state.risks.length) refreshRisks();
     if (state.hazards.length) refreshHazards();
   }, 2000);
-  map.once('idle', () => {
-    state.ready = true;
-    window.finisterra.ready = true;
-    document.body.dataset.ready = 'true';
+  // Ready (for people and tests) once the first frame with land is drawn.
+  await new Promise((res) => {
+    const poll = setInterval(() => {
+      if (map.loaded() || map.areTilesLoaded()) { clearInterval(poll); res(); }
+    }, 200);
+    map.once('idle', () => { clearInterval(poll); res(); });
+    map.triggerRepaint();
   });
-  map.triggerRepaint();
+  state.ready = true;
+  window.finisterra.ready = true;
+  document.body.dataset.ready = 'true';
+}
+
+/**
+ * Snapshots (vessels, risks, hazards, aids, zones) and the alert history up
+ * to the newest event; the stream then continues from there.
+ */
+async function loadPicture() {
+  const upto = await newestEventId();
+  state.lastId = upto;
+  await Promise.all([
+    loadVessels(), safely(loadRisks()), safely(loadHazards()), safely(loadAtons()), safely(loadDocs()), loadStats(),
+  ]);
+  const evs = await recentEvents(upto, HISTORY_ALERTS);
+  for (const ev of evs) alerts.ingest(ev, false);
+  const open = new Set([
+    ...state.risks.map((o) => `risk:${o.risk.a.mmsi}:${o.risk.b.mmsi}`),
+    ...state.hazards.map((h) => `hazard:${h.vessel.mmsi}:${h.hazard.kind}:${h.hazard.mmsi ?? h.hazard.name ?? ''}`),
+  ]);
+  alerts.reconcile(open);
+  alerts.renderAll();
 }
 
 /** First visit: frame the open risks, else the busiest area. */
