@@ -302,8 +302,17 @@ pub(crate) fn plan_items(cfg: &Config, own: &Snap, neighbours: &[Snap]) -> Vec<A
 }
 
 /// How often the ruling and advice of an open risk are recomputed when
-/// nothing else changed, ms.
-const FULL_ASSESSMENT_MS: i64 = 30_000;
+/// nothing else changed (level, Rule 17 stage), ms. Each pair's schedule is
+/// offset by a hash of its MMSIs so that risks raised together do not all
+/// recompute in the same pass.
+const FULL_ASSESSMENT_MS: i64 = 60_000;
+
+/// A deterministic offset in [0, FULL_ASSESSMENT_MS) for a pair.
+fn stagger_ms(key: (u32, u32)) -> i64 {
+    let h = (key.0 as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        ^ (key.1 as u64).wrapping_mul(0xC2B2_AE3D_27D4_EB4F);
+    ((h >> 17) % FULL_ASSESSMENT_MS as u64) as i64
+}
 
 fn advice_items(mmsi: u32, plan: &Plan) -> Vec<AdviceItem> {
     let rec = plan.recommended();
@@ -400,7 +409,9 @@ impl RiskBook {
                                 signature: sig,
                                 min_range_nm: risk.range_nm,
                                 lower_since_ms: None,
-                                full_ms: pass.t_ms,
+                                // The first refresh comes sooner, at a
+                                // per-pair offset: load spreads over passes.
+                                full_ms: pass.t_ms - stagger_ms(key),
                                 risk: risk.clone(),
                             },
                         );

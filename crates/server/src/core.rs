@@ -202,6 +202,7 @@ pub fn run(shared: Arc<Shared>, rx: Receiver<Input>) {
         let mut stop = false;
         {
             let mut engine = shared.engine.lock().unwrap_or_else(|e| e.into_inner());
+            let busy = Instant::now();
             for input in inputs {
                 match input {
                     Input::Line(l) => {
@@ -233,6 +234,7 @@ pub fn run(shared: Arc<Shared>, rx: Receiver<Input>) {
                     Input::Shutdown => stop = true,
                 }
             }
+            shared.metrics.engine_batch(busy.elapsed());
             shared.metrics.set_picture(&engine);
             if !moved.is_empty() {
                 let mut tracks = shared.tracks.lock().unwrap_or_else(|e| e.into_inner());

@@ -113,6 +113,12 @@ pub async fn start(
         .await
         .with_context(|| format!("cannot listen on {}", cfg.http))?;
     let http = listener.local_addr()?;
+    // Small writes (one event on the live stream) must leave at once, not
+    // wait for Nagle's algorithm and the client's delayed ACK (40-200 ms).
+    use axum::serve::ListenerExt;
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     let router = api::router(app, cfg.cors);
     tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, router).await {

@@ -24,6 +24,10 @@ pub struct Metrics {
     latency_buckets: [AtomicU64; BUCKETS_S.len()],
     latency_count: AtomicU64,
     latency_sum_ns: AtomicU64,
+    busy_buckets: [AtomicU64; BUCKETS_S.len()],
+    busy_count: AtomicU64,
+    busy_sum_ns: AtomicU64,
+    busy_max_ns: AtomicU64,
     /// Datagrams dropped because the core was behind.
     pub dropped_datagrams: AtomicU64,
     /// Lines cut because they were longer than the limit.
@@ -54,6 +58,10 @@ impl Metrics {
             latency_buckets: Default::default(),
             latency_count: AtomicU64::new(0),
             latency_sum_ns: AtomicU64::new(0),
+            busy_buckets: Default::default(),
+            busy_count: AtomicU64::new(0),
+            busy_sum_ns: AtomicU64::new(0),
+            busy_max_ns: AtomicU64::new(0),
             dropped_datagrams: AtomicU64::new(0),
             overlong_lines: AtomicU64::new(0),
             slow_clients: AtomicU64::new(0),
@@ -102,6 +110,21 @@ impl Metrics {
         self.latency_count.fetch_add(1, Ordering::Relaxed);
         self.latency_sum_ns
             .fetch_add(latency.as_nanos() as u64, Ordering::Relaxed);
+    }
+
+    /// The engine was held for `d` to process one batch of input (decoding,
+    /// picture, and any screening pass due).
+    pub fn engine_batch(&self, d: Duration) {
+        let s = d.as_secs_f64();
+        for (i, b) in BUCKETS_S.iter().enumerate() {
+            if s <= *b {
+                self.busy_buckets[i].fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        self.busy_count.fetch_add(1, Ordering::Relaxed);
+        let ns = d.as_nanos() as u64;
+        self.busy_sum_ns.fetch_add(ns, Ordering::Relaxed);
+        self.busy_max_ns.fetch_max(ns, Ordering::Relaxed);
     }
 
     /// Events could not be stored.
@@ -279,6 +302,36 @@ impl Metrics {
             self.latency_sum_ns.load(r) as f64 / 1e9
         );
         let _ = writeln!(o, "finisterra_event_latency_seconds_count {count}");
+        let _ = writeln!(o, "# HELP finisterra_engine_batch_seconds Time the engine spent on one batch of input (decoding, picture, screening passes due).");
+        let _ = writeln!(o, "# TYPE finisterra_engine_batch_seconds histogram");
+        for (i, b) in BUCKETS_S.iter().enumerate() {
+            let _ = writeln!(
+                o,
+                "finisterra_engine_batch_seconds_bucket{{le=\"{b}\"}} {}",
+                self.busy_buckets[i].load(r)
+            );
+        }
+        let bc = self.busy_count.load(r);
+        let _ = writeln!(
+            o,
+            "finisterra_engine_batch_seconds_bucket{{le=\"+Inf\"}} {bc}"
+        );
+        let _ = writeln!(
+            o,
+            "finisterra_engine_batch_seconds_sum {}",
+            self.busy_sum_ns.load(r) as f64 / 1e9
+        );
+        let _ = writeln!(o, "finisterra_engine_batch_seconds_count {bc}");
+        let _ = writeln!(
+            o,
+            "# HELP finisterra_engine_batch_max_seconds Longest batch so far."
+        );
+        let _ = writeln!(o, "# TYPE finisterra_engine_batch_max_seconds gauge");
+        let _ = writeln!(
+            o,
+            "finisterra_engine_batch_max_seconds {}",
+            self.busy_max_ns.load(r) as f64 / 1e9
+        );
         o
     }
 }

@@ -714,7 +714,9 @@ window.finisterra = {
 async function start() {
   buildLegend();
   let view = null;
-  if (!location.hash.includes('view=')) {
+  // (Read before the map writes its own view into the address.)
+  const linked = location.hash.includes('view=');
+  if (!linked) {
     try {
       view = JSON.parse(localStorage.getItem('finisterra.view') ?? 'null');
     } catch { view = null; }
@@ -786,7 +788,7 @@ async function start() {
   await loadPicture();
   connect();
 
-  if (!view && !location.hash.includes('view=')) fitPicture();
+  if (!view && !linked) fitPicture();
   await landP;
   setInterval(loadStats, 5000);
   setInterval(() => safely(loadAtons()), 30000);
@@ -832,12 +834,21 @@ async function loadPicture() {
   alerts.renderAll();
 }
 
-/** First visit: frame the open risks, else the busiest area. */
+/** First visit: frame the open risks, else the vessels (outliers aside). */
 function fitPicture() {
   const pts = [];
   for (const o of state.risks) pts.push([o.risk.cpa_lon, o.risk.cpa_lat], posOf(o.risk.a), posOf(o.risk.b));
-  if (!pts.length) for (const v of state.vessels.values()) if (v.lat != null && !v.lost) pts.push([v.lon, v.lat]);
-  if (pts.length) fitPoints(pts, 11);
+  if (pts.length) {
+    fitPoints(pts, 10);
+    return;
+  }
+  const vs = [...state.vessels.values()].filter((v) => v.lat != null && !v.lost);
+  if (!vs.length) return;
+  const q = (arr, f) => arr[Math.min(arr.length - 1, Math.max(0, Math.round(f * (arr.length - 1))))];
+  const lons = vs.map((v) => v.lon).sort((a, b) => a - b);
+  const lats = vs.map((v) => v.lat).sort((a, b) => a - b);
+  const lo = vs.length >= 20 ? 0.05 : 0;
+  fitPoints([[q(lons, lo), q(lats, lo)], [q(lons, 1 - lo), q(lats, 1 - lo)]], 11);
 }
 
 start().catch((err) => {
