@@ -40,4 +40,5 @@ elif [ ! -x "$bin" ]; then
 fi
 
 export FINISTERRA_BIN="$bin" CHROMIUM="$chromium"
+node "$here/format.test.mjs"
 exec node "$here/map.test.mjs"

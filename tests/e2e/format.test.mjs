@@ -1,0 +1,48 @@
+// Unit checks of the page's pure formatting helpers (no browser needed).
+//   node tests/e2e/format.test.mjs
+import assert from 'node:assert/strict';
+import {
+  adviceText, adviceLines, shipCategory, deg3, nm, duration, clock, latLonText,
+} from '../../crates/server/web/format.js';
+
+const names = { 224123450: 'CAPE FINISTERRE', 255806123: 'MAERSK FISTERRA' };
+const nameOf = (m) => names[m];
+
+assert.equal(
+  adviceText({ mmsi: 224123450, action: 'alter_course', direction: 'starboard', degrees: 21, new_cog_deg: 111, resulting_cpa_nm: 1.28, sufficient: true, recommended: true }, nameOf),
+  'CAPE FINISTERRE: alter 21° to starboard, new course 111°, passes 1.3 NM',
+);
+assert.equal(
+  adviceText({ mmsi: 255806123, action: 'reduce_speed', direction: 'none', new_sog_kn: 8, resulting_cpa_nm: 0.41, sufficient: false, recommended: false }, nameOf),
+  'MAERSK FISTERRA: reduce speed to 8.0 kn, passes only 0.41 NM (not enough)',
+);
+// 99 NM: no other vessel near the new track (hazard advice): not shown.
+assert.equal(
+  adviceText({ mmsi: 1, action: 'alter_course', direction: 'port', degrees: 56, new_cog_deg: 4, resulting_cpa_nm: 99, sufficient: true, recommended: true }, () => 'BRISA'),
+  'BRISA: alter 56° to port, new course 004°',
+);
+const lines = adviceLines([
+  { mmsi: 255806123, action: 'reduce_speed', direction: 'none', new_sog_kn: 8, resulting_cpa_nm: 2.39, sufficient: true, recommended: false },
+  { mmsi: 255806123, action: 'alter_course', direction: 'starboard', degrees: 21, new_cog_deg: 201, resulting_cpa_nm: 1.28, sufficient: true, recommended: true },
+], nameOf);
+assert.deepEqual(lines.map((l) => l.text), [
+  'MAERSK FISTERRA: alter 21° to starboard, new course 201°, passes 1.3 NM',
+  'or MAERSK FISTERRA: reduce speed to 8.0 kn, passes 2.4 NM',
+]);
+
+assert.equal(shipCategory(70), 'cargo');
+assert.equal(shipCategory(84), 'tanker');
+assert.equal(shipCategory(60), 'passenger');
+assert.equal(shipCategory(30), 'fishing');
+assert.equal(shipCategory(37), 'pleasure');
+assert.equal(shipCategory(52), 'service');
+assert.equal(shipCategory(null, 'sar_aircraft'), 'service');
+assert.equal(shipCategory(undefined), 'other');
+assert.equal(deg3(359.7), '000°');
+assert.equal(deg3(45), '045°');
+assert.equal(nm(0.022), '0.02 NM');
+assert.equal(duration(170), '2 min 50 s');
+assert.equal(duration(1172), '20 min');
+assert.equal(clock('2026-11-26T03:16:40Z'), '03:16:40Z');
+assert.equal(latLonText(42.8817, -9.2717), '42°52.90′N 009°16.30′W');
+console.log('format: ok');
