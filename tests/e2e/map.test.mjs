@@ -81,6 +81,7 @@ async function main() {
   const pageErrors = [];
   let context = null;
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'finisterra-e2e-chromium-'));
+  profileDir = userDataDir;
 
   try {
     log(`starting ${path.relative(ROOT, BIN)} serve --demo on ${base}`);
@@ -269,9 +270,14 @@ async function clickVesselOnMap(page, mmsi) {
 // Whatever happens, the server does not outlive the test (playwright kills
 // the browser it launched when this process exits).
 let serverProc = null;
+let profileDir = null;
 function abort(why) {
   console.error(`FAIL: ${why}`);
   try { serverProc?.kill('SIGKILL'); } catch { /* gone */ }
+  // (The browser is killed by playwright's own exit handler.)
+  process.once('exit', () => {
+    if (profileDir) fs.rmSync(profileDir, { recursive: true, force: true });
+  });
   process.exit(1);
 }
 setTimeout(() => abort(`the test took longer than ${TOTAL_TIMEOUT_MS / 1000} s`), TOTAL_TIMEOUT_MS).unref();
