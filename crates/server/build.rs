@@ -26,11 +26,20 @@ fn walk(dir: &Path, base: &Path, out: &mut Vec<String>) {
                 _ => "application/octet-stream",
             };
             let abs = fs::canonicalize(&p).unwrap_or(p.clone());
+            // The entity tag: FNV-1a 64 of the content, so a new build
+            // with changed assets is never served from a stale cache.
+            let bytes = fs::read(&p).unwrap_or_default();
+            let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+            for b in bytes {
+                h ^= u64::from(b);
+                h = h.wrapping_mul(0x0100_0000_01b3);
+            }
             out.push(format!(
-                "({:?}, {:?}, include_bytes!({:?}) as &[u8])",
+                "({:?}, {:?}, include_bytes!({:?}) as &[u8], \"\\\"{:016x}\\\"\")",
                 rel,
                 ct,
-                abs.to_string_lossy()
+                abs.to_string_lossy(),
+                h
             ));
         }
     }

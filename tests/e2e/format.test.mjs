@@ -16,9 +16,9 @@ assert.equal(
   adviceText({ mmsi: 255806123, action: 'reduce_speed', direction: 'none', new_sog_kn: 8, resulting_cpa_nm: 0.41, sufficient: false, recommended: false }, nameOf),
   'MAERSK FISTERRA: reduce speed to 8.0 kn, passes only 0.41 NM (not enough)',
 );
-// 99 NM: no other vessel near the new track (hazard advice): not shown.
+// null: nothing comes near the new track: no distance shown.
 assert.equal(
-  adviceText({ mmsi: 1, action: 'alter_course', direction: 'port', degrees: 56, new_cog_deg: 4, resulting_cpa_nm: 99, sufficient: true, recommended: true }, () => 'BRISA'),
+  adviceText({ mmsi: 1, action: 'alter_course', direction: 'port', degrees: 56, new_cog_deg: 4, resulting_cpa_nm: null, sufficient: true, recommended: true }, () => 'BRISA'),
   'BRISA: alter 56° to port, new course 004°',
 );
 const lines = adviceLines([

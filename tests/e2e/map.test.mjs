@@ -192,13 +192,26 @@ async function main() {
     await page.getByTestId('settings').waitFor({ state: 'hidden' });
     check(await page.evaluate(() => localStorage.getItem('finisterra.token')) === TOKEN, 'token stored in localStorage');
 
+    // A second console, open on the same alarm: it learns of the
+    // acknowledgement from the stream, with who made it.
+    const page2 = await context.newPage();
+    page2.on('pageerror', (e) => pageErrors.push(`console 2: ${e.message}`));
+    await page2.goto(`${base}/`);
+    await page2.waitForFunction(() => window.finisterra?.ready === true, null, { timeout: 60_000 });
+    const pairSel = `[data-testid="alert"][data-kind^="risk."][data-mmsi="${mmsiA} ${mmsiB}"]`;
+    await page2.locator(pairSel).first().waitFor({ state: 'attached' });
+
     await item.getByTestId('ack-button').click();
     await page.waitForFunction((id) => document.querySelector(`[data-testid="alert"][data-situation="${id}"]`)?.dataset.acknowledged === 'true', alarmId);
+    await page2.waitForFunction((sel) => [...document.querySelectorAll(sel)].some((el) => el.dataset.acknowledged === 'true'), pairSel, { timeout: 15_000 });
+    const note2 = await page2.locator(`${pairSel}[data-acknowledged="true"] [data-testid="acked-note"]`).first().innerText();
+    check(/by e2e/.test(note2), `the other console shows the acknowledgement pushed by the server ("${note2.trim()}")`);
+    await page2.close();
     const ackedId = Number(await item.getAttribute('data-acked-id'));
     check(ackedId > 0, `alert marked acknowledged in the panel (event ${ackedId})`);
     check(await item.evaluate((el) => el.classList.contains('acked')), 'acknowledged alert is dimmed');
     const r = await (await fetch(`${base}/api/events?since=${ackedId - 1}&limit=1`)).json();
-    check(r.events[0]?.id === ackedId && r.events[0]?.acknowledged === true, `GET /api/events reports event ${ackedId} acknowledged`);
+    check(r.events[0]?.id === ackedId && r.events[0]?.acknowledged === true && r.events[0]?.acknowledged_by === 'e2e', `GET /api/events reports event ${ackedId} acknowledged by e2e`);
 
     // 5. A last look, with the acknowledged alarm (for debugging).
     await page.screenshot({ path: path.join(ARTIFACTS, 'map-end.png') });

@@ -130,9 +130,10 @@ pub struct AdviceItem {
     /// Speed to make good, knots (speed reductions).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub new_sog_kn: Option<f64>,
-    /// Smallest predicted distance to any nearby vessel after the
-    /// manoeuvre, nautical miles.
-    pub resulting_cpa_nm: f64,
+    /// Smallest predicted distance to any nearby vessel (or, for hazard
+    /// advice, to the hazard) after the manoeuvre, nautical miles; `null`
+    /// when nothing comes near on the new course.
+    pub resulting_cpa_nm: Option<f64>,
     /// `true` when that distance reaches the passing distance.
     pub sufficient: bool,
     /// `true` for the advice to give first (the other is the alternative).

@@ -483,11 +483,10 @@ fn advise(
             degrees: Some(round(a.alteration_deg, 0)),
             new_cog_deg: Some(round(a.new_cog_deg, 0)),
             new_sog_kn: None,
-            resulting_cpa_nm: if a.clearance.is_finite() {
-                round(a.clearance / M_PER_NM, 2)
-            } else {
-                99.0
-            },
+            resulting_cpa_nm: a
+                .clearance
+                .is_finite()
+                .then(|| round(a.clearance / M_PER_NM, 2)),
             sufficient: true,
             recommended: true,
         }],

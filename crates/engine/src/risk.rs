@@ -328,11 +328,10 @@ fn advice_items(mmsi: u32, plan: &Plan) -> Vec<AdviceItem> {
             degrees: (a.action == Action::AlterCourse).then(|| round(a.alteration_deg, 0)),
             new_cog_deg: (a.action == Action::AlterCourse).then(|| round(a.new_cog_deg, 0)),
             new_sog_kn: a.new_sog_kn.map(|s| round(s, 1)),
-            resulting_cpa_nm: if a.resulting_cpa_nm.is_finite() {
-                round(a.resulting_cpa_nm, 2)
-            } else {
-                99.0
-            },
+            resulting_cpa_nm: a
+                .resulting_cpa_nm
+                .is_finite()
+                .then(|| round(a.resulting_cpa_nm, 2)),
             sufficient: a.sufficient,
             recommended: std::ptr::eq(a, rec),
         });

@@ -287,9 +287,12 @@ async fn vessel(State(app): State<Arc<App>>, Path(mmsi): Path<String>) -> ApiRes
 #[derive(Deserialize)]
 struct EventQuery {
     since: Option<u64>,
+    before: Option<u64>,
     kind: Option<String>,
     mmsi: Option<u32>,
     limit: Option<usize>,
+    order: Option<String>,
+    acknowledged: Option<bool>,
 }
 
 /// Every event kind.
@@ -343,40 +346,66 @@ async fn events(
     if limit == 0 || limit > MAX_LIMIT {
         return Err(bad(format!("limit must be 1..={MAX_LIMIT}")));
     }
+    let newest_first = match q.order.as_deref() {
+        None | Some("asc") => false,
+        Some("desc") => true,
+        Some(o) => return Err(bad(format!("order must be asc or desc, not {o:?}"))),
+    };
     let since = q.since.unwrap_or(0);
-    let mut evs = backlog(
-        &app,
-        since,
-        &kinds,
-        if q.mmsi.is_some() {
-            MAX_LIMIT * 10
-        } else {
-            limit
-        },
-    )?;
-    if let Some(m) = q.mmsi {
-        evs.retain(|e| e.mmsis.contains(&m));
-        evs.truncate(limit);
-    }
-    let ids: Vec<u64> = evs.iter().map(|e| e.id).collect();
-    let acked = app
-        .shared
-        .store
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .acknowledged(&ids);
+    let query = finisterra_store::EventQuery {
+        since_id: since,
+        before_id: q.before,
+        kinds,
+        mmsi: q.mmsi,
+        acknowledged: q.acknowledged,
+        limit,
+        newest_first,
+        ..Default::default()
+    };
+    let (evs, acks) = {
+        let store = app.shared.store.lock().unwrap_or_else(|e| e.into_inner());
+        let evs = store
+            .query(&query)
+            .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, format!("store: {e}")))?;
+        let ids: Vec<u64> = evs.iter().map(|e| e.id).collect();
+        let acks = store.acknowledged(&ids);
+        (evs, acks)
+    };
     let list: Vec<Value> = evs
         .iter()
         .map(|e| {
             let mut v: Value = serde_json::from_str(&e.json).unwrap_or(Value::Null);
-            if acked.contains(&e.id) {
-                v["acknowledged"] = Value::Bool(true);
+            if let Some(a) = acks.iter().find(|a| a.event_id == e.id) {
+                mark_acknowledged(&mut v, a);
             }
             v
         })
         .collect();
-    let next = evs.last().map_or(since, |e| e.id);
+    // Paging: ascending pages continue with `since=next`, descending ones
+    // with `before=next`.
+    let next = match evs.last() {
+        Some(e) => e.id,
+        None if newest_first => q.before.unwrap_or(0),
+        None => since,
+    };
     Ok(Json(json!({ "events": list, "next": next })))
+}
+
+fn mark_acknowledged(v: &mut Value, a: &finisterra_store::Acknowledgement) {
+    v["acknowledged"] = Value::Bool(true);
+    v["acknowledged_by"] = Value::String(a.by.clone());
+    v["acknowledged_at"] = Value::String(finisterra_engine::iso8601(a.time_ms));
+}
+
+/// The `ack` message pushed on the stream when an event is acknowledged.
+fn ack_message(a: &finisterra_store::Acknowledgement) -> String {
+    json!({
+        "id": a.event_id,
+        "acknowledged": true,
+        "acknowledged_by": a.by,
+        "acknowledged_at": finisterra_engine::iso8601(a.time_ms),
+    })
+    .to_string()
 }
 
 async fn ack(
@@ -395,19 +424,35 @@ async fn ack(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("operator")
         .chars()
+        .filter(|c| !c.is_control())
         .take(64)
         .collect::<String>();
-    let ok = app
-        .shared
-        .store
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .acknowledge(id, &who, crate::sources::now_ms())
-        .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, format!("store: {e}")))?;
-    if !ok {
-        return Err(ApiError(StatusCode::NOT_FOUND, format!("no event {id}")));
-    }
-    Ok(Json(json!({ "id": id, "acknowledged": true, "by": who })))
+    let standing = {
+        let mut store = app.shared.store.lock().unwrap_or_else(|e| e.into_inner());
+        let ok = store
+            .acknowledge(id, &who, crate::sources::now_ms())
+            .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, format!("store: {e}")))?;
+        if !ok {
+            return Err(ApiError(StatusCode::NOT_FOUND, format!("no event {id}")));
+        }
+        store.acknowledged(&[id]).into_iter().next()
+    };
+    let Some(a) = standing else {
+        return Err(ApiError(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("event {id} acknowledged but the acknowledgement cannot be read back"),
+        ));
+    };
+    // Every open console learns at once (the first acknowledgement stands;
+    // repeating it tells the others again, harmlessly).
+    let _ = app.shared.acks.send(ack_message(&a).into());
+    Ok(Json(json!({
+        "id": id,
+        "acknowledged": true,
+        "by": a.by,
+        "acknowledged_by": a.by,
+        "acknowledged_at": finisterra_engine::iso8601(a.time_ms),
+    })))
 }
 
 async fn risks(State(app): State<Arc<App>>) -> Json<Value> {
@@ -614,6 +659,7 @@ async fn stats(State(app): State<Arc<App>>) -> Json<Value> {
         .map(|((n, l), (_, msgs))| (n, json!({"lines": l, "messages": msgs})))
         .collect();
     Json(json!({
+        "run_id": app.shared.run_id,
         "data_time": now,
         "sources": by_source,
         "decode_errors": m.decode_errors(),
@@ -637,7 +683,8 @@ struct StreamQuery {
 
 /// Server-Sent Events: every published event (`id:` the event id,
 /// `event:` its kind, `data:` its JSON), resumable with `Last-Event-ID` or
-/// `?since=`; plus, unless `vessels=false`, an unnumbered `vessels` event
+/// `?since=`; an unnumbered `ack` event when an operator acknowledges an
+/// event; plus, unless `vessels=false`, an unnumbered `vessels` event
 /// every second with the vessels that moved.
 async fn stream_events(
     State(app): State<Arc<App>>,
@@ -652,6 +699,12 @@ async fn stream_events(
         .or(q.since);
     // Subscribe first, then read the backlog: nothing falls in between.
     let rx = app.shared.events.subscribe();
+    let acks = BroadcastStream::new(app.shared.acks.subscribe()).filter_map(|r| {
+        futures_util::future::ready(
+            r.ok()
+                .map(|a| Ok(SseEvent::default().event("ack").data(&*a))),
+        )
+    });
     let back = match since {
         Some(s) => backlog(&app, s, &kinds, MAX_LIMIT * 10)?,
         None => Vec::new(),
@@ -721,7 +774,7 @@ async fn stream_events(
             };
             futures_util::future::ready(out)
         });
-    let merged = stream::select(events, ticks);
+    let merged = stream::select(stream::select(events, acks), ticks);
     Ok(Sse::new(merged).keep_alive(KeepAlive::default()))
 }
 

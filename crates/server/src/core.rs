@@ -95,6 +95,12 @@ pub struct Shared {
     pub engine: Mutex<Engine>,
     /// Live push of published events.
     pub events: broadcast::Sender<Arc<Published>>,
+    /// Live push of acknowledgements (the `ack` message JSON).
+    pub acks: broadcast::Sender<Arc<str>>,
+    /// Identifies this run of the server: changes on every start, so a
+    /// client can tell a restart (event ids may start again without a
+    /// durable store) from a reconnect.
+    pub run_id: String,
     /// The most recent events, in order.
     pub recent: Mutex<VecDeque<Arc<Published>>>,
     /// Counters.

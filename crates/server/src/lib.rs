@@ -69,9 +69,13 @@ pub async fn start(
     let names: Vec<String> = cfg.sources.iter().map(SourceSpec::name).collect();
     let (tx, rx) = std::sync::mpsc::sync_channel::<Input>(QUEUE);
     let (events, _) = tokio::sync::broadcast::channel(16_384);
+    let (acks, _) = tokio::sync::broadcast::channel(1_024);
+    let run_id = format!("{:x}-{:x}", sources::now_ms(), std::process::id());
     let shared = Arc::new(Shared {
         engine: Mutex::new(engine),
         events,
+        acks,
+        run_id,
         recent: Mutex::new(VecDeque::new()),
         metrics: metrics::Metrics::new(&names),
         store: Mutex::new(store),

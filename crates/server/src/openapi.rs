@@ -63,14 +63,17 @@ pub fn document() -> Value {
                 q("limit", "integer", "At most this many")
             ]), "#/components/schemas/VesselList")},
             "/api/vessels/{mmsi}": {"get": get("One vessel: state, static data, recent track", json!([p("mmsi", "integer", "MMSI")]), "#/components/schemas/VesselDetail")},
-            "/api/events": {"get": get("Events after an id", json!([
+            "/api/events": {"get": get("Stored events, oldest first (page on with since=next) or newest first (order=desc, page on with before=next); acknowledged ones carry acknowledged, acknowledged_by, acknowledged_at", json!([
                 q("since", "integer", "Events with a greater id"),
+                q("before", "integer", "Events with a smaller id"),
+                q("order", "string", "asc (default) or desc"),
                 q("kind", "string", "Comma-separated kinds, e.g. risk.raised,distress"),
                 q("mmsi", "integer", "Events involving this vessel"),
+                q("acknowledged", "boolean", "Only acknowledged (true) or unacknowledged (false) events"),
                 q("limit", "integer", "1..10000, default 1000")
             ]), "#/components/schemas/EventPage")},
             "/api/events/{id}/ack": {"post": {
-                "summary": "Acknowledge an event (the token is needed when one is configured)",
+                "summary": "Acknowledge an event (the token is needed when one is configured; X-Operator names who). The first acknowledgement stands; every open stream gets an `ack` message",
                 "parameters": [p("id", "integer", "Event id")],
                 "responses": {"200": {"description": "Acknowledged"}, "404": {"description": "No such event"}}
             }},
@@ -90,9 +93,9 @@ pub fn document() -> Value {
                 "post": change("Add one hazard", "#/components/schemas/Feature")
             },
             "/api/hazards/{index}": {"delete": del("hazard")},
-            "/api/stats": {"get": get("Counters", json!([]), "#/components/schemas/Object")},
+            "/api/stats": {"get": get("Counters, and run_id (changes on every server start)", json!([]), "#/components/schemas/Object")},
             "/api/stream": {"get": {
-                "summary": "Server-Sent Events: every event (id, kind, JSON), resumable with Last-Event-ID or ?since; `vessels` batches every second",
+                "summary": "Server-Sent Events: every event (id, kind, JSON), resumable with Last-Event-ID or ?since; unnumbered `ack` messages ({id, acknowledged_by, acknowledged_at}) and `vessels` batches every second",
                 "parameters": [q("since", "integer", "Resume after this event id"), q("kinds", "string", "Comma-separated kinds"), q("vessels", "boolean", "Include vessel batches (default true)")],
                 "responses": {"200": {"description": "text/event-stream"}}
             }},

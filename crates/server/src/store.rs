@@ -12,15 +12,24 @@ use crate::core::Published;
 pub trait EventSink: Send {
     /// Stores the events; returns only when they are durable.
     fn append(&mut self, events: &[Published]) -> anyhow::Result<()>;
-    /// Events with id greater than `since`, at most `limit`, in order.
-    fn since(&self, since: u64, kinds: &[String], limit: usize) -> anyhow::Result<Vec<Published>>;
+    /// The events the query selects, in its order.
+    fn query(&self, q: &EventQuery) -> anyhow::Result<Vec<Published>>;
+    /// Events with id greater than `since`, at most `limit`, oldest first.
+    fn since(&self, since: u64, kinds: &[String], limit: usize) -> anyhow::Result<Vec<Published>> {
+        self.query(&EventQuery {
+            since_id: since,
+            kinds: kinds.to_vec(),
+            limit,
+            ..Default::default()
+        })
+    }
     /// The highest stored event id (0 when empty).
     fn last_id(&self) -> u64;
     /// Records an operator's acknowledgement of an event; `false` when
     /// there is no such event.
     fn acknowledge(&mut self, id: u64, by: &str, time_ms: i64) -> anyhow::Result<bool>;
-    /// Acknowledged event ids among `ids`.
-    fn acknowledged(&self, ids: &[u64]) -> Vec<u64>;
+    /// The acknowledgements of the events among `ids`.
+    fn acknowledged(&self, ids: &[u64]) -> Vec<Acknowledgement>;
     /// Saves the latest state of vessels and new track points.
     fn save_state(&mut self, _vessels: &[VesselRow], _track: &[TrackPoint]) -> anyhow::Result<()> {
         Ok(())
@@ -43,7 +52,7 @@ pub trait EventSink: Send {
 #[derive(Default)]
 pub struct MemorySink {
     events: Vec<Published>,
-    acks: Vec<u64>,
+    acks: std::collections::HashMap<u64, Acknowledgement>,
 }
 
 impl EventSink for MemorySink {
@@ -57,35 +66,56 @@ impl EventSink for MemorySink {
         Ok(())
     }
 
-    fn since(&self, since: u64, kinds: &[String], limit: usize) -> anyhow::Result<Vec<Published>> {
-        let start = self.events.partition_point(|e| e.id <= since);
-        Ok(self.events[start..]
-            .iter()
-            .filter(|e| kinds.is_empty() || kinds.iter().any(|k| k == e.kind))
-            .take(limit)
-            .cloned()
-            .collect())
+    fn query(&self, q: &EventQuery) -> anyhow::Result<Vec<Published>> {
+        let start = self.events.partition_point(|e| e.id <= q.since_id);
+        let end = q.before_id.map_or(self.events.len(), |b| {
+            self.events.partition_point(|e| e.id < b)
+        });
+        let range = &self.events[start..end.max(start)];
+        let keep = |e: &&Published| {
+            (q.kinds.is_empty() || q.kinds.iter().any(|k| k == e.kind))
+                && q.mmsi.is_none_or(|m| e.mmsis.contains(&m))
+                && q.from_ms.is_none_or(|t| e.time_ms >= t)
+                && q.to_ms.is_none_or(|t| e.time_ms < t)
+                && q.acknowledged
+                    .is_none_or(|a| self.acks.contains_key(&e.id) == a)
+        };
+        Ok(if q.newest_first {
+            range
+                .iter()
+                .rev()
+                .filter(keep)
+                .take(q.limit)
+                .cloned()
+                .collect()
+        } else {
+            range.iter().filter(keep).take(q.limit).cloned().collect()
+        })
     }
 
     fn last_id(&self) -> u64 {
         self.events.last().map_or(0, |e| e.id)
     }
 
-    fn acknowledge(&mut self, id: u64, _by: &str, _time_ms: i64) -> anyhow::Result<bool> {
-        if self.events.iter().any(|e| e.id == id) {
-            if !self.acks.contains(&id) {
-                self.acks.push(id);
-            }
+    fn acknowledge(&mut self, id: u64, by: &str, time_ms: i64) -> anyhow::Result<bool> {
+        let i = self.events.partition_point(|e| e.id < id);
+        if self.events.get(i).is_some_and(|e| e.id == id) {
+            // The first acknowledgement stands.
+            self.acks.entry(id).or_insert_with(|| Acknowledgement {
+                event_id: id,
+                by: by.to_string(),
+                time_ms,
+                note: None,
+            });
             Ok(true)
         } else {
             Ok(false)
         }
     }
 
-    fn acknowledged(&self, ids: &[u64]) -> Vec<u64> {
+    fn acknowledged(&self, ids: &[u64]) -> Vec<Acknowledgement> {
         ids.iter()
-            .copied()
-            .filter(|i| self.acks.contains(i))
+            .filter_map(|i| self.acks.get(i).cloned())
             .collect()
     }
 }
@@ -134,16 +164,10 @@ impl EventSink for DurableSink {
         Ok(())
     }
 
-    fn since(&self, since: u64, kinds: &[String], limit: usize) -> anyhow::Result<Vec<Published>> {
-        let q = EventQuery {
-            since_id: since,
-            kinds: kinds.to_vec(),
-            limit,
-            ..Default::default()
-        };
+    fn query(&self, q: &EventQuery) -> anyhow::Result<Vec<Published>> {
         Ok(self
             .store
-            .events(&q)?
+            .events(q)?
             .into_iter()
             .map(|e| Published {
                 id: e.id,
@@ -169,11 +193,8 @@ impl EventSink for DurableSink {
         Ok(out != AckOutcome::NoSuchEvent)
     }
 
-    fn acknowledged(&self, ids: &[u64]) -> Vec<u64> {
-        self.store
-            .acknowledgements(ids)
-            .map(|v| v.into_iter().map(|a| a.event_id).collect())
-            .unwrap_or_default()
+    fn acknowledged(&self, ids: &[u64]) -> Vec<Acknowledgement> {
+        self.store.acknowledgements(ids).unwrap_or_default()
     }
 
     fn save_state(&mut self, vessels: &[VesselRow], track: &[TrackPoint]) -> anyhow::Result<()> {

@@ -412,8 +412,115 @@ fn the_stream_carries_events_and_resumes_after_a_reconnect() {
     // The same events through the API, and an acknowledgement.
     let (_, ev) = get_json(a, "/api/events?kind=distress");
     assert_eq!(ev["events"].as_array().unwrap().len(), 2);
-    assert_eq!(http(a, "POST", "/api/events/1/ack", &[], b"").0, 200);
+    let (st, body) = http(
+        a,
+        "POST",
+        "/api/events/1/ack",
+        &[("X-Operator", "VTS Finisterre")],
+        b"",
+    );
+    assert_eq!(st, 200);
+    let body: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(body["acknowledged_by"], "VTS Finisterre");
+    // The first acknowledgement stands.
+    let (_, body) = http(
+        a,
+        "POST",
+        "/api/events/1/ack",
+        &[("X-Operator", "someone else")],
+        b"",
+    );
+    let body: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(body["acknowledged_by"], "VTS Finisterre");
     assert_eq!(http(a, "POST", "/api/events/999/ack", &[], b"").0, 404);
     let (_, ev) = get_json(a, "/api/events?kind=distress");
     assert_eq!(ev["events"][0]["acknowledged"], true);
+    assert_eq!(ev["events"][0]["acknowledged_by"], "VTS Finisterre");
+    assert!(ev["events"][0]["acknowledged_at"]
+        .as_str()
+        .is_some_and(|t| t.ends_with('Z')));
+    assert!(ev["events"][1].get("acknowledged").is_none());
+    // Every open stream hears of it.
+    let mut got = String::new();
+    let t0 = Instant::now();
+    while t0.elapsed() < Duration::from_secs(10) && !got.contains("VTS Finisterre") {
+        match s.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => got.push_str(&String::from_utf8_lossy(&buf[..n])),
+            Err(_) => break,
+        }
+    }
+    assert!(got.contains("event: ack"), "{got}");
+    assert!(
+        got.contains(r#""acknowledged_by":"VTS Finisterre""#),
+        "{got}"
+    );
+    assert!(got.contains(r#""id":1"#), "{got}");
+
+    // Newest first, and paging backwards with `before`.
+    let (_, ev) = get_json(a, "/api/events?order=desc&limit=1");
+    assert_eq!(ev["events"][0]["id"], 2);
+    assert_eq!(ev["next"], 2);
+    let (_, ev) = get_json(a, "/api/events?order=desc&limit=1&before=2");
+    assert_eq!(ev["events"][0]["id"], 1);
+    let (_, ev) = get_json(a, "/api/events?order=desc&before=1");
+    assert_eq!(ev["events"].as_array().unwrap().len(), 0);
+    let (_, ev) = get_json(a, "/api/events?mmsi=970000002");
+    assert_eq!(ev["events"].as_array().unwrap().len(), 1);
+    assert_eq!(ev["events"][0]["id"], 2);
+    let (_, ev) = get_json(a, "/api/events?acknowledged=false");
+    assert_eq!(ev["events"].as_array().unwrap().len(), 1);
+    assert_eq!(ev["events"][0]["id"], 2);
+    assert_eq!(get_json(a, "/api/events?order=sideways").0, 400);
+    // The run is named, for clients to tell a restart from a reconnect.
+    let (_, stats) = get_json(a, "/api/stats");
+    assert!(stats["run_id"].as_str().is_some_and(|r| !r.is_empty()));
+}
+
+#[test]
+fn the_page_is_revalidated_and_unchanged_files_cost_a_304() {
+    let rt = runtime();
+    let running = rt
+        .block_on(start(
+            cfg(Vec::new(), None),
+            Engine::new(Config::default()),
+            Box::new(MemorySink::default()),
+        ))
+        .unwrap();
+    let a = running.http;
+    let raw_headers = |path: &str, extra: &[(&str, &str)]| {
+        let mut s = TcpStream::connect(a).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let mut req = format!("GET {path} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n");
+        for (k, v) in extra {
+            req.push_str(&format!("{k}: {v}\r\n"));
+        }
+        req.push_str("\r\n");
+        s.write_all(req.as_bytes()).unwrap();
+        let mut raw = Vec::new();
+        let _ = s.read_to_end(&mut raw);
+        let text = String::from_utf8_lossy(&raw).to_string();
+        let head = text
+            .split("\r\n\r\n")
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        head
+    };
+    for path in ["/", "/assets/app.js", "/api/land"] {
+        let head = raw_headers(path, &[]);
+        assert!(head.starts_with("http/1.1 200"), "{path}: {head}");
+        assert!(head.contains("cache-control: no-cache"), "{path}: {head}");
+        let etag = head
+            .lines()
+            .find_map(|l| l.strip_prefix("etag: "))
+            .unwrap_or_else(|| panic!("{path}: no etag: {head}"))
+            .trim()
+            .to_string();
+        assert!(etag.starts_with('"') && etag.len() > 2, "{path}: {etag}");
+        let again = raw_headers(path, &[("If-None-Match", &etag)]);
+        assert!(again.starts_with("http/1.1 304"), "{path}: {again}");
+        let other = raw_headers(path, &[("If-None-Match", "\"stale\"")]);
+        assert!(other.starts_with("http/1.1 200"), "{path}: {other}");
+    }
 }

@@ -78,6 +78,7 @@ export class Alerts {
     this.items = new Map(); // situation id → situation
     this.open = new Map(); // key → situation id
     this.seen = new Set(); // event ids
+    this.byEvent = new Map(); // event id → { sid, level } (for pushed acknowledgements)
     this.filter = { info: false, acknowledged: true };
     this.list.addEventListener('click', (e) => this.onClick(e));
     this.list.addEventListener('keydown', (e) => {
@@ -109,7 +110,7 @@ export class Alerts {
     if (!s) {
       s = {
         id: ev.id, key, group: ev.kind.split('.')[0], first: ev, latest: ev, level, count: 0,
-        ackedRank: -1, ackedId: null, cleared: null, el: null, error: null,
+        ackedRank: -1, ackedId: null, ackedBy: null, cleared: null, el: null, error: null,
       };
       this.items.set(s.id, s);
       this.open.set(key, s.id);
@@ -120,9 +121,11 @@ export class Alerts {
     s.level = level;
     s.count += 1;
     s.escalated = RANK[level] > RANK[was];
+    this.byEvent.set(ev.id, { sid: s.id, level });
     if (ev.acknowledged) {
       s.ackedRank = Math.max(s.ackedRank, RANK[level]);
       s.ackedId = ev.id;
+      s.ackedBy = ev.acknowledged_by ?? s.ackedBy;
     }
     // A lost target is back, or a new situation with the same key.
     s.cleared = null;
@@ -133,8 +136,26 @@ export class Alerts {
     return s;
   }
 
+  /**
+   * An acknowledgement pushed by the server (from any console): the
+   * situation the event belongs to is acknowledged up to that event's level.
+   */
+  acknowledged(eventId, by, at) {
+    const e = this.byEvent.get(eventId);
+    const s = e && this.items.get(e.sid);
+    if (!s) return;
+    const before = this.isAcked(s);
+    s.ackedRank = Math.max(s.ackedRank, RANK[e.level]);
+    s.ackedId = Math.max(s.ackedId ?? 0, eventId);
+    s.ackedBy = by ?? s.ackedBy;
+    s.ackedAt = at ?? s.ackedAt;
+    s.error = null;
+    if (!before || s.el) this.render(s);
+  }
+
   /** Forgets everything (the server restarted with new event ids). */
   reset() {
+    this.byEvent.clear();
     this.items.clear();
     this.open.clear();
     this.seen.clear();
@@ -209,6 +230,7 @@ export class Alerts {
       if (s.cleared || this.isAcked(s)) {
         this.items.delete(s.id);
         if (this.open.get(s.key) === s.id) this.open.delete(s.key);
+        for (const [id, e] of this.byEvent) if (e.sid === s.id) this.byEvent.delete(id);
         s.el?.remove();
       }
     }
@@ -269,7 +291,7 @@ export class Alerts {
       <div class="alert-foot">
         <span class="muted">${s.count > 1 ? `${s.count} reports` : ''}</span>
         ${acked
-          ? `<span class="acked-note" data-testid="acked-note">✓ acknowledged</span>`
+          ? `<span class="acked-note" data-testid="acked-note">✓ acknowledged${s.ackedBy ? ` by ${escapeHtml(s.ackedBy)}` : ''}</span>`
           : `<button type="button" class="ack" data-testid="ack-button" aria-label="Acknowledge ${escapeHtml(s.level)}: ${escapeHtml(title)}">Acknowledge</button>`}
       </div>
       ${s.error ? `<div class="alert-error" role="alert" data-testid="ack-error">${escapeHtml(s.error)}</div>` : ''}`;
@@ -355,9 +377,10 @@ export class Alerts {
     const btn = s.el?.querySelector('button.ack');
     if (btn) btn.disabled = true;
     try {
-      await this.hooks.onAck(id);
+      const r = await this.hooks.onAck(id);
       s.ackedRank = Math.max(s.ackedRank, RANK[level]);
       s.ackedId = id;
+      s.ackedBy = r?.acknowledged_by ?? s.ackedBy;
       s.error = null;
     } catch (err) {
       s.error = err.message ?? String(err);

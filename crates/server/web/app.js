@@ -50,56 +50,35 @@ async function ackEvent(id) {
   throw new Error(msg);
 }
 
-/** The id of the newest stored event (0 when none), by bisection on ?since=. */
+/** The id of the newest stored event (0 when none). */
 async function newestEventId() {
-  const probe = async (since) => {
-    const r = await getJSON(`api/events?since=${since}&limit=1`);
-    return r.events.length ? r.events[0].id : null;
-  };
-  let lo = await probe(0);
-  if (lo == null) return 0;
-  let hi = Math.max(1024, lo * 2);
-  for (let r = await probe(hi); r != null; r = await probe(hi)) {
-    lo = r;
-    hi *= 2;
-  }
-  while (lo < hi) {
-    const mid = Math.floor((lo + hi) / 2);
-    const r = await probe(mid);
-    if (r != null) lo = Math.max(lo, r);
-    else hi = mid;
-  }
-  return lo;
+  const r = await getJSON('api/events?order=desc&limit=1');
+  return r.events.length ? r.events[0].id : 0;
 }
 
 /**
- * The latest events of the alert kinds up to id `upto`, oldest first: reads
- * windows backwards until enough alerts are found. (The API pages forwards
- * only, from ?since=.)
+ * The latest events of the alert kinds up to id `upto`, oldest first: pages
+ * backwards (newest first) until enough alerts are found.
  */
 async function recentEvents(upto, want) {
   const kinds = [...ALERT_KINDS, ...CLEAR_KINDS].join(',');
-  let hi = upto;
-  let width = 2000;
-  const chunks = [];
+  const page = 2000;
+  const out = [];
   let alerts = 0;
-  for (let round = 0; hi > 0 && alerts < want && round < 16; round++) {
-    const lo = Math.max(0, hi - width);
-    const chunk = [];
-    let since = lo;
-    for (;;) {
-      const r = await getJSON(`api/events?since=${since}&kind=${kinds}&limit=5000`);
-      const evs = r.events.filter((e) => e.id <= hi);
-      chunk.push(...evs);
-      if (r.events.length < 5000 || evs.length < r.events.length || r.next >= hi) break;
-      since = r.next;
-    }
-    alerts += chunk.filter((e) => ALERT_KINDS.includes(e.kind)).length;
-    chunks.unshift(chunk);
-    hi = lo;
-    width *= 4;
+  let before = upto + 1;
+  for (let round = 0; alerts < want && round < 50; round++) {
+    const r = await getJSON(`api/events?order=desc&before=${before}&kind=${kinds}&limit=${page}`);
+    out.push(...r.events);
+    alerts += r.events.filter((e) => ALERT_KINDS.includes(e.kind)).length;
+    if (r.events.length < page) break;
+    before = r.next;
   }
-  return chunks.flat();
+  return out.reverse();
+}
+
+/** Which run of the server this is (changes on every restart). */
+async function runId() {
+  return (await getJSON('api/stats')).run_id ?? null;
 }
 
 // ------------------------------------------------------------------- state
@@ -115,6 +94,7 @@ const state = {
   selected: null,
   detail: null, // /api/vessels/{mmsi}
   lastId: 0,
+  runId: null, // the server run the picture was read from
   stream: null,
   streamDown: false, // the stream broke since the picture was read
   ready: false,
@@ -593,6 +573,17 @@ function onEvent(e) {
   }
 }
 
+/** Another console (or this one) acknowledged an event. */
+function onAck(e) {
+  let a;
+  try {
+    a = JSON.parse(e.data);
+  } catch {
+    return;
+  }
+  alerts.acknowledged(a.id, a.acknowledged_by, a.acknowledged_at);
+}
+
 function onVessels(e) {
   let list;
   try {
@@ -618,18 +609,20 @@ function connect() {
   state.stream = es;
   for (const k of ALL_KINDS) es.addEventListener(k, onEvent);
   es.addEventListener('vessels', onVessels);
+  es.addEventListener('ack', onAck);
   es.onopen = async () => {
     setStreamState('live', 'live');
     if (!state.streamDown) return;
     state.streamDown = false;
     // Back after an outage: the events resume by Last-Event-ID and the
-    // snapshots are read again; unless the server restarted without a
-    // store (event ids begin again at 1): then everything is read afresh.
+    // snapshots are read again; unless the server restarted (its picture
+    // began again, and without a store its event ids too): then everything
+    // is read afresh.
     try {
-      const newest = await newestEventId();
-      console.info(`finisterra: stream back; newest event ${newest}, last seen ${state.lastId}`);
-      if (newest < state.lastId) {
-        console.info('finisterra: the server restarted with new event ids: reading everything again');
+      const [run, newest] = await Promise.all([runId(), newestEventId()]);
+      console.info(`finisterra: stream back; run ${run}, newest event ${newest}, last seen ${state.lastId}`);
+      if (run !== state.runId || newest < state.lastId) {
+        console.info('finisterra: the server restarted: reading everything again');
         es.close();
         alerts.reset();
         await loadPicture();
@@ -819,8 +812,9 @@ async function start() {
  * to the newest event; the stream then continues from there.
  */
 async function loadPicture() {
-  const upto = await newestEventId();
+  const [upto, run] = await Promise.all([newestEventId(), safely(runId())]);
   state.lastId = upto;
+  state.runId = run ?? null;
   await Promise.all([
     loadVessels(), safely(loadRisks()), safely(loadHazards()), safely(loadAtons()), safely(loadDocs()), loadStats(),
   ]);

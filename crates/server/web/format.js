@@ -147,8 +147,8 @@ export function adviceText(item, nameOf) {
       what = String(item.action).replaceAll('_', ' ');
   }
   let text = `${who}: ${what}`;
-  // 99 NM means "no other vessel near the new track" (hazard advice).
-  if (Number.isFinite(item.resulting_cpa_nm) && item.resulting_cpa_nm < 99) {
+  // null means nothing comes near the new track.
+  if (Number.isFinite(item.resulting_cpa_nm)) {
     text += item.sufficient === false
       ? `, passes only ${nm(item.resulting_cpa_nm)} (not enough)`
       : `, passes ${nm(item.resulting_cpa_nm)}`;
