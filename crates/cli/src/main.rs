@@ -1,5 +1,6 @@
 //! The `finisterra` command.
 
+mod census;
 mod decode;
 mod input;
 mod land;
@@ -23,8 +24,10 @@ enum Command {
     Decode(decode::DecodeArgs),
     /// Replay NMEA through the engine and write events as JSON Lines.
     Scan(scan::ScanArgs),
-    /// Turn a scenario into timestamped AIS NMEA.
+    /// Turn a scenario (or a whole fleet, `--fleet N`) into timestamped AIS NMEA.
     Simulate(simulate::SimulateArgs),
+    /// Find every near miss and suspicious behaviour in archived AIS.
+    Census(Box<census::CensusArgs>),
     /// Turn a GeoJSON/TopoJSON land file into the compact indexed form.
     ImportLand(land::ImportLandArgs),
     /// Serve the live picture: inputs, API, live push, web map, metrics.
@@ -37,6 +40,7 @@ fn main() {
         Command::Decode(a) => decode::run(a),
         Command::Scan(a) => scan::run(a),
         Command::Simulate(a) => simulate::run(a),
+        Command::Census(a) => census::run(a),
         Command::ImportLand(a) => land::run(a),
         Command::Serve(a) => serve::run(a),
     };

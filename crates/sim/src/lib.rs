@@ -20,6 +20,8 @@
 //! assert!(lines.iter().any(|l| l.contains("!AIVDM")));
 //! ```
 
+pub mod fleet;
+
 use finisterra_ais::encode::{encode_sentences, SentenceOptions};
 use finisterra_ais::{
     AidToNavigation, AisMessage, Body, ClassBPosition, Dimensions, PositionReport,

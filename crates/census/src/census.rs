@@ -1,0 +1,991 @@
+//! The census: messages in (any order within the reorder window), findings
+//! out.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use finisterra_ais::{AisMessage, Body, StaticDataReport};
+use finisterra_engine::{Config as EngineConfig, Engine};
+use finisterra_geofence::mid::{flag_of_mmsi, mmsi_kind, MmsiKind};
+use finisterra_geofence::Land;
+use serde::Serialize;
+
+use crate::config::CensusConfig;
+use crate::finding::{Finding, Gap, Kind, Spoofing, TimeMs};
+use crate::nearmiss::{NearMissStats, NearMisses};
+use crate::resample::{ResampleStats, Resampler};
+use crate::track::{Episode, Fix, Track};
+use crate::util::{quick_distance_m, round, FastMap, MPS_PER_KN, M_PER_NM};
+use crate::CensusError;
+
+/// 1990-01-01T00:00:00Z (the engine's limit).
+const MIN_TIME_MS: i64 = 631_152_000_000;
+/// 2100-01-01T00:00:00Z.
+const MAX_TIME_MS: i64 = 4_102_444_800_000;
+/// A single message this far ahead of the rest does not move the reorder
+/// window until confirmed (the engine's rule).
+const MAX_JUMP_MS: i64 = 6 * 3_600_000;
+/// Messages held at most in the reorder buffer (beyond, the oldest go).
+const REORDER_MAX: usize = 8_000_000;
+
+/// Counters of a census run: every message is accounted for.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct CensusStats {
+    /// Messages given to the census.
+    pub messages: u64,
+    /// Position reports (types 1-3, 9, 18, 19, 27) among them.
+    pub positions: u64,
+    /// Static data (types 5, 24) among them.
+    pub statics: u64,
+    /// Other message types (not used).
+    pub other_messages: u64,
+    /// Messages with a time outside 1990-2100.
+    pub time_out_of_range: u64,
+    /// Messages a single broken time put more than six hours ahead
+    /// (rejected by the engine's rule).
+    pub time_jump: u64,
+    /// Messages that came later than the reorder window (processed as they
+    /// came; the picture rejects positions older than the vessel's last).
+    pub late: u64,
+    /// Exact repeats of a vessel's previous position (same time and place,
+    /// e.g. heard by two stations): not counted twice.
+    pub duplicates: u64,
+    /// Positions accepted into the picture.
+    pub accepted_positions: u64,
+    /// Positions rejected by the picture, by reason (the engine's keys:
+    /// `position_unavailable`, `position_out_of_range`,
+    /// `position_null_island`, `position_out_of_order`,
+    /// `position_teleport`).
+    pub rejected: BTreeMap<String, u64>,
+    /// Fixes showing a second transmitter on one MMSI (engine
+    /// `mmsi_conflicts`).
+    pub mmsi_conflicts: u64,
+    /// Vessels moved to a new position after consistent rejected fixes
+    /// (engine `reacquired`).
+    pub reacquired: u64,
+    /// Distinct MMSIs with a position or static data.
+    pub vessels: u64,
+    /// Vessels forgotten after long silence.
+    pub vessels_forgotten: u64,
+    /// Findings by kind.
+    pub findings: BTreeMap<String, u64>,
+    /// First data time, ms.
+    pub first_ms: Option<i64>,
+    /// Last data time, ms.
+    pub last_ms: Option<i64>,
+    /// Near-miss detector counters.
+    pub near_miss: NearMissStats,
+    /// Resampling (encounters, loitering) counters.
+    pub resample: ResampleStats,
+}
+
+struct Pending {
+    t: i64,
+    msg: AisMessage,
+}
+
+/// The picture's counters, mirrored to tell what it did with a message.
+#[derive(Default)]
+struct Mirror {
+    positions: u64,
+    rejected: Vec<(&'static str, u64)>,
+    conflicts: u64,
+    reacquired: u64,
+    times: (u64, u64),
+}
+
+enum Outcome {
+    Accepted {
+        reacquired: bool,
+    },
+    Rejected {
+        reason: &'static str,
+        conflict: bool,
+    },
+    Ignored,
+}
+
+/// The census over one archive. See the [crate documentation](crate).
+pub struct Census {
+    cfg: CensusConfig,
+    land: Land,
+    engine: Engine,
+    events: Vec<finisterra_engine::Event>,
+    mirror: Mirror,
+    reorder: VecDeque<Pending>,
+    max_ms: Option<i64>,
+    jump: Option<(i64, u32)>,
+    now_ms: i64,
+    next_minute_ms: i64,
+    next_hour_ms: i64,
+    tracks: Vec<Track>,
+    index: FastMap<u32, u32>,
+    free: Vec<u32>,
+    nm: NearMisses,
+    rs: Resampler,
+    stats: CensusStats,
+    /// Land or sea of 1° cells without coast.
+    deep_cells: FastMap<u32, bool>,
+}
+
+impl std::fmt::Debug for Census {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Census")
+            .field("vessels", &self.index.len())
+            .field("buffered", &self.reorder.len())
+            .finish()
+    }
+}
+
+fn is_position(b: &Body) -> bool {
+    matches!(
+        b,
+        Body::Position(_)
+            | Body::ClassBPosition(_)
+            | Body::ClassBExtended(_)
+            | Body::SarAircraft(_)
+            | Body::LongRange(_)
+    )
+}
+
+fn is_static(b: &Body) -> bool {
+    matches!(b, Body::StaticVoyage(_) | Body::StaticData(_))
+}
+
+fn msg_latlon(b: &Body) -> (Option<f64>, Option<f64>) {
+    match b {
+        Body::Position(p) => (p.lat_deg, p.lon_deg),
+        Body::ClassBPosition(p) => (p.lat_deg, p.lon_deg),
+        Body::ClassBExtended(p) => (p.lat_deg, p.lon_deg),
+        Body::SarAircraft(p) => (p.lat_deg, p.lon_deg),
+        Body::LongRange(p) => (p.lat_deg, p.lon_deg),
+        _ => (None, None),
+    }
+}
+
+/// Why an MMSI cannot be a real mobile station, if it cannot.
+pub fn invalid_mmsi_reason(mmsi: u32) -> Option<&'static str> {
+    if mmsi > 999_999_999 {
+        return Some("more than 9 digits");
+    }
+    match mmsi_kind(mmsi) {
+        MmsiKind::Sart | MmsiKind::ManOverboard | MmsiKind::EpirbAis => None,
+        MmsiKind::Group | MmsiKind::CoastStation => {
+            Some("not 9 digits (leading zeros: a group or coast station number)")
+        }
+        MmsiKind::Other => Some("not a ship station number"),
+        _ => {
+            if flag_of_mmsi(mmsi).is_some() {
+                None
+            } else {
+                Some("MID not allocated")
+            }
+        }
+    }
+}
+
+/// Largest credible speed of a ship type, knots (`None`: no limit short of
+/// the teleport check).
+pub fn max_speed_for_type_kn(ship_type: Option<u8>) -> Option<f64> {
+    match ship_type? {
+        30 => Some(30.0),
+        31 | 32 | 52 => Some(25.0),
+        33 | 34 => Some(20.0),
+        36 => Some(30.0),
+        50 => Some(40.0),
+        53 => Some(30.0),
+        60..=69 => Some(45.0),
+        70..=79 => Some(35.0),
+        80..=89 => Some(30.0),
+        _ => None,
+    }
+}
+
+impl Census {
+    /// A census with these settings judging against this land (use
+    /// `Land::world()` for the bundled coastline, `Land::empty()` for none:
+    /// then every position is "far from shore").
+    pub fn new(cfg: CensusConfig, land: Land) -> Result<Census, CensusError> {
+        cfg.validate()?;
+        let mut ecfg = EngineConfig::default();
+        ecfg.picture = cfg.picture;
+        ecfg.picture.jump_allowance_m +=
+            cfg.picture.max_speed_kn * MPS_PER_KN * cfg.time_resolution_s;
+        ecfg.screen_interval_s = cfg.screen_interval_s;
+        // The census only needs the picture: no vessel is ever screened for
+        // collision risk (that is `scan`'s job), only aged and forgotten.
+        ecfg.risk.max_dead_reckoning_s = 0.0;
+        Ok(Census {
+            engine: Engine::new(ecfg),
+            events: Vec::new(),
+            mirror: Mirror::default(),
+            reorder: VecDeque::new(),
+            max_ms: None,
+            jump: None,
+            now_ms: i64::MIN,
+            next_minute_ms: i64::MIN,
+            next_hour_ms: i64::MIN,
+            tracks: Vec::new(),
+            index: FastMap::default(),
+            free: Vec::new(),
+            nm: NearMisses::new(cfg),
+            rs: Resampler::new(cfg),
+            stats: CensusStats::default(),
+            deep_cells: FastMap::default(),
+            land,
+            cfg,
+        })
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &CensusConfig {
+        &self.cfg
+    }
+
+    /// The counters so far.
+    pub fn stats(&self) -> CensusStats {
+        let mut s = self.stats.clone();
+        s.near_miss = self.nm.stats.clone();
+        s.resample = self.rs.stats.clone();
+        s
+    }
+
+    /// Messages taken so far (cheap, for progress displays).
+    pub fn messages(&self) -> u64 {
+        self.stats.messages
+    }
+
+    /// Messages waiting in the reorder buffer.
+    pub fn buffered(&self) -> usize {
+        self.reorder.len()
+    }
+
+    /// Takes one message with its data time; findings that became final
+    /// are appended to `out`. Messages may come out of time order by up
+    /// to the reorder window.
+    pub fn push(&mut self, msg: &AisMessage, time_ms: i64, out: &mut Vec<Finding>) {
+        self.stats.messages += 1;
+        if is_position(&msg.body) {
+            self.stats.positions += 1;
+        } else if is_static(&msg.body) {
+            self.stats.statics += 1;
+        } else {
+            self.stats.other_messages += 1;
+            return;
+        }
+        if !(MIN_TIME_MS..=MAX_TIME_MS).contains(&time_ms) {
+            self.stats.time_out_of_range += 1;
+            return;
+        }
+        match self.max_ms {
+            None => self.max_ms = Some(time_ms),
+            Some(m) if time_ms > m + MAX_JUMP_MS => {
+                let confirmed = match &mut self.jump {
+                    Some((t, n)) if (time_ms - *t).abs() <= 3_600_000 => {
+                        *n += 1;
+                        *t = time_ms;
+                        *n >= 3
+                    }
+                    _ => {
+                        self.jump = Some((time_ms, 1));
+                        false
+                    }
+                };
+                if confirmed {
+                    self.max_ms = Some(time_ms);
+                    self.jump = None;
+                }
+            }
+            Some(m) if time_ms > m => {
+                self.max_ms = Some(time_ms);
+                self.jump = None;
+            }
+            _ => {}
+        }
+        let p = Pending {
+            t: time_ms,
+            msg: msg.clone(),
+        };
+        if self.reorder.back().is_none_or(|b| b.t <= time_ms) {
+            self.reorder.push_back(p);
+        } else {
+            let at = self.reorder.partition_point(|q| q.t <= time_ms);
+            self.reorder.insert(at, p);
+        }
+        let window_ms = (self.cfg.reorder_window_s * 1000.0) as i64;
+        let limit = self.max_ms.unwrap_or(time_ms) - window_ms;
+        while let Some(front) = self.reorder.front() {
+            if front.t >= limit && self.reorder.len() <= REORDER_MAX {
+                break;
+            }
+            let p = self.reorder.pop_front().expect("present");
+            self.process(&p.msg, p.t, out);
+        }
+    }
+
+    /// Ends the input: everything buffered is processed and every open
+    /// situation judged.
+    pub fn finish(&mut self, out: &mut Vec<Finding>) {
+        while let Some(p) = self.reorder.pop_front() {
+            self.process(&p.msg, p.t, out);
+        }
+        let start = out.len();
+        self.nm.finish(&mut self.tracks, out);
+        self.rs.finish(&mut self.tracks, &self.land, out);
+        for slot in 0..self.tracks.len() {
+            if !self.tracks[slot].free {
+                self.close_episodes(slot, true, out);
+            }
+        }
+        self.count(&out[start..]);
+    }
+
+    fn count(&mut self, found: &[Finding]) {
+        for f in found {
+            *self
+                .stats
+                .findings
+                .entry(f.kind().name().to_string())
+                .or_default() += 1;
+        }
+    }
+
+    fn slot_of(&mut self, mmsi: u32, t: i64) -> u32 {
+        if let Some(&s) = self.index.get(&mmsi) {
+            return s;
+        }
+        self.stats.vessels += 1;
+        let mut tr = Track::new(mmsi, t);
+        if self.cfg.spoofing.invalid_mmsi {
+            if let Some(reason) = invalid_mmsi_reason(mmsi) {
+                tr.invalid = Some(Box::new(Episode::new(t, f64::NAN, f64::NAN, reason)));
+            }
+        }
+        let slot = match self.free.pop() {
+            Some(s) => {
+                self.tracks[s as usize] = tr;
+                s
+            }
+            None => {
+                self.tracks.push(tr);
+                (self.tracks.len() - 1) as u32
+            }
+        };
+        self.index.insert(mmsi, slot);
+        slot
+    }
+
+    fn process(&mut self, msg: &AisMessage, t: i64, out: &mut Vec<Finding>) {
+        let start = out.len();
+        if t < self.now_ms {
+            self.stats.late += 1;
+        } else {
+            self.now_ms = t;
+            self.periodic(out);
+        }
+        self.stats.first_ms = Some(self.stats.first_ms.map_or(t, |f| f.min(t)));
+        self.stats.last_ms = Some(self.stats.last_ms.map_or(t, |l| l.max(t)));
+        if is_static(&msg.body) {
+            self.on_static(msg, t);
+        } else {
+            self.on_position(msg, t, out);
+        }
+        self.rs
+            .advance(&mut self.tracks, self.now_ms, &self.land, out);
+        if out.len() > start {
+            self.count(&out[start..]);
+        }
+    }
+
+    fn periodic(&mut self, out: &mut Vec<Finding>) {
+        let now = self.now_ms;
+        if now >= self.next_minute_ms {
+            self.next_minute_ms = (now.div_euclid(60_000) + 1) * 60_000;
+            self.nm.sweep(&mut self.tracks, now, out);
+        }
+        if now >= self.next_hour_ms {
+            let first = self.next_hour_ms == i64::MIN;
+            self.next_hour_ms = (now.div_euclid(3_600_000) + 1) * 3_600_000;
+            if !first {
+                self.hourly(out);
+            }
+        }
+    }
+
+    fn hourly(&mut self, out: &mut Vec<Finding>) {
+        let now = self.now_ms;
+        self.rs.sweep_loiter(&mut self.tracks, now, &self.land, out);
+        let gap_ms = (self.cfg.spoofing.episode_gap_s * 1000.0) as i64;
+        for slot in 0..self.tracks.len() {
+            if self.tracks[slot].free {
+                continue;
+            }
+            let tr = &self.tracks[slot];
+            let stale =
+                |e: &Option<Box<Episode>>| e.as_ref().is_some_and(|e| now - e.end_ms > gap_ms);
+            if stale(&tr.teleport) || stale(&tr.on_land) || stale(&tr.speed) {
+                self.close_episodes(slot, false, out);
+            }
+        }
+        let forget_ms = (self.cfg.forget_after_s * 1000.0) as i64;
+        let mut gone: Vec<u32> = Vec::new();
+        for (slot, tr) in self.tracks.iter().enumerate() {
+            if !tr.free && now - tr.last_seen_ms > forget_ms && !self.rs.in_run(slot as u32) {
+                gone.push(slot as u32);
+            }
+        }
+        for slot in gone {
+            self.forget(slot, out);
+        }
+    }
+
+    fn forget(&mut self, slot: u32, out: &mut Vec<Finding>) {
+        self.nm.remove(&mut self.tracks, slot, out);
+        self.rs
+            .end_loiter(&mut self.tracks[slot as usize], &self.land, out);
+        self.close_episodes(slot as usize, true, out);
+        let mmsi = self.tracks[slot as usize].mmsi;
+        self.index.remove(&mmsi);
+        self.tracks[slot as usize] = Track::new(0, 0);
+        self.tracks[slot as usize].free = true;
+        self.free.push(slot);
+        self.stats.vessels_forgotten += 1;
+    }
+
+    fn on_static(&mut self, msg: &AisMessage, t: i64) {
+        let slot = self.slot_of(msg.mmsi, t);
+        let tr = &mut self.tracks[slot as usize];
+        tr.last_seen_ms = tr.last_seen_ms.max(t);
+        let set_dims = |tr: &mut Track, d: &finisterra_ais::Dimensions| {
+            let l = d.to_bow as f64 + d.to_stern as f64;
+            if l > 0.0 {
+                tr.length_m = Some(l);
+            }
+        };
+        let name = |s: &str| {
+            let s = s.trim();
+            (!s.is_empty()).then(|| s.to_string())
+        };
+        match &msg.body {
+            Body::StaticVoyage(s) => {
+                if let Some(n) = name(s.shipname.as_str()) {
+                    if tr.name.as_deref() != Some(n.as_str()) {
+                        tr.name = Some(n);
+                    }
+                }
+                if s.shiptype != 0 {
+                    tr.ship_type = Some(s.shiptype);
+                }
+                set_dims(tr, &s.dimensions);
+            }
+            Body::StaticData(StaticDataReport::PartA { shipname }) => {
+                if let Some(n) = name(shipname.as_str()) {
+                    if tr.name.as_deref() != Some(n.as_str()) {
+                        tr.name = Some(n);
+                    }
+                }
+            }
+            Body::StaticData(StaticDataReport::PartB(b)) => {
+                if b.shiptype != 0 {
+                    tr.ship_type = Some(b.shiptype);
+                }
+                set_dims(tr, &b.dimensions);
+            }
+            _ => {}
+        }
+        // The picture keeps static data too (and counts it as a sign of
+        // life when deciding to forget a vessel): keep it in step.
+        self.engine.ingest(msg, t, &mut self.events);
+        self.events.clear();
+        self.sync_mirror();
+    }
+
+    fn sync_mirror(&mut self) {
+        let ps = self.engine.picture_stats();
+        self.mirror.positions = ps.positions;
+        self.mirror.conflicts = ps.mmsi_conflicts;
+        self.mirror.reacquired = ps.reacquired;
+        self.mirror.rejected.clone_from(&ps.rejected);
+        self.mirror.times = self.engine.stats().rejected_times;
+    }
+
+    fn ingest(&mut self, msg: &AisMessage, t: i64) -> Outcome {
+        self.engine.ingest(msg, t, &mut self.events);
+        self.events.clear();
+        let ps = self.engine.picture_stats();
+        let outcome = if ps.positions > self.mirror.positions {
+            Outcome::Accepted {
+                reacquired: ps.reacquired > self.mirror.reacquired,
+            }
+        } else {
+            let mut reason = None;
+            for &(k, n) in &ps.rejected {
+                let before = self
+                    .mirror
+                    .rejected
+                    .iter()
+                    .find(|e| e.0 == k)
+                    .map_or(0, |e| e.1);
+                if n > before {
+                    reason = Some(k);
+                }
+            }
+            match reason {
+                Some(r) => Outcome::Rejected {
+                    reason: r,
+                    conflict: ps.mmsi_conflicts > self.mirror.conflicts,
+                },
+                None => Outcome::Ignored,
+            }
+        };
+        if self.engine.stats().rejected_times.1 > self.mirror.times.1 {
+            self.stats.time_jump += 1;
+        }
+        self.sync_mirror();
+        outcome
+    }
+
+    fn on_position(&mut self, msg: &AisMessage, t: i64, out: &mut Vec<Finding>) {
+        let slot = self.slot_of(msg.mmsi, t);
+        let (lat, lon) = msg_latlon(&msg.body);
+        {
+            let tr = &mut self.tracks[slot as usize];
+            tr.last_seen_ms = tr.last_seen_ms.max(t);
+            if let (Some(la), Some(lo)) = (lat, lon) {
+                if tr.last_raw == (t, la, lo) {
+                    self.stats.duplicates += 1;
+                    return;
+                }
+                tr.last_raw = (t, la, lo);
+                if let Some(e) = tr.invalid.as_mut() {
+                    if e.positions == 0 {
+                        e.start_ms = t;
+                        e.lat = la;
+                        e.lon = lo;
+                    }
+                    e.positions += 1;
+                    e.end_ms = t;
+                }
+            }
+        }
+        match self.ingest(msg, t) {
+            Outcome::Accepted { reacquired } => {
+                self.stats.accepted_positions += 1;
+                if reacquired {
+                    self.stats.reacquired += 1;
+                }
+                let Some(v) = self.engine.picture().vessel(msg.mmsi) else {
+                    return;
+                };
+                let nm = &self.cfg.near_miss;
+                let sog = v.sog_kn.map_or(f32::NAN, |s| s as f32);
+                let status = v.nav_status.unwrap_or(255);
+                let underway = if sog.is_finite() {
+                    sog as f64 >= nm.min_sog_kn
+                } else {
+                    matches!(status, 0 | 8)
+                };
+                let fix = Fix {
+                    t: v.fix_ms,
+                    lat: v.lat_deg,
+                    lon: v.lon_deg,
+                    sog,
+                    cog: v.cog_deg.map_or(f32::NAN, |c| c as f32),
+                    heading: v.heading_deg.map_or(f32::NAN, |h| h as f32),
+                    rot: v.rot_deg_per_min.map_or(f32::NAN, |r| r as f32),
+                    status,
+                    underway,
+                };
+                if reacquired {
+                    if let Some(e) = self.tracks[slot as usize].teleport.as_mut() {
+                        e.reacquired += 1;
+                        e.end_ms = t;
+                    }
+                }
+                self.on_fix(slot, fix, reacquired, out);
+            }
+            Outcome::Rejected { reason, conflict } => {
+                *self.stats.rejected.entry(reason.to_string()).or_default() += 1;
+                if conflict {
+                    self.stats.mmsi_conflicts += 1;
+                }
+                if reason == "position_teleport" {
+                    self.on_teleport(slot, msg, t, conflict, out);
+                }
+            }
+            Outcome::Ignored => {}
+        }
+    }
+
+    fn on_teleport(
+        &mut self,
+        slot: u32,
+        msg: &AisMessage,
+        t: i64,
+        conflict: bool,
+        out: &mut Vec<Finding>,
+    ) {
+        let (Some(lat), Some(lon)) = msg_latlon(&msg.body) else {
+            return;
+        };
+        let main = self
+            .engine
+            .picture()
+            .vessel(msg.mmsi)
+            .filter(|v| v.has_fix())
+            .map(|v| (v.lat_deg, v.lon_deg, v.fix_ms));
+        let gap_ms = (self.cfg.spoofing.episode_gap_s * 1000.0) as i64;
+        let open = self.tracks[slot as usize]
+            .teleport
+            .as_ref()
+            .is_some_and(|e| t - e.end_ms <= gap_ms);
+        if !open && self.tracks[slot as usize].teleport.is_some() {
+            let e = self.tracks[slot as usize].teleport.take().expect("checked");
+            if let Some(f) = self.episode_finding(slot as usize, &e, "teleport") {
+                out.push(f);
+            }
+        }
+        let tr = &mut self.tracks[slot as usize];
+        let e = tr.teleport.get_or_insert_with(|| {
+            Box::new(Episode::new(
+                t,
+                lat,
+                lon,
+                "positions implying an impossible speed",
+            ))
+        });
+        e.end_ms = t;
+        e.positions += 1;
+        e.rejected += 1;
+        if conflict {
+            e.conflicts += 1;
+        }
+        if let Some((mlat, mlon, mt)) = main {
+            if e.other.is_none() {
+                e.other = Some((mlat, mlon));
+            }
+            let jump = finisterra_nav::geo::distance_m(mlat, mlon, lat, lon);
+            if jump.is_finite() {
+                e.max_jump_m = if e.max_jump_m.is_nan() {
+                    jump
+                } else {
+                    e.max_jump_m.max(jump)
+                };
+                let dt_s = ((t - mt).max(1000)) as f64 / 1000.0;
+                let v = jump / dt_s / MPS_PER_KN;
+                e.max_speed_kn = if e.max_speed_kn.is_nan() {
+                    v
+                } else {
+                    e.max_speed_kn.max(v)
+                };
+            }
+        }
+    }
+
+    fn on_fix(&mut self, slot: u32, fix: Fix, jumped: bool, out: &mut Vec<Finding>) {
+        let prev = self.tracks[slot as usize].last;
+        if let Some(p) = prev {
+            if (fix.t - p.t) as f64 >= self.cfg.gap.min_duration_s * 1000.0 {
+                if let Some(g) = self.gap(slot as usize, &p, &fix) {
+                    out.push(Finding::Gap(g));
+                }
+            }
+        }
+        self.tracks[slot as usize].hourly.add(fix.t);
+        let nm_gap_ms = (self.cfg.near_miss.max_interpolation_s * 1000.0) as i64;
+        if prev.is_some_and(|p| jumped || fix.t - p.t > nm_gap_ms) {
+            self.nm.break_track(&mut self.tracks, slot, out);
+        }
+        self.check_land(slot as usize, &fix, out);
+        self.check_speed(slot as usize, &fix, jumped, out);
+        self.nm.on_fix(&mut self.tracks, slot, fix, out);
+        let rprev = if jumped {
+            None
+        } else {
+            prev.map(|p| (p.t, p.lat, p.lon, p.sog))
+        };
+        self.rs.on_piece(
+            &mut self.tracks,
+            slot,
+            rprev,
+            (fix.t, fix.lat, fix.lon, fix.sog),
+            &self.land,
+            out,
+        );
+        self.tracks[slot as usize].last = Some(fix);
+    }
+
+    fn shore_m(&self, lat: f64, lon: f64, at_least_m: f64) -> Option<f64> {
+        self.land.distance_to_coast_within_m(
+            lat,
+            lon,
+            self.cfg.shore_search_m.max(at_least_m * 1.01),
+        )
+    }
+
+    fn gap(&self, slot: usize, p: &Fix, f: &Fix) -> Option<Gap> {
+        let gc = &self.cfg.gap;
+        let min_m = gc.min_shore_distance_nm * M_PER_NM;
+        let s0 = self.shore_m(p.lat, p.lon, min_m);
+        if s0.is_some_and(|d| d <= min_m) {
+            return None;
+        }
+        let s1 = self.shore_m(f.lat, f.lon, min_m);
+        if s1.is_some_and(|d| d <= min_m) {
+            return None;
+        }
+        let tr = &self.tracks[slot];
+        let p12 = tr.hourly.count_before(p.t, 12);
+        let p48 = tr.hourly.count_before(p.t, 48);
+        let gap_h = (f.t - p.t) as f64 / 3.6e6;
+        let expected = p12 as f64 * gap_h.min(48.0) / 12.0;
+        if expected < gc.min_expected_positions {
+            return None;
+        }
+        let dist_m = finisterra_nav::geo::distance_m(p.lat, p.lon, f.lat, f.lon);
+        let dist_m = if dist_m.is_finite() {
+            dist_m
+        } else {
+            quick_distance_m(p.lat, p.lon, f.lat, f.lon)
+        };
+        Some(Gap {
+            mmsi: tr.mmsi,
+            name: tr.name.clone(),
+            ship_type: tr.ship_type,
+            start_time: TimeMs(p.t),
+            end_time: TimeMs(f.t),
+            duration_h: round(gap_h, 3),
+            lat: round(p.lat, 6),
+            lon: round(p.lon, 6),
+            end_lat: round(f.lat, 6),
+            end_lon: round(f.lon, 6),
+            distance_nm: round(dist_m / M_PER_NM, 2),
+            implied_speed_kn: round(dist_m / M_PER_NM / gap_h, 2),
+            start_shore_distance_nm: s0.map(|d| round(d / M_PER_NM, 1)),
+            end_shore_distance_nm: s1.map(|d| round(d / M_PER_NM, 1)),
+            positions_12h_before: p12,
+            positions_48h_before: p48,
+            positions_per_hour_12h: round(p12 as f64 / 12.0, 2),
+            positions_per_hour_48h: round(p48 as f64 / 48.0, 2),
+            expected_positions: round(expected, 1),
+        })
+    }
+
+    fn check_land(&mut self, slot: usize, fix: &Fix, out: &mut Vec<Finding>) {
+        let min_inland = self.cfg.spoofing.on_land_min_inland_m;
+        if min_inland < 0.0 {
+            return;
+        }
+        // A 1° cell with no coast in it is all land or all sea: one answer
+        // per cell.
+        let bound = self.land.clearance_lower_bound_m(fix.lat, fix.lon);
+        let inland = if bound > 0.0 {
+            let key = ((fix.lat.floor() + 90.0) as u32) * 360 + (fix.lon.floor() + 180.0) as u32;
+            let land = &self.land;
+            let is_land = *self
+                .deep_cells
+                .entry(key)
+                .or_insert_with(|| land.is_land(fix.lat, fix.lon));
+            if !is_land {
+                return;
+            }
+            let open = self.tracks[slot].on_land.is_some();
+            if open && bound >= min_inland {
+                bound
+            } else {
+                self.land
+                    .distance_to_coast_within_m(fix.lat, fix.lon, self.cfg.shore_search_m)
+                    .unwrap_or(self.cfg.shore_search_m)
+            }
+        } else {
+            let reuse_m = (min_inland * 0.5).clamp(50.0, 500.0);
+            let tr = &self.tracks[slot];
+            if let Some((la, lo)) = tr.land_checked {
+                if quick_distance_m(la, lo, fix.lat, fix.lon) < reuse_m {
+                    // Same place as last checked: same answer.
+                    let inside = tr
+                        .on_land
+                        .as_ref()
+                        .is_some_and(|e| e.end_ms == tr.last.map_or(i64::MIN, |l| l.t));
+                    if inside {
+                        let e = self.tracks[slot].on_land.as_mut().expect("checked");
+                        e.end_ms = fix.t;
+                        e.positions += 1;
+                    }
+                    return;
+                }
+            }
+            self.tracks[slot].land_checked = Some((fix.lat, fix.lon));
+            if !self.land.is_land(fix.lat, fix.lon) {
+                return;
+            }
+            self.land
+                .distance_to_coast_within_m(fix.lat, fix.lon, self.cfg.shore_search_m)
+                .unwrap_or(self.cfg.shore_search_m)
+        };
+        if inland < min_inland {
+            return;
+        }
+        let gap_ms = (self.cfg.spoofing.episode_gap_s * 1000.0) as i64;
+        if self.tracks[slot]
+            .on_land
+            .as_ref()
+            .is_some_and(|e| fix.t - e.end_ms > gap_ms)
+        {
+            let e = self.tracks[slot].on_land.take().expect("checked");
+            if let Some(f) = self.episode_finding(slot, &e, "on_land") {
+                out.push(f);
+            }
+        }
+        let e = self.tracks[slot].on_land.get_or_insert_with(|| {
+            Box::new(Episode::new(fix.t, fix.lat, fix.lon, "positions on land"))
+        });
+        e.end_ms = fix.t;
+        e.positions += 1;
+        e.max_inland_m = if e.max_inland_m.is_nan() {
+            inland
+        } else {
+            e.max_inland_m.max(inland)
+        };
+    }
+
+    fn check_speed(&mut self, slot: usize, fix: &Fix, jumped: bool, out: &mut Vec<Finding>) {
+        let window_ms = (self.cfg.spoofing.speed_window_s * 1000.0) as i64;
+        if window_ms <= 0 {
+            return;
+        }
+        let tr = &mut self.tracks[slot];
+        let Some(limit) = max_speed_for_type_kn(tr.ship_type) else {
+            tr.speed_anchor = None;
+            return;
+        };
+        let Some((t0, lat0, lon0)) = tr.speed_anchor.filter(|_| !jumped) else {
+            tr.speed_anchor = Some((fix.t, fix.lat, fix.lon));
+            return;
+        };
+        if fix.t - t0 < window_ms {
+            return;
+        }
+        tr.speed_anchor = Some((fix.t, fix.lat, fix.lon));
+        let d = quick_distance_m(lat0, lon0, fix.lat, fix.lon);
+        let v = d / ((fix.t - t0) as f64 / 1000.0) / MPS_PER_KN;
+        if v <= limit {
+            return;
+        }
+        let gap_ms = (self.cfg.spoofing.episode_gap_s * 1000.0) as i64;
+        if tr.speed.as_ref().is_some_and(|e| fix.t - e.end_ms > gap_ms) {
+            let e = tr.speed.take().expect("checked");
+            if let Some(f) = self.episode_finding(slot, &e, "implausible_speed") {
+                out.push(f);
+            }
+        }
+        let tr = &mut self.tracks[slot];
+        let e = tr.speed.get_or_insert_with(|| {
+            Box::new(Episode::new(
+                t0,
+                lat0,
+                lon0,
+                "track faster than its ship type can go",
+            ))
+        });
+        e.end_ms = fix.t;
+        e.positions += 1;
+        e.other = Some((fix.lat, fix.lon));
+        e.max_speed_kn = if e.max_speed_kn.is_nan() {
+            v
+        } else {
+            e.max_speed_kn.max(v)
+        };
+    }
+
+    /// Emits the vessel's finished episodes (all of them with `all`).
+    fn close_episodes(&mut self, slot: usize, all: bool, out: &mut Vec<Finding>) {
+        let now = self.now_ms;
+        let gap_ms = (self.cfg.spoofing.episode_gap_s * 1000.0) as i64;
+        let done =
+            |e: &Option<Box<Episode>>| e.as_ref().is_some_and(|e| all || now - e.end_ms > gap_ms);
+        let tr = &mut self.tracks[slot];
+        let mut eps: Vec<(Box<Episode>, &'static str)> = Vec::new();
+        if done(&tr.teleport) {
+            eps.push((tr.teleport.take().expect("checked"), "teleport"));
+        }
+        if done(&tr.speed) {
+            eps.push((tr.speed.take().expect("checked"), "implausible_speed"));
+        }
+        if done(&tr.on_land) {
+            eps.push((tr.on_land.take().expect("checked"), "on_land"));
+        }
+        if all {
+            if let Some(e) = tr.invalid.take() {
+                if e.positions > 0 {
+                    eps.push((e, "invalid_mmsi"));
+                }
+            }
+        }
+        for (e, kind) in eps {
+            if let Some(f) = self.episode_finding(slot, &e, kind) {
+                out.push(f);
+            }
+        }
+    }
+
+    fn episode_finding(&self, slot: usize, e: &Episode, kind: &'static str) -> Option<Finding> {
+        let tr = &self.tracks[slot];
+        let kind = if kind == "teleport" && e.conflicts > 0 {
+            "identity_conflict"
+        } else {
+            kind
+        };
+        let detail = match kind {
+            "identity_conflict" => format!(
+                "a second transmitter with this MMSI: {} of {} rejected positions were consistent with each other while the main track kept reporting",
+                e.conflicts, e.rejected
+            ),
+            "teleport" if e.reacquired > 0 => format!(
+                "{} positions implying an impossible speed; the vessel was then found at the new position",
+                e.rejected
+            ),
+            _ => e.detail.to_string(),
+        };
+        let opt = |v: f64| v.is_finite().then_some(v);
+        Some(Finding::Spoofing(Spoofing {
+            kind,
+            mmsi: tr.mmsi,
+            name: tr.name.clone(),
+            ship_type: tr.ship_type,
+            flag: flag_of_mmsi(tr.mmsi).map(str::to_string),
+            start_time: TimeMs(e.start_ms),
+            end_time: TimeMs(e.end_ms),
+            lat: round(e.lat, 6),
+            lon: round(e.lon, 6),
+            other_lat: e.other.map(|o| round(o.0, 6)),
+            other_lon: e.other.map(|o| round(o.1, 6)),
+            positions: e.positions,
+            rejected_positions: e.rejected,
+            conflict_fixes: e.conflicts,
+            max_jump_nm: opt(e.max_jump_m).map(|m| round(m / M_PER_NM, 2)),
+            max_implied_speed_kn: opt(e.max_speed_kn).map(|v| round(v, 1)),
+            max_inland_m: opt(e.max_inland_m).map(|v| round(v, 0)),
+            detail,
+        }))
+    }
+}
+
+/// Findings of a whole run, sorted into their kinds (convenience for
+/// tests and small inputs; long runs should stream).
+pub fn run_all(
+    cfg: CensusConfig,
+    land: Land,
+    messages: impl IntoIterator<Item = (AisMessage, i64)>,
+) -> Result<(BTreeMap<Kind, Vec<Finding>>, CensusStats), CensusError> {
+    let mut c = Census::new(cfg, land)?;
+    let mut out = Vec::new();
+    for (m, t) in messages {
+        c.push(&m, t, &mut out);
+    }
+    c.finish(&mut out);
+    let mut by: BTreeMap<Kind, Vec<Finding>> = BTreeMap::new();
+    for f in out {
+        by.entry(f.kind()).or_default().push(f);
+    }
+    Ok((by, c.stats()))
+}

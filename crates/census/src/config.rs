@@ -1,0 +1,310 @@
+//! Thresholds of every detector, with the field's defaults.
+
+use finisterra_engine::PictureConfig;
+use serde::{Deserialize, Serialize};
+
+/// What makes a close-quarters situation a near miss.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NearMissCriterion {
+    /// The actual distance fell below [`NearMissConfig::distance_nm`].
+    Distance,
+    /// One vessel entered the other's ship domain (an ellipse scaled by
+    /// her length, [`NearMissConfig::domain_along_l`] ×
+    /// [`NearMissConfig::domain_across_l`]); vessels of unknown length fall
+    /// back on the distance.
+    Domain,
+    /// Either of the two.
+    Either,
+}
+
+/// Close-quarters situations between two vessels under way.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct NearMissConfig {
+    /// A near miss when the actual (interpolated) distance fell below this,
+    /// nautical miles (default 0.5).
+    pub distance_nm: f64,
+    /// Which criterion qualifies (default `distance`).
+    pub criterion: NearMissCriterion,
+    /// Semi-axis of the ship domain along the vessel's heading, in ship
+    /// lengths (default 4: Fujii's 8 L ellipse).
+    pub domain_along_l: f64,
+    /// Semi-axis of the ship domain across the heading, in ship lengths
+    /// (default 1.6: Fujii's 3.2 L).
+    pub domain_across_l: f64,
+    /// Both vessels count as under way at or above this speed over ground,
+    /// knots (default 2); without a speed, a navigational status of 0
+    /// (under way using engine) or 8 (sailing) counts.
+    pub min_sog_kn: f64,
+    /// A pair keeping station (relative speed below this, knots: tug and
+    /// tow, convoy, ship-to-ship transfer) is no close-quarters situation
+    /// (default 0.5, the engine's `in_company_kn`).
+    pub in_company_kn: f64,
+    /// The encounter type and ruling are taken from the states when the two
+    /// first came within this distance, nautical miles (default 2).
+    pub ruling_range_nm: f64,
+    /// A pair's situation ends when they are this far apart again,
+    /// nautical miles (default 2.5).
+    pub release_range_nm: f64,
+    /// Positions further apart in time than this are not interpolated
+    /// between (the track is broken), seconds (default 600).
+    pub max_interpolation_s: f64,
+    /// A manoeuvre is a course change of at least this much, degrees
+    /// (default 30: "readily apparent", Rule 8)...
+    pub manoeuvre_course_deg: f64,
+    /// ... or a rate of turn of at least this, degrees per minute
+    /// (default 70)...
+    pub manoeuvre_rot_deg_per_min: f64,
+    /// ... or a speed change of at least this fraction (default 0.5)...
+    pub manoeuvre_speed_fraction: f64,
+    /// ... in this window before the closest point, seconds (default 600).
+    pub manoeuvre_window_s: f64,
+}
+
+impl Default for NearMissConfig {
+    fn default() -> Self {
+        NearMissConfig {
+            distance_nm: 0.5,
+            criterion: NearMissCriterion::Distance,
+            domain_along_l: 4.0,
+            domain_across_l: 1.6,
+            min_sog_kn: 2.0,
+            in_company_kn: 0.5,
+            ruling_range_nm: 2.0,
+            release_range_nm: 2.5,
+            max_interpolation_s: 600.0,
+            manoeuvre_course_deg: 30.0,
+            manoeuvre_rot_deg_per_min: 70.0,
+            manoeuvre_speed_fraction: 0.5,
+            manoeuvre_window_s: 600.0,
+        }
+    }
+}
+
+/// Global Fishing Watch encounters (rendezvous at sea).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct EncounterConfig {
+    /// Two vessels within this distance, metres (default 500)...
+    pub max_distance_m: f64,
+    /// ... for at least this long, seconds (default 2 h)...
+    pub min_duration_s: f64,
+    /// ... both with a median speed below this, knots (default 2)...
+    pub max_median_sog_kn: f64,
+    /// ... at least this far from the coast, metres (default 10 km).
+    pub min_shore_distance_m: f64,
+}
+
+impl Default for EncounterConfig {
+    fn default() -> Self {
+        EncounterConfig {
+            max_distance_m: 500.0,
+            min_duration_s: 7200.0,
+            max_median_sog_kn: 2.0,
+            min_shore_distance_m: 10_000.0,
+        }
+    }
+}
+
+/// Global Fishing Watch loitering.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LoiteringConfig {
+    /// One vessel slower than this, knots (default 2; speed made good
+    /// between resampled positions)...
+    pub max_sog_kn: f64,
+    /// ... for at least this long, seconds (default 4 h)...
+    pub min_duration_s: f64,
+    /// ... on average at least this far from the coast, nautical miles
+    /// (default 20).
+    pub min_shore_distance_nm: f64,
+}
+
+impl Default for LoiteringConfig {
+    fn default() -> Self {
+        LoiteringConfig {
+            max_sog_kn: 2.0,
+            min_duration_s: 4.0 * 3600.0,
+            min_shore_distance_nm: 20.0,
+        }
+    }
+}
+
+/// AIS gaps ("going dark"), Global Fishing Watch's suspected disabling.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GapConfig {
+    /// No position for at least this long, seconds (default 12 h)...
+    pub min_duration_s: f64,
+    /// ... both ends further than this from the coast, nautical miles
+    /// (default 50)...
+    pub min_shore_distance_nm: f64,
+    /// ... and the vessel was being received: positions in the 12 h before
+    /// × min(gap hours, 48) / 12 at least this (default 20, GFW's
+    /// "20 positions per 12 h"); 0 reports every gap.
+    pub min_expected_positions: f64,
+}
+
+impl Default for GapConfig {
+    fn default() -> Self {
+        GapConfig {
+            min_duration_s: 12.0 * 3600.0,
+            min_shore_distance_nm: 50.0,
+            min_expected_positions: 20.0,
+        }
+    }
+}
+
+/// Spoofing and identity problems.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SpoofingConfig {
+    /// Report MMSIs that are not 9 digits, or whose MID is not allocated
+    /// (default true).
+    pub invalid_mmsi: bool,
+    /// Report positions on land further than this inland, metres
+    /// (default 1000: harbours drawn as land at 1:10m are not reported);
+    /// negative disables.
+    pub on_land_min_inland_m: f64,
+    /// Report tracks moving faster than their ship type can, over at least
+    /// this long, seconds (default 600); 0 disables.
+    pub speed_window_s: f64,
+    /// An episode (teleports, conflicts, positions on land, impossible
+    /// speed) ends after this long without a new occurrence, seconds
+    /// (default 3600).
+    pub episode_gap_s: f64,
+}
+
+impl Default for SpoofingConfig {
+    fn default() -> Self {
+        SpoofingConfig {
+            invalid_mmsi: true,
+            on_land_min_inland_m: 1000.0,
+            speed_window_s: 600.0,
+            episode_gap_s: 3600.0,
+        }
+    }
+}
+
+/// All census settings. Serialised as JSON they are also the "thresholds
+/// used" of every output.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CensusConfig {
+    /// Close-quarters situations.
+    pub near_miss: NearMissConfig,
+    /// Encounters (rendezvous).
+    pub encounter: EncounterConfig,
+    /// Loitering.
+    pub loitering: LoiteringConfig,
+    /// AIS gaps.
+    pub gap: GapConfig,
+    /// Spoofing and identity problems.
+    pub spoofing: SpoofingConfig,
+    /// Which positions are accepted: the engine's own picture rules
+    /// (teleports, second transmitters on one MMSI), so that census and
+    /// `scan` agree.
+    pub picture: PictureConfig,
+    /// The engine's screening period, seconds (default 10, as `scan`):
+    /// it paces when silent vessels are forgotten.
+    pub screen_interval_s: f64,
+    /// Tracks are resampled every this many seconds for encounters and
+    /// loitering (default 600, GFW's 10 minutes).
+    pub resample_s: f64,
+    /// ... interpolating across gaps of at most this, seconds (default
+    /// 3600, GFW's one hour).
+    pub resample_max_gap_s: f64,
+    /// Input positions may arrive this late (out of time order) and still
+    /// be put in order, seconds (default 600).
+    pub reorder_window_s: f64,
+    /// Resolution of the input times, seconds: 60 for minute-resolution
+    /// CSV (default 0). The teleport check then allows a minute's motion
+    /// between fixes stamped with the same minute.
+    pub time_resolution_s: f64,
+    /// Vessels silent for longer than this are forgotten (gaps longer than
+    /// this are not reported), seconds (default 30 days).
+    pub forget_after_s: f64,
+    /// Coast distances are searched up to this far, metres (default
+    /// 370 400: 200 NM); further is reported as `null`.
+    pub shore_search_m: f64,
+}
+
+impl Default for CensusConfig {
+    fn default() -> Self {
+        CensusConfig {
+            near_miss: NearMissConfig::default(),
+            encounter: EncounterConfig::default(),
+            loitering: LoiteringConfig::default(),
+            gap: GapConfig::default(),
+            spoofing: SpoofingConfig::default(),
+            picture: PictureConfig::default(),
+            screen_interval_s: 10.0,
+            resample_s: 600.0,
+            resample_max_gap_s: 3600.0,
+            reorder_window_s: 600.0,
+            time_resolution_s: 0.0,
+            forget_after_s: 30.0 * 86_400.0,
+            shore_search_m: 370_400.0,
+        }
+    }
+}
+
+impl CensusConfig {
+    /// Checks that the settings make sense; the message says which one
+    /// does not.
+    pub fn validate(&self) -> Result<(), crate::CensusError> {
+        let bad = |name: &str, v: f64| -> Result<(), crate::CensusError> {
+            Err(crate::CensusError::BadSetting {
+                name: name.to_string(),
+                value: v,
+            })
+        };
+        let pos = [
+            ("near_miss.distance_nm", self.near_miss.distance_nm),
+            ("near_miss.ruling_range_nm", self.near_miss.ruling_range_nm),
+            (
+                "near_miss.release_range_nm",
+                self.near_miss.release_range_nm,
+            ),
+            (
+                "near_miss.max_interpolation_s",
+                self.near_miss.max_interpolation_s,
+            ),
+            ("encounter.max_distance_m", self.encounter.max_distance_m),
+            ("resample_s", self.resample_s),
+            ("resample_max_gap_s", self.resample_max_gap_s),
+            ("screen_interval_s", self.screen_interval_s),
+            ("gap.min_duration_s", self.gap.min_duration_s),
+        ];
+        for (n, v) in pos {
+            if !(v.is_finite() && v > 0.0) {
+                return bad(n, v);
+            }
+        }
+        let nonneg = [
+            ("reorder_window_s", self.reorder_window_s),
+            ("time_resolution_s", self.time_resolution_s),
+            ("forget_after_s", self.forget_after_s),
+            ("shore_search_m", self.shore_search_m),
+            ("near_miss.min_sog_kn", self.near_miss.min_sog_kn),
+            ("encounter.min_duration_s", self.encounter.min_duration_s),
+            ("loitering.min_duration_s", self.loitering.min_duration_s),
+        ];
+        for (n, v) in nonneg {
+            if !(v.is_finite() && v >= 0.0) {
+                return bad(n, v);
+            }
+        }
+        if self.near_miss.release_range_nm < self.near_miss.distance_nm {
+            return bad(
+                "near_miss.release_range_nm (below distance_nm)",
+                self.near_miss.release_range_nm,
+            );
+        }
+        if self.resample_s > 86_400.0 {
+            return bad("resample_s (above one day)", self.resample_s);
+        }
+        Ok(())
+    }
+}

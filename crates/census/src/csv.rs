@@ -1,0 +1,794 @@
+//! Position CSV files (NOAA MarineCadastre daily files, or any other
+//! through a column mapping) turned into AIS messages for the census.
+//!
+//! Sans-IO: lines in, messages out. The header line names the columns; a
+//! [`CsvMapping`] says which column holds what (MarineCadastre names by
+//! default); a [`TimeFormat`] reads the time column. Every refused row is
+//! counted with its reason ([`CsvStats::rejected`]).
+//!
+//! ```
+//! use finisterra_census::csv::{CsvMapping, CsvReader, TimeFormat};
+//! let mut r = CsvReader::new(
+//!     b"\xEF\xBB\xBFID,ais_pos_timestamp,longitude,latitude",
+//!     &CsvMapping::parse("mmsi=ID,time=ais_pos_timestamp,lat=latitude,lon=longitude").unwrap(),
+//!     TimeFormat::parse("%d/%m/%Y %H:%M").unwrap(),
+//! ).unwrap();
+//! let mut out = Vec::new();
+//! r.row(b"1,20/03/2021 00:22,32.32925,31.4386", &mut out);
+//! assert_eq!(out.len(), 2); // static (first sight of the MMSI) and position
+//! assert_eq!(out[1].1, 1_616_199_720_000);
+//! r.row(b"1,bad time,32.3,31.4", &mut out);
+//! assert_eq!(r.stats().rejected["bad_time"], 1);
+//! ```
+
+use std::collections::BTreeMap;
+use std::hash::{Hash, Hasher};
+
+use finisterra_ais::{
+    AisMessage, Body, ClassBPosition, Dimensions, PositionReport, StaticVoyage, Text,
+};
+use serde::Serialize;
+
+use crate::util::{FastHasher, FastMap};
+use crate::CensusError;
+
+/// Which column holds which field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CsvMapping {
+    /// MMSI (required).
+    pub mmsi: String,
+    /// Time (required).
+    pub time: String,
+    /// Latitude, degrees (required).
+    pub lat: String,
+    /// Longitude, degrees (required).
+    pub lon: String,
+    /// Speed over ground, knots.
+    pub sog: String,
+    /// Course over ground, degrees.
+    pub cog: String,
+    /// True heading, degrees (511: not available).
+    pub heading: String,
+    /// Vessel name.
+    pub name: String,
+    /// AIS ship type code.
+    pub ship_type: String,
+    /// Navigational status code.
+    pub status: String,
+    /// Length, metres.
+    pub length: String,
+    /// Beam, metres.
+    pub width: String,
+    /// Draught, metres.
+    pub draught: String,
+    /// `A` or `B`.
+    pub class: String,
+}
+
+impl Default for CsvMapping {
+    fn default() -> Self {
+        CsvMapping::marine_cadastre()
+    }
+}
+
+impl CsvMapping {
+    /// NOAA MarineCadastre daily files: `MMSI, BaseDateTime, LAT, LON,
+    /// SOG, COG, Heading, VesselName, IMO, CallSign, VesselType, Status,
+    /// Length, Width, Draft, Cargo, TransceiverClass`.
+    pub fn marine_cadastre() -> CsvMapping {
+        CsvMapping {
+            mmsi: "MMSI".into(),
+            time: "BaseDateTime".into(),
+            lat: "LAT".into(),
+            lon: "LON".into(),
+            sog: "SOG".into(),
+            cog: "COG".into(),
+            heading: "Heading".into(),
+            name: "VesselName".into(),
+            ship_type: "VesselType".into(),
+            status: "Status".into(),
+            length: "Length".into(),
+            width: "Width".into(),
+            draught: "Draft".into(),
+            class: "TransceiverClass".into(),
+        }
+    }
+
+    /// MarineCadastre names overridden by `field=Column` pairs, e.g.
+    /// `mmsi=ID,time=ais_pos_timestamp,lat=latitude,lon=longitude`. Fields:
+    /// mmsi, time, lat, lon, sog, cog, heading, name, ship_type, status,
+    /// length, width, draught, class.
+    pub fn parse(spec: &str) -> Result<CsvMapping, CensusError> {
+        let mut m = CsvMapping::marine_cadastre();
+        for part in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let Some((k, v)) = part.split_once('=') else {
+                return Err(CensusError::Csv(format!(
+                    "bad column mapping {part:?}: expected field=Column, e.g. mmsi=ID"
+                )));
+            };
+            let v = v.trim().to_string();
+            let slot = match k.trim() {
+                "mmsi" => &mut m.mmsi,
+                "time" => &mut m.time,
+                "lat" => &mut m.lat,
+                "lon" => &mut m.lon,
+                "sog" => &mut m.sog,
+                "cog" => &mut m.cog,
+                "heading" => &mut m.heading,
+                "name" => &mut m.name,
+                "ship_type" => &mut m.ship_type,
+                "status" => &mut m.status,
+                "length" => &mut m.length,
+                "width" => &mut m.width,
+                "draught" => &mut m.draught,
+                "class" => &mut m.class,
+                other => {
+                    return Err(CensusError::Csv(format!(
+                        "unknown field {other:?} in the column mapping: use mmsi, time, lat, lon, sog, cog, heading, name, ship_type, status, length, width, draught or class"
+                    )))
+                }
+            };
+            *slot = v;
+        }
+        Ok(m)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Item {
+    Year,
+    Month,
+    Day,
+    Hour,
+    Minute,
+    Second,
+    Fraction,
+    Lit(u8),
+    Space,
+}
+
+/// How the time column is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TimeFormat {
+    /// ISO 8601 (`2023-01-01T00:00:00`, a space instead of `T`, optional
+    /// fraction and `Z`); always UTC.
+    Iso,
+    /// Unix seconds (fraction allowed).
+    UnixS,
+    /// Unix milliseconds.
+    UnixMs,
+    /// A `strftime`-like pattern: `%Y %m %d %H %M %S %f` and literal
+    /// characters (`%d/%m/%Y %H:%M`); UTC.
+    Pattern(Vec<u8>),
+}
+
+impl TimeFormat {
+    /// `iso`, `unix`, `unix_ms` or a pattern with `%` fields.
+    pub fn parse(spec: &str) -> Result<TimeFormat, CensusError> {
+        match spec.trim() {
+            "" | "iso" | "auto" => Ok(TimeFormat::Iso),
+            "unix" | "unix_s" => Ok(TimeFormat::UnixS),
+            "unix_ms" => Ok(TimeFormat::UnixMs),
+            p => {
+                let items = compile(p.as_bytes())?;
+                if !items.contains(&Item::Year)
+                    || !items.contains(&Item::Month)
+                    || !items.contains(&Item::Day)
+                {
+                    return Err(CensusError::Csv(format!(
+                        "time format {p:?} needs %Y, %m and %d"
+                    )));
+                }
+                Ok(TimeFormat::Pattern(p.as_bytes().to_vec()))
+            }
+        }
+    }
+
+    /// Resolution of the times, seconds: 60 for a pattern without seconds.
+    pub fn resolution_s(&self) -> f64 {
+        match self {
+            TimeFormat::Pattern(p) => match compile(p) {
+                Ok(items) if !items.contains(&Item::Second) => 60.0,
+                _ => 0.0,
+            },
+            _ => 0.0,
+        }
+    }
+
+    /// Milliseconds since the epoch, or `None` when the text does not match.
+    pub fn parse_ms(&self, s: &[u8]) -> Option<i64> {
+        let s = trim(s);
+        match self {
+            TimeFormat::Iso => parse_iso(s),
+            TimeFormat::UnixS => {
+                let v: f64 = std::str::from_utf8(s).ok()?.parse().ok()?;
+                v.is_finite().then(|| (v * 1000.0).round() as i64)
+            }
+            TimeFormat::UnixMs => std::str::from_utf8(s).ok()?.parse().ok(),
+            TimeFormat::Pattern(p) => parse_pattern(&compile(p).ok()?, s),
+        }
+    }
+}
+
+fn compile(p: &[u8]) -> Result<Vec<Item>, CensusError> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < p.len() {
+        if p[i] == b'%' {
+            let Some(&c) = p.get(i + 1) else {
+                return Err(CensusError::Csv("time format ends with %".into()));
+            };
+            out.push(match c {
+                b'Y' => Item::Year,
+                b'm' => Item::Month,
+                b'd' => Item::Day,
+                b'H' => Item::Hour,
+                b'M' => Item::Minute,
+                b'S' => Item::Second,
+                b'f' => Item::Fraction,
+                b'%' => Item::Lit(b'%'),
+                other => {
+                    return Err(CensusError::Csv(format!(
+                        "time format field %{} not supported: use %Y %m %d %H %M %S %f",
+                        other as char
+                    )))
+                }
+            });
+            i += 2;
+        } else {
+            out.push(if p[i] == b' ' {
+                Item::Space
+            } else {
+                Item::Lit(p[i])
+            });
+            i += 1;
+        }
+    }
+    Ok(out)
+}
+
+fn digits(s: &[u8], i: &mut usize, max: usize) -> Option<u32> {
+    let start = *i;
+    let mut v: u32 = 0;
+    while *i < s.len() && *i - start < max && s[*i].is_ascii_digit() {
+        v = v * 10 + (s[*i] - b'0') as u32;
+        *i += 1;
+    }
+    (*i > start).then_some(v)
+}
+
+fn parse_pattern(items: &[Item], s: &[u8]) -> Option<i64> {
+    let (mut y, mut mo, mut d, mut h, mut mi, mut sec, mut ms) =
+        (0i64, 1u32, 1u32, 0u32, 0u32, 0u32, 0u32);
+    let mut i = 0;
+    for it in items {
+        match *it {
+            Item::Year => y = digits(s, &mut i, 4)? as i64,
+            Item::Month => mo = digits(s, &mut i, 2)?,
+            Item::Day => d = digits(s, &mut i, 2)?,
+            Item::Hour => h = digits(s, &mut i, 2)?,
+            Item::Minute => mi = digits(s, &mut i, 2)?,
+            Item::Second => sec = digits(s, &mut i, 2)?,
+            Item::Fraction => {
+                let start = i;
+                let v = digits(s, &mut i, 9)?;
+                let n = i - start;
+                ms = match n {
+                    1 => v * 100,
+                    2 => v * 10,
+                    3 => v,
+                    _ => v / 10u32.pow(n as u32 - 3),
+                };
+            }
+            Item::Space => {
+                if s.get(i) != Some(&b' ') && s.get(i) != Some(&b'T') {
+                    return None;
+                }
+                i += 1;
+            }
+            Item::Lit(c) => {
+                if s.get(i) != Some(&c) {
+                    return None;
+                }
+                i += 1;
+            }
+        }
+    }
+    if i != s.len() {
+        return None;
+    }
+    finisterra_nmea::unix_ms_from_civil(y, mo, d, h, mi, sec, ms)
+}
+
+fn parse_iso(s: &[u8]) -> Option<i64> {
+    if s.len() < 19
+        || s[4] != b'-'
+        || s[7] != b'-'
+        || !(s[10] == b'T' || s[10] == b' ')
+        || s[13] != b':'
+        || s[16] != b':'
+    {
+        // Date only, or minutes only.
+        if s.len() == 16 && s[13] == b':' {
+            let mut v = s.to_vec();
+            v.extend_from_slice(b":00");
+            return parse_iso(&v);
+        }
+        return None;
+    }
+    let n = |r: std::ops::Range<usize>| -> Option<u32> {
+        let mut v = 0u32;
+        for &c in s.get(r)? {
+            if !c.is_ascii_digit() {
+                return None;
+            }
+            v = v * 10 + (c - b'0') as u32;
+        }
+        Some(v)
+    };
+    let mut ms = 0u32;
+    let mut rest = &s[19..];
+    if rest.first() == Some(&b'.') {
+        let mut k = 1;
+        let mut scale = 100;
+        while k < rest.len() && rest[k].is_ascii_digit() {
+            if scale > 0 {
+                ms += (rest[k] - b'0') as u32 * scale;
+                scale /= 10;
+            }
+            k += 1;
+        }
+        rest = &rest[k..];
+    }
+    if !(rest.is_empty() || rest == b"Z" || rest == b"+00:00" || rest == b"+0000") {
+        return None;
+    }
+    finisterra_nmea::unix_ms_from_civil(
+        n(0..4)? as i64,
+        n(5..7)?,
+        n(8..10)?,
+        n(11..13)?,
+        n(14..16)?,
+        n(17..19)?,
+        ms,
+    )
+}
+
+fn trim(s: &[u8]) -> &[u8] {
+    let mut a = 0;
+    let mut b = s.len();
+    while a < b && (s[a] == b' ' || s[a] == b'\t' || s[a] == b'\r') {
+        a += 1;
+    }
+    while b > a && (s[b - 1] == b' ' || s[b - 1] == b'\t' || s[b - 1] == b'\r') {
+        b -= 1;
+    }
+    &s[a..b]
+}
+
+/// Splits one CSV line into fields (RFC 4180 quoting within the line).
+/// Quoted fields are unquoted into `buf`; returns false for an unbalanced
+/// quote.
+fn split<'a>(line: &'a [u8], fields: &mut Vec<(usize, usize, bool)>, buf: &mut Vec<u8>) -> bool {
+    fields.clear();
+    buf.clear();
+    let mut i = 0;
+    loop {
+        if line.get(i) == Some(&b'"') {
+            let start = buf.len();
+            i += 1;
+            loop {
+                match line.get(i) {
+                    None => return false,
+                    Some(b'"') if line.get(i + 1) == Some(&b'"') => {
+                        buf.push(b'"');
+                        i += 2;
+                    }
+                    Some(b'"') => {
+                        i += 1;
+                        break;
+                    }
+                    Some(&c) => {
+                        buf.push(c);
+                        i += 1;
+                    }
+                }
+            }
+            fields.push((start, buf.len(), true));
+            while i < line.len() && line[i] != b',' {
+                i += 1;
+            }
+        } else {
+            let start = i;
+            while i < line.len() && line[i] != b',' {
+                i += 1;
+            }
+            fields.push((start, i, false));
+        }
+        if i >= line.len() {
+            return true;
+        }
+        i += 1; // the comma
+    }
+}
+
+/// Counters of CSV reading.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct CsvStats {
+    /// Data rows read (header excluded).
+    pub rows: u64,
+    /// Rows turned into a position message.
+    pub positions: u64,
+    /// Static messages made (the first row of a vessel, and whenever its
+    /// name, type or size changes).
+    pub statics: u64,
+    /// Refused rows by reason: `blank`, `unbalanced_quote`,
+    /// `missing_fields`, `bad_mmsi`, `bad_time`, `bad_position`.
+    pub rejected: BTreeMap<String, u64>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Cols {
+    mmsi: usize,
+    time: usize,
+    lat: usize,
+    lon: usize,
+    sog: Option<usize>,
+    cog: Option<usize>,
+    heading: Option<usize>,
+    name: Option<usize>,
+    ship_type: Option<usize>,
+    status: Option<usize>,
+    length: Option<usize>,
+    width: Option<usize>,
+    draught: Option<usize>,
+    class: Option<usize>,
+}
+
+/// Reads rows of one CSV file (one header).
+#[derive(Debug, Clone)]
+pub struct CsvReader {
+    cols: Cols,
+    need: usize,
+    time: TimeFormat,
+    items: Option<Vec<Item>>,
+    statics: FastMap<u32, u64>,
+    stats: CsvStats,
+    fields: Vec<(usize, usize, bool)>,
+    buf: Vec<u8>,
+}
+
+impl CsvReader {
+    /// From the header line (a UTF-8 BOM is skipped; names are compared
+    /// without surrounding spaces or quotes, case-insensitively).
+    pub fn new(
+        header: &[u8],
+        mapping: &CsvMapping,
+        time: TimeFormat,
+    ) -> Result<CsvReader, CensusError> {
+        let header = header.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(header);
+        let mut fields = Vec::new();
+        let mut buf = Vec::new();
+        if !split(header, &mut fields, &mut buf) {
+            return Err(CensusError::Csv(
+                "unbalanced quote in the header line".into(),
+            ));
+        }
+        let names: Vec<String> = fields
+            .iter()
+            .map(|&(a, b, q)| {
+                let raw = if q { &buf[a..b] } else { &header[a..b] };
+                String::from_utf8_lossy(trim(raw))
+                    .trim_matches('"')
+                    .to_string()
+            })
+            .collect();
+        let find = |n: &str| names.iter().position(|h| h.eq_ignore_ascii_case(n.trim()));
+        let need = |field: &str, n: &str| {
+            find(n).ok_or_else(|| {
+                CensusError::Csv(format!(
+                    "no column {n:?} for {field} in the header ({}); map it with --csv-columns {field}=COLUMN",
+                    names.join(",")
+                ))
+            })
+        };
+        let cols = Cols {
+            mmsi: need("mmsi", &mapping.mmsi)?,
+            time: need("time", &mapping.time)?,
+            lat: need("lat", &mapping.lat)?,
+            lon: need("lon", &mapping.lon)?,
+            sog: find(&mapping.sog),
+            cog: find(&mapping.cog),
+            heading: find(&mapping.heading),
+            name: find(&mapping.name),
+            ship_type: find(&mapping.ship_type),
+            status: find(&mapping.status),
+            length: find(&mapping.length),
+            width: find(&mapping.width),
+            draught: find(&mapping.draught),
+            class: find(&mapping.class),
+        };
+        let need = [cols.mmsi, cols.time, cols.lat, cols.lon]
+            .into_iter()
+            .max()
+            .unwrap_or(0)
+            + 1;
+        let items = match &time {
+            TimeFormat::Pattern(p) => Some(compile(p)?),
+            _ => None,
+        };
+        Ok(CsvReader {
+            cols,
+            need,
+            time,
+            items,
+            statics: FastMap::default(),
+            stats: CsvStats::default(),
+            fields,
+            buf,
+        })
+    }
+
+    /// The counters.
+    pub fn stats(&self) -> &CsvStats {
+        &self.stats
+    }
+
+    fn reject(&mut self, why: &str) {
+        *self.stats.rejected.entry(why.to_string()).or_default() += 1;
+    }
+
+    /// One data row: appends the messages it gives (a static message when
+    /// the vessel's static data is new or changed, then the position) with
+    /// their times. Refused rows are counted.
+    pub fn row(&mut self, line: &[u8], out: &mut Vec<(AisMessage, i64)>) {
+        self.stats.rows += 1;
+        let line = trim(line);
+        if line.is_empty() {
+            self.reject("blank");
+            return;
+        }
+        let mut fields = std::mem::take(&mut self.fields);
+        let mut buf = std::mem::take(&mut self.buf);
+        let ok = split(line, &mut fields, &mut buf);
+        let res = if !ok {
+            Err("unbalanced_quote")
+        } else if fields.len() < self.need {
+            Err("missing_fields")
+        } else {
+            self.convert(line, &fields, &buf, out)
+        };
+        self.fields = fields;
+        self.buf = buf;
+        if let Err(why) = res {
+            self.reject(why);
+        }
+    }
+
+    fn convert(
+        &mut self,
+        line: &[u8],
+        fields: &[(usize, usize, bool)],
+        buf: &[u8],
+        out: &mut Vec<(AisMessage, i64)>,
+    ) -> Result<(), &'static str> {
+        let get = |i: Option<usize>| -> &[u8] {
+            match i.and_then(|i| fields.get(i)) {
+                Some(&(a, b, true)) => trim(&buf[a..b]),
+                Some(&(a, b, false)) => trim(&line[a..b]),
+                None => b"",
+            }
+        };
+        let num = |i: Option<usize>| -> Option<f64> {
+            let s = get(i);
+            if s.is_empty() {
+                return None;
+            }
+            std::str::from_utf8(s)
+                .ok()?
+                .parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite())
+        };
+        let mmsi = num(Some(self.cols.mmsi))
+            .filter(|v| *v >= 0.0 && *v <= 999_999_999.0 && v.fract() == 0.0)
+            .ok_or("bad_mmsi")? as u32;
+        let ts = get(Some(self.cols.time));
+        let t = match (&self.items, &self.time) {
+            (Some(items), _) => parse_pattern(items, ts),
+            (None, f) => f.parse_ms(ts),
+        }
+        .ok_or("bad_time")?;
+        let (lat, lon) = match (num(Some(self.cols.lat)), num(Some(self.cols.lon))) {
+            (Some(a), Some(b)) => (a, b),
+            _ => return Err("bad_position"),
+        };
+        let sog = num(self.cols.sog).filter(|v| (0.0..102.25).contains(v));
+        let cog = num(self.cols.cog).filter(|v| (0.0..360.0).contains(v));
+        let heading = num(self.cols.heading)
+            .filter(|v| (0.0..360.0).contains(v))
+            .map(|v| v.round() as u16 % 360);
+        let status = num(self.cols.status)
+            .filter(|v| (0.0..=15.0).contains(v))
+            .map_or(15, |v| v as u8);
+        let class_b = get(self.cols.class).eq_ignore_ascii_case(b"B");
+        // Static data, when new or changed.
+        let name = String::from_utf8_lossy(get(self.cols.name)).to_string();
+        let ship_type = num(self.cols.ship_type)
+            .filter(|v| (0.0..=99.0).contains(v))
+            .map(|v| v as u8);
+        let length = num(self.cols.length).filter(|v| *v > 0.0 && *v < 1023.0);
+        let width = num(self.cols.width).filter(|v| *v > 0.0 && *v < 127.0);
+        let draught = num(self.cols.draught).filter(|v| *v > 0.0 && *v < 25.6);
+        let mut h = FastHasher::default();
+        name.hash(&mut h);
+        ship_type.hash(&mut h);
+        length.map(f64::to_bits).hash(&mut h);
+        width.map(f64::to_bits).hash(&mut h);
+        let sig = h.finish();
+        if self.statics.get(&mmsi) != Some(&sig) {
+            self.statics.insert(mmsi, sig);
+            self.stats.statics += 1;
+            let l = length.unwrap_or(0.0).round() as u16;
+            let w = width.unwrap_or(0.0).round() as u8;
+            let to_bow = (l / 2).min(511);
+            out.push((
+                AisMessage {
+                    msg_type: 5,
+                    repeat: 0,
+                    mmsi,
+                    body: Body::StaticVoyage(StaticVoyage {
+                        ais_version: 2,
+                        imo: 0,
+                        callsign: Text::from_str_lossy(""),
+                        shipname: Text::from_str_lossy(&name.to_ascii_uppercase()),
+                        shiptype: ship_type.unwrap_or(0),
+                        dimensions: Dimensions {
+                            to_bow,
+                            to_stern: (l - to_bow).min(511),
+                            to_port: (w / 2).min(63),
+                            to_starboard: (w - w / 2).min(63),
+                        },
+                        epfd: 1,
+                        eta_month: 0,
+                        eta_day: 0,
+                        eta_hour: 24,
+                        eta_minute: 60,
+                        draught_m: draught,
+                        destination: Text::from_str_lossy(""),
+                        dte: false,
+                    }),
+                },
+                t,
+            ));
+        }
+        let second = ((t / 1000).rem_euclid(60)) as u8;
+        let body = if class_b {
+            Body::ClassBPosition(ClassBPosition {
+                reserved: 0,
+                sog_kn: sog,
+                accuracy: false,
+                lon_deg: Some(lon),
+                lat_deg: Some(lat),
+                cog_deg: cog,
+                heading_deg: heading,
+                second,
+                regional: 0,
+                cs: true,
+                display: false,
+                dsc: false,
+                band: true,
+                msg22: true,
+                assigned: false,
+                raim: false,
+                radio: 0,
+            })
+        } else {
+            Body::Position(PositionReport {
+                status,
+                turn: None,
+                sog_kn: sog,
+                accuracy: false,
+                lon_deg: Some(lon),
+                lat_deg: Some(lat),
+                cog_deg: cog,
+                heading_deg: heading,
+                second,
+                maneuver: 0,
+                raim: false,
+                radio: 0,
+            })
+        };
+        self.stats.positions += 1;
+        out.push((
+            AisMessage {
+                msg_type: if class_b { 18 } else { 1 },
+                repeat: 0,
+                mmsi,
+                body,
+            },
+            t,
+        ));
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times() {
+        let iso = TimeFormat::parse("iso").unwrap();
+        assert_eq!(
+            iso.parse_ms(b"2023-01-01T00:00:00"),
+            Some(1_672_531_200_000)
+        );
+        assert_eq!(
+            iso.parse_ms(b"2023-01-01 00:00:01.5Z"),
+            Some(1_672_531_201_500)
+        );
+        assert_eq!(iso.parse_ms(b"2023-01-01 00:01"), Some(1_672_531_260_000));
+        assert_eq!(iso.parse_ms(b"2023-13-01T00:00:00"), None);
+        let p = TimeFormat::parse("%d/%m/%Y %H:%M").unwrap();
+        assert_eq!(p.resolution_s(), 60.0);
+        assert_eq!(p.parse_ms(b"20/03/2021 00:22"), Some(1_616_199_720_000));
+        assert_eq!(p.parse_ms(b"20/03/2021 00:22:00"), None);
+        assert!(TimeFormat::parse("%q").is_err());
+        assert!(TimeFormat::parse("%H:%M").is_err());
+        assert_eq!(TimeFormat::UnixS.parse_ms(b"1.5"), Some(1500));
+        let f = TimeFormat::parse("%Y%m%d_%H%M%S.%f").unwrap();
+        assert_eq!(f.parse_ms(b"20210701_185151.68"), Some(1_625_165_511_680));
+    }
+
+    #[test]
+    fn marine_cadastre_rows() {
+        let mut r = CsvReader::new(
+            b"MMSI,BaseDateTime,LAT,LON,SOG,COG,Heading,VesselName,IMO,CallSign,VesselType,Status,Length,Width,Draft,Cargo,TransceiverClass",
+            &CsvMapping::marine_cadastre(),
+            TimeFormat::Iso,
+        )
+        .unwrap();
+        let mut out = Vec::new();
+        r.row(b"636021061,2023-01-11T00:00:00,26.09241,-80.04806,8.8,272.7,511.0,\"MSC, NAISHA III\",IMO9307839,5LCB4,70,8.0,208.0,30.0,8.0,70.0,A", &mut out);
+        assert_eq!(out.len(), 2);
+        match &out[0].0.body {
+            Body::StaticVoyage(s) => {
+                assert_eq!(s.shipname.as_str().trim(), "MSC, NAISHA III");
+                assert_eq!(s.shiptype, 70);
+                assert_eq!(s.dimensions.to_bow + s.dimensions.to_stern, 208);
+            }
+            b => panic!("{b:?}"),
+        }
+        match &out[1].0.body {
+            Body::Position(p) => {
+                assert_eq!(p.heading_deg, None);
+                assert_eq!(p.status, 8);
+                assert_eq!(p.sog_kn, Some(8.8));
+            }
+            b => panic!("{b:?}"),
+        }
+        // Same static data: only the position.
+        out.clear();
+        r.row(b"636021061,2023-01-11T00:01:00,26.09,-80.05,8.8,360.0,270,\"MSC, NAISHA III\",IMO9307839,5LCB4,70,8.0,208.0,30.0,8.0,70.0,A", &mut out);
+        assert_eq!(out.len(), 1);
+        r.row(b"x,2023-01-11T00:01:00,26.09,-80.05", &mut out);
+        r.row(b"1,2023-01-11,26.09,-80.05", &mut out);
+        r.row(b"1,2023-01-11T00:01:00,,-80.05", &mut out);
+        r.row(b"1,\"2023", &mut out);
+        r.row(b"1,2", &mut out);
+        r.row(b"", &mut out);
+        let rej = &r.stats().rejected;
+        for k in [
+            "bad_mmsi",
+            "bad_time",
+            "bad_position",
+            "unbalanced_quote",
+            "missing_fields",
+            "blank",
+        ] {
+            assert_eq!(rej.get(k), Some(&1), "{k}: {rej:?}");
+        }
+        assert!(CsvReader::new(b"a,b", &CsvMapping::marine_cadastre(), TimeFormat::Iso).is_err());
+    }
+}

@@ -1,0 +1,99 @@
+//! The census of an AIS archive: every close-quarters situation and every
+//! suspicious behaviour, with the field's definitions, at disk speed.
+//!
+//! Messages go in with their data time ([`Census::push`]), in time order or
+//! late by up to a reorder window; findings come out as soon as they are
+//! final, and [`Census::finish`] judges whatever is still open. Memory
+//! depends on the number of vessels and on the windows (reorder,
+//! interpolation, resampling), never on the length of the history.
+//!
+//! What it finds (thresholds in [`CensusConfig`], defaults as below):
+//!
+//! * [`NearMiss`]: two vessels under way (≥ 2 kn) whose **actual**
+//!   distance — interpolated between their fixes, not predicted — fell
+//!   below 0.5 NM (or inside a Fujii ship domain, 8 L × 3.2 L, as an
+//!   option), with the closest point, the relative speed, the encounter
+//!   type and COLREGs ruling when they first came within 2 NM, and whether
+//!   either manoeuvred (course change ≥ 30°, rate of turn ≥ 70°/min or
+//!   speed change ≥ 50 % in the ten minutes before the closest point).
+//! * [`Encounter`] (Global Fishing Watch): two vessels within 500 m for at
+//!   least 2 h, both with a median speed below 2 kn, at least 10 km from
+//!   the coast; tracks resampled every 10 minutes, interpolated across
+//!   gaps of up to an hour.
+//! * [`Loitering`] (GFW): one vessel below 2 kn for at least 4 h, on
+//!   average at least 20 NM from the coast.
+//! * [`Gap`] (GFW "suspected disabling"): no position for at least 12 h,
+//!   both ends more than 50 NM from the coast, and the vessel was being
+//!   received (positions in the 12 h before × min(gap h, 48) / 12 ≥ 20);
+//!   the reception rates in the 12 and 48 h before are reported.
+//! * [`Spoofing`]: positions implying an impossible speed (teleports), one
+//!   MMSI in two places at once (identity conflicts), tracks faster than
+//!   their ship type, invalid MMSIs (not 9 digits, MID not allocated) and
+//!   positions on land.
+//!
+//! Which positions count is decided by the engine's own picture
+//! ([`finisterra_engine::Engine`] runs inside, with collision screening
+//! switched off): a position `scan` rejects as a teleport is rejected here
+//! too, and a second transmitter on one MMSI is recognised the same way, so
+//! the two commands agree where they see the same thing.
+//!
+//! Sans-IO and deterministic: no clock, no files, no threads; the same
+//! messages give the same findings in the same order.
+//!
+//! ```
+//! use finisterra_census::{Census, CensusConfig};
+//! use finisterra_geofence::Land;
+//! use finisterra_ais::decode;
+//!
+//! let mut census = Census::new(CensusConfig::default(), Land::empty()).unwrap();
+//! let mut found = Vec::new();
+//! let msg = decode(b"15RTgt0PAso;90TKcjM8h6g208CQ", 0).unwrap();
+//! census.push(&msg, 1_700_000_000_000, &mut found);
+//! census.finish(&mut found);
+//! assert_eq!(census.stats().accepted_positions, 1);
+//! ```
+
+mod census;
+mod config;
+pub mod csv;
+mod finding;
+mod nearmiss;
+pub mod report;
+mod resample;
+mod summary;
+mod track;
+mod util;
+
+#[cfg(feature = "parquet")]
+pub mod parquet;
+
+pub use census::{invalid_mmsi_reason, max_speed_for_type_kn, run_all, Census, CensusStats};
+pub use config::{
+    CensusConfig, EncounterConfig, GapConfig, LoiteringConfig, NearMissConfig, NearMissCriterion,
+    SpoofingConfig,
+};
+pub use finding::{
+    csv_header, fmt_float, write_csv, write_json, Cell, ColumnType, Encounter, Finding, Gap, Kind,
+    Loitering, NearMiss, Row, Spoofing, TimeMs, Value,
+};
+pub use nearmiss::{NearMissStats, NearMissTracks};
+pub use resample::ResampleStats;
+pub use summary::{Summary, TopNearMiss};
+
+/// Why a census cannot run or an input row was refused.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum CensusError {
+    /// A setting is out of range.
+    #[error(
+        "bad setting {name} = {value}: see `finisterra census --print-config` for the defaults"
+    )]
+    BadSetting {
+        /// The setting's JSON path.
+        name: String,
+        /// Its value.
+        value: f64,
+    },
+    /// A CSV column mapping or header problem.
+    #[error("{0}")]
+    Csv(String),
+}

@@ -1,0 +1,535 @@
+//! Encounters and loitering, Global Fishing Watch style: every track is
+//! resampled on a fixed grid of times (10 minutes by default),
+//! interpolating across gaps of up to an hour; speeds are the speed made
+//! good between resampled positions.
+//!
+//! A resampled instant is complete once data time has passed it by the
+//! interpolation limit (no later fix can fill it in); then every pair of
+//! slow vessels within the encounter distance extends (or starts) a run.
+//! Runs that miss an instant end and are judged: duration, median speeds,
+//! distance from the coast of the mean position.
+
+use std::collections::VecDeque;
+
+use finisterra_geofence::Land;
+
+use crate::config::CensusConfig;
+use crate::finding::{Encounter, Finding, Loitering, TimeMs};
+use crate::track::{LoiterRun, Track};
+use crate::util::{dlon_deg, median_f32, quick_distance_m, round, FastMap, MPS_PER_KN, M_PER_NM};
+
+/// A resampled position.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TickPoint {
+    pub slot: u32,
+    pub lat: f64,
+    pub lon: f64,
+    /// Speed made good since the previous resampled position (or reported
+    /// speed for the first one), knots.
+    pub speed_kn: f32,
+}
+
+#[derive(Debug, Clone)]
+struct Run {
+    first_k: i64,
+    last_k: i64,
+    lat0: f64,
+    lon0: f64,
+    sum_dlat: f64,
+    sum_dlon: f64,
+    dist_m: Vec<f32>,
+    speed_a: Vec<f32>,
+    speed_b: Vec<f32>,
+}
+
+/// Counters of the resampling detectors.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct ResampleStats {
+    /// Resampled positions made.
+    pub points: u64,
+    /// Resampled positions that came after their instant was complete
+    /// (input later than the reorder window): not used.
+    pub late_points: u64,
+    /// Instants completed.
+    pub instants: u64,
+    /// Pairs seen within the encounter distance (summed over instants).
+    pub close_pairs: u64,
+}
+
+pub(crate) struct Resampler {
+    cfg: CensusConfig,
+    res_ms: i64,
+    max_gap_ms: i64,
+    /// Open instants, oldest first: (tick index, points).
+    buckets: VecDeque<(i64, Vec<TickPoint>)>,
+    /// Highest completed tick.
+    done_k: i64,
+    runs: FastMap<(u32, u32), Run>,
+    pub stats: ResampleStats,
+    scratch: Vec<(i64, f64, usize)>,
+}
+
+impl Resampler {
+    pub fn new(cfg: CensusConfig) -> Resampler {
+        Resampler {
+            res_ms: (cfg.resample_s * 1000.0) as i64,
+            max_gap_ms: (cfg.resample_max_gap_s * 1000.0) as i64,
+            cfg,
+            buckets: VecDeque::new(),
+            done_k: i64::MIN,
+            runs: FastMap::default(),
+            stats: ResampleStats::default(),
+            scratch: Vec::new(),
+        }
+    }
+
+    /// Resampled positions of the piece of track from `prev` to `cur`
+    /// (`prev` None for the first fix of a track).
+    #[allow(clippy::too_many_arguments)]
+    pub fn on_piece(
+        &mut self,
+        tracks: &mut [Track],
+        slot: u32,
+        prev: Option<(i64, f64, f64, f32)>,
+        cur: (i64, f64, f64, f32),
+        land: &Land,
+        out: &mut Vec<Finding>,
+    ) {
+        let res = self.res_ms;
+        let (t1, lat1, lon1, sog1) = cur;
+        let (k_lo, k_hi) = match prev {
+            Some((t0, ..)) if t1 - t0 <= self.max_gap_ms && t1 > t0 => {
+                (t0.div_euclid(res) + 1, t1.div_euclid(res))
+            }
+            _ => {
+                if t1.rem_euclid(res) == 0 {
+                    (t1 / res, t1 / res)
+                } else {
+                    (1, 0)
+                }
+            }
+        };
+        for k in k_lo..=k_hi {
+            let tk = k * res;
+            let (lat, lon) = match prev {
+                Some((t0, lat0, lon0, _)) if t1 > t0 => crate::util::lerp_pos(
+                    lat0,
+                    lon0,
+                    lat1,
+                    lon1,
+                    (tk - t0) as f64 / (t1 - t0) as f64,
+                ),
+                _ => (lat1, lon1),
+            };
+            let tr = &mut tracks[slot as usize];
+            let speed = match tr.tick_prev {
+                Some((pk, plat, plon)) if pk == k - 1 => {
+                    (quick_distance_m(plat, plon, lat, lon) / (res as f64 / 1000.0) / MPS_PER_KN)
+                        as f32
+                }
+                _ => {
+                    let s0 = prev.map_or(f32::NAN, |p| p.3);
+                    if s0.is_finite() && sog1.is_finite() {
+                        (s0 + sog1) * 0.5
+                    } else if sog1.is_finite() {
+                        sog1
+                    } else if let Some((t0, lat0, lon0, _)) = prev.filter(|p| t1 > p.0) {
+                        (quick_distance_m(lat0, lon0, lat1, lon1)
+                            / ((t1 - t0) as f64 / 1000.0)
+                            / MPS_PER_KN) as f32
+                    } else {
+                        f32::NAN
+                    }
+                }
+            };
+            let step_m = match tr.tick_prev {
+                Some((pk, plat, plon)) if pk == k - 1 => quick_distance_m(plat, plon, lat, lon),
+                _ => 0.0,
+            };
+            let contiguous = tr.tick_prev.is_some_and(|(pk, ..)| pk == k - 1);
+            tr.tick_prev = Some((k, lat, lon));
+            self.stats.points += 1;
+            self.loiter(
+                tracks, slot, k, lat, lon, speed, step_m, contiguous, land, out,
+            );
+            if k <= self.done_k {
+                self.stats.late_points += 1;
+                continue;
+            }
+            let tp = TickPoint {
+                slot,
+                lat,
+                lon,
+                speed_kn: speed,
+            };
+            // Buckets are few (interpolation limit / resampling period).
+            match self.buckets.iter_mut().find(|b| b.0 == k) {
+                Some(b) => b.1.push(tp),
+                None => {
+                    let pos = self.buckets.partition_point(|b| b.0 < k);
+                    self.buckets.insert(pos, (k, vec![tp]));
+                }
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn loiter(
+        &mut self,
+        tracks: &mut [Track],
+        slot: u32,
+        k: i64,
+        lat: f64,
+        lon: f64,
+        speed: f32,
+        step_m: f64,
+        contiguous: bool,
+        land: &Land,
+        out: &mut Vec<Finding>,
+    ) {
+        let slow = speed.is_finite() && (speed as f64) < self.cfg.loitering.max_sog_kn;
+        let tr = &mut tracks[slot as usize];
+        let extend = slow && contiguous && tr.loiter.as_ref().is_some_and(|r| r.last_k == k - 1);
+        if extend {
+            let r = tr.loiter.as_mut().expect("checked");
+            r.last_k = k;
+            r.n += 1;
+            r.sum_speed += speed as f64;
+            r.max_speed = r.max_speed.max(speed as f64);
+            r.sum_dlat += lat - r.lat0;
+            r.sum_dlon += dlon_deg(r.lon0, lon);
+            r.distance_m += step_m;
+            return;
+        }
+        if let Some(r) = tr.loiter.take() {
+            if let Some(f) = judge_loiter(&r, tr, &self.cfg, self.res_ms, land) {
+                out.push(Finding::Loitering(f));
+            }
+        }
+        if slow {
+            tr.loiter = Some(Box::new(LoiterRun {
+                first_k: k,
+                last_k: k,
+                n: 1,
+                sum_speed: speed as f64,
+                max_speed: speed as f64,
+                lat0: lat,
+                lon0: lon,
+                sum_dlat: 0.0,
+                sum_dlon: 0.0,
+                distance_m: 0.0,
+            }));
+        }
+    }
+
+    /// Completes every instant that no later fix can fill in.
+    pub fn advance(
+        &mut self,
+        tracks: &mut [Track],
+        now_ms: i64,
+        land: &Land,
+        out: &mut Vec<Finding>,
+    ) {
+        while let Some(&(k, _)) = self.buckets.front() {
+            if k * self.res_ms + self.max_gap_ms >= now_ms {
+                break;
+            }
+            let (k, pts) = self.buckets.pop_front().expect("present");
+            self.complete(tracks, k, pts, land, out);
+        }
+    }
+
+    /// Loitering runs of vessels that stopped reporting.
+    pub fn sweep_loiter(
+        &mut self,
+        tracks: &mut [Track],
+        now_ms: i64,
+        land: &Land,
+        out: &mut Vec<Finding>,
+    ) {
+        for tr in tracks.iter_mut() {
+            let stale = tr
+                .loiter
+                .as_ref()
+                .is_some_and(|r| (r.last_k + 1) * self.res_ms + self.max_gap_ms < now_ms);
+            if stale {
+                let r = tr.loiter.take().expect("checked");
+                if let Some(f) = judge_loiter(&r, tr, &self.cfg, self.res_ms, land) {
+                    out.push(Finding::Loitering(f));
+                }
+            }
+        }
+    }
+
+    /// Closes a vessel's loitering run (forgotten vessel, end of data).
+    pub fn end_loiter(&mut self, tr: &mut Track, land: &Land, out: &mut Vec<Finding>) {
+        if let Some(r) = tr.loiter.take() {
+            if let Some(f) = judge_loiter(&r, tr, &self.cfg, self.res_ms, land) {
+                out.push(Finding::Loitering(f));
+            }
+        }
+    }
+
+    fn complete(
+        &mut self,
+        tracks: &mut [Track],
+        k: i64,
+        mut pts: Vec<TickPoint>,
+        land: &Land,
+        out: &mut Vec<Finding>,
+    ) {
+        self.stats.instants += 1;
+        self.done_k = self.done_k.max(k);
+        let ec = self.cfg.encounter;
+        let speed_cap = (2.0 * ec.max_median_sog_kn).max(ec.max_median_sog_kn + 2.0);
+        pts.retain(|p| !(p.speed_kn as f64 >= speed_cap));
+        // Neighbours within the distance: sort by (row, lon), then look in
+        // the rows above and below.
+        let dlat = ec.max_distance_m / 110_500.0;
+        let sc = &mut self.scratch;
+        sc.clear();
+        for (i, p) in pts.iter().enumerate() {
+            sc.push(((p.lat / dlat).floor() as i64, p.lon, i));
+        }
+        sc.sort_unstable_by(|x, y| x.0.cmp(&y.0).then(x.1.total_cmp(&y.1)).then(x.2.cmp(&y.2)));
+        let mut close: Vec<(u32, u32, f32)> = Vec::new();
+        for u in 0..sc.len() {
+            let (row, lon, i) = sc[u];
+            let p = pts[i];
+            let cos = p.lat.to_radians().cos().max(0.01);
+            let dlon = ec.max_distance_m / (111_000.0 * cos) * 1.01;
+            // Same row, to the right; next row, either side: each
+            // unordered pair once.
+            let hi_same = sc.partition_point(|e| (e.0, e.1) <= (row, lon + dlon));
+            let lo_next = sc.partition_point(|e| (e.0, e.1) < (row + 1, lon - dlon));
+            let hi_next = sc.partition_point(|e| (e.0, e.1) <= (row + 1, lon + dlon));
+            let same = (u + 1)..hi_same.max(u + 1);
+            for v in same.chain(lo_next..hi_next) {
+                let q = pts[sc[v].2];
+                if q.slot == p.slot {
+                    continue;
+                }
+                let d = quick_distance_m(p.lat, p.lon, q.lat, q.lon);
+                if d <= ec.max_distance_m {
+                    close.push((p.slot, q.slot, d as f32));
+                }
+            }
+            // Across ±180°: rare enough to check plainly (from the east
+            // side only, so once).
+            if lon + dlon >= 180.0 {
+                for q in pts.iter() {
+                    if q.slot != p.slot && q.lon < 0.0 && q.lon - dlon < -180.0 {
+                        let d = quick_distance_m(p.lat, p.lon, q.lat, q.lon);
+                        if d <= ec.max_distance_m {
+                            close.push((p.slot, q.slot, d as f32));
+                        }
+                    }
+                }
+            }
+        }
+        let speed_of: FastMap<u32, (f64, f64, f32)> = pts
+            .iter()
+            .map(|p| (p.slot, (p.lat, p.lon, p.speed_kn)))
+            .collect();
+        close.sort_unstable_by(|x, y| {
+            (x.0.min(x.1), x.0.max(x.1)).cmp(&(y.0.min(y.1), y.0.max(y.1)))
+        });
+        close.dedup_by(|x, y| (x.0.min(x.1), x.0.max(x.1)) == (y.0.min(y.1), y.0.max(y.1)));
+        self.stats.close_pairs += close.len() as u64;
+        for (s1, s2, d) in close {
+            let (a, b) = if tracks[s1 as usize].mmsi < tracks[s2 as usize].mmsi {
+                (s1, s2)
+            } else {
+                (s2, s1)
+            };
+            let (alat, alon, sa) = speed_of[&a];
+            let (blat, blon, sb) = speed_of[&b];
+            let mlat = (alat + blat) * 0.5;
+            let mlon = alon + dlon_deg(alon, blon) * 0.5;
+            let run = self.runs.entry((a, b)).or_insert_with(|| Run {
+                first_k: k,
+                last_k: k - 1,
+                lat0: mlat,
+                lon0: mlon,
+                sum_dlat: 0.0,
+                sum_dlon: 0.0,
+                dist_m: Vec::new(),
+                speed_a: Vec::new(),
+                speed_b: Vec::new(),
+            });
+            run.last_k = k;
+            run.sum_dlat += mlat - run.lat0;
+            run.sum_dlon += dlon_deg(run.lon0, mlon);
+            run.dist_m.push(d);
+            run.speed_a.push(sa);
+            run.speed_b.push(sb);
+        }
+        // Runs that missed this instant end.
+        let mut ended: Vec<(u32, u32)> = self
+            .runs
+            .iter()
+            .filter(|(_, r)| r.last_k < k)
+            .map(|(key, _)| *key)
+            .collect();
+        ended.sort_unstable();
+        for key in ended {
+            let run = self.runs.remove(&key).expect("present");
+            if let Some(f) = judge_encounter(
+                &run,
+                &tracks[key.0 as usize],
+                &tracks[key.1 as usize],
+                &self.cfg,
+                self.res_ms,
+                land,
+            ) {
+                out.push(Finding::Encounter(f));
+            }
+        }
+    }
+
+    /// Whether a vessel takes part in an open encounter run (it must not be
+    /// forgotten then).
+    pub fn in_run(&self, slot: u32) -> bool {
+        self.runs.keys().any(|&(a, b)| a == slot || b == slot)
+    }
+
+    /// Completes every instant and judges every run (end of data).
+    pub fn finish(&mut self, tracks: &mut [Track], land: &Land, out: &mut Vec<Finding>) {
+        while let Some((k, pts)) = self.buckets.pop_front() {
+            self.complete(tracks, k, pts, land, out);
+        }
+        let mut keys: Vec<(u32, u32)> = self.runs.keys().copied().collect();
+        keys.sort_unstable();
+        for key in keys {
+            let run = self.runs.remove(&key).expect("present");
+            if let Some(f) = judge_encounter(
+                &run,
+                &tracks[key.0 as usize],
+                &tracks[key.1 as usize],
+                &self.cfg,
+                self.res_ms,
+                land,
+            ) {
+                out.push(Finding::Encounter(f));
+            }
+        }
+        let mut slots: Vec<usize> = (0..tracks.len())
+            .filter(|&s| tracks[s].loiter.is_some())
+            .collect();
+        slots.sort_unstable();
+        for s in slots {
+            let tr = &mut tracks[s];
+            self.end_loiter(tr, land, out);
+        }
+    }
+}
+
+fn shore_m(land: &Land, lat: f64, lon: f64, search_m: f64) -> Option<f64> {
+    land.distance_to_coast_within_m(lat, lon, search_m)
+}
+
+fn judge_encounter(
+    r: &Run,
+    a: &Track,
+    b: &Track,
+    cfg: &CensusConfig,
+    res_ms: i64,
+    land: &Land,
+) -> Option<Encounter> {
+    let ec = &cfg.encounter;
+    let dur_ms = (r.last_k - r.first_k) * res_ms;
+    if (dur_ms as f64) < ec.min_duration_s * 1000.0 {
+        return None;
+    }
+    let mut sa = r.speed_a.clone();
+    let mut sb = r.speed_b.clone();
+    let ma = median_f32(&mut sa);
+    let mb = median_f32(&mut sb);
+    if !(ma < ec.max_median_sog_kn && mb < ec.max_median_sog_kn) {
+        return None;
+    }
+    let n = r.dist_m.len() as f64;
+    let lat = r.lat0 + r.sum_dlat / n;
+    let mut lon = r.lon0 + r.sum_dlon / n;
+    if lon >= 180.0 {
+        lon -= 360.0;
+    } else if lon < -180.0 {
+        lon += 360.0;
+    }
+    if land.is_land(lat, lon) {
+        return None;
+    }
+    let search = cfg.shore_search_m.max(ec.min_shore_distance_m * 1.01);
+    let shore = shore_m(land, lat, lon, search);
+    if shore.is_some_and(|d| d < ec.min_shore_distance_m) {
+        return None;
+    }
+    let mut dist = r.dist_m.clone();
+    let min_d = dist.iter().copied().fold(f32::INFINITY, f32::min) as f64;
+    let med_d = median_f32(&mut dist);
+    Some(Encounter {
+        mmsi_a: a.mmsi,
+        mmsi_b: b.mmsi,
+        name_a: a.name.clone(),
+        name_b: b.name.clone(),
+        ship_type_a: a.ship_type,
+        ship_type_b: b.ship_type,
+        start_time: TimeMs(r.first_k * res_ms),
+        end_time: TimeMs(r.last_k * res_ms),
+        duration_h: round(dur_ms as f64 / 3.6e6, 3),
+        lat: round(lat, 6),
+        lon: round(lon, 6),
+        median_distance_m: round(med_d, 1),
+        min_distance_m: round(min_d, 1),
+        median_sog_a_kn: round(ma, 2),
+        median_sog_b_kn: round(mb, 2),
+        shore_distance_km: shore.map(|d| round(d / 1000.0, 2)),
+        points: r.dist_m.len() as u32,
+    })
+}
+
+fn judge_loiter(
+    r: &LoiterRun,
+    tr: &Track,
+    cfg: &CensusConfig,
+    res_ms: i64,
+    land: &Land,
+) -> Option<Loitering> {
+    let lc = &cfg.loitering;
+    let dur_ms = (r.last_k - r.first_k) * res_ms;
+    if (dur_ms as f64) < lc.min_duration_s * 1000.0 {
+        return None;
+    }
+    let n = r.n as f64;
+    let lat = r.lat0 + r.sum_dlat / n;
+    let mut lon = r.lon0 + r.sum_dlon / n;
+    if lon >= 180.0 {
+        lon -= 360.0;
+    } else if lon < -180.0 {
+        lon += 360.0;
+    }
+    if land.is_land(lat, lon) {
+        return None;
+    }
+    let min_m = lc.min_shore_distance_nm * M_PER_NM;
+    let search = cfg.shore_search_m.max(min_m * 1.01);
+    let shore = shore_m(land, lat, lon, search).unwrap_or(search);
+    if shore < min_m {
+        return None;
+    }
+    Some(Loitering {
+        mmsi: tr.mmsi,
+        name: tr.name.clone(),
+        ship_type: tr.ship_type,
+        start_time: TimeMs(r.first_k * res_ms),
+        end_time: TimeMs(r.last_k * res_ms),
+        duration_h: round(dur_ms as f64 / 3.6e6, 3),
+        lat: round(lat, 6),
+        lon: round(lon, 6),
+        mean_sog_kn: round(r.sum_speed / n, 2),
+        max_sog_kn: round(r.max_speed, 2),
+        distance_nm: round(r.distance_m / M_PER_NM, 2),
+        shore_distance_nm: round(shore / M_PER_NM, 1),
+        points: r.n,
+    })
+}

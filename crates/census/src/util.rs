@@ -1,0 +1,180 @@
+//! Small shared pieces: a deterministic hasher, flat local geometry.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use finisterra_nav::geo::{meridional_radius_m, prime_vertical_radius_m};
+
+/// A fast, deterministic hasher for integer keys (same input, same
+/// iteration order, run after run).
+#[derive(Default, Clone, Copy)]
+pub(crate) struct FastHasher(u64);
+
+impl Hasher for FastHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(5) ^ b as u64).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+    fn write_u32(&mut self, v: u32) {
+        self.write_u64(v as u64);
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = (self.0.rotate_left(23) ^ v).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        self.0 ^= self.0 >> 29;
+    }
+}
+
+pub(crate) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
+
+pub(crate) const M_PER_NM: f64 = 1852.0;
+pub(crate) const MPS_PER_KN: f64 = M_PER_NM / 3600.0;
+
+/// Longitude difference `b - a` wrapped into [-180, 180).
+#[inline]
+pub(crate) fn dlon_deg(a: f64, b: f64) -> f64 {
+    let mut d = b - a;
+    if d >= 180.0 {
+        d -= 360.0;
+    } else if d < -180.0 {
+        d += 360.0;
+    }
+    d
+}
+
+/// A flat plane around a reference latitude with the WGS84 radii of
+/// curvature there: metres per degree east and north. Within a few
+/// nautical miles its error is far below AIS position noise.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Flat {
+    pub lat0: f64,
+    pub lon0: f64,
+    pub kx: f64,
+    pub ky: f64,
+}
+
+impl Flat {
+    pub fn new(lat0: f64, lon0: f64) -> Flat {
+        let r = std::f64::consts::PI / 180.0;
+        Flat {
+            lat0,
+            lon0,
+            kx: prime_vertical_radius_m(lat0) * lat0.to_radians().cos().max(1e-9) * r,
+            ky: meridional_radius_m(lat0) * r,
+        }
+    }
+
+    /// (east, north) metres of a position.
+    #[inline]
+    pub fn xy(&self, lat: f64, lon: f64) -> (f64, f64) {
+        (
+            dlon_deg(self.lon0, lon) * self.kx,
+            (lat - self.lat0) * self.ky,
+        )
+    }
+
+    /// Position of (east, north) metres.
+    #[inline]
+    pub fn geo(&self, x: f64, y: f64) -> (f64, f64) {
+        let lon = self.lon0 + x / self.kx;
+        let lon = if lon >= 180.0 {
+            lon - 360.0
+        } else if lon < -180.0 {
+            lon + 360.0
+        } else {
+            lon
+        };
+        (self.lat0 + y / self.ky, lon)
+    }
+}
+
+/// Quick distance for nearby points (equirectangular at the mean latitude,
+/// mean Earth radius), metres.
+#[inline]
+pub(crate) fn quick_distance_m(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
+    const R: f64 = 6_371_008.8;
+    let x = dlon_deg(lon1, lon2).to_radians() * ((lat1 + lat2) * 0.5).to_radians().cos();
+    let y = (lat2 - lat1).to_radians();
+    R * (x * x + y * y).sqrt()
+}
+
+/// Linear interpolation of a position between two fixes (longitude across
+/// ±180° handled).
+#[inline]
+pub(crate) fn lerp_pos(lat0: f64, lon0: f64, lat1: f64, lon1: f64, f: f64) -> (f64, f64) {
+    let lat = lat0 + (lat1 - lat0) * f;
+    let mut lon = lon0 + dlon_deg(lon0, lon1) * f;
+    if lon >= 180.0 {
+        lon -= 360.0;
+    } else if lon < -180.0 {
+        lon += 360.0;
+    }
+    (lat, lon)
+}
+
+/// Month key `YYYY-MM` of a time.
+pub(crate) fn month_key(t_ms: i64) -> String {
+    let (y, m, ..) = finisterra_nmea::civil_from_unix_ms(t_ms);
+    format!("{y:04}-{m:02}")
+}
+
+/// Day key `YYYY-MM-DD` of a time.
+pub(crate) fn day_key(t_ms: i64) -> String {
+    let (y, m, d, ..) = finisterra_nmea::civil_from_unix_ms(t_ms);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// Rounds to `dec` decimals (output tidiness; deterministic).
+#[inline]
+pub(crate) fn round(v: f64, dec: i32) -> f64 {
+    if !v.is_finite() {
+        return v;
+    }
+    let p = 10f64.powi(dec);
+    (v * p).round() / p
+}
+
+/// Median of a slice (sorted in place); NaN when empty.
+pub(crate) fn median_f32(v: &mut [f32]) -> f64 {
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    v.sort_unstable_by(|a, b| a.total_cmp(b));
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2] as f64
+    } else {
+        (v[n / 2 - 1] as f64 + v[n / 2] as f64) * 0.5
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flat_round_trip_and_distance() {
+        let f = Flat::new(43.0, 179.99);
+        let (x, y) = f.xy(43.01, -179.99);
+        assert!((x - 0.02 * f.kx).abs() < 1e-6 && (y - 0.01 * f.ky).abs() < 1e-6);
+        let (lat, lon) = f.geo(x, y);
+        assert!((lat - 43.01).abs() < 1e-9 && (lon + 179.99).abs() < 1e-9);
+        let d = quick_distance_m(43.0, -9.0, 43.0, -8.99);
+        let g = finisterra_nav::geo::distance_m(43.0, -9.0, 43.0, -8.99);
+        assert!((d - g).abs() / g < 0.005, "{d} {g}");
+    }
+
+    #[test]
+    fn medians_and_lerp() {
+        assert_eq!(median_f32(&mut [3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median_f32(&mut [4.0, 1.0, 2.0, 3.0]), 2.5);
+        assert!(median_f32(&mut []).is_nan());
+        let (lat, lon) = lerp_pos(0.0, 179.0, 2.0, -179.0, 0.75);
+        assert!((lat - 1.5).abs() < 1e-12 && (lon + 179.5).abs() < 1e-12);
+        assert_eq!(month_key(0), "1970-01");
+        assert_eq!(day_key(86_400_000), "1970-01-02");
+    }
+}
