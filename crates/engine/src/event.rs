@@ -174,8 +174,12 @@ pub struct Risk {
     /// The deciding rule (`"13"`, `"14"`, `"15"`, `"18(a)"`...).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rule: Option<&'static str>,
-    /// The ruling in plain words.
+    /// The ruling in plain words, the vessels named, with what the Rule 17
+    /// stage asks of the stand-on vessel once she may or must act.
     pub ruling: String,
+    /// The ruling without the Rule 17 wording (kept to re-word the stage).
+    #[serde(skip)]
+    pub(crate) ruling_base: String,
     /// Rule 17 stage of the stand-on vessel: `keep_course`, `may_act`,
     /// `must_act`.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -183,6 +183,8 @@ pub(crate) fn assess(
     plan_for: &dyn Fn(u32) -> Vec<AdviceItem>,
 ) -> Risk {
     let colregs = cfg.colregs();
+    let na = names(a.mmsi);
+    let nb = names(b.mmsi);
     let ka = a.kinematic();
     let kb = b.kinematic();
     let ruling = classify(&ka, a.role, &kb, b.role, &colregs);
@@ -192,7 +194,7 @@ pub(crate) fn assess(
             p.give_way.clone(),
             p.stand_on.clone(),
             p.rule,
-            p.ruling.clone(),
+            p.ruling_base.clone(),
         ),
         _ => {
             let (g, s) = match ruling.give_way {
@@ -206,7 +208,7 @@ pub(crate) fn assess(
                 g,
                 s,
                 ruling.rule.map(|r| r.code()),
-                ruling.sentence(),
+                ruling.sentence_named(&label(a.mmsi, na.as_ref()), &label(b.mmsi, nb.as_ref())),
             )
         }
     };
@@ -219,9 +221,7 @@ pub(crate) fn assess(
     for mmsi in actors {
         advice.extend(plan_for(mmsi));
     }
-    let na = names(a.mmsi);
-    let nb = names(b.mmsi);
-    Risk {
+    let mut risk = Risk {
         level,
         a: vessel_ref(a, na.as_ref()),
         b: vessel_ref(b, nb.as_ref()),
@@ -236,9 +236,44 @@ pub(crate) fn assess(
         give_way,
         stand_on,
         rule,
-        ruling: sentence,
+        ruling: String::new(),
+        ruling_base: sentence,
         rule17_stage: stage.map(|s| s.code()),
         advice,
+    };
+    risk.ruling = with_stage(&risk.ruling_base, stage, &risk);
+    risk
+}
+
+/// How events name a vessel: her name, else her MMSI.
+fn label(mmsi: u32, name: Option<&String>) -> String {
+    match name.map(|n| n.trim()).filter(|n| !n.is_empty()) {
+        Some(n) => n.to_string(),
+        None => format!("MMSI {mmsi}"),
+    }
+}
+
+/// The ruling with what the Rule 17 stage asks of the stand-on vessel.
+fn with_stage(base: &str, stage: Option<Rule17Stage>, r: &Risk) -> String {
+    let (Some(&s), Some(&g)) = (r.stand_on.first(), r.give_way.first()) else {
+        return base.to_string();
+    };
+    let name = |m: u32| {
+        if m == r.a.mmsi {
+            label(m, r.a.name.as_ref())
+        } else {
+            label(m, r.b.name.as_ref())
+        }
+    };
+    let (who, other) = (name(s), name(g));
+    match stage {
+        Some(Rule17Stage::MayAct) => {
+            format!("{base}; if {other} does not act, {who} may act alone (Rule 17(a)(ii))")
+        }
+        Some(Rule17Stage::MustAct) => {
+            format!("{base}; this close, {who} must act as well (Rule 17(b))")
+        }
+        _ => base.to_string(),
     }
 }
 
@@ -270,8 +305,9 @@ fn refresh(prev: &Risk, level: Level, a: &Snap, b: &Snap, c: &Cpa, cfg: &Config)
     r.cpa_lat = round(c.cpa_lat_deg, 6);
     r.cpa_lon = round(c.cpa_lon_deg, 6);
     r.bcr_nm = c.bcr_nm.map(|v| round(v, 3));
-    r.rule17_stage =
-        stage_for(cfg, !prev.stand_on.is_empty(), c.range_nm, c.tcpa_s).map(|s| s.code());
+    let stage = stage_for(cfg, !prev.stand_on.is_empty(), c.range_nm, c.tcpa_s);
+    r.rule17_stage = stage.map(|s| s.code());
+    r.ruling = with_stage(&r.ruling_base, stage, &r);
     r
 }
 
@@ -284,8 +320,11 @@ fn refresh_quick(prev: &mut Risk, level: Level, a: &Snap, b: &Snap, q: &Quick, c
     prev.range_nm = round(q.range_nm, 3);
     prev.cpa_nm = round(q.cpa_nm, 3);
     prev.tcpa_s = round(q.tcpa_s, 0);
-    prev.rule17_stage =
-        stage_for(cfg, !prev.stand_on.is_empty(), q.range_nm, q.tcpa_s).map(|s| s.code());
+    let stage = stage_for(cfg, !prev.stand_on.is_empty(), q.range_nm, q.tcpa_s);
+    if stage.map(|s| s.code()) != prev.rule17_stage {
+        prev.rule17_stage = stage.map(|s| s.code());
+        prev.ruling = with_stage(&prev.ruling_base, stage, prev);
+    }
 }
 
 /// Advice for one vessel against its neighbours, as event items.

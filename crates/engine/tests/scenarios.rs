@@ -130,6 +130,19 @@ fn crossing_from_starboard_own_gives_way_and_the_advice_opens_the_cpa() {
     assert_eq!(risk.stand_on, vec![224000002]);
     assert_eq!(risk.rule, Some("15"));
     assert_eq!(risk.rule17_stage, Some("17(a)(i)"));
+    // The ruling names the vessels (no "own ship" in a pair seen from
+    // outside).
+    assert_eq!(
+        risk.ruling,
+        "crossing: SHIP 224000002 is on the starboard bow of SHIP 224000001, so SHIP \
+         224000001 gives way and SHIP 224000002 stands on (Rule 15)"
+    );
+    // Later, as the stand-on vessel may then must act, the ruling says so.
+    assert!(risks(&r.events)
+        .iter()
+        .any(|(_, r)| r.rule17_stage == Some("17(b)")
+            && r.ruling
+                .ends_with("this close, SHIP 224000002 must act as well (Rule 17(b))")));
     let advice = risk.advice.iter().find(|a| a.recommended).expect("advice");
     assert_eq!(advice.mmsi, 224000001);
     assert_eq!(serde_json::to_value(advice.action).unwrap(), "alter_course");

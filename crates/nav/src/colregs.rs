@@ -441,6 +441,98 @@ impl Ruling {
     pub fn sentence(&self) -> String {
         self.to_string()
     }
+
+    /// The ruling with the vessels named, for someone watching both (a
+    /// traffic operator) rather than from own ship's bridge; without the
+    /// Rule 17 stage, which the caller words from its own stage:
+    ///
+    /// `crossing: ATLANTIC TANKER is on the starboard bow of CAPE FINISTERRE,
+    /// so CAPE FINISTERRE gives way and ATLANTIC TANKER stands on (Rule 15)`.
+    pub fn sentence_named(&self, own: &str, target: &str) -> String {
+        let Some(rule) = self.rule else {
+            return "no ruling: position, course or speed not finite".to_string();
+        };
+        if !self.risk {
+            return if self.tcpa_s > 0.0 {
+                format!(
+                    "no risk of collision between {own} and {target}, CPA {:.2} NM in {:.1} min: \
+                     no action required (Rule 7)",
+                    self.cpa_nm,
+                    self.tcpa_s / 60.0
+                )
+            } else {
+                format!("{own} and {target} are opening: no action required (Rule 7)")
+            };
+        }
+        let kind = self.encounter.describe();
+        let t_at = where_of(self.target_relative_bearing_deg);
+        let o_at = where_of(self.own_relative_bearing_deg);
+        let (o_role, t_role) = (self.own_role.describe(), self.target_role.describe());
+        match (rule, self.give_way) {
+            (Rule::R14, _) => format!(
+                "head-on: {own} and {target} meet on reciprocal courses; both alter course to \
+                 starboard (Rule 14)"
+            ),
+            (Rule::R14c, _) => format!(
+                "meeting: {target} is {t_at} {own}; in doubt it is head-on, both alter course \
+                 to starboard (Rule 14(c))"
+            ),
+            (Rule::R12, _) => format!(
+                "{kind}: {own} and {target} are both sailing; Rule 12 decides by the wind, which \
+                 is not known here, so both keep clear (Rule 12)"
+            ),
+            (Rule::R8, GiveWay::Own) => {
+                format!("{target} is {t_role}, {t_at} {own}: {own} keeps clear (Rule 8)")
+            }
+            (Rule::R8, GiveWay::Target) => {
+                format!("{own} is {o_role}, {o_at} {target}: {target} keeps clear (Rule 8)")
+            }
+            (Rule::R8, _) => format!(
+                "neither {own} nor {target} is under way: no steering rule applies (Rule 8)"
+            ),
+            (Rule::R13, GiveWay::Own) => format!(
+                "overtaking: {own} is overtaking {target} and keeps out of her way; {target} \
+                 stands on (Rule 13)"
+            ),
+            (Rule::R13, _) => format!(
+                "overtaking: {target} is overtaking {own} and keeps out of her way; {own} \
+                 stands on (Rule 13)"
+            ),
+            (Rule::R15, GiveWay::Own) => format!(
+                "crossing: {target} is {t_at} {own}, so {own} gives way and {target} stands on \
+                 (Rule 15)"
+            ),
+            (Rule::R15, _) => format!(
+                "crossing: {own} is {o_at} {target}, so {target} gives way and {own} stands on \
+                 (Rule 15)"
+            ),
+            (r, GiveWay::Own) => format!(
+                "{kind}: {target} is {t_role}, so {own} ({o_role}) keeps out of her way and \
+                 {target} stands on (Rule {})",
+                r.code()
+            ),
+            (r, _) => format!(
+                "{kind}: {own} is {o_role}, so {target} ({t_role}) keeps out of her way and \
+                 {own} stands on (Rule {})",
+                r.code()
+            ),
+        }
+    }
+}
+
+/// Where a vessel is, to be followed by the other's name: `"ahead of"`,
+/// `"on the starboard bow of"`, ... (the sectors of [`position_words`]).
+fn where_of(rel_deg: f64) -> &'static str {
+    match position_words(rel_deg) {
+        "ahead" => "ahead of",
+        "astern" => "astern of",
+        "on starboard bow" => "on the starboard bow of",
+        "on port bow" => "on the port bow of",
+        "on starboard beam" => "on the starboard beam of",
+        "on port beam" => "on the port beam of",
+        "on starboard quarter" => "on the starboard quarter of",
+        _ => "on the port quarter of",
+    }
 }
 
 /// Where a vessel is relative to the bow, in seamen's words: `"ahead"`,

@@ -364,3 +364,49 @@ fn json_is_snake_case_with_rule_code_and_sentence() {
     assert_eq!(cfg.head_on_deg, 10.0);
     assert_eq!(cfg.risk_cpa_nm, ColregsConfig::default().risk_cpa_nm);
 }
+
+#[test]
+fn named_sentences_say_who_gives_way_from_either_side() {
+    let o = own(12.0, 0.0);
+    // The target on own's starboard bow: own gives way.
+    let stbd = meeting(&o, 270.0, 12.0, 1200.0, 0.0);
+    assert_eq!(
+        rule(&o, pd(), &stbd, pd()).sentence_named("ALPHA", "BRAVO"),
+        "crossing: BRAVO is on the starboard bow of ALPHA, so ALPHA gives way and BRAVO \
+         stands on (Rule 15)"
+    );
+    // The same pair judged from the other vessel: the same vessel gives way.
+    assert_eq!(
+        rule(&stbd, pd(), &o, pd()).sentence_named("BRAVO", "ALPHA"),
+        "crossing: BRAVO is on the starboard bow of ALPHA, so ALPHA gives way and BRAVO \
+         stands on (Rule 15)"
+    );
+    let head_on = meeting(&o, 180.0, 12.0, 900.0, 0.0);
+    assert!(rule(&o, pd(), &head_on, pd())
+        .sentence_named("ALPHA", "BRAVO")
+        .contains("both alter course to starboard (Rule 14)"));
+    // Overtaking: the overtaking vessel is named whichever side she is.
+    let slow = meeting(&own(14.0, 0.0), 0.0, 8.0, 1200.0, 0.0);
+    let fast = own(14.0, 0.0);
+    for (a, b) in [(&fast, &slow), (&slow, &fast)] {
+        let (na, nb) = if std::ptr::eq(a, &fast) {
+            ("FAST", "SLOW")
+        } else {
+            ("SLOW", "FAST")
+        };
+        let s = rule(a, pd(), b, pd()).sentence_named(na, nb);
+        assert!(
+            s.starts_with(
+                "overtaking: FAST is overtaking SLOW and keeps out of her way; SLOW stands on"
+            ),
+            "{s}"
+        );
+    }
+    // Rule 18: the fishing vessel is named as the one that stands on.
+    let fishing = meeting(&o, 90.0, 6.0, 1200.0, 0.0);
+    let s = rule(&o, pd(), &fishing, Role::Fishing).sentence_named("ALPHA", "NOSA");
+    assert!(
+        s.contains("NOSA is engaged in fishing, so ALPHA (power-driven) keeps out of her way"),
+        "{s}"
+    );
+}
