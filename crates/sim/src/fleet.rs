@@ -300,6 +300,7 @@ pub const LANES: &[Lane] = &[
             (36.10, 15.60),
             (34.60, 22.50),
             (33.80, 27.00),
+            (31.90, 31.80),
         ],
     },
     Lane {
@@ -483,7 +484,7 @@ fn step_toward(lat: f64, lon: f64, tlat: f64, tlon: f64, d_m: f64) -> (f64, f64,
 /// Waypoints of a lane in a direction, offset to starboard.
 fn lane_route(lane: usize, forward: bool, offset_nm: f64) -> Vec<(f64, f64)> {
     let l = &LANES[lane];
-    let mut pts: Vec<(f64, f64)> = Vec::with_capacity(l.via.len() + 2);
+    let mut pts: Vec<(f64, f64)> = Vec::with_capacity(l.via.len() + 4);
     let (a, b) = (&PORTS[l.from], &PORTS[l.to]);
     pts.push((a.lat, a.lon));
     pts.extend_from_slice(l.via);
@@ -491,6 +492,24 @@ fn lane_route(lane: usize, forward: bool, offset_nm: f64) -> Vec<(f64, f64)> {
     if !forward {
         pts.reverse();
     }
+    // Departure and approach points a few miles off each port: ships keep
+    // to their side of the lane until then, and converge on the port only
+    // at the end.
+    let near = |p: (f64, f64), q: (f64, f64)| {
+        let d = distance_m(p.0, p.1, q.0, q.1);
+        destination(
+            p.0,
+            p.1,
+            initial_bearing_deg(p.0, p.1, q.0, q.1),
+            (6.0 * M_PER_NM).min(0.4 * d),
+        )
+    };
+    let k = pts.len();
+    let dep = near(pts[0], pts[1]);
+    let app = near(pts[k - 1], pts[k - 2]);
+    pts.insert(1, dep);
+    let k = pts.len();
+    pts.insert(k - 1, app);
     let n = pts.len();
     let mut out = Vec::with_capacity(n);
     for i in 0..n {
@@ -503,11 +522,13 @@ fn lane_route(lane: usize, forward: bool, offset_nm: f64) -> Vec<(f64, f64)> {
         let b_out = initial_bearing_deg(pts[i].0, pts[i].1, pts[i + 1].0, pts[i + 1].1);
         let d = finisterra_nav::geo::normalize_deg_180(b_out - b_in);
         let mid = b_in + d * 0.5;
+        // Narrower near the ports.
+        let scale = if i == 1 || i == n - 2 { 0.4 } else { 1.0 };
         out.push(destination(
             pts[i].0,
             pts[i].1,
             mid + 90.0,
-            offset_nm * M_PER_NM,
+            offset_nm * scale * M_PER_NM,
         ));
     }
     out
@@ -709,6 +730,24 @@ impl Builder {
         )
     }
 
+    /// Puts a vessel with a plan close enough to its meeting point to be
+    /// there on time (on a line towards it).
+    fn reachable(&mut self, v: usize) {
+        let (plan, cruise) = match &self.vessels[v].mode {
+            Mode::Patrol { plan: Some(p), .. } => (*p, self.vessels[v].cruise_kn),
+            _ => return,
+        };
+        let vs = &self.vessels[v];
+        let dist = distance_m(vs.lat, vs.lon, plan.lat, plan.lon);
+        let avail_m = cruise * MPS_PER_KN * ((plan.from_ms - vs.t_ms) as f64 / 1000.0) * 0.7;
+        if dist > avail_m {
+            let brg = initial_bearing_deg(plan.lat, plan.lon, vs.lat, vs.lon);
+            let (lat, lon) = destination(plan.lat, plan.lon, brg, avail_m.max(0.0));
+            self.vessels[v].lat = lat;
+            self.vessels[v].lon = lon;
+        }
+    }
+
     fn random_time(&mut self, earliest_h: f64, latest_end_h: f64, dur_h: f64) -> i64 {
         let hours = (self.end_ms - self.start_ms) as f64 / 3.6e6;
         let lo = earliest_h.min(hours);
@@ -804,6 +843,7 @@ fn build(cfg: &FleetConfig) -> Result<Builder, SimError> {
                     wander: false,
                 });
             }
+            b.reachable(v);
         }
         let (lo, hi) = (ma.min(mb), ma.max(mb));
         b.plant(
@@ -837,6 +877,7 @@ fn build(cfg: &FleetConfig) -> Result<Builder, SimError> {
                 wander: true,
             });
         }
+        b.reachable(v);
         b.plant(
             "loitering",
             None,
@@ -1486,7 +1527,7 @@ mod tests {
     fn lanes_are_routes_between_ports() {
         for (i, l) in LANES.iter().enumerate() {
             let r = lane_route(i, true, 1.0);
-            assert_eq!(r.len(), l.via.len() + 2);
+            assert_eq!(r.len(), l.via.len() + 4);
             assert!(route_length_m(&r) > 10_000.0, "{}", l.name);
             assert!(!lane_samples(i, 5000.0).is_empty());
         }
