@@ -509,6 +509,15 @@ impl Census {
     }
 
     fn ingest(&mut self, msg: &AisMessage, t: i64) -> Outcome {
+        // A real silence of more than six hours in the data (confirmed by
+        // later messages, so not one broken time): move the picture's
+        // clock first, or it would hold back the first messages after it.
+        if let Some(now) = self.engine.now_ms() {
+            if t - now > MAX_JUMP_MS && self.max_ms.is_some_and(|m| m >= t) && t <= self.now_ms {
+                self.engine.advance(t, &mut self.events);
+                self.events.clear();
+            }
+        }
         self.engine.ingest(msg, t, &mut self.events);
         self.events.clear();
         let ps = self.engine.picture_stats();
@@ -577,7 +586,35 @@ impl Census {
                     return;
                 };
                 let nm = &self.cfg.near_miss;
-                let sog = v.sog_kn.map_or(f32::NAN, |s| s as f32);
+                // Without a reported speed or course (position-only CSV):
+                // what was made good since the previous fix.
+                let made_good = self.tracks[slot as usize]
+                    .last
+                    .filter(|p| {
+                        !reacquired
+                            && v.fix_ms > p.t
+                            && (v.fix_ms - p.t) as f64 <= nm.max_interpolation_s * 1000.0
+                    })
+                    .map(|p| {
+                        let d = quick_distance_m(p.lat, p.lon, v.lat_deg, v.lon_deg);
+                        let kn = d / ((v.fix_ms - p.t) as f64 / 1000.0) / MPS_PER_KN;
+                        let cog = if d > 10.0 {
+                            finisterra_nav::geo::initial_bearing_deg(
+                                p.lat, p.lon, v.lat_deg, v.lon_deg,
+                            )
+                        } else {
+                            f64::NAN
+                        };
+                        (kn, cog)
+                    });
+                let sog = v
+                    .sog_kn
+                    .or(made_good.map(|m| m.0))
+                    .map_or(f32::NAN, |s| s as f32);
+                let cog = v
+                    .cog_deg
+                    .or(made_good.map(|m| m.1).filter(|c| c.is_finite()))
+                    .map_or(f32::NAN, |c| c as f32);
                 let status = v.nav_status.unwrap_or(255);
                 let underway = if sog.is_finite() {
                     sog as f64 >= nm.min_sog_kn
@@ -589,7 +626,7 @@ impl Census {
                     lat: v.lat_deg,
                     lon: v.lon_deg,
                     sog,
-                    cog: v.cog_deg.map_or(f32::NAN, |c| c as f32),
+                    cog,
                     heading: v.heading_deg.map_or(f32::NAN, |h| h as f32),
                     rot: v.rot_deg_per_min.map_or(f32::NAN, |r| r as f32),
                     status,

@@ -164,8 +164,9 @@ pub struct SpoofingConfig {
     /// (default true).
     pub invalid_mmsi: bool,
     /// Report positions on land further than this inland, metres
-    /// (default 1000: harbours drawn as land at 1:10m are not reported);
-    /// negative disables.
+    /// (default 5000: harbours drawn as land at 1:10m are not reported;
+    /// rivers, lakes and canals are land at that scale too — give a finer
+    /// land file, or a negative value to disable, for inland waters).
     pub on_land_min_inland_m: f64,
     /// Report tracks moving faster than their ship type can, over at least
     /// this long, seconds (default 600); 0 disables.
@@ -180,7 +181,7 @@ impl Default for SpoofingConfig {
     fn default() -> Self {
         SpoofingConfig {
             invalid_mmsi: true,
-            on_land_min_inland_m: 1000.0,
+            on_land_min_inland_m: 5000.0,
             speed_window_s: 600.0,
             episode_gap_s: 3600.0,
         }

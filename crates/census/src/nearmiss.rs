@@ -824,7 +824,10 @@ fn start_state(t: i64, a: &Track, b: &Track, max_gap: i64, cfg: &CensusConfig) -
         give_way: give,
         stand_on: stand,
         rule: r.rule.map(|x| x.code().to_string()),
-        ruling: r.sentence(),
+        ruling: {
+            let name = |t: &Track| t.name.clone().unwrap_or_else(|| format!("MMSI {}", t.mmsi));
+            r.sentence_named(&name(a), &name(b))
+        },
         range_nm: round(r.range_nm, 3),
         cpa_nm: round(r.cpa_nm, 3),
         tcpa_s: round(r.tcpa_s, 0),

@@ -253,47 +253,62 @@ fn land_path(v: &View, rings: &[Vec<(f64, f64)>]) -> String {
     let mut d = String::new();
     let (w, h) = (v.w, v.h);
     for r in rings {
-        // Skip rings entirely outside the view.
-        let (mut x0, mut x1, mut y0, mut y1) = (
-            f64::INFINITY,
-            f64::NEG_INFINITY,
-            f64::INFINITY,
-            f64::NEG_INFINITY,
-        );
-        let pts: Vec<(f64, f64)> = r.iter().map(|&(lon, lat)| (v.x(lon), v.y(lat))).collect();
-        for &(x, y) in &pts {
-            x0 = x0.min(x);
-            x1 = x1.max(x);
-            y0 = y0.min(y);
-            y1 = y1.max(y);
+        // Rings across ±180° (Chukotka, Fiji, Antarctica) are unwrapped to
+        // continuous longitudes and drawn once per copy that shows.
+        let mut un: Vec<(f64, f64)> = Vec::with_capacity(r.len());
+        for &(lon, lat) in r {
+            let mut l = v.lon(lon);
+            if let Some(&(p, _)) = un.last() {
+                while l - p > 180.0 {
+                    l -= 360.0;
+                }
+                while l - p < -180.0 {
+                    l += 360.0;
+                }
+            }
+            un.push((l, lat));
         }
-        if x1 < -5.0
-            || x0 > w + 5.0
-            || y1 < -5.0
-            || y0 > h + 5.0
-            || x1 - x0 > w * 3.0 + 2000.0 && v.shift
-        {
-            continue;
-        }
-        if x1 - x0 < 0.6 && y1 - y0 < 0.6 {
-            continue;
-        }
-        let mut last = (f64::NAN, f64::NAN);
-        let mut n = 0;
-        for (i, &(x, y)) in pts.iter().enumerate() {
-            let near = (x - last.0).abs() < 0.7 && (y - last.1).abs() < 0.7;
-            if near && i + 1 != pts.len() {
+        for shift in [0.0, 360.0, -360.0] {
+            let pts: Vec<(f64, f64)> = un
+                .iter()
+                .map(|&(lon, lat)| ((lon + shift - v.lon0) * v.s * v.kx, v.y(lat)))
+                .collect();
+            let (mut x0, mut x1, mut y0, mut y1) = (
+                f64::INFINITY,
+                f64::NEG_INFINITY,
+                f64::INFINITY,
+                f64::NEG_INFINITY,
+            );
+            for &(x, y) in &pts {
+                x0 = x0.min(x);
+                x1 = x1.max(x);
+                y0 = y0.min(y);
+                y1 = y1.max(y);
+            }
+            if x1 < -5.0 || x0 > w + 5.0 || y1 < -5.0 || y0 > h + 5.0 {
                 continue;
             }
-            // Clamp far-off points (keeps the path small, shape inside the view).
-            let cx = x.clamp(-50.0, w + 50.0);
-            let cy = y.clamp(-50.0, h + 50.0);
-            let _ = write!(d, "{}{:.1} {:.1}", if n == 0 { "M" } else { "L" }, cx, cy);
-            last = (x, y);
-            n += 1;
-        }
-        if n > 0 {
-            d.push('Z');
+            if x1 - x0 < 0.6 && y1 - y0 < 0.6 {
+                continue;
+            }
+            let mut last = (f64::NAN, f64::NAN);
+            let mut n = 0;
+            for (i, &(x, y)) in pts.iter().enumerate() {
+                let near = (x - last.0).abs() < 0.7 && (y - last.1).abs() < 0.7;
+                if near && i + 1 != pts.len() {
+                    continue;
+                }
+                // Clamp far-off points (keeps the path small; the shape
+                // inside the view is unchanged).
+                let cx = x.clamp(-50.0, w + 50.0);
+                let cy = y.clamp(-50.0, h + 50.0);
+                let _ = write!(d, "{}{:.1} {:.1}", if n == 0 { "M" } else { "L" }, cx, cy);
+                last = (x, y);
+                n += 1;
+            }
+            if n > 0 {
+                d.push('Z');
+            }
         }
     }
     d

@@ -739,7 +739,11 @@ impl Builder {
         };
         let vs = &self.vessels[v];
         let dist = distance_m(vs.lat, vs.lon, plan.lat, plan.lon);
-        let avail_m = cruise * MPS_PER_KN * ((plan.from_ms - vs.t_ms) as f64 / 1000.0) * 0.7;
+        let ramp_s = 2.0 * M_PER_NM / ((0.3 * cruise).max(1.5) * MPS_PER_KN);
+        let avail_m = cruise
+            * MPS_PER_KN
+            * (((plan.from_ms - vs.t_ms) as f64 / 1000.0 - ramp_s).max(0.0))
+            * 0.7;
         if dist > avail_m {
             let brg = initial_bearing_deg(plan.lat, plan.lon, vs.lat, vs.lon);
             let (lat, lon) = destination(plan.lat, plan.lon, brg, avail_m.max(0.0));
@@ -1250,11 +1254,15 @@ impl Vessel {
                         moved = true;
                     } else if t_ms < p.from_ms {
                         let dist = distance_m(self.lat, self.lon, target.0, target.1);
-                        let need_s = dist / (self.cruise_kn * MPS_PER_KN);
+                        // Time to get there, slowing down over the last
+                        // two miles (early is fine: she waits there).
+                        let ramp_kn = (0.3 * self.cruise_kn).max(1.5);
+                        let need_s = dist / (self.cruise_kn * MPS_PER_KN)
+                            + 2.0 * M_PER_NM / (ramp_kn * MPS_PER_KN);
                         if (p.from_ms - t_ms) as f64 / 1000.0 <= need_s + 120.0 {
-                            // Head for the meeting point, slowly at the end.
-                            let kn = if dist < 0.3 * M_PER_NM {
-                                1.5
+                            let kn = if dist < 2.0 * M_PER_NM {
+                                (self.cruise_kn * (dist - 0.2 * M_PER_NM) / (1.8 * M_PER_NM))
+                                    .clamp(1.5, self.cruise_kn)
                             } else {
                                 self.cruise_kn
                             };
