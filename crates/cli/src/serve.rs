@@ -58,8 +58,9 @@ pub struct ServeArgs {
     #[arg(long, value_name = "DAYS", default_value_t = 30.0)]
     pub retention_days: f64,
     /// Serve the bundled demonstration: the Finisterre scenario (simulated,
-    /// starting now, replayed at --speed, default 10×) and the bundled
-    /// Kystverket capture.
+    /// starting now, repeated every 130 data minutes) with the bundled
+    /// Kystverket capture (repeated every 3 data minutes), paced at --speed
+    /// (default 10×).
     #[arg(long)]
     pub demo: bool,
     /// Geography (zones, hazards, land).
@@ -77,40 +78,114 @@ fn read_doc(path: Option<&str>) -> Result<Value> {
     }
 }
 
-/// Files of the bundled demonstration, written to a temporary directory.
+/// Data seconds between the starts of two demonstration episodes: the
+/// scenario (90 min), then a pause long enough for its vessels to be lost
+/// and to come back without an impossible jump.
+const EPISODE_S: i64 = 5400 + 2400;
+/// Data seconds between two copies of the (5-second) Kystverket capture:
+/// less than the shortest time after which a target is lost (6 min).
+const CAPTURE_EVERY_S: i64 = 180;
+
+/// The bundled demonstration as a feed that never ends: episode after
+/// episode of the Finisterre scenario, the first starting now, with the
+/// Kystverket capture repeated every 3 minutes (its vessels keep their
+/// recorded positions), all paced at `speed` times the data rate.
 fn demo_sources(speed: f64) -> Result<Vec<SourceSpec>> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let dir = std::env::temp_dir().join(format!("finisterra-demo-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let now_s = finisterra_server::sources::now_ms() / 1000;
-    // The scenario, starting now.
     let text = std::fs::read_to_string(root.join("examples/finisterre.json")).or_else(|_| {
         Ok::<_, std::io::Error>(include_str!("../../../examples/finisterre.json").to_string())
     })?;
-    let mut scenario: finisterra_sim::Scenario = serde_json::from_str(&text)?;
-    scenario.start = finisterra_engine::iso8601(now_s * 1000);
-    let sim_path = dir.join("finisterre.nmea");
-    let mut out = String::new();
-    finisterra_sim::simulate_into(&scenario, &mut |l| {
-        out.push_str(&l);
-        out.push('\n');
-    })?;
-    std::fs::write(&sim_path, out)?;
-    // The real capture, its tag-block times moved to now.
+    let scenario: finisterra_sim::Scenario =
+        serde_json::from_str(&text).context("examples/finisterre.json")?;
     let capture = include_str!("../../../data/ais/kystverket-2024-12.nmea");
-    let shifted = shift_times(capture, now_s);
-    let cap_path = dir.join("kystverket.nmea");
-    std::fs::write(&cap_path, shifted)?;
-    Ok(vec![
-        SourceSpec::Replay {
-            path: cap_path.to_string_lossy().into_owned(),
-            speed: Some(1.0),
-        },
-        SourceSpec::Replay {
-            path: sim_path.to_string_lossy().into_owned(),
-            speed: Some(speed),
-        },
-    ])
+    let now_s = finisterra_server::sources::now_ms() / 1000;
+    // The first episode now, so that its failures show at start.
+    let first = demo_episode(&scenario, capture, now_s)?;
+    let (feed, tx) = finisterra_server::sources::Feed::new("demo");
+    let speed = if speed > 0.0 { speed } else { 10.0 };
+    std::thread::Builder::new()
+        .name("finisterra-demo".into())
+        .spawn(move || {
+            let t0_ms = now_s * 1000;
+            let wall0 = std::time::Instant::now();
+            let mut episode = Some(first);
+            for k in 1.. {
+                let Some(lines) = episode.take() else {
+                    return;
+                };
+                for (t_ms, l) in lines {
+                    let due = std::time::Duration::from_secs_f64(
+                        (t_ms - t0_ms).max(0) as f64 / 1000.0 / speed,
+                    );
+                    if let Some(wait) = due.checked_sub(wall0.elapsed()) {
+                        std::thread::sleep(wait);
+                    }
+                    if tx.blocking_send(l.into_bytes()).is_err() {
+                        return; // the server is gone
+                    }
+                }
+                match demo_episode(&scenario, capture, now_s + k * EPISODE_S) {
+                    Ok(e) => episode = Some(e),
+                    Err(e) => eprintln!("finisterra: demo: {e:#}"),
+                }
+            }
+        })
+        .context("cannot start the demonstration")?;
+    Ok(vec![SourceSpec::Feed(feed)])
+}
+
+/// One demonstration episode starting at `start_s`: (data time ms, line),
+/// in time order.
+fn demo_episode(
+    scenario: &finisterra_sim::Scenario,
+    capture: &str,
+    start_s: i64,
+) -> Result<Vec<(i64, String)>> {
+    let mut sc = scenario.clone();
+    sc.start = finisterra_engine::iso8601(start_s * 1000);
+    let mut text = String::new();
+    finisterra_sim::simulate_into(&sc, &mut |l| {
+        text.push_str(&l);
+        text.push('\n');
+    })?;
+    let mut out = timed_lines(&text, start_s * 1000);
+    let mut t = start_s;
+    while t < start_s + EPISODE_S {
+        out.extend(timed_lines(&shift_times(capture, t), t * 1000));
+        t += CAPTURE_EVERY_S;
+    }
+    // Stable: the parts of a multi-sentence message keep their order.
+    out.sort_by_key(|(t, _)| *t);
+    Ok(out)
+}
+
+/// Lines with their data time. A sentence without one takes the time of
+/// the line before it, written into a tag block: the server would
+/// otherwise stamp it with the wall clock, which the paced demonstration
+/// runs ahead of.
+fn timed_lines(text: &str, start_ms: i64) -> Vec<(i64, String)> {
+    let mut last = start_ms;
+    text.lines()
+        .map(|l| {
+            let t = match finisterra_nmea::parse_line(l.as_bytes()) {
+                Ok(finisterra_nmea::Line::Vdm(v)) => v.time.map(|t| t.unix_ms),
+                Ok(finisterra_nmea::Line::Timestamp(t)) => Some(t.unix_ms),
+                _ => None,
+            };
+            match t {
+                Some(t) => {
+                    last = t;
+                    (t, l.to_string())
+                }
+                None if l.starts_with('!') => {
+                    let tag = format!("c:{}", last.div_euclid(1000));
+                    let cs = finisterra_nmea::checksum(tag.as_bytes());
+                    (last, format!("\\{tag}*{cs:02X}\\{l}"))
+                }
+                None => (last, l.to_string()),
+            }
+        })
+        .collect()
 }
 
 /// Moves the `c:` times of tag blocks so that the first one is `start_s`
@@ -237,5 +312,51 @@ mod tests {
             out.lines().nth(1).unwrap(),
             "!AIVDM,1,1,,A,15RTgt0PAso;90TKcjM8h6g208CQ,0*4A"
         );
+    }
+
+    #[test]
+    fn the_demo_keeps_the_capture_alive_and_its_episodes_follow_on() {
+        let scenario: finisterra_sim::Scenario =
+            serde_json::from_str(include_str!("../../../examples/finisterre.json")).unwrap();
+        let capture = include_str!("../../../data/ais/kystverket-2024-12.nmea");
+        let start_s = 1_800_000_000;
+        let mut lines = demo_episode(&scenario, capture, start_s).unwrap();
+        lines.extend(demo_episode(&scenario, capture, start_s + EPISODE_S).unwrap());
+        assert!(lines.windows(2).all(|w| w[0].0 <= w[1].0), "in time order");
+        let mut engine = Engine::new(finisterra_engine::Config::default());
+        let mut dec = finisterra_ais::StreamDecoder::default();
+        let mut events = Vec::new();
+        let mut errors = 0;
+        for (n, (_, l)) in lines.iter().enumerate() {
+            dec.feed(n as u64 + 1, l.as_bytes(), &mut |ev| match ev {
+                finisterra_ais::Event::Message(m) => {
+                    // Every message carries its time (the server would
+                    // otherwise use the wall clock).
+                    let t = m.time.expect("a data time on every message").unix_ms;
+                    engine.ingest(m.message, t, &mut events);
+                }
+                finisterra_ais::Event::Error(_) => errors += 1,
+            });
+        }
+        assert_eq!(errors, 0);
+        let lost: Vec<u32> = events
+            .iter()
+            .filter_map(|e| match &e.body {
+                finisterra_engine::EventBody::TargetLost(l) => Some(l.vessel.mmsi),
+                _ => None,
+            })
+            .collect();
+        // The Norwegian vessels of the capture are never lost...
+        assert!(
+            lost.iter()
+                .all(|m| m / 1_000_000 != 257 && m / 1_000_000 != 258),
+            "{lost:?}"
+        );
+        // ... the scenario's are, between episodes, and come back.
+        assert!(lost.contains(&224123450), "{lost:?}");
+        assert!(events
+            .iter()
+            .any(|e| e.body.kind() == "risk.raised" && e.time_ms > (start_s + EPISODE_S) * 1000));
+        assert_eq!(engine.picture_stats().mmsi_conflicts, 0);
     }
 }

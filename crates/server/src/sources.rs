@@ -34,6 +34,42 @@ pub enum SourceSpec {
     },
     /// Standard input.
     Stdin,
+    /// Lines handed over by the embedding program (the demonstration), in
+    /// data-time order and already paced by it.
+    Feed(Arc<Feed>),
+}
+
+/// A source fed by the embedding program through a channel.
+pub struct Feed {
+    name: String,
+    rx: std::sync::Mutex<Option<tokio::sync::mpsc::Receiver<Vec<u8>>>>,
+}
+
+impl Feed {
+    /// A feed named `name`, and the sender for its lines (bounded: a
+    /// sender that runs ahead waits).
+    pub fn new(name: &str) -> (Arc<Feed>, tokio::sync::mpsc::Sender<Vec<u8>>) {
+        let (tx, rx) = tokio::sync::mpsc::channel(4096);
+        (
+            Arc::new(Feed {
+                name: name.to_string(),
+                rx: std::sync::Mutex::new(Some(rx)),
+            }),
+            tx,
+        )
+    }
+}
+
+impl std::fmt::Debug for Feed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Feed({})", self.name)
+    }
+}
+
+impl PartialEq for Feed {
+    fn eq(&self, other: &Feed) -> bool {
+        std::ptr::eq(self, other)
+    }
 }
 
 impl SourceSpec {
@@ -45,12 +81,13 @@ impl SourceSpec {
             SourceSpec::Connect(a) => format!("tcp:{a}"),
             SourceSpec::Replay { path, .. } => format!("file:{path}"),
             SourceSpec::Stdin => "stdin".into(),
+            SourceSpec::Feed(f) => f.name.clone(),
         }
     }
 
     /// `true` for live feeds (time passes with the wall clock).
     pub fn is_live(&self) -> bool {
-        !matches!(self, SourceSpec::Replay { .. })
+        !matches!(self, SourceSpec::Replay { .. } | SourceSpec::Feed(_))
     }
 }
 
@@ -105,6 +142,19 @@ pub async fn start(
                     .await
                     .map_err(|e| anyhow::anyhow!("cannot open {path}: {e}"))?;
                 tasks.push(tokio::spawn(replay(i, path, f, speed, tx, shared)));
+            }
+            SourceSpec::Feed(feed) => {
+                let rx = feed.rx.lock().unwrap_or_else(|e| e.into_inner()).take();
+                let Some(mut rx) = rx else {
+                    anyhow::bail!("feed {} started twice", feed.name);
+                };
+                tasks.push(tokio::spawn(async move {
+                    while let Some(l) = rx.recv().await {
+                        if !send_line(&tx, line(i, &l)).await {
+                            return;
+                        }
+                    }
+                }));
             }
             SourceSpec::Stdin => tasks.push(tokio::spawn(async move {
                 let r = BufReader::new(tokio::io::stdin());
