@@ -125,6 +125,25 @@ pub struct Census {
     stats: CensusStats,
     /// Land or sea of 1° cells without coast.
     deep_cells: FastMap<u32, bool>,
+    /// Accepted positions handed out, when asked for.
+    export: Option<Vec<AcceptedPosition>>,
+}
+
+/// A position the picture accepted (for exporting the cleaned tracks).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AcceptedPosition {
+    /// MMSI.
+    pub mmsi: u32,
+    /// Data time, ms.
+    pub time_ms: i64,
+    /// Latitude, degrees.
+    pub lat: f64,
+    /// Longitude, degrees.
+    pub lon: f64,
+    /// Speed over ground (reported, else made good), knots; NaN unknown.
+    pub sog_kn: f32,
+    /// Course over ground (reported, else made good), degrees; NaN unknown.
+    pub cog_deg: f32,
 }
 
 impl std::fmt::Debug for Census {
@@ -206,8 +225,10 @@ impl Census {
     /// then every position is "far from shore").
     pub fn new(cfg: CensusConfig, land: Land) -> Result<Census, CensusError> {
         cfg.validate()?;
-        let mut ecfg = EngineConfig::default();
-        ecfg.picture = cfg.picture;
+        let mut ecfg = EngineConfig {
+            picture: cfg.picture,
+            ..EngineConfig::default()
+        };
         ecfg.picture.jump_allowance_m +=
             cfg.picture.max_speed_kn * MPS_PER_KN * cfg.time_resolution_s;
         ecfg.screen_interval_s = cfg.screen_interval_s;
@@ -231,6 +252,7 @@ impl Census {
             rs: Resampler::new(cfg),
             stats: CensusStats::default(),
             deep_cells: FastMap::default(),
+            export: None,
             land,
             cfg,
         })
@@ -247,6 +269,19 @@ impl Census {
         s.near_miss = self.nm.stats.clone();
         s.resample = self.rs.stats.clone();
         s
+    }
+
+    /// Keep every accepted position for [`Census::drain_positions`] (to
+    /// export the cleaned tracks, e.g. for other tools).
+    pub fn export_positions(&mut self, on: bool) {
+        self.export = on.then(Vec::new);
+    }
+
+    /// Moves the accepted positions kept so far into `out`.
+    pub fn drain_positions(&mut self, out: &mut Vec<AcceptedPosition>) {
+        if let Some(v) = self.export.as_mut() {
+            out.append(v);
+        }
     }
 
     /// Messages taken so far (cheap, for progress displays).
@@ -588,10 +623,11 @@ impl Census {
                 let nm = &self.cfg.near_miss;
                 // Without a reported speed or course (position-only CSV):
                 // what was made good since the previous fix.
+                let need = v.sog_kn.is_none() || v.cog_deg.is_none();
                 let made_good = self.tracks[slot as usize]
                     .last
                     .filter(|p| {
-                        !reacquired
+                        need && !reacquired
                             && v.fix_ms > p.t
                             && (v.fix_ms - p.t) as f64 <= nm.max_interpolation_s * 1000.0
                     })
@@ -719,6 +755,16 @@ impl Census {
     }
 
     fn on_fix(&mut self, slot: u32, fix: Fix, jumped: bool, out: &mut Vec<Finding>) {
+        if let Some(v) = self.export.as_mut() {
+            v.push(AcceptedPosition {
+                mmsi: self.tracks[slot as usize].mmsi,
+                time_ms: fix.t,
+                lat: fix.lat,
+                lon: fix.lon,
+                sog_kn: fix.sog,
+                cog_deg: fix.cog,
+            });
+        }
         let prev = self.tracks[slot as usize].last;
         if let Some(p) = prev {
             if (fix.t - p.t) as f64 >= self.cfg.gap.min_duration_s * 1000.0 {
@@ -734,6 +780,11 @@ impl Census {
         }
         self.check_land(slot as usize, &fix, out);
         self.check_speed(slot as usize, &fix, jumped, out);
+        {
+            let tr = &mut self.tracks[slot as usize];
+            tr.prev_fix = if jumped { None } else { prev };
+            tr.last = Some(fix);
+        }
         self.nm.on_fix(&mut self.tracks, slot, fix, out);
         let rprev = if jumped {
             None
@@ -748,7 +799,6 @@ impl Census {
             &self.land,
             out,
         );
-        self.tracks[slot as usize].last = Some(fix);
     }
 
     fn shore_m(&self, lat: f64, lon: f64, at_least_m: f64) -> Option<f64> {

@@ -369,7 +369,7 @@ fn trim(s: &[u8]) -> &[u8] {
 /// Splits one CSV line into fields (RFC 4180 quoting within the line).
 /// Quoted fields are unquoted into `buf`; returns false for an unbalanced
 /// quote.
-fn split<'a>(line: &'a [u8], fields: &mut Vec<(usize, usize, bool)>, buf: &mut Vec<u8>) -> bool {
+fn split(line: &[u8], fields: &mut Vec<(usize, usize, bool)>, buf: &mut Vec<u8>) -> bool {
     fields.clear();
     buf.clear();
     let mut i = 0;

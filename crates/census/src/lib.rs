@@ -67,7 +67,9 @@ mod util;
 #[cfg(feature = "parquet")]
 pub mod parquet;
 
-pub use census::{invalid_mmsi_reason, max_speed_for_type_kn, run_all, Census, CensusStats};
+pub use census::{
+    invalid_mmsi_reason, max_speed_for_type_kn, run_all, AcceptedPosition, Census, CensusStats,
+};
 pub use config::{
     CensusConfig, EncounterConfig, GapConfig, LoiteringConfig, NearMissConfig, NearMissCriterion,
     SpoofingConfig,

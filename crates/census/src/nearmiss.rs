@@ -24,12 +24,14 @@ use crate::util::{dlon_deg, lerp_pos, round, FastMap, Flat, MPS_PER_KN, M_PER_NM
 const CELL_DEG: f64 = 0.06;
 /// A vessel looks for new neighbours at most this often, ms.
 const SCAN_INTERVAL_MS: i64 = 60_000;
-/// Fixes kept for interpolation whatever the pairs, ms.
-const RING_KEEP_MS: i64 = 180_000;
+/// Fixes kept for interpolation beyond what the pairs need, ms.
+const RING_KEEP_MS: i64 = 0;
 /// Upper bound on fixes kept per vessel.
 const RING_MAX: usize = 4096;
-/// Upper bound on manoeuvre samples kept per vessel of a pair.
-const SAMPLES_MAX: usize = 2048;
+/// A vessel's history: one sample per this many ms...
+const HISTORY_STEP_MS: i64 = 55_000;
+/// ... at most this many (about 20 minutes).
+const HISTORY_MAX: usize = 22;
 
 /// One fix as seen by a pair (for manoeuvres and the drawn tracks).
 #[derive(Debug, Clone, Copy)]
@@ -73,8 +75,9 @@ struct Pair {
     cpa_b: (f32, f32),
     min_domain: f64,
     last_d_m: f64,
-    samples_a: VecDeque<Sample>,
-    samples_b: VecDeque<Sample>,
+    /// Both vessels' recent history when the closest point so far was
+    /// found (kept only once the pair came close).
+    snap: Option<Box<(Vec<Sample>, Vec<Sample>)>>,
 }
 
 /// A judged near miss with the two tracks around it, for the report.
@@ -232,20 +235,23 @@ fn domain_ratio(
     (ea * ea + ec * ec).sqrt()
 }
 
-fn push_sample(q: &mut VecDeque<Sample>, f: &Fix) {
-    if q.back().is_some_and(|s| s.t >= f.t) {
-        return;
+/// Keeps a vessel's history: one sample a minute or so, with the largest
+/// rate of turn reported in between.
+pub(crate) fn push_history(h: &mut VecDeque<Sample>, f: &Fix) {
+    if h.len() >= HISTORY_MAX {
+        h.pop_front();
     }
-    if q.len() >= SAMPLES_MAX {
-        q.pop_front();
-    }
-    q.push_back(Sample {
+    h.push_back(Sample {
         t: f.t,
         lat: f.lat,
         lon: f.lon,
         cog: f.cog,
         sog: f.sog,
-        rot: f.rot,
+        rot: if f.rot.is_finite() {
+            f.rot.abs()
+        } else {
+            f32::NAN
+        },
     });
 }
 
@@ -306,6 +312,7 @@ impl NearMisses {
             self.close(tracks, slot, p, out);
         }
         tracks[slot as usize].ring.clear();
+        tracks[slot as usize].history.clear();
         self.grid_remove(tracks, slot);
     }
 
@@ -319,20 +326,36 @@ impl NearMisses {
         let max_gap = self.max_gap_ms();
         {
             let tr = &mut tracks[slot as usize];
-            if tr
-                .ring
-                .back()
-                .is_some_and(|l| fix.t - l.t > max_gap || fix.t < l.t)
-            {
-                // Handled by the caller as a break; be safe anyway.
+            // Recent fixes are kept only while the vessel is in a pair (a
+            // new pair starts from the previous and the last fix).
+            if !tr.partners.is_empty() {
+                if tr
+                    .ring
+                    .back()
+                    .is_some_and(|l| fix.t - l.t > max_gap || fix.t < l.t)
+                {
+                    // Handled by the caller as a break; be safe anyway.
+                    tr.ring.clear();
+                }
+                if tr.ring.back().is_some_and(|l| l.t == fix.t) {
+                    tr.ring.pop_back();
+                }
+                tr.ring.push_back(fix);
+                if tr.ring.len() > RING_MAX {
+                    tr.ring.pop_front();
+                }
+            } else if !tr.ring.is_empty() {
                 tr.ring.clear();
             }
-            if tr.ring.back().is_some_and(|l| l.t == fix.t) {
-                tr.ring.pop_back();
+            if fix.rot.is_finite() && (tr.history_rot.is_nan() || tr.history_rot < fix.rot.abs()) {
+                tr.history_rot = fix.rot.abs();
             }
-            tr.ring.push_back(fix);
-            if tr.ring.len() > RING_MAX {
-                tr.ring.pop_front();
+            if fix.t >= tr.history_t.saturating_add(HISTORY_STEP_MS) {
+                tr.history_t = fix.t;
+                let mut f = fix;
+                f.rot = tr.history_rot;
+                tr.history_rot = f32::NAN;
+                push_history(&mut tr.history, &f);
             }
         }
         // Grid membership.
@@ -528,6 +551,22 @@ impl NearMisses {
         } else {
             (y, x)
         };
+        let max_gap = self.max_gap_ms();
+        for s in [a, b] {
+            let tr = &mut tracks[s as usize];
+            if tr.ring.is_empty() {
+                let Some(last) = tr.last else {
+                    return;
+                };
+                if let Some(p) = tr
+                    .prev_fix
+                    .filter(|p| last.t - p.t <= max_gap && last.t > p.t)
+                {
+                    tr.ring.push_back(p);
+                }
+                tr.ring.push_back(last);
+            }
+        }
         let (ta, tb) = (&tracks[a as usize], &tracks[b as usize]);
         let (Some(fa), Some(fb)) = (ta.ring.front(), tb.ring.front()) else {
             return;
@@ -552,8 +591,7 @@ impl NearMisses {
             cpa_b: (f32::NAN, f32::NAN),
             min_domain: f64::INFINITY,
             last_d_m: f64::INFINITY,
-            samples_a: VecDeque::new(),
-            samples_b: VecDeque::new(),
+            snap: None,
         };
         self.stats.pairs_opened += 1;
         self.pairs.insert((a, b), pair);
@@ -675,6 +713,9 @@ fn advance(
     let rule_m = nm.ruling_range_nm * M_PER_NM;
     let release_m = nm.release_range_nm * M_PER_NM;
     let company_mps = nm.in_company_kn * MPS_PER_KN;
+    // Close enough to keep the vessels' history (for manoeuvres and the
+    // drawn tracks).
+    let hot_m = nm.distance_nm * M_PER_NM * 2.0;
     let mut opening = false;
     let mut last_rel_mps = 0.0;
     for &t1 in ts.iter() {
@@ -685,12 +726,6 @@ fn advance(
             return Outcome::Close;
         };
         stats.segments += 1;
-        if a1f.t == t1 {
-            push_sample(&mut p.samples_a, &a1f);
-        }
-        if b1f.t == t1 {
-            push_sample(&mut p.samples_b, &b1f);
-        }
         let (ax1, ay1) = p.flat.xy(alat1, alon1);
         let (bx1, by1) = p.flat.xy(blat1, blon1);
         let r0 = (bx0 - ax0, by0 - ay0);
@@ -749,6 +784,10 @@ fn advance(
                 let (sb, cb) = motion(&b0f, &b1f);
                 p.cpa_a = (sa as f32, ca as f32);
                 p.cpa_b = (sb as f32, cb as f32);
+                if dmin < hot_m {
+                    let h = |t: &Track| t.history.iter().copied().collect::<Vec<Sample>>();
+                    p.snap = Some(Box::new((h(a), h(b))));
+                }
             }
             if a.length_m.is_some() || b.length_m.is_some() {
                 for s in [s_min, 1.0] {
@@ -836,7 +875,7 @@ fn start_state(t: i64, a: &Track, b: &Track, max_gap: i64, cfg: &CensusConfig) -
 
 /// Largest course change, speed change (fraction) and rate of turn in the
 /// samples of `[from, to]`.
-fn manoeuvre(samples: &VecDeque<Sample>, from: i64, to: i64) -> (f64, f64, Option<f64>) {
+fn manoeuvre(samples: &[Sample], from: i64, to: i64) -> (f64, f64, Option<f64>) {
     let mut first_cog: Option<f64> = None;
     let mut max_dcog: f64 = 0.0;
     let (mut smin, mut smax) = (f64::INFINITY, f64::NEG_INFINITY);
@@ -895,8 +934,11 @@ fn judge(p: &Pair, a: &Track, b: &Track, cfg: &CensusConfig) -> Option<(NearMiss
         "domain"
     };
     let from = p.cpa_ms - (nm.manoeuvre_window_s * 1000.0) as i64;
-    let (ca, sa, ra) = manoeuvre(&p.samples_a, from, p.cpa_ms);
-    let (cb, sb, rb) = manoeuvre(&p.samples_b, from, p.cpa_ms);
+    let empty: (Vec<Sample>, Vec<Sample>) = (Vec::new(), Vec::new());
+    let snap = p.snap.as_deref().unwrap_or(&empty);
+    // Samples up to the closest point, plus the fix just after it.
+    let (ca, sa, ra) = manoeuvre(&snap.0, from, p.cpa_ms + HISTORY_STEP_MS);
+    let (cb, sb, rb) = manoeuvre(&snap.1, from, p.cpa_ms + HISTORY_STEP_MS);
     let man = |c: f64, s: f64, r: Option<f64>| {
         c >= nm.manoeuvre_course_deg
             || s >= nm.manoeuvre_speed_fraction
@@ -966,9 +1008,21 @@ fn judge(p: &Pair, a: &Track, b: &Track, cfg: &CensusConfig) -> Option<(NearMiss
         max_rot_a_deg_per_min: ra.map(|r| round(r, 1)),
         max_rot_b_deg_per_min: rb.map(|r| round(r, 1)),
     };
+    // The drawn tracks: history before the closest point, and since.
+    let track = |snap: &[Sample], now: &Track| -> Vec<(i64, f64, f64)> {
+        let mut v: Vec<(i64, f64, f64)> = snap.iter().map(|s| (s.t, s.lat, s.lon)).collect();
+        let last = v.last().map_or(i64::MIN, |x| x.0);
+        v.extend(
+            now.history
+                .iter()
+                .filter(|s| s.t > last)
+                .map(|s| (s.t, s.lat, s.lon)),
+        );
+        v
+    };
     let tr = NearMissTracks {
-        a: p.samples_a.iter().map(|s| (s.t, s.lat, s.lon)).collect(),
-        b: p.samples_b.iter().map(|s| (s.t, s.lat, s.lon)).collect(),
+        a: track(&snap.0, a),
+        b: track(&snap.1, b),
     };
     Some((f, tr))
 }

@@ -282,7 +282,8 @@ impl Resampler {
         self.done_k = self.done_k.max(k);
         let ec = self.cfg.encounter;
         let speed_cap = (2.0 * ec.max_median_sog_kn).max(ec.max_median_sog_kn + 2.0);
-        pts.retain(|p| !(p.speed_kn as f64 >= speed_cap));
+        // Unknown speeds stay (NaN compares false).
+        pts.retain(|p| p.speed_kn.is_nan() || (p.speed_kn as f64) < speed_cap);
         // Neighbours within the distance: sort by (row, lon), then look in
         // the rows above and below.
         let dlat = ec.max_distance_m / 110_500.0;

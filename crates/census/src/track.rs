@@ -148,11 +148,20 @@ pub(crate) struct Track {
     pub last_raw: (i64, f64, f64),
     /// Last accepted fix.
     pub last: Option<Fix>,
+    /// The accepted fix before it (same track: not across a jump).
+    pub prev_fix: Option<Fix>,
+    /// Time of the newest history sample.
+    pub history_t: i64,
+    /// Largest rate of turn since it (NaN: none reported).
+    pub history_rot: f32,
     /// Last activity (any message), ms.
     pub last_seen_ms: i64,
     pub hourly: Hourly,
     /// Recent fixes for interpolation between pairs.
     pub ring: VecDeque<Fix>,
+    /// About a minute apart over the last twenty minutes (manoeuvres and
+    /// drawn tracks of near misses).
+    pub history: VecDeque<crate::nearmiss::Sample>,
     /// Grid cell key while under way (`u64::MAX`: not in the grid).
     pub cell: u64,
     pub last_scan_ms: i64,
@@ -182,9 +191,13 @@ impl Track {
             length_m: None,
             last_raw: (i64::MIN, f64::NAN, f64::NAN),
             last: None,
+            prev_fix: None,
+            history_t: i64::MIN,
+            history_rot: f32::NAN,
             last_seen_ms: t,
             hourly: Hourly::new(),
             ring: VecDeque::new(),
+            history: VecDeque::new(),
             cell: u64::MAX,
             last_scan_ms: i64::MIN,
             partners: Vec::new(),

@@ -47,8 +47,10 @@ fn suez_canal_excerpt() {
     // Rows come vessel by vessel: put them in time order (as the CLI does
     // with --sort-files, the default for CSV).
     msgs.sort_by_key(|m| m.1);
-    let mut cfg = CensusConfig::default();
-    cfg.time_resolution_s = 60.0;
+    let mut cfg = CensusConfig {
+        time_resolution_s: 60.0,
+        ..CensusConfig::default()
+    };
     cfg.spoofing.invalid_mmsi = false; // IDs, not MMSIs
     let land = Land::world().expect("land");
     let (found, stats) = run_all(cfg, land, msgs.clone()).expect("census");

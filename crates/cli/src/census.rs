@@ -30,11 +30,11 @@ pub struct CensusArgs {
     /// `$PGHP`), or position CSV (MarineCadastre or mapped columns); plain
     /// or gzip; any number, in any order (they are read in the order of
     /// their first time). `-` reads NMEA from standard input.
-    #[arg(required = true)]
+    #[arg(required_unless_present = "print_config")]
     pub files: Vec<String>,
     /// Directory for the results (created if needed).
-    #[arg(long, value_name = "DIR")]
-    pub out: String,
+    #[arg(long, value_name = "DIR", required_unless_present = "print_config")]
+    pub out: Option<String>,
     /// Input format: `auto` (CSV for `.csv`/`.csv.gz` names or a header
     /// line, NMEA otherwise), `nmea` or `csv`.
     #[arg(long, default_value = "auto", value_name = "auto|nmea|csv")]
@@ -93,6 +93,11 @@ pub struct CensusArgs {
     /// Do not write Parquet files (when built with the `parquet` feature).
     #[arg(long)]
     pub no_parquet: bool,
+    /// Also write every accepted position (the cleaned tracks the census
+    /// worked on) to this CSV file: `mmsi,time_ms,lat,lon,sog_kn,cog_deg`
+    /// (gzip when the name ends in `.gz`).
+    #[arg(long, value_name = "FILE")]
+    pub export_positions: Option<String>,
     /// Never show the progress bar (it shows only on a terminal).
     #[arg(long)]
     pub no_progress: bool,
@@ -664,6 +669,40 @@ fn load_land(spec: &str) -> Result<Land> {
     })
 }
 
+type Export = Option<(Box<dyn Write>, Vec<finisterra_census::AcceptedPosition>)>;
+
+fn write_positions(census: &mut Census, export: &mut Export) -> Result<()> {
+    let Some((w, buf)) = export.as_mut() else {
+        return Ok(());
+    };
+    census.drain_positions(buf);
+    let mut line = String::new();
+    for p in buf.drain(..) {
+        use std::fmt::Write as _;
+        line.clear();
+        let f = |v: f32| {
+            if v.is_finite() {
+                format!("{v}")
+            } else {
+                String::new()
+            }
+        };
+        let _ = writeln!(
+            line,
+            "{},{},{},{},{},{}",
+            p.mmsi,
+            p.time_ms,
+            p.lat,
+            p.lon,
+            f(p.sog_kn),
+            f(p.cog_deg)
+        );
+        w.write_all(line.as_bytes())
+            .context("cannot write the positions")?;
+    }
+    Ok(())
+}
+
 /// Runs the command.
 pub fn run(args: &CensusArgs) -> Result<()> {
     let mut cfg = load_config(args)?;
@@ -707,7 +746,24 @@ pub fn run(args: &CensusArgs) -> Result<()> {
     inputs.sort_by_key(|i| i.2.unwrap_or(i64::MAX));
     let land = load_land(&args.land)?;
     let mut census = Census::new(cfg, land)?;
-    let dir = PathBuf::from(&args.out);
+    let mut export = match &args.export_positions {
+        Some(p) => {
+            census.export_positions(true);
+            let f = File::create(p).with_context(|| format!("cannot create {p}"))?;
+            let mut w: Box<dyn Write> = if p.ends_with(".gz") {
+                Box::new(flate2::write::GzEncoder::new(
+                    BufWriter::with_capacity(1 << 20, f),
+                    flate2::Compression::fast(),
+                ))
+            } else {
+                Box::new(BufWriter::with_capacity(1 << 20, f))
+            };
+            w.write_all(b"mmsi,time_ms,lat,lon,sog_kn,cog_deg\n")?;
+            Some((w, Vec::new()))
+        }
+        None => None,
+    };
+    let dir = PathBuf::from(args.out.as_deref().unwrap_or("."));
     let mut sinks = Sinks::create(&dir, !args.no_parquet)?;
     let total_bytes: u64 = inputs.iter().map(|i| i.3).sum();
     let show = !args.no_progress && io::stderr().is_terminal();
@@ -749,6 +805,7 @@ pub fn run(args: &CensusArgs) -> Result<()> {
                     for f in found.drain(..) {
                         sinks.write(&f);
                     }
+                    write_positions(&mut census, &mut export)?;
                     let msgs = census.messages();
                     if msgs % 262_144 < BATCH as u64 {
                         tick(msgs);
@@ -823,6 +880,9 @@ pub fn run(args: &CensusArgs) -> Result<()> {
                         for f in found.drain(..) {
                             sinks.write(&f);
                         }
+                        if s % 4096 == 0 {
+                            write_positions(&mut census, &mut export)?;
+                        }
                     }
                     for (ts, _, m) in si {
                         census.push(&m, ts, &mut found);
@@ -837,6 +897,7 @@ pub fn run(args: &CensusArgs) -> Result<()> {
         for f in found.drain(..) {
             sinks.write(&f);
         }
+        write_positions(&mut census, &mut export)?;
         done_bytes += size;
         counter.store(0, Ordering::Relaxed);
         ist.files.push(json!({
@@ -848,6 +909,10 @@ pub fn run(args: &CensusArgs) -> Result<()> {
     census.finish(&mut found);
     for f in found.drain(..) {
         sinks.write(&f);
+    }
+    write_positions(&mut census, &mut export)?;
+    if let Some((mut w, _)) = export.take() {
+        w.flush().context("cannot write the positions")?;
     }
     if let Some(b) = bar {
         b.finish_and_clear();

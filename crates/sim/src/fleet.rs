@@ -640,6 +640,7 @@ struct Builder {
 }
 
 impl Builder {
+    #[allow(clippy::too_many_arguments)]
     fn vessel(
         &mut self,
         mmsi: u32,
@@ -684,6 +685,7 @@ impl Builder {
         i
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn plant(
         &mut self,
         kind: &str,

@@ -1,0 +1,268 @@
+#!/usr/bin/env python3
+"""Benchmark of `finisterra census` against what an analyst would write
+instead, on the same synthetic archive (not a test: it prints figures).
+
+    python3 bench/census.py [--fleet 5000] [--hours 48] [--seed 1]
+                            [--big-hours 240] [--skip-big] [--skip-build]
+
+1. Builds the release binary and simulates a fleet (`finisterra simulate
+   --fleet N --hours H`, gzip NMEA with tag-block times, at least 10 million
+   position messages; kept in bench/work/census/ and reused).
+2. Times `finisterra census` on it (all detectors, from the gzip NMEA) and
+   scores its findings against the planted truth.
+3. Exports the positions the census accepted (`--export-positions`, not
+   timed) and converts them to Parquet with DuckDB (not timed: the export is
+   not counted against DuckDB or pandas).
+4. DuckDB (PyPI `duckdb`): the GFW encounter definition as SQL — 10-minute
+   bins, grid-binned self-join within 500 m, consecutive bins (gaps and
+   islands), at least 2 h, median speeds below 2 kn. DuckDB has no
+   coastline, so its "10 km from shore" cannot be applied: its extra rows
+   are checked against the simulator's anchorages.
+5. pandas/numpy (PyPI): a gap detector in the style of GFW's pipe-gaps
+   (sort by vessel and time, time difference to the next position, gaps of
+   at least 12 h), on the same Parquet (load timed separately).
+6. Peak RSS of the census at about 10 M and 50 M messages (/usr/bin/time).
+
+Ratios are other tool's time / census time: above 1, the census is faster.
+The census does every detector in one pass from compressed NMEA; the others
+do one detector each on pre-parsed columns.
+"""
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+WORK = os.path.join(ROOT, "bench", "work", "census")
+BIN = os.path.join(ROOT, "target", "release", "finisterra")
+sys.path.insert(0, os.path.join(ROOT, "bench"))
+import census_truth  # noqa: E402
+
+
+def sh(cmd, **kw):
+    return subprocess.run(cmd, check=True, **kw)
+
+
+def ensure_python_packages():
+    try:
+        import duckdb  # noqa: F401
+        import pandas  # noqa: F401
+        import pyarrow  # noqa: F401
+    except ImportError:
+        print("installing duckdb, pandas, pyarrow from PyPI ...", flush=True)
+        sh([sys.executable, "-m", "pip", "install", "-q", "duckdb", "pandas", "pyarrow"])
+
+
+def timed(cmd):
+    """Runs a command under /usr/bin/time: (wall s, user+sys s, peak RSS MiB, stderr)."""
+    t0 = time.perf_counter()
+    p = subprocess.run(["/usr/bin/time", "-f", "TIME %e %U %S %M"] + cmd, capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    if p.returncode != 0:
+        sys.exit(f"{cmd} failed:\n{p.stderr}")
+    m = re.search(r"TIME ([\d.]+) ([\d.]+) ([\d.]+) (\d+)", p.stderr)
+    cpu = float(m.group(2)) + float(m.group(3))
+    return wall, cpu, int(m.group(4)) / 1024.0, p.stderr
+
+
+def simulate(fleet, hours, seed):
+    os.makedirs(WORK, exist_ok=True)
+    stem = os.path.join(WORK, f"fleet{fleet}_{hours:g}h_s{seed}")
+    nmea, truth = stem + ".nmea.gz", stem + ".truth.json"
+    if not (os.path.exists(nmea) and os.path.exists(truth)):
+        print(f"simulating {fleet} vessels for {hours:g} h ...", flush=True)
+        t0 = time.perf_counter()
+        sh([BIN, "simulate", "--fleet", str(fleet), "--hours", str(hours), "--seed", str(seed),
+            "--out", nmea, "--truth", truth])
+        print(f"  simulated in {time.perf_counter() - t0:.1f} s", flush=True)
+    t = json.load(open(truth))
+    return nmea, truth, t
+
+
+def ports():
+    src = open(os.path.join(ROOT, "crates", "sim", "src", "fleet.rs")).read()
+    return [(float(a), float(b)) for a, b in re.findall(r'Port \{ name: "[^"]+", lat: ([-\d.]+), lon: ([-\d.]+) \}', src)]
+
+
+def km(lat1, lon1, lat2, lon2):
+    import math
+    p = math.pi / 180
+    a = math.sin((lat2 - lat1) * p / 2) ** 2 + math.cos(lat1 * p) * math.cos(lat2 * p) * math.sin((lon2 - lon1) * p / 2) ** 2
+    return 2 * 6371.0088 * math.asin(math.sqrt(a))
+
+
+def census_rows(out_dir, kind):
+    import csv
+    with open(os.path.join(out_dir, kind + ".csv"), newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def ms(iso):
+    return census_truth.ms(iso)
+
+
+DUCKDB_ENCOUNTERS = """
+WITH binned AS (
+  SELECT mmsi, time_ms // 600000 AS bin, avg(lat) AS lat, avg(lon) AS lon, avg(sog_kn) AS sog
+  FROM positions GROUP BY mmsi, bin
+), slow AS (
+  SELECT *, floor(lat * 100)::BIGINT AS gy, floor(lon * 100)::BIGINT AS gx FROM binned WHERE sog < 4
+), around AS (
+  SELECT s.*, s.gy + dy AS ny, s.gx + dx AS nx
+  FROM slow s, (SELECT unnest([-1, 0, 1]) AS dy), (SELECT unnest([-1, 0, 1]) AS dx)
+), pairs AS (
+  SELECT a.mmsi AS a, b.mmsi AS b, a.bin,
+         2 * 6371008.8 * asin(sqrt(pow(sin(radians(b.lat - a.lat) / 2), 2)
+             + cos(radians(a.lat)) * cos(radians(b.lat)) * pow(sin(radians(b.lon - a.lon) / 2), 2))) AS d,
+         a.sog AS sa, b.sog AS sb, (a.lat + b.lat) / 2 AS lat, (a.lon + b.lon) / 2 AS lon
+  FROM slow a JOIN around b ON a.bin = b.bin AND a.gy = b.ny AND a.gx = b.nx AND a.mmsi < b.mmsi
+), close AS (
+  SELECT * FROM pairs WHERE d <= 500
+), runs AS (
+  SELECT *, bin - row_number() OVER (PARTITION BY a, b ORDER BY bin) AS grp FROM close
+)
+SELECT a, b, min(bin) * 600000 AS start_ms, max(bin) * 600000 AS end_ms, count(*) AS points,
+       median(sa) AS median_sog_a, median(sb) AS median_sog_b, avg(lat) AS lat, avg(lon) AS lon,
+       median(d) AS median_distance_m
+FROM runs GROUP BY a, b, grp
+HAVING max(bin) - min(bin) >= 12 AND median(sa) < 2 AND median(sb) < 2
+ORDER BY a, b, start_ms
+"""
+
+
+def pandas_gaps(parquet):
+    import numpy as np
+    import pandas as pd
+    t0 = time.perf_counter()
+    df = pd.read_parquet(parquet, columns=["mmsi", "time_ms", "lat", "lon"])
+    t_load = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    # pipe-gaps style: by vessel and time, gap = time to the next position.
+    df = df.sort_values(["mmsi", "time_ms"], kind="stable")
+    m = df["mmsi"].to_numpy()
+    t = df["time_ms"].to_numpy()
+    lat = df["lat"].to_numpy()
+    lon = df["lon"].to_numpy()
+    same = m[1:] == m[:-1]
+    dt = t[1:] - t[:-1]
+    idx = np.nonzero(same & (dt >= 12 * 3_600_000))[0]
+    gaps = pd.DataFrame({
+        "mmsi": m[idx], "start_ms": t[idx], "end_ms": t[idx + 1],
+        "lat": lat[idx], "lon": lon[idx], "end_lat": lat[idx + 1], "end_lon": lon[idx + 1],
+        "hours": dt[idx] / 3.6e6,
+    })
+    t_detect = time.perf_counter() - t0
+    return gaps, t_load, t_detect, len(df)
+
+
+def overlap(a, b):
+    """Pairs (mmsis, start, end) of a that overlap one of b in time (1 h slack)."""
+    slack = 3_600_000
+    return sum(1 for x in a if any(x[0] == y[0] and x[1] <= y[2] + slack and x[2] >= y[1] - slack for y in b))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--fleet", type=int, default=5000)
+    ap.add_argument("--hours", type=float, default=48)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--big-hours", type=float, default=240, help="hours of the ~50 M message archive (memory check)")
+    ap.add_argument("--skip-big", action="store_true")
+    ap.add_argument("--skip-build", action="store_true")
+    args = ap.parse_args()
+
+    ensure_python_packages()
+    import duckdb
+
+    if not args.skip_build:
+        print("building the release binary ...", flush=True)
+        sh(["cargo", "build", "--release", "-q", "-p", "finisterra-cli"], cwd=ROOT)
+
+    nmea, truth_path, truth = simulate(args.fleet, args.hours, args.seed)
+    positions = truth["position_messages"]
+    messages = positions + truth["static_messages"]
+    size_mb = os.path.getsize(nmea) / 1e6
+    print(f"archive: {nmea} ({size_mb:.0f} MB gzip): {positions:,} position + {truth['static_messages']:,} static messages, "
+          f"{truth['lines']:,} lines{'' if positions >= 10_000_000 else '  (WARNING: below 10 M positions)'}")
+
+    # Census (best of two runs).
+    out = os.path.join(WORK, "out")
+    runs = [timed([BIN, "census", nmea, "--out", out, "--no-progress", "-q"]) for _ in range(2)]
+    wall, cpu, rss, _ = min(runs)
+    p, r, by, n_planted, n_found = census_truth.score(truth_path, out)
+    print(f"\ncensus: {wall:.2f} s wall, {cpu:.2f} s CPU, peak RSS {rss:.0f} MiB; "
+          f"{messages / wall / 1e6:.2f} M msg/s wall, {messages / cpu / 1e6:.2f} M msg/s per core-second")
+    print(f"  truth: {n_planted} planted, precision {p:.3f}, recall {r:.3f}")
+    counts = {k: len(census_rows(out, k)) for k in ("near_misses", "encounters", "loitering", "gaps", "spoofing")}
+    print("  findings: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+
+    # Export (not timed) and Parquet conversion (not timed).
+    pos_csv = os.path.join(WORK, "positions.csv")
+    pos_pq = os.path.join(WORK, "positions.parquet")
+    if not os.path.exists(pos_pq) or os.path.getmtime(pos_pq) < os.path.getmtime(nmea):
+        print("\nexporting the accepted positions (not timed) ...", flush=True)
+        t0 = time.perf_counter()
+        sh([BIN, "census", nmea, "--out", os.path.join(WORK, "out_export"), "--no-progress", "-q", "--no-report",
+            "--export-positions", pos_csv])
+        con = duckdb.connect()
+        con.execute(f"COPY (SELECT * FROM read_csv('{pos_csv}', header=true, columns={{'mmsi':'BIGINT','time_ms':'BIGINT',"
+                    f"'lat':'DOUBLE','lon':'DOUBLE','sog_kn':'DOUBLE','cog_deg':'DOUBLE'}})) TO '{pos_pq}' (FORMAT parquet)")
+        con.close()
+        os.remove(pos_csv)
+        print(f"  exported and converted to Parquet in {time.perf_counter() - t0:.1f} s (not counted)")
+
+    # DuckDB encounters.
+    con = duckdb.connect()
+    con.execute(f"CREATE VIEW positions AS SELECT * FROM read_parquet('{pos_pq}')")
+    n_rows = con.execute("SELECT count(*) FROM positions").fetchone()[0]
+    best = None
+    for _ in range(2):
+        t0 = time.perf_counter()
+        enc = con.execute(DUCKDB_ENCOUNTERS).fetchall()
+        dt = time.perf_counter() - t0
+        best = dt if best is None else min(best, dt)
+    threads = con.execute("SELECT current_setting('threads')").fetchone()[0]
+    con.close()
+    c_enc = [(tuple(sorted((int(x["mmsi_a"]), int(x["mmsi_b"])))), ms(x["start_time"]), ms(x["end_time"]))
+             for x in census_rows(out, "encounters")]
+    d_enc = [(tuple(sorted((int(x[0]), int(x[1])))), int(x[2]), int(x[3])) for x in enc]
+    both = overlap(c_enc, d_enc)
+    pts = ports()
+    extra = [x for x in enc if (tuple(sorted((int(x[0]), int(x[1])))), int(x[2]), int(x[3])) not in
+             [y for y in d_enc if overlap([y], c_enc)]]
+    near_port = sum(1 for x in extra if min(km(x[7], x[8], a, b) for a, b in pts) < 15)
+    print(f"\nDuckDB {duckdb.__version__} ({threads} threads) encounters on {n_rows:,} positions (Parquet): {best:.2f} s")
+    print(f"  rows {len(enc)}; census {len(c_enc)}; census encounters also found by DuckDB {both}/{len(c_enc)}; "
+          f"DuckDB extras {len(extra)}, of which within 15 km of an anchorage (the census's 10 km-from-shore rule) {near_port}")
+
+    # pandas gaps.
+    import pandas
+    gaps, t_load, t_detect, n = pandas_gaps(pos_pq)
+    c_gap = [((int(x["mmsi"]),), ms(x["start_time"]), ms(x["end_time"])) for x in census_rows(out, "gaps")]
+    p_gap = [((int(g.mmsi),), int(g.start_ms), int(g.end_ms)) for g in gaps.itertuples()]
+    print(f"\npandas {pandas.__version__} gaps (pipe-gaps style) on {n:,} positions: load {t_load:.2f} s, detect {t_detect:.2f} s "
+          f"({n / t_detect / 1e6:.2f} M positions/s)")
+    print(f"  rows {len(p_gap)}; census {len(c_gap)}; census gaps also found by pandas {overlap(c_gap, p_gap)}/{len(c_gap)}; "
+          f"pandas gaps also found by census {overlap(p_gap, c_gap)}/{len(p_gap)}")
+
+    print("\nratios (other / census; the census runs every detector from gzip NMEA):")
+    print(f"  DuckDB encounters / census      {best / wall:6.2f}x")
+    print(f"  pandas gaps (detect) / census   {t_detect / wall:6.2f}x")
+    print(f"  pandas gaps (load+detect)       {(t_load + t_detect) / wall:6.2f}x")
+
+    print("\nmemory (peak RSS of the census):")
+    print(f"  {messages / 1e6:5.1f} M messages: {rss:.0f} MiB")
+    if not args.skip_big:
+        big, big_truth_path, big_truth = simulate(args.fleet, args.big_hours, args.seed)
+        big_msgs = big_truth["position_messages"] + big_truth["static_messages"]
+        bwall, bcpu, brss, _ = timed([BIN, "census", big, "--out", os.path.join(WORK, "out_big"), "--no-progress", "-q"])
+        bp, br, *_ = census_truth.score(big_truth_path, os.path.join(WORK, "out_big"))
+        print(f"  {big_msgs / 1e6:5.1f} M messages: {brss:.0f} MiB ({bwall:.1f} s wall, {big_msgs / bwall / 1e6:.2f} M msg/s; "
+              f"precision {bp:.3f}, recall {br:.3f})")
+
+
+if __name__ == "__main__":
+    main()
