@@ -151,3 +151,31 @@ impl<W: Write + Send> ParquetSink<W> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::Row;
+
+    #[test]
+    fn writes_a_parquet_file() {
+        let mut buf: Vec<u8> = Vec::new();
+        {
+            let mut sink = ParquetSink::new(&mut buf, Kind::Gap).expect("schema");
+            let n = crate::finding::Gap::columns().len();
+            let mut vals = vec![Value::Null; n];
+            vals[0] = Value::Int(224_000_001);
+            vals[3] = Value::Time(1_700_000_000_000);
+            vals[5] = Value::Float(13.5);
+            for _ in 0..3 {
+                sink.push(&vals).expect("row");
+            }
+            sink.finish().expect("footer");
+        }
+        assert!(
+            buf.starts_with(b"PAR1") && buf.ends_with(b"PAR1"),
+            "{} bytes",
+            buf.len()
+        );
+    }
+}
