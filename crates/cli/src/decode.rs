@@ -53,6 +53,7 @@ pub fn run(args: &DecodeArgs) -> Result<()> {
         let device = input.name.clone();
         let mut dec = StreamDecoder::default();
         let mut io_error: Option<io::Error> = None;
+        let counts_only = args.count && errors.is_none();
         {
             let mut handle = |ev: Event<'_>, current: Option<(u64, &[u8])>| match ev {
                 Event::Message(m) => {
@@ -90,9 +91,14 @@ pub fn run(args: &DecodeArgs) -> Result<()> {
                     }
                 }
             };
-            input.for_each_line(|n, line| {
-                dec.feed(n, line, &mut |ev| handle(ev, Some((n, line))));
-            })?;
+            if counts_only {
+                // Only the counts are wanted: the decoder keeps them.
+                input.for_each_line(|n, line| dec.feed(n, line, &mut |_| {}))?;
+            } else {
+                input.for_each_line(|n, line| {
+                    dec.feed(n, line, &mut |ev| handle(ev, Some((n, line))));
+                })?;
+            }
             dec.finish(&mut |ev| handle(ev, None));
         }
         if let Some(e) = io_error {
