@@ -34,6 +34,8 @@ struct OpenHazard {
     risk: HazardRisk,
     raised_ms: i64,
     last_event_ms: i64,
+    /// When the advice was last worked out.
+    advised_ms: i64,
     /// Level, hazard source and the advised turn when last reported.
     signature: (Level, Source, Option<(Direction, f64)>),
     missing_since_ms: Option<i64>,
@@ -207,7 +209,7 @@ impl HazardBook {
             let level = hit.level;
             let need_advice = match prev {
                 None => true,
-                Some(o) => o.risk.level != level || t_ms - o.last_event_ms >= RECHECK_MS,
+                Some(o) => o.risk.level != level || t_ms - o.advised_ms >= RECHECK_MS,
             };
             let advice = if need_advice {
                 advise(geo, &atons, cfg, snaps, *idx, neighbours)
@@ -237,6 +239,7 @@ impl HazardBook {
                             risk: risk.clone(),
                             raised_ms: t_ms,
                             last_event_ms: t_ms,
+                            advised_ms: t_ms,
                             signature: sig,
                             missing_since_ms: None,
                         },
@@ -245,6 +248,9 @@ impl HazardBook {
                 }
                 Some(o) => {
                     o.missing_since_ms = None;
+                    if need_advice {
+                        o.advised_ms = t_ms;
+                    }
                     // Reported at once: level, hazard or side changes; a
                     // growing turn only after a quiet minute.
                     let (l0, src0, turn0) = o.signature;

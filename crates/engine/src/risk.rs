@@ -89,6 +89,9 @@ pub struct OpenRisk {
     lower_since_ms: Option<i64>,
     #[serde(skip)]
     full_ms: i64,
+    /// Courses and speeds of `a` and `b` at the last full assessment.
+    #[serde(skip)]
+    full_motion: [f64; 4],
 }
 
 /// All open risks, keyed by `(lower MMSI, higher MMSI)`.
@@ -340,11 +343,35 @@ pub(crate) fn plan_items(cfg: &Config, own: &Snap, neighbours: &[Snap]) -> Vec<A
     advice_items(own.mmsi, &plan)
 }
 
-/// How often the ruling and advice of an open risk are recomputed when
-/// nothing else changed (level, Rule 17 stage), ms. Each pair's schedule is
-/// offset by a hash of its MMSIs so that risks raised together do not all
-/// recompute in the same pass.
+/// How often the ruling and advice of an open alarm are recomputed when
+/// nothing else changed (level, Rule 17 stage, the pair's courses and
+/// speeds), ms: the third ships the advice must also clear move meanwhile.
+/// Each pair's schedule is offset by a hash of its MMSIs so that risks
+/// raised together do not all recompute in the same pass.
 const FULL_ASSESSMENT_MS: i64 = 60_000;
+/// The same for an open warning (further off, more time).
+const FULL_ASSESSMENT_WARNING_MS: i64 = 180_000;
+
+/// Course (degrees, when making way) or speed (knots) changes of either
+/// vessel since the last full assessment that call for a new one at once.
+const MOTION_COG_DEG: f64 = 5.0;
+const MOTION_SOG_KN: f64 = 1.0;
+
+fn motion(a: &Snap, b: &Snap) -> [f64; 4] {
+    [a.cog, a.sog, b.cog, b.sog]
+}
+
+/// `true` when either vessel altered course or speed noticeably.
+fn motion_changed(was: &[f64; 4], now: &[f64; 4]) -> bool {
+    let turned = |c0: f64, s0: f64, c1: f64, s1: f64| {
+        // Course over ground is noise below a couple of knots.
+        s0.min(s1) >= 2.0 && finisterra_nav::geo::normalize_deg_180(c1 - c0).abs() > MOTION_COG_DEG
+    };
+    turned(was[0], was[1], now[0], now[1])
+        || turned(was[2], was[3], now[2], now[3])
+        || (now[1] - was[1]).abs() > MOTION_SOG_KN
+        || (now[3] - was[3]).abs() > MOTION_SOG_KN
+}
 
 /// A deterministic offset in [0, FULL_ASSESSMENT_MS) for a pair.
 fn stagger_ms(key: (u32, u32)) -> i64 {
@@ -450,6 +477,7 @@ impl RiskBook {
                                 // The first refresh comes sooner, at a
                                 // per-pair offset: load spreads over passes.
                                 full_ms: pass.t_ms - stagger_ms(key),
+                                full_motion: motion(a, b),
                                 risk: risk.clone(),
                             },
                         );
@@ -500,11 +528,19 @@ impl RiskBook {
                                 q.tcpa_s,
                             )
                             .map(|s| s.code());
+                            let period = if level == Level::Alarm {
+                                FULL_ASSESSMENT_MS
+                            } else {
+                                FULL_ASSESSMENT_WARNING_MS
+                            };
+                            let now_motion = motion(a, b);
                             let full = level != cur
                                 || stage != open.risk.rule17_stage
-                                || pass.t_ms - open.full_ms >= FULL_ASSESSMENT_MS;
+                                || motion_changed(&open.full_motion, &now_motion)
+                                || pass.t_ms - open.full_ms >= period;
                             if full {
                                 open.full_ms = pass.t_ms;
+                                open.full_motion = now_motion;
                                 let c = precise(a, b);
                                 open.risk = assess(
                                     cfg,

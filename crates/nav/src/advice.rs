@@ -641,6 +641,13 @@ pub fn advise(
     let list: Vec<AdviceTarget> = targets
         .iter()
         .map(|(k, role)| {
+            if clearly_no_risk(own, k, colregs) {
+                // Its ruling would be "no risk": no duty, no constraint.
+                return AdviceTarget {
+                    kinematic: *k,
+                    pass_astern: false,
+                };
+            }
             let r = classify(own, own_role, k, *role, colregs);
             duty = duty.max(r.own_duty());
             if let Some(p) = Permitted::for_ruling(&r) {
@@ -668,9 +675,89 @@ pub fn advise(
     out
 }
 
+/// `true` when a flat-earth estimate puts the pair so far from the risk
+/// criteria of `colregs` (CPA and TCPA, with wide margins) that the precise
+/// ruling cannot find risk: [`advise`] then skips classifying the target
+/// (most neighbours of a vessel in busy waters are not at risk, and the
+/// precise CPA costs trigonometry).
+fn clearly_no_risk(own: &Kinematic, target: &Kinematic, colregs: &ColregsConfig) -> bool {
+    if !own.is_valid_motion() || !target.is_valid_motion() {
+        return false;
+    }
+    let mid = ((own.lat_deg + target.lat_deg) / 2.0).to_radians().cos();
+    let mut dlon = target.lon_deg - own.lon_deg;
+    if dlon > 180.0 {
+        dlon -= 360.0;
+    } else if dlon < -180.0 {
+        dlon += 360.0;
+    }
+    // Nautical miles, and knots.
+    let (rx, ry) = (dlon * 60.0 * mid, (target.lat_deg - own.lat_deg) * 60.0);
+    if rx.hypot(ry) > 600.0 || mid < 0.2 {
+        // Far away or near a pole: leave it to the precise ruling.
+        return false;
+    }
+    let (so, co) = own.cog_deg.to_radians().sin_cos();
+    let (st, ct) = target.cog_deg.to_radians().sin_cos();
+    let (vx, vy) = (
+        target.sog_kn * st - own.sog_kn * so,
+        target.sog_kn * ct - own.sog_kn * co,
+    );
+    let v2 = vx * vx + vy * vy;
+    if v2 < 1e-6 {
+        return false;
+    }
+    let tcpa_h = -(rx * vx + ry * vy) / v2;
+    let tcpa_s = tcpa_h * 3600.0;
+    if tcpa_s < -120.0 || tcpa_s > colregs.risk_tcpa_s * 1.1 + 120.0 {
+        return true;
+    }
+    let (cx, cy) = (rx + vx * tcpa_h, ry + vy * tcpa_h);
+    cx.hypot(cy) > colregs.risk_cpa_nm * 1.1 + 0.1
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Where the shortcut says "no risk", the precise ruling agrees: the
+    /// plan is the same with or without it.
+    #[test]
+    fn the_no_risk_shortcut_never_hides_a_risk() {
+        let cfg = ColregsConfig::default();
+        let mut state: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let mut skipped = 0;
+        let mut risks = 0;
+        for i in 0..200_000 {
+            let lat = -75.0 + 150.0 * next();
+            let lon = -180.0 + 360.0 * next();
+            let own = Kinematic::new(lat, lon, 30.0 * next(), 360.0 * next());
+            // Targets from 0 to 40 NM away, some straight at own ship.
+            let d_nm = 40.0 * next() * next();
+            let brg = 360.0 * next();
+            let (tlat, tlon) = crate::geo::destination(lat, lon, brg, d_nm * METRES_PER_NM);
+            let cog = if i % 3 == 0 {
+                normalize_deg_360(brg + 180.0 + 6.0 * (next() - 0.5))
+            } else {
+                360.0 * next()
+            };
+            let target = Kinematic::new(tlat, tlon, 30.0 * next(), cog);
+            let r = classify(&own, Role::PowerDriven, &target, Role::PowerDriven, &cfg);
+            risks += usize::from(r.risk);
+            if clearly_no_risk(&own, &target, &cfg) {
+                skipped += 1;
+                assert!(!r.risk, "{own:?} {target:?} {r:?}");
+            }
+        }
+        // The shortcut does its job, and the test met real risks.
+        assert!(skipped > 100_000 && risks > 1_000, "{skipped} {risks}");
+    }
 
     #[test]
     fn candidate_orders() {
