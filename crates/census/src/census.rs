@@ -390,7 +390,7 @@ impl Census {
         }
         self.stats.vessels += 1;
         let mut tr = Track::new(mmsi, t);
-        if self.cfg.spoofing.invalid_mmsi {
+        if self.cfg.spoofing.invalid_mmsi && self.cfg.detectors.spoofing {
             if let Some(reason) = invalid_mmsi_reason(mmsi) {
                 tr.invalid = Some(Box::new(Episode::new(t, f64::NAN, f64::NAN, reason)));
             }
@@ -681,7 +681,7 @@ impl Census {
                 if conflict {
                     self.stats.mmsi_conflicts += 1;
                 }
-                if reason == "position_teleport" {
+                if reason == "position_teleport" && self.cfg.detectors.spoofing {
                     self.on_teleport(slot, msg, t, conflict, out);
                 }
             }
@@ -766,7 +766,8 @@ impl Census {
             });
         }
         let prev = self.tracks[slot as usize].last;
-        if let Some(p) = prev {
+        let det = self.cfg.detectors;
+        if let Some(p) = prev.filter(|_| det.gaps) {
             if (fix.t - p.t) as f64 >= self.cfg.gap.min_duration_s * 1000.0 {
                 if let Some(g) = self.gap(slot as usize, &p, &fix) {
                     out.push(Finding::Gap(g));
@@ -775,17 +776,24 @@ impl Census {
         }
         self.tracks[slot as usize].hourly.add(fix.t);
         let nm_gap_ms = (self.cfg.near_miss.max_interpolation_s * 1000.0) as i64;
-        if prev.is_some_and(|p| jumped || fix.t - p.t > nm_gap_ms) {
+        if det.near_misses && prev.is_some_and(|p| jumped || fix.t - p.t > nm_gap_ms) {
             self.nm.break_track(&mut self.tracks, slot, out);
         }
-        self.check_land(slot as usize, &fix, out);
-        self.check_speed(slot as usize, &fix, jumped, out);
+        if det.spoofing {
+            self.check_land(slot as usize, &fix, out);
+            self.check_speed(slot as usize, &fix, jumped, out);
+        }
         {
             let tr = &mut self.tracks[slot as usize];
             tr.prev_fix = if jumped { None } else { prev };
             tr.last = Some(fix);
         }
-        self.nm.on_fix(&mut self.tracks, slot, fix, out);
+        if det.near_misses {
+            self.nm.on_fix(&mut self.tracks, slot, fix, out);
+        }
+        if !(det.encounters || det.loitering) {
+            return;
+        }
         let rprev = if jumped {
             None
         } else {

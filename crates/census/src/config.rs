@@ -188,11 +188,70 @@ impl Default for SpoofingConfig {
     }
 }
 
+/// Which detectors run (all by default). Rerunning one kind with other
+/// thresholds is faster with the others off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Detectors {
+    /// Near misses.
+    pub near_misses: bool,
+    /// Encounters.
+    pub encounters: bool,
+    /// Loitering.
+    pub loitering: bool,
+    /// AIS gaps.
+    pub gaps: bool,
+    /// Spoofing and identity problems.
+    pub spoofing: bool,
+}
+
+impl Default for Detectors {
+    fn default() -> Self {
+        Detectors {
+            near_misses: true,
+            encounters: true,
+            loitering: true,
+            gaps: true,
+            spoofing: true,
+        }
+    }
+}
+
+impl Detectors {
+    /// Only the kinds named (`near_misses,encounters,loitering,gaps,spoofing`).
+    pub fn only(list: &str) -> Result<Detectors, crate::CensusError> {
+        let mut d = Detectors {
+            near_misses: false,
+            encounters: false,
+            loitering: false,
+            gaps: false,
+            spoofing: false,
+        };
+        for k in list.split(',').map(str::trim).filter(|k| !k.is_empty()) {
+            match k {
+                "near_misses" => d.near_misses = true,
+                "encounters" => d.encounters = true,
+                "loitering" => d.loitering = true,
+                "gaps" => d.gaps = true,
+                "spoofing" => d.spoofing = true,
+                o => {
+                    return Err(crate::CensusError::Csv(format!(
+                    "unknown kind {o:?}: use near_misses, encounters, loitering, gaps or spoofing"
+                )))
+                }
+            }
+        }
+        Ok(d)
+    }
+}
+
 /// All census settings. Serialised as JSON they are also the "thresholds
 /// used" of every output.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct CensusConfig {
+    /// Which detectors run.
+    pub detectors: Detectors,
     /// Close-quarters situations.
     pub near_miss: NearMissConfig,
     /// Encounters (rendezvous).
@@ -234,6 +293,7 @@ pub struct CensusConfig {
 impl Default for CensusConfig {
     fn default() -> Self {
         CensusConfig {
+            detectors: Detectors::default(),
             near_miss: NearMissConfig::default(),
             encounter: EncounterConfig::default(),
             loitering: LoiteringConfig::default(),

@@ -254,7 +254,8 @@ row! {
         /// `<0.1`, `<0.25`, `<0.5` NM or `domain` (domain only).
         band: &'static str,
         /// Smallest ship-domain ratio reached (below 1: inside the other's
-        /// domain); null when neither length is known.
+        /// domain); null when neither length is known, or when they never
+        /// came within reach of a domain (the ratio stayed above 1).
         domain_ratio: Option<f64>,
         /// Relative speed at the closest point, knots.
         rel_speed_kn: f64,

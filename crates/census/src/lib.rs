@@ -71,8 +71,8 @@ pub use census::{
     invalid_mmsi_reason, max_speed_for_type_kn, run_all, AcceptedPosition, Census, CensusStats,
 };
 pub use config::{
-    CensusConfig, EncounterConfig, GapConfig, LoiteringConfig, NearMissConfig, NearMissCriterion,
-    SpoofingConfig,
+    CensusConfig, Detectors, EncounterConfig, GapConfig, LoiteringConfig, NearMissConfig,
+    NearMissCriterion, SpoofingConfig,
 };
 pub use finding::{
     csv_header, fmt_float, write_csv, write_json, Cell, ColumnType, Encounter, Finding, Gap, Kind,

@@ -106,11 +106,20 @@ pub struct NearMissStats {
 #[derive(Debug, Clone, Copy)]
 struct Entry {
     slot: u32,
-    sog_kn: f32,
-    cog_deg: f32,
+    /// Velocity east and north, m/s (NaN when speed or course is unknown).
+    ve: f32,
+    vn: f32,
     t: i64,
     lat: f64,
     lon: f64,
+}
+
+/// Velocity east and north, m/s, from speed and course.
+fn velocity(sog: f32, cog: f32) -> Option<(f64, f64)> {
+    (sog.is_finite() && cog.is_finite()).then(|| {
+        let (s, c) = (cog as f64).to_radians().sin_cos();
+        (sog as f64 * MPS_PER_KN * s, sog as f64 * MPS_PER_KN * c)
+    })
 }
 
 pub(crate) struct NearMisses {
@@ -366,10 +375,11 @@ impl NearMisses {
                 row,
                 (((fix.lon + 180.0) / w).floor() as i64).rem_euclid(cols),
             );
+            let (ve, vn) = velocity(fix.sog, fix.cog).unwrap_or((f64::NAN, f64::NAN));
             let e = Entry {
                 slot,
-                sog_kn: fix.sog,
-                cog_deg: fix.cog,
+                ve: ve as f32,
+                vn: vn as f32,
                 t: fix.t,
                 lat: fix.lat,
                 lon: fix.lon,
@@ -461,13 +471,7 @@ impl NearMisses {
         let dlon = (r_m / kx).min(180.0);
         let me = tracks[slot as usize].mmsi;
         // Own velocity, m/s east and north (unknown: assume the worst).
-        let vel = |sog: f32, cog: f32| -> Option<(f64, f64)> {
-            (sog.is_finite() && cog.is_finite()).then(|| {
-                let (s, c) = (cog as f64).to_radians().sin_cos();
-                (sog as f64 * MPS_PER_KN * s, sog as f64 * MPS_PER_KN * c)
-            })
-        };
-        let own_v = vel(fix.sog, fix.cog);
+        let own_v = velocity(fix.sog, fix.cog);
         // Open a pair only if it could come within the ruling range before
         // the next look: relative speed plus a turn's worth (10 kn) over
         // the look interval and a half.
@@ -499,7 +503,8 @@ impl NearMisses {
                     }
                     let dt_s = dt as f64 / 1000.0;
                     // The other vessel moved on (or back) since its fix.
-                    let ov = vel(e.sog_kn, e.cog_deg);
+                    let ov = (e.ve.is_finite() && e.vn.is_finite())
+                        .then_some((e.ve as f64, e.vn as f64));
                     let (ox, oy) = match ov {
                         Some((ve, vn)) => (ve * dt_s, vn * dt_s),
                         None => (0.0, 0.0),
@@ -718,6 +723,7 @@ fn advance(
     let hot_m = nm.distance_nm * M_PER_NM * 2.0;
     let mut opening = false;
     let mut last_rel_mps = 0.0;
+    let mut last_both_under_way = true;
     for &t1 in ts.iter() {
         let Some((alat1, alon1, a0f, a1f)) = pos_at(&a.ring, t1, max_gap) else {
             return Outcome::Close;
@@ -768,6 +774,7 @@ fn advance(
             }
         }
         let both_under_way = a0f.underway && a1f.underway && b0f.underway && b1f.underway;
+        last_both_under_way = a1f.underway && b1f.underway;
         if both_under_way && rel_mps >= company_mps {
             if dmin < p.min_d_m {
                 p.min_d_m = dmin;
@@ -789,7 +796,10 @@ fn advance(
                     p.snap = Some(Box::new((h(a), h(b))));
                 }
             }
-            if a.length_m.is_some() || b.length_m.is_some() {
+            // A ship domain reaches at most `domain_along_l` lengths.
+            let reach = a.length_m.unwrap_or(0.0).max(b.length_m.unwrap_or(0.0))
+                * nm.domain_along_l.max(nm.domain_across_l);
+            if dmin < reach {
                 for s in [s_min, 1.0] {
                     let rx = r0.0 + d.0 * s;
                     let ry = r0.1 + d.1 * s;
@@ -806,6 +816,12 @@ fn advance(
         t0 = t1;
     }
     p.eval_ms = t_end;
+    // One of them stopped (at anchor, alongside, drifting): no close-quarters
+    // situation while so. The pair is judged on what was seen; a new one
+    // opens if both get under way near each other again.
+    if !last_both_under_way {
+        return Outcome::Close;
+    }
     let search_m = nm.release_range_nm.max(nm.ruling_range_nm) * M_PER_NM + M_PER_NM;
     if p.start.is_some() {
         // Followed within the ruling range: until past and clear.

@@ -149,9 +149,14 @@ impl Resampler {
             let contiguous = tr.tick_prev.is_some_and(|(pk, ..)| pk == k - 1);
             tr.tick_prev = Some((k, lat, lon));
             self.stats.points += 1;
-            self.loiter(
-                tracks, slot, k, lat, lon, speed, step_m, contiguous, land, out,
-            );
+            if self.cfg.detectors.loitering {
+                self.loiter(
+                    tracks, slot, k, lat, lon, speed, step_m, contiguous, land, out,
+                );
+            }
+            if !self.cfg.detectors.encounters {
+                continue;
+            }
             if k <= self.done_k {
                 self.stats.late_points += 1;
                 continue;

@@ -58,6 +58,10 @@ pub struct CensusArgs {
     /// Print the effective settings as JSON and exit.
     #[arg(long)]
     pub print_config: bool,
+    /// Run only these detectors (comma-separated: near_misses, encounters,
+    /// loitering, gaps, spoofing); the others' files stay empty.
+    #[arg(long, value_name = "KINDS")]
+    pub only: Option<String>,
     /// Near miss: closest actual distance below this, NM (default 0.5).
     #[arg(long, value_name = "NM")]
     pub near_miss_nm: Option<f64>,
@@ -114,6 +118,9 @@ fn load_config(args: &CensusArgs) -> Result<CensusConfig> {
             serde_json::from_str(&text).with_context(|| format!("bad census settings in {p}"))?
         }
     };
+    if let Some(list) = &args.only {
+        cfg.detectors = finisterra_census::Detectors::only(list)?;
+    }
     if let Some(v) = args.near_miss_nm {
         cfg.near_miss.distance_nm = v;
     }
