@@ -243,8 +243,8 @@ def main():
     d_enc = [(tuple(sorted((int(x[0]), int(x[1])))), int(x[2]), int(x[3])) for x in enc]
     both = overlap(c_enc, d_enc)
     pts = ports()
-    extra = [x for x in enc if (tuple(sorted((int(x[0]), int(x[1])))), int(x[2]), int(x[3])) not in
-             [y for y in d_enc if overlap([y], c_enc)]]
+    matched = {y for y in d_enc if overlap([y], c_enc)}
+    extra = [x for x, y in zip(enc, d_enc) if y not in matched]
     near_port = sum(1 for x in extra if min(km(x[7], x[8], a, b) for a, b in pts) < 15)
     print(f"\nDuckDB {duckdb.__version__} ({threads} threads) encounters on {n_rows:,} positions (Parquet): {best:.2f} s")
     print(f"  rows {len(enc)}; census {len(c_enc)}; census encounters also found by DuckDB {both}/{len(c_enc)}; "

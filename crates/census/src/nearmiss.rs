@@ -22,6 +22,8 @@ use crate::util::{dlon_deg, lerp_pos, round, FastMap, Flat, MPS_PER_KN, M_PER_NM
 
 /// Grid cell height, degrees of latitude.
 const CELL_DEG: f64 = 0.06;
+/// A steady vessel's grid entry is refreshed at least this often, ms.
+const GRID_REFRESH_MS: i64 = 300_000;
 /// A vessel looks for new neighbours at most this often, ms.
 const SCAN_INTERVAL_MS: i64 = 60_000;
 /// Fixes kept for interpolation beyond what the pairs need, ms.
@@ -125,14 +127,16 @@ fn velocity(sog: f32, cog: f32) -> Option<(f64, f64)> {
 pub(crate) struct NearMisses {
     cfg: CensusConfig,
     grid: FastMap<u64, Vec<Entry>>,
-    partner_scratch: Vec<u32>,
+    partner_scratch: Vec<(u32, u32)>,
     found: Vec<u32>,
     /// One bit per cell: someone is there (most cells are empty; this
     /// spares a hash look-up for each).
     occupied: Vec<u64>,
     /// Width and column count of every row.
     rows: Vec<(f64, i64)>,
-    pairs: FastMap<(u32, u32), Pair>,
+    /// Open pairs (a slab: the id is kept in both vessels' partner lists).
+    pairs: Vec<Option<Pair>>,
+    free_pairs: Vec<u32>,
     pub stats: NearMissStats,
     scratch: Vec<i64>,
 }
@@ -278,7 +282,8 @@ impl NearMisses {
             found: Vec::new(),
             occupied: vec![0u64; (ROWS * MAX_COLS) as usize / 64 + 1],
             rows: (0..ROWS).map(|r| (row_width_deg(r), row_cols(r))).collect(),
-            pairs: FastMap::default(),
+            pairs: Vec::new(),
+            free_pairs: Vec::new(),
             stats: NearMissStats::default(),
             scratch: Vec::new(),
         }
@@ -317,8 +322,8 @@ impl NearMisses {
     /// judged on what was seen, its recent fixes dropped.
     pub fn break_track(&mut self, tracks: &mut [Track], slot: u32, out: &mut Vec<Finding>) {
         let partners = std::mem::take(&mut tracks[slot as usize].partners);
-        for p in partners {
-            self.close(tracks, slot, p, out);
+        for (_, id) in partners {
+            self.close(tracks, id, out);
         }
         tracks[slot as usize].ring.clear();
         tracks[slot as usize].history.clear();
@@ -384,15 +389,27 @@ impl NearMisses {
                 lat: fix.lat,
                 lon: fix.lon,
             };
-            if tracks[slot as usize].cell != cell {
+            let tr = &tracks[slot as usize];
+            if tr.cell != cell {
                 self.grid_remove(tracks, slot);
                 self.grid.entry(cell).or_default().push(e);
                 let b = bit_of(cell);
                 self.occupied[b / 64] |= 1u64 << (b % 64);
-                tracks[slot as usize].cell = cell;
-            } else if let Some(v) = self.grid.get_mut(&cell) {
-                if let Some(x) = v.iter_mut().find(|x| x.slot == slot) {
-                    *x = e;
+                let tr = &mut tracks[slot as usize];
+                tr.cell = cell;
+                tr.grid_entry = (e.t, e.ve, e.vn);
+            } else {
+                // The others extrapolate the entry with its velocity: it
+                // needs refreshing only when that changes, or now and then.
+                let (t0, ve0, vn0) = tr.grid_entry;
+                let steady = (e.ve - ve0).abs() < 0.3 && (e.vn - vn0).abs() < 0.3;
+                if !(steady && e.t - t0 < GRID_REFRESH_MS) {
+                    if let Some(v) = self.grid.get_mut(&cell) {
+                        if let Some(x) = v.iter_mut().find(|x| x.slot == slot) {
+                            *x = e;
+                        }
+                    }
+                    tracks[slot as usize].grid_entry = (e.t, e.ve, e.vn);
                 }
             }
         } else {
@@ -409,25 +426,23 @@ impl NearMisses {
         let mut partners = std::mem::take(&mut self.partner_scratch);
         partners.clear();
         partners.extend_from_slice(&tracks[slot as usize].partners);
-        for &p in &partners {
-            let k = if tracks[slot as usize].mmsi < tracks[p as usize].mmsi {
-                (slot, p)
-            } else {
-                (p, slot)
-            };
-            let outcome = match self.pairs.get_mut(&k) {
-                Some(pair) => advance(
-                    pair,
-                    &tracks[k.0 as usize],
-                    &tracks[k.1 as usize],
-                    &self.cfg,
-                    &mut self.stats,
-                    &mut self.scratch,
-                ),
-                None => Outcome::Close,
+        for &(_, id) in &partners {
+            let outcome = match self.pairs.get_mut(id as usize).and_then(Option::as_mut) {
+                Some(pair) => {
+                    let (a, b) = (pair.a as usize, pair.b as usize);
+                    advance(
+                        pair,
+                        &tracks[a],
+                        &tracks[b],
+                        &self.cfg,
+                        &mut self.stats,
+                        &mut self.scratch,
+                    )
+                }
+                None => Outcome::Continue,
             };
             if let Outcome::Close = outcome {
-                self.close(tracks, slot, p, out);
+                self.close(tracks, id, out);
             }
         }
         self.partner_scratch = partners;
@@ -441,13 +456,8 @@ impl NearMisses {
             return;
         };
         let mut keep_from = last.t - RING_KEEP_MS;
-        for &p in &tr.partners {
-            let k = if tr.mmsi < tracks[p as usize].mmsi {
-                (slot, p)
-            } else {
-                (p, slot)
-            };
-            if let Some(pair) = self.pairs.get(&k) {
+        for &(_, id) in &tr.partners {
+            if let Some(Some(pair)) = self.pairs.get(id as usize) {
                 keep_from = keep_from.min(pair.eval_ms);
             }
         }
@@ -469,7 +479,6 @@ impl NearMisses {
         let row0 = row_of(fix.lat - dlat);
         let row1 = row_of(fix.lat + dlat);
         let dlon = (r_m / kx).min(180.0);
-        let me = tracks[slot as usize].mmsi;
         // Own velocity, m/s east and north (unknown: assume the worst).
         let own_v = velocity(fix.sog, fix.cog);
         // Open a pair only if it could come within the ruling range before
@@ -538,12 +547,7 @@ impl NearMisses {
         found.sort_unstable();
         found.dedup();
         for &o in &found {
-            let k = if me < tracks[o as usize].mmsi {
-                (slot, o)
-            } else {
-                (o, slot)
-            };
-            if !self.pairs.contains_key(&k) {
+            if !tracks[slot as usize].partners.iter().any(|&(q, _)| q == o) {
                 self.open(tracks, slot, o);
             }
         }
@@ -599,54 +603,69 @@ impl NearMisses {
             snap: None,
         };
         self.stats.pairs_opened += 1;
-        self.pairs.insert((a, b), pair);
-        tracks[a as usize].partners.push(b);
-        tracks[b as usize].partners.push(a);
+        let id = match self.free_pairs.pop() {
+            Some(id) => {
+                self.pairs[id as usize] = Some(pair);
+                id
+            }
+            None => {
+                self.pairs.push(Some(pair));
+                (self.pairs.len() - 1) as u32
+            }
+        };
+        tracks[a as usize].partners.push((b, id));
+        tracks[b as usize].partners.push((a, id));
     }
 
-    /// Closes the pair of `x` and `y`, judging it.
-    fn close(&mut self, tracks: &mut [Track], x: u32, y: u32, out: &mut Vec<Finding>) {
-        let k = if tracks[x as usize].mmsi < tracks[y as usize].mmsi {
-            (x, y)
-        } else {
-            (y, x)
+    /// Closes a pair, judging it.
+    fn close(&mut self, tracks: &mut [Track], id: u32, out: &mut Vec<Finding>) {
+        let Some(pair) = self.pairs.get_mut(id as usize).and_then(Option::take) else {
+            return;
         };
-        for (s, o) in [(x, y), (y, x)] {
+        self.free_pairs.push(id);
+        for s in [pair.a, pair.b] {
             let p = &mut tracks[s as usize].partners;
-            if let Some(i) = p.iter().position(|&q| q == o) {
+            if let Some(i) = p.iter().position(|&(_, q)| q == id) {
                 p.swap_remove(i);
             }
         }
-        let Some(pair) = self.pairs.remove(&k) else {
-            return;
-        };
         if let Some((f, tr)) = judge(
             &pair,
-            &tracks[k.0 as usize],
-            &tracks[k.1 as usize],
+            &tracks[pair.a as usize],
+            &tracks[pair.b as usize],
             &self.cfg,
         ) {
             out.push(Finding::NearMiss(Box::new(f), Box::new(tr)));
         }
     }
 
+    /// Ids of the open pairs in (a, b) order (deterministic).
+    fn ids_where(&self, keep: impl Fn(&Pair) -> bool) -> Vec<u32> {
+        let mut v: Vec<((u32, u32), u32)> = self
+            .pairs
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| {
+                p.as_ref()
+                    .filter(|p| keep(p))
+                    .map(|p| ((p.a, p.b), i as u32))
+            })
+            .collect();
+        v.sort_unstable();
+        v.into_iter().map(|x| x.1).collect()
+    }
+
     /// Closes pairs in which a vessel has been silent for longer than the
     /// interpolation limit, and drops silent vessels from the grid.
     pub fn sweep(&mut self, tracks: &mut [Track], now_ms: i64, out: &mut Vec<Finding>) {
         let max_gap = self.max_gap_ms();
-        let mut stale: Vec<(u32, u32)> = self
-            .pairs
-            .iter()
-            .filter(|(_, p)| {
-                let la = tracks[p.a as usize].last.map_or(i64::MIN, |f| f.t);
-                let lb = tracks[p.b as usize].last.map_or(i64::MIN, |f| f.t);
-                now_ms - la.min(lb) > max_gap
-            })
-            .map(|(k, _)| *k)
-            .collect();
-        stale.sort_unstable();
-        for (a, b) in stale {
-            self.close(tracks, a, b, out);
+        let stale = self.ids_where(|p| {
+            let la = tracks[p.a as usize].last.map_or(i64::MIN, |f| f.t);
+            let lb = tracks[p.b as usize].last.map_or(i64::MIN, |f| f.t);
+            now_ms - la.min(lb) > max_gap
+        });
+        for id in stale {
+            self.close(tracks, id, out);
         }
         let mut silent: Vec<u32> = self
             .grid
@@ -667,10 +686,8 @@ impl NearMisses {
 
     /// Closes every open pair (end of data).
     pub fn finish(&mut self, tracks: &mut [Track], out: &mut Vec<Finding>) {
-        let mut keys: Vec<(u32, u32)> = self.pairs.keys().copied().collect();
-        keys.sort_unstable();
-        for (a, b) in keys {
-            self.close(tracks, a, b, out);
+        for id in self.ids_where(|_| true) {
+            self.close(tracks, id, out);
         }
     }
 }

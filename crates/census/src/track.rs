@@ -164,9 +164,11 @@ pub(crate) struct Track {
     pub history: VecDeque<crate::nearmiss::Sample>,
     /// Grid cell key while under way (`u64::MAX`: not in the grid).
     pub cell: u64,
+    /// What the grid entry holds: (time, velocity east, north in m/s).
+    pub grid_entry: (i64, f32, f32),
     pub last_scan_ms: i64,
-    /// Partner slots of open near-miss pairs.
-    pub partners: Vec<u32>,
+    /// Open near-miss pairs: (partner slot, pair id).
+    pub partners: Vec<(u32, u32)>,
     /// Last resampled point: (tick index, lat, lon).
     pub tick_prev: Option<(i64, f64, f64)>,
     pub loiter: Option<Box<LoiterRun>>,
@@ -199,6 +201,7 @@ impl Track {
             ring: VecDeque::new(),
             history: VecDeque::new(),
             cell: u64::MAX,
+            grid_entry: (i64::MIN, f32::NAN, f32::NAN),
             last_scan_ms: i64::MIN,
             partners: Vec::new(),
             tick_prev: None,
