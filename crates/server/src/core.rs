@@ -191,6 +191,25 @@ pub fn run(shared: Arc<Shared>, rx: Receiver<Input>) {
     let mut last_save = Instant::now();
     let mut saved_upto_ms = i64::MIN;
     let mut last_prune = Instant::now();
+    let keeps_state = shared
+        .store
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .keeps_state();
+    let (state_tx, state_rx) = std::sync::mpsc::sync_channel::<StateJob>(1);
+    let writer = {
+        let shared = shared.clone();
+        std::thread::Builder::new()
+            .name("finisterra-state".into())
+            .spawn(move || write_state(shared, state_rx))
+    };
+    let writer = match writer {
+        Ok(w) => w,
+        Err(e) => {
+            eprintln!("finisterra: cannot start the state writer: {e}");
+            return;
+        }
+    };
     loop {
         let first = match rx.recv_timeout(Duration::from_millis(200)) {
             Ok(i) => i,
@@ -274,50 +293,110 @@ pub fn run(shared: Arc<Shared>, rx: Receiver<Input>) {
             publish(&shared, &mut batch);
         }
         // Every few seconds: the latest state of vessels that reported,
-        // and the new track points, to the store.
+        // and the new track points, to the store; written by another
+        // thread, in small transactions, so that neither the judging nor
+        // the events wait for it.
         if last_save.elapsed() >= Duration::from_secs(5) || stop {
             last_save = Instant::now();
-            let rows: Vec<finisterra_store::VesselRow> = {
-                let engine = shared.engine.lock().unwrap_or_else(|e| e.into_inner());
-                let newest = engine
-                    .picture()
-                    .vessels()
-                    .map(|v| v.last_seen_ms)
-                    .max()
-                    .unwrap_or(saved_upto_ms);
-                let rows = engine
-                    .picture()
-                    .vessels()
-                    .filter(|v| v.last_seen_ms > saved_upto_ms)
-                    .map(|v| finisterra_store::VesselRow {
-                        mmsi: v.mmsi,
-                        time_ms: v.last_seen_ms,
-                        lat_deg: v.has_fix().then_some(v.lat_deg),
-                        lon_deg: v.has_fix().then_some(v.lon_deg),
-                        name: v.static_data.name.clone(),
-                        ship_type: v.static_data.ship_type,
-                        json: serde_json::to_string(v).unwrap_or_default(),
-                    })
-                    .collect();
-                saved_upto_ms = newest;
-                rows
-            };
-            let mut store = shared.store.lock().unwrap_or_else(|e| e.into_inner());
-            if let Err(e) = store.save_state(&rows, &pending_track) {
-                shared.metrics.store_error();
-                eprintln!("finisterra: cannot store vessels and tracks: {e}");
-            }
-            pending_track.clear();
-            if last_prune.elapsed() >= Duration::from_secs(3600) {
-                last_prune = Instant::now();
-                let now = crate::sources::now_ms();
-                if let Err(e) = store.prune(now, shared.track_retention_s) {
-                    eprintln!("finisterra: cannot prune the store: {e}");
+            if keeps_state {
+                let vessels: Vec<finisterra_engine::Vessel> = {
+                    let engine = shared.engine.lock().unwrap_or_else(|e| e.into_inner());
+                    engine
+                        .picture()
+                        .vessels()
+                        .filter(|v| v.last_seen_ms > saved_upto_ms)
+                        .cloned()
+                        .collect()
+                };
+                let job = StateJob {
+                    vessels,
+                    track: std::mem::take(&mut pending_track),
+                    prune: last_prune.elapsed() >= Duration::from_secs(3600),
+                };
+                let newest = job.vessels.iter().map(|v| v.last_seen_ms).max();
+                let prune = job.prune;
+                let sent = if stop {
+                    // The last state waits for the writer.
+                    state_tx
+                        .send(job)
+                        .map_err(|e| TrySendError::Disconnected(e.0))
+                } else {
+                    state_tx.try_send(job)
+                };
+                match sent {
+                    Ok(()) => {
+                        if let Some(n) = newest {
+                            saved_upto_ms = saved_upto_ms.max(n);
+                        }
+                        if prune {
+                            last_prune = Instant::now();
+                        }
+                    }
+                    // Still writing the last one: this state goes with the
+                    // next (the vessels are taken again, the track kept).
+                    Err(TrySendError::Full(job)) => pending_track = job.track,
+                    Err(TrySendError::Disconnected(_)) => {}
                 }
+            } else {
+                pending_track.clear();
             }
         }
         if stop {
             break;
+        }
+    }
+    // The last state, then the writer ends.
+    drop(state_tx);
+    let _ = writer.join();
+}
+
+/// State to save: the vessels that reported, the new track points.
+struct StateJob {
+    vessels: Vec<finisterra_engine::Vessel>,
+    track: Vec<finisterra_store::TrackPoint>,
+    prune: bool,
+}
+
+/// Rows per store transaction when saving state: short transactions, so
+/// that an event append never waits long for the store.
+const STATE_CHUNK: usize = 500;
+
+/// The state writer: JSON and store writes away from the core thread.
+fn write_state(shared: Arc<Shared>, rx: Receiver<StateJob>) {
+    while let Ok(job) = rx.recv() {
+        let rows: Vec<finisterra_store::VesselRow> = job
+            .vessels
+            .iter()
+            .map(|v| finisterra_store::VesselRow {
+                mmsi: v.mmsi,
+                time_ms: v.last_seen_ms,
+                lat_deg: v.has_fix().then_some(v.lat_deg),
+                lon_deg: v.has_fix().then_some(v.lon_deg),
+                name: v.static_data.name.clone(),
+                ship_type: v.static_data.ship_type,
+                json: serde_json::to_string(v).unwrap_or_default(),
+            })
+            .collect();
+        let mut track = job.track.as_slice();
+        let mut rows = rows.as_slice();
+        while !rows.is_empty() || !track.is_empty() {
+            let (r, rest) = rows.split_at(rows.len().min(STATE_CHUNK));
+            let (t, trest) = track.split_at(track.len().min(STATE_CHUNK * 4));
+            rows = rest;
+            track = trest;
+            let mut store = shared.store.lock().unwrap_or_else(|e| e.into_inner());
+            if let Err(e) = store.save_state(r, t) {
+                shared.metrics.store_error();
+                eprintln!("finisterra: cannot store vessels and tracks: {e}");
+                break;
+            }
+        }
+        if job.prune {
+            let now = crate::sources::now_ms();
+            let mut store = shared.store.lock().unwrap_or_else(|e| e.into_inner());
+            if let Err(e) = store.prune(now, shared.track_retention_s) {
+                eprintln!("finisterra: cannot prune the store: {e}");
+            }
         }
     }
 }

@@ -30,6 +30,11 @@ pub trait EventSink: Send {
     fn acknowledge(&mut self, id: u64, by: &str, time_ms: i64) -> anyhow::Result<bool>;
     /// The acknowledgements of the events among `ids`.
     fn acknowledged(&self, ids: &[u64]) -> Vec<Acknowledgement>;
+    /// `true` when [`EventSink::save_state`] keeps anything (the
+    /// state is then worth collecting).
+    fn keeps_state(&self) -> bool {
+        false
+    }
     /// Saves the latest state of vessels and new track points.
     fn save_state(&mut self, _vessels: &[VesselRow], _track: &[TrackPoint]) -> anyhow::Result<()> {
         Ok(())
@@ -195,6 +200,10 @@ impl EventSink for DurableSink {
 
     fn acknowledged(&self, ids: &[u64]) -> Vec<Acknowledgement> {
         self.store.acknowledgements(ids).unwrap_or_default()
+    }
+
+    fn keeps_state(&self) -> bool {
+        true
     }
 
     fn save_state(&mut self, vessels: &[VesselRow], track: &[TrackPoint]) -> anyhow::Result<()> {
