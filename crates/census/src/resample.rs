@@ -16,7 +16,7 @@ use finisterra_geofence::Land;
 use crate::config::CensusConfig;
 use crate::finding::{Encounter, Finding, Loitering, TimeMs};
 use crate::track::{LoiterRun, Track};
-use crate::util::{dlon_deg, median_f32, quick_distance_m, round, FastMap, MPS_PER_KN, M_PER_NM};
+use crate::util::{dlon_deg, quick_distance_m, round, FastMap, MPS_PER_KN, M_PER_NM};
 
 /// A resampled position.
 #[derive(Debug, Clone, Copy)]
@@ -33,13 +33,73 @@ pub(crate) struct TickPoint {
 struct Run {
     first_k: i64,
     last_k: i64,
+    n: u32,
     lat0: f64,
     lon0: f64,
     sum_dlat: f64,
     sum_dlon: f64,
-    dist_m: Vec<f32>,
-    speed_a: Vec<f32>,
-    speed_b: Vec<f32>,
+    min_dist_m: f32,
+    dist_m: Hist,
+    speed_a: Hist,
+    speed_b: Hist,
+    /// Points where each vessel was below the median-speed limit (the
+    /// median is below it when more than half are).
+    slow_a: u32,
+    slow_b: u32,
+}
+
+/// Counts in fixed bins: medians in bounded memory, however long a run
+/// lasts (two ships moored side by side for a month included).
+#[derive(Debug, Clone)]
+struct Hist {
+    width: f32,
+    n: u32,
+    counts: [u32; HIST_BINS],
+}
+
+const HIST_BINS: usize = 128;
+
+impl Hist {
+    fn new(max: f32) -> Hist {
+        Hist {
+            width: (max / (HIST_BINS as f32 - 1.0)).max(1e-6),
+            n: 0,
+            counts: [0; HIST_BINS],
+        }
+    }
+
+    fn add(&mut self, v: f32) {
+        let i = if v.is_nan() {
+            HIST_BINS - 1
+        } else {
+            ((v / self.width).floor().max(0.0) as usize).min(HIST_BINS - 1)
+        };
+        self.counts[i] += 1;
+        self.n += 1;
+    }
+
+    /// Value of the `k`-th smallest (0-based), at its bin's centre.
+    fn nth(&self, k: u32) -> f64 {
+        let mut seen = 0u32;
+        for (i, &c) in self.counts.iter().enumerate() {
+            seen += c;
+            if seen > k {
+                return (i as f64 + 0.5) * self.width as f64;
+            }
+        }
+        f64::NAN
+    }
+
+    fn median(&self) -> f64 {
+        if self.n == 0 {
+            return f64::NAN;
+        }
+        if self.n % 2 == 1 {
+            self.nth(self.n / 2)
+        } else {
+            (self.nth(self.n / 2 - 1) + self.nth(self.n / 2)) * 0.5
+        }
+    }
 }
 
 /// Counters of the resampling detectors.
@@ -355,20 +415,28 @@ impl Resampler {
             let run = self.runs.entry((a, b)).or_insert_with(|| Run {
                 first_k: k,
                 last_k: k - 1,
+                n: 0,
                 lat0: mlat,
                 lon0: mlon,
                 sum_dlat: 0.0,
                 sum_dlon: 0.0,
-                dist_m: Vec::new(),
-                speed_a: Vec::new(),
-                speed_b: Vec::new(),
+                min_dist_m: f32::INFINITY,
+                dist_m: Hist::new(ec.max_distance_m as f32),
+                speed_a: Hist::new(speed_cap as f32),
+                speed_b: Hist::new(speed_cap as f32),
+                slow_a: 0,
+                slow_b: 0,
             });
             run.last_k = k;
+            run.n += 1;
             run.sum_dlat += mlat - run.lat0;
             run.sum_dlon += dlon_deg(run.lon0, mlon);
-            run.dist_m.push(d);
-            run.speed_a.push(sa);
-            run.speed_b.push(sb);
+            run.min_dist_m = run.min_dist_m.min(d);
+            run.dist_m.add(d);
+            run.speed_a.add(sa);
+            run.speed_b.add(sb);
+            run.slow_a += u32::from((sa as f64) < ec.max_median_sog_kn);
+            run.slow_b += u32::from((sb as f64) < ec.max_median_sog_kn);
         }
         // Runs that missed this instant end.
         let mut ended: Vec<(u32, u32)> = self
@@ -447,14 +515,13 @@ fn judge_encounter(
     if (dur_ms as f64) < ec.min_duration_s * 1000.0 {
         return None;
     }
-    let mut sa = r.speed_a.clone();
-    let mut sb = r.speed_b.clone();
-    let ma = median_f32(&mut sa);
-    let mb = median_f32(&mut sb);
-    if !(ma < ec.max_median_sog_kn && mb < ec.max_median_sog_kn) {
+    // Median below the limit: more than half of the speeds below it.
+    if !(r.slow_a * 2 > r.n && r.slow_b * 2 > r.n) {
         return None;
     }
-    let n = r.dist_m.len() as f64;
+    let ma = r.speed_a.median().min(ec.max_median_sog_kn);
+    let mb = r.speed_b.median().min(ec.max_median_sog_kn);
+    let n = r.n as f64;
     let lat = r.lat0 + r.sum_dlat / n;
     let mut lon = r.lon0 + r.sum_dlon / n;
     if lon >= 180.0 {
@@ -470,9 +537,8 @@ fn judge_encounter(
     if shore.is_some_and(|d| d < ec.min_shore_distance_m) {
         return None;
     }
-    let mut dist = r.dist_m.clone();
-    let min_d = dist.iter().copied().fold(f32::INFINITY, f32::min) as f64;
-    let med_d = median_f32(&mut dist);
+    let min_d = r.min_dist_m as f64;
+    let med_d = r.dist_m.median().max(min_d);
     Some(Encounter {
         mmsi_a: a.mmsi,
         mmsi_b: b.mmsi,
@@ -490,7 +556,7 @@ fn judge_encounter(
         median_sog_a_kn: round(ma, 2),
         median_sog_b_kn: round(mb, 2),
         shore_distance_km: shore.map(|d| round(d / 1000.0, 2)),
-        points: r.dist_m.len() as u32,
+        points: r.n,
     })
 }
 
@@ -538,4 +604,27 @@ fn judge_loiter(
         shore_distance_nm: round(shore / M_PER_NM, 1),
         points: r.n,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn histogram_medians() {
+        let mut h = Hist::new(4.0);
+        assert!(h.median().is_nan());
+        for v in [0.5f32, 1.0, 3.0] {
+            h.add(v);
+        }
+        assert!((h.median() - 1.0).abs() < 0.04, "{}", h.median());
+        h.add(f32::NAN);
+        h.add(100.0);
+        assert!((h.median() - 3.0).abs() < 0.04, "{}", h.median());
+        let mut d = Hist::new(500.0);
+        for i in 0..1000 {
+            d.add((i % 500) as f32);
+        }
+        assert!((d.median() - 250.0).abs() < 5.0, "{}", d.median());
+    }
 }

@@ -137,20 +137,6 @@ pub(crate) fn round(v: f64, dec: i32) -> f64 {
     (v * p).round() / p
 }
 
-/// Median of a slice (sorted in place); NaN when empty.
-pub(crate) fn median_f32(v: &mut [f32]) -> f64 {
-    if v.is_empty() {
-        return f64::NAN;
-    }
-    v.sort_unstable_by(|a, b| a.total_cmp(b));
-    let n = v.len();
-    if n % 2 == 1 {
-        v[n / 2] as f64
-    } else {
-        (v[n / 2 - 1] as f64 + v[n / 2] as f64) * 0.5
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -168,10 +154,7 @@ mod tests {
     }
 
     #[test]
-    fn medians_and_lerp() {
-        assert_eq!(median_f32(&mut [3.0, 1.0, 2.0]), 2.0);
-        assert_eq!(median_f32(&mut [4.0, 1.0, 2.0, 3.0]), 2.5);
-        assert!(median_f32(&mut []).is_nan());
+    fn lerp_and_keys() {
         let (lat, lon) = lerp_pos(0.0, 179.0, 2.0, -179.0, 0.75);
         assert!((lat - 1.5).abs() < 1e-12 && (lon + 179.5).abs() < 1e-12);
         assert_eq!(month_key(0), "1970-01");
