@@ -191,17 +191,33 @@ pub fn run(shared: Arc<Shared>, rx: Receiver<Input>) {
     let mut last_save = Instant::now();
     let mut saved_upto_ms = i64::MIN;
     let mut last_prune = Instant::now();
-    let keeps_state = shared
+    // Vessel states and tracks go to a store of their own, written by
+    // their own thread: an event append never waits for them (no shared
+    // lock, write-ahead log or fsync).
+    let state_store = match shared
         .store
         .lock()
         .unwrap_or_else(|e| e.into_inner())
-        .keeps_state();
+        .state_store()
+    {
+        Ok(s) => s,
+        Err(e) => {
+            shared.metrics.store_error();
+            eprintln!("finisterra: vessels and tracks will not be kept: {e:#}");
+            None
+        }
+    };
+    let keeps_state = state_store.is_some();
     let (state_tx, state_rx) = std::sync::mpsc::sync_channel::<StateJob>(1);
     let writer = {
         let shared = shared.clone();
         std::thread::Builder::new()
             .name("finisterra-state".into())
-            .spawn(move || write_state(shared, state_rx))
+            .spawn(move || {
+                if let Some(store) = state_store {
+                    write_state(&shared, store, state_rx);
+                }
+            })
     };
     let writer = match writer {
         Ok(w) => w,
@@ -358,11 +374,17 @@ struct StateJob {
 }
 
 /// Rows per store transaction when saving state: short transactions, so
-/// that an event append never waits long for the store.
+/// that readers of the state store (and PostgreSQL row locks) never wait
+/// long.
 const STATE_CHUNK: usize = 500;
 
-/// The state writer: JSON and store writes away from the core thread.
-fn write_state(shared: Arc<Shared>, rx: Receiver<StateJob>) {
+/// The state writer: JSON and store writes away from the core thread, on
+/// a store of their own.
+fn write_state(
+    shared: &Shared,
+    mut store: Box<dyn finisterra_store::Store>,
+    rx: Receiver<StateJob>,
+) {
     while let Ok(job) = rx.recv() {
         let rows: Vec<finisterra_store::VesselRow> = job
             .vessels
@@ -384,8 +406,10 @@ fn write_state(shared: Arc<Shared>, rx: Receiver<StateJob>) {
             let (t, trest) = track.split_at(track.len().min(STATE_CHUNK * 4));
             rows = rest;
             track = trest;
-            let mut store = shared.store.lock().unwrap_or_else(|e| e.into_inner());
-            if let Err(e) = store.save_state(r, t) {
+            let saved = store
+                .upsert_vessels(r)
+                .and_then(|()| store.append_track(t).map(|_| ()));
+            if let Err(e) = saved {
                 shared.metrics.store_error();
                 eprintln!("finisterra: cannot store vessels and tracks: {e}");
                 break;
@@ -393,8 +417,12 @@ fn write_state(shared: Arc<Shared>, rx: Receiver<StateJob>) {
         }
         if job.prune {
             let now = crate::sources::now_ms();
-            let mut store = shared.store.lock().unwrap_or_else(|e| e.into_inner());
-            if let Err(e) = store.prune(now, shared.track_retention_s) {
+            let retention = finisterra_store::Retention {
+                track_s: shared.track_retention_s,
+                events_s: None,
+                vessels_s: Some(shared.track_retention_s),
+            };
+            if let Err(e) = store.prune(now, &retention) {
                 eprintln!("finisterra: cannot prune the store: {e}");
             }
         }

@@ -1,10 +1,7 @@
 //! Where published events go before anyone sees them, and where the
 //! picture's state, tracks and the zones/hazards documents are kept.
 
-use finisterra_store::{
-    AckOutcome, Acknowledgement, EventQuery, Retention, Store, StoreOptions, StoredEvent,
-    TrackPoint, VesselRow,
-};
+use finisterra_store::{AckOutcome, Acknowledgement, EventQuery, Store, StoreOptions, StoredEvent};
 
 use crate::core::Published;
 
@@ -30,14 +27,11 @@ pub trait EventSink: Send {
     fn acknowledge(&mut self, id: u64, by: &str, time_ms: i64) -> anyhow::Result<bool>;
     /// The acknowledgements of the events among `ids`.
     fn acknowledged(&self, ids: &[u64]) -> Vec<Acknowledgement>;
-    /// `true` when [`EventSink::save_state`] keeps anything (the
-    /// state is then worth collecting).
-    fn keeps_state(&self) -> bool {
-        false
-    }
-    /// Saves the latest state of vessels and new track points.
-    fn save_state(&mut self, _vessels: &[VesselRow], _track: &[TrackPoint]) -> anyhow::Result<()> {
-        Ok(())
+    /// A store of its own for the vessel states and track points (written
+    /// by the state thread all the time, never under this sink's lock);
+    /// `None` when nothing but events is kept.
+    fn state_store(&self) -> anyhow::Result<Option<Box<dyn Store>>> {
+        Ok(None)
     }
     /// Saves a named document (zones, hazards).
     fn put_document(&mut self, _name: &str, _json: &str) -> anyhow::Result<()> {
@@ -46,10 +40,6 @@ pub trait EventSink: Send {
     /// A named document, if saved.
     fn document(&self, _name: &str) -> Option<String> {
         None
-    }
-    /// Drops what is older than the retention.
-    fn prune(&mut self, _now_ms: i64, _track_s: f64) -> anyhow::Result<()> {
-        Ok(())
     }
 }
 
@@ -129,6 +119,7 @@ impl EventSink for MemorySink {
 pub struct DurableSink {
     store: Box<dyn Store>,
     last_id: u64,
+    location: String,
 }
 
 /// Opens a durable store: `postgres://...` or a data directory.
@@ -138,7 +129,11 @@ pub fn open(url_or_dir: &str) -> anyhow::Result<Box<dyn EventSink>> {
     let last_id = store
         .last_event_id()
         .map_err(|e| anyhow::anyhow!("cannot read the store: {e}"))?;
-    Ok(Box::new(DurableSink { store, last_id }))
+    Ok(Box::new(DurableSink {
+        store,
+        last_id,
+        location: url_or_dir.to_string(),
+    }))
 }
 
 fn kind_of(k: &str) -> &'static str {
@@ -202,18 +197,10 @@ impl EventSink for DurableSink {
         self.store.acknowledgements(ids).unwrap_or_default()
     }
 
-    fn keeps_state(&self) -> bool {
-        true
-    }
-
-    fn save_state(&mut self, vessels: &[VesselRow], track: &[TrackPoint]) -> anyhow::Result<()> {
-        if !vessels.is_empty() {
-            self.store.upsert_vessels(vessels)?;
-        }
-        if !track.is_empty() {
-            self.store.append_track(track)?;
-        }
-        Ok(())
+    fn state_store(&self) -> anyhow::Result<Option<Box<dyn Store>>> {
+        let store = finisterra_store::open_state(&self.location, &StoreOptions::default())
+            .map_err(|e| anyhow::anyhow!("cannot open the state store {:?}: {e}", self.location))?;
+        Ok(Some(store))
     }
 
     fn put_document(&mut self, name: &str, json: &str) -> anyhow::Result<()> {
@@ -223,17 +210,5 @@ impl EventSink for DurableSink {
 
     fn document(&self, name: &str) -> Option<String> {
         self.store.document(name).ok().flatten()
-    }
-
-    fn prune(&mut self, now_ms: i64, track_s: f64) -> anyhow::Result<()> {
-        self.store.prune(
-            now_ms,
-            &Retention {
-                track_s,
-                events_s: None,
-                vessels_s: Some(track_s),
-            },
-        )?;
-        Ok(())
     }
 }

@@ -524,3 +524,68 @@ fn the_page_is_revalidated_and_unchanged_files_cost_a_304() {
         assert!(other.starts_with("http/1.1 200"), "{path}: {other}");
     }
 }
+
+#[test]
+fn vessel_states_and_tracks_are_kept_apart_from_the_events() {
+    use finisterra_store::{SqliteStore, Store, StoreOptions, DB_FILE_NAME, STATE_DB_FILE_NAME};
+    let rt = runtime();
+    let dir = std::env::temp_dir().join(format!(
+        "finisterra-state-test-{}-{}",
+        std::process::id(),
+        finisterra_server::sources::now_ms()
+    ));
+    let udp_port = free_udp_port();
+    let running = rt
+        .block_on(start(
+            cfg(
+                vec![SourceSpec::Udp(
+                    format!("127.0.0.1:{udp_port}").parse().unwrap(),
+                )],
+                None,
+            ),
+            Engine::new(Config::default()),
+            finisterra_server::store::open(&dir.to_string_lossy()).unwrap(),
+        ))
+        .unwrap();
+    let t = finisterra_server::sources::now_ms() / 1000;
+    let u = UdpSocket::bind("127.0.0.1:0").unwrap();
+    // A ship, and an AIS-SART (a distress event at once).
+    let dgram = format!(
+        "{}\r\n{}\r\n",
+        position(224000001, 43.1, -9.1, t),
+        position(970000001, 43.2, -9.2, t)
+    );
+    u.send_to(dgram.as_bytes(), ("127.0.0.1", udp_port))
+        .unwrap();
+    wait_for(
+        || {
+            let (_, v) = get_json(running.http, "/api/events?kind=distress");
+            v["events"].as_array().is_some_and(|a| !a.is_empty())
+        },
+        "the distress event",
+    );
+    let opts = StoreOptions::default();
+    // The state thread saves every 5 s, into its own database file.
+    wait_for(
+        || {
+            SqliteStore::open_file(&dir, STATE_DB_FILE_NAME, &opts)
+                .and_then(|s| s.vessels())
+                .is_ok_and(|v| v.iter().any(|r| r.mmsi == 224000001))
+        },
+        "the vessel's state in state.db",
+    );
+    let events = SqliteStore::open_file(&dir, DB_FILE_NAME, &opts).unwrap();
+    assert_eq!(
+        events.last_event_id().unwrap(),
+        1,
+        "the distress event is durable"
+    );
+    assert!(
+        events.vessels().unwrap().is_empty(),
+        "vessel states do not share the events' database (nor its lock, log or fsync)"
+    );
+    let _ = running
+        .tx
+        .try_send(finisterra_server::core::Input::Shutdown);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -79,7 +79,7 @@ mod downsample;
 mod pg;
 mod sqlite;
 
-pub use sqlite::{SqliteStore, DB_FILE_NAME};
+pub use sqlite::{SqliteStore, DB_FILE_NAME, STATE_DB_FILE_NAME};
 
 #[cfg(feature = "postgres")]
 pub use pg::PostgresStore;
@@ -509,6 +509,22 @@ pub fn open_location(
         Location::Postgres(url) => Ok(Box::new(PostgresStore::connect(url, options)?)),
         #[cfg(not(feature = "postgres"))]
         Location::Postgres(_) => Err(StoreError::PostgresNotCompiled),
+    }
+}
+
+/// Opens a second store for the vessel states and tracks a live server
+/// writes all the time, so that those writes never share a lock, a
+/// write-ahead log or an `fsync` with the events: in a SQLite data
+/// directory its own database file ([`STATE_DB_FILE_NAME`]); for
+/// PostgreSQL another connection to the same database.
+pub fn open_state(url_or_dir: &str, options: &StoreOptions) -> Result<Box<dyn Store>, StoreError> {
+    match Location::parse(url_or_dir) {
+        Location::Sqlite(dir) => Ok(Box::new(SqliteStore::open_file(
+            &dir,
+            STATE_DB_FILE_NAME,
+            options,
+        )?)),
+        location => open_location(&location, options),
     }
 }
 

@@ -19,6 +19,10 @@ use crate::{
 /// Name of the database file inside the data directory.
 pub const DB_FILE_NAME: &str = "finisterra.db";
 
+/// The file a live server keeps vessel states and tracks in, beside
+/// [`DB_FILE_NAME`] (see [`crate::open_state`]).
+pub const STATE_DB_FILE_NAME: &str = "state.db";
+
 /// Schema version 1 (SQLite). Mirrors the PostgreSQL schema in `pg.rs`.
 const SCHEMA_V1: &str = "
 CREATE TABLE schema_version (version INTEGER NOT NULL);
@@ -90,11 +94,21 @@ impl SqliteStore {
     /// Opens (creating the directory and the database if needed) the store
     /// in data directory `dir`.
     pub fn open(dir: &Path, options: &StoreOptions) -> Result<SqliteStore, StoreError> {
+        SqliteStore::open_file(dir, DB_FILE_NAME, options)
+    }
+
+    /// Opens (creating the directory and the database if needed) the
+    /// database `file_name` in data directory `dir`.
+    pub fn open_file(
+        dir: &Path,
+        file_name: &str,
+        options: &StoreOptions,
+    ) -> Result<SqliteStore, StoreError> {
         std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
             path: dir.to_path_buf(),
             source,
         })?;
-        let path = dir.join(DB_FILE_NAME);
+        let path = dir.join(file_name);
         let open_err = |source| StoreError::Open {
             path: path.clone(),
             source,
