@@ -414,6 +414,8 @@ fn direction_of(signed_deg: f64) -> Direction {
 /// Precomputed geometry of one target in own ship's true-north axes.
 #[derive(Clone, Copy, Debug)]
 struct Geom {
+    /// Index of the target in the list given to [`plan`].
+    target: usize,
     r: (f64, f64),
     v_target: (f64, f64),
     /// Unit vector of the target's motion, when she is to be passed astern
@@ -459,13 +461,13 @@ fn evaluate(geoms: &[Geom], cog_deg: f64, sog_kn: f64, horizon_s: f64) -> Eval {
         limiting: None,
         crosses_ahead: false,
     };
-    for (i, g) in geoms.iter().enumerate() {
+    for g in geoms {
         let v = (g.v_target.0 - vo.0, g.v_target.1 - vo.1);
         let (d, _) = min_distance_within(g.r, v, horizon_s);
         // A NaN distance is taken as the minimum, so it is never hidden.
         if d.is_nan() || d < e.min_m {
             e.min_m = d;
-            e.limiting = Some(i);
+            e.limiting = Some(g.target);
         }
         if g.own_crosses_ahead(v, horizon_s) {
             e.crosses_ahead = true;
@@ -551,7 +553,8 @@ pub fn plan(
     let mut ignored_targets = 0;
     let geoms: Vec<Geom> = targets
         .iter()
-        .filter_map(|t| {
+        .enumerate()
+        .filter_map(|(target, t)| {
             if !t.kinematic.is_valid_motion() {
                 ignored_targets += 1;
                 return None;
@@ -562,6 +565,7 @@ pub fn plan(
             let astern_track = (t.pass_astern && speed >= RELATIVE_SPEED_EPS_MPS)
                 .then(|| (rel.v_target.0 / speed, rel.v_target.1 / speed));
             Some(Geom {
+                target,
                 r: rel.r,
                 v_target: rel.v_target,
                 astern_track,

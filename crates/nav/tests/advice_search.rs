@@ -282,6 +282,9 @@ fn ignores_and_counts_non_finite_targets() {
     );
     assert_eq!(p.ignored_targets, 2);
     assert!(p.course.sufficient);
+    // The limiting target is named by its place in the list given, not
+    // among the targets left after the ignored ones.
+    assert_eq!(p.course.limiting_target, Some(1));
     // Own ship not finite: nothing can be advised.
     let p = plan(
         &Kinematic::new(0.0, 0.0, f64::INFINITY, 0.0),
