@@ -57,7 +57,7 @@ use std::fmt;
 use serde::ser::SerializeStruct;
 use serde::{Deserialize, Serialize, Serializer};
 
-use crate::cpa::{cpa, Kinematic};
+use crate::cpa::{range_cpa_tcpa, Kinematic};
 use crate::geo::{initial_bearing_deg, normalize_deg_180};
 
 /// A vessel's status for Rule 18 (responsibilities between vessels).
@@ -730,7 +730,7 @@ pub fn classify(
     target_role: Role,
     cfg: &ColregsConfig,
 ) -> Ruling {
-    let c = cpa(own, target);
+    let (range_nm, cpa_nm, tcpa_s) = range_cpa_tcpa(own, target);
     let beta = normalize_deg_180(
         initial_bearing_deg(own.lat_deg, own.lon_deg, target.lat_deg, target.lon_deg)
             - own.heading_or_cog_deg(),
@@ -747,9 +747,9 @@ pub fn classify(
         stand_on_stage: None,
         target_relative_bearing_deg: beta,
         own_relative_bearing_deg: alpha,
-        range_nm: c.range_nm,
-        cpa_nm: c.cpa_nm,
-        tcpa_s: c.tcpa_s,
+        range_nm,
+        cpa_nm,
+        tcpa_s,
         own_role,
         target_role,
     };
@@ -762,7 +762,7 @@ pub fn classify(
         ruling.own_relative_bearing_deg = f64::NAN;
         return ruling;
     }
-    let risk = c.tcpa_s > 0.0 && c.cpa_nm < cfg.risk_cpa_nm && c.tcpa_s < cfg.risk_tcpa_s;
+    let risk = tcpa_s > 0.0 && cpa_nm < cfg.risk_cpa_nm && tcpa_s < cfg.risk_tcpa_s;
     if !risk {
         ruling.rule = Some(Rule::R7);
         return ruling;

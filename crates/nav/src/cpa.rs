@@ -272,19 +272,16 @@ pub fn cpa(own: &Kinematic, target: &Kinematic) -> Cpa {
     if !own.is_valid_motion() || !target.is_valid_motion() {
         return Cpa::nan();
     }
-    let (rel, frame, p_own) = Relative::new(own, target);
-    let v_own = rel.own_velocity(own.cog_deg, own.sog_kn);
-    let v = (rel.v_target.0 - v_own.0, rel.v_target.1 - v_own.1);
-    let (cpa_m, tcpa_s) = closest_approach(rel.r, v);
-
-    let range_m = distance_m(own.lat_deg, own.lon_deg, target.lat_deg, target.lon_deg);
-    let v2 = v.0 * v.0 + v.1 * v.1;
-    let cpa_m = if v2 < RELATIVE_SPEED_EPS_MPS * RELATIVE_SPEED_EPS_MPS {
-        // Constant range: report the geodesic range for both.
-        range_m
-    } else {
-        cpa_m
-    };
+    let Core {
+        rel,
+        frame,
+        p_own,
+        v_own,
+        v,
+        range_m,
+        cpa_m,
+        tcpa_s,
+    } = Core::new(own, target);
 
     let frame_bearing = if rel.r == (0.0, 0.0) {
         0.0
@@ -325,6 +322,59 @@ pub fn cpa(own: &Kinematic, target: &Kinematic) -> Cpa {
     }
 }
 
+/// What every closest approach starts from: the pair's frame, the
+/// velocities, the range, CPA and TCPA.
+struct Core {
+    rel: Relative,
+    frame: LocalFrame,
+    p_own: (f64, f64),
+    v_own: (f64, f64),
+    /// Velocity of the target relative to own ship, m/s in the frame.
+    v: (f64, f64),
+    range_m: f64,
+    cpa_m: f64,
+    tcpa_s: f64,
+}
+
+impl Core {
+    /// For two valid motions.
+    fn new(own: &Kinematic, target: &Kinematic) -> Core {
+        let (rel, frame, p_own) = Relative::new(own, target);
+        let v_own = rel.own_velocity(own.cog_deg, own.sog_kn);
+        let v = (rel.v_target.0 - v_own.0, rel.v_target.1 - v_own.1);
+        let (cpa_m, tcpa_s) = closest_approach(rel.r, v);
+        let range_m = distance_m(own.lat_deg, own.lon_deg, target.lat_deg, target.lon_deg);
+        let v2 = v.0 * v.0 + v.1 * v.1;
+        let cpa_m = if v2 < RELATIVE_SPEED_EPS_MPS * RELATIVE_SPEED_EPS_MPS {
+            // Constant range: report the geodesic range for both.
+            range_m
+        } else {
+            cpa_m
+        };
+        Core {
+            rel,
+            frame,
+            p_own,
+            v_own,
+            v,
+            range_m,
+            cpa_m,
+            tcpa_s,
+        }
+    }
+}
+
+/// `(range_nm, cpa_nm, tcpa_s)`, exactly as [`cpa`] gives them, without
+/// the positions and bearings (what a ruling needs; NaN for an invalid
+/// motion).
+pub(crate) fn range_cpa_tcpa(own: &Kinematic, target: &Kinematic) -> (f64, f64, f64) {
+    if !own.is_valid_motion() || !target.is_valid_motion() {
+        return (f64::NAN, f64::NAN, f64::NAN);
+    }
+    let c = Core::new(own, target);
+    (c.range_m / METRES_PER_NM, c.cpa_m / METRES_PER_NM, c.tcpa_s)
+}
+
 /// Where the target crosses own's (moving) track line ahead of her:
 /// `(bcr_m, bct_s)`.
 fn bow_crossing(r: (f64, f64), v: (f64, f64), v_own: (f64, f64)) -> Option<(f64, f64)> {
@@ -347,5 +397,50 @@ fn bow_crossing(r: (f64, f64), v: (f64, f64), v_own: (f64, f64)) -> Option<(f64,
         Some((along, t))
     } else {
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The rulings' shortcut gives exactly the numbers of the full CPA.
+    #[test]
+    fn range_cpa_tcpa_is_exactly_what_cpa_gives() {
+        let mut state: u64 = 0x0123_4567_89AB_CDEF;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        for i in 0..20_000 {
+            let own = Kinematic::new(
+                -89.0 + 178.0 * next(),
+                -180.0 + 360.0 * next(),
+                30.0 * next(),
+                360.0 * next(),
+            );
+            let target = if i % 10 == 0 {
+                // Same course and speed (constant range), or invalid.
+                Kinematic::new(own.lat_deg + 0.01, own.lon_deg, own.sog_kn, own.cog_deg)
+            } else if i % 97 == 0 {
+                Kinematic::new(f64::NAN, 0.0, 1.0, 0.0)
+            } else {
+                Kinematic::new(
+                    (own.lat_deg + 2.0 * (next() - 0.5)).clamp(-89.9, 89.9),
+                    own.lon_deg + 2.0 * (next() - 0.5),
+                    30.0 * next(),
+                    360.0 * next(),
+                )
+            };
+            let c = cpa(&own, &target);
+            let (r, d, t) = range_cpa_tcpa(&own, &target);
+            assert_eq!(
+                format!("{:?}", (c.range_nm, c.cpa_nm, c.tcpa_s)),
+                format!("{:?}", (r, d, t)),
+                "{own:?} {target:?}"
+            );
+        }
     }
 }
