@@ -9,7 +9,7 @@
 
 use serde::Serialize;
 
-use crate::geo::{distance_m, normalize_deg_360, LocalFrame, METRES_PER_NM, MPS_PER_KN};
+use crate::geo::{normalize_deg_360, LocalFrame, PairFrame, METRES_PER_NM, MPS_PER_KN};
 
 /// Below this relative speed (m/s) the pair is treated as keeping constant
 /// range: `tcpa_s = 0` and `cpa_nm = range_nm`.
@@ -203,17 +203,22 @@ pub(crate) struct Relative {
 
 impl Relative {
     pub fn new(own: &Kinematic, target: &Kinematic) -> (Self, LocalFrame, (f64, f64)) {
-        let frame = LocalFrame::for_pair(own.lat_deg, own.lon_deg, target.lat_deg, target.lon_deg);
-        let p_own = frame.to_local(own.lat_deg, own.lon_deg);
-        let p_tgt = frame.to_local(target.lat_deg, target.lon_deg);
-        let own_rotation_deg = frame.course_to_local_deg(own.lat_deg, own.lon_deg, 0.0);
-        let tgt_course = frame.course_to_local_deg(target.lat_deg, target.lon_deg, target.cog_deg);
+        let (rel, pair) = Relative::with_pair(own, target);
+        (rel, pair.frame, pair.p1)
+    }
+
+    /// [`Relative::new`], keeping the pair's frame with both positions.
+    fn with_pair(own: &Kinematic, target: &Kinematic) -> (Self, PairFrame) {
+        let pair = PairFrame::new(own.lat_deg, own.lon_deg, target.lat_deg, target.lon_deg);
+        let (p_own, p_tgt) = (pair.p1, pair.p2);
+        let own_rotation_deg = pair.course_to_local_1(0.0);
+        let tgt_course = pair.course_to_local_2(target.cog_deg);
         let rel = Relative {
             r: (p_tgt.0 - p_own.0, p_tgt.1 - p_own.1),
             v_target: velocity(tgt_course, target.sog_kn),
             own_rotation_deg,
         };
-        (rel, frame, p_own)
+        (rel, pair)
     }
 
     /// Own velocity in the frame for a true course and speed.
@@ -339,11 +344,13 @@ struct Core {
 impl Core {
     /// For two valid motions.
     fn new(own: &Kinematic, target: &Kinematic) -> Core {
-        let (rel, frame, p_own) = Relative::new(own, target);
+        let (rel, pair) = Relative::with_pair(own, target);
         let v_own = rel.own_velocity(own.cog_deg, own.sog_kn);
         let v = (rel.v_target.0 - v_own.0, rel.v_target.1 - v_own.1);
         let (cpa_m, tcpa_s) = closest_approach(rel.r, v);
-        let range_m = distance_m(own.lat_deg, own.lon_deg, target.lat_deg, target.lon_deg);
+        // The same frame and points `distance_m` would build again.
+        let range_m = pair.distance_m();
+        let (frame, p_own) = (pair.frame, pair.p1);
         let v2 = v.0 * v.0 + v.1 * v.1;
         let cpa_m = if v2 < RELATIVE_SPEED_EPS_MPS * RELATIVE_SPEED_EPS_MPS {
             // Constant range: report the geodesic range for both.

@@ -110,19 +110,44 @@ fn dot(a: Vec3, b: Vec3) -> f64 {
     a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
 }
 
-/// ECEF coordinates (metres) of a point on the ellipsoid surface.
-fn ecef(lat_rad: f64, lon_rad: f64) -> Vec3 {
-    let (sp, cp) = lat_rad.sin_cos();
-    let (sl, cl) = lon_rad.sin_cos();
-    let n = WGS84_A_M / (1.0 - WGS84_E2 * sp * sp).sqrt();
-    [n * cp * cl, n * cp * sl, n * (1.0 - WGS84_E2) * sp]
+/// Sines and cosines of a geodetic position's latitude and longitude,
+/// computed once for everything derived from the position.
+#[derive(Clone, Copy)]
+struct Trig {
+    sp: f64,
+    cp: f64,
+    sl: f64,
+    cl: f64,
 }
 
-/// Local east and north unit vectors (ECEF) at a geodetic position.
-fn east_north(lat_rad: f64, lon_rad: f64) -> (Vec3, Vec3) {
-    let (sp, cp) = lat_rad.sin_cos();
-    let (sl, cl) = lon_rad.sin_cos();
-    ([-sl, cl, 0.0], [-sp * cl, -sp * sl, cp])
+impl Trig {
+    fn of(lat_rad: f64, lon_rad: f64) -> Trig {
+        let (sp, cp) = lat_rad.sin_cos();
+        let (sl, cl) = lon_rad.sin_cos();
+        Trig { sp, cp, sl, cl }
+    }
+
+    fn of_deg(lat_deg: f64, lon_deg: f64) -> Trig {
+        Trig::of(lat_deg.to_radians(), lon_deg.to_radians())
+    }
+
+    /// ECEF coordinates (metres) of the point on the ellipsoid surface.
+    fn ecef(&self) -> Vec3 {
+        let Trig { sp, cp, sl, cl } = *self;
+        let n = WGS84_A_M / (1.0 - WGS84_E2 * sp * sp).sqrt();
+        [n * cp * cl, n * cp * sl, n * (1.0 - WGS84_E2) * sp]
+    }
+
+    /// Local east and north unit vectors (ECEF) at the point.
+    fn east_north(&self) -> (Vec3, Vec3) {
+        let Trig { sp, cp, sl, cl } = *self;
+        ([-sl, cl, 0.0], [-sp * cl, -sp * sl, cp])
+    }
+}
+
+/// ECEF coordinates (metres) of a point on the ellipsoid surface.
+fn ecef(lat_rad: f64, lon_rad: f64) -> Vec3 {
+    Trig::of(lat_rad, lon_rad).ecef()
 }
 
 /// Geodetic latitude/longitude (degrees) of an ECEF point assumed to lie on
@@ -164,17 +189,15 @@ pub struct LocalFrame {
 impl LocalFrame {
     /// Frame whose origin is the surface point at (`lat_deg`, `lon_deg`).
     pub fn new(lat_deg: f64, lon_deg: f64) -> Self {
-        let (phi, lam) = (lat_deg.to_radians(), lon_deg.to_radians());
-        let (east, north) = east_north(phi, lam);
-        let (sp, cp) = phi.sin_cos();
-        let (sl, cl) = lam.sin_cos();
+        let t = Trig::of_deg(lat_deg, lon_deg);
+        let (east, north) = t.east_north();
         LocalFrame {
             lat0_deg: lat_deg,
             lon0_deg: wrap_lon_deg(lon_deg),
-            origin: ecef(phi, lam),
+            origin: t.ecef(),
             east,
             north,
-            up: [cp * cl, cp * sl, sp],
+            up: [t.cp * t.cl, t.cp * t.sl, t.sp],
         }
     }
 
@@ -186,6 +209,11 @@ impl LocalFrame {
     pub fn for_pair(lat1_deg: f64, lon1_deg: f64, lat2_deg: f64, lon2_deg: f64) -> Self {
         let p1 = ecef(lat1_deg.to_radians(), lon1_deg.to_radians());
         let p2 = ecef(lat2_deg.to_radians(), lon2_deg.to_radians());
+        LocalFrame::for_pair_ecef(lat1_deg, lon1_deg, p1, p2)
+    }
+
+    /// [`LocalFrame::for_pair`] from the points' ECEF vectors.
+    fn for_pair_ecef(lat1_deg: f64, lon1_deg: f64, p1: Vec3, p2: Vec3) -> Self {
         let mid = [
             0.5 * (p1[0] + p2[0]),
             0.5 * (p1[1] + p2[1]),
@@ -210,7 +238,11 @@ impl LocalFrame {
 
     /// Projects a geodetic position onto the plane: `(east_m, north_m)`.
     pub fn to_local(&self, lat_deg: f64, lon_deg: f64) -> (f64, f64) {
-        let p = ecef(lat_deg.to_radians(), lon_deg.to_radians());
+        self.local_of_ecef(ecef(lat_deg.to_radians(), lon_deg.to_radians()))
+    }
+
+    /// [`LocalFrame::to_local`] from the point's ECEF vector.
+    fn local_of_ecef(&self, p: Vec3) -> (f64, f64) {
         let d = [
             p[0] - self.origin[0],
             p[1] - self.origin[1],
@@ -260,7 +292,11 @@ impl LocalFrame {
     /// Angle (radians, clockwise) from the frame's north axis to the local
     /// north at a position: the convergence of the meridians.
     fn north_rotation_rad(&self, lat_deg: f64, lon_deg: f64) -> f64 {
-        let (_, n) = east_north(lat_deg.to_radians(), lon_deg.to_radians());
+        self.north_rotation_at(&Trig::of_deg(lat_deg, lon_deg))
+    }
+
+    fn north_rotation_at(&self, t: &Trig) -> f64 {
+        let (_, n) = t.east_north();
         dot(n, self.east).atan2(dot(n, self.north))
     }
 
@@ -289,16 +325,59 @@ impl LocalFrame {
 /// `geodesy_accuracy` tests). Not meant for ranges beyond roughly a quarter of
 /// the globe; use a geodesic library there.
 pub fn distance_m(lat1_deg: f64, lon1_deg: f64, lat2_deg: f64, lon2_deg: f64) -> f64 {
-    let frame = LocalFrame::for_pair(lat1_deg, lon1_deg, lat2_deg, lon2_deg);
-    let (e1, n1) = frame.to_local(lat1_deg, lon1_deg);
-    let (e2, n2) = frame.to_local(lat2_deg, lon2_deg);
-    let (de, dn) = (e2 - e1, n2 - n1);
-    let plane = de.hypot(dn);
-    if plane == 0.0 {
-        return 0.0;
+    PairFrame::new(lat1_deg, lon1_deg, lat2_deg, lon2_deg).distance_m()
+}
+
+/// A pair's frame ([`LocalFrame::for_pair`]) with both positions in it and
+/// the trigonometry of each position computed once: the same numbers, bit
+/// for bit, as the frame's public methods give one by one.
+pub(crate) struct PairFrame {
+    /// The frame centred on the pair's midpoint.
+    pub frame: LocalFrame,
+    /// First position in the frame, `(east_m, north_m)`.
+    pub p1: (f64, f64),
+    /// Second position in the frame.
+    pub p2: (f64, f64),
+    t1: Trig,
+    t2: Trig,
+}
+
+impl PairFrame {
+    pub(crate) fn new(lat1_deg: f64, lon1_deg: f64, lat2_deg: f64, lon2_deg: f64) -> PairFrame {
+        let t1 = Trig::of_deg(lat1_deg, lon1_deg);
+        let t2 = Trig::of_deg(lat2_deg, lon2_deg);
+        let (e1, e2) = (t1.ecef(), t2.ecef());
+        let frame = LocalFrame::for_pair_ecef(lat1_deg, lon1_deg, e1, e2);
+        PairFrame {
+            p1: frame.local_of_ecef(e1),
+            p2: frame.local_of_ecef(e2),
+            frame,
+            t1,
+            t2,
+        }
     }
-    let r = azimuth_radius_m(frame.lat0_deg, de.atan2(dn).to_degrees());
-    2.0 * r * (plane / (2.0 * r)).min(1.0).asin()
+
+    /// [`LocalFrame::course_to_local_deg`] at the first position.
+    pub(crate) fn course_to_local_1(&self, course_deg: f64) -> f64 {
+        normalize_deg_360(course_deg + self.frame.north_rotation_at(&self.t1).to_degrees())
+    }
+
+    /// [`LocalFrame::course_to_local_deg`] at the second position.
+    pub(crate) fn course_to_local_2(&self, course_deg: f64) -> f64 {
+        normalize_deg_360(course_deg + self.frame.north_rotation_at(&self.t2).to_degrees())
+    }
+
+    /// [`distance_m`] between the two positions.
+    pub(crate) fn distance_m(&self) -> f64 {
+        let ((e1, n1), (e2, n2)) = (self.p1, self.p2);
+        let (de, dn) = (e2 - e1, n2 - n1);
+        let plane = de.hypot(dn);
+        if plane == 0.0 {
+            return 0.0;
+        }
+        let r = azimuth_radius_m(self.frame.lat0_deg, de.atan2(dn).to_degrees());
+        2.0 * r * (plane / (2.0 * r)).min(1.0).asin()
+    }
 }
 
 /// Distance in nautical miles between two positions; see [`distance_m`].
@@ -433,5 +512,120 @@ mod tests {
         assert_eq!(wrap_lon_deg(180.0), 180.0);
         assert_eq!(wrap_lon_deg(-180.0), 180.0);
         assert!(normalize_deg_360(f64::NAN).is_nan());
+    }
+
+    /// The trigonometry shared between a position's uses gives the numbers
+    /// of the former one-at-a-time code, bit for bit (the code below is
+    /// that former code).
+    #[test]
+    fn shared_trigonometry_changes_no_bit() {
+        fn old_ecef(lat_rad: f64, lon_rad: f64) -> Vec3 {
+            let (sp, cp) = lat_rad.sin_cos();
+            let (sl, cl) = lon_rad.sin_cos();
+            let n = WGS84_A_M / (1.0 - WGS84_E2 * sp * sp).sqrt();
+            [n * cp * cl, n * cp * sl, n * (1.0 - WGS84_E2) * sp]
+        }
+        fn old_east_north(lat_rad: f64, lon_rad: f64) -> (Vec3, Vec3) {
+            let (sp, cp) = lat_rad.sin_cos();
+            let (sl, cl) = lon_rad.sin_cos();
+            ([-sl, cl, 0.0], [-sp * cl, -sp * sl, cp])
+        }
+        fn old_new(lat_deg: f64, lon_deg: f64) -> LocalFrame {
+            let (phi, lam) = (lat_deg.to_radians(), lon_deg.to_radians());
+            let (east, north) = old_east_north(phi, lam);
+            let (sp, cp) = phi.sin_cos();
+            let (sl, cl) = lam.sin_cos();
+            LocalFrame {
+                lat0_deg: lat_deg,
+                lon0_deg: wrap_lon_deg(lon_deg),
+                origin: old_ecef(phi, lam),
+                east,
+                north,
+                up: [cp * cl, cp * sl, sp],
+            }
+        }
+        fn old_for_pair(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> LocalFrame {
+            let p1 = old_ecef(lat1.to_radians(), lon1.to_radians());
+            let p2 = old_ecef(lat2.to_radians(), lon2.to_radians());
+            let mid = [
+                0.5 * (p1[0] + p2[0]),
+                0.5 * (p1[1] + p2[1]),
+                0.5 * (p1[2] + p2[2]),
+            ];
+            if dot(mid, mid).sqrt() < 1.0e3 {
+                return old_new(lat1, lon1);
+            }
+            let (lat, lon) = surface_geodetic_deg(to_surface(mid));
+            old_new(lat, lon)
+        }
+        fn old_to_local(f: &LocalFrame, lat: f64, lon: f64) -> (f64, f64) {
+            let p = old_ecef(lat.to_radians(), lon.to_radians());
+            let d = [p[0] - f.origin[0], p[1] - f.origin[1], p[2] - f.origin[2]];
+            (dot(d, f.east), dot(d, f.north))
+        }
+        fn old_course(f: &LocalFrame, lat: f64, lon: f64, course: f64) -> f64 {
+            let (_, n) = old_east_north(lat.to_radians(), lon.to_radians());
+            let rot = dot(n, f.east).atan2(dot(n, f.north));
+            normalize_deg_360(course + rot.to_degrees())
+        }
+        fn old_distance(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
+            let frame = old_for_pair(lat1, lon1, lat2, lon2);
+            let (e1, n1) = old_to_local(&frame, lat1, lon1);
+            let (e2, n2) = old_to_local(&frame, lat2, lon2);
+            let (de, dn) = (e2 - e1, n2 - n1);
+            let plane = de.hypot(dn);
+            if plane == 0.0 {
+                return 0.0;
+            }
+            let r = azimuth_radius_m(frame.lat0_deg, de.atan2(dn).to_degrees());
+            2.0 * r * (plane / (2.0 * r)).min(1.0).asin()
+        }
+        let bits = |x: f64| x.to_bits();
+        let mut state: u64 = 0xD1B5_4A32_D192_ED03;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        for i in 0..20_000 {
+            let lat1 = -90.0 + 180.0 * next();
+            let lon1 = -180.0 + 360.0 * next();
+            let (lat2, lon2) = match i % 4 {
+                0 => (lat1, lon1),
+                1 => (-lat1, lon1 + 180.0),
+                _ => (
+                    (lat1 + 4.0 * (next() - 0.5)).clamp(-90.0, 90.0),
+                    lon1 + 4.0 * (next() - 0.5),
+                ),
+            };
+            assert_eq!(LocalFrame::new(lat1, lon1), old_new(lat1, lon1));
+            let f = LocalFrame::for_pair(lat1, lon1, lat2, lon2);
+            assert_eq!(f, old_for_pair(lat1, lon1, lat2, lon2));
+            let pair = PairFrame::new(lat1, lon1, lat2, lon2);
+            assert_eq!(pair.frame, f);
+            let l1 = old_to_local(&f, lat1, lon1);
+            let l2 = old_to_local(&f, lat2, lon2);
+            assert_eq!(f.to_local(lat2, lon2), l2);
+            assert_eq!((bits(pair.p1.0), bits(pair.p1.1)), (bits(l1.0), bits(l1.1)));
+            assert_eq!((bits(pair.p2.0), bits(pair.p2.1)), (bits(l2.0), bits(l2.1)));
+            let c = 360.0 * next();
+            assert_eq!(
+                bits(pair.course_to_local_1(c)),
+                bits(old_course(&f, lat1, lon1, c))
+            );
+            assert_eq!(
+                bits(pair.course_to_local_2(c)),
+                bits(old_course(&f, lat2, lon2, c))
+            );
+            assert_eq!(
+                bits(f.course_to_local_deg(lat2, lon2, c)),
+                bits(old_course(&f, lat2, lon2, c))
+            );
+            assert_eq!(
+                bits(distance_m(lat1, lon1, lat2, lon2)),
+                bits(old_distance(lat1, lon1, lat2, lon2))
+            );
+        }
     }
 }
