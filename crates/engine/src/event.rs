@@ -5,7 +5,6 @@
 
 use finisterra_nav::advice::{Action, Direction};
 use finisterra_nav::colregs::Encounter;
-use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
 /// One event.
@@ -352,34 +351,41 @@ pub fn iso8601(time_ms: i64) -> String {
     String::from_utf8(v).unwrap_or_default()
 }
 
+/// An event's envelope with its body's fields flattened in (written
+/// straight out: no intermediate JSON value).
+#[derive(Serialize)]
+struct Flat<'a, T: Serialize> {
+    id: u64,
+    time: String,
+    kind: &'static str,
+    #[serde(flatten)]
+    body: &'a T,
+}
+
 impl Serialize for Event {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(None)?;
-        m.serialize_entry("id", &self.id)?;
-        m.serialize_entry("time", &iso8601(self.time_ms))?;
-        m.serialize_entry("kind", self.body.kind())?;
-        // The body's own fields follow, flattened.
-        let v = match &self.body {
-            EventBody::RiskRaised(r) | EventBody::RiskUpdated(r) => serde_json::to_value(r),
-            EventBody::RiskCleared(r) => serde_json::to_value(r),
-            EventBody::Distress(d) => serde_json::to_value(d),
-            EventBody::TargetLost(t) => serde_json::to_value(t),
-            EventBody::HazardRaised(h) | EventBody::HazardUpdated(h) => serde_json::to_value(h),
-            EventBody::HazardCleared(h) => serde_json::to_value(h),
+        fn flat<'a, T: Serialize>(e: &Event, body: &'a T) -> Flat<'a, T> {
+            Flat {
+                id: e.id,
+                time: iso8601(e.time_ms),
+                kind: e.body.kind(),
+                body,
+            }
+        }
+        match &self.body {
+            EventBody::RiskRaised(r) | EventBody::RiskUpdated(r) => flat(self, r).serialize(s),
+            EventBody::RiskCleared(r) => flat(self, r).serialize(s),
+            EventBody::Distress(d) => flat(self, d).serialize(s),
+            EventBody::TargetLost(t) => flat(self, t).serialize(s),
+            EventBody::HazardRaised(h) | EventBody::HazardUpdated(h) => flat(self, h).serialize(s),
+            EventBody::HazardCleared(h) => flat(self, h).serialize(s),
             EventBody::ZonePredicted(z)
             | EventBody::ZoneViolation(z)
             | EventBody::ZoneCleared(z)
             | EventBody::ZoneEntered(z)
             | EventBody::ZoneLeft(z)
-            | EventBody::ZoneCrossed(z) => serde_json::to_value(z),
+            | EventBody::ZoneCrossed(z) => flat(self, z).serialize(s),
         }
-        .map_err(serde::ser::Error::custom)?;
-        if let serde_json::Value::Object(fields) = v {
-            for (k, v) in fields {
-                m.serialize_entry(&k, &v)?;
-            }
-        }
-        m.end()
     }
 }
 
