@@ -194,7 +194,6 @@ pub struct StreamDecoder {
     asm: Assembler,
     gatehouse: Option<Timestamp>,
     stats: Stats,
-    msg: Option<AisMessage>,
     bits: Bits,
 }
 
@@ -270,9 +269,8 @@ impl StreamDecoder {
                 stats.messages += 1;
                 stats.message_sentences += m.fragments as u64;
                 stats.by_type[message.msg_type as usize] += 1;
-                let message = &*self.msg.insert(message);
                 out(Event::Message(StreamMessage {
-                    message,
+                    message: &message,
                     line: m.first_line,
                     time: m.time,
                     station: m.station,
