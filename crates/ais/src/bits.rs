@@ -95,9 +95,9 @@ impl Bits {
                 return Err(DecodeError::BadPayloadChar(bad));
             }
             let w = ((a as u32) << 18) | ((b as u32) << 12) | ((cc as u32) << 6) | d as u32;
-            self.buf[out] = (w >> 16) as u8;
-            self.buf[out + 1] = (w >> 8) as u8;
-            self.buf[out + 2] = w as u8;
+            // One four-byte store (the buffer has slack): the fourth byte
+            // is zero and the next group overwrites it.
+            self.buf[out..out + 4].copy_from_slice(&(w << 8).to_be_bytes());
             out += 3;
         }
         let rem = chunks.remainder();

@@ -382,6 +382,21 @@ fn eq_mask(w: u64, c: u8) -> u64 {
     !((((x & LO7).wrapping_add(LO7)) | x) | LO7)
 }
 
+/// `PREFIX_MASKS[k]`: the first `k` bytes 0xFF, the others 0.
+const PREFIX_MASKS: [[u8; 16]; 16] = {
+    let mut m = [[0u8; 16]; 16];
+    let mut k = 0;
+    while k < 16 {
+        let mut j = 0;
+        while j < k {
+            m[k][j] = 0xFF;
+            j += 1;
+        }
+        k += 1;
+    }
+    m
+};
+
 #[inline]
 fn scan_sentence(bytes: &[u8]) -> Scan {
     let mut sc = Scan {
@@ -408,9 +423,8 @@ fn scan_sentence(bytes: &[u8]) -> Scan {
         let mut m = v.simd_eq(comma_v).to_bitmask();
         if stars != 0 {
             let k = stars.trailing_zeros() as usize;
-            for &b in &block[..k] {
-                acc ^= b as u64;
-            }
+            // The bytes before the star, XOR-folded with the rest.
+            acc16 ^= v & u8x16::new(PREFIX_MASKS[k]);
             m &= (1u32 << k) - 1;
             while m != 0 && nc < 6 {
                 commas[nc] = i + m.trailing_zeros() as usize;
