@@ -132,7 +132,11 @@ pub struct Engine {
     next_id: u64,
     stats: EngineStats,
     distress_seen: MmsiMap<Vec<(&'static str, i64)>>,
-    scratch: Vec<u64>,
+    scratch: screen::PairScratch,
+    /// The last pass's snapshot and candidate pairs: their memory is
+    /// reused by the next pass.
+    snap_buf: Vec<Snap>,
+    pair_buf: Vec<(u32, u32)>,
     jump: Option<(i64, u32)>,
     geo: Geography,
     hazards: hazard::HazardBook,
@@ -151,7 +155,9 @@ impl Engine {
             next_id: 1,
             stats: EngineStats::default(),
             distress_seen: MmsiMap::default(),
-            scratch: Vec::new(),
+            scratch: screen::PairScratch::default(),
+            snap_buf: Vec::new(),
+            pair_buf: Vec::new(),
             jump: None,
             geo: Geography::default(),
             hazards: hazard::HazardBook::default(),
@@ -334,9 +340,11 @@ impl Engine {
     pub fn screen(&mut self, t_ms: i64, out: &mut Vec<Event>) {
         self.stats.screenings += 1;
         self.age(t_ms, out);
-        let snaps = snapshots(&self.picture, t_ms, &self.cfg);
+        let mut snaps = std::mem::take(&mut self.snap_buf);
+        snapshots(&self.picture, t_ms, &self.cfg, &mut snaps);
         self.stats.last_screened_vessels = snaps.len() as u64;
-        let pairs = candidate_pairs(&snaps, &mut self.scratch);
+        let mut pairs = std::mem::take(&mut self.pair_buf);
+        candidate_pairs(&snaps, &mut self.scratch, &mut pairs);
         self.stats.candidate_pairs += pairs.len() as u64;
         let r = &self.cfg.risk;
         let f = r.clear_factor.max(1.0);
@@ -480,6 +488,8 @@ impl Engine {
         for b in bodies {
             self.emit(t_ms, b, out);
         }
+        self.snap_buf = snaps;
+        self.pair_buf = pairs;
     }
 
     /// Marks targets lost and forgets long-silent ones.

@@ -52,16 +52,19 @@ impl Snap {
 /// Builds the screening snapshot at `t_ms`, in picture order. Vessels without
 /// a usable fix, with a fix older than the dead-reckoning limit, lost,
 /// or moored alongside and stopped, are left out.
-pub(crate) fn snapshots(p: &Picture, t_ms: i64, cfg: &Config) -> Vec<Snap> {
+/// The snapshot of every vessel that can be screened, into `out` (cleared
+/// first; its memory is reused pass after pass).
+pub(crate) fn snapshots(p: &Picture, t_ms: i64, cfg: &Config, out: &mut Vec<Snap>) {
     let horizon_s = cfg.risk.warning_tcpa_s * cfg.risk.clear_factor.max(1.0);
     let margin_m = 0.5 * cfg.risk.warning_cpa_nm * 1852.0 * cfg.risk.clear_factor.max(1.0) + 50.0;
     let max_dr_ms = (cfg.risk.max_dead_reckoning_s * 1000.0) as i64;
+    out.clear();
     // In memory order: no sort, no random access.
-    p.slots
-        .iter()
-        .enumerate()
-        .filter_map(|(slot, v)| snap(v, slot as u32, t_ms, max_dr_ms, horizon_s, margin_m, cfg))
-        .collect()
+    out.extend(
+        p.slots.iter().enumerate().filter_map(|(slot, v)| {
+            snap(v, slot as u32, t_ms, max_dr_ms, horizon_s, margin_m, cfg)
+        }),
+    );
 }
 
 fn snap(
@@ -175,10 +178,26 @@ fn overlap_shift(a: &[f32; 4], b: &[f32; 4]) -> Option<f32> {
 /// Candidate pairs `(i, j)`, `i < j` (indices into `snaps`), whose swept
 /// paths overlap: every pair that could come within the warning distance
 /// (with hysteresis margin) inside the horizon, and few others. Sorted.
-pub(crate) fn candidate_pairs(snaps: &[Snap], scratch: &mut Vec<u64>) -> Vec<(u32, u32)> {
+/// Working memory of [`candidate_pairs`], kept between passes (a pass over
+/// a world of vessels would otherwise fault in megabytes of fresh pages).
+#[derive(Debug, Default)]
+pub(crate) struct PairScratch {
+    keys: Vec<u64>,
+    boxes: Vec<[f32; 4]>,
+    cell_boxes: Vec<[f32; 4]>,
+}
+
+pub(crate) fn candidate_pairs(snaps: &[Snap], work: &mut PairScratch, pairs: &mut Vec<(u32, u32)>) {
+    pairs.clear();
+    let PairScratch {
+        keys: scratch,
+        boxes,
+        cell_boxes,
+    } = work;
     scratch.clear();
-    let boxes: Vec<[f32; 4]> = snaps.iter().map(compact_box).collect();
-    for (i, (s, b)) in snaps.iter().zip(&boxes).enumerate() {
+    boxes.clear();
+    boxes.extend(snaps.iter().map(compact_box));
+    for (i, (s, b)) in snaps.iter().zip(boxes.iter()).enumerate() {
         let r0 = row(b[0]);
         let r1 = row(b[1]);
         let c0 = col(b[2]);
@@ -198,11 +217,8 @@ pub(crate) fn candidate_pairs(snaps: &[Snap], scratch: &mut Vec<u64>) -> Vec<(u3
     scratch.sort_unstable();
     // The boxes again, in cell order: the pair loop then reads memory
     // sequentially.
-    let cell_boxes: Vec<[f32; 4]> = scratch
-        .iter()
-        .map(|k| boxes[(k & 0x7FFF_FFFF) as usize])
-        .collect();
-    let mut pairs: Vec<(u32, u32)> = Vec::new();
+    cell_boxes.clear();
+    cell_boxes.extend(scratch.iter().map(|k| boxes[(k & 0x7FFF_FFFF) as usize]));
     let mut k = 0;
     while k < scratch.len() {
         let cell = scratch[k] >> 32;
@@ -234,7 +250,6 @@ pub(crate) fn candidate_pairs(snaps: &[Snap], scratch: &mut Vec<u64>) -> Vec<(u3
         }
         k = e;
     }
-    pairs
 }
 
 // Offsets keep the arguments positive, so truncation is floor (no libm
@@ -349,6 +364,12 @@ pub(crate) fn flat_cpa(a: &Snap, b: &Snap) -> (f64, f64, f64) {
 mod tests {
     use super::*;
 
+    fn pairs_of(snaps: &[Snap]) -> Vec<(u32, u32)> {
+        let mut pairs = vec![(7, 7)];
+        candidate_pairs(snaps, &mut PairScratch::default(), &mut pairs);
+        pairs
+    }
+
     fn s(mmsi: u32, lat: f64, lon: f64, sog: f64, cog: f64) -> Snap {
         let (sc, cc) = cog.to_radians().sin_cos();
         let cos_lat = lat.to_radians().cos();
@@ -395,8 +416,7 @@ mod tests {
             s(2, 50.0, -0.85, 12.0, 270.0),
             s(3, 55.0, 5.0, 12.0, 0.0),
         ];
-        let mut scratch = Vec::new();
-        let pairs = candidate_pairs(&snaps, &mut scratch);
+        let pairs = pairs_of(&snaps);
         assert_eq!(pairs, vec![(0, 1)]);
     }
 
@@ -406,8 +426,7 @@ mod tests {
             s(1, 10.0, 179.95, 10.0, 90.0),
             s(2, 10.0, -179.95, 10.0, 270.0),
         ];
-        let mut scratch = Vec::new();
-        assert_eq!(candidate_pairs(&snaps, &mut scratch), vec![(0, 1)]);
+        assert_eq!(pairs_of(&snaps), vec![(0, 1)]);
         let (cpa, tcpa, _) = flat_cpa(&snaps[0], &snaps[1]);
         assert!(cpa < 1.0, "{cpa}");
         assert!(tcpa > 1000.0 && tcpa < 1100.0, "{tcpa}");
@@ -452,7 +471,6 @@ mod tests {
     #[test]
     fn stationary_pairs_are_not_candidates() {
         let snaps = vec![s(1, 50.0, -1.0, 0.0, 0.0), s(2, 50.0, -1.0001, 0.1, 0.0)];
-        let mut scratch = Vec::new();
-        assert!(candidate_pairs(&snaps, &mut scratch).is_empty());
+        assert!(pairs_of(&snaps).is_empty());
     }
 }
