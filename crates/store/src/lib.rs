@@ -10,7 +10,10 @@
 //!   `synchronous=FULL` (on disk when the call returns: neither `kill -9`
 //!   nor a power cut loses them); vessel states and track points with
 //!   `synchronous=NORMAL` (safe against `kill -9`, the last second may be
-//!   lost on a power cut — they are rewritten continuously anyway).
+//!   lost on a power cut — they are rewritten continuously anyway). A live
+//!   server keeps those in a second database file beside it
+//!   ([`open_state`], `state.db`), so that their writes never share a
+//!   lock, a write-ahead log or an `fsync` with the events.
 //! * **PostgreSQL** (`postgres://...` or `postgresql://...`, cargo feature
 //!   `postgres`): the same schema and behaviour; durability is the
 //!   server's (`synchronous_commit`).
