@@ -798,6 +798,86 @@ pub struct ClassBPosition {
     pub radio: u32,
 }
 
+/// The facts of a plain position report, for building one: type 1 for a
+/// class A station, type 18 (carrier-sense unit, band and message 22
+/// flags set) for class B. What simulators and position files turn into
+/// messages; the fields no one fills are zero.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BasicPosition {
+    /// MMSI.
+    pub mmsi: u32,
+    /// Class B (type 18) instead of class A (type 1).
+    pub class_b: bool,
+    /// Navigational status (class A only).
+    pub status: u8,
+    /// Rate of turn (class A only).
+    pub turn: Option<Turn>,
+    /// Speed over ground, knots.
+    pub sog_kn: Option<f64>,
+    /// Course over ground, degrees.
+    pub cog_deg: Option<f64>,
+    /// True heading, degrees.
+    pub heading_deg: Option<u16>,
+    /// Latitude, degrees.
+    pub lat_deg: f64,
+    /// Longitude, degrees.
+    pub lon_deg: f64,
+    /// UTC second of the fix.
+    pub second: u8,
+    /// Position accuracy flag.
+    pub accuracy: bool,
+    /// Radio status bits.
+    pub radio: u32,
+}
+
+impl BasicPosition {
+    /// The message: type 1 or 18.
+    pub fn message(&self) -> AisMessage {
+        let body = if self.class_b {
+            Body::ClassBPosition(ClassBPosition {
+                reserved: 0,
+                sog_kn: self.sog_kn,
+                accuracy: self.accuracy,
+                lon_deg: Some(self.lon_deg),
+                lat_deg: Some(self.lat_deg),
+                cog_deg: self.cog_deg,
+                heading_deg: self.heading_deg,
+                second: self.second,
+                regional: 0,
+                cs: true,
+                display: false,
+                dsc: false,
+                band: true,
+                msg22: true,
+                assigned: false,
+                raim: false,
+                radio: self.radio,
+            })
+        } else {
+            Body::Position(PositionReport {
+                status: self.status,
+                turn: self.turn,
+                sog_kn: self.sog_kn,
+                accuracy: self.accuracy,
+                lon_deg: Some(self.lon_deg),
+                lat_deg: Some(self.lat_deg),
+                cog_deg: self.cog_deg,
+                heading_deg: self.heading_deg,
+                second: self.second,
+                maneuver: 0,
+                raim: false,
+                radio: self.radio,
+            })
+        };
+        AisMessage {
+            msg_type: if self.class_b { 18 } else { 1 },
+            repeat: 0,
+            mmsi: self.mmsi,
+            body,
+        }
+    }
+}
+
 /// Type 19: extended Class B position report.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClassBExtended {

@@ -24,9 +24,7 @@
 use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
 
-use finisterra_ais::{
-    AisMessage, Body, ClassBPosition, Dimensions, PositionReport, StaticVoyage, Text,
-};
+use finisterra_ais::{AisMessage, BasicPosition, Body, Dimensions, StaticVoyage, Text};
 use serde::Serialize;
 
 use crate::util::{FastHasher, FastMap};
@@ -662,53 +660,22 @@ impl CsvReader {
                 t,
             ));
         }
-        let second = ((t / 1000).rem_euclid(60)) as u8;
-        let body = if class_b {
-            Body::ClassBPosition(ClassBPosition {
-                reserved: 0,
-                sog_kn: sog,
-                accuracy: false,
-                lon_deg: Some(lon),
-                lat_deg: Some(lat),
-                cog_deg: cog,
-                heading_deg: heading,
-                second,
-                regional: 0,
-                cs: true,
-                display: false,
-                dsc: false,
-                band: true,
-                msg22: true,
-                assigned: false,
-                raim: false,
-                radio: 0,
-            })
-        } else {
-            Body::Position(PositionReport {
-                status,
-                turn: None,
-                sog_kn: sog,
-                accuracy: false,
-                lon_deg: Some(lon),
-                lat_deg: Some(lat),
-                cog_deg: cog,
-                heading_deg: heading,
-                second,
-                maneuver: 0,
-                raim: false,
-                radio: 0,
-            })
-        };
         self.stats.positions += 1;
-        out.push((
-            AisMessage {
-                msg_type: if class_b { 18 } else { 1 },
-                repeat: 0,
-                mmsi,
-                body,
-            },
-            t,
-        ));
+        let position = BasicPosition {
+            mmsi,
+            class_b,
+            status,
+            turn: None,
+            sog_kn: sog,
+            cog_deg: cog,
+            heading_deg: heading,
+            lat_deg: lat,
+            lon_deg: lon,
+            second: ((t / 1000).rem_euclid(60)) as u8,
+            accuracy: false,
+            radio: 0,
+        };
+        out.push((position.message(), t));
         Ok(())
     }
 }

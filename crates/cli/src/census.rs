@@ -11,9 +11,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
-use finisterra_ais::{
-    AisMessage, Body, ClassBPosition, Event as DecodeEvent, PositionReport, StreamDecoder,
-};
+use finisterra_ais::{AisMessage, BasicPosition, Body, Event as DecodeEvent, StreamDecoder};
 use finisterra_census::csv::{CsvMapping, CsvReader, CsvStats, TimeFormat};
 use finisterra_census::report::{html, ReportInput, LAND_50M_TOPOJSON};
 use finisterra_census::{
@@ -589,50 +587,21 @@ impl Compact {
 
     fn message(&self) -> AisMessage {
         let g = |v: f32| v.is_finite().then_some(v as f64);
-        let heading = (self.heading < 360).then_some(self.heading);
-        let second = ((self.t / 1000).rem_euclid(60)) as u8;
-        let body = if self.class_b {
-            Body::ClassBPosition(ClassBPosition {
-                reserved: 0,
-                sog_kn: g(self.sog),
-                accuracy: false,
-                lon_deg: Some(self.lon),
-                lat_deg: Some(self.lat),
-                cog_deg: g(self.cog),
-                heading_deg: heading,
-                second,
-                regional: 0,
-                cs: true,
-                display: false,
-                dsc: false,
-                band: true,
-                msg22: true,
-                assigned: false,
-                raim: false,
-                radio: 0,
-            })
-        } else {
-            Body::Position(PositionReport {
-                status: self.status,
-                turn: None,
-                sog_kn: g(self.sog),
-                accuracy: false,
-                lon_deg: Some(self.lon),
-                lat_deg: Some(self.lat),
-                cog_deg: g(self.cog),
-                heading_deg: heading,
-                second,
-                maneuver: 0,
-                raim: false,
-                radio: 0,
-            })
-        };
-        AisMessage {
-            msg_type: if self.class_b { 18 } else { 1 },
-            repeat: 0,
+        BasicPosition {
             mmsi: self.mmsi,
-            body,
+            class_b: self.class_b,
+            status: self.status,
+            turn: None,
+            sog_kn: g(self.sog),
+            cog_deg: g(self.cog),
+            heading_deg: (self.heading < 360).then_some(self.heading),
+            lat_deg: self.lat,
+            lon_deg: self.lon,
+            second: ((self.t / 1000).rem_euclid(60)) as u8,
+            accuracy: false,
+            radio: 0,
         }
+        .message()
     }
 }
 

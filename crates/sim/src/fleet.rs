@@ -36,8 +36,8 @@ use std::collections::BinaryHeap;
 
 use finisterra_ais::encode::{encode_sentences, SentenceOptions};
 use finisterra_ais::{
-    AisMessage, Body, ClassBPosition, Dimensions, PositionReport, StaticDataReport, StaticPartB,
-    StaticVoyage, Text, Turn,
+    AisMessage, BasicPosition, Body, Dimensions, StaticDataReport, StaticPartB, StaticVoyage, Text,
+    Turn,
 };
 use finisterra_nav::geo::{destination, distance_m, initial_bearing_deg};
 use serde::{Deserialize, Serialize};
@@ -1325,52 +1325,21 @@ impl Vessel {
             Some((a, b, la, lo)) if self.t_ms >= a && self.t_ms < b => (la, lo),
             _ => (self.lat, self.lon),
         };
-        let second = ((self.t_ms / 1000).rem_euclid(60)) as u8;
-        let cog = (self.cog * 10.0).round() / 10.0 % 360.0;
-        let heading = Some(self.cog.round() as u16 % 360);
-        let sog = Some((self.sog * 10.0).round() / 10.0);
-        let body = if self.class_b {
-            Body::ClassBPosition(ClassBPosition {
-                reserved: 0,
-                sog_kn: sog,
-                accuracy: true,
-                lon_deg: Some(lon),
-                lat_deg: Some(lat),
-                cog_deg: Some(cog),
-                heading_deg: heading,
-                second,
-                regional: 0,
-                cs: true,
-                display: false,
-                dsc: false,
-                band: true,
-                msg22: true,
-                assigned: false,
-                raim: false,
-                radio: 393222,
-            })
-        } else {
-            Body::Position(PositionReport {
-                status: self.status,
-                turn: Some(Turn::Rate(0)),
-                sog_kn: sog,
-                accuracy: true,
-                lon_deg: Some(lon),
-                lat_deg: Some(lat),
-                cog_deg: Some(cog),
-                heading_deg: heading,
-                second,
-                maneuver: 0,
-                raim: false,
-                radio: 0,
-            })
-        };
-        AisMessage {
-            msg_type: if self.class_b { 18 } else { 1 },
-            repeat: 0,
+        BasicPosition {
             mmsi: self.mmsi,
-            body,
+            class_b: self.class_b,
+            status: self.status,
+            turn: Some(Turn::Rate(0)),
+            sog_kn: Some((self.sog * 10.0).round() / 10.0),
+            cog_deg: Some((self.cog * 10.0).round() / 10.0 % 360.0),
+            heading_deg: Some(self.cog.round() as u16 % 360),
+            lat_deg: lat,
+            lon_deg: lon,
+            second: ((self.t_ms / 1000).rem_euclid(60)) as u8,
+            accuracy: true,
+            radio: if self.class_b { 393222 } else { 0 },
         }
+        .message()
     }
 
     fn statics(&self) -> Vec<AisMessage> {

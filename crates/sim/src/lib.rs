@@ -24,8 +24,8 @@ pub mod fleet;
 
 use finisterra_ais::encode::{encode_sentences, SentenceOptions};
 use finisterra_ais::{
-    AidToNavigation, AisMessage, Body, ClassBPosition, Dimensions, PositionReport,
-    StaticDataReport, StaticPartB, StaticVoyage, Text, Turn,
+    AidToNavigation, AisMessage, BasicPosition, Body, Dimensions, StaticDataReport, StaticPartB,
+    StaticVoyage, Text, Turn,
 };
 use finisterra_nav::geo::{destination, distance_m, initial_bearing_deg, normalize_deg_180};
 use serde::{Deserialize, Serialize};
@@ -446,55 +446,22 @@ fn rot_indicator(deg_per_min: f64) -> Option<Turn> {
 }
 
 fn position_message(v: &Live<'_>, t_unix_s: i64) -> AisMessage {
-    let second = t_unix_s.rem_euclid(60) as u8;
-    let heading = Some(v.cog.round() as u16 % 360);
-    let body = if v.spec.class.eq_ignore_ascii_case("B") {
-        Body::ClassBPosition(ClassBPosition {
-            reserved: 0,
-            sog_kn: Some((v.sog * 10.0).round() / 10.0),
-            accuracy: true,
-            lon_deg: Some(v.lon),
-            lat_deg: Some(v.lat),
-            cog_deg: Some((v.cog * 10.0).round() / 10.0 % 360.0),
-            heading_deg: heading,
-            second,
-            regional: 0,
-            cs: true,
-            display: false,
-            dsc: false,
-            band: true,
-            msg22: true,
-            assigned: false,
-            raim: false,
-            radio: 393222,
-        })
-    } else {
-        Body::Position(PositionReport {
-            status: v.status,
-            turn: rot_indicator(v.rot),
-            sog_kn: Some((v.sog * 10.0).round() / 10.0),
-            accuracy: true,
-            lon_deg: Some(v.lon),
-            lat_deg: Some(v.lat),
-            cog_deg: Some((v.cog * 10.0).round() / 10.0 % 360.0),
-            heading_deg: heading,
-            second,
-            maneuver: 0,
-            raim: false,
-            radio: 0,
-        })
-    };
-    let msg_type = if v.spec.class.eq_ignore_ascii_case("B") {
-        18
-    } else {
-        1
-    };
-    AisMessage {
-        msg_type,
-        repeat: 0,
+    let class_b = v.spec.class.eq_ignore_ascii_case("B");
+    BasicPosition {
         mmsi: v.spec.mmsi,
-        body,
+        class_b,
+        status: v.status,
+        turn: rot_indicator(v.rot),
+        sog_kn: Some((v.sog * 10.0).round() / 10.0),
+        cog_deg: Some((v.cog * 10.0).round() / 10.0 % 360.0),
+        heading_deg: Some(v.cog.round() as u16 % 360),
+        lat_deg: v.lat,
+        lon_deg: v.lon,
+        second: t_unix_s.rem_euclid(60) as u8,
+        accuracy: true,
+        radio: if class_b { 393222 } else { 0 },
     }
+    .message()
 }
 
 fn static_messages(v: &Live<'_>) -> Vec<AisMessage> {
