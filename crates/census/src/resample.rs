@@ -439,15 +439,28 @@ impl Resampler {
             run.slow_b += u32::from((sb as f64) < ec.max_median_sog_kn);
         }
         // Runs that missed this instant end.
-        let mut ended: Vec<(u32, u32)> = self
+        let ended: Vec<(u32, u32)> = self
             .runs
             .iter()
             .filter(|(_, r)| r.last_k < k)
             .map(|(key, _)| *key)
             .collect();
-        ended.sort_unstable();
-        for key in ended {
-            let run = self.runs.remove(&key).expect("present");
+        self.end_runs(ended, tracks, land, out);
+    }
+
+    /// Ends the runs of `keys` (in key order) and judges them.
+    fn end_runs(
+        &mut self,
+        mut keys: Vec<(u32, u32)>,
+        tracks: &[Track],
+        land: &Land,
+        out: &mut Vec<Finding>,
+    ) {
+        keys.sort_unstable();
+        for key in keys {
+            let Some(run) = self.runs.remove(&key) else {
+                continue;
+            };
             if let Some(f) = judge_encounter(
                 &run,
                 &tracks[key.0 as usize],
@@ -472,21 +485,8 @@ impl Resampler {
         while let Some((k, pts)) = self.buckets.pop_front() {
             self.complete(tracks, k, pts, land, out);
         }
-        let mut keys: Vec<(u32, u32)> = self.runs.keys().copied().collect();
-        keys.sort_unstable();
-        for key in keys {
-            let run = self.runs.remove(&key).expect("present");
-            if let Some(f) = judge_encounter(
-                &run,
-                &tracks[key.0 as usize],
-                &tracks[key.1 as usize],
-                &self.cfg,
-                self.res_ms,
-                land,
-            ) {
-                out.push(Finding::Encounter(f));
-            }
-        }
+        let keys: Vec<(u32, u32)> = self.runs.keys().copied().collect();
+        self.end_runs(keys, tracks, land, out);
         let mut slots: Vec<usize> = (0..tracks.len())
             .filter(|&s| tracks[s].loiter.is_some())
             .collect();
