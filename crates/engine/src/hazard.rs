@@ -499,3 +499,70 @@ fn advise(
         None => Vec::new(),
     }
 }
+
+/// The identity of every user hazard, by index: its feature `id`, else its
+/// name (with `#k` for the k-th repeat of a name).
+fn hazard_keys(hazards: &Hazards) -> Vec<String> {
+    let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+    hazards
+        .hazards()
+        .iter()
+        .map(|h| match &h.id {
+            Some(id) => format!("id:{id}"),
+            None => {
+                let n = seen.entry(h.name.as_str()).or_insert(0);
+                *n += 1;
+                format!("name:{}#{}", h.name, n)
+            }
+        })
+        .collect()
+}
+
+impl HazardBook {
+    /// The user hazards were replaced (`old` by `new`) at data time `t_ms`:
+    /// an open hazard that named a user hazard follows it by identity to its
+    /// new place, or is cleared (`hazard_removed`) when it is gone; every
+    /// vessel is checked afresh at the next pass.
+    pub(crate) fn replace(&mut self, old: &Hazards, new: &Hazards, t_ms: i64) -> Vec<EventBody> {
+        let old_keys = hazard_keys(old);
+        let new_index: BTreeMap<String, usize> = hazard_keys(new)
+            .into_iter()
+            .enumerate()
+            .map(|(i, k)| (k, i))
+            .collect();
+        let mut out = Vec::new();
+        let vessels: Vec<u32> = self.open.keys().copied().collect();
+        for mmsi in vessels {
+            let Some(o) = self.open.get_mut(&mmsi) else {
+                continue;
+            };
+            if o.signature.1 .0 != 2 {
+                continue;
+            }
+            let moved_to = old_keys
+                .get(o.signature.1 .1 as usize)
+                .and_then(|k| new_index.get(k));
+            match moved_to {
+                Some(&i) => {
+                    o.signature.1 .1 = i as u32;
+                    if let Some(h) = new.hazards().get(i) {
+                        o.risk.hazard.name = Some(h.name.clone());
+                    }
+                }
+                None => {
+                    if let Some(o) = self.open.remove(&mmsi) {
+                        out.push(EventBody::HazardCleared(HazardCleared {
+                            level: o.risk.level,
+                            vessel: o.risk.vessel.clone(),
+                            hazard: o.risk.hazard.clone(),
+                            duration_s: (t_ms - o.raised_ms) as f64 / 1000.0,
+                            reason: "hazard_removed",
+                        }));
+                    }
+                }
+            }
+        }
+        self.checked.clear();
+        out
+    }
+}

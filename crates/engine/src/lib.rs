@@ -31,6 +31,7 @@
 //! assert_eq!(engine.picture().vessel(371_798_000).unwrap().sog_kn, Some(12.3));
 //! ```
 
+mod clock;
 mod config;
 mod event;
 mod hazard;
@@ -44,6 +45,7 @@ use std::cell::{OnceCell, RefCell};
 use finisterra_ais::{AisMessage, Body};
 use serde::Serialize;
 
+pub use clock::{Admitted, ClockStats, DataClock, TimePolicy, TimeReject, LIVE_AHEAD_TOLERANCE_MS};
 pub use config::{Config, HazardConfig, PictureConfig, RiskConfig};
 pub use event::{
     iso8601, AdviceItem, Distress, Event, EventBody, HazardCleared, HazardRef, HazardRisk, Level,
@@ -114,20 +116,13 @@ pub struct EngineStats {
     pub rejected_times: (u64, u64),
 }
 
-/// 1990-01-01T00:00:00Z.
-const MIN_TIME_MS: i64 = 631_152_000_000;
-/// 2100-01-01T00:00:00Z.
-const MAX_TIME_MS: i64 = 4_102_444_800_000;
-/// Largest forward jump of data time accepted from one message.
-const MAX_JUMP_MS: i64 = 6 * 3_600_000;
-
 /// The engine: picture, screening and detectors.
 #[derive(Debug)]
 pub struct Engine {
     cfg: Config,
     picture: Picture,
     risks: RiskBook,
-    now_ms: Option<i64>,
+    clock: DataClock,
     next_screen_ms: Option<i64>,
     next_id: u64,
     stats: EngineStats,
@@ -137,7 +132,6 @@ pub struct Engine {
     /// reused by the next pass.
     snap_buf: Vec<Snap>,
     pair_buf: Vec<(u32, u32)>,
-    jump: Option<(i64, u32)>,
     geo: Geography,
     hazards: hazard::HazardBook,
     zones: zone::ZoneBook,
@@ -150,7 +144,7 @@ impl Engine {
             cfg,
             picture: Picture::default(),
             risks: RiskBook::default(),
-            now_ms: None,
+            clock: DataClock::default(),
             next_screen_ms: None,
             next_id: 1,
             stats: EngineStats::default(),
@@ -158,7 +152,6 @@ impl Engine {
             scratch: screen::PairScratch::default(),
             snap_buf: Vec::new(),
             pair_buf: Vec::new(),
-            jump: None,
             geo: Geography::default(),
             hazards: hazard::HazardBook::default(),
             zones: zone::ZoneBook::default(),
@@ -171,9 +164,68 @@ impl Engine {
         self.next_id = id.max(1);
     }
 
-    /// Sets the fixed geography (land, hazards, zones) to judge against.
+    /// Sets the fixed geography (land, hazards, zones) to judge against,
+    /// before the first message. While running, change zones and hazards
+    /// with [`Engine::set_zones`] and [`Engine::set_hazards`], which carry
+    /// the open alerts over.
     pub fn set_geography(&mut self, geo: Geography) {
+        let mut out = Vec::new();
+        let zones = std::mem::take(&mut self.geo.zones);
+        let hazards = std::mem::take(&mut self.geo.hazards);
         self.geo = geo;
+        let (new_zones, new_hazards) = (
+            std::mem::replace(&mut self.geo.zones, zones),
+            std::mem::replace(&mut self.geo.hazards, hazards),
+        );
+        self.set_zones(new_zones, &mut out);
+        self.set_hazards(new_hazards, &mut out);
+        // Nothing can be open before the first message; later the caller
+        // should have used set_zones / set_hazards to see these events.
+        debug_assert!(out.is_empty() || self.clock.now_ms().is_some());
+    }
+
+    /// Replaces the zones while running. Open zone alerts follow their zone
+    /// by identity (feature `id`, else name), never by place in the list:
+    /// alerts of a removed zone are cleared (`zone_removed`), alerts whose
+    /// rule no longer holds after the change are cleared (`zone_changed`),
+    /// and vessels already inside a keep-out (outside a keep-in) zone that
+    /// applies to them raise a violation at once. Events go to `out`.
+    pub fn set_zones(&mut self, zones: finisterra_geofence::Zones, out: &mut Vec<Event>) {
+        self.geo.zones = zones;
+        let t_ms = self.clock.now_ms().unwrap_or(clock::MIN_TIME_MS);
+        let mut vessels: Vec<zone::VesselNow> = Vec::new();
+        if self.clock.now_ms().is_some() {
+            for v in self.picture.vessels() {
+                if !v.has_fix() || v.lost {
+                    continue;
+                }
+                vessels.push(zone::VesselNow {
+                    facts: zone::facts(v),
+                    fix: finisterra_geofence::zones::Fix {
+                        lat_deg: v.lat_deg,
+                        lon_deg: v.lon_deg,
+                        time_ms: v.fix_ms,
+                    },
+                    sog_kn: v.sog_kn,
+                    vessel: vessel_ref_of(v),
+                });
+            }
+        }
+        vessels.sort_by_key(|v| v.facts.mmsi);
+        for b in self.zones.replace(&self.geo.zones, t_ms, &vessels) {
+            self.emit(t_ms, b, out);
+        }
+    }
+
+    /// Replaces the user hazards while running: an open hazard follows its
+    /// user hazard by identity (feature `id`, else name) or is cleared
+    /// (`hazard_removed`); every vessel is checked again at the next pass.
+    pub fn set_hazards(&mut self, hazards: finisterra_geofence::Hazards, out: &mut Vec<Event>) {
+        let old = std::mem::replace(&mut self.geo.hazards, hazards);
+        let t_ms = self.clock.now_ms().unwrap_or(clock::MIN_TIME_MS);
+        for b in self.hazards.replace(&old, &self.geo.hazards, t_ms) {
+            self.emit(t_ms, b, out);
+        }
     }
 
     /// The fixed geography.
@@ -181,10 +233,14 @@ impl Engine {
         &self.geo
     }
 
-    /// Mutable access to the geography (to replace zones or hazards while
-    /// running).
-    pub fn geography_mut(&mut self) -> &mut Geography {
-        &mut self.geo
+    /// How data times are admitted (see [`DataClock`]).
+    pub fn set_time_policy(&mut self, policy: TimePolicy) {
+        self.clock.set_policy(policy);
+    }
+
+    /// The data clock (policy, time, counters).
+    pub fn clock(&self) -> &DataClock {
+        &self.clock
     }
 
     /// Open hazards (vessels whose track leads to land or a hazard).
@@ -234,7 +290,7 @@ impl Engine {
 
     /// Latest data time seen, ms.
     pub fn now_ms(&self) -> Option<i64> {
-        self.now_ms
+        self.clock.now_ms()
     }
 
     /// Takes one message with its data time. Runs the screening first when
@@ -246,32 +302,26 @@ impl Engine {
     /// more messages confirm the new time — one broken timestamp in an
     /// archive must not age out the whole picture.
     pub fn ingest(&mut self, msg: &AisMessage, time_ms: i64, out: &mut Vec<Event>) {
-        if !(MIN_TIME_MS..=MAX_TIME_MS).contains(&time_ms) {
-            self.stats.rejected_times.0 += 1;
-            return;
-        }
-        if let Some(now) = self.now_ms {
-            if time_ms - now > MAX_JUMP_MS {
-                let confirmed = match &mut self.jump {
-                    Some((t, n)) if (time_ms - *t).abs() <= 3_600_000 => {
-                        *n += 1;
-                        *t = time_ms;
-                        *n >= 3
-                    }
-                    _ => {
-                        self.jump = Some((time_ms, 1));
-                        false
-                    }
-                };
-                if !confirmed {
-                    self.stats.rejected_times.1 += 1;
-                    return;
-                }
-                self.jump = None;
-            } else {
-                self.jump = None;
-            }
-        }
+        let _ = self.ingest_at(msg, Some(time_ms), None, out);
+    }
+
+    /// Takes one message with its data time (if it carries one) and the
+    /// time it was received (if known, stamped at the edge): the
+    /// [`DataClock`] decides the time it is judged at under the engine's
+    /// [`TimePolicy`]. Says what it did with the time; a message whose time
+    /// is rejected is not judged.
+    pub fn ingest_at(
+        &mut self,
+        msg: &AisMessage,
+        data_ms: Option<i64>,
+        recv_ms: Option<i64>,
+        out: &mut Vec<Event>,
+    ) -> Result<Admitted, TimeReject> {
+        let admitted = self.clock.admit(data_ms, recv_ms);
+        let cs = self.clock.stats();
+        self.stats.rejected_times = (cs.out_of_range, cs.unconfirmed_jumps);
+        let admitted = admitted?;
+        let time_ms = admitted.time_ms;
         self.advance(time_ms, out);
         let before = self
             .picture
@@ -283,6 +333,7 @@ impl Engine {
         if !self.geo.zones.is_empty() {
             self.check_zones(msg.mmsi, before, out);
         }
+        Ok(admitted)
     }
 
     fn check_zones(&mut self, mmsi: u32, before: Option<(i64, f64, f64)>, out: &mut Vec<Event>) {
@@ -318,12 +369,10 @@ impl Engine {
     /// quiet): runs the screening if a boundary was passed. Times outside
     /// 1990-2100 are ignored.
     pub fn advance(&mut self, time_ms: i64, out: &mut Vec<Event>) {
-        if !(MIN_TIME_MS..=MAX_TIME_MS).contains(&time_ms) {
+        let Some(now) = self.clock.advance(time_ms) else {
             return;
-        }
+        };
         let interval = self.cfg.screen_interval_ms();
-        let now = self.now_ms.map_or(time_ms, |n| n.max(time_ms));
-        self.now_ms = Some(now);
         match self.next_screen_ms {
             None => self.next_screen_ms = Some((now.div_euclid(interval) + 1) * interval),
             Some(next) if now >= next => {

@@ -2,6 +2,8 @@
 //! plain notification areas, for the vessels each zone applies to.
 
 use std::collections::BTreeMap;
+use std::ops::Bound;
+use std::sync::Arc;
 
 use finisterra_geofence::zones::{Fix, Rule, VesselFacts, ZoneEventKind, Zones};
 
@@ -19,6 +21,43 @@ pub(crate) fn facts(v: &Vessel) -> VesselFacts {
     }
 }
 
+/// A zone's identity: its feature `id`, else its name (with `#k` for the
+/// k-th repeat of a name). Never its place in the list: open alerts keyed
+/// by identity survive the zones being replaced, and an alert never points
+/// at another zone after an earlier one was deleted.
+pub(crate) type ZoneKey = Arc<str>;
+
+/// The identity of every zone, by index.
+pub(crate) fn zone_keys(zones: &Zones) -> Vec<ZoneKey> {
+    let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+    zones
+        .zones()
+        .iter()
+        .map(|z| match &z.id {
+            Some(id) => Arc::from(format!("id:{id}")),
+            None => {
+                let n = seen.entry(z.name.as_str()).or_insert(0);
+                *n += 1;
+                if *n == 1 {
+                    Arc::from(format!("name:{}", z.name))
+                } else {
+                    Arc::from(format!("name:{}#{}", z.name, n))
+                }
+            }
+        })
+        .collect()
+}
+
+/// Every key of one vessel in a map keyed by (MMSI, zone).
+fn of_vessel<V>(
+    map: &BTreeMap<(u32, ZoneKey), V>,
+    mmsi: u32,
+) -> impl Iterator<Item = (&(u32, ZoneKey), &V)> {
+    let lo: ZoneKey = Arc::from("");
+    map.range((Bound::Included((mmsi, lo)), Bound::Unbounded))
+        .take_while(move |(k, _)| k.0 == mmsi)
+}
+
 fn zone_ref(zones: &Zones, index: usize) -> ZoneRef {
     let z = &zones.zones()[index];
     ZoneRef {
@@ -33,12 +72,14 @@ fn zone_ref(zones: &Zones, index: usize) -> ZoneRef {
     }
 }
 
-/// Open predictions and violations.
+/// Open predictions and violations, keyed by vessel and zone identity.
 #[derive(Debug, Default)]
 pub(crate) struct ZoneBook {
+    /// Identity of each zone of the current list, by index.
+    keys: Vec<ZoneKey>,
     /// Predictions with the predicted time, ms.
-    predicted: BTreeMap<(u32, usize), (ZoneAlert, i64)>,
-    violating: BTreeMap<(u32, usize), ZoneAlert>,
+    predicted: BTreeMap<(u32, ZoneKey), (ZoneAlert, i64)>,
+    violating: BTreeMap<(u32, ZoneKey), ZoneAlert>,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -83,6 +124,7 @@ impl ZoneBook {
             return out;
         }
         let mmsi = facts.mmsi;
+        self.sync_keys(zones);
         if let Some(from) = from {
             for ev in zones.step(facts, &from, &to) {
                 let z = ev.zone;
@@ -97,7 +139,7 @@ impl ZoneBook {
                         zones, z, vessel, action, ev.lat_deg, ev.lon_deg, ev.time_ms, None, reason,
                     )
                 };
-                let key = (mmsi, z);
+                let key = (mmsi, self.keys[z].clone());
                 match (rule, ev.kind) {
                     (Rule::Notify, ZoneEventKind::Entered) => {
                         out.push(EventBody::ZoneEntered(make(None)))
@@ -160,8 +202,9 @@ impl ZoneBook {
                 .collect(),
             None => Vec::new(),
         };
+        let speeding_keys: Vec<ZoneKey> = speeding.iter().map(|&z| self.keys[z].clone()).collect();
         for &z in &speeding {
-            let key = (mmsi, z);
+            let key = (mmsi, self.keys[z].clone());
             if let std::collections::btree_map::Entry::Vacant(slot) = self.violating.entry(key) {
                 let a = alert(
                     zones, z, vessel, "speed", to.lat_deg, to.lon_deg, to.time_ms, None, None,
@@ -170,25 +213,19 @@ impl ZoneBook {
                 out.push(EventBody::ZoneViolation(a));
             }
         }
-        let slowed: Vec<(u32, usize)> = self
-            .violating
-            .range((mmsi, 0)..=(mmsi, usize::MAX))
-            .filter(|(k, a)| a.action == "speed" && !speeding.contains(&k.1))
-            .map(|(k, _)| *k)
+        let slowed: Vec<(u32, ZoneKey)> = of_vessel(&self.violating, mmsi)
+            .filter(|(k, a)| a.action == "speed" && !speeding_keys.contains(&k.1))
+            .map(|(k, _)| k.clone())
             .collect();
         for key in slowed {
-            self.violating.remove(&key);
-            out.push(EventBody::ZoneCleared(alert(
-                zones,
-                key.1,
-                vessel,
-                "speed",
-                to.lat_deg,
-                to.lon_deg,
-                to.time_ms,
-                None,
-                Some("slowed"),
-            )));
+            if let Some(mut a) = self.violating.remove(&key) {
+                a.vessel = vessel.clone();
+                a.lat = round(to.lat_deg, 6);
+                a.lon = round(to.lon_deg, 6);
+                a.at = iso8601(to.time_ms);
+                a.reason = Some("slowed");
+                out.push(EventBody::ZoneCleared(a));
+            }
         }
         out
     }
@@ -211,13 +248,15 @@ impl ZoneBook {
             return out;
         }
         let mmsi = facts.mmsi;
-        let mut now: Vec<usize> = Vec::new();
+        self.sync_keys(zones);
+        let mut now: Vec<ZoneKey> = Vec::new();
         for ev in zones.predicted(facts, &at, cog_deg, sog_kn, horizon_s) {
-            if !ev.violation || now.contains(&ev.zone) {
+            let zkey = self.keys[ev.zone].clone();
+            if !ev.violation || now.contains(&zkey) {
                 continue;
             }
-            now.push(ev.zone);
-            let key = (mmsi, ev.zone);
+            now.push(zkey.clone());
+            let key = (mmsi, zkey);
             if self.violating.contains_key(&key) || self.predicted.contains_key(&key) {
                 continue;
             }
@@ -245,13 +284,11 @@ impl ZoneBook {
         // come: then the dead-reckoned position is already past the zone and
         // the next fix tells whether it happened (a violation supersedes
         // the prediction); after two minutes without one it is cleared.
-        let gone: Vec<(u32, usize)> = self
-            .predicted
-            .range((mmsi, 0)..=(mmsi, usize::MAX))
+        let gone: Vec<(u32, ZoneKey)> = of_vessel(&self.predicted, mmsi)
             .filter(|(k, (_, t))| {
                 !(now.contains(&k.1) || (at.time_ms >= *t && at.time_ms - *t < 120_000))
             })
-            .map(|(k, _)| *k)
+            .map(|(k, _)| k.clone())
             .collect();
         for key in gone {
             if let Some((mut a, _)) = self.predicted.remove(&key) {
@@ -268,20 +305,16 @@ impl ZoneBook {
     pub(crate) fn clear_vessel(&mut self, mmsi: u32) -> Vec<EventBody> {
         let mut out = Vec::new();
         let mut lost: Vec<ZoneAlert> = Vec::new();
-        let keys: Vec<(u32, usize)> = self
-            .predicted
-            .range((mmsi, 0)..=(mmsi, usize::MAX))
-            .map(|(k, _)| *k)
+        let keys: Vec<(u32, ZoneKey)> = of_vessel(&self.predicted, mmsi)
+            .map(|(k, _)| k.clone())
             .collect();
         for k in keys {
             if let Some((a, _)) = self.predicted.remove(&k) {
                 lost.push(a);
             }
         }
-        let keys: Vec<(u32, usize)> = self
-            .violating
-            .range((mmsi, 0)..=(mmsi, usize::MAX))
-            .map(|(k, _)| *k)
+        let keys: Vec<(u32, ZoneKey)> = of_vessel(&self.violating, mmsi)
+            .map(|(k, _)| k.clone())
             .collect();
         for k in keys {
             if let Some(a) = self.violating.remove(&k) {
@@ -304,5 +337,147 @@ impl ZoneBook {
     /// Open predictions.
     pub(crate) fn predictions(&self) -> impl Iterator<Item = &ZoneAlert> {
         self.predicted.values().map(|(a, _)| a)
+    }
+}
+
+/// What the zone book needs to know of one vessel when the zones change.
+pub(crate) struct VesselNow {
+    pub facts: VesselFacts,
+    pub fix: Fix,
+    pub sog_kn: Option<f64>,
+    pub vessel: VesselRef,
+}
+
+impl ZoneBook {
+    /// Takes the identities of the current zones if they are not known yet
+    /// (the first zones given; later changes go through [`ZoneBook::replace`]).
+    fn sync_keys(&mut self, zones: &Zones) {
+        if self.keys.len() != zones.len() {
+            self.keys = zone_keys(zones);
+        }
+    }
+
+    /// The zones were replaced at data time `t_ms`. Open alerts follow their
+    /// zone by identity: an alert whose zone is gone is cleared
+    /// (`zone_removed`), one whose zone changed so that its rule no longer
+    /// holds is cleared (`zone_changed`), the others point at the zone's new
+    /// place. A vessel (of `vessels`, sorted by MMSI) already inside a
+    /// keep-out zone, or outside a keep-in zone, that applies to it raises a
+    /// violation at once (reason `zone_changed`): a new zone is never blind
+    /// to the vessels already in it.
+    pub(crate) fn replace(
+        &mut self,
+        zones: &Zones,
+        t_ms: i64,
+        vessels: &[VesselNow],
+    ) -> Vec<EventBody> {
+        self.keys = zone_keys(zones);
+        let index: BTreeMap<ZoneKey, usize> = self
+            .keys
+            .iter()
+            .enumerate()
+            .map(|(i, k)| (k.clone(), i))
+            .collect();
+        let find = |mmsi: u32| {
+            vessels
+                .binary_search_by_key(&mmsi, |v| v.facts.mmsi)
+                .ok()
+                .map(|i| &vessels[i])
+        };
+        let mut out = Vec::new();
+        let ended = |a: &mut ZoneAlert, reason: &'static str, out: &mut Vec<EventBody>| {
+            if let Some(v) = find(a.vessel.mmsi) {
+                a.vessel = v.vessel.clone();
+            }
+            a.at = iso8601(t_ms);
+            a.time_to_s = None;
+            a.reason = Some(reason);
+            out.push(EventBody::ZoneCleared(a.clone()));
+        };
+        let keys: Vec<(u32, ZoneKey)> = self.predicted.keys().cloned().collect();
+        for k in keys {
+            match index.get(&k.1) {
+                None => {
+                    if let Some((mut a, _)) = self.predicted.remove(&k) {
+                        ended(&mut a, "zone_removed", &mut out);
+                    }
+                }
+                Some(&i) => {
+                    if let Some((a, _)) = self.predicted.get_mut(&k) {
+                        a.zone = zone_ref(zones, i);
+                    }
+                }
+            }
+        }
+        let keys: Vec<(u32, ZoneKey)> = self.violating.keys().cloned().collect();
+        for k in keys {
+            let Some(&i) = index.get(&k.1) else {
+                if let Some(mut a) = self.violating.remove(&k) {
+                    ended(&mut a, "zone_removed", &mut out);
+                }
+                continue;
+            };
+            let z = &zones.zones()[i];
+            let holds = match find(k.0) {
+                None => true, // not placed now: its next fix decides
+                Some(v) => {
+                    let inside = || z.contains(v.fix.lat_deg, v.fix.lon_deg);
+                    z.applies(&v.facts, t_ms)
+                        && match z.rule {
+                            Rule::KeepOut => inside(),
+                            Rule::KeepIn => !inside(),
+                            Rule::SpeedLimit { max_sog_kn } => {
+                                inside() && v.sog_kn.is_some_and(|s| s > max_sog_kn)
+                            }
+                            Rule::NoCrossing => true,
+                            Rule::Notify => false,
+                        }
+                }
+            };
+            if holds {
+                if let Some(a) = self.violating.get_mut(&k) {
+                    a.zone = zone_ref(zones, i);
+                }
+            } else if let Some(mut a) = self.violating.remove(&k) {
+                a.zone = zone_ref(zones, i);
+                ended(&mut a, "zone_changed", &mut out);
+            }
+        }
+        // Vessels already where a rule forbids.
+        for v in vessels {
+            for (i, z) in zones.zones().iter().enumerate() {
+                let action = match z.rule {
+                    Rule::KeepOut => "enter",
+                    Rule::KeepIn => "leave",
+                    _ => continue,
+                };
+                if !z.applies(&v.facts, t_ms) {
+                    continue;
+                }
+                let inside = z.contains(v.fix.lat_deg, v.fix.lon_deg);
+                if inside != (z.rule == Rule::KeepOut) {
+                    continue;
+                }
+                let key = (v.facts.mmsi, self.keys[i].clone());
+                if self.violating.contains_key(&key) {
+                    continue;
+                }
+                self.predicted.remove(&key);
+                let a = alert(
+                    zones,
+                    i,
+                    &v.vessel,
+                    action,
+                    v.fix.lat_deg,
+                    v.fix.lon_deg,
+                    t_ms,
+                    None,
+                    Some("zone_changed"),
+                );
+                self.violating.insert(key, a.clone());
+                out.push(EventBody::ZoneViolation(a));
+            }
+        }
+        out
     }
 }
