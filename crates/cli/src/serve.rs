@@ -63,9 +63,80 @@ pub struct ServeArgs {
     /// (default 10×).
     #[arg(long)]
     pub demo: bool,
+    /// Token required to read the API, the live stream and /metrics
+    /// (`Authorization: Bearer`, or `?token=`); the change token also
+    /// reads. Without it, reading is open.
+    #[arg(long, value_name = "TOKEN")]
+    pub read_token: Option<String>,
+    /// Most open HTTP connections; more are closed at once.
+    #[arg(long, value_name = "N", default_value_t = 4096)]
+    pub max_connections: usize,
+    /// Most live-stream clients; more get 503.
+    #[arg(long, value_name = "N", default_value_t = 1024)]
+    pub max_stream_clients: usize,
+    /// Most events of backlog sent to one live-stream client on connecting
+    /// (older ones are paged from /api/events).
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    pub stream_backlog: usize,
+    /// Seconds to receive a request's headers; then the connection closes.
+    #[arg(long, value_name = "S", default_value_t = 10.0)]
+    pub header_timeout: f64,
+    /// Seconds to receive a request's body.
+    #[arg(long, value_name = "S", default_value_t = 30.0)]
+    pub body_timeout: f64,
+    /// Receive buffer asked for each UDP socket, bytes (the kernel caps it
+    /// at net.core.rmem_max; /metrics shows what it granted and what it
+    /// dropped).
+    #[arg(long, value_name = "BYTES", default_value_t = 8 << 20)]
+    pub udp_buffer: usize,
+    /// Seconds of silence after which a TCP feed is closed (and, for
+    /// --connect, reconnected).
+    #[arg(long, value_name = "S", default_value_t = 300.0)]
+    pub tcp_idle_timeout: f64,
+    /// Events kept in memory while the store refuses writes (disk full);
+    /// beyond, the oldest are dropped and counted.
+    #[arg(long, value_name = "N", default_value_t = 200_000)]
+    pub spill_max: usize,
     /// Geography (zones, hazards, land).
     #[command(flatten)]
     pub geo: GeoArgs,
+}
+
+/// A duration in seconds from the command line: positive and finite, or a
+/// one-line error naming the option (zero would disable the safeguard).
+fn seconds(name: &str, s: f64) -> Result<std::time::Duration> {
+    if !(s.is_finite() && s > 0.0 && s < 1e9) {
+        anyhow::bail!("--{name} must be a positive number of seconds, not {s}");
+    }
+    Ok(std::time::Duration::from_secs_f64(s))
+}
+
+/// The limits from the command line, each checked.
+fn limits(args: &ServeArgs) -> Result<finisterra_server::Limits> {
+    for (name, n) in [
+        ("max-connections", args.max_connections),
+        ("max-stream-clients", args.max_stream_clients),
+        ("stream-backlog", args.stream_backlog),
+        ("spill-max", args.spill_max),
+    ] {
+        if n == 0 {
+            anyhow::bail!("--{name} must be at least 1");
+        }
+    }
+    if args.read_token.as_deref() == Some("") {
+        anyhow::bail!("--read-token must not be empty");
+    }
+    Ok(finisterra_server::Limits {
+        max_connections: args.max_connections,
+        header_timeout: seconds("header-timeout", args.header_timeout)?,
+        body_timeout: seconds("body-timeout", args.body_timeout)?,
+        max_stream_clients: args.max_stream_clients,
+        stream_backlog_max: args.stream_backlog,
+        read_token: args.read_token.clone(),
+        udp_recv_buffer: args.udp_buffer,
+        tcp_idle_timeout: seconds("tcp-idle-timeout", args.tcp_idle_timeout)?,
+        spill_max: args.spill_max,
+    })
 }
 
 fn read_doc(path: Option<&str>) -> Result<Value> {
@@ -98,7 +169,7 @@ fn demo_sources(speed: f64) -> Result<Vec<SourceSpec>> {
     let scenario: finisterra_sim::Scenario =
         serde_json::from_str(&text).context("examples/finisterre.json")?;
     let capture = include_str!("../../../data/ais/kystverket-2024-12.nmea");
-    let now_s = finisterra_server::sources::now_ms() / 1000;
+    let now_s = finisterra_server::clock::now_ms() / 1000;
     // The first episode now, so that its failures show at start.
     let first = demo_episode(&scenario, capture, now_s)?;
     let (feed, tx) = finisterra_server::sources::Feed::new("demo");
@@ -221,6 +292,7 @@ fn shift_times(text: &str, start_s: i64) -> String {
 
 /// Runs the command (until interrupted).
 pub fn run(args: &ServeArgs) -> Result<()> {
+    let limits = limits(args)?;
     let cfg = load_config(args.config.as_deref())?;
     let mut engine = Engine::new(cfg);
     let mut geography = load_geography(&args.geo)?;
@@ -283,15 +355,23 @@ pub fn run(args: &ServeArgs) -> Result<()> {
                 zones_doc,
                 hazards_doc,
                 track_retention_s: args.retention_days * 86_400.0,
+                limits,
             },
             engine,
             store,
         )
         .await?;
         eprintln!("finisterra: serving the map at http://{}/", running.http);
-        tokio::signal::ctrl_c().await.ok();
-        eprintln!("finisterra: stopping");
-        Ok::<(), anyhow::Error>(())
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {
+                eprintln!("finisterra: stopping");
+                Ok::<(), anyhow::Error>(())
+            }
+            _ = running.engine_failed() => {
+                // A supervisor restarts us; events already stored are kept.
+                anyhow::bail!("the engine thread died (see the panic above); exiting so that a supervisor restarts the server")
+            }
+        }
     })
 }
 

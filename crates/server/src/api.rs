@@ -16,7 +16,7 @@ use finisterra_engine::{Engine, Vessel};
 use futures_util::stream::{self, Stream, StreamExt};
 use serde::Deserialize;
 use serde_json::{json, Value};
-use tokio_stream::wrappers::{BroadcastStream, IntervalStream};
+use tokio_stream::wrappers::BroadcastStream;
 
 use crate::core::{CoreTx, Input, Published, Shared};
 use crate::web;
@@ -61,11 +61,21 @@ fn bad(msg: impl Into<String>) -> ApiError {
 
 type ApiResult<T> = Result<T, ApiError>;
 
-/// Builds the router.
-pub fn router(app: Arc<App>, cors: Option<String>) -> Router {
-    let mut r = Router::new()
-        .route("/", get(web::index))
-        .route("/assets/{*path}", get(web::asset))
+/// Builds the router: changes need the token, checked from the headers
+/// before any body is read; with a read token, so do reads; bodies must
+/// arrive within the body timeout.
+pub fn router(app: Arc<App>, cors: Option<String>, limits: &crate::Limits) -> Router {
+    use axum::middleware::from_fn_with_state;
+    let changes = Router::new()
+        .route("/api/zones", axum::routing::put(put_zones).post(post_zone))
+        .route("/api/zones/{key}", axum::routing::delete(delete_zone))
+        .route(
+            "/api/hazards",
+            axum::routing::put(put_hazards).post(post_hazard),
+        )
+        .route("/api/hazards/{key}", axum::routing::delete(delete_hazard))
+        .route_layer(from_fn_with_state(app.clone(), require_change_token));
+    let reads = Router::new()
         .route("/api/vessels", get(vessels))
         .route("/api/vessels/{mmsi}", get(vessel))
         .route("/api/events", get(events))
@@ -74,19 +84,24 @@ pub fn router(app: Arc<App>, cors: Option<String>) -> Router {
         .route("/api/hazards/open", get(open_hazards))
         .route("/api/zones/open", get(open_zones))
         .route("/api/atons", get(atons))
-        .route("/api/zones", get(get_zones).put(put_zones).post(post_zone))
-        .route("/api/zones/{index}", axum::routing::delete(delete_zone))
-        .route(
-            "/api/hazards",
-            get(get_hazards).put(put_hazards).post(post_hazard),
-        )
-        .route("/api/hazards/{index}", axum::routing::delete(delete_hazard))
+        .route("/api/zones", get(get_zones))
+        .route("/api/hazards", get(get_hazards))
         .route("/api/stats", get(stats))
         .route("/api/stream", get(stream_events))
         .route("/api/land", get(web::land))
-        .route("/api/openapi.json", get(openapi))
         .route("/metrics", get(metrics))
+        .route_layer(from_fn_with_state(app.clone(), require_read_token));
+    let mut r = Router::new()
+        .route("/", get(web::index))
+        .route("/assets/{*path}", get(web::asset))
+        .route("/api/openapi.json", get(openapi))
+        .route("/healthz", get(health))
+        .merge(reads)
+        .merge(changes)
         .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+            limits.body_timeout,
+        ))
         .with_state(app);
     if let Some(origin) = cors {
         if let Ok(o) = origin.parse::<HeaderValue>() {
@@ -120,6 +135,78 @@ fn check_token(app: &App, headers: &HeaderMap) -> ApiResult<()> {
             "missing or wrong token (Authorization: Bearer <token>)".into(),
         ))
     }
+}
+
+/// The token a request carries: `Authorization: Bearer <token>`, or
+/// `?token=` (an `EventSource` cannot set headers).
+fn given_token<'a>(headers: &'a HeaderMap, query: Option<&'a str>) -> Option<&'a str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .or_else(|| query?.split('&').find_map(|kv| kv.strip_prefix("token=")))
+}
+
+/// Changes need the token: checked before the body is read.
+async fn require_change_token(
+    State(app): State<Arc<App>>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    match check_token(&app, req.headers()) {
+        Ok(()) => next.run(req).await,
+        Err(e) => {
+            app.shared
+                .metrics
+                .unauthorized
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            e.into_response()
+        }
+    }
+}
+
+/// With `--read-token`, reads need it (or the change token).
+async fn require_read_token(
+    State(app): State<Arc<App>>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if let Some(read) = &app.shared.limits.read_token {
+        let given = given_token(req.headers(), req.uri().query());
+        let ok = given == Some(read.as_str()) || (given.is_some() && given == app.token.as_deref());
+        if !ok {
+            app.shared
+                .metrics
+                .unauthorized
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            return ApiError(
+                StatusCode::UNAUTHORIZED,
+                "reading needs the read token (Authorization: Bearer <token>, or ?token=)".into(),
+            )
+            .into_response();
+        }
+    }
+    next.run(req).await
+}
+
+/// `GET /healthz`: 200 while the engine thread runs (with the store's
+/// state), 503 once it died.
+async fn health(State(app): State<Arc<App>>) -> Response {
+    let sh = &app.shared;
+    let degraded = sh
+        .spill
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .degraded_since_ms
+        .map(finisterra_engine::iso8601);
+    if sh.health.is_failed() || app.tx.is_closed() {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({"status": "engine_failed", "store_degraded_since": degraded})),
+        )
+            .into_response();
+    }
+    Json(json!({"status": "ok", "store_degraded_since": degraded})).into_response()
 }
 
 fn lock(app: &App) -> std::sync::MutexGuard<'_, Engine> {
@@ -430,7 +517,7 @@ async fn ack(
     let standing = {
         let mut store = app.shared.store.lock().unwrap_or_else(|e| e.into_inner());
         let ok = store
-            .acknowledge(id, &who, crate::sources::now_ms())
+            .acknowledge(id, &who, crate::clock::now_ms())
             .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, format!("store: {e}")))?;
         if !ok {
             return Err(ApiError(StatusCode::NOT_FOUND, format!("no event {id}")));
@@ -445,7 +532,7 @@ async fn ack(
     };
     // Every open console learns at once (the first acknowledgement stands;
     // repeating it tells the others again, harmlessly).
-    let _ = app.shared.acks.send(ack_message(&a).into());
+    let _ = app.shared.acks.send(("ack", ack_message(&a).into()));
     Ok(Json(json!({
         "id": id,
         "acknowledged": true,
@@ -494,8 +581,43 @@ enum DocKind {
     Hazards,
 }
 
+/// Gives every feature without an `id` one (`zone-3`, `hazard-1`, the
+/// smallest number free), so that each zone and hazard has a stable
+/// identity: `DELETE /api/zones/{id}` and open alerts follow it, never a
+/// place in the list.
+fn ensure_ids(doc: &mut Value, prefix: &str) {
+    let Some(features) = doc.get_mut("features").and_then(Value::as_array_mut) else {
+        return;
+    };
+    let id_of = |f: &Value| match f.get("id") {
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(Value::Number(n)) => Some(n.to_string()),
+        _ => None,
+    };
+    let mut used: std::collections::HashSet<String> = features.iter().filter_map(id_of).collect();
+    let mut n = 1;
+    for f in features.iter_mut() {
+        if id_of(f).is_some() || !f.is_object() {
+            continue;
+        }
+        while used.contains(&format!("{prefix}-{n}")) {
+            n += 1;
+        }
+        let id = format!("{prefix}-{n}");
+        used.insert(id.clone());
+        f["id"] = Value::String(id);
+    }
+}
+
 /// Validates a document, hands it to the engine, remembers it.
-fn set_doc(app: &App, kind: DocKind, doc: Value) -> ApiResult<Json<Value>> {
+fn set_doc(app: &App, kind: DocKind, mut doc: Value) -> ApiResult<Json<Value>> {
+    ensure_ids(
+        &mut doc,
+        match kind {
+            DocKind::Zones => "zone",
+            DocKind::Hazards => "hazard",
+        },
+    );
     let bytes = serde_json::to_vec(&doc).unwrap_or_default();
     match kind {
         DocKind::Zones => {
@@ -566,14 +688,25 @@ fn with_feature(mut doc: Value, feature: Value) -> ApiResult<Value> {
     Ok(doc)
 }
 
-fn without_feature(mut doc: Value, index: &str) -> ApiResult<Value> {
-    let i: usize = index.parse().map_err(|_| bad("index must be a number"))?;
+/// The document without the feature whose `id` is `key` (or, for clients
+/// of the former API, at place `key` when no feature has that id).
+fn without_feature(mut doc: Value, key: &str) -> ApiResult<Value> {
+    let missing = || ApiError(StatusCode::NOT_FOUND, format!("no feature with id {key:?}"));
     let Some(a) = doc.get_mut("features").and_then(Value::as_array_mut) else {
-        return Err(ApiError(StatusCode::NOT_FOUND, format!("no feature {i}")));
+        return Err(missing());
     };
-    if i >= a.len() {
-        return Err(ApiError(StatusCode::NOT_FOUND, format!("no feature {i}")));
-    }
+    let by_id = a.iter().position(|f| match f.get("id") {
+        Some(Value::String(s)) => s == key,
+        Some(Value::Number(n)) => n.to_string() == key,
+        _ => false,
+    });
+    let i = match by_id {
+        Some(i) => i,
+        None => match key.parse::<usize>() {
+            Ok(i) if i < a.len() => i,
+            _ => return Err(missing()),
+        },
+    };
     a.remove(i);
     Ok(doc)
 }
@@ -681,11 +814,146 @@ struct StreamQuery {
     vessels: Option<bool>,
 }
 
+/// Events per page when a backlog is read from the store.
+const BACKLOG_PAGE: usize = 500;
+
+/// Counts one live-stream client while its stream lives.
+struct StreamSlot(Arc<Shared>);
+
+impl StreamSlot {
+    /// A slot, or `None` at the client limit.
+    fn take(shared: &Arc<Shared>) -> Option<StreamSlot> {
+        use std::sync::atomic::Ordering::SeqCst;
+        let max = shared.limits.max_stream_clients;
+        let n = shared.stream_clients.fetch_add(1, SeqCst);
+        if n >= max {
+            shared.stream_clients.fetch_sub(1, SeqCst);
+            shared.metrics.stream_refused.fetch_add(1, SeqCst);
+            return None;
+        }
+        shared.metrics.stream_clients.store(n as u64 + 1, SeqCst);
+        Some(StreamSlot(shared.clone()))
+    }
+}
+
+impl Drop for StreamSlot {
+    fn drop(&mut self) {
+        use std::sync::atomic::Ordering::SeqCst;
+        let n = self.0.stream_clients.fetch_sub(1, SeqCst);
+        self.0
+            .metrics
+            .stream_clients
+            .store(n.saturating_sub(1) as u64, SeqCst);
+    }
+}
+
+/// Where a client's backlog starts: `since` when at most `cap` events
+/// follow it, else just before the `cap`-th newest (the skipped range is
+/// returned). Reads ids page by page: memory bounded by a page.
+fn backlog_start(
+    app: &App,
+    since: u64,
+    kinds: &[String],
+    cap: usize,
+) -> ApiResult<(u64, Option<(u64, u64)>)> {
+    let mut counted = 0usize;
+    let mut before: Option<u64> = None;
+    loop {
+        let page = {
+            let store = app.shared.store.lock().unwrap_or_else(|e| e.into_inner());
+            store
+                .query(&finisterra_store::EventQuery {
+                    since_id: since,
+                    before_id: before,
+                    kinds: kinds.to_vec(),
+                    limit: BACKLOG_PAGE,
+                    newest_first: true,
+                    ..Default::default()
+                })
+                .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, format!("store: {e}")))?
+        };
+        let Some(oldest) = page.last() else {
+            return Ok((since, None));
+        };
+        if counted + page.len() >= cap.max(1) {
+            let first_sent = page[cap.max(1) - counted - 1].id;
+            let start = first_sent - 1;
+            return Ok((start, (start > since).then_some((since, start))));
+        }
+        counted += page.len();
+        before = Some(oldest.id);
+    }
+}
+
+/// The backlog after `start`, read from the store a page at a time as the
+/// client takes it.
+fn backlog_pages(
+    app: Arc<App>,
+    start: u64,
+    kinds: Vec<String>,
+    last: Arc<std::sync::atomic::AtomicU64>,
+) -> impl Stream<Item = Published> {
+    stream::unfold(Some(start), move |cursor| {
+        let app = app.clone();
+        let kinds = kinds.clone();
+        let last = last.clone();
+        async move {
+            let cursor = cursor?;
+            let page = backlog(&app, cursor, &kinds, BACKLOG_PAGE).ok()?;
+            let next = page.last()?.id;
+            last.store(next, std::sync::atomic::Ordering::SeqCst);
+            let more = page.len() == BACKLOG_PAGE;
+            Some((stream::iter(page), more.then_some(next)))
+        }
+    })
+    .flatten()
+}
+
+/// Once a second, the vessels that moved, as one JSON array shared by
+/// every live-stream client: one short lock of the engine whatever the
+/// number of clients.
+pub async fn vessel_ticker(shared: Arc<Shared>) {
+    let mut seen_ms = i64::MIN;
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        tick.tick().await;
+        let listening = shared.vessel_updates.receiver_count() > 0;
+        let moved: Vec<Value> = {
+            let engine = shared.engine.lock().unwrap_or_else(|e| e.into_inner());
+            let mut newest = seen_ms;
+            let moved = engine
+                .picture()
+                .vessels()
+                .filter(|v| v.has_fix() && v.last_seen_ms > seen_ms)
+                .filter_map(|v| {
+                    newest = newest.max(v.last_seen_ms);
+                    listening.then(|| summary(v))
+                })
+                .collect();
+            seen_ms = newest;
+            moved
+        };
+        if !moved.is_empty() {
+            let _ = shared
+                .vessel_updates
+                .send(Value::Array(moved).to_string().into());
+        }
+    }
+}
+
 /// Server-Sent Events: every published event (`id:` the event id,
 /// `event:` its kind, `data:` its JSON), resumable with `Last-Event-ID` or
-/// `?since=`; an unnumbered `ack` event when an operator acknowledges an
-/// event; plus, unless `vessels=false`, an unnumbered `vessels` event
+/// `?since=`; unnumbered `ack`, `store.degraded` and `store.recovered`
+/// notices; plus, unless `vessels=false`, an unnumbered `vessels` event
 /// every second with the vessels that moved.
+///
+/// Bounded: at most `max_stream_clients` clients (503 beyond); a backlog of
+/// at most `stream_backlog_max` events, read from the store a page at a
+/// time (older ones are skipped with a `truncated` notice naming the range
+/// to page from `/api/events`); each event serialised once for all
+/// clients; a client that falls too far behind is dropped and resumes with
+/// `Last-Event-ID`.
 async fn stream_events(
     State(app): State<Arc<App>>,
     headers: HeaderMap,
@@ -697,28 +965,66 @@ async fn stream_events(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok())
         .or(q.since);
+    let Some(slot) = StreamSlot::take(&app.shared) else {
+        return Err(ApiError(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!(
+                "too many live-stream clients (limit {}); retry later",
+                app.shared.limits.max_stream_clients
+            ),
+        ));
+    };
     // Subscribe first, then read the backlog: nothing falls in between.
     let rx = app.shared.events.subscribe();
-    let acks = BroadcastStream::new(app.shared.acks.subscribe()).filter_map(|r| {
+    let notices = BroadcastStream::new(app.shared.acks.subscribe()).filter_map(|r| {
         futures_util::future::ready(
             r.ok()
-                .map(|a| Ok(SseEvent::default().event("ack").data(&*a))),
+                .map(|(name, json)| Ok(SseEvent::default().event(name).data(&*json))),
         )
     });
-    let back = match since {
-        Some(s) => backlog(&app, s, &kinds, MAX_LIMIT * 10)?,
-        None => Vec::new(),
+    let last = Arc::new(std::sync::atomic::AtomicU64::new(since.unwrap_or(0)));
+    let (start, truncated) = match since {
+        Some(s) => {
+            let (start, t) = backlog_start(&app, s, &kinds, app.shared.limits.stream_backlog_max)?;
+            (Some(start), t)
+        }
+        None => (None, None),
     };
-    let mut last = back.last().map_or(since.unwrap_or(0), |e| e.id);
-    let kinds2 = kinds.clone();
+    if truncated.is_some() {
+        app.shared
+            .metrics
+            .stream_backlog_truncated
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+    let truncated_notice = stream::iter(truncated.map(|(from, to)| {
+        Ok(SseEvent::default().event("truncated").data(
+            json!({
+                "skipped_after_id": from,
+                "skipped_through_id": to,
+                "page_with": format!("/api/events?since={from}&limit={MAX_LIMIT}"),
+                "limit": app.shared.limits.stream_backlog_max,
+            })
+            .to_string(),
+        ))
+    }));
     let to_sse = |p: &Published| {
         SseEvent::default()
             .id(p.id.to_string())
             .event(p.kind)
             .data(&*p.json)
     };
-    let backlog_stream = stream::iter(back.into_iter().map(move |p| Ok(to_sse(&p))));
+    let backlog_stream = match start {
+        Some(start) => {
+            last.store(start, std::sync::atomic::Ordering::SeqCst);
+            backlog_pages(app.clone(), start, kinds.clone(), last.clone())
+                .map(move |p| Ok(to_sse(&p)))
+                .left_stream()
+        }
+        None => stream::empty().right_stream(),
+    };
     let metrics_app = app.clone();
+    let kinds2 = kinds.clone();
+    let live_last = last.clone();
     let live = BroadcastStream::new(rx)
         .take_while(move |r| {
             let ok = r.is_ok();
@@ -733,48 +1039,37 @@ async fn stream_events(
             futures_util::future::ready(ok)
         })
         .filter_map(move |r| {
+            use std::sync::atomic::Ordering::SeqCst;
             let out = match r {
                 Ok(p)
-                    if p.id > last && (kinds2.is_empty() || kinds2.iter().any(|k| k == p.kind)) =>
+                    if p.id > live_last.load(SeqCst)
+                        && (kinds2.is_empty() || kinds2.iter().any(|k| k == p.kind)) =>
                 {
-                    last = p.id;
+                    live_last.store(p.id, SeqCst);
                     Some(Ok(to_sse(&p)))
                 }
                 _ => None,
             };
             futures_util::future::ready(out)
         });
-    let events = backlog_stream.chain(live);
-    let with_vessels = q.vessels.unwrap_or(true);
-    let vessel_app = app.clone();
-    let mut seen_ms = i64::MIN;
-    let ticks =
-        IntervalStream::new(tokio::time::interval(Duration::from_secs(1))).filter_map(move |_| {
-            let out = if with_vessels {
-                let engine = lock(&vessel_app);
-                let mut newest = seen_ms;
-                let moved: Vec<Value> = engine
-                    .picture()
-                    .vessels()
-                    .filter(|v| v.has_fix() && v.last_seen_ms > seen_ms)
-                    .map(|v| {
-                        newest = newest.max(v.last_seen_ms);
-                        summary(v)
-                    })
-                    .collect();
-                drop(engine);
-                seen_ms = newest;
-                (!moved.is_empty()).then(|| {
-                    Ok(SseEvent::default()
-                        .event("vessels")
-                        .data(Value::Array(moved).to_string()))
-                })
-            } else {
-                None
-            };
-            futures_util::future::ready(out)
-        });
-    let merged = stream::select(stream::select(events, acks), ticks);
+    let events = truncated_notice.chain(backlog_stream).chain(live);
+    let vessels = if q.vessels.unwrap_or(true) {
+        BroadcastStream::new(app.shared.vessel_updates.subscribe())
+            .filter_map(|r| {
+                futures_util::future::ready(
+                    r.ok()
+                        .map(|json| Ok(SseEvent::default().event("vessels").data(&*json))),
+                )
+            })
+            .left_stream()
+    } else {
+        stream::empty().right_stream()
+    };
+    let merged = stream::select(stream::select(events, notices), vessels).map(move |e| {
+        // The slot lives as long as the stream.
+        let _ = &slot;
+        e
+    });
     Ok(Sse::new(merged).keep_alive(KeepAlive::default()))
 }
 

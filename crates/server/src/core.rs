@@ -95,8 +95,10 @@ pub struct Shared {
     pub engine: Mutex<Engine>,
     /// Live push of published events.
     pub events: broadcast::Sender<Arc<Published>>,
-    /// Live push of acknowledgements (the `ack` message JSON).
-    pub acks: broadcast::Sender<Arc<str>>,
+    /// Live push of unnumbered notices: (SSE event name, JSON) — `ack`
+    /// when an operator acknowledges an event, `store.degraded` and
+    /// `store.recovered` when the store refuses writes and recovers.
+    pub acks: broadcast::Sender<(&'static str, Arc<str>)>,
     /// Identifies this run of the server: changes on every start, so a
     /// client can tell a restart (event ids may start again without a
     /// durable store) from a reconnect.
@@ -114,6 +116,63 @@ pub struct Shared {
     /// Recent track of each vessel: (time ms, lat, lon, sog kn, cog deg),
     /// one point per 30 s, the last 120 points.
     pub tracks: Mutex<std::collections::HashMap<u32, VecDeque<TrackPoint>>>,
+    /// Limits against hostile input.
+    pub limits: crate::Limits,
+    /// Whether the engine thread is alive.
+    pub health: Health,
+    /// The vessels that moved, as one JSON array a second, for every
+    /// live-stream client (built once, shared).
+    pub vessel_updates: broadcast::Sender<Arc<str>>,
+    /// Live-stream clients connected now.
+    pub stream_clients: std::sync::atomic::AtomicUsize,
+    /// Events pushed but not yet stored (the store refused them).
+    pub spill: Mutex<Spill>,
+}
+
+/// Whether the engine thread is alive; the health check and the binary
+/// read it.
+#[derive(Default)]
+pub struct Health {
+    failed: std::sync::atomic::AtomicBool,
+    notify: tokio::sync::Notify,
+}
+
+impl Health {
+    /// The engine thread died.
+    pub fn fail(&self) {
+        self.failed.store(true, std::sync::atomic::Ordering::SeqCst);
+        self.notify.notify_waiters();
+    }
+
+    /// `true` once the engine thread died.
+    pub fn is_failed(&self) -> bool {
+        self.failed.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Resolves when the engine thread dies.
+    pub async fn failed(&self) {
+        loop {
+            let n = self.notify.notified();
+            if self.is_failed() {
+                return;
+            }
+            n.await;
+        }
+    }
+}
+
+/// Events the store refused (disk full, database down), kept in order in
+/// memory, bounded, and stored as soon as the store takes writes again.
+#[derive(Default)]
+pub struct Spill {
+    /// Waiting events, oldest first.
+    pub events: VecDeque<Published>,
+    /// Since when (wall clock, ms) the store refuses writes.
+    pub degraded_since_ms: Option<i64>,
+    /// The store's last error.
+    pub last_error: Option<String>,
+    /// Events dropped because the spill was full.
+    pub dropped: u64,
 }
 
 /// One point of a recent track: (time ms, lat, lon, sog kn, cog deg).
@@ -229,7 +288,11 @@ pub fn run(shared: Arc<Shared>, rx: Receiver<Input>) {
     loop {
         let first = match rx.recv_timeout(Duration::from_millis(200)) {
             Ok(i) => i,
-            Err(RecvTimeoutError::Timeout) => continue,
+            Err(RecvTimeoutError::Timeout) => {
+                // Quiet: try again to store what the store refused.
+                publish(&shared, &mut Vec::new());
+                continue;
+            }
             Err(RecvTimeoutError::Disconnected) => break,
         };
         // Take what is queued (bounded) under one lock of the engine.
@@ -254,9 +317,16 @@ pub fn run(shared: Arc<Shared>, rx: Receiver<Input>) {
                         decoders[src].feed(line_no[src], &l.bytes, &mut |ev| match ev {
                             DecodeEvent::Message(msg) => {
                                 m.message_in(src, msg.message.msg_type);
-                                let t = msg.time.map_or(l.recv_ms, |t| t.unix_ms);
-                                engine.ingest(msg.message, t, &mut events);
-                                moved.push(msg.message.mmsi);
+                                let data_ms = msg.time.map(|t| t.unix_ms);
+                                let r = engine.ingest_at(
+                                    msg.message,
+                                    data_ms,
+                                    Some(l.recv_ms),
+                                    &mut events,
+                                );
+                                if r.is_ok() {
+                                    moved.push(msg.message.mmsi);
+                                }
                             }
                             DecodeEvent::Error(e) => m.decode_error(e.kind.reason()),
                         });
@@ -270,8 +340,18 @@ pub fn run(shared: Arc<Shared>, rx: Receiver<Input>) {
                             batch.push((Instant::now(), std::mem::take(&mut events)));
                         }
                     }
-                    Input::Zones(z) => engine.geography_mut().zones = z,
-                    Input::Hazards(h) => engine.geography_mut().hazards = h,
+                    Input::Zones(z) => {
+                        engine.set_zones(z, &mut events);
+                        if !events.is_empty() {
+                            batch.push((Instant::now(), std::mem::take(&mut events)));
+                        }
+                    }
+                    Input::Hazards(h) => {
+                        engine.set_hazards(h, &mut events);
+                        if !events.is_empty() {
+                            batch.push((Instant::now(), std::mem::take(&mut events)));
+                        }
+                    }
                     Input::Shutdown => stop = true,
                 }
             }
@@ -305,9 +385,7 @@ pub fn run(shared: Arc<Shared>, rx: Receiver<Input>) {
                 }
             }
         }
-        if !batch.is_empty() {
-            publish(&shared, &mut batch);
-        }
+        publish(&shared, &mut batch);
         // Every few seconds: the latest state of vessels that reported,
         // and the new track points, to the store; written by another
         // thread, in small transactions, so that neither the judging nor
@@ -416,7 +494,7 @@ fn write_state(
             }
         }
         if job.prune {
-            let now = crate::sources::now_ms();
+            let now = crate::clock::now_ms();
             let retention = finisterra_store::Retention {
                 track_s: shared.track_retention_s,
                 events_s: None,
@@ -429,31 +507,125 @@ fn write_state(
     }
 }
 
-/// Makes the events durable, then publishes them (in that order: an event
-/// the API reports or pushes is already on disk).
+/// Events per store transaction when storing a spill.
+const SPILL_CHUNK: usize = 1_000;
+
+/// `{"stored":false,...}`: the JSON of an event pushed before it is durable.
+fn not_yet_stored(json: &str) -> Arc<str> {
+    match json.strip_suffix('}') {
+        Some(head) if head.len() > 1 => Arc::from(format!("{head},\"stored\":false}}")),
+        _ => Arc::from(json),
+    }
+}
+
+/// Makes the events durable, then publishes them: an event the API reports
+/// or pushes is normally already on disk. When the store refuses writes
+/// (disk full, database down), events are still pushed — an alarm must
+/// reach the operator — marked `"stored": false`, kept in order in a
+/// bounded spill and stored as soon as the store takes writes again;
+/// `store.degraded` and `store.recovered` tell the consoles, `/metrics`
+/// counts what waits and what was dropped past the bound.
 fn publish(shared: &Shared, batch: &mut Vec<(Instant, Vec<Event>)>) {
     let all: Vec<Published> = batch
         .iter()
         .flat_map(|(_, evs)| evs.iter().map(Published::of))
         .collect();
-    {
+    let mut spill = shared.spill.lock().unwrap_or_else(|e| e.into_inner());
+    if all.is_empty() && spill.events.is_empty() {
+        return;
+    }
+    let stored = {
         let mut store = shared.store.lock().unwrap_or_else(|e| e.into_inner());
-        if let Err(e) = store.append(&all) {
-            // Not durable: do not publish what could be lost; count it.
-            shared.metrics.store_error();
-            eprintln!("finisterra: cannot store events: {e}");
-            batch.clear();
-            return;
+        // What waits first, in order, in short transactions.
+        let mut error = None;
+        while !spill.events.is_empty() {
+            let n = spill.events.len().min(SPILL_CHUNK);
+            let chunk: Vec<Published> = spill.events.range(..n).cloned().collect();
+            match store.append(&chunk) {
+                Ok(()) => {
+                    spill.events.drain(..n);
+                }
+                Err(e) => {
+                    error = Some(e);
+                    break;
+                }
+            }
+        }
+        if error.is_none() && !all.is_empty() {
+            error = store.append(&all).err();
+        }
+        match error {
+            None => true,
+            Some(e) => {
+                shared.metrics.store_error();
+                spill.last_error = Some(format!("{e:#}"));
+                false
+            }
+        }
+    };
+    if stored && spill.degraded_since_ms.take().is_some() {
+        eprintln!("finisterra: the store takes writes again; every waiting event is stored");
+        let msg = serde_json::json!({
+            "kind": "store.recovered",
+            "at": finisterra_engine::iso8601(crate::clock::now_ms()),
+            "dropped": spill.dropped,
+        });
+        let _ = shared
+            .acks
+            .send(("store.recovered", msg.to_string().into()));
+    }
+    if !stored {
+        if spill.degraded_since_ms.is_none() {
+            let now = crate::clock::now_ms();
+            spill.degraded_since_ms = Some(now);
+            let err = spill.last_error.clone().unwrap_or_default();
+            eprintln!(
+                "finisterra: cannot store events ({err}); pushing them unstored, keeping up to {} in memory until the store takes writes again",
+                shared.limits.spill_max
+            );
+            let msg = serde_json::json!({
+                "kind": "store.degraded",
+                "since": finisterra_engine::iso8601(now),
+                "error": err,
+                "spill_max": shared.limits.spill_max,
+            });
+            let _ = shared.acks.send(("store.degraded", msg.to_string().into()));
+        }
+        spill.events.extend(all.iter().cloned());
+        let max = shared.limits.spill_max.max(1);
+        while spill.events.len() > max {
+            spill.events.pop_front();
+            spill.dropped += 1;
+            shared
+                .metrics
+                .store_spill_dropped
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }
     }
+    {
+        use std::sync::atomic::Ordering::Relaxed;
+        let m = &shared.metrics;
+        m.store_degraded
+            .store(u64::from(spill.degraded_since_ms.is_some()), Relaxed);
+        m.store_spilled.store(spill.events.len() as u64, Relaxed);
+    }
+    drop(spill);
     let now = Instant::now();
     let mut recent = shared.recent.lock().unwrap_or_else(|e| e.into_inner());
     let mut k = 0;
     for (arrived, evs) in batch.drain(..) {
         let latency = now.duration_since(arrived);
         for _ in 0..evs.len() {
-            let p = Arc::new(all[k].clone());
+            let mut p = all[k].clone();
             k += 1;
+            if !stored {
+                p.json = not_yet_stored(&p.json);
+            }
+            debug_assert!(
+                recent.back().is_none_or(|b| b.id < p.id),
+                "event ids increase"
+            );
+            let p = Arc::new(p);
             shared.metrics.event_out(p.kind, latency);
             recent.push_back(p.clone());
             if recent.len() > RECENT_EVENTS {

@@ -7,6 +7,7 @@
 //! stamped here when a line carries none).
 
 pub mod api;
+pub mod clock;
 pub mod core;
 pub mod metrics;
 pub mod openapi;
@@ -47,6 +48,55 @@ pub struct ServeConfig {
     pub hazards_doc: Value,
     /// How long track points are kept in the store, seconds.
     pub track_retention_s: f64,
+    /// Limits that keep the server answering under hostile input.
+    pub limits: Limits,
+}
+
+/// Limits that keep the server answering whatever arrives from outside:
+/// every one bounds memory, connections or time, and every refusal is
+/// counted in `/metrics`.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Open HTTP connections at most; more are closed at once (counted).
+    pub max_connections: usize,
+    /// Time to receive a request's headers (a half-open request is closed).
+    pub header_timeout: Duration,
+    /// Time to receive a request's body.
+    pub body_timeout: Duration,
+    /// Live-stream clients at most; more get 503.
+    pub max_stream_clients: usize,
+    /// Events of backlog one live-stream client gets on connecting (older
+    /// ones are skipped with a `truncated` message naming where to page
+    /// them from `/api/events`).
+    pub stream_backlog_max: usize,
+    /// Token required to read (`/api/*`, `/metrics`, the stream); none:
+    /// reading is open.
+    pub read_token: Option<String>,
+    /// Receive buffer asked for each UDP socket, bytes (the kernel may
+    /// grant less; `/metrics` shows what it granted).
+    pub udp_recv_buffer: usize,
+    /// A TCP feed silent this long is closed (and reconnected, for
+    /// `--connect`).
+    pub tcp_idle_timeout: Duration,
+    /// Events kept in memory while the store refuses writes (disk full);
+    /// beyond, the oldest are dropped and counted.
+    pub spill_max: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_connections: 4096,
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(30),
+            max_stream_clients: 1024,
+            stream_backlog_max: 10_000,
+            read_token: None,
+            udp_recv_buffer: 8 << 20,
+            tcp_idle_timeout: Duration::from_secs(300),
+            spill_max: 200_000,
+        }
+    }
 }
 
 /// A running server (for tests: the bound address and a way to stop).
@@ -70,7 +120,14 @@ pub async fn start(
     let (tx, rx) = std::sync::mpsc::sync_channel::<Input>(QUEUE);
     let (events, _) = tokio::sync::broadcast::channel(16_384);
     let (acks, _) = tokio::sync::broadcast::channel(1_024);
-    let run_id = format!("{:x}-{:x}", sources::now_ms(), std::process::id());
+    let run_id = format!("{:x}-{:x}", clock::now_ms(), std::process::id());
+    let live = cfg.sources.iter().any(SourceSpec::is_live);
+    let mut engine = engine;
+    if live {
+        // Live feeds: a data time may not run ahead of its receive time.
+        engine.set_time_policy(finisterra_engine::TimePolicy::live());
+    }
+    let (vessel_updates, _) = tokio::sync::broadcast::channel(64);
     let shared = Arc::new(Shared {
         engine: Mutex::new(engine),
         events,
@@ -82,16 +139,30 @@ pub async fn start(
         source_names: names,
         track_retention_s: cfg.track_retention_s,
         tracks: Mutex::new(HashMap::new()),
+        limits: cfg.limits.clone(),
+        health: core::Health::default(),
+        vessel_updates,
+        stream_clients: std::sync::atomic::AtomicUsize::new(0),
+        spill: Mutex::new(core::Spill::default()),
     });
     let core_tx = CoreTx::new(tx);
     {
         let shared = shared.clone();
         std::thread::Builder::new()
             .name("finisterra-core".into())
-            .spawn(move || core::run(shared, rx))
+            .spawn(move || {
+                let run = std::panic::AssertUnwindSafe(|| core::run(shared.clone(), rx));
+                if std::panic::catch_unwind(run).is_err() {
+                    // The panic message is printed by the hook; say what
+                    // follows, fail the health check, wake the binary.
+                    eprintln!(
+                        "finisterra: the engine thread died; /healthz now fails and the server exits"
+                    );
+                    shared.health.fail();
+                }
+            })
             .context("cannot start the engine thread")?;
     }
-    let live = cfg.sources.iter().any(SourceSpec::is_live);
     sources::start(cfg.sources, core_tx.clone(), shared.clone()).await?;
     if live {
         // Time passes for a live picture even when the feeds are quiet.
@@ -100,10 +171,13 @@ pub async fn start(
             let mut i = tokio::time::interval(Duration::from_secs(1));
             loop {
                 i.tick().await;
-                let _ = t.try_send(Input::Tick(sources::now_ms()));
+                let _ = t.try_send(Input::Tick(clock::now_ms()));
             }
         });
     }
+    // Vessel updates for every live-stream client, built once a second
+    // (one short lock of the engine for all clients, not one per client).
+    tokio::spawn(api::vessel_ticker(shared.clone()));
     let app = Arc::new(api::App {
         shared: shared.clone(),
         tx: core_tx.clone(),
@@ -117,21 +191,74 @@ pub async fn start(
         .await
         .with_context(|| format!("cannot listen on {}", cfg.http))?;
     let http = listener.local_addr()?;
-    // Small writes (one event on the live stream) must leave at once, not
-    // wait for Nagle's algorithm and the client's delayed ACK (40-200 ms).
-    use axum::serve::ListenerExt;
-    let listener = listener.tap_io(|tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
-    let router = api::router(app, cfg.cors);
-    tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, router).await {
-            eprintln!("finisterra: HTTP server stopped: {e}");
-        }
-    });
+    let router = api::router(app, cfg.cors, &cfg.limits);
+    tokio::spawn(serve_http(listener, router, shared.clone()));
     Ok(Running {
         http,
         tx: core_tx,
         shared,
     })
+}
+
+impl Running {
+    /// Resolves if the engine thread dies (the binary then exits non-zero
+    /// so that a supervisor restarts it).
+    pub async fn engine_failed(&self) {
+        self.shared.health.failed().await
+    }
+}
+
+/// The HTTP accept loop: a bounded number of connections, a deadline for
+/// each request's headers (a half-open request cannot hold a connection),
+/// no Nagle delay on small writes (one event on the live stream).
+async fn serve_http(listener: tokio::net::TcpListener, router: axum::Router, shared: Arc<Shared>) {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use std::sync::atomic::Ordering;
+    use tower::ServiceExt;
+    let permits = Arc::new(tokio::sync::Semaphore::new(shared.limits.max_connections));
+    let header_timeout = shared.limits.header_timeout;
+    loop {
+        let (tcp, _peer) = match listener.accept().await {
+            Ok(c) => c,
+            Err(e) => {
+                // Out of file descriptors and the like: wait, do not spin.
+                eprintln!("finisterra: cannot accept an HTTP connection: {e}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let Ok(permit) = permits.clone().try_acquire_owned() else {
+            shared
+                .metrics
+                .http_refused_connections
+                .fetch_add(1, Ordering::Relaxed);
+            drop(tcp);
+            continue;
+        };
+        let _ = tcp.set_nodelay(true);
+        let svc = router
+            .clone()
+            .map_request(|r: axum::http::Request<hyper::body::Incoming>| {
+                r.map(axum::body::Body::new)
+            });
+        let svc = hyper_util::service::TowerToHyperService::new(svc);
+        let shared = shared.clone();
+        tokio::spawn(async move {
+            let _permit = permit;
+            shared
+                .metrics
+                .http_connections
+                .fetch_add(1, Ordering::Relaxed);
+            let conn = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(header_timeout)
+                .serve_connection(TokioIo::new(tcp), svc)
+                .with_upgrades();
+            let _ = conn.await;
+            shared
+                .metrics
+                .http_connections
+                .fetch_sub(1, Ordering::Relaxed);
+        });
+    }
 }

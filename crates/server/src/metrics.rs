@@ -36,8 +36,40 @@ pub struct Metrics {
     pub slow_clients: AtomicU64,
     /// Connections accepted by TCP listeners.
     pub tcp_connections: AtomicU64,
-    /// Store failures (events not published).
+    /// Store failures.
     store_errors: AtomicU64,
+    /// HTTP connections open now.
+    pub http_connections: AtomicU64,
+    /// HTTP connections closed at once: the connection limit was reached.
+    pub http_refused_connections: AtomicU64,
+    /// Live-stream clients refused: the client limit was reached.
+    pub stream_refused: AtomicU64,
+    /// Live-stream clients connected now.
+    pub stream_clients: AtomicU64,
+    /// Backlogs cut at the per-client limit.
+    pub stream_backlog_truncated: AtomicU64,
+    /// Requests refused for a missing or wrong token.
+    pub unauthorized: AtomicU64,
+    /// TCP feeds closed for being silent too long.
+    pub tcp_idle_closed: AtomicU64,
+    /// Datagrams the kernel dropped (socket buffer full), per UDP source;
+    /// read from the kernel when rendered.
+    pub udp_kernel_drops: Mutex<Vec<(String, u64)>>,
+    /// Receive buffer the kernel granted, per UDP source, bytes.
+    pub udp_recv_buffer: Mutex<Vec<(String, u64)>>,
+    /// 1 while the store refuses writes.
+    pub store_degraded: AtomicU64,
+    /// Events waiting in memory for the store.
+    pub store_spilled: AtomicU64,
+    /// Events dropped because the spill was full (never stored).
+    pub store_spill_dropped: AtomicU64,
+    /// Messages whose data time was ahead of their receive time (judged at
+    /// the receive time).
+    pub time_ahead_of_receive: AtomicU64,
+    /// Messages behind the picture's time (accepted as history).
+    pub time_late: AtomicU64,
+    /// Messages rejected for their time.
+    pub time_rejected: AtomicU64,
     vessels: AtomicU64,
     open_risks: AtomicU64,
     open_hazards: AtomicU64,
@@ -67,6 +99,21 @@ impl Metrics {
             slow_clients: AtomicU64::new(0),
             tcp_connections: AtomicU64::new(0),
             store_errors: AtomicU64::new(0),
+            http_connections: AtomicU64::new(0),
+            http_refused_connections: AtomicU64::new(0),
+            stream_refused: AtomicU64::new(0),
+            stream_clients: AtomicU64::new(0),
+            stream_backlog_truncated: AtomicU64::new(0),
+            unauthorized: AtomicU64::new(0),
+            tcp_idle_closed: AtomicU64::new(0),
+            udp_kernel_drops: Mutex::new(Vec::new()),
+            udp_recv_buffer: Mutex::new(Vec::new()),
+            store_degraded: AtomicU64::new(0),
+            store_spilled: AtomicU64::new(0),
+            store_spill_dropped: AtomicU64::new(0),
+            time_ahead_of_receive: AtomicU64::new(0),
+            time_late: AtomicU64::new(0),
+            time_rejected: AtomicU64::new(0),
             vessels: AtomicU64::new(0),
             open_risks: AtomicU64::new(0),
             open_hazards: AtomicU64::new(0),
@@ -134,6 +181,12 @@ impl Metrics {
 
     /// Gauges from the engine.
     pub fn set_picture(&self, e: &Engine) {
+        let c = e.clock().stats();
+        self.time_ahead_of_receive
+            .store(c.ahead_of_receive, Ordering::Relaxed);
+        self.time_late.store(c.late, Ordering::Relaxed);
+        self.time_rejected
+            .store(c.out_of_range + c.unconfirmed_jumps, Ordering::Relaxed);
         self.vessels
             .store(e.picture().len() as u64, Ordering::Relaxed);
         self.open_risks
@@ -246,6 +299,26 @@ impl Metrics {
                 "Open zone violations.",
                 self.zone_violations.load(r),
             ),
+            (
+                "finisterra_http_connections",
+                "HTTP connections open.",
+                self.http_connections.load(r),
+            ),
+            (
+                "finisterra_stream_clients",
+                "Live-stream clients connected.",
+                self.stream_clients.load(r),
+            ),
+            (
+                "finisterra_store_degraded",
+                "1 while the store refuses writes (events pushed, kept in memory, stored when it recovers).",
+                self.store_degraded.load(r),
+            ),
+            (
+                "finisterra_store_spilled_events",
+                "Events waiting in memory for the store.",
+                self.store_spilled.load(r),
+            ),
         ] {
             let _ = writeln!(o, "# HELP {name} {help}");
             let _ = writeln!(o, "# TYPE {name} gauge");
@@ -277,10 +350,89 @@ impl Metrics {
                 "Failures to store events.",
                 self.store_errors.load(r),
             ),
+            (
+                "finisterra_store_spill_dropped_total",
+                "Events never stored: the store refused writes and the spill was full.",
+                self.store_spill_dropped.load(r),
+            ),
+            (
+                "finisterra_http_refused_connections_total",
+                "HTTP connections closed at once at the connection limit.",
+                self.http_refused_connections.load(r),
+            ),
+            (
+                "finisterra_stream_refused_total",
+                "Live-stream clients refused at the client limit.",
+                self.stream_refused.load(r),
+            ),
+            (
+                "finisterra_stream_backlog_truncated_total",
+                "Live-stream backlogs cut at the per-client limit.",
+                self.stream_backlog_truncated.load(r),
+            ),
+            (
+                "finisterra_unauthorized_total",
+                "Requests refused for a missing or wrong token.",
+                self.unauthorized.load(r),
+            ),
+            (
+                "finisterra_tcp_idle_closed_total",
+                "TCP feeds closed for being silent longer than the idle timeout.",
+                self.tcp_idle_closed.load(r),
+            ),
+            (
+                "finisterra_time_ahead_of_receive_total",
+                "Messages dated ahead of their receive time (judged at the receive time; never move the clock).",
+                self.time_ahead_of_receive.load(r),
+            ),
+            (
+                "finisterra_time_late_total",
+                "Messages dated behind the picture's time (accepted as history).",
+                self.time_late.load(r),
+            ),
+            (
+                "finisterra_time_rejected_total",
+                "Messages rejected for their time (out of range, unconfirmed jump).",
+                self.time_rejected.load(r),
+            ),
         ] {
             let _ = writeln!(o, "# HELP {name} {help}");
             let _ = writeln!(o, "# TYPE {name} counter");
             let _ = writeln!(o, "{name} {v}");
+        }
+        let _ = writeln!(
+            o,
+            "# HELP finisterra_udp_kernel_drops_total Datagrams the kernel dropped before the server read them (socket receive buffer full), by source."
+        );
+        let _ = writeln!(o, "# TYPE finisterra_udp_kernel_drops_total counter");
+        for (n, v) in self
+            .udp_kernel_drops
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+        {
+            let _ = writeln!(
+                o,
+                "finisterra_udp_kernel_drops_total{{source=\"{}\"}} {v}",
+                esc(n)
+            );
+        }
+        let _ = writeln!(
+            o,
+            "# HELP finisterra_udp_receive_buffer_bytes Receive buffer the kernel granted each UDP socket."
+        );
+        let _ = writeln!(o, "# TYPE finisterra_udp_receive_buffer_bytes gauge");
+        for (n, v) in self
+            .udp_recv_buffer
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+        {
+            let _ = writeln!(
+                o,
+                "finisterra_udp_receive_buffer_bytes{{source=\"{}\"}} {v}",
+                esc(n)
+            );
         }
         let _ = writeln!(o, "# HELP finisterra_event_latency_seconds From a message's arrival to its events being stored and published.");
         let _ = writeln!(o, "# TYPE finisterra_event_latency_seconds histogram");

@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
@@ -91,13 +91,7 @@ impl SourceSpec {
     }
 }
 
-/// Wall-clock time at the edge, ms since the epoch.
-pub fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
+use crate::clock::now_ms;
 
 fn line(source: usize, bytes: &[u8]) -> Input {
     let mut b = bytes;
@@ -125,9 +119,29 @@ pub async fn start(
         let shared = shared.clone();
         match spec {
             SourceSpec::Udp(addr) => {
-                let sock = UdpSocket::bind(addr)
-                    .await
+                let sock = bind_udp(addr, shared.limits.udp_recv_buffer)
                     .map_err(|e| anyhow::anyhow!("cannot listen for UDP on {addr}: {e}"))?;
+                let granted = socket2::SockRef::from(&sock)
+                    .recv_buffer_size()
+                    .unwrap_or(0);
+                if granted < shared.limits.udp_recv_buffer {
+                    eprintln!(
+                        "finisterra: UDP {addr}: asked for a {} byte receive buffer, the kernel granted {granted} (raise net.core.rmem_max); kernel drops are counted in /metrics",
+                        shared.limits.udp_recv_buffer
+                    );
+                }
+                let name = spec_name(i, &shared);
+                shared
+                    .metrics
+                    .udp_recv_buffer
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push((name.clone(), granted as u64));
+                tasks.push(tokio::spawn(watch_udp_drops(
+                    name,
+                    sock.local_addr()?,
+                    shared.clone(),
+                )));
                 tasks.push(tokio::spawn(udp(i, sock, tx, shared)));
             }
             SourceSpec::TcpListen(addr) => {
@@ -158,11 +172,91 @@ pub async fn start(
             }
             SourceSpec::Stdin => tasks.push(tokio::spawn(async move {
                 let r = BufReader::new(tokio::io::stdin());
-                read_lines(i, r, &tx, &shared, None).await;
+                read_lines(i, r, &tx, &shared, None, None).await;
             })),
         }
     }
     Ok(tasks)
+}
+
+fn spec_name(i: usize, shared: &Shared) -> String {
+    shared
+        .source_names
+        .get(i)
+        .cloned()
+        .unwrap_or_else(|| format!("source{i}"))
+}
+
+/// A UDP socket with the receive buffer asked for (bursts from many
+/// receivers must not overflow the kernel's default of a few hundred KiB).
+fn bind_udp(addr: SocketAddr, recv_buffer: usize) -> std::io::Result<UdpSocket> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let sock = Socket::new(Domain::for_address(addr), Type::DGRAM, Some(Protocol::UDP))?;
+    if recv_buffer > 0 {
+        // Best effort: the kernel caps it at net.core.rmem_max.
+        let _ = sock.set_recv_buffer_size(recv_buffer);
+    }
+    sock.set_nonblocking(true)?;
+    sock.bind(&addr.into())?;
+    UdpSocket::from_std(sock.into())
+}
+
+/// Datagrams the kernel dropped on a UDP socket bound to `local`, from
+/// `/proc/net/udp` (`/proc/net/udp6`): the last column of the socket's
+/// row. `None` where the kernel does not say (not Linux).
+pub fn udp_kernel_drops(local: SocketAddr) -> Option<u64> {
+    let (file, want) = match local {
+        SocketAddr::V4(a) => (
+            "/proc/net/udp",
+            format!(
+                "{:08X}:{:04X}",
+                u32::from_le_bytes(a.ip().octets()),
+                a.port()
+            ),
+        ),
+        SocketAddr::V6(a) => {
+            let o = a.ip().octets();
+            let mut hex = String::with_capacity(32);
+            for w in o.chunks(4) {
+                hex.push_str(&format!(
+                    "{:08X}",
+                    u32::from_le_bytes([w[0], w[1], w[2], w[3]])
+                ));
+            }
+            ("/proc/net/udp6", format!("{hex}:{:04X}", a.port()))
+        }
+    };
+    let text = std::fs::read_to_string(file).ok()?;
+    let mut total = None;
+    for row in text.lines().skip(1) {
+        let cols: Vec<&str> = row.split_whitespace().collect();
+        if cols.get(1) == Some(&want.as_str()) {
+            let drops = cols.last()?.parse::<u64>().ok()?;
+            total = Some(total.unwrap_or(0) + drops);
+        }
+    }
+    total
+}
+
+/// Reads the kernel's drop counter of one UDP socket every second into
+/// `/metrics`.
+async fn watch_udp_drops(name: String, local: SocketAddr, shared: Arc<Shared>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        tick.tick().await;
+        let Some(d) = udp_kernel_drops(local) else {
+            return;
+        };
+        let mut m = shared
+            .metrics
+            .udp_kernel_drops
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        match m.iter_mut().find(|(n, _)| *n == name) {
+            Some(e) => e.1 = d,
+            None => m.push((name.clone(), d)),
+        }
+    }
 }
 
 async fn udp(i: usize, sock: UdpSocket, tx: CoreTx, shared: Arc<Shared>) {
@@ -207,7 +301,8 @@ async fn tcp_listen(i: usize, l: TcpListener, tx: CoreTx, shared: Arc<Shared>) {
         let tx = tx.clone();
         let shared = shared.clone();
         tokio::spawn(async move {
-            read_lines(i, BufReader::new(stream), &tx, &shared, None).await;
+            let idle = Some(shared.limits.tcp_idle_timeout);
+            read_lines(i, BufReader::new(stream), &tx, &shared, None, idle).await;
         });
     }
 }
@@ -222,7 +317,8 @@ async fn connect(i: usize, addr: String, tx: CoreTx, shared: Arc<Shared>) {
                     .tcp_connections
                     .fetch_add(1, Ordering::Relaxed);
                 backoff = Duration::from_millis(500);
-                read_lines(i, BufReader::new(s), &tx, &shared, None).await;
+                let idle = Some(shared.limits.tcp_idle_timeout);
+                read_lines(i, BufReader::new(s), &tx, &shared, None, idle).await;
             }
             Err(e) => {
                 eprintln!("finisterra: cannot connect to {addr}: {e}; retrying in {backoff:?}")
@@ -271,7 +367,7 @@ async fn replay(
         }
         let _ = &shared;
     } else {
-        read_lines(i, head, &tx, &shared, speed).await;
+        read_lines(i, head, &tx, &shared, speed, None).await;
     }
     eprintln!("finisterra: {path}: replay finished");
 }
@@ -342,14 +438,33 @@ async fn read_lines<R: AsyncRead + Unpin>(
     tx: &CoreTx,
     shared: &Arc<Shared>,
     speed: Option<f64>,
+    idle: Option<Duration>,
 ) where
     BufReader<R>: AsyncBufRead,
 {
     let mut pacer = Pacer::new(speed);
     let mut cur: Vec<u8> = Vec::with_capacity(256);
     let mut overlong = false;
+    let idle = idle.filter(|d| !d.is_zero());
     loop {
-        let buf = match r.fill_buf().await {
+        let filled = match idle {
+            Some(limit) => match tokio::time::timeout(limit, r.fill_buf()).await {
+                Ok(f) => f,
+                Err(_) => {
+                    shared
+                        .metrics
+                        .tcp_idle_closed
+                        .fetch_add(1, Ordering::Relaxed);
+                    eprintln!(
+                        "finisterra: {}: silent for {limit:?}; closing the connection",
+                        spec_name(i, shared)
+                    );
+                    break;
+                }
+            },
+            None => r.fill_buf().await,
+        };
+        let buf = match filled {
             Ok([]) => break,
             Ok(b) => b,
             Err(_) => break,

@@ -1,155 +1,18 @@
 //! `serve` over real sockets on loopback: inputs (UDP, TCP listener, TCP
 //! client), the API (good and bad requests), the live stream with resume.
 
+mod common;
+
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener as StdTcpListener, TcpStream, UdpSocket};
+use std::net::{TcpListener as StdTcpListener, TcpStream, UdpSocket};
 use std::time::{Duration, Instant};
 
-use finisterra_ais::encode::{encode_sentences, SentenceOptions};
-use finisterra_ais::{AisMessage, Body, PositionReport};
+use common::*;
 use finisterra_engine::{Config, Engine};
 use finisterra_server::sources::SourceSpec;
+use finisterra_server::start;
 use finisterra_server::store::MemorySink;
-use finisterra_server::{start, ServeConfig};
 use serde_json::{json, Value};
-
-fn free_port() -> u16 {
-    StdTcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn free_udp_port() -> u16 {
-    UdpSocket::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// A position report as a sentence with a tag-block time of `t_s`.
-fn position(mmsi: u32, lat: f64, lon: f64, t_s: i64) -> String {
-    let msg = AisMessage {
-        msg_type: 1,
-        repeat: 0,
-        mmsi,
-        body: Body::Position(PositionReport {
-            status: 0,
-            turn: None,
-            sog_kn: Some(10.0),
-            accuracy: true,
-            lon_deg: Some(lon),
-            lat_deg: Some(lat),
-            cog_deg: Some(90.0),
-            heading_deg: Some(90),
-            second: 0,
-            maneuver: 0,
-            raim: false,
-            radio: 0,
-        }),
-    };
-    let opts = SentenceOptions {
-        tag_time_s: Some(t_s),
-        ..Default::default()
-    };
-    encode_sentences(&msg, &opts).unwrap().remove(0)
-}
-
-/// A minimal HTTP/1.1 client: (status, body).
-fn http(
-    addr: SocketAddr,
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: &[u8],
-) -> (u16, Vec<u8>) {
-    let mut s = TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    let mut req = format!(
-        "{method} {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\nContent-Length: {}\r\n",
-        body.len()
-    );
-    for (k, v) in headers {
-        req.push_str(&format!("{k}: {v}\r\n"));
-    }
-    req.push_str("\r\n");
-    s.write_all(req.as_bytes()).unwrap();
-    let _ = s.write_all(body);
-    let mut raw = Vec::new();
-    let _ = s.read_to_end(&mut raw);
-    let text = String::from_utf8_lossy(&raw).to_string();
-    let status: u16 = text
-        .split(' ')
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .map_or(raw.len(), |p| p + 4);
-    let mut body = raw[split..].to_vec();
-    if text
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked")
-    {
-        body = dechunk(&body);
-    }
-    (status, body)
-}
-
-fn dechunk(mut b: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    while let Some(p) = b.windows(2).position(|w| w == b"\r\n") {
-        let Ok(n) = usize::from_str_radix(std::str::from_utf8(&b[..p]).unwrap_or("0").trim(), 16)
-        else {
-            break;
-        };
-        if n == 0 || b.len() < p + 2 + n + 2 {
-            break;
-        }
-        out.extend_from_slice(&b[p + 2..p + 2 + n]);
-        b = &b[p + 2 + n + 2..];
-    }
-    out
-}
-
-fn get_json(addr: SocketAddr, path: &str) -> (u16, Value) {
-    let (s, b) = http(addr, "GET", path, &[], b"");
-    (s, serde_json::from_slice(&b).unwrap_or(Value::Null))
-}
-
-fn wait_for(mut f: impl FnMut() -> bool, what: &str) {
-    let t0 = Instant::now();
-    while t0.elapsed() < Duration::from_secs(20) {
-        if f() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("timed out waiting for {what}");
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
-fn cfg(sources: Vec<SourceSpec>, token: Option<&str>) -> ServeConfig {
-    ServeConfig {
-        sources,
-        http: "127.0.0.1:0".parse().unwrap(),
-        token: token.map(str::to_owned),
-        cors: None,
-        zones_doc: json!({"type": "FeatureCollection", "features": []}),
-        hazards_doc: json!({"type": "FeatureCollection", "features": []}),
-        track_retention_s: 86_400.0,
-    }
-}
 
 #[test]
 fn udp_tcp_listener_and_tcp_client_all_feed_the_picture() {
@@ -159,7 +22,7 @@ fn udp_tcp_listener_and_tcp_client_all_feed_the_picture() {
     // A feed the server connects to.
     let feed = StdTcpListener::bind("127.0.0.1:0").unwrap();
     let feed_addr = feed.local_addr().unwrap();
-    let t = finisterra_server::sources::now_ms() / 1000;
+    let t = finisterra_server::clock::now_ms() / 1000;
     let feeder = std::thread::spawn(move || {
         let (mut s, _) = feed.accept().unwrap();
         s.write_all(format!("{}\r\n", position(224000003, 43.3, -9.3, t)).as_bytes())
@@ -317,9 +180,14 @@ fn the_api_refuses_bad_requests_clearly_and_changes_nothing() {
         400
     );
     assert_eq!(http(a, "DELETE", "/api/zones/7", &auth, b"").0, 404);
-    assert_eq!(http(a, "DELETE", "/api/zones/x", &auth, b"").0, 400);
-    let (s, zones) = get_json(a, "/api/zones");
+    assert_eq!(http(a, "DELETE", "/api/zones/x", &auth, b"").0, 404);
+    let (s, mut zones) = get_json(a, "/api/zones");
     assert_eq!(s, 200);
+    // Every feature was given a stable id (zones are addressed by it).
+    for f in zones["features"].as_array_mut().unwrap() {
+        let id = f.as_object_mut().unwrap().remove("id");
+        assert!(id.is_some_and(|i| i.as_str().is_some_and(|i| i.starts_with("zone-"))));
+    }
     assert_eq!(zones, good, "the zones are still the last good document");
     // Hazards likewise.
     assert_eq!(http(a, "PUT", "/api/hazards", &auth, br#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[1,1]}}]}"#).0, 422);
@@ -367,7 +235,7 @@ fn the_stream_carries_events_and_resumes_after_a_reconnect() {
         .unwrap();
     let a = running.http;
     let u = UdpSocket::bind("127.0.0.1:0").unwrap();
-    let t = finisterra_server::sources::now_ms() / 1000;
+    let t = finisterra_server::clock::now_ms() / 1000;
     // Two AIS-SART devices: two distress events, at once.
     u.send_to(
         format!("{}\n", position(970000001, 43.0, -9.5, t)).as_bytes(),
@@ -532,7 +400,7 @@ fn vessel_states_and_tracks_are_kept_apart_from_the_events() {
     let dir = std::env::temp_dir().join(format!(
         "finisterra-state-test-{}-{}",
         std::process::id(),
-        finisterra_server::sources::now_ms()
+        finisterra_server::clock::now_ms()
     ));
     let udp_port = free_udp_port();
     let running = rt
@@ -547,7 +415,7 @@ fn vessel_states_and_tracks_are_kept_apart_from_the_events() {
             finisterra_server::store::open(&dir.to_string_lossy()).unwrap(),
         ))
         .unwrap();
-    let t = finisterra_server::sources::now_ms() / 1000;
+    let t = finisterra_server::clock::now_ms() / 1000;
     let u = UdpSocket::bind("127.0.0.1:0").unwrap();
     // A ship, and an AIS-SART (a distress event at once).
     let dgram = format!(
