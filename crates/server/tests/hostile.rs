@@ -571,3 +571,124 @@ fn the_backlog_is_capped_per_client_and_clients_are_limited() {
     drop(s);
     drop(s2);
 }
+
+/// A tmpfs mounted for one test, unmounted when dropped.
+struct Tmpfs(std::path::PathBuf);
+
+impl Tmpfs {
+    fn mount(size: &str) -> Option<Tmpfs> {
+        let dir = std::env::temp_dir().join(format!("finisterra-full-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).ok()?;
+        let ok = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(&dir)
+            .status()
+            .is_ok_and(|s| s.success());
+        ok.then_some(Tmpfs(dir))
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(&self.0)
+            .status();
+        let _ = std::fs::remove_dir(&self.0);
+    }
+}
+
+/// Item 6 on a real file system: the SQLite store on a small tmpfs that
+/// fills up. Alarms are pushed while it is full, and every event is stored
+/// once space returns.
+#[test]
+fn a_full_disk_loses_no_event() {
+    let Some(fs) = Tmpfs::mount("6m") else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "cannot mount a tmpfs (root needed) for the disk-full test"
+        );
+        eprintln!("SKIP: cannot mount a tmpfs (not root?)");
+        return;
+    };
+    let rt = runtime();
+    let port = free_udp_port();
+    let sink = finisterra_server::store::open(&fs.0.to_string_lossy()).unwrap();
+    let running = rt
+        .block_on(start(
+            cfg(vec![udp_source(port)], None),
+            Engine::new(Config::default()),
+            sink,
+        ))
+        .unwrap();
+    let a = running.http;
+    let u = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let t = finisterra_server::clock::now_ms() / 1000;
+    send(&u, port, &position(970_100_000, 43.0, -9.5, t));
+    wait_for(
+        || events(a, "distress").len() == 1,
+        "the first event stored",
+    );
+    // Fill the disk.
+    let filler = fs.0.join("filler");
+    {
+        let mut f = std::fs::File::create(&filler).unwrap();
+        let chunk = vec![0u8; 64 << 10];
+        while f.write_all(&chunk).is_ok() {}
+        let _ = f.sync_all();
+    }
+    // Distress events until the store refuses them.
+    let mut sent = 1u32;
+    let t0 = Instant::now();
+    while metric(a, "finisterra_store_degraded") < 1.0 && t0.elapsed() < Duration::from_secs(30) {
+        for _ in 0..50 {
+            send(&u, port, &position(970_100_000 + sent, 43.0, -9.5, t));
+            sent += 1;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(
+        metric(a, "finisterra_store_degraded"),
+        1.0,
+        "the store filled up"
+    );
+    // A few more while full: pushed, kept.
+    for _ in 0..20 {
+        send(&u, port, &position(970_100_000 + sent, 43.0, -9.5, t));
+        sent += 1;
+    }
+    wait_for(
+        || metric(a, "finisterra_events_total") as u32 == sent,
+        "every event published",
+    );
+    assert!(metric(a, "finisterra_store_spilled_events") > 0.0);
+    // Space returns.
+    std::fs::remove_file(&filler).unwrap();
+    wait_for(
+        || metric(a, "finisterra_store_degraded") == 0.0,
+        "the store recovers",
+    );
+    let stored = |a| {
+        let mut ids = Vec::new();
+        let mut since = 0;
+        loop {
+            let page = get_json(a, &format!("/api/events?since={since}&limit=1000")).1;
+            let evs = page["events"].as_array().cloned().unwrap_or_default();
+            if evs.is_empty() {
+                return ids;
+            }
+            ids.extend(evs.iter().filter_map(|e| e["id"].as_u64()));
+            since = page["next"].as_u64().unwrap_or(u64::MAX);
+        }
+    };
+    let ids: Vec<u64> = stored(a);
+    assert_eq!(
+        ids,
+        (1..=u64::from(sent)).collect::<Vec<u64>>(),
+        "every event stored, in order"
+    );
+    assert_eq!(metric(a, "finisterra_store_spill_dropped_total"), 0.0);
+    println!("{sent} events, every one stored after the disk filled and emptied");
+    drop(running);
+    drop(rt);
+}
