@@ -12,11 +12,19 @@ second). Every 100 ms a probe — a position from an AIS-SART (MMSI
 `distress` event for it at once. A client on `/api/stream` records when each
 probe's event arrives.
 
-Reported: messages sent and received by the server per transport (lost must
-be 0 on loopback), CPU used by the server, its peak memory, and the latency
-from a probe's sending to its event on the SSE stream (p50, p99, max). The
-server runs with a durable store (`--data-dir` in a temporary directory):
-each event is on disk before it is pushed.
+With `--stream-clients N` (e.g. 500), N more live-stream clients read
+`/api/stream` (events and the vessels that moved, every second) for the
+whole run, and a poller times `/api/vessels?limit=100` and `/api/stats`
+every 200 ms.
+
+Reported: messages sent and received by the server per transport, with the
+loss split into what the kernel dropped (socket buffer full, read from
+`/metrics`) and what the server dropped at its full queue (both 0 is the
+goal on loopback), CPU used by the server, its peak and final memory, the
+latency from a probe's sending to its event on the SSE stream (p50, p99,
+max), and the API latency under the stream clients. The server runs with a
+durable store (`--data-dir` in a temporary directory): each event is on disk
+before it is pushed.
 """
 
 from __future__ import annotations
@@ -152,6 +160,63 @@ def listen(http_p, results, stop):
     s.close()
 
 
+def stream_clients(http_p, n, stop, out):
+    """N live-stream clients that read (and discard) everything."""
+    import selectors
+    sel = selectors.DefaultSelector()
+    socks = []
+    refused = 0
+    for _ in range(n):
+        try:
+            s = socket.create_connection(("127.0.0.1", http_p))
+            s.sendall(b"GET /api/stream HTTP/1.1\r\nHost: x\r\n\r\n")
+            s.setblocking(False)
+            sel.register(s, selectors.EVENT_READ)
+            socks.append(s)
+        except OSError:
+            refused += 1
+    total = 0
+    closed = 0
+    while not stop.is_set():
+        for key, _ in sel.select(timeout=0.2):
+            try:
+                chunk = key.fileobj.recv(1 << 16)
+            except (BlockingIOError, InterruptedError):
+                continue
+            except OSError:
+                chunk = b""
+            if not chunk:
+                sel.unregister(key.fileobj)
+                closed += 1
+                continue
+            total += len(chunk)
+    out.put((len(socks), refused, closed, total))
+    for s in socks:
+        s.close()
+
+
+def poll_api(http_p, stop, out):
+    """Times /api/vessels?limit=100 and /api/stats every 200 ms."""
+    lat = []
+    base = f"http://127.0.0.1:{http_p}"
+    while not stop.is_set():
+        for path in ("/api/vessels?limit=100", "/api/stats"):
+            t = time.perf_counter()
+            try:
+                with urllib.request.urlopen(base + path, timeout=30) as r:
+                    r.read()
+                lat.append((time.perf_counter() - t) * 1000)
+            except Exception:
+                lat.append(float("inf"))
+        time.sleep(0.2)
+    out.put(lat)
+
+
+def metric(text: str, name: str) -> float:
+    return sum(float(l.rsplit(" ", 1)[1]) for l in text.splitlines()
+               if l.startswith(name) and not l.startswith("#"))
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rate", type=int, default=20000)
@@ -159,6 +224,7 @@ def main() -> int:
     ap.add_argument("--vessels", type=int, default=20000)
     ap.add_argument("--no-build", action="store_true")
     ap.add_argument("--memory", action="store_true", help="no --data-dir: events kept in memory only (isolates the cost of fsync)")
+    ap.add_argument("--stream-clients", type=int, default=0, help="live-stream clients reading during the run (API latency is timed with them)")
     args = ap.parse_args()
     if not args.no_build:
         subprocess.run(["cargo", "build", "--release", "-q", "-p", "finisterra-cli"], cwd=ROOT, check=True)
@@ -188,6 +254,14 @@ def main() -> int:
         stop = multiprocessing.Event()
         lt = multiprocessing.Process(target=listen, args=(http_p, results, stop), daemon=True)
         lt.start()
+        extra = []
+        clients_q = multiprocessing.Queue()
+        api_q = multiprocessing.Queue()
+        if args.stream_clients:
+            extra.append(multiprocessing.Process(target=stream_clients, args=(http_p, args.stream_clients, stop, clients_q), daemon=True))
+            extra.append(multiprocessing.Process(target=poll_api, args=(http_p, stop, api_q), daemon=True))
+            for p in extra:
+                p.start()
         # All position lines are made before the clock starts: the sender
         # only sends.
         vs = fleet(args.vessels)
@@ -250,6 +324,10 @@ def main() -> int:
         stop.set()
         arrivals = {}
         lt.join(timeout=5)
+        clients = clients_q.get(timeout=30) if args.stream_clients else None
+        api_lat = sorted(api_q.get(timeout=30)) if args.stream_clients else []
+        for p in extra:
+            p.join(timeout=5)
         while not results.empty():
             m, t = results.get()
             arrivals.setdefault(m, t)
@@ -257,6 +335,11 @@ def main() -> int:
         metrics_text = urllib.request.urlopen(base + "/metrics", timeout=10).read().decode()
         batch_max = next((l.split()[1] for l in metrics_text.splitlines() if l.startswith("finisterra_engine_batch_max_seconds ")), "?")
         peak = proc_peak_kib(server.pid)
+        with open(f"/proc/{server.pid}/status") as f:
+            rss_now = next((int(l.split()[1]) for l in f if l.startswith("VmRSS:")), 0)
+        kernel_drops = metric(metrics_text, "finisterra_udp_kernel_drops_total")
+        queue_drops = metric(metrics_text, "finisterra_dropped_datagrams_total")
+        granted = metric(metrics_text, "finisterra_udp_receive_buffer_bytes")
         srcs = stats["sources"]
         got_udp = srcs.get(f"udp:127.0.0.1:{udp_p}", {}).get("lines", 0)
         got_tcp = srcs.get(f"tcp-listen:127.0.0.1:{tcp_p}", {}).get("lines", 0)
@@ -270,11 +353,23 @@ def main() -> int:
               f"UDP {sent_udp:,}, TCP {sent_tcp:,}")
         print(f"received by the server: UDP {got_udp:,} (lost {sent_udp - got_udp:,}), "
               f"TCP {got_tcp:,} (lost {sent_tcp - got_tcp:,})")
+        print(f"UDP loss by cause (datagrams of up to 8 lines): kernel drops {kernel_drops:,.0f} "
+              f"(receive buffer granted {granted / 1048576:.1f} MiB), server queue full {queue_drops:,.0f}")
         print(f"messages decoded: {sum(s.get('messages', 0) for s in srcs.values()):,}; "
               f"decode errors: {stats['decode_errors']}")
         print(f"vessels: {stats['vessels']:,}; open risks: {stats['open_risks']:,}; events: {stats['events']}")
         print(f"server CPU: {cpu1 - cpu0:.1f} s over {duration:.1f} s ({100 * (cpu1 - cpu0) / duration:.0f} % of one core)")
-        print(f"server peak memory: {peak / 1024:.1f} MB")
+        print(f"server memory: peak {peak / 1024:.1f} MB, at the end {rss_now / 1024:.1f} MB")
+        if clients is not None:
+            n_ok, n_refused, n_closed, n_bytes = clients
+            print(f"stream clients: {n_ok} connected ({n_refused} refused, {n_closed} closed by the server), "
+                  f"{n_bytes / 1048576:.1f} MiB read")
+            fin = [x for x in api_lat if x != float("inf")]
+
+            def apct(p):
+                return fin[min(len(fin) - 1, int(p / 100 * len(fin)))] if fin else float("nan")
+            print(f"API latency with {n_ok} stream clients ({len(api_lat)} requests, {len(api_lat) - len(fin)} failed): "
+                  f"p50 {apct(50):.1f} ms, p99 {apct(99):.1f} ms, max {fin[-1] if fin else float('nan'):.1f} ms")
         print(f"longest engine batch (decoding + picture + any screening pass): {float(batch_max) * 1000:.1f} ms")
         hist = [l for l in metrics_text.splitlines() if l.startswith("finisterra_event_latency_seconds_bucket")]
         print("server-side latency, arrival at the socket -> event stored and published (cumulative):")

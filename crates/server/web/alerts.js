@@ -45,7 +45,9 @@ function keyOf(ev) {
     case 'zone.predicted':
     case 'zone.violation':
     case 'zone.cleared':
-      return `zone:${ev.zone.index}:${ev.vessel.mmsi}`;
+      // By the zone's identity, never its place in the list (which changes
+      // when an earlier zone is deleted).
+      return `zone:${ev.zone.id ?? ev.zone.name}:${ev.vessel.mmsi}`;
     case 'distress':
       return `distress:${ev.mmsi}`;
     case 'target.lost':

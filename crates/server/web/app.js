@@ -30,8 +30,16 @@ const settings = {
 
 // --------------------------------------------------------------------- API
 
+/** Headers of a read: the token when one is set (a server started with
+ *  --read-token needs it; the change token reads too). */
+function readHeaders() {
+  const h = { accept: 'application/json' };
+  if (settings.token) h.authorization = `Bearer ${settings.token}`;
+  return h;
+}
+
 async function getJSON(path) {
-  const r = await fetch(path, { headers: { accept: 'application/json' } });
+  const r = await fetch(path, { headers: readHeaders() });
   if (!r.ok) throw new Error(`${path}: HTTP ${r.status}`);
   return r.json();
 }
@@ -605,11 +613,17 @@ function onVessels(e) {
 
 function connect() {
   state.stream?.close();
-  const es = new EventSource(`api/stream?since=${state.lastId}`);
+  // EventSource cannot send headers: the token goes in the query.
+  const token = settings.token ? `&token=${encodeURIComponent(settings.token)}` : '';
+  const es = new EventSource(`api/stream?since=${state.lastId}${token}`);
   state.stream = es;
   for (const k of ALL_KINDS) es.addEventListener(k, onEvent);
   es.addEventListener('vessels', onVessels);
   es.addEventListener('ack', onAck);
+  // The store refuses writes (disk full): alarms still arrive, not yet stored.
+  es.addEventListener('store.degraded', () => setStreamState('down', 'live; store full: alarms not yet stored'));
+  es.addEventListener('store.recovered', () => setStreamState('live', 'live'));
+  es.addEventListener('truncated', (e) => console.warn('finisterra: backlog cut; older events via /api/events', e.data));
   es.onopen = async () => {
     setStreamState('live', 'live');
     if (!state.streamDown) return;
