@@ -4,7 +4,9 @@
 use std::collections::{BTreeMap, VecDeque};
 
 use finisterra_ais::{AisMessage, Body, StaticDataReport};
-use finisterra_engine::{Config as EngineConfig, Engine};
+use finisterra_engine::{
+    Config as EngineConfig, DataClock, Engine, FixOutcome, Ingested, TimeReject, MAX_JUMP_MS,
+};
 use finisterra_geofence::mid::{flag_of_mmsi, mmsi_kind, MmsiKind};
 use finisterra_geofence::Land;
 use serde::Serialize;
@@ -17,13 +19,6 @@ use crate::track::{Episode, Fix, Track};
 use crate::util::{quick_distance_m, round, FastMap, MPS_PER_KN, M_PER_NM};
 use crate::CensusError;
 
-/// 1990-01-01T00:00:00Z (the engine's limit).
-const MIN_TIME_MS: i64 = 631_152_000_000;
-/// 2100-01-01T00:00:00Z.
-const MAX_TIME_MS: i64 = 4_102_444_800_000;
-/// A single message this far ahead of the rest does not move the reorder
-/// window until confirmed (the engine's rule).
-const MAX_JUMP_MS: i64 = 6 * 3_600_000;
 /// Messages held at most in the reorder buffer (beyond, the oldest go).
 const REORDER_MAX: usize = 8_000_000;
 
@@ -83,16 +78,7 @@ struct Pending {
     msg: AisMessage,
 }
 
-/// The picture's counters, mirrored to tell what it did with a message.
-#[derive(Default)]
-struct Mirror {
-    positions: u64,
-    rejected: Vec<(&'static str, u64)>,
-    conflicts: u64,
-    reacquired: u64,
-    times: (u64, u64),
-}
-
+/// What the picture did with a message's position (from `Engine::ingest`).
 enum Outcome {
     Accepted {
         reacquired: bool,
@@ -110,10 +96,11 @@ pub struct Census {
     land: Land,
     engine: Engine,
     events: Vec<finisterra_engine::Event>,
-    mirror: Mirror,
     reorder: VecDeque<Pending>,
-    max_ms: Option<i64>,
-    jump: Option<(i64, u32)>,
+    /// The data-time gate in front of the reorder window (the engine's
+    /// rule, from its one home): a single message far ahead does not move
+    /// the window until confirmed.
+    gate: DataClock,
     now_ms: i64,
     next_minute_ms: i64,
     next_hour_ms: i64,
@@ -238,10 +225,8 @@ impl Census {
         Ok(Census {
             engine: Engine::new(ecfg),
             events: Vec::new(),
-            mirror: Mirror::default(),
             reorder: VecDeque::new(),
-            max_ms: None,
-            jump: None,
+            gate: DataClock::default(),
             now_ms: i64::MIN,
             next_minute_ms: i64::MIN,
             next_hour_ms: i64::MIN,
@@ -307,34 +292,17 @@ impl Census {
             self.stats.other_messages += 1;
             return;
         }
-        if !(MIN_TIME_MS..=MAX_TIME_MS).contains(&time_ms) {
-            self.stats.time_out_of_range += 1;
-            return;
-        }
-        match self.max_ms {
-            None => self.max_ms = Some(time_ms),
-            Some(m) if time_ms > m + MAX_JUMP_MS => {
-                let confirmed = match &mut self.jump {
-                    Some((t, n)) if (time_ms - *t).abs() <= 3_600_000 => {
-                        *n += 1;
-                        *t = time_ms;
-                        *n >= 3
-                    }
-                    _ => {
-                        self.jump = Some((time_ms, 1));
-                        false
-                    }
-                };
-                if confirmed {
-                    self.max_ms = Some(time_ms);
-                    self.jump = None;
-                }
+        match self.gate.admit(Some(time_ms), None) {
+            Ok(a) => {
+                self.gate.advance(a.time_ms);
             }
-            Some(m) if time_ms > m => {
-                self.max_ms = Some(time_ms);
-                self.jump = None;
+            Err(TimeReject::OutOfRange) => {
+                self.stats.time_out_of_range += 1;
+                return;
             }
-            _ => {}
+            // Held in the window; the engine rejects it (counted then) if
+            // it is still unconfirmed when its turn comes.
+            Err(TimeReject::UnconfirmedJump) => {}
         }
         let p = Pending {
             t: time_ms,
@@ -347,7 +315,7 @@ impl Census {
             self.reorder.insert(at, p);
         }
         let window_ms = (self.cfg.reorder_window_s * 1000.0) as i64;
-        let limit = self.max_ms.unwrap_or(time_ms) - window_ms;
+        let limit = self.gate.now_ms().unwrap_or(time_ms) - window_ms;
         while let Some(front) = self.reorder.front() {
             if front.t >= limit && self.reorder.len() <= REORDER_MAX {
                 break;
@@ -529,18 +497,8 @@ impl Census {
         }
         // The picture keeps static data too (and counts it as a sign of
         // life when deciding to forget a vessel): keep it in step.
-        self.engine.ingest(msg, t, &mut self.events);
+        let _ = self.engine.ingest(msg, t, &mut self.events);
         self.events.clear();
-        self.sync_mirror();
-    }
-
-    fn sync_mirror(&mut self) {
-        let ps = self.engine.picture_stats();
-        self.mirror.positions = ps.positions;
-        self.mirror.conflicts = ps.mmsi_conflicts;
-        self.mirror.reacquired = ps.reacquired;
-        self.mirror.rejected.clone_from(&ps.rejected);
-        self.mirror.times = self.engine.stats().rejected_times;
     }
 
     fn ingest(&mut self, msg: &AisMessage, t: i64) -> Outcome {
@@ -548,44 +506,36 @@ impl Census {
         // later messages, so not one broken time): move the picture's
         // clock first, or it would hold back the first messages after it.
         if let Some(now) = self.engine.now_ms() {
-            if t - now > MAX_JUMP_MS && self.max_ms.is_some_and(|m| m >= t) && t <= self.now_ms {
+            if t - now > MAX_JUMP_MS
+                && self.gate.now_ms().is_some_and(|m| m >= t)
+                && t <= self.now_ms
+            {
                 self.engine.advance(t, &mut self.events);
                 self.events.clear();
             }
         }
-        self.engine.ingest(msg, t, &mut self.events);
+        let outcome = self.engine.ingest(msg, t, &mut self.events);
         self.events.clear();
-        let ps = self.engine.picture_stats();
-        let outcome = if ps.positions > self.mirror.positions {
-            Outcome::Accepted {
-                reacquired: ps.reacquired > self.mirror.reacquired,
-            }
-        } else {
-            let mut reason = None;
-            for &(k, n) in &ps.rejected {
-                let before = self
-                    .mirror
-                    .rejected
-                    .iter()
-                    .find(|e| e.0 == k)
-                    .map_or(0, |e| e.1);
-                if n > before {
-                    reason = Some(k);
+        match outcome {
+            Ingested::Taken {
+                fix: FixOutcome::Accepted { reacquired },
+                ..
+            } => Outcome::Accepted { reacquired },
+            Ingested::Taken {
+                fix: FixOutcome::Rejected { reason, conflict },
+                ..
+            } => Outcome::Rejected { reason, conflict },
+            Ingested::Taken {
+                fix: FixOutcome::NoFix,
+                ..
+            } => Outcome::Ignored,
+            Ingested::TimeRejected(r) => {
+                if r == TimeReject::UnconfirmedJump {
+                    self.stats.time_jump += 1;
                 }
+                Outcome::Ignored
             }
-            match reason {
-                Some(r) => Outcome::Rejected {
-                    reason: r,
-                    conflict: ps.mmsi_conflicts > self.mirror.conflicts,
-                },
-                None => Outcome::Ignored,
-            }
-        };
-        if self.engine.stats().rejected_times.1 > self.mirror.times.1 {
-            self.stats.time_jump += 1;
         }
-        self.sync_mirror();
-        outcome
     }
 
     fn on_position(&mut self, msg: &AisMessage, t: i64, out: &mut Vec<Finding>) {

@@ -45,7 +45,7 @@ fn census_agrees_with_scan() {
     let mut engine = Engine::new(Config::default());
     let mut events = Vec::new();
     for (m, t) in &msgs {
-        engine.ingest(m, *t, &mut events);
+        let _ = engine.ingest(m, *t, &mut events);
     }
     let mut open: BTreeMap<(u32, u32), i64> = BTreeMap::new();
     let mut risks: BTreeMap<(u32, u32), Vec<EngineRisk>> = BTreeMap::new();

@@ -154,7 +154,7 @@ pub fn run(args: &ScanArgs) -> Result<()> {
                     match t {
                         Some(t) => {
                             last_time = Some(t);
-                            engine.ingest(m.message, t, events);
+                            let _ = engine.ingest(m.message, t, events);
                         }
                         None => untimed += 1,
                     }

@@ -413,7 +413,7 @@ mod tests {
                     // Every message carries its time (the server would
                     // otherwise use the wall clock).
                     let t = m.time.expect("a data time on every message").unix_ms;
-                    engine.ingest(m.message, t, &mut events);
+                    let _ = engine.ingest(m.message, t, &mut events);
                 }
                 finisterra_ais::Event::Error(_) => errors += 1,
             });

@@ -13,7 +13,7 @@ fn loaded(n: usize) -> Engine {
     let mut e = Engine::new(Config::default());
     let mut out = Vec::new();
     for m in world::world(n, 7) {
-        e.ingest(&m, T0, &mut out);
+        let _ = e.ingest(&m, T0, &mut out);
     }
     e
 }

@@ -28,7 +28,7 @@ fn main() {
     let mut out = Vec::new();
     let start = Instant::now();
     for m in &msgs {
-        e.ingest(m, t0, &mut out);
+        let _ = e.ingest(m, t0, &mut out);
     }
     let ingest = start.elapsed();
     let rss1 = rss_kib();

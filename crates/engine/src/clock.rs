@@ -212,7 +212,11 @@ impl DataClock {
                     return Err(TimeReject::UnconfirmedJump);
                 }
             }
-            self.jump = None;
+            // Time moving forward ends a pending jump; a late message in
+            // between (interleaved sources, satellite AIS) does not.
+            if time_ms > now {
+                self.jump = None;
+            }
         }
         let late = self.now_ms.is_some_and(|now| time_ms < now);
         if late {
@@ -258,6 +262,23 @@ mod tests {
             c.admit(Some(5_000_000_000_000), None),
             Err(TimeReject::OutOfRange)
         );
+    }
+
+    #[test]
+    fn a_late_message_does_not_cancel_a_pending_jump_but_a_forward_one_does() {
+        let mut c = DataClock::new(TimePolicy::Data);
+        c.advance(T);
+        let far = T + 7 * 3_600_000;
+        assert!(c.admit(Some(far), None).is_err());
+        assert!(c.admit(Some(T - 1000), None).is_ok()); // late: history
+        assert!(c.admit(Some(far + 1), None).is_err());
+        assert!(c.admit(Some(far + 2), None).is_ok()); // third: confirmed
+        let mut c = DataClock::new(TimePolicy::Data);
+        c.advance(T);
+        assert!(c.admit(Some(far), None).is_err());
+        assert!(c.admit(Some(T + 1000), None).is_ok()); // forward: ends it
+        assert!(c.admit(Some(far + 1), None).is_err());
+        assert!(c.admit(Some(far + 2), None).is_err());
     }
 
     #[test]

@@ -27,7 +27,8 @@
 //! let mut engine = Engine::new(Config::default());
 //! let mut events = Vec::new();
 //! let msg = decode(b"15RTgt0PAso;90TKcjM8h6g208CQ", 0).unwrap();
-//! engine.ingest(&msg, 1_700_000_000_000, &mut events);
+//! let outcome = engine.ingest(&msg, 1_700_000_000_000, &mut events);
+//! assert!(outcome.is_taken());
 //! assert_eq!(engine.picture().vessel(371_798_000).unwrap().sog_kn, Some(12.3));
 //! ```
 
@@ -45,7 +46,10 @@ use std::cell::{OnceCell, RefCell};
 use finisterra_ais::{AisMessage, Body};
 use serde::Serialize;
 
-pub use clock::{Admitted, ClockStats, DataClock, TimePolicy, TimeReject, LIVE_AHEAD_TOLERANCE_MS};
+pub use clock::{
+    Admitted, ClockStats, DataClock, TimePolicy, TimeReject, LIVE_AHEAD_TOLERANCE_MS, MAX_JUMP_MS,
+    MAX_TIME_MS, MIN_TIME_MS,
+};
 pub use config::{Config, HazardConfig, PictureConfig, RiskConfig};
 pub use event::{
     iso8601, AdviceItem, Distress, Event, EventBody, HazardCleared, HazardRef, HazardRisk, Level,
@@ -53,7 +57,9 @@ pub use event::{
 };
 pub use finisterra_geofence as geofence;
 pub use hazard::Geography;
-pub use picture::{FixedObject, Picture, PictureStats, StaticData, Vessel, VesselClass};
+pub use picture::{
+    FixOutcome, FixedObject, Picture, PictureStats, StaticData, Vessel, VesselClass,
+};
 pub use risk::OpenRisk;
 
 use picture::MmsiMap;
@@ -96,6 +102,28 @@ fn csr(n: usize, pairs: &[(u32, u32)]) -> (Vec<u32>, Vec<u32>) {
         fill[j as usize] += 1;
     }
     (offsets, list)
+}
+
+/// What the engine did with one message.
+#[must_use = "say what became of the message, or ignore it with `let _ =`"]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ingested {
+    /// Judged at `time`; `fix` says what became of its position.
+    Taken {
+        /// The time it was judged at.
+        time: Admitted,
+        /// Its position: taken, refused (with the reason), or none.
+        fix: FixOutcome,
+    },
+    /// Its time was refused: not judged.
+    TimeRejected(TimeReject),
+}
+
+impl Ingested {
+    /// `true` unless the time was refused.
+    pub fn is_taken(&self) -> bool {
+        matches!(self, Ingested::Taken { .. })
+    }
 }
 
 /// Counters of the engine.
@@ -301,8 +329,8 @@ impl Engine {
     /// ahead of the data time so far is held back (`time_jump`) until two
     /// more messages confirm the new time — one broken timestamp in an
     /// archive must not age out the whole picture.
-    pub fn ingest(&mut self, msg: &AisMessage, time_ms: i64, out: &mut Vec<Event>) {
-        let _ = self.ingest_at(msg, Some(time_ms), None, out);
+    pub fn ingest(&mut self, msg: &AisMessage, time_ms: i64, out: &mut Vec<Event>) -> Ingested {
+        self.ingest_at(msg, Some(time_ms), None, out)
     }
 
     /// Takes one message with its data time (if it carries one) and the
@@ -316,11 +344,14 @@ impl Engine {
         data_ms: Option<i64>,
         recv_ms: Option<i64>,
         out: &mut Vec<Event>,
-    ) -> Result<Admitted, TimeReject> {
+    ) -> Ingested {
         let admitted = self.clock.admit(data_ms, recv_ms);
         let cs = self.clock.stats();
         self.stats.rejected_times = (cs.out_of_range, cs.unconfirmed_jumps);
-        let admitted = admitted?;
+        let admitted = match admitted {
+            Ok(a) => a,
+            Err(r) => return Ingested::TimeRejected(r),
+        };
         let time_ms = admitted.time_ms;
         self.advance(time_ms, out);
         let before = self
@@ -328,12 +359,15 @@ impl Engine {
             .vessel(msg.mmsi)
             .filter(|v| v.has_fix())
             .map(|v| (v.fix_ms, v.lat_deg, v.lon_deg));
-        self.picture.ingest(msg, time_ms, &self.cfg.picture);
+        let fix = self.picture.ingest(msg, time_ms, &self.cfg.picture);
         self.check_distress(msg, time_ms, out);
         if !self.geo.zones.is_empty() {
             self.check_zones(msg.mmsi, before, out);
         }
-        Ok(admitted)
+        Ingested::Taken {
+            time: admitted,
+            fix,
+        }
     }
 
     fn check_zones(&mut self, mmsi: u32, before: Option<(i64, f64, f64)>, out: &mut Vec<Event>) {

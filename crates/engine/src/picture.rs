@@ -371,9 +371,14 @@ impl Picture {
         }
     }
 
-    /// Updates the picture with one message; returns the vessel's MMSI when
-    /// the message was about a mobile station.
-    pub(crate) fn ingest(&mut self, msg: &AisMessage, t_ms: i64, cfg: &PictureConfig) {
+    /// Updates the picture with one message; says what became of its
+    /// position, if it carried one.
+    pub(crate) fn ingest(
+        &mut self,
+        msg: &AisMessage,
+        t_ms: i64,
+        cfg: &PictureConfig,
+    ) -> FixOutcome {
         self.stats.messages += 1;
         let mmsi = msg.mmsi;
         match &msg.body {
@@ -400,7 +405,7 @@ impl Picture {
                     }
                 }
                 o.last_seen_ms = o.last_seen_ms.max(t_ms);
-                return;
+                return FixOutcome::NoFix;
             }
             Body::BaseStation(b) if msg.msg_type == 4 => {
                 let o = self.fixed.entry(mmsi).or_insert_with(|| FixedObject {
@@ -421,7 +426,7 @@ impl Picture {
                     }
                 }
                 o.last_seen_ms = o.last_seen_ms.max(t_ms);
-                return;
+                return FixOutcome::NoFix;
             }
             _ => {}
         }
@@ -501,7 +506,7 @@ impl Picture {
                     v.messages += 1;
                     v.last_seen_ms = v.last_seen_ms.max(t_ms);
                 }
-                return;
+                return FixOutcome::NoFix;
             }
         };
         let stats = &mut self.stats;
@@ -561,14 +566,49 @@ impl Picture {
             } else {
                 cfg.max_speed_kn
             };
-            if let Err(r) = apply_fix(v, &fix, t_ms, max_kn, cfg, stats) {
-                v.rejected_positions += 1;
-                stats.reject(r);
-            } else {
-                stats.positions += 1;
+            let conflicts = stats.mmsi_conflicts;
+            let reacquired = stats.reacquired;
+            match apply_fix(v, &fix, t_ms, max_kn, cfg, stats) {
+                Err(r) => {
+                    v.rejected_positions += 1;
+                    stats.reject(r);
+                    FixOutcome::Rejected {
+                        reason: r.reason(),
+                        conflict: stats.mmsi_conflicts > conflicts,
+                    }
+                }
+                Ok(()) => {
+                    stats.positions += 1;
+                    FixOutcome::Accepted {
+                        reacquired: stats.reacquired > reacquired,
+                    }
+                }
             }
+        } else {
+            FixOutcome::NoFix
         }
     }
+}
+
+/// What became of a message's position in the picture.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FixOutcome {
+    /// The message carried no position (static data, an aid, a base
+    /// station, another message).
+    NoFix,
+    /// The position was taken; `reacquired` when it moved the vessel to a
+    /// new place after consistent rejected fixes.
+    Accepted {
+        /// Moved to a new track after consistent rejected fixes.
+        reacquired: bool,
+    },
+    /// The position was refused.
+    Rejected {
+        /// The reason (`position_teleport`, `position_null_island`, ...).
+        reason: &'static str,
+        /// Refused because a second transmitter uses the same MMSI.
+        conflict: bool,
+    },
 }
 
 /// Applies one fix to a vessel, or says why not.

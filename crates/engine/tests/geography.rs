@@ -41,7 +41,7 @@ fn run(s: &Scenario, zones: Option<&str>, hazards: Option<&str>) -> Run {
                 if let Body::Position(p) = &m.message.body {
                     tracks.push((t, m.message.mmsi, p.lat_deg.unwrap(), p.lon_deg.unwrap()));
                 }
-                engine.ingest(m.message, t, &mut events);
+                let _ = engine.ingest(m.message, t, &mut events);
             }
         });
     }

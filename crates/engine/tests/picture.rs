@@ -40,7 +40,7 @@ fn pos(
 fn feed(e: &mut Engine, msgs: &[(i64, AisMessage)]) -> Vec<Event> {
     let mut out = Vec::new();
     for (t, m) in msgs {
-        e.ingest(m, T0 + t * 1000, &mut out);
+        let _ = e.ingest(m, T0 + t * 1000, &mut out);
     }
     out
 }
@@ -384,8 +384,8 @@ fn nothing_panics_on_hostile_values() {
         .enumerate()
     {
         let m = pos(224000020 + i as u32, Some(*v), Some(*v), *v, *v, 15);
-        e.ingest(&m, T0 + i as i64, &mut out);
-        e.ingest(&m, i64::MIN + 5, &mut out);
-        e.ingest(&m, i64::MAX / 4, &mut out);
+        let _ = e.ingest(&m, T0 + i as i64, &mut out);
+        let _ = e.ingest(&m, i64::MIN + 5, &mut out);
+        let _ = e.ingest(&m, i64::MAX / 4, &mut out);
     }
 }

@@ -32,7 +32,7 @@ fn run(s: &Scenario) -> Run {
                         p.lon_deg.unwrap(),
                     ));
                 }
-                engine.ingest(m.message, t, &mut events);
+                let _ = engine.ingest(m.message, t, &mut events);
             }
             DecodeEvent::Error(e) => panic!("simulated NMEA failed to decode: {e}"),
         });

@@ -3,7 +3,7 @@
 
 use finisterra_ais::BasicPosition;
 use finisterra_engine::geofence::{Hazards, Zones};
-use finisterra_engine::{Config, Engine, Event, EventBody, TimePolicy};
+use finisterra_engine::{Config, Engine, Event, EventBody, Ingested, TimePolicy};
 
 const T0: i64 = 1_780_000_000_000;
 
@@ -72,8 +72,8 @@ fn engine_with_open_violation() -> (Engine, Vec<Event>) {
     e.set_zones(zones(&[a, b, c]), &mut out);
     assert!(out.is_empty());
     // South of B, then inside B.
-    e.ingest(&pos(224_000_001, 42.999, -9.45, 0.0, 12.0), T0, &mut out);
-    e.ingest(
+    let _ = e.ingest(&pos(224_000_001, 42.999, -9.45, 0.0, 12.0), T0, &mut out);
+    let _ = e.ingest(
         &pos(224_000_001, 43.002, -9.45, 0.0, 12.0),
         T0 + 60_000,
         &mut out,
@@ -106,7 +106,7 @@ fn deleting_the_zone_of_an_open_violation_clears_it_and_nothing_panics() {
     assert_eq!(e.zone_violations().count(), 0);
     // The next fixes are judged against the new list without a panic.
     let mut out = Vec::new();
-    e.ingest(
+    let _ = e.ingest(
         &pos(224_000_001, 43.005, -9.45, 0.0, 12.0),
         T0 + 120_000,
         &mut out,
@@ -129,12 +129,12 @@ fn deleting_an_earlier_zone_keeps_the_alert_on_its_own_zone_and_later_entries_ra
     assert_eq!(open[0].zone.index, 0);
     // Leaving B clears B; entering C (a keep-out) raises C.
     let mut out = Vec::new();
-    e.ingest(
+    let _ = e.ingest(
         &pos(224_000_001, 43.0125, -9.45, 0.0, 12.0),
         T0 + 240_000,
         &mut out,
     );
-    e.ingest(
+    let _ = e.ingest(
         &pos(224_000_001, 43.0225, -9.45, 0.0, 12.0),
         T0 + 420_000,
         &mut out,
@@ -156,7 +156,7 @@ fn deleting_an_earlier_zone_keeps_the_alert_on_its_own_zone_and_later_entries_ra
 fn a_new_keep_out_zone_around_a_vessel_raises_at_once_and_a_moved_one_clears() {
     let mut e = Engine::new(Config::default());
     let mut out = Vec::new();
-    e.ingest(&pos(224_000_002, 43.05, -9.45, 0.0, 0.0), T0, &mut out);
+    let _ = e.ingest(&pos(224_000_002, 43.05, -9.45, 0.0, 0.0), T0, &mut out);
     let b = square(Some("b"), "B", "keep_out", -9.5, 43.0, 0.1);
     e.set_zones(zones(std::slice::from_ref(&b)), &mut out);
     assert_eq!(
@@ -186,7 +186,7 @@ fn replacing_hazards_under_an_open_hazard_does_not_panic() {
     // Heading straight for wreck 1.
     for k in 0..6 {
         let lat = 42.95 + 0.002 * k as f64;
-        e.ingest(
+        let _ = e.ingest(
             &pos(224_000_003, lat, -9.45, 0.0, 12.0),
             T0 + k * 30_000,
             &mut out,
@@ -229,7 +229,7 @@ fn datagrams_dated_2099_cannot_blind_a_live_engine() {
             Some(T0 + k * 1000),
             &mut out,
         );
-        assert!(r.is_ok_and(|a| a.suspect));
+        assert!(matches!(r, Ingested::Taken { time, .. } if time.suspect));
     }
     assert!(e.now_ms().unwrap() < T0 + 60_000);
     assert_eq!(e.clock().stats().ahead_of_receive, 5);
@@ -243,7 +243,7 @@ fn datagrams_dated_2099_cannot_blind_a_live_engine() {
             (224_000_202, 43.3 - d, 180.0),
         ] {
             let r = e.ingest_at(&pos(m, lat, -9.2, cog, 12.0), Some(t), Some(t), &mut out);
-            assert!(r.is_ok_and(|a| !a.suspect && !a.late));
+            assert!(matches!(r, Ingested::Taken { time, .. } if !time.suspect && !time.late));
         }
     }
     assert!(

@@ -324,7 +324,7 @@ pub fn run(shared: Arc<Shared>, rx: Receiver<Input>) {
                                     Some(l.recv_ms),
                                     &mut events,
                                 );
-                                if r.is_ok() {
+                                if r.is_taken() {
                                     moved.push(msg.message.mmsi);
                                 }
                             }
