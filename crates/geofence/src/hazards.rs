@@ -9,6 +9,11 @@
 //!
 //! Distances are to the hazard's extent: for a circle, the distance to its
 //! centre minus the radius.
+//!
+//! Areas are validated as zones are (see [`crate::zones`]): a ring that
+//! crosses or touches itself, or another ring of its polygon, is an error
+//! naming the edges; a ring that is not closed is closed, with a warning
+//! ([`Hazards::warnings`]). Lines may cross themselves.
 
 use finisterra_nav::geo::{normalize_deg_360, wrap_lon_deg, LocalFrame, METRES_PER_NM};
 use serde::Serialize;
@@ -22,6 +27,7 @@ use crate::grid::Rings;
 use crate::land::{make_approach, Approach, CoastPoint, LatLonBox, ProjCache, Track, MAX_RANGE_M};
 use crate::plane::{point_segment_d2, ray_capsule_entry, ray_disc_entry, Proj};
 use crate::rings::{land_rings, PolygonDeg};
+use crate::simple::{check_polygon_deg, is_unclosed};
 
 /// The form of a hazard.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -172,6 +178,7 @@ pub struct HazardApproach {
 pub struct Hazards {
     hazards: Vec<Hazard>,
     index: BoxIndex,
+    warnings: Vec<String>,
 }
 
 impl Hazards {
@@ -185,15 +192,25 @@ impl Hazards {
     pub fn from_geojson_bytes(bytes: &[u8]) -> Result<Hazards, GeoJsonError> {
         let doc = parse_json(bytes)?;
         let feats = features(&doc)?;
+        let mut warnings = Vec::new();
         let hazards = feats
             .iter()
-            .map(hazard_from_feature)
+            .map(|f| hazard_from_feature(f, &mut warnings))
             .collect::<Result<Vec<_>, _>>()?;
         let boxes: Vec<DegBox> = hazards.iter().map(|h| h.bbox).collect();
         Ok(Hazards {
             index: BoxIndex::build(&boxes),
             hazards,
+            warnings,
         })
+    }
+
+    /// What was repaired while loading, one message per problem, naming
+    /// the feature as errors do (for example `feature 2 ("Shoal"): ring 1
+    /// of polygon 1 was not closed; closed it`). Empty for
+    /// [`Hazards::empty`].
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
     }
 
     /// The hazards, in document order.
@@ -310,7 +327,10 @@ fn to_deg_box(b: &LatLonBox) -> DegBox {
     }
 }
 
-fn hazard_from_feature(f: &Feature<'_>) -> Result<Hazard, GeoJsonError> {
+fn hazard_from_feature(
+    f: &Feature<'_>,
+    warnings: &mut Vec<String>,
+) -> Result<Hazard, GeoJsonError> {
     let prop = |m: String| f.err(GeoJsonErrorKind::Property(m));
     let empty = Map::new();
     let props = f.properties.unwrap_or(&empty);
@@ -392,6 +412,27 @@ fn hazard_from_feature(f: &Feature<'_>) -> Result<Hazard, GeoJsonError> {
         }
         (Geometry::Lines(r), continuous_box(all.into_iter()))
     } else {
+        // Each polygon's rings must not meet themselves or each other;
+        // open rings are closed, with a warning.
+        let mut new_warnings = Vec::new();
+        for (pi, poly) in polys.iter().enumerate() {
+            for (ri, ring) in poly.iter().enumerate() {
+                if is_unclosed(ring) {
+                    new_warnings.push(
+                        f.err(GeoJsonErrorKind::Geometry(format!(
+                            "ring {} of polygon {} was not closed; closed it",
+                            ri + 1,
+                            pi + 1
+                        )))
+                        .to_string(),
+                    );
+                }
+            }
+            if let Some(m) = check_polygon_deg(poly) {
+                return Err(f.err(GeoJsonErrorKind::Geometry(m.describe(pi + 1))));
+            }
+        }
+        warnings.append(&mut new_warnings);
         let rings = land_rings(&polys);
         let pts: Vec<(f64, f64)> = rings.v.iter().map(|p| (p.lon_deg(), p.lat_deg())).collect();
         (Geometry::Area(rings), continuous_box(pts.into_iter()))

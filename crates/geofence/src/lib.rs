@@ -114,6 +114,7 @@ pub mod land;
 pub mod mid;
 mod plane;
 mod rings;
+mod simple;
 mod topojson;
 pub mod zones;
 

@@ -34,6 +34,24 @@
 //!   counter-clockwise and holes clockwise, so overlapping parts of a
 //!   MultiPolygon give their union.
 //!
+//! # Validation of areas
+//!
+//! Each ring of a polygon must be simple, and the rings of one polygon
+//! (the exterior and its holes) must not meet: two edges of a ring that are
+//! not consecutive may not cross or touch, consecutive edges may not fold
+//! back over each other, and a hole may not cross or touch its exterior or
+//! another hole. Otherwise loading fails with a geometry error naming the
+//! feature, the polygon, the ring(s), the two edges (edge `k` runs from
+//! position `k` to `k + 1`, the last one back to the first position) and
+//! about where they meet. Repeated consecutive positions are ignored. The
+//! test is exact, on the fixed-point coordinates with longitudes unwrapped
+//! (a ring across ±180° is not split), and takes `O(n log n)` time for `n`
+//! edges whatever their shape (a Shamos–Hoey sweep that stops at the first
+//! meeting). Different polygons of a MultiPolygon may overlap,
+//! and lines may cross themselves: neither is checked. A ring whose last
+//! position is not its first is closed, as before, with a warning
+//! ([`Zones::warnings`]).
+//!
 //! # Tracks
 //!
 //! [`Zones::step`] takes the segment between a vessel's previous and new
@@ -53,6 +71,7 @@ use crate::geojson::{features, parse_json, Feature, Geom};
 use crate::grid::{EdgeGrid, Rings, MAX_K};
 use crate::mid::flag_of_mmsi;
 use crate::rings::{area2, unwrap, PolygonDeg};
+use crate::simple::{find_meeting, is_unclosed, RingPts};
 
 /// What a zone asks of the vessels it applies to.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
@@ -519,6 +538,7 @@ fn query_segment(lat0: f64, lon0: f64, lat1: f64, lon1: f64) -> Option<(Pt, Pt)>
 pub struct Zones {
     zones: Vec<Zone>,
     index: BoxIndex,
+    warnings: Vec<String>,
 }
 
 impl Zones {
@@ -534,17 +554,30 @@ impl Zones {
     pub fn from_geojson_bytes(bytes: &[u8]) -> Result<Zones, GeoJsonError> {
         let doc = parse_json(bytes)?;
         let feats = features(&doc)?;
+        let mut warnings = Vec::new();
         let zones = feats
             .iter()
-            .map(zone_from_feature)
+            .map(|f| zone_from_feature(f, &mut warnings))
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(Zones::new(zones))
+        Ok(Zones::new(zones, warnings))
     }
 
-    fn new(zones: Vec<Zone>) -> Zones {
+    fn new(zones: Vec<Zone>, warnings: Vec<String>) -> Zones {
         let boxes: Vec<DegBox> = zones.iter().map(Zone::deg_box).collect();
         let index = BoxIndex::build(&boxes);
-        Zones { zones, index }
+        Zones {
+            zones,
+            index,
+            warnings,
+        }
+    }
+
+    /// What was repaired while loading, one message per problem, naming
+    /// the feature as errors do (for example `feature 2 ("Anchorage"):
+    /// ring 1 of polygon 1 was not closed; closed it`). Empty for
+    /// [`Zones::empty`].
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
     }
 
     /// The zones, in document order.
@@ -733,7 +766,7 @@ fn prop_err(f: &Feature<'_>, msg: String) -> GeoJsonError {
     f.err(GeoJsonErrorKind::Property(msg))
 }
 
-fn zone_from_feature(f: &Feature<'_>) -> Result<Zone, GeoJsonError> {
+fn zone_from_feature(f: &Feature<'_>, warnings: &mut Vec<String>) -> Result<Zone, GeoJsonError> {
     let empty = Map::new();
     let props = f.properties.unwrap_or(&empty);
     let name = match props.get("name") {
@@ -821,7 +854,7 @@ fn zone_from_feature(f: &Feature<'_>) -> Result<Zone, GeoJsonError> {
             "a zone needs a geometry, not null".into(),
         )));
     };
-    let geometry = build_geometry(f, geom)?;
+    let geometry = build_geometry(f, geom, warnings)?;
     let needs_area = matches!(rule, Rule::KeepOut | Rule::KeepIn | Rule::SpeedLimit { .. });
     if needs_area && matches!(geometry.0, Geometry::Line { .. }) {
         return Err(f.err(GeoJsonErrorKind::Unsupported(format!(
@@ -844,8 +877,24 @@ fn zone_from_feature(f: &Feature<'_>) -> Result<Zone, GeoJsonError> {
     })
 }
 
-/// Geometry of a zone, its bounding box (fixed point, continuous).
-fn build_geometry(f: &Feature<'_>, g: &Geom) -> Result<(Geometry, Pt, Pt), GeoJsonError> {
+/// A ring (unwrapped, in the order given) or a line of a zone.
+struct Part {
+    /// The polygon the ring belongs to (from 0); `None` for a line.
+    polygon: Option<usize>,
+    /// Whether the ring is to be reversed to be oriented.
+    reverse: bool,
+    pts: Vec<(f64, f64)>,
+}
+
+/// Geometry of a zone, its bounding box (fixed point, continuous); warnings
+/// (rings that were not closed) are added to `warnings` when the geometry
+/// is accepted.
+fn build_geometry(
+    f: &Feature<'_>,
+    g: &Geom,
+    warnings: &mut Vec<String>,
+) -> Result<(Geometry, Pt, Pt), GeoJsonError> {
+    let mut new_warnings: Vec<String> = Vec::new();
     let unsupported = |m: String| f.err(GeoJsonErrorKind::Unsupported(m));
     let geo = |m: String| f.err(GeoJsonErrorKind::Geometry(m));
     let mut polys: Vec<PolygonDeg> = Vec::new();
@@ -868,7 +917,7 @@ fn build_geometry(f: &Feature<'_>, g: &Geom) -> Result<(Geometry, Pt, Pt), GeoJs
     }
     // Unwrapped, oriented rings (or lines), each polygon aligned to the
     // first part's longitude, then the whole shifted near 0.
-    let mut parts: Vec<(bool, Vec<(f64, f64)>)> = Vec::new(); // (is_hole, pts)
+    let mut parts: Vec<Part> = Vec::new();
     let mut anchor: Option<f64> = None;
     let align = |pts: &mut Vec<(f64, f64)>, anchor: &mut Option<f64>| {
         let c = centre_lon(pts);
@@ -882,6 +931,16 @@ fn build_geometry(f: &Feature<'_>, g: &Geom) -> Result<(Geometry, Pt, Pt), GeoJs
     };
     for (pi, poly) in polys.iter().enumerate() {
         for (ri, ring) in poly.iter().enumerate() {
+            if is_unclosed(ring) {
+                new_warnings.push(
+                    geo(format!(
+                        "ring {} of polygon {} was not closed; closed it",
+                        ri + 1,
+                        pi + 1
+                    ))
+                    .to_string(),
+                );
+            }
             let (mut u, closing) = unwrap(ring);
             if closing != 0.0 {
                 return Err(geo(format!(
@@ -890,28 +949,36 @@ fn build_geometry(f: &Feature<'_>, g: &Geom) -> Result<(Geometry, Pt, Pt), GeoJs
                     pi + 1
                 )));
             }
+            // Kept in the order given (edge numbers in messages are the
+            // user's); oriented when stored.
             let a = area2(&u);
-            if (ri == 0 && a < 0.0) || (ri > 0 && a > 0.0) {
-                u.reverse();
-            }
+            let reverse = (ri == 0 && a < 0.0) || (ri > 0 && a > 0.0);
             align(&mut u, &mut anchor);
-            parts.push((ri > 0, u));
+            parts.push(Part {
+                polygon: Some(pi),
+                reverse,
+                pts: u,
+            });
         }
     }
     for l in &lines {
         let mut u = unwrap_line(l);
         align(&mut u, &mut anchor);
-        parts.push((false, u));
+        parts.push(Part {
+            polygon: None,
+            reverse: false,
+            pts: u,
+        });
     }
     // Shift everything so that the box's centre lies in [−180, 180).
     let xmin = parts
         .iter()
-        .flat_map(|p| p.1.iter())
+        .flat_map(|p| p.pts.iter())
         .map(|p| p.0)
         .fold(f64::INFINITY, f64::min);
     let xmax = parts
         .iter()
-        .flat_map(|p| p.1.iter())
+        .flat_map(|p| p.pts.iter())
         .map(|p| p.0)
         .fold(f64::NEG_INFINITY, f64::max);
     if xmax - xmin >= 360.0 {
@@ -919,15 +986,44 @@ fn build_geometry(f: &Feature<'_>, g: &Geom) -> Result<(Geometry, Pt, Pt), GeoJs
     }
     let centre = 0.5 * (xmin + xmax);
     let shift = -((centre + 180.0) / 360.0).floor() * 360.0;
-    let mut rings = Rings::new();
-    for (_, pts) in &parts {
-        let fixed: Option<Vec<Pt>> = pts
+    let mut fixed_parts: Vec<Vec<Pt>> = Vec::with_capacity(parts.len());
+    for part in &parts {
+        let fixed: Option<Vec<Pt>> = part
+            .pts
             .iter()
             .map(|&(x, y)| Pt::from_deg(x + shift, y))
             .collect();
         let Some(fixed) = fixed else {
             return Err(geo("a position is out of range after unwrapping".into()));
         };
+        fixed_parts.push(fixed);
+    }
+    // The rings of each polygon, as stored, must not meet themselves or
+    // each other (lines may cross themselves).
+    let mut i = 0;
+    while i < parts.len() {
+        let Some(pi) = parts[i].polygon else {
+            i += 1;
+            continue;
+        };
+        let mut j = i;
+        while j < parts.len() && parts[j].polygon == Some(pi) {
+            j += 1;
+        }
+        let rings: Vec<RingPts<'_>> = fixed_parts[i..j]
+            .iter()
+            .map(|pts| RingPts { pts, closing: 0 })
+            .collect();
+        if let Some(m) = find_meeting(&rings) {
+            return Err(geo(m.describe(pi + 1)));
+        }
+        i = j;
+    }
+    let mut rings = Rings::new();
+    for (part, mut fixed) in parts.iter().zip(fixed_parts) {
+        if part.reverse {
+            fixed.reverse();
+        }
         if lines.is_empty() {
             rings.push_open_ring(fixed, 3);
         } else {
@@ -943,6 +1039,7 @@ fn build_geometry(f: &Feature<'_>, g: &Geom) -> Result<(Geometry, Pt, Pt), GeoJs
     } else {
         Geometry::Line { lines: rings }
     };
+    warnings.append(&mut new_warnings);
     Ok((geometry, lo, hi))
 }
 
