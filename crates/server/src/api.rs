@@ -36,6 +36,8 @@ pub struct App {
     pub token: Option<String>,
     /// The zones and hazards documents as last set.
     pub docs: Mutex<Docs>,
+    /// One edit of zones or hazards at a time (read, change, set).
+    pub edits: tokio::sync::Mutex<()>,
 }
 
 /// The GeoJSON documents behind zones and hazards.
@@ -576,6 +578,7 @@ fn parse_doc(body: &Bytes) -> ApiResult<Value> {
     Ok(v)
 }
 
+#[derive(Clone, Copy)]
 enum DocKind {
     Zones,
     Hazards,
@@ -609,8 +612,11 @@ fn ensure_ids(doc: &mut Value, prefix: &str) {
     }
 }
 
-/// Validates a document, hands it to the engine, remembers it.
-fn set_doc(app: &App, kind: DocKind, mut doc: Value) -> ApiResult<Json<Value>> {
+/// Validates a document, hands it to the engine, remembers it. Parsing a
+/// large document (up to the body limit) takes time: it runs off the async
+/// workers, one edit at a time. The answer lists the warnings (rings that
+/// were not closed and were closed).
+async fn set_doc(app: Arc<App>, kind: DocKind, mut doc: Value) -> ApiResult<Json<Value>> {
     ensure_ids(
         &mut doc,
         match kind {
@@ -618,45 +624,46 @@ fn set_doc(app: &App, kind: DocKind, mut doc: Value) -> ApiResult<Json<Value>> {
             DocKind::Hazards => "hazard",
         },
     );
-    let bytes = serde_json::to_vec(&doc).unwrap_or_default();
-    match kind {
-        DocKind::Zones => {
-            let z = finisterra_geofence::Zones::from_geojson_bytes(&bytes).map_err(|e| {
-                ApiError(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    e.in_source("zones").to_string(),
-                )
-            })?;
-            let n = z.len();
-            if !app.tx.send(Input::Zones(z)) {
-                return Err(ApiError(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "engine stopped".into(),
-                ));
+    let work = move || -> ApiResult<Json<Value>> {
+        let bytes = serde_json::to_vec(&doc).unwrap_or_default();
+        let refused = |e: finisterra_geofence::GeoJsonError, what: &str| {
+            ApiError(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                e.in_source(what).to_string(),
+            )
+        };
+        let stopped = || ApiError(StatusCode::SERVICE_UNAVAILABLE, "engine stopped".into());
+        let (name, n, warnings, input) = match kind {
+            DocKind::Zones => {
+                let z = finisterra_geofence::Zones::from_geojson_bytes(&bytes)
+                    .map_err(|e| refused(e, "zones"))?;
+                ("zones", z.len(), z.warnings().to_vec(), Input::Zones(z))
             }
-            remember(app, "zones", &doc);
-            app.docs.lock().unwrap_or_else(|e| e.into_inner()).zones = doc;
-            Ok(Json(json!({ "zones": n })))
-        }
-        DocKind::Hazards => {
-            let h = finisterra_geofence::Hazards::from_geojson_bytes(&bytes).map_err(|e| {
-                ApiError(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    e.in_source("hazards").to_string(),
-                )
-            })?;
-            let n = h.len();
-            if !app.tx.send(Input::Hazards(h)) {
-                return Err(ApiError(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "engine stopped".into(),
-                ));
+            DocKind::Hazards => {
+                let h = finisterra_geofence::Hazards::from_geojson_bytes(&bytes)
+                    .map_err(|e| refused(e, "hazards"))?;
+                ("hazards", h.len(), h.warnings().to_vec(), Input::Hazards(h))
             }
-            remember(app, "hazards", &doc);
-            app.docs.lock().unwrap_or_else(|e| e.into_inner()).hazards = doc;
-            Ok(Json(json!({ "hazards": n })))
+        };
+        if !app.tx.send(input) {
+            return Err(stopped());
         }
-    }
+        remember(&app, name, &doc);
+        {
+            let mut d = app.docs.lock().unwrap_or_else(|e| e.into_inner());
+            match kind {
+                DocKind::Zones => d.zones = doc,
+                DocKind::Hazards => d.hazards = doc,
+            }
+        }
+        Ok(Json(json!({ name: n, "warnings": warnings })))
+    };
+    tokio::task::spawn_blocking(work).await.map_err(|e| {
+        ApiError(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("edit failed: {e}"),
+        )
+    })?
 }
 
 /// Keeps an edited document in the store, so that it survives a restart.
@@ -720,7 +727,8 @@ async fn put_zones(
     body: Bytes,
 ) -> ApiResult<Json<Value>> {
     check_token(&app, &headers)?;
-    set_doc(&app, DocKind::Zones, parse_doc(&body)?)
+    let _edit = app.edits.lock().await;
+    set_doc(app.clone(), DocKind::Zones, parse_doc(&body)?).await
 }
 async fn post_zone(
     State(app): State<Arc<App>>,
@@ -728,8 +736,9 @@ async fn post_zone(
     body: Bytes,
 ) -> ApiResult<Json<Value>> {
     check_token(&app, &headers)?;
+    let _edit = app.edits.lock().await;
     let doc = with_feature(current(&app, &DocKind::Zones), parse_doc(&body)?)?;
-    set_doc(&app, DocKind::Zones, doc)
+    set_doc(app.clone(), DocKind::Zones, doc).await
 }
 async fn delete_zone(
     State(app): State<Arc<App>>,
@@ -737,8 +746,9 @@ async fn delete_zone(
     Path(i): Path<String>,
 ) -> ApiResult<Json<Value>> {
     check_token(&app, &headers)?;
+    let _edit = app.edits.lock().await;
     let doc = without_feature(current(&app, &DocKind::Zones), &i)?;
-    set_doc(&app, DocKind::Zones, doc)
+    set_doc(app.clone(), DocKind::Zones, doc).await
 }
 async fn get_hazards(State(app): State<Arc<App>>) -> Json<Value> {
     Json(current(&app, &DocKind::Hazards))
@@ -749,7 +759,8 @@ async fn put_hazards(
     body: Bytes,
 ) -> ApiResult<Json<Value>> {
     check_token(&app, &headers)?;
-    set_doc(&app, DocKind::Hazards, parse_doc(&body)?)
+    let _edit = app.edits.lock().await;
+    set_doc(app.clone(), DocKind::Hazards, parse_doc(&body)?).await
 }
 async fn post_hazard(
     State(app): State<Arc<App>>,
@@ -757,8 +768,9 @@ async fn post_hazard(
     body: Bytes,
 ) -> ApiResult<Json<Value>> {
     check_token(&app, &headers)?;
+    let _edit = app.edits.lock().await;
     let doc = with_feature(current(&app, &DocKind::Hazards), parse_doc(&body)?)?;
-    set_doc(&app, DocKind::Hazards, doc)
+    set_doc(app.clone(), DocKind::Hazards, doc).await
 }
 async fn delete_hazard(
     State(app): State<Arc<App>>,
@@ -766,8 +778,9 @@ async fn delete_hazard(
     Path(i): Path<String>,
 ) -> ApiResult<Json<Value>> {
     check_token(&app, &headers)?;
+    let _edit = app.edits.lock().await;
     let doc = without_feature(current(&app, &DocKind::Hazards), &i)?;
-    set_doc(&app, DocKind::Hazards, doc)
+    set_doc(app.clone(), DocKind::Hazards, doc).await
 }
 
 async fn stats(State(app): State<Arc<App>>) -> Json<Value> {

@@ -186,6 +186,7 @@ pub async fn start(
             zones: cfg.zones_doc,
             hazards: cfg.hazards_doc,
         }),
+        edits: tokio::sync::Mutex::new(()),
     });
     let listener = tokio::net::TcpListener::bind(cfg.http)
         .await

@@ -692,3 +692,49 @@ fn a_full_disk_loses_no_event() {
     drop(running);
     drop(rt);
 }
+
+/// Item 8: self-intersecting polygons are refused, naming the edges;
+/// unclosed rings are closed with a warning in the answer.
+#[test]
+fn bad_polygons_are_refused_or_repaired_with_a_warning() {
+    let rt = runtime();
+    let running = rt
+        .block_on(start(
+            cfg(vec![SourceSpec::Stdin], Some("tok")),
+            Engine::new(Config::default()),
+            Box::new(MemorySink::default()),
+        ))
+        .unwrap();
+    let a = running.http;
+    let auth = [("Authorization", "Bearer tok")];
+    let bow_tie = json!({"type": "FeatureCollection", "features": [{"type": "Feature",
+        "properties": {"name": "Bow tie", "rule": "keep_out"},
+        "geometry": {"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]}}]});
+    let (s, body) = http(
+        a,
+        "PUT",
+        "/api/zones",
+        &auth,
+        bow_tie.to_string().as_bytes(),
+    );
+    let text = String::from_utf8_lossy(&body);
+    assert_eq!(s, 422, "{text}");
+    assert!(text.contains("Bow tie") && text.contains("edges"), "{text}");
+    let open_ring = json!({"type": "FeatureCollection", "features": [{"type": "Feature",
+        "properties": {"name": "Open", "rule": "keep_out"},
+        "geometry": {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1]]]}}]});
+    let (s, body) = http(
+        a,
+        "PUT",
+        "/api/zones",
+        &auth,
+        open_ring.to_string().as_bytes(),
+    );
+    let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["zones"], 1);
+    let w = v["warnings"].as_array().cloned().unwrap_or_default();
+    assert_eq!(w.len(), 1, "{v}");
+    assert!(w[0].as_str().unwrap_or("").contains("not closed"), "{v}");
+    assert_eq!(get_json(a, "/healthz").0, 200);
+}
