@@ -54,22 +54,135 @@ pub enum EventBody {
 impl EventBody {
     /// The `kind` string.
     pub fn kind(&self) -> &'static str {
+        self.event_kind().as_str()
+    }
+
+    /// The kind.
+    pub fn event_kind(&self) -> EventKind {
         match self {
-            EventBody::RiskRaised(_) => "risk.raised",
-            EventBody::RiskUpdated(_) => "risk.updated",
-            EventBody::RiskCleared(_) => "risk.cleared",
-            EventBody::Distress(_) => "distress",
-            EventBody::TargetLost(_) => "target.lost",
-            EventBody::HazardRaised(_) => "hazard.raised",
-            EventBody::HazardUpdated(_) => "hazard.updated",
-            EventBody::HazardCleared(_) => "hazard.cleared",
-            EventBody::ZonePredicted(_) => "zone.predicted",
-            EventBody::ZoneViolation(_) => "zone.violation",
-            EventBody::ZoneCleared(_) => "zone.cleared",
-            EventBody::ZoneEntered(_) => "zone.entered",
-            EventBody::ZoneLeft(_) => "zone.left",
-            EventBody::ZoneCrossed(_) => "zone.crossed",
+            EventBody::RiskRaised(_) => EventKind::RiskRaised,
+            EventBody::RiskUpdated(_) => EventKind::RiskUpdated,
+            EventBody::RiskCleared(_) => EventKind::RiskCleared,
+            EventBody::Distress(_) => EventKind::Distress,
+            EventBody::TargetLost(_) => EventKind::TargetLost,
+            EventBody::HazardRaised(_) => EventKind::HazardRaised,
+            EventBody::HazardUpdated(_) => EventKind::HazardUpdated,
+            EventBody::HazardCleared(_) => EventKind::HazardCleared,
+            EventBody::ZonePredicted(_) => EventKind::ZonePredicted,
+            EventBody::ZoneViolation(_) => EventKind::ZoneViolation,
+            EventBody::ZoneCleared(_) => EventKind::ZoneCleared,
+            EventBody::ZoneEntered(_) => EventKind::ZoneEntered,
+            EventBody::ZoneLeft(_) => EventKind::ZoneLeft,
+            EventBody::ZoneCrossed(_) => EventKind::ZoneCrossed,
         }
+    }
+}
+
+/// Every kind of event: the one list the API validates against, the store
+/// names and the web console reads (`GET /api/event-kinds`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum EventKind {
+    /// `risk.raised`
+    RiskRaised,
+    /// `risk.updated`
+    RiskUpdated,
+    /// `risk.cleared`
+    RiskCleared,
+    /// `distress`
+    Distress,
+    /// `target.lost`
+    TargetLost,
+    /// `hazard.raised`
+    HazardRaised,
+    /// `hazard.updated`
+    HazardUpdated,
+    /// `hazard.cleared`
+    HazardCleared,
+    /// `zone.predicted`
+    ZonePredicted,
+    /// `zone.violation`
+    ZoneViolation,
+    /// `zone.cleared`
+    ZoneCleared,
+    /// `zone.entered`
+    ZoneEntered,
+    /// `zone.left`
+    ZoneLeft,
+    /// `zone.crossed`
+    ZoneCrossed,
+}
+
+impl EventKind {
+    /// Every kind, in the order of the documentation.
+    pub const ALL: [EventKind; 14] = [
+        EventKind::RiskRaised,
+        EventKind::RiskUpdated,
+        EventKind::RiskCleared,
+        EventKind::Distress,
+        EventKind::TargetLost,
+        EventKind::HazardRaised,
+        EventKind::HazardUpdated,
+        EventKind::HazardCleared,
+        EventKind::ZonePredicted,
+        EventKind::ZoneViolation,
+        EventKind::ZoneCleared,
+        EventKind::ZoneEntered,
+        EventKind::ZoneLeft,
+        EventKind::ZoneCrossed,
+    ];
+
+    /// The `kind` string of the JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::RiskRaised => "risk.raised",
+            EventKind::RiskUpdated => "risk.updated",
+            EventKind::RiskCleared => "risk.cleared",
+            EventKind::Distress => "distress",
+            EventKind::TargetLost => "target.lost",
+            EventKind::HazardRaised => "hazard.raised",
+            EventKind::HazardUpdated => "hazard.updated",
+            EventKind::HazardCleared => "hazard.cleared",
+            EventKind::ZonePredicted => "zone.predicted",
+            EventKind::ZoneViolation => "zone.violation",
+            EventKind::ZoneCleared => "zone.cleared",
+            EventKind::ZoneEntered => "zone.entered",
+            EventKind::ZoneLeft => "zone.left",
+            EventKind::ZoneCrossed => "zone.crossed",
+        }
+    }
+
+    /// The kind named `s`.
+    pub fn parse(s: &str) -> Option<EventKind> {
+        EventKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// A situation an operator is alerted to (raised or changed).
+    pub fn is_alert(self) -> bool {
+        matches!(
+            self,
+            EventKind::RiskRaised
+                | EventKind::RiskUpdated
+                | EventKind::HazardRaised
+                | EventKind::HazardUpdated
+                | EventKind::Distress
+                | EventKind::ZoneViolation
+                | EventKind::ZonePredicted
+                | EventKind::TargetLost
+        )
+    }
+
+    /// Ends a situation an alert was raised for.
+    pub fn ends_situation(self) -> bool {
+        matches!(
+            self,
+            EventKind::RiskCleared | EventKind::HazardCleared | EventKind::ZoneCleared
+        )
+    }
+}
+
+impl std::fmt::Display for EventKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 

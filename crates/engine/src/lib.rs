@@ -52,8 +52,8 @@ pub use clock::{
 };
 pub use config::{Config, HazardConfig, PictureConfig, RiskConfig};
 pub use event::{
-    iso8601, AdviceItem, Distress, Event, EventBody, HazardCleared, HazardRef, HazardRisk, Level,
-    Risk, RiskCleared, TargetLost, VesselRef, ZoneAlert, ZoneRef,
+    iso8601, AdviceItem, Distress, Event, EventBody, EventKind, HazardCleared, HazardRef,
+    HazardRisk, Level, Risk, RiskCleared, TargetLost, VesselRef, ZoneAlert, ZoneRef,
 };
 pub use finisterra_geofence as geofence;
 pub use hazard::Geography;

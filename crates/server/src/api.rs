@@ -12,13 +12,14 @@ use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use finisterra_engine::{Engine, Vessel};
+use finisterra_engine::{Engine, EventKind, Vessel};
 use futures_util::stream::{self, Stream, StreamExt};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use tokio_stream::wrappers::BroadcastStream;
 
-use crate::core::{CoreTx, Input, Published, Shared};
+use crate::channel::{CoreTx, Input, Published};
+use crate::core::Shared;
 use crate::web;
 
 /// Largest request body accepted (zones and hazards documents).
@@ -66,7 +67,7 @@ type ApiResult<T> = Result<T, ApiError>;
 /// Builds the router: changes need the token, checked from the headers
 /// before any body is read; with a read token, so do reads; bodies must
 /// arrive within the body timeout.
-pub fn router(app: Arc<App>, cors: Option<String>, limits: &crate::Limits) -> Router {
+pub fn router(app: Arc<App>, cors: Option<String>, limits: &crate::limits::Limits) -> Router {
     use axum::middleware::from_fn_with_state;
     let changes = Router::new()
         .route("/api/zones", axum::routing::put(put_zones).post(post_zone))
@@ -89,6 +90,7 @@ pub fn router(app: Arc<App>, cors: Option<String>, limits: &crate::Limits) -> Ro
         .route("/api/zones", get(get_zones))
         .route("/api/hazards", get(get_hazards))
         .route("/api/stats", get(stats))
+        .route("/api/event-kinds", get(event_kinds))
         .route("/api/stream", get(stream_events))
         .route("/api/land", get(web::land))
         .route("/metrics", get(metrics))
@@ -217,26 +219,7 @@ fn lock(app: &App) -> std::sync::MutexGuard<'_, Engine> {
 
 /// A vessel as the list and the map show it.
 fn summary(v: &Vessel) -> Value {
-    json!({
-        "mmsi": v.mmsi,
-        "name": v.static_data.name,
-        "class": v.class,
-        "ship_type": v.static_data.ship_type,
-        "flag": finisterra_geofence::mid::flag_of_mmsi(v.mmsi),
-        "lat": finite(v.lat_deg),
-        "lon": finite(v.lon_deg),
-        "sog_kn": v.sog_kn,
-        "cog_deg": v.cog_deg,
-        "heading_deg": v.heading_deg,
-        "nav_status": v.nav_status,
-        "length_m": v.static_data.length_m(),
-        "fix": (v.fix_ms != i64::MIN).then(|| finisterra_engine::iso8601(v.fix_ms)),
-        "lost": v.lost,
-    })
-}
-
-fn finite(x: f64) -> Option<f64> {
-    x.is_finite().then_some(x)
+    serde_json::to_value(crate::model::VesselSummary::of(v)).unwrap_or_default()
 }
 
 #[derive(Deserialize)]
@@ -367,7 +350,7 @@ async fn vessel(State(app): State<Arc<App>>, Path(mmsi): Path<String>) -> ApiRes
     };
     Ok(Json(json!({
         "summary": summary(&v),
-        "vessel": v,
+        "vessel": crate::model::VesselState::of(&v),
         "track": track,
         "track_columns": ["time", "lat", "lon", "sog_kn", "cog_deg"],
     })))
@@ -384,34 +367,17 @@ struct EventQuery {
     acknowledged: Option<bool>,
 }
 
-/// Every event kind.
-pub const KINDS: [&str; 14] = [
-    "risk.raised",
-    "risk.updated",
-    "risk.cleared",
-    "distress",
-    "target.lost",
-    "hazard.raised",
-    "hazard.updated",
-    "hazard.cleared",
-    "zone.predicted",
-    "zone.violation",
-    "zone.cleared",
-    "zone.entered",
-    "zone.left",
-    "zone.crossed",
-];
-
 fn parse_kinds(s: Option<&str>) -> ApiResult<Vec<String>> {
     let Some(s) = s else {
         return Ok(Vec::new());
     };
     let mut out = Vec::new();
     for k in s.split(',').map(str::trim).filter(|k| !k.is_empty()) {
-        if !KINDS.contains(&k) {
+        if EventKind::parse(k).is_none() {
+            let all: Vec<&str> = EventKind::ALL.iter().map(|k| k.as_str()).collect();
             return Err(bad(format!(
                 "unknown event kind {k:?}; kinds: {}",
-                KINDS.join(", ")
+                all.join(", ")
             )));
         }
         out.push(k.to_string());
@@ -1084,6 +1050,17 @@ async fn stream_events(
         e
     });
     Ok(Sse::new(merged).keep_alive(KeepAlive::default()))
+}
+
+/// `GET /api/event-kinds`: every event kind, and which ones raise or end
+/// an alert (the console's one source for them).
+async fn event_kinds() -> Json<Value> {
+    Json(Value::Array(
+        EventKind::ALL
+            .iter()
+            .map(|k| json!({"kind": k.as_str(), "alert": k.is_alert(), "clears": k.ends_situation()}))
+            .collect(),
+    ))
 }
 
 async fn metrics(State(app): State<Arc<App>>) -> impl IntoResponse {

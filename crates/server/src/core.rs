@@ -3,7 +3,7 @@
 //! sequence of judgements, so replay and live run the same code.
 
 use std::collections::VecDeque;
-use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, TrySendError};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -11,79 +11,9 @@ use finisterra_ais::{Event as DecodeEvent, StreamDecoder};
 use finisterra_engine::{Engine, Event};
 use tokio::sync::broadcast;
 
+pub use crate::channel::{CoreTx, Input, Line, Published};
 use crate::metrics::Metrics;
 use crate::store::EventSink;
-
-/// One line received by a source.
-#[derive(Debug)]
-pub struct Line {
-    /// Index of the source (in the order given on the command line).
-    pub source: usize,
-    /// The bytes of the line (no line ending).
-    pub bytes: Vec<u8>,
-    /// Receive time stamped at the edge, ms since the epoch: used when the
-    /// data carries no time of its own.
-    pub recv_ms: i64,
-    /// When it arrived (for the latency histogram).
-    pub arrived: Instant,
-}
-
-/// What the core thread receives.
-#[derive(Debug)]
-pub enum Input {
-    /// A line from a source.
-    Line(Line),
-    /// Wall-clock time passed with a live feed (screens even when quiet).
-    Tick(i64),
-    /// Replace the zones.
-    Zones(finisterra_geofence::Zones),
-    /// Replace the user hazards.
-    Hazards(finisterra_geofence::Hazards),
-    /// Stop after what was queued.
-    Shutdown,
-}
-
-/// An event as published: its number, kind and JSON.
-#[derive(Debug, Clone)]
-pub struct Published {
-    /// Event id (the engine's, continued across restarts from the store).
-    pub id: u64,
-    /// Event kind (`risk.raised`, ...).
-    pub kind: &'static str,
-    /// Data time, ms.
-    pub time_ms: i64,
-    /// MMSIs of the vessels involved.
-    pub mmsis: Vec<u32>,
-    /// The event JSON.
-    pub json: Arc<str>,
-}
-
-impl Published {
-    /// Builds the published form of an engine event.
-    pub fn of(e: &Event) -> Published {
-        let v = serde_json::to_value(e).unwrap_or_default();
-        let mut mmsis = Vec::new();
-        for k in ["a", "b", "vessel"] {
-            if let Some(m) = v
-                .get(k)
-                .and_then(|x| x.get("mmsi"))
-                .and_then(|m| m.as_u64())
-            {
-                mmsis.push(m as u32);
-            }
-        }
-        if let Some(m) = v.get("mmsi").and_then(|m| m.as_u64()) {
-            mmsis.push(m as u32);
-        }
-        Published {
-            id: e.id,
-            kind: e.body.kind(),
-            time_ms: e.time_ms,
-            mmsis,
-            json: Arc::from(e.to_json()),
-        }
-    }
-}
 
 /// Most events kept in memory for the API and stream resume (older ones
 /// come from the store).
@@ -117,7 +47,7 @@ pub struct Shared {
     /// one point per 30 s, the last 120 points.
     pub tracks: Mutex<std::collections::HashMap<u32, VecDeque<TrackPoint>>>,
     /// Limits against hostile input.
-    pub limits: crate::Limits,
+    pub limits: crate::limits::Limits,
     /// Whether the engine thread is alive.
     pub health: Health,
     /// The vessels that moved, as one JSON array a second, for every
@@ -192,48 +122,6 @@ impl Shared {
             .take(limit)
             .cloned()
             .collect()
-    }
-}
-
-/// Sends inputs to the core thread: bounded, so a flood is back-pressure
-/// on the sources (and counted as dropped for datagrams), never unbounded
-/// memory.
-#[derive(Clone)]
-pub struct CoreTx {
-    tx: SyncSender<Input>,
-    closed: Arc<std::sync::atomic::AtomicBool>,
-}
-
-impl CoreTx {
-    /// Wraps the channel.
-    pub fn new(tx: SyncSender<Input>) -> CoreTx {
-        CoreTx {
-            tx,
-            closed: Arc::new(std::sync::atomic::AtomicBool::new(false)),
-        }
-    }
-
-    /// `true` once the core thread is gone.
-    pub fn is_closed(&self) -> bool {
-        self.closed.load(std::sync::atomic::Ordering::Relaxed)
-    }
-
-    /// Blocks until there is room (streams: TCP, files).
-    pub fn send(&self, i: Input) -> bool {
-        self.tx.send(i).is_ok()
-    }
-
-    /// Never blocks; `false` when the queue is full (datagrams).
-    pub fn try_send(&self, i: Input) -> Result<(), Input> {
-        match self.tx.try_send(i) {
-            Ok(()) => Ok(()),
-            Err(TrySendError::Full(i)) => Err(i),
-            Err(TrySendError::Disconnected(i)) => {
-                self.closed
-                    .store(true, std::sync::atomic::Ordering::Relaxed);
-                Err(i)
-            }
-        }
     }
 }
 
@@ -474,7 +362,7 @@ fn write_state(
                 lon_deg: v.has_fix().then_some(v.lon_deg),
                 name: v.static_data.name.clone(),
                 ship_type: v.static_data.ship_type,
-                json: serde_json::to_string(v).unwrap_or_default(),
+                json: serde_json::to_string(&crate::model::VesselState::of(v)).unwrap_or_default(),
             })
             .collect();
         let mut track = job.track.as_slice();

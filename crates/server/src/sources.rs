@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
 
-use crate::core::{CoreTx, Input, Line, Shared};
+use crate::channel::{CoreTx, Input, Line};
+use crate::core::Shared;
 
 /// Longest line accepted; longer ones are cut here and counted (AIS
 /// sentences are at most 82 characters plus tag blocks and trailers).

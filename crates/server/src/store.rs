@@ -3,7 +3,7 @@
 
 use finisterra_store::{AckOutcome, Acknowledgement, EventQuery, Store, StoreOptions, StoredEvent};
 
-use crate::core::Published;
+use crate::channel::Published;
 
 /// A home for events (and, when durable, the rest of the state).
 pub trait EventSink: Send {
@@ -137,11 +137,7 @@ pub fn open(url_or_dir: &str) -> anyhow::Result<Box<dyn EventSink>> {
 }
 
 fn kind_of(k: &str) -> &'static str {
-    crate::api::KINDS
-        .iter()
-        .copied()
-        .find(|x| *x == k)
-        .unwrap_or("unknown")
+    finisterra_engine::EventKind::parse(k).map_or("unknown", |k| k.as_str())
 }
 
 impl EventSink for DurableSink {

@@ -8,13 +8,16 @@ import {
   RULE_TEXT, DISTRESS_TEXT, knots,
 } from './format.js';
 
-/** Kinds the panel shows. */
-export const ALERT_KINDS = [
-  'risk.raised', 'risk.updated', 'hazard.raised', 'hazard.updated', 'distress',
-  'zone.violation', 'zone.predicted', 'target.lost',
-];
-/** Kinds that end a situation. */
-export const CLEAR_KINDS = ['risk.cleared', 'hazard.cleared', 'zone.cleared'];
+/** Kinds the panel shows, and kinds that end a situation: filled from the
+ *  server's one list (`GET /api/event-kinds`) by `setKinds` at start. */
+export const ALERT_KINDS = [];
+export const CLEAR_KINDS = [];
+
+/** Takes the server's list of event kinds. */
+export function setKinds(list) {
+  ALERT_KINDS.splice(0, ALERT_KINDS.length, ...list.filter((k) => k.alert).map((k) => k.kind));
+  CLEAR_KINDS.splice(0, CLEAR_KINDS.length, ...list.filter((k) => k.clears).map((k) => k.kind));
+}
 
 const RANK = { info: 0, warning: 1, alarm: 2 };
 const MAX_ITEMS = 400;

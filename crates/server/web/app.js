@@ -3,18 +3,15 @@
 // Plain ES modules served from the binary; no build step, no internet.
 
 import { createMap, setData, iconName, legendSwatch, maplibregl } from './map.js';
-import { Alerts, ALERT_KINDS, CLEAR_KINDS, mmsisOf } from './alerts.js';
+import { Alerts, ALERT_KINDS, CLEAR_KINDS, mmsisOf, setKinds } from './alerts.js';
 import {
   CATEGORIES, LOST_COLOR, shipCategory, shipTypeText, navStatusText, classText, deg3, knots, nm,
   duration, clock, dateTime, latLonText, vesselName, adviceLines, destination, circleRing,
   escapeHtml, encounterText,
 } from './format.js';
 
-const ALL_KINDS = [
-  'risk.raised', 'risk.updated', 'risk.cleared', 'distress', 'target.lost', 'hazard.raised',
-  'hazard.updated', 'hazard.cleared', 'zone.predicted', 'zone.violation', 'zone.cleared',
-  'zone.entered', 'zone.left', 'zone.crossed',
-];
+/** Every event kind: the server's list (`GET /api/event-kinds`), read at start. */
+const ALL_KINDS = [];
 const PREDICTOR_MIN = 6; // course/speed vector, minutes
 const HISTORY_ALERTS = 200;
 const $ = (sel) => document.querySelector(sel);
@@ -719,6 +716,10 @@ window.finisterra = {
 };
 
 async function start() {
+  // The event kinds first: the alerts panel and the stream listen by them.
+  const kinds = await getJSON('api/event-kinds');
+  setKinds(kinds);
+  ALL_KINDS.splice(0, ALL_KINDS.length, ...kinds.map((k) => k.kind));
   buildLegend();
   let view = null;
   // (Read before the map writes its own view into the address.)
