@@ -1,5 +1,5 @@
 //! The SQLite backend: the shared suite, `kill -9` durability, damaged
-//! files, schema versions, throughput.
+//! files, schema versions. (Throughput is measured by `benches/store.rs`.)
 
 mod common;
 
@@ -39,17 +39,15 @@ fn every_suite_function_has_a_test() {
     assert_eq!(all, LISTED);
 }
 
-/// The child half of [`kill9_durability`]; does nothing in a normal run.
-#[test]
-fn kill9_child() {
-    common::kill9::child_if_requested();
-}
-
+/// Re-runs this test as a child process that writes until it is killed
+/// with SIGKILL (the child enters at the first line and never returns),
+/// then checks that every batch the child reported durable is there.
 #[test]
 fn kill9_durability() {
+    common::kill9::child_if_requested();
     let env = SqliteEnv::default();
     let loc = env.fresh();
-    common::kill9::run_parent(&loc, "kill9_child", 3);
+    common::kill9::run_parent(&loc, "kill9_durability", 3);
 }
 
 #[test]
@@ -212,12 +210,6 @@ fn postgres_location_without_the_feature() {
         .err()
         .expect("must fail");
     assert!(matches!(err, StoreError::PostgresNotCompiled), "{err}");
-}
-
-#[test]
-fn throughput_sqlite() {
-    let env = SqliteEnv::default();
-    common::throughput::report(&env.fresh(), "sqlite");
 }
 
 #[allow(dead_code)]

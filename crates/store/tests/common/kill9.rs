@@ -9,15 +9,16 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use finisterra_store::{open, StoreOptions};
+use finisterra_store::{open, EventQuery, Location, Store, StoreOptions, DB_FILE_NAME};
 
 use super::{point, sized_event, vessel};
 
 /// Set in the child's environment: the store location to write to.
 pub const CHILD_ENV: &str = "FINISTERRA_STORE_KILL9_LOCATION";
 
-/// The child's body. Call it from a `#[test] fn kill9_child()`; it returns
-/// at once unless the environment variable is set.
+/// The child's body. Call it first thing in the `#[test]` that calls
+/// [`run_parent`]: it returns at once unless the environment variable is
+/// set, and otherwise writes until it is killed.
 pub fn child_if_requested() {
     let Ok(loc) = std::env::var(CHILD_ENV) else {
         return;
@@ -64,7 +65,8 @@ pub fn child_if_requested() {
 }
 
 /// Runs `rounds` kill cycles against `loc`. `child_test` is the name of
-/// the `#[test]` calling [`child_if_requested`] in the current binary.
+/// the `#[test]` calling [`child_if_requested`] in the current binary
+/// (normally the calling test itself).
 pub fn run_parent(loc: &str, child_test: &str, rounds: usize) {
     let exe = std::env::current_exe().expect("current_exe");
     let mut total = 0usize;
@@ -143,6 +145,7 @@ pub fn run_parent(loc: &str, child_test: &str, rounds: usize) {
             }
             assert!(last >= b, "round {round}: last_event_id {last} < {b}");
         }
+        check_integrity(store.as_ref(), loc, round);
         total += checked;
         eprintln!(
             "kill9 round {round} ({}): {checked} reported ids all present after SIGKILL (last id {last}, child {status})",
@@ -150,4 +153,46 @@ pub fn run_parent(loc: &str, child_test: &str, rounds: usize) {
         );
     }
     assert!(total > 0);
+}
+
+/// What a kill may not leave behind: a hole in the ids (batches are atomic
+/// and appended in order), an event whose JSON is cut or is another's, or
+/// (SQLite) a damaged file.
+fn check_integrity(store: &dyn Store, loc: &str, round: usize) {
+    let last = store.last_event_id().unwrap();
+    let all = store
+        .events(&EventQuery {
+            limit: usize::MAX,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(all.len() as u64, last, "round {round}: ids have holes");
+    for (i, e) in all.iter().enumerate() {
+        assert_eq!(e.id, i as u64 + 1, "round {round}: ids out of order");
+        let v: serde_json::Value = serde_json::from_str(&e.json)
+            .unwrap_or_else(|err| panic!("round {round}: event {}: bad JSON: {err}", e.id));
+        assert_eq!(
+            v["id"], e.id,
+            "round {round}: event {} holds another's JSON",
+            e.id
+        );
+        assert_eq!(
+            e.time_ms,
+            e.id as i64 * 100,
+            "round {round}: event {}",
+            e.id
+        );
+        assert!(
+            v["pad"].as_str().is_some_and(|p| !p.is_empty()),
+            "round {round}: event {} lost its body",
+            e.id
+        );
+    }
+    if let Location::Sqlite(dir) = Location::parse(loc) {
+        let c = rusqlite::Connection::open(dir.join(DB_FILE_NAME)).unwrap();
+        let check: String = c
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(check, "ok", "round {round}: SQLite integrity_check");
+    }
 }

@@ -11,7 +11,8 @@ use super::Env;
 
 /// Environment variable naming an existing server to test against.
 pub const URL_ENV: &str = "FINISTERRA_TEST_POSTGRES_URL";
-/// Set to `1` to fail, instead of skipping, when no server can be had.
+/// Set to `1` to fail, instead of skipping, when no server can be had
+/// (so does `CI`, see [`super::ci`]).
 pub const REQUIRED_ENV: &str = "FINISTERRA_TEST_POSTGRES_REQUIRED";
 
 /// A running server (ours or the one named by [`URL_ENV`]).
@@ -198,9 +199,19 @@ impl PgServer {
         Ok(server)
     }
 
-    /// Whether the tests must fail rather than skip without a server.
+    /// Whether the tests must fail rather than skip without a server:
+    /// under CI, or when [`REQUIRED_ENV`] is `1`.
     pub fn required() -> bool {
-        std::env::var(REQUIRED_ENV).is_ok_and(|v| v == "1")
+        super::ci() || std::env::var(REQUIRED_ENV).is_ok_and(|v| v == "1")
+    }
+
+    /// What made the server required, for the failure message.
+    pub fn required_by() -> String {
+        if super::ci() {
+            "CI is set".into()
+        } else {
+            format!("{REQUIRED_ENV}=1")
+        }
     }
 
     /// A plain client on the base URL.
