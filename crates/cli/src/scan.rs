@@ -4,8 +4,8 @@ use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
 
 use anyhow::{Context, Result};
-use finisterra_ais::{Event as DecodeEvent, StreamDecoder};
-use finisterra_engine::{Config, Engine, Event};
+use finisterra_engine::pipeline::Output;
+use finisterra_engine::{Config, Engine, Event, Pipeline, TimeSource};
 
 use crate::input::Input;
 
@@ -118,11 +118,11 @@ pub fn run(args: &ScanArgs) -> Result<()> {
     let stdout = io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
     let mut events: Vec<Event> = Vec::new();
-    let mut untimed = 0u64;
-    let mut last_time: Option<i64> = None;
-    let mut synthetic_base: Option<i64> = None;
-    let mut msg_index = 0u64;
-    let mut decode_errors = 0u64;
+    let time = match args.rate {
+        Some(rate) if rate > 0.0 => TimeSource::Rate(rate),
+        _ => TimeSource::Data,
+    };
+    let mut pipeline = Pipeline::new(time);
     let show_progress = !args.no_progress && io::stderr().is_terminal();
     let mut write_err: Option<io::Error> = None;
     for path in &files {
@@ -136,34 +136,16 @@ pub fn run(args: &ScanArgs) -> Result<()> {
         };
         let mut input = Input::open(path)?;
         let bar = show_progress.then(|| progress_bar(total, &input.name));
-        let mut dec = StreamDecoder::default();
+        pipeline.next_input();
         let mut bytes = 0u64;
-        let mut handle =
-            |ev: DecodeEvent<'_>, engine: &mut Engine, events: &mut Vec<Event>| match ev {
-                DecodeEvent::Message(m) => {
-                    let t = match args.rate {
-                        Some(rate) if rate > 0.0 => {
-                            let base = *synthetic_base
-                                .get_or_insert(m.time.map_or(946_684_800_000, |t| t.unix_ms));
-                            let t = base + (msg_index as f64 * 1000.0 / rate) as i64;
-                            msg_index += 1;
-                            Some(t)
-                        }
-                        _ => m.time.map(|t| t.unix_ms).or(last_time),
-                    };
-                    match t {
-                        Some(t) => {
-                            last_time = Some(t);
-                            let _ = engine.ingest(m.message, t, events);
-                        }
-                        None => untimed += 1,
-                    }
-                }
-                DecodeEvent::Error(_) => decode_errors += 1,
-            };
+        let handle = |o: Output<'_>, engine: &mut Engine, events: &mut Vec<Event>| {
+            if let Output::Message(m, stamp) = o {
+                let _ = engine.ingest_at(m, stamp.data_ms, stamp.recv_ms, events);
+            }
+        };
         input.for_each_line(|n, line| {
             bytes += line.len() as u64 + 1;
-            dec.feed(n, line, &mut |ev| handle(ev, &mut engine, &mut events));
+            pipeline.feed_line(n, line, None, &mut |o| handle(o, &mut engine, &mut events));
             if !events.is_empty() {
                 for e in events.drain(..) {
                     if let Err(err) = writeln!(out, "{}", e.to_json()) {
@@ -177,7 +159,7 @@ pub fn run(args: &ScanArgs) -> Result<()> {
                 }
             }
         })?;
-        dec.finish(&mut |ev| handle(ev, &mut engine, &mut events));
+        pipeline.finish(&mut |o| handle(o, &mut engine, &mut events));
         if let Some(b) = bar {
             b.finish_and_clear();
         }
@@ -196,6 +178,8 @@ pub fn run(args: &ScanArgs) -> Result<()> {
             return Err(e).context("cannot write output");
         }
     }
+    let untimed = pipeline.stats().untimed;
+    let decode_errors = pipeline.stats().decode_errors;
     if untimed > 0 {
         eprintln!(
             "finisterra: {untimed} messages carried no time and came before any timed one: skipped (give --rate to replay untimed captures)"

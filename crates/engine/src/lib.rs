@@ -37,6 +37,7 @@ mod config;
 mod event;
 mod hazard;
 mod picture;
+pub mod pipeline;
 mod risk;
 mod screen;
 mod zone;
@@ -60,6 +61,7 @@ pub use hazard::Geography;
 pub use picture::{
     FixOutcome, FixedObject, Picture, PictureStats, StaticData, Vessel, VesselClass,
 };
+pub use pipeline::{Pipeline, PipelineStats, Stamp, TimeSource};
 pub use risk::OpenRisk;
 
 use picture::MmsiMap;

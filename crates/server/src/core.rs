@@ -7,8 +7,8 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, TrySendError};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use finisterra_ais::{Event as DecodeEvent, StreamDecoder};
-use finisterra_engine::{Engine, Event};
+use finisterra_engine::pipeline::Output;
+use finisterra_engine::{Engine, Event, Pipeline, TimeSource};
 use tokio::sync::broadcast;
 
 pub use crate::channel::{CoreTx, Input, Line, Published};
@@ -127,8 +127,8 @@ impl Shared {
 
 /// The core loop; runs until `Shutdown` or every sender is gone.
 pub fn run(shared: Arc<Shared>, rx: Receiver<Input>) {
-    let mut decoders: Vec<StreamDecoder> = (0..shared.source_names.len().max(1))
-        .map(|_| StreamDecoder::default())
+    let mut decoders: Vec<Pipeline> = (0..shared.source_names.len().max(1))
+        .map(|_| Pipeline::new(TimeSource::Receive))
         .collect();
     let mut line_no: Vec<u64> = vec![0; decoders.len()];
     let mut events: Vec<Event> = Vec::new();
@@ -202,22 +202,26 @@ pub fn run(shared: Arc<Shared>, rx: Receiver<Input>) {
                         line_no[src] += 1;
                         shared.metrics.line_in(src);
                         let m = &shared.metrics;
-                        decoders[src].feed(line_no[src], &l.bytes, &mut |ev| match ev {
-                            DecodeEvent::Message(msg) => {
-                                m.message_in(src, msg.message.msg_type);
-                                let data_ms = msg.time.map(|t| t.unix_ms);
-                                let r = engine.ingest_at(
-                                    msg.message,
-                                    data_ms,
-                                    Some(l.recv_ms),
-                                    &mut events,
-                                );
-                                if r.is_taken() {
-                                    moved.push(msg.message.mmsi);
+                        decoders[src].feed_line(
+                            line_no[src],
+                            &l.bytes,
+                            Some(l.recv_ms),
+                            &mut |o| match o {
+                                Output::Message(msg, stamp) => {
+                                    m.message_in(src, msg.msg_type);
+                                    let r = engine.ingest_at(
+                                        msg,
+                                        stamp.data_ms,
+                                        stamp.recv_ms,
+                                        &mut events,
+                                    );
+                                    if r.is_taken() {
+                                        moved.push(msg.mmsi);
+                                    }
                                 }
-                            }
-                            DecodeEvent::Error(e) => m.decode_error(e.kind.reason()),
-                        });
+                                Output::Error(e) => m.decode_error(e.kind.reason()),
+                            },
+                        );
                         if !events.is_empty() {
                             batch.push((l.arrived, std::mem::take(&mut events)));
                         }
