@@ -318,6 +318,15 @@ impl Engine {
         self.picture.fixed.values()
     }
 
+    /// The next data time at which the engine has work of its own (the next
+    /// screening pass: ageing, dead reckoning, predictions), ms. A live
+    /// driver calls [`Engine::advance`] once its clock passes it, instead of
+    /// ticking blindly (the sans-IO `poll_timeout` of protocol state
+    /// machines). `None` before the first message.
+    pub fn next_deadline_ms(&self) -> Option<i64> {
+        self.next_screen_ms
+    }
+
     /// Latest data time seen, ms.
     pub fn now_ms(&self) -> Option<i64> {
         self.clock.now_ms()
@@ -421,7 +430,9 @@ impl Engine {
     }
 
     /// Runs one screening pass at data time `t_ms` (normally called by
-    /// [`Engine::ingest`] and [`Engine::advance`]).
+    /// [`Engine::ingest`] and [`Engine::advance`]): ageing, a dead-reckoned
+    /// snapshot, candidate pairs from the swept-path grid, the close ones
+    /// judged (risks, then hazards, then zone predictions).
     pub fn screen(&mut self, t_ms: i64, out: &mut Vec<Event>) {
         self.stats.screenings += 1;
         self.age(t_ms, out);
@@ -431,6 +442,19 @@ impl Engine {
         let mut pairs = std::mem::take(&mut self.pair_buf);
         candidate_pairs(&snaps, &mut self.scratch, &mut pairs);
         self.stats.candidate_pairs += pairs.len() as u64;
+        let assessed = self.close_pairs(&snaps, &pairs);
+        let mut bodies = self.judge(t_ms, &snaps, &pairs, &assessed);
+        bodies.extend(self.predict_zones(t_ms, &snaps));
+        for b in bodies {
+            self.emit(t_ms, b, out);
+        }
+        self.snap_buf = snaps;
+        self.pair_buf = pairs;
+    }
+
+    /// The candidate pairs close enough (or already at risk) to be judged,
+    /// with their quick figures.
+    fn close_pairs(&mut self, snaps: &[Snap], pairs: &[(u32, u32)]) -> Vec<PairAssessment> {
         let r = &self.cfg.risk;
         let f = r.clear_factor.max(1.0);
         let flat_cpa_m = r.warning_cpa_nm * 1852.0 * f * 1.02 + 30.0;
@@ -438,6 +462,7 @@ impl Engine {
         // Slots of vessels in some open risk: most pairs need no lookup.
         let mut in_risk = vec![false; self.picture.slots.len()];
         for &(ma, mb) in self.risks.open.keys() {
+            debug_assert!(ma < mb, "risk pair keys are ordered");
             for m in [ma, mb] {
                 if let Some(slot) = self.picture.slot(m) {
                     in_risk[slot] = true;
@@ -445,7 +470,7 @@ impl Engine {
             }
         }
         let mut assessed = Vec::new();
-        for &(i, j) in &pairs {
+        for &(i, j) in pairs {
             let (a, b) = (&snaps[i as usize], &snaps[j as usize]);
             let key = if a.mmsi < b.mmsi {
                 (a.mmsi, b.mmsi)
@@ -479,6 +504,19 @@ impl Engine {
                 rel_speed_kn: rel / (1852.0 / 3600.0),
             });
         }
+        assessed
+    }
+
+    /// Risks (lifecycle, rulings, advice) and hazards for one snapshot;
+    /// both share the neighbours of each vessel, built once and only if
+    /// needed, and the advice is cached per vessel for the pass.
+    fn judge(
+        &mut self,
+        t_ms: i64,
+        snaps: &[Snap],
+        pairs: &[(u32, u32)],
+        assessed: &[PairAssessment],
+    ) -> Vec<EventBody> {
         let picture = &self.picture;
         let names = |mmsi: u32| {
             picture
@@ -490,15 +528,11 @@ impl Engine {
         for (k, sn) in snaps.iter().enumerate() {
             snap_of_slot[sn.slot as usize] = k as u32;
         }
-        let picture_ref = &self.picture;
         let snap_index = |mmsi: u32| -> Option<usize> {
-            let slot = picture_ref.slot(mmsi)?;
+            let slot = picture.slot(mmsi)?;
             let k = snap_of_slot[slot];
             (k != u32::MAX).then_some(k as usize)
         };
-        // Neighbours of a vessel (pairs whose swept paths overlap), built
-        // once per pass and only if some risk needs advice; advice cached
-        // per vessel for the pass.
         let adjacency: OnceCell<(Vec<u32>, Vec<u32>)> = OnceCell::new();
         let cache: RefCell<MmsiMap<Vec<AdviceItem>>> = RefCell::new(MmsiMap::default());
         let cfg = &self.cfg;
@@ -509,7 +543,7 @@ impl Engine {
             let Some(idx) = snap_index(mmsi) else {
                 return Vec::new();
             };
-            let (offsets, list) = adjacency.get_or_init(|| csr(snaps.len(), &pairs));
+            let (offsets, list) = adjacency.get_or_init(|| csr(snaps.len(), pairs));
             let neigh: Vec<Snap> = list[offsets[idx] as usize..offsets[idx + 1] as usize]
                 .iter()
                 .map(|&j| snaps[j as usize])
@@ -519,62 +553,61 @@ impl Engine {
             items
         };
         let pass = Pass {
-            cfg: &self.cfg,
+            cfg,
             t_ms,
-            snaps: &snaps,
+            snaps,
             snap_index: &snap_index,
             names: &names,
             plan_for: &plan_for,
         };
-        let mut bodies = self.risks.update(&pass, &assessed);
-        // Fixed hazards and zone predictions for the same snapshot.
+        let mut bodies = self.risks.update(&pass, assessed);
         let neighbour_idx = |i: usize| -> Vec<usize> {
-            let (offsets, list) = adjacency.get_or_init(|| csr(snaps.len(), &pairs));
+            let (offsets, list) = adjacency.get_or_init(|| csr(snaps.len(), pairs));
             list[offsets[i] as usize..offsets[i + 1] as usize]
                 .iter()
                 .map(|&j| j as usize)
                 .collect()
         };
-        bodies.extend(self.hazards.pass(
-            &self.geo,
-            &self.picture,
-            &self.cfg,
-            t_ms,
-            &snaps,
-            &neighbour_idx,
-        ));
-        if !self.geo.zones.is_empty() {
-            use finisterra_geofence::zones::Fix;
-            for s in &snaps {
-                if s.stationary {
-                    continue;
-                }
-                let Some(v) = self.picture.vessel(s.mmsi) else {
-                    continue;
-                };
-                let facts = zone::facts(v);
-                let vref = risk::vessel_ref(s, v.static_data.name.as_ref());
-                let at = Fix {
-                    lat_deg: s.lat,
-                    lon_deg: s.lon,
-                    time_ms: t_ms,
-                };
-                bodies.extend(self.zones.predict(
-                    &self.geo.zones,
-                    &facts,
-                    at,
-                    s.cog,
-                    s.sog,
-                    self.cfg.zone_horizon_s,
-                    &vref,
-                ));
+        bodies.extend(
+            self.hazards
+                .pass(&self.geo, picture, cfg, t_ms, snaps, &neighbour_idx),
+        );
+        bodies
+    }
+
+    /// Zones each moving vessel will enter, leave or cross against their
+    /// rule within the horizon.
+    fn predict_zones(&mut self, t_ms: i64, snaps: &[Snap]) -> Vec<EventBody> {
+        let mut bodies = Vec::new();
+        if self.geo.zones.is_empty() {
+            return bodies;
+        }
+        use finisterra_geofence::zones::Fix;
+        for s in snaps {
+            if s.stationary {
+                continue;
             }
+            let Some(v) = self.picture.vessel(s.mmsi) else {
+                continue;
+            };
+            let facts = zone::facts(v);
+            let vref = risk::vessel_ref(s, v.static_data.name.as_ref());
+            let at = Fix {
+                lat_deg: s.lat,
+                lon_deg: s.lon,
+                time_ms: t_ms,
+            };
+            bodies.extend(self.zones.predict(
+                &self.geo.zones,
+                &facts,
+                at,
+                s.cog,
+                s.sog,
+                self.cfg.zone_horizon_s,
+                &vref,
+            ));
         }
-        for b in bodies {
-            self.emit(t_ms, b, out);
-        }
-        self.snap_buf = snaps;
-        self.pair_buf = pairs;
+        bodies
     }
 
     /// Marks targets lost and forgets long-silent ones.

@@ -227,7 +227,10 @@ pub fn run(shared: Arc<Shared>, rx: Receiver<Input>) {
                         }
                     }
                     Input::Tick(now) => {
-                        engine.advance(now, &mut events);
+                        // Work only when the engine's next deadline passed.
+                        if engine.next_deadline_ms().is_some_and(|d| now >= d) {
+                            engine.advance(now, &mut events);
+                        }
                         if !events.is_empty() {
                             batch.push((Instant::now(), std::mem::take(&mut events)));
                         }
