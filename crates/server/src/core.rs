@@ -127,17 +127,6 @@ impl Shared {
 
 /// The core loop; runs until `Shutdown` or every sender is gone.
 pub fn run(shared: Arc<Shared>, rx: Receiver<Input>) {
-    let mut decoders: Vec<Pipeline> = (0..shared.source_names.len().max(1))
-        .map(|_| Pipeline::new(TimeSource::Receive))
-        .collect();
-    let mut line_no: Vec<u64> = vec![0; decoders.len()];
-    let mut events: Vec<Event> = Vec::new();
-    let mut batch: Vec<(Instant, Vec<Event>)> = Vec::new();
-    let mut moved: Vec<u32> = Vec::new();
-    let mut pending_track: Vec<finisterra_store::TrackPoint> = Vec::new();
-    let mut last_save = Instant::now();
-    let mut saved_upto_ms = i64::MIN;
-    let mut last_prune = Instant::now();
     // Vessel states and tracks go to a store of their own, written by
     // their own thread: an event append never waits for them (no shared
     // lock, write-ahead log or fsync).
@@ -173,17 +162,18 @@ pub fn run(shared: Arc<Shared>, rx: Receiver<Input>) {
             return;
         }
     };
+    let mut core = Core::new(shared, keeps_state, state_tx);
     loop {
         let first = match rx.recv_timeout(Duration::from_millis(200)) {
             Ok(i) => i,
             Err(RecvTimeoutError::Timeout) => {
                 // Quiet: try again to store what the store refused.
-                publish(&shared, &mut Vec::new());
+                publish(&core.shared, &mut Vec::new());
                 continue;
             }
             Err(RecvTimeoutError::Disconnected) => break,
         };
-        // Take what is queued (bounded) under one lock of the engine.
+        // Take what is queued (bounded), judged under one lock of the engine.
         let mut inputs = vec![first];
         while inputs.len() < 512 {
             match rx.try_recv() {
@@ -191,152 +181,211 @@ pub fn run(shared: Arc<Shared>, rx: Receiver<Input>) {
                 Err(_) => break,
             }
         }
-        let mut stop = false;
-        {
-            let mut engine = shared.engine.lock().unwrap_or_else(|e| e.into_inner());
-            let busy = Instant::now();
-            for input in inputs {
-                match input {
-                    Input::Line(l) => {
-                        let src = l.source.min(decoders.len() - 1);
-                        line_no[src] += 1;
-                        shared.metrics.line_in(src);
-                        let m = &shared.metrics;
-                        decoders[src].feed_line(
-                            line_no[src],
-                            &l.bytes,
-                            Some(l.recv_ms),
-                            &mut |o| match o {
-                                Output::Message(msg, stamp) => {
-                                    m.message_in(src, msg.msg_type);
-                                    let r = engine.ingest_at(
-                                        msg,
-                                        stamp.data_ms,
-                                        stamp.recv_ms,
-                                        &mut events,
-                                    );
-                                    if r.is_taken() {
-                                        moved.push(msg.mmsi);
-                                    }
-                                }
-                                Output::Error(e) => m.decode_error(e.kind.reason()),
-                            },
-                        );
-                        if !events.is_empty() {
-                            batch.push((l.arrived, std::mem::take(&mut events)));
-                        }
-                    }
-                    Input::Tick(now) => {
-                        // Work only when the engine's next deadline passed.
-                        if engine.next_deadline_ms().is_some_and(|d| now >= d) {
-                            engine.advance(now, &mut events);
-                        }
-                        if !events.is_empty() {
-                            batch.push((Instant::now(), std::mem::take(&mut events)));
-                        }
-                    }
-                    Input::Zones(z) => {
-                        engine.set_zones(z, &mut events);
-                        if !events.is_empty() {
-                            batch.push((Instant::now(), std::mem::take(&mut events)));
-                        }
-                    }
-                    Input::Hazards(h) => {
-                        engine.set_hazards(h, &mut events);
-                        if !events.is_empty() {
-                            batch.push((Instant::now(), std::mem::take(&mut events)));
-                        }
-                    }
-                    Input::Shutdown => stop = true,
-                }
-            }
-            shared.metrics.engine_batch(busy.elapsed());
-            shared.metrics.set_picture(&engine);
-            if !moved.is_empty() {
-                let mut tracks = shared.tracks.lock().unwrap_or_else(|e| e.into_inner());
-                for mmsi in moved.drain(..) {
-                    let Some(v) = engine.picture().vessel(mmsi) else {
-                        continue;
-                    };
-                    if !v.has_fix() {
-                        continue;
-                    }
-                    let t = tracks.entry(mmsi).or_default();
-                    if t.back().is_none_or(|p| v.fix_ms - p.0 >= TRACK_STEP_MS) {
-                        t.push_back((v.fix_ms, v.lat_deg, v.lon_deg, v.sog_kn, v.cog_deg));
-                        pending_track.push(finisterra_store::TrackPoint {
-                            mmsi,
-                            time_ms: v.fix_ms,
-                            lat_deg: v.lat_deg,
-                            lon_deg: v.lon_deg,
-                            sog_kn: v.sog_kn,
-                            cog_deg: v.cog_deg,
-                            heading_deg: v.heading_deg,
-                        });
-                        if t.len() > TRACK_POINTS {
-                            t.pop_front();
-                        }
-                    }
-                }
-            }
-        }
-        publish(&shared, &mut batch);
-        // Every few seconds: the latest state of vessels that reported,
-        // and the new track points, to the store; written by another
-        // thread, in small transactions, so that neither the judging nor
-        // the events wait for it.
-        if last_save.elapsed() >= Duration::from_secs(5) || stop {
-            last_save = Instant::now();
-            if keeps_state {
-                let vessels: Vec<finisterra_engine::Vessel> = {
-                    let engine = shared.engine.lock().unwrap_or_else(|e| e.into_inner());
-                    engine
-                        .picture()
-                        .vessels()
-                        .filter(|v| v.last_seen_ms > saved_upto_ms)
-                        .cloned()
-                        .collect()
-                };
-                let job = StateJob {
-                    vessels,
-                    track: std::mem::take(&mut pending_track),
-                    prune: last_prune.elapsed() >= Duration::from_secs(3600),
-                };
-                let newest = job.vessels.iter().map(|v| v.last_seen_ms).max();
-                let prune = job.prune;
-                let sent = if stop {
-                    // The last state waits for the writer.
-                    state_tx
-                        .send(job)
-                        .map_err(|e| TrySendError::Disconnected(e.0))
-                } else {
-                    state_tx.try_send(job)
-                };
-                match sent {
-                    Ok(()) => {
-                        if let Some(n) = newest {
-                            saved_upto_ms = saved_upto_ms.max(n);
-                        }
-                        if prune {
-                            last_prune = Instant::now();
-                        }
-                    }
-                    // Still writing the last one: this state goes with the
-                    // next (the vessels are taken again, the track kept).
-                    Err(TrySendError::Full(job)) => pending_track = job.track,
-                    Err(TrySendError::Disconnected(_)) => {}
-                }
-            } else {
-                pending_track.clear();
-            }
-        }
+        let stop = core.handle_batch(inputs);
+        publish(&core.shared, &mut core.batch);
+        core.save_state(stop);
         if stop {
             break;
         }
     }
     // The last state, then the writer ends.
-    drop(state_tx);
+    drop(core);
     let _ = writer.join();
+}
+
+/// What the core thread keeps between batches.
+struct Core {
+    shared: Arc<Shared>,
+    /// One pipeline per source (its own multi-sentence assembly).
+    pipelines: Vec<Pipeline>,
+    line_no: Vec<u64>,
+    events: Vec<Event>,
+    /// Events of this batch, with when their input arrived.
+    batch: Vec<(Instant, Vec<Event>)>,
+    /// Vessels whose message was taken in this batch.
+    moved: Vec<u32>,
+    pending_track: Vec<finisterra_store::TrackPoint>,
+    keeps_state: bool,
+    state_tx: std::sync::mpsc::SyncSender<StateJob>,
+    last_save: Instant,
+    saved_upto_ms: i64,
+    last_prune: Instant,
+}
+
+impl Core {
+    fn new(
+        shared: Arc<Shared>,
+        keeps_state: bool,
+        state_tx: std::sync::mpsc::SyncSender<StateJob>,
+    ) -> Core {
+        let n = shared.source_names.len().max(1);
+        Core {
+            shared,
+            pipelines: (0..n).map(|_| Pipeline::new(TimeSource::Receive)).collect(),
+            line_no: vec![0; n],
+            events: Vec::new(),
+            batch: Vec::new(),
+            moved: Vec::new(),
+            pending_track: Vec::new(),
+            keeps_state,
+            state_tx,
+            last_save: Instant::now(),
+            saved_upto_ms: i64::MIN,
+            last_prune: Instant::now(),
+        }
+    }
+
+    /// Judges a batch of inputs under one lock of the engine; `true` when
+    /// asked to stop.
+    fn handle_batch(&mut self, inputs: Vec<Input>) -> bool {
+        let shared = self.shared.clone();
+        let mut engine = shared.engine.lock().unwrap_or_else(|e| e.into_inner());
+        let busy = Instant::now();
+        let mut stop = false;
+        for input in inputs {
+            let arrived = match input {
+                Input::Line(l) => {
+                    self.on_line(&mut engine, &l);
+                    l.arrived
+                }
+                Input::Tick(now) => {
+                    // Work only when the engine's next deadline passed.
+                    if engine.next_deadline_ms().is_some_and(|d| now >= d) {
+                        engine.advance(now, &mut self.events);
+                    }
+                    Instant::now()
+                }
+                Input::Zones(z) => {
+                    engine.set_zones(z, &mut self.events);
+                    Instant::now()
+                }
+                Input::Hazards(h) => {
+                    engine.set_hazards(h, &mut self.events);
+                    Instant::now()
+                }
+                Input::Shutdown => {
+                    stop = true;
+                    Instant::now()
+                }
+            };
+            if !self.events.is_empty() {
+                self.batch.push((arrived, std::mem::take(&mut self.events)));
+            }
+        }
+        shared.metrics.engine_batch(busy.elapsed());
+        shared.metrics.set_picture(&engine);
+        self.record_tracks(&engine);
+        stop
+    }
+
+    /// One line: decoded, each message judged at its time.
+    fn on_line(&mut self, engine: &mut Engine, l: &Line) {
+        let src = l.source.min(self.pipelines.len() - 1);
+        self.line_no[src] += 1;
+        let m = &self.shared.metrics;
+        m.line_in(src);
+        let (events, moved) = (&mut self.events, &mut self.moved);
+        self.pipelines[src].feed_line(
+            self.line_no[src],
+            &l.bytes,
+            Some(l.recv_ms),
+            &mut |o| match o {
+                Output::Message(msg, stamp) => {
+                    m.message_in(src, msg.msg_type);
+                    let r = engine.ingest_at(msg, stamp.data_ms, stamp.recv_ms, events);
+                    if r.is_taken() {
+                        moved.push(msg.mmsi);
+                    }
+                }
+                Output::Error(e) => m.decode_error(e.kind.reason()),
+            },
+        );
+    }
+
+    /// The recent track of each vessel that moved (one point per 30 s), in
+    /// memory for the API and queued for the store.
+    fn record_tracks(&mut self, engine: &Engine) {
+        if self.moved.is_empty() {
+            return;
+        }
+        let mut tracks = self.shared.tracks.lock().unwrap_or_else(|e| e.into_inner());
+        for mmsi in self.moved.drain(..) {
+            let Some(v) = engine.picture().vessel(mmsi) else {
+                continue;
+            };
+            if !v.has_fix() {
+                continue;
+            }
+            let t = tracks.entry(mmsi).or_default();
+            if t.back().is_none_or(|p| v.fix_ms - p.0 >= TRACK_STEP_MS) {
+                t.push_back((v.fix_ms, v.lat_deg, v.lon_deg, v.sog_kn, v.cog_deg));
+                self.pending_track.push(finisterra_store::TrackPoint {
+                    mmsi,
+                    time_ms: v.fix_ms,
+                    lat_deg: v.lat_deg,
+                    lon_deg: v.lon_deg,
+                    sog_kn: v.sog_kn,
+                    cog_deg: v.cog_deg,
+                    heading_deg: v.heading_deg,
+                });
+                if t.len() > TRACK_POINTS {
+                    t.pop_front();
+                }
+            }
+        }
+    }
+
+    /// Every few seconds (and at the end): the latest state of vessels
+    /// that reported, and the new track points, handed to the state
+    /// writer, so that neither the judging nor the events wait for it.
+    fn save_state(&mut self, stop: bool) {
+        if !(self.last_save.elapsed() >= Duration::from_secs(5) || stop) {
+            return;
+        }
+        self.last_save = Instant::now();
+        if !self.keeps_state {
+            self.pending_track.clear();
+            return;
+        }
+        let vessels: Vec<finisterra_engine::Vessel> = {
+            let engine = self.shared.engine.lock().unwrap_or_else(|e| e.into_inner());
+            engine
+                .picture()
+                .vessels()
+                .filter(|v| v.last_seen_ms > self.saved_upto_ms)
+                .cloned()
+                .collect()
+        };
+        let job = StateJob {
+            vessels,
+            track: std::mem::take(&mut self.pending_track),
+            prune: self.last_prune.elapsed() >= Duration::from_secs(3600),
+        };
+        let newest = job.vessels.iter().map(|v| v.last_seen_ms).max();
+        let prune = job.prune;
+        let sent = if stop {
+            // The last state waits for the writer.
+            self.state_tx
+                .send(job)
+                .map_err(|e| TrySendError::Disconnected(e.0))
+        } else {
+            self.state_tx.try_send(job)
+        };
+        match sent {
+            Ok(()) => {
+                if let Some(n) = newest {
+                    self.saved_upto_ms = self.saved_upto_ms.max(n);
+                }
+                if prune {
+                    self.last_prune = Instant::now();
+                }
+            }
+            // Still writing the last one: this state goes with the next
+            // (the vessels are taken again, the track kept).
+            Err(TrySendError::Full(job)) => self.pending_track = job.track,
+            Err(TrySendError::Disconnected(_)) => {}
+        }
+    }
 }
 
 /// State to save: the vessels that reported, the new track points.
