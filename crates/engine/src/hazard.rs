@@ -74,7 +74,7 @@ pub(crate) struct HazardBook {
 }
 
 const RECHECK_MS: i64 = 30_000;
-const M_PER_NM: f64 = 1852.0;
+use finisterra_nav::geo::METRES_PER_NM as M_PER_NM;
 
 fn atons(picture: &Picture, cfg: &Config) -> Vec<AtonHazard> {
     let h = &cfg.hazards;
@@ -109,12 +109,7 @@ fn atons(picture: &Picture, cfg: &Config) -> Vec<AtonHazard> {
 /// comes within `r` metres of a point; `None` beyond `horizon_s`.
 fn circle_time(s: &Snap, plat: f64, plon: f64, r: f64, horizon_s: f64) -> Option<f64> {
     let k = 6_371_000.0_f64.to_radians();
-    let mut dlon = plon - s.lon;
-    if dlon > 180.0 {
-        dlon -= 360.0;
-    } else if dlon < -180.0 {
-        dlon += 360.0;
-    }
+    let dlon = finisterra_nav::geo::wrap_lon_once_deg(plon - s.lon);
     let x = dlon * k * s.cos_lat;
     let y = (plat - s.lat) * k;
     // |p - v t|² = r²  →  v² t² − 2 (p·v) t + p² − r² = 0

@@ -293,12 +293,7 @@ impl PictureStats {
 /// error (well under 1 %) does not matter against a factor-of-two limit.
 #[inline]
 fn rough_distance_m(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
-    let mut dlon = lon2 - lon1;
-    if dlon > 180.0 {
-        dlon -= 360.0;
-    } else if dlon < -180.0 {
-        dlon += 360.0;
-    }
+    let dlon = finisterra_nav::geo::wrap_lon_once_deg(lon2 - lon1);
     let x = dlon.to_radians() * ((lat1 + lat2) * 0.5).to_radians().cos();
     let y = (lat2 - lat1).to_radians();
     6_371_000.0 * (x * x + y * y).sqrt()

@@ -101,12 +101,8 @@ fn snap(
     let dt = age_ms as f64 / 1000.0;
     let cos0 = v.lat_deg.to_radians().cos().max(1e-6);
     let lat = (v.lat_deg + (vn * dt / R_M).to_degrees()).clamp(-90.0, 90.0);
-    let mut lon = v.lon_deg + (ve * dt / (R_M * cos0)).to_degrees();
-    if lon > 180.0 {
-        lon -= 360.0;
-    } else if lon < -180.0 {
-        lon += 360.0;
-    }
+    let lon =
+        finisterra_nav::geo::wrap_lon_once_deg(v.lon_deg + (ve * dt / (R_M * cos0)).to_degrees());
     let cos_lat = lat.to_radians().cos().max(1e-6);
     let end_lat = lat + (vn * horizon_s / R_M).to_degrees();
     let end_lon = lon + (ve * horizon_s / (R_M * cos_lat)).to_degrees();
@@ -279,12 +275,7 @@ const A_M: f64 = 6_378_137.0;
 /// `screening_plane_accuracy` test against the tangent-plane CPA).
 #[inline]
 fn rel_plane(a: &Snap, b: &Snap) -> (f64, f64) {
-    let mut dlon = b.lon - a.lon;
-    if dlon > 180.0 {
-        dlon -= 360.0;
-    } else if dlon < -180.0 {
-        dlon += 360.0;
-    }
+    let dlon = finisterra_nav::geo::wrap_lon_once_deg(b.lon - a.lon);
     let cosm = 0.5 * (a.cos_lat + b.cos_lat);
     let sin2 = 1.0 - cosm * cosm;
     let w2 = 1.0 - E2 * sin2;
@@ -307,12 +298,7 @@ pub(crate) fn flat_range(a: &Snap, b: &Snap) -> f64 {
 /// `(cpa_m, tcpa_s)`, within a few percent; a cheap first filter.
 #[inline]
 pub(crate) fn rough_cpa(a: &Snap, b: &Snap) -> (f64, f64) {
-    let mut dlon = b.lon - a.lon;
-    if dlon > 180.0 {
-        dlon -= 360.0;
-    } else if dlon < -180.0 {
-        dlon += 360.0;
-    }
+    let dlon = finisterra_nav::geo::wrap_lon_once_deg(b.lon - a.lon);
     const K: f64 = 6_371_000.0 * std::f64::consts::PI / 180.0;
     let rx = dlon * K * 0.5 * (a.cos_lat + b.cos_lat);
     let ry = (b.lat - a.lat) * K;
@@ -335,12 +321,7 @@ pub(crate) fn rough_cpa(a: &Snap, b: &Snap) -> (f64, f64) {
 #[inline]
 pub(crate) fn flat_cpa(a: &Snap, b: &Snap) -> (f64, f64, f64) {
     let (rx, ry) = rel_plane(a, b);
-    let mut dlon = b.lon - a.lon;
-    if dlon > 180.0 {
-        dlon -= 360.0;
-    } else if dlon < -180.0 {
-        dlon += 360.0;
-    }
+    let dlon = finisterra_nav::geo::wrap_lon_once_deg(b.lon - a.lon);
     let sinm = (0.5 * (a.lat + b.lat)).to_radians().sin();
     // Half the convergence; b's north is turned one way, a's the other.
     let g = 0.5 * dlon.to_radians() * sinm * CONV_SIGN;

@@ -732,12 +732,7 @@ fn clearly_no_risk(own: &Kinematic, target: &Kinematic, colregs: &ColregsConfig)
         return false;
     }
     let mid = ((own.lat_deg + target.lat_deg) / 2.0).to_radians().cos();
-    let mut dlon = target.lon_deg - own.lon_deg;
-    if dlon > 180.0 {
-        dlon -= 360.0;
-    } else if dlon < -180.0 {
-        dlon += 360.0;
-    }
+    let dlon = crate::geo::wrap_lon_once_deg(target.lon_deg - own.lon_deg);
     // Nautical miles, and knots.
     let (rx, ry) = (dlon * 60.0 * mid, (target.lat_deg - own.lat_deg) * 60.0);
     if rx.hypot(ry) > 600.0 || mid < 0.2 {

@@ -73,6 +73,22 @@ pub fn azimuth_radius_m(lat_deg: f64, azimuth_deg: f64) -> f64 {
     1.0 / (ca * ca / m + sa * sa / n)
 }
 
+/// A longitude, or a difference of two longitudes, at most one turn
+/// outside [−180, 180] degrees brought back with one addition: the cheap
+/// form for hot paths (a difference of two valid longitudes, or a short
+/// step from a valid one). ±180 stay as they are; NaN stays NaN. For any
+/// angle, use [`wrap_lon_deg`].
+#[inline]
+pub fn wrap_lon_once_deg(lon_deg: f64) -> f64 {
+    if lon_deg > 180.0 {
+        lon_deg - 360.0
+    } else if lon_deg < -180.0 {
+        lon_deg + 360.0
+    } else {
+        lon_deg
+    }
+}
+
 /// Wraps a longitude to (−180, 180] degrees. NaN stays NaN.
 pub fn wrap_lon_deg(lon_deg: f64) -> f64 {
     let w = normalize_deg_360(lon_deg);
