@@ -11,6 +11,9 @@
 //! talker, sequence id, channel and tag-block source, with a bounded buffer:
 //! incomplete groups expire and are reported, never kept forever.
 //!
+//! [`LineSplitter`] cuts a byte stream into those lines (any chunking, one
+//! length limit, [`MAX_LINE_BYTES`]), for every reader of the project.
+//!
 //! Nothing here reads a clock, a file or a socket: bytes and line numbers go
 //! in, values come out.
 //!
@@ -31,11 +34,13 @@
 mod assembler;
 mod checksum;
 mod line;
+mod split;
 mod tagblock;
 mod time;
 
 pub use assembler::{Assembler, AssemblerConfig, Incomplete, IncompleteCause, Message};
 pub use checksum::{checksum, parse_hex_byte};
 pub use line::{parse_line, FrameError, Line, Vdm};
+pub use split::{LineSplitter, MAX_LINE_BYTES};
 pub use tagblock::{Group, TagBlock};
 pub use time::{civil_from_unix_ms, format_iso8601, unix_ms_from_civil, Timestamp};
