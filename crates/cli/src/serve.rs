@@ -260,31 +260,20 @@ fn timed_lines(text: &str, start_ms: i64) -> Vec<(i64, String)> {
 }
 
 /// Moves the `c:` times of tag blocks so that the first one is `start_s`
-/// (checksums recomputed); other lines are kept as they are.
+/// (checksums recomputed, by `finisterra_nmea::retime_tag_block`); other
+/// lines, and lines whose tag block is broken, are kept as they are.
 fn shift_times(text: &str, start_s: i64) -> String {
-    let mut offset: Option<i64> = None;
+    let mut offset_s: Option<i64> = None;
     let mut out = String::with_capacity(text.len());
+    let mut line_out = Vec::new();
     for line in text.lines() {
-        let rewritten = (|| {
-            let rest = line.strip_prefix('\\')?;
-            let close = rest.find('\\')?;
-            let tag = &rest[..close];
-            let (body, _cs) = tag.rsplit_once('*')?;
-            let mut fields: Vec<String> = Vec::new();
-            for f in body.split(',') {
-                if let Some(v) = f.strip_prefix("c:") {
-                    let t: i64 = v.parse().ok()?;
-                    let off = *offset.get_or_insert(start_s - t);
-                    fields.push(format!("c:{}", t + off));
-                } else {
-                    fields.push(f.to_string());
-                }
-            }
-            let body = fields.join(",");
-            let cs = finisterra_nmea::checksum(body.as_bytes());
-            Some(format!("\\{body}*{cs:02X}\\{}", &rest[close + 1..]))
-        })();
-        out.push_str(rewritten.as_deref().unwrap_or(line));
+        // Lines without a tag-block time, or with a broken tag block, come
+        // back unchanged.
+        let _ = finisterra_nmea::retime_tag_block(line.as_bytes(), &mut line_out, |old| {
+            let old_s = old.unix_ms.div_euclid(1000);
+            old_s + *offset_s.get_or_insert(start_s - old_s)
+        });
+        out.push_str(&String::from_utf8_lossy(&line_out));
         out.push('\n');
     }
     out
@@ -392,6 +381,13 @@ mod tests {
             out.lines().nth(1).unwrap(),
             "!AIVDM,1,1,,A,15RTgt0PAso;90TKcjM8h6g208CQ,0*4A"
         );
+        // The offset is the first line's: later lines keep their spacing; a
+        // broken tag block is left alone.
+        let text = format!("{text}\\s:2573238,c:1733782094*00\\!X\n\\c:1*00\\!X\n");
+        let out = shift_times(&text, 1_800_000_000);
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines[2], "\\s:2573238,c:1800000060*09\\!X");
+        assert_eq!(lines[3], "\\c:1*00\\!X");
     }
 
     #[test]

@@ -42,5 +42,5 @@ pub use assembler::{Assembler, AssemblerConfig, Incomplete, IncompleteCause, Mes
 pub use checksum::{checksum, parse_hex_byte};
 pub use line::{parse_line, FrameError, Line, Vdm};
 pub use split::{LineSplitter, MAX_LINE_BYTES};
-pub use tagblock::{Group, TagBlock};
+pub use tagblock::{retime_tag_block, Group, TagBlock};
 pub use time::{civil_from_unix_ms, format_iso8601, unix_ms_from_civil, Timestamp};
