@@ -43,4 +43,6 @@ pub use checksum::{checksum, parse_hex_byte};
 pub use line::{parse_line, FrameError, Line, Vdm};
 pub use split::{LineSplitter, MAX_LINE_BYTES};
 pub use tagblock::{retime_tag_block, Group, TagBlock};
-pub use time::{civil_from_unix_ms, format_iso8601, unix_ms_from_civil, Timestamp};
+pub use time::{
+    civil_from_unix_ms, format_iso8601, parse_iso8601_ms, unix_ms_from_civil, Timestamp,
+};

@@ -84,6 +84,109 @@ pub fn unix_ms_from_civil(
     )
 }
 
+/// Milliseconds since 1970-01-01T00:00:00Z of an ISO 8601 time: the one
+/// parser of the workspace (zones' time windows, scenarios, CSV columns).
+/// `YYYY-MM-DD` (midnight UTC) or `YYYY-MM-DD[T| ]HH:MM[:SS[.fff]]`
+/// followed by `Z` or an offset `±HH:MM` / `±HHMM` / `±HH`; without a zone
+/// the time is refused, unless `missing_zone_is_utc` (CSV exports write UTC
+/// without saying so). `None` when malformed or out of range (month days
+/// and leap years checked).
+pub fn parse_iso8601_ms(s: &str, missing_zone_is_utc: bool) -> Option<i64> {
+    let s = s.trim();
+    let b = s.as_bytes();
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        let d = b.get(r)?;
+        if d.is_empty() || !d.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        d.iter()
+            .try_fold(0i64, |acc, &c| Some(acc * 10 + (c - b'0') as i64))
+    };
+    if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    if !(1..=12).contains(&mo) || d < 1 || d > days_in_month(y, mo) {
+        return None;
+    }
+    let days = days_from_civil(y, mo as u32, d as u32);
+    if b.len() == 10 {
+        return Some(days * 86_400_000);
+    }
+    if !matches!(b[10], b'T' | b't' | b' ') || b.len() < 16 || b[13] != b':' {
+        return None;
+    }
+    let (h, mi) = (num(11..13)?, num(14..16)?);
+    if h > 23 || mi > 59 {
+        return None;
+    }
+    let mut i = 16;
+    let mut ms = 0i64;
+    let mut sec = 0i64;
+    if b.get(i) == Some(&b':') {
+        sec = num(i + 1..i + 3)?;
+        if sec > 60 {
+            return None;
+        }
+        i += 3;
+        if matches!(b.get(i), Some(b'.') | Some(b',')) {
+            let start = i + 1;
+            let mut j = start;
+            while j < b.len() && b[j].is_ascii_digit() {
+                j += 1;
+            }
+            if j == start {
+                return None;
+            }
+            // Milliseconds from the first three digits, truncated.
+            let frac = &b[start..j.min(start + 3)];
+            let mut v = frac
+                .iter()
+                .fold(0i64, |acc, &c| acc * 10 + (c - b'0') as i64);
+            for _ in frac.len()..3 {
+                v *= 10;
+            }
+            ms = v;
+            i = j;
+        }
+    }
+    let offset_min = match b.get(i) {
+        Some(b'Z') | Some(b'z') if i + 1 == b.len() => 0,
+        None if missing_zone_is_utc => 0,
+        Some(&c) if c == b'+' || c == b'-' => {
+            let sign = if c == b'+' { 1 } else { -1 };
+            let rest = &b[i + 1..];
+            let (oh, om) = match rest.len() {
+                2 => (num(i + 1..i + 3)?, 0),
+                4 => (num(i + 1..i + 3)?, num(i + 3..i + 5)?),
+                5 if rest[2] == b':' => (num(i + 1..i + 3)?, num(i + 4..i + 6)?),
+                _ => return None,
+            };
+            if oh > 23 || om > 59 {
+                return None;
+            }
+            sign * (oh * 60 + om)
+        }
+        _ => return None,
+    };
+    let secs = days * 86_400 + h * 3600 + mi * 60 + sec - offset_min * 60;
+    Some(secs * 1000 + ms)
+}
+
+fn days_in_month(y: i64, m: i64) -> i64 {
+    match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        _ => {
+            if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 {
+                29
+            } else {
+                28
+            }
+        }
+    }
+}
+
 /// Splits milliseconds since the epoch into
 /// `(year, month, day, hour, minute, second, millisecond)`.
 pub fn civil_from_unix_ms(unix_ms: i64) -> (i64, u32, u32, u32, u32, u32, u32) {
@@ -165,6 +268,27 @@ mod tests {
             Some(1_210_291_200_010)
         );
         assert_eq!(unix_ms_from_civil(2008, 13, 9, 0, 0, 0, 0), None);
+    }
+
+    #[test]
+    fn iso8601_forms() {
+        let t = 1_700_000_000_000; // 2023-11-14T22:13:20Z
+        assert_eq!(parse_iso8601_ms("2023-11-14T22:13:20Z", false), Some(t));
+        assert_eq!(
+            parse_iso8601_ms("2023-11-14 22:13:20.5Z", false),
+            Some(t + 500)
+        );
+        assert_eq!(
+            parse_iso8601_ms("2023-11-15T00:13:20+02:00", false),
+            Some(t)
+        );
+        assert_eq!(parse_iso8601_ms("2023-11-14T22:13:20", false), None);
+        assert_eq!(parse_iso8601_ms("2023-11-14T22:13:20", true), Some(t));
+        assert_eq!(parse_iso8601_ms("2023-11-14T22:13", true), Some(t - 20_000));
+        assert_eq!(parse_iso8601_ms("2023-11-14", false), Some(t - 80_000_000));
+        assert_eq!(parse_iso8601_ms("2023-02-29T00:00:00Z", false), None);
+        assert!(parse_iso8601_ms("2024-02-29T00:00:00Z", false).is_some());
+        assert_eq!(parse_iso8601_ms("2023-11-14T24:00:00Z", false), None);
     }
 
     #[test]

@@ -187,44 +187,10 @@ pub struct Scenario {
     pub atons: Vec<AtonSpec>,
 }
 
-/// Parses `YYYY-MM-DDTHH:MM:SS[.fff]Z` into Unix milliseconds.
+/// Parses an ISO 8601 UTC time (`YYYY-MM-DDTHH:MM:SS[.fff]Z`, or with an
+/// offset) into Unix milliseconds ([`finisterra_nmea::parse_iso8601_ms`]).
 pub fn parse_iso8601_ms(s: &str) -> Option<i64> {
-    let b = s.trim().as_bytes();
-    if b.len() < 20
-        || b[4] != b'-'
-        || b[7] != b'-'
-        || b[10] != b'T'
-        || b[13] != b':'
-        || b[16] != b':'
-    {
-        return None;
-    }
-    let num = |r: std::ops::Range<usize>| -> Option<i64> {
-        std::str::from_utf8(b.get(r)?).ok()?.parse().ok()
-    };
-    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (h, mi, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    let mut ms = 0;
-    let mut rest = &b[19..];
-    if rest.first() == Some(&b'.') {
-        let digits: Vec<u8> = rest[1..]
-            .iter()
-            .take_while(|c| c.is_ascii_digit())
-            .copied()
-            .collect();
-        let mut scale = 100;
-        for &dch in digits.iter().take(3) {
-            ms += (dch - b'0') as i64 * scale;
-            scale /= 10;
-        }
-        rest = &rest[1 + digits.len()..];
-    }
-    if rest != b"Z" && rest != b"+00:00" {
-        return None;
-    }
-    finisterra_nmea::unix_ms_from_civil(
-        y, mo as u32, d as u32, h as u32, mi as u32, sec as u32, ms as u32,
-    )
+    finisterra_nmea::parse_iso8601_ms(s, false)
 }
 
 /// State of a vessel during the simulation.
