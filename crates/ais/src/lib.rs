@@ -27,11 +27,13 @@ pub mod encode;
 #[doc(hidden)]
 pub mod exercise;
 pub mod json;
+mod kinematics;
 mod messages;
 mod stream;
 mod text;
 
 pub use bits::{BitData, BitWriter, Bits, MAX_PAYLOAD_BITS};
+pub use kinematics::Reported;
 pub use messages::*;
 pub use stream::{ErrorKind, Event, LineError, Stats, StreamDecoder, StreamMessage};
 pub use text::Text;

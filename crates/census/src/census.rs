@@ -158,14 +158,7 @@ fn is_static(b: &Body) -> bool {
 }
 
 fn msg_latlon(b: &Body) -> (Option<f64>, Option<f64>) {
-    match b {
-        Body::Position(p) => (p.lat_deg, p.lon_deg),
-        Body::ClassBPosition(p) => (p.lat_deg, p.lon_deg),
-        Body::ClassBExtended(p) => (p.lat_deg, p.lon_deg),
-        Body::SarAircraft(p) => (p.lat_deg, p.lon_deg),
-        Body::LongRange(p) => (p.lat_deg, p.lon_deg),
-        _ => (None, None),
-    }
+    b.reported().map_or((None, None), |r| (r.lat_deg, r.lon_deg))
 }
 
 /// Why an MMSI cannot be a real mobile station, if it cannot.

@@ -425,72 +425,30 @@ impl Picture {
             }
             _ => {}
         }
+        // Class, aircraft, status and rate of turn by type; position and
+        // motion from the one place that knows which messages carry them.
+        let fix_of = |status: Option<u8>, rot: Option<f64>| {
+            msg.body.reported().map(|r| Fix {
+                lat: r.lat_deg,
+                lon: r.lon_deg,
+                sog_kn: r.sog_kn,
+                cog_deg: r.cog_deg,
+                heading_deg: r.heading_deg,
+                rot,
+                status,
+            })
+        };
         let (fix, class, aircraft) = match &msg.body {
             Body::Position(p) => (
-                Some(Fix {
-                    lat: p.lat_deg,
-                    lon: p.lon_deg,
-                    sog_kn: p.sog_kn,
-                    cog_deg: p.cog_deg,
-                    heading_deg: p.heading_deg.map(f64::from),
-                    rot: p.rot_deg_per_min(),
-                    status: Some(p.status),
-                }),
+                fix_of(Some(p.status), p.rot_deg_per_min()),
                 Some(VesselClass::A),
                 false,
             ),
-            Body::ClassBPosition(p) => (
-                Some(Fix {
-                    lat: p.lat_deg,
-                    lon: p.lon_deg,
-                    sog_kn: p.sog_kn,
-                    cog_deg: p.cog_deg,
-                    heading_deg: p.heading_deg.map(f64::from),
-                    rot: None,
-                    status: None,
-                }),
-                Some(VesselClass::B),
-                false,
-            ),
-            Body::ClassBExtended(p) => (
-                Some(Fix {
-                    lat: p.lat_deg,
-                    lon: p.lon_deg,
-                    sog_kn: p.sog_kn,
-                    cog_deg: p.cog_deg,
-                    heading_deg: p.heading_deg.map(f64::from),
-                    rot: None,
-                    status: None,
-                }),
-                Some(VesselClass::B),
-                false,
-            ),
-            Body::SarAircraft(p) => (
-                Some(Fix {
-                    lat: p.lat_deg,
-                    lon: p.lon_deg,
-                    sog_kn: p.sog_kn,
-                    cog_deg: p.cog_deg,
-                    heading_deg: None,
-                    rot: None,
-                    status: None,
-                }),
-                Some(VesselClass::SarAircraft),
-                true,
-            ),
-            Body::LongRange(p) => (
-                Some(Fix {
-                    lat: p.lat_deg,
-                    lon: p.lon_deg,
-                    sog_kn: p.sog_kn,
-                    cog_deg: p.cog_deg,
-                    heading_deg: None,
-                    rot: None,
-                    status: Some(p.status),
-                }),
-                None,
-                false,
-            ),
+            Body::ClassBPosition(_) | Body::ClassBExtended(_) => {
+                (fix_of(None, None), Some(VesselClass::B), false)
+            }
+            Body::SarAircraft(_) => (fix_of(None, None), Some(VesselClass::SarAircraft), true),
+            Body::LongRange(p) => (fix_of(Some(p.status), None), None, false),
             Body::StaticVoyage(_) => (None, Some(VesselClass::A), false),
             Body::StaticData(_) => (None, Some(VesselClass::B), false),
             // Other messages (binary, safety, acknowledgements...) only
