@@ -12,9 +12,7 @@ use tokio::net::{TcpListener, TcpStream, UdpSocket};
 use crate::channel::{CoreTx, Input, Line};
 use crate::core::Shared;
 
-/// Longest line accepted; longer ones are cut here and counted (AIS
-/// sentences are at most 82 characters plus tag blocks and trailers).
-pub const MAX_LINE: usize = 4096;
+use finisterra_nmea::LineSplitter;
 
 /// One input of the server.
 #[derive(Debug, Clone, PartialEq)]
@@ -262,30 +260,33 @@ async fn watch_udp_drops(name: String, local: SocketAddr, shared: Arc<Shared>) {
 
 async fn udp(i: usize, sock: UdpSocket, tx: CoreTx, shared: Arc<Shared>) {
     let mut buf = vec![0u8; 65_536];
+    // The one line splitter of the project (its length limit, its count
+    // of cut lines); each datagram is whole, its last line needs no `\n`.
+    let mut sp = LineSplitter::new();
     loop {
         let Ok((n, _from)) = sock.recv_from(&mut buf).await else {
             continue;
         };
-        for l in buf[..n].split(|&b| b == b'\n') {
-            if l.is_empty() || l == b"\r" {
-                continue;
+        let cut = sp.cut_lines();
+        let send = |l: &[u8]| {
+            if l.is_empty() {
+                return;
             }
-            let l = if l.len() > MAX_LINE {
-                shared
-                    .metrics
-                    .overlong_lines
-                    .fetch_add(1, Ordering::Relaxed);
-                &l[..MAX_LINE]
-            } else {
-                l
-            };
             if tx.try_send(line(i, l)).is_err() {
                 shared
                     .metrics
                     .dropped_datagrams
                     .fetch_add(1, Ordering::Relaxed);
             }
+        };
+        sp.push(&buf[..n], |_, l| send(l));
+        if let Some((_, l)) = sp.finish() {
+            send(l);
         }
+        shared
+            .metrics
+            .overlong_lines
+            .fetch_add(sp.cut_lines() - cut, Ordering::Relaxed);
     }
 }
 
@@ -348,15 +349,29 @@ async fn replay(
         let (ltx, mut lrx) = tokio::sync::mpsc::channel::<Vec<u8>>(1024);
         let p = path.clone();
         tokio::task::spawn_blocking(move || {
-            use std::io::BufRead;
             let Ok(f) = std::fs::File::open(&p) else {
                 return;
             };
-            let r = std::io::BufReader::new(flate2_reader(f));
-            for l in r.split(b'\n').map_while(Result::ok) {
-                if ltx.blocking_send(l).is_err() {
-                    break;
+            // The project's one line splitter: its length limit holds for
+            // a decompressed stream too.
+            let mut r = flate2_reader(f);
+            let mut sp = LineSplitter::new();
+            let mut chunk = vec![0u8; 1 << 16];
+            let mut lines: Vec<Vec<u8>> = Vec::new();
+            loop {
+                let n = match std::io::Read::read(&mut r, &mut chunk) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => n,
+                };
+                sp.push(&chunk[..n], |_, l| lines.push(l.to_vec()));
+                for l in lines.drain(..) {
+                    if ltx.blocking_send(l).is_err() {
+                        return;
+                    }
                 }
+            }
+            if let Some((_, l)) = sp.finish() {
+                let _ = ltx.blocking_send(l.to_vec());
             }
         });
         let mut pacer = Pacer::new(speed);
@@ -432,7 +447,9 @@ impl Pacer {
     }
 }
 
-/// Reads lines with a length limit; over-long lines are cut and counted.
+/// Reads lines through the project's one line splitter (its length limit;
+/// over-long lines are cut and counted), each stamped and handed to the
+/// core; a stream silent for `idle` is closed.
 async fn read_lines<R: AsyncRead + Unpin>(
     i: usize,
     mut r: BufReader<R>,
@@ -444,8 +461,7 @@ async fn read_lines<R: AsyncRead + Unpin>(
     BufReader<R>: AsyncBufRead,
 {
     let mut pacer = Pacer::new(speed);
-    let mut cur: Vec<u8> = Vec::with_capacity(256);
-    let mut overlong = false;
+    let mut sp = LineSplitter::new();
     let idle = idle.filter(|d| !d.is_zero());
     loop {
         let filled = match idle {
@@ -471,35 +487,22 @@ async fn read_lines<R: AsyncRead + Unpin>(
             Err(_) => break,
         };
         let n = buf.len();
-        let mut start = 0;
-        while let Some(p) = buf[start..].iter().position(|&b| b == b'\n') {
-            let end = start + p;
-            let room = MAX_LINE.saturating_sub(cur.len());
-            cur.extend_from_slice(&buf[start..end.min(start + room)]);
-            if overlong || end - start > room {
-                shared
-                    .metrics
-                    .overlong_lines
-                    .fetch_add(1, Ordering::Relaxed);
-            }
-            pacer.wait(&cur).await;
-            if !send_line(tx, line(i, &cur)).await {
+        let cut = sp.cut_lines();
+        let mut pos = 0;
+        while let Some((_, l)) = sp.next_line(buf, &mut pos) {
+            pacer.wait(l).await;
+            if !send_line(tx, line(i, l)).await {
                 return;
             }
-            cur.clear();
-            overlong = false;
-            start = end + 1;
         }
-        let room = MAX_LINE.saturating_sub(cur.len());
-        let rest = &buf[start..];
-        if rest.len() > room {
-            overlong = true;
-        }
-        cur.extend_from_slice(&rest[..rest.len().min(room)]);
+        shared
+            .metrics
+            .overlong_lines
+            .fetch_add(sp.cut_lines() - cut, Ordering::Relaxed);
         r.consume(n);
     }
-    if !cur.is_empty() {
-        pacer.wait(&cur).await;
-        send_line(tx, line(i, &cur)).await;
+    if let Some((_, l)) = sp.finish() {
+        pacer.wait(l).await;
+        send_line(tx, line(i, l)).await;
     }
 }
