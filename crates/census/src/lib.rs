@@ -40,6 +40,15 @@
 //! Sans-IO and deterministic: no clock, no files, no threads; the same
 //! messages give the same findings in the same order.
 //!
+//! Around the census, the same holds for what a command needs to run one:
+//! [`Sniffer`] finds an input's format and first data time from its first
+//! bytes (inputs are read in the order of their first times), [`NmeaInput`]
+//! and [`CsvInput`] turn its lines into timed messages (a CSV file put in
+//! time order by [`TimeSort`] first, if asked), and [`FindingWriter`],
+//! [`write_positions_csv`], [`summary_json`] and [`report::html`] write the
+//! results into any [`std::io::Write`]. The caller opens the files and
+//! splits bytes into lines ([`finisterra_nmea::LineSplitter`]).
+//!
 //! ```
 //! use finisterra_census::{Census, CensusConfig};
 //! use finisterra_geofence::Land;
@@ -57,7 +66,10 @@ mod census;
 mod config;
 pub mod csv;
 mod finding;
+mod input;
+mod merge;
 mod nearmiss;
+mod output;
 pub mod report;
 mod resample;
 mod summary;
@@ -78,7 +90,16 @@ pub use finding::{
     csv_header, fmt_float, write_csv, write_json, Cell, ColumnType, Encounter, Finding, Gap, Kind,
     Loitering, NearMiss, Row, Spoofing, TimeMs, Value,
 };
+pub use input::{
+    looks_like_csv, CsvInput, InputFormat, InputStats, NmeaInput, NmeaStats, Sniffed, Sniffer,
+    SNIFF_MAX_LINES,
+};
+pub use merge::{Sorted, TimeSort};
 pub use nearmiss::{NearMissStats, NearMissTracks};
+pub use output::{
+    report_stats, summary_json, write_positions_csv, write_run_summary, FindingWriter,
+    POSITIONS_CSV_HEADER,
+};
 pub use resample::ResampleStats;
 pub use summary::{Summary, TopNearMiss};
 
