@@ -6,11 +6,7 @@ use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
 
 use anyhow::{Context, Result};
-
-/// Longest line kept whole; longer lines are cut to this length (and
-/// reported by the framer as malformed), so one endless line cannot grow
-/// memory.
-pub const MAX_LINE_BYTES: usize = 64 * 1024;
+use finisterra_nmea::LineSplitter;
 
 /// An opened input with its display name.
 pub struct Input {
@@ -47,12 +43,10 @@ impl Input {
     }
 
     /// Calls `f(line_number, line)` for every line (1-based, without the
-    /// line ending). Returns the number of lines.
+    /// line ending; split by [`LineSplitter`], so over-long lines are cut at
+    /// [`finisterra_nmea::MAX_LINE_BYTES`]). Returns the number of lines.
     pub fn for_each_line(&mut self, mut f: impl FnMut(u64, &[u8])) -> Result<u64> {
-        let mut n: u64 = 0;
-        // Bytes of a line that straddles two buffer fills.
-        let mut carry: Vec<u8> = Vec::new();
-        let mut overlong = false;
+        let mut splitter = LineSplitter::new();
         loop {
             let chunk = match self.reader.fill_buf() {
                 Ok(c) => c,
@@ -63,42 +57,20 @@ impl Input {
                 break;
             }
             let len = chunk.len();
-            let mut start = 0;
-            while let Some(p) = memchr::memchr(b'\n', &chunk[start..]) {
-                let end = start + p;
-                n += 1;
-                if carry.is_empty() && !overlong {
-                    f(n, &chunk[start..end.min(start + MAX_LINE_BYTES)]);
-                } else {
-                    let room = MAX_LINE_BYTES.saturating_sub(carry.len());
-                    carry.extend_from_slice(&chunk[start..end.min(start + room)]);
-                    f(n, &carry);
-                    carry.clear();
-                    overlong = false;
-                }
-                start = end + 1;
-            }
-            if start < len {
-                let room = MAX_LINE_BYTES.saturating_sub(carry.len());
-                let take = (len - start).min(room);
-                if take < len - start {
-                    overlong = true;
-                }
-                carry.extend_from_slice(&chunk[start..start + take]);
-            }
+            splitter.push(chunk, &mut f);
             self.reader.consume(len);
         }
-        if !carry.is_empty() || overlong {
-            n += 1;
-            f(n, &carry);
+        if let Some((n, line)) = splitter.finish() {
+            f(n, line);
         }
-        Ok(n)
+        Ok(splitter.lines())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use finisterra_nmea::MAX_LINE_BYTES;
     use std::io::Write;
 
     fn lines_of(data: Vec<u8>) -> Vec<Vec<u8>> {
@@ -113,7 +85,7 @@ mod tests {
         let l = lines_of(b"a\r\nb\n\nc".to_vec());
         assert_eq!(
             l,
-            vec![b"a\r".to_vec(), b"b".to_vec(), b"".to_vec(), b"c".to_vec()]
+            vec![b"a".to_vec(), b"b".to_vec(), b"".to_vec(), b"c".to_vec()]
         );
     }
 
