@@ -2,24 +2,32 @@
 //! suspicious behaviour out, as tables (JSON Lines, CSV, Parquet with the
 //! `parquet` feature), `summary.json` and a self-contained `report.html`.
 
+//!
+//! Only the edges live here: opening files (gzip by magic bytes), reading
+//! and decoding on their own threads, the progress bar, creating `DIR` and
+//! its files. What an input is, how its lines become messages, in which
+//! order the census sees them and how the results are written is
+//! `finisterra_census`'s (sans-IO).
+
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, IsTerminal, Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
-use finisterra_ais::{AisMessage, BasicPosition, Body, Event as DecodeEvent, StreamDecoder};
-use finisterra_census::csv::{CsvMapping, CsvReader, CsvStats, TimeFormat};
+use finisterra_ais::AisMessage;
+use finisterra_census::csv::{CsvMapping, TimeFormat};
 use finisterra_census::report::{html, ReportInput, LAND_50M_TOPOJSON};
 use finisterra_census::{
-    csv_header, write_csv, write_json, Census, CensusConfig, Finding, Kind, NearMissCriterion,
-    Summary,
+    report_stats, summary_json, write_positions_csv, write_run_summary, AcceptedPosition, Census,
+    CensusConfig, CsvInput, Finding, FindingWriter, InputFormat, InputStats, NearMissCriterion,
+    NmeaInput, NmeaStats, Sniffer, POSITIONS_CSV_HEADER,
 };
 use finisterra_geofence::Land;
-use serde_json::json;
+use finisterra_nmea::LineSplitter;
 
 /// Options of the `census` command.
 #[derive(clap::Args, Debug)]
@@ -148,12 +156,6 @@ fn load_config(args: &CensusArgs) -> Result<CensusConfig> {
     Ok(cfg)
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Format {
-    Nmea,
-    Csv,
-}
-
 /// Input bytes read so far (compressed, as on disk), for the progress bar.
 type Counter = Arc<AtomicU64>;
 
@@ -249,62 +251,32 @@ impl Chunks {
         }
     }
 
-    /// Calls `f(line_number, line)` for every line (without its ending).
+    /// Calls `f(line_number, line)` for every line (split by
+    /// [`LineSplitter`]). Returns the number of lines.
     fn for_each_line(&mut self, name: &str, mut f: impl FnMut(u64, &[u8])) -> Result<u64> {
-        let mut n = 0u64;
-        let mut carry: Vec<u8> = Vec::new();
+        let mut splitter = LineSplitter::new();
         for chunk in self.rx.iter() {
             let chunk = chunk.with_context(|| format!("error reading {name}"))?;
-            let mut start = 0;
-            while let Some(p) = memchr::memchr(b'\n', &chunk[start..]) {
-                let end = start + p;
-                n += 1;
-                if carry.is_empty() {
-                    f(n, &chunk[start..end]);
-                } else {
-                    if carry.len() < MAX_LINE {
-                        let room = MAX_LINE - carry.len();
-                        carry.extend_from_slice(&chunk[start..end.min(start + room)]);
-                    }
-                    f(n, &carry);
-                    carry.clear();
-                }
-                start = end + 1;
-            }
-            if start < chunk.len() && carry.len() < MAX_LINE {
-                let room = MAX_LINE - carry.len();
-                carry.extend_from_slice(&chunk[start..chunk.len().min(start + room)]);
-            }
+            splitter.push(&chunk, &mut f);
             let _ = self.back.try_send(chunk);
         }
-        if !carry.is_empty() {
-            n += 1;
-            f(n, &carry);
+        if let Some((n, line)) = splitter.finish() {
+            f(n, line);
         }
         if let Some(h) = self.handle.take() {
             let _ = h.join();
         }
-        Ok(n)
+        Ok(splitter.lines())
     }
 }
 
 /// Messages per batch handed from the decoding thread to the census.
 const BATCH: usize = 4096;
 
-/// Counts of one NMEA input.
-#[derive(Default)]
-struct NmeaStats {
-    lines: u64,
-    messages: u64,
-    untimed: u64,
-    errors: std::collections::BTreeMap<String, u64>,
-}
-
 type Batch = Vec<(AisMessage, i64)>;
 
-/// Decodes an NMEA input on its own thread, in batches (bounded channel:
-/// memory stays flat). Messages without a time take the previous one's,
-/// as `scan` does.
+/// Decodes an NMEA input on its own thread ([`NmeaInput`]), in batches
+/// (bounded channel: memory stays flat).
 #[allow(clippy::type_complexity)]
 fn spawn_nmea(
     mut chunks: Chunks,
@@ -317,28 +289,11 @@ fn spawn_nmea(
     let (tx, rx) = sync_channel::<Batch>(8);
     let (back, back_rx) = sync_channel::<Batch>(16);
     let handle = std::thread::spawn(move || -> Result<NmeaStats> {
-        let mut st = NmeaStats::default();
-        let mut dec = StreamDecoder::default();
-        let mut last_time: Option<i64> = None;
+        let mut input = NmeaInput::new();
         let mut batch: Batch = Vec::with_capacity(BATCH);
         let mut closed = false;
-        let mut handle_ev = |ev: DecodeEvent<'_>, st: &mut NmeaStats, batch: &mut Batch| match ev {
-            DecodeEvent::Message(m) => {
-                st.messages += 1;
-                match m.time.map(|t| t.unix_ms).or(last_time) {
-                    Some(t) => {
-                        last_time = Some(t);
-                        batch.push((m.message.clone(), t));
-                    }
-                    None => st.untimed += 1,
-                }
-            }
-            DecodeEvent::Error(e) => {
-                *st.errors.entry(e.kind.reason().to_string()).or_default() += 1;
-            }
-        };
-        let lines = chunks.for_each_line(&name, |n, line| {
-            dec.feed(n, line, &mut |ev| handle_ev(ev, &mut st, &mut batch));
+        chunks.for_each_line(&name, |n, line| {
+            input.line(n, line, &mut batch);
             if batch.len() >= BATCH && !closed {
                 let next = back_rx.try_recv().map(|mut b| {
                     b.clear();
@@ -356,272 +311,13 @@ fn spawn_nmea(
                 batch.clear();
             }
         })?;
-        dec.finish(&mut |ev| handle_ev(ev, &mut st, &mut batch));
+        input.finish(&mut batch);
         if !batch.is_empty() && !closed {
             let _ = tx.send(batch);
         }
-        st.lines = lines;
-        Ok(st)
+        Ok(input.stats().clone())
     });
     (rx, back, handle)
-}
-
-/// Longest line kept whole (longer ones are cut and rejected by the framer).
-const MAX_LINE: usize = 64 * 1024;
-
-fn strip_cr(line: &[u8]) -> &[u8] {
-    line.strip_suffix(b"\r").unwrap_or(line)
-}
-
-fn looks_like_csv(path: &str, first_line: &[u8]) -> bool {
-    let lower = path.to_ascii_lowercase();
-    if lower.ends_with(".csv") || lower.ends_with(".csv.gz") {
-        return true;
-    }
-    let l = first_line
-        .strip_prefix(b"\xEF\xBB\xBF")
-        .unwrap_or(first_line);
-    !l.is_empty()
-        && !matches!(l[0], b'!' | b'$' | b'\\' | b'#')
-        && !l[0].is_ascii_digit()
-        && l.contains(&b',')
-}
-
-/// The first line of a file and its first data time (for ordering files).
-fn peek(
-    path: &str,
-    format: Format,
-    mapping: &CsvMapping,
-    tf: &TimeFormat,
-) -> Result<(Vec<u8>, Option<i64>)> {
-    let mut r = open_raw(path, Counter::default())?;
-    let mut first: Option<Vec<u8>> = None;
-    let mut dec = StreamDecoder::default();
-    let mut csv: Option<CsvReader> = None;
-    let mut found: Option<i64> = None;
-    let mut line = Vec::new();
-    for n in 1..=5000u64 {
-        line.clear();
-        if r.read_until(b'\n', &mut line)? == 0 {
-            break;
-        }
-        let l = strip_cr(line.strip_suffix(b"\n").unwrap_or(&line)).to_vec();
-        if first.is_none() {
-            first = Some(l.clone());
-            let is_csv = match format {
-                Format::Csv => true,
-                Format::Nmea => false,
-            };
-            if is_csv {
-                csv = CsvReader::new(&l, mapping, tf.clone()).ok();
-                continue;
-            }
-        }
-        if let Some(c) = csv.as_mut() {
-            let mut out = Vec::new();
-            c.row(&l, &mut out);
-            if let Some((_, t)) = out.first() {
-                found = Some(*t);
-                break;
-            }
-        } else {
-            dec.feed(n, &l, &mut |ev| {
-                if let DecodeEvent::Message(m) = ev {
-                    if found.is_none() {
-                        found = m.time.map(|t| t.unix_ms);
-                    }
-                }
-            });
-            if found.is_some() {
-                break;
-            }
-        }
-    }
-    Ok((first.unwrap_or_default(), found))
-}
-
-/// Where findings go: a JSON Lines and a CSV file per kind, Parquet with
-/// the feature.
-struct Sinks {
-    jsonl: Vec<BufWriter<File>>,
-    csv: Vec<BufWriter<File>>,
-    #[cfg(feature = "parquet")]
-    parquet: Vec<finisterra_census::parquet::ParquetSink<File>>,
-    line: String,
-    summary: Summary,
-    error: Option<io::Error>,
-}
-
-fn kind_index(k: Kind) -> usize {
-    Kind::ALL.iter().position(|&x| x == k).unwrap_or(0)
-}
-
-impl Sinks {
-    fn create(dir: &Path, parquet: bool) -> Result<Sinks> {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-        let mut jsonl = Vec::new();
-        let mut csv = Vec::new();
-        for k in Kind::ALL {
-            let p = dir.join(format!("{}.jsonl", k.name()));
-            jsonl.push(BufWriter::with_capacity(
-                1 << 16,
-                File::create(&p).with_context(|| format!("cannot create {}", p.display()))?,
-            ));
-            let p = dir.join(format!("{}.csv", k.name()));
-            let mut w = BufWriter::with_capacity(
-                1 << 16,
-                File::create(&p).with_context(|| format!("cannot create {}", p.display()))?,
-            );
-            w.write_all(csv_header(k).as_bytes())?;
-            csv.push(w);
-        }
-        #[cfg(feature = "parquet")]
-        let parquet = if parquet {
-            let mut v = Vec::new();
-            for k in Kind::ALL {
-                let p = dir.join(format!("{}.parquet", k.name()));
-                let f =
-                    File::create(&p).with_context(|| format!("cannot create {}", p.display()))?;
-                v.push(
-                    finisterra_census::parquet::ParquetSink::new(f, k)
-                        .with_context(|| format!("cannot start {}", p.display()))?,
-                );
-            }
-            v
-        } else {
-            Vec::new()
-        };
-        #[cfg(not(feature = "parquet"))]
-        let _ = parquet;
-        Ok(Sinks {
-            jsonl,
-            csv,
-            #[cfg(feature = "parquet")]
-            parquet,
-            line: String::with_capacity(1024),
-            summary: Summary::new(12),
-            error: None,
-        })
-    }
-
-    fn write(&mut self, f: &Finding) {
-        self.summary.add(f);
-        let i = kind_index(f.kind());
-        let vals = f.values();
-        self.line.clear();
-        write_json(f.kind().columns(), &vals, &mut self.line);
-        self.line.push('\n');
-        let r1 = self.jsonl[i].write_all(self.line.as_bytes());
-        self.line.clear();
-        write_csv(&vals, &mut self.line);
-        let r2 = self.csv[i].write_all(self.line.as_bytes());
-        #[cfg(feature = "parquet")]
-        if let Some(p) = self.parquet.get_mut(i) {
-            if let Err(e) = p.push(&vals) {
-                self.error.get_or_insert(io::Error::other(e.to_string()));
-            }
-        }
-        if let Err(e) = r1.and(r2) {
-            self.error.get_or_insert(e);
-        }
-    }
-
-    fn finish(self) -> Result<Summary> {
-        if let Some(e) = self.error {
-            return Err(e).context("cannot write the findings");
-        }
-        for mut w in self.jsonl.into_iter().chain(self.csv) {
-            w.flush().context("cannot write the findings")?;
-        }
-        #[cfg(feature = "parquet")]
-        for p in self.parquet {
-            p.finish().context("cannot finish a Parquet file")?;
-        }
-        Ok(self.summary)
-    }
-}
-
-/// A position row kept for sorting a CSV file (about 48 bytes).
-#[derive(Clone, Copy)]
-struct Compact {
-    t: i64,
-    lat: f64,
-    lon: f64,
-    mmsi: u32,
-    sog: f32,
-    cog: f32,
-    heading: u16,
-    status: u8,
-    class_b: bool,
-}
-
-impl Compact {
-    fn of(m: &AisMessage, t: i64) -> Option<Compact> {
-        let f = |v: Option<f64>| v.map_or(f32::NAN, |x| x as f32);
-        match &m.body {
-            Body::Position(p) => Some(Compact {
-                t,
-                lat: p.lat_deg?,
-                lon: p.lon_deg?,
-                mmsi: m.mmsi,
-                sog: f(p.sog_kn),
-                cog: f(p.cog_deg),
-                heading: p.heading_deg.unwrap_or(511),
-                status: p.status,
-                class_b: false,
-            }),
-            Body::ClassBPosition(p) => Some(Compact {
-                t,
-                lat: p.lat_deg?,
-                lon: p.lon_deg?,
-                mmsi: m.mmsi,
-                sog: f(p.sog_kn),
-                cog: f(p.cog_deg),
-                heading: p.heading_deg.unwrap_or(511),
-                status: 15,
-                class_b: true,
-            }),
-            _ => None,
-        }
-    }
-
-    fn message(&self) -> AisMessage {
-        let g = |v: f32| v.is_finite().then_some(v as f64);
-        BasicPosition {
-            mmsi: self.mmsi,
-            class_b: self.class_b,
-            status: self.status,
-            turn: None,
-            sog_kn: g(self.sog),
-            cog_deg: g(self.cog),
-            heading_deg: (self.heading < 360).then_some(self.heading),
-            lat_deg: self.lat,
-            lon_deg: self.lon,
-            second: ((self.t / 1000).rem_euclid(60)) as u8,
-            accuracy: false,
-            radio: 0,
-        }
-        .message()
-    }
-}
-
-#[derive(Default)]
-struct InputStats {
-    files: Vec<serde_json::Value>,
-    lines: u64,
-    nmea_messages: u64,
-    untimed: u64,
-    decode_errors: std::collections::BTreeMap<String, u64>,
-    csv: CsvStats,
-}
-
-fn merge_csv(into: &mut CsvStats, s: &CsvStats) {
-    into.rows += s.rows;
-    into.positions += s.positions;
-    into.statics += s.statics;
-    for (k, v) in &s.rejected {
-        *into.rejected.entry(k.clone()).or_default() += v;
-    }
 }
 
 fn progress_bar(total: u64) -> indicatif::ProgressBar {
@@ -645,38 +341,25 @@ fn load_land(spec: &str) -> Result<Land> {
     })
 }
 
-type Export = Option<(Box<dyn Write>, Vec<finisterra_census::AcceptedPosition>)>;
+type Export = Option<(Box<dyn Write>, Vec<AcceptedPosition>)>;
 
 fn write_positions(census: &mut Census, export: &mut Export) -> Result<()> {
     let Some((w, buf)) = export.as_mut() else {
         return Ok(());
     };
     census.drain_positions(buf);
-    let mut line = String::new();
-    for p in buf.drain(..) {
-        use std::fmt::Write as _;
-        line.clear();
-        let f = |v: f32| {
-            if v.is_finite() {
-                format!("{v}")
-            } else {
-                String::new()
-            }
-        };
-        let _ = writeln!(
-            line,
-            "{},{},{},{},{},{}",
-            p.mmsi,
-            p.time_ms,
-            p.lat,
-            p.lon,
-            f(p.sog_kn),
-            f(p.cog_deg)
-        );
-        w.write_all(line.as_bytes())
-            .context("cannot write the positions")?;
-    }
+    write_positions_csv(w, buf).context("cannot write the positions")?;
+    buf.clear();
     Ok(())
+}
+
+/// An input in the order of reading: path, format, first data time, size
+/// on disk.
+struct Planned {
+    path: String,
+    format: InputFormat,
+    first_time_ms: Option<i64>,
+    size: u64,
 }
 
 /// Runs the command.
@@ -689,29 +372,33 @@ pub fn run(args: &CensusArgs) -> Result<()> {
     let tf = TimeFormat::parse(&args.time_format)?;
     let forced = match args.format.as_str() {
         "auto" => None,
-        "nmea" => Some(Format::Nmea),
-        "csv" => Some(Format::Csv),
+        "nmea" => Some(InputFormat::Nmea),
+        "csv" => Some(InputFormat::Csv),
         o => bail!("unknown format {o:?}: use auto, nmea or csv"),
     };
-    // Formats and first times of the inputs.
-    let mut inputs: Vec<(String, Format, Option<i64>, u64)> = Vec::new();
-    for (i, p) in args.files.iter().enumerate() {
+    // Formats and first times of the inputs, from their heads.
+    let mut inputs: Vec<Planned> = Vec::new();
+    for p in &args.files {
         if p == "-" {
-            inputs.push((p.clone(), forced.unwrap_or(Format::Nmea), None, 0));
+            inputs.push(Planned {
+                path: p.clone(),
+                format: forced.unwrap_or(InputFormat::Nmea),
+                first_time_ms: None,
+                size: 0,
+            });
             continue;
         }
-        let (first, _) = peek(p, Format::Nmea, &mapping, &tf)?;
-        let fmt = forced.unwrap_or(if looks_like_csv(p, &first) {
-            Format::Csv
-        } else {
-            Format::Nmea
+        let sniffed = Sniffer::new(p, forced, &mapping, &tf)
+            .read(open_raw(p, Counter::default())?)
+            .with_context(|| format!("cannot read {p}"))?;
+        inputs.push(Planned {
+            path: p.clone(),
+            format: sniffed.format,
+            first_time_ms: sniffed.first_time_ms,
+            size: std::fs::metadata(p).map(|m| m.len()).unwrap_or(0),
         });
-        let (_, t) = peek(p, fmt, &mapping, &tf)?;
-        let size = std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
-        let _ = i;
-        inputs.push((p.clone(), fmt, t, size));
     }
-    if inputs.iter().any(|i| i.1 == Format::Csv) {
+    if inputs.iter().any(|i| i.format == InputFormat::Csv) {
         cfg.time_resolution_s = cfg.time_resolution_s.max(tf.resolution_s());
     }
     if args.print_config {
@@ -719,7 +406,7 @@ pub fn run(args: &CensusArgs) -> Result<()> {
         return Ok(());
     }
     // In the order of their first times (untimed ones last, as given).
-    inputs.sort_by_key(|i| i.2.unwrap_or(i64::MAX));
+    inputs.sort_by_key(|i| i.first_time_ms.unwrap_or(i64::MAX));
     let land = load_land(&args.land)?;
     let mut census = Census::new(cfg, land)?;
     let mut export = match &args.export_positions {
@@ -734,14 +421,19 @@ pub fn run(args: &CensusArgs) -> Result<()> {
             } else {
                 Box::new(BufWriter::with_capacity(1 << 20, f))
             };
-            w.write_all(b"mmsi,time_ms,lat,lon,sog_kn,cog_deg\n")?;
+            w.write_all(POSITIONS_CSV_HEADER.as_bytes())?;
             Some((w, Vec::new()))
         }
         None => None,
     };
     let dir = PathBuf::from(args.out.as_deref().unwrap_or("."));
-    let mut sinks = Sinks::create(&dir, !args.no_parquet)?;
-    let total_bytes: u64 = inputs.iter().map(|i| i.3).sum();
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let mut sinks = FindingWriter::new(!args.no_parquet, |name| -> Result<BufWriter<File>> {
+        let p = dir.join(name);
+        let f = File::create(&p).with_context(|| format!("cannot create {}", p.display()))?;
+        Ok(BufWriter::with_capacity(1 << 16, f))
+    })?;
+    let total_bytes: u64 = inputs.iter().map(|i| i.size).sum();
     let show = !args.no_progress && io::stderr().is_terminal();
     let bar = show.then(|| progress_bar(total_bytes));
     let counter: Counter = Counter::default();
@@ -749,15 +441,12 @@ pub fn run(args: &CensusArgs) -> Result<()> {
     let mut found: Vec<Finding> = Vec::new();
     let mut ist = InputStats::default();
     let mut done_bytes = 0u64;
-    for (path, fmt, _, size) in &inputs {
-        let before_lines = ist.lines;
+    for Planned {
+        path, format, size, ..
+    } in &inputs
+    {
         let reader = open_raw(path, counter.clone())?;
         let mut chunks = Chunks::spawn(reader);
-        let sort = match args.sort_files.as_str() {
-            "yes" => true,
-            "no" => false,
-            _ => *fmt == Format::Csv,
-        };
         let tick = |msgs: u64| {
             if let Some(b) = &bar {
                 b.set_position(done_bytes + counter.load(Ordering::Relaxed).min(*size));
@@ -769,8 +458,8 @@ pub fn run(args: &CensusArgs) -> Result<()> {
                 ));
             }
         };
-        match fmt {
-            Format::Nmea => {
+        match format {
+            InputFormat::Nmea => {
                 // Reading, decompression and decoding run on their own
                 // threads; the census takes batches of decoded messages.
                 let (rx, back, handle) = spawn_nmea(chunks, path.clone());
@@ -778,9 +467,7 @@ pub fn run(args: &CensusArgs) -> Result<()> {
                     for (m, t) in &batch {
                         census.push(m, *t, &mut found);
                     }
-                    for f in found.drain(..) {
-                        sinks.write(&f);
-                    }
+                    sinks.write_all(&mut found);
                     write_positions(&mut census, &mut export)?;
                     let msgs = census.messages();
                     if msgs % 262_144 < BATCH as u64 {
@@ -791,51 +478,24 @@ pub fn run(args: &CensusArgs) -> Result<()> {
                 let st = handle
                     .join()
                     .map_err(|_| anyhow::anyhow!("the reader of {path} failed"))??;
-                ist.lines += st.lines;
-                ist.nmea_messages += st.messages;
-                ist.untimed += st.untimed;
-                for (k, v) in st.errors {
-                    *ist.decode_errors.entry(k).or_default() += v;
-                }
+                ist.add_nmea(path, &st);
             }
-            Format::Csv => {
-                let mut reader: Option<CsvReader> = None;
+            InputFormat::Csv => {
+                // `--sort-files auto` sorts CSV files.
+                let sort = args.sort_files != "no";
+                let mut input = CsvInput::new(&mapping, &tf, sort);
                 let mut header_err: Option<anyhow::Error> = None;
                 let mut rows: Vec<(AisMessage, i64)> = Vec::new();
-                let mut sorted_pos: Vec<(i64, u32, Compact)> = Vec::new();
-                let mut sorted_static: Vec<(i64, u32, AisMessage)> = Vec::new();
-                let mut seq = 0u32;
                 let n = chunks.for_each_line(path, |n, line| {
-                    let line = strip_cr(line);
-                    let Some(r) = reader.as_mut() else {
-                        if header_err.is_none() {
-                            match CsvReader::new(line, &mapping, tf.clone()) {
-                                Ok(r) => reader = Some(r),
-                                Err(e) => {
-                                    header_err = Some(
-                                        anyhow::Error::new(e).context(format!("{path}: header")),
-                                    )
-                                }
-                            }
-                        }
-                        return;
-                    };
-                    rows.clear();
-                    r.row(line, &mut rows);
+                    if let Err(e) = input.line(line, &mut rows) {
+                        header_err.get_or_insert(
+                            anyhow::Error::new(e).context(format!("{path}: header")),
+                        );
+                    }
                     for (m, t) in rows.drain(..) {
-                        if sort {
-                            seq = seq.wrapping_add(1);
-                            match Compact::of(&m, t) {
-                                Some(c) => sorted_pos.push((t, seq, c)),
-                                None => sorted_static.push((t, seq, m)),
-                            }
-                        } else {
-                            census.push(&m, t, &mut found);
-                        }
+                        census.push(&m, t, &mut found);
                     }
-                    for f in found.drain(..) {
-                        sinks.write(&f);
-                    }
+                    sinks.write_all(&mut found);
                     if n % 262_144 == 0 {
                         tick(n);
                     }
@@ -843,49 +503,23 @@ pub fn run(args: &CensusArgs) -> Result<()> {
                 if let Some(e) = header_err {
                     return Err(e);
                 }
-                if sort {
-                    sorted_pos.sort_unstable_by_key(|p| (p.0, p.1));
-                    sorted_static.sort_unstable_by_key(|p| (p.0, p.1));
-                    let mut si = sorted_static.into_iter().peekable();
-                    for (t, s, c) in sorted_pos {
-                        while si.peek().is_some_and(|x| (x.0, x.1) < (t, s)) {
-                            let (ts, _, m) = si.next().expect("peeked");
-                            census.push(&m, ts, &mut found);
-                        }
-                        census.push(&c.message(), t, &mut found);
-                        for f in found.drain(..) {
-                            sinks.write(&f);
-                        }
-                        if s % 4096 == 0 {
-                            write_positions(&mut census, &mut export)?;
-                        }
-                    }
-                    for (ts, _, m) in si {
-                        census.push(&m, ts, &mut found);
+                for (i, (m, t)) in input.finish().enumerate() {
+                    census.push(&m, t, &mut found);
+                    sinks.write_all(&mut found);
+                    if i % 4096 == 4095 {
+                        write_positions(&mut census, &mut export)?;
                     }
                 }
-                if let Some(r) = &reader {
-                    merge_csv(&mut ist.csv, r.stats());
-                }
-                ist.lines += n;
+                ist.add_csv(path, n, &input.stats());
             }
         }
-        for f in found.drain(..) {
-            sinks.write(&f);
-        }
+        sinks.write_all(&mut found);
         write_positions(&mut census, &mut export)?;
         done_bytes += size;
         counter.store(0, Ordering::Relaxed);
-        ist.files.push(json!({
-            "file": path,
-            "format": if *fmt == Format::Csv { "csv" } else { "nmea" },
-            "lines": ist.lines - before_lines,
-        }));
     }
     census.finish(&mut found);
-    for f in found.drain(..) {
-        sinks.write(&f);
-    }
+    sinks.write_all(&mut found);
     write_positions(&mut census, &mut export)?;
     if let Some((mut w, _)) = export.take() {
         w.flush().context("cannot write the positions")?;
@@ -893,34 +527,20 @@ pub fn run(args: &CensusArgs) -> Result<()> {
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    let summary = sinks.finish()?;
+    let summary = sinks.finish().context("cannot write the findings")?;
     let elapsed = started.elapsed().as_secs_f64();
     let stats = census.stats();
-    let input = json!({
-        "files": ist.files,
-        "lines": ist.lines,
-        "nmea_messages": ist.nmea_messages,
-        "untimed_messages": ist.untimed,
-        "decode_errors": ist.decode_errors,
-        "csv": ist.csv,
-    });
-    let mut doc = serde_json::to_value(&summary)?;
-    if let serde_json::Value::Object(m) = &mut doc {
-        m.insert("thresholds".into(), serde_json::to_value(census.config())?);
-        m.insert("input".into(), input.clone());
-        m.insert("census".into(), serde_json::to_value(&stats)?);
-    }
+    let input = ist.to_json();
     let p = dir.join("summary.json");
-    std::fs::write(&p, serde_json::to_string_pretty(&doc)? + "\n")
+    std::fs::write(&p, summary_json(&summary, census.config(), &input, &stats)?)
         .with_context(|| format!("cannot write {}", p.display()))?;
     if !args.no_report {
-        let st = json!({"input": input, "census": serde_json::to_value(&stats)?});
         let page = html(
             &ReportInput {
                 title: &args.title,
                 summary: &summary,
                 config: census.config(),
-                stats: &st,
+                stats: &report_stats(&input, &stats)?,
                 inputs: &args.files,
             },
             LAND_50M_TOPOJSON,
@@ -929,29 +549,14 @@ pub fn run(args: &CensusArgs) -> Result<()> {
         std::fs::write(&p, page).with_context(|| format!("cannot write {}", p.display()))?;
     }
     if !args.quiet {
-        let mut e = io::stderr().lock();
-        writeln!(
-            e,
-            "finisterra census: {} messages ({} positions, {} accepted) from {} vessels in {:.2} s ({:.2} M msg/s)",
-            stats.messages,
-            stats.positions,
-            stats.accepted_positions,
-            stats.vessels,
+        write_run_summary(
+            &mut io::stderr().lock(),
+            &stats,
+            &summary,
+            census.config(),
             elapsed,
-            stats.messages as f64 / elapsed.max(1e-9) / 1e6
+            &dir.display().to_string(),
         )?;
-        for k in Kind::ALL {
-            writeln!(
-                e,
-                "  {:<12} {}",
-                k.name(),
-                summary.counts.get(k.name()).copied().unwrap_or(0)
-            )?;
-        }
-        if stats.late > 0 {
-            writeln!(e, "  note: {} messages came later than the reorder window ({} s); if the inputs are not in time order, use --sort-files yes", stats.late, census.config().reorder_window_s)?;
-        }
-        writeln!(e, "  results in {}", dir.display())?;
     }
     Ok(())
 }
