@@ -292,4 +292,41 @@ mod tests {
         }
         assert!(FindingWriter::new(false, |_| Ok::<_, io::Error>(Broken)).is_err());
     }
+
+    #[cfg(feature = "parquet")]
+    #[test]
+    fn parquet_tables_are_whole_files() {
+        use std::sync::{Arc, Mutex};
+        #[derive(Clone, Default)]
+        struct Shared(Arc<Mutex<Vec<u8>>>);
+        impl Write for Shared {
+            fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+                self.0
+                    .lock()
+                    .map_err(|_| io::Error::other("poisoned"))?
+                    .extend_from_slice(b);
+                Ok(b.len())
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Ok(())
+            }
+        }
+        let mut files: Vec<(String, Shared)> = Vec::new();
+        let w = FindingWriter::new(true, |name| {
+            let s = Shared::default();
+            files.push((name.to_string(), s.clone()));
+            Ok::<_, io::Error>(io::BufWriter::new(s))
+        })
+        .unwrap();
+        w.finish().unwrap();
+        let parquet: Vec<_> = files.iter().filter(|f| f.0.ends_with(".parquet")).collect();
+        assert_eq!(parquet.len(), Kind::ALL.len());
+        for (name, s) in parquet {
+            let bytes = s.0.lock().unwrap();
+            assert!(
+                bytes.starts_with(b"PAR1") && bytes.ends_with(b"PAR1"),
+                "{name}"
+            );
+        }
+    }
 }
