@@ -158,7 +158,8 @@ fn is_static(b: &Body) -> bool {
 }
 
 fn msg_latlon(b: &Body) -> (Option<f64>, Option<f64>) {
-    b.reported().map_or((None, None), |r| (r.lat_deg, r.lon_deg))
+    b.reported()
+        .map_or((None, None), |r| (r.lat_deg, r.lon_deg))
 }
 
 /// Why an MMSI cannot be a real mobile station, if it cannot.

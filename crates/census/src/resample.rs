@@ -523,12 +523,7 @@ fn judge_encounter(
     let mb = r.speed_b.median().min(ec.max_median_sog_kn);
     let n = r.n as f64;
     let lat = r.lat0 + r.sum_dlat / n;
-    let mut lon = r.lon0 + r.sum_dlon / n;
-    if lon >= 180.0 {
-        lon -= 360.0;
-    } else if lon < -180.0 {
-        lon += 360.0;
-    }
+    let lon = finisterra_nav::geo::wrap_lon_once_deg(r.lon0 + r.sum_dlon / n);
     if land.is_land(lat, lon) {
         return None;
     }
@@ -574,12 +569,7 @@ fn judge_loiter(
     }
     let n = r.n as f64;
     let lat = r.lat0 + r.sum_dlat / n;
-    let mut lon = r.lon0 + r.sum_dlon / n;
-    if lon >= 180.0 {
-        lon -= 360.0;
-    } else if lon < -180.0 {
-        lon += 360.0;
-    }
+    let lon = finisterra_nav::geo::wrap_lon_once_deg(r.lon0 + r.sum_dlon / n);
     if land.is_land(lat, lon) {
         return None;
     }

@@ -1,48 +1,16 @@
 //! Small shared pieces: a deterministic hasher, flat local geometry.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use finisterra_nav::geo::{meridional_radius_m, prime_vertical_radius_m, wrap_lon_once_deg};
 
-use finisterra_nav::geo::{meridional_radius_m, prime_vertical_radius_m};
+pub(crate) use finisterra_engine::{FastHasher, FastMap};
 
-/// A fast, deterministic hasher for integer keys (same input, same
-/// iteration order, run after run).
-#[derive(Default, Clone, Copy)]
-pub(crate) struct FastHasher(u64);
-
-impl Hasher for FastHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0.rotate_left(5) ^ b as u64).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-        }
-    }
-    fn write_u32(&mut self, v: u32) {
-        self.write_u64(v as u64);
-    }
-    fn write_u64(&mut self, v: u64) {
-        self.0 = (self.0.rotate_left(23) ^ v).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        self.0 ^= self.0 >> 29;
-    }
-}
-
-pub(crate) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
-
-pub(crate) const M_PER_NM: f64 = 1852.0;
+pub(crate) use finisterra_nav::geo::METRES_PER_NM as M_PER_NM;
 pub(crate) const MPS_PER_KN: f64 = M_PER_NM / 3600.0;
 
-/// Longitude difference `b - a` wrapped into [-180, 180).
+/// Longitude difference `b - a` wrapped into [-180, 180].
 #[inline]
 pub(crate) fn dlon_deg(a: f64, b: f64) -> f64 {
-    let mut d = b - a;
-    if d >= 180.0 {
-        d -= 360.0;
-    } else if d < -180.0 {
-        d += 360.0;
-    }
-    d
+    wrap_lon_once_deg(b - a)
 }
 
 /// A flat plane around a reference latitude with the WGS84 radii of
@@ -79,14 +47,7 @@ impl Flat {
     /// Position of (east, north) metres.
     #[inline]
     pub fn geo(&self, x: f64, y: f64) -> (f64, f64) {
-        let lon = self.lon0 + x / self.kx;
-        let lon = if lon >= 180.0 {
-            lon - 360.0
-        } else if lon < -180.0 {
-            lon + 360.0
-        } else {
-            lon
-        };
+        let lon = wrap_lon_once_deg(self.lon0 + x / self.kx);
         (self.lat0 + y / self.ky, lon)
     }
 }
@@ -106,12 +67,7 @@ pub(crate) fn quick_distance_m(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f6
 #[inline]
 pub(crate) fn lerp_pos(lat0: f64, lon0: f64, lat1: f64, lon1: f64, f: f64) -> (f64, f64) {
     let lat = lat0 + (lat1 - lat0) * f;
-    let mut lon = lon0 + dlon_deg(lon0, lon1) * f;
-    if lon >= 180.0 {
-        lon -= 360.0;
-    } else if lon < -180.0 {
-        lon += 360.0;
-    }
+    let lon = wrap_lon_once_deg(lon0 + dlon_deg(lon0, lon1) * f);
     (lat, lon)
 }
 

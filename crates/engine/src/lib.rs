@@ -59,7 +59,8 @@ pub use event::{
 pub use finisterra_geofence as geofence;
 pub use hazard::Geography;
 pub use picture::{
-    FixOutcome, FixedObject, Picture, PictureStats, StaticData, Vessel, VesselClass,
+    FastHasher, FastMap, FixOutcome, FixedObject, Picture, PictureStats, StaticData, Vessel,
+    VesselClass,
 };
 pub use pipeline::{Pipeline, PipelineStats, Stamp, TimeSource};
 pub use risk::OpenRisk;

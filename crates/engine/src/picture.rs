@@ -9,11 +9,13 @@ use serde::Serialize;
 
 use crate::config::PictureConfig;
 
-/// A fast, deterministic hasher for MMSI keys.
-#[derive(Default, Clone, Copy)]
-pub(crate) struct MmsiHasher(u64);
+/// A fast, deterministic hasher for integer keys (same input, same
+/// iteration order, run after run): the one hasher of the workspace (the
+/// picture's MMSI index, the census's maps).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct FastHasher(u64);
 
-impl Hasher for MmsiHasher {
+impl Hasher for FastHasher {
     fn finish(&self) -> u64 {
         self.0
     }
@@ -23,11 +25,18 @@ impl Hasher for MmsiHasher {
         }
     }
     fn write_u32(&mut self, v: u32) {
-        self.0 = (v as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        self.write_u64(v as u64);
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = (self.0.rotate_left(23) ^ v).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        self.0 ^= self.0 >> 29;
     }
 }
 
-pub(crate) type MmsiMap<V> = HashMap<u32, V, BuildHasherDefault<MmsiHasher>>;
+/// A hash map with the [`FastHasher`].
+pub type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
+
+pub(crate) type MmsiMap<V> = FastMap<u32, V>;
 
 /// Which kind of station a vessel is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
