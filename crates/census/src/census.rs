@@ -315,6 +315,10 @@ impl Census {
                 break;
             }
             let p = self.reorder.pop_front().expect("present");
+            debug_assert!(
+                self.reorder.front().is_none_or(|next| next.t >= p.t),
+                "the reorder queue hands messages on in time order"
+            );
             self.process(&p.msg, p.t, out);
         }
     }
