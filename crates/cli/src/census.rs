@@ -11,7 +11,7 @@
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, IsTerminal, Read, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::Arc;
@@ -24,7 +24,7 @@ use finisterra_census::report::{html, ReportInput, LAND_50M_TOPOJSON};
 use finisterra_census::{
     report_stats, summary_json, write_positions_csv, write_run_summary, AcceptedPosition, Census,
     CensusConfig, CsvInput, Finding, FindingWriter, InputFormat, InputStats, NearMissCriterion,
-    NmeaInput, NmeaStats, Sniffer, POSITIONS_CSV_HEADER,
+    NmeaInput, NmeaStats, Sniffer, Summary, POSITIONS_CSV_HEADER,
 };
 use finisterra_geofence::Land;
 use finisterra_nmea::LineSplitter;
@@ -362,183 +362,278 @@ struct Planned {
     size: u64,
 }
 
-/// Runs the command.
-pub fn run(args: &CensusArgs) -> Result<()> {
-    let mut cfg = load_config(args)?;
-    let mapping = match &args.csv_columns {
-        Some(s) => CsvMapping::parse(s)?,
-        None => CsvMapping::marine_cadastre(),
-    };
-    let tf = TimeFormat::parse(&args.time_format)?;
-    let forced = match args.format.as_str() {
-        "auto" => None,
-        "nmea" => Some(InputFormat::Nmea),
-        "csv" => Some(InputFormat::Csv),
-        o => bail!("unknown format {o:?}: use auto, nmea or csv"),
-    };
-    // Formats and first times of the inputs, from their heads.
-    let mut inputs: Vec<Planned> = Vec::new();
-    for p in &args.files {
-        if p == "-" {
-            inputs.push(Planned {
-                path: p.clone(),
-                format: forced.unwrap_or(InputFormat::Nmea),
-                first_time_ms: None,
-                size: 0,
-            });
-            continue;
-        }
-        let sniffed = Sniffer::new(p, forced, &mapping, &tf)
-            .read(open_raw(p, Counter::default())?)
-            .with_context(|| format!("cannot read {p}"))?;
-        inputs.push(Planned {
-            path: p.clone(),
-            format: sniffed.format,
-            first_time_ms: sniffed.first_time_ms,
-            size: std::fs::metadata(p).map(|m| m.len()).unwrap_or(0),
+/// How the inputs are read: CSV columns and time format, the format when
+/// forced (`--format`), and whether CSV files are sorted by time.
+struct Reading {
+    mapping: CsvMapping,
+    tf: TimeFormat,
+    forced: Option<InputFormat>,
+    sort_csv: bool,
+}
+
+impl Reading {
+    fn from_args(args: &CensusArgs) -> Result<Reading> {
+        let mapping = match &args.csv_columns {
+            Some(s) => CsvMapping::parse(s)?,
+            None => CsvMapping::marine_cadastre(),
+        };
+        let tf = TimeFormat::parse(&args.time_format)?;
+        let forced = match args.format.as_str() {
+            "auto" => None,
+            "nmea" => Some(InputFormat::Nmea),
+            "csv" => Some(InputFormat::Csv),
+            o => bail!("unknown format {o:?}: use auto, nmea or csv"),
+        };
+        Ok(Reading {
+            mapping,
+            tf,
+            forced,
+            // `--sort-files auto` sorts CSV files.
+            sort_csv: args.sort_files != "no",
+        })
+    }
+}
+
+/// The inputs in the order of reading: formats and first times from their
+/// heads, then by first time (untimed ones last, as given).
+fn plan_inputs(files: &[String], how: &Reading) -> Result<Vec<Planned>> {
+    let mut inputs = files
+        .iter()
+        .map(|p| sniff(p, how))
+        .collect::<Result<Vec<_>>>()?;
+    inputs.sort_by_key(|i| i.first_time_ms.unwrap_or(i64::MAX));
+    Ok(inputs)
+}
+
+/// One input from its head; `-` (standard input) is not read: NMEA unless
+/// forced, untimed.
+fn sniff(p: &str, how: &Reading) -> Result<Planned> {
+    if p == "-" {
+        return Ok(Planned {
+            path: p.to_string(),
+            format: how.forced.unwrap_or(InputFormat::Nmea),
+            first_time_ms: None,
+            size: 0,
         });
     }
-    if inputs.iter().any(|i| i.format == InputFormat::Csv) {
-        cfg.time_resolution_s = cfg.time_resolution_s.max(tf.resolution_s());
-    }
-    if args.print_config {
-        println!("{}", serde_json::to_string_pretty(&cfg)?);
-        return Ok(());
-    }
-    // In the order of their first times (untimed ones last, as given).
-    inputs.sort_by_key(|i| i.first_time_ms.unwrap_or(i64::MAX));
-    let land = load_land(&args.land)?;
-    let mut census = Census::new(cfg, land)?;
-    let mut export = match &args.export_positions {
-        Some(p) => {
-            census.export_positions(true);
-            let f = File::create(p).with_context(|| format!("cannot create {p}"))?;
-            let mut w: Box<dyn Write> = if p.ends_with(".gz") {
-                Box::new(flate2::write::GzEncoder::new(
-                    BufWriter::with_capacity(1 << 20, f),
-                    flate2::Compression::fast(),
-                ))
-            } else {
-                Box::new(BufWriter::with_capacity(1 << 20, f))
-            };
-            w.write_all(POSITIONS_CSV_HEADER.as_bytes())?;
-            Some((w, Vec::new()))
-        }
-        None => None,
+    let sniffed = Sniffer::new(p, how.forced, &how.mapping, &how.tf)
+        .read(open_raw(p, Counter::default())?)
+        .with_context(|| format!("cannot read {p}"))?;
+    Ok(Planned {
+        path: p.to_string(),
+        format: sniffed.format,
+        first_time_ms: sniffed.first_time_ms,
+        size: std::fs::metadata(p).map(|m| m.len()).unwrap_or(0),
+    })
+}
+
+/// The `--export-positions` file, its header written.
+fn open_export(p: &str) -> Result<(Box<dyn Write>, Vec<AcceptedPosition>)> {
+    let f = File::create(p).with_context(|| format!("cannot create {p}"))?;
+    let mut w: Box<dyn Write> = if p.ends_with(".gz") {
+        Box::new(flate2::write::GzEncoder::new(
+            BufWriter::with_capacity(1 << 20, f),
+            flate2::Compression::fast(),
+        ))
+    } else {
+        Box::new(BufWriter::with_capacity(1 << 20, f))
     };
-    let dir = PathBuf::from(args.out.as_deref().unwrap_or("."));
-    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let mut sinks = FindingWriter::new(!args.no_parquet, |name| -> Result<BufWriter<File>> {
-        let p = dir.join(name);
-        let f = File::create(&p).with_context(|| format!("cannot create {}", p.display()))?;
-        Ok(BufWriter::with_capacity(1 << 16, f))
-    })?;
-    let total_bytes: u64 = inputs.iter().map(|i| i.size).sum();
-    let show = !args.no_progress && io::stderr().is_terminal();
-    let bar = show.then(|| progress_bar(total_bytes));
-    let counter: Counter = Counter::default();
-    let started = Instant::now();
-    let mut found: Vec<Finding> = Vec::new();
-    let mut ist = InputStats::default();
-    let mut done_bytes = 0u64;
-    for Planned {
-        path, format, size, ..
-    } in &inputs
-    {
-        let reader = open_raw(path, counter.clone())?;
-        let mut chunks = Chunks::spawn(reader);
-        let tick = |msgs: u64| {
-            if let Some(b) = &bar {
-                b.set_position(done_bytes + counter.load(Ordering::Relaxed).min(*size));
-                let secs = started.elapsed().as_secs_f64().max(1e-3);
-                b.set_message(format!(
-                    "{} msgs, {:.2} M msg/s",
-                    msgs,
-                    msgs as f64 / secs / 1e6
-                ));
+    w.write_all(POSITIONS_CSV_HEADER.as_bytes())?;
+    Ok((w, Vec::new()))
+}
+
+/// The progress bar (when shown) and what it needs: bytes of the inputs
+/// done, bytes of the current one read so far, the start time.
+struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    counter: Counter,
+    done_bytes: u64,
+    started: Instant,
+}
+
+impl Progress {
+    fn new(show: bool, total_bytes: u64) -> Progress {
+        Progress {
+            bar: show.then(|| progress_bar(total_bytes)),
+            counter: Counter::default(),
+            done_bytes: 0,
+            started: Instant::now(),
+        }
+    }
+
+    /// Shows `msgs` messages so far, in an input of `size` bytes.
+    fn tick(&self, size: u64, msgs: u64) {
+        if let Some(b) = &self.bar {
+            b.set_position(self.done_bytes + self.counter.load(Ordering::Relaxed).min(size));
+            let secs = self.started.elapsed().as_secs_f64().max(1e-3);
+            b.set_message(format!(
+                "{} msgs, {:.2} M msg/s",
+                msgs,
+                msgs as f64 / secs / 1e6
+            ));
+        }
+    }
+
+    /// An input of `size` bytes has been read.
+    fn input_done(&mut self, size: u64) {
+        self.done_bytes += size;
+        self.counter.store(0, Ordering::Relaxed);
+    }
+}
+
+/// The census being fed: its tables and positions export, the findings not
+/// yet written, the input counters and the progress bar.
+struct Feed {
+    census: Census,
+    sinks: FindingWriter<BufWriter<File>>,
+    export: Export,
+    found: Vec<Finding>,
+    ist: InputStats,
+    progress: Progress,
+}
+
+impl Feed {
+    /// Loads the land, sets up the census, opens the positions export,
+    /// creates `dir` and its tables.
+    fn open(args: &CensusArgs, cfg: CensusConfig, dir: &Path, total_bytes: u64) -> Result<Feed> {
+        let land = load_land(&args.land)?;
+        let mut census = Census::new(cfg, land)?;
+        let export = match &args.export_positions {
+            Some(p) => {
+                census.export_positions(true);
+                Some(open_export(p)?)
             }
+            None => None,
         };
-        match format {
-            InputFormat::Nmea => {
-                // Reading, decompression and decoding run on their own
-                // threads; the census takes batches of decoded messages.
-                let (rx, back, handle) = spawn_nmea(chunks, path.clone());
-                for batch in rx.iter() {
-                    for (m, t) in &batch {
-                        census.push(m, *t, &mut found);
-                    }
-                    sinks.write_all(&mut found);
-                    write_positions(&mut census, &mut export)?;
-                    let msgs = census.messages();
-                    if msgs % 262_144 < BATCH as u64 {
-                        tick(msgs);
-                    }
-                    let _ = back.try_send(batch);
-                }
-                let st = handle
-                    .join()
-                    .map_err(|_| anyhow::anyhow!("the reader of {path} failed"))??;
-                ist.add_nmea(path, &st);
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        let sinks = FindingWriter::new(!args.no_parquet, |name| -> Result<BufWriter<File>> {
+            let p = dir.join(name);
+            let f = File::create(&p).with_context(|| format!("cannot create {}", p.display()))?;
+            Ok(BufWriter::with_capacity(1 << 16, f))
+        })?;
+        let show = !args.no_progress && io::stderr().is_terminal();
+        Ok(Feed {
+            census,
+            sinks,
+            export,
+            found: Vec::new(),
+            ist: InputStats::default(),
+            progress: Progress::new(show, total_bytes),
+        })
+    }
+
+    /// Writes the findings and the accepted positions so far.
+    fn flush(&mut self) -> Result<()> {
+        self.sinks.write_all(&mut self.found);
+        write_positions(&mut self.census, &mut self.export)
+    }
+
+    /// Reads one input into the census.
+    fn read(&mut self, input: &Planned, how: &Reading) -> Result<()> {
+        let reader = open_raw(&input.path, self.progress.counter.clone())?;
+        let chunks = Chunks::spawn(reader);
+        match input.format {
+            InputFormat::Nmea => self.read_nmea(chunks, input)?,
+            InputFormat::Csv => self.read_csv(chunks, input, how)?,
+        }
+        self.flush()?;
+        self.progress.input_done(input.size);
+        Ok(())
+    }
+
+    /// Reading, decompression and decoding run on their own threads; the
+    /// census takes batches of decoded messages.
+    fn read_nmea(&mut self, chunks: Chunks, input: &Planned) -> Result<()> {
+        let path = &input.path;
+        let (rx, back, handle) = spawn_nmea(chunks, path.clone());
+        for batch in rx.iter() {
+            for (m, t) in &batch {
+                self.census.push(m, *t, &mut self.found);
             }
-            InputFormat::Csv => {
-                // `--sort-files auto` sorts CSV files.
-                let sort = args.sort_files != "no";
-                let mut input = CsvInput::new(&mapping, &tf, sort);
-                let mut header_err: Option<anyhow::Error> = None;
-                let mut rows: Vec<(AisMessage, i64)> = Vec::new();
-                let n = chunks.for_each_line(path, |n, line| {
-                    if let Err(e) = input.line(line, &mut rows) {
-                        header_err.get_or_insert(
-                            anyhow::Error::new(e).context(format!("{path}: header")),
-                        );
-                    }
-                    for (m, t) in rows.drain(..) {
-                        census.push(&m, t, &mut found);
-                    }
-                    sinks.write_all(&mut found);
-                    if n % 262_144 == 0 {
-                        tick(n);
-                    }
-                })?;
-                if let Some(e) = header_err {
-                    return Err(e);
-                }
-                for (i, (m, t)) in input.finish().enumerate() {
-                    census.push(&m, t, &mut found);
-                    sinks.write_all(&mut found);
-                    if i % 4096 == 4095 {
-                        write_positions(&mut census, &mut export)?;
-                    }
-                }
-                ist.add_csv(path, n, &input.stats());
+            self.flush()?;
+            let msgs = self.census.messages();
+            if msgs % 262_144 < BATCH as u64 {
+                self.progress.tick(input.size, msgs);
+            }
+            let _ = back.try_send(batch);
+        }
+        let st = handle
+            .join()
+            .map_err(|_| anyhow::anyhow!("the reader of {path} failed"))??;
+        self.ist.add_nmea(path, &st);
+        Ok(())
+    }
+
+    /// CSV rows are decoded as they are read (and go to the census then,
+    /// unless the file is sorted first).
+    fn read_csv(&mut self, mut chunks: Chunks, input: &Planned, how: &Reading) -> Result<()> {
+        let path = &input.path;
+        let mut csv = CsvInput::new(&how.mapping, &how.tf, how.sort_csv);
+        let mut header_err: Option<anyhow::Error> = None;
+        let mut rows: Vec<(AisMessage, i64)> = Vec::new();
+        let n = chunks.for_each_line(path, |n, line| {
+            if let Err(e) = csv.line(line, &mut rows) {
+                header_err.get_or_insert(anyhow::Error::new(e).context(format!("{path}: header")));
+            }
+            for (m, t) in rows.drain(..) {
+                self.census.push(&m, t, &mut self.found);
+            }
+            self.sinks.write_all(&mut self.found);
+            if n % 262_144 == 0 {
+                self.progress.tick(input.size, n);
+            }
+        })?;
+        if let Some(e) = header_err {
+            return Err(e);
+        }
+        for (i, (m, t)) in csv.finish().enumerate() {
+            self.census.push(&m, t, &mut self.found);
+            self.sinks.write_all(&mut self.found);
+            if i % 4096 == 4095 {
+                write_positions(&mut self.census, &mut self.export)?;
             }
         }
-        sinks.write_all(&mut found);
-        write_positions(&mut census, &mut export)?;
-        done_bytes += size;
-        counter.store(0, Ordering::Relaxed);
+        self.ist.add_csv(path, n, &csv.stats());
+        Ok(())
     }
-    census.finish(&mut found);
-    sinks.write_all(&mut found);
-    write_positions(&mut census, &mut export)?;
-    if let Some((mut w, _)) = export.take() {
-        w.flush().context("cannot write the positions")?;
+
+    /// Ends the census, writes its last findings and positions, closes the
+    /// tables and writes the results in `dir`.
+    fn finish(mut self, args: &CensusArgs, dir: &Path) -> Result<()> {
+        self.census.finish(&mut self.found);
+        self.flush()?;
+        if let Some((mut w, _)) = self.export.take() {
+            w.flush().context("cannot write the positions")?;
+        }
+        if let Some(b) = self.progress.bar.take() {
+            b.finish_and_clear();
+        }
+        let summary = self.sinks.finish().context("cannot write the findings")?;
+        let elapsed = self.progress.started.elapsed().as_secs_f64();
+        write_results(args, dir, &self.census, &summary, &self.ist, elapsed)
     }
-    if let Some(b) = bar {
-        b.finish_and_clear();
-    }
-    let summary = sinks.finish().context("cannot write the findings")?;
-    let elapsed = started.elapsed().as_secs_f64();
+}
+
+/// `summary.json`, `report.html` (unless `--no-report`) and the summary on
+/// standard error (unless `--quiet`).
+fn write_results(
+    args: &CensusArgs,
+    dir: &Path,
+    census: &Census,
+    summary: &Summary,
+    ist: &InputStats,
+    elapsed: f64,
+) -> Result<()> {
     let stats = census.stats();
     let input = ist.to_json();
     let p = dir.join("summary.json");
-    std::fs::write(&p, summary_json(&summary, census.config(), &input, &stats)?)
+    std::fs::write(&p, summary_json(summary, census.config(), &input, &stats)?)
         .with_context(|| format!("cannot write {}", p.display()))?;
     if !args.no_report {
         let page = html(
             &ReportInput {
                 title: &args.title,
-                summary: &summary,
+                summary,
                 config: census.config(),
                 stats: &report_stats(&input, &stats)?,
                 inputs: &args.files,
@@ -552,11 +647,32 @@ pub fn run(args: &CensusArgs) -> Result<()> {
         write_run_summary(
             &mut io::stderr().lock(),
             &stats,
-            &summary,
+            summary,
             census.config(),
             elapsed,
             &dir.display().to_string(),
         )?;
     }
     Ok(())
+}
+
+/// Runs the command.
+pub fn run(args: &CensusArgs) -> Result<()> {
+    let mut cfg = load_config(args)?;
+    let how = Reading::from_args(args)?;
+    let inputs = plan_inputs(&args.files, &how)?;
+    if inputs.iter().any(|i| i.format == InputFormat::Csv) {
+        cfg.time_resolution_s = cfg.time_resolution_s.max(how.tf.resolution_s());
+    }
+    if args.print_config {
+        println!("{}", serde_json::to_string_pretty(&cfg)?);
+        return Ok(());
+    }
+    let dir = PathBuf::from(args.out.as_deref().unwrap_or("."));
+    let total_bytes = inputs.iter().map(|i| i.size).sum();
+    let mut feed = Feed::open(args, cfg, &dir, total_bytes)?;
+    for input in &inputs {
+        feed.read(input, &how)?;
+    }
+    feed.finish(args, &dir)
 }
