@@ -371,6 +371,9 @@ def main() -> int:
             print(f"API latency with {n_ok} stream clients ({len(api_lat)} requests, {len(api_lat) - len(fin)} failed): "
                   f"p50 {apct(50):.1f} ms, p99 {apct(99):.1f} ms, max {fin[-1] if fin else float('nan'):.1f} ms")
         print(f"longest engine batch (decoding + picture + any screening pass): {float(batch_max) * 1000:.1f} ms")
+        bh = [l for l in metrics_text.splitlines() if l.startswith("finisterra_engine_batch_seconds_bucket")]
+        print("engine batches by duration (cumulative):")
+        print("  " + ", ".join(f"<={l.split('le=')[1].split('}')[0].strip(chr(34))} s: {l.split()[-1]}" for l in bh))
         hist = [l for l in metrics_text.splitlines() if l.startswith("finisterra_event_latency_seconds_bucket")]
         print("server-side latency, arrival at the socket -> event stored and published (cumulative):")
         print("  " + ", ".join(f"<={l.split('le=')[1].split('}')[0].strip(chr(34))} s: {l.split()[-1]}" for l in hist))

@@ -8,7 +8,6 @@ use std::time::Duration;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
-use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -914,9 +913,11 @@ pub async fn vessel_ticker(shared: Arc<Shared>) {
             moved
         };
         if !moved.is_empty() {
+            // One frame for every client: clones share the bytes.
+            let json = Value::Array(moved).to_string();
             let _ = shared
                 .vessel_updates
-                .send(Value::Array(moved).to_string().into());
+                .send(crate::channel::sse_frame(None, "vessels", &json));
         }
     }
 }
@@ -937,7 +938,9 @@ async fn stream_events(
     State(app): State<Arc<App>>,
     headers: HeaderMap,
     Query(q): Query<StreamQuery>,
-) -> ApiResult<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>> {
+) -> ApiResult<Response> {
+    use axum::body::{Body, Bytes};
+    use std::sync::atomic::Ordering::SeqCst;
     let kinds = parse_kinds(q.kinds.as_deref())?;
     let since = headers
         .get("last-event-id")
@@ -958,7 +961,7 @@ async fn stream_events(
     let notices = BroadcastStream::new(app.shared.acks.subscribe()).filter_map(|r| {
         futures_util::future::ready(
             r.ok()
-                .map(|(name, json)| Ok(SseEvent::default().event(name).data(&*json))),
+                .map(|(name, json)| crate::channel::sse_frame(None, name, &json)),
         )
     });
     let last = Arc::new(std::sync::atomic::AtomicU64::new(since.unwrap_or(0)));
@@ -976,27 +979,19 @@ async fn stream_events(
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
     let truncated_notice = stream::iter(truncated.map(|(from, to)| {
-        Ok(SseEvent::default().event("truncated").data(
-            json!({
-                "skipped_after_id": from,
-                "skipped_through_id": to,
-                "page_with": format!("/api/events?since={from}&limit={MAX_LIMIT}"),
-                "limit": app.shared.limits.stream_backlog_max,
-            })
-            .to_string(),
-        ))
+        let json = json!({
+            "skipped_after_id": from,
+            "skipped_through_id": to,
+            "page_with": format!("/api/events?since={from}&limit={MAX_LIMIT}"),
+            "limit": app.shared.limits.stream_backlog_max,
+        });
+        crate::channel::sse_frame(None, "truncated", &json.to_string())
     }));
-    let to_sse = |p: &Published| {
-        SseEvent::default()
-            .id(p.id.to_string())
-            .event(p.kind)
-            .data(&*p.json)
-    };
     let backlog_stream = match start {
         Some(start) => {
-            last.store(start, std::sync::atomic::Ordering::SeqCst);
+            last.store(start, SeqCst);
             backlog_pages(app.clone(), start, kinds.clone(), last.clone())
-                .map(move |p| Ok(to_sse(&p)))
+                .map(|p| p.sse)
                 .left_stream()
         }
         None => stream::empty().right_stream(),
@@ -1008,7 +1003,8 @@ async fn stream_events(
         .take_while(move |r| {
             let ok = r.is_ok();
             if !ok {
-                // Too slow: the client reconnects with Last-Event-ID.
+                // Too slow: the connection ends, the client reconnects
+                // with Last-Event-ID and misses nothing.
                 metrics_app
                     .shared
                     .metrics
@@ -1018,38 +1014,52 @@ async fn stream_events(
             futures_util::future::ready(ok)
         })
         .filter_map(move |r| {
-            use std::sync::atomic::Ordering::SeqCst;
             let out = match r {
                 Ok(p)
                     if p.id > live_last.load(SeqCst)
                         && (kinds2.is_empty() || kinds2.iter().any(|k| k == p.kind)) =>
                 {
                     live_last.store(p.id, SeqCst);
-                    Some(Ok(to_sse(&p)))
+                    Some(p.sse.clone())
                 }
                 _ => None,
             };
             futures_util::future::ready(out)
         });
-    let events = truncated_notice.chain(backlog_stream).chain(live);
+    // The events lead: when they end (a client too slow), the connection
+    // ends.
+    let events = truncated_notice
+        .chain(backlog_stream)
+        .chain(live)
+        .map(Some)
+        .chain(stream::once(futures_util::future::ready(None)));
     let vessels = if q.vessels.unwrap_or(true) {
         BroadcastStream::new(app.shared.vessel_updates.subscribe())
-            .filter_map(|r| {
-                futures_util::future::ready(
-                    r.ok()
-                        .map(|json| Ok(SseEvent::default().event("vessels").data(&*json))),
-                )
-            })
+            .filter_map(|r| futures_util::future::ready(r.ok()))
             .left_stream()
     } else {
         stream::empty().right_stream()
     };
-    let merged = stream::select(stream::select(events, notices), vessels).map(move |e| {
-        // The slot lives as long as the stream.
-        let _ = &slot;
-        e
-    });
-    Ok(Sse::new(merged).keep_alive(KeepAlive::default()))
+    let keep_alive = tokio_stream::wrappers::IntervalStream::new(tokio::time::interval_at(
+        tokio::time::Instant::now() + Duration::from_secs(15),
+        Duration::from_secs(15),
+    ))
+    .map(|_| Bytes::from_static(b": keep-alive\n\n"));
+    let others = stream::select(stream::select(notices, vessels), keep_alive).map(Some);
+    let body = stream::select(events, others)
+        .take_while(|f| futures_util::future::ready(f.is_some()))
+        .filter_map(|f| futures_util::future::ready(f.map(Ok::<Bytes, Infallible>)))
+        .map(move |f| {
+            // The client's slot lives as long as its stream.
+            let _ = &slot;
+            f
+        });
+    Ok(Response::builder()
+        .header(header::CONTENT_TYPE, "text/event-stream")
+        .header(header::CACHE_CONTROL, "no-cache")
+        .header("x-accel-buffering", "no")
+        .body(Body::from_stream(body))
+        .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response()))
 }
 
 /// `GET /api/event-kinds`: every event kind, and which ones raise or end

@@ -7,6 +7,7 @@ use std::sync::mpsc::{SyncSender, TrySendError};
 use std::sync::Arc;
 use std::time::Instant;
 
+use axum::body::Bytes;
 use finisterra_engine::Event;
 
 /// One line received by a source.
@@ -51,33 +52,82 @@ pub struct Published {
     pub mmsis: Vec<u32>,
     /// The event JSON.
     pub json: Arc<str>,
+    /// Its live-stream frame, built once and shared by every client.
+    pub sse: Bytes,
 }
 
 impl Published {
-    /// Builds the published form of an engine event.
-    pub fn of(e: &Event) -> Published {
-        let v = serde_json::to_value(e).unwrap_or_default();
-        let mut mmsis = Vec::new();
-        for k in ["a", "b", "vessel"] {
-            if let Some(m) = v
-                .get(k)
-                .and_then(|x| x.get("mmsi"))
-                .and_then(|m| m.as_u64())
-            {
-                mmsis.push(m as u32);
-            }
-        }
-        if let Some(m) = v.get("mmsi").and_then(|m| m.as_u64()) {
-            mmsis.push(m as u32);
-        }
+    /// A published event; its live-stream frame is built here, once for
+    /// every client.
+    pub fn new(
+        id: u64,
+        kind: &'static str,
+        time_ms: i64,
+        mmsis: Vec<u32>,
+        json: Arc<str>,
+    ) -> Published {
+        let sse = sse_frame(Some(id), kind, &json);
         Published {
-            id: e.id,
-            kind: e.body.kind(),
-            time_ms: e.time_ms,
+            id,
+            kind,
+            time_ms,
             mmsis,
-            json: Arc::from(e.to_json()),
+            json,
+            sse,
         }
     }
+
+    /// Builds the published form of an engine event (serialised once).
+    pub fn of(e: &Event) -> Published {
+        use finisterra_engine::EventBody as B;
+        let mmsis = match &e.body {
+            B::RiskRaised(r) | B::RiskUpdated(r) => vec![r.a.mmsi, r.b.mmsi],
+            B::RiskCleared(r) => vec![r.a.mmsi, r.b.mmsi],
+            B::Distress(d) => vec![d.mmsi],
+            B::TargetLost(t) => vec![t.vessel.mmsi],
+            B::HazardRaised(h) | B::HazardUpdated(h) => vec![h.vessel.mmsi],
+            B::HazardCleared(h) => vec![h.vessel.mmsi],
+            B::ZonePredicted(z)
+            | B::ZoneViolation(z)
+            | B::ZoneCleared(z)
+            | B::ZoneEntered(z)
+            | B::ZoneLeft(z)
+            | B::ZoneCrossed(z) => vec![z.vessel.mmsi],
+        };
+        Published::new(
+            e.id,
+            e.body.kind(),
+            e.time_ms,
+            mmsis,
+            Arc::from(e.to_json()),
+        )
+    }
+
+    /// The same event with other JSON (its frame rebuilt).
+    pub fn with_json(self, json: Arc<str>) -> Published {
+        Published::new(self.id, self.kind, self.time_ms, self.mmsis, json)
+    }
+}
+
+/// One Server-Sent Events frame: `id:` (if any), `event:`, then the data,
+/// one `data:` line per line of it, and the blank line that ends it.
+pub fn sse_frame(id: Option<u64>, event: &str, data: &str) -> Bytes {
+    let mut f = String::with_capacity(data.len() + event.len() + 32);
+    if let Some(id) = id {
+        f.push_str("id: ");
+        f.push_str(&id.to_string());
+        f.push('\n');
+    }
+    f.push_str("event: ");
+    f.push_str(event);
+    f.push('\n');
+    for line in data.split('\n') {
+        f.push_str("data: ");
+        f.push_str(line.strip_suffix('\r').unwrap_or(line));
+        f.push('\n');
+    }
+    f.push('\n');
+    Bytes::from(f)
 }
 
 /// Sends inputs to the core thread: bounded, so a flood is back-pressure

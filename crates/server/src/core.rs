@@ -52,7 +52,7 @@ pub struct Shared {
     pub health: Health,
     /// The vessels that moved, as one JSON array a second, for every
     /// live-stream client (built once, shared).
-    pub vessel_updates: broadcast::Sender<Arc<str>>,
+    pub vessel_updates: broadcast::Sender<axum::body::Bytes>,
     /// Live-stream clients connected now.
     pub stream_clients: std::sync::atomic::AtomicUsize,
     /// Events pushed but not yet stored (the store refused them).
@@ -563,7 +563,8 @@ fn publish(shared: &Shared, batch: &mut Vec<(Instant, Vec<Event>)>) {
             let mut p = all[k].clone();
             k += 1;
             if !stored {
-                p.json = not_yet_stored(&p.json);
+                let json = not_yet_stored(&p.json);
+                p = p.with_json(json);
             }
             debug_assert!(
                 recent.back().is_none_or(|b| b.id < p.id),

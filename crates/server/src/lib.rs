@@ -85,7 +85,9 @@ pub async fn start(
         // Live feeds: a data time may not run ahead of its receive time.
         engine.set_time_policy(finisterra_engine::TimePolicy::live());
     }
-    let (vessel_updates, _) = tokio::sync::broadcast::channel(64);
+    // Few frames: a client more than a few seconds behind skips to the
+    // newest vessels (each frame holds every vessel that moved).
+    let (vessel_updates, _) = tokio::sync::broadcast::channel(4);
     let shared = Arc::new(Shared {
         engine: Mutex::new(engine),
         events,

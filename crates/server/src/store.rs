@@ -165,13 +165,7 @@ impl EventSink for DurableSink {
             .store
             .events(q)?
             .into_iter()
-            .map(|e| Published {
-                id: e.id,
-                kind: kind_of(&e.kind),
-                time_ms: e.time_ms,
-                mmsis: e.mmsis,
-                json: e.json.into(),
-            })
+            .map(|e| Published::new(e.id, kind_of(&e.kind), e.time_ms, e.mmsis, e.json.into()))
             .collect())
     }
 

@@ -536,12 +536,14 @@ fn the_backlog_is_capped_per_client_and_clients_are_limited() {
     let rt = runtime();
     let mut sink = MemorySink::default();
     let evs: Vec<Published> = (1..=500u64)
-        .map(|id| Published {
-            id,
-            kind: "distress",
-            time_ms: 1_780_000_000_000 + id as i64,
-            mmsis: vec![970_000_000],
-            json: format!(r#"{{"id":{id},"kind":"distress","mmsi":970000000}}"#).into(),
+        .map(|id| {
+            Published::new(
+                id,
+                "distress",
+                1_780_000_000_000 + id as i64,
+                vec![970_000_000],
+                format!(r#"{{"id":{id},"kind":"distress","mmsi":970000000}}"#).into(),
+            )
         })
         .collect();
     sink.append(&evs).unwrap();

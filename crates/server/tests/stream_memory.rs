@@ -46,13 +46,13 @@ fn twenty_clients_asking_for_everything_cost_bounded_memory() {
         let pad = "x".repeat(700);
         let mut batch = Vec::with_capacity(10_000);
         for id in 1..=n_events {
-            batch.push(Published {
+            batch.push(Published::new(
                 id,
-                kind: "risk.updated",
-                time_ms: 1_780_000_000_000 + id as i64 * 1000,
-                mmsis: vec![224_000_000 + (id % 1000) as u32, 225_000_000],
-                json: format!(r#"{{"id":{id},"kind":"risk.updated","pad":"{pad}"}}"#).into(),
-            });
+                "risk.updated",
+                1_780_000_000_000 + id as i64 * 1000,
+                vec![224_000_000 + (id % 1000) as u32, 225_000_000],
+                format!(r#"{{"id":{id},"kind":"risk.updated","pad":"{pad}"}}"#).into(),
+            ));
             if batch.len() == 10_000 {
                 sink.append(&batch).unwrap();
                 batch.clear();
