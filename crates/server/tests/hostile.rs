@@ -64,10 +64,13 @@ fn zone_deletes_during_an_open_violation_keep_the_engine_alive_and_right() {
         square("c", "C", -9.46, 43.02, 0.01),
     ]});
     let mut engine = Engine::new(Config::default());
-    let mut geo = finisterra_engine::Geography::default();
-    geo.zones =
-        finisterra_engine::geofence::Zones::from_geojson_bytes(c.zones_doc.to_string().as_bytes())
-            .unwrap();
+    let geo = finisterra_engine::Geography {
+        zones: finisterra_engine::geofence::Zones::from_geojson_bytes(
+            c.zones_doc.to_string().as_bytes(),
+        )
+        .unwrap(),
+        ..Default::default()
+    };
     engine.set_geography(geo);
     let running = rt
         .block_on(start(c, engine, Box::new(MemorySink::default())))
@@ -355,10 +358,7 @@ fn a_store_that_refuses_writes_still_pushes_alarms_and_stores_them_later() {
     assert_eq!(metric(a, "finisterra_store_degraded"), 1.0);
     assert_eq!(metric(a, "finisterra_store_spilled_events"), 5.0);
     assert!(events(a, "distress").is_empty(), "nothing stored yet");
-    assert_eq!(
-        get_json(a, "/healthz").1["store_degraded_since"].is_string(),
-        true
-    );
+    assert!(get_json(a, "/healthz").1["store_degraded_since"].is_string());
     // Space returns.
     refuse.store(false, Ordering::SeqCst);
     let got = read_stream(&mut s, |g| g.contains("event: store.recovered"));
