@@ -3,7 +3,7 @@
 //! retention, operator acknowledgements, and named documents (zones and
 //! hazards GeoJSON edited through the API).
 //!
-//! Two backends behind one sync trait, [`Store`]:
+//! Three backends behind one sync trait, [`Store`]:
 //!
 //! * **SQLite** (default): a data directory in, `finisterra.db` inside it,
 //!   WAL mode. Events, acknowledgements and documents are committed with
@@ -17,6 +17,11 @@
 //! * **PostgreSQL** (`postgres://...` or `postgresql://...`, cargo feature
 //!   `postgres`): the same schema and behaviour; durability is the
 //!   server's (`synchronous_commit`).
+//! * **Memory** (`memory:NAME`, [`MemoryStore`]): the same behaviour in
+//!   the process's memory, not durable, for a server run without a data
+//!   directory. Every handle of one name shares one store, which lives
+//!   until the process ends; it keeps at most [`MEMORY_MAX_EVENTS`]
+//!   events by default (the oldest are dropped, ids never reused).
 //!
 //! Every write is one transaction per call: a batch is stored whole or not
 //! at all.
@@ -70,6 +75,9 @@
 //! * No panics, no clock: times come in as milliseconds since the epoch.
 //! * The schema is versioned; a database written by a newer version is
 //!   refused with [`StoreError::SchemaTooNew`], never modified.
+//! * The only global state is the registry of memory stores by name
+//!   (`memory.rs`): a memory store lives until the process ends, so that
+//!   handles opened later (a pool, a reader, a reopen) find its data.
 
 #![deny(missing_docs)]
 
@@ -78,10 +86,12 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 
 mod downsample;
+mod memory;
 #[cfg(feature = "postgres")]
 mod pg;
 mod sqlite;
 
+pub use memory::{MemoryStore, MEMORY_MAX_EVENTS};
 pub use sqlite::{SqliteStore, DB_FILE_NAME, STATE_DB_FILE_NAME};
 
 #[cfg(feature = "postgres")]
@@ -400,7 +410,7 @@ impl StoreError {
 ///
 /// Reads take `&self`, writes `&mut self`; every write is one transaction.
 pub trait Store: Send {
-    /// `"sqlite"` or `"postgres"`.
+    /// `"sqlite"`, `"postgres"` or `"memory"`.
     fn backend(&self) -> &'static str;
 
     /// Appends events, durably: when this returns `Ok`, the events survive
@@ -480,23 +490,35 @@ pub enum Location {
     Sqlite(PathBuf),
     /// A PostgreSQL connection URL.
     Postgres(String),
+    /// The name of a memory store (`memory:NAME`, see [`MemoryStore`]).
+    Memory(String),
 }
 
 impl Location {
-    /// `postgres://...` or `postgresql://...` is PostgreSQL; anything else
-    /// is a SQLite data directory.
+    /// `postgres://...` or `postgresql://...` is PostgreSQL; `memory:NAME`
+    /// the memory store `NAME`; anything else is a SQLite data directory.
     pub fn parse(url_or_dir: &str) -> Location {
         if url_or_dir.starts_with("postgres://") || url_or_dir.starts_with("postgresql://") {
             Location::Postgres(url_or_dir.to_owned())
+        } else if let Some(name) = url_or_dir.strip_prefix(MEMORY_PREFIX) {
+            Location::Memory(name.to_owned())
         } else {
             Location::Sqlite(PathBuf::from(url_or_dir))
         }
     }
 }
 
+/// The prefix of a memory store's location: `memory:NAME`.
+pub const MEMORY_PREFIX: &str = "memory:";
+
+/// The suffix [`open_state`] appends to a memory store's name: the states
+/// of `memory:NAME` are in the memory store `NAME#state`.
+pub const MEMORY_STATE_SUFFIX: &str = "#state";
+
 /// Opens (creating if needed) the store at a location: `postgres://...`
-/// for PostgreSQL, anything else a SQLite data directory (created if
-/// missing).
+/// for PostgreSQL, `memory:NAME` for the memory store `NAME` (shared by
+/// every handle of that name in the process), anything else a SQLite data
+/// directory (created if missing).
 pub fn open(url_or_dir: &str, options: &StoreOptions) -> Result<Box<dyn Store>, StoreError> {
     open_location(&Location::parse(url_or_dir), options)
 }
@@ -512,6 +534,7 @@ pub fn open_location(
         Location::Postgres(url) => Ok(Box::new(PostgresStore::connect(url, options)?)),
         #[cfg(not(feature = "postgres"))]
         Location::Postgres(_) => Err(StoreError::PostgresNotCompiled),
+        Location::Memory(name) => Ok(Box::new(MemoryStore::open(name, options))),
     }
 }
 
@@ -519,7 +542,8 @@ pub fn open_location(
 /// writes all the time, so that those writes never share a lock, a
 /// write-ahead log or an `fsync` with the events: in a SQLite data
 /// directory its own database file ([`STATE_DB_FILE_NAME`]); for
-/// PostgreSQL another connection to the same database.
+/// PostgreSQL another connection to the same database; for `memory:NAME`
+/// the memory store `NAME#state` ([`MEMORY_STATE_SUFFIX`]).
 pub fn open_state(url_or_dir: &str, options: &StoreOptions) -> Result<Box<dyn Store>, StoreError> {
     match Location::parse(url_or_dir) {
         Location::Sqlite(dir) => Ok(Box::new(SqliteStore::open_file(
@@ -527,6 +551,10 @@ pub fn open_state(url_or_dir: &str, options: &StoreOptions) -> Result<Box<dyn St
             STATE_DB_FILE_NAME,
             options,
         )?)),
+        Location::Memory(name) => Ok(Box::new(MemoryStore::open(
+            &format!("{name}{MEMORY_STATE_SUFFIX}"),
+            options,
+        ))),
         location => open_location(&location, options),
     }
 }
@@ -742,5 +770,23 @@ mod tests {
             Location::parse("/var/lib/finisterra"),
             Location::Sqlite(_)
         ));
+        assert_eq!(
+            Location::parse("memory:live"),
+            Location::Memory("live".into())
+        );
+        assert!(matches!(Location::parse("./memory:x"), Location::Sqlite(_)));
+    }
+
+    #[test]
+    fn memory_state_is_a_separate_store() {
+        let opts = StoreOptions::default();
+        let mut events = open("memory:lib-state-test", &opts).expect("open");
+        let mut state = open_state("memory:lib-state-test", &opts).expect("open state");
+        assert_eq!(events.backend(), "memory");
+        assert!(events.put_document("d", "1").is_ok());
+        assert_eq!(state.document("d").ok(), Some(None));
+        assert!(state.put_document("d", "2").is_ok());
+        let again = open_state("memory:lib-state-test", &opts).expect("reopen state");
+        assert_eq!(again.document("d").ok(), Some(Some("2".into())));
     }
 }

@@ -615,7 +615,7 @@ pub fn reopen_keeps_everything(env: &dyn Env) {
     let vs: Vec<_> = (0..20).map(|i| vessel(i, 7, Some("V"))).collect();
     {
         let mut s = open_env(env, &loc);
-        assert!(matches!(s.backend(), "sqlite" | "postgres"));
+        assert!(matches!(s.backend(), "sqlite" | "postgres" | "memory"));
         s.append_events(&evs).unwrap();
         s.upsert_vessels(&vs).unwrap();
         s.append_track(&[point(5, 0), point(5, 60_000)]).unwrap();
