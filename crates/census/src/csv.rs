@@ -298,58 +298,15 @@ fn parse_pattern(items: &[Item], s: &[u8]) -> Option<i64> {
     finisterra_nmea::unix_ms_from_civil(y, mo, d, h, mi, sec, ms)
 }
 
+/// An ISO 8601 time of a CSV column: the workspace's one parser, with
+/// times that name no zone taken as UTC (as position exports write them).
+/// A date alone is not the time of a position.
 fn parse_iso(s: &[u8]) -> Option<i64> {
-    if s.len() < 19
-        || s[4] != b'-'
-        || s[7] != b'-'
-        || !(s[10] == b'T' || s[10] == b' ')
-        || s[13] != b':'
-        || s[16] != b':'
-    {
-        // Date only, or minutes only.
-        if s.len() == 16 && s[13] == b':' {
-            let mut v = s.to_vec();
-            v.extend_from_slice(b":00");
-            return parse_iso(&v);
-        }
+    let s = std::str::from_utf8(s).ok()?.trim();
+    if s.len() <= 10 {
         return None;
     }
-    let n = |r: std::ops::Range<usize>| -> Option<u32> {
-        let mut v = 0u32;
-        for &c in s.get(r)? {
-            if !c.is_ascii_digit() {
-                return None;
-            }
-            v = v * 10 + (c - b'0') as u32;
-        }
-        Some(v)
-    };
-    let mut ms = 0u32;
-    let mut rest = &s[19..];
-    if rest.first() == Some(&b'.') {
-        let mut k = 1;
-        let mut scale = 100;
-        while k < rest.len() && rest[k].is_ascii_digit() {
-            if scale > 0 {
-                ms += (rest[k] - b'0') as u32 * scale;
-                scale /= 10;
-            }
-            k += 1;
-        }
-        rest = &rest[k..];
-    }
-    if !(rest.is_empty() || rest == b"Z" || rest == b"+00:00" || rest == b"+0000") {
-        return None;
-    }
-    finisterra_nmea::unix_ms_from_civil(
-        n(0..4)? as i64,
-        n(5..7)?,
-        n(8..10)?,
-        n(11..13)?,
-        n(14..16)?,
-        n(17..19)?,
-        ms,
-    )
+    finisterra_nmea::parse_iso8601_ms(s, true)
 }
 
 fn trim(s: &[u8]) -> &[u8] {

@@ -51,7 +51,7 @@ mod world;
 pub use world::{lane_samples, Lane, Port, FISHING_GROUNDS, LANES, OPEN_SEA, PORTS};
 use world::{square_around, step_toward};
 
-const M_PER_NM: f64 = 1852.0;
+use finisterra_nav::geo::METRES_PER_NM as M_PER_NM;
 const MPS_PER_KN: f64 = M_PER_NM / 3600.0;
 
 /// What to simulate.
