@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use finisterra_engine::Engine;
 use finisterra_server::sources::SourceSpec;
-use finisterra_server::store::{EventSink, MemorySink};
+use finisterra_server::store::EventSink;
 use finisterra_server::ServeConfig;
 use serde_json::Value;
 
@@ -305,7 +305,13 @@ pub fn run(args: &ServeArgs) -> Result<()> {
     let store: Box<dyn EventSink> = match (&args.store, &args.data_dir) {
         (Some(url), _) => finisterra_server::store::open(url)?,
         (None, Some(dir)) => finisterra_server::store::open(&dir.to_string_lossy())?,
-        (None, None) => Box::new(MemorySink::default()),
+        (None, None) => {
+            eprintln!(
+                "finisterra: no --data-dir or --store: events are kept in memory only (the last {}) and lost when the server stops",
+                finisterra_server::store::MEMORY_MAX_EVENTS
+            );
+            finisterra_server::store::memory()
+        }
     };
     // Event ids continue where the store left off.
     engine.set_next_event_id(store.last_id() + 1);

@@ -43,83 +43,37 @@ pub trait EventSink: Send {
     }
 }
 
-/// Keeps events in memory only (no `--data-dir`): bounded, lost on exit.
-#[derive(Default)]
-pub struct MemorySink {
-    events: Vec<Published>,
-    acks: std::collections::HashMap<u64, Acknowledgement>,
+pub use finisterra_store::MEMORY_MAX_EVENTS;
+
+/// A store kept in memory only (no `--data-dir`): the store crate's memory
+/// backend, which runs the same shared suite as SQLite and PostgreSQL; at
+/// most `finisterra_store::MEMORY_MAX_EVENTS` events (the oldest dropped),
+/// all lost on exit. Each call opens a new, empty one.
+pub fn memory() -> Box<dyn EventSink> {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let location = format!("{}serve-{n}", finisterra_store::MEMORY_PREFIX);
+    let store: Box<dyn Store> = Box::new(finisterra_store::MemoryStore::open(
+        &location[finisterra_store::MEMORY_PREFIX.len()..],
+        &StoreOptions::default(),
+    ));
+    Box::new(StoreSink {
+        store,
+        last_id: 0,
+        location,
+        // In memory, vessel states and tracks are not kept (their
+        // retention is days: unbounded memory); the picture has them.
+        keeps_state: false,
+    })
 }
 
-impl EventSink for MemorySink {
-    fn append(&mut self, events: &[Published]) -> anyhow::Result<()> {
-        self.events.extend_from_slice(events);
-        let cap = 200_000;
-        if self.events.len() > cap {
-            let cut = self.events.len() - cap;
-            self.events.drain(..cut);
-        }
-        Ok(())
-    }
-
-    fn query(&self, q: &EventQuery) -> anyhow::Result<Vec<Published>> {
-        let start = self.events.partition_point(|e| e.id <= q.since_id);
-        let end = q.before_id.map_or(self.events.len(), |b| {
-            self.events.partition_point(|e| e.id < b)
-        });
-        let range = &self.events[start..end.max(start)];
-        let keep = |e: &&Published| {
-            (q.kinds.is_empty() || q.kinds.iter().any(|k| k == e.kind))
-                && q.mmsi.is_none_or(|m| e.mmsis.contains(&m))
-                && q.from_ms.is_none_or(|t| e.time_ms >= t)
-                && q.to_ms.is_none_or(|t| e.time_ms < t)
-                && q.acknowledged
-                    .is_none_or(|a| self.acks.contains_key(&e.id) == a)
-        };
-        Ok(if q.newest_first {
-            range
-                .iter()
-                .rev()
-                .filter(keep)
-                .take(q.limit)
-                .cloned()
-                .collect()
-        } else {
-            range.iter().filter(keep).take(q.limit).cloned().collect()
-        })
-    }
-
-    fn last_id(&self) -> u64 {
-        self.events.last().map_or(0, |e| e.id)
-    }
-
-    fn acknowledge(&mut self, id: u64, by: &str, time_ms: i64) -> anyhow::Result<bool> {
-        let i = self.events.partition_point(|e| e.id < id);
-        if self.events.get(i).is_some_and(|e| e.id == id) {
-            // The first acknowledgement stands.
-            self.acks.entry(id).or_insert_with(|| Acknowledgement {
-                event_id: id,
-                by: by.to_string(),
-                time_ms,
-                note: None,
-            });
-            Ok(true)
-        } else {
-            Ok(false)
-        }
-    }
-
-    fn acknowledged(&self, ids: &[u64]) -> Vec<Acknowledgement> {
-        ids.iter()
-            .filter_map(|i| self.acks.get(i).cloned())
-            .collect()
-    }
-}
-
-/// The durable store (SQLite in a data directory, or PostgreSQL).
-pub struct DurableSink {
+/// Events in a store of the store crate: SQLite in a data directory,
+/// PostgreSQL, or memory.
+pub struct StoreSink {
     store: Box<dyn Store>,
     last_id: u64,
     location: String,
+    keeps_state: bool,
 }
 
 /// Opens a durable store: `postgres://...` or a data directory.
@@ -129,10 +83,11 @@ pub fn open(url_or_dir: &str) -> anyhow::Result<Box<dyn EventSink>> {
     let last_id = store
         .last_event_id()
         .map_err(|e| anyhow::anyhow!("cannot read the store: {e}"))?;
-    Ok(Box::new(DurableSink {
+    Ok(Box::new(StoreSink {
         store,
         last_id,
         location: url_or_dir.to_string(),
+        keeps_state: true,
     }))
 }
 
@@ -140,7 +95,7 @@ fn kind_of(k: &str) -> &'static str {
     finisterra_engine::EventKind::parse(k).map_or("unknown", |k| k.as_str())
 }
 
-impl EventSink for DurableSink {
+impl EventSink for StoreSink {
     fn append(&mut self, events: &[Published]) -> anyhow::Result<()> {
         if events.is_empty() {
             return Ok(());
@@ -188,6 +143,9 @@ impl EventSink for DurableSink {
     }
 
     fn state_store(&self) -> anyhow::Result<Option<Box<dyn Store>>> {
+        if !self.keeps_state {
+            return Ok(None);
+        }
         let store = finisterra_store::open_state(&self.location, &StoreOptions::default())
             .map_err(|e| anyhow::anyhow!("cannot open the state store {:?}: {e}", self.location))?;
         Ok(Some(store))

@@ -15,7 +15,7 @@ use finisterra_engine::{Config, Engine};
 use finisterra_server::core::Published;
 use finisterra_server::sources::SourceSpec;
 use finisterra_server::start;
-use finisterra_server::store::{EventSink, MemorySink};
+use finisterra_server::store::EventSink;
 use finisterra_store::{Acknowledgement, EventQuery};
 use serde_json::{json, Value};
 
@@ -73,7 +73,7 @@ fn zone_deletes_during_an_open_violation_keep_the_engine_alive_and_right() {
     };
     engine.set_geography(geo);
     let running = rt
-        .block_on(start(c, engine, Box::new(MemorySink::default())))
+        .block_on(start(c, engine, finisterra_server::store::memory()))
         .unwrap();
     let a = running.http;
     let u = UdpSocket::bind("127.0.0.1:0").unwrap();
@@ -136,7 +136,7 @@ fn zone_deletes_during_an_open_violation_keep_the_engine_alive_and_right() {
 
 /// A sink that can refuse writes (a full disk) or panic (a buggy backend).
 struct Flaky {
-    inner: MemorySink,
+    inner: Box<dyn EventSink>,
     refuse: Arc<AtomicBool>,
     panic: bool,
 }
@@ -176,7 +176,7 @@ fn an_engine_thread_that_dies_fails_the_health_check() {
             cfg(vec![udp_source(port)], None),
             Engine::new(Config::default()),
             Box::new(Flaky {
-                inner: MemorySink::default(),
+                inner: finisterra_server::store::memory(),
                 refuse: Arc::new(AtomicBool::new(false)),
                 panic: true,
             }),
@@ -209,7 +209,7 @@ fn datagrams_dated_2099_do_not_blind_the_live_picture() {
         .block_on(start(
             cfg(vec![udp_source(port)], None),
             Engine::new(Config::default()),
-            Box::new(MemorySink::default()),
+            finisterra_server::store::memory(),
         ))
         .unwrap();
     let a = running.http;
@@ -268,7 +268,7 @@ fn udp_kernel_drops_are_visible_in_metrics() {
         .block_on(start(
             c,
             Engine::new(Config::default()),
-            Box::new(MemorySink::default()),
+            finisterra_server::store::memory(),
         ))
         .unwrap();
     let a = running.http;
@@ -335,7 +335,7 @@ fn a_store_that_refuses_writes_still_pushes_alarms_and_stores_them_later() {
             cfg(vec![udp_source(port)], None),
             Engine::new(Config::default()),
             Box::new(Flaky {
-                inner: MemorySink::default(),
+                inner: finisterra_server::store::memory(),
                 refuse: refuse.clone(),
                 panic: false,
             }),
@@ -387,7 +387,7 @@ fn half_open_requests_time_out_and_the_connection_limit_holds() {
         .block_on(start(
             c,
             Engine::new(Config::default()),
-            Box::new(MemorySink::default()),
+            finisterra_server::store::memory(),
         ))
         .unwrap();
     let a = running.http;
@@ -438,7 +438,7 @@ fn the_token_is_checked_before_the_body_is_read() {
         .block_on(start(
             cfg(vec![SourceSpec::Stdin], Some("secret")),
             Engine::new(Config::default()),
-            Box::new(MemorySink::default()),
+            finisterra_server::store::memory(),
         ))
         .unwrap();
     let mut s = TcpStream::connect(running.http).unwrap();
@@ -462,7 +462,7 @@ fn a_read_token_guards_the_api_and_the_stream() {
         .block_on(start(
             c,
             Engine::new(Config::default()),
-            Box::new(MemorySink::default()),
+            finisterra_server::store::memory(),
         ))
         .unwrap();
     let a = running.http;
@@ -512,7 +512,7 @@ fn a_silent_tcp_feed_is_closed() {
         .block_on(start(
             c,
             Engine::new(Config::default()),
-            Box::new(MemorySink::default()),
+            finisterra_server::store::memory(),
         ))
         .unwrap();
     let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
@@ -534,7 +534,7 @@ fn a_silent_tcp_feed_is_closed() {
 #[test]
 fn the_backlog_is_capped_per_client_and_clients_are_limited() {
     let rt = runtime();
-    let mut sink = MemorySink::default();
+    let mut sink = finisterra_server::store::memory();
     let evs: Vec<Published> = (1..=500u64)
         .map(|id| {
             Published::new(
@@ -552,7 +552,7 @@ fn the_backlog_is_capped_per_client_and_clients_are_limited() {
     c.limits.max_stream_clients = 2;
     let mut engine = Engine::new(Config::default());
     engine.set_next_event_id(501);
-    let running = rt.block_on(start(c, engine, Box::new(sink))).unwrap();
+    let running = rt.block_on(start(c, engine, sink)).unwrap();
     let a = running.http;
     let mut s = TcpStream::connect(a).unwrap();
     s.write_all(b"GET /api/stream?since=0&vessels=false HTTP/1.1\r\nHost: t\r\n\r\n")
@@ -704,7 +704,7 @@ fn bad_polygons_are_refused_or_repaired_with_a_warning() {
         .block_on(start(
             cfg(vec![SourceSpec::Stdin], Some("tok")),
             Engine::new(Config::default()),
-            Box::new(MemorySink::default()),
+            finisterra_server::store::memory(),
         ))
         .unwrap();
     let a = running.http;

@@ -11,7 +11,6 @@ use common::*;
 use finisterra_engine::{Config, Engine};
 use finisterra_server::sources::SourceSpec;
 use finisterra_server::start;
-use finisterra_server::store::MemorySink;
 use serde_json::{json, Value};
 
 #[test]
@@ -40,7 +39,7 @@ fn udp_tcp_listener_and_tcp_client_all_feed_the_picture() {
                 None,
             ),
             Engine::new(Config::default()),
-            Box::new(MemorySink::default()),
+            finisterra_server::store::memory(),
         ))
         .unwrap();
     let http_addr = running.http;
@@ -97,7 +96,7 @@ fn the_api_refuses_bad_requests_clearly_and_changes_nothing() {
                 Some("s3cret"),
             ),
             Engine::new(Config::default()),
-            Box::new(MemorySink::default()),
+            finisterra_server::store::memory(),
         ))
         .unwrap();
     let a = running.http;
@@ -204,7 +203,7 @@ fn changes_are_refused_when_no_token_was_given() {
         .block_on(start(
             cfg(vec![SourceSpec::Udp("127.0.0.1:0".parse().unwrap())], None),
             Engine::new(Config::default()),
-            Box::new(MemorySink::default()),
+            finisterra_server::store::memory(),
         ))
         .unwrap();
     let (s, body) = http(
@@ -230,7 +229,7 @@ fn the_stream_carries_events_and_resumes_after_a_reconnect() {
                 None,
             ),
             Engine::new(Config::default()),
-            Box::new(MemorySink::default()),
+            finisterra_server::store::memory(),
         ))
         .unwrap();
     let a = running.http;
@@ -352,7 +351,7 @@ fn the_page_is_revalidated_and_unchanged_files_cost_a_304() {
         .block_on(start(
             cfg(Vec::new(), None),
             Engine::new(Config::default()),
-            Box::new(MemorySink::default()),
+            finisterra_server::store::memory(),
         ))
         .unwrap();
     let a = running.http;

@@ -13,7 +13,6 @@ use common::*;
 use finisterra_engine::{Config, Engine};
 use finisterra_server::sources::SourceSpec;
 use finisterra_server::start;
-use finisterra_server::store::MemorySink;
 
 fn rss_mb() -> Option<f64> {
     let s = std::fs::read_to_string("/proc/self/status").ok()?;
@@ -45,7 +44,7 @@ fn two_hundred_slow_clients_share_the_vessel_frames() {
                 None,
             ),
             Engine::new(Config::default()),
-            Box::new(MemorySink::default()),
+            finisterra_server::store::memory(),
         ))
         .unwrap();
     let a = running.http;
