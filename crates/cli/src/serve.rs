@@ -35,8 +35,15 @@ pub struct ServeArgs {
     #[arg(long)]
     pub stdin: bool,
     /// Where the API and the map listen.
-    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
-    pub http: SocketAddr,
+    #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:8080")]
+    pub http: String,
+    /// Which time judges a message: `live` (the data's time, never ahead
+    /// of its receive time; the default), `receive` (the receive time only:
+    /// an archive replayed through a live input is judged as live now) or
+    /// `data` (the data's time only; the wall clock does not move the
+    /// picture).
+    #[arg(long, value_name = "MODE", default_value = "live")]
+    pub time: finisterra_server::clock::TimeMode,
     /// Keep events, vessels and tracks in this directory (SQLite).
     #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
@@ -100,6 +107,18 @@ pub struct ServeArgs {
     /// Geography (zones, hazards, land).
     #[command(flatten)]
     pub geo: GeoArgs,
+}
+
+/// The address to listen on: `HOST:PORT` with a host name (`localhost`)
+/// or an address; the first address the name resolves to.
+fn resolve_http(s: &str) -> Result<SocketAddr> {
+    use std::net::ToSocketAddrs;
+    let mut addrs = s
+        .to_socket_addrs()
+        .with_context(|| format!("--http {s:?}: give HOST:PORT (e.g. localhost:8080)"))?;
+    addrs
+        .next()
+        .with_context(|| format!("--http {s:?} resolves to no address"))
 }
 
 /// A duration in seconds from the command line: positive and finite, or a
@@ -344,13 +363,14 @@ pub fn run(args: &ServeArgs) -> Result<()> {
         let running = finisterra_server::start(
             ServeConfig {
                 sources,
-                http: args.http,
+                http: resolve_http(&args.http)?,
                 token: args.token.clone(),
                 cors: args.cors.clone(),
                 zones_doc,
                 hazards_doc,
                 track_retention_s: args.retention_days * 86_400.0,
                 limits,
+                time: args.time,
             },
             engine,
             store,

@@ -25,6 +25,9 @@ pub enum TimeSource {
     /// with each line; the engine's [`crate::DataClock`] bounds the one by
     /// the other.
     Receive,
+    /// The receive time only: the data's own times are ignored (an archive
+    /// replayed through a live input, judged as if it were live now).
+    ReceiveOnly,
 }
 
 /// The times a message is handed on with.
@@ -34,6 +37,9 @@ pub struct Stamp {
     pub data_ms: Option<i64>,
     /// When it was received, ms (live only).
     pub recv_ms: Option<i64>,
+    /// The time the data carried itself, ms, whatever the [`TimeSource`]
+    /// made of it (to compare with the receive time).
+    pub own_ms: Option<i64>,
 }
 
 impl Stamp {
@@ -191,22 +197,30 @@ fn emit<F: FnMut(Output<'_>)>(
                     Stamp {
                         data_ms: Some(t),
                         recv_ms: None,
+                        own_ms: own,
                     }
                 }
                 TimeSource::Receive => Stamp {
                     data_ms: own,
                     recv_ms,
+                    own_ms: own,
+                },
+                TimeSource::ReceiveOnly => Stamp {
+                    data_ms: None,
+                    recv_ms,
+                    own_ms: own,
                 },
                 TimeSource::Data | TimeSource::Rate(_) => Stamp {
                     data_ms: own.or(*last_ms),
                     recv_ms: None,
+                    own_ms: own,
                 },
             };
             if stamp.time_ms().is_none() {
                 stats.untimed += 1;
                 return;
             }
-            if time != TimeSource::Receive {
+            if !matches!(time, TimeSource::Receive | TimeSource::ReceiveOnly) {
                 *last_ms = stamp.data_ms;
             }
             stats.messages += 1;
@@ -268,11 +282,13 @@ mod tests {
             vec![
                 Stamp {
                     data_ms: None,
-                    recv_ms: Some(5)
+                    recv_ms: Some(5),
+                    own_ms: None,
                 },
                 Stamp {
                     data_ms: Some(1_700_000_000_000),
-                    recv_ms: Some(7)
+                    recv_ms: Some(7),
+                    own_ms: Some(1_700_000_000_000),
                 }
             ]
         );

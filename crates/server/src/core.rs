@@ -57,6 +57,8 @@ pub struct Shared {
     pub stream_clients: std::sync::atomic::AtomicUsize,
     /// Events pushed but not yet stored (the store refused them).
     pub spill: Mutex<Spill>,
+    /// Which time judges a message.
+    pub time: crate::clock::TimeMode,
 }
 
 /// Whether the engine thread is alive; the health check and the binary
@@ -210,6 +212,9 @@ struct Core {
     last_save: Instant,
     saved_upto_ms: i64,
     last_prune: Instant,
+    /// When the last warning about data and receive times hours apart was
+    /// given (at most one every ten minutes).
+    last_disagreement_warning: Option<Instant>,
 }
 
 impl Core {
@@ -219,9 +224,19 @@ impl Core {
         state_tx: std::sync::mpsc::SyncSender<StateJob>,
     ) -> Core {
         let n = shared.source_names.len().max(1);
+        let time = shared.time;
         Core {
             shared,
-            pipelines: (0..n).map(|_| Pipeline::new(TimeSource::Receive)).collect(),
+            pipelines: (0..n)
+                .map(|_| {
+                    Pipeline::new(match time {
+                        crate::clock::TimeMode::Live => TimeSource::Receive,
+                        crate::clock::TimeMode::Receive => TimeSource::ReceiveOnly,
+                        crate::clock::TimeMode::Data => TimeSource::Data,
+                    })
+                })
+                .collect(),
+            last_disagreement_warning: None,
             line_no: vec![0; n],
             events: Vec::new(),
             batch: Vec::new(),
@@ -285,6 +300,7 @@ impl Core {
         let m = &self.shared.metrics;
         m.line_in(src);
         let (events, moved) = (&mut self.events, &mut self.moved);
+        let mut disagreement_ms: Option<i64> = None;
         self.pipelines[src].feed_line(
             self.line_no[src],
             &l.bytes,
@@ -292,6 +308,14 @@ impl Core {
             &mut |o| match o {
                 Output::Message(msg, stamp) => {
                     m.message_in(src, msg.msg_type);
+                    if let Some(d) = stamp.own_ms {
+                        let off = d - l.recv_ms;
+                        if off.abs() > crate::clock::DISAGREEMENT_WARN_MS {
+                            m.time_disagreements
+                                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            disagreement_ms = Some(off);
+                        }
+                    }
                     let r = engine.ingest_at(msg, stamp.data_ms, stamp.recv_ms, events);
                     if r.is_taken() {
                         moved.push(msg.mmsi);
@@ -299,6 +323,38 @@ impl Core {
                 }
                 Output::Error(e) => m.decode_error(e.kind.reason()),
             },
+        );
+        if let Some(off) = disagreement_ms {
+            self.warn_disagreement(src, off);
+        }
+    }
+
+    /// Says plainly, at most every ten minutes, that data times and receive
+    /// times are hours apart, and what to do about it.
+    fn warn_disagreement(&mut self, src: usize, off_ms: i64) {
+        if self
+            .last_disagreement_warning
+            .is_some_and(|t| t.elapsed() < Duration::from_secs(600))
+        {
+            return;
+        }
+        self.last_disagreement_warning = Some(Instant::now());
+        let name = self
+            .shared
+            .source_names
+            .get(src)
+            .map_or("an input", String::as_str);
+        let hint = match self.shared.time {
+            crate::clock::TimeMode::Live => {
+                "a replay through a live input? --time receive judges it as live now, --time data by its own times"
+            }
+            crate::clock::TimeMode::Receive => "the data's own times are ignored (--time receive)",
+            crate::clock::TimeMode::Data => "the data's own times rule (--time data)",
+        };
+        eprintln!(
+            "finisterra: {name}: data times are {:.1} h {} their receive times ({hint}); counted in finisterra_time_disagreements_total",
+            off_ms.abs() as f64 / 3.6e6,
+            if off_ms < 0 { "behind" } else { "ahead of" },
         );
     }
 

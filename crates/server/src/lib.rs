@@ -55,6 +55,8 @@ pub struct ServeConfig {
     pub track_retention_s: f64,
     /// Limits that keep the server answering under hostile input.
     pub limits: Limits,
+    /// Which time judges a message.
+    pub time: clock::TimeMode,
 }
 
 /// A running server (for tests: the bound address and a way to stop).
@@ -81,9 +83,12 @@ pub async fn start(
     let run_id = format!("{:x}-{:x}", clock::now_ms(), std::process::id());
     let live = cfg.sources.iter().any(SourceSpec::is_live);
     let mut engine = engine;
-    if live {
+    match cfg.time {
         // Live feeds: a data time may not run ahead of its receive time.
-        engine.set_time_policy(finisterra_engine::TimePolicy::live());
+        clock::TimeMode::Live | clock::TimeMode::Receive if live => {
+            engine.set_time_policy(finisterra_engine::TimePolicy::live())
+        }
+        _ => engine.set_time_policy(finisterra_engine::TimePolicy::Data),
     }
     // Few frames: a client more than a few seconds behind skips to the
     // newest vessels (each frame holds every vessel that moved).
@@ -104,6 +109,7 @@ pub async fn start(
         vessel_updates,
         stream_clients: std::sync::atomic::AtomicUsize::new(0),
         spill: Mutex::new(core::Spill::default()),
+        time: cfg.time,
     });
     let core_tx = CoreTx::new(tx);
     {
@@ -124,8 +130,9 @@ pub async fn start(
             .context("cannot start the engine thread")?;
     }
     sources::start(cfg.sources, core_tx.clone(), shared.clone()).await?;
-    if live {
-        // Time passes for a live picture even when the feeds are quiet.
+    if live && cfg.time != clock::TimeMode::Data {
+        // Time passes for a live picture even when the feeds are quiet
+        // (not when the data's own time rules).
         let t = core_tx.clone();
         tokio::spawn(async move {
             let mut i = tokio::time::interval(Duration::from_secs(1));

@@ -70,6 +70,9 @@ pub struct Metrics {
     pub time_late: AtomicU64,
     /// Messages rejected for their time.
     pub time_rejected: AtomicU64,
+    /// Messages whose data time was more than an hour from their receive
+    /// time.
+    pub time_disagreements: AtomicU64,
     vessels: AtomicU64,
     open_risks: AtomicU64,
     open_hazards: AtomicU64,
@@ -114,6 +117,7 @@ impl Metrics {
             time_ahead_of_receive: AtomicU64::new(0),
             time_late: AtomicU64::new(0),
             time_rejected: AtomicU64::new(0),
+            time_disagreements: AtomicU64::new(0),
             vessels: AtomicU64::new(0),
             open_risks: AtomicU64::new(0),
             open_hazards: AtomicU64::new(0),
@@ -389,6 +393,11 @@ impl Metrics {
                 "finisterra_time_late_total",
                 "Messages dated behind the picture's time (accepted as history).",
                 self.time_late.load(r),
+            ),
+            (
+                "finisterra_time_disagreements_total",
+                "Messages whose data time was more than an hour from their receive time (a replay through a live input, a receiver's clock).",
+                self.time_disagreements.load(r),
             ),
             (
                 "finisterra_time_rejected_total",

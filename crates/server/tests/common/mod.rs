@@ -152,5 +152,6 @@ pub fn cfg(sources: Vec<SourceSpec>, token: Option<&str>) -> ServeConfig {
         hazards_doc: json!({"type": "FeatureCollection", "features": []}),
         track_retention_s: 86_400.0,
         limits: finisterra_server::Limits::default(),
+        time: Default::default(),
     }
 }
