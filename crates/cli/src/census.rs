@@ -10,11 +10,10 @@
 //! `finisterra_census`'s (sans-IO).
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, BufWriter, IsTerminal, Read, Write};
+use std::io::{self, BufRead, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
-use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
@@ -28,6 +27,8 @@ use finisterra_census::{
 };
 use finisterra_geofence::Land;
 use finisterra_nmea::LineSplitter;
+
+use crate::input::{open_raw, Counter};
 
 /// Options of the `census` command.
 #[derive(clap::Args, Debug)]
@@ -154,48 +155,6 @@ fn load_config(args: &CensusArgs) -> Result<CensusConfig> {
         cfg.gap.min_shore_distance_nm = v;
     }
     Ok(cfg)
-}
-
-/// Input bytes read so far (compressed, as on disk), for the progress bar.
-type Counter = Arc<AtomicU64>;
-
-struct CountingReader<R> {
-    inner: R,
-    n: Counter,
-}
-
-impl<R: Read> Read for CountingReader<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let k = self.inner.read(buf)?;
-        self.n.fetch_add(k as u64, Ordering::Relaxed);
-        Ok(k)
-    }
-}
-
-fn open_raw(path: &str, counter: Counter) -> Result<Box<dyn BufRead + Send>> {
-    let raw: Box<dyn Read + Send> = if path == "-" {
-        Box::new(io::stdin())
-    } else {
-        Box::new(File::open(path).with_context(|| format!("cannot open {path}"))?)
-    };
-    let mut buf = BufReader::with_capacity(
-        1 << 20,
-        CountingReader {
-            inner: raw,
-            n: counter,
-        },
-    );
-    let head = buf
-        .fill_buf()
-        .with_context(|| format!("cannot read {path}"))?;
-    Ok(if head.starts_with(&[0x1f, 0x8b]) {
-        Box::new(BufReader::with_capacity(
-            1 << 20,
-            flate2::bufread::MultiGzDecoder::new(buf),
-        ))
-    } else {
-        Box::new(buf)
-    })
 }
 
 /// Decompression on its own thread: chunks of whole bytes go to the reader

@@ -2,6 +2,7 @@
 
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
+use std::sync::atomic::Ordering;
 
 use anyhow::{Context, Result};
 use finisterra_engine::pipeline::Output;
@@ -96,7 +97,7 @@ pub fn load_config(path: Option<&str>) -> Result<Config> {
         None => Ok(Config::default()),
         Some(p) => {
             let text = std::fs::read_to_string(p).with_context(|| format!("cannot read {p}"))?;
-            serde_json::from_str(&text).with_context(|| format!("bad engine settings in {p}"))
+            Config::from_json(&text).with_context(|| format!("bad engine settings in {p}"))
         }
     }
 }
@@ -137,14 +138,14 @@ pub fn run(args: &ScanArgs) -> Result<()> {
         let mut input = Input::open(path)?;
         let bar = show_progress.then(|| progress_bar(total, &input.name));
         pipeline.next_input();
-        let mut bytes = 0u64;
+        // Bytes as on disk (compressed for gzip), like the total.
+        let read = input.bytes_read();
         let handle = |o: Output<'_>, engine: &mut Engine, events: &mut Vec<Event>| {
             if let Output::Message(m, stamp) = o {
                 let _ = engine.ingest_at(m, stamp.data_ms, stamp.recv_ms, events);
             }
         };
         input.for_each_line(|n, line| {
-            bytes += line.len() as u64 + 1;
             pipeline.feed_line(n, line, None, &mut |o| handle(o, &mut engine, &mut events));
             if !events.is_empty() {
                 for e in events.drain(..) {
@@ -155,7 +156,7 @@ pub fn run(args: &ScanArgs) -> Result<()> {
             }
             if let Some(b) = &bar {
                 if n % 65536 == 0 {
-                    b.set_position(bytes);
+                    b.set_position(read.load(Ordering::Relaxed));
                 }
             }
         })?;
