@@ -311,61 +311,240 @@ impl Default for CensusConfig {
     }
 }
 
+/// Why census settings were refused: one line naming the key (its JSON
+/// path, such as `near_miss.distance_nm`) and, for a value, the value and
+/// the rule.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ConfigError {
+    /// The text is not JSON, or a value does not fit its field.
+    #[error("not valid settings: {0}")]
+    Json(String),
+    /// An unknown key or a value of the wrong JSON type (found by the
+    /// engine's key check, which names the nearest valid key), or an
+    /// unsafe `picture` value (the engine's own rules).
+    #[error("{message}")]
+    Setting {
+        /// The key's path.
+        key: String,
+        /// The whole message.
+        message: String,
+    },
+    /// A value that would disable a detector or makes no sense.
+    #[error("unsafe value {key} = {value}: {rule}")]
+    Unsafe {
+        /// The key's path.
+        key: String,
+        /// The value given.
+        value: f64,
+        /// The rule it breaks.
+        rule: String,
+    },
+}
+
+impl ConfigError {
+    /// The key's path (empty for a [`ConfigError::Json`] error).
+    pub fn key(&self) -> &str {
+        match self {
+            ConfigError::Json(_) => "",
+            ConfigError::Setting { key, .. } | ConfigError::Unsafe { key, .. } => key,
+        }
+    }
+
+    /// The engine's error (its type is the engine's `ConfigError`), keeping
+    /// its key, value and rule.
+    fn from_engine(key: &str, value: Option<f64>, rule: Option<&str>, message: String) -> Self {
+        match (value, rule) {
+            (Some(value), Some(rule)) => ConfigError::Unsafe {
+                key: key.to_string(),
+                value,
+                rule: rule.to_string(),
+            },
+            _ => ConfigError::Setting {
+                key: key.to_string(),
+                message,
+            },
+        }
+    }
+}
+
+impl From<ConfigError> for crate::CensusError {
+    fn from(e: ConfigError) -> Self {
+        match e {
+            ConfigError::Unsafe { key, value, rule } => crate::CensusError::BadSetting {
+                name: format!("{key} ({rule})"),
+                value,
+            },
+            other => crate::CensusError::Csv(other.to_string()),
+        }
+    }
+}
+
+/// Each rule written once; each error names the key's path.
+fn fail(key: &str, value: f64, rule: impl Into<String>) -> Result<(), ConfigError> {
+    Err(ConfigError::Unsafe {
+        key: key.to_string(),
+        value,
+        rule: rule.into(),
+    })
+}
+
+fn finite(key: &str, v: f64) -> Result<(), ConfigError> {
+    if v.is_finite() {
+        Ok(())
+    } else {
+        fail(key, v, "must be a finite number")
+    }
+}
+
+/// A distance, time or threshold where zero would disable a detector.
+fn positive(key: &str, v: f64) -> Result<(), ConfigError> {
+    finite(key, v)?;
+    if v > 0.0 {
+        Ok(())
+    } else {
+        fail(
+            key,
+            v,
+            "must be greater than 0 (0 or less would disable it)",
+        )
+    }
+}
+
+/// A quantity that cannot be negative (zero is meaningful).
+fn non_negative(key: &str, v: f64) -> Result<(), ConfigError> {
+    finite(key, v)?;
+    if v >= 0.0 {
+        Ok(())
+    } else {
+        fail(key, v, "must not be negative")
+    }
+}
+
+fn between(key: &str, v: f64, lo: f64, hi: f64) -> Result<(), ConfigError> {
+    finite(key, v)?;
+    if (lo..=hi).contains(&v) {
+        Ok(())
+    } else {
+        fail(key, v, format!("must be between {lo} and {hi}"))
+    }
+}
+
+/// `key` (value `v`) must be at least `other` (value `o`).
+fn not_below(key: &str, v: f64, other: &str, o: f64) -> Result<(), ConfigError> {
+    if v >= o {
+        Ok(())
+    } else {
+        fail(key, v, format!("must not be below {other} ({o})"))
+    }
+}
+
 impl CensusConfig {
-    /// Checks that the settings make sense; the message says which one
-    /// does not.
-    pub fn validate(&self) -> Result<(), crate::CensusError> {
-        let bad = |name: &str, v: f64| -> Result<(), crate::CensusError> {
-            Err(crate::CensusError::BadSetting {
-                name: name.to_string(),
-                value: v,
-            })
-        };
-        let pos = [
-            ("near_miss.distance_nm", self.near_miss.distance_nm),
-            ("near_miss.ruling_range_nm", self.near_miss.ruling_range_nm),
-            (
-                "near_miss.release_range_nm",
-                self.near_miss.release_range_nm,
-            ),
-            (
-                "near_miss.max_interpolation_s",
-                self.near_miss.max_interpolation_s,
-            ),
-            ("encounter.max_distance_m", self.encounter.max_distance_m),
-            ("resample_s", self.resample_s),
-            ("resample_max_gap_s", self.resample_max_gap_s),
-            ("screen_interval_s", self.screen_interval_s),
-            ("gap.min_duration_s", self.gap.min_duration_s),
-        ];
-        for (n, v) in pos {
-            if !(v.is_finite() && v > 0.0) {
-                return bad(n, v);
-            }
-        }
-        let nonneg = [
-            ("reorder_window_s", self.reorder_window_s),
-            ("time_resolution_s", self.time_resolution_s),
-            ("forget_after_s", self.forget_after_s),
-            ("shore_search_m", self.shore_search_m),
-            ("near_miss.min_sog_kn", self.near_miss.min_sog_kn),
-            ("encounter.min_duration_s", self.encounter.min_duration_s),
-            ("loitering.min_duration_s", self.loitering.min_duration_s),
-        ];
-        for (n, v) in nonneg {
-            if !(v.is_finite() && v >= 0.0) {
-                return bad(n, v);
-            }
-        }
-        if self.near_miss.release_range_nm < self.near_miss.distance_nm {
-            return bad(
-                "near_miss.release_range_nm (below distance_nm)",
-                self.near_miss.release_range_nm,
+    /// Refuses values that would silently disable a detector (a zero or
+    /// negative distance, duration or window where zero finds nothing), a
+    /// release range inside the near-miss distance, and values that are
+    /// not finite; the picture's values by the engine's rules. The error
+    /// names the first key that breaks a rule, its value and the rule.
+    /// `CensusConfig::default()` passes.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let n = &self.near_miss;
+        positive("near_miss.distance_nm", n.distance_nm)?;
+        positive("near_miss.domain_along_l", n.domain_along_l)?;
+        positive("near_miss.domain_across_l", n.domain_across_l)?;
+        non_negative("near_miss.min_sog_kn", n.min_sog_kn)?;
+        non_negative("near_miss.in_company_kn", n.in_company_kn)?;
+        positive("near_miss.ruling_range_nm", n.ruling_range_nm)?;
+        positive("near_miss.release_range_nm", n.release_range_nm)?;
+        not_below(
+            "near_miss.release_range_nm",
+            n.release_range_nm,
+            "near_miss.distance_nm",
+            n.distance_nm,
+        )?;
+        positive("near_miss.max_interpolation_s", n.max_interpolation_s)?;
+        between(
+            "near_miss.manoeuvre_course_deg",
+            n.manoeuvre_course_deg,
+            0.0,
+            180.0,
+        )?;
+        positive("near_miss.manoeuvre_course_deg", n.manoeuvre_course_deg)?;
+        positive(
+            "near_miss.manoeuvre_rot_deg_per_min",
+            n.manoeuvre_rot_deg_per_min,
+        )?;
+        positive(
+            "near_miss.manoeuvre_speed_fraction",
+            n.manoeuvre_speed_fraction,
+        )?;
+        non_negative("near_miss.manoeuvre_window_s", n.manoeuvre_window_s)?;
+
+        let e = &self.encounter;
+        positive("encounter.max_distance_m", e.max_distance_m)?;
+        non_negative("encounter.min_duration_s", e.min_duration_s)?;
+        positive("encounter.max_median_sog_kn", e.max_median_sog_kn)?;
+        non_negative("encounter.min_shore_distance_m", e.min_shore_distance_m)?;
+
+        let l = &self.loitering;
+        positive("loitering.max_sog_kn", l.max_sog_kn)?;
+        non_negative("loitering.min_duration_s", l.min_duration_s)?;
+        non_negative("loitering.min_shore_distance_nm", l.min_shore_distance_nm)?;
+
+        let g = &self.gap;
+        positive("gap.min_duration_s", g.min_duration_s)?;
+        non_negative("gap.min_shore_distance_nm", g.min_shore_distance_nm)?;
+        non_negative("gap.min_expected_positions", g.min_expected_positions)?;
+
+        let s = &self.spoofing;
+        // Negative disables (documented), so any finite value is allowed.
+        finite("spoofing.on_land_min_inland_m", s.on_land_min_inland_m)?;
+        non_negative("spoofing.speed_window_s", s.speed_window_s)?;
+        non_negative("spoofing.episode_gap_s", s.episode_gap_s)?;
+
+        self.picture
+            .validate()
+            .map_err(|e| ConfigError::from_engine(e.key(), e.value(), e.rule(), e.to_string()))?;
+
+        positive("screen_interval_s", self.screen_interval_s)?;
+        positive("resample_s", self.resample_s)?;
+        if self.resample_s > 86_400.0 {
+            return fail(
+                "resample_s",
+                self.resample_s,
+                "must not exceed 86400 (one day)",
             );
         }
-        if self.resample_s > 86_400.0 {
-            return bad("resample_s (above one day)", self.resample_s);
-        }
+        positive("resample_max_gap_s", self.resample_max_gap_s)?;
+        non_negative("reorder_window_s", self.reorder_window_s)?;
+        non_negative("time_resolution_s", self.time_resolution_s)?;
+        positive("forget_after_s", self.forget_after_s)?;
+        non_negative("shore_search_m", self.shore_search_m)?;
         Ok(())
+    }
+
+    /// Settings from JSON: any subset of the keys of `--print-config`
+    /// (missing keys take their defaults). Unknown keys at any depth (with
+    /// the nearest valid key), values of the wrong type and unsafe values
+    /// ([`CensusConfig::validate`]) are refused.
+    pub fn from_json(text: &str) -> Result<CensusConfig, ConfigError> {
+        let given: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| ConfigError::Json(e.to_string()))?;
+        let valid = serde_json::to_value(CensusConfig::default())
+            .map_err(|e| ConfigError::Json(e.to_string()))?;
+        finisterra_engine::Config::check_keys(&given, &valid)
+            .map_err(|e| ConfigError::from_engine(e.key(), None, None, e.to_string()))?;
+        let cfg: CensusConfig =
+            serde_json::from_str(text).map_err(|e| ConfigError::Json(e.to_string()))?;
+        cfg.validate()?;
+        Ok(cfg)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_validate() {
+        CensusConfig::default().validate().unwrap();
     }
 }

@@ -122,7 +122,7 @@ fn load_config(args: &CensusArgs) -> Result<CensusConfig> {
         None => CensusConfig::default(),
         Some(p) => {
             let text = std::fs::read_to_string(p).with_context(|| format!("cannot read {p}"))?;
-            serde_json::from_str(&text).with_context(|| format!("bad census settings in {p}"))?
+            CensusConfig::from_json(&text).with_context(|| format!("bad census settings in {p}"))?
         }
     };
     if let Some(list) = &args.only {
@@ -154,6 +154,8 @@ fn load_config(args: &CensusArgs) -> Result<CensusConfig> {
     if let Some(v) = args.gap_shore_nm {
         cfg.gap.min_shore_distance_nm = v;
     }
+    cfg.validate()
+        .context("bad census settings (after the command-line options)")?;
     Ok(cfg)
 }
 

@@ -222,3 +222,456 @@ impl Config {
         (s * 1000.0) as i64
     }
 }
+
+/// Why a settings file was refused: one line naming the key (its JSON path,
+/// such as `risk.alarm_cpa_nm`) and, for a value, the value and the rule.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ConfigError {
+    /// The text is not JSON, or a value does not fit its field (serde's
+    /// message, with its line and column).
+    Json(String),
+    /// A key that no setting has, with the nearest valid key.
+    UnknownKey {
+        /// The key's path.
+        key: String,
+        /// The nearest valid key (edit distance), as a path.
+        suggestion: Option<String>,
+    },
+    /// A value of the wrong JSON type (a string for a number, a number for
+    /// a group of settings...).
+    WrongType {
+        /// The key's path.
+        key: String,
+        /// The type the setting takes.
+        expected: &'static str,
+        /// The type given.
+        found: &'static str,
+    },
+    /// A value that would disable a safeguard or makes no sense.
+    Unsafe {
+        /// The key's path.
+        key: String,
+        /// The value given.
+        value: f64,
+        /// The rule it breaks.
+        rule: String,
+    },
+}
+
+impl ConfigError {
+    /// The key's path (empty for a [`ConfigError::Json`] error).
+    pub fn key(&self) -> &str {
+        match self {
+            ConfigError::Json(_) => "",
+            ConfigError::UnknownKey { key, .. }
+            | ConfigError::WrongType { key, .. }
+            | ConfigError::Unsafe { key, .. } => key,
+        }
+    }
+
+    /// The refused value, for [`ConfigError::Unsafe`].
+    pub fn value(&self) -> Option<f64> {
+        match self {
+            ConfigError::Unsafe { value, .. } => Some(*value),
+            _ => None,
+        }
+    }
+
+    /// The rule broken, for [`ConfigError::Unsafe`].
+    pub fn rule(&self) -> Option<&str> {
+        match self {
+            ConfigError::Unsafe { rule, .. } => Some(rule),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ConfigError::Json(m) => write!(f, "not valid settings: {m}"),
+            ConfigError::UnknownKey {
+                key,
+                suggestion: Some(s),
+            } => write!(f, "unknown key {key:?}; did you mean {s:?}?"),
+            ConfigError::UnknownKey {
+                key,
+                suggestion: None,
+            } => write!(f, "unknown key {key:?}"),
+            ConfigError::WrongType {
+                key,
+                expected,
+                found,
+            } => write!(f, "key {key:?} must be {expected}, not {found}"),
+            ConfigError::Unsafe { key, value, rule } => {
+                write!(f, "unsafe value {key} = {value}: {rule}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// The checks of one group of settings: each rule written once, each error
+/// naming the key's path.
+pub(crate) struct Check<'a> {
+    prefix: &'a str,
+}
+
+impl<'a> Check<'a> {
+    fn new(prefix: &'a str) -> Check<'a> {
+        Check { prefix }
+    }
+
+    fn path(&self, name: &str) -> String {
+        if self.prefix.is_empty() {
+            name.to_string()
+        } else {
+            format!("{}.{name}", self.prefix)
+        }
+    }
+
+    fn fail(&self, name: &str, value: f64, rule: impl Into<String>) -> Result<(), ConfigError> {
+        Err(ConfigError::Unsafe {
+            key: self.path(name),
+            value,
+            rule: rule.into(),
+        })
+    }
+
+    fn finite(&self, name: &str, v: f64) -> Result<(), ConfigError> {
+        if v.is_finite() {
+            Ok(())
+        } else {
+            self.fail(name, v, "must be a finite number")
+        }
+    }
+
+    /// A distance, time or threshold where zero would disable a safeguard.
+    fn positive(&self, name: &str, v: f64) -> Result<(), ConfigError> {
+        self.finite(name, v)?;
+        if v > 0.0 {
+            Ok(())
+        } else {
+            self.fail(
+                name,
+                v,
+                "must be greater than 0 (0 or less would disable it)",
+            )
+        }
+    }
+
+    /// A quantity that cannot be negative (zero is meaningful).
+    fn non_negative(&self, name: &str, v: f64) -> Result<(), ConfigError> {
+        self.finite(name, v)?;
+        if v >= 0.0 {
+            Ok(())
+        } else {
+            self.fail(name, v, "must not be negative")
+        }
+    }
+
+    fn between(&self, name: &str, v: f64, lo: f64, hi: f64) -> Result<(), ConfigError> {
+        self.finite(name, v)?;
+        if (lo..=hi).contains(&v) {
+            Ok(())
+        } else {
+            self.fail(name, v, format!("must be between {lo} and {hi}"))
+        }
+    }
+
+    fn at_least_one(&self, name: &str, v: f64) -> Result<(), ConfigError> {
+        self.finite(name, v)?;
+        if v >= 1.0 {
+            Ok(())
+        } else {
+            self.fail(
+                name,
+                v,
+                "must be at least 1 (below 1 would clear a risk that is still there)",
+            )
+        }
+    }
+
+    /// `name` (value `v`) must not exceed `other` (value `o`), a sibling.
+    fn not_above(&self, name: &str, v: f64, other: &str, o: f64) -> Result<(), ConfigError> {
+        if v <= o {
+            Ok(())
+        } else {
+            self.fail(
+                name,
+                v,
+                format!("must not exceed {} ({o})", self.path(other)),
+            )
+        }
+    }
+}
+
+impl RiskConfig {
+    /// Refuses values that would disable or invert collision-risk alarms.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let c = Check::new("risk");
+        c.positive("alarm_cpa_nm", self.alarm_cpa_nm)?;
+        c.positive("alarm_tcpa_s", self.alarm_tcpa_s)?;
+        c.positive("warning_cpa_nm", self.warning_cpa_nm)?;
+        c.positive("warning_tcpa_s", self.warning_tcpa_s)?;
+        c.not_above(
+            "alarm_cpa_nm",
+            self.alarm_cpa_nm,
+            "warning_cpa_nm",
+            self.warning_cpa_nm,
+        )?;
+        c.not_above(
+            "alarm_tcpa_s",
+            self.alarm_tcpa_s,
+            "warning_tcpa_s",
+            self.warning_tcpa_s,
+        )?;
+        c.at_least_one("clear_factor", self.clear_factor)?;
+        c.non_negative("clear_after_s", self.clear_after_s)?;
+        c.non_negative("stationary_kn", self.stationary_kn)?;
+        c.non_negative("in_company_kn", self.in_company_kn)?;
+        c.non_negative("update_cpa_nm", self.update_cpa_nm)?;
+        c.non_negative("update_min_interval_s", self.update_min_interval_s)?;
+        c.positive("max_dead_reckoning_s", self.max_dead_reckoning_s)
+    }
+}
+
+impl PictureConfig {
+    /// Refuses values that would reject every fix, or lose or forget
+    /// targets at once. Keys are named under `picture.`.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let c = Check::new("picture");
+        c.positive("max_speed_kn", self.max_speed_kn)?;
+        c.positive("max_speed_aircraft_kn", self.max_speed_aircraft_kn)?;
+        c.non_negative("jump_allowance_m", self.jump_allowance_m)?;
+        c.positive("lost_after_intervals", self.lost_after_intervals)?;
+        c.positive("lost_min_s", self.lost_min_s)?;
+        c.positive("lost_max_s", self.lost_max_s)?;
+        c.not_above("lost_min_s", self.lost_min_s, "lost_max_s", self.lost_max_s)?;
+        c.positive("forget_after_s", self.forget_after_s)?;
+        c.non_negative("distress_repeat_s", self.distress_repeat_s)
+    }
+}
+
+impl HazardConfig {
+    /// Refuses values that would disable hazard warnings and alarms.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let c = Check::new("hazards");
+        c.positive("horizon_s", self.horizon_s)?;
+        c.positive("safety_nm", self.safety_nm)?;
+        c.positive("alarm_s", self.alarm_s)?;
+        c.non_negative("min_sog_kn", self.min_sog_kn)?;
+        c.non_negative("aton_radius_nm", self.aton_radius_nm)?;
+        c.non_negative("virtual_aton_radius_nm", self.virtual_aton_radius_nm)?;
+        c.between("min_alteration_deg", self.min_alteration_deg, 0.0, 180.0)
+    }
+}
+
+fn validate_colregs(k: &ColregsConfig) -> Result<(), ConfigError> {
+    let c = Check::new("colregs");
+    c.between("head_on_deg", k.head_on_deg, 0.0, 90.0)?;
+    c.between(
+        "overtaking_from_bow_deg",
+        k.overtaking_from_bow_deg,
+        90.0,
+        180.0,
+    )?;
+    // Replaced by the warning level (`Config::colregs`), but still checked.
+    c.non_negative("risk_cpa_nm", k.risk_cpa_nm)?;
+    c.non_negative("risk_tcpa_s", k.risk_tcpa_s)?;
+    c.positive("may_act_range_nm", k.may_act_range_nm)?;
+    c.positive("may_act_tcpa_s", k.may_act_tcpa_s)?;
+    c.positive("must_act_range_nm", k.must_act_range_nm)?;
+    c.positive("must_act_tcpa_s", k.must_act_tcpa_s)?;
+    c.not_above(
+        "must_act_range_nm",
+        k.must_act_range_nm,
+        "may_act_range_nm",
+        k.may_act_range_nm,
+    )?;
+    c.not_above(
+        "must_act_tcpa_s",
+        k.must_act_tcpa_s,
+        "may_act_tcpa_s",
+        k.may_act_tcpa_s,
+    )
+}
+
+fn validate_advice(a: &AdviceConfig) -> Result<(), ConfigError> {
+    let c = Check::new("advice");
+    // Raised to clear the warning (`Config::advice`), never lowered.
+    c.non_negative("pass_nm", a.pass_nm)?;
+    c.positive("horizon_s", a.horizon_s)?;
+    c.between("max_alteration_deg", a.max_alteration_deg, 0.0, 180.0)?;
+    c.positive("max_alteration_deg", a.max_alteration_deg)?;
+    c.between("min_alteration_deg", a.min_alteration_deg, 0.0, 180.0)?;
+    c.not_above(
+        "min_alteration_deg",
+        a.min_alteration_deg,
+        "max_alteration_deg",
+        a.max_alteration_deg,
+    )?;
+    c.positive("step_deg", a.step_deg)?;
+    c.between("min_speed_reduction", a.min_speed_reduction, 0.0, 1.0)?;
+    c.positive("speed_step_kn", a.speed_step_kn)
+}
+
+impl Config {
+    /// Refuses values that would silently disable a safeguard (a zero or
+    /// negative alarm distance, horizon, screening interval, lost-after
+    /// time or safety distance), an alarm level above its warning level,
+    /// and values that are not finite. The error names the first key that
+    /// breaks a rule, its value and the rule. `Config::default()` passes.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        self.risk.validate()?;
+        self.picture.validate()?;
+        validate_colregs(&self.colregs)?;
+        validate_advice(&self.advice)?;
+        self.hazards.validate()?;
+        let c = Check::new("");
+        c.positive("zone_horizon_s", self.zone_horizon_s)?;
+        c.positive("screen_interval_s", self.screen_interval_s)
+    }
+
+    /// Settings from JSON: any subset of the keys of `--print-config`
+    /// (missing keys take their defaults). Unknown keys at any depth, values
+    /// of the wrong type and unsafe values ([`Config::validate`]) are refused.
+    pub fn from_json(text: &str) -> Result<Config, ConfigError> {
+        let given: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| ConfigError::Json(e.to_string()))?;
+        let valid = serde_json::to_value(Config::default())
+            .map_err(|e| ConfigError::Json(e.to_string()))?;
+        Config::check_keys(&given, &valid)?;
+        let cfg: Config =
+            serde_json::from_str(text).map_err(|e| ConfigError::Json(e.to_string()))?;
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    /// Checks the keys and JSON types of `given` (a settings file) against
+    /// `valid` (the defaults serialised: the one list of keys), at any
+    /// depth. Used for every JSON settings file (the census's too).
+    pub fn check_keys(
+        given: &serde_json::Value,
+        valid: &serde_json::Value,
+    ) -> Result<(), ConfigError> {
+        check_keys_at("", given, valid, valid)
+    }
+}
+
+fn json_kind(v: &serde_json::Value) -> &'static str {
+    use serde_json::Value;
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+fn join(prefix: &str, name: &str) -> String {
+    if prefix.is_empty() {
+        name.to_string()
+    } else {
+        format!("{prefix}.{name}")
+    }
+}
+
+fn check_keys_at(
+    prefix: &str,
+    given: &serde_json::Value,
+    valid: &serde_json::Value,
+    root: &serde_json::Value,
+) -> Result<(), ConfigError> {
+    use serde_json::Value;
+    let kind = json_kind(valid);
+    if std::mem::discriminant(given) != std::mem::discriminant(valid) {
+        return Err(ConfigError::WrongType {
+            key: if prefix.is_empty() {
+                "(the whole file)".to_string()
+            } else {
+                prefix.to_string()
+            },
+            expected: kind,
+            found: json_kind(given),
+        });
+    }
+    let (Value::Object(g), Value::Object(v)) = (given, valid) else {
+        return Ok(());
+    };
+    for (name, gv) in g {
+        let key = join(prefix, name);
+        match v.get(name) {
+            Some(vv) => check_keys_at(&key, gv, vv, root)?,
+            None => {
+                return Err(ConfigError::UnknownKey {
+                    suggestion: nearest_key(prefix, name, root),
+                    key,
+                })
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The valid key nearest to `name` under `prefix`: edit distance between
+/// the last components, plus 2 for a key in another group (so that a
+/// setting put in the wrong group is found, but a sibling wins a tie).
+fn nearest_key(prefix: &str, name: &str, root: &serde_json::Value) -> Option<String> {
+    let mut all = Vec::new();
+    collect_paths("", root, &mut all);
+    all.into_iter()
+        .map(|(parent, leaf)| {
+            let d = edit_distance(name, &leaf) + if parent == prefix { 0 } else { 2 };
+            (d, parent != prefix, join(&parent, &leaf))
+        })
+        .min_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)))
+        .map(|(_, _, path)| path)
+}
+
+fn collect_paths(prefix: &str, v: &serde_json::Value, out: &mut Vec<(String, String)>) {
+    if let serde_json::Value::Object(m) = v {
+        for (name, sub) in m {
+            out.push((prefix.to_string(), name.clone()));
+            collect_paths(&join(prefix, name), sub, out);
+        }
+    }
+}
+
+/// Levenshtein distance over characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diag = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let next = (row[j + 1] + 1)
+                .min(row[j] + 1)
+                .min(diag + usize::from(ca != *cb));
+            diag = row[j + 1];
+            row[j + 1] = next;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_validate() {
+        Config::default().validate().unwrap();
+    }
+
+    #[test]
+    fn edit_distances() {
+        assert_eq!(edit_distance("warnig_cpa_nm", "warning_cpa_nm"), 1);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+    }
+}
