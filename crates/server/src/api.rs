@@ -63,6 +63,36 @@ fn bad(msg: impl Into<String>) -> ApiError {
 
 type ApiResult<T> = Result<T, ApiError>;
 
+/// A query string parsed into `T`, or a JSON error naming what was wrong
+/// (axum's own rejection answers plain text).
+pub struct JsonQuery<T>(pub T);
+
+impl<T, S> axum::extract::FromRequestParts<S> for JsonQuery<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        match Query::<T>::from_request_parts(parts, state).await {
+            Ok(Query(q)) => Ok(JsonQuery(q)),
+            Err(e) => Err(bad(format!("bad query string: {}", e.body_text()))),
+        }
+    }
+}
+
+/// Any other path: a JSON 404 under `/api`, as every API error.
+async fn not_found(uri: axum::http::Uri) -> ApiError {
+    ApiError(
+        StatusCode::NOT_FOUND,
+        format!("no such endpoint: {}", uri.path()),
+    )
+}
+
 /// Builds the router: changes need the token, checked from the headers
 /// before any body is read; with a read token, so do reads; bodies must
 /// arrive within the body timeout.
@@ -81,6 +111,7 @@ pub fn router(app: Arc<App>, cors: Option<String>, limits: &crate::limits::Limit
         .route("/api/vessels", get(vessels))
         .route("/api/vessels/{mmsi}", get(vessel))
         .route("/api/events", get(events))
+        .route("/api/events/{id}", get(event_by_id))
         .route("/api/events/{id}/ack", post(ack))
         .route("/api/risks", get(risks))
         .route("/api/hazards/open", get(open_hazards))
@@ -101,6 +132,7 @@ pub fn router(app: Arc<App>, cors: Option<String>, limits: &crate::limits::Limit
         .route("/healthz", get(health))
         .merge(reads)
         .merge(changes)
+        .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
             limits.body_timeout,
@@ -267,7 +299,7 @@ fn parse_range(s: &str) -> ApiResult<(u8, u8)> {
 
 async fn vessels(
     State(app): State<Arc<App>>,
-    Query(q): Query<VesselQuery>,
+    JsonQuery(q): JsonQuery<VesselQuery>,
 ) -> ApiResult<Json<Value>> {
     let bbox = q.bbox.as_deref().map(parse_bbox).transpose()?;
     let types = q.ship_type.as_deref().map(parse_range).transpose()?;
@@ -364,6 +396,53 @@ struct EventQuery {
     limit: Option<usize>,
     order: Option<String>,
     acknowledged: Option<bool>,
+    /// Data time from (inclusive): ISO 8601 or ms since the epoch.
+    from: Option<String>,
+    /// Data time to (exclusive): ISO 8601 or ms since the epoch.
+    to: Option<String>,
+}
+
+/// A time in a query: ms since the epoch, or ISO 8601 (with a zone).
+fn parse_query_time(name: &str, s: &str) -> ApiResult<i64> {
+    s.trim()
+        .parse::<i64>()
+        .ok()
+        .or_else(|| finisterra_nmea::parse_iso8601_ms(s, false))
+        .ok_or_else(|| {
+            bad(format!(
+                "{name} must be ms since the epoch or an ISO 8601 time with a zone (2026-12-02T06:00:00Z), not {s:?}"
+            ))
+        })
+}
+
+/// `GET /api/events/{id}`: one stored event (with its acknowledgement).
+async fn event_by_id(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let id: u64 = id.parse().map_err(|_| bad("event id must be a number"))?;
+    let (found, acks) = {
+        let store = app.shared.store.lock().unwrap_or_else(|e| e.into_inner());
+        let found = store
+            .query(&finisterra_store::EventQuery {
+                since_id: id.saturating_sub(1),
+                before_id: Some(id.saturating_add(1)),
+                limit: 1,
+                ..Default::default()
+            })
+            .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, format!("store: {e}")))?;
+        let acks = store.acknowledged(&[id]);
+        (found, acks)
+    };
+    let e = found
+        .into_iter()
+        .find(|e| e.id == id)
+        .ok_or_else(|| ApiError(StatusCode::NOT_FOUND, format!("no event {id}")))?;
+    let mut v: Value = serde_json::from_str(&e.json).unwrap_or(Value::Null);
+    if let Some(a) = acks.first() {
+        mark_acknowledged(&mut v, a);
+    }
+    Ok(Json(v))
 }
 
 fn parse_kinds(s: Option<&str>) -> ApiResult<Vec<String>> {
@@ -393,7 +472,7 @@ fn backlog(app: &App, since: u64, kinds: &[String], limit: usize) -> ApiResult<V
 
 async fn events(
     State(app): State<Arc<App>>,
-    Query(q): Query<EventQuery>,
+    JsonQuery(q): JsonQuery<EventQuery>,
 ) -> ApiResult<Json<Value>> {
     let kinds = parse_kinds(q.kind.as_deref())?;
     let limit = q.limit.unwrap_or(1000);
@@ -406,7 +485,18 @@ async fn events(
         Some(o) => return Err(bad(format!("order must be asc or desc, not {o:?}"))),
     };
     let since = q.since.unwrap_or(0);
+    let from_ms = q
+        .from
+        .as_deref()
+        .map(|s| parse_query_time("from", s))
+        .transpose()?;
+    let to_ms =
+        q.to.as_deref()
+            .map(|s| parse_query_time("to", s))
+            .transpose()?;
     let query = finisterra_store::EventQuery {
+        from_ms,
+        to_ms,
         since_id: since,
         before_id: q.before,
         kinds,
@@ -937,7 +1027,7 @@ pub async fn vessel_ticker(shared: Arc<Shared>) {
 async fn stream_events(
     State(app): State<Arc<App>>,
     headers: HeaderMap,
-    Query(q): Query<StreamQuery>,
+    JsonQuery(q): JsonQuery<StreamQuery>,
 ) -> ApiResult<Response> {
     use axum::body::{Body, Bytes};
     use std::sync::atomic::Ordering::SeqCst;

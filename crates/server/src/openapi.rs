@@ -41,9 +41,9 @@ fn p(name: &str, ty: &str, desc: &str) -> Value {
 pub fn document() -> Value {
     let del = |what: &str| {
         json!({
-            "summary": format!("Remove one {what} feature by index"),
+            "summary": format!("Remove one {what} feature by its id (a number is taken as a place in the list when no feature has that id)"),
             "security": [{"bearer": []}],
-            "parameters": [p("index", "integer", "Feature index")],
+            "parameters": [p("id", "string", "Feature id")],
             "responses": {"200": {"description": "Removed"}, "401": {"description": "Missing or wrong token"}, "403": {"description": "Changes disabled"}, "404": {"description": "No such feature"}}
         })
     };
@@ -70,8 +70,13 @@ pub fn document() -> Value {
                 q("kind", "string", "Comma-separated kinds, e.g. risk.raised,distress"),
                 q("mmsi", "integer", "Events involving this vessel"),
                 q("acknowledged", "boolean", "Only acknowledged (true) or unacknowledged (false) events"),
+                q("from", "string", "Data time from (inclusive): ms since the epoch or ISO 8601 with a zone"),
+                q("to", "string", "Data time to (exclusive): ms since the epoch or ISO 8601 with a zone"),
                 q("limit", "integer", "1..10000, default 1000")
             ]), "#/components/schemas/EventPage")},
+            "/api/events/{id}": {"get": get("One stored event (with its acknowledgement)", json!([p("id", "integer", "Event id")]), "#/components/schemas/Object")},
+            "/api/event-kinds": {"get": get("Every event kind, and which raise or end an alert", json!([]), "#/components/schemas/AnyList")},
+            "/healthz": {"get": {"summary": "200 while the engine thread runs (with store_degraded_since), 503 once it died", "responses": {"200": {"description": "OK"}, "503": {"description": "The engine thread died"}}}},
             "/api/events/{id}/ack": {"post": {
                 "summary": "Acknowledge an event (the token is needed when one is configured; X-Operator names who). The first acknowledgement stands; every open stream gets an `ack` message",
                 "parameters": [p("id", "integer", "Event id")],
@@ -86,16 +91,16 @@ pub fn document() -> Value {
                 "put": change("Replace all zones", "#/components/schemas/FeatureCollection"),
                 "post": change("Add one zone", "#/components/schemas/Feature")
             },
-            "/api/zones/{index}": {"delete": del("zone")},
+            "/api/zones/{id}": {"delete": del("zone")},
             "/api/hazards": {
                 "get": get("Hazards (GeoJSON FeatureCollection)", json!([]), "#/components/schemas/FeatureCollection"),
                 "put": change("Replace all hazards", "#/components/schemas/FeatureCollection"),
                 "post": change("Add one hazard", "#/components/schemas/Feature")
             },
-            "/api/hazards/{index}": {"delete": del("hazard")},
+            "/api/hazards/{id}": {"delete": del("hazard")},
             "/api/stats": {"get": get("Counters, and run_id (changes on every server start)", json!([]), "#/components/schemas/Object")},
             "/api/stream": {"get": {
-                "summary": "Server-Sent Events: every event (id, kind, JSON), resumable with Last-Event-ID or ?since; unnumbered `ack` messages ({id, acknowledged_by, acknowledged_at}) and `vessels` batches every second",
+                "summary": "Server-Sent Events: every event (id, kind, JSON), resumable with Last-Event-ID or ?since (a backlog of at most --stream-backlog events; older ones named in a `truncated` message); unnumbered `ack` messages ({id, acknowledged_by, acknowledged_at}), `store.degraded`/`store.recovered`, and `vessels` batches every second. 503 beyond --max-stream-clients",
                 "parameters": [q("since", "integer", "Resume after this event id"), q("kinds", "string", "Comma-separated kinds"), q("vessels", "boolean", "Include vessel batches (default true)")],
                 "responses": {"200": {"description": "text/event-stream"}}
             }},
