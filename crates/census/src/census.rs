@@ -61,6 +61,11 @@ pub struct CensusStats {
     pub vessels: u64,
     /// Vessels forgotten after long silence.
     pub vessels_forgotten: u64,
+    /// Vessel ids known not to be MMSIs ([`Census::ids_not_mmsis`]: ids of
+    /// a CSV file all below [`crate::csv::MMSI_MIN_ID`]), not checked as
+    /// MMSIs (in `summary.json` only when there are some).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub ids_not_mmsis: u64,
     /// Findings by kind.
     pub findings: BTreeMap<String, u64>,
     /// First data time, ms.
@@ -71,6 +76,10 @@ pub struct CensusStats {
     pub near_miss: NearMissStats,
     /// Resampling (encounters, loitering) counters.
     pub resample: ResampleStats,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 struct Pending {
@@ -114,6 +123,8 @@ pub struct Census {
     deep_cells: FastMap<u32, bool>,
     /// Accepted positions handed out, when asked for.
     export: Option<Vec<AcceptedPosition>>,
+    /// Vessel ids that are not MMSIs (no MMSI checks).
+    not_mmsis: FastMap<u32, ()>,
 }
 
 /// A position the picture accepted (for exporting the cleaned tracks).
@@ -232,6 +243,7 @@ impl Census {
             stats: CensusStats::default(),
             deep_cells: FastMap::default(),
             export: None,
+            not_mmsis: FastMap::default(),
             land,
             cfg,
         })
@@ -260,6 +272,23 @@ impl Census {
     pub fn drain_positions(&mut self, out: &mut Vec<AcceptedPosition>) {
         if let Some(v) = self.export.as_mut() {
             out.append(v);
+        }
+    }
+
+    /// These vessel ids are not MMSIs (e.g. the row ids of a CSV data set,
+    /// [`crate::CsvInput::ids_not_mmsis`]): they get no MMSI checks (no
+    /// `invalid_mmsi` finding), from now on and for a vessel already seen
+    /// (an `invalid_mmsi` finding not yet given is dropped; it is given when
+    /// the vessel is forgotten or at [`Census::finish`], so call this before
+    /// either). Everything else is judged as for any vessel.
+    pub fn ids_not_mmsis(&mut self, ids: &[u32]) {
+        for &id in ids {
+            if self.not_mmsis.insert(id, ()).is_none() {
+                self.stats.ids_not_mmsis += 1;
+            }
+            if let Some(&slot) = self.index.get(&id) {
+                self.tracks[slot as usize].invalid = None;
+            }
         }
     }
 
@@ -356,7 +385,10 @@ impl Census {
         }
         self.stats.vessels += 1;
         let mut tr = Track::new(mmsi, t);
-        if self.cfg.spoofing.invalid_mmsi && self.cfg.detectors.spoofing {
+        if self.cfg.spoofing.invalid_mmsi
+            && self.cfg.detectors.spoofing
+            && !self.not_mmsis.contains_key(&mmsi)
+        {
             if let Some(reason) = invalid_mmsi_reason(mmsi) {
                 tr.invalid = Some(Box::new(Episode::new(t, f64::NAN, f64::NAN, reason)));
             }

@@ -400,6 +400,18 @@ struct Cols {
     class: Option<usize>,
 }
 
+/// Vessel ids from this number up are MMSIs; a CSV file whose ids are all
+/// below it (fewer than seven digits, e.g. the row ids 1–256 of a research
+/// data set) has no MMSIs, and its vessels get no MMSI checks
+/// ([`CsvReader::ids_not_mmsis`]).
+///
+/// A heuristic on the id column, applied to CSV inputs only (NMEA ids are
+/// always MMSIs): a real MMSI below it has at least two leading zeros (a
+/// coast station or group call, `00MIDxxxx`), and a ship station file made
+/// only of those does not exist, while one real MMSI in a file shows that
+/// its ids are MMSIs (then every id is checked, the small ones included).
+pub const MMSI_MIN_ID: u32 = 1_000_000;
+
 /// Reads rows of one CSV file (one header).
 #[derive(Debug, Clone)]
 pub struct CsvReader {
@@ -408,6 +420,8 @@ pub struct CsvReader {
     time: TimeFormat,
     items: Option<Vec<Item>>,
     statics: FastMap<u32, u64>,
+    /// The largest vessel id of an accepted row.
+    max_id: Option<u32>,
     stats: CsvStats,
     fields: Vec<(usize, usize, bool)>,
     buf: Vec<u8>,
@@ -478,6 +492,7 @@ impl CsvReader {
             time,
             items,
             statics: FastMap::default(),
+            max_id: None,
             stats: CsvStats::default(),
             fields,
             buf,
@@ -487,6 +502,18 @@ impl CsvReader {
     /// The counters.
     pub fn stats(&self) -> &CsvStats {
         &self.stats
+    }
+
+    /// The vessel ids of the rows read so far when none of them is an MMSI
+    /// (all below [`MMSI_MIN_ID`]), sorted; empty when one is (or no row
+    /// was accepted). Final once every row has been read.
+    pub fn ids_not_mmsis(&self) -> Vec<u32> {
+        if self.max_id.is_none_or(|m| m >= MMSI_MIN_ID) {
+            return Vec::new();
+        }
+        let mut ids: Vec<u32> = self.statics.keys().copied().collect();
+        ids.sort_unstable();
+        ids
     }
 
     fn reject(&mut self, why: &str) {
@@ -618,6 +645,7 @@ impl CsvReader {
             ));
         }
         self.stats.positions += 1;
+        self.max_id = Some(self.max_id.map_or(mmsi, |m| m.max(mmsi)));
         let position = BasicPosition {
             mmsi,
             class_b,

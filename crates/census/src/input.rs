@@ -396,6 +396,18 @@ impl CsvInput {
             .unwrap_or_default()
     }
 
+    /// The vessel ids of this input when they are not MMSIs (every one
+    /// below [`crate::csv::MMSI_MIN_ID`]), for [`crate::Census::ids_not_mmsis`];
+    /// empty when they are. Final once every line has been read: give them
+    /// to the census before the rows of [`CsvInput::finish`] (when sorting,
+    /// before any of this input's rows).
+    pub fn ids_not_mmsis(&self) -> Vec<u32> {
+        self.reader
+            .as_ref()
+            .map(CsvReader::ids_not_mmsis)
+            .unwrap_or_default()
+    }
+
     /// The end of the input: the kept messages in time order (none without
     /// sorting).
     pub fn finish(&mut self) -> Sorted {

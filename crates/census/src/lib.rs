@@ -29,7 +29,10 @@
 //! * [`Spoofing`]: positions implying an impossible speed (teleports), one
 //!   MMSI in two places at once (identity conflicts), tracks faster than
 //!   their ship type, invalid MMSIs (not 9 digits, MID not allocated) and
-//!   positions on land.
+//!   positions on land. MMSIs are checked only where the ids are MMSIs:
+//!   always for NMEA; for a CSV file unless every id in it is below
+//!   [`csv::MMSI_MIN_ID`] (1,000,000: row ids of a data set, not MMSIs;
+//!   [`CsvInput::ids_not_mmsis`], [`Census::ids_not_mmsis`]).
 //!
 //! Which positions count is decided by the engine's own picture
 //! ([`finisterra_engine::Engine`] runs inside, with collision screening
@@ -83,8 +86,8 @@ pub use census::{
     invalid_mmsi_reason, max_speed_for_type_kn, run_all, AcceptedPosition, Census, CensusStats,
 };
 pub use config::{
-    CensusConfig, Detectors, EncounterConfig, GapConfig, LoiteringConfig, NearMissConfig,
-    NearMissCriterion, SpoofingConfig,
+    CensusConfig, ConfigError, Detectors, EncounterConfig, GapConfig, LoiteringConfig,
+    NearMissConfig, NearMissCriterion, SpoofingConfig,
 };
 pub use finding::{
     csv_header, fmt_float, write_csv, write_json, Cell, ColumnType, Encounter, Finding, Gap, Kind,

@@ -208,7 +208,8 @@ pub fn report_stats(input: &Json, stats: &CensusStats) -> Result<Json, serde_jso
 
 /// The run in a few lines for a terminal: messages, positions and vessels
 /// (with the rate over `elapsed_s`), findings by kind, a note when messages
-/// came later than the reorder window, and where the results are.
+/// came later than the reorder window, one when vessel ids were found not
+/// to be MMSIs, and where the results are.
 pub fn write_run_summary(
     w: &mut impl Write,
     stats: &CensusStats,
@@ -237,6 +238,9 @@ pub fn write_run_summary(
     }
     if stats.late > 0 {
         writeln!(w, "  note: {} messages came later than the reorder window ({} s); if the inputs are not in time order, use --sort-files yes", stats.late, config.reorder_window_s)?;
+    }
+    if stats.ids_not_mmsis > 0 {
+        writeln!(w, "  note: {} vessel ids of CSV input are not MMSIs (all below {}): no MMSI checks for them", stats.ids_not_mmsis, crate::csv::MMSI_MIN_ID)?;
     }
     writeln!(w, "  results in {results}")
 }

@@ -547,6 +547,10 @@ impl Feed {
         if let Some(e) = header_err {
             return Err(e);
         }
+        // Ids that are not MMSIs (all below 1,000,000) get no MMSI checks:
+        // known only now, before the sorted rows go in (unsorted, their
+        // findings wait for the end anyway).
+        self.census.ids_not_mmsis(&csv.ids_not_mmsis());
         for (i, (m, t)) in csv.finish().enumerate() {
             self.census.push(&m, t, &mut self.found);
             self.sinks.write_all(&mut self.found);
