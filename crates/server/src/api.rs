@@ -504,7 +504,6 @@ async fn events(
         acknowledged: q.acknowledged,
         limit,
         newest_first,
-        ..Default::default()
     };
     let (evs, acks) = {
         let store = app.shared.store.lock().unwrap_or_else(|e| e.into_inner());
