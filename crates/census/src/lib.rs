@@ -78,6 +78,7 @@ mod resample;
 mod summary;
 mod track;
 mod util;
+mod verdict;
 
 #[cfg(feature = "parquet")]
 pub mod parquet;
@@ -105,6 +106,7 @@ pub use output::{
 };
 pub use resample::ResampleStats;
 pub use summary::{Summary, TopNearMiss};
+pub use verdict::{largest_rejection, main_rejection, nothing_accepted, Rejection};
 
 /// Why a census cannot run or an input row was refused.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

@@ -21,9 +21,10 @@ use finisterra_ais::AisMessage;
 use finisterra_census::csv::{CsvMapping, TimeFormat};
 use finisterra_census::report::{html, ReportInput, LAND_50M_TOPOJSON};
 use finisterra_census::{
-    report_stats, summary_json, write_positions_csv, write_run_summary, AcceptedPosition, Census,
-    CensusConfig, CsvInput, Finding, FindingWriter, InputFormat, InputStats, NearMissCriterion,
-    NmeaInput, NmeaStats, Sniffer, Summary, POSITIONS_CSV_HEADER,
+    main_rejection, nothing_accepted, report_stats, summary_json, write_positions_csv,
+    write_run_summary, AcceptedPosition, Census, CensusConfig, CsvInput, Finding, FindingWriter,
+    InputFormat, InputStats, NearMissCriterion, NmeaInput, NmeaStats, Sniffer, Summary,
+    POSITIONS_CSV_HEADER,
 };
 use finisterra_geofence::Land;
 use finisterra_nmea::LineSplitter;
@@ -608,6 +609,9 @@ fn write_results(
         let p = dir.join("report.html");
         std::fs::write(&p, page).with_context(|| format!("cannot write {}", p.display()))?;
     }
+    if let Some(why) = nothing_accepted(&input, &stats, &args.time_format) {
+        bail!("{why} (counts in {})", dir.join("summary.json").display());
+    }
     if !args.quiet {
         write_run_summary(
             &mut io::stderr().lock(),
@@ -617,6 +621,15 @@ fn write_results(
             elapsed,
             &dir.display().to_string(),
         )?;
+    }
+    if let Some(r) = main_rejection(&input, &stats) {
+        eprintln!(
+            "finisterra: warning: {} of {} input lines rejected as {} (summary.json): {}",
+            r.count,
+            r.lines,
+            r.key,
+            r.fix(&args.time_format)
+        );
     }
     Ok(())
 }

@@ -212,3 +212,211 @@ fn report_opens_in_a_browser() {
         bytes.len()
     );
 }
+
+/// Runs `finisterra` expecting it to fail; returns its standard error.
+fn finisterra_fails(args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_finisterra"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("run finisterra");
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(
+        !out.status.success(),
+        "finisterra {args:?} succeeded: {err}"
+    );
+    err
+}
+
+const EG_MAP: &str = "mmsi=ID,time=ais_pos_timestamp,lat=latitude,lon=longitude";
+
+fn excerpt() -> PathBuf {
+    root().join("crates/census/tests/fixtures/evergiven/boat-positions-excerpt.csv")
+}
+
+#[test]
+fn a_census_that_accepts_nothing_is_an_error_with_the_fix() {
+    let d = tmp("census_nothing");
+    let out = d.join("out");
+    let o = out.to_str().unwrap();
+    // Times not parsed (no --time-format for "20/03/2021 00:22").
+    let e = excerpt();
+    let err = finisterra_fails(&[
+        "census",
+        e.to_str().unwrap(),
+        "--csv-columns",
+        EG_MAP,
+        "--out",
+        o,
+        "--no-progress",
+    ]);
+    assert!(
+        err.contains(
+            "no position accepted: 279 of 280 input lines rejected as input.csv.rejected.bad_time"
+        ) && err.contains("--time-format"),
+        "{err}"
+    );
+    // Untimed NMEA.
+    let untimed = d.join("untimed.nmea");
+    std::fs::write(
+        &untimed,
+        "!AIVDM,1,1,,A,15RTgt0PAso;90TKcjM8h6g208CQ,0*4A\n!AIVDM,1,1,,A,15RTgt0PAso;90TKcjM8h6g208CQ,0*4A\n",
+    )
+    .unwrap();
+    let err = finisterra_fails(&["census", untimed.to_str().unwrap(), "--out", o, "-q"]);
+    assert!(
+        err.contains("2 of 2 input lines rejected as input.untimed_messages")
+            && err.contains("--rate"),
+        "{err}"
+    );
+    // CSV read as NMEA, unmapped columns, an empty input.
+    let err = finisterra_fails(&[
+        "census",
+        e.to_str().unwrap(),
+        "--format",
+        "nmea",
+        "--out",
+        o,
+    ]);
+    assert!(
+        err.contains("input.decode_errors.not_nmea") && err.contains("--format csv"),
+        "{err}"
+    );
+    let err = finisterra_fails(&["census", e.to_str().unwrap(), "--out", o]);
+    assert!(err.contains("--csv-columns mmsi=COLUMN"), "{err}");
+    let empty = d.join("empty.nmea");
+    std::fs::write(&empty, "").unwrap();
+    let err = finisterra_fails(&["census", empty.to_str().unwrap(), "--out", o]);
+    assert!(err.contains("the inputs are empty"), "{err}");
+    // The counts are there to read.
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["input"]["lines"], 0);
+}
+
+#[test]
+fn most_lines_rejected_for_one_reason_is_said_in_one_line() {
+    let d = tmp("census_most_rejected");
+    let text = std::fs::read_to_string(excerpt()).unwrap();
+    let mut csv: Vec<String> = text.lines().take(11).map(str::to_string).collect();
+    for i in 0..30 {
+        csv.push(format!("1,2021-03-20 00:{i:02},32.3,31.4"));
+    }
+    let input = d.join("mostly_bad.csv");
+    std::fs::write(&input, csv.join("\n") + "\n").unwrap();
+    let out = d.join("out");
+    let err = finisterra(&[
+        "census",
+        input.to_str().unwrap(),
+        "--csv-columns",
+        EG_MAP,
+        "--time-format",
+        "%d/%m/%Y %H:%M",
+        "--out",
+        out.to_str().unwrap(),
+        "--no-progress",
+        "-q",
+    ]);
+    let warnings: Vec<&str> = err.lines().filter(|l| l.contains("warning")).collect();
+    assert_eq!(warnings.len(), 1, "{err}");
+    assert!(
+        warnings[0].contains("30 of 41 input lines rejected as input.csv.rejected.bad_time"),
+        "{err}"
+    );
+    // A clean input says nothing of the kind.
+    let err = finisterra(&[
+        "census",
+        excerpt().to_str().unwrap(),
+        "--csv-columns",
+        EG_MAP,
+        "--time-format",
+        "%d/%m/%Y %H:%M",
+        "--out",
+        out.to_str().unwrap(),
+        "--no-progress",
+    ]);
+    assert!(!err.contains("warning"), "{err}");
+}
+
+fn invalid_mmsis(dir: &Path) -> usize {
+    std::fs::read_to_string(dir.join("spoofing.csv"))
+        .unwrap()
+        .lines()
+        .filter(|l| l.starts_with("invalid_mmsi,"))
+        .count()
+}
+
+#[test]
+fn csv_row_ids_are_not_checked_as_mmsis() {
+    let d = tmp("census_ids");
+    let out = d.join("out");
+    let err = finisterra(&[
+        "census",
+        excerpt().to_str().unwrap(),
+        "--csv-columns",
+        EG_MAP,
+        "--time-format",
+        "%d/%m/%Y %H:%M",
+        "--out",
+        out.to_str().unwrap(),
+        "--no-progress",
+        "--no-report",
+    ]);
+    assert!(
+        err.contains("6 vessel ids of CSV input are not MMSIs"),
+        "{err}"
+    );
+    assert_eq!(invalid_mmsis(&out), 0);
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["census"]["ids_not_mmsis"], 6);
+}
+
+#[test]
+fn shared_csvs_invalid_mmsis_only_where_ids_are_mmsis() {
+    let dir = root().join("../shared/corpus/ais/csv");
+    let suez = dir.join("movingpandas_boat_positions_evergiven_2021.csv");
+    let noaa = dir.join("aisdb_test_data_noaa_20230101.csv");
+    if !suez.exists() || !noaa.exists() {
+        missing(&format!(
+            "{} (test data read in place from ../shared only)",
+            dir.display()
+        ));
+        return;
+    }
+    let d = tmp("census_shared_ids");
+    let (a, b) = (d.join("suez"), d.join("noaa"));
+    finisterra(&[
+        "census",
+        suez.to_str().unwrap(),
+        "--csv-columns",
+        EG_MAP,
+        "--time-format",
+        "%d/%m/%Y %H:%M",
+        "--out",
+        a.to_str().unwrap(),
+        "--no-progress",
+        "--no-report",
+        "-q",
+    ]);
+    // Ids 1-256: not MMSIs (before: 256 invalid_mmsi findings).
+    assert_eq!(invalid_mmsis(&a), 0);
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(a.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["census"]["ids_not_mmsis"], 256);
+    assert_eq!(summary["census"]["vessels"], 256);
+    // MarineCadastre: MMSIs, checked as before.
+    finisterra(&[
+        "census",
+        noaa.to_str().unwrap(),
+        "--out",
+        b.to_str().unwrap(),
+        "--no-progress",
+        "--no-report",
+        "-q",
+    ]);
+    assert_eq!(invalid_mmsis(&b), 3);
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(b.join("summary.json")).unwrap()).unwrap();
+    assert!(summary["census"].get("ids_not_mmsis").is_none());
+}
