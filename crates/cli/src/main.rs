@@ -35,7 +35,16 @@ enum Command {
 }
 
 fn main() {
-    let cli = Cli::parse();
+    // `serve --config-file FILE`: the file's settings become flags (the
+    // command line wins).
+    let argv = match serve::expand_config_file(std::env::args_os().collect()) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("finisterra: {e:#}");
+            std::process::exit(2);
+        }
+    };
+    let cli = Cli::parse_from(argv);
     let result = match &cli.command {
         Command::Decode(a) => decode::run(a),
         Command::Scan(a) => scan::run(a),

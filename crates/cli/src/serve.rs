@@ -104,9 +104,98 @@ pub struct ServeArgs {
     /// beyond, the oldest are dropped and counted.
     #[arg(long, value_name = "N", default_value_t = 200_000)]
     pub spill_max: usize,
+    /// Read settings from this JSON file: an object whose keys are the long
+    /// flags of `serve` without their dashes (`"udp": ["0.0.0.0:10110"]`,
+    /// `"data-dir": "/var/lib/finisterra"`, `"stdin": true`); flags given on
+    /// the command line win, repeatable ones add up.
+    #[arg(long, value_name = "FILE")]
+    pub config_file: Option<PathBuf>,
     /// Geography (zones, hazards, land).
     #[command(flatten)]
     pub geo: GeoArgs,
+}
+
+/// Expands `serve --config-file FILE` into the flags the file sets, so that
+/// every flag has one definition (clap's) and one parser. Unknown keys and
+/// values of the wrong shape are errors naming the file and the key.
+pub fn expand_config_file(argv: Vec<std::ffi::OsString>) -> Result<Vec<std::ffi::OsString>> {
+    use std::ffi::OsString;
+    let Some(serve_at) = argv.iter().position(|a| a == "serve") else {
+        return Ok(argv);
+    };
+    let mut path: Option<OsString> = None;
+    for (i, a) in argv.iter().enumerate().skip(serve_at + 1) {
+        let s = a.to_string_lossy();
+        if s == "--config-file" {
+            path = argv.get(i + 1).cloned();
+        } else if let Some(p) = s.strip_prefix("--config-file=") {
+            path = Some(OsString::from(p));
+        }
+    }
+    let Some(path) = path else {
+        return Ok(argv);
+    };
+    let shown = PathBuf::from(&path).display().to_string();
+    let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {shown}"))?;
+    let doc: Value = serde_json::from_str(&text).with_context(|| format!("{shown} is not JSON"))?;
+    let Value::Object(map) = doc else {
+        anyhow::bail!("{shown}: settings must be a JSON object of flag names");
+    };
+    let cmd = <ServeArgs as clap::Args>::augment_args(clap::Command::new("serve"));
+    let on_command_line = |long: &str| {
+        argv.iter().skip(serve_at + 1).any(|a| {
+            let s = a.to_string_lossy();
+            s == format!("--{long}") || s.starts_with(&format!("--{long}="))
+        })
+    };
+    let mut extra: Vec<OsString> = Vec::new();
+    for (key, value) in &map {
+        let Some(arg) = cmd
+            .get_arguments()
+            .find(|a| a.get_long() == Some(key.as_str()))
+        else {
+            let mut names: Vec<&str> = cmd.get_arguments().filter_map(|a| a.get_long()).collect();
+            names.sort_unstable();
+            anyhow::bail!(
+                "{shown}: unknown setting {key:?}; settings are the long flags of `serve`: {}",
+                names.join(", ")
+            );
+        };
+        if key == "config-file" {
+            anyhow::bail!("{shown}: \"config-file\" cannot name another file");
+        }
+        let repeatable = matches!(arg.get_action(), clap::ArgAction::Append);
+        if on_command_line(key) && !repeatable {
+            continue;
+        }
+        let flag = OsString::from(format!("--{key}"));
+        let scalar = |v: &Value| -> Result<OsString> {
+            match v {
+                Value::String(s) => Ok(OsString::from(s)),
+                Value::Number(n) => Ok(OsString::from(n.to_string())),
+                _ => anyhow::bail!("{shown}: {key:?} takes a string or a number"),
+            }
+        };
+        match value {
+            Value::Bool(true) => extra.push(flag),
+            Value::Bool(false) | Value::Null => {}
+            Value::Array(items) if repeatable => {
+                for v in items {
+                    extra.push(flag.clone());
+                    extra.push(scalar(v)?);
+                }
+            }
+            Value::Array(_) => anyhow::bail!("{shown}: {key:?} takes one value, not a list"),
+            v => {
+                extra.push(flag);
+                extra.push(scalar(v)?);
+            }
+        }
+    }
+    let mut out = argv[..=serve_at].to_vec();
+    out.extend(extra);
+    out.extend_from_slice(&argv[serve_at + 1..]);
+    Ok(out)
 }
 
 /// The address to listen on: `HOST:PORT` with a host name (`localhost`)
@@ -393,6 +482,74 @@ pub fn run(args: &ServeArgs) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_config_file_sets_flags_and_the_command_line_wins() {
+        use clap::Parser;
+        #[derive(clap::Parser)]
+        struct Top {
+            #[command(subcommand)]
+            cmd: Sub,
+        }
+        #[derive(clap::Subcommand)]
+        enum Sub {
+            Serve(Box<ServeArgs>),
+        }
+        let dir = std::env::temp_dir().join(format!("fin-serve-cfg-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let f = dir.join("serve.json");
+        std::fs::write(
+            &f,
+            r#"{"udp": ["127.0.0.1:10110", "127.0.0.1:10111"], "http": "127.0.0.1:9000",
+                "data-dir": "/var/lib/finisterra", "stdin": true, "token": "t", "time": "receive",
+                "max-stream-clients": 64}"#,
+        )
+        .unwrap();
+        let argv: Vec<std::ffi::OsString> = [
+            "finisterra",
+            "serve",
+            "--config-file",
+            f.to_str().unwrap(),
+            "--http",
+            "127.0.0.1:9100",
+            "--udp",
+            "127.0.0.1:10112",
+        ]
+        .iter()
+        .map(Into::into)
+        .collect();
+        let Sub::Serve(a) = Top::parse_from(expand_config_file(argv).unwrap()).cmd;
+        assert_eq!(a.http, "127.0.0.1:9100", "the command line wins");
+        assert_eq!(a.udp.len(), 3, "repeatable flags add up");
+        assert_eq!(
+            a.data_dir.as_deref(),
+            Some(std::path::Path::new("/var/lib/finisterra"))
+        );
+        assert!(a.stdin);
+        assert_eq!(a.token.as_deref(), Some("t"));
+        assert_eq!(a.time, finisterra_server::clock::TimeMode::Receive);
+        assert_eq!(a.max_stream_clients, 64);
+        // Unknown keys are refused, naming the key.
+        std::fs::write(&f, r#"{"udpp": ["x"]}"#).unwrap();
+        let argv: Vec<std::ffi::OsString> =
+            ["finisterra", "serve", "--config-file", f.to_str().unwrap()]
+                .iter()
+                .map(Into::into)
+                .collect();
+        let e = expand_config_file(argv).unwrap_err().to_string();
+        assert!(e.contains("\"udpp\"") && e.contains("udp"), "{e}");
+        // The deployment example stays valid.
+        std::fs::write(&f, include_str!("../../../deploy/serve.json")).unwrap();
+        let argv: Vec<std::ffi::OsString> =
+            ["finisterra", "serve", "--config-file", f.to_str().unwrap()]
+                .iter()
+                .map(Into::into)
+                .collect();
+        let Sub::Serve(a) = Top::parse_from(expand_config_file(argv).unwrap()).cmd;
+        assert_eq!(a.udp.len(), 1);
+        assert!(limits(&a).is_ok());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     #[test]
     fn shifted_tag_blocks_keep_valid_checksums() {
