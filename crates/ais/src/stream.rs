@@ -28,6 +28,12 @@ pub struct StreamMessage<'a> {
     pub own_ship: bool,
     /// Number of sentences the message was made of.
     pub fragments: u8,
+    /// The assembled payload (6-bit armoured), as received: with
+    /// `fill_bits`, what identifies one transmission heard by several
+    /// receivers.
+    pub payload: &'a [u8],
+    /// Fill bits of the last sentence.
+    pub fill_bits: u8,
 }
 
 /// What went wrong with a line (or with a message that began on it).
@@ -278,6 +284,8 @@ impl StreamDecoder {
                     talker: m.talker,
                     own_ship: m.own_ship,
                     fragments: m.fragments,
+                    payload: m.payload,
+                    fill_bits: m.fill_bits,
                 }));
             }
             Err(e) => {

@@ -141,7 +141,7 @@ pub fn run(args: &ScanArgs) -> Result<()> {
         // Bytes as on disk (compressed for gzip), like the total.
         let read = input.bytes_read();
         let handle = |o: Output<'_>, engine: &mut Engine, events: &mut Vec<Event>| {
-            if let Output::Message(m, stamp) = o {
+            if let Output::Message(m, stamp, _) = o {
                 let _ = engine.ingest_at(m, stamp.data_ms, stamp.recv_ms, events);
             }
         };

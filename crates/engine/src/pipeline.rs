@@ -63,11 +63,24 @@ pub struct PipelineStats {
     pub untimed: u64,
 }
 
+/// How a message was heard: what identifies the transmission when several
+/// receivers hear it (the assembled payload and its fill bits), and the
+/// receiving station the data names (tag block `s:`).
+#[derive(Debug, Clone, Copy)]
+pub struct Heard<'a> {
+    /// The assembled payload as received.
+    pub payload: &'a [u8],
+    /// Fill bits of the last sentence.
+    pub fill_bits: u8,
+    /// Receiving station (tag block `s:`), if named.
+    pub station: Option<&'a str>,
+}
+
 /// What the pipeline hands on.
 #[derive(Debug)]
 pub enum Output<'a> {
-    /// A decoded message with its times.
-    Message(&'a AisMessage, Stamp),
+    /// A decoded message with its times and how it was heard.
+    Message(&'a AisMessage, Stamp, Heard<'a>),
     /// A rejected line or message, with its line number and reason.
     Error(&'a LineError),
 }
@@ -224,7 +237,15 @@ fn emit<F: FnMut(Output<'_>)>(
                 *last_ms = stamp.data_ms;
             }
             stats.messages += 1;
-            out(Output::Message(m.message, stamp));
+            out(Output::Message(
+                m.message,
+                stamp,
+                Heard {
+                    payload: m.payload,
+                    fill_bits: m.fill_bits,
+                    station: m.station,
+                },
+            ));
         }
         DecodeEvent::Error(e) => {
             stats.decode_errors += 1;
@@ -244,7 +265,7 @@ mod tests {
         let mut got = Vec::new();
         for (n, (l, recv)) in lines.iter().enumerate() {
             p.feed_line(n as u64 + 1, l, *recv, &mut |o| {
-                if let Output::Message(_, s) = o {
+                if let Output::Message(_, s, _) = o {
                     got.push(s);
                 }
             });

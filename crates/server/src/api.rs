@@ -121,6 +121,7 @@ pub fn router(app: Arc<App>, cors: Option<String>, limits: &crate::limits::Limit
         .route("/api/hazards", get(get_hazards))
         .route("/api/stats", get(stats))
         .route("/api/event-kinds", get(event_kinds))
+        .route("/api/stations", get(stations))
         .route("/api/stream", get(stream_events))
         .route("/api/land", get(web::land))
         .route("/metrics", get(metrics))
@@ -384,6 +385,7 @@ async fn vessel(State(app): State<Arc<App>>, Path(mmsi): Path<String>) -> ApiRes
         "vessel": crate::model::VesselState::of(&v),
         "track": track,
         "track_columns": ["time", "lat", "lon", "sog_kn", "cog_deg"],
+        "heard_by": app.shared.receivers.lock().unwrap_or_else(|e| e.into_inner()).provenance(mmsi).cloned(),
     })))
 }
 
@@ -1151,6 +1153,31 @@ async fn stream_events(
         .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response()))
 }
 
+/// `GET /api/stations`: every receiving station (tag block `s:`, else the
+/// input) with what it heard: messages it heard first, copies it heard after
+/// another station (one transmission is one message), vessels, last heard.
+async fn stations(State(app): State<Arc<App>>) -> Json<Value> {
+    let r = app
+        .shared
+        .receivers
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    Json(Value::Array(
+        r.stations()
+            .iter()
+            .map(|(name, s)| {
+                json!({
+                    "station": name,
+                    "messages": s.messages,
+                    "duplicates": s.duplicates,
+                    "vessels": s.vessels,
+                    "last_heard": finisterra_engine::iso8601(s.last_heard_ms),
+                })
+            })
+            .collect(),
+    ))
+}
+
 /// `GET /api/event-kinds`: every event kind, and which ones raise or end
 /// an alert (the console's one source for them).
 async fn event_kinds() -> Json<Value> {
@@ -1163,10 +1190,52 @@ async fn event_kinds() -> Json<Value> {
 }
 
 async fn metrics(State(app): State<Arc<App>>) -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        app.shared.metrics.render(),
-    )
+    let mut text = app.shared.metrics.render();
+    {
+        use std::fmt::Write as _;
+        let r = app
+            .shared
+            .receivers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let _ = writeln!(
+            text,
+            "# HELP finisterra_station_messages_total Messages each receiving station heard first."
+        );
+        let _ = writeln!(text, "# TYPE finisterra_station_messages_total counter");
+        for (n, st) in r.stations() {
+            let _ = writeln!(
+                text,
+                "finisterra_station_messages_total{{station=\"{}\"}} {}",
+                crate::metrics::esc(n),
+                st.messages
+            );
+        }
+        let _ = writeln!(text, "# HELP finisterra_station_duplicates_total Copies each station heard after another station (one transmission, one message).");
+        let _ = writeln!(text, "# TYPE finisterra_station_duplicates_total counter");
+        for (n, st) in r.stations() {
+            let _ = writeln!(
+                text,
+                "finisterra_station_duplicates_total{{station=\"{}\"}} {}",
+                crate::metrics::esc(n),
+                st.duplicates
+            );
+        }
+        let _ = writeln!(
+            text,
+            "# HELP finisterra_station_vessels Vessels each station hears."
+        );
+        let _ = writeln!(text, "# TYPE finisterra_station_vessels gauge");
+        for (n, st) in r.stations() {
+            let _ = writeln!(
+                text,
+                "finisterra_station_vessels{{station=\"{}\"}} {}",
+                crate::metrics::esc(n),
+                st.vessels
+            );
+        }
+    }
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text)
 }
 
 async fn openapi() -> Json<Value> {

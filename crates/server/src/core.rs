@@ -59,6 +59,9 @@ pub struct Shared {
     pub spill: Mutex<Spill>,
     /// Which time judges a message.
     pub time: crate::clock::TimeMode,
+    /// Many receivers: one transmission heard by several is one message;
+    /// per-station statistics.
+    pub receivers: Mutex<crate::receivers::Receivers>,
 }
 
 /// Whether the engine thread is alive; the health check and the binary
@@ -301,12 +304,26 @@ impl Core {
         m.line_in(src);
         let (events, moved) = (&mut self.events, &mut self.moved);
         let mut disagreement_ms: Option<i64> = None;
+        let shared = self.shared.clone();
+        let source_name = shared.source_names.get(src).map_or("input", String::as_str);
+        let mut receivers = shared.receivers.lock().unwrap_or_else(|e| e.into_inner());
         self.pipelines[src].feed_line(
             self.line_no[src],
             &l.bytes,
             Some(l.recv_ms),
             &mut |o| match o {
-                Output::Message(msg, stamp) => {
+                Output::Message(msg, stamp, heard) => {
+                    // The station the data names, else the input.
+                    let station = heard.station.unwrap_or(source_name);
+                    if !receivers.heard(
+                        station,
+                        heard.payload,
+                        heard.fill_bits,
+                        msg.mmsi,
+                        l.recv_ms,
+                    ) {
+                        return;
+                    }
                     m.message_in(src, msg.msg_type);
                     if let Some(d) = stamp.own_ms {
                         let off = d - l.recv_ms;
@@ -324,6 +341,7 @@ impl Core {
                 Output::Error(e) => m.decode_error(e.kind.reason()),
             },
         );
+        drop(receivers);
         if let Some(off) = disagreement_ms {
             self.warn_disagreement(src, off);
         }
@@ -399,6 +417,16 @@ impl Core {
             return;
         }
         self.last_save = Instant::now();
+        {
+            // The receivers forget vessels the picture forgot.
+            let engine = self.shared.engine.lock().unwrap_or_else(|e| e.into_inner());
+            let picture = engine.picture();
+            self.shared
+                .receivers
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .retain_vessels(|m| picture.vessel(m).is_some());
+        }
         if !self.keeps_state {
             self.pending_track.clear();
             return;

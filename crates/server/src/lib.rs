@@ -14,6 +14,7 @@ pub mod limits;
 pub mod metrics;
 pub mod model;
 pub mod openapi;
+pub mod receivers;
 pub mod sources;
 pub mod store;
 pub mod web;
@@ -110,6 +111,7 @@ pub async fn start(
         stream_clients: std::sync::atomic::AtomicUsize::new(0),
         spill: Mutex::new(core::Spill::default()),
         time: cfg.time,
+        receivers: Mutex::new(receivers::Receivers::default()),
     });
     let core_tx = CoreTx::new(tx);
     {

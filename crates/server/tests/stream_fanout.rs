@@ -51,8 +51,10 @@ fn two_hundred_slow_clients_share_the_vessel_frames() {
     let u = UdpSocket::bind("127.0.0.1:0").unwrap();
     let n_vessels = 3000u32;
     let send_all = |t: i64| {
+        // Each round a little further north: a new transmission each time.
+        let step = (t % 1000) as f64 * 1e-5;
         for k in 0..n_vessels {
-            let lat = 40.0 + (k / 60) as f64 * 0.02;
+            let lat = 40.0 + (k / 60) as f64 * 0.02 + step;
             let lon = -10.0 + (k % 60) as f64 * 0.02;
             let line = moving(224_500_000 + k, lat, lon, 90.0, 0.5, t);
             u.send_to(format!("{line}\n").as_bytes(), ("127.0.0.1", port))
