@@ -104,6 +104,10 @@ pub struct ServeArgs {
     /// beyond, the oldest are dropped and counted.
     #[arg(long, value_name = "N", default_value_t = 200_000)]
     pub spill_max: usize,
+    /// The own ship's MMSI (else the vessel of the first `VDO` sentence):
+    /// `GET /api/own-ship` lists its targets by time to CPA.
+    #[arg(long, value_name = "MMSI")]
+    pub own_mmsi: Option<u32>,
     /// Read settings from this JSON file: an object whose keys are the long
     /// flags of `serve` without their dashes (`"udp": ["0.0.0.0:10110"]`,
     /// `"data-dir": "/var/lib/finisterra"`, `"stdin": true`); flags given on
@@ -460,6 +464,7 @@ pub fn run(args: &ServeArgs) -> Result<()> {
                 track_retention_s: args.retention_days * 86_400.0,
                 limits,
                 time: args.time,
+                own_mmsi: args.own_mmsi,
             },
             engine,
             store,

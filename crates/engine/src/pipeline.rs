@@ -74,6 +74,8 @@ pub struct Heard<'a> {
     pub fill_bits: u8,
     /// Receiving station (tag block `s:`), if named.
     pub station: Option<&'a str>,
+    /// A `VDO` sentence: the receiver's own ship.
+    pub own_ship: bool,
 }
 
 /// What the pipeline hands on.
@@ -244,6 +246,7 @@ fn emit<F: FnMut(Output<'_>)>(
                     payload: m.payload,
                     fill_bits: m.fill_bits,
                     station: m.station,
+                    own_ship: m.own_ship,
                 },
             ));
         }

@@ -122,6 +122,7 @@ pub fn router(app: Arc<App>, cors: Option<String>, limits: &crate::limits::Limit
         .route("/api/stats", get(stats))
         .route("/api/event-kinds", get(event_kinds))
         .route("/api/stations", get(stations))
+        .route("/api/own-ship", get(own_ship))
         .route("/api/stream", get(stream_events))
         .route("/api/land", get(web::land))
         .route("/metrics", get(metrics))
@@ -1151,6 +1152,92 @@ async fn stream_events(
         .header("x-accel-buffering", "no")
         .body(Body::from_stream(body))
         .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response()))
+}
+
+#[derive(Deserialize)]
+struct OwnShipQuery {
+    /// Targets within this range, NM (default 24).
+    range_nm: Option<f64>,
+}
+
+/// `GET /api/own-ship`: the own ship (`--own-mmsi`, or the vessel of the
+/// first `VDO` sentence) and its targets as a navigator's AIS target list
+/// shows them: closing targets by time to CPA, then the others by range,
+/// each with CPA, TCPA, bearing and range from the own ship's last fix.
+async fn own_ship(
+    State(app): State<Arc<App>>,
+    JsonQuery(q): JsonQuery<OwnShipQuery>,
+) -> ApiResult<Json<Value>> {
+    use finisterra_nav::cpa::{cpa, Kinematic};
+    let range_nm = q.range_nm.unwrap_or(24.0);
+    if !(range_nm.is_finite() && range_nm > 0.0) {
+        return Err(bad("range_nm must be a positive number"));
+    }
+    let mmsi = app
+        .shared
+        .own_mmsi
+        .load(std::sync::atomic::Ordering::Relaxed);
+    if mmsi == 0 {
+        return Err(ApiError(
+            StatusCode::NOT_FOUND,
+            "no own ship: start serve with --own-mmsi, or feed the receiver's VDO sentences".into(),
+        ));
+    }
+    let engine = lock(&app);
+    let kin = |v: &Vessel| Kinematic {
+        lat_deg: v.lat_deg,
+        lon_deg: v.lon_deg,
+        sog_kn: v.sog_kn.unwrap_or(0.0),
+        cog_deg: v.cog_deg.unwrap_or(0.0),
+        heading_deg: v.heading_deg,
+    };
+    let Some(own) = engine.picture().vessel(mmsi).filter(|v| v.has_fix()) else {
+        return Err(ApiError(
+            StatusCode::NOT_FOUND,
+            format!("own ship {mmsi} has no position yet"),
+        ));
+    };
+    let own_k = kin(own);
+    let mut targets: Vec<(bool, f64, Value)> = engine
+        .picture()
+        .vessels()
+        .filter(|v| v.mmsi != mmsi && v.has_fix() && !v.lost)
+        .filter_map(|v| {
+            let c = cpa(&own_k, &kin(v));
+            // NaN ranges (no valid fix) are left out too.
+            if c.range_nm.is_nan() || c.range_nm > range_nm {
+                return None;
+            }
+            let closing = c.tcpa_s.is_finite() && c.tcpa_s >= 0.0;
+            let finite = |x: f64| x.is_finite().then_some(x);
+            Some((
+                closing,
+                if closing { c.tcpa_s } else { c.range_nm },
+                json!({
+                    "mmsi": v.mmsi,
+                    "name": v.static_data.name,
+                    "range_nm": finite(c.range_nm),
+                    "bearing_deg": finite(c.bearing_deg),
+                    "cpa_nm": finite(c.cpa_nm),
+                    "tcpa_s": finite(c.tcpa_s),
+                    "sog_kn": v.sog_kn,
+                    "cog_deg": v.cog_deg,
+                }),
+            ))
+        })
+        .collect();
+    targets.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.total_cmp(&b.1)));
+    let alarms: Vec<Value> = engine
+        .open_risks()
+        .filter_map(|r| serde_json::to_value(r).ok())
+        .filter(|r| r["risk"]["a"]["mmsi"] == mmsi || r["risk"]["b"]["mmsi"] == mmsi)
+        .collect();
+    Ok(Json(json!({
+        "own": summary(own),
+        "range_nm": range_nm,
+        "targets": targets.into_iter().map(|t| t.2).collect::<Vec<_>>(),
+        "risks": alarms,
+    })))
 }
 
 /// `GET /api/stations`: every receiving station (tag block `s:`, else the

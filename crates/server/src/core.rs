@@ -62,6 +62,9 @@ pub struct Shared {
     /// Many receivers: one transmission heard by several is one message;
     /// per-station statistics.
     pub receivers: Mutex<crate::receivers::Receivers>,
+    /// The own ship's MMSI, 0 when none: `--own-mmsi`, else the first
+    /// vessel a `VDO` sentence (the receiver's own ship) reports.
+    pub own_mmsi: std::sync::atomic::AtomicU32,
 }
 
 /// Whether the engine thread is alive; the health check and the binary
@@ -315,6 +318,14 @@ impl Core {
                 Output::Message(msg, stamp, heard) => {
                     // The station the data names, else the input.
                     let station = heard.station.unwrap_or(source_name);
+                    if heard.own_ship && msg.mmsi != 0 {
+                        let _ = shared.own_mmsi.compare_exchange(
+                            0,
+                            msg.mmsi,
+                            std::sync::atomic::Ordering::Relaxed,
+                            std::sync::atomic::Ordering::Relaxed,
+                        );
+                    }
                     if !receivers.heard(
                         station,
                         heard.payload,

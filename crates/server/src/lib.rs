@@ -58,6 +58,8 @@ pub struct ServeConfig {
     pub limits: Limits,
     /// Which time judges a message.
     pub time: clock::TimeMode,
+    /// The own ship's MMSI (else the first `VDO` sentence names it).
+    pub own_mmsi: Option<u32>,
 }
 
 /// A running server (for tests: the bound address and a way to stop).
@@ -112,6 +114,7 @@ pub async fn start(
         spill: Mutex::new(core::Spill::default()),
         time: cfg.time,
         receivers: Mutex::new(receivers::Receivers::default()),
+        own_mmsi: std::sync::atomic::AtomicU32::new(cfg.own_mmsi.unwrap_or(0)),
     });
     let core_tx = CoreTx::new(tx);
     {

@@ -75,6 +75,8 @@ pub fn document() -> Value {
                 q("limit", "integer", "1..10000, default 1000")
             ]), "#/components/schemas/EventPage")},
             "/api/events/{id}": {"get": get("One stored event (with its acknowledgement)", json!([p("id", "integer", "Event id")]), "#/components/schemas/Object")},
+            "/api/own-ship": {"get": get("The own ship and its targets by time to CPA (CPA, TCPA, bearing, range), its open risks", json!([q("range_nm", "number", "Targets within this range, NM (default 24)")]), "#/components/schemas/Object")},
+            "/api/stations": {"get": get("Receiving stations: messages heard first, copies heard after another station, vessels, last heard", json!([]), "#/components/schemas/AnyList")},
             "/api/event-kinds": {"get": get("Every event kind, and which raise or end an alert", json!([]), "#/components/schemas/AnyList")},
             "/healthz": {"get": {"summary": "200 while the engine thread runs (with store_degraded_since), 503 once it died", "responses": {"200": {"description": "OK"}, "503": {"description": "The engine thread died"}}}},
             "/api/events/{id}/ack": {"post": {

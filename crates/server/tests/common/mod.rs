@@ -153,5 +153,6 @@ pub fn cfg(sources: Vec<SourceSpec>, token: Option<&str>) -> ServeConfig {
         track_retention_s: 86_400.0,
         limits: finisterra_server::Limits::default(),
         time: Default::default(),
+        own_mmsi: None,
     }
 }
