@@ -495,22 +495,14 @@ fn advise(
     }
 }
 
-/// The identity of every user hazard, by index: its feature `id`, else its
-/// name (with `#k` for the k-th repeat of a name).
+/// The identity of every user hazard, by index (as zones have theirs).
 fn hazard_keys(hazards: &Hazards) -> Vec<String> {
-    let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
-    hazards
-        .hazards()
-        .iter()
-        .map(|h| match &h.id {
-            Some(id) => format!("id:{id}"),
-            None => {
-                let n = seen.entry(h.name.as_str()).or_insert(0);
-                *n += 1;
-                format!("name:{}#{}", h.name, n)
-            }
-        })
-        .collect()
+    crate::zone::identity_keys(
+        hazards
+            .hazards()
+            .iter()
+            .map(|h| (h.id.as_deref(), h.name.as_str())),
+    )
 }
 
 impl HazardBook {

@@ -29,19 +29,34 @@ pub(crate) type ZoneKey = Arc<str>;
 
 /// The identity of every zone, by index.
 pub(crate) fn zone_keys(zones: &Zones) -> Vec<ZoneKey> {
+    identity_keys(
+        zones
+            .zones()
+            .iter()
+            .map(|z| (z.id.as_deref(), z.name.as_str())),
+    )
+    .into_iter()
+    .map(Arc::from)
+    .collect()
+}
+
+/// The identity of each of a list of features given as (`id`, name): the
+/// feature `id`, else its name (with `#k` for the k-th repeat of a name);
+/// never its place in the list. Zones and user hazards alike.
+pub(crate) fn identity_keys<'a>(
+    features: impl Iterator<Item = (Option<&'a str>, &'a str)>,
+) -> Vec<String> {
     let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
-    zones
-        .zones()
-        .iter()
-        .map(|z| match &z.id {
-            Some(id) => Arc::from(format!("id:{id}")),
+    features
+        .map(|(id, name)| match id {
+            Some(id) => format!("id:{id}"),
             None => {
-                let n = seen.entry(z.name.as_str()).or_insert(0);
+                let n = seen.entry(name).or_insert(0);
                 *n += 1;
                 if *n == 1 {
-                    Arc::from(format!("name:{}", z.name))
+                    format!("name:{name}")
                 } else {
-                    Arc::from(format!("name:{}#{}", z.name, n))
+                    format!("name:{name}#{n}")
                 }
             }
         })
