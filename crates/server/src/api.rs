@@ -386,7 +386,7 @@ async fn vessel(State(app): State<Arc<App>>, Path(mmsi): Path<String>) -> ApiRes
         "vessel": crate::model::VesselState::of(&v),
         "track": track,
         "track_columns": ["time", "lat", "lon", "sog_kn", "cog_deg"],
-        "heard_by": app.shared.receivers.lock().unwrap_or_else(|e| e.into_inner()).provenance(mmsi).cloned(),
+        "heard_by": app.shared.receivers.lock().unwrap_or_else(|e| e.into_inner()).provenance(mmsi),
     })))
 }
 
@@ -1278,50 +1278,13 @@ async fn event_kinds() -> Json<Value> {
 
 async fn metrics(State(app): State<Arc<App>>) -> impl IntoResponse {
     let mut text = app.shared.metrics.render();
-    {
-        use std::fmt::Write as _;
-        let r = app
-            .shared
+    crate::metrics::render_stations(
+        &app.shared
             .receivers
             .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        let _ = writeln!(
-            text,
-            "# HELP finisterra_station_messages_total Messages each receiving station heard first."
-        );
-        let _ = writeln!(text, "# TYPE finisterra_station_messages_total counter");
-        for (n, st) in r.stations() {
-            let _ = writeln!(
-                text,
-                "finisterra_station_messages_total{{station=\"{}\"}} {}",
-                crate::metrics::esc(n),
-                st.messages
-            );
-        }
-        let _ = writeln!(text, "# HELP finisterra_station_duplicates_total Copies each station heard after another station (one transmission, one message).");
-        let _ = writeln!(text, "# TYPE finisterra_station_duplicates_total counter");
-        for (n, st) in r.stations() {
-            let _ = writeln!(
-                text,
-                "finisterra_station_duplicates_total{{station=\"{}\"}} {}",
-                crate::metrics::esc(n),
-                st.duplicates
-            );
-        }
-        let _ = writeln!(
-            text,
-            "# HELP finisterra_station_vessels Vessels each station hears."
-        );
-        let _ = writeln!(text, "# TYPE finisterra_station_vessels gauge");
-        for (n, st) in r.stations() {
-            let _ = writeln!(
-                text,
-                "finisterra_station_vessels{{station=\"{}\"}} {}",
-                crate::metrics::esc(n),
-                st.vessels
-            );
-        }
-    }
+            .unwrap_or_else(|e| e.into_inner()),
+        &mut text,
+    );
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text)
 }
 

@@ -122,6 +122,12 @@ const TRACK_STEP_MS: i64 = 30_000;
 const TRACK_POINTS: usize = 120;
 
 impl Shared {
+    /// The name of source `i` (as given on the command line), for metrics,
+    /// logs and as the station of messages that name none.
+    pub fn source_name(&self, i: usize) -> &str {
+        self.source_names.get(i).map_or("input", String::as_str)
+    }
+
     /// Recent events after `since`, at most `limit`.
     pub fn recent_since(&self, since: u64, limit: usize) -> Vec<Arc<Published>> {
         let r = self.recent.lock().unwrap_or_else(|e| e.into_inner());
@@ -308,7 +314,7 @@ impl Core {
         let (events, moved) = (&mut self.events, &mut self.moved);
         let mut disagreement_ms: Option<i64> = None;
         let shared = self.shared.clone();
-        let source_name = shared.source_names.get(src).map_or("input", String::as_str);
+        let source_name = shared.source_name(src);
         let mut receivers = shared.receivers.lock().unwrap_or_else(|e| e.into_inner());
         self.pipelines[src].feed_line(
             self.line_no[src],
@@ -368,11 +374,7 @@ impl Core {
             return;
         }
         self.last_disagreement_warning = Some(Instant::now());
-        let name = self
-            .shared
-            .source_names
-            .get(src)
-            .map_or("an input", String::as_str);
+        let name = self.shared.source_name(src);
         let hint = match self.shared.time {
             crate::clock::TimeMode::Live => {
                 "a replay through a live input? --time receive judges it as live now, --time data by its own times"

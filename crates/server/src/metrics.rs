@@ -497,6 +497,40 @@ impl Metrics {
     }
 }
 
+/// The per-station counters of [`crate::receivers::Receivers`], in the
+/// Prometheus text format.
+pub fn render_stations(r: &crate::receivers::Receivers, o: &mut String) {
+    type Get = fn(&crate::receivers::StationStats) -> u64;
+    let series: [(&str, &str, &str, Get); 3] = [
+        (
+            "finisterra_station_messages_total",
+            "Messages each receiving station heard first.",
+            "counter",
+            |s| s.messages,
+        ),
+        (
+            "finisterra_station_duplicates_total",
+            "Copies each station heard after another station (one transmission, one message).",
+            "counter",
+            |s| s.duplicates,
+        ),
+        (
+            "finisterra_station_vessels",
+            "Vessels each station hears.",
+            "gauge",
+            |s| s.vessels,
+        ),
+    ];
+    let stations = r.stations();
+    for (name, help, kind, get) in series {
+        let _ = writeln!(o, "# HELP {name} {help}");
+        let _ = writeln!(o, "# TYPE {name} {kind}");
+        for (station, st) in &stations {
+            let _ = writeln!(o, "{name}{{station=\"{}\"}} {}", esc(station), get(st));
+        }
+    }
+}
+
 pub(crate) fn esc(s: &str) -> String {
     s.replace('\\', "\\\\")
         .replace('"', "\\\"")

@@ -44,14 +44,27 @@ pub struct Provenance {
     pub stations: u32,
 }
 
+/// Who heard the last message of a vessel, by station index.
+#[derive(Debug, Clone, Copy)]
+struct Heard {
+    key: u64,
+    first: u32,
+    last: u32,
+    stations: u32,
+}
+
 /// Duplicate suppression across receivers, and per-station statistics.
+/// Stations are numbered as first heard: the per-message path does no
+/// allocation once a station is known.
 #[derive(Debug, Default)]
 pub struct Receivers {
     seen: HashMap<u64, Seen>,
     order: VecDeque<(i64, u64)>,
-    stations: BTreeMap<String, StationStats>,
+    names: Vec<String>,
+    index: HashMap<String, u32>,
+    stats: Vec<StationStats>,
     /// The last message of each vessel: who heard it.
-    provenance: HashMap<u32, (u64, Provenance)>,
+    provenance: HashMap<u32, Heard>,
     /// Copies dropped as duplicates.
     pub duplicates: u64,
 }
@@ -64,6 +77,17 @@ fn key(payload: &[u8], fill_bits: u8) -> u64 {
 }
 
 impl Receivers {
+    fn station(&mut self, name: &str) -> u32 {
+        if let Some(&i) = self.index.get(name) {
+            return i;
+        }
+        let i = self.names.len() as u32;
+        self.names.push(name.to_string());
+        self.index.insert(name.to_string(), i);
+        self.stats.push(StationStats::default());
+        i
+    }
+
     /// One message heard by `station` at `recv_ms`: `true` if it is new
     /// (to be judged), `false` if another station heard the same
     /// transmission within [`DEDUP_WINDOW_MS`].
@@ -85,13 +109,8 @@ impl Receivers {
             }
         }
         let k = key(payload, fill_bits);
-        if !self.stations.contains_key(station) {
-            self.stations
-                .insert(station.to_string(), StationStats::default());
-        }
-        let Some(st) = self.stations.get_mut(station) else {
-            return true;
-        };
+        let si = self.station(station);
+        let st = &mut self.stats[si as usize];
         st.last_heard_ms = st.last_heard_ms.max(recv_ms);
         if st.mmsis.insert(mmsi) {
             st.vessels = st.mmsis.len() as u64;
@@ -101,11 +120,9 @@ impl Receivers {
                 st.duplicates += 1;
                 self.duplicates += 1;
                 s.heard_by += 1;
-                if let Some((pk, p)) = self.provenance.get_mut(&mmsi) {
-                    if *pk == k {
-                        p.last = station.to_string();
-                        p.stations = s.heard_by;
-                    }
+                if let Some(p) = self.provenance.get_mut(&mmsi).filter(|p| p.key == k) {
+                    p.last = si;
+                    p.stations = s.heard_by;
                 }
                 false
             }
@@ -121,14 +138,12 @@ impl Receivers {
                 self.order.push_back((recv_ms, k));
                 self.provenance.insert(
                     mmsi,
-                    (
-                        k,
-                        Provenance {
-                            first: station.to_string(),
-                            last: station.to_string(),
-                            stations: 1,
-                        },
-                    ),
+                    Heard {
+                        key: k,
+                        first: si,
+                        last: si,
+                        stations: 1,
+                    },
                 );
                 true
             }
@@ -136,19 +151,28 @@ impl Receivers {
     }
 
     /// Every station's statistics, by name.
-    pub fn stations(&self) -> &BTreeMap<String, StationStats> {
-        &self.stations
+    pub fn stations(&self) -> BTreeMap<&str, &StationStats> {
+        self.names
+            .iter()
+            .map(String::as_str)
+            .zip(self.stats.iter())
+            .collect()
     }
 
     /// Who heard the last message of a vessel.
-    pub fn provenance(&self, mmsi: u32) -> Option<&Provenance> {
-        self.provenance.get(&mmsi).map(|(_, p)| p)
+    pub fn provenance(&self, mmsi: u32) -> Option<Provenance> {
+        let h = self.provenance.get(&mmsi)?;
+        Some(Provenance {
+            first: self.names[h.first as usize].clone(),
+            last: self.names[h.last as usize].clone(),
+            stations: h.stations,
+        })
     }
 
     /// Forgets vessels no longer in the picture (bounded memory).
     pub fn retain_vessels(&mut self, keep: impl Fn(u32) -> bool) {
         self.provenance.retain(|m, _| keep(*m));
-        for s in self.stations.values_mut() {
+        for s in &mut self.stats {
             s.mmsis.retain(|m| keep(*m));
             s.vessels = s.mmsis.len() as u64;
         }

@@ -129,7 +129,7 @@ pub async fn start(
                         shared.limits.udp_recv_buffer
                     );
                 }
-                let name = spec_name(i, &shared);
+                let name = shared.source_name(i).to_string();
                 shared
                     .metrics
                     .udp_recv_buffer
@@ -176,14 +176,6 @@ pub async fn start(
         }
     }
     Ok(tasks)
-}
-
-fn spec_name(i: usize, shared: &Shared) -> String {
-    shared
-        .source_names
-        .get(i)
-        .cloned()
-        .unwrap_or_else(|| format!("source{i}"))
 }
 
 /// A UDP socket with the receive buffer asked for (bursts from many
@@ -474,7 +466,7 @@ async fn read_lines<R: AsyncRead + Unpin>(
                         .fetch_add(1, Ordering::Relaxed);
                     eprintln!(
                         "finisterra: {}: silent for {limit:?}; closing the connection",
-                        spec_name(i, shared)
+                        shared.source_name(i)
                     );
                     break;
                 }
