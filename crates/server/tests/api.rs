@@ -6,7 +6,6 @@ use std::net::UdpSocket;
 
 use common::*;
 use finisterra_engine::{Config, Engine};
-use finisterra_server::sources::SourceSpec;
 use finisterra_server::start;
 
 #[test]
@@ -15,12 +14,7 @@ fn errors_are_json_and_events_are_addressable_by_id_and_time() {
     let port = free_udp_port();
     let running = rt
         .block_on(start(
-            cfg(
-                vec![SourceSpec::Udp(
-                    format!("127.0.0.1:{port}").parse().unwrap(),
-                )],
-                None,
-            ),
+            cfg(vec![udp_source(port)], None),
             Engine::new(Config::default()),
             finisterra_server::store::memory(),
         ))

@@ -19,10 +19,6 @@ use finisterra_server::store::EventSink;
 use finisterra_store::{Acknowledgement, EventQuery};
 use serde_json::{json, Value};
 
-fn udp_source(port: u16) -> SourceSpec {
-    SourceSpec::Udp(format!("127.0.0.1:{port}").parse().unwrap())
-}
-
 fn send(u: &UdpSocket, port: u16, line: &str) {
     u.send_to(format!("{line}\n").as_bytes(), ("127.0.0.1", port))
         .unwrap();
@@ -33,15 +29,6 @@ fn events(a: std::net::SocketAddr, kinds: &str) -> Vec<Value> {
         .as_array()
         .cloned()
         .unwrap_or_default()
-}
-
-fn metric(a: std::net::SocketAddr, name: &str) -> f64 {
-    let (_, body) = http(a, "GET", "/metrics", &[], b"");
-    String::from_utf8_lossy(&body)
-        .lines()
-        .filter(|l| l.starts_with(name) && !l.starts_with('#'))
-        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
-        .sum()
 }
 
 fn square(id: &str, name: &str, lon0: f64, lat0: f64, size: f64) -> Value {

@@ -7,39 +7,8 @@ mod common;
 use std::net::UdpSocket;
 
 use common::*;
-use finisterra_ais::encode::{encode_sentences, SentenceOptions};
-use finisterra_ais::{AisMessage, Body, PositionReport};
 use finisterra_engine::{Config, Engine};
-use finisterra_server::sources::SourceSpec;
 use finisterra_server::start;
-
-fn vdo(mmsi: u32, lat: f64, lon: f64, cog: f64, sog: f64, t_s: i64) -> String {
-    let msg = AisMessage {
-        msg_type: 1,
-        repeat: 0,
-        mmsi,
-        body: Body::Position(PositionReport {
-            status: 0,
-            turn: None,
-            sog_kn: Some(sog),
-            accuracy: true,
-            lon_deg: Some(lon),
-            lat_deg: Some(lat),
-            cog_deg: Some(cog),
-            heading_deg: Some(cog as u16),
-            second: 0,
-            maneuver: 0,
-            raim: false,
-            radio: 0,
-        }),
-    };
-    let opts = SentenceOptions {
-        own_ship: true,
-        tag_time_s: Some(t_s),
-        ..Default::default()
-    };
-    encode_sentences(&msg, &opts).unwrap().remove(0)
-}
 
 #[test]
 fn the_own_ship_lists_its_targets_by_time_to_cpa() {
@@ -47,12 +16,7 @@ fn the_own_ship_lists_its_targets_by_time_to_cpa() {
     let port = free_udp_port();
     let running = rt
         .block_on(start(
-            cfg(
-                vec![SourceSpec::Udp(
-                    format!("127.0.0.1:{port}").parse().unwrap(),
-                )],
-                None,
-            ),
+            cfg(vec![udp_source(port)], None),
             Engine::new(Config::default()),
             finisterra_server::store::memory(),
         ))
@@ -66,7 +30,7 @@ fn the_own_ship_lists_its_targets_by_time_to_cpa() {
             .unwrap();
     };
     // Own ship heading north at 12 kn.
-    send(vdo(224_800_000, 43.0, -9.3, 0.0, 12.0, t));
+    send(sentence(224_800_000, 43.0, -9.3, 0.0, 12.0, t, true));
     // Head-on, 3 NM ahead (closing at 24 kn: TCPA 7.5 min).
     send(moving(224_800_001, 43.05, -9.3, 180.0, 12.0, t));
     // Head-on, 6 NM ahead (TCPA 15 min).

@@ -7,7 +7,6 @@ use std::net::UdpSocket;
 
 use common::*;
 use finisterra_engine::{Config, Engine};
-use finisterra_server::sources::SourceSpec;
 use finisterra_server::start;
 
 #[test]
@@ -16,13 +15,7 @@ fn two_receivers_hearing_the_same_capture_give_each_message_once() {
     let (p1, p2) = (free_udp_port(), free_udp_port());
     let running = rt
         .block_on(start(
-            cfg(
-                vec![
-                    SourceSpec::Udp(format!("127.0.0.1:{p1}").parse().unwrap()),
-                    SourceSpec::Udp(format!("127.0.0.1:{p2}").parse().unwrap()),
-                ],
-                None,
-            ),
+            cfg(vec![udp_source(p1), udp_source(p2)], None),
             Engine::new(Config::default()),
             finisterra_server::store::memory(),
         ))

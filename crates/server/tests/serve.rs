@@ -32,7 +32,7 @@ fn udp_tcp_listener_and_tcp_client_all_feed_the_picture() {
         .block_on(start(
             cfg(
                 vec![
-                    SourceSpec::Udp(format!("127.0.0.1:{udp_port}").parse().unwrap()),
+                    udp_source(udp_port),
                     SourceSpec::TcpListen(format!("127.0.0.1:{tcp_port}").parse().unwrap()),
                     SourceSpec::Connect(feed_addr.to_string()),
                 ],
@@ -222,12 +222,7 @@ fn the_stream_carries_events_and_resumes_after_a_reconnect() {
     let udp_port = free_udp_port();
     let running = rt
         .block_on(start(
-            cfg(
-                vec![SourceSpec::Udp(
-                    format!("127.0.0.1:{udp_port}").parse().unwrap(),
-                )],
-                None,
-            ),
+            cfg(vec![udp_source(udp_port)], None),
             Engine::new(Config::default()),
             finisterra_server::store::memory(),
         ))
@@ -404,12 +399,7 @@ fn vessel_states_and_tracks_are_kept_apart_from_the_events() {
     let udp_port = free_udp_port();
     let running = rt
         .block_on(start(
-            cfg(
-                vec![SourceSpec::Udp(
-                    format!("127.0.0.1:{udp_port}").parse().unwrap(),
-                )],
-                None,
-            ),
+            cfg(vec![udp_source(udp_port)], None),
             Engine::new(Config::default()),
             finisterra_server::store::open(&dir.to_string_lossy()).unwrap(),
         ))

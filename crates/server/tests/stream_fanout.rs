@@ -11,20 +11,7 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use finisterra_engine::{Config, Engine};
-use finisterra_server::sources::SourceSpec;
 use finisterra_server::start;
-
-fn rss_mb() -> Option<f64> {
-    let s = std::fs::read_to_string("/proc/self/status").ok()?;
-    let kb: f64 = s
-        .lines()
-        .find(|l| l.starts_with("VmRSS:"))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()?;
-    Some(kb / 1024.0)
-}
 
 #[test]
 fn two_hundred_slow_clients_share_the_vessel_frames() {
@@ -37,12 +24,7 @@ fn two_hundred_slow_clients_share_the_vessel_frames() {
     let port = free_udp_port();
     let running = rt
         .block_on(start(
-            cfg(
-                vec![SourceSpec::Udp(
-                    format!("127.0.0.1:{port}").parse().unwrap(),
-                )],
-                None,
-            ),
+            cfg(vec![udp_source(port)], None),
             Engine::new(Config::default()),
             finisterra_server::store::memory(),
         ))

@@ -15,18 +15,6 @@ use finisterra_server::core::Published;
 use finisterra_server::sources::SourceSpec;
 use finisterra_server::start;
 
-fn rss_mb() -> Option<f64> {
-    let s = std::fs::read_to_string("/proc/self/status").ok()?;
-    let kb: f64 = s
-        .lines()
-        .find(|l| l.starts_with("VmRSS:"))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()?;
-    Some(kb / 1024.0)
-}
-
 #[test]
 fn twenty_clients_asking_for_everything_cost_bounded_memory() {
     let Some(_) = rss_mb() else {

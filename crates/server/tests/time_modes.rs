@@ -10,29 +10,14 @@ use std::net::UdpSocket;
 use common::*;
 use finisterra_engine::{Config, Engine};
 use finisterra_server::clock::TimeMode;
-use finisterra_server::sources::SourceSpec;
 use finisterra_server::start;
-
-fn metric(a: std::net::SocketAddr, name: &str) -> f64 {
-    let (_, body) = http(a, "GET", "/metrics", &[], b"");
-    String::from_utf8_lossy(&body)
-        .lines()
-        .filter(|l| l.starts_with(name) && !l.starts_with('#'))
-        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
-        .sum()
-}
 
 /// Replays a head-on pair dated two days ago through UDP; returns the
 /// server's address.
 fn replay(mode: TimeMode) -> (tokio::runtime::Runtime, std::net::SocketAddr, i64) {
     let rt = runtime();
     let port = free_udp_port();
-    let mut c = cfg(
-        vec![SourceSpec::Udp(
-            format!("127.0.0.1:{port}").parse().unwrap(),
-        )],
-        None,
-    );
+    let mut c = cfg(vec![udp_source(port)], None);
     c.time = mode;
     let running = rt
         .block_on(start(

@@ -34,6 +34,20 @@ pub fn position(mmsi: u32, lat: f64, lon: f64, t_s: i64) -> String {
 
 /// A position report with course and speed, tag-block time `t_s`.
 pub fn moving(mmsi: u32, lat: f64, lon: f64, cog: f64, sog: f64, t_s: i64) -> String {
+    sentence(mmsi, lat, lon, cog, sog, t_s, false)
+}
+
+/// A position report as a `VDM` sentence, or as `VDO` (the receiver's own
+/// ship) when `own_ship`.
+pub fn sentence(
+    mmsi: u32,
+    lat: f64,
+    lon: f64,
+    cog: f64,
+    sog: f64,
+    t_s: i64,
+    own_ship: bool,
+) -> String {
     let msg = AisMessage {
         msg_type: 1,
         repeat: 0,
@@ -55,6 +69,7 @@ pub fn moving(mmsi: u32, lat: f64, lon: f64, cog: f64, sog: f64, t_s: i64) -> St
     };
     let opts = SentenceOptions {
         tag_time_s: Some(t_s),
+        own_ship,
         ..Default::default()
     };
     encode_sentences(&msg, &opts).unwrap().remove(0)
@@ -155,4 +170,29 @@ pub fn cfg(sources: Vec<SourceSpec>, token: Option<&str>) -> ServeConfig {
         time: Default::default(),
         own_mmsi: None,
     }
+}
+
+pub fn metric(a: std::net::SocketAddr, name: &str) -> f64 {
+    let (_, body) = http(a, "GET", "/metrics", &[], b"");
+    String::from_utf8_lossy(&body)
+        .lines()
+        .filter(|l| l.starts_with(name) && !l.starts_with('#'))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum()
+}
+
+pub fn udp_source(port: u16) -> SourceSpec {
+    SourceSpec::Udp(format!("127.0.0.1:{port}").parse().unwrap())
+}
+
+pub fn rss_mb() -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kb: f64 = s
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()?;
+    Some(kb / 1024.0)
 }
