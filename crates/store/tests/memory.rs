@@ -6,7 +6,7 @@ mod common;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use common::{event, suite, Env};
+use common::{event, Env};
 use finisterra_store::{
     open, open_state, EventQuery, Location, MemoryStore, Store, StoreOptions, StorePool,
     MEMORY_MAX_EVENTS,
@@ -26,38 +26,7 @@ impl Env for MemoryEnv {
 
 // Every suite function applies: `reopen_keeps_everything` passes because a
 // memory store lives in the process-wide registry until the process ends.
-macro_rules! suite_tests {
-    ($($name:ident),* $(,)?) => {
-        $(
-            #[test]
-            fn $name() {
-                suite::$name(&MemoryEnv);
-            }
-        )*
-        const LISTED: &[&str] = &[$(stringify!($name)),*];
-    };
-}
-
-suite_tests!(
-    events_round_trip,
-    event_filters,
-    event_ids_must_increase,
-    vessels_upsert,
-    track_downsampling,
-    track_queries,
-    prune_retention,
-    acknowledgements,
-    documents,
-    reopen_keeps_everything,
-    concurrent_reader_while_writing,
-    pool_from_threads,
-);
-
-#[test]
-fn every_suite_function_has_a_test() {
-    let all: Vec<&str> = suite::ALL.iter().map(|(n, _)| *n).collect();
-    assert_eq!(all, LISTED);
-}
+suite_tests!(MemoryEnv);
 
 #[test]
 fn location_and_backend() {

@@ -3,41 +3,10 @@
 
 mod common;
 
-use common::{event, suite, Env, SqliteEnv};
+use common::{event, Env, SqliteEnv};
 use finisterra_store::{open, SqliteStore, Store, StoreError, StoreOptions, DB_FILE_NAME};
 
-macro_rules! suite_tests {
-    ($($name:ident),* $(,)?) => {
-        $(
-            #[test]
-            fn $name() {
-                suite::$name(&SqliteEnv::default());
-            }
-        )*
-        const LISTED: &[&str] = &[$(stringify!($name)),*];
-    };
-}
-
-suite_tests!(
-    events_round_trip,
-    event_filters,
-    event_ids_must_increase,
-    vessels_upsert,
-    track_downsampling,
-    track_queries,
-    prune_retention,
-    acknowledgements,
-    documents,
-    reopen_keeps_everything,
-    concurrent_reader_while_writing,
-    pool_from_threads,
-);
-
-#[test]
-fn every_suite_function_has_a_test() {
-    let all: Vec<&str> = suite::ALL.iter().map(|(n, _)| *n).collect();
-    assert_eq!(all, LISTED);
-}
+suite_tests!(SqliteEnv::default());
 
 /// Re-runs this test as a child process that writes until it is killed
 /// with SIGKILL (the child enters at the first line and never returns),

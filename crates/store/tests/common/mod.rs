@@ -106,3 +106,41 @@ pub fn point(mmsi: u32, time_ms: i64) -> TrackPoint {
         heading_deg: None,
     }
 }
+
+/// One `#[test]` per function of the shared suite, run against the
+/// environment `$env`, and a test that the list here is the suite's whole
+/// list (so a new suite function cannot go unrun by a backend).
+#[macro_export]
+macro_rules! suite_tests {
+    ($env:expr) => {
+        $crate::suite_tests!(
+            $env;
+            events_round_trip,
+            event_filters,
+            event_ids_must_increase,
+            vessels_upsert,
+            track_downsampling,
+            track_queries,
+            prune_retention,
+            acknowledgements,
+            documents,
+            reopen_keeps_everything,
+            concurrent_reader_while_writing,
+            pool_from_threads,
+        );
+    };
+    ($env:expr; $($name:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $name() {
+                common::suite::$name(&$env);
+            }
+        )*
+
+        #[test]
+        fn every_suite_function_has_a_test() {
+            let all: Vec<&str> = common::suite::ALL.iter().map(|(n, _)| *n).collect();
+            assert_eq!(all, [$(stringify!($name)),*]);
+        }
+    };
+}
