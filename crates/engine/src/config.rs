@@ -324,11 +324,7 @@ impl<'a> Check<'a> {
     }
 
     fn path(&self, name: &str) -> String {
-        if self.prefix.is_empty() {
-            name.to_string()
-        } else {
-            format!("{}.{name}", self.prefix)
-        }
+        join(self.prefix, name)
     }
 
     fn fail(&self, name: &str, value: f64, rule: impl Into<String>) -> Result<(), ConfigError> {
