@@ -108,6 +108,16 @@ pub struct ServeArgs {
     /// `GET /api/own-ship` lists its targets by time to CPA.
     #[arg(long, value_name = "MMSI")]
     pub own_mmsi: Option<u32>,
+    /// Send events, vessel updates or NMEA somewhere else (repeatable):
+    /// `udp://HOST:PORT` and `tcp://HOST:PORT` forward NMEA (one copy of
+    /// each transmission; `?raw=true` every line as received),
+    /// `mqtt://HOST:PORT/PREFIX` publishes events and vessels as JSON,
+    /// `http://HOST:PORT/PATH?secret=S` POSTs alerts (signed, retried),
+    /// `signalk+udp://` / `signalk+tcp://` send Signal K notifications.
+    /// Filters: `?kinds=risk.*,zone.violation&levels=alarm&zones=ID&
+    /// bbox=W,S,E,N&mmsi=M1,M2`; `queue=N` bounds what waits.
+    #[arg(long, value_name = "URL")]
+    pub output: Vec<String>,
     /// Read settings from this JSON file: an object whose keys are the long
     /// flags of `serve` without their dashes (`"udp": ["0.0.0.0:10110"]`,
     /// `"data-dir": "/var/lib/finisterra"`, `"stdin": true`); flags given on
@@ -448,6 +458,11 @@ pub fn run(args: &ServeArgs) -> Result<()> {
         }
     }
     engine.set_geography(geography);
+    let outputs = args
+        .output
+        .iter()
+        .map(|u| finisterra_server::outputs::OutputSpec::parse(u).map_err(anyhow::Error::msg))
+        .collect::<Result<Vec<_>>>()?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -465,6 +480,7 @@ pub fn run(args: &ServeArgs) -> Result<()> {
                 limits,
                 time: args.time,
                 own_mmsi: args.own_mmsi,
+                outputs,
             },
             engine,
             store,

@@ -637,6 +637,17 @@ fn collect_paths(prefix: &str, v: &serde_json::Value, out: &mut Vec<(String, Str
     }
 }
 
+/// The candidate nearest to `name` (fewest edits), if any is within half
+/// its length: for "unknown key; did you mean ...?" messages everywhere.
+pub fn nearest_name<'a>(name: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    candidates
+        .iter()
+        .map(|c| (edit_distance(name, c), *c))
+        .min()
+        .filter(|(d, c)| *d <= c.chars().count().div_ceil(2).max(1))
+        .map(|(_, c)| c)
+}
+
 /// Levenshtein distance over characters.
 fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();

@@ -51,7 +51,7 @@ pub use clock::{
     Admitted, ClockStats, DataClock, TimePolicy, TimeReject, LIVE_AHEAD_TOLERANCE_MS, MAX_JUMP_MS,
     MAX_TIME_MS, MIN_TIME_MS,
 };
-pub use config::{Config, ConfigError, HazardConfig, PictureConfig, RiskConfig};
+pub use config::{nearest_name, Config, ConfigError, HazardConfig, PictureConfig, RiskConfig};
 pub use event::{
     iso8601, AdviceItem, Distress, Event, EventBody, EventKind, HazardCleared, HazardRef,
     HazardRisk, Level, Risk, RiskCleared, TargetLost, VesselRef, ZoneAlert, ZoneRef,

@@ -76,6 +76,10 @@ pub struct Heard<'a> {
     pub station: Option<&'a str>,
     /// A `VDO` sentence: the receiver's own ship.
     pub own_ship: bool,
+    /// Radio channel as written, if any.
+    pub channel: Option<u8>,
+    /// NMEA talker (`AI`, `BS`, ...).
+    pub talker: [u8; 2],
 }
 
 /// What the pipeline hands on.
@@ -247,6 +251,8 @@ fn emit<F: FnMut(Output<'_>)>(
                     fill_bits: m.fill_bits,
                     station: m.station,
                     own_ship: m.own_ship,
+                    channel: m.channel,
+                    talker: m.talker,
                 },
             ));
         }

@@ -1,9 +1,7 @@
 //! The HTTP API, the live stream (SSE), the web map and `/metrics`.
 
 use std::collections::HashMap;
-use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
@@ -12,10 +10,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use finisterra_engine::{Engine, EventKind, Vessel};
-use futures_util::stream::{self, Stream, StreamExt};
 use serde::Deserialize;
 use serde_json::{json, Value};
-use tokio_stream::wrappers::BroadcastStream;
 
 use crate::channel::{CoreTx, Input, Published};
 use crate::core::Shared;
@@ -49,7 +45,7 @@ pub struct Docs {
 }
 
 /// An API error: a status and a message, as JSON.
-pub struct ApiError(StatusCode, String);
+pub struct ApiError(pub StatusCode, pub String);
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
@@ -61,7 +57,7 @@ fn bad(msg: impl Into<String>) -> ApiError {
     ApiError(StatusCode::BAD_REQUEST, msg.into())
 }
 
-type ApiResult<T> = Result<T, ApiError>;
+pub(crate) type ApiResult<T> = Result<T, ApiError>;
 
 /// A query string parsed into `T`, or a JSON error naming what was wrong
 /// (axum's own rejection answers plain text).
@@ -123,7 +119,8 @@ pub fn router(app: Arc<App>, cors: Option<String>, limits: &crate::limits::Limit
         .route("/api/event-kinds", get(event_kinds))
         .route("/api/stations", get(stations))
         .route("/api/own-ship", get(own_ship))
-        .route("/api/stream", get(stream_events))
+        .route("/api/stream", get(crate::live::sse))
+        .route("/api/ws", get(crate::live::ws))
         .route("/api/land", get(web::land))
         .route("/metrics", get(metrics))
         .route_layer(from_fn_with_state(app.clone(), require_read_token));
@@ -251,7 +248,7 @@ fn lock(app: &App) -> std::sync::MutexGuard<'_, Engine> {
 }
 
 /// A vessel as the list and the map show it.
-fn summary(v: &Vessel) -> Value {
+pub(crate) fn summary(v: &Vessel) -> Value {
     serde_json::to_value(crate::model::VesselSummary::of(v)).unwrap_or_default()
 }
 
@@ -448,7 +445,7 @@ async fn event_by_id(
     Ok(Json(v))
 }
 
-fn parse_kinds(s: Option<&str>) -> ApiResult<Vec<String>> {
+pub(crate) fn parse_kinds(s: Option<&str>) -> ApiResult<Vec<String>> {
     let Some(s) = s else {
         return Ok(Vec::new());
     };
@@ -466,7 +463,12 @@ fn parse_kinds(s: Option<&str>) -> ApiResult<Vec<String>> {
     Ok(out)
 }
 
-fn backlog(app: &App, since: u64, kinds: &[String], limit: usize) -> ApiResult<Vec<Published>> {
+pub(crate) fn backlog(
+    app: &App,
+    since: u64,
+    kinds: &[String],
+    limit: usize,
+) -> ApiResult<Vec<Published>> {
     let store = app.shared.store.lock().unwrap_or_else(|e| e.into_inner());
     store
         .since(since, kinds, limit)
@@ -591,7 +593,7 @@ async fn ack(
     };
     // Every open console learns at once (the first acknowledgement stands;
     // repeating it tells the others again, harmlessly).
-    let _ = app.shared.acks.send(("ack", ack_message(&a).into()));
+    app.shared.hub.notice("ack", ack_message(&a));
     Ok(Json(json!({
         "id": id,
         "acknowledged": true,
@@ -878,283 +880,6 @@ async fn stats(State(app): State<Arc<App>>) -> Json<Value> {
 }
 
 #[derive(Deserialize)]
-struct StreamQuery {
-    since: Option<u64>,
-    kinds: Option<String>,
-    vessels: Option<bool>,
-}
-
-/// Events per page when a backlog is read from the store.
-const BACKLOG_PAGE: usize = 500;
-
-/// Counts one live-stream client while its stream lives.
-struct StreamSlot(Arc<Shared>);
-
-impl StreamSlot {
-    /// A slot, or `None` at the client limit.
-    fn take(shared: &Arc<Shared>) -> Option<StreamSlot> {
-        use std::sync::atomic::Ordering::SeqCst;
-        let max = shared.limits.max_stream_clients;
-        let n = shared.stream_clients.fetch_add(1, SeqCst);
-        if n >= max {
-            shared.stream_clients.fetch_sub(1, SeqCst);
-            shared.metrics.stream_refused.fetch_add(1, SeqCst);
-            return None;
-        }
-        shared.metrics.stream_clients.store(n as u64 + 1, SeqCst);
-        Some(StreamSlot(shared.clone()))
-    }
-}
-
-impl Drop for StreamSlot {
-    fn drop(&mut self) {
-        use std::sync::atomic::Ordering::SeqCst;
-        let n = self.0.stream_clients.fetch_sub(1, SeqCst);
-        self.0
-            .metrics
-            .stream_clients
-            .store(n.saturating_sub(1) as u64, SeqCst);
-    }
-}
-
-/// Where a client's backlog starts: `since` when at most `cap` events
-/// follow it, else just before the `cap`-th newest (the skipped range is
-/// returned). Reads ids page by page: memory bounded by a page.
-fn backlog_start(
-    app: &App,
-    since: u64,
-    kinds: &[String],
-    cap: usize,
-) -> ApiResult<(u64, Option<(u64, u64)>)> {
-    let mut counted = 0usize;
-    let mut before: Option<u64> = None;
-    loop {
-        let page = {
-            let store = app.shared.store.lock().unwrap_or_else(|e| e.into_inner());
-            store
-                .query(&finisterra_store::EventQuery {
-                    since_id: since,
-                    before_id: before,
-                    kinds: kinds.to_vec(),
-                    limit: BACKLOG_PAGE,
-                    newest_first: true,
-                    ..Default::default()
-                })
-                .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, format!("store: {e}")))?
-        };
-        let Some(oldest) = page.last() else {
-            return Ok((since, None));
-        };
-        if counted + page.len() >= cap.max(1) {
-            let first_sent = page[cap.max(1) - counted - 1].id;
-            let start = first_sent - 1;
-            return Ok((start, (start > since).then_some((since, start))));
-        }
-        counted += page.len();
-        before = Some(oldest.id);
-    }
-}
-
-/// The backlog after `start`, read from the store a page at a time as the
-/// client takes it.
-fn backlog_pages(
-    app: Arc<App>,
-    start: u64,
-    kinds: Vec<String>,
-    last: Arc<std::sync::atomic::AtomicU64>,
-) -> impl Stream<Item = Published> {
-    stream::unfold(Some(start), move |cursor| {
-        let app = app.clone();
-        let kinds = kinds.clone();
-        let last = last.clone();
-        async move {
-            let cursor = cursor?;
-            let page = backlog(&app, cursor, &kinds, BACKLOG_PAGE).ok()?;
-            let next = page.last()?.id;
-            last.store(next, std::sync::atomic::Ordering::SeqCst);
-            let more = page.len() == BACKLOG_PAGE;
-            Some((stream::iter(page), more.then_some(next)))
-        }
-    })
-    .flatten()
-}
-
-/// Once a second, the vessels that moved, as one JSON array shared by
-/// every live-stream client: one short lock of the engine whatever the
-/// number of clients.
-pub async fn vessel_ticker(shared: Arc<Shared>) {
-    let mut seen_ms = i64::MIN;
-    let mut tick = tokio::time::interval(Duration::from_secs(1));
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    loop {
-        tick.tick().await;
-        let listening = shared.vessel_updates.receiver_count() > 0;
-        let moved: Vec<Value> = {
-            let engine = shared.engine.lock().unwrap_or_else(|e| e.into_inner());
-            let mut newest = seen_ms;
-            let moved = engine
-                .picture()
-                .vessels()
-                .filter(|v| v.has_fix() && v.last_seen_ms > seen_ms)
-                .filter_map(|v| {
-                    newest = newest.max(v.last_seen_ms);
-                    listening.then(|| summary(v))
-                })
-                .collect();
-            seen_ms = newest;
-            moved
-        };
-        if !moved.is_empty() {
-            // One frame for every client: clones share the bytes.
-            let json = Value::Array(moved).to_string();
-            let _ = shared
-                .vessel_updates
-                .send(crate::channel::sse_frame(None, "vessels", &json));
-        }
-    }
-}
-
-/// Server-Sent Events: every published event (`id:` the event id,
-/// `event:` its kind, `data:` its JSON), resumable with `Last-Event-ID` or
-/// `?since=`; unnumbered `ack`, `store.degraded` and `store.recovered`
-/// notices; plus, unless `vessels=false`, an unnumbered `vessels` event
-/// every second with the vessels that moved.
-///
-/// Bounded: at most `max_stream_clients` clients (503 beyond); a backlog of
-/// at most `stream_backlog_max` events, read from the store a page at a
-/// time (older ones are skipped with a `truncated` notice naming the range
-/// to page from `/api/events`); each event serialised once for all
-/// clients; a client that falls too far behind is dropped and resumes with
-/// `Last-Event-ID`.
-async fn stream_events(
-    State(app): State<Arc<App>>,
-    headers: HeaderMap,
-    JsonQuery(q): JsonQuery<StreamQuery>,
-) -> ApiResult<Response> {
-    use axum::body::{Body, Bytes};
-    use std::sync::atomic::Ordering::SeqCst;
-    let kinds = parse_kinds(q.kinds.as_deref())?;
-    let since = headers
-        .get("last-event-id")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok())
-        .or(q.since);
-    let Some(slot) = StreamSlot::take(&app.shared) else {
-        return Err(ApiError(
-            StatusCode::SERVICE_UNAVAILABLE,
-            format!(
-                "too many live-stream clients (limit {}); retry later",
-                app.shared.limits.max_stream_clients
-            ),
-        ));
-    };
-    // Subscribe first, then read the backlog: nothing falls in between.
-    let rx = app.shared.events.subscribe();
-    let notices = BroadcastStream::new(app.shared.acks.subscribe()).filter_map(|r| {
-        futures_util::future::ready(
-            r.ok()
-                .map(|(name, json)| crate::channel::sse_frame(None, name, &json)),
-        )
-    });
-    let last = Arc::new(std::sync::atomic::AtomicU64::new(since.unwrap_or(0)));
-    let (start, truncated) = match since {
-        Some(s) => {
-            let (start, t) = backlog_start(&app, s, &kinds, app.shared.limits.stream_backlog_max)?;
-            (Some(start), t)
-        }
-        None => (None, None),
-    };
-    if truncated.is_some() {
-        app.shared
-            .metrics
-            .stream_backlog_truncated
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    }
-    let truncated_notice = stream::iter(truncated.map(|(from, to)| {
-        let json = json!({
-            "skipped_after_id": from,
-            "skipped_through_id": to,
-            "page_with": format!("/api/events?since={from}&limit={MAX_LIMIT}"),
-            "limit": app.shared.limits.stream_backlog_max,
-        });
-        crate::channel::sse_frame(None, "truncated", &json.to_string())
-    }));
-    let backlog_stream = match start {
-        Some(start) => {
-            last.store(start, SeqCst);
-            backlog_pages(app.clone(), start, kinds.clone(), last.clone())
-                .map(|p| p.sse)
-                .left_stream()
-        }
-        None => stream::empty().right_stream(),
-    };
-    let metrics_app = app.clone();
-    let kinds2 = kinds.clone();
-    let live_last = last.clone();
-    let live = BroadcastStream::new(rx)
-        .take_while(move |r| {
-            let ok = r.is_ok();
-            if !ok {
-                // Too slow: the connection ends, the client reconnects
-                // with Last-Event-ID and misses nothing.
-                metrics_app
-                    .shared
-                    .metrics
-                    .slow_clients
-                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            }
-            futures_util::future::ready(ok)
-        })
-        .filter_map(move |r| {
-            let out = match r {
-                Ok(p)
-                    if p.id > live_last.load(SeqCst)
-                        && (kinds2.is_empty() || kinds2.iter().any(|k| k == p.kind)) =>
-                {
-                    live_last.store(p.id, SeqCst);
-                    Some(p.sse.clone())
-                }
-                _ => None,
-            };
-            futures_util::future::ready(out)
-        });
-    // The events lead: when they end (a client too slow), the connection
-    // ends.
-    let events = truncated_notice
-        .chain(backlog_stream)
-        .chain(live)
-        .map(Some)
-        .chain(stream::once(futures_util::future::ready(None)));
-    let vessels = if q.vessels.unwrap_or(true) {
-        BroadcastStream::new(app.shared.vessel_updates.subscribe())
-            .filter_map(|r| futures_util::future::ready(r.ok()))
-            .left_stream()
-    } else {
-        stream::empty().right_stream()
-    };
-    let keep_alive = tokio_stream::wrappers::IntervalStream::new(tokio::time::interval_at(
-        tokio::time::Instant::now() + Duration::from_secs(15),
-        Duration::from_secs(15),
-    ))
-    .map(|_| Bytes::from_static(b": keep-alive\n\n"));
-    let others = stream::select(stream::select(notices, vessels), keep_alive).map(Some);
-    let body = stream::select(events, others)
-        .take_while(|f| futures_util::future::ready(f.is_some()))
-        .filter_map(|f| futures_util::future::ready(f.map(Ok::<Bytes, Infallible>)))
-        .map(move |f| {
-            // The client's slot lives as long as its stream.
-            let _ = &slot;
-            f
-        });
-    Ok(Response::builder()
-        .header(header::CONTENT_TYPE, "text/event-stream")
-        .header(header::CACHE_CONTROL, "no-cache")
-        .header("x-accel-buffering", "no")
-        .body(Body::from_stream(body))
-        .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response()))
-}
-
-#[derive(Deserialize)]
 struct OwnShipQuery {
     /// Targets within this range, NM (default 24).
     range_nm: Option<f64>,
@@ -1285,6 +1010,7 @@ async fn metrics(State(app): State<Arc<App>>) -> impl IntoResponse {
             .unwrap_or_else(|e| e.into_inner()),
         &mut text,
     );
+    crate::outputs::render(&app.shared.outputs, &mut text);
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text)
 }
 

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::body::Bytes;
+use axum::extract::ws::Utf8Bytes;
 use finisterra_engine::Event;
 
 /// One line received by a source.
@@ -54,6 +55,24 @@ pub struct Published {
     pub json: Arc<str>,
     /// Its live-stream frame, built once and shared by every client.
     pub sse: Bytes,
+    /// Its WebSocket message, built once when a WebSocket client or an
+    /// output first needs it.
+    ws: std::sync::OnceLock<Utf8Bytes>,
+    /// What outputs filter on (level, zone, positions), taken from the
+    /// engine's event (empty for events read back from the store).
+    pub facts: Facts,
+}
+
+/// What an output's filter looks at in an event, taken once from the
+/// engine's event rather than parsed back from its JSON.
+#[derive(Debug, Clone, Default)]
+pub struct Facts {
+    /// `warning` or `alarm` for risks, hazards and their clearing.
+    pub level: Option<&'static str>,
+    /// The zone's id and name, for zone events.
+    pub zone: Option<(Option<String>, String)>,
+    /// Positions of the vessels (and hazard) involved: (lat, lon) degrees.
+    pub positions: Vec<(f64, f64)>,
 }
 
 impl Published {
@@ -74,12 +93,23 @@ impl Published {
             mmsis,
             json,
             sse,
+            ws: std::sync::OnceLock::new(),
+            facts: Facts::default(),
         }
+    }
+
+    /// Its WebSocket message: `{"id":N,"event":KIND,"data":EVENT}` (the
+    /// event's JSON inserted as it is, not serialised again).
+    pub fn ws(&self) -> Utf8Bytes {
+        self.ws
+            .get_or_init(|| ws_message(Some(self.id), self.kind, &self.json))
+            .clone()
     }
 
     /// Builds the published form of an engine event (serialised once).
     pub fn of(e: &Event) -> Published {
         use finisterra_engine::EventBody as B;
+        let facts = Facts::of(e);
         let mmsis = match &e.body {
             B::RiskRaised(r) | B::RiskUpdated(r) => vec![r.a.mmsi, r.b.mmsi],
             B::RiskCleared(r) => vec![r.a.mmsi, r.b.mmsi],
@@ -94,18 +124,124 @@ impl Published {
             | B::ZoneLeft(z)
             | B::ZoneCrossed(z) => vec![z.vessel.mmsi],
         };
-        Published::new(
+        let mut p = Published::new(
             e.id,
             e.body.kind(),
             e.time_ms,
             mmsis,
             Arc::from(e.to_json()),
-        )
+        );
+        p.facts = facts;
+        p
     }
 
-    /// The same event with other JSON (its frame rebuilt).
+    /// The same event with other JSON (its frames rebuilt).
     pub fn with_json(self, json: Arc<str>) -> Published {
-        Published::new(self.id, self.kind, self.time_ms, self.mmsis, json)
+        let facts = self.facts;
+        let mut p = Published::new(self.id, self.kind, self.time_ms, self.mmsis, json);
+        p.facts = facts;
+        p
+    }
+}
+
+impl Facts {
+    /// The facts of an engine event.
+    pub fn of(e: &Event) -> Facts {
+        use finisterra_engine::EventBody as B;
+        use finisterra_engine::Level;
+        fn level(l: Level) -> Option<&'static str> {
+            Some(match l {
+                Level::Warning => "warning",
+                Level::Alarm => "alarm",
+            })
+        }
+        match &e.body {
+            B::RiskRaised(r) | B::RiskUpdated(r) => Facts {
+                level: level(r.level),
+                zone: None,
+                positions: vec![(r.a.lat, r.a.lon), (r.b.lat, r.b.lon)],
+            },
+            B::RiskCleared(r) => Facts {
+                level: level(r.level),
+                zone: None,
+                positions: vec![(r.a.lat, r.a.lon), (r.b.lat, r.b.lon)],
+            },
+            B::Distress(d) => Facts {
+                level: Some("alarm"),
+                zone: None,
+                positions: d.lat.zip(d.lon).into_iter().collect(),
+            },
+            B::TargetLost(t) => Facts {
+                level: None,
+                zone: None,
+                positions: vec![(t.vessel.lat, t.vessel.lon)],
+            },
+            B::HazardRaised(h) | B::HazardUpdated(h) => Facts {
+                level: level(h.level),
+                zone: None,
+                positions: vec![(h.vessel.lat, h.vessel.lon), (h.hazard.lat, h.hazard.lon)],
+            },
+            B::HazardCleared(h) => Facts {
+                level: level(h.level),
+                zone: None,
+                positions: vec![(h.vessel.lat, h.vessel.lon), (h.hazard.lat, h.hazard.lon)],
+            },
+            B::ZonePredicted(z)
+            | B::ZoneViolation(z)
+            | B::ZoneCleared(z)
+            | B::ZoneEntered(z)
+            | B::ZoneLeft(z)
+            | B::ZoneCrossed(z) => Facts {
+                level: None,
+                zone: Some((z.zone.id.clone(), z.zone.name.clone())),
+                positions: vec![(z.vessel.lat, z.vessel.lon), (z.lat, z.lon)],
+            },
+        }
+    }
+}
+
+/// One WebSocket text message: `{"id":N,"event":NAME,"data":DATA}` (no
+/// `id` for unnumbered notices); `data` is inserted as it is.
+pub fn ws_message(id: Option<u64>, event: &str, data: &str) -> Utf8Bytes {
+    let mut f = String::with_capacity(data.len() + event.len() + 40);
+    f.push('{');
+    if let Some(id) = id {
+        f.push_str("\"id\":");
+        f.push_str(&id.to_string());
+        f.push(',');
+    }
+    f.push_str("\"event\":\"");
+    f.push_str(event);
+    f.push_str("\",\"data\":");
+    f.push_str(if data.is_empty() { "null" } else { data });
+    f.push('}');
+    Utf8Bytes::from(f)
+}
+
+/// An unnumbered notice (`ack`, `store.degraded`, `vessels`, ...) with its
+/// live-stream frame and WebSocket message, each built once.
+#[derive(Debug)]
+pub struct Notice {
+    /// Its name (the SSE event name).
+    pub name: &'static str,
+    /// Its JSON.
+    pub json: Arc<str>,
+    /// Its SSE frame.
+    pub sse: Bytes,
+    /// Its WebSocket message.
+    pub ws: Utf8Bytes,
+}
+
+impl Notice {
+    /// A notice, both frames built here.
+    pub fn new(name: &'static str, json: impl Into<Arc<str>>) -> Notice {
+        let json = json.into();
+        Notice {
+            name,
+            sse: sse_frame(None, name, &json),
+            ws: ws_message(None, name, &json),
+            json,
+        }
     }
 }
 

@@ -9,7 +9,6 @@ use std::time::{Duration, Instant};
 
 use finisterra_engine::pipeline::Output;
 use finisterra_engine::{Engine, Event, Pipeline, TimeSource};
-use tokio::sync::broadcast;
 
 pub use crate::channel::{CoreTx, Input, Line, Published};
 use crate::metrics::Metrics;
@@ -23,12 +22,11 @@ pub const RECENT_EVENTS: usize = 10_000;
 pub struct Shared {
     /// The engine (locked briefly by readers).
     pub engine: Mutex<Engine>,
-    /// Live push of published events.
-    pub events: broadcast::Sender<Arc<Published>>,
-    /// Live push of unnumbered notices: (SSE event name, JSON) — `ack`
-    /// when an operator acknowledges an event, `store.degraded` and
-    /// `store.recovered` when the store refuses writes and recovers.
-    pub acks: broadcast::Sender<(&'static str, Arc<str>)>,
+    /// Live push of published events, notices (`ack` when an operator
+    /// acknowledges an event, `store.degraded` and `store.recovered` when
+    /// the store refuses writes and recovers), vessel updates and NMEA
+    /// lines to every consumer.
+    pub hub: crate::hub::Hub,
     /// Identifies this run of the server: changes on every start, so a
     /// client can tell a restart (event ids may start again without a
     /// durable store) from a reconnect.
@@ -50,9 +48,6 @@ pub struct Shared {
     pub limits: crate::limits::Limits,
     /// Whether the engine thread is alive.
     pub health: Health,
-    /// The vessels that moved, as one JSON array a second, for every
-    /// live-stream client (built once, shared).
-    pub vessel_updates: broadcast::Sender<axum::body::Bytes>,
     /// Live-stream clients connected now.
     pub stream_clients: std::sync::atomic::AtomicUsize,
     /// Events pushed but not yet stored (the store refused them).
@@ -65,6 +60,8 @@ pub struct Shared {
     /// The own ship's MMSI, 0 when none: `--own-mmsi`, else the first
     /// vessel a `VDO` sentence (the receiver's own ship) reports.
     pub own_mmsi: std::sync::atomic::AtomicU32,
+    /// The counters of each output (`--output`), in the order given.
+    pub outputs: Vec<Arc<crate::outputs::OutputStats>>,
 }
 
 /// Whether the engine thread is alive; the health check and the binary
@@ -227,6 +224,8 @@ struct Core {
     /// When the last warning about data and receive times hours apart was
     /// given (at most one every ten minutes).
     last_disagreement_warning: Option<Instant>,
+    /// Sequential message id of the next forwarded multi-sentence message.
+    forward_seq: u8,
 }
 
 impl Core {
@@ -249,6 +248,7 @@ impl Core {
                 })
                 .collect(),
             last_disagreement_warning: None,
+            forward_seq: 0,
             line_no: vec![0; n],
             events: Vec::new(),
             batch: Vec::new(),
@@ -315,6 +315,14 @@ impl Core {
         let mut disagreement_ms: Option<i64> = None;
         let shared = self.shared.clone();
         let source_name = shared.source_name(src);
+        let forwarding = shared.hub.wants_nmea();
+        if forwarding {
+            let mut raw = Vec::with_capacity(l.bytes.len() + 2);
+            raw.extend_from_slice(&l.bytes);
+            raw.extend_from_slice(b"\r\n");
+            shared.hub.nmea(crate::hub::Nmea::Raw(raw.into()));
+        }
+        let seq = &mut self.forward_seq;
         let mut receivers = shared.receivers.lock().unwrap_or_else(|e| e.into_inner());
         self.pipelines[src].feed_line(
             self.line_no[src],
@@ -342,6 +350,23 @@ impl Core {
                         return;
                     }
                     m.message_in(src, msg.msg_type);
+                    let r = engine.ingest_at(msg, stamp.data_ms, stamp.recv_ms, events);
+                    if r.is_taken() {
+                        moved.push(msg.mmsi);
+                    }
+                    if forwarding {
+                        let position = engine
+                            .picture()
+                            .vessel(msg.mmsi)
+                            .filter(|v| v.has_fix())
+                            .map(|v| (v.lat_deg, v.lon_deg));
+                        shared.hub.nmea(crate::hub::Nmea::Message {
+                            mmsi: msg.mmsi,
+                            position,
+                            sentences: reframe(&heard, seq),
+                        });
+                        *seq = seq.wrapping_add(1);
+                    }
                     if let Some(d) = stamp.own_ms {
                         let off = d - l.recv_ms;
                         if off.abs() > crate::clock::DISAGREEMENT_WARN_MS {
@@ -349,10 +374,6 @@ impl Core {
                                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                             disagreement_ms = Some(off);
                         }
-                    }
-                    let r = engine.ingest_at(msg, stamp.data_ms, stamp.recv_ms, events);
-                    if r.is_taken() {
-                        moved.push(msg.mmsi);
                     }
                 }
                 Output::Error(e) => m.decode_error(e.kind.reason()),
@@ -485,6 +506,26 @@ impl Core {
     }
 }
 
+/// A transmission heard for the first time, framed again as complete
+/// sentences for a de-duplicated forward: its payload and fill bits as
+/// received, its talker, channel and `VDM`/`VDO` kept.
+fn reframe(h: &finisterra_engine::pipeline::Heard<'_>, seq: &u8) -> axum::body::Bytes {
+    let opts = finisterra_ais::encode::SentenceOptions {
+        talker: h.talker,
+        own_ship: h.own_ship,
+        channel: h.channel,
+        sequence_id: *seq % 10,
+        ..Default::default()
+    };
+    let payload = std::str::from_utf8(h.payload).unwrap_or("");
+    let mut out = String::with_capacity(h.payload.len() + 64);
+    for s in finisterra_ais::encode::frame_payload(payload, h.fill_bits, &opts) {
+        out.push_str(&s);
+        out.push_str("\r\n");
+    }
+    out.into()
+}
+
 /// State to save: the vessels that reported, the new track points.
 struct StateJob {
     vessels: Vec<finisterra_engine::Vessel>,
@@ -611,9 +652,7 @@ fn publish(shared: &Shared, batch: &mut Vec<(Instant, Vec<Event>)>) {
             "at": finisterra_engine::iso8601(crate::clock::now_ms()),
             "dropped": spill.dropped,
         });
-        let _ = shared
-            .acks
-            .send(("store.recovered", msg.to_string().into()));
+        shared.hub.notice("store.recovered", msg.to_string());
     }
     if !stored {
         if spill.degraded_since_ms.is_none() {
@@ -630,7 +669,7 @@ fn publish(shared: &Shared, batch: &mut Vec<(Instant, Vec<Event>)>) {
                 "error": err,
                 "spill_max": shared.limits.spill_max,
             });
-            let _ = shared.acks.send(("store.degraded", msg.to_string().into()));
+            shared.hub.notice("store.degraded", msg.to_string());
         }
         spill.events.extend(all.iter().cloned());
         let max = shared.limits.spill_max.max(1);
@@ -673,8 +712,7 @@ fn publish(shared: &Shared, batch: &mut Vec<(Instant, Vec<Event>)>) {
             if recent.len() > RECENT_EVENTS {
                 recent.pop_front();
             }
-            // No subscriber is fine.
-            let _ = shared.events.send(p);
+            shared.hub.event(p);
         }
     }
 }

@@ -10,10 +10,13 @@ pub mod api;
 pub mod channel;
 pub mod clock;
 pub mod core;
+pub mod hub;
 pub mod limits;
+pub mod live;
 pub mod metrics;
 pub mod model;
 pub mod openapi;
+pub mod outputs;
 pub mod receivers;
 pub mod sources;
 pub mod store;
@@ -60,6 +63,8 @@ pub struct ServeConfig {
     pub time: clock::TimeMode,
     /// The own ship's MMSI (else the first `VDO` sentence names it).
     pub own_mmsi: Option<u32>,
+    /// Where events, vessel updates and NMEA are sent (`--output`).
+    pub outputs: Vec<outputs::OutputSpec>,
 }
 
 /// A running server (for tests: the bound address and a way to stop).
@@ -81,8 +86,6 @@ pub async fn start(
 ) -> anyhow::Result<Running> {
     let names: Vec<String> = cfg.sources.iter().map(SourceSpec::name).collect();
     let (tx, rx) = std::sync::mpsc::sync_channel::<Input>(QUEUE);
-    let (events, _) = tokio::sync::broadcast::channel(16_384);
-    let (acks, _) = tokio::sync::broadcast::channel(1_024);
     let run_id = format!("{:x}-{:x}", clock::now_ms(), std::process::id());
     let live = cfg.sources.iter().any(SourceSpec::is_live);
     let mut engine = engine;
@@ -93,13 +96,9 @@ pub async fn start(
         }
         _ => engine.set_time_policy(finisterra_engine::TimePolicy::Data),
     }
-    // Few frames: a client more than a few seconds behind skips to the
-    // newest vessels (each frame holds every vessel that moved).
-    let (vessel_updates, _) = tokio::sync::broadcast::channel(4);
     let shared = Arc::new(Shared {
         engine: Mutex::new(engine),
-        events,
-        acks,
+        hub: hub::Hub::new(),
         run_id,
         recent: Mutex::new(VecDeque::new()),
         metrics: metrics::Metrics::new(&names),
@@ -109,13 +108,24 @@ pub async fn start(
         tracks: Mutex::new(HashMap::new()),
         limits: cfg.limits.clone(),
         health: core::Health::default(),
-        vessel_updates,
         stream_clients: std::sync::atomic::AtomicUsize::new(0),
         spill: Mutex::new(core::Spill::default()),
         time: cfg.time,
         receivers: Mutex::new(receivers::Receivers::default()),
         own_mmsi: std::sync::atomic::AtomicU32::new(cfg.own_mmsi.unwrap_or(0)),
+        outputs: cfg
+            .outputs
+            .iter()
+            .map(|o| {
+                Arc::new(outputs::OutputStats {
+                    name: o.name.clone(),
+                    ..Default::default()
+                })
+            })
+            .collect(),
     });
+    // Outputs subscribe before any input is read: they miss nothing.
+    outputs::start(cfg.outputs, &shared);
     let core_tx = CoreTx::new(tx);
     {
         let shared = shared.clone();
@@ -149,7 +159,7 @@ pub async fn start(
     }
     // Vessel updates for every live-stream client, built once a second
     // (one short lock of the engine for all clients, not one per client).
-    tokio::spawn(api::vessel_ticker(shared.clone()));
+    tokio::spawn(live::vessel_ticker(shared.clone()));
     let app = Arc::new(api::App {
         shared: shared.clone(),
         tx: core_tx.clone(),

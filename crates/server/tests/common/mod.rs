@@ -169,6 +169,7 @@ pub fn cfg(sources: Vec<SourceSpec>, token: Option<&str>) -> ServeConfig {
         limits: finisterra_server::Limits::default(),
         time: Default::default(),
         own_mmsi: None,
+        outputs: Vec::new(),
     }
 }
 
