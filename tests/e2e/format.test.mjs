@@ -2,7 +2,7 @@
 //   node tests/e2e/format.test.mjs
 import assert from 'node:assert/strict';
 import {
-  adviceText, adviceLines, shipCategory, deg3, nm, duration, clock, latLonText,
+  adviceText, adviceLines, shipCategory, deg3, nm, duration, mmss, clock, latLonText,
 } from '../../crates/server/web/format.js';
 
 const names = { 224123450: 'CAPE FINISTERRE', 255806123: 'MAERSK FISTERRA' };
@@ -43,6 +43,11 @@ assert.equal(deg3(45), '045°');
 assert.equal(nm(0.022), '0.02 NM');
 assert.equal(duration(170), '2 min 50 s');
 assert.equal(duration(1172), '20 min');
+assert.equal(mmss(450), '07:30');
+assert.equal(mmss(59.6), '01:00');
+assert.equal(mmss(3905), '1:05:05');
+assert.equal(mmss(-12), '—');
+assert.equal(mmss(null), '—');
 assert.equal(clock('2026-11-26T03:16:40Z'), '03:16:40Z');
 assert.equal(latLonText(42.8817, -9.2717), '42°52.90′N 009°16.30′W');
 console.log('format: ok');

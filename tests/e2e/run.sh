@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the browser test of the web map; installs what is missing first.
+# Runs the browser tests of the web map (the demo's picture and alarms; the
+# own-ship and stations panels); installs what is missing first.
 #   tests/e2e/run.sh            (from anywhere; exit code 0 = pass)
 # Environment: FINISTERRA_BIN (default target/debug/finisterra, built when
 # missing), CHROMIUM (default /usr/bin/chromium).
@@ -41,4 +42,5 @@ fi
 
 export FINISTERRA_BIN="$bin" CHROMIUM="$chromium"
 node "$here/format.test.mjs"
-exec node "$here/map.test.mjs"
+node "$here/map.test.mjs"
+exec node "$here/own_ship.test.mjs"

@@ -85,6 +85,7 @@ export class Alerts {
     this.seen = new Set(); // event ids
     this.byEvent = new Map(); // event id → { sid, level } (for pushed acknowledgements)
     this.filter = { info: false, acknowledged: true };
+    this.ownMmsi = null; // the own ship: its situations stand out
     this.list.addEventListener('click', (e) => this.onClick(e));
     this.list.addEventListener('keydown', (e) => {
       if ((e.key === 'Enter' || e.key === ' ') && e.target.matches('li[data-testid="alert"]')) {
@@ -156,6 +157,18 @@ export class Alerts {
     s.ackedAt = at ?? s.ackedAt;
     s.error = null;
     if (!before || s.el) this.render(s);
+  }
+
+  /** The own ship's MMSI (or null): the items that involve it are marked. */
+  setOwnShip(mmsi) {
+    if (mmsi === this.ownMmsi) return;
+    this.ownMmsi = mmsi;
+    for (const s of this.items.values()) if (s.el) this.build(s);
+  }
+
+  /** Whether an event involves the own ship. */
+  involvesOwnShip(ev) {
+    return this.ownMmsi != null && mmsisOf(ev).includes(this.ownMmsi);
   }
 
   /** Forgets everything (the server restarted with new event ids). */
@@ -266,6 +279,7 @@ export class Alerts {
   build(s) {
     const ev = s.latest;
     const acked = this.isAcked(s);
+    const own = this.involvesOwnShip(ev);
     const li = s.el ?? document.createElement('li');
     s.el = li;
     li.setAttribute('data-testid', 'alert');
@@ -275,17 +289,19 @@ export class Alerts {
     li.dataset.eventId = ev.id;
     li.dataset.acknowledged = String(acked);
     li.dataset.mmsi = mmsisOf(ev).join(' ');
+    li.dataset.ownShip = String(own);
     if (s.ackedId != null) li.dataset.ackedId = s.ackedId;
     li.tabIndex = 0;
-    li.className = `alert level-${s.level}${acked ? ' acked' : ''}${s.cleared ? ' cleared' : ''}${li.classList.contains('flash') ? ' flash' : ''}`;
+    li.className = `alert level-${s.level}${own ? ' own-ship-alarm' : ''}${acked ? ' acked' : ''}${s.cleared ? ' cleared' : ''}${li.classList.contains('flash') ? ' flash' : ''}`;
     li.hidden = !this.visible(s);
     const { title, ruling, detail, advice } = this.describe(ev);
-    li.setAttribute('aria-label', `${s.level} ${KIND_LABEL[s.group] ?? ''}: ${title}${acked ? ', acknowledged' : ''}${s.cleared ? ', cleared' : ''}`);
+    li.setAttribute('aria-label', `${s.level} ${KIND_LABEL[s.group] ?? ''}${own ? ' (own ship)' : ''}: ${title}${acked ? ', acknowledged' : ''}${s.cleared ? ', cleared' : ''}`);
     const adv = advice.map((a) => `<li class="${a.recommended ? 'rec' : 'alt'}${a.sufficient ? '' : ' weak'}">${escapeHtml(a.text)}</li>`).join('');
     li.innerHTML = `
       <div class="alert-head">
         <span class="badge level-${s.level}">${s.level}</span>
         <span class="alert-kind">${escapeHtml(KIND_LABEL[s.group] ?? ev.kind)}</span>
+        ${own ? '<span class="badge own-ship" data-testid="own-ship-badge">own ship</span>' : ''}
         ${s.cleared ? `<span class="badge cleared" title="${escapeHtml(s.cleared)}">cleared</span>` : ''}
         <time datetime="${escapeHtml(ev.time)}" title="${escapeHtml(ev.time)} (first ${escapeHtml(s.first.time)})">${clock(ev.time)}</time>
       </div>

@@ -4,8 +4,10 @@
 
 import { createMap, setData, iconName, legendSwatch, maplibregl } from './map.js';
 import { Alerts, ALERT_KINDS, CLEAR_KINDS, mmsisOf, setKinds } from './alerts.js';
+import { OwnShipPanel } from './ownship.js';
+import { renderStations } from './stations.js';
 import {
-  CATEGORIES, LOST_COLOR, shipCategory, shipTypeText, navStatusText, classText, deg3, knots, nm,
+  CATEGORIES, LOST_COLOR, OWN_COLOR, shipCategory, shipTypeText, navStatusText, classText, deg3, knots, nm,
   duration, clock, dateTime, latLonText, vesselName, adviceLines, destination, circleRing,
   escapeHtml, encounterText,
 } from './format.js';
@@ -103,6 +105,11 @@ const state = {
   stream: null,
   streamDown: false, // the stream broke since the picture was read
   ready: false,
+  own: null, // /api/own-ship (null: no own ship)
+  ownMmsi: null,
+  ownCentred: false, // the map was centred on the own ship once
+  userMoved: false, // the operator moved the map (no automatic centring then)
+  linkedView: false, // the address named a view (#view=...)
 };
 
 const alerts = new Alerts($('#alerts'), {
@@ -113,6 +120,11 @@ const alerts = new Alerts($('#alerts'), {
   onAck: (id) => ackEvent(id),
   onPan: (s) => panToSituation(s),
   onChange: () => scheduleCounts(),
+});
+
+const ownPanel = new OwnShipPanel($('[data-testid="own-ship"]'), {
+  onTarget: (mmsi) => flyToTarget(mmsi),
+  onCentre: () => centreOnOwnShip(),
 });
 
 // ------------------------------------------------------------- map layers
@@ -143,19 +155,25 @@ function drawVessels() {
     if (v.lat == null || v.lon == null) continue;
     const cat = shipCategory(v.ship_type, v.class);
     const rot = courseOf(v);
+    const own = v.mmsi === state.ownMmsi;
     features.push({
       type: 'Feature',
       geometry: { type: 'Point', coordinates: [v.lon, v.lat] },
-      properties: { mmsi: v.mmsi, icon: iconName(cat, rot != null, v.lost), rot: rot ?? 0, z: v.lost ? 0 : 1, name: v.name ?? '' },
+      properties: { mmsi: v.mmsi, icon: iconName(cat, rot != null, v.lost, own && !v.lost), rot: rot ?? 0, z: own ? 2 : v.lost ? 0 : 1, name: v.name ?? '' },
     });
     if (!v.lost && v.cog_deg != null && (v.sog_kn ?? 0) >= 0.5) {
       const end = destination(v.lat, v.lon, v.cog_deg, (v.sog_kn * PREDICTOR_MIN) / 60);
-      const color = CATEGORIES.find((c) => c.id === cat)?.color ?? '#a0aab4';
+      const color = own ? OWN_COLOR : CATEGORIES.find((c) => c.id === cat)?.color ?? '#a0aab4';
       predictors.push({ type: 'Feature', geometry: { type: 'LineString', coordinates: [[v.lon, v.lat], end] }, properties: { color } });
     }
   }
   setData(state.map, 'vessels', { type: 'FeatureCollection', features });
   setData(state.map, 'predictors', { type: 'FeatureCollection', features: predictors });
+  const op = ownPosition();
+  setData(state.map, 'own', {
+    type: 'FeatureCollection',
+    features: op ? [{ type: 'Feature', geometry: { type: 'Point', coordinates: op }, properties: { mmsi: state.ownMmsi } }] : [],
+  });
   $('[data-testid="vessel-count"]').textContent = String(features.length);
 }
 
@@ -327,6 +345,7 @@ function hazardPopup(h, lngLat) {
 async function selectVessel(mmsi, { pan = false } = {}) {
   mmsi = Number(mmsi);
   state.selected = mmsi;
+  ownPanel.select(mmsi);
   const v = state.vessels.get(mmsi);
   if (pan && v && v.lat != null) state.map.easeTo({ center: [v.lon, v.lat], zoom: Math.max(state.map.getZoom(), 10), duration: 600 });
   renderDetails();
@@ -337,6 +356,7 @@ async function selectVessel(mmsi, { pan = false } = {}) {
 
 function clearSelection() {
   state.selected = null;
+  ownPanel.select(null);
   state.detail = null;
   renderDetails();
   drawSelected();
@@ -474,6 +494,79 @@ function panToSituation(s) {
         selectVessel(m);
       }
   }
+}
+
+// ---------------------------------------------------------------- own ship
+
+/** The own ship's position: live (the stream), else the last own-ship read. */
+function ownPosition() {
+  if (state.ownMmsi == null) return null;
+  const v = state.vessels.get(state.ownMmsi);
+  if (v && v.lat != null) return [v.lon, v.lat];
+  const o = state.own?.own;
+  return o && o.lat != null ? [o.lon, o.lat] : null;
+}
+
+function centreOnOwnShip({ animate = true } = {}) {
+  const p = ownPosition();
+  if (!p || !state.map) return;
+  const zoom = Math.max(state.map.getZoom(), 10);
+  if (animate) state.map.easeTo({ center: p, zoom, duration: 600 });
+  else state.map.jumpTo({ center: p, zoom });
+}
+
+/** A target of the list: the map flies to it and its details show. */
+function flyToTarget(mmsi) {
+  const v = state.vessels.get(mmsi);
+  let p = v && v.lat != null ? [v.lon, v.lat] : null;
+  if (!p) {
+    // Not in the picture yet: from the own ship, by bearing and range.
+    const t = state.own?.targets?.find((x) => x.mmsi === mmsi);
+    const o = ownPosition();
+    if (t && o && Number.isFinite(t.bearing_deg) && Number.isFinite(t.range_nm)) p = destination(o[1], o[0], t.bearing_deg, t.range_nm);
+  }
+  if (p) state.map.flyTo({ center: p, zoom: Math.max(state.map.getZoom(), 11), duration: 800 });
+  selectVessel(mmsi);
+}
+
+/** The own ship and its targets; null when there is none (404: none
+ *  configured, or no fix yet). */
+async function getOwnShip() {
+  const r = await fetch('api/own-ship', { headers: readHeaders() });
+  if (r.status === 404) return null;
+  if (!r.ok) throw new Error(`api/own-ship: HTTP ${r.status}`);
+  return r.json();
+}
+
+async function loadOwnShip() {
+  const data = await getOwnShip();
+  const mmsi = data?.own?.mmsi ?? null;
+  state.own = data;
+  if (mmsi !== state.ownMmsi) {
+    state.ownMmsi = mmsi;
+    alerts.setOwnShip(mmsi);
+    scheduleDraw();
+  }
+  ownPanel.render(data);
+  // Centred once, when the own ship is first known (unless the address
+  // named a view, or the operator has moved the map already).
+  if (data?.own && !state.ownCentred && state.map) {
+    state.ownCentred = true;
+    if (!state.linkedView && !state.userMoved) centreOnOwnShip({ animate: false });
+  }
+}
+
+/** Every 2 s while there is an own ship; every 10 s while there is none
+ *  (the first VDO sentence may name one later). */
+function pollOwnShip() {
+  setTimeout(async () => {
+    await safely(loadOwnShip());
+    pollOwnShip();
+  }, state.own ? 2000 : 10000);
+}
+
+async function loadStations() {
+  renderStations($('[data-testid="stations"]'), await getJSON('api/stations'), Date.now());
 }
 
 // ------------------------------------------------------------ data refresh
@@ -690,6 +783,24 @@ for (const id of ['info', 'acknowledged']) {
   });
 }
 
+// Collapsible panels (own ship, stations): open or closed as last left.
+for (const btn of document.querySelectorAll('.panel-toggle')) {
+  const body = document.getElementById(btn.getAttribute('aria-controls'));
+  const key = `finisterra.open.${body.id}`;
+  const set = (open) => {
+    btn.setAttribute('aria-expanded', String(open));
+    body.hidden = !open;
+    btn.closest('.panel').classList.toggle('collapsed', !open);
+  };
+  const stored = localStorage.getItem(key);
+  set(stored != null ? stored === '1' : btn.getAttribute('aria-expanded') === 'true');
+  btn.addEventListener('click', () => {
+    const open = btn.getAttribute('aria-expanded') !== 'true';
+    set(open);
+    localStorage.setItem(key, open ? '1' : '0');
+  });
+}
+
 // ---------------------------------------------------------------- legend
 
 function buildLegend() {
@@ -697,6 +808,7 @@ function buildLegend() {
   const items = [
     ...CATEGORIES.map((c) => [legendSwatch(c.color), c.label]),
     [legendSwatch(LOST_COLOR), 'Lost target'],
+    [legendSwatch(OWN_COLOR), 'Own ship (ringed)'],
   ];
   ul.innerHTML = items.map(([src, label]) => `<li><img src="${src}" alt="" width="14" height="14"> ${escapeHtml(label)}</li>`).join('')
     + '<li><span class="key line alarm"></span> Alarm</li><li><span class="key line warning"></span> Warning</li>'
@@ -709,6 +821,7 @@ window.finisterra = {
   vessels: state.vessels,
   selectVessel: (mmsi) => selectVessel(mmsi, { pan: true }),
   clearSelection,
+  ownShip: () => state.own,
   alerts,
   state,
   map: null,
@@ -724,6 +837,7 @@ async function start() {
   let view = null;
   // (Read before the map writes its own view into the address.)
   const linked = location.hash.includes('view=');
+  state.linkedView = linked;
   if (!linked) {
     try {
       view = JSON.parse(localStorage.getItem('finisterra.view') ?? 'null');
@@ -733,6 +847,9 @@ async function start() {
   state.map = map;
   window.finisterra.map = map;
 
+  map.on('movestart', (e) => {
+    if (e.originalEvent) state.userMoved = true;
+  });
   map.on('moveend', () => {
     const c = map.getCenter();
     localStorage.setItem('finisterra.view', JSON.stringify({ center: [c.lng, c.lat], zoom: map.getZoom() }));
@@ -796,9 +913,15 @@ async function start() {
   await loadPicture();
   connect();
 
-  if (!view && !linked) fitPicture();
+  // With an own ship the map centres on it (once); else, on a first visit,
+  // it frames the picture.
+  await safely(loadOwnShip());
+  if (!view && !linked && !state.own) fitPicture();
+  pollOwnShip();
+  safely(loadStations());
   await landP;
   setInterval(loadStats, 5000);
+  setInterval(() => safely(loadStations()), 5000);
   setInterval(() => safely(loadAtons()), 30000);
   setInterval(() => safely(loadDocs()), 60000);
   setInterval(() => safely(loadVessels()), 60000);

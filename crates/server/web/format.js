@@ -12,6 +12,8 @@ export const CATEGORIES = [
   { id: 'other', label: 'Other / unknown', color: '#a0aab4' },
 ];
 export const LOST_COLOR = '#5c6670';
+/** The own ship (`serve --own-mmsi`, or the first VDO sentence): no category uses it. */
+export const OWN_COLOR = '#f4f8fc';
 export const LEVEL_COLOR = { alarm: '#ff3b3b', warning: '#ffb300', info: '#8b97a5' };
 
 /** Category id of an AIS ship and cargo type (and station class). */
@@ -89,6 +91,19 @@ export function duration(s) {
   if (s < 3600) return `${Math.round(s / 60)} min`;
   const h = Math.floor(s / 3600);
   return `${h} h ${String(Math.round((s % 3600) / 60)).padStart(2, '0')} min`;
+}
+
+/**
+ * A time to CPA as a target list shows it: "07:30", "1:05:00" from an hour
+ * on; "—" when unknown or past (an opening target).
+ */
+export function mmss(s) {
+  if (s == null || !Number.isFinite(s) || s < 0) return '—';
+  s = Math.round(s);
+  const two = (n) => String(n).padStart(2, '0');
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  return h ? `${h}:${two(m)}:${two(s % 60)}` : `${two(m)}:${two(s % 60)}`;
 }
 
 /** "03:16:40Z" from an ISO time. */

@@ -4,7 +4,7 @@
 // on a canvas at start-up; labels are HTML markers (no remote glyphs).
 
 import * as maplibregl from './vendor/maplibre-gl/maplibre-gl.mjs';
-import { CATEGORIES, LOST_COLOR, LEVEL_COLOR } from './format.js';
+import { CATEGORIES, LOST_COLOR, LEVEL_COLOR, OWN_COLOR } from './format.js';
 
 const EMPTY = { type: 'FeatureCollection', features: [] };
 const WATER = '#0b1a28';
@@ -21,6 +21,8 @@ const RULE_COLOR = [
   '#9aa7b4',
 ];
 const LEVEL = ['match', ['get', 'level'], 'alarm', LEVEL_COLOR.alarm, LEVEL_COLOR.warning];
+const OWN_RING = ['interpolate', ['linear'], ['zoom'], 3, 10, 8, 14, 12, 18];
+const OWN_RING_OUTER = ['interpolate', ['linear'], ['zoom'], 3, 14, 8, 19, 12, 24];
 
 function graticule(step) {
   const features = [];
@@ -34,7 +36,7 @@ function graticule(step) {
 }
 
 const SOURCES = [
-  'land', 'zones', 'user-hazards', 'track', 'predictors', 'hazards', 'risks', 'atons', 'vessels', 'selected',
+  'land', 'zones', 'user-hazards', 'track', 'predictors', 'hazards', 'risks', 'atons', 'vessels', 'selected', 'own',
 ];
 
 function style() {
@@ -67,6 +69,9 @@ function style() {
       { id: 'risks-cpa', type: 'circle', source: 'risks', filter: ['==', ['get', 'part'], 'cpa'], paint: { 'circle-radius': 7, 'circle-color': 'rgba(0,0,0,0.35)', 'circle-stroke-color': LEVEL, 'circle-stroke-width': 3 } },
       { id: 'atons', type: 'symbol', source: 'atons', layout: { 'icon-image': ['get', 'icon'], 'icon-allow-overlap': true, 'icon-ignore-placement': true } },
       { id: 'selected', type: 'circle', source: 'selected', paint: { 'circle-radius': 15, 'circle-color': 'rgba(255,255,255,0.06)', 'circle-stroke-color': '#ffffff', 'circle-stroke-width': 2 } },
+      // The own ship: two rings round its symbol (the chart's own-ship mark).
+      { id: 'own-ring', type: 'circle', source: 'own', paint: { 'circle-radius': OWN_RING, 'circle-color': 'rgba(244,248,252,0.08)', 'circle-stroke-color': OWN_COLOR, 'circle-stroke-width': 1.5 } },
+      { id: 'own-ring-outer', type: 'circle', source: 'own', paint: { 'circle-radius': OWN_RING_OUTER, 'circle-color': 'rgba(0,0,0,0)', 'circle-stroke-color': OWN_COLOR, 'circle-stroke-width': 1.5, 'circle-stroke-opacity': 0.8 } },
       {
         id: 'vessels', type: 'symbol', source: 'vessels',
         layout: {
@@ -99,13 +104,14 @@ function image(c) {
   return g.getImageData(0, 0, c.width, c.height);
 }
 
-/** Vessel symbols: a pointed hull (course known) or a circle (no course). */
-function vesselIcon(color, moving, lost) {
+/** Vessel symbols: a pointed hull (course known) or a circle (no course);
+ *  the own ship's with a heavier outline. */
+function vesselIcon(color, moving, lost, own = false) {
   const [c, g] = canvas(24, 24);
   g.lineJoin = 'round';
   g.fillStyle = color;
-  g.strokeStyle = lost ? '#c4ccd4' : 'rgba(5,10,16,0.9)';
-  g.lineWidth = 1.4;
+  g.strokeStyle = lost ? '#c4ccd4' : own ? '#05080c' : 'rgba(5,10,16,0.9)';
+  g.lineWidth = own ? 2.2 : 1.4;
   if (lost) g.setLineDash([2, 2]);
   g.beginPath();
   if (moving) {
@@ -155,7 +161,8 @@ function atonIcon(kind, virtual) {
   return image(c);
 }
 
-export function iconName(cat, moving, lost) {
+export function iconName(cat, moving, lost, own = false) {
+  if (own) return `v-own-${moving ? 'm' : 's'}`;
   return lost ? `v-lost-${moving ? 'm' : 's'}` : `v-${cat}-${moving ? 'm' : 's'}`;
 }
 
@@ -167,6 +174,7 @@ function addIcons(map) {
   }
   for (const moving of [true, false]) {
     map.addImage(iconName('', moving, true), vesselIcon(LOST_COLOR, moving, true), { pixelRatio: PR });
+    map.addImage(iconName('', moving, false, true), vesselIcon(OWN_COLOR, moving, false, true), { pixelRatio: PR });
   }
   map.addImage('aton', atonIcon('aton', false), { pixelRatio: PR });
   map.addImage('aton-virtual', atonIcon('aton', true), { pixelRatio: PR });
