@@ -118,6 +118,12 @@ pub struct ServeArgs {
     /// bbox=W,S,E,N&mmsi=M1,M2`; `queue=N` bounds what waits.
     #[arg(long, value_name = "URL")]
     pub output: Vec<String>,
+    /// Where a receiving station is, `NAME=LAT,LON` in degrees (repeatable;
+    /// NAME as its tag blocks' `s:` or the input's name): /api/stations
+    /// then shows the farthest report it heard. A station that hears the
+    /// own ship's VDO sentences is placed on the own ship.
+    #[arg(long, value_name = "NAME=LAT,LON", value_parser = parse_station_position)]
+    pub station_position: Vec<(String, f64, f64)>,
     /// Read settings from this JSON file: an object whose keys are the long
     /// flags of `serve` without their dashes (`"udp": ["0.0.0.0:10110"]`,
     /// `"data-dir": "/var/lib/finisterra"`, `"stdin": true`); flags given on
@@ -210,6 +216,19 @@ pub fn expand_config_file(argv: Vec<std::ffi::OsString>) -> Result<Vec<std::ffi:
     out.extend(extra);
     out.extend_from_slice(&argv[serve_at + 1..]);
     Ok(out)
+}
+
+/// `NAME=LAT,LON` of `--station-position`.
+fn parse_station_position(s: &str) -> Result<(String, f64, f64), String> {
+    let err = || format!("{s:?}: give NAME=LAT,LON in degrees (e.g. fisterra=42.90,-9.27)");
+    let (name, pos) = s.rsplit_once('=').ok_or_else(err)?;
+    let (lat, lon) = pos.split_once(',').ok_or_else(err)?;
+    let lat: f64 = lat.trim().parse().map_err(|_| err())?;
+    let lon: f64 = lon.trim().parse().map_err(|_| err())?;
+    if name.is_empty() || !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon) {
+        return Err(err());
+    }
+    Ok((name.to_string(), lat, lon))
 }
 
 /// The address to listen on: `HOST:PORT` with a host name (`localhost`)
@@ -481,6 +500,7 @@ pub fn run(args: &ServeArgs) -> Result<()> {
                 time: args.time,
                 own_mmsi: args.own_mmsi,
                 outputs,
+                station_positions: args.station_position.clone(),
             },
             engine,
             store,

@@ -984,6 +984,10 @@ async fn stations(State(app): State<Arc<App>>) -> Json<Value> {
                     "duplicates": s.duplicates,
                     "vessels": s.vessels,
                     "last_heard": finisterra_engine::iso8601(s.last_heard_ms),
+                    "lat_deg": s.position.map(|p| p.0),
+                    "lon_deg": s.position.map(|p| p.1),
+                    "farthest_range_nm": s.farthest_range_nm.map(|d| (d * 100.0).round() / 100.0),
+                    "farthest_mmsi": s.farthest_mmsi,
                 })
             })
             .collect(),

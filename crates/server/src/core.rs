@@ -340,19 +340,33 @@ impl Core {
                             std::sync::atomic::Ordering::Relaxed,
                         );
                     }
-                    if !receivers.heard(
+                    let first = receivers.heard(
                         station,
                         heard.payload,
                         heard.fill_bits,
                         msg.mmsi,
                         l.recv_ms,
-                    ) {
+                    );
+                    let at = msg.body.reported().and_then(|r| r.lat_deg.zip(r.lon_deg));
+                    if !first {
+                        // A copy another station heard first: still range
+                        // information for this station.
+                        if let Some((lat, lon)) = at {
+                            note_range(engine, &mut receivers, station, msg.mmsi, lat, lon);
+                        }
                         return;
                     }
                     m.message_in(src, msg.msg_type);
                     let r = engine.ingest_at(msg, stamp.data_ms, stamp.recv_ms, events);
                     if r.is_taken() {
                         moved.push(msg.mmsi);
+                    }
+                    if let Some((lat, lon)) = at {
+                        if heard.own_ship {
+                            // A receiver on board: it is where its ship is.
+                            receivers.set_position(station, lat, lon);
+                        }
+                        note_range(engine, &mut receivers, station, msg.mmsi, lat, lon);
                     }
                     if forwarding {
                         let position = engine
@@ -503,6 +517,27 @@ impl Core {
             Err(TrySendError::Full(job)) => self.pending_track = job.track,
             Err(TrySendError::Disconnected(_)) => {}
         }
+    }
+}
+
+/// Notes a station's range to a reported position, if the picture agrees
+/// with it (the vessel's fix within 1 NM): a position the picture rejected
+/// (a teleport, a garbled report) is no record range.
+fn note_range(
+    engine: &Engine,
+    receivers: &mut crate::receivers::Receivers,
+    station: &str,
+    mmsi: u32,
+    lat: f64,
+    lon: f64,
+) {
+    let agrees = engine
+        .picture()
+        .vessel(mmsi)
+        .filter(|v| v.has_fix())
+        .is_some_and(|v| finisterra_nav::geo::distance_nm(v.lat_deg, v.lon_deg, lat, lon) <= 1.0);
+    if agrees {
+        receivers.note_range(station, mmsi, lat, lon);
     }
 }
 

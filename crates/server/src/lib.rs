@@ -65,6 +65,9 @@ pub struct ServeConfig {
     pub own_mmsi: Option<u32>,
     /// Where events, vessel updates and NMEA are sent (`--output`).
     pub outputs: Vec<outputs::OutputSpec>,
+    /// Where receiving stations are: (name, lat, lon degrees), for their
+    /// range statistics.
+    pub station_positions: Vec<(String, f64, f64)>,
 }
 
 /// A running server (for tests: the bound address and a way to stop).
@@ -111,7 +114,13 @@ pub async fn start(
         stream_clients: std::sync::atomic::AtomicUsize::new(0),
         spill: Mutex::new(core::Spill::default()),
         time: cfg.time,
-        receivers: Mutex::new(receivers::Receivers::default()),
+        receivers: Mutex::new({
+            let mut r = receivers::Receivers::default();
+            for (name, lat, lon) in &cfg.station_positions {
+                r.set_position(name, *lat, *lon);
+            }
+            r
+        }),
         own_mmsi: std::sync::atomic::AtomicU32::new(cfg.own_mmsi.unwrap_or(0)),
         outputs: cfg
             .outputs

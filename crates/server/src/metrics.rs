@@ -529,6 +529,17 @@ pub fn render_stations(r: &crate::receivers::Receivers, o: &mut String) {
             let _ = writeln!(o, "{name}{{station=\"{}\"}} {}", esc(station), get(st));
         }
     }
+    let name = "finisterra_station_farthest_range_nm";
+    let _ = writeln!(
+        o,
+        "# HELP {name} The farthest position report each station heard, NM from the station (stations with a known position)."
+    );
+    let _ = writeln!(o, "# TYPE {name} gauge");
+    for (station, st) in &stations {
+        if let Some(d) = st.farthest_range_nm {
+            let _ = writeln!(o, "{name}{{station=\"{}\"}} {d:.3}", esc(station));
+        }
+    }
 }
 
 pub(crate) fn esc(s: &str) -> String {

@@ -22,6 +22,14 @@ pub struct StationStats {
     pub vessels: u64,
     /// When it was last heard (wall clock, ms).
     pub last_heard_ms: i64,
+    /// Where the station is (lat, lon degrees): configured
+    /// (`--station-position`), or the own ship's position for a station
+    /// that hears `VDO` sentences (a receiver on board).
+    pub position: Option<(f64, f64)>,
+    /// The farthest position report it heard, NM from its position.
+    pub farthest_range_nm: Option<f64>,
+    /// The vessel of that report.
+    pub farthest_mmsi: Option<u32>,
     #[serde(skip)]
     mmsis: HashSet<u32>,
 }
@@ -178,6 +186,34 @@ impl Receivers {
         }
     }
 
+    /// Sets where a station is (configured, or its own ship's position).
+    pub fn set_position(&mut self, station: &str, lat_deg: f64, lon_deg: f64) {
+        if lat_deg.is_finite() && lon_deg.is_finite() {
+            let si = self.station(station);
+            self.stats[si as usize].position = Some((lat_deg, lon_deg));
+        }
+    }
+
+    /// A position report `station` heard (a first copy or a duplicate):
+    /// its range from the station, when the station's position is known,
+    /// may be the farthest yet. The caller passes only positions the
+    /// picture agrees with, so a spoofed or garbled position does not
+    /// become a record range.
+    pub fn note_range(&mut self, station: &str, mmsi: u32, lat_deg: f64, lon_deg: f64) {
+        let Some(&si) = self.index.get(station) else {
+            return;
+        };
+        let st = &mut self.stats[si as usize];
+        let Some((slat, slon)) = st.position else {
+            return;
+        };
+        let d = finisterra_nav::geo::distance_nm(slat, slon, lat_deg, lon_deg);
+        if d.is_finite() && st.farthest_range_nm.is_none_or(|f| d > f) {
+            st.farthest_range_nm = Some(d);
+            st.farthest_mmsi = Some(mmsi);
+        }
+    }
+
     /// Entries kept for the window (for tests of boundedness).
     pub fn window_len(&self) -> usize {
         self.seen.len()
@@ -206,5 +242,23 @@ mod tests {
         }
         r.heard("north", b"x", 0, 2, 20_000);
         assert!(r.window_len() <= 2);
+    }
+
+    #[test]
+    fn the_farthest_range_needs_the_station_position() {
+        let mut r = Receivers::default();
+        r.heard("north", b"a", 0, 7, 1_000);
+        r.note_range("north", 7, 43.5, -9.0);
+        assert_eq!(
+            r.stations()["north"].farthest_range_nm,
+            None,
+            "position unknown"
+        );
+        r.set_position("north", 43.0, -9.0);
+        r.note_range("north", 7, 43.5, -9.0);
+        r.note_range("north", 8, 43.1, -9.0);
+        let s = r.stations()["north"];
+        assert!((s.farthest_range_nm.unwrap() - 30.0).abs() < 0.2, "{s:?}");
+        assert_eq!(s.farthest_mmsi, Some(7));
     }
 }

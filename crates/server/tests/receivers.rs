@@ -13,9 +13,12 @@ use finisterra_server::start;
 fn two_receivers_hearing_the_same_capture_give_each_message_once() {
     let rt = runtime();
     let (p1, p2) = (free_udp_port(), free_udp_port());
+    let mut c = cfg(vec![udp_source(p1), udp_source(p2)], None);
+    // The first receiver's position is known: its range is measured.
+    c.station_positions = vec![(format!("udp:127.0.0.1:{p1}"), 43.0, -9.3)];
     let running = rt
         .block_on(start(
-            cfg(vec![udp_source(p1), udp_source(p2)], None),
+            c,
             Engine::new(Config::default()),
             finisterra_server::store::memory(),
         ))
@@ -74,6 +77,22 @@ fn two_receivers_hearing_the_same_capture_give_each_message_once() {
             .unwrap()
             .starts_with("udp:127.0.0.1:"));
     }
+    // The farthest vessel is 39 × 0.01° = 23.4 NM north of the first
+    // receiver; the second has no position, so no range.
+    let by_name = |name: String| {
+        s.as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["station"] == name.as_str())
+            .cloned()
+            .unwrap()
+    };
+    let first = by_name(format!("udp:127.0.0.1:{p1}"));
+    let range = first["farthest_range_nm"].as_f64().unwrap();
+    assert!((range - 23.4).abs() < 0.2, "{first}");
+    assert_eq!(first["farthest_mmsi"], 224_700_039);
+    assert!(by_name(format!("udp:127.0.0.1:{p2}"))["farthest_range_nm"].is_null());
+    assert!((metric(a, "finisterra_station_farthest_range_nm") - range).abs() < 0.01);
     let (_, v) = get_json(a, "/api/vessels/224700003");
     assert_eq!(v["heard_by"]["stations"], 2, "{v}");
     assert_ne!(v["heard_by"]["first"], v["heard_by"]["last"]);

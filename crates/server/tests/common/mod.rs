@@ -170,6 +170,7 @@ pub fn cfg(sources: Vec<SourceSpec>, token: Option<&str>) -> ServeConfig {
         time: Default::default(),
         own_mmsi: None,
         outputs: Vec::new(),
+        station_positions: Vec::new(),
     }
 }
 
