@@ -33,6 +33,7 @@
 
 mod assembler;
 mod checksum;
+mod gps;
 mod line;
 mod split;
 mod tagblock;
@@ -40,6 +41,7 @@ mod time;
 
 pub use assembler::{Assembler, AssemblerConfig, Incomplete, IncompleteCause, Message};
 pub use checksum::{checksum, parse_hex_byte};
+pub use gps::{parse_gps, GpsError, GpsSentence};
 pub use line::{parse_line, FrameError, Line, Vdm};
 pub use split::{LineSplitter, MAX_LINE_BYTES};
 pub use tagblock::{retime_tag_block, Group, TagBlock};

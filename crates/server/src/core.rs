@@ -226,6 +226,20 @@ struct Core {
     last_disagreement_warning: Option<Instant>,
     /// Sequential message id of the next forwarded multi-sentence message.
     forward_seq: u8,
+    /// The own ship's motion and heading as its GPS and compass last said.
+    gps: GpsState,
+}
+
+/// What a GPS and compass feed said last: a fix (RMC, GGA) becomes a
+/// position report of the own ship with the latest course, speed and
+/// heading (VTG, HDT may come in sentences of their own).
+#[derive(Debug, Default)]
+struct GpsState {
+    sog_kn: Option<f64>,
+    cog_deg: Option<f64>,
+    heading_deg: Option<f64>,
+    /// Said once that fixes wait for an own ship to be named.
+    warned_unnamed: bool,
 }
 
 impl Core {
@@ -249,6 +263,7 @@ impl Core {
                 .collect(),
             last_disagreement_warning: None,
             forward_seq: 0,
+            gps: GpsState::default(),
             line_no: vec![0; n],
             events: Vec::new(),
             batch: Vec::new(),
@@ -315,6 +330,13 @@ impl Core {
         let mut disagreement_ms: Option<i64> = None;
         let shared = self.shared.clone();
         let source_name = shared.source_name(src);
+        if let Some(g) = finisterra_nmea::parse_gps(&l.bytes) {
+            match g {
+                Ok(g) => self.on_gps(engine, g, l.recv_ms),
+                Err(e) => m.decode_error(e.reason()),
+            }
+            return;
+        }
         let forwarding = shared.hub.wants_nmea();
         if forwarding {
             let mut raw = Vec::with_capacity(l.bytes.len() + 2);
@@ -396,6 +418,83 @@ impl Core {
         drop(receivers);
         if let Some(off) = disagreement_ms {
             self.warn_disagreement(src, off);
+        }
+    }
+
+    /// A sentence of the own ship's GPS or compass. A fix is judged as a
+    /// position report of the own ship (`--own-mmsi`, or the vessel of the
+    /// first VDO sentence) at the fix's own time (RMC's date and time;
+    /// else the receive time), within the same time policy as AIS.
+    fn on_gps(&mut self, engine: &mut Engine, g: finisterra_nmea::GpsSentence, recv_ms: i64) {
+        use finisterra_nmea::GpsSentence as G;
+        use std::sync::atomic::Ordering::Relaxed;
+        let (position, own_ms) = match g {
+            G::Rmc {
+                unix_ms,
+                position,
+                sog_kn,
+                cog_deg,
+            } => {
+                self.gps.sog_kn = sog_kn.or(self.gps.sog_kn);
+                self.gps.cog_deg = cog_deg.or(self.gps.cog_deg);
+                (position, unix_ms)
+            }
+            G::Gga { position, .. } => (position, None),
+            G::Vtg { cog_deg, sog_kn } => {
+                self.gps.sog_kn = sog_kn.or(self.gps.sog_kn);
+                self.gps.cog_deg = cog_deg.or(self.gps.cog_deg);
+                (None, None)
+            }
+            G::Hdt { heading_deg } => {
+                self.gps.heading_deg = heading_deg.or(self.gps.heading_deg);
+                (None, None)
+            }
+        };
+        let Some((lat, lon)) = position else {
+            return;
+        };
+        let m = &self.shared.metrics;
+        let own = self.shared.own_mmsi.load(Relaxed);
+        if own == 0 {
+            m.gps_unnamed.fetch_add(1, Relaxed);
+            if !self.gps.warned_unnamed {
+                self.gps.warned_unnamed = true;
+                eprintln!(
+                    "finisterra: GPS fixes are ignored until the own ship is named (--own-mmsi, or an AIVDO sentence); counted in finisterra_gps_unnamed_total"
+                );
+            }
+            return;
+        }
+        let data_ms = match self.shared.time {
+            crate::clock::TimeMode::Receive => None,
+            _ => own_ms,
+        };
+        let msg = finisterra_ais::AisMessage {
+            msg_type: 1,
+            repeat: 0,
+            mmsi: own,
+            body: finisterra_ais::Body::Position(finisterra_ais::PositionReport {
+                // 15: not defined (a GPS does not know the ship's status).
+                status: 15,
+                turn: None,
+                sog_kn: self.gps.sog_kn,
+                accuracy: true,
+                lon_deg: Some(lon),
+                lat_deg: Some(lat),
+                cog_deg: self.gps.cog_deg,
+                heading_deg: self.gps.heading_deg.map(|h| (h.round() as u16) % 360),
+                second: 60,
+                maneuver: 0,
+                raim: false,
+                radio: 0,
+            }),
+        };
+        m.gps_fixes.fetch_add(1, Relaxed);
+        if engine
+            .ingest_at(&msg, data_ms, Some(recv_ms), &mut self.events)
+            .is_taken()
+        {
+            self.moved.push(own);
         }
     }
 

@@ -73,6 +73,10 @@ pub struct Metrics {
     /// Messages whose data time was more than an hour from their receive
     /// time.
     pub time_disagreements: AtomicU64,
+    /// Own-ship fixes taken from a GPS feed (RMC, GGA).
+    pub gps_fixes: AtomicU64,
+    /// GPS fixes ignored because no own ship is named yet.
+    pub gps_unnamed: AtomicU64,
     vessels: AtomicU64,
     open_risks: AtomicU64,
     open_hazards: AtomicU64,
@@ -118,6 +122,8 @@ impl Metrics {
             time_late: AtomicU64::new(0),
             time_rejected: AtomicU64::new(0),
             time_disagreements: AtomicU64::new(0),
+            gps_fixes: AtomicU64::new(0),
+            gps_unnamed: AtomicU64::new(0),
             vessels: AtomicU64::new(0),
             open_risks: AtomicU64::new(0),
             open_hazards: AtomicU64::new(0),
@@ -398,6 +404,16 @@ impl Metrics {
                 "finisterra_time_disagreements_total",
                 "Messages whose data time was more than an hour from their receive time (a replay through a live input, a receiver's clock).",
                 self.time_disagreements.load(r),
+            ),
+            (
+                "finisterra_gps_fixes_total",
+                "Own-ship fixes taken from a GPS feed (RMC, GGA).",
+                self.gps_fixes.load(r),
+            ),
+            (
+                "finisterra_gps_unnamed_total",
+                "GPS fixes ignored: no own ship named yet (--own-mmsi, or a VDO sentence).",
+                self.gps_unnamed.load(r),
             ),
             (
                 "finisterra_time_rejected_total",
