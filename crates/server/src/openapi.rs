@@ -76,7 +76,7 @@ pub fn document() -> Value {
             ]), "#/components/schemas/EventPage")},
             "/api/events/{id}": {"get": get("One stored event (with its acknowledgement)", json!([p("id", "integer", "Event id")]), "#/components/schemas/Object")},
             "/api/own-ship": {"get": get("The own ship and its targets by time to CPA (CPA, TCPA, bearing, range), its open risks", json!([q("range_nm", "number", "Targets within this range, NM (default 24)")]), "#/components/schemas/Object")},
-            "/api/stations": {"get": get("Receiving stations: messages heard first, copies heard after another station, vessels, last heard", json!([]), "#/components/schemas/AnyList")},
+            "/api/stations": {"get": get("Receiving stations: messages heard first, copies heard after another station, vessels, last heard, position (lat_deg, lon_deg) and farthest_range_nm / farthest_mmsi when the position is known", json!([]), "#/components/schemas/AnyList")},
             "/api/event-kinds": {"get": get("Every event kind, and which raise or end an alert", json!([]), "#/components/schemas/AnyList")},
             "/healthz": {"get": {"summary": "200 while the engine thread runs (with store_degraded_since), 503 once it died", "responses": {"200": {"description": "OK"}, "503": {"description": "The engine thread died"}}}},
             "/api/events/{id}/ack": {"post": {
@@ -105,6 +105,11 @@ pub fn document() -> Value {
                 "summary": "Server-Sent Events: every event (id, kind, JSON), resumable with Last-Event-ID or ?since (a backlog of at most --stream-backlog events; older ones named in a `truncated` message); unnumbered `ack` messages ({id, acknowledged_by, acknowledged_at}), `store.degraded`/`store.recovered`, and `vessels` batches every second. 503 beyond --max-stream-clients",
                 "parameters": [q("since", "integer", "Resume after this event id"), q("kinds", "string", "Comma-separated kinds"), q("vessels", "boolean", "Include vessel batches (default true)")],
                 "responses": {"200": {"description": "text/event-stream"}}
+            }},
+            "/api/ws": {"get": {
+                "summary": "WebSocket: the same frames as /api/stream, one text message each: {\"id\": N, \"event\": KIND, \"data\": EVENT} (no id for ack, vessels and other notices); resume with ?since= the last id seen; a ping every 15 s. 503 beyond --max-stream-clients",
+                "parameters": [q("since", "integer", "Resume after this event id"), q("kinds", "string", "Comma-separated kinds"), q("vessels", "boolean", "Include vessel batches (default true)")],
+                "responses": {"101": {"description": "Switching protocols (WebSocket)"}, "400": {"description": "Bad query", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}
             }},
             "/api/land": {"get": {"summary": "Land polygons for the basemap (TopoJSON)", "responses": {"200": {"description": "TopoJSON"}}}},
             "/metrics": {"get": {"summary": "Prometheus metrics", "responses": {"200": {"description": "text/plain"}}}}
