@@ -12,6 +12,12 @@ second). Every 100 ms a probe — a position from an AIS-SART (MMSI
 `distress` event for it at once. A client on `/api/stream` records when each
 probe's event arrives.
 
+With `--forward`, the server also forwards NMEA to this script over UDP
+and TCP (`--output udp://...`, `--output tcp://...`: one copy of each
+transmission), and, when `mosquitto` is installed, publishes events and
+vessels over MQTT (`--output mqtt://...`) to a broker the script starts; the
+lines each output delivered and what each dropped are reported.
+
 With `--stream-clients N` (e.g. 500), N more live-stream clients read
 `/api/stream` (events and the vessels that moved, every second) for the
 whole run, and a poller times `/api/vessels?limit=100` and `/api/stats`
@@ -217,6 +223,35 @@ def metric(text: str, name: str) -> float:
                if l.startswith(name) and not l.startswith("#"))
 
 
+def count_forwarded(udp_port: int, tcp_port: int, stop, out) -> None:
+    """Counts the NMEA lines the server forwards over UDP and TCP."""
+    import selectors
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    u.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
+    u.bind(("127.0.0.1", udp_port))
+    l = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    l.bind(("127.0.0.1", tcp_port))
+    l.listen(1)
+    sel = selectors.DefaultSelector()
+    sel.register(u, selectors.EVENT_READ, "udp")
+    sel.register(l, selectors.EVENT_READ, "listen")
+    n = {"udp": 0, "tcp": 0}
+    while not stop.is_set():
+        for key, _ in sel.select(timeout=0.2):
+            if key.data == "listen":
+                c, _ = l.accept()
+                sel.register(c, selectors.EVENT_READ, "tcp")
+            elif key.data == "udp":
+                n["udp"] += u.recv(65536).count(b"\n")
+            else:
+                b = key.fileobj.recv(1 << 20)
+                if not b:
+                    sel.unregister(key.fileobj)
+                n["tcp"] += b.count(b"\n")
+    out.put(n)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rate", type=int, default=20000)
@@ -224,15 +259,37 @@ def main() -> int:
     ap.add_argument("--vessels", type=int, default=20000)
     ap.add_argument("--no-build", action="store_true")
     ap.add_argument("--memory", action="store_true", help="no --data-dir: events kept in memory only (isolates the cost of fsync)")
+    ap.add_argument("--forward", action="store_true", help="forward NMEA over UDP and TCP to the script (and MQTT to a local mosquitto, when installed)")
     ap.add_argument("--stream-clients", type=int, default=0, help="live-stream clients reading during the run (API latency is timed with them)")
     args = ap.parse_args()
     if not args.no_build:
         subprocess.run(["cargo", "build", "--release", "-q", "-p", "finisterra-cli"], cwd=ROOT, check=True)
     udp_p, tcp_p, http_p = free_port(), free_port(), free_port()
     data = tempfile.mkdtemp(prefix="finisterra-load-")
+    outputs = []
+    broker = None
+    fwd_q = multiprocessing.Queue()
+    fwd_stop = multiprocessing.Event()
+    fwd = None
+    if args.forward:
+        fu, ft = free_port(), free_port()
+        fwd = multiprocessing.Process(target=count_forwarded, args=(fu, ft, fwd_stop, fwd_q), daemon=True)
+        fwd.start()
+        outputs += ["--output", f"udp://127.0.0.1:{fu}", "--output", f"tcp://127.0.0.1:{ft}"]
+        mosq = shutil.which("mosquitto") or ("/usr/sbin/mosquitto" if os.path.exists("/usr/sbin/mosquitto") else None)
+        if mosq:
+            mp = free_port()
+            conf = os.path.join(data, "mosquitto.conf")
+            with open(conf, "w") as f:
+                f.write(f"listener {mp} 127.0.0.1\nallow_anonymous true\npersistence false\n")
+            broker = subprocess.Popen([mosq, "-c", conf], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(0.5)
+            outputs += ["--output", f"mqtt://127.0.0.1:{mp}/load"]
+        else:
+            print("(no mosquitto: the MQTT output is not measured)")
     server = subprocess.Popen(
         [FIN, "serve", "--udp", f"127.0.0.1:{udp_p}", "--tcp-listen", f"127.0.0.1:{tcp_p}",
-         "--http", f"127.0.0.1:{http_p}", "--land", "none"] + ([] if args.memory else ["--data-dir", data]),
+         "--http", f"127.0.0.1:{http_p}", "--land", "none"] + outputs + ([] if args.memory else ["--data-dir", data]),
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
     base = f"http://127.0.0.1:{http_p}"
@@ -370,6 +427,14 @@ def main() -> int:
                 return fin[min(len(fin) - 1, int(p / 100 * len(fin)))] if fin else float("nan")
             print(f"API latency with {n_ok} stream clients ({len(api_lat)} requests, {len(api_lat) - len(fin)} failed): "
                   f"p50 {apct(50):.1f} ms, p99 {apct(99):.1f} ms, max {fin[-1] if fin else float('nan'):.1f} ms")
+        if fwd is not None:
+            fwd_stop.set()
+            n = fwd_q.get(timeout=10)
+            decoded = sum(s.get('messages', 0) for s in srcs.values())
+            print(f"forwarded (one copy per transmission): UDP {n['udp']:,} lines, TCP {n['tcp']:,} lines, of {decoded:,} messages")
+            for l in metrics_text.splitlines():
+                if l.startswith("finisterra_output_sent_total") or l.startswith("finisterra_output_dropped_total"):
+                    print("  " + l)
         print(f"longest engine batch (decoding + picture + any screening pass): {float(batch_max) * 1000:.1f} ms")
         bh = [l for l in metrics_text.splitlines() if l.startswith("finisterra_engine_batch_seconds_bucket")]
         print("engine batches by duration (cumulative):")
@@ -389,6 +454,8 @@ def main() -> int:
             server.wait(timeout=5)
         except subprocess.TimeoutExpired:
             server.kill()
+        if broker is not None:
+            broker.kill()
         shutil.rmtree(data, ignore_errors=True)
 
 
