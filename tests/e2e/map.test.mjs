@@ -171,7 +171,7 @@ async function main() {
     await page.evaluate(() => window.finisterra.clearSelection());
     const target = await page.evaluate((fallback) => {
       const slow = [...window.finisterra.vessels.values()]
-        .filter((v) => !v.lost && v.lat != null && (v.sog_kn ?? 0) < 1)
+        .filter((v) => !v.lost && v.lat_deg != null && (v.sog_kn ?? 0) < 1)
         .sort((x, y) => (x.sog_kn ?? 0) - (y.sog_kn ?? 0));
       return slow[0]?.mmsi ?? fallback;
     }, mmsiB);
@@ -256,7 +256,7 @@ async function clickVesselOnMap(page, mmsi) {
       const fin = window.finisterra;
       const v = fin.vessels.get(m);
       if (!v) return false;
-      fin.map.jumpTo({ center: [v.lon, v.lat], zoom: 13 });
+      fin.map.jumpTo({ center: [v.lon_deg, v.lat_deg], zoom: 13 });
       return true;
     }, mmsi);
     if (!found) return false;
@@ -264,7 +264,7 @@ async function clickVesselOnMap(page, mmsi) {
     const pos = await page.evaluate((m) => {
       const fin = window.finisterra;
       const v2 = fin.vessels.get(m);
-      const p = fin.map.project([v2.lon, v2.lat]);
+      const p = fin.map.project([v2.lon_deg, v2.lat_deg]);
       const r = fin.map.getCanvas().getBoundingClientRect();
       return { x: r.left + p.x, y: r.top + p.y };
     }, mmsi);

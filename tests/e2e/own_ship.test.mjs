@@ -180,7 +180,7 @@ function centreAndVessel(page, mmsi) {
   return page.evaluate((m) => {
     const c = window.finisterra.map.getCenter();
     const v = window.finisterra.vessels.get(m);
-    return { centre: [c.lng, c.lat], vessel: v && v.lat != null ? [v.lon, v.lat] : null };
+    return { centre: [c.lng, c.lat], vessel: v && v.lat_deg != null ? [v.lon_deg, v.lat_deg] : null };
   }, mmsi);
 }
 
@@ -288,7 +288,7 @@ async function main() {
     const ownDrawn = await page.evaluate((m) => {
       const map = window.finisterra.map;
       const v = window.finisterra.vessels.get(m);
-      const p = map.project([v.lon, v.lat]);
+      const p = map.project([v.lon_deg, v.lat_deg]);
       const box = [[p.x - 30, p.y - 30], [p.x + 30, p.y + 30]];
       const rings = map.queryRenderedFeatures(box, { layers: ['own-ring', 'own-ring-outer'] }).length;
       const icon = map.queryRenderedFeatures(box, { layers: ['vessels'] }).find((f) => f.properties.mmsi === m)?.properties.icon;

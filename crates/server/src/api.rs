@@ -597,7 +597,6 @@ async fn ack(
     Ok(Json(json!({
         "id": id,
         "acknowledged": true,
-        "by": a.by,
         "acknowledged_by": a.by,
         "acknowledged_at": finisterra_engine::iso8601(a.time_ms),
     })))

@@ -23,9 +23,9 @@ pub struct VesselSummary<'a> {
     /// Flag from the MMSI's MID.
     pub flag: Option<&'static str>,
     /// Latitude of the last fix, degrees.
-    pub lat: Option<f64>,
+    pub lat_deg: Option<f64>,
     /// Longitude of the last fix, degrees.
-    pub lon: Option<f64>,
+    pub lon_deg: Option<f64>,
     /// Speed over ground, knots.
     pub sog_kn: Option<f64>,
     /// Course over ground, degrees.
@@ -36,8 +36,10 @@ pub struct VesselSummary<'a> {
     pub nav_status: Option<u8>,
     /// Length overall, metres.
     pub length_m: Option<f64>,
-    /// Time of the last fix (ISO 8601).
-    pub fix: Option<String>,
+    /// Data time of the last fix, ms since the epoch.
+    pub fix_ms: Option<i64>,
+    /// The same time in ISO 8601 (UTC).
+    pub fix_time: Option<String>,
     /// Declared lost (silent too long).
     pub lost: bool,
 }
@@ -51,14 +53,15 @@ impl<'a> VesselSummary<'a> {
             class: v.class,
             ship_type: v.static_data.ship_type,
             flag: finisterra_engine::geofence::mid::flag_of_mmsi(v.mmsi),
-            lat: finite(v.lat_deg),
-            lon: finite(v.lon_deg),
+            lat_deg: v.has_fix().then_some(v.lat_deg).and_then(finite),
+            lon_deg: v.has_fix().then_some(v.lon_deg).and_then(finite),
             sog_kn: v.sog_kn,
             cog_deg: v.cog_deg,
             heading_deg: v.heading_deg,
             nav_status: v.nav_status,
             length_m: v.static_data.length_m(),
-            fix: v.has_fix().then(|| finisterra_engine::iso8601(v.fix_ms)),
+            fix_ms: v.has_fix().then_some(v.fix_ms),
+            fix_time: v.has_fix().then(|| finisterra_engine::iso8601(v.fix_ms)),
             lost: v.lost,
         }
     }

@@ -125,10 +125,10 @@ pub fn document() -> Value {
                     "mmsi": {"type": "integer"}, "name": {"type": "string", "nullable": true},
                     "class": {"type": "string"}, "ship_type": {"type": "integer", "nullable": true},
                     "flag": {"type": "string", "nullable": true},
-                    "lat": {"type": "number", "nullable": true}, "lon": {"type": "number", "nullable": true},
+                    "lat_deg": {"type": "number", "nullable": true}, "lon_deg": {"type": "number", "nullable": true},
                     "sog_kn": {"type": "number", "nullable": true}, "cog_deg": {"type": "number", "nullable": true},
                     "heading_deg": {"type": "number", "nullable": true}, "nav_status": {"type": "integer", "nullable": true},
-                    "length_m": {"type": "number", "nullable": true}, "fix": {"type": "string", "nullable": true},
+                    "length_m": {"type": "number", "nullable": true}, "fix_ms": {"type": "integer", "nullable": true}, "fix_time": {"type": "string", "nullable": true},
                     "lost": {"type": "boolean"}
                 }, "required": ["mmsi", "class", "lost"]},
                 "VesselDetail": {"type": "object", "properties": {

@@ -152,19 +152,19 @@ function drawVessels() {
   const features = [];
   const predictors = [];
   for (const v of state.vessels.values()) {
-    if (v.lat == null || v.lon == null) continue;
+    if (v.lat_deg == null || v.lon_deg == null) continue;
     const cat = shipCategory(v.ship_type, v.class);
     const rot = courseOf(v);
     const own = v.mmsi === state.ownMmsi;
     features.push({
       type: 'Feature',
-      geometry: { type: 'Point', coordinates: [v.lon, v.lat] },
+      geometry: { type: 'Point', coordinates: [v.lon_deg, v.lat_deg] },
       properties: { mmsi: v.mmsi, icon: iconName(cat, rot != null, v.lost, own && !v.lost), rot: rot ?? 0, z: own ? 2 : v.lost ? 0 : 1, name: v.name ?? '' },
     });
     if (!v.lost && v.cog_deg != null && (v.sog_kn ?? 0) >= 0.5) {
-      const end = destination(v.lat, v.lon, v.cog_deg, (v.sog_kn * PREDICTOR_MIN) / 60);
+      const end = destination(v.lat_deg, v.lon_deg, v.cog_deg, (v.sog_kn * PREDICTOR_MIN) / 60);
       const color = own ? OWN_COLOR : CATEGORIES.find((c) => c.id === cat)?.color ?? '#a0aab4';
-      predictors.push({ type: 'Feature', geometry: { type: 'LineString', coordinates: [[v.lon, v.lat], end] }, properties: { color } });
+      predictors.push({ type: 'Feature', geometry: { type: 'LineString', coordinates: [[v.lon_deg, v.lat_deg], end] }, properties: { color } });
     }
   }
   setData(state.map, 'vessels', { type: 'FeatureCollection', features });
@@ -180,7 +180,7 @@ function drawVessels() {
 /** Live position of a vessel, else the one in the event. */
 function posOf(ref) {
   const v = state.vessels.get(ref.mmsi);
-  if (v && v.lat != null) return [v.lon, v.lat];
+  if (v && v.lat_deg != null) return [v.lon_deg, v.lat_deg];
   return [ref.lon, ref.lat];
 }
 
@@ -293,7 +293,7 @@ function drawSelected() {
   const v = state.selected != null ? state.vessels.get(state.selected) : null;
   setData(state.map, 'selected', {
     type: 'FeatureCollection',
-    features: v && v.lat != null ? [{ type: 'Feature', geometry: { type: 'Point', coordinates: [v.lon, v.lat] }, properties: {} }] : [],
+    features: v && v.lat_deg != null ? [{ type: 'Feature', geometry: { type: 'Point', coordinates: [v.lon_deg, v.lat_deg] }, properties: {} }] : [],
   });
 }
 
@@ -305,7 +305,7 @@ function drawTrack() {
   }
   const coords = d.track.map((t) => [t[2], t[1]]);
   const v = state.vessels.get(state.selected);
-  if (v && v.lat != null) coords.push([v.lon, v.lat]);
+  if (v && v.lat_deg != null) coords.push([v.lon_deg, v.lat_deg]);
   const features = [];
   if (coords.length > 1) features.push({ type: 'Feature', geometry: { type: 'LineString', coordinates: coords }, properties: {} });
   for (const t of d.track) features.push({ type: 'Feature', geometry: { type: 'Point', coordinates: [t[2], t[1]] }, properties: { time: t[0] } });
@@ -347,7 +347,7 @@ async function selectVessel(mmsi, { pan = false } = {}) {
   state.selected = mmsi;
   ownPanel.select(mmsi);
   const v = state.vessels.get(mmsi);
-  if (pan && v && v.lat != null) state.map.easeTo({ center: [v.lon, v.lat], zoom: Math.max(state.map.getZoom(), 10), duration: 600 });
+  if (pan && v && v.lat_deg != null) state.map.easeTo({ center: [v.lon_deg, v.lat_deg], zoom: Math.max(state.map.getZoom(), 10), duration: 600 });
   renderDetails();
   drawSelected();
   await refreshDetail();
@@ -395,7 +395,7 @@ function renderDetails() {
   const st = state.detail?.vessel?.static ?? {};
   const cat = shipCategory(v.ship_type, v.class);
   const color = v.lost ? LOST_COLOR : CATEGORIES.find((c) => c.id === cat)?.color;
-  const age = v.fix ? Math.round((Date.parse(state.dataTime ?? v.fix) - Date.parse(v.fix)) / 1000) : null;
+  const age = v.fix_ms != null ? Math.round(((state.dataTime ? Date.parse(state.dataTime) : v.fix_ms) - v.fix_ms) / 1000) : null;
   const risks = state.risks.filter((o) => o.risk.a.mmsi === mmsi || o.risk.b.mmsi === mmsi);
   const hazards = state.hazards.filter((h) => h.vessel.mmsi === mmsi);
   const sit = [
@@ -430,8 +430,8 @@ function renderDetails() {
       ${row('Draught', st.draught_m != null ? `${st.draught_m.toFixed(1)} m` : null)}
       ${row('Destination', st.destination)}
       ${row('ETA', st.eta ? `${st.eta} UTC` : null)}
-      ${row('Position', latLonText(v.lat, v.lon))}
-      ${row('Last fix', v.fix ? `${dateTime(v.fix)}${age != null && age >= 0 ? ` (${duration(age)} ago)` : ''}` : null)}
+      ${row('Position', latLonText(v.lat_deg, v.lon_deg))}
+      ${row('Last fix', v.fix_time ? `${dateTime(v.fix_time)}${age != null && age >= 0 ? ` (${duration(age)} ago)` : ''}` : null)}
       ${row('Track', state.detail?.track ? `${state.detail.track.length} points` : '…')}
     </dl>
     ${sit ? `<h3>Open situations</h3><ul class="situations">${sit}</ul>` : ''}`;
@@ -444,7 +444,7 @@ $('[data-testid="vessel-details"]').addEventListener('click', (e) => {
   if (a === 'close') clearSelection();
   if (a === 'zoom' && state.selected != null) {
     const v = state.vessels.get(state.selected);
-    if (v?.lat != null) state.map.easeTo({ center: [v.lon, v.lat], zoom: Math.max(state.map.getZoom(), 11) });
+    if (v?.lat_deg != null) state.map.easeTo({ center: [v.lon_deg, v.lat_deg], zoom: Math.max(state.map.getZoom(), 11) });
   }
 });
 document.addEventListener('keydown', (e) => {
@@ -502,9 +502,9 @@ function panToSituation(s) {
 function ownPosition() {
   if (state.ownMmsi == null) return null;
   const v = state.vessels.get(state.ownMmsi);
-  if (v && v.lat != null) return [v.lon, v.lat];
+  if (v && v.lat_deg != null) return [v.lon_deg, v.lat_deg];
   const o = state.own?.own;
-  return o && o.lat != null ? [o.lon, o.lat] : null;
+  return o && o.lat_deg != null ? [o.lon_deg, o.lat_deg] : null;
 }
 
 function centreOnOwnShip({ animate = true } = {}) {
@@ -518,7 +518,7 @@ function centreOnOwnShip({ animate = true } = {}) {
 /** A target of the list: the map flies to it and its details show. */
 function flyToTarget(mmsi) {
   const v = state.vessels.get(mmsi);
-  let p = v && v.lat != null ? [v.lon, v.lat] : null;
+  let p = v && v.lat_deg != null ? [v.lon_deg, v.lat_deg] : null;
   if (!p) {
     // Not in the picture yet: from the own ship, by bearing and range.
     const t = state.own?.targets?.find((x) => x.mmsi === mmsi);
@@ -974,11 +974,11 @@ function fitPicture() {
     fitPoints(pts, 10);
     return;
   }
-  const vs = [...state.vessels.values()].filter((v) => v.lat != null && !v.lost);
+  const vs = [...state.vessels.values()].filter((v) => v.lat_deg != null && !v.lost);
   if (!vs.length) return;
   const q = (arr, f) => arr[Math.min(arr.length - 1, Math.max(0, Math.round(f * (arr.length - 1))))];
-  const lons = vs.map((v) => v.lon).sort((a, b) => a - b);
-  const lats = vs.map((v) => v.lat).sort((a, b) => a - b);
+  const lons = vs.map((v) => v.lon_deg).sort((a, b) => a - b);
+  const lats = vs.map((v) => v.lat_deg).sort((a, b) => a - b);
   const lo = vs.length >= 20 ? 0.05 : 0;
   fitPoints([[q(lons, lo), q(lats, lo)], [q(lons, 1 - lo), q(lats, 1 - lo)]], 11);
 }

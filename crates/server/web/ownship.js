@@ -69,7 +69,7 @@ export class OwnShipPanel {
         <div><dt>SOG</dt><dd data-testid="own-ship-sog">${knots(o.sog_kn)}</dd></div>
         <div><dt>COG</dt><dd data-testid="own-ship-cog">${deg3(o.cog_deg)}</dd></div>
         <div><dt>HDG</dt><dd>${deg3(o.heading_deg)}</dd></div>
-        <div class="own-pos"><dt>Pos</dt><dd>${latLonText(o.lat, o.lon)}</dd></div>
+        <div class="own-pos"><dt>Pos</dt><dd>${latLonText(o.lat_deg, o.lon_deg)}</dd></div>
       </dl>`;
     const targets = data.targets ?? [];
     this.caption.textContent = `${targets.length} target${targets.length === 1 ? '' : 's'} within ${nm(data.range_nm)}: closing by TCPA, then by range`;
