@@ -52,7 +52,7 @@ import time
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-FIN = os.path.join(ROOT, "target", "release", "finisterra")
+FIN = os.environ.get("FINISTERRA_BIN") or os.path.join(ROOT, "target", "release", "finisterra")
 
 _ARMOR = [chr(v + 48) if v < 40 else chr(v + 56) for v in range(64)]
 
