@@ -94,34 +94,40 @@ fn the_world_drawn_flat_has_no_edge_across_the_map() {
 fn the_browser_tests_sample_points_are_what_the_engine_says() {
     let doc: Value = serde_json::from_str(include_str!("../../../tests/e2e/lofoten-points.json"))
         .expect("lofoten-points.json is JSON");
-    let zoom = doc["view"]["zoom"].as_f64().unwrap();
-    let level = (zoom.ceil() as u8).min(MAX_LEVEL);
-    // The box the console asks for at that view (generously).
-    let c = &doc["view"]["center"];
-    let (clon, clat) = (c[0].as_f64().unwrap(), c[1].as_f64().unwrap());
-    let lv = map().level(
-        level,
-        Some([clon - 6.0, clat - 2.5, clon + 6.0, clat + 2.5]),
-    );
-    let points = doc["points"].as_array().unwrap();
-    assert!(points.iter().any(|p| p["land"] == true) && points.iter().any(|p| p["land"] == false));
-    for p in points {
-        let name = p["name"].as_str().unwrap();
-        let (lat, lon) = (p["lat"].as_f64().unwrap(), p["lon"].as_f64().unwrap());
-        let land = p["land"].as_bool().unwrap();
-        assert_eq!(
-            world().is_land(lat, lon),
-            land,
-            "{name}: the engine disagrees"
+    let views = doc["views"].as_array().unwrap();
+    assert!(!views.is_empty());
+    for view in views {
+        let zoom = view["zoom"].as_f64().unwrap();
+        let level = (zoom.ceil() as u8).min(MAX_LEVEL);
+        // What the console asks for at that view: the world up to level 4,
+        // else a box round it (generously).
+        let c = &view["center"];
+        let (clon, clat) = (c[0].as_f64().unwrap(), c[1].as_f64().unwrap());
+        let bbox = (level > 4).then_some([clon - 6.0, clat - 2.5, clon + 6.0, clat + 2.5]);
+        let lv = map().level(level, bbox);
+        let min_m = view["min_clearance_m"].as_f64().unwrap();
+        let points = view["points"].as_array().unwrap();
+        assert!(
+            points.iter().any(|p| p["land"] == true) && points.iter().any(|p| p["land"] == false)
         );
-        let d = world()
-            .distance_to_coast_m(lat, lon)
-            .unwrap_or(f64::INFINITY);
-        assert!(d >= 2000.0, "{name}: only {d:.0} m from the coast");
-        assert_eq!(
-            drawn_as_land(&lv.polygons, lon, lat),
-            land,
-            "{name}: the map at level {level} disagrees"
-        );
+        for p in points {
+            let name = p["name"].as_str().unwrap();
+            let (lat, lon) = (p["lat"].as_f64().unwrap(), p["lon"].as_f64().unwrap());
+            let land = p["land"].as_bool().unwrap();
+            assert_eq!(
+                world().is_land(lat, lon),
+                land,
+                "{name}: the engine disagrees"
+            );
+            let d = world()
+                .distance_to_coast_within_m(lat, lon, 2.0 * min_m)
+                .unwrap_or(f64::INFINITY);
+            assert!(d >= min_m, "{name}: only {d:.0} m from the coast");
+            assert_eq!(
+                drawn_as_land(&lv.polygons, lon, lat),
+                land,
+                "{name}: the map at level {level} disagrees"
+            );
+        }
     }
 }
