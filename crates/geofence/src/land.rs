@@ -775,6 +775,14 @@ impl Land {
         }
     }
 
+    /// The polygons as decoded (before cutting at ±180°), degrees.
+    pub(crate) fn polygons_deg(&self) -> Vec<PolygonDeg> {
+        // The compact form was checked when this `Land` was made.
+        Quantized::decode(&self.encoded)
+            .map(|q| q.polygons_deg())
+            .unwrap_or_default()
+    }
+
     /// Number of polygons as decoded.
     pub fn polygon_count(&self) -> usize {
         self.polygons

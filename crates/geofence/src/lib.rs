@@ -14,6 +14,8 @@
 //!   distance of the coast, and the smallest course alteration that keeps
 //!   a track clear. A compact, versioned binary form loads the world in
 //!   well under a second.
+//! * [`mapland`] — [`MapLand`]: the same land as a flat web map draws it
+//!   (cut at the antimeridian, simplified per zoom level) for the console.
 //! * [`hazards`] — [`Hazards`]: points, lines and areas with a radius, with
 //!   the same first-approach query.
 //! * [`zones`] — [`Zones`]: areas and lines with `keep_out`, `keep_in`,
@@ -111,6 +113,7 @@ mod geojson;
 mod grid;
 pub mod hazards;
 pub mod land;
+pub mod mapland;
 pub mod mid;
 mod plane;
 mod rings;
@@ -121,4 +124,5 @@ pub mod zones;
 pub use error::{GeoJsonError, GeoJsonErrorKind, LandFormatError};
 pub use hazards::{HazardApproach, Hazards};
 pub use land::{Approach, CoastPoint, Land};
+pub use mapland::{MapLand, MapLevel};
 pub use zones::{Fix, Rule, Selector, VesselFacts, ZoneEvent, ZoneEventKind, Zones};

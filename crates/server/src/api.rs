@@ -34,6 +34,8 @@ pub struct App {
     pub docs: Mutex<Docs>,
     /// One edit of zones or hazards at a time (read, change, set).
     pub edits: tokio::sync::Mutex<()>,
+    /// The basemap's land: the engine's own (`/api/land`).
+    pub land: web::LandLayer,
 }
 
 /// The GeoJSON documents behind zones and hazards.

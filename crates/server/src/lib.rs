@@ -92,6 +92,8 @@ pub async fn start(
     let run_id = format!("{:x}-{:x}", clock::now_ms(), std::process::id());
     let live = cfg.sources.iter().any(SourceSpec::is_live);
     let mut engine = engine;
+    // The map draws the coast the engine judges with.
+    let land = web::LandLayer::new(engine.geography().land.as_ref());
     match cfg.time {
         // Live feeds: a data time may not run ahead of its receive time.
         clock::TimeMode::Live | clock::TimeMode::Receive if live => {
@@ -178,6 +180,7 @@ pub async fn start(
             hazards: cfg.hazards_doc,
         }),
         edits: tokio::sync::Mutex::new(()),
+        land,
     });
     let listener = tokio::net::TcpListener::bind(cfg.http)
         .await

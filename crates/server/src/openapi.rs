@@ -111,7 +111,7 @@ pub fn document() -> Value {
                 "parameters": [q("since", "integer", "Resume after this event id"), q("kinds", "string", "Comma-separated kinds"), q("vessels", "boolean", "Include vessel batches (default true)")],
                 "responses": {"101": {"description": "Switching protocols (WebSocket)"}, "400": {"description": "Bad query", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}
             }},
-            "/api/land": {"get": {"summary": "Land polygons for the basemap (TopoJSON)", "responses": {"200": {"description": "TopoJSON"}}}},
+            "/api/land": {"get": {"summary": "The land the engine judges with (bundled or --land), for the basemap: GeoJSON (one MultiPolygon), cut at ±180°, simplified for the zoom (half a pixel); the whole world up to zoom 4, a box (at most 16384 pixels a side) above", "parameters": [{"name": "zoom", "in": "query", "schema": {"type": "number", "minimum": 0, "maximum": 30}, "description": "map zoom (default 0; fractions round up)"}, {"name": "bbox", "in": "query", "schema": {"type": "string"}, "description": "west,south,east,north in degrees (west > east crosses ±180°); needed above zoom 4"}], "responses": {"200": {"description": "GeoJSON FeatureCollection"}, "400": {"description": "bad zoom or box, or no box above zoom 4"}}}},
             "/metrics": {"get": {"summary": "Prometheus metrics", "responses": {"200": {"description": "text/plain"}}}}
         },
         "components": {

@@ -2,7 +2,7 @@
 // risks and hazards, the alerts to acknowledge, the details of a vessel.
 // Plain ES modules served from the binary; no build step, no internet.
 
-import { createMap, setData, iconName, legendSwatch, maplibregl } from './map.js';
+import { createMap, setData, iconName, legendSwatch, maplibregl, followLand } from './map.js';
 import { Alerts, ALERT_KINDS, CLEAR_KINDS, mmsisOf, setKinds } from './alerts.js';
 import { OwnShipPanel } from './ownship.js';
 import { renderStations } from './stations.js';
@@ -900,16 +900,16 @@ async function start() {
   });
 
   // Land first (the basemap), then the picture.
-  const landP = getJSON('api/land').then((topo) => {
-    const key = topo.objects.land ? 'land' : Object.keys(topo.objects)[0];
-    setData(map, 'land', window.topojson.feature(topo, topo.objects[key]));
-  }).catch((err) => {
+  // (The engine's own coastline, at the level the zoom needs.)
+  const land = followLand(map, getJSON, (err) => {
     console.error(err);
     const el = $('#fatal');
     el.hidden = false;
     el.textContent = `No land basemap: ${err.message ?? err}`;
     setTimeout(() => { el.hidden = true; }, 10000);
   });
+  window.finisterra.land = land.state;
+  const landP = land.first;
   await loadPicture();
   connect();
 

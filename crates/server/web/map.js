@@ -233,6 +233,111 @@ export function createMap(container, view) {
   });
 }
 
+// ------------------------------------------------------------------ land
+
+// The land is the engine's own coastline (/api/land), simplified on the
+// server for the zoom (half a pixel): the whole world up to LAND_WORLD_LEVELS,
+// above that a box of the view and a view's width more on every side,
+// snapped to the level's 512-pixel tiles, fetched again when the view leaves
+// it or the zoom needs another level.
+const LAND_WORLD_LEVELS = 4;
+const LAND_MAX_LEVEL = 16;
+const LAND_MAX_BOX_PX = 16000; // the server takes up to 16384 a side
+const MERC_MAX = 85.05112878;
+
+const mercY = (lat) => {
+  const phi = (Math.max(-MERC_MAX, Math.min(MERC_MAX, lat)) * Math.PI) / 180;
+  return (Math.log(Math.tan(Math.PI / 4 + phi / 2)) * 180) / Math.PI;
+};
+const mercLat = (y) => ((2 * Math.atan(Math.exp((y * Math.PI) / 180)) - Math.PI / 2) * 180) / Math.PI;
+const round6 = (x) => Math.round(x * 1e6) / 1e6;
+
+/** What to ask for at this view: {level, bbox: [w,s,e,n] | null, box} (box: the
+ *  unwrapped Mercator extent, to tell when the view leaves it). */
+export function landRequest(map) {
+  const zoom = map.getZoom();
+  const want = Math.min(LAND_MAX_LEVEL, Math.max(0, Math.ceil(zoom - 1e-6)));
+  if (want <= LAND_WORLD_LEVELS) return { level: want, bbox: null, box: null };
+  const b = map.getBounds();
+  const [w, e] = [b.getWest(), b.getEast()];
+  const [ys, yn] = [mercY(b.getSouth()), mercY(b.getNorth())];
+  for (let level = want; level > LAND_WORLD_LEVELS; level -= 1) {
+    const pxPerDeg = (512 * 2 ** level) / 360;
+    const tile = 360 / 2 ** level;
+    const [vw, vh] = [(e - w) * pxPerDeg, (yn - ys) * pxPerDeg];
+    // A view more on every side, less if that would make the box too large.
+    const padW = Math.max(0, Math.min(vw, (LAND_MAX_BOX_PX - vw) / 2 - 512)) / pxPerDeg;
+    const padH = Math.max(0, Math.min(vh, (LAND_MAX_BOX_PX - vh) / 2 - 512)) / pxPerDeg;
+    let x0 = Math.floor((w - padW) / tile) * tile;
+    let x1 = Math.ceil((e + padW) / tile) * tile;
+    const y0 = Math.max(-180, Math.floor((ys - padH) / tile) * tile);
+    const y1 = Math.min(180, Math.ceil((yn + padH) / tile) * tile);
+    if ((x1 - x0) * pxPerDeg > 16384 || (y1 - y0) * pxPerDeg > 16384) continue;
+    const box = [x0, y0, x1, y1];
+    if (x1 - x0 >= 360) {
+      [x0, x1] = [-180, 180];
+    } else {
+      // Into [-180, 180); west > east crosses the antimeridian.
+      const shift = Math.floor((x0 + 180) / 360) * 360;
+      x0 -= shift;
+      x1 -= shift;
+      if (x1 > 180) x1 -= 360;
+    }
+    const bbox = [round6(x0), round6(Math.max(-90, mercLat(y0))), round6(x1), round6(Math.min(90, mercLat(y1)))];
+    return { level, bbox, box };
+  }
+  return { level: LAND_WORLD_LEVELS, bbox: null, box: null };
+}
+
+function landUrl(r) {
+  return r.bbox ? `api/land?zoom=${r.level}&bbox=${r.bbox.join(',')}` : `api/land?zoom=${r.level}`;
+}
+
+/** True when the loaded land still serves this view. */
+function landCovers(have, want, map) {
+  if (!have || have.level !== want.level) return false;
+  if (!have.box) return true;
+  const b = map.getBounds();
+  // Compare in the loaded box's own longitudes (it may be a world away).
+  const k = Math.round(((have.box[0] + have.box[2]) / 2 - b.getCenter().lng) / 360) * 360;
+  return b.getWest() + k >= have.box[0] && b.getEast() + k <= have.box[2]
+    && mercY(b.getSouth()) >= have.box[1] && mercY(b.getNorth()) <= have.box[3];
+}
+
+/**
+ * Keeps the 'land' source at the level the zoom needs. `fetchJSON(url)` reads
+ * the API; `onError(err)` is told of a failed load. Returns
+ * {first: Promise (the first land drawn), state(): {level, bbox, pending}}.
+ */
+export function followLand(map, fetchJSON, onError) {
+  let have = null;
+  let pending = null;
+  let seq = 0;
+  const load = () => {
+    const want = landRequest(map);
+    if (landCovers(have, want, map)) return Promise.resolve();
+    if (pending && pending.url === landUrl(want)) return pending.p;
+    const n = ++seq;
+    const url = landUrl(want);
+    const p = fetchJSON(url).then((data) => {
+      if (n !== seq) return;
+      setData(map, 'land', data);
+      have = want;
+      pending = null;
+    }, (err) => {
+      if (n === seq) pending = null;
+      onError(err);
+    });
+    pending = { url, p };
+    return p;
+  };
+  map.on('moveend', load);
+  return {
+    first: load(),
+    state: () => ({ level: have?.level ?? null, bbox: have?.bbox ?? null, pending: pending?.url ?? null }),
+  };
+}
+
 export function setData(map, source, data) {
   const s = map.getSource(source);
   if (s) s.setData(data);
