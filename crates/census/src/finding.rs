@@ -616,20 +616,7 @@ pub fn write_json(cols: &[(&'static str, ColumnType)], vals: &[Value<'_>], out: 
     out.push('}');
 }
 
-fn csv_field(s: &str, out: &mut String) {
-    if s.bytes().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
-        out.push('"');
-        for c in s.chars() {
-            if c == '"' {
-                out.push('"');
-            }
-            out.push(c);
-        }
-        out.push('"');
-    } else {
-        out.push_str(s);
-    }
-}
+use finisterra_engine::csv_field;
 
 /// The CSV header line of a kind (with line ending).
 pub fn csv_header(kind: Kind) -> String {

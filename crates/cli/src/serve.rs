@@ -454,8 +454,6 @@ pub fn run(args: &ServeArgs) -> Result<()> {
             finisterra_server::store::memory()
         }
     };
-    // Event ids continue where the store left off.
-    engine.set_next_event_id(store.last_id() + 1);
     let mut zones_doc = read_doc(args.geo.zones.as_deref())?;
     let mut hazards_doc = read_doc(args.geo.hazards.as_deref())?;
     // Zones and hazards edited through the API survive a restart (a file

@@ -34,6 +34,7 @@
 
 mod clock;
 mod config;
+mod csv;
 mod event;
 mod hazard;
 mod picture;
@@ -52,6 +53,7 @@ pub use clock::{
     MAX_TIME_MS, MIN_TIME_MS,
 };
 pub use config::{nearest_name, Config, ConfigError, HazardConfig, PictureConfig, RiskConfig};
+pub use csv::csv_field;
 pub use event::{
     iso8601, AdviceItem, Distress, Event, EventBody, EventKind, HazardCleared, HazardRef,
     HazardRisk, Level, Risk, RiskCleared, TargetLost, VesselRef, ZoneAlert, ZoneRef,

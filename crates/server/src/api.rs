@@ -55,7 +55,7 @@ impl IntoResponse for ApiError {
     }
 }
 
-fn bad(msg: impl Into<String>) -> ApiError {
+pub(crate) fn bad(msg: impl Into<String>) -> ApiError {
     ApiError(StatusCode::BAD_REQUEST, msg.into())
 }
 
@@ -108,6 +108,11 @@ pub fn router(app: Arc<App>, cors: Option<String>, limits: &crate::limits::Limit
     let reads = Router::new()
         .route("/api/vessels", get(vessels))
         .route("/api/vessels/{mmsi}", get(vessel))
+        .route(
+            "/api/vessels/{mmsi}/track",
+            get(crate::history::vessel_track),
+        )
+        .route("/api/tracks", get(crate::history::all_tracks))
         .route("/api/events", get(events))
         .route("/api/events/{id}", get(event_by_id))
         .route("/api/events/{id}/ack", post(ack))
@@ -261,9 +266,12 @@ struct VesselQuery {
     ship_type: Option<String>,
     q: Option<String>,
     limit: Option<usize>,
+    /// The cursor: vessels with an MMSI above this one (the list is in
+    /// MMSI order).
+    after: Option<u32>,
 }
 
-fn parse_bbox(s: &str) -> ApiResult<(f64, f64, f64, f64)> {
+pub(crate) fn parse_bbox(s: &str) -> ApiResult<(f64, f64, f64, f64)> {
     let v: Vec<f64> = s
         .split(',')
         .map(|x| x.trim().parse::<f64>())
@@ -300,8 +308,9 @@ fn parse_range(s: &str) -> ApiResult<(u8, u8)> {
 
 async fn vessels(
     State(app): State<Arc<App>>,
+    uri: axum::http::Uri,
     JsonQuery(q): JsonQuery<VesselQuery>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let bbox = q.bbox.as_deref().map(parse_bbox).transpose()?;
     let types = q.ship_type.as_deref().map(parse_range).transpose()?;
     let class = match q.class.as_deref() {
@@ -318,6 +327,7 @@ async fn vessels(
         .vessels_sorted()
         .into_iter()
         .filter(|v| v.has_fix())
+        .filter(|v| q.after.is_none_or(|a| v.mmsi > a))
         .filter(|v| match bbox {
             None => true,
             Some((x0, y0, x1, y1)) => {
@@ -350,12 +360,43 @@ async fn vessels(
                         .name
                         .as_deref()
                         .is_some_and(|x| x.contains(n.as_str()))
+                    || v.static_data
+                        .callsign
+                        .as_deref()
+                        .is_some_and(|x| x.contains(n.as_str()))
+                    || v.static_data
+                        .imo
+                        .is_some_and(|x| x.to_string().contains(n.as_str()))
             }
         })
         .take(limit)
         .map(summary)
         .collect();
-    Ok(Json(Value::Array(list)))
+    drop(engine);
+    // A full page names the next one (the same query after the last MMSI).
+    let next = (list.len() == limit)
+        .then(|| list.last().and_then(|v| v["mmsi"].as_u64()))
+        .flatten()
+        .map(|last| {
+            let others: Vec<&str> = uri
+                .query()
+                .unwrap_or("")
+                .split('&')
+                .filter(|kv| !kv.is_empty() && !kv.starts_with("after="))
+                .collect();
+            let mut l = format!("/api/vessels?after={last}");
+            for kv in others {
+                l.push('&');
+                l.push_str(kv);
+            }
+            l
+        });
+    let mut r = Json(Value::Array(list)).into_response();
+    if let Some(n) = next.and_then(|n| HeaderValue::from_str(&format!("<{n}>; rel=\"next\"")).ok())
+    {
+        r.headers_mut().insert(header::LINK, n);
+    }
+    Ok(r)
 }
 
 async fn vessel(State(app): State<Arc<App>>, Path(mmsi): Path<String>) -> ApiResult<Json<Value>> {
@@ -402,10 +443,12 @@ struct EventQuery {
     from: Option<String>,
     /// Data time to (exclusive): ISO 8601 or ms since the epoch.
     to: Option<String>,
+    /// `json` (default), `csv` or `geojson`.
+    format: Option<String>,
 }
 
 /// A time in a query: ms since the epoch, or ISO 8601 (with a zone).
-fn parse_query_time(name: &str, s: &str) -> ApiResult<i64> {
+pub(crate) fn parse_query_time(name: &str, s: &str) -> ApiResult<i64> {
     s.trim()
         .parse::<i64>()
         .ok()
@@ -480,7 +523,8 @@ pub(crate) fn backlog(
 async fn events(
     State(app): State<Arc<App>>,
     JsonQuery(q): JsonQuery<EventQuery>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
+    let format = crate::history::Format::parse(q.format.as_deref())?;
     let kinds = parse_kinds(q.kind.as_deref())?;
     let limit = q.limit.unwrap_or(1000);
     if limit == 0 || limit > MAX_LIMIT {
@@ -538,7 +582,34 @@ async fn events(
         None if newest_first => q.before.unwrap_or(0),
         None => since,
     };
-    Ok(Json(json!({ "events": list, "next": next })))
+    // The next page, as a link (every format): same filters, on from
+    // `next`.
+    let link = (evs.len() == limit).then(|| {
+        let mut l = format!(
+            "/api/events?limit={limit}&order={}&{}={next}",
+            if newest_first { "desc" } else { "asc" },
+            if newest_first { "before" } else { "since" }
+        );
+        for (k, v) in [
+            ("kind", q.kind.clone()),
+            ("mmsi", q.mmsi.map(|m| m.to_string())),
+            ("acknowledged", q.acknowledged.map(|a| a.to_string())),
+            ("from", from_ms.map(|t| t.to_string())),
+            ("to", to_ms.map(|t| t.to_string())),
+            ("format", q.format.clone()),
+        ] {
+            if let Some(v) = v {
+                l.push_str(&format!("&{k}={v}"));
+            }
+        }
+        l
+    });
+    let body = match format {
+        crate::history::Format::Json => json!({ "events": list, "next": next }).to_string(),
+        crate::history::Format::Csv => crate::history::events_csv(&list),
+        crate::history::Format::GeoJson => crate::history::events_geojson(&list).to_string(),
+    };
+    Ok(crate::history::export(format, body, link, "events"))
 }
 
 fn mark_acknowledged(v: &mut Value, a: &finisterra_store::Acknowledgement) {

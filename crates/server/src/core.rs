@@ -60,6 +60,14 @@ pub struct Shared {
     /// The own ship's MMSI, 0 when none: `--own-mmsi`, else the first
     /// vessel a `VDO` sentence (the receiver's own ship) reports.
     pub own_mmsi: std::sync::atomic::AtomicU32,
+    /// A reader of the state store (tracks written by the state thread),
+    /// for history read back; `None` without a store.
+    pub history: Mutex<Option<Box<dyn finisterra_store::Store>>>,
+    /// The newest data time in the event log when the server started (a
+    /// reused data directory), if any.
+    pub log_newest_ms: Option<i64>,
+    /// Whether events dated before it were said on the terminal.
+    pub log_regressions_said: std::sync::atomic::AtomicBool,
     /// The counters of each output (`--output`), in the order given.
     pub outputs: Vec<Arc<crate::outputs::OutputStats>>,
 }
@@ -726,6 +734,25 @@ fn write_state(
 /// Events per store transaction when storing a spill.
 const SPILL_CHUNK: usize = 1_000;
 
+/// An event dated before the newest one the event log held at start: the
+/// log's data time goes back (ids still increase). Counted, and said once
+/// with the reason and the fix.
+fn time_goes_back(shared: &Shared, p: &Published) {
+    use std::sync::atomic::Ordering::Relaxed;
+    shared.metrics.log_time_regressions.fetch_add(1, Relaxed);
+    if !shared.log_regressions_said.swap(true, Relaxed) {
+        eprintln!(
+            "finisterra: event {} is dated {}, before the newest event this data directory already held ({}): \
+             the input is older than the stored history (an older archive replayed into the same --data-dir?). \
+             Event ids still increase and /api/events?from=&to= selects by data time, but the log's data time now goes back; \
+             give each data set its own --data-dir to keep one timeline. Counted in finisterra_event_log_time_regressions_total.",
+            p.id,
+            finisterra_engine::iso8601(p.time_ms),
+            finisterra_engine::iso8601(shared.log_newest_ms.unwrap_or(0)),
+        );
+    }
+}
+
 /// `{"stored":false,...}`: the JSON of an event pushed before it is durable.
 fn not_yet_stored(json: &str) -> Arc<str> {
     match json.strip_suffix('}') {
@@ -840,6 +867,9 @@ fn publish(shared: &Shared, batch: &mut Vec<(Instant, Vec<Event>)>) {
                 recent.back().is_none_or(|b| b.id < p.id),
                 "event ids increase"
             );
+            if shared.log_newest_ms.is_some_and(|t| p.time_ms < t) {
+                time_goes_back(shared, &p);
+            }
             let p = Arc::new(p);
             shared.metrics.event_out(p.kind, latency);
             recent.push_back(p.clone());

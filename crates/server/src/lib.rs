@@ -10,6 +10,7 @@ pub mod api;
 pub mod channel;
 pub mod clock;
 pub mod core;
+pub mod history;
 pub mod hub;
 pub mod limits;
 pub mod live;
@@ -92,6 +93,8 @@ pub async fn start(
     let run_id = format!("{:x}-{:x}", clock::now_ms(), std::process::id());
     let live = cfg.sources.iter().any(SourceSpec::is_live);
     let mut engine = engine;
+    // Event ids continue where the store left off.
+    engine.set_next_event_id(store.last_id() + 1);
     // The map draws the coast the engine judges with.
     let land = web::LandLayer::new(engine.geography().land.as_ref());
     match cfg.time {
@@ -101,6 +104,24 @@ pub async fn start(
         }
         _ => engine.set_time_policy(finisterra_engine::TimePolicy::Data),
     }
+    // The newest data time already in the event log (a data directory
+    // reused after a restart): events dated before it are said and counted.
+    let log_newest_ms = store
+        .query(&finisterra_store::EventQuery {
+            limit: 1,
+            newest_first: true,
+            ..Default::default()
+        })
+        .ok()
+        .and_then(|v| v.first().map(|p| p.time_ms));
+    // A reader of the stored tracks, beside the state thread's writer.
+    let history = match store.state_store() {
+        Ok(h) => h,
+        Err(e) => {
+            eprintln!("finisterra: stored tracks cannot be read back: {e:#}");
+            None
+        }
+    };
     let shared = Arc::new(Shared {
         engine: Mutex::new(engine),
         hub: hub::Hub::new(),
@@ -124,6 +145,9 @@ pub async fn start(
             r
         }),
         own_mmsi: std::sync::atomic::AtomicU32::new(cfg.own_mmsi.unwrap_or(0)),
+        history: Mutex::new(history),
+        log_newest_ms,
+        log_regressions_said: std::sync::atomic::AtomicBool::new(false),
         outputs: cfg
             .outputs
             .iter()

@@ -75,6 +75,8 @@ pub struct Metrics {
     pub time_disagreements: AtomicU64,
     /// Own-ship fixes taken from a GPS feed (RMC, GGA).
     pub gps_fixes: AtomicU64,
+    /// Events dated before the newest event the log held at start.
+    pub log_time_regressions: AtomicU64,
     /// GPS fixes ignored because no own ship is named yet.
     pub gps_unnamed: AtomicU64,
     vessels: AtomicU64,
@@ -123,6 +125,7 @@ impl Metrics {
             time_rejected: AtomicU64::new(0),
             time_disagreements: AtomicU64::new(0),
             gps_fixes: AtomicU64::new(0),
+            log_time_regressions: AtomicU64::new(0),
             gps_unnamed: AtomicU64::new(0),
             vessels: AtomicU64::new(0),
             open_risks: AtomicU64::new(0),
@@ -404,6 +407,11 @@ impl Metrics {
                 "finisterra_time_disagreements_total",
                 "Messages whose data time was more than an hour from their receive time (a replay through a live input, a receiver's clock).",
                 self.time_disagreements.load(r),
+            ),
+            (
+                "finisterra_event_log_time_regressions_total",
+                "Events dated before the newest event the log held at start (an older input replayed into a reused data directory).",
+                self.log_time_regressions.load(r),
             ),
             (
                 "finisterra_gps_fixes_total",

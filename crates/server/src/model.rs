@@ -16,6 +16,10 @@ pub struct VesselSummary<'a> {
     pub mmsi: u32,
     /// Name, when known.
     pub name: Option<&'a str>,
+    /// Call sign, when known.
+    pub callsign: Option<&'a str>,
+    /// IMO number, when known.
+    pub imo: Option<u32>,
     /// Station class.
     pub class: VesselClass,
     /// AIS ship and cargo type.
@@ -50,6 +54,8 @@ impl<'a> VesselSummary<'a> {
         VesselSummary {
             mmsi: v.mmsi,
             name: v.static_data.name.as_deref(),
+            callsign: v.static_data.callsign.as_deref(),
+            imo: v.static_data.imo,
             class: v.class,
             ship_type: v.static_data.ship_type,
             flag: finisterra_engine::geofence::mid::flag_of_mmsi(v.mmsi),

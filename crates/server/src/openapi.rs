@@ -13,6 +13,22 @@ fn get(summary: &str, params: Value, schema_ref: &str) -> Value {
     })
 }
 
+fn track_get(summary: &str, params: Value) -> Value {
+    json!({
+        "summary": summary,
+        "parameters": params,
+        "responses": {
+            "200": {"description": "A page of points (a full page has a Link: <...>; rel=\"next\" header)", "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/TrackPage"}},
+                "text/csv": {"schema": {"type": "string"}},
+                "application/geo+json": {"schema": {"$ref": "#/components/schemas/FeatureCollection"}}
+            }},
+            "400": {"description": "Bad request", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+            "404": {"description": "No stored history (no --data-dir or --store)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+        }
+    })
+}
+
 fn change(summary: &str, body: &str) -> Value {
     json!({
         "summary": summary,
@@ -59,9 +75,26 @@ pub fn document() -> Value {
                 q("bbox", "string", "min_lon,min_lat,max_lon,max_lat"),
                 q("class", "string", "A or B"),
                 q("ship_type", "string", "AIS ship type or range, e.g. 70-79"),
-                q("q", "string", "Name or MMSI contains"),
-                q("limit", "integer", "At most this many")
+                q("q", "string", "Name, MMSI, call sign or IMO contains"),
+                q("limit", "integer", "At most this many (a full page has a Link: <...>; rel=\"next\" header)"),
+                q("after", "integer", "Cursor: vessels with a greater MMSI (the list is in MMSI order)")
             ]), "#/components/schemas/VesselList")},
+            "/api/vessels/{mmsi}/track": {"get": track_get("One vessel's stored track (--data-dir or --store)", json!([
+                p("mmsi", "integer", "MMSI"),
+                q("from", "string", "Data time from (inclusive): ms or ISO 8601 with a zone; default to - 1 h"),
+                q("to", "string", "Data time to (exclusive); default now"),
+                q("after", "string", "Cursor TIME_MS:MMSI (the previous page's next)"),
+                q("limit", "integer", "1..100000, default 10000"),
+                q("format", "string", "json (default), csv or geojson")
+            ]))},
+            "/api/tracks": {"get": track_get("Every vessel's stored track points in a window (and a box), ordered by time then MMSI: the picture as it was, for playback", json!([
+                q("from", "string", "Data time from (inclusive): ms or ISO 8601 with a zone; default to - 1 h"),
+                q("to", "string", "Data time to (exclusive); default now"),
+                q("bbox", "string", "min_lon,min_lat,max_lon,max_lat (min_lon > max_lon crosses 180°)"),
+                q("after", "string", "Cursor TIME_MS:MMSI (the previous page's next)"),
+                q("limit", "integer", "1..100000, default 10000"),
+                q("format", "string", "json (default), csv or geojson")
+            ]))},
             "/api/vessels/{mmsi}": {"get": get("One vessel: state, static data, recent track", json!([p("mmsi", "integer", "MMSI")]), "#/components/schemas/VesselDetail")},
             "/api/events": {"get": get("Stored events, oldest first (page on with since=next) or newest first (order=desc, page on with before=next); acknowledged ones carry acknowledged, acknowledged_by, acknowledged_at", json!([
                 q("since", "integer", "Events with a greater id"),
@@ -72,12 +105,14 @@ pub fn document() -> Value {
                 q("acknowledged", "boolean", "Only acknowledged (true) or unacknowledged (false) events"),
                 q("from", "string", "Data time from (inclusive): ms since the epoch or ISO 8601 with a zone"),
                 q("to", "string", "Data time to (exclusive): ms since the epoch or ISO 8601 with a zone"),
-                q("limit", "integer", "1..10000, default 1000")
+                q("limit", "integer", "1..10000, default 1000"),
+                q("format", "string", "json (default), csv or geojson (Points at the event's position); a full page has a Link: <...>; rel=\"next\" header in every format")
             ]), "#/components/schemas/EventPage")},
             "/api/events/{id}": {"get": get("One stored event (with its acknowledgement)", json!([p("id", "integer", "Event id")]), "#/components/schemas/Object")},
             "/api/own-ship": {"get": get("The own ship and its targets by time to CPA (CPA, TCPA, bearing, range), its open risks", json!([q("range_nm", "number", "Targets within this range, NM (default 24)")]), "#/components/schemas/Object")},
             "/api/stations": {"get": get("Receiving stations: messages heard first, copies heard after another station, vessels, last heard, position (lat_deg, lon_deg) and farthest_range_nm / farthest_mmsi when the position is known", json!([]), "#/components/schemas/AnyList")},
             "/api/event-kinds": {"get": get("Every event kind, and which raise or end an alert", json!([]), "#/components/schemas/AnyList")},
+            "/api/openapi.json": {"get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI 3.0", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Object"}}}}}}},
             "/healthz": {"get": {"summary": "200 while the engine thread runs (with store_degraded_since), 503 once it died", "responses": {"200": {"description": "OK"}, "503": {"description": "The engine thread died"}}}},
             "/api/events/{id}/ack": {"post": {
                 "summary": "Acknowledge an event (the token is needed when one is configured; X-Operator names who). The first acknowledgement stands; every open stream gets an `ack` message",
@@ -119,10 +154,17 @@ pub fn document() -> Value {
             "schemas": {
                 "Error": {"type": "object", "properties": {"error": {"type": "string"}}, "required": ["error"]},
                 "Object": {"type": "object"},
+                "TrackPage": {"type": "object", "properties": {
+                    "from_ms": {"type": "integer"}, "to_ms": {"type": "integer"},
+                    "columns": {"type": "array", "items": {"type": "string"}},
+                    "points": {"type": "array", "items": {"type": "array", "items": {"type": "number", "nullable": true}}},
+                    "next": {"type": "string", "nullable": true}
+                }, "required": ["columns", "points"]},
                 "AnyList": {"type": "array", "items": {"type": "object"}},
                 "VesselList": {"type": "array", "items": {"$ref": "#/components/schemas/VesselSummary"}},
                 "VesselSummary": {"type": "object", "properties": {
                     "mmsi": {"type": "integer"}, "name": {"type": "string", "nullable": true},
+                    "callsign": {"type": "string", "nullable": true}, "imo": {"type": "integer", "nullable": true},
                     "class": {"type": "string"}, "ship_type": {"type": "integer", "nullable": true},
                     "flag": {"type": "string", "nullable": true},
                     "lat_deg": {"type": "number", "nullable": true}, "lon_deg": {"type": "number", "nullable": true},

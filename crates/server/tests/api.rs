@@ -85,3 +85,73 @@ fn errors_are_json_and_events_are_addressable_by_id_and_time() {
         assert!(doc["paths"][path].is_object(), "{path}");
     }
 }
+
+/// The OpenAPI document is valid OpenAPI 3.0 (it deserialises into the
+/// `openapiv3` model), every `$ref` resolves, every path parameter is
+/// declared, and every route the router serves is described (read from
+/// the router's source, so a new route cannot go undocumented).
+#[test]
+fn the_openapi_document_is_valid_and_describes_every_route() {
+    let doc = finisterra_server::openapi::document();
+    let api: openapiv3::OpenAPI =
+        serde_json::from_value(doc.clone()).expect("a valid OpenAPI 3.0 document");
+    assert!(api.openapi.starts_with("3.0"));
+    let schemas = &doc["components"]["schemas"];
+    let text = doc.to_string();
+    for r in text.split("\"$ref\":\"").skip(1) {
+        let r = r.split('"').next().unwrap();
+        let name = r
+            .strip_prefix("#/components/schemas/")
+            .unwrap_or_else(|| panic!("{r}: only component schemas are referenced"));
+        assert!(schemas[name].is_object(), "{r} does not resolve");
+    }
+    let documented: std::collections::BTreeSet<String> = api.paths.paths.keys().cloned().collect();
+    for (path, item) in &api.paths.paths {
+        let openapiv3::ReferenceOr::Item(item) = item else {
+            panic!("{path}: a reference")
+        };
+        for (method, op) in item.iter() {
+            for name in path
+                .split('{')
+                .skip(1)
+                .map(|x| x.split('}').next().unwrap())
+            {
+                let declared = op.parameters.iter().any(|p| match p {
+                    openapiv3::ReferenceOr::Item(openapiv3::Parameter::Path {
+                        parameter_data,
+                        ..
+                    }) => parameter_data.name == name,
+                    _ => false,
+                });
+                assert!(
+                    declared,
+                    "{method} {path}: path parameter {name} not declared"
+                );
+            }
+        }
+    }
+    let source = include_str!("../src/api.rs");
+    let routed: std::collections::BTreeSet<String> = source
+        .split(".route(\"")
+        .skip(1)
+        .map(|r| r.split('"').next().unwrap().to_string())
+        .filter(|p| p != "/" && !p.starts_with("/assets/"))
+        .map(|p| {
+            if p.contains("{key}") {
+                p.replace("{key}", "{id}")
+            } else {
+                p
+            }
+        })
+        .collect();
+    let missing: Vec<&String> = routed.difference(&documented).collect();
+    assert!(
+        missing.is_empty(),
+        "routes not in the OpenAPI document: {missing:?}"
+    );
+    let extra: Vec<&String> = documented.difference(&routed).collect();
+    assert!(
+        extra.is_empty(),
+        "documented paths with no route: {extra:?}"
+    );
+}

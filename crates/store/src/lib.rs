@@ -255,6 +255,47 @@ pub struct TrackQuery {
     pub limit: usize,
 }
 
+/// Which track points [`Store::track_window`] returns: those of a time
+/// window, of one vessel or of every vessel (in a box), oldest first,
+/// page by page.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TrackWindow {
+    /// One vessel, or every vessel.
+    pub mmsi: Option<u32>,
+    /// Only points at or after this data time, ms.
+    pub from_ms: i64,
+    /// Only points before this data time, ms.
+    pub to_ms: i64,
+    /// Only points inside (min lon, min lat, max lon, max lat), degrees;
+    /// min lon > max lon crosses the 180th meridian.
+    pub bbox: Option<(f64, f64, f64, f64)>,
+    /// Only points after this (time ms, MMSI) in the order of the answer:
+    /// the cursor of the next page (the last point of the previous one).
+    pub after: Option<(i64, u32)>,
+    /// At most this many points.
+    pub limit: usize,
+}
+
+impl TrackWindow {
+    /// Whether a point is inside the window (the one definition the
+    /// backends' queries follow).
+    pub fn holds(&self, p: &TrackPoint) -> bool {
+        let box_ok = self.bbox.is_none_or(|(w, s, e, n)| {
+            let lon_ok = if w <= e {
+                p.lon_deg >= w && p.lon_deg <= e
+            } else {
+                p.lon_deg >= w || p.lon_deg <= e
+            };
+            lon_ok && p.lat_deg >= s && p.lat_deg <= n
+        });
+        self.mmsi.is_none_or(|m| m == p.mmsi)
+            && p.time_ms >= self.from_ms
+            && p.time_ms < self.to_ms
+            && self.after.is_none_or(|a| (p.time_ms, p.mmsi) > a)
+            && box_ok
+    }
+}
+
 /// An operator's acknowledgement of an event.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Acknowledgement {
@@ -449,6 +490,11 @@ pub trait Store: Send {
 
     /// Track points of one vessel (see [`TrackQuery`]).
     fn track(&self, q: &TrackQuery) -> Result<Vec<TrackPoint>, StoreError>;
+
+    /// Track points of a time window, ordered by (time, MMSI) (see
+    /// [`TrackWindow`]): history read back, a vessel's or the whole
+    /// picture's.
+    fn track_window(&self, q: &TrackWindow) -> Result<Vec<TrackPoint>, StoreError>;
 
     /// Records an operator's acknowledgement of an event (the first one
     /// counts). Durable like events.

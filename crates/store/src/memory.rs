@@ -37,7 +37,7 @@ use crate::sqlite::finite;
 use crate::{
     id_to_i64, normalised_mmsis, seconds_to_ms, AckOutcome, Acknowledgement, EventQuery,
     PruneStats, Retention, Store, StoreError, StoreOptions, StoredEvent, TrackPoint, TrackQuery,
-    VesselRow,
+    TrackWindow, VesselRow,
 };
 
 /// How many events a memory store keeps by default; beyond that the oldest
@@ -351,6 +351,29 @@ impl Store for MemoryStore {
             .map(|(_, p)| *p)
             .collect();
         points.reverse();
+        Ok(points)
+    }
+
+    fn track_window(&self, q: &TrackWindow) -> Result<Vec<TrackPoint>, StoreError> {
+        if q.limit == 0 || q.from_ms >= q.to_ms {
+            return Ok(Vec::new());
+        }
+        let st = self.state();
+        let mut points: Vec<TrackPoint> = match q.mmsi {
+            Some(m) => st
+                .track
+                .get(&m)
+                .map(|t| t.range(q.from_ms..q.to_ms).map(|(_, p)| *p).collect())
+                .unwrap_or_default(),
+            None => st
+                .track
+                .values()
+                .flat_map(|t| t.range(q.from_ms..q.to_ms).map(|(_, p)| *p))
+                .collect(),
+        };
+        points.retain(|p| q.holds(p));
+        points.sort_by_key(|p| (p.time_ms, p.mmsi));
+        points.truncate(q.limit);
         Ok(points)
     }
 

@@ -15,8 +15,8 @@ use crate::sqlite::finite;
 use crate::{
     i64_to_mmsi, i64_to_u64, id_to_i64, limit_i64, mmsis_from_text, mmsis_to_text,
     normalised_mmsis, seconds_to_ms, AckOutcome, Acknowledgement, EventQuery, PruneStats,
-    Retention, Store, StoreError, StoreOptions, StoredEvent, TrackPoint, TrackQuery, VesselRow,
-    SCHEMA_VERSION,
+    Retention, Store, StoreError, StoreOptions, StoredEvent, TrackPoint, TrackQuery, TrackWindow,
+    VesselRow, SCHEMA_VERSION,
 };
 
 /// Schema version 1 (PostgreSQL). Mirrors the SQLite schema in `sqlite.rs`.
@@ -451,6 +451,60 @@ impl Store for PostgresStore {
             .collect::<Result<Vec<_>, StoreError>>()?;
         points.reverse();
         Ok(points)
+    }
+
+    fn track_window(&self, q: &TrackWindow) -> Result<Vec<TrackPoint>, StoreError> {
+        if q.limit == 0 || q.from_ms >= q.to_ms {
+            return Ok(Vec::new());
+        }
+        let mut args: Vec<Box<dyn ToSql + Sync>> = vec![Box::new(q.from_ms), Box::new(q.to_ms)];
+        let mut sql = String::from(
+            "SELECT mmsi, time_ms, lat_deg, lon_deg, sog_kn, cog_deg, heading_deg FROM track
+             WHERE time_ms >= $1 AND time_ms < $2",
+        );
+        let mut push = |sql: &mut String, clause: &str, v: Box<dyn ToSql + Sync>| {
+            args.push(v);
+            sql.push_str(&clause.replace("$?", &format!("${}", args.len())));
+        };
+        if let Some(m) = q.mmsi {
+            push(&mut sql, " AND mmsi = $?", Box::new(i64::from(m)));
+        }
+        if let Some((t, m)) = q.after {
+            push(&mut sql, " AND (time_ms > $?", Box::new(t));
+            push(&mut sql, " OR (time_ms = $?", Box::new(t));
+            push(&mut sql, " AND mmsi > $?))", Box::new(i64::from(m)));
+        }
+        if let Some((w, so, e, n)) = q.bbox {
+            push(&mut sql, " AND lat_deg >= $?", Box::new(so));
+            push(&mut sql, " AND lat_deg <= $?", Box::new(n));
+            if w <= e {
+                push(&mut sql, " AND lon_deg >= $?", Box::new(w));
+                push(&mut sql, " AND lon_deg <= $?", Box::new(e));
+            } else {
+                push(&mut sql, " AND (lon_deg >= $?", Box::new(w));
+                push(&mut sql, " OR lon_deg <= $?)", Box::new(e));
+            }
+        }
+        push(
+            &mut sql,
+            " ORDER BY time_ms, mmsi LIMIT $?",
+            Box::new(limit_i64(q.limit)),
+        );
+        let refs: Vec<&(dyn ToSql + Sync)> = args.iter().map(|b| b.as_ref()).collect();
+        let rows = self.client()?.query(&sql, &refs)?;
+        rows.iter()
+            .map(|r| {
+                Ok(TrackPoint {
+                    mmsi: i64_to_mmsi(r.try_get(0)?)?,
+                    time_ms: r.try_get(1)?,
+                    lat_deg: r.try_get(2)?,
+                    lon_deg: r.try_get(3)?,
+                    sog_kn: r.try_get(4)?,
+                    cog_deg: r.try_get(5)?,
+                    heading_deg: r.try_get(6)?,
+                })
+            })
+            .collect()
     }
 
     fn acknowledge(&mut self, ack: &Acknowledgement) -> Result<AckOutcome, StoreError> {

@@ -12,8 +12,8 @@ use crate::downsample::{Decision, Downsampler};
 use crate::{
     i64_to_mmsi, i64_to_u64, id_to_i64, limit_i64, mmsis_from_text, mmsis_to_text,
     normalised_mmsis, seconds_to_ms, AckOutcome, Acknowledgement, EventQuery, PruneStats,
-    Retention, Store, StoreError, StoreOptions, StoredEvent, TrackPoint, TrackQuery, VesselRow,
-    SCHEMA_VERSION,
+    Retention, Store, StoreError, StoreOptions, StoredEvent, TrackPoint, TrackQuery, TrackWindow,
+    VesselRow, SCHEMA_VERSION,
 };
 
 /// Name of the database file inside the data directory.
@@ -499,6 +499,67 @@ impl Store for SqliteStore {
             .collect::<Result<Vec<_>, _>>()?;
         points.reverse();
         Ok(points)
+    }
+
+    fn track_window(&self, q: &TrackWindow) -> Result<Vec<TrackPoint>, StoreError> {
+        if q.limit == 0 || q.from_ms >= q.to_ms {
+            return Ok(Vec::new());
+        }
+        let mut sql = String::from(
+            "SELECT mmsi, time_ms, lat_deg, lon_deg, sog_kn, cog_deg, heading_deg FROM track
+             WHERE time_ms >= ? AND time_ms < ?",
+        );
+        let mut args: Vec<Value> = vec![Value::Integer(q.from_ms), Value::Integer(q.to_ms)];
+        if let Some(m) = q.mmsi {
+            sql.push_str(" AND mmsi = ?");
+            args.push(Value::Integer(i64::from(m)));
+        }
+        if let Some((t, m)) = q.after {
+            sql.push_str(" AND (time_ms > ? OR (time_ms = ? AND mmsi > ?))");
+            args.extend([
+                Value::Integer(t),
+                Value::Integer(t),
+                Value::Integer(i64::from(m)),
+            ]);
+        }
+        if let Some((w, so, e, n)) = q.bbox {
+            sql.push_str(" AND lat_deg >= ? AND lat_deg <= ?");
+            args.extend([Value::Real(so), Value::Real(n)]);
+            sql.push_str(if w <= e {
+                " AND lon_deg >= ? AND lon_deg <= ?"
+            } else {
+                " AND (lon_deg >= ? OR lon_deg <= ?)"
+            });
+            args.extend([Value::Real(w), Value::Real(e)]);
+        }
+        sql.push_str(" ORDER BY time_ms, mmsi LIMIT ?");
+        args.push(Value::Integer(limit_i64(q.limit)));
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let points = stmt
+            .query_map(rusqlite::params_from_iter(args.iter()), |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    TrackPoint {
+                        mmsi: 0,
+                        time_ms: r.get(1)?,
+                        lat_deg: r.get(2)?,
+                        lon_deg: r.get(3)?,
+                        sog_kn: r.get(4)?,
+                        cog_deg: r.get(5)?,
+                        heading_deg: r.get(6)?,
+                    },
+                ))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        points
+            .into_iter()
+            .map(|(m, p)| {
+                Ok(TrackPoint {
+                    mmsi: i64_to_mmsi(m)?,
+                    ..p
+                })
+            })
+            .collect()
     }
 
     fn acknowledge(&mut self, ack: &Acknowledgement) -> Result<AckOutcome, StoreError> {

@@ -121,6 +121,7 @@ macro_rules! suite_tests {
             vessels_upsert,
             track_downsampling,
             track_queries,
+            track_windows,
             prune_retention,
             acknowledgements,
             documents,
