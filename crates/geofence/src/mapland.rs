@@ -27,7 +27,7 @@
 //! the full polygons. At the finest levels the shape is the source's.
 
 use crate::land::Land;
-use crate::rings::{area2, unwrap, PolygonDeg};
+use crate::rings::{area2, oriented_ring, PolygonDeg};
 
 /// The finest level: beyond it the tolerance is below a metre at the
 /// equator (`MAX_LEVEL` 16: 1.2 m per pixel).
@@ -158,24 +158,10 @@ fn ring_box(r: &[(f64, f64)]) -> [f64; 4] {
 
 /// Unwraps, closes round a pole and orients one ring, in Mercator.
 fn prepare_ring(ring: &[(f64, f64)], exterior: bool) -> Option<Vec<(f64, f64)>> {
-    let (mut u, closing) = unwrap(ring);
+    // The pole is drawn at the edge of the Mercator square.
+    let mut u = oriented_ring(ring, exterior);
     if u.len() < 3 {
         return None;
-    }
-    if closing != 0.0 {
-        // Encircles a pole: closed round the pole nearer its mean latitude
-        // (as `land_rings` does); the pole is drawn at the edge of the
-        // Mercator square.
-        let mean_lat = u.iter().map(|p| p.1).sum::<f64>() / u.len() as f64;
-        let pole = if mean_lat < 0.0 { -90.0 } else { 90.0 };
-        let (x0, y0) = u[0];
-        u.push((x0 + closing, y0));
-        u.push((x0 + closing, pole));
-        u.push((x0, pole));
-    }
-    let a = area2(&u);
-    if (exterior && a < 0.0) || (!exterior && a > 0.0) {
-        u.reverse();
     }
     for p in &mut u {
         p.1 = merc_y(p.1);

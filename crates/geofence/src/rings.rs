@@ -76,6 +76,30 @@ fn clip_x(r: &[(f64, f64)], x_cut: f64, keep_le: bool) -> Vec<(f64, f64)> {
     out
 }
 
+/// One ring unwrapped (longitudes continuous), closed round the nearer
+/// pole if it encircles one, and oriented: an exterior counter-clockwise,
+/// a hole clockwise. Empty for an empty ring. The one preparation of a
+/// ring for the engine's land and the map's.
+pub(crate) fn oriented_ring(ring: &[(f64, f64)], exterior: bool) -> Vec<(f64, f64)> {
+    let (mut u, closing) = unwrap(ring);
+    if u.is_empty() {
+        return u;
+    }
+    if closing != 0.0 {
+        let mean_lat = u.iter().map(|p| p.1).sum::<f64>() / u.len() as f64;
+        let pole = if mean_lat < 0.0 { -90.0 } else { 90.0 };
+        let (x0, y0) = u[0];
+        u.push((x0 + closing, y0));
+        u.push((x0 + closing, pole));
+        u.push((x0, pole));
+    }
+    let a = area2(&u);
+    if (exterior && a < 0.0) || (!exterior && a > 0.0) {
+        u.reverse();
+    }
+    u
+}
+
 /// Canonical land rings (degenerate rings of one or two distinct vertices
 /// are kept as distance-only features): each ring unwrapped, closed round the nearer pole
 /// if it encircles one, oriented (exterior counter-clockwise, holes
@@ -86,21 +110,9 @@ pub(crate) fn land_rings(polys: &[PolygonDeg]) -> Rings {
     let mut rings = Rings::new();
     for poly in polys {
         for (k, ring) in poly.iter().enumerate() {
-            let (mut u, closing) = unwrap(ring);
+            let u = oriented_ring(ring, k == 0);
             if u.is_empty() {
                 continue;
-            }
-            if closing != 0.0 {
-                let mean_lat = u.iter().map(|p| p.1).sum::<f64>() / u.len() as f64;
-                let pole = if mean_lat < 0.0 { -90.0 } else { 90.0 };
-                let (x0, y0) = u[0];
-                u.push((x0 + closing, y0));
-                u.push((x0 + closing, pole));
-                u.push((x0, pole));
-            }
-            let a = area2(&u);
-            if (k == 0 && a < 0.0) || (k > 0 && a > 0.0) {
-                u.reverse();
             }
             let xmin = u.iter().map(|p| p.0).fold(f64::INFINITY, f64::min);
             let xmax = u.iter().map(|p| p.0).fold(f64::NEG_INFINITY, f64::max);

@@ -5,20 +5,16 @@ mod common;
 use std::net::UdpSocket;
 
 use common::*;
-use finisterra_engine::{Config, Engine};
-use finisterra_server::start;
 
 #[test]
 fn errors_are_json_and_events_are_addressable_by_id_and_time() {
     let rt = runtime();
     let port = free_udp_port();
-    let running = rt
-        .block_on(start(
-            cfg(vec![udp_source(port)], None),
-            Engine::new(Config::default()),
-            finisterra_server::store::memory(),
-        ))
-        .unwrap();
+    let running = serve_with(
+        &rt,
+        cfg(vec![udp_source(port)], None),
+        finisterra_server::store::memory(),
+    );
     let a = running.http;
     // A bad query string and an unknown path answer JSON.
     let (s, v) = get_json(a, "/api/events?limit=lots");
@@ -132,8 +128,9 @@ fn the_openapi_document_is_valid_and_describes_every_route() {
     }
     let source = include_str!("../src/api.rs");
     let routed: std::collections::BTreeSet<String> = source
-        .split(".route(\"")
+        .split(".route(")
         .skip(1)
+        .filter_map(|r| r.trim_start().strip_prefix('"'))
         .map(|r| r.split('"').next().unwrap().to_string())
         .filter(|p| p != "/" && !p.starts_with("/assets/"))
         .map(|p| {

@@ -8,8 +8,6 @@ mod common;
 use std::net::UdpSocket;
 
 use common::*;
-use finisterra_engine::{Config, Engine};
-use finisterra_server::start;
 use serde_json::Value;
 
 fn temp_dir(name: &str) -> std::path::PathBuf {
@@ -63,13 +61,11 @@ fn stored_tracks_events_and_vessels_read_back_page_by_page_in_every_format() {
     let rt = runtime();
     let dir = temp_dir("history");
     let port = free_udp_port();
-    let running = rt
-        .block_on(start(
-            cfg(vec![udp_source(port)], None),
-            Engine::new(Config::default()),
-            finisterra_server::store::open(&dir.to_string_lossy()).unwrap(),
-        ))
-        .unwrap();
+    let running = serve_with(
+        &rt,
+        cfg(vec![udp_source(port)], None),
+        finisterra_server::store::open(&dir.to_string_lossy()).unwrap(),
+    );
     let a = running.http;
     let u = UdpSocket::bind("127.0.0.1:0").unwrap();
     // Three vessels, a report a minute for 20 minutes, two hours ago; one
@@ -280,13 +276,7 @@ fn stored_tracks_events_and_vessels_read_back_page_by_page_in_every_format() {
 #[test]
 fn without_a_store_history_says_where_it_would_be() {
     let rt = runtime();
-    let running = rt
-        .block_on(start(
-            cfg(vec![], None),
-            Engine::new(Config::default()),
-            finisterra_server::store::memory(),
-        ))
-        .unwrap();
+    let running = serve_with(&rt, cfg(vec![], None), finisterra_server::store::memory());
     let (s, v) = get_json(running.http, "/api/tracks");
     assert_eq!(s, 404);
     assert!(v["error"].as_str().unwrap().contains("--data-dir"), "{v}");
@@ -299,13 +289,11 @@ fn a_reused_data_directory_says_when_its_event_log_goes_back_in_time() {
     let run = |t: i64, sart: u32| -> f64 {
         let rt = runtime();
         let port = free_udp_port();
-        let running = rt
-            .block_on(start(
-                cfg(vec![udp_source(port)], None),
-                Engine::new(Config::default()),
-                finisterra_server::store::open(&dir.to_string_lossy()).unwrap(),
-            ))
-            .unwrap();
+        let running = serve_with(
+            &rt,
+            cfg(vec![udp_source(port)], None),
+            finisterra_server::store::open(&dir.to_string_lossy()).unwrap(),
+        );
         let u = UdpSocket::bind("127.0.0.1:0").unwrap();
         u.send_to(
             format!("{}\r\n", position(sart, 43.0, -9.0, t)).as_bytes(),

@@ -158,17 +158,15 @@ impl EventSink for Flaky {
 fn an_engine_thread_that_dies_fails_the_health_check() {
     let rt = runtime();
     let port = free_udp_port();
-    let running = rt
-        .block_on(start(
-            cfg(vec![udp_source(port)], None),
-            Engine::new(Config::default()),
-            Box::new(Flaky {
-                inner: finisterra_server::store::memory(),
-                refuse: Arc::new(AtomicBool::new(false)),
-                panic: true,
-            }),
-        ))
-        .unwrap();
+    let running = serve_with(
+        &rt,
+        cfg(vec![udp_source(port)], None),
+        Box::new(Flaky {
+            inner: finisterra_server::store::memory(),
+            refuse: Arc::new(AtomicBool::new(false)),
+            panic: true,
+        }),
+    );
     let a = running.http;
     assert_eq!(get_json(a, "/healthz").0, 200);
     let u = UdpSocket::bind("127.0.0.1:0").unwrap();
@@ -192,13 +190,11 @@ fn an_engine_thread_that_dies_fails_the_health_check() {
 fn datagrams_dated_2099_do_not_blind_the_live_picture() {
     let rt = runtime();
     let port = free_udp_port();
-    let running = rt
-        .block_on(start(
-            cfg(vec![udp_source(port)], None),
-            Engine::new(Config::default()),
-            finisterra_server::store::memory(),
-        ))
-        .unwrap();
+    let running = serve_with(
+        &rt,
+        cfg(vec![udp_source(port)], None),
+        finisterra_server::store::memory(),
+    );
     let a = running.http;
     let u = UdpSocket::bind("127.0.0.1:0").unwrap();
     let y2099_s = 4_070_908_800;
@@ -251,13 +247,7 @@ fn udp_kernel_drops_are_visible_in_metrics() {
     let mut c = cfg(vec![udp_source(port)], None);
     // A tiny buffer, so that a burst overflows it.
     c.limits.udp_recv_buffer = 4096;
-    let running = rt
-        .block_on(start(
-            c,
-            Engine::new(Config::default()),
-            finisterra_server::store::memory(),
-        ))
-        .unwrap();
+    let running = serve_with(&rt, c, finisterra_server::store::memory());
     let a = running.http;
     if finisterra_server::sources::udp_kernel_drops(format!("127.0.0.1:{port}").parse().unwrap())
         .is_none()
@@ -317,17 +307,15 @@ fn a_store_that_refuses_writes_still_pushes_alarms_and_stores_them_later() {
     let rt = runtime();
     let port = free_udp_port();
     let refuse = Arc::new(AtomicBool::new(true));
-    let running = rt
-        .block_on(start(
-            cfg(vec![udp_source(port)], None),
-            Engine::new(Config::default()),
-            Box::new(Flaky {
-                inner: finisterra_server::store::memory(),
-                refuse: refuse.clone(),
-                panic: false,
-            }),
-        ))
-        .unwrap();
+    let running = serve_with(
+        &rt,
+        cfg(vec![udp_source(port)], None),
+        Box::new(Flaky {
+            inner: finisterra_server::store::memory(),
+            refuse: refuse.clone(),
+            panic: false,
+        }),
+    );
     let a = running.http;
     let mut s = TcpStream::connect(a).unwrap();
     s.write_all(b"GET /api/stream?vessels=false HTTP/1.1\r\nHost: t\r\n\r\n")
@@ -370,13 +358,7 @@ fn half_open_requests_time_out_and_the_connection_limit_holds() {
     let mut c = cfg(vec![SourceSpec::Stdin], None);
     c.limits.header_timeout = Duration::from_secs(1);
     c.limits.max_connections = 8;
-    let running = rt
-        .block_on(start(
-            c,
-            Engine::new(Config::default()),
-            finisterra_server::store::memory(),
-        ))
-        .unwrap();
+    let running = serve_with(&rt, c, finisterra_server::store::memory());
     let a = running.http;
     let mut half: Vec<TcpStream> = (0..8)
         .map(|_| {
@@ -421,13 +403,11 @@ fn metric_later(a: std::net::SocketAddr) -> f64 {
 #[test]
 fn the_token_is_checked_before_the_body_is_read() {
     let rt = runtime();
-    let running = rt
-        .block_on(start(
-            cfg(vec![SourceSpec::Stdin], Some("secret")),
-            Engine::new(Config::default()),
-            finisterra_server::store::memory(),
-        ))
-        .unwrap();
+    let running = serve_with(
+        &rt,
+        cfg(vec![SourceSpec::Stdin], Some("secret")),
+        finisterra_server::store::memory(),
+    );
     let mut s = TcpStream::connect(running.http).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
     // A 4 MB body announced, none sent.
@@ -445,13 +425,7 @@ fn a_read_token_guards_the_api_and_the_stream() {
     let rt = runtime();
     let mut c = cfg(vec![SourceSpec::Stdin], Some("change"));
     c.limits.read_token = Some("read".into());
-    let running = rt
-        .block_on(start(
-            c,
-            Engine::new(Config::default()),
-            finisterra_server::store::memory(),
-        ))
-        .unwrap();
+    let running = serve_with(&rt, c, finisterra_server::store::memory());
     let a = running.http;
     assert_eq!(get_json(a, "/api/vessels").0, 401);
     assert_eq!(get_json(a, "/metrics").0, 401);
@@ -495,13 +469,7 @@ fn a_silent_tcp_feed_is_closed() {
         None,
     );
     c.limits.tcp_idle_timeout = Duration::from_secs(1);
-    let running = rt
-        .block_on(start(
-            c,
-            Engine::new(Config::default()),
-            finisterra_server::store::memory(),
-        ))
-        .unwrap();
+    let running = serve_with(&rt, c, finisterra_server::store::memory());
     let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     let t0 = Instant::now();
@@ -603,13 +571,7 @@ fn a_full_disk_loses_no_event() {
     let rt = runtime();
     let port = free_udp_port();
     let sink = finisterra_server::store::open(&fs.0.to_string_lossy()).unwrap();
-    let running = rt
-        .block_on(start(
-            cfg(vec![udp_source(port)], None),
-            Engine::new(Config::default()),
-            sink,
-        ))
-        .unwrap();
+    let running = serve_with(&rt, cfg(vec![udp_source(port)], None), sink);
     let a = running.http;
     let u = UdpSocket::bind("127.0.0.1:0").unwrap();
     let t = finisterra_server::clock::now_ms() / 1000;
@@ -687,13 +649,11 @@ fn a_full_disk_loses_no_event() {
 #[test]
 fn bad_polygons_are_refused_or_repaired_with_a_warning() {
     let rt = runtime();
-    let running = rt
-        .block_on(start(
-            cfg(vec![SourceSpec::Stdin], Some("tok")),
-            Engine::new(Config::default()),
-            finisterra_server::store::memory(),
-        ))
-        .unwrap();
+    let running = serve_with(
+        &rt,
+        cfg(vec![SourceSpec::Stdin], Some("tok")),
+        finisterra_server::store::memory(),
+    );
     let a = running.http;
     let auth = [("Authorization", "Bearer tok")];
     let bow_tie = json!({"type": "FeatureCollection", "features": [{"type": "Feature",

@@ -12,9 +12,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::*;
-use finisterra_engine::{Config, Engine};
 use finisterra_server::outputs::OutputSpec;
-use finisterra_server::{start, Running};
+use finisterra_server::Running;
 use futures_util::StreamExt;
 use serde_json::Value;
 
@@ -26,13 +25,7 @@ fn serve(rt: &tokio::runtime::Runtime, outputs: &[String]) -> (Running, u16) {
         .iter()
         .map(|u| OutputSpec::parse(u).unwrap())
         .collect();
-    let running = rt
-        .block_on(start(
-            c,
-            Engine::new(Config::default()),
-            finisterra_server::store::memory(),
-        ))
-        .unwrap();
+    let running = serve_with(rt, c, finisterra_server::store::memory());
     (running, port)
 }
 
@@ -185,38 +178,6 @@ fn payloads(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// A position report heard by `station` (tag block `s:`), or by the
-/// input itself.
-fn heard(mmsi: u32, lat: f64, t_s: i64, station: Option<&str>) -> String {
-    use finisterra_ais::encode::{encode_sentences, SentenceOptions};
-    use finisterra_ais::{AisMessage, Body, PositionReport};
-    let msg = AisMessage {
-        msg_type: 1,
-        repeat: 0,
-        mmsi,
-        body: Body::Position(PositionReport {
-            status: 0,
-            turn: None,
-            sog_kn: Some(10.0),
-            accuracy: true,
-            lon_deg: Some(-9.3),
-            lat_deg: Some(lat),
-            cog_deg: Some(90.0),
-            heading_deg: Some(90),
-            second: 0,
-            maneuver: 0,
-            raim: false,
-            radio: 0,
-        }),
-    };
-    let opts = SentenceOptions {
-        tag_time_s: Some(t_s),
-        tag_source: station.map(String::from),
-        ..Default::default()
-    };
-    encode_sentences(&msg, &opts).unwrap().remove(0)
-}
-
 #[test]
 fn nmea_forwarding_over_udp_and_tcp_delivers_every_line_in_order() {
     let rt = runtime();
@@ -243,14 +204,14 @@ fn nmea_forwarding_over_udp_and_tcp_delivers_every_line_in_order() {
     for i in 0..60u32 {
         let mmsi = 227_100_000 + i % 10;
         let lat = 43.0 + f64::from(i) * 0.001;
-        let l = heard(mmsi, lat, t, Some("first"));
+        let l = heard_by(mmsi, lat, -9.3, t, "first");
         sent.push(payloads(&l)[0].clone());
         if mmsi == only {
             sent_only.push(payloads(&l)[0].clone());
         }
         lines.push(l);
         // Heard by a second station too: a duplicate.
-        lines.push(heard(mmsi, lat, t, Some("second")));
+        lines.push(heard_by(mmsi, lat, -9.3, t, "second"));
     }
     feed(port, &lines);
     wait_for(

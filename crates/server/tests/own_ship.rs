@@ -7,20 +7,16 @@ mod common;
 use std::net::UdpSocket;
 
 use common::*;
-use finisterra_engine::{Config, Engine};
-use finisterra_server::start;
 
 #[test]
 fn the_own_ship_lists_its_targets_by_time_to_cpa() {
     let rt = runtime();
     let port = free_udp_port();
-    let running = rt
-        .block_on(start(
-            cfg(vec![udp_source(port)], None),
-            Engine::new(Config::default()),
-            finisterra_server::store::memory(),
-        ))
-        .unwrap();
+    let running = serve_with(
+        &rt,
+        cfg(vec![udp_source(port)], None),
+        finisterra_server::store::memory(),
+    );
     let a = running.http;
     assert_eq!(get_json(a, "/api/own-ship").0, 404, "none yet");
     let u = UdpSocket::bind("127.0.0.1:0").unwrap();
@@ -100,13 +96,7 @@ fn a_gps_feed_makes_the_own_ship_with_its_compass_heading() {
     let port = free_udp_port();
     let mut c = cfg(vec![udp_source(port)], None);
     c.own_mmsi = Some(224_900_000);
-    let running = rt
-        .block_on(start(
-            c,
-            Engine::new(Config::default()),
-            finisterra_server::store::memory(),
-        ))
-        .unwrap();
+    let running = serve_with(&rt, c, finisterra_server::store::memory());
     let a = running.http;
     let u = UdpSocket::bind("127.0.0.1:0").unwrap();
     let send = |l: String| {

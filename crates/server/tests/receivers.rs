@@ -6,8 +6,6 @@ mod common;
 use std::net::UdpSocket;
 
 use common::*;
-use finisterra_engine::{Config, Engine};
-use finisterra_server::start;
 
 #[test]
 fn two_receivers_hearing_the_same_capture_give_each_message_once() {
@@ -16,13 +14,7 @@ fn two_receivers_hearing_the_same_capture_give_each_message_once() {
     let mut c = cfg(vec![udp_source(p1), udp_source(p2)], None);
     // The first receiver's position is known: its range is measured.
     c.station_positions = vec![(format!("udp:127.0.0.1:{p1}"), 43.0, -9.3)];
-    let running = rt
-        .block_on(start(
-            c,
-            Engine::new(Config::default()),
-            finisterra_server::store::memory(),
-        ))
-        .unwrap();
+    let running = serve_with(&rt, c, finisterra_server::store::memory());
     let a = running.http;
     let u = UdpSocket::bind("127.0.0.1:0").unwrap();
     let t = finisterra_server::clock::now_ms() / 1000;

@@ -8,9 +8,7 @@ use std::net::{TcpListener as StdTcpListener, TcpStream, UdpSocket};
 use std::time::{Duration, Instant};
 
 use common::*;
-use finisterra_engine::{Config, Engine};
 use finisterra_server::sources::SourceSpec;
-use finisterra_server::start;
 use serde_json::{json, Value};
 
 #[test]
@@ -28,20 +26,18 @@ fn udp_tcp_listener_and_tcp_client_all_feed_the_picture() {
             .unwrap();
         std::thread::sleep(Duration::from_secs(2));
     });
-    let running = rt
-        .block_on(start(
-            cfg(
-                vec![
-                    udp_source(udp_port),
-                    SourceSpec::TcpListen(format!("127.0.0.1:{tcp_port}").parse().unwrap()),
-                    SourceSpec::Connect(feed_addr.to_string()),
-                ],
-                None,
-            ),
-            Engine::new(Config::default()),
-            finisterra_server::store::memory(),
-        ))
-        .unwrap();
+    let running = serve_with(
+        &rt,
+        cfg(
+            vec![
+                udp_source(udp_port),
+                SourceSpec::TcpListen(format!("127.0.0.1:{tcp_port}").parse().unwrap()),
+                SourceSpec::Connect(feed_addr.to_string()),
+            ],
+            None,
+        ),
+        finisterra_server::store::memory(),
+    );
     let http_addr = running.http;
     // UDP: two sentences in one datagram (receivers batch them).
     let u = UdpSocket::bind("127.0.0.1:0").unwrap();
@@ -89,16 +85,14 @@ fn udp_tcp_listener_and_tcp_client_all_feed_the_picture() {
 #[test]
 fn the_api_refuses_bad_requests_clearly_and_changes_nothing() {
     let rt = runtime();
-    let running = rt
-        .block_on(start(
-            cfg(
-                vec![SourceSpec::Udp("127.0.0.1:0".parse().unwrap())],
-                Some("s3cret"),
-            ),
-            Engine::new(Config::default()),
-            finisterra_server::store::memory(),
-        ))
-        .unwrap();
+    let running = serve_with(
+        &rt,
+        cfg(
+            vec![SourceSpec::Udp("127.0.0.1:0".parse().unwrap())],
+            Some("s3cret"),
+        ),
+        finisterra_server::store::memory(),
+    );
     let a = running.http;
     for (path, status) in [
         ("/api/vessels?bbox=1,2,3", 400),
@@ -199,13 +193,11 @@ fn the_api_refuses_bad_requests_clearly_and_changes_nothing() {
 #[test]
 fn changes_are_refused_when_no_token_was_given() {
     let rt = runtime();
-    let running = rt
-        .block_on(start(
-            cfg(vec![SourceSpec::Udp("127.0.0.1:0".parse().unwrap())], None),
-            Engine::new(Config::default()),
-            finisterra_server::store::memory(),
-        ))
-        .unwrap();
+    let running = serve_with(
+        &rt,
+        cfg(vec![SourceSpec::Udp("127.0.0.1:0".parse().unwrap())], None),
+        finisterra_server::store::memory(),
+    );
     let (s, body) = http(
         running.http,
         "PUT",
@@ -220,13 +212,11 @@ fn changes_are_refused_when_no_token_was_given() {
 fn the_stream_carries_events_and_resumes_after_a_reconnect() {
     let rt = runtime();
     let udp_port = free_udp_port();
-    let running = rt
-        .block_on(start(
-            cfg(vec![udp_source(udp_port)], None),
-            Engine::new(Config::default()),
-            finisterra_server::store::memory(),
-        ))
-        .unwrap();
+    let running = serve_with(
+        &rt,
+        cfg(vec![udp_source(udp_port)], None),
+        finisterra_server::store::memory(),
+    );
     let a = running.http;
     let u = UdpSocket::bind("127.0.0.1:0").unwrap();
     let t = finisterra_server::clock::now_ms() / 1000;
@@ -342,13 +332,11 @@ fn the_stream_carries_events_and_resumes_after_a_reconnect() {
 #[test]
 fn the_page_is_revalidated_and_unchanged_files_cost_a_304() {
     let rt = runtime();
-    let running = rt
-        .block_on(start(
-            cfg(Vec::new(), None),
-            Engine::new(Config::default()),
-            finisterra_server::store::memory(),
-        ))
-        .unwrap();
+    let running = serve_with(
+        &rt,
+        cfg(Vec::new(), None),
+        finisterra_server::store::memory(),
+    );
     let a = running.http;
     let raw_headers = |path: &str, extra: &[(&str, &str)]| {
         let mut s = TcpStream::connect(a).unwrap();
@@ -397,13 +385,11 @@ fn vessel_states_and_tracks_are_kept_apart_from_the_events() {
         finisterra_server::clock::now_ms()
     ));
     let udp_port = free_udp_port();
-    let running = rt
-        .block_on(start(
-            cfg(vec![udp_source(udp_port)], None),
-            Engine::new(Config::default()),
-            finisterra_server::store::open(&dir.to_string_lossy()).unwrap(),
-        ))
-        .unwrap();
+    let running = serve_with(
+        &rt,
+        cfg(vec![udp_source(udp_port)], None),
+        finisterra_server::store::open(&dir.to_string_lossy()).unwrap(),
+    );
     let t = finisterra_server::clock::now_ms() / 1000;
     let u = UdpSocket::bind("127.0.0.1:0").unwrap();
     // A ship, and an AIS-SART (a distress event at once).

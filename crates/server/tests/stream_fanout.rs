@@ -10,8 +10,6 @@ use std::net::{TcpStream, UdpSocket};
 use std::time::{Duration, Instant};
 
 use common::*;
-use finisterra_engine::{Config, Engine};
-use finisterra_server::start;
 
 #[test]
 fn two_hundred_slow_clients_share_the_vessel_frames() {
@@ -22,13 +20,11 @@ fn two_hundred_slow_clients_share_the_vessel_frames() {
     }
     let rt = runtime();
     let port = free_udp_port();
-    let running = rt
-        .block_on(start(
-            cfg(vec![udp_source(port)], None),
-            Engine::new(Config::default()),
-            finisterra_server::store::memory(),
-        ))
-        .unwrap();
+    let running = serve_with(
+        &rt,
+        cfg(vec![udp_source(port)], None),
+        finisterra_server::store::memory(),
+    );
     let a = running.http;
     let u = UdpSocket::bind("127.0.0.1:0").unwrap();
     let n_vessels = 3000u32;

@@ -8,9 +8,7 @@ mod common;
 use std::net::UdpSocket;
 
 use common::*;
-use finisterra_engine::{Config, Engine};
 use finisterra_server::clock::TimeMode;
-use finisterra_server::start;
 
 /// Replays a head-on pair dated two days ago through UDP; returns the
 /// server's address.
@@ -19,13 +17,7 @@ fn replay(mode: TimeMode) -> (tokio::runtime::Runtime, std::net::SocketAddr, i64
     let port = free_udp_port();
     let mut c = cfg(vec![udp_source(port)], None);
     c.time = mode;
-    let running = rt
-        .block_on(start(
-            c,
-            Engine::new(Config::default()),
-            finisterra_server::store::memory(),
-        ))
-        .unwrap();
+    let running = serve_with(&rt, c, finisterra_server::store::memory());
     let u = UdpSocket::bind("127.0.0.1:0").unwrap();
     let old_s = finisterra_server::clock::now_ms() / 1000 - 2 * 86_400;
     for k in 0..8i64 {

@@ -48,6 +48,45 @@ pub fn sentence(
     t_s: i64,
     own_ship: bool,
 ) -> String {
+    sentence_with(
+        mmsi,
+        lat,
+        lon,
+        cog,
+        sog,
+        SentenceOptions {
+            tag_time_s: Some(t_s),
+            own_ship,
+            ..Default::default()
+        },
+    )
+}
+
+/// A position report heard by `station` (tag block `s:`) at `t_s`.
+pub fn heard_by(mmsi: u32, lat: f64, lon: f64, t_s: i64, station: &str) -> String {
+    sentence_with(
+        mmsi,
+        lat,
+        lon,
+        90.0,
+        10.0,
+        SentenceOptions {
+            tag_time_s: Some(t_s),
+            tag_source: Some(station.to_string()),
+            ..Default::default()
+        },
+    )
+}
+
+/// A position report framed with these options.
+pub fn sentence_with(
+    mmsi: u32,
+    lat: f64,
+    lon: f64,
+    cog: f64,
+    sog: f64,
+    opts: SentenceOptions,
+) -> String {
     let msg = AisMessage {
         msg_type: 1,
         repeat: 0,
@@ -66,11 +105,6 @@ pub fn sentence(
             raim: false,
             radio: 0,
         }),
-    };
-    let opts = SentenceOptions {
-        tag_time_s: Some(t_s),
-        own_ship,
-        ..Default::default()
     };
     encode_sentences(&msg, &opts).unwrap().remove(0)
 }
@@ -172,6 +206,20 @@ pub fn cfg(sources: Vec<SourceSpec>, token: Option<&str>) -> ServeConfig {
         outputs: Vec::new(),
         station_positions: Vec::new(),
     }
+}
+
+/// Starts a server with the default engine on the test's runtime.
+pub fn serve_with(
+    rt: &tokio::runtime::Runtime,
+    cfg: ServeConfig,
+    store: Box<dyn finisterra_server::store::EventSink>,
+) -> finisterra_server::Running {
+    rt.block_on(finisterra_server::start(
+        cfg,
+        finisterra_engine::Engine::new(finisterra_engine::Config::default()),
+        store,
+    ))
+    .unwrap()
 }
 
 pub fn metric(a: std::net::SocketAddr, name: &str) -> f64 {
