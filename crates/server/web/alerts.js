@@ -142,6 +142,23 @@ export class Alerts {
     return s;
   }
 
+  /** Whether an event is known (ingested or adopted). */
+  knows(eventId) {
+    return this.byEvent.has(eventId);
+  }
+
+  /**
+   * An older event of a situation open now (one loaded before this
+   * console's window of recent events): remembered as part of it, so that
+   * an acknowledgement of it finds the situation. Nothing is drawn.
+   */
+  adopt(ev) {
+    const key = keyOf(ev);
+    const sid = key && this.open.get(key);
+    if (sid == null || CLEAR_KINDS.includes(ev.kind)) return;
+    this.byEvent.set(ev.id, { sid, level: levelOf(ev) });
+  }
+
   /**
    * An acknowledgement pushed by the server (from any console): the
    * situation the event belongs to is acknowledged up to that event's level.

@@ -672,12 +672,21 @@ function onEvent(e) {
 }
 
 /** Another console (or this one) acknowledged an event. */
-function onAck(e) {
+async function onAck(e) {
   let a;
   try {
     a = JSON.parse(e.data);
   } catch {
     return;
+  }
+  if (!alerts.knows(a.id)) {
+    // An event older than the ones this console loaded (another console
+    // acknowledged it): which open situation it belongs to.
+    try {
+      alerts.adopt(await getJSON(`api/events/${a.id}`));
+    } catch {
+      /* not stored any more: nothing open to mark */
+    }
   }
   alerts.acknowledged(a.id, a.acknowledged_by, a.acknowledged_at);
 }
