@@ -67,7 +67,7 @@ function frame({ payload, fill }, { ownShip = false, station, time } = {}) {
 }
 
 /** A class A position report (message 1): one sentence. */
-export function position({ mmsi, lat, lon, cog, sog, heading }, opts = {}) {
+export function position({ mmsi, lat, lon, cog, sog, heading, second }, opts = {}) {
   const w = new Bits();
   w.u(1, 6); // type
   w.u(0, 2); // repeat
@@ -80,7 +80,7 @@ export function position({ mmsi, lat, lon, cog, sog, heading }, opts = {}) {
   w.u(Math.round(lat * 600000), 27);
   w.u(Math.round((((cog % 360) + 360) % 360) * 10) % 3600, 12);
   w.u(heading ?? Math.round(cog) % 360, 9);
-  w.u(0, 6); // second
+  w.u(second ?? 0, 6); // UTC second (a vessel that does not move still sends a new payload)
   w.u(0, 2); // manoeuvre
   w.u(0, 3); // spare
   w.u(0, 1); // RAIM

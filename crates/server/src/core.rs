@@ -186,8 +186,10 @@ pub fn run(shared: Arc<Shared>, rx: Receiver<Input>) {
         let first = match rx.recv_timeout(Duration::from_millis(200)) {
             Ok(i) => i,
             Err(RecvTimeoutError::Timeout) => {
-                // Quiet: try again to store what the store refused.
+                // Quiet: try again to store what the store refused, and
+                // save the state the last inputs left (every 5 s).
                 publish(&core.shared, &mut Vec::new());
+                core.save_state(false);
                 continue;
             }
             Err(RecvTimeoutError::Disconnected) => break,

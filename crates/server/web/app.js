@@ -6,6 +6,7 @@ import { createMap, setData, iconName, legendSwatch, maplibregl, followLand } fr
 import { Alerts, ALERT_KINDS, CLEAR_KINDS, mmsisOf, setKinds } from './alerts.js';
 import { OwnShipPanel } from './ownship.js';
 import { renderStations } from './stations.js';
+import { Playback } from './playback.js';
 import {
   CATEGORIES, LOST_COLOR, OWN_COLOR, shipCategory, shipTypeText, navStatusText, classText, deg3, knots, nm,
   duration, clock, dateTime, latLonText, vesselName, adviceLines, destination, circleRing,
@@ -127,6 +128,32 @@ const ownPanel = new OwnShipPanel($('[data-testid="own-ship"]'), {
   onCentre: () => centreOnOwnShip(),
 });
 
+// History playback and exports (playback.js). While history is shown the
+// live stream stays connected and the picture keeps up in memory, but the
+// draw functions below leave the map to it.
+const playback = new Playback({
+  token: () => settings.token,
+  map: () => state.map,
+  vessels: state.vessels,
+  selected: () => state.selected,
+  ownMmsi: () => state.ownMmsi,
+  dataTime: () => state.dataTime,
+  alerts,
+  nameOf: (mmsi, ev) => alerts.hooks.nameOf(mmsi, ev),
+  onEnter: () => {
+    for (const m of cpaMarkers.values()) m.remove();
+    cpaMarkers.clear();
+    popup?.remove();
+  },
+  onExit: () => {
+    drawVessels();
+    drawRisks();
+    drawHazards();
+    drawSelected();
+    drawTrack();
+  },
+});
+
 // ------------------------------------------------------------- map layers
 
 let drawPending = false;
@@ -149,6 +176,7 @@ function courseOf(v) {
 }
 
 function drawVessels() {
+  if (playback.active) return;
   const features = [];
   const predictors = [];
   for (const v of state.vessels.values()) {
@@ -186,6 +214,7 @@ function posOf(ref) {
 
 const cpaMarkers = new Map(); // pair key → Marker
 function drawRisks() {
+  if (playback.active) return;
   const features = [];
   const keep = new Set();
   for (const o of state.risks) {
@@ -232,6 +261,7 @@ function drawRisks() {
 }
 
 function drawHazards() {
+  if (playback.active) return;
   const features = [];
   state.hazards.forEach((h, i) => {
     const pv = posOf(h.vessel);
@@ -290,6 +320,7 @@ function normaliseHazards(doc) {
 }
 
 function drawSelected() {
+  if (playback.active) return;
   const v = state.selected != null ? state.vessels.get(state.selected) : null;
   setData(state.map, 'selected', {
     type: 'FeatureCollection',
@@ -298,6 +329,7 @@ function drawSelected() {
 }
 
 function drawTrack() {
+  if (playback.active) return;
   const d = state.detail;
   if (!d || d.summary?.mmsi !== state.selected) {
     setData(state.map, 'track', { type: 'FeatureCollection', features: [] });
@@ -833,6 +865,7 @@ window.finisterra = {
   ownShip: () => state.own,
   alerts,
   state,
+  playback,
   map: null,
   ready: false,
 };
