@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the browser tests of the web map (the demo's picture and alarms; the
-# land drawn as the engine judges it; the own-ship and stations panels);
+# land drawn as the engine judges it; the own-ship and stations panels; the
+# vessel table, layers, units and alarm sound);
 # installs what is missing first.
 #   tests/e2e/run.sh            (from anywhere; exit code 0 = pass)
 # Environment: FINISTERRA_BIN (default target/debug/finisterra, built when
@@ -45,4 +46,5 @@ export FINISTERRA_BIN="$bin" CHROMIUM="$chromium"
 node "$here/format.test.mjs"
 node "$here/map.test.mjs"
 node "$here/land.test.mjs"
-exec node "$here/own_ship.test.mjs"
+node "$here/own_ship.test.mjs"
+exec node "$here/table.test.mjs"
