@@ -183,9 +183,12 @@ export function extendLegend(map, ul) {
       : `<span class="key zone" style="border-color:${color};background:${color}33"></span>`;
     return `<li data-testid="legend-zone" data-rule="${escapeHtml(rule)}" title="${escapeHtml(`${name}: ${RULE_MEANING[rule] ?? ''}`)}">${key} ${escapeHtml(name)} <small class="muted">${escapeHtml(RULE_MEANING[rule] ?? '')}</small></li>`;
   });
+  // Folded at first: the legend keeps its size over the map.
   ul.insertAdjacentHTML('beforeend', `
-    <li class="legend-sep">Zones <small class="muted">(warning when predicted, alarm when it happens)</small></li>
-    ${items.join('')}
-    <li><span class="key zone" style="border-color:${hazard};background:${hazard}44"></span> User hazard</li>
-    <li><span class="key line dashed" style="border-top-color:${LEVEL_COLOR.warning}"></span> Standing into danger</li>`);
+    <li class="legend-zones"><details data-testid="legend-zones"><summary>Zones and hazards</summary><ul>
+      <li class="legend-sep"><small class="muted">A zone warns when a vessel is predicted to break its rule, and alarms when it does; it may apply to some vessels only (flag, type, class, length).</small></li>
+      ${items.join('')}
+      <li><span class="key zone" style="border-color:${hazard};background:${hazard}44"></span> User hazard</li>
+      <li><span class="key line dashed" style="border-top-color:${LEVEL_COLOR.warning}"></span> Standing into danger</li>
+    </ul></details></li>`);
 }
