@@ -67,12 +67,12 @@ function frame({ payload, fill }, { ownShip = false, station, time } = {}) {
 }
 
 /** A class A position report (message 1): one sentence. */
-export function position({ mmsi, lat, lon, cog, sog, heading, second }, opts = {}) {
+export function position({ mmsi, lat, lon, cog, sog, heading, second, status = 0 }, opts = {}) {
   const w = new Bits();
   w.u(1, 6); // type
   w.u(0, 2); // repeat
   w.u(mmsi, 30);
-  w.u(0, 4); // under way using engine
+  w.u(status, 4); // navigational status (0: under way using engine)
   w.u(-128, 8); // no turn information
   w.u(Math.min(1022, Math.round(sog * 10)), 10);
   w.u(1, 1); // accuracy

@@ -2,7 +2,7 @@
 //   node tests/e2e/format.test.mjs
 import assert from 'node:assert/strict';
 import {
-  adviceText, adviceLines, shipCategory, deg3, nm, duration, mmss, clock, latLonText,
+  adviceText, adviceLines, shipCategory, deg3, nm, knots, duration, mmss, clock, dateTime, latLonText, setUnits, settings,
 } from '../../crates/server/web/format.js';
 
 const names = { 224123450: 'CAPE FINISTERRE', 255806123: 'MAERSK FISTERRA' };
@@ -50,4 +50,25 @@ assert.equal(mmss(-12), '—');
 assert.equal(mmss(null), '—');
 assert.equal(clock('2026-11-26T03:16:40Z'), '03:16:40Z');
 assert.equal(latLonText(42.8817, -9.2717), '42°52.90′N 009°16.30′W');
+
+// Display units: the values stay NM, knots and UTC; the text follows the settings.
+assert.deepEqual({ ...settings }, { distance: 'nm', speed: 'kn', time: 'utc' });
+assert.equal(knots(12), '12.0 kn');
+setUnits({ distance: 'km', speed: 'kmh', time: 'nonsense' });
+assert.equal(nm(0.2), '0.37 km');
+assert.equal(nm(1), '1.9 km');
+assert.equal(knots(20), '37.0 km/h');
+assert.equal(settings.time, 'utc'); // unknown values are ignored
+assert.equal(
+  adviceText({ mmsi: 255806123, action: 'reduce_speed', direction: 'none', new_sog_kn: 8, resulting_cpa_nm: 0.41, sufficient: false, recommended: false }, nameOf),
+  'MAERSK FISTERRA: reduce speed to 14.8 km/h, passes only 0.76 km (not enough)',
+);
+process.env.TZ = 'Europe/Madrid';
+setUnits({ time: 'local' });
+assert.equal(clock('2026-11-26T03:16:40Z'), '04:16:40 LT');
+assert.equal(dateTime('2026-11-26T03:16:40Z'), '2026-11-26 04:16:40 UTC+1');
+assert.equal(dateTime('2026-07-26T03:16:40.250Z'), '2026-07-26 05:16:40 UTC+2');
+setUnits({ distance: 'nm', speed: 'kn', time: 'utc' });
+assert.equal(nm(0.2), '0.20 NM');
+assert.equal(dateTime('2026-11-26T03:16:40Z'), '2026-11-26 03:16:40 UTC');
 console.log('format: ok');

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the browser tests of the web map (the demo's picture and alarms; the
 # land drawn as the engine judges it; the own-ship and stations panels;
-# history playback and exports);
+# history playback and exports; the vessel table, layers, units and alarm
+# sound);
 # installs what is missing first.
 #   tests/e2e/run.sh            (from anywhere; exit code 0 = pass)
 # Environment: FINISTERRA_BIN (default target/debug/finisterra, built when
@@ -47,4 +48,5 @@ node "$here/format.test.mjs"
 node "$here/map.test.mjs"
 node "$here/land.test.mjs"
 node "$here/own_ship.test.mjs"
-exec node "$here/playback.test.mjs"
+node "$here/playback.test.mjs"
+exec node "$here/table.test.mjs"

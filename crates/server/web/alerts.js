@@ -124,6 +124,7 @@ export class Alerts {
     const was = s.level;
     if (ev.id < s.latest.id) return s; // an older report arriving late
     s.latest = ev;
+    s.live = null; // the event's figures are the newest
     s.level = level;
     s.count += 1;
     s.escalated = RANK[level] > RANK[was];
@@ -311,7 +312,7 @@ export class Alerts {
     li.tabIndex = 0;
     li.className = `alert level-${s.level}${own ? ' own-ship-alarm' : ''}${acked ? ' acked' : ''}${s.cleared ? ' cleared' : ''}${li.classList.contains('flash') ? ' flash' : ''}`;
     li.hidden = !this.visible(s);
-    const { title, ruling, detail, advice } = this.describe(ev);
+    const { title, ruling, detail, detailHtml, advice } = this.describe(ev, this.figures(s));
     li.setAttribute('aria-label', `${s.level} ${KIND_LABEL[s.group] ?? ''}${own ? ' (own ship)' : ''}: ${title}${acked ? ', acknowledged' : ''}${s.cleared ? ', cleared' : ''}`);
     const adv = advice.map((a) => `<li class="${a.recommended ? 'rec' : 'alt'}${a.sufficient ? '' : ' weak'}">${escapeHtml(a.text)}</li>`).join('');
     li.innerHTML = `
@@ -324,7 +325,7 @@ export class Alerts {
       </div>
       <div class="alert-title">${escapeHtml(title)}</div>
       ${ruling ? `<div class="alert-ruling" data-testid="alert-ruling">${escapeHtml(ruling)}</div>` : ''}
-      ${detail ? `<div class="alert-detail">${escapeHtml(detail)}</div>` : ''}
+      ${detailHtml ? `<div class="alert-detail">${detailHtml}</div>` : detail ? `<div class="alert-detail">${escapeHtml(detail)}</div>` : ''}
       ${adv ? `<ul class="alert-advice" data-testid="alert-advice" aria-label="advice">${adv}</ul>` : ''}
       <div class="alert-foot">
         <span class="muted">${s.count > 1 ? `${s.count} reports` : ''}</span>
@@ -336,19 +337,74 @@ export class Alerts {
     return li;
   }
 
-  describe(ev) {
+  /**
+   * The live figures of a risk (CPA, TCPA, range, BCR): from the latest
+   * `risk.updated` event, or from the open risks read since (`liveRisks`)
+   * when those are newer.
+   */
+  figures(s) {
+    const ev = s.latest;
+    if (s.live && s.live.at >= Date.parse(ev.time)) return s.live;
+    return ev;
+  }
+
+  /**
+   * The open risks as `GET /api/risks` gives them (every 2 s): the cards of
+   * open risk situations show their current CPA, TCPA and range, as the map
+   * label does, between the engine's `risk.updated` events.
+   */
+  liveRisks(list) {
+    for (const o of list ?? []) {
+      const r = o.risk;
+      if (!r?.a || !r?.b) continue;
+      const s = this.openSituation(`risk:${r.a.mmsi}:${r.b.mmsi}`);
+      if (!s || s.group !== 'risk') continue;
+      const at = o.assessed_ms ?? 0;
+      if (at < Date.parse(s.latest.time)) continue;
+      s.live = { at, cpa_nm: r.cpa_nm, tcpa_s: r.tcpa_s, range_nm: r.range_nm, bcr_nm: r.bcr_nm };
+      this.paintFigures(s);
+    }
+  }
+
+  /** Writes a risk card's figures in place (no rebuild: a click in progress is kept). */
+  paintFigures(s) {
+    const el = s.el;
+    if (!el) return;
+    const f = this.figures(s);
+    const set = (id, text) => {
+      const x = el.querySelector(`[data-testid="${id}"]`);
+      if (x && x.textContent !== text) x.textContent = text;
+    };
+    set('alert-cpa', `CPA ${nm(f.cpa_nm)}`);
+    set('alert-tcpa', duration(f.tcpa_s));
+    set('alert-range', `range ${nm(f.range_nm)}`);
+    if (f.bcr_nm != null) set('alert-bcr', `BCR ${nm(f.bcr_nm)}`);
+  }
+
+  describe(ev, fig = ev) {
     const nameOf = (m) => this.hooks.nameOf(m, ev);
     switch (ev.kind) {
       case 'risk.raised':
       case 'risk.updated': {
         const enc = encounterText(ev.encounter);
-        const bits = [`CPA ${nm(ev.cpa_nm)} in ${duration(ev.tcpa_s)}`, `range ${nm(ev.range_nm)}`];
-        if (ev.bcr_nm != null) bits.push(`BCR ${nm(ev.bcr_nm)}`);
-        if (ev.rule17_stage) bits.push(`Rule ${ev.rule17_stage}`);
+        const bits = [`CPA ${nm(fig.cpa_nm)} in ${duration(fig.tcpa_s)}`, `range ${nm(fig.range_nm)}`];
+        const html = [
+          `<span data-testid="alert-cpa">CPA ${nm(fig.cpa_nm)}</span> in <span data-testid="alert-tcpa">${duration(fig.tcpa_s)}</span>`,
+          `<span data-testid="alert-range">range ${nm(fig.range_nm)}</span>`,
+        ];
+        if (fig.bcr_nm != null) {
+          bits.push(`BCR ${nm(fig.bcr_nm)}`);
+          html.push(`<span data-testid="alert-bcr">BCR ${nm(fig.bcr_nm)}</span>`);
+        }
+        if (ev.rule17_stage) {
+          bits.push(`Rule ${ev.rule17_stage}`);
+          html.push(escapeHtml(`Rule ${ev.rule17_stage}`));
+        }
         return {
           title: `${vesselName(ev.a)} ↔ ${vesselName(ev.b)}${enc ? ` · ${enc}` : ''}`,
           ruling: ev.ruling,
           detail: bits.join(' · '),
+          detailHtml: html.join(' · '),
           advice: adviceLines(ev.advice, nameOf),
         };
       }

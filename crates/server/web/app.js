@@ -7,6 +7,10 @@ import { Alerts, ALERT_KINDS, CLEAR_KINDS, mmsisOf, setKinds } from './alerts.js
 import { OwnShipPanel } from './ownship.js';
 import { renderStations } from './stations.js';
 import { Playback } from './playback.js';
+import { VesselTable } from './table.js';
+import { Layers, extendLegend } from './layers.js';
+import { AlarmSound, silenceFromAddress } from './sound.js';
+import { bindUnitControls, attachScale } from './units.js';
 import {
   CATEGORIES, LOST_COLOR, OWN_COLOR, shipCategory, shipTypeText, navStatusText, classText, deg3, knots, nm,
   duration, clock, dateTime, latLonText, vesselName, adviceLines, destination, circleRing,
@@ -613,6 +617,7 @@ function debounce(fn, ms) {
 
 async function loadRisks() {
   state.risks = await getJSON('api/risks');
+  alerts.liveRisks(state.risks);
   $('[data-testid="risk-count"]').textContent = String(state.risks.length);
   drawRisks();
   if (state.selected != null) renderDetails();
@@ -671,6 +676,7 @@ function scheduleCounts() {
     $('#count-warning').textContent = c.warning;
     $('#count-info').textContent = c.info;
     $('#chip-alarm').classList.toggle('hot', c.alarm > 0);
+    sound.update(alerts);
     document.title = c.alarm ? `(${c.alarm}) Finisterra` : 'Finisterra';
   });
 }
@@ -870,6 +876,30 @@ window.finisterra = {
   ready: false,
 };
 
+// ------------------------------------ vessel table, layers, units, sound
+
+const sound = new AlarmSound($('[data-testid="silence-button"]'), { silenceMs: silenceFromAddress() });
+const table = new VesselTable($('#vessel-table'), {
+  vessels: () => state.vessels,
+  risks: () => state.risks,
+  selected: () => state.selected,
+  getJSON,
+  onPick: (mmsi) => state.map && flyToTarget(mmsi),
+  onToggle: () => state.map?.resize(),
+});
+$('[data-testid="table-button"]').addEventListener('click', () => table.toggle());
+bindUnitControls();
+// Units changed (Settings): everything that shows a distance, speed or time.
+window.addEventListener('finisterra:units', () => {
+  alerts.renderAll();
+  renderDetails();
+  if (state.map) drawRisks();
+  if (state.own) ownPanel.render(state.own);
+  safely(loadStats());
+  safely(loadStations());
+});
+Object.assign(window.finisterra, { table, sound });
+
 async function start() {
   // The event kinds first: the alerts panel and the stream listen by them.
   const kinds = await getJSON('api/event-kinds');
@@ -888,6 +918,9 @@ async function start() {
   const map = await createMap($('[data-testid="map"]'), view);
   state.map = map;
   window.finisterra.map = map;
+  window.finisterra.layers = new Layers(map, $('#layers'));
+  extendLegend(map, $('#legend ul'));
+  attachScale(map, maplibregl.ScaleControl);
 
   map.on('movestart', (e) => {
     if (e.originalEvent) state.userMoved = true;

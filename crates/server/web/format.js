@@ -1,6 +1,24 @@
 // Pure formatting helpers: ship types, navigational status, advice in
 // words, times and distances. No DOM, no map.
 
+/**
+ * The display units the helpers below apply (nm(), knots(), clock(),
+ * dateTime()): distance `nm`|`km`, speed `kn`|`kmh`, time `utc`|`local`.
+ * Changed with setUnits() (settings.js keeps the choice in the browser);
+ * the values given to the helpers stay in NM, knots and UTC.
+ */
+export const settings = { distance: 'nm', speed: 'kn', time: 'utc' };
+export const UNIT_CHOICES = { distance: ['nm', 'km'], speed: ['kn', 'kmh'], time: ['utc', 'local'] };
+export const KM_PER_NM = 1.852;
+
+/** Changes some units (unknown keys and values are ignored); returns the settings. */
+export function setUnits(patch) {
+  for (const [k, v] of Object.entries(patch ?? {})) {
+    if (UNIT_CHOICES[k]?.includes(v)) settings[k] = v;
+  }
+  return settings;
+}
+
 /** Ship categories shown on the map, with their colours (dark theme). */
 export const CATEGORIES = [
   { id: 'cargo', label: 'Cargo', color: '#6cc46f' },
@@ -68,14 +86,18 @@ export function deg3(x) {
   return `${String(Math.round(((x % 360) + 360) % 360) % 360).padStart(3, '0')}°`;
 }
 
+/** A speed given in knots, in the chosen unit: "12.0 kn" or "22.2 km/h". */
 export function knots(x) {
-  return x == null || !Number.isFinite(x) ? '—' : `${x.toFixed(1)} kn`;
+  if (x == null || !Number.isFinite(x)) return '—';
+  return settings.speed === 'kmh' ? `${(x * KM_PER_NM).toFixed(1)} km/h` : `${x.toFixed(1)} kn`;
 }
 
-/** Nautical miles: two decimals below 1 NM, one above. */
+/** A distance given in nautical miles, in the chosen unit: two decimals
+ *  below 1 (NM or km), one above. */
 export function nm(x) {
   if (x == null || !Number.isFinite(x)) return '—';
-  return `${x < 1 ? x.toFixed(2) : x.toFixed(1)} NM`;
+  const [v, unit] = settings.distance === 'km' ? [x * KM_PER_NM, 'km'] : [x, 'NM'];
+  return `${v < 1 ? v.toFixed(2) : v.toFixed(1)} ${unit}`;
 }
 
 /** A duration in seconds, e.g. "45 s", "2 min 50 s", "12 min", "1 h 05 min". */
@@ -106,17 +128,39 @@ export function mmss(s) {
   return h ? `${h}:${two(m)}:${two(s % 60)}` : `${two(m)}:${two(s % 60)}`;
 }
 
-/** "03:16:40Z" from an ISO time. */
+/** "03:16:40Z" from an ISO time; in local time "04:16:40 LT". */
 export function clock(iso) {
   if (!iso) return '—';
+  if (settings.time === 'local') {
+    const d = localParts(iso);
+    if (d) return `${d.time} LT`;
+  }
   const m = /T(\d\d:\d\d:\d\d)/.exec(iso);
   return m ? `${m[1]}Z` : iso;
 }
 
-/** "2026-11-26 03:16:40 UTC". */
+/** "2026-11-26 03:16:40 UTC"; in local time "2026-11-26 04:16:40 UTC+1". */
 export function dateTime(iso) {
   if (!iso) return '—';
+  if (settings.time === 'local') {
+    const d = localParts(iso);
+    if (d) return `${d.date} ${d.time} ${d.zone}`;
+  }
   return iso.replace('T', ' ').replace(/(\.\d+)?Z$/, ' UTC');
+}
+
+/** The date, time and zone offset of an ISO time in this computer's zone. */
+function localParts(iso) {
+  const t = new Date(iso);
+  if (!Number.isFinite(t.getTime())) return null;
+  const two = (n) => String(n).padStart(2, '0');
+  const off = -t.getTimezoneOffset();
+  const zone = off === 0 ? 'UTC' : `UTC${off > 0 ? '+' : '−'}${Math.floor(Math.abs(off) / 60)}${Math.abs(off) % 60 ? `:${two(Math.abs(off) % 60)}` : ''}`;
+  return {
+    date: `${t.getFullYear()}-${two(t.getMonth() + 1)}-${two(t.getDate())}`,
+    time: `${two(t.getHours())}:${two(t.getMinutes())}:${two(t.getSeconds())}`,
+    zone,
+  };
 }
 
 /** Degrees and decimal minutes: 42°52.90′N 009°16.30′W. */
