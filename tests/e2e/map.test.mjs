@@ -203,7 +203,7 @@ async function main() {
 
     await item.getByTestId('ack-button').click();
     await page.waitForFunction((id) => document.querySelector(`[data-testid="alert"][data-situation="${id}"]`)?.dataset.acknowledged === 'true', alarmId);
-    await page2.waitForFunction((sel) => [...document.querySelectorAll(sel)].some((el) => el.dataset.acknowledged === 'true'), pairSel, { timeout: 15_000 });
+    await page2.waitForFunction((sel) => [...document.querySelectorAll(sel)].some((el) => el.dataset.acknowledged === 'true'), pairSel, { timeout: 45_000 });
     const note2 = await page2.locator(`${pairSel}[data-acknowledged="true"] [data-testid="acked-note"]`).first().innerText();
     check(/by e2e/.test(note2), `the other console shows the acknowledgement pushed by the server ("${note2.trim()}")`);
     await page2.close();
