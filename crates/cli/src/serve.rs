@@ -587,6 +587,11 @@ mod tests {
         let Sub::Serve(a) = Top::parse_from(expand_config_file(argv).unwrap()).cmd;
         assert_eq!(a.udp.len(), 1);
         assert!(limits(&a).is_ok());
+        assert_eq!(a.station_position.len(), 1);
+        for o in &a.output {
+            finisterra_server::outputs::OutputSpec::parse(o).unwrap();
+        }
+        assert_eq!(a.output.len(), 2);
         let _ = std::fs::remove_dir_all(&dir);
     }
 
