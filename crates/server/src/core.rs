@@ -223,8 +223,9 @@ struct Core {
     events: Vec<Event>,
     /// Events of this batch, with when their input arrived.
     batch: Vec<(Instant, Vec<Event>)>,
-    /// Vessels whose message was taken in this batch.
-    moved: Vec<u32>,
+    /// The fix of each message taken in this batch, in order (for the
+    /// tracks).
+    moved: Vec<finisterra_store::TrackPoint>,
     pending_track: Vec<finisterra_store::TrackPoint>,
     keeps_state: bool,
     state_tx: std::sync::mpsc::SyncSender<StateJob>,
@@ -326,7 +327,7 @@ impl Core {
         }
         shared.metrics.engine_batch(busy.elapsed());
         shared.metrics.set_picture(&engine);
-        self.record_tracks(&engine);
+        self.record_tracks();
         stop
     }
 
@@ -391,7 +392,7 @@ impl Core {
                     m.message_in(src, msg.msg_type);
                     let r = engine.ingest_at(msg, stamp.data_ms, stamp.recv_ms, events);
                     if r.is_taken() {
-                        moved.push(msg.mmsi);
+                        moved.extend(fix_of(engine, msg.mmsi));
                     }
                     if let Some((lat, lon)) = at {
                         if heard.own_ship {
@@ -504,7 +505,7 @@ impl Core {
             .ingest_at(&msg, data_ms, Some(recv_ms), &mut self.events)
             .is_taken()
         {
-            self.moved.push(own);
+            self.moved.extend(fix_of(engine, own));
         }
     }
 
@@ -534,31 +535,21 @@ impl Core {
     }
 
     /// The recent track of each vessel that moved (one point per 30 s), in
-    /// memory for the API and queued for the store.
-    fn record_tracks(&mut self, engine: &Engine) {
+    /// memory for the API and queued for the store: from every fix taken in
+    /// the batch, in order (not only each vessel's last one, so that a fast
+    /// replay keeps its tracks whole).
+    fn record_tracks(&mut self) {
         if self.moved.is_empty() {
             return;
         }
         let mut tracks = self.shared.tracks.lock().unwrap_or_else(|e| e.into_inner());
-        for mmsi in self.moved.drain(..) {
-            let Some(v) = engine.picture().vessel(mmsi) else {
-                continue;
-            };
-            if !v.has_fix() {
-                continue;
-            }
-            let t = tracks.entry(mmsi).or_default();
-            if t.back().is_none_or(|p| v.fix_ms - p.0 >= TRACK_STEP_MS) {
-                t.push_back((v.fix_ms, v.lat_deg, v.lon_deg, v.sog_kn, v.cog_deg));
-                self.pending_track.push(finisterra_store::TrackPoint {
-                    mmsi,
-                    time_ms: v.fix_ms,
-                    lat_deg: v.lat_deg,
-                    lon_deg: v.lon_deg,
-                    sog_kn: v.sog_kn,
-                    cog_deg: v.cog_deg,
-                    heading_deg: v.heading_deg,
-                });
+        for p in self.moved.drain(..) {
+            let t = tracks.entry(p.mmsi).or_default();
+            if t.back()
+                .is_none_or(|last| p.time_ms - last.0 >= TRACK_STEP_MS)
+            {
+                t.push_back((p.time_ms, p.lat_deg, p.lon_deg, p.sog_kn, p.cog_deg));
+                self.pending_track.push(p);
                 if t.len() > TRACK_POINTS {
                     t.pop_front();
                 }
@@ -627,6 +618,20 @@ impl Core {
             Err(TrySendError::Disconnected(_)) => {}
         }
     }
+}
+
+/// A vessel's accepted fix as a track point (none before its first fix).
+fn fix_of(engine: &Engine, mmsi: u32) -> Option<finisterra_store::TrackPoint> {
+    let v = engine.picture().vessel(mmsi).filter(|v| v.has_fix())?;
+    Some(finisterra_store::TrackPoint {
+        mmsi,
+        time_ms: v.fix_ms,
+        lat_deg: v.lat_deg,
+        lon_deg: v.lon_deg,
+        sog_kn: v.sog_kn,
+        cog_deg: v.cog_deg,
+        heading_deg: v.heading_deg,
+    })
 }
 
 /// Notes a station's range to a reported position, if the picture agrees

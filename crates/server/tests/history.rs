@@ -324,3 +324,41 @@ fn a_reused_data_directory_says_when_its_event_log_goes_back_in_time() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_fast_replay_keeps_every_track_point_of_a_batch() {
+    // Ten reports a minute apart in one datagram: one batch of the core.
+    // Each is a track point (not only the batch's last fix).
+    let rt = runtime();
+    let port = free_udp_port();
+    let running = serve_with(
+        &rt,
+        cfg(vec![udp_source(port)], None),
+        finisterra_server::store::memory(),
+    );
+    let t0 = finisterra_server::clock::now_ms() / 1000 - 3600;
+    let mut d = String::new();
+    for k in 0..10i64 {
+        d.push_str(&moving(
+            224_510_001,
+            43.0 + k as f64 * 0.01,
+            -9.3,
+            0.0,
+            10.0,
+            t0 + k * 60,
+        ));
+        d.push_str("\r\n");
+    }
+    UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .send_to(d.as_bytes(), ("127.0.0.1", port))
+        .unwrap();
+    let points = || {
+        get_json(running.http, "/api/vessels/224510001").1["track"]
+            .as_array()
+            .map_or(0, Vec::len)
+    };
+    wait_for(|| points() >= 1, "the vessel");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert_eq!(points(), 10, "every fix of the batch is a track point");
+}
