@@ -741,6 +741,12 @@ fn write_state(
 /// Events per store transaction when storing a spill.
 const SPILL_CHUNK: usize = 1_000;
 
+/// How far before the log's newest event an event may be dated without
+/// being said: events of a screening pass are dated at its boundary (up to
+/// an interval before the last message), so a quick restart is no
+/// regression.
+const LOG_REGRESSION_TOLERANCE_MS: i64 = 60_000;
+
 /// An event dated before the newest one the event log held at start: the
 /// log's data time goes back (ids still increase). Counted, and said once
 /// with the reason and the fix.
@@ -780,6 +786,15 @@ fn publish(shared: &Shared, batch: &mut Vec<(Instant, Vec<Event>)>) {
         .iter()
         .flat_map(|(_, evs)| evs.iter().map(Published::of))
         .collect();
+    // Said and counted before the events are visible anywhere.
+    if let Some(t) = shared.log_newest_ms {
+        for p in all
+            .iter()
+            .filter(|p| p.time_ms < t - LOG_REGRESSION_TOLERANCE_MS)
+        {
+            time_goes_back(shared, p);
+        }
+    }
     let mut spill = shared.spill.lock().unwrap_or_else(|e| e.into_inner());
     if all.is_empty() && spill.events.is_empty() {
         return;
@@ -874,9 +889,6 @@ fn publish(shared: &Shared, batch: &mut Vec<(Instant, Vec<Event>)>) {
                 recent.back().is_none_or(|b| b.id < p.id),
                 "event ids increase"
             );
-            if shared.log_newest_ms.is_some_and(|t| p.time_ms < t) {
-                time_goes_back(shared, &p);
-            }
             let p = Arc::new(p);
             shared.metrics.event_out(p.kind, latency);
             recent.push_back(p.clone());

@@ -317,6 +317,9 @@ fn a_reused_data_directory_says_when_its_event_log_goes_back_in_time() {
     };
     assert_eq!(run(now - 60, 970_600_001), 0.0, "a fresh log");
     assert_eq!(run(now, 970_600_002), 0.0, "later data after a restart");
+    // The old distress is counted; the SART's loss, dated at the next
+    // screening boundary (at most one interval before the log's newest),
+    // is not.
     assert_eq!(
         run(now - 3600, 970_600_003),
         1.0,
