@@ -99,6 +99,66 @@ pub fn wrap_lon_deg(lon_deg: f64) -> f64 {
     }
 }
 
+/// A box of longitudes and latitudes, degrees: `west > east` crosses the
+/// 180th meridian. The one definition of "inside a box" for the API's
+/// filters, the outputs and the map's land.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BBox {
+    /// Western longitude.
+    pub west_deg: f64,
+    /// Southern latitude.
+    pub south_deg: f64,
+    /// Eastern longitude (less than `west_deg` across 180°).
+    pub east_deg: f64,
+    /// Northern latitude.
+    pub north_deg: f64,
+}
+
+impl BBox {
+    /// Parses `west,south,east,north` (also written
+    /// `min_lon,min_lat,max_lon,max_lat`): longitudes within ±180,
+    /// latitudes within ±90, south not above north. The error says which
+    /// rule failed, for the caller to prefix with the parameter's name.
+    pub fn parse(s: &str) -> Result<BBox, &'static str> {
+        const SHAPE: &str =
+            "must be four numbers: min_lon,min_lat,max_lon,max_lat (west,south,east,north)";
+        let v: Vec<f64> = s
+            .split(',')
+            .map(|x| x.trim().parse::<f64>())
+            .collect::<Result<_, _>>()
+            .map_err(|_| SHAPE)?;
+        let [w, so, e, n] = v[..] else {
+            return Err(SHAPE);
+        };
+        let lon_ok = |x: f64| (-180.0..=180.0).contains(&x);
+        let lat_ok = |y: f64| (-90.0..=90.0).contains(&y);
+        if !(lon_ok(w) && lon_ok(e) && lat_ok(so) && lat_ok(n) && so <= n) {
+            return Err("out of range (longitudes ±180, latitudes ±90, min_lat ≤ max_lat)");
+        }
+        Ok(BBox {
+            west_deg: w,
+            south_deg: so,
+            east_deg: e,
+            north_deg: n,
+        })
+    }
+
+    /// Whether (lat, lon) lies inside (edges included).
+    pub fn contains(&self, lat_deg: f64, lon_deg: f64) -> bool {
+        let lon_ok = if self.west_deg <= self.east_deg {
+            lon_deg >= self.west_deg && lon_deg <= self.east_deg
+        } else {
+            lon_deg >= self.west_deg || lon_deg <= self.east_deg
+        };
+        lon_ok && lat_deg >= self.south_deg && lat_deg <= self.north_deg
+    }
+
+    /// `(west, south, east, north)`.
+    pub fn tuple(&self) -> (f64, f64, f64, f64) {
+        (self.west_deg, self.south_deg, self.east_deg, self.north_deg)
+    }
+}
+
 /// Normalises an angle to [0, 360) degrees. NaN stays NaN.
 pub fn normalize_deg_360(deg: f64) -> f64 {
     let w = deg.rem_euclid(360.0);
@@ -437,6 +497,19 @@ pub fn destination(lat_deg: f64, lon_deg: f64, bearing_deg: f64, distance_m: f64
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn boxes() {
+        use super::BBox;
+        let b = BBox::parse("-10,42,-8,44").unwrap();
+        assert!(b.contains(43.0, -9.0) && !b.contains(43.0, -7.0));
+        let across = BBox::parse("179, -20, -179, -10").unwrap();
+        assert!(across.contains(-16.0, 179.5) && across.contains(-16.0, -179.5));
+        assert!(!across.contains(-16.0, 0.0));
+        assert!(BBox::parse("1,2,3").unwrap_err().contains("four numbers"));
+        assert!(BBox::parse("1,50,3,40").unwrap_err().contains("range"));
+        assert!(BBox::parse("181,0,3,4").is_err());
+    }
+
     use super::*;
 
     #[test]

@@ -271,28 +271,9 @@ struct VesselQuery {
     after: Option<u32>,
 }
 
-pub(crate) fn parse_bbox(s: &str) -> ApiResult<(f64, f64, f64, f64)> {
-    let v: Vec<f64> = s
-        .split(',')
-        .map(|x| x.trim().parse::<f64>())
-        .collect::<Result<_, _>>()
-        .map_err(|_| bad("bbox must be four numbers: min_lon,min_lat,max_lon,max_lat"))?;
-    if v.len() != 4 || v.iter().any(|x| !x.is_finite()) {
-        return Err(bad(
-            "bbox must be four numbers: min_lon,min_lat,max_lon,max_lat",
-        ));
-    }
-    if !(-180.0..=180.0).contains(&v[0])
-        || !(-180.0..=180.0).contains(&v[2])
-        || !(-90.0..=90.0).contains(&v[1])
-        || !(-90.0..=90.0).contains(&v[3])
-        || v[1] > v[3]
-    {
-        return Err(bad(
-            "bbox out of range (longitudes ±180, latitudes ±90, min_lat ≤ max_lat)",
-        ));
-    }
-    Ok((v[0], v[1], v[2], v[3]))
+/// A `bbox` query parameter (the one parser: `nav::geo::BBox`).
+pub(crate) fn parse_bbox(s: &str) -> ApiResult<finisterra_nav::geo::BBox> {
+    finisterra_nav::geo::BBox::parse(s).map_err(|e| bad(format!("bbox {e}")))
 }
 
 fn parse_range(s: &str) -> ApiResult<(u8, u8)> {
@@ -328,17 +309,7 @@ async fn vessels(
         .into_iter()
         .filter(|v| v.has_fix())
         .filter(|v| q.after.is_none_or(|a| v.mmsi > a))
-        .filter(|v| match bbox {
-            None => true,
-            Some((x0, y0, x1, y1)) => {
-                let inside_lon = if x0 <= x1 {
-                    v.lon_deg >= x0 && v.lon_deg <= x1
-                } else {
-                    v.lon_deg >= x0 || v.lon_deg <= x1
-                };
-                inside_lon && v.lat_deg >= y0 && v.lat_deg <= y1
-            }
-        })
+        .filter(|v| bbox.is_none_or(|b| b.contains(v.lat_deg, v.lon_deg)))
         .filter(|v| match types {
             None => true,
             Some((a, b)) => v.static_data.ship_type.is_some_and(|t| t >= a && t <= b),

@@ -108,22 +108,7 @@ impl Published {
 
     /// Builds the published form of an engine event (serialised once).
     pub fn of(e: &Event) -> Published {
-        use finisterra_engine::EventBody as B;
-        let facts = Facts::of(e);
-        let mmsis = match &e.body {
-            B::RiskRaised(r) | B::RiskUpdated(r) => vec![r.a.mmsi, r.b.mmsi],
-            B::RiskCleared(r) => vec![r.a.mmsi, r.b.mmsi],
-            B::Distress(d) => vec![d.mmsi],
-            B::TargetLost(t) => vec![t.vessel.mmsi],
-            B::HazardRaised(h) | B::HazardUpdated(h) => vec![h.vessel.mmsi],
-            B::HazardCleared(h) => vec![h.vessel.mmsi],
-            B::ZonePredicted(z)
-            | B::ZoneViolation(z)
-            | B::ZoneCleared(z)
-            | B::ZoneEntered(z)
-            | B::ZoneLeft(z)
-            | B::ZoneCrossed(z) => vec![z.vessel.mmsi],
-        };
+        let (mmsis, facts) = Facts::of(e);
         let mut p = Published::new(
             e.id,
             e.body.kind(),
@@ -145,57 +130,64 @@ impl Published {
 }
 
 impl Facts {
-    /// The facts of an engine event.
-    pub fn of(e: &Event) -> Facts {
+    /// The vessels an engine event involves (MMSIs), and its facts: one
+    /// look at each kind of event.
+    pub fn of(e: &Event) -> (Vec<u32>, Facts) {
         use finisterra_engine::EventBody as B;
-        use finisterra_engine::Level;
+        use finisterra_engine::{Level, VesselRef};
         fn level(l: Level) -> Option<&'static str> {
             Some(match l {
                 Level::Warning => "warning",
                 Level::Alarm => "alarm",
             })
         }
+        let at = |v: &VesselRef| (v.lat, v.lon);
+        let plain = |level, positions| Facts {
+            level,
+            zone: None,
+            positions,
+        };
         match &e.body {
-            B::RiskRaised(r) | B::RiskUpdated(r) => Facts {
-                level: level(r.level),
-                zone: None,
-                positions: vec![(r.a.lat, r.a.lon), (r.b.lat, r.b.lon)],
-            },
-            B::RiskCleared(r) => Facts {
-                level: level(r.level),
-                zone: None,
-                positions: vec![(r.a.lat, r.a.lon), (r.b.lat, r.b.lon)],
-            },
-            B::Distress(d) => Facts {
-                level: Some("alarm"),
-                zone: None,
-                positions: d.lat.zip(d.lon).into_iter().collect(),
-            },
-            B::TargetLost(t) => Facts {
-                level: None,
-                zone: None,
-                positions: vec![(t.vessel.lat, t.vessel.lon)],
-            },
-            B::HazardRaised(h) | B::HazardUpdated(h) => Facts {
-                level: level(h.level),
-                zone: None,
-                positions: vec![(h.vessel.lat, h.vessel.lon), (h.hazard.lat, h.hazard.lon)],
-            },
-            B::HazardCleared(h) => Facts {
-                level: level(h.level),
-                zone: None,
-                positions: vec![(h.vessel.lat, h.vessel.lon), (h.hazard.lat, h.hazard.lon)],
-            },
+            B::RiskRaised(r) | B::RiskUpdated(r) => (
+                vec![r.a.mmsi, r.b.mmsi],
+                plain(level(r.level), vec![at(&r.a), at(&r.b)]),
+            ),
+            B::RiskCleared(r) => (
+                vec![r.a.mmsi, r.b.mmsi],
+                plain(level(r.level), vec![at(&r.a), at(&r.b)]),
+            ),
+            B::Distress(d) => (
+                vec![d.mmsi],
+                plain(Some("alarm"), d.lat.zip(d.lon).into_iter().collect()),
+            ),
+            B::TargetLost(t) => (vec![t.vessel.mmsi], plain(None, vec![at(&t.vessel)])),
+            B::HazardRaised(h) | B::HazardUpdated(h) => (
+                vec![h.vessel.mmsi],
+                plain(
+                    level(h.level),
+                    vec![at(&h.vessel), (h.hazard.lat, h.hazard.lon)],
+                ),
+            ),
+            B::HazardCleared(h) => (
+                vec![h.vessel.mmsi],
+                plain(
+                    level(h.level),
+                    vec![at(&h.vessel), (h.hazard.lat, h.hazard.lon)],
+                ),
+            ),
             B::ZonePredicted(z)
             | B::ZoneViolation(z)
             | B::ZoneCleared(z)
             | B::ZoneEntered(z)
             | B::ZoneLeft(z)
-            | B::ZoneCrossed(z) => Facts {
-                level: None,
-                zone: Some((z.zone.id.clone(), z.zone.name.clone())),
-                positions: vec![(z.vessel.lat, z.vessel.lon), (z.lat, z.lon)],
-            },
+            | B::ZoneCrossed(z) => (
+                vec![z.vessel.mmsi],
+                Facts {
+                    level: None,
+                    zone: Some((z.zone.id.clone(), z.zone.name.clone())),
+                    positions: vec![at(&z.vessel), (z.lat, z.lon)],
+                },
+            ),
         }
     }
 }

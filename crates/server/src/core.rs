@@ -237,6 +237,8 @@ struct Core {
     last_disagreement_warning: Option<Instant>,
     /// Sequential message id of the next forwarded multi-sentence message.
     forward_seq: u8,
+    /// Whether an output takes NMEA lines (asked once a batch).
+    forwarding: bool,
     /// The own ship's motion and heading as its GPS and compass last said.
     gps: GpsState,
 }
@@ -274,6 +276,7 @@ impl Core {
                 .collect(),
             last_disagreement_warning: None,
             forward_seq: 0,
+            forwarding: false,
             gps: GpsState::default(),
             line_no: vec![0; n],
             events: Vec::new(),
@@ -295,6 +298,8 @@ impl Core {
         let mut engine = shared.engine.lock().unwrap_or_else(|e| e.into_inner());
         let busy = Instant::now();
         let mut stop = false;
+        // Asked once a batch, not once a line (it takes the channel's lock).
+        self.forwarding = shared.hub.wants_nmea();
         for input in inputs {
             let arrived = match input {
                 Input::Line(l) => {
@@ -348,7 +353,7 @@ impl Core {
             }
             return;
         }
-        let forwarding = shared.hub.wants_nmea();
+        let forwarding = self.forwarding;
         if forwarding {
             let mut raw = Vec::with_capacity(l.bytes.len() + 2);
             raw.extend_from_slice(&l.bytes);

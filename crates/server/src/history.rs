@@ -178,7 +178,12 @@ fn tracks(app: &App, mmsi: Option<u32>, q: TrackQueryString, path: &str) -> ApiR
         mmsi,
         from_ms,
         to_ms,
-        bbox: q.bbox.as_deref().map(parse_bbox).transpose()?,
+        bbox: q
+            .bbox
+            .as_deref()
+            .map(parse_bbox)
+            .transpose()?
+            .map(|b| b.tuple()),
         after: q.after.as_deref().map(parse_cursor).transpose()?,
         limit,
     };

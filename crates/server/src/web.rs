@@ -178,23 +178,14 @@ pub struct LandQuery {
     bbox: Option<String>,
 }
 
+/// A box of the map: a box of `nav::geo::BBox` with an area (south below
+/// north, west not east).
 fn parse_bbox(s: &str) -> Result<[f64; 4], String> {
-    let v: Vec<f64> = s
-        .split(',')
-        .map(|x| x.trim().parse::<f64>())
-        .collect::<Result<_, _>>()
-        .map_err(|_| format!("bbox {s:?}: four numbers west,south,east,north"))?;
-    let [w, so, e, n] = v[..] else {
-        return Err(format!("bbox {s:?}: four numbers west,south,east,north"));
-    };
-    let lon_ok = |x: f64| (-180.0..=180.0).contains(&x);
-    let lat_ok = |y: f64| (-90.0..=90.0).contains(&y);
-    if !(lon_ok(w) && lon_ok(e) && lat_ok(so) && lat_ok(n) && so < n && w != e) {
-        return Err(format!(
-            "bbox {s:?}: longitudes within ±180, latitudes within ±90, south < north"
-        ));
+    let b = finisterra_nav::geo::BBox::parse(s).map_err(|e| format!("bbox {s:?}: {e}"))?;
+    if b.south_deg >= b.north_deg || b.west_deg == b.east_deg {
+        return Err(format!("bbox {s:?}: south < north and west ≠ east"));
     }
-    Ok([w, so, e, n])
+    Ok([b.west_deg, b.south_deg, b.east_deg, b.north_deg])
 }
 
 /// Size of a box in pixels of `level`: `(wide, high)`.

@@ -89,9 +89,9 @@ pub struct Filter {
     pub levels: Vec<String>,
     /// Zone ids or names; empty: all.
     pub zones: Vec<String>,
-    /// (min lon, min lat, max lon, max lat): an event passes when one of
-    /// its positions is inside, a message when its vessel is.
-    pub bbox: Option<(f64, f64, f64, f64)>,
+    /// An event passes when one of its positions is inside, a message when
+    /// its vessel is.
+    pub bbox: Option<finisterra_nav::geo::BBox>,
     /// MMSIs; empty: all.
     pub mmsi: HashSet<u32>,
 }
@@ -115,9 +115,12 @@ impl Filter {
                     .any(|z| id.as_deref() == Some(z.as_str()) || z == name)
             });
         let mmsi_ok = self.mmsi.is_empty() || p.mmsis.iter().any(|m| self.mmsi.contains(m));
-        let bbox_ok = self
-            .bbox
-            .is_none_or(|b| p.facts.positions.iter().any(|&pos| inside(b, pos)));
+        let bbox_ok = self.bbox.is_none_or(|b| {
+            p.facts
+                .positions
+                .iter()
+                .any(|&(lat, lon)| b.contains(lat, lon))
+        });
         kind_ok && level_ok && zone_ok && mmsi_ok && bbox_ok
     }
 
@@ -127,25 +130,13 @@ impl Filter {
         (self.mmsi.is_empty() || self.mmsi.contains(&mmsi))
             && self
                 .bbox
-                .is_none_or(|b| position.is_some_and(|p| inside(b, p)))
+                .is_none_or(|b| position.is_some_and(|(lat, lon)| b.contains(lat, lon)))
     }
 
     /// Whether any event criterion is set (an NMEA output takes none).
     fn has_event_criteria(&self) -> bool {
         !(self.kinds.is_empty() && self.levels.is_empty() && self.zones.is_empty())
     }
-}
-
-/// Whether (lat, lon) lies in (min lon, min lat, max lon, max lat); a box
-/// with min lon > max lon crosses the 180th meridian.
-fn inside(b: (f64, f64, f64, f64), (lat, lon): (f64, f64)) -> bool {
-    let (w, s, e, n) = b;
-    let lon_ok = if w <= e {
-        lon >= w && lon <= e
-    } else {
-        lon >= w || lon <= e
-    };
-    lat >= s && lat <= n && lon_ok
 }
 
 /// The kinds a webhook takes unless told otherwise: what should reach a
@@ -253,28 +244,8 @@ impl OutputSpec {
                 }
                 "zones" => spec.filter.zones = list(),
                 "bbox" => {
-                    let n: Vec<f64> = v
-                        .split(',')
-                        .map(|x| x.trim().parse::<f64>())
-                        .collect::<Result<_, _>>()
-                        .map_err(|_| {
-                            bad(&k, &v, "give min_lon,min_lat,max_lon,max_lat in degrees")
-                        })?;
-                    let ok = n.len() == 4
-                        && n.iter().all(|x| x.is_finite())
-                        && (-180.0..=180.0).contains(&n[0])
-                        && (-180.0..=180.0).contains(&n[2])
-                        && (-90.0..=90.0).contains(&n[1])
-                        && (-90.0..=90.0).contains(&n[3])
-                        && n[1] <= n[3];
-                    if !ok {
-                        return Err(bad(
-                            &k,
-                            &v,
-                            "give min_lon,min_lat,max_lon,max_lat in degrees (min_lat <= max_lat)",
-                        ));
-                    }
-                    spec.filter.bbox = Some((n[0], n[1], n[2], n[3]));
+                    let b = finisterra_nav::geo::BBox::parse(&v).map_err(|e| bad(&k, &v, e))?;
+                    spec.filter.bbox = Some(b);
                 }
                 "mmsi" => {
                     for m in list() {
