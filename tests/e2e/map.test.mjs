@@ -15,6 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { log, check, freePort, sleep, waitForServer, until, stopServer, distNm } from './harness.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '../..');
@@ -24,50 +25,6 @@ const ARTIFACTS = path.join(HERE, 'artifacts');
 const TOKEN = 'e2e-token';
 const ALARM_TIMEOUT_MS = 120_000;
 const TOTAL_TIMEOUT_MS = 300_000;
-
-const t0 = Date.now();
-const log = (...a) => console.log(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(5)} s]`, ...a);
-
-function check(cond, msg) {
-  if (!cond) throw new Error(`check failed: ${msg}`);
-  log(`ok: ${msg}`);
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.unref();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function waitForServer(base, server, ms) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (server.exitCode != null) throw new Error(`finisterra exited early with code ${server.exitCode}`);
-    try {
-      const r = await fetch(`${base}/api/stats`);
-      if (r.ok) return r.json();
-    } catch { /* not yet */ }
-    await sleep(200);
-  }
-  throw new Error(`server did not answer ${base}/api/stats within ${ms} ms`);
-}
-
-async function stopServer(server) {
-  if (!server || server.exitCode != null || server.signalCode != null) return;
-  const done = new Promise((r) => server.once('exit', r));
-  server.kill('SIGINT'); // graceful: `serve` stops on Ctrl-C
-  const timer = setTimeout(() => server.kill('SIGKILL'), 5000);
-  await done;
-  clearTimeout(timer);
-}
 
 async function main() {
   if (!fs.existsSync(BIN)) throw new Error(`no binary at ${BIN}: run \`cargo build -p finisterra-cli\` or set FINISTERRA_BIN`);

@@ -34,6 +34,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { log, check, freePort, sleep, waitForServer, until, stopServer, distNm } from './harness.mjs';
 import { position, staticData, offset } from './ais.mjs';
 import { nm, deg3 } from '../../crates/server/web/format.js';
 
@@ -43,14 +44,6 @@ const BIN = path.resolve(ROOT, process.env.FINISTERRA_BIN ?? 'target/debug/finis
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const ARTIFACTS = path.join(HERE, 'artifacts');
 const TOTAL_TIMEOUT_MS = 240_000;
-
-const t0 = Date.now();
-const log = (...a) => console.log(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(5)} s]`, ...a);
-
-function check(cond, msg) {
-  if (!cond) throw new Error(`check failed: ${msg}`);
-  log(`ok: ${msg}`);
-}
 
 // ---------------------------------------------------------------- scenario
 
@@ -104,71 +97,6 @@ function feed(sock, port, start, t, withStatic) {
 }
 
 // ----------------------------------------------------------------- helpers
-
-function freePort(kind = 'tcp') {
-  return new Promise((resolve, reject) => {
-    if (kind === 'udp') {
-      const s = dgram.createSocket('udp4');
-      s.on('error', reject);
-      s.bind(0, '127.0.0.1', () => {
-        const { port } = s.address();
-        s.close(() => resolve(port));
-      });
-      return;
-    }
-    const s = net.createServer();
-    s.unref();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function waitForServer(base, server, ms) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (server.exitCode != null) throw new Error(`finisterra exited early with code ${server.exitCode}`);
-    try {
-      const r = await fetch(`${base}/api/stats`);
-      if (r.ok) return r.json();
-    } catch { /* not yet */ }
-    await sleep(200);
-  }
-  throw new Error(`server did not answer ${base}/api/stats within ${ms} ms`);
-}
-
-async function until(what, fn, ms = 20_000) {
-  const end = Date.now() + ms;
-  let last;
-  while (Date.now() < end) {
-    try {
-      last = await fn();
-      if (last) return last;
-    } catch (e) { last = e; }
-    await sleep(250);
-  }
-  throw new Error(`timed out waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)?.slice(0, 300)})`);
-}
-
-async function stopServer(server) {
-  if (!server || server.exitCode != null || server.signalCode != null) return;
-  const done = new Promise((r) => server.once('exit', r));
-  server.kill('SIGINT');
-  const timer = setTimeout(() => server.kill('SIGKILL'), 5000);
-  await done;
-  clearTimeout(timer);
-}
-
-/** Distance in NM between two [lon, lat] points (equirectangular: short distances). */
-function distNm(a, b) {
-  const dLat = (b[1] - a[1]) * 60;
-  const dLon = (b[0] - a[0]) * 60 * Math.cos((((a[1] + b[1]) / 2) * Math.PI) / 180);
-  return Math.hypot(dLat, dLon);
-}
 
 async function waitIdle(page) {
   await page.waitForTimeout(300);
@@ -302,6 +230,12 @@ async function main() {
     // 3. The target list: the API's targets, in the API's order, values
     //    as the API gives them.
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="own-target"]').length === 5);
+    // The levels come with the risks, a moment after the list: wait for them
+    // (the check below still says whether they came).
+    await page.waitForFunction(() => {
+      const r = document.querySelectorAll('[data-testid="own-target"]');
+      return /level-alarm/.test(r[0]?.className) && /level-warning/.test(r[1]?.className);
+    }, null, { timeout: 15_000 }).catch(() => {});
     const rows = await page.getByTestId('own-target').evaluateAll((trs) => trs.map((tr) => ({
       mmsi: Number(tr.dataset.mmsi),
       cls: tr.className,

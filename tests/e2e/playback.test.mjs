@@ -41,6 +41,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { log, check, freePort, sleep, waitForServer, until, stopServer, distNm } from './harness.mjs';
 import {
   burst, golf, ALFA, BRAVO, CHARLIE, DELTA, SART, GOLF, CROSS, STEP_S, HOUR_S,
 } from './playback-scenario.mjs';
@@ -54,73 +55,7 @@ const ARTIFACTS = path.join(HERE, 'artifacts');
 const TOTAL_TIMEOUT_MS = 240_000;
 const TOKEN = 'e2e-token';
 
-const t0 = Date.now();
-const log = (...a) => console.log(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(5)} s]`, ...a);
-
-function check(cond, msg) {
-  if (!cond) throw new Error(`check failed: ${msg}`);
-  log(`ok: ${msg}`);
-}
-
 // ----------------------------------------------------------------- helpers
-
-function freePort(kind = 'tcp') {
-  return new Promise((resolve, reject) => {
-    if (kind === 'udp') {
-      const s = dgram.createSocket('udp4');
-      s.on('error', reject);
-      s.bind(0, '127.0.0.1', () => {
-        const { port } = s.address();
-        s.close(() => resolve(port));
-      });
-      return;
-    }
-    const s = net.createServer();
-    s.unref();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function waitForServer(base, server, ms) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (server.exitCode != null) throw new Error(`finisterra exited early with code ${server.exitCode}`);
-    try {
-      const r = await fetch(`${base}/api/stats`);
-      if (r.ok) return r.json();
-    } catch { /* not yet */ }
-    await sleep(200);
-  }
-  throw new Error(`server did not answer ${base}/api/stats within ${ms} ms`);
-}
-
-async function until(what, fn, ms = 20_000) {
-  const end = Date.now() + ms;
-  let last;
-  while (Date.now() < end) {
-    try {
-      last = await fn();
-      if (last) return last;
-    } catch (e) { last = e; }
-    await sleep(250);
-  }
-  throw new Error(`timed out waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)?.slice(0, 300)})`);
-}
-
-async function stopServer(server) {
-  if (!server || server.exitCode != null || server.signalCode != null) return;
-  const done = new Promise((r) => server.once('exit', r));
-  server.kill('SIGINT');
-  const timer = setTimeout(() => server.kill('SIGKILL'), 5000);
-  await done;
-  clearTimeout(timer);
-}
 
 function sendLines(sock, port, lines) {
   return Promise.all(lines.map((l) => new Promise((res, rej) => sock.send(`${l}\r\n`, port, '127.0.0.1', (e) => (e ? rej(e) : res())))));
