@@ -41,8 +41,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::colregs::{classify, ColregsConfig, Duty, Encounter, GiveWay, Role, Rule, Ruling};
-use crate::cpa::{min_distance_within, velocity, Kinematic, Relative, RELATIVE_SPEED_EPS_MPS};
+use crate::cpa::{Kinematic, Relative, RELATIVE_SPEED_EPS_MPS};
 use crate::geo::{normalize_deg_360, METRES_PER_NM};
+use crate::manoeuvre::{Handling, Track};
 
 /// Upper bound on the number of candidates one search evaluates (guards
 /// against a tiny or hostile step size).
@@ -178,6 +179,23 @@ pub struct AdviceConfig {
     pub min_speed_reduction: f64,
     /// Step between candidate speeds, knots. Default 0.5 kn.
     pub speed_step_kn: f64,
+    /// Own ship's steady turning radius, in ship lengths. Default 2.5: IMO's
+    /// manoeuvring standards (MSC.137(76)) allow a tactical diameter of up
+    /// to five lengths. See [`crate::manoeuvre`].
+    pub turn_radius_lengths: f64,
+    /// Largest rate of turn assumed, degrees per minute. Default 60 (the
+    /// simulator's default; a small fast vessel turns faster, and is
+    /// advised as if she did not).
+    pub max_turn_deg_per_min: f64,
+    /// Length assumed when own ship's is unknown, metres. Default 150 m
+    /// (a longer ship turns more slowly: assuming a large one is the safe
+    /// side).
+    pub unknown_length_m: f64,
+    /// Deceleration assumed for a speed reduction, knots per minute.
+    /// Default 1 kn/min: a merchant ship takes minutes to lose half her
+    /// speed (Rule 8(e) speaks of slackening speed "if necessary", and
+    /// Cockcroft & Lameijer of speed changes being slow to take effect).
+    pub deceleration_kn_per_min: f64,
 }
 
 impl Default for AdviceConfig {
@@ -190,6 +208,10 @@ impl Default for AdviceConfig {
             step_deg: 1.0,
             min_speed_reduction: 0.5,
             speed_step_kn: 0.5,
+            turn_radius_lengths: 2.5,
+            max_turn_deg_per_min: 60.0,
+            unknown_length_m: 150.0,
+            deceleration_kn_per_min: 1.0,
         }
     }
 }
@@ -204,6 +226,9 @@ pub enum Action {
     AlterCourse,
     /// Reduce speed (course unchanged).
     ReduceSpeed,
+    /// Alter course and reduce speed together (offered only when neither
+    /// suffices alone).
+    AlterCourseAndReduceSpeed,
 }
 
 /// Direction of a course alteration.
@@ -230,7 +255,7 @@ pub struct Advice {
     /// Course over ground to steer after the manoeuvre, degrees true.
     pub new_cog_deg: f64,
     /// Speed over ground after the manoeuvre, knots; `Some` exactly for
-    /// [`Action::ReduceSpeed`].
+    /// [`Action::ReduceSpeed`] and [`Action::AlterCourseAndReduceSpeed`].
     pub new_sog_kn: Option<f64>,
     /// Smallest predicted distance to any target within the horizon,
     /// nautical miles (infinite with no targets).
@@ -244,6 +269,9 @@ pub struct Advice {
     /// she gives way to in a crossing (only advised when no candidate
     /// passes astern).
     pub crosses_ahead: bool,
+    /// True when the new track stands into a fixed danger (see
+    /// [`FixedDangers`]); such a manoeuvre is never called sufficient.
+    pub into_danger: bool,
 }
 
 /// The advice for own ship: her duty, what the rules permit, the course
@@ -260,6 +288,9 @@ pub struct Plan {
     /// The speed reduction alternative, when the rules allow one and action
     /// is required.
     pub speed: Option<Advice>,
+    /// A course alteration with a speed reduction, searched only when
+    /// neither suffices alone (and the rules allow slowing).
+    pub combined: Option<Advice>,
     /// Targets left out because their numbers were not finite.
     pub ignored_targets: usize,
 }
@@ -269,10 +300,30 @@ impl Plan {
     /// sufficient or no speed alternative is, else the speed reduction
     /// (Rule 8(c): alteration of course alone may be the most effective).
     pub fn recommended(&self) -> &Advice {
-        match &self.speed {
-            Some(s) if !self.course.sufficient && s.sufficient => s,
-            _ => &self.course,
+        if self.course.sufficient {
+            return &self.course;
         }
+        if let Some(s) = self.speed.as_ref().filter(|s| s.sufficient) {
+            return s;
+        }
+        if let Some(c) = self.combined.as_ref().filter(|c| c.sufficient) {
+            return c;
+        }
+        // Nothing suffices: the best available, clear of fixed dangers
+        // first, then the largest distance.
+        let rank = |a: &Advice| (!a.into_danger, a.resulting_cpa_nm);
+        let mut best = &self.course;
+        for a in [self.speed.as_ref(), self.combined.as_ref()]
+            .into_iter()
+            .flatten()
+        {
+            let (ca, da) = rank(a);
+            let (cb, db) = rank(best);
+            if (ca && !cb) || (ca == cb && da > db) {
+                best = a;
+            }
+        }
+        best
     }
 
     /// True when the duty asks own ship to act now (give way, or stand-on
@@ -456,30 +507,31 @@ struct Eval {
     crosses_ahead: bool,
 }
 
-/// Own velocity for a candidate, then the closest distance to one target
-/// within the horizon (the inner step of [`evaluate`]).
-fn distance_to(g: &Geom, vo: (f64, f64), horizon_s: f64) -> f64 {
-    let v = (g.v_target.0 - vo.0, g.v_target.1 - vo.1);
-    min_distance_within(g.r, v, horizon_s).0
+/// The closest distance to one target within the horizon along own
+/// ship's track (the inner step of [`evaluate`]).
+fn distance_to(g: &Geom, track: &Track, horizon_s: f64) -> f64 {
+    track.min_distance(g.r, g.v_target, horizon_s)
 }
 
-fn evaluate(geoms: &[Geom], cog_deg: f64, sog_kn: f64, horizon_s: f64) -> Eval {
-    let vo = velocity(cog_deg, sog_kn);
+fn evaluate(geoms: &[Geom], track: &Track, horizon_s: f64) -> Eval {
     let mut e = Eval {
         min_m: f64::INFINITY,
         limiting: None,
         limiting_geom: None,
         crosses_ahead: false,
     };
+    let vo = track.v_end;
     for (i, g) in geoms.iter().enumerate() {
-        let v = (g.v_target.0 - vo.0, g.v_target.1 - vo.1);
-        let (d, _) = min_distance_within(g.r, v, horizon_s);
+        let d = track.min_distance(g.r, g.v_target, horizon_s);
         // A NaN distance is taken as the minimum, so it is never hidden.
         if d.is_nan() || d < e.min_m {
             e.min_m = d;
             e.limiting = Some(g.target);
             e.limiting_geom = Some(i);
         }
+        // Crossing ahead is judged on the new course (the turn itself
+        // takes own ship towards the target's stern, not across her bow).
+        let v = (g.v_target.0 - vo.0, g.v_target.1 - vo.1);
         if g.own_crosses_ahead(v, horizon_s) {
             e.crosses_ahead = true;
         }
@@ -487,9 +539,45 @@ fn evaluate(geoms: &[Geom], cog_deg: f64, sog_kn: f64, horizon_s: f64) -> Eval {
     e
 }
 
+/// Fixed dangers for the advice search: `true` when a straight track from
+/// own ship's position on `(cog_deg, sog_kn)` stands into danger (land, a
+/// shoal, an aid to navigation, a user hazard, a separation zone...) within
+/// the caller's horizon. The caller decides what counts and how far.
+pub type FixedDangers<'a> = &'a dyn Fn(f64, f64) -> bool;
+
+/// What the search knows of own ship beyond her motion: how she turns and
+/// slows, and the fixed dangers around her.
+#[derive(Clone, Copy)]
+pub struct OwnShip<'a> {
+    /// Rate of turn and deceleration ([`Handling::for_ship`]).
+    pub handling: Handling,
+    /// Fixed dangers a new track must keep clear of, if any.
+    pub fixed: Option<FixedDangers<'a>>,
+}
+
+impl std::fmt::Debug for OwnShip<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OwnShip")
+            .field("handling", &self.handling)
+            .field("fixed", &self.fixed.is_some())
+            .finish()
+    }
+}
+
+impl OwnShip<'_> {
+    /// A ship of unknown length, no fixed dangers given.
+    pub fn unknown(sog_kn: f64, cfg: &AdviceConfig) -> OwnShip<'static> {
+        OwnShip {
+            handling: Handling::for_ship(None, sog_kn, cfg),
+            fixed: None,
+        }
+    }
+}
+
 struct Search<'a> {
     geoms: &'a [Geom],
     own: &'a Kinematic,
+    ship: OwnShip<'a>,
     cfg: &'a AdviceConfig,
     pass_m: f64,
     /// Skip candidates the last limiting target alone rules out (off only
@@ -499,35 +587,55 @@ struct Search<'a> {
 
 impl Search<'_> {
     fn advice(&self, action: Action, signed_deg: f64, sog_kn: f64, e: Eval) -> Advice {
+        let speed_changed = matches!(
+            action,
+            Action::ReduceSpeed | Action::AlterCourseAndReduceSpeed
+        );
         Advice {
             action,
             direction: direction_of(signed_deg),
             alteration_deg: signed_deg.abs(),
             new_cog_deg: normalize_deg_360(self.own.cog_deg + signed_deg),
-            new_sog_kn: (action == Action::ReduceSpeed).then_some(sog_kn),
+            new_sog_kn: speed_changed.then_some(sog_kn),
             resulting_cpa_nm: e.min_m / METRES_PER_NM,
             limiting_target: e.limiting,
             sufficient: e.min_m >= self.pass_m,
             crosses_ahead: e.crosses_ahead,
+            into_danger: false,
         }
     }
 
-    fn keep(&self) -> Advice {
-        let e = evaluate(
-            self.geoms,
+    fn track(&self, signed_deg: f64, sog_kn: f64, track: &mut Track) {
+        track.build(
             self.own.cog_deg,
             self.own.sog_kn,
+            signed_deg,
+            sog_kn,
+            &self.ship.handling,
             self.cfg.horizon_s,
         );
-        self.advice(Action::KeepCourseAndSpeed, 0.0, self.own.sog_kn, e)
+    }
+
+    fn keep(&self) -> Advice {
+        let mut track = Track::default();
+        self.track(0.0, self.own.sog_kn, &mut track);
+        let e = evaluate(self.geoms, &track, self.cfg.horizon_s);
+        let mut a = self.advice(Action::KeepCourseAndSpeed, 0.0, self.own.sog_kn, e);
+        if let Some(fixed) = self.ship.fixed {
+            a.into_danger = fixed(self.own.cog_deg, self.own.sog_kn);
+        }
+        a
     }
 
     /// Scans `(signed_deg, sog_kn)` candidates in order: the first that is
-    /// sufficient and passes astern where asked, else the first sufficient,
-    /// else the one with the largest minimum distance.
+    /// sufficient, clear of fixed dangers and passes astern where asked,
+    /// else the first sufficient and clear, else the one with the largest
+    /// minimum distance (clear of fixed dangers if any is).
     fn scan(&self, action: Action, candidates: impl Iterator<Item = (f64, f64)>) -> Option<Advice> {
         let mut first_sufficient: Option<Advice> = None;
-        let mut best: Option<(Advice, f64)> = None;
+        // (advice, its minimum distance, clear of fixed dangers)
+        let mut best: Option<(Advice, f64, bool)> = None;
+        let mut track = Track::default();
         // Neighbouring candidates are a degree (or a step of speed) apart,
         // so the target that limited the last one usually limits the next.
         // When that target alone already brings the candidate within the
@@ -538,16 +646,29 @@ impl Search<'_> {
         // one is tried, most of the work saved.
         let mut hint: Option<usize> = None;
         for (signed, sog) in candidates {
-            let cog = self.own.cog_deg + signed;
-            if let (true, Some(h), Some((_, best_m))) = (self.skip, hint, &best) {
-                let d = distance_to(&self.geoms[h], velocity(cog, sog), self.cfg.horizon_s);
+            self.track(signed, sog, &mut track);
+            if let (true, Some(h), Some((_, best_m, true))) = (self.skip, hint, &best) {
+                let d = distance_to(&self.geoms[h], &track, self.cfg.horizon_s);
                 if d < self.pass_m && d <= *best_m {
                     continue;
                 }
             }
-            let e = evaluate(self.geoms, cog, sog, self.cfg.horizon_s);
+            let e = evaluate(self.geoms, &track, self.cfg.horizon_s);
             hint = e.limiting_geom;
-            let a = self.advice(action, signed, sog, e);
+            let mut a = self.advice(action, signed, sog, e);
+            // Fixed dangers are asked only of candidates that could be
+            // chosen (they cost a walk along the new track).
+            let could_matter = a.sufficient || best.as_ref().is_none_or(|b| e.min_m > b.1 || !b.2);
+            if could_matter {
+                if let Some(fixed) = self.ship.fixed {
+                    a.into_danger = fixed(a.new_cog_deg, sog);
+                }
+            } else {
+                continue;
+            }
+            if a.into_danger {
+                a.sufficient = false;
+            }
             if a.sufficient {
                 if !a.crosses_ahead {
                     return Some(a);
@@ -556,11 +677,16 @@ impl Search<'_> {
                     first_sufficient = Some(a);
                 }
             }
-            if best.as_ref().is_none_or(|(_, m)| e.min_m > *m) {
-                best = Some((a, e.min_m));
+            let clear = !a.into_danger;
+            let better = match &best {
+                None => true,
+                Some((_, m, c)) => (clear && !c) || (clear == *c && e.min_m > *m),
+            };
+            if better {
+                best = Some((a, e.min_m, clear));
             }
         }
-        first_sufficient.or(best.map(|(a, _)| a))
+        first_sufficient.or(best.map(|(a, _, _)| a))
     }
 }
 
@@ -568,7 +694,9 @@ impl Search<'_> {
 /// `duty` says whether to act, `permitted` how. With a duty below
 /// [`Duty::MayAct`] the plan is to keep course and speed; otherwise the
 /// course and speed searches described in the [module documentation](self)
-/// are run against **all** targets. Targets whose motion is not valid
+/// are run against **all** targets, own ship turning and slowing as a ship
+/// of unknown length does ([`OwnShip::unknown`]); [`plan_for_ship`] takes
+/// her handling and fixed dangers. Targets whose motion is not valid
 /// (non-finite numbers, latitude beyond ±90°, see
 /// [`Kinematic::is_valid_motion`]) are left out and counted in
 /// [`Plan::ignored_targets`]; an invalid own ship gives an insufficient
@@ -580,12 +708,32 @@ pub fn plan(
     permitted: Permitted,
     cfg: &AdviceConfig,
 ) -> Plan {
-    plan_with(own, targets, duty, permitted, cfg, true)
+    plan_for_ship(
+        own,
+        OwnShip::unknown(own.sog_kn, cfg),
+        targets,
+        duty,
+        permitted,
+        cfg,
+    )
 }
 
-/// [`plan`], with the skipping of ruled-out candidates on or off.
+/// [`plan`] for a ship with known handling and fixed dangers.
+pub fn plan_for_ship(
+    own: &Kinematic,
+    ship: OwnShip<'_>,
+    targets: &[AdviceTarget],
+    duty: Duty,
+    permitted: Permitted,
+    cfg: &AdviceConfig,
+) -> Plan {
+    plan_with(own, ship, targets, duty, permitted, cfg, true)
+}
+
+/// [`plan_for_ship`], with the skipping of ruled-out candidates on or off.
 fn plan_with(
     own: &Kinematic,
+    ship: OwnShip<'_>,
     targets: &[AdviceTarget],
     duty: Duty,
     permitted: Permitted,
@@ -617,6 +765,7 @@ fn plan_with(
     let search = Search {
         geoms: &geoms,
         own,
+        ship,
         cfg,
         pass_m: cfg.pass_nm * METRES_PER_NM,
         skip,
@@ -627,6 +776,7 @@ fn plan_with(
         permitted: Some(permitted),
         course: keep,
         speed: None,
+        combined: None,
         ignored_targets,
     };
     if !own.is_valid_motion() {
@@ -635,7 +785,7 @@ fn plan_with(
         out.course.limiting_target = None;
         return out;
     }
-    if duty < Duty::MayAct || keep.sufficient {
+    if duty < Duty::MayAct || (keep.sufficient && !keep.into_danger) {
         return out;
     }
     let sog = own.sog_kn;
@@ -653,9 +803,42 @@ fn plan_with(
         out.speed = speed_candidates(sog, cfg)
             .and_then(|it| search.scan(Action::ReduceSpeed, it.map(|s| (0.0, s))));
     }
+    let speed_works = out.speed.as_ref().is_some_and(|s| s.sufficient);
+    if !out.course.sufficient && !speed_works && permitted.speed_reduction {
+        // Neither alone: a turn with a speed reduction, the smallest turn
+        // at the highest of three speeds (the smallest apparent reduction,
+        // half of it, stopped) that works, in steps of five degrees.
+        if let Some(top) = speed_candidates(sog, cfg).and_then(|mut it| it.next()) {
+            let step = cfg.step_deg.max(5.0);
+            let mut best: Option<Advice> = None;
+            for s in [top, top / 2.0, 0.0] {
+                let turns = course_candidates(
+                    permitted.sides,
+                    cfg.min_alteration_deg,
+                    cfg.max_alteration_deg,
+                    step,
+                )
+                .map(|d| (d, s));
+                if let Some(a) = search.scan(Action::AlterCourseAndReduceSpeed, turns) {
+                    let done = a.sufficient;
+                    if best.as_ref().is_none_or(|b| {
+                        (!a.into_danger && b.into_danger)
+                            || (a.into_danger == b.into_danger
+                                && a.resulting_cpa_nm > b.resulting_cpa_nm)
+                            || done
+                    }) {
+                        best = Some(a);
+                    }
+                    if done {
+                        break;
+                    }
+                }
+            }
+            out.combined = best;
+        }
+    }
     out
 }
-
 /// Candidate speeds, highest first: from `sog·(1 − min_speed_reduction)`
 /// down to 0 in `speed_step_kn` steps, 0 included.
 fn speed_candidates(sog_kn: f64, cfg: &AdviceConfig) -> Option<impl Iterator<Item = f64>> {
@@ -678,6 +861,26 @@ fn speed_candidates(sog_kn: f64, cfg: &AdviceConfig) -> Option<impl Iterator<Ite
 /// Allocates one small vector (the per-target geometry).
 pub fn advise(
     own: &Kinematic,
+    own_role: Role,
+    targets: &[(Kinematic, Role)],
+    colregs: &ColregsConfig,
+    cfg: &AdviceConfig,
+) -> Plan {
+    advise_ship(
+        own,
+        OwnShip::unknown(own.sog_kn, cfg),
+        own_role,
+        targets,
+        colregs,
+        cfg,
+    )
+}
+
+/// [`advise`] for a ship with known handling and fixed dangers
+/// ([`OwnShip`]).
+pub fn advise_ship(
+    own: &Kinematic,
+    ship: OwnShip<'_>,
     own_role: Role,
     targets: &[(Kinematic, Role)],
     colregs: &ColregsConfig,
@@ -708,8 +911,9 @@ pub fn advise(
             }
         })
         .collect();
-    let mut out = plan(
+    let mut out = plan_for_ship(
         own,
+        ship,
         &list,
         duty,
         permitted.unwrap_or(Permitted {
@@ -846,8 +1050,9 @@ mod tests {
                 sides: sides[i % 4],
                 speed_reduction: i % 3 != 0,
             };
-            let fast = plan_with(&own, &targets, Duty::GiveWay, permitted, &cfg, true);
-            let slow = plan_with(&own, &targets, Duty::GiveWay, permitted, &cfg, false);
+            let ship = OwnShip::unknown(own.sog_kn, &cfg);
+            let fast = plan_with(&own, ship, &targets, Duty::GiveWay, permitted, &cfg, true);
+            let slow = plan_with(&own, ship, &targets, Duty::GiveWay, permitted, &cfg, false);
             assert_eq!(format!("{fast:?}"), format!("{slow:?}"), "case {i}");
             if !slow.course.sufficient {
                 insufficient += 1;

@@ -49,3 +49,4 @@ pub mod advice;
 pub mod colregs;
 pub mod cpa;
 pub mod geo;
+pub mod manoeuvre;

@@ -3,12 +3,13 @@
 //! works, generic helper. (The speed of the search is `benches/advice.rs`.)
 
 use finisterra_nav::advice::{
-    advise, plan, smallest_alteration, Action, AdviceConfig, AdviceTarget, Direction, Permitted,
-    Plan, Sides,
+    advise, plan_for_ship, smallest_alteration, Action, AdviceConfig, AdviceTarget, Direction,
+    OwnShip, Permitted, Plan, Sides,
 };
 use finisterra_nav::colregs::{ColregsConfig, Duty, Role};
 use finisterra_nav::cpa::{cpa, Kinematic};
 use finisterra_nav::geo::{destination, distance_nm, initial_bearing_deg, METRES_PER_NM};
+use finisterra_nav::manoeuvre::Handling;
 use proptest::prelude::*;
 
 const LAT: f64 = 51.0;
@@ -60,6 +61,23 @@ fn recheck(o: &Kinematic, targets: &[Kinematic], cog: f64, sog: f64, horizon_s: 
             }
         })
         .fold(f64::INFINITY, f64::min)
+}
+
+/// The search with own ship taking up a new course or speed at once: these
+/// tests check the geometry against the public `cpa`, which knows straight
+/// lines only (the turning model has its own tests, `turning.rs`).
+fn plan(
+    own: &Kinematic,
+    targets: &[AdviceTarget],
+    duty: Duty,
+    permitted: Permitted,
+    cfg: &AdviceConfig,
+) -> Plan {
+    let ship = OwnShip {
+        handling: Handling::INSTANT,
+        fixed: None,
+    };
+    plan_for_ship(own, ship, targets, duty, permitted, cfg)
 }
 
 fn targets(list: &[Kinematic], pass_astern: bool) -> Vec<AdviceTarget> {

@@ -1,0 +1,346 @@
+//! The manoeuvre as a ship makes it: own ship's track while she turns at a
+//! finite rate and slows at a finite deceleration, and the smallest
+//! distance from that track to a target that keeps course and speed.
+//!
+//! # Model
+//!
+//! A course alteration is a turn at a constant rate of turn until the new
+//! course is reached, then a straight track. The rate comes from the ship's
+//! steady turning radius, taken as [`AdviceConfig::turn_radius_lengths`]
+//! ship lengths (IMO's manoeuvring standards, MSC.137(76), allow a tactical
+//! diameter of up to five lengths: a steady radius of about 2.5 L), and is
+//! capped at [`AdviceConfig::max_turn_deg_per_min`]: `ω = min(v / (k·L),
+//! cap)`. Advance and transfer follow from the arc. A speed reduction is a
+//! linear deceleration at [`AdviceConfig::deceleration_kn_per_min`] (a
+//! loaded merchant ship takes minutes to lose half her speed) along the
+//! present course. Both may happen together. The rudder's reaction time is
+//! not modelled (a few seconds at most against minutes of horizon).
+//!
+//! The track during the manoeuvre is followed in chords of at most
+//! [`CHORD_S`] seconds: between two chord ends own ship moves on a straight
+//! line at constant velocity, so the closest approach on each chord is
+//! exact for that chord. The chord lies inside the arc by at most
+//! `R·(1 − cos(ω·Δt/2))` (under a metre for any real ship), and on a
+//! speed reduction own ship is off the chord by at most `a·Δt²/8`
+//! (centimetres): the distances are exact to about a metre.
+//!
+//! Frames: own ship at the origin, x east, y north, metres and m/s (the
+//! own-axes frame of [`crate::cpa::Relative::in_own_axes`]).
+
+use crate::advice::AdviceConfig;
+use crate::cpa::{min_distance_within, velocity};
+use crate::geo::METRES_PER_NM;
+
+/// Longest chord of the manoeuvring track, seconds.
+pub const CHORD_S: f64 = 4.0;
+
+/// Metres per second in a knot.
+const KN_MPS: f64 = METRES_PER_NM / 3600.0;
+
+/// How own ship turns and slows.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Handling {
+    /// Rate of turn while altering course, degrees per second (positive;
+    /// infinite for an instant change of course, as tests of the geometry
+    /// alone use).
+    pub turn_deg_s: f64,
+    /// Deceleration while reducing speed, knots per second (positive;
+    /// infinite for an instant change).
+    pub decel_kn_s: f64,
+}
+
+impl Handling {
+    /// A ship that takes up a new course or speed at once (the model before
+    /// turning was modelled; for tests of the geometry).
+    pub const INSTANT: Handling = Handling {
+        turn_deg_s: f64::INFINITY,
+        decel_kn_s: f64::INFINITY,
+    };
+
+    /// The handling of a ship of `length_m` (unknown: [`AdviceConfig::
+    /// unknown_length_m`]) at `sog_kn`, from the advice settings.
+    pub fn for_ship(length_m: Option<f64>, sog_kn: f64, cfg: &AdviceConfig) -> Handling {
+        let length = length_m
+            .filter(|l| l.is_finite() && *l >= 5.0)
+            .unwrap_or(cfg.unknown_length_m)
+            .max(5.0);
+        let radius_m = (cfg.turn_radius_lengths * length).max(1.0);
+        let v = (sog_kn.max(0.0)) * KN_MPS;
+        let from_radius = (v / radius_m).to_degrees();
+        let cap = cfg.max_turn_deg_per_min / 60.0;
+        // Below a knot or so the radius gives no useful rate: a ship with
+        // steerage way still turns, slowly; take a tenth of the cap.
+        let turn_deg_s = from_radius.min(cap).max(cap * 0.1);
+        Handling {
+            turn_deg_s,
+            decel_kn_s: cfg.deceleration_kn_per_min / 60.0,
+        }
+    }
+
+    /// Seconds to turn through `deg` degrees.
+    pub fn turn_s(&self, deg: f64) -> f64 {
+        if self.turn_deg_s.is_infinite() {
+            0.0
+        } else {
+            deg.abs() / self.turn_deg_s
+        }
+    }
+
+    /// Seconds to slow from `from_kn` to `to_kn`.
+    pub fn slow_s(&self, from_kn: f64, to_kn: f64) -> f64 {
+        if self.decel_kn_s.is_infinite() || to_kn >= from_kn {
+            0.0
+        } else {
+            (from_kn - to_kn) / self.decel_kn_s
+        }
+    }
+}
+
+/// Own ship's track for one manoeuvre: chord ends during the manoeuvre,
+/// then a straight run.
+#[derive(Clone, Debug, Default)]
+pub struct Track {
+    /// `(t_s, x_m, y_m)` of each chord end, the first at `(0, 0, 0)`.
+    pub points: Vec<(f64, f64, f64)>,
+    /// Velocity after the manoeuvre (m/s, east and north).
+    pub v_end: (f64, f64),
+}
+
+impl Track {
+    /// Own ship's track from course `cog_deg` at `sog_kn` when she turns by
+    /// `signed_deg` (positive to starboard) and makes good `new_sog_kn`,
+    /// both starting at once, up to `horizon_s`.
+    pub fn new(
+        cog_deg: f64,
+        sog_kn: f64,
+        signed_deg: f64,
+        new_sog_kn: f64,
+        handling: &Handling,
+        horizon_s: f64,
+    ) -> Track {
+        let mut t = Track::default();
+        t.build(cog_deg, sog_kn, signed_deg, new_sog_kn, handling, horizon_s);
+        t
+    }
+
+    /// [`Track::new`] into this track's memory.
+    pub fn build(
+        &mut self,
+        cog_deg: f64,
+        sog_kn: f64,
+        signed_deg: f64,
+        new_sog_kn: f64,
+        handling: &Handling,
+        horizon_s: f64,
+    ) {
+        self.points.clear();
+        self.points.push((0.0, 0.0, 0.0));
+        let turn_s = handling.turn_s(signed_deg);
+        let slow_s = handling.slow_s(sog_kn, new_sog_kn);
+        let end_s = turn_s.max(slow_s).min(horizon_s.max(0.0));
+        let heading = |t: f64| -> f64 {
+            if t >= turn_s {
+                cog_deg + signed_deg
+            } else {
+                cog_deg + signed_deg.signum() * handling.turn_deg_s * t
+            }
+        };
+        let speed = |t: f64| -> f64 {
+            if t >= slow_s {
+                new_sog_kn
+            } else {
+                sog_kn - handling.decel_kn_s * t
+            }
+        };
+        if end_s > 0.0 && end_s.is_finite() {
+            let n = (end_s / CHORD_S).ceil().max(1.0) as usize;
+            let dt = end_s / n as f64;
+            let (mut x, mut y) = (0.0, 0.0);
+            // Each chord: the mean of the velocities at its two ends
+            // integrated over it (exact for a straight deceleration, the
+            // chord of the arc for a turn at constant speed to within the
+            // sagitta).
+            let mut v0 = velocity(heading(0.0), speed(0.0));
+            for k in 1..=n {
+                let tk = dt * k as f64;
+                let v1 = velocity(heading(tk), speed(tk));
+                let (hx, hy) = if handling.turn_deg_s.is_finite() && signed_deg != 0.0 {
+                    // Chord of the arc: direction of the mean heading,
+                    // length from the mean speed over the arc's length.
+                    let h = 0.5 * (heading(tk - dt) + heading(tk));
+                    let s = 0.5 * (speed(tk - dt) + speed(tk));
+                    let dh = (heading(tk) - heading(tk - dt)).to_radians();
+                    let chord = if dh.abs() < 1e-9 {
+                        1.0
+                    } else {
+                        (2.0 * (dh / 2.0).sin() / dh).abs()
+                    };
+                    let v = velocity(h, s * chord);
+                    (v.0 * dt, v.1 * dt)
+                } else {
+                    (0.5 * (v0.0 + v1.0) * dt, 0.5 * (v0.1 + v1.1) * dt)
+                };
+                x += hx;
+                y += hy;
+                self.points.push((tk, x, y));
+                v0 = v1;
+            }
+        }
+        self.v_end = velocity(cog_deg + signed_deg, new_sog_kn);
+    }
+
+    /// Smallest distance (m) within `[0, horizon_s]` to a target at `r`
+    /// (m, from own ship's start) moving at `v_target` (m/s).
+    pub fn min_distance(&self, r: (f64, f64), v_target: (f64, f64), horizon_s: f64) -> f64 {
+        let (mut best, end) = self.manoeuvre_min(r, v_target);
+        let (t, x, y) = end;
+        if horizon_s > t {
+            let rel = (r.0 + v_target.0 * t - x, r.1 + v_target.1 * t - y);
+            let v = (v_target.0 - self.v_end.0, v_target.1 - self.v_end.1);
+            let (d, _) = min_distance_within(rel, v, horizon_s - t);
+            if d.is_nan() || d < best {
+                best = d;
+            }
+        }
+        best
+    }
+
+    /// Smallest distance during the manoeuvre (the chords), with the last
+    /// chord end.
+    fn manoeuvre_min(&self, r: (f64, f64), v_target: (f64, f64)) -> (f64, (f64, f64, f64)) {
+        let mut best = f64::INFINITY;
+        let mut prev = (0.0, 0.0, 0.0);
+        for &(t, x, y) in self.points.iter().skip(1) {
+            let dt = t - prev.0;
+            let rel = (
+                r.0 + v_target.0 * prev.0 - prev.1,
+                r.1 + v_target.1 * prev.0 - prev.2,
+            );
+            let v = (
+                v_target.0 - (x - prev.1) / dt,
+                v_target.1 - (y - prev.2) / dt,
+            );
+            let (d, _) = min_distance_within(rel, v, dt);
+            if d.is_nan() || d < best {
+                best = d;
+            }
+            prev = (t, x, y);
+        }
+        (best, prev)
+    }
+
+    /// Smallest distance during the manoeuvre alone, `None` for a track
+    /// without one.
+    pub fn manoeuvre_only(&self, r: (f64, f64), v_target: (f64, f64)) -> Option<f64> {
+        (self.points.len() > 1).then(|| self.manoeuvre_min(r, v_target).0)
+    }
+
+    /// Where own ship is at `t_s` (on the chords, then the straight run).
+    pub fn position(&self, t_s: f64) -> (f64, f64) {
+        let mut prev = (0.0, 0.0, 0.0);
+        for &(t, x, y) in self.points.iter().skip(1) {
+            if t_s <= t {
+                let f = (t_s - prev.0) / (t - prev.0);
+                return (prev.1 + f * (x - prev.1), prev.2 + f * (y - prev.2));
+            }
+            prev = (t, x, y);
+        }
+        let dt = t_s - prev.0;
+        (prev.1 + self.v_end.0 * dt, prev.2 + self.v_end.1 * dt)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg() -> AdviceConfig {
+        AdviceConfig::default()
+    }
+
+    #[test]
+    fn rate_of_turn_from_length_and_speed() {
+        let c = cfg();
+        // 200 m at 15 kn: radius 500 m, 7.72 m/s → 0.88°/s (53°/min).
+        let h = Handling::for_ship(Some(200.0), 15.0, &c);
+        assert!((h.turn_deg_s - (15.0 * KN_MPS / 500.0).to_degrees()).abs() < 1e-9);
+        // A small fast boat is capped.
+        let h = Handling::for_ship(Some(20.0), 30.0, &c);
+        assert_eq!(h.turn_deg_s, c.max_turn_deg_per_min / 60.0);
+        // Unknown length: the configured assumption.
+        let u = Handling::for_ship(None, 15.0, &c);
+        let k = Handling::for_ship(Some(c.unknown_length_m), 15.0, &c);
+        assert_eq!(u, k);
+    }
+
+    /// The chords follow the arc: after a 90° turn the ship has advanced
+    /// and transferred one turning radius.
+    #[test]
+    fn a_ninety_degree_turn_advances_and_transfers_one_radius() {
+        let h = Handling {
+            turn_deg_s: 1.0,
+            decel_kn_s: f64::INFINITY,
+        };
+        let sog = 10.0;
+        let radius = sog * KN_MPS / 1f64.to_radians();
+        let t = Track::new(0.0, sog, 90.0, sog, &h, 3600.0);
+        let &(end_t, x, y) = t.points.last().unwrap();
+        assert!((end_t - 90.0).abs() < 1e-9);
+        // Advance (north) and transfer (east), each one radius.
+        assert!((x - radius).abs() < 0.5, "{x} {radius}");
+        assert!((y - radius).abs() < 0.5, "{y} {radius}");
+        // To port, the transfer is west.
+        let p = Track::new(0.0, sog, -90.0, sog, &h, 3600.0);
+        let &(_, px, _) = p.points.last().unwrap();
+        assert!((px + radius).abs() < 0.5);
+    }
+
+    #[test]
+    fn instant_handling_is_the_straight_line() {
+        let t = Track::new(30.0, 12.0, 40.0, 8.0, &Handling::INSTANT, 1800.0);
+        assert_eq!(t.points.len(), 1);
+        let v = velocity(70.0, 8.0);
+        let r = (1000.0, 2000.0);
+        let vt = (-3.0, 1.0);
+        let (d, _) = min_distance_within(r, (vt.0 - v.0, vt.1 - v.1), 1800.0);
+        assert_eq!(t.min_distance(r, vt, 1800.0), d);
+    }
+
+    /// The distance along the chords agrees with a fine time-stepped
+    /// simulation of the same turn (as the simulator makes it) to a metre.
+    #[test]
+    fn distances_agree_with_a_fine_time_step() {
+        let h = Handling {
+            turn_deg_s: 0.5,
+            decel_kn_s: 0.05,
+        };
+        let t = Track::new(10.0, 14.0, 75.0, 6.0, &h, 1200.0);
+        let r = (900.0, 2500.0);
+        let vt = (-2.0, -4.0);
+        let fine = {
+            let (mut x, mut y, mut hd, mut s) = (0.0f64, 0.0f64, 10.0f64, 14.0f64);
+            let dt = 0.01;
+            let mut best = f64::INFINITY;
+            let mut time = 0.0;
+            while time <= 1200.0 {
+                let tx = r.0 + vt.0 * time - x;
+                let ty = r.1 + vt.1 * time - y;
+                best = best.min(tx.hypot(ty));
+                let hd1 = (hd + h.turn_deg_s * dt).min(85.0);
+                let s1 = (s - h.decel_kn_s * dt).max(6.0);
+                let v = velocity(0.5 * (hd + hd1), 0.5 * (s + s1));
+                x += v.0 * dt;
+                y += v.1 * dt;
+                hd = hd1;
+                s = s1;
+                time += dt;
+            }
+            best
+        };
+        let ours = t.min_distance(r, vt, 1200.0);
+        assert!((ours - fine).abs() < 1.0, "{ours} {fine}");
+        // The position at a time on the arc agrees as well.
+        let p = t.position(60.0);
+        assert!(p.0.is_finite() && p.1 > 0.0);
+    }
+}
