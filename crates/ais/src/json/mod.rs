@@ -11,6 +11,10 @@
 //! - `"time"` (ISO 8601 UTC) when the input carried a receive time, and
 //!   `"station"` when a tag block named the receiving station.
 //!
+//! Three binary applications are written as the standard has them where
+//! gpsd's output is wrong (DAC 1 FI 14 and 19, DAC 200 FI 23: see the
+//! `application` module).
+//!
 //! The writer appends to a `Vec<u8>` and never allocates otherwise.
 
 use finisterra_nmea::{format_iso8601, Timestamp};
