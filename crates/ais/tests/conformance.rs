@@ -182,6 +182,12 @@ struct Tally {
     not_compared: BTreeMap<&'static str, usize>,
     failures: Vec<String>,
     notes: BTreeMap<String, usize>,
+    /// gpsd only: every field gpsd wrote (less `class` and `device`).
+    reference_fields: usize,
+    /// gpsd only: fields of the applications decoded since issue 11
+    /// (before it they were kept as raw bits): compared, and matched.
+    new_app_compared: usize,
+    new_app_matched: usize,
 }
 
 impl Tally {
@@ -194,6 +200,16 @@ impl Tally {
     /// A field of a binary application the reference decodes and we keep
     /// as raw bits.
     fn raw_kept(&mut self, msg: Option<&AisMessage>) {
+        if let Some(m) = msg.filter(|m| decoded_application(m)) {
+            // An application we decode, in a message too short for it
+            // (gpsd reads zeros past the end of the message).
+            self.not_compared("too short for the layout, raw bits kept");
+            self.note(format!(
+                "too short for the layout, raw bits kept (gpsd reads zeros past the end): {}",
+                app_label(m)
+            ));
+            return;
+        }
         self.not_compared("raw bits kept");
         if let Some(m) = msg {
             self.note(format!(
@@ -201,6 +217,42 @@ impl Tally {
                 app_label(m)
             ));
         }
+    }
+}
+
+/// The applications decoded since issue 11 ("decode what gpsd decodes");
+/// before, they were kept as raw bits. The conformance table prints the
+/// gpsd agreement with and without them.
+fn new_application(m: &AisMessage) -> bool {
+    let app = match &m.body {
+        Body::AddressedBinary(b) => &b.app,
+        Body::BroadcastBinary(b) => &b.app,
+        _ => return false,
+    };
+    !matches!(
+        app,
+        Application::Raw(_)
+            | Application::MetHydro(_)
+            | Application::InlandStatic(_)
+            | Application::AtonMonitoring(_)
+    )
+}
+
+/// Whether we decode the application of this type 6/8 at some length: a
+/// message of it that we keep raw was too short for its layout.
+fn decoded_application(m: &AisMessage) -> bool {
+    let known = |addressed: bool, dac: u16, fid: u8| match (addressed, dac) {
+        (true, 1) => [12, 14, 15, 16, 18, 20, 25, 28, 30, 32].contains(&fid),
+        (true, 200) => [21, 22, 55].contains(&fid),
+        (true, 235 | 250) => fid == 10,
+        (false, 1) => [11, 13, 15, 16, 17, 19, 27, 29, 31].contains(&fid),
+        (false, 200) => [10, 23, 24, 40].contains(&fid),
+        _ => false,
+    };
+    match &m.body {
+        Body::AddressedBinary(b) => known(true, b.dac, b.fid),
+        Body::BroadcastBinary(b) => known(false, b.dac, b.fid),
+        _ => false,
     }
 }
 
@@ -322,6 +374,19 @@ fn show(v: Option<&Value>) -> String {
 /// gpsd writes the corners of types 22 and 23 as numeric strings.
 const GPSD_NUMERIC_STRINGS: &[&str] = &["ne_lon", "ne_lat", "sw_lon", "sw_lat"];
 
+/// The fields of a type 6/8 report before its application's.
+const BINARY_HEADER: &[&str] = &[
+    "type",
+    "repeat",
+    "mmsi",
+    "scaled",
+    "seqno",
+    "dest_mmsi",
+    "retransmit",
+    "dac",
+    "fid",
+];
+
 /// Fields we write that gpsd does not, by design (see `json.rs`).
 const OUR_EXTRA_FIELDS: &[&str] = &["class", "device", "partno", "time", "station"];
 
@@ -423,13 +488,19 @@ fn compare_gpsd(t: &mut Tally, c: &Checker, rec: &Record, scaled: bool) {
             return;
         }
     };
+    let new_app = r.msgs.first().is_some_and(|o| new_application(&o.msg));
     for f in exp {
         if matches!(f.name.as_str(), "device" | "class") {
             continue;
         }
+        t.reference_fields += 1;
         match ours.remove(&f.name) {
             Some(o) => {
                 let ok = gpsd_value_eq(&f.name, f, &o);
+                if new_app && !BINARY_HEADER.contains(&f.name.as_str()) {
+                    t.new_app_compared += 1;
+                    t.new_app_matched += ok as usize;
+                }
                 c.outcome(t, rec.id, &f.name, ok, || {
                     format!("gpsd {} ours {} (type {exp_type:?})", f.literal, o)
                 });
@@ -812,8 +883,45 @@ fn pyais_application(m: &mut Map<String, Value>, app: &Application) {
                 "racon" => a.racon, "light" => a.light, "alarm" => a.alarm,
                 "stat_ext" => a.stat_ext, "off_pos" => a.off_pos);
         }
+        Application::MarineTrafficSignal(s) => {
+            put!(m, "linkage" => s.linkage, "station" => s.station.as_str(),
+                "lon" => s.lon_1e3_min as f64 / 60_000.0, "lat" => s.lat_1e3_min as f64 / 60_000.0,
+                "status" => s.status, "signal" => s.signal, "hour" => s.hour,
+                "minute" => s.minute, "nextsignal" => s.nextsignal);
+        }
+        Application::EmmaWarning(e) => {
+            put!(m, "start_year" => e.start_year, "start_month" => e.start_month,
+                "start_day" => e.start_day, "end_year" => e.end_year, "end_month" => e.end_month,
+                "end_day" => e.end_day, "start_hour" => e.start_hour,
+                "start_minute" => e.start_minute, "end_hour" => e.end_hour,
+                "end_minute" => e.end_minute, "start_lon" => e.start_lon as f64 / 600_000.0,
+                "start_lat" => e.start_lat as f64 / 600_000.0,
+                "end_lon" => e.end_lon as f64 / 600_000.0, "end_lat" => e.end_lat as f64 / 600_000.0,
+                "type" => e.kind, "min" => e.min, "max" => e.max, "intensity" => e.intensity,
+                "wind" => e.wind);
+        }
+        Application::WaterLevels(w) => {
+            for (i, g) in w.gauges.iter().enumerate() {
+                m.insert(format!("gauge_id_{}", i + 1), g.id.into());
+                m.insert(format!("water_level_{}", i + 1), g.level_cm.into());
+            }
+        }
+        Application::SignalStatus(s) => {
+            put!(m, "direction" => s.direction, "status_raw" => s.status);
+        }
+        // No pyais record carries the others: their fields would be
+        // counted as not compared.
+        _ => no_view(m),
     }
 }
+
+/// Marks a view as lacking the names of a decoded application (its
+/// fields are counted as not compared, with that reason).
+fn no_view(m: &mut Map<String, Value>) {
+    m.insert(NO_VIEW.into(), Value::Null);
+}
+
+const NO_VIEW: &str = "(application decoded; no view in this reference's names)";
 
 fn libais_application(m: &mut Map<String, Value>, app: &Application) {
     match app {
@@ -823,6 +931,7 @@ fn libais_application(m: &mut Map<String, Value>, app: &Application) {
         }
         // No libais test_data record carries these.
         Application::InlandStatic(_) | Application::AtonMonitoring(_) => {}
+        _ => no_view(m),
     }
 }
 
@@ -1155,6 +1264,7 @@ fn compare_view(
             }
             None if f.name.starts_with("spare") => t.not_compared("spare bits (not kept)"),
             None if raw_kept => t.raw_kept(msg),
+            None if view.contains_key(NO_VIEW) => t.not_compared(NO_VIEW),
             None if not_kept(&f.name).is_some() => t.not_compared(not_kept(&f.name).unwrap()),
             None => c.outcome(t, id, &f.name, false, || {
                 format!("reference {} ours (absent)", f.literal)
@@ -1396,6 +1506,9 @@ fn pyais_source(name: &'static str, kinds: &[&str]) -> Tally {
                     continue;
                 };
                 let mut view = pyais_view(&out.msg);
+                // DAC 200 FI 23's warning type, before the sentence type
+                // takes the name.
+                let app_type = view.get("type").cloned();
                 let fixed: Vec<String> = rec.nmea.iter().map(|l| repair_checksums(l)).collect();
                 view.extend(nmea_view(&fixed));
                 if rec
@@ -1406,7 +1519,10 @@ fn pyais_source(name: &'static str, kinds: &[&str]) -> Tally {
                 {
                     // An application field named "type" (DAC 200 FI 23),
                     // not the sentence type.
-                    view.remove("type");
+                    match app_type {
+                        Some(v) => view.insert("type".into(), v),
+                        None => view.remove("type"),
+                    };
                 }
                 compare_view(
                     &mut t,
@@ -1973,6 +2089,41 @@ fn conformance_table() {
         failures.extend(t.failures.iter().cloned());
     }
     failures.extend(unused_allowances());
+    // gpsd agreement: fields equal (or an allowed difference) over every
+    // field gpsd wrote, now and as it was when the applications of issue
+    // 11 were kept as raw bits (their fields then not compared).
+    println!(
+        "\n{:<26} {:>8} {:>22} {:>22}",
+        "gpsd agreement", "fields", "before (raw kept)", "now (decoded)"
+    );
+    let (mut all, mut before, mut now) = (0, 0, 0);
+    for (name, t) in sources.iter().filter(|s| s.0.starts_with("gpsd")) {
+        let agree = t.matched + t.allowed;
+        let was = agree - t.new_app_compared.min(agree);
+        let pct = |n: usize| 100.0 * n as f64 / t.reference_fields.max(1) as f64;
+        println!(
+            "{:<26} {:>8} {:>13} {:>7.2} % {:>13} {:>7.2} %",
+            name,
+            t.reference_fields,
+            was,
+            pct(was),
+            agree,
+            pct(agree)
+        );
+        all += t.reference_fields;
+        before += was;
+        now += agree;
+    }
+    let pct = |n: usize| 100.0 * n as f64 / all.max(1) as f64;
+    println!(
+        "{:<26} {:>8} {:>13} {:>7.2} % {:>13} {:>7.2} %",
+        "all gpsd",
+        all,
+        before,
+        pct(before),
+        now,
+        pct(now)
+    );
     // What we do where gpsd reports nothing (documented, and kept so).
     let silent = |name: &str| -> Vec<(String, usize)> {
         let t = &sources.iter().find(|s| s.0 == name).unwrap().1;

@@ -31,7 +31,7 @@ mod slot_binary;
 mod static_data;
 mod static_voyage;
 
-pub use application::{AtonMonitoring, InlandStatic, MetHydro, MetHydroEdition};
+pub use application::*;
 pub use aton::AidToNavigation;
 pub use base_station::BaseStationReport;
 pub use binary::{AddressedBinary, Application, BroadcastBinary};

@@ -11,6 +11,10 @@
 //! - `"time"` (ISO 8601 UTC) when the input carried a receive time, and
 //!   `"station"` when a tag block named the receiving station.
 //!
+//! Three binary applications are written as the standard has them where
+//! gpsd's output is wrong (DAC 1 FI 14 and 19, DAC 200 FI 23: see the
+//! `application` module).
+//!
 //! The writer appends to a `Vec<u8>` and never allocates otherwise.
 
 use finisterra_nmea::{format_iso8601, Timestamp};
@@ -24,6 +28,9 @@ macro_rules! k {
     };
 }
 use crate::messages::*;
+
+// After `k!`: the applications' writers use it.
+mod application;
 
 /// Where a message came from, for the extra fields of the JSON report.
 #[derive(Debug, Clone, Copy, Default)]
@@ -596,85 +603,6 @@ impl W<'_> {
                     self.dims(&b.dimensions);
                 }
             }
-        }
-    }
-
-    fn application(&mut self, app: &Application) {
-        match app {
-            Application::Raw(d) => self.data(k!("data"), d),
-            Application::InlandStatic(i) => {
-                self.key(k!("vin"));
-                self.string(i.vin.as_str());
-                self.uint(k!("length"), i.length_dm as u64);
-                self.uint(k!("beam"), i.beam_dm as u64);
-                self.uint(k!("shiptype"), i.shiptype as u64);
-                self.key(k!("shiptype_text"));
-                self.string(inland_ship_type_text(i.shiptype));
-                self.uint(k!("hazard"), i.hazard as u64);
-                self.key(k!("hazard_text"));
-                self.string(
-                    [
-                        "0 blue cones/lights",
-                        "1 blue cone/light",
-                        "2 blue cones/lights",
-                        "3 blue cones/lights",
-                        "4 B-Flag",
-                        "Unknown",
-                    ]
-                    .get(i.hazard as usize)
-                    .copied()
-                    .unwrap_or("Unknown"),
-                );
-                self.uint(k!("draught"), i.draught_cm as u64);
-                self.uint(k!("loaded"), i.loaded as u64);
-                self.key(k!("loaded_text"));
-                self.string(
-                    ["N/A", "Unloaded", "Loaded", "Unknown"]
-                        .get(i.loaded as usize)
-                        .copied()
-                        .unwrap_or("N/A"),
-                );
-                self.boolean(k!("speed_q"), i.speed_q);
-                self.boolean(k!("course_q"), i.course_q);
-                self.boolean(k!("heading_q"), i.heading_q);
-            }
-            Application::AtonMonitoring(a) => {
-                self.boolean(k!("off_pos"), a.off_pos);
-                self.boolean(k!("alarm"), a.alarm);
-                self.uint(k!("stat_ext"), a.stat_ext as u64);
-                for (k, v) in [
-                    (k!("ana_int"), a.ana_int),
-                    (k!("ana_ext1"), a.ana_ext1),
-                    (k!("ana_ext2"), a.ana_ext2),
-                ] {
-                    if self.scaled && v != 0 {
-                        self.fixed(k, v as f64 * 0.05, 2);
-                    } else {
-                        self.uint(k, v as u64);
-                    }
-                }
-                self.uint(k!("racon"), a.racon as u64);
-                self.key(k!("racon_text"));
-                self.string(
-                    [
-                        "No RACON installed",
-                        "RACON not monitored",
-                        "RACON operational",
-                        "RACON ERROR",
-                    ][a.racon as usize & 3],
-                );
-                self.uint(k!("light"), a.light as u64);
-                self.key(k!("light_text"));
-                self.string(
-                    [
-                        "No light or no monitoring",
-                        "Light ON",
-                        "Light OFF",
-                        "Light ERROR",
-                    ][a.light as usize & 3],
-                );
-            }
-            Application::MetHydro(m) => self.met_hydro(m),
         }
     }
 

@@ -1,6 +1,23 @@
 //! Binary applications carried by messages 6 and 8 and decoded field by
 //! field: meteorological and hydrographic data (DAC 1 FI 31 and FI 11),
-//! inland static data (DAC 200 FI 10), AtoN monitoring (DAC 235/250 FI 10).
+//! inland static data (DAC 200 FI 10) and AtoN monitoring (DAC 235/250
+//! FI 10) here; the other international applications (DAC 1) in `imo`,
+//! the other inland ones (DAC 200) in `inland`. Which DAC/FI goes where,
+//! and the length checks, live in `binary.rs`.
+
+mod imo;
+mod inland;
+
+pub use imo::{
+    BerthingData, CargoCode, ClearanceTime, DangerousCargo, DangerousCargoCodes,
+    ExtendedShipStatic, FairwayClosed, MarineTrafficSignal, MonthDayTime, PersonsOnBoard,
+    RouteInfo, TargetId, TextDescription, Tidal, TidalWindow, TidalWindowEdition, VtsTarget,
+    VtsTargets,
+};
+pub use inland::{
+    EmmaWarning, Gauge, InlandEta, InlandLocation, InlandPersons, InlandRta, SignalStatus,
+    WaterLevels,
+};
 
 use crate::bits::Bits;
 use crate::text::Text;
