@@ -250,6 +250,14 @@ pub struct AdviceItem {
     pub sufficient: bool,
     /// `true` for the advice to give first (the other is the alternative).
     pub recommended: bool,
+    /// When the manoeuvre is not sufficient: the vessel that stays within
+    /// the passing distance (the reason it falls short).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limited_by: Option<u32>,
+    /// `true` when the new track would stand into a fixed danger (land, an
+    /// aid to navigation, a user hazard): never sufficient.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub into_danger: bool,
 }
 
 /// A collision risk between two vessels, with the ruling and the advice.

@@ -43,7 +43,7 @@ struct OpenHazard {
 
 /// A found approach.
 #[derive(Debug, Clone, Copy)]
-struct Hit {
+pub(crate) struct Hit {
     source: Source,
     time_s: f64,
     at_lat: f64,
@@ -55,7 +55,7 @@ struct Hit {
 
 /// An aid to navigation treated as a hazard: a circle.
 #[derive(Debug, Clone)]
-struct AtonHazard {
+pub(crate) struct AtonHazard {
     mmsi: u32,
     name: Option<String>,
     lat: f64,
@@ -76,7 +76,7 @@ pub(crate) struct HazardBook {
 const RECHECK_MS: i64 = 30_000;
 use finisterra_nav::geo::METRES_PER_NM as M_PER_NM;
 
-fn atons(picture: &Picture, cfg: &Config) -> Vec<AtonHazard> {
+pub(crate) fn atons(picture: &Picture, cfg: &Config) -> Vec<AtonHazard> {
     let h = &cfg.hazards;
     let mut v: Vec<AtonHazard> = picture
         .fixed
@@ -340,7 +340,13 @@ fn hazard_ref(hit: &Hit, atons: &[AtonHazard], geo: &Geography) -> HazardRef {
 }
 
 /// Approaches of one vessel's track: land, aids, user hazards.
-fn find(geo: &Geography, atons: &[AtonHazard], cfg: &Config, s: &Snap, safety_m: f64) -> Vec<Hit> {
+pub(crate) fn find(
+    geo: &Geography,
+    atons: &[AtonHazard],
+    cfg: &Config,
+    s: &Snap,
+    safety_m: f64,
+) -> Vec<Hit> {
     let h = &cfg.hazards;
     let mut hits = Vec::new();
     if let Some(land) = &geo.land {
@@ -490,6 +496,8 @@ fn advise(
                 .then(|| round(a.clearance / M_PER_NM, 2)),
             sufficient: true,
             recommended: true,
+            limited_by: None,
+            into_danger: false,
         }],
         None => Vec::new(),
     }

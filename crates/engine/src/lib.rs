@@ -32,6 +32,7 @@
 //! assert_eq!(engine.picture().vessel(371_798_000).unwrap().sog_kn, Some(12.3));
 //! ```
 
+mod advising;
 mod clock;
 mod config;
 mod csv;
@@ -69,7 +70,10 @@ pub use risk::OpenRisk;
 
 use picture::MmsiMap;
 use risk::{PairAssessment, Pass, Quick, RiskBook};
-use screen::{candidate_pairs, flat_cpa, flat_range, rough_cpa, snapshots, Snap};
+use screen::{
+    candidate_pairs, flat_cpa, flat_range, overlapping, rough_cpa, snap_at, snapshots, swept_box,
+    Snap,
+};
 
 /// A vessel as events show it, at its last fix (no dead reckoning).
 fn vessel_ref_of(v: &Vessel) -> VesselRef {
@@ -88,6 +92,76 @@ fn vessel_ref_of(v: &Vessel) -> VesselRef {
 
 /// Compressed adjacency (offsets, neighbour list) of `n` nodes from sorted
 /// pairs.
+/// Bound on the speed used to size neighbourhoods, knots.
+const MAX_REACH_SOG_KN: f64 = 60.0;
+
+/// The key of a pair: lower MMSI first.
+fn pair_key(a: &Snap, b: &Snap) -> (u32, u32) {
+    if a.mmsi < b.mmsi {
+        (a.mmsi, b.mmsi)
+    } else {
+        (b.mmsi, a.mmsi)
+    }
+}
+
+/// The quick figures of a pair, when it is close enough (or already at
+/// risk, `open`) to be judged; `i`, `j` index the caller's snapshots.
+fn close_pair(
+    cfg: &Config,
+    a: &Snap,
+    b: &Snap,
+    open: bool,
+    i: usize,
+    j: usize,
+) -> Option<PairAssessment> {
+    let r = &cfg.risk;
+    let f = r.clear_factor.max(1.0);
+    let flat_cpa_m = r.warning_cpa_nm * 1852.0 * f * 1.02 + 30.0;
+    let flat_tcpa_s = r.warning_tcpa_s * f;
+    if !open {
+        // A cheap first look; the margins cover its few percent.
+        let (c, t) = rough_cpa(a, b);
+        if !(c < flat_cpa_m * 1.1 + 100.0 && t > -120.0 && t < flat_tcpa_s * 1.1) {
+            return None;
+        }
+    }
+    let (cpa_m, tcpa_s, rel) = flat_cpa(a, b);
+    let close = cpa_m < flat_cpa_m && tcpa_s > -60.0 && tcpa_s < flat_tcpa_s;
+    if !(open || close) {
+        return None;
+    }
+    let range_m = flat_range(a, b);
+    Some(PairAssessment {
+        i,
+        j,
+        q: Quick {
+            cpa_nm: cpa_m / 1852.0,
+            tcpa_s,
+            range_nm: range_m / 1852.0,
+        },
+        rel_speed_kn: rel / (1852.0 / 3600.0),
+    })
+}
+
+/// Whether a vessel's place in the last pass's grid no longer holds her:
+/// she turned or changed speed, or is off her dead-reckoned track.
+fn grid_is_stale(old: &Snap, now: &Snap, pass_ms: i64, t_ms: i64) -> bool {
+    if old.stationary != now.stationary {
+        return true;
+    }
+    let turned = old.sog.min(now.sog) >= 1.0
+        && finisterra_nav::geo::normalize_deg_180(now.cog - old.cog).abs() > 2.0;
+    if turned || (now.sog - old.sog).abs() > 0.5 {
+        return true;
+    }
+    let dt = (t_ms - pass_ms) as f64 / 1000.0;
+    let k = 6_371_000.0_f64.to_radians();
+    let ex =
+        finisterra_nav::geo::wrap_lon_once_deg(now.lon - old.lon) * k * old.cos_lat - old.ve * dt;
+    let ny = (now.lat - old.lat) * k - old.vn * dt;
+    ex.hypot(ny) > 100.0
+}
+
 fn csr(n: usize, pairs: &[(u32, u32)]) -> (Vec<u32>, Vec<u32>) {
     let mut degree = vec![0u32; n + 1];
     for &(i, j) in pairs {
@@ -142,6 +216,8 @@ pub struct EngineStats {
     pub candidate_pairs: u64,
     /// Pairs that got the precise CPA.
     pub precise_pairs: u64,
+    /// Pairs judged on arrival of a position (between passes).
+    pub arrival_pairs: u64,
     /// Events emitted, by kind.
     pub events: Vec<(&'static str, u64)>,
     /// Messages ignored for their time: (outside 1990-2100, unconfirmed
@@ -168,6 +244,18 @@ pub struct Engine {
     geo: Geography,
     hazards: hazard::HazardBook,
     zones: zone::ZoneBook,
+    /// Data time of the last screening pass (the grid's time), ms.
+    pass_ms: i64,
+    /// Snapshot index of each picture slot at the last pass (`u32::MAX`:
+    /// not screened then).
+    snap_of_slot: Vec<u32>,
+    /// Slots of vessels that reported since the last pass with a motion
+    /// the grid does not hold (new, re-acquired, turned, changed speed).
+    since_pass: Vec<u32>,
+    /// Fastest vessel of the last pass, knots (bounded).
+    max_sog_kn: f64,
+    /// Work memory of the check on arrival.
+    near_buf: Vec<u32>,
 }
 
 impl Engine {
@@ -188,6 +276,11 @@ impl Engine {
             geo: Geography::default(),
             hazards: hazard::HazardBook::default(),
             zones: zone::ZoneBook::default(),
+            pass_ms: i64::MIN,
+            snap_of_slot: Vec::new(),
+            since_pass: Vec::new(),
+            max_sog_kn: 0.0,
+            near_buf: Vec::new(),
         }
     }
 
@@ -378,6 +471,9 @@ impl Engine {
         if !self.geo.zones.is_empty() {
             self.check_zones(msg.mmsi, before, out);
         }
+        if matches!(fix, FixOutcome::Accepted { .. }) {
+            self.on_arrival(msg.mmsi, time_ms, out);
+        }
         Ingested::Taken {
             time: admitted,
             fix,
@@ -444,6 +540,18 @@ impl Engine {
         self.stats.last_screened_vessels = snaps.len() as u64;
         let mut pairs = std::mem::take(&mut self.pair_buf);
         candidate_pairs(&snaps, &mut self.scratch, &mut pairs);
+        self.pass_ms = t_ms;
+        self.since_pass.clear();
+        self.snap_of_slot.clear();
+        self.snap_of_slot.resize(self.picture.slots.len(), u32::MAX);
+        let mut max_sog: f64 = 0.0;
+        for (k, sn) in snaps.iter().enumerate() {
+            self.snap_of_slot[sn.slot as usize] = k as u32;
+            max_sog = max_sog.max(sn.sog);
+        }
+        // A bounded speed: one absurd report must not make every
+        // neighbourhood the whole ocean.
+        self.max_sog_kn = max_sog.min(MAX_REACH_SOG_KN);
         self.stats.candidate_pairs += pairs.len() as u64;
         let assessed = self.close_pairs(&snaps, &pairs);
         let mut bodies = self.judge(t_ms, &snaps, &pairs, &assessed);
@@ -458,10 +566,6 @@ impl Engine {
     /// The candidate pairs close enough (or already at risk) to be judged,
     /// with their quick figures.
     fn close_pairs(&mut self, snaps: &[Snap], pairs: &[(u32, u32)]) -> Vec<PairAssessment> {
-        let r = &self.cfg.risk;
-        let f = r.clear_factor.max(1.0);
-        let flat_cpa_m = r.warning_cpa_nm * 1852.0 * f * 1.02 + 30.0;
-        let flat_tcpa_s = r.warning_tcpa_s * f;
         // Slots of vessels in some open risk: most pairs need no lookup.
         let mut in_risk = vec![false; self.picture.slots.len()];
         for &(ma, mb) in self.risks.open.keys() {
@@ -475,39 +579,137 @@ impl Engine {
         let mut assessed = Vec::new();
         for &(i, j) in pairs {
             let (a, b) = (&snaps[i as usize], &snaps[j as usize]);
-            let key = if a.mmsi < b.mmsi {
-                (a.mmsi, b.mmsi)
-            } else {
-                (b.mmsi, a.mmsi)
-            };
             let open = (in_risk[a.slot as usize] && in_risk[b.slot as usize])
-                && self.risks.open.contains_key(&key);
-            if !open {
-                // A cheap first look; the margins cover its few percent.
-                let (c, t) = rough_cpa(a, b);
-                if !(c < flat_cpa_m * 1.1 + 100.0 && t > -120.0 && t < flat_tcpa_s * 1.1) {
-                    continue;
-                }
+                && self.risks.open.contains_key(&pair_key(a, b));
+            if let Some(pa) = close_pair(&self.cfg, a, b, open, i as usize, j as usize) {
+                self.stats.precise_pairs += 1;
+                assessed.push(pa);
             }
-            let (cpa_m, tcpa_s, rel) = flat_cpa(a, b);
-            let close = cpa_m < flat_cpa_m && tcpa_s > -60.0 && tcpa_s < flat_tcpa_s;
-            if !(open || close) {
-                continue;
-            }
-            self.stats.precise_pairs += 1;
-            let range_m = flat_range(a, b);
-            assessed.push(PairAssessment {
-                i: i as usize,
-                j: j as usize,
-                q: Quick {
-                    cpa_nm: cpa_m / 1852.0,
-                    tcpa_s,
-                    range_nm: range_m / 1852.0,
-                },
-                rel_speed_kn: rel / (1852.0 / 3600.0),
-            });
         }
         assessed
+    }
+
+    /// The alarm on arrival: a position that creates or changes a risk
+    /// raises it at once. The vessel that moved is screened against her
+    /// neighbours at the time of her report (the grid of the last pass,
+    /// and the vessels that reported since with a motion it does not hold);
+    /// only her pairs are judged, and nothing is cleared for not being
+    /// seen (that stays with the periodic pass, which also dead-reckons and
+    /// ages the picture). Same messages, same events: replay and live agree.
+    fn on_arrival(&mut self, mmsi: u32, t_ms: i64, out: &mut Vec<Event>) {
+        if self.pass_ms == i64::MIN {
+            return;
+        }
+        let Some(slot) = self.picture.slot(mmsi) else {
+            return;
+        };
+        let Some(own) = snap_at(&self.picture.slots[slot], slot as u32, t_ms, &self.cfg) else {
+            return;
+        };
+        // Does the grid hold this vessel's motion?
+        let indexed = self
+            .snap_of_slot
+            .get(slot)
+            .copied()
+            .filter(|&k| k != u32::MAX)
+            .and_then(|k| self.snap_buf.get(k as usize))
+            .filter(|s| s.mmsi == mmsi);
+        let stale = match indexed {
+            None => true,
+            Some(old) => grid_is_stale(old, &own, self.pass_ms, t_ms),
+        };
+        if stale && !self.since_pass.contains(&(slot as u32)) {
+            self.since_pass.push(slot as u32);
+        }
+        if own.stationary {
+            return;
+        }
+        // Neighbours: swept paths of the last pass that meet hers (widened
+        // by how far the fastest vessel went since), and the late movers.
+        let moved_m = self.max_sog_kn * 1852.0 / 3600.0 * ((t_ms - self.pass_ms) as f64 / 1000.0);
+        let mut q = swept_box(&own);
+        let d_lat = (moved_m / 6_371_000.0).to_degrees();
+        let d_lon = d_lat / own.cos_lat.max(1e-3);
+        q = [q[0] - d_lat, q[1] + d_lat, q[2] - d_lon, q[3] + d_lon];
+        let mut near = std::mem::take(&mut self.near_buf);
+        overlapping(&self.scratch, q, &mut near);
+        let mut slots: Vec<u32> = near
+            .iter()
+            .map(|&i| self.snap_buf[i as usize].slot)
+            .chain(self.since_pass.iter().copied())
+            .filter(|&s| s != slot as u32)
+            .collect();
+        self.near_buf = near;
+        slots.sort_unstable();
+        slots.dedup();
+        let mut local: Vec<Snap> = vec![own];
+        let mut assessed: Vec<PairAssessment> = Vec::new();
+        for s in slots {
+            let Some(v) = self.picture.slots.get(s as usize) else {
+                continue;
+            };
+            let Some(other) = snap_at(v, s, t_ms, &self.cfg) else {
+                continue;
+            };
+            if other.stationary && own.stationary {
+                continue;
+            }
+            let open = self.risks.open.contains_key(&pair_key(&own, &other));
+            if let Some(pa) = close_pair(&self.cfg, &own, &other, open, 0, local.len()) {
+                self.stats.precise_pairs += 1;
+                self.stats.arrival_pairs += 1;
+                assessed.push(pa);
+                local.push(other);
+            }
+        }
+        if assessed.is_empty() {
+            return;
+        }
+        assessed.sort_by_key(|pa| pair_key(&local[pa.i], &local[pa.j]));
+        let bodies = {
+            let atons: OnceCell<Vec<hazard::AtonHazard>> = OnceCell::new();
+            let picture = &self.picture;
+            let names = |m: u32| picture.vessel(m).and_then(|v| v.static_data.name.clone());
+            let snap_index = |m: u32| local.iter().position(|s| s.mmsi == m);
+            let cache: RefCell<MmsiMap<Vec<AdviceItem>>> = RefCell::new(MmsiMap::default());
+            let (cfg, geo, grid, pass_snaps) =
+                (&self.cfg, &self.geo, &self.scratch, &self.snap_buf);
+            let (pass_ms, extra, max_sog_kn) = (self.pass_ms, &self.since_pass, self.max_sog_kn);
+            let plan_for = |m: u32| -> Vec<AdviceItem> {
+                if let Some(items) = cache.borrow().get(&m) {
+                    return items.clone();
+                }
+                let Some(own) = local.iter().find(|s| s.mmsi == m) else {
+                    return Vec::new();
+                };
+                let hood = advising::Neighbourhood {
+                    cfg,
+                    picture,
+                    geo,
+                    grid,
+                    snaps: pass_snaps,
+                    pass_ms,
+                    extra,
+                    max_sog_kn,
+                    atons: atons.get_or_init(|| hazard::atons(picture, cfg)),
+                };
+                let items = hood.plan_items(own, t_ms);
+                cache.borrow_mut().insert(m, items.clone());
+                items
+            };
+            let pass = Pass {
+                cfg,
+                t_ms,
+                snaps: &local,
+                snap_index: &snap_index,
+                names: &names,
+                plan_for: &plan_for,
+            };
+            self.risks.update(&pass, &assessed, false)
+        };
+        for b in bodies {
+            self.emit(t_ms, b, out);
+        }
     }
 
     /// Risks (lifecycle, rulings, advice) and hazards for one snapshot;
@@ -538,7 +740,9 @@ impl Engine {
         };
         let adjacency: OnceCell<(Vec<u32>, Vec<u32>)> = OnceCell::new();
         let cache: RefCell<MmsiMap<Vec<AdviceItem>>> = RefCell::new(MmsiMap::default());
+        let atons: OnceCell<Vec<hazard::AtonHazard>> = OnceCell::new();
         let cfg = &self.cfg;
+        let (geo, grid, max_sog_kn) = (&self.geo, &self.scratch, self.max_sog_kn);
         let plan_for = |mmsi: u32| -> Vec<AdviceItem> {
             if let Some(items) = cache.borrow().get(&mmsi) {
                 return items.clone();
@@ -546,12 +750,18 @@ impl Engine {
             let Some(idx) = snap_index(mmsi) else {
                 return Vec::new();
             };
-            let (offsets, list) = adjacency.get_or_init(|| csr(snaps.len(), pairs));
-            let neigh: Vec<Snap> = list[offsets[idx] as usize..offsets[idx + 1] as usize]
-                .iter()
-                .map(|&j| snaps[j as usize])
-                .collect();
-            let items = risk::plan_items(cfg, &snaps[idx], &neigh);
+            let hood = advising::Neighbourhood {
+                cfg,
+                picture,
+                geo,
+                grid,
+                snaps,
+                pass_ms: t_ms,
+                extra: &[],
+                max_sog_kn,
+                atons: atons.get_or_init(|| hazard::atons(picture, cfg)),
+            };
+            let items = hood.plan_items(&snaps[idx], t_ms);
             cache.borrow_mut().insert(mmsi, items.clone());
             items
         };
@@ -563,7 +773,7 @@ impl Engine {
             names: &names,
             plan_for: &plan_for,
         };
-        let mut bodies = self.risks.update(&pass, assessed);
+        let mut bodies = self.risks.update(&pass, assessed, true);
         let neighbour_idx = |i: usize| -> Vec<usize> {
             let (offsets, list) = adjacency.get_or_init(|| csr(snaps.len(), pairs));
             list[offsets[i] as usize..offsets[i + 1] as usize]

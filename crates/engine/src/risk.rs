@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use finisterra_nav::advice::{advise, Action, Plan};
+use finisterra_nav::advice::{advise_ship, Action, OwnShip, Plan};
 use finisterra_nav::colregs::{classify, GiveWay, Rule17Stage};
 use finisterra_nav::cpa::{cpa, Cpa};
 use serde::Serialize;
@@ -330,17 +330,24 @@ fn refresh_quick(prev: &mut Risk, level: Level, a: &Snap, b: &Snap, q: &Quick, c
     }
 }
 
-/// Advice for one vessel against its neighbours, as event items.
-pub(crate) fn plan_items(cfg: &Config, own: &Snap, neighbours: &[Snap]) -> Vec<AdviceItem> {
+/// Advice for one vessel against its neighbours (every vessel within
+/// reach, see `advising`), as event items.
+pub(crate) fn plan_items_for(
+    cfg: &Config,
+    own: &Snap,
+    ship: OwnShip<'_>,
+    neighbours: &[Snap],
+) -> Vec<AdviceItem> {
     let targets: Vec<_> = neighbours.iter().map(|s| (s.kinematic(), s.role)).collect();
-    let plan = advise(
+    let plan = advise_ship(
         &own.kinematic(),
+        ship,
         own.role,
         &targets,
         &cfg.colregs(),
         &cfg.advice(),
     );
-    advice_items(own.mmsi, &plan)
+    advice_items(own.mmsi, &plan, neighbours)
 }
 
 /// How often the ruling and advice of an open alarm are recomputed when
@@ -380,19 +387,27 @@ fn stagger_ms(key: (u32, u32)) -> i64 {
     ((h >> 17) % FULL_ASSESSMENT_MS as u64) as i64
 }
 
-fn advice_items(mmsi: u32, plan: &Plan) -> Vec<AdviceItem> {
+fn advice_items(mmsi: u32, plan: &Plan, targets: &[Snap]) -> Vec<AdviceItem> {
     let rec = plan.recommended();
     let mut out = Vec::new();
     let mut push = |a: &finisterra_nav::advice::Advice| {
         if a.action == Action::KeepCourseAndSpeed {
             return;
         }
+        let turns = matches!(
+            a.action,
+            Action::AlterCourse | Action::AlterCourseAndReduceSpeed
+        );
+        let limited_by = a
+            .limiting_target
+            .and_then(|i| targets.get(i))
+            .map(|s| s.mmsi);
         out.push(AdviceItem {
             mmsi,
             action: a.action,
             direction: a.direction,
-            degrees: (a.action == Action::AlterCourse).then(|| round(a.alteration_deg, 0)),
-            new_cog_deg: (a.action == Action::AlterCourse).then(|| round(a.new_cog_deg, 0)),
+            degrees: turns.then(|| round(a.alteration_deg, 0)),
+            new_cog_deg: turns.then(|| round(a.new_cog_deg, 0)),
             new_sog_kn: a.new_sog_kn.map(|s| round(s, 1)),
             resulting_cpa_nm: a
                 .resulting_cpa_nm
@@ -400,13 +415,18 @@ fn advice_items(mmsi: u32, plan: &Plan) -> Vec<AdviceItem> {
                 .then(|| round(a.resulting_cpa_nm, 2)),
             sufficient: a.sufficient,
             recommended: std::ptr::eq(a, rec),
+            limited_by: (!a.sufficient).then_some(limited_by).flatten(),
+            into_danger: a.into_danger,
         });
     };
     push(&plan.course);
-    if let Some(s) = &plan.speed {
-        // The alternative only when it works or when it is what we advise.
-        if s.sufficient || std::ptr::eq(s, rec) {
-            push(s);
+    // The alternatives only when they work or when they are what we advise.
+    for alt in [plan.speed.as_ref(), plan.combined.as_ref()]
+        .into_iter()
+        .flatten()
+    {
+        if alt.sufficient || std::ptr::eq(alt, rec) {
+            push(alt);
         }
     }
     out
@@ -430,11 +450,14 @@ pub(crate) struct Pass<'a> {
 
 impl RiskBook {
     /// Updates the book with this pass's assessments (sorted by pair) and
-    /// returns the event bodies to emit, in pair order.
+    /// returns the event bodies to emit, in pair order. With `whole`, the
+    /// pass saw every pair: open risks it did not assess are cleared (with
+    /// hysteresis); a partial pass (one vessel on arrival) leaves them.
     pub(crate) fn update(
         &mut self,
         pass: &Pass<'_>,
         assessed: &[PairAssessment],
+        whole: bool,
     ) -> Vec<EventBody> {
         let cfg = pass.cfg;
         let mut out = Vec::new();
@@ -587,6 +610,9 @@ impl RiskBook {
                     }
                 }
             }
+        }
+        if !whole {
+            return out;
         }
         // Open risks not assessed this pass: one of the pair is no longer
         // screened (lost, stale, moored) or their paths no longer overlap.

@@ -55,9 +55,7 @@ impl Snap {
 /// The snapshot of every vessel that can be screened, into `out` (cleared
 /// first; its memory is reused pass after pass).
 pub(crate) fn snapshots(p: &Picture, t_ms: i64, cfg: &Config, out: &mut Vec<Snap>) {
-    let horizon_s = cfg.risk.warning_tcpa_s * cfg.risk.clear_factor.max(1.0);
-    let margin_m = 0.5 * cfg.risk.warning_cpa_nm * 1852.0 * cfg.risk.clear_factor.max(1.0) + 50.0;
-    let max_dr_ms = (cfg.risk.max_dead_reckoning_s * 1000.0) as i64;
+    let (horizon_s, margin_m, max_dr_ms) = snap_params(cfg);
     out.clear();
     // In memory order: no sort, no random access.
     out.extend(
@@ -65,6 +63,20 @@ pub(crate) fn snapshots(p: &Picture, t_ms: i64, cfg: &Config, out: &mut Vec<Snap
             snap(v, slot as u32, t_ms, max_dr_ms, horizon_s, margin_m, cfg)
         }),
     );
+}
+
+/// Swept-path horizon (s), box margin (m) and dead-reckoning limit (ms).
+fn snap_params(cfg: &Config) -> (f64, f64, i64) {
+    let horizon_s = cfg.risk.warning_tcpa_s * cfg.risk.clear_factor.max(1.0);
+    let margin_m = 0.5 * cfg.risk.warning_cpa_nm * 1852.0 * cfg.risk.clear_factor.max(1.0) + 50.0;
+    let max_dr_ms = (cfg.risk.max_dead_reckoning_s * 1000.0) as i64;
+    (horizon_s, margin_m, max_dr_ms)
+}
+
+/// One vessel's snapshot at `t_ms`, as [`snapshots`] makes it.
+pub(crate) fn snap_at(v: &Vessel, slot: u32, t_ms: i64, cfg: &Config) -> Option<Snap> {
+    let (horizon_s, margin_m, max_dr_ms) = snap_params(cfg);
+    snap(v, slot, t_ms, max_dr_ms, horizon_s, margin_m, cfg)
 }
 
 fn snap(
@@ -181,14 +193,18 @@ pub(crate) struct PairScratch {
     keys: Vec<u64>,
     boxes: Vec<[f32; 4]>,
     cell_boxes: Vec<[f32; 4]>,
+    /// Set once a pass has sorted the grid.
+    pub built: bool,
 }
 
 pub(crate) fn candidate_pairs(snaps: &[Snap], work: &mut PairScratch, pairs: &mut Vec<(u32, u32)>) {
+    work.built = true;
     pairs.clear();
     let PairScratch {
         keys: scratch,
         boxes,
         cell_boxes,
+        ..
     } = work;
     scratch.clear();
     boxes.clear();
@@ -246,6 +262,69 @@ pub(crate) fn candidate_pairs(snaps: &[Snap], work: &mut PairScratch, pairs: &mu
         }
         k = e;
     }
+}
+
+/// The snapshots (indices into the pass's `snaps`) whose swept-path boxes
+/// overlap box `q` (`[lat_lo, lat_hi, lon_lo, lon_hi]`, degrees, `lon_hi`
+/// may exceed 180), from the grid [`candidate_pairs`] sorted for the pass.
+/// Sorted, each once.
+pub(crate) fn overlapping(work: &PairScratch, q: [f64; 4], out: &mut Vec<u32>) {
+    out.clear();
+    let keys = &work.keys;
+    if keys.is_empty() {
+        return;
+    }
+    let mut q = q;
+    if q[3] - q[2] >= 360.0 {
+        q[2] = -180.0;
+        q[3] = 180.0;
+    } else if q[2] < -180.0 {
+        q[2] += 360.0;
+        q[3] += 360.0;
+    }
+    let qb = [q[0] as f32, q[1] as f32, q[2] as f32, q[3] as f32];
+    let (r0, r1) = (row(qb[0]), row(qb[1]));
+    let c0 = col(qb[2]);
+    let c1 = col(qb[3]).min(c0 + NCOLS - 1);
+    for r in r0..=r1 {
+        for c in c0..=c1 {
+            let cell = (r * NCOLS + c.rem_euclid(NCOLS)) as u64;
+            let start = keys.partition_point(|k| (k >> 32) < cell);
+            for k in &keys[start..] {
+                if k >> 32 != cell {
+                    break;
+                }
+                let i = (k & 0x7FFF_FFFF) as u32;
+                if overlap_shift(&qb, &work.boxes[i as usize]).is_some() {
+                    out.push(i);
+                }
+            }
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+}
+
+/// A box around `(lat, lon)` holding every point within `radius_m`.
+pub(crate) fn box_around(lat: f64, lon: f64, radius_m: f64) -> [f64; 4] {
+    let d_lat = (radius_m / R_M).to_degrees();
+    let cos = (lat.abs() + d_lat).min(90.0).to_radians().cos();
+    let d_lon = if cos < 1e-3 {
+        360.0
+    } else {
+        (radius_m / (R_M * cos)).to_degrees().min(360.0)
+    };
+    [
+        (lat - d_lat).max(-90.0),
+        (lat + d_lat).min(90.0),
+        lon - d_lon,
+        lon + d_lon,
+    ]
+}
+
+/// The swept-path box of a snapshot as a query box.
+pub(crate) fn swept_box(s: &Snap) -> [f64; 4] {
+    [s.lat_lo, s.lat_hi, s.lon_lo, s.lon_hi]
 }
 
 // Offsets keep the arguments positive, so truncation is floor (no libm

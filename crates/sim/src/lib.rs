@@ -127,6 +127,10 @@ pub struct VesselSpec {
     /// Largest rate of turn, degrees per minute (default 60).
     #[serde(default = "default_turn_rate")]
     pub max_turn_deg_per_min: f64,
+    /// Deceleration when ordered a lower speed, knots per minute (default:
+    /// none, the new speed at once).
+    #[serde(default)]
+    pub decel_kn_per_min: Option<f64>,
     /// Seconds after start when the vessel starts transmitting.
     #[serde(default)]
     pub start_s: f64,
@@ -202,6 +206,8 @@ struct Live<'a> {
     /// Course being steered to.
     ordered_cog: f64,
     sog: f64,
+    /// Speed being made for (reached at the deceleration, if any).
+    ordered_sog: f64,
     status: u8,
     next_wp: usize,
     follow_waypoints: bool,
@@ -297,6 +303,7 @@ pub fn simulate_into(s: &Scenario, sink: &mut dyn FnMut(String)) -> Result<(), S
                 cog: spec.cog_deg.rem_euclid(360.0),
                 ordered_cog: spec.cog_deg.rem_euclid(360.0),
                 sog: spec.sog_kn,
+                ordered_sog: spec.sog_kn,
                 status: spec.nav_status,
                 next_wp: 0,
                 follow_waypoints: !spec.waypoints.is_empty(),
@@ -364,7 +371,10 @@ fn apply_orders(v: &mut Live<'_>, t: f64) {
                 v.follow_waypoints = false;
             }
             if let Some(sp) = m.sog_kn {
-                v.sog = sp.max(0.0);
+                v.ordered_sog = sp.max(0.0);
+                if v.spec.decel_kn_per_min.is_none() || v.ordered_sog > v.sog {
+                    v.sog = v.ordered_sog;
+                }
             }
             if let Some(st) = m.nav_status {
                 v.status = st;
@@ -392,8 +402,14 @@ fn advance(v: &mut Live<'_>, dt_s: f64) {
     let step = diff.clamp(-max_step, max_step);
     v.cog = (v.cog + step).rem_euclid(360.0);
     v.rot = step / dt_s * 60.0;
-    if v.sog > 0.0 {
-        let d = v.sog * 1852.0 / 3600.0 * dt_s;
+    let sog0 = v.sog;
+    if let Some(decel) = v.spec.decel_kn_per_min {
+        if v.sog > v.ordered_sog {
+            v.sog = (v.sog - decel.max(0.0) / 60.0 * dt_s).max(v.ordered_sog);
+        }
+    }
+    if v.sog > 0.0 || sog0 > 0.0 {
+        let d = 0.5 * (sog0 + v.sog) * 1852.0 / 3600.0 * dt_s;
         let (lat, lon) = destination(v.lat, v.lon, v.cog, d);
         if lat.is_finite() && lon.is_finite() {
             v.lat = lat;

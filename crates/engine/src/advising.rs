@@ -1,0 +1,157 @@
+//! Advice for one vessel, safe against everything her new track can reach:
+//! every vessel within reach over the advice horizon (not only those
+//! already in risk with her or on her present swept path), the coast, aids
+//! to navigation and user hazards; own ship turning and slowing as a ship
+//! of her length does ([`finisterra_nav::manoeuvre`]).
+
+use finisterra_nav::advice::OwnShip;
+use finisterra_nav::manoeuvre::Handling;
+
+use crate::config::Config;
+use crate::event::AdviceItem;
+use crate::hazard::{self, AtonHazard, Geography};
+use crate::picture::Picture;
+use crate::screen::{box_around, flat_range, overlapping, snap_at, PairScratch, Snap};
+
+const KN_MPS: f64 = 1852.0 / 3600.0;
+
+/// Where the neighbours of a vessel come from: the swept-path grid of the
+/// last screening pass and its snapshots, moved to the time of the advice
+/// when that is later, and the vessels that reported since the pass with
+/// a new motion (their place in the grid is out of date).
+pub(crate) struct Neighbourhood<'a> {
+    pub cfg: &'a Config,
+    pub picture: &'a Picture,
+    pub geo: &'a Geography,
+    pub grid: &'a PairScratch,
+    /// The pass's snapshots (indices of the grid).
+    pub snaps: &'a [Snap],
+    /// Time of the pass, ms.
+    pub pass_ms: i64,
+    /// Picture slots of vessels to consider beyond the grid.
+    pub extra: &'a [u32],
+    /// Fastest vessel of the pass, knots.
+    pub max_sog_kn: f64,
+    pub atons: &'a [AtonHazard],
+}
+
+impl Neighbourhood<'_> {
+    /// Every vessel that could come within the passing distance of `own`
+    /// within the advice horizon, whatever own ship does (she keeps at
+    /// most her speed): the target at `r` moving at `v` is kept when
+    /// `min over t of |r + v·t| − s_own·t` is below the passing distance.
+    /// As snapshots at `t_ms`.
+    pub(crate) fn within_reach(&self, own: &Snap, t_ms: i64) -> Vec<Snap> {
+        let adv = self.cfg.advice();
+        let pass_m = adv.pass_nm * 1852.0;
+        let horizon_s = adv.horizon_s;
+        let moved_s = ((t_ms - self.pass_ms).max(0) as f64) / 1000.0;
+        let radius_m = (own.sog + self.max_sog_kn) * KN_MPS * horizon_s
+            + pass_m
+            + self.max_sog_kn * KN_MPS * moved_s
+            + 100.0;
+        let mut idx = Vec::new();
+        overlapping(self.grid, box_around(own.lat, own.lon, radius_m), &mut idx);
+        let mut slots: Vec<u32> = Vec::with_capacity(idx.len() + self.extra.len());
+        let mut out: Vec<Snap> = Vec::new();
+        let fresh = t_ms == self.pass_ms;
+        for &i in &idx {
+            let s = &self.snaps[i as usize];
+            if s.mmsi == own.mmsi {
+                continue;
+            }
+            if fresh {
+                out.push(*s);
+            } else {
+                slots.push(s.slot);
+            }
+        }
+        slots.extend(self.extra.iter().copied());
+        slots.sort_unstable();
+        slots.dedup();
+        if !fresh || !self.extra.is_empty() {
+            for slot in slots {
+                let Some(v) = self.picture.slots.get(slot as usize) else {
+                    continue;
+                };
+                if v.mmsi == own.mmsi || (fresh && out.iter().any(|s| s.slot == slot)) {
+                    continue;
+                }
+                if let Some(s) = snap_at(v, slot, t_ms, self.cfg) {
+                    out.push(s);
+                }
+            }
+        }
+        out.retain(|t| reachable(own, t, pass_m, horizon_s));
+        out.sort_by_key(|s| s.mmsi);
+        out.dedup_by_key(|s| s.mmsi);
+        out
+    }
+
+    /// The advice items for `own` at `t_ms` (her duty from her rulings
+    /// against the vessels within reach).
+    pub(crate) fn plan_items(&self, own: &Snap, t_ms: i64) -> Vec<AdviceItem> {
+        let neighbours = self.within_reach(own, t_ms);
+        let length = self
+            .picture
+            .slots
+            .get(own.slot as usize)
+            .filter(|v| v.mmsi == own.mmsi)
+            .and_then(|v| v.static_data.length_m());
+        let handling = Handling::for_ship(length, own.sog, &self.cfg.advice());
+        let safety_m = self.cfg.hazards.safety_nm * 1852.0;
+        let have_fixed =
+            self.geo.land.is_some() || !self.geo.hazards.is_empty() || !self.atons.is_empty();
+        let trial = |cog: f64, sog: f64| {
+            let mut t = *own;
+            let (sc, cc) = cog.to_radians().sin_cos();
+            t.cog = cog;
+            t.sog = sog;
+            t.ve = sog * KN_MPS * sc;
+            t.vn = sog * KN_MPS * cc;
+            !hazard::find(self.geo, self.atons, self.cfg, &t, safety_m).is_empty()
+        };
+        // A vessel already standing into danger on her present course is the
+        // hazard detector's to advise; here the dangers only rule out a
+        // manoeuvre that would create one.
+        let fixed: Option<&dyn Fn(f64, f64) -> bool> =
+            (have_fixed && !trial(own.cog, own.sog)).then_some(&trial);
+        let ship = OwnShip { handling, fixed };
+        crate::risk::plan_items_for(self.cfg, own, ship, &neighbours)
+    }
+}
+
+/// Whether a target can come within `pass_m` of own ship within the
+/// horizon, whatever own ship steers at no more than her speed.
+fn reachable(own: &Snap, t: &Snap, pass_m: f64, horizon_s: f64) -> bool {
+    let range = flat_range(own, t);
+    let s_own = own.sog * KN_MPS;
+    let s_t = t.sog * KN_MPS;
+    if range - (s_own + s_t) * horizon_s <= pass_m {
+        // Cheap bound says maybe; the exact bound below decides.
+    } else {
+        return false;
+    }
+    // Relative position of the target (east, north, m) and its velocity.
+    let k = 6_371_000.0_f64.to_radians();
+    let dlon = finisterra_nav::geo::wrap_lon_once_deg(t.lon - own.lon);
+    let r = (
+        dlon * k * 0.5 * (own.cos_lat + t.cos_lat),
+        (t.lat - own.lat) * k,
+    );
+    let v = (t.ve, t.vn);
+    // f(t) = |r + v t| − s t is convex: ternary search on [0, horizon].
+    let f = |x: f64| (r.0 + v.0 * x).hypot(r.1 + v.1 * x) - s_own * x;
+    let (mut lo, mut hi) = (0.0, horizon_s);
+    for _ in 0..40 {
+        let m1 = lo + (hi - lo) / 3.0;
+        let m2 = hi - (hi - lo) / 3.0;
+        if f(m1) <= f(m2) {
+            hi = m2;
+        } else {
+            lo = m1;
+        }
+    }
+    // The flat plane is a few percent off at these ranges: margin.
+    f(0.5 * (lo + hi)).min(f(0.0)).min(f(horizon_s)) <= pass_m * 1.05 + 100.0 + range * 0.01
+}
