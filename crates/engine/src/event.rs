@@ -304,6 +304,17 @@ pub struct Risk {
     /// `must_act`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rule17_stage: Option<&'static str>,
+    /// When the stand-on vessel may act alone (Rule 17(a)(ii)) if both keep
+    /// their motion: the event's time once she may. Only for a stand-on
+    /// vessel: the give-way vessel acts now (Rules 8 and 16: early and
+    /// substantial action), and has no latest time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stand_on_may_act_at: Option<String>,
+    /// When the stand-on vessel must act as well (Rule 17(b)), likewise
+    /// (never by turning to port for a vessel on her own port side, Rule
+    /// 17(c): her advice keeps to that).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stand_on_must_act_at: Option<String>,
     /// What the vessel(s) that must act should do, checked against every
     /// nearby vessel.
     pub advice: Vec<AdviceItem>,

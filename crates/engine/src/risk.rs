@@ -177,6 +177,7 @@ const FREEZE_RANGE_NM: f64 = 2.0;
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn assess(
     cfg: &Config,
+    t_ms: i64,
     level: Level,
     a: &Snap,
     b: &Snap,
@@ -242,8 +243,18 @@ pub(crate) fn assess(
         ruling: String::new(),
         ruling_base: sentence,
         rule17_stage: stage.map(|s| s.code()),
+        stand_on_may_act_at: None,
+        stand_on_must_act_at: None,
         advice,
     };
+    (risk.stand_on_may_act_at, risk.stand_on_must_act_at) = stand_on_times(
+        cfg,
+        !risk.stand_on.is_empty(),
+        t_ms,
+        c.range_nm,
+        c.cpa_nm,
+        c.tcpa_s,
+    );
     risk.ruling = with_stage(&risk.ruling_base, stage, &risk);
     risk
 }
@@ -294,9 +305,78 @@ fn stage_for(cfg: &Config, has_stand_on: bool, range_nm: f64, tcpa_s: f64) -> Op
     }
 }
 
+/// Seconds from now until the pair, keeping its motion, first meets the
+/// stage's range or time threshold (0 when it already does; `None` when
+/// it never will).
+fn secs_until(
+    range_nm: f64,
+    cpa_nm: f64,
+    tcpa_s: f64,
+    stage_range_nm: f64,
+    stage_tcpa_s: f64,
+) -> Option<f64> {
+    if range_nm < stage_range_nm || tcpa_s < stage_tcpa_s {
+        return Some(0.0);
+    }
+    if !(tcpa_s.is_finite() && tcpa_s > 0.0) {
+        return None;
+    }
+    let by_time = tcpa_s - stage_tcpa_s;
+    // range(t)² = cpa² + (v·(tcpa − t))², v from the range now.
+    let by_range = if stage_range_nm > cpa_nm && range_nm > cpa_nm {
+        let along_now = (range_nm * range_nm - cpa_nm * cpa_nm).sqrt();
+        let along_at = (stage_range_nm * stage_range_nm - cpa_nm * cpa_nm).sqrt();
+        tcpa_s * (1.0 - along_at / along_now)
+    } else {
+        f64::INFINITY
+    };
+    Some(by_time.min(by_range).max(0.0))
+}
+
+/// The times at which the stand-on vessel may act (17(a)(ii)) and must act
+/// (17(b)), as ISO 8601; `None` without a stand-on vessel.
+fn stand_on_times(
+    cfg: &Config,
+    has_stand_on: bool,
+    t_ms: i64,
+    range_nm: f64,
+    cpa_nm: f64,
+    tcpa_s: f64,
+) -> (Option<String>, Option<String>) {
+    if !has_stand_on {
+        return (None, None);
+    }
+    let c = &cfg.colregs;
+    let at = |s: Option<f64>| s.map(|s| crate::event::iso8601(t_ms + (s * 1000.0).round() as i64));
+    (
+        at(secs_until(
+            range_nm,
+            cpa_nm,
+            tcpa_s,
+            c.may_act_range_nm,
+            c.may_act_tcpa_s,
+        )),
+        at(secs_until(
+            range_nm,
+            cpa_nm,
+            tcpa_s,
+            c.must_act_range_nm,
+            c.must_act_tcpa_s,
+        )),
+    )
+}
+
 /// The same assessment with new positions, CPA and stage, ruling and
 /// advice unchanged (between full assessments).
-fn refresh(prev: &Risk, level: Level, a: &Snap, b: &Snap, c: &Cpa, cfg: &Config) -> Risk {
+fn refresh(
+    prev: &Risk,
+    level: Level,
+    a: &Snap,
+    b: &Snap,
+    c: &Cpa,
+    cfg: &Config,
+    t_ms: i64,
+) -> Risk {
     let mut r = prev.clone();
     r.level = level;
     r.a = vessel_ref(a, prev.a.name.as_ref());
@@ -310,12 +390,28 @@ fn refresh(prev: &Risk, level: Level, a: &Snap, b: &Snap, c: &Cpa, cfg: &Config)
     r.bcr_nm = c.bcr_nm.map(|v| round(v, 3));
     let stage = stage_for(cfg, !prev.stand_on.is_empty(), c.range_nm, c.tcpa_s);
     r.rule17_stage = stage.map(|s| s.code());
+    (r.stand_on_may_act_at, r.stand_on_must_act_at) = stand_on_times(
+        cfg,
+        !prev.stand_on.is_empty(),
+        t_ms,
+        c.range_nm,
+        c.cpa_nm,
+        c.tcpa_s,
+    );
     r.ruling = with_stage(&r.ruling_base, stage, &r);
     r
 }
 
 /// Between events: new positions and screening CPA on the last assessment.
-fn refresh_quick(prev: &mut Risk, level: Level, a: &Snap, b: &Snap, q: &Quick, cfg: &Config) {
+fn refresh_quick(
+    prev: &mut Risk,
+    level: Level,
+    a: &Snap,
+    b: &Snap,
+    q: &Quick,
+    cfg: &Config,
+    t_ms: i64,
+) {
     prev.level = level;
     let (na, nb) = (prev.a.name.take(), prev.b.name.take());
     prev.a = vessel_ref(a, na.as_ref());
@@ -324,6 +420,14 @@ fn refresh_quick(prev: &mut Risk, level: Level, a: &Snap, b: &Snap, q: &Quick, c
     prev.cpa_nm = round(q.cpa_nm, 3);
     prev.tcpa_s = round(q.tcpa_s, 0);
     let stage = stage_for(cfg, !prev.stand_on.is_empty(), q.range_nm, q.tcpa_s);
+    (prev.stand_on_may_act_at, prev.stand_on_must_act_at) = stand_on_times(
+        cfg,
+        !prev.stand_on.is_empty(),
+        t_ms,
+        q.range_nm,
+        q.cpa_nm,
+        q.tcpa_s,
+    );
     if stage.map(|s| s.code()) != prev.rule17_stage {
         prev.rule17_stage = stage.map(|s| s.code());
         prev.ruling = with_stage(&prev.ruling_base, stage, prev);
@@ -485,7 +589,17 @@ impl RiskBook {
                 None => {
                     if let Some(level) = strict {
                         let c = precise(a, b);
-                        let risk = assess(cfg, level, a, b, &c, None, pass.names, pass.plan_for);
+                        let risk = assess(
+                            cfg,
+                            pass.t_ms,
+                            level,
+                            a,
+                            b,
+                            &c,
+                            None,
+                            pass.names,
+                            pass.plan_for,
+                        );
                         let sig = Signature::of(&risk);
                         self.open.insert(
                             key,
@@ -567,6 +681,7 @@ impl RiskBook {
                                 let c = precise(a, b);
                                 open.risk = assess(
                                     cfg,
+                                    pass.t_ms,
                                     level,
                                     a,
                                     b,
@@ -576,7 +691,7 @@ impl RiskBook {
                                     pass.plan_for,
                                 );
                             } else {
-                                refresh_quick(&mut open.risk, level, a, b, q, cfg);
+                                refresh_quick(&mut open.risk, level, a, b, q, cfg, pass.t_ms);
                             }
                             let quiet_for = (pass.t_ms - open.last_event_ms) as f64;
                             let cpa_moved = (open.risk.cpa_nm - open.last_event_cpa_nm).abs()
@@ -599,7 +714,8 @@ impl RiskBook {
                                 if !full {
                                     // Events carry the tangent-plane values.
                                     let c = precise(a, b);
-                                    open.risk = refresh(&open.risk, level, a, b, &c, cfg);
+                                    open.risk =
+                                        refresh(&open.risk, level, a, b, &c, cfg, pass.t_ms);
                                 }
                                 open.signature = Signature::of(&open.risk);
                                 open.last_event_ms = pass.t_ms;

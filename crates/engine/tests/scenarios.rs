@@ -130,6 +130,36 @@ fn crossing_from_starboard_own_gives_way_and_the_advice_opens_the_cpa() {
     assert_eq!(risk.stand_on, vec![224000002]);
     assert_eq!(risk.rule, Some("15"));
     assert_eq!(risk.rule17_stage, Some("17(a)(i)"));
+    // The stand-on vessel is told when she may and must act; no latest
+    // time for the give-way vessel, who acts now.
+    let t_raise_ms = T0_MS + t_raise * 1000;
+    let when = |s: &Option<String>| {
+        finisterra_nmea::parse_iso8601_ms(s.as_deref().expect("a time"), false).expect("ISO 8601")
+    };
+    let (may, must) = (
+        when(&risk.stand_on_may_act_at),
+        when(&risk.stand_on_must_act_at),
+    );
+    // Both at 12 kn, 90° apart, meeting 1500 s after the start: the
+    // stand-on may act 6 min (may_act_tcpa) before the meeting or at 2 NM,
+    // whichever first; must act at 3 min or 1 NM.
+    let meet_ms = T0_MS + 1_500_000;
+    let closing_kn = 12.0 * 2f64.sqrt();
+    let at_range = |nm: f64| meet_ms - (nm / closing_kn * 3_600_000.0) as i64;
+    let cfg = Config::default();
+    let may_expected = at_range(cfg.colregs.may_act_range_nm)
+        .min(meet_ms - (cfg.colregs.may_act_tcpa_s * 1000.0) as i64);
+    let must_expected = at_range(cfg.colregs.must_act_range_nm)
+        .min(meet_ms - (cfg.colregs.must_act_tcpa_s * 1000.0) as i64);
+    assert!(may > t_raise_ms && may < must, "{may} {must}");
+    assert!(
+        (may - may_expected).abs() < 20_000,
+        "{may} vs {may_expected}"
+    );
+    assert!(
+        (must - must_expected).abs() < 20_000,
+        "{must} vs {must_expected}"
+    );
     // The ruling names the vessels (no "own ship" in a pair seen from
     // outside).
     assert_eq!(
@@ -416,4 +446,63 @@ impl<T: serde::Serialize> Lossy for T {
             .unwrap_or_default()
             .to_string()
     }
+}
+
+/// The alarm on arrival: a vessel that turns onto a collision course, or
+/// appears on one, is in risk from the report that shows it, not from the
+/// next screening pass (every 10 s of data time).
+#[test]
+fn a_position_that_creates_a_risk_raises_it_on_arrival() {
+    // B steers 090 clear of A's track, then turns sharply at 31 s onto a
+    // course that meets A; C appears at 47 s already on a collision course
+    // with A.
+    let a = aimed(224000001, MEET, 0.0, 12.0, 600.0);
+    let mut b = aimed(224000002, MEET, 270.0, 12.0, 600.0);
+    // Before the turn B heads south-west, well clear.
+    b.cog_deg = 200.0;
+    b.max_turn_deg_per_min = 100_000.0;
+    b.manoeuvres = vec![Manoeuvre {
+        at_s: 31.0,
+        cog_deg: Some(270.0),
+        sog_kn: None,
+        nav_status: None,
+    }];
+    b.report_interval_s = Some(7.0);
+    let mut c = aimed(224000003, (MEET.0 - 0.02, MEET.1), 90.0, 14.0, 560.0);
+    c.start_s = 45.0;
+    c.report_interval_s = Some(7.0);
+    let r = run(&scenario(vec![a, b, c], 120.0));
+    let raised: Vec<(i64, u32, u32)> = r
+        .events
+        .iter()
+        .filter_map(|e| match &e.body {
+            EventBody::RiskRaised(k) => Some((e.time_ms, k.a.mmsi, k.b.mmsi)),
+            _ => None,
+        })
+        .collect();
+    // Report times of B after its turn and of C's first report.
+    let b_turned = r
+        .tracks
+        .iter()
+        .find(|p| p.1 == 224000002 && p.0 >= 31)
+        .map(|p| p.0)
+        .expect("B reports after turning");
+    let c_first = r
+        .tracks
+        .iter()
+        .find(|p| p.1 == 224000003)
+        .map(|p| p.0)
+        .expect("C reports");
+    assert!(
+        b_turned % 10 != 0 && c_first % 10 != 0,
+        "{b_turned} {c_first}"
+    );
+    let at = |x: u32, y: u32| {
+        raised
+            .iter()
+            .find(|r| r.1 == x && r.2 == y)
+            .map(|r| (r.0 - T0_MS) / 1000)
+    };
+    assert_eq!(at(224000001, 224000002), Some(b_turned), "{raised:?}");
+    assert_eq!(at(224000001, 224000003), Some(c_first), "{raised:?}");
 }
