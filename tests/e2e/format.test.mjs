@@ -16,6 +16,19 @@ assert.equal(
   adviceText({ mmsi: 255806123, action: 'reduce_speed', direction: 'none', new_sog_kn: 8, resulting_cpa_nm: 0.41, sufficient: false, recommended: false }, nameOf),
   'MAERSK FISTERRA: reduce speed to 8.0 kn, passes only 0.41 NM (not enough)',
 );
+// A turn with a speed reduction, and why advice falls short.
+assert.equal(
+  adviceText({ mmsi: 224123450, action: 'alter_course_and_reduce_speed', direction: 'starboard', degrees: 40, new_cog_deg: 130, new_sog_kn: 6, resulting_cpa_nm: 1.3, sufficient: true, recommended: true }, nameOf),
+  'CAPE FINISTERRE: alter 40° to starboard, new course 130°, and reduce speed to 6.0 kn, passes 1.3 NM',
+);
+assert.equal(
+  adviceText({ mmsi: 224123450, action: 'alter_course', direction: 'starboard', degrees: 90, new_cog_deg: 180, resulting_cpa_nm: 0.7, sufficient: false, recommended: true, limited_by: 255806123 }, nameOf),
+  'CAPE FINISTERRE: alter 90° to starboard, new course 180°, passes only 0.70 NM (not enough): MAERSK FISTERRA stays too close',
+);
+assert.equal(
+  adviceText({ mmsi: 224123450, action: 'alter_course', direction: 'port', degrees: 20, new_cog_deg: 70, resulting_cpa_nm: 1.5, sufficient: false, recommended: true, into_danger: true }, nameOf),
+  'CAPE FINISTERRE: alter 20° to port, new course 070°, passes only 1.5 NM (not enough): the new track stands into danger',
+);
 // null: nothing comes near the new track: no distance shown.
 assert.equal(
   adviceText({ mmsi: 1, action: 'alter_course', direction: 'port', degrees: 56, new_cog_deg: 4, resulting_cpa_nm: null, sufficient: true, recommended: true }, () => 'BRISA'),

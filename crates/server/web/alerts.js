@@ -400,6 +400,15 @@ export class Alerts {
           bits.push(`Rule ${ev.rule17_stage}`);
           html.push(escapeHtml(`Rule ${ev.rule17_stage}`));
         }
+        // The stand-on vessel's times (the give-way vessel acts now).
+        const hhmm = (iso) => (iso ? String(iso).slice(11, 16) : null);
+        const may = hhmm(ev.stand_on_may_act_at);
+        const must = hhmm(ev.stand_on_must_act_at);
+        if (may && must && ev.rule17_stage !== '17(b)') {
+          const t = `stand-on may act ${may}Z, must act ${must}Z`;
+          bits.push(t);
+          html.push(`<span data-testid="alert-stand-on">${escapeHtml(t)}</span>`);
+        }
         return {
           title: `${vesselName(ev.a)} ↔ ${vesselName(ev.b)}${enc ? ` · ${enc}` : ''}`,
           ruling: ev.ruling,

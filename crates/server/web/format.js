@@ -199,6 +199,13 @@ export function adviceText(item, nameOf) {
         ? 'stop'
         : `reduce speed to ${knots(item.new_sog_kn)}`;
       break;
+    case 'alter_course_and_reduce_speed':
+      what = `alter ${Math.round(item.degrees ?? 0)}° to ${item.direction}`;
+      if (item.new_cog_deg != null) what += `, new course ${deg3(item.new_cog_deg)}`;
+      what += item.new_sog_kn != null && item.new_sog_kn < 0.5
+        ? ', and stop'
+        : `, and reduce speed to ${knots(item.new_sog_kn)}`;
+      break;
     case 'keep_course_and_speed':
       what = 'keep course and speed';
       break;
@@ -212,6 +219,11 @@ export function adviceText(item, nameOf) {
       ? `, passes only ${nm(item.resulting_cpa_nm)} (not enough)`
       : `, passes ${nm(item.resulting_cpa_nm)}`;
   }
+  // Why it falls short: the vessel that stays too close, or a fixed danger.
+  if (item.sufficient === false && item.limited_by != null) {
+    text += `: ${nameOf(item.limited_by) || `MMSI ${item.limited_by}`} stays too close`;
+  }
+  if (item.into_danger) text += ': the new track stands into danger';
   return text;
 }
 
