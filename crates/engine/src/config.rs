@@ -510,7 +510,18 @@ fn validate_advice(a: &AdviceConfig) -> Result<(), ConfigError> {
     )?;
     c.positive("step_deg", a.step_deg)?;
     c.between("min_speed_reduction", a.min_speed_reduction, 0.0, 1.0)?;
-    c.positive("speed_step_kn", a.speed_step_kn)
+    c.positive("speed_step_kn", a.speed_step_kn)?;
+    // The manoeuvring model: a ship that turns or slows at once would be
+    // advised turns she cannot make in time (zero or absurd values refused).
+    c.between("turn_radius_lengths", a.turn_radius_lengths, 0.5, 20.0)?;
+    c.between("max_turn_deg_per_min", a.max_turn_deg_per_min, 1.0, 600.0)?;
+    c.between("unknown_length_m", a.unknown_length_m, 5.0, 500.0)?;
+    c.between(
+        "deceleration_kn_per_min",
+        a.deceleration_kn_per_min,
+        0.05,
+        30.0,
+    )
 }
 
 impl Config {

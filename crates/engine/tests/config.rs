@@ -175,3 +175,25 @@ fn out_of_range_angles_and_fractions_are_refused() {
     );
     unsafe_key(r#"{"risk": {"clear_factor": 0.9}}"#, "risk.clear_factor");
 }
+
+#[test]
+fn a_ship_that_turns_or_slows_at_once_is_refused() {
+    unsafe_key(
+        r#"{"advice": {"deceleration_kn_per_min": 0}}"#,
+        "advice.deceleration_kn_per_min",
+    );
+    unsafe_key(
+        r#"{"advice": {"max_turn_deg_per_min": 100000}}"#,
+        "advice.max_turn_deg_per_min",
+    );
+    unsafe_key(
+        r#"{"advice": {"turn_radius_lengths": 0}}"#,
+        "advice.turn_radius_lengths",
+    );
+    unsafe_key(
+        r#"{"advice": {"unknown_length_m": -1}}"#,
+        "advice.unknown_length_m",
+    );
+    let cfg = Config::from_json(r#"{"advice": {"max_turn_deg_per_min": 30}}"#).unwrap();
+    assert_eq!(cfg.advice.max_turn_deg_per_min, 30.0);
+}
