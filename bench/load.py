@@ -9,8 +9,12 @@ them) and half over one TCP connection, from `--vessels` vessels moving on
 plausible courses along world shipping lanes (each reports about once a
 second). Every 100 ms a probe — a position from an AIS-SART (MMSI
 970xxxxxx, a new device each time) — goes out over UDP; the engine raises a
-`distress` event for it at once. A client on `/api/stream` records when each
-probe's event arrives.
+`distress` event for it at once. Every 200 ms a collision probe goes out
+too: two new vessels planted head-on 2 NM apart (CPA 0, TCPA 5 min) in an
+empty stretch of the South Atlantic, the second position the one that
+creates the risk; the engine must raise `risk.raised` for the pair on the
+arrival of that position (the alarm on arrival), not at its next screening
+pass. A client on `/api/stream` records when each probe's event arrives.
 
 With `--forward`, the server also forwards NMEA to this script over UDP
 and TCP (`--output udp://...`, `--output tcp://...`: one copy of each
@@ -143,7 +147,7 @@ def proc_peak_kib(pid: int) -> int:
 def listen(http_p, results, stop):
     """Reads the SSE stream; reports (probe MMSI, arrival time)."""
     s = socket.create_connection(("127.0.0.1", http_p))
-    s.sendall(b"GET /api/stream?kinds=distress&vessels=false HTTP/1.1\r\nHost: x\r\n\r\n")
+    s.sendall(b"GET /api/stream?kinds=distress,risk.raised&vessels=false HTTP/1.1\r\nHost: x\r\n\r\n")
     s.settimeout(0.5)
     buf = b""
     while not stop.is_set():
@@ -159,9 +163,13 @@ def listen(http_p, results, stop):
             line, buf = buf.split(b"\n", 1)
             if line.startswith(b"data: "):
                 try:
-                    m = json.loads(line[6:]).get("mmsi")
-                    results.put((m, t))
-                except ValueError:
+                    ev = json.loads(line[6:])
+                    if ev.get("kind") == "risk.raised":
+                        # A collision probe: keyed by its second vessel.
+                        results.put((ev["b"]["mmsi"], t))
+                    else:
+                        results.put((ev.get("mmsi"), t))
+                except (ValueError, KeyError, TypeError):
                     pass
     s.close()
 
@@ -337,6 +345,7 @@ def main() -> int:
         tcp = socket.create_connection(("127.0.0.1", tcp_p))
         sent_udp = sent_tcp = 0
         probes: dict[int, float] = {}
+        collisions: dict[int, float] = {}
         cpu0 = proc_cpu_s(server.pid)
         t0 = time.perf_counter()
         tick = 0.005
@@ -345,6 +354,8 @@ def main() -> int:
         k = 0
         next_probe = t0 + 0.1
         probe_id = 0
+        next_collision = t0 + 0.15
+        collision_id = 0
         end = t0 + args.seconds
         while True:
             now = time.perf_counter()
@@ -371,6 +382,21 @@ def main() -> int:
                 udp.sendto((position(mmsi, 43.0, -9.5, 0.0, 0.0, 14) + "\r\n").encode(), ("127.0.0.1", udp_p))
                 sent_udp += 1
                 next_probe += 0.1
+            if now >= next_collision:
+                # Two new vessels head-on, 2 NM apart on a meridian, each
+                # pair half a degree from the next (no pair meets another).
+                k = collision_id
+                collision_id += 1
+                lat = -50.0 + 0.5 * (k % 80)
+                lon = -30.0 + 0.5 * ((k // 80) % 40)
+                a, b = 236_000_000 + k, 237_000_000 + k
+                first = position(a, lat, lon, 12.0, 0.0)
+                second = position(b, lat + 2.0 / 60.0, lon, 12.0, 180.0)
+                udp.sendto((first + "\r\n").encode(), ("127.0.0.1", udp_p))
+                collisions[b] = time.perf_counter()
+                udp.sendto((second + "\r\n").encode(), ("127.0.0.1", udp_p))
+                sent_udp += 2
+                next_collision += 0.2
             slack = (now + tick) - time.perf_counter()
             if slack > 0:
                 time.sleep(slack)
@@ -447,6 +473,14 @@ def main() -> int:
             print(f"probes over 5 ms: {len(slow)} of {len(lat)}: {[round(x, 1) for x in slow[:20]]}")
         print(f"probe latency, send -> event on the SSE stream ({len(lat)} probes, {missing} missing): "
               f"p50 {pct(50):.2f} ms, p99 {pct(99):.2f} ms, max {lat[-1] if lat else float('nan'):.2f} ms")
+        clat = sorted((arrivals[m] - t) * 1000 for m, t in collisions.items() if m in arrivals)
+        cmissing = sum(1 for m in collisions if m not in arrivals)
+
+        def cpct(p):
+            return clat[min(len(clat) - 1, int(p / 100 * len(clat)))] if clat else float("nan")
+        print(f"collision probe latency, creating position sent -> risk.raised on the SSE stream "
+              f"({len(clat)} pairs, {cmissing} missing): p50 {cpct(50):.2f} ms, p99 {cpct(99):.2f} ms, "
+              f"max {clat[-1] if clat else float('nan'):.2f} ms (goal: p99 below 100 ms)")
         return 0
     finally:
         server.send_signal(signal.SIGINT)
