@@ -47,5 +47,6 @@
 
 pub mod advice;
 pub mod colregs;
+pub mod conditions;
 pub mod cpa;
 pub mod geo;
