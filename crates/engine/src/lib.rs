@@ -40,6 +40,7 @@ mod hazard;
 mod picture;
 pub mod pipeline;
 mod risk;
+mod rules;
 mod screen;
 mod zone;
 
@@ -56,7 +57,7 @@ pub use config::{nearest_name, Config, ConfigError, HazardConfig, PictureConfig,
 pub use csv::csv_field;
 pub use event::{
     iso8601, AdviceItem, Distress, Event, EventBody, EventKind, HazardCleared, HazardRef,
-    HazardRisk, Level, Risk, RiskCleared, TargetLost, VesselRef, ZoneAlert, ZoneRef,
+    HazardRisk, Level, NotToImpede, Risk, RiskCleared, TargetLost, VesselRef, ZoneAlert, ZoneRef,
 };
 pub use finisterra_geofence as geofence;
 pub use hazard::Geography;
@@ -405,9 +406,10 @@ impl Engine {
         let facts = zone::facts(v);
         let vref = vessel_ref_of(v);
         let t = v.fix_ms;
+        let motion = zone::motion(v);
         let bodies = self
             .zones
-            .on_fix(&self.geo.zones, &facts, from, to, v.sog_kn, &vref);
+            .on_fix(&self.geo.zones, &facts, from, to, &motion, &vref);
         for b in bodies {
             self.emit(t, b, out);
         }
@@ -539,6 +541,8 @@ impl Engine {
         let adjacency: OnceCell<(Vec<u32>, Vec<u32>)> = OnceCell::new();
         let cache: RefCell<MmsiMap<Vec<AdviceItem>>> = RefCell::new(MmsiMap::default());
         let cfg = &self.cfg;
+        let zones = &self.geo.zones;
+        let fog = zones.has_restricted_visibility();
         let plan_for = |mmsi: u32| -> Vec<AdviceItem> {
             if let Some(items) = cache.borrow().get(&mmsi) {
                 return items.clone();
@@ -551,9 +555,41 @@ impl Engine {
                 .iter()
                 .map(|&j| snaps[j as usize])
                 .collect();
-            let items = risk::plan_items(cfg, &snaps[idx], &neigh);
+            let own = &snaps[idx];
+            // Rule 19 towards the neighbours not in sight, if any.
+            let conditions: Vec<finisterra_nav::conditions::Conditions> = if fog {
+                neigh
+                    .iter()
+                    .map(|n| finisterra_nav::conditions::Conditions {
+                        restricted_visibility: rules::not_in_sight(
+                            zones,
+                            t_ms,
+                            own,
+                            n,
+                            flat_range(own, n) / 1852.0,
+                        )
+                        .is_some(),
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let items = if conditions.iter().any(|c| c.restricted_visibility) {
+                rules::plan_items_in(cfg, own, &neigh, &conditions)
+            } else {
+                risk::plan_items(cfg, own, &neigh)
+            };
             cache.borrow_mut().insert(mmsi, items.clone());
             items
+        };
+        let facts_of = |s: &Snap| -> finisterra_geofence::zones::VesselFacts {
+            match picture.vessel(s.mmsi) {
+                Some(v) => zone::facts(v),
+                None => finisterra_geofence::zones::VesselFacts::mmsi(s.mmsi),
+            }
+        };
+        let rules_for = |a: &Snap, b: &Snap, range_nm: f64| -> rules::PairRules {
+            rules::pair_rules(zones, t_ms, (a, &facts_of(a)), (b, &facts_of(b)), range_nm)
         };
         let pass = Pass {
             cfg,
@@ -562,6 +598,7 @@ impl Engine {
             snap_index: &snap_index,
             names: &names,
             plan_for: &plan_for,
+            rules_for: &rules_for,
         };
         let mut bodies = self.risks.update(&pass, assessed);
         let neighbour_idx = |i: usize| -> Vec<usize> {

@@ -202,7 +202,7 @@ impl Zones {
             .filter(|ev| ev.kind == ZoneEventKind::Entered)
             .find_map(|ev| {
                 let rule = self.zones()[ev.zone].rule;
-                let kind = if rule == Rule::TssSeparation {
+                let kind = if matches!(rule, Rule::TssSeparation { .. }) {
                     TssBlockKind::SeparationZone
                 } else if against(rule) {
                     TssBlockKind::AgainstFlow
@@ -263,22 +263,23 @@ impl Zone {
     /// in local metres around the position (which is the origin), and its
     /// direction, degrees true.
     fn nearest_axis_segment(&self, lat_deg: f64, lon_deg: f64) -> Option<((f64, f64), (f64, f64))> {
-        let mut best: Option<(f64, (f64, f64), (f64, f64))> = None;
+        type Seg = ((f64, f64), (f64, f64));
+        let mut best: Option<(f64, Seg)> = None;
         for w in self.channel_axis.windows(2) {
             let a = local_m(lat_deg, lon_deg, w[0].0, w[0].1);
             let b = local_m(lat_deg, lon_deg, w[1].0, w[1].1);
             let (dx, dy) = (b.0 - a.0, b.1 - a.1);
             let len2 = dx * dx + dy * dy;
-            if !(len2 > 0.0) {
+            if len2.is_nan() || len2 <= 0.0 {
                 continue;
             }
             let t = (-(a.0 * dx + a.1 * dy) / len2).clamp(0.0, 1.0);
             let d = (a.0 + t * dx).hypot(a.1 + t * dy);
-            if best.is_none_or(|(bd, _, _)| d < bd) {
-                best = Some((d, a, b));
+            if best.is_none_or(|(bd, _)| d < bd) {
+                best = Some((d, (a, b)));
             }
         }
-        best.map(|(_, a, b)| (a, b))
+        best.map(|(_, seg)| seg)
     }
 
     /// The direction of a channel at a position, degrees true in [0, 360):
@@ -289,9 +290,7 @@ impl Zone {
             return None;
         }
         match self.nearest_axis_segment(lat_deg, lon_deg) {
-            Some((a, b)) => Some(normalize_deg_360(
-                (b.0 - a.0).atan2(b.1 - a.1).to_degrees(),
-            )),
+            Some((a, b)) => Some(normalize_deg_360((b.0 - a.0).atan2(b.1 - a.1).to_degrees())),
             None => self.rule.flow_deg(),
         }
     }

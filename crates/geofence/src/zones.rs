@@ -13,7 +13,7 @@
 //! | `name` | required, the zone's name |
 //! | `rule` | required: `keep_out` (entering is a violation), `keep_in` (leaving is), `no_crossing` (crossing the line or the area's boundary either way is), `speed_limit` (with `max_sog_kn`; being inside faster is), `notify` (entry, exit and crossing are reported, nothing is a violation) |
 //! | `max_sog_kn` | for `speed_limit`, knots, positive |
-//! | `flow_deg` | for `tss_lane` (required): the direction of traffic flow in the lane, degrees true; for `channel`: the channel's direction (traffic runs both ways along it) |
+//! | `flow_deg` | for `tss_lane` (required): the direction of traffic flow in the lane, degrees true; for `channel`: the channel's direction (traffic runs both ways along it); for `tss_separation` (optional): the scheme's direction, so that a vessel crossing the zone (excepted by Rule 10(e)(i)) is told apart from one proceeding in it |
 //! | `axis` | for `channel`: its centre line, `[[lon, lat], ...]` (two positions or more); with it the side of the channel a vessel is on is known (Rule 9(a)). A channel needs `flow_deg` or `axis` |
 //! | `visibility_nm` | for `restricted_visibility` (required): the visibility in the area, nautical miles, positive |
 //! | `active_from`, `active_until` | optional ISO 8601 UTC times (`2025-06-01T00:00:00Z`, an offset such as `+02:00`, or a date meaning 00:00Z); the zone is active from `active_from` (inclusive) until `active_until` (exclusive) |
@@ -118,7 +118,12 @@ pub enum Rule {
         flow_deg: f64,
     },
     /// A separation zone of a traffic separation scheme (Rule 10(e)).
-    TssSeparation,
+    TssSeparation {
+        /// The scheme's direction (either way), degrees true, when given:
+        /// a vessel crossing the zone (more than 45° from it) is then told
+        /// apart from one proceeding in it.
+        flow_deg: Option<f64>,
+    },
     /// An inshore traffic zone (Rule 10(d)).
     TssInshore,
     /// A narrow channel or fairway (Rule 9): two-way traffic, each keeping
@@ -152,7 +157,7 @@ impl Rule {
             Rule::SpeedLimit { .. } => "speed_limit",
             Rule::Notify => "notify",
             Rule::TssLane { .. } => "tss_lane",
-            Rule::TssSeparation => "tss_separation",
+            Rule::TssSeparation { .. } => "tss_separation",
             Rule::TssInshore => "tss_inshore",
             Rule::Channel { .. } => "channel",
             Rule::RestrictedVisibility { .. } => "restricted_visibility",
@@ -165,16 +170,19 @@ impl Rule {
     pub fn is_traffic(&self) -> bool {
         matches!(
             self,
-            Rule::TssLane { .. } | Rule::TssSeparation | Rule::TssInshore | Rule::Channel { .. }
+            Rule::TssLane { .. }
+                | Rule::TssSeparation { .. }
+                | Rule::TssInshore
+                | Rule::Channel { .. }
         )
     }
 
-    /// The direction of traffic flow of a lane, or of a channel given
-    /// with `flow_deg`, degrees true.
+    /// The direction of traffic flow of a lane, or the direction given
+    /// with `flow_deg` of a channel or separation zone, degrees true.
     pub fn flow_deg(&self) -> Option<f64> {
         match *self {
             Rule::TssLane { flow_deg } => Some(flow_deg),
-            Rule::Channel { flow_deg } => flow_deg,
+            Rule::Channel { flow_deg } | Rule::TssSeparation { flow_deg } => flow_deg,
             _ => None,
         }
     }
@@ -880,7 +888,9 @@ fn zone_from_feature(f: &Feature<'_>, warnings: &mut Vec<String>) -> Result<Zone
                     ))
                 }
             },
-            "tss_separation" => Rule::TssSeparation,
+            "tss_separation" => Rule::TssSeparation {
+                flow_deg: direction(f, props, "flow_deg")?,
+            },
             "tss_inshore" => Rule::TssInshore,
             "channel" => Rule::Channel {
                 flow_deg: direction(f, props, "flow_deg")?,
@@ -893,7 +903,9 @@ fn zone_from_feature(f: &Feature<'_>, warnings: &mut Vec<String>) -> Result<Zone
                     _ => {
                         return Err(prop_err(
                             f,
-                            format!("\"visibility_nm\" {v} must be a positive number of nautical miles"),
+                            format!(
+                                "\"visibility_nm\" {v} must be a positive number of nautical miles"
+                            ),
                         ))
                     }
                 },
@@ -966,8 +978,9 @@ fn zone_from_feature(f: &Feature<'_>, warnings: &mut Vec<String>) -> Result<Zone
         )));
     };
     let channel_axis = match (rule, props.get("axis")) {
-        (Rule::Channel { .. }, Some(v)) if !v.is_null() => parse_axis(v)
-            .map_err(|m| prop_err(f, format!("\"axis\": {m}")))?,
+        (Rule::Channel { .. }, Some(v)) if !v.is_null() => {
+            parse_axis(v).map_err(|m| prop_err(f, format!("\"axis\": {m}")))?
+        }
         (Rule::Channel { flow_deg: None }, _) => {
             return Err(prop_err(
                 f,
@@ -1051,7 +1064,10 @@ fn parse_axis(v: &Value) -> Result<Vec<(f64, f64)>, String> {
         };
         match pos {
             (Some(lat), Some(lon))
-                if lat.is_finite() && lon.is_finite() && lat.abs() <= 90.0 && lon.abs() <= 540.0 =>
+                if lat.is_finite()
+                    && lon.is_finite()
+                    && lat.abs() <= 90.0
+                    && lon.abs() <= 540.0 =>
             {
                 out.push((lat, lon))
             }

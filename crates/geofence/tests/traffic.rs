@@ -18,7 +18,13 @@ fn load(features: Vec<Value>) -> Result<Zones, String> {
 }
 
 fn rect(lon0: f64, lat0: f64, lon1: f64, lat1: f64) -> Value {
-    json!([[lon0, lat0], [lon1, lat0], [lon1, lat1], [lon0, lat1], [lon0, lat0]])
+    json!([
+        [lon0, lat0],
+        [lon1, lat0],
+        [lon1, lat1],
+        [lon0, lat1],
+        [lon0, lat0]
+    ])
 }
 
 /// A north–south scheme: a southbound lane (west), a separation zone, a
@@ -57,7 +63,7 @@ fn at(lat: f64, lon: f64) -> Fix {
 fn routeing_rules_are_parsed_and_validated() {
     let z = scheme();
     assert_eq!(z.zones()[0].rule, Rule::TssLane { flow_deg: 180.0 });
-    assert_eq!(z.zones()[1].rule, Rule::TssSeparation);
+    assert_eq!(z.zones()[1].rule, Rule::TssSeparation { flow_deg: None });
     assert!(z.has_traffic_zones());
     assert!(!z.has_restricted_visibility());
 
@@ -93,7 +99,10 @@ fn routeing_rules_are_parsed_and_validated() {
         rect(0.0, 0.0, 1.0, 1.0),
     )])
     .unwrap_err();
-    assert!(e.contains("(\"fog\")") && e.contains("visibility_nm"), "{e}");
+    assert!(
+        e.contains("(\"fog\")") && e.contains("visibility_nm"),
+        "{e}"
+    );
     let e = load(vec![feature(
         json!({"name": "fog", "rule": "restricted_visibility", "visibility_nm": 0.5,
                "applies_to": {"class": "A"}}),
@@ -234,7 +243,10 @@ fn visibility_is_the_smallest_active_declaration() {
     assert_eq!(z.visibility_nm_at(42.5, -9.45, t), Some(0.5));
     assert_eq!(z.visibility_nm_at(41.5, -9.45, t), None);
     // Before the second one expired.
-    assert_eq!(z.visibility_nm_at(42.5, -9.45, 1_500_000_000_000), Some(0.2));
+    assert_eq!(
+        z.visibility_nm_at(42.5, -9.45, 1_500_000_000_000),
+        Some(0.2)
+    );
     // Visibility zones raise no zone events.
     let evs = z.step(&ship(), &at(41.5, -9.45), &at(42.5, -9.45));
     assert!(evs.iter().all(|e| !e.violation));
@@ -273,7 +285,10 @@ fn channel_sides_from_the_axis() {
 
 #[test]
 fn the_bundled_finisterre_example_loads() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/zones/finisterre-tss.geojson");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../data/zones/finisterre-tss.geojson"
+    );
     let bytes = std::fs::read(path).expect("data/zones/finisterre-tss.geojson");
     let z = Zones::from_geojson_bytes(&bytes).unwrap();
     assert!(z.warnings().is_empty(), "{:?}", z.warnings());
@@ -283,7 +298,10 @@ fn the_bundled_finisterre_example_loads() {
         .filter(|z| matches!(z.rule, Rule::TssLane { .. }))
         .collect();
     assert!(lanes.len() >= 2);
-    assert!(z.zones().iter().any(|z| z.rule == Rule::TssSeparation));
+    assert!(z
+        .zones()
+        .iter()
+        .any(|z| matches!(z.rule, Rule::TssSeparation { flow_deg: Some(_) })));
     // Every feature says what it is.
     for zone in z.zones() {
         let note = zone.properties.get("note").and_then(|v| v.as_str());

@@ -557,7 +557,11 @@ impl Ruling {
         let target_acts = matches!(self.give_way, GiveWay::Target | GiveWay::Both);
         let mut parts: Vec<String> = Vec::new();
         if own_acts {
-            let (w, r) = rule19_words(self.target_relative_bearing_deg, self.own_overtaking(), target);
+            let (w, r) = rule19_words(
+                self.target_relative_bearing_deg,
+                self.own_overtaking(),
+                target,
+            );
             parts.push(format!("{own} {w} ({r})"));
         }
         if target_acts {
@@ -567,7 +571,10 @@ impl Ruling {
         match parts.len() {
             0 => {}
             1 => s.push_str(&format!("; {}", parts[0])),
-            _ => s.push_str(&format!("; both take avoiding action: {}", parts.join(", "))),
+            _ => s.push_str(&format!(
+                "; both take avoiding action: {}",
+                parts.join(", ")
+            )),
         }
         s.push_str("; either may reduce speed, to the minimum at which she keeps her course if need be (Rule 19(e))");
         s
@@ -600,7 +607,11 @@ fn rule19_words(rel_deg: f64, overtaking: bool, other: &str) -> (String, &'stati
         } else {
             ("port", "port")
         };
-        let at = if a <= 112.5 { "abeam" } else { "abaft the beam" };
+        let at = if a <= 112.5 {
+            "abeam"
+        } else {
+            "abaft the beam"
+        };
         (
             format!("avoids an alteration to {to}, towards {other}, {at} on her {side} side"),
             "Rule 19(d)(ii)",

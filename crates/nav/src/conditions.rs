@@ -33,9 +33,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::advice::{plan, AdviceConfig, AdviceTarget, Permitted, Plan, Sides};
-use crate::colregs::{
-    classify, ColregsConfig, Duty, Encounter, GiveWay, Role, Rule, Ruling,
-};
+use crate::colregs::{classify, ColregsConfig, Duty, Encounter, GiveWay, Role, Rule, Ruling};
 use crate::cpa::Kinematic;
 
 /// What the surroundings of a pair change in its ruling. The default is
@@ -225,12 +223,12 @@ mod tests {
         let own = Kinematic::new(43.0, -9.5, 10.0, 0.0);
         let cases = [
             // (bearing, target course, target speed, sides)
-            (0.0, 180.0, 10.0, Sides::Starboard),   // ahead, head-on
-            (-30.0, 60.0, 10.0, Sides::Starboard),  // port bow
-            (100.0, 330.0, 14.0, Sides::Port),      // abaft the starboard beam, closing
+            (0.0, 180.0, 10.0, Sides::Starboard), // ahead, head-on
+            (-30.0, 60.0, 10.0, Sides::Starboard), // port bow
+            (100.0, 330.0, 14.0, Sides::Port),    // abaft the starboard beam, closing
             (-100.0, 30.0, 14.0, Sides::Starboard), // abaft the port beam
-            (180.0, 0.0, 16.0, Sides::Either),      // dead astern, overtaking own ship
-            (0.0, 0.0, 4.0, Sides::Either),         // own ship overtaking
+            (180.0, 0.0, 16.0, Sides::Either),    // dead astern, overtaking own ship
+            (0.0, 0.0, 4.0, Sides::Either),       // own ship overtaking
         ];
         for (brg, cog, sog, want) in cases {
             let t = if brg == 100.0 || brg == -100.0 {
@@ -335,7 +333,10 @@ mod tests {
         assert_eq!(back.own_duty(), Duty::StandOn);
         assert_eq!(Permitted::for_ruling(&back), None);
         let s = r.sentence_named("A", "B");
-        assert!(s.starts_with("restricted visibility (Rule 19): A and B"), "{s}");
+        assert!(
+            s.starts_with("restricted visibility (Rule 19): A and B"),
+            "{s}"
+        );
         assert!(s.contains("A avoids an alteration to port for B"), "{s}");
         assert!(!s.contains("both take"), "{s}");
     }
