@@ -871,7 +871,7 @@ fn is_visibility(f: &Value) -> bool {
 /// and judged as every zone is.
 fn visibility_feature(body: Value, doc: &Value) -> ApiResult<(Value, String)> {
     let Value::Object(m) = body else {
-        return Err(bad(&format!(
+        return Err(bad(format!(
             "POST a JSON object with keys {VISIBILITY_KEYS}"
         )));
     };
@@ -879,7 +879,7 @@ fn visibility_feature(body: Value, doc: &Value) -> ApiResult<(Value, String)> {
         .keys()
         .find(|k| !VISIBILITY_KEYS.split(", ").any(|x| x == *k))
     {
-        return Err(bad(&format!("unknown key {k:?}; use {VISIBILITY_KEYS}")));
+        return Err(bad(format!("unknown key {k:?}; use {VISIBILITY_KEYS}")));
     }
     let Some(geometry) = m.get("geometry").filter(|g| g.is_object()) else {
         return Err(bad(
