@@ -5,12 +5,14 @@
 //! of her length does ([`finisterra_nav::manoeuvre`]).
 
 use finisterra_nav::advice::OwnShip;
+use finisterra_nav::conditions::Conditions;
 use finisterra_nav::manoeuvre::Handling;
 
 use crate::config::Config;
 use crate::event::AdviceItem;
 use crate::hazard::{self, AtonHazard, Geography};
 use crate::picture::Picture;
+use crate::rules;
 use crate::screen::{box_around, flat_range, overlapping, snap_at, PairScratch, Snap};
 
 const KN_MPS: f64 = 1852.0 / 3600.0;
@@ -102,6 +104,13 @@ impl Neighbourhood<'_> {
         let safety_m = self.cfg.hazards.safety_nm * 1852.0;
         let have_fixed =
             self.geo.land.is_some() || !self.geo.hazards.is_empty() || !self.atons.is_empty();
+        let zones = &self.geo.zones;
+        let facts = self
+            .picture
+            .vessel(own.mmsi)
+            .map(crate::zone::facts)
+            .unwrap_or_else(|| finisterra_geofence::zones::VesselFacts::mmsi(own.mmsi));
+        let routeing = !zones.is_empty();
         let trial = |cog: f64, sog: f64| {
             let mut t = *own;
             let (sc, cc) = cog.to_radians().sin_cos();
@@ -109,7 +118,10 @@ impl Neighbourhood<'_> {
             t.sog = sog;
             t.ve = sog * KN_MPS * sc;
             t.vn = sog * KN_MPS * cc;
-            !hazard::find(self.geo, self.atons, self.cfg, &t, safety_m).is_empty()
+            // Never into a separation zone or against a lane's flow (Rule
+            // 10), nor onto the coast, an aid or a hazard.
+            (routeing && rules::tss_forbids(zones, self.cfg, &facts, own, t_ms, cog).is_some())
+                || !hazard::find(self.geo, self.atons, self.cfg, &t, safety_m).is_empty()
         };
         // A vessel already standing into danger on her present course is the
         // hazard detector's to advise; here the dangers only rule out a
@@ -117,7 +129,29 @@ impl Neighbourhood<'_> {
         let fixed: Option<&dyn Fn(f64, f64) -> bool> =
             (have_fixed && !trial(own.cog, own.sog)).then_some(&trial);
         let ship = OwnShip { handling, fixed };
-        crate::risk::plan_items_for(self.cfg, own, ship, &neighbours)
+        // Rule 19 towards the neighbours not in sight, if any.
+        let conditions: Vec<Conditions> = if zones.has_restricted_visibility() {
+            neighbours
+                .iter()
+                .map(|n| Conditions {
+                    restricted_visibility: rules::not_in_sight(
+                        zones,
+                        t_ms,
+                        own,
+                        n,
+                        flat_range(own, n) / 1852.0,
+                    )
+                    .is_some(),
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        if conditions.iter().any(|c| c.restricted_visibility) {
+            rules::plan_items_in(self.cfg, own, ship, &neighbours, &conditions)
+        } else {
+            crate::risk::plan_items_for(self.cfg, own, ship, &neighbours)
+        }
     }
 }
 

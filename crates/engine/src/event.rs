@@ -287,7 +287,9 @@ pub struct Risk {
     pub bcr_nm: Option<f64>,
     /// `head_on`, `crossing`, `overtaking` (or `none` / `not_under_way`).
     pub encounter: Encounter,
-    /// MMSIs of the vessels that keep out of the way (both for head-on).
+    /// MMSIs of the vessels that keep out of the way (both for head-on;
+    /// none under Rule 19, where no vessel is give-way or stand-on and
+    /// every vessel under way is advised).
     pub give_way: Vec<u32>,
     /// MMSIs of the stand-on vessels.
     pub stand_on: Vec<u32>,
@@ -318,6 +320,29 @@ pub struct Risk {
     /// What the vessel(s) that must act should do, checked against every
     /// nearby vessel.
     pub advice: Vec<AdviceItem>,
+    /// Duties not to impede (Rules 9(b), 9(c), 10(i), 10(j)): a vessel
+    /// under 20 m, a sailing vessel or one engaged in fishing towards a
+    /// power-driven vessel following a traffic lane or a narrow channel.
+    /// They add to the ruling and do not change it (Rule 8(f)).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_to_impede: Vec<NotToImpede>,
+}
+
+/// A duty not to impede the passage of another vessel.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NotToImpede {
+    /// The vessel with the duty.
+    pub mmsi: u32,
+    /// The vessel whose passage she shall not impede.
+    pub towards: u32,
+    /// `"Rule 10(j)"`, `"Rule 10(i)"`, `"Rule 9(b)"`, `"Rule 9(c)"`.
+    pub rule: &'static str,
+    /// Why: `under_20_m`, `sailing`, `fishing`.
+    pub because: &'static str,
+    /// `traffic_lane` or `narrow_channel`.
+    pub waters: &'static str,
+    /// Name of the lane or channel zone.
+    pub zone: String,
 }
 
 /// The end of a risk.
@@ -450,6 +475,10 @@ pub struct ZoneRef {
     /// Speed limit, knots (`speed_limit` zones).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_sog_kn: Option<f64>,
+    /// Direction of traffic flow (`tss_lane`), or of a channel or
+    /// separation zone, degrees true.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub flow_deg: Option<f64>,
 }
 
 /// A zone event for one vessel.
@@ -459,7 +488,9 @@ pub struct ZoneAlert {
     pub zone: ZoneRef,
     /// The vessel.
     pub vessel: VesselRef,
-    /// `enter`, `leave`, `cross` or `speed`.
+    /// `enter`, `leave`, `cross` or `speed`; in routeing zones
+    /// `against_flow`, `crossing_angle`, `in_separation_zone`,
+    /// `wrong_side`.
     pub action: &'static str,
     /// Where it happens (happened, or is predicted), degrees.
     pub lat: f64,
@@ -471,9 +502,26 @@ pub struct ZoneAlert {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub time_to_s: Option<f64>,
     /// Why a prediction or violation ended (`zone.cleared`): `left`,
-    /// `returned`, `slowed`, `no_longer_predicted`, `target_lost`.
+    /// `returned`, `slowed`, `no_longer_predicted`, `target_lost`;
+    /// `corrected` (a routeing-zone violation whose course or side is
+    /// right again).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<&'static str>,
+    /// The COLREGs rule of a routeing-zone event, e.g. `"Rule 10(b)(i)"`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub colregs: Option<&'static str>,
+    /// The angle judged, degrees: from the flow (`against_flow`), from the
+    /// perpendicular to the flow (`crossing_angle`); metres from the
+    /// channel's axis are in `offset_m`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub angle_deg: Option<f64>,
+    /// `heading` (true heading, as Rule 10(c) asks) or `cog` (course over
+    /// ground, standing in because the heading was not transmitted).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub judged_by: Option<&'static str>,
+    /// Distance from a channel's axis on the wrong side, metres.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub offset_m: Option<f64>,
 }
 
 /// ISO 8601 UTC text of a data time.

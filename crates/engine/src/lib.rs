@@ -41,6 +41,7 @@ mod hazard;
 mod picture;
 pub mod pipeline;
 mod risk;
+mod rules;
 mod screen;
 mod zone;
 
@@ -57,7 +58,7 @@ pub use config::{nearest_name, Config, ConfigError, HazardConfig, PictureConfig,
 pub use csv::csv_field;
 pub use event::{
     iso8601, AdviceItem, Distress, Event, EventBody, EventKind, HazardCleared, HazardRef,
-    HazardRisk, Level, Risk, RiskCleared, TargetLost, VesselRef, ZoneAlert, ZoneRef,
+    HazardRisk, Level, NotToImpede, Risk, RiskCleared, TargetLost, VesselRef, ZoneAlert, ZoneRef,
 };
 pub use finisterra_geofence as geofence;
 pub use hazard::Geography;
@@ -501,9 +502,10 @@ impl Engine {
         let facts = zone::facts(v);
         let vref = vessel_ref_of(v);
         let t = v.fix_ms;
+        let motion = zone::motion(v);
         let bodies = self
             .zones
-            .on_fix(&self.geo.zones, &facts, from, to, v.sog_kn, &vref);
+            .on_fix(&self.geo.zones, &facts, from, to, &motion, &vref);
         for b in bodies {
             self.emit(t, b, out);
         }
@@ -697,6 +699,16 @@ impl Engine {
                 cache.borrow_mut().insert(m, items.clone());
                 items
             };
+            let zones = &self.geo.zones;
+            let facts_of = |s: &Snap| -> finisterra_geofence::zones::VesselFacts {
+                match picture.vessel(s.mmsi) {
+                    Some(v) => zone::facts(v),
+                    None => finisterra_geofence::zones::VesselFacts::mmsi(s.mmsi),
+                }
+            };
+            let rules_for = |a: &Snap, b: &Snap, range_nm: f64| -> rules::PairRules {
+                rules::pair_rules(zones, t_ms, (a, &facts_of(a)), (b, &facts_of(b)), range_nm)
+            };
             let pass = Pass {
                 cfg,
                 t_ms,
@@ -704,6 +716,7 @@ impl Engine {
                 snap_index: &snap_index,
                 names: &names,
                 plan_for: &plan_for,
+                rules_for: &rules_for,
             };
             self.risks.update(&pass, &assessed, false)
         };
@@ -743,6 +756,7 @@ impl Engine {
         let atons: OnceCell<Vec<hazard::AtonHazard>> = OnceCell::new();
         let cfg = &self.cfg;
         let (geo, grid, max_sog_kn) = (&self.geo, &self.scratch, self.max_sog_kn);
+        let zones = &self.geo.zones;
         let plan_for = |mmsi: u32| -> Vec<AdviceItem> {
             if let Some(items) = cache.borrow().get(&mmsi) {
                 return items.clone();
@@ -765,6 +779,15 @@ impl Engine {
             cache.borrow_mut().insert(mmsi, items.clone());
             items
         };
+        let facts_of = |s: &Snap| -> finisterra_geofence::zones::VesselFacts {
+            match picture.vessel(s.mmsi) {
+                Some(v) => zone::facts(v),
+                None => finisterra_geofence::zones::VesselFacts::mmsi(s.mmsi),
+            }
+        };
+        let rules_for = |a: &Snap, b: &Snap, range_nm: f64| -> rules::PairRules {
+            rules::pair_rules(zones, t_ms, (a, &facts_of(a)), (b, &facts_of(b)), range_nm)
+        };
         let pass = Pass {
             cfg,
             t_ms,
@@ -772,6 +795,7 @@ impl Engine {
             snap_index: &snap_index,
             names: &names,
             plan_for: &plan_for,
+            rules_for: &rules_for,
         };
         let mut bodies = self.risks.update(&pass, assessed, true);
         let neighbour_idx = |i: usize| -> Vec<usize> {

@@ -4,12 +4,14 @@
 use std::collections::BTreeMap;
 
 use finisterra_nav::advice::{advise_ship, Action, OwnShip, Plan};
-use finisterra_nav::colregs::{classify, GiveWay, Rule17Stage};
+use finisterra_nav::colregs::{GiveWay, Rule, Rule17Stage};
+use finisterra_nav::conditions::classify_in;
 use finisterra_nav::cpa::{cpa, Cpa};
 use serde::Serialize;
 
 use crate::config::Config;
 use crate::event::{AdviceItem, EventBody, Level, Risk, RiskCleared, VesselRef};
+use crate::rules::PairRules;
 use crate::screen::Snap;
 
 /// What an operator would notice changing: level, ruling, stage and the
@@ -185,21 +187,30 @@ pub(crate) fn assess(
     previous: Option<&Risk>,
     names: &dyn Fn(u32) -> Option<String>,
     plan_for: &dyn Fn(u32) -> Vec<AdviceItem>,
+    rules: &PairRules,
 ) -> Risk {
     let colregs = cfg.colregs();
     let na = names(a.mmsi);
     let nb = names(b.mmsi);
     let ka = a.kinematic();
     let kb = b.kinematic();
-    let ruling = classify(&ka, a.role, &kb, b.role, &colregs);
-    let (encounter, give_way, stand_on, rule, sentence) = match previous {
-        Some(p) if c.range_nm < FREEZE_RANGE_NM && !p.give_way.is_empty() => (
-            p.encounter,
-            p.give_way.clone(),
-            p.stand_on.clone(),
-            p.rule,
-            p.ruling_base.clone(),
-        ),
+    let ruling = classify_in(&ka, a.role, &kb, b.role, &colregs, rules.conditions());
+    let (encounter, give_way, stand_on, rule, sentence, acting, not_to_impede) = match previous {
+        Some(p)
+            if c.range_nm < FREEZE_RANGE_NM
+                && !p.give_way.is_empty()
+                && rules.not_in_sight_nm.is_none() =>
+        {
+            (
+                p.encounter,
+                p.give_way.clone(),
+                p.stand_on.clone(),
+                p.rule,
+                p.ruling_base.clone(),
+                p.give_way.clone(),
+                p.not_to_impede.clone(),
+            )
+        }
         _ => {
             let (g, s) = match ruling.give_way {
                 GiveWay::Own => (vec![a.mmsi], vec![b.mmsi]),
@@ -207,17 +218,37 @@ pub(crate) fn assess(
                 GiveWay::Both => (vec![a.mmsi, b.mmsi], vec![]),
                 GiveWay::Neither => (vec![], vec![]),
             };
+            let name = |m: u32| {
+                label(
+                    m,
+                    if m == a.mmsi {
+                        na.as_ref()
+                    } else {
+                        nb.as_ref()
+                    },
+                )
+            };
+            let sentence = ruling.sentence_named(&name(a.mmsi), &name(b.mmsi))
+                + &crate::rules::impede_words(&rules.not_to_impede, &name);
+            // Rule 19: no give-way or stand-on vessel; those under way act.
+            let (g, s, acting) = if ruling.rule == Some(Rule::R19d) {
+                (vec![], vec![], g)
+            } else {
+                (g.clone(), s, g)
+            };
             (
                 ruling.encounter,
                 g,
                 s,
                 ruling.rule.map(|r| r.code()),
-                ruling.sentence_named(&label(a.mmsi, na.as_ref()), &label(b.mmsi, nb.as_ref())),
+                sentence,
+                acting,
+                rules.not_to_impede.clone(),
             )
         }
     };
     let stage = stage_for(cfg, !stand_on.is_empty(), c.range_nm, c.tcpa_s);
-    let mut actors = give_way.clone();
+    let mut actors = acting;
     if stage == Some(Rule17Stage::MustAct) {
         actors.extend(stand_on.iter().copied());
     }
@@ -246,6 +277,7 @@ pub(crate) fn assess(
         stand_on_may_act_at: None,
         stand_on_must_act_at: None,
         advice,
+        not_to_impede,
     };
     (risk.stand_on_may_act_at, risk.stand_on_must_act_at) = stand_on_times(
         cfg,
@@ -491,7 +523,7 @@ fn stagger_ms(key: (u32, u32)) -> i64 {
     ((h >> 17) % FULL_ASSESSMENT_MS as u64) as i64
 }
 
-fn advice_items(mmsi: u32, plan: &Plan, targets: &[Snap]) -> Vec<AdviceItem> {
+pub(crate) fn advice_items(mmsi: u32, plan: &Plan, targets: &[Snap]) -> Vec<AdviceItem> {
     let rec = plan.recommended();
     let mut out = Vec::new();
     let mut push = |a: &finisterra_nav::advice::Advice| {
@@ -550,6 +582,8 @@ pub(crate) struct Pass<'a> {
     /// Snapshot index of a vessel, when screened in this pass.
     pub snap_index: &'a dyn Fn(u32) -> Option<usize>,
     pub plan_for: &'a dyn Fn(u32) -> Vec<AdviceItem>,
+    /// What the zones add to a pair's ruling (Rules 9, 10, 19) at a range.
+    pub rules_for: &'a dyn Fn(&Snap, &Snap, f64) -> PairRules,
 }
 
 impl RiskBook {
@@ -589,6 +623,7 @@ impl RiskBook {
                 None => {
                     if let Some(level) = strict {
                         let c = precise(a, b);
+                        let rules = (pass.rules_for)(a, b, c.range_nm);
                         let risk = assess(
                             cfg,
                             pass.t_ms,
@@ -599,6 +634,7 @@ impl RiskBook {
                             None,
                             pass.names,
                             pass.plan_for,
+                            &rules,
                         );
                         let sig = Signature::of(&risk);
                         self.open.insert(
@@ -679,6 +715,7 @@ impl RiskBook {
                                 open.full_ms = pass.t_ms;
                                 open.full_motion = now_motion;
                                 let c = precise(a, b);
+                                let rules = (pass.rules_for)(a, b, c.range_nm);
                                 open.risk = assess(
                                     cfg,
                                     pass.t_ms,
@@ -689,6 +726,7 @@ impl RiskBook {
                                     Some(&open.risk),
                                     pass.names,
                                     pass.plan_for,
+                                    &rules,
                                 );
                             } else {
                                 refresh_quick(&mut open.risk, level, a, b, q, cfg, pass.t_ms);

@@ -1,5 +1,12 @@
 //! Zones: keep-out and keep-in areas, demarcation lines, speed limits and
-//! plain notification areas, for the vessels each zone applies to.
+//! plain notification areas, for the vessels each zone applies to; and the
+//! routeing zones of Rules 9 and 10 (lanes, separation zones, inshore
+//! zones, narrow channels), judged at each fix by [`crate::rules`]:
+//! `zone.violation` with `action` `against_flow` (Rule 10(b)(i)),
+//! `crossing_angle` (10(c)), `in_separation_zone` (10(e)), `wrong_side`
+//! (9(a)), cleared when `corrected`, `slowed` or `left`; through traffic
+//! entering or leaving an inshore traffic zone is a `zone.entered` /
+//! `zone.left` naming Rule 10(d).
 
 use std::collections::BTreeMap;
 use std::ops::Bound;
@@ -10,6 +17,25 @@ use finisterra_geofence::zones::{Fix, Rule, VesselFacts, ZoneEventKind, Zones};
 use crate::event::{iso8601, EventBody, VesselRef, ZoneAlert, ZoneRef};
 use crate::picture::{Vessel, VesselClass};
 use crate::risk::round;
+use crate::rules::{self, Motion};
+
+/// The `action`s of routeing-zone violations.
+const ROUTEING_ACTIONS: [&str; 4] = [
+    "against_flow",
+    "crossing_angle",
+    "in_separation_zone",
+    "wrong_side",
+];
+
+/// How a vessel moves, for the routeing zones.
+pub(crate) fn motion(v: &Vessel) -> Motion {
+    Motion {
+        sog_kn: v.sog_kn,
+        cog_deg: v.cog_deg,
+        heading_deg: v.heading_deg,
+        role: finisterra_nav::colregs::role_from_ais(v.nav_status, v.static_data.ship_type),
+    }
+}
 
 /// What the selectors of a zone look at.
 pub(crate) fn facts(v: &Vessel) -> VesselFacts {
@@ -84,6 +110,7 @@ fn zone_ref(zones: &Zones, index: usize) -> ZoneRef {
             Rule::SpeedLimit { max_sog_kn } => Some(max_sog_kn),
             _ => None,
         },
+        flow_deg: z.rule.flow_deg(),
     }
 }
 
@@ -118,6 +145,10 @@ fn alert(
         at: iso8601(at_ms),
         time_to_s,
         reason,
+        colregs: None,
+        angle_deg: None,
+        judged_by: None,
+        offset_m: None,
     }
 }
 
@@ -131,13 +162,14 @@ impl ZoneBook {
         facts: &VesselFacts,
         from: Option<Fix>,
         to: Fix,
-        sog_kn: Option<f64>,
+        motion: &Motion,
         vessel: &VesselRef,
     ) -> Vec<EventBody> {
         let mut out = Vec::new();
         if zones.is_empty() {
             return out;
         }
+        let sog_kn = motion.sog_kn;
         let mmsi = facts.mmsi;
         self.sync_keys(zones);
         if let Some(from) = from {
@@ -198,6 +230,17 @@ impl ZoneBook {
                             out.push(EventBody::ZoneViolation(a));
                         }
                     }
+                    (Rule::TssInshore, ZoneEventKind::Entered | ZoneEventKind::Left)
+                        if rules::through_traffic(facts, motion.role) =>
+                    {
+                        let mut a = make(None);
+                        a.colregs = Some("Rule 10(d)");
+                        out.push(if ev.kind == ZoneEventKind::Entered {
+                            EventBody::ZoneEntered(a)
+                        } else {
+                            EventBody::ZoneLeft(a)
+                        });
+                    }
                     (Rule::SpeedLimit { .. }, ZoneEventKind::Left)
                         if self.violating.contains_key(&key) =>
                     {
@@ -228,6 +271,9 @@ impl ZoneBook {
                 out.push(EventBody::ZoneViolation(a));
             }
         }
+        if zones.has_traffic_zones() {
+            self.traffic(zones, facts, &to, motion, vessel, &mut out);
+        }
         let slowed: Vec<(u32, ZoneKey)> = of_vessel(&self.violating, mmsi)
             .filter(|(k, a)| a.action == "speed" && !speeding_keys.contains(&k.1))
             .map(|(k, _)| k.clone())
@@ -243,6 +289,84 @@ impl ZoneBook {
             }
         }
         out
+    }
+
+    /// Routeing zones (Rules 9 and 10) where the vessel is now: raises a
+    /// violation when her course, heading or side breaks the zone's rule,
+    /// clears it (`corrected`, `slowed`, `left`) when it no longer does.
+    /// One open alert per vessel and zone; a different breach in the same
+    /// zone clears the old one and raises the new.
+    fn traffic(
+        &mut self,
+        zones: &Zones,
+        facts: &VesselFacts,
+        to: &Fix,
+        motion: &Motion,
+        vessel: &VesselRef,
+        out: &mut Vec<EventBody>,
+    ) {
+        let mmsi = facts.mmsi;
+        let inside: Vec<usize> = zones
+            .inside(facts, to.lat_deg, to.lon_deg, to.time_ms)
+            .into_iter()
+            .filter(|&i| zones.zones()[i].rule.is_traffic())
+            .collect();
+        let end = |mut a: ZoneAlert, reason: &'static str, out: &mut Vec<EventBody>| {
+            a.vessel = vessel.clone();
+            a.lat = round(to.lat_deg, 6);
+            a.lon = round(to.lon_deg, 6);
+            a.at = iso8601(to.time_ms);
+            a.reason = Some(reason);
+            out.push(EventBody::ZoneCleared(a));
+        };
+        // Open routeing alerts of zones the vessel is no longer in.
+        let left: Vec<(u32, ZoneKey)> = of_vessel(&self.violating, mmsi)
+            .filter(|(k, a)| {
+                ROUTEING_ACTIONS.contains(&a.action) && !inside.iter().any(|&i| self.keys[i] == k.1)
+            })
+            .map(|(k, _)| k.clone())
+            .collect();
+        for key in left {
+            if let Some(a) = self.violating.remove(&key) {
+                end(a, "left", out);
+            }
+        }
+        for i in inside {
+            let key = (mmsi, self.keys[i].clone());
+            let open = self.violating.get(&key).map(|a| a.action);
+            let z = &zones.zones()[i];
+            let judged = rules::judge_traffic(z, to.lat_deg, to.lon_deg, motion, open);
+            let clear = match judged {
+                rules::Judged::Breach(b) => open.is_some_and(|o| o != b.action),
+                rules::Judged::Fine => open.is_some(),
+                rules::Judged::Stopped => open.is_some(),
+                rules::Judged::Undecided => false,
+            };
+            if clear {
+                if let Some(a) = self.violating.remove(&key) {
+                    let reason = if judged == rules::Judged::Stopped {
+                        "slowed"
+                    } else {
+                        "corrected"
+                    };
+                    end(a, reason, out);
+                }
+            }
+            if let rules::Judged::Breach(b) = judged {
+                if let std::collections::btree_map::Entry::Vacant(slot) = self.violating.entry(key)
+                {
+                    let mut a = alert(
+                        zones, i, vessel, b.action, to.lat_deg, to.lon_deg, to.time_ms, None, None,
+                    );
+                    a.colregs = Some(b.colregs);
+                    a.angle_deg = b.angle_deg;
+                    a.judged_by = b.judged_by;
+                    a.offset_m = b.offset_m;
+                    slot.insert(a.clone());
+                    out.push(EventBody::ZoneViolation(a));
+                }
+            }
+        }
     }
 
     /// Predictions for one vessel at a screening pass: zones it will
@@ -445,7 +569,12 @@ impl ZoneBook {
                                 inside() && v.sog_kn.is_some_and(|s| s > max_sog_kn)
                             }
                             Rule::NoCrossing => true,
-                            Rule::Notify => false,
+                            // Judged again at the vessel's next fix.
+                            Rule::TssLane { .. }
+                            | Rule::TssSeparation { .. }
+                            | Rule::TssInshore
+                            | Rule::Channel { .. } => true,
+                            Rule::Notify | Rule::RestrictedVisibility { .. } => false,
                         }
                 }
             };

@@ -46,7 +46,7 @@ impl GeoJsonErrorKind {
 /// feature's `name` when known.
 ///
 /// Displayed as, for example,
-/// `zones.geojson feature 3 ("Ria de Arousa"): rule "keepout" is not one of keep_out, keep_in, no_crossing, speed_limit, notify`.
+/// `zones.geojson feature 3 ("Ria de Arousa"): rule "keepout" is not one of keep_out, keep_in, no_crossing, speed_limit, notify, tss_lane, tss_separation, tss_inshore, channel, restricted_visibility`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GeoJsonError {
     source_name: Option<String>,

@@ -102,7 +102,7 @@
 //! let err = Zones::from_geojson_bytes(doc).unwrap_err().in_source("zones.geojson");
 //! assert_eq!(
 //!     err.to_string(),
-//!     r#"zones.geojson feature 1 ("Ria de Arousa"): rule "keepout" is not one of keep_out, keep_in, no_crossing, speed_limit, notify"#
+//!     r#"zones.geojson feature 1 ("Ria de Arousa"): rule "keepout" is not one of keep_out, keep_in, no_crossing, speed_limit, notify, tss_lane, tss_separation, tss_inshore, channel, restricted_visibility"#
 //! );
 //! ```
 
@@ -119,10 +119,12 @@ mod plane;
 mod rings;
 mod simple;
 mod topojson;
+pub mod traffic;
 pub mod zones;
 
 pub use error::{GeoJsonError, GeoJsonErrorKind, LandFormatError};
 pub use hazards::{HazardApproach, Hazards};
 pub use land::{Approach, CoastPoint, Land};
 pub use mapland::{MapLand, MapLevel};
+pub use traffic::{LaneSector, TssBlock, TssBlockKind};
 pub use zones::{Fix, Rule, Selector, VesselFacts, ZoneEvent, ZoneEventKind, Zones};

@@ -13,11 +13,31 @@
 //! | `name` | required, the zone's name |
 //! | `rule` | required: `keep_out` (entering is a violation), `keep_in` (leaving is), `no_crossing` (crossing the line or the area's boundary either way is), `speed_limit` (with `max_sog_kn`; being inside faster is), `notify` (entry, exit and crossing are reported, nothing is a violation) |
 //! | `max_sog_kn` | for `speed_limit`, knots, positive |
+//! | `flow_deg` | for `tss_lane` (required): the direction of traffic flow in the lane, degrees true; for `channel`: the channel's direction (traffic runs both ways along it); for `tss_separation` (optional): the scheme's direction, so that a vessel crossing the zone (excepted by Rule 10(e)(i)) is told apart from one proceeding in it |
+//! | `axis` | for `channel`: its centre line, `[[lon, lat], ...]` (two positions or more); with it the side of the channel a vessel is on is known (Rule 9(a)). A channel needs `flow_deg` or `axis` |
+//! | `visibility_nm` | for `restricted_visibility` (required): the visibility in the area, nautical miles, positive |
 //! | `active_from`, `active_until` | optional ISO 8601 UTC times (`2025-06-01T00:00:00Z`, an offset such as `+02:00`, or a date meaning 00:00Z); the zone is active from `active_from` (inclusive) until `active_until` (exclusive) |
 //! | `applies_to` | optional: absent or `"all"` for every vessel, or an object: `{"mmsi": [...], "flag": ["RU", "US"], "ship_type": [[70, 79], [30, 30], 52], "class": ["A"], "length_m": [min, max]}`. Keys combine with AND, the values of one key with OR. In `ship_type` a number is one type and a pair `[low, high]` an inclusive range (so `[70, 79]` means types 70 and 79; write `[[70, 79]]` for the range). A single value may be given without the array (`"flag": "ES"`). In `length_m` either end may be `null`. `flag` is matched against the flag from the MMSI's MID ([`crate::mid`]); a vessel whose ship type or length is unknown does not match a selector that asks for them. |
 //!
-//! `keep_out`, `keep_in` and `speed_limit` need an area; `no_crossing` and
-//! `notify` take an area or a line.
+//! Routeing zones (Rules 9 and 10) and restricted visibility (Rule 19):
+//!
+//! | `rule` | meaning |
+//! |---|---|
+//! | `tss_lane` | a traffic lane of a traffic separation scheme, one-way in `flow_deg` (Rule 10(b)(i)) |
+//! | `tss_separation` | a separation zone (Rule 10(e)): not to be entered except when crossing, joining or leaving a lane, or fishing in it |
+//! | `tss_inshore` | an inshore traffic zone (Rule 10(d)): not for through traffic that can safely use the adjacent lane, except vessels under 20 m, sailing vessels and vessels engaged in fishing |
+//! | `channel` | a narrow channel or fairway (Rule 9): each vessel keeps to the starboard side |
+//! | `restricted_visibility` | an area where an operator declares restricted visibility (`visibility_nm`, usually with `active_from`/`active_until`); `applies_to` is refused (visibility is the same for every vessel) |
+//!
+//! What a vessel does in them is judged by the engine from her course and
+//! heading; [`Zones::step`] reports their entries and exits like those of
+//! any zone but none is a violation ([`Rule::is_violation`]). The pure
+//! queries are in [`crate::traffic`]: [`Zones::tss_forbids`] (does a course
+//! lead into a separation zone or against a lane's flow) and
+//! [`Zones::visibility_nm_at`].
+//!
+//! `keep_out`, `keep_in`, `speed_limit` and the routeing and visibility
+//! rules need an area; `no_crossing` and `notify` take an area or a line.
 //!
 //! # Geometry conventions
 //!
@@ -91,9 +111,41 @@ pub enum Rule {
     },
     /// Entry, exit and crossing are reported; nothing is a violation.
     Notify,
+    /// A traffic lane of a traffic separation scheme (Rule 10), one-way,
+    /// traffic proceeding in `flow_deg`.
+    TssLane {
+        /// Direction of traffic flow, degrees true.
+        flow_deg: f64,
+    },
+    /// A separation zone of a traffic separation scheme (Rule 10(e)).
+    TssSeparation {
+        /// The scheme's direction (either way), degrees true, when given:
+        /// a vessel crossing the zone (more than 45° from it) is then told
+        /// apart from one proceeding in it.
+        flow_deg: Option<f64>,
+    },
+    /// An inshore traffic zone (Rule 10(d)).
+    TssInshore,
+    /// A narrow channel or fairway (Rule 9): two-way traffic, each keeping
+    /// to the starboard side. The direction of the channel comes from
+    /// `flow_deg` (either way along it) or from its `axis` line
+    /// ([`Zone::channel_axis`]), which also tells the sides apart.
+    Channel {
+        /// Direction of the channel, degrees true (traffic runs both ways
+        /// along it); `None` when only an axis line is given.
+        flow_deg: Option<f64>,
+    },
+    /// An area of restricted visibility declared by an operator (Rule 19):
+    /// vessels in or near it farther apart than `visibility_nm` are not in
+    /// sight of one another.
+    RestrictedVisibility {
+        /// Visibility, nautical miles.
+        visibility_nm: f64,
+    },
 }
 
-const RULE_CODES: &str = "keep_out, keep_in, no_crossing, speed_limit, notify";
+const RULE_CODES: &str = "keep_out, keep_in, no_crossing, speed_limit, notify, tss_lane, \
+                          tss_separation, tss_inshore, channel, restricted_visibility";
 
 impl Rule {
     /// The rule's code as written in GeoJSON (`keep_out`, …).
@@ -104,6 +156,34 @@ impl Rule {
             Rule::NoCrossing => "no_crossing",
             Rule::SpeedLimit { .. } => "speed_limit",
             Rule::Notify => "notify",
+            Rule::TssLane { .. } => "tss_lane",
+            Rule::TssSeparation { .. } => "tss_separation",
+            Rule::TssInshore => "tss_inshore",
+            Rule::Channel { .. } => "channel",
+            Rule::RestrictedVisibility { .. } => "restricted_visibility",
+        }
+    }
+
+    /// True for the routeing zones of Rules 9 and 10 (`tss_lane`,
+    /// `tss_separation`, `tss_inshore`, `channel`): what they ask is judged
+    /// from a vessel's course and heading, not from entries and exits.
+    pub fn is_traffic(&self) -> bool {
+        matches!(
+            self,
+            Rule::TssLane { .. }
+                | Rule::TssSeparation { .. }
+                | Rule::TssInshore
+                | Rule::Channel { .. }
+        )
+    }
+
+    /// The direction of traffic flow of a lane, or the direction given
+    /// with `flow_deg` of a channel or separation zone, degrees true.
+    pub fn flow_deg(&self) -> Option<f64> {
+        match *self {
+            Rule::TssLane { flow_deg } => Some(flow_deg),
+            Rule::Channel { flow_deg } | Rule::TssSeparation { flow_deg } => flow_deg,
+            _ => None,
         }
     }
 
@@ -299,6 +379,9 @@ pub struct Zone {
     pub applies_to: Selector,
     /// All properties of the feature as given.
     pub properties: Map<String, Value>,
+    /// The axis of a `channel` (its `axis` property): positions as
+    /// `(lat_deg, lon_deg)`, at least two; empty otherwise.
+    pub channel_axis: Vec<(f64, f64)>,
     geometry: Geometry,
     /// Bounding box, fixed point, longitudes continuous (may pass ±180°).
     lo: Pt,
@@ -794,6 +877,46 @@ fn zone_from_feature(f: &Feature<'_>, warnings: &mut Vec<String>) -> Result<Zone
             "keep_in" => Rule::KeepIn,
             "no_crossing" => Rule::NoCrossing,
             "notify" => Rule::Notify,
+            "tss_lane" => match direction(f, props, "flow_deg")? {
+                Some(flow_deg) => Rule::TssLane { flow_deg },
+                None => {
+                    return Err(prop_err(
+                        f,
+                        "rule tss_lane needs \"flow_deg\" (the direction of traffic flow, \
+                         degrees true)"
+                            .into(),
+                    ))
+                }
+            },
+            "tss_separation" => Rule::TssSeparation {
+                flow_deg: direction(f, props, "flow_deg")?,
+            },
+            "tss_inshore" => Rule::TssInshore,
+            "channel" => Rule::Channel {
+                flow_deg: direction(f, props, "flow_deg")?,
+            },
+            "restricted_visibility" => match props.get("visibility_nm") {
+                Some(v) => match v.as_f64() {
+                    Some(x) if x.is_finite() && x > 0.0 => {
+                        Rule::RestrictedVisibility { visibility_nm: x }
+                    }
+                    _ => {
+                        return Err(prop_err(
+                            f,
+                            format!(
+                                "\"visibility_nm\" {v} must be a positive number of nautical miles"
+                            ),
+                        ))
+                    }
+                },
+                None => {
+                    return Err(prop_err(
+                        f,
+                        "rule restricted_visibility needs \"visibility_nm\" (nautical miles)"
+                            .into(),
+                    ))
+                }
+            },
             "speed_limit" => match props.get("max_sog_kn").and_then(Value::as_f64) {
                 Some(v) if v.is_finite() && v > 0.0 => Rule::SpeedLimit { max_sog_kn: v },
                 Some(v) => {
@@ -854,8 +977,38 @@ fn zone_from_feature(f: &Feature<'_>, warnings: &mut Vec<String>) -> Result<Zone
             "a zone needs a geometry, not null".into(),
         )));
     };
+    let channel_axis = match (rule, props.get("axis")) {
+        (Rule::Channel { .. }, Some(v)) if !v.is_null() => {
+            parse_axis(v).map_err(|m| prop_err(f, format!("\"axis\": {m}")))?
+        }
+        (Rule::Channel { flow_deg: None }, _) => {
+            return Err(prop_err(
+                f,
+                "rule channel needs \"flow_deg\" (the channel's direction, degrees true) or \
+                 \"axis\" (its centre line, [[lon, lat], ...])"
+                    .into(),
+            ))
+        }
+        (_, Some(v)) if !v.is_null() => {
+            return Err(prop_err(
+                f,
+                format!("\"axis\" is for rule channel, not {}", rule.code()),
+            ))
+        }
+        _ => Vec::new(),
+    };
+    if matches!(rule, Rule::RestrictedVisibility { .. }) && !applies_to.is_all() {
+        return Err(prop_err(
+            f,
+            "\"applies_to\" has no meaning for restricted_visibility: visibility is the same \
+             for every vessel"
+                .into(),
+        ));
+    }
     let geometry = build_geometry(f, geom, warnings)?;
-    let needs_area = matches!(rule, Rule::KeepOut | Rule::KeepIn | Rule::SpeedLimit { .. });
+    let needs_area = matches!(rule, Rule::KeepOut | Rule::KeepIn | Rule::SpeedLimit { .. })
+        || rule.is_traffic()
+        || matches!(rule, Rule::RestrictedVisibility { .. });
     if needs_area && matches!(geometry.0, Geometry::Line { .. }) {
         return Err(f.err(GeoJsonErrorKind::Unsupported(format!(
             "rule {} needs a Polygon or MultiPolygon, not a line",
@@ -871,10 +1024,61 @@ fn zone_from_feature(f: &Feature<'_>, warnings: &mut Vec<String>) -> Result<Zone
         active_until_ms,
         applies_to,
         properties: props.clone(),
+        channel_axis,
         geometry,
         lo,
         hi,
     })
+}
+
+/// A direction property (`flow_deg`), degrees true in [0, 360]; `None`
+/// when absent.
+fn direction(
+    f: &Feature<'_>,
+    props: &Map<String, Value>,
+    key: &str,
+) -> Result<Option<f64>, GeoJsonError> {
+    match props.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => match v.as_f64() {
+            Some(x) if x.is_finite() && (0.0..=360.0).contains(&x) => Ok(Some(x % 360.0)),
+            _ => Err(prop_err(
+                f,
+                format!("\"{key}\" {v} must be a direction in degrees true, 0 to 360"),
+            )),
+        },
+    }
+}
+
+/// A channel's `axis`: `[[lon, lat], ...]`, at least two positions, as
+/// `(lat, lon)`.
+fn parse_axis(v: &Value) -> Result<Vec<(f64, f64)>, String> {
+    let Value::Array(pts) = v else {
+        return Err(format!("{v} is not a list of positions [[lon, lat], ...]"));
+    };
+    let mut out = Vec::with_capacity(pts.len());
+    for (i, p) in pts.iter().enumerate() {
+        let pos = match p {
+            Value::Array(c) if c.len() >= 2 => (c[1].as_f64(), c[0].as_f64()),
+            _ => (None, None),
+        };
+        match pos {
+            (Some(lat), Some(lon))
+                if lat.is_finite()
+                    && lon.is_finite()
+                    && lat.abs() <= 90.0
+                    && lon.abs() <= 540.0 =>
+            {
+                out.push((lat, lon))
+            }
+            _ => return Err(format!("position {} ({p}) is not [lon, lat]", i + 1)),
+        }
+    }
+    out.dedup();
+    if out.len() < 2 {
+        return Err("needs at least two distinct positions".into());
+    }
+    Ok(out)
 }
 
 /// A ring (unwrapped, in the order given) or a line of a zone.

@@ -507,12 +507,12 @@ fn validation_messages() {
     let cases: Vec<(Value, &str)> = vec![
         (
             feature(json!({"name": "Ria de Arousa", "rule": "keepout"}), poly.clone()),
-            r#"zones.geojson feature 2 ("Ria de Arousa"): rule "keepout" is not one of keep_out, keep_in, no_crossing, speed_limit, notify"#,
+            r#"zones.geojson feature 2 ("Ria de Arousa"): rule "keepout" is not one of keep_out, keep_in, no_crossing, speed_limit, notify, tss_lane, tss_separation, tss_inshore, channel, restricted_visibility"#,
         ),
         (feature(json!({"rule": "notify"}), poly.clone()), "zones.geojson feature 2: \"name\" is missing: every zone needs a name"),
         (
             feature(json!({"name": "B"}), poly.clone()),
-            "zones.geojson feature 2 (\"B\"): \"rule\" is missing; use one of keep_out, keep_in, no_crossing, speed_limit, notify",
+            "zones.geojson feature 2 (\"B\"): \"rule\" is missing; use one of keep_out, keep_in, no_crossing, speed_limit, notify, tss_lane, tss_separation, tss_inshore, channel, restricted_visibility",
         ),
         (
             feature(json!({"name": "C", "rule": "speed_limit"}), poly.clone()),

@@ -53,10 +53,13 @@ pub const MAX_CANDIDATES: usize = 100_000;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Sides {
-    /// Starboard only (Rules 14, 15, 17(c)).
+    /// Starboard only (Rules 14, 15, 17(c); under Rule 19, "no alteration
+    /// to port" for a vessel forward of the beam, or "away from" a vessel
+    /// abeam or abaft the port beam).
     Starboard,
     /// Port only (for callers with their own reasons, e.g. a shoal to
-    /// starboard).
+    /// starboard; under Rule 19, "away from" a vessel abeam or abaft the
+    /// starboard beam).
     Port,
     /// Either side, whichever needs the smaller alteration (starboard on a
     /// tie).
@@ -106,10 +109,14 @@ impl Permitted {
     ///   alternative; Rule 12 (two sailing vessels): prefer starboard;
     /// * own ship stands on — crossing or meeting with the target on the
     ///   port side: starboard only (Rule 17(c)); otherwise prefer starboard;
-    ///   being overtaken: either side, no speed reduction.
+    ///   being overtaken: either side, no speed reduction;
+    /// * restricted visibility (Rule 19(d), see [`Permitted::rule19`]).
     pub fn for_ruling(r: &Ruling) -> Option<Permitted> {
         if !r.risk {
             return None;
+        }
+        if r.rule == Some(Rule::R19d) {
+            return Permitted::rule19(r);
         }
         let target_to_port = r.target_relative_bearing_deg < 0.0;
         let p = |sides, speed_reduction| {
@@ -140,6 +147,43 @@ impl Permitted {
                 Encounter::NotUnderWay | Encounter::None => None,
             },
         }
+    }
+
+    /// What a Rule 19 ruling permits own ship (`None` when she is not to
+    /// act: not under way). Speed reduction is always allowed (19(e)).
+    ///
+    /// * target forward of the beam (`|β| < 90°`), own ship not overtaking
+    ///   it: starboard only — no alteration to port (19(d)(i));
+    /// * own ship overtaking the target: either side (19(d)(i) excepts
+    ///   "a vessel being overtaken");
+    /// * target abeam or abaft the beam: away from its side — port for a
+    ///   target to starboard, starboard for one to port (19(d)(ii)); either
+    ///   side for one dead astern (`|β| ≥` [`crate::colregs::ASTERN_DEG`]).
+    ///
+    /// A starboard-only and a port-only permission from two targets
+    /// contradict each other: [`Sides::combine`] would keep starboard, which
+    /// turns towards one of them. [`crate::conditions::advise_in`] then
+    /// advises no alteration of course, only the speed reduction.
+    pub fn rule19(r: &Ruling) -> Option<Permitted> {
+        if !r.risk || !matches!(r.give_way, GiveWay::Own | GiveWay::Both) {
+            return None;
+        }
+        let beta = r.target_relative_bearing_deg;
+        let sides = if r.own_overtaking() {
+            Sides::Either
+        } else if beta.abs() < 90.0 {
+            Sides::Starboard
+        } else if beta.abs() >= crate::colregs::ASTERN_DEG {
+            Sides::Either
+        } else if beta > 0.0 {
+            Sides::Port
+        } else {
+            Sides::Starboard
+        };
+        Some(Permitted {
+            sides,
+            speed_reduction: true,
+        })
     }
 
     /// Both permissions at once: the stricter side, speed only if both allow.

@@ -180,11 +180,18 @@ pub enum Rule {
     /// Rule 18(d): vessels other than NUC and RAM avoid impeding a vessel
     /// constrained by her draught.
     R18d,
+    /// Rule 19(d), restricted visibility: vessels not in sight of one
+    /// another; neither is give-way nor stand-on, each under way takes
+    /// avoiding action — no alteration to port for a vessel forward of the
+    /// beam other than one being overtaken (19(d)(i)), none towards a
+    /// vessel abeam or abaft the beam (19(d)(ii)). See
+    /// [`crate::conditions`].
+    R19d,
 }
 
 impl Rule {
     /// Every rule this crate can cite.
-    pub const ALL: [Rule; 11] = [
+    pub const ALL: [Rule; 12] = [
         Rule::R7,
         Rule::R8,
         Rule::R12,
@@ -196,6 +203,7 @@ impl Rule {
         Rule::R18b,
         Rule::R18c,
         Rule::R18d,
+        Rule::R19d,
     ];
 
     /// Stable short code, e.g. `"15"`, `"18(a)"`, `"14(c)"`.
@@ -212,6 +220,7 @@ impl Rule {
             Rule::R18b => "18(b)",
             Rule::R18c => "18(c)",
             Rule::R18d => "18(d)",
+            Rule::R19d => "19(d)",
         }
     }
 
@@ -225,6 +234,7 @@ impl Rule {
             Rule::R14 | Rule::R14c => "Head-on situation",
             Rule::R15 => "Crossing situation",
             Rule::R18a | Rule::R18b | Rule::R18c | Rule::R18d => "Responsibilities between vessels",
+            Rule::R19d => "Conduct of vessels in restricted visibility",
         }
     }
 
@@ -468,6 +478,9 @@ impl Ruling {
         let t_at = where_of(self.target_relative_bearing_deg);
         let o_at = where_of(self.own_relative_bearing_deg);
         let (o_role, t_role) = (self.own_role.describe(), self.target_role.describe());
+        if rule == Rule::R19d {
+            return self.sentence_rule19(own, target);
+        }
         match (rule, self.give_way) {
             (Rule::R14, _) => format!(
                 "head-on: {own} and {target} meet on reciprocal courses; both alter course to \
@@ -519,6 +532,96 @@ impl Ruling {
         }
     }
 }
+
+impl Ruling {
+    /// Own ship is overtaking the target (an overtaking encounter in which
+    /// own ship is the one farther abaft the other's beam).
+    pub fn own_overtaking(&self) -> bool {
+        self.encounter == Encounter::Overtaking
+            && self.own_relative_bearing_deg.abs() > self.target_relative_bearing_deg.abs()
+    }
+
+    /// The target is overtaking own ship.
+    pub fn target_overtaking(&self) -> bool {
+        self.encounter == Encounter::Overtaking
+            && self.target_relative_bearing_deg.abs() >= self.own_relative_bearing_deg.abs()
+    }
+
+    /// [`Ruling::sentence_named`] of a Rule 19 ruling.
+    fn sentence_rule19(&self, own: &str, target: &str) -> String {
+        let mut s = format!(
+            "restricted visibility (Rule 19): {own} and {target} are not in sight of one \
+             another; neither is give-way or stand-on"
+        );
+        let own_acts = matches!(self.give_way, GiveWay::Own | GiveWay::Both);
+        let target_acts = matches!(self.give_way, GiveWay::Target | GiveWay::Both);
+        let mut parts: Vec<String> = Vec::new();
+        if own_acts {
+            let (w, r) = rule19_words(
+                self.target_relative_bearing_deg,
+                self.own_overtaking(),
+                target,
+            );
+            parts.push(format!("{own} {w} ({r})"));
+        }
+        if target_acts {
+            let (w, r) = rule19_words(self.own_relative_bearing_deg, self.target_overtaking(), own);
+            parts.push(format!("{target} {w} ({r})"));
+        }
+        match parts.len() {
+            0 => {}
+            1 => s.push_str(&format!("; {}", parts[0])),
+            _ => s.push_str(&format!(
+                "; both take avoiding action: {}",
+                parts.join(", ")
+            )),
+        }
+        s.push_str("; either may reduce speed, to the minimum at which she keeps her course if need be (Rule 19(e))");
+        s
+    }
+}
+
+/// What Rule 19(d) asks of a vessel that sees the other at relative
+/// bearing `rel_deg`, and which paragraph: `("avoids an alteration to port
+/// for HER, forward of her beam", "Rule 19(d)(i)")`.
+fn rule19_words(rel_deg: f64, overtaking: bool, other: &str) -> (String, &'static str) {
+    let a = rel_deg.abs();
+    if overtaking {
+        (
+            format!("may alter to either side to pass {other}, whom she is overtaking"),
+            "Rule 19(d)(i)",
+        )
+    } else if a < 90.0 {
+        (
+            format!("avoids an alteration to port for {other}, forward of her beam"),
+            "Rule 19(d)(i)",
+        )
+    } else if a >= ASTERN_DEG {
+        (
+            format!("avoids an alteration towards {other}, astern of her"),
+            "Rule 19(d)(ii)",
+        )
+    } else {
+        let (side, to) = if rel_deg > 0.0 {
+            ("starboard", "starboard")
+        } else {
+            ("port", "port")
+        };
+        let at = if a <= 112.5 {
+            "abeam"
+        } else {
+            "abaft the beam"
+        };
+        (
+            format!("avoids an alteration to {to}, towards {other}, {at} on her {side} side"),
+            "Rule 19(d)(ii)",
+        )
+    }
+}
+
+/// A vessel seen this far from the bow (or more) is astern: a turn to
+/// either side is a turn away from her (Rule 19(d)(ii)).
+pub const ASTERN_DEG: f64 = 175.0;
 
 /// Where a vessel is, to be followed by the other's name: `"ahead of"`,
 /// `"on the starboard bow of"`, ... (the sectors of [`position_words`]).
@@ -578,6 +681,21 @@ impl fmt::Display for Ruling {
         }
         let kind = self.encounter.describe();
         match (rule, self.give_way) {
+            (Rule::R19d, _) => {
+                write!(
+                    f,
+                    "restricted visibility, target {pos} not in sight: no vessel stands on"
+                )?;
+                if matches!(self.give_way, GiveWay::Own | GiveWay::Both) {
+                    let (words, _) = rule19_words(
+                        self.target_relative_bearing_deg,
+                        self.own_overtaking(),
+                        "her",
+                    );
+                    write!(f, "; own ship {words}")?;
+                }
+                return f.write_str(", or reduces speed (Rule 19(d), 19(e))");
+            }
             (Rule::R14, _) => write!(
                 f,
                 "head-on, target {pos}: both vessels alter course to starboard (Rule 14)"

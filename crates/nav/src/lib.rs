@@ -47,6 +47,7 @@
 
 pub mod advice;
 pub mod colregs;
+pub mod conditions;
 pub mod cpa;
 pub mod geo;
 pub mod manoeuvre;

@@ -104,6 +104,11 @@ pub fn router(app: Arc<App>, cors: Option<String>, limits: &crate::limits::Limit
             axum::routing::put(put_hazards).post(post_hazard),
         )
         .route("/api/hazards/{key}", axum::routing::delete(delete_hazard))
+        .route("/api/visibility", post(post_visibility))
+        .route(
+            "/api/visibility/{key}",
+            axum::routing::delete(delete_visibility),
+        )
         .route_layer(from_fn_with_state(app.clone(), require_change_token));
     let reads = Router::new()
         .route("/api/vessels", get(vessels))
@@ -122,6 +127,7 @@ pub fn router(app: Arc<App>, cors: Option<String>, limits: &crate::limits::Limit
         .route("/api/atons", get(atons))
         .route("/api/zones", get(get_zones))
         .route("/api/hazards", get(get_hazards))
+        .route("/api/visibility", get(get_visibility))
         .route("/api/stats", get(stats))
         .route("/api/event-kinds", get(event_kinds))
         .route("/api/stations", get(stations))
@@ -850,6 +856,124 @@ async fn delete_zone(
     check_token(&app, &headers)?;
     let _edit = app.edits.lock().await;
     let doc = without_feature(current(&app, &DocKind::Zones), &i)?;
+    set_doc(app.clone(), DocKind::Zones, doc).await
+}
+/// Keys of a `POST /api/visibility` body.
+const VISIBILITY_KEYS: &str = "name, geometry, visibility_nm, active_from, active_until";
+
+fn is_visibility(f: &Value) -> bool {
+    f.pointer("/properties/rule").and_then(Value::as_str) == Some("restricted_visibility")
+}
+
+/// A declaration of restricted visibility as a zone feature (rule
+/// `restricted_visibility`) with a fresh id `visibility-N`: the zones
+/// document is the one home of it, so it is validated, stored, replaced
+/// and judged as every zone is.
+fn visibility_feature(body: Value, doc: &Value) -> ApiResult<(Value, String)> {
+    let Value::Object(m) = body else {
+        return Err(bad(format!(
+            "POST a JSON object with keys {VISIBILITY_KEYS}"
+        )));
+    };
+    if let Some(k) = m
+        .keys()
+        .find(|k| !VISIBILITY_KEYS.split(", ").any(|x| x == *k))
+    {
+        return Err(bad(format!("unknown key {k:?}; use {VISIBILITY_KEYS}")));
+    }
+    let Some(geometry) = m.get("geometry").filter(|g| g.is_object()) else {
+        return Err(bad(
+            "\"geometry\" is missing: a GeoJSON Polygon or MultiPolygon of the area",
+        ));
+    };
+    if m.get("visibility_nm").is_none() {
+        return Err(bad(
+            "\"visibility_nm\" is missing: the visibility, nautical miles",
+        ));
+    }
+    let used: std::collections::HashSet<String> = doc
+        .get("features")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|f| f.get("id").and_then(Value::as_str).map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    let id = (1..)
+        .map(|n| format!("visibility-{n}"))
+        .find(|i| !used.contains(i))
+        .unwrap_or_default();
+    let mut props = serde_json::Map::new();
+    props.insert(
+        "name".into(),
+        m.get("name")
+            .cloned()
+            .unwrap_or_else(|| Value::String("restricted visibility".into())),
+    );
+    props.insert("rule".into(), Value::String("restricted_visibility".into()));
+    for k in ["visibility_nm", "active_from", "active_until"] {
+        if let Some(v) = m.get(k) {
+            props.insert(k.into(), v.clone());
+        }
+    }
+    let feature = json!({"type": "Feature", "id": id, "properties": props, "geometry": geometry});
+    Ok((feature, id))
+}
+
+/// The declarations of restricted visibility (zones with rule
+/// `restricted_visibility`), as a FeatureCollection.
+async fn get_visibility(State(app): State<Arc<App>>) -> Json<Value> {
+    let doc = current(&app, &DocKind::Zones);
+    let features: Vec<Value> = doc
+        .get("features")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter(|f| is_visibility(f)).cloned().collect())
+        .unwrap_or_default();
+    Json(json!({"type": "FeatureCollection", "features": features}))
+}
+async fn post_visibility(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Json<Value>> {
+    check_token(&app, &headers)?;
+    let _edit = app.edits.lock().await;
+    let doc = current(&app, &DocKind::Zones);
+    let (feature, id) = visibility_feature(parse_doc(&body)?, &doc)?;
+    let doc = with_feature(doc, feature)?;
+    let Json(mut answer) = set_doc(app.clone(), DocKind::Zones, doc).await?;
+    answer["id"] = Value::String(id);
+    Ok(Json(answer))
+}
+async fn delete_visibility(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Path(key): Path<String>,
+) -> ApiResult<Json<Value>> {
+    check_token(&app, &headers)?;
+    let _edit = app.edits.lock().await;
+    let doc = current(&app, &DocKind::Zones);
+    let found = doc
+        .get("features")
+        .and_then(Value::as_array)
+        .is_some_and(|a| {
+            a.iter().any(|f| {
+                is_visibility(f)
+                    && match f.get("id") {
+                        Some(Value::String(s)) => *s == key,
+                        Some(Value::Number(n)) => n.to_string() == key,
+                        _ => false,
+                    }
+            })
+        });
+    if !found {
+        return Err(ApiError(
+            StatusCode::NOT_FOUND,
+            format!("no restricted visibility declaration with id {key:?}"),
+        ));
+    }
+    let doc = without_feature(doc, &key)?;
     set_doc(app.clone(), DocKind::Zones, doc).await
 }
 async fn get_hazards(State(app): State<Arc<App>>) -> Json<Value> {

@@ -135,6 +135,16 @@ pub fn document() -> Value {
                 "post": change("Add one hazard", "#/components/schemas/Feature")
             },
             "/api/hazards/{id}": {"delete": del("hazard")},
+            "/api/visibility": {
+                "get": get("Declarations of restricted visibility (the zones with rule restricted_visibility, as a FeatureCollection)", json!([]), "#/components/schemas/FeatureCollection"),
+                "post": change("Declare restricted visibility for an area and time (Rule 19): added to the zones as a restricted_visibility zone with id visibility-N (returned as `id`); vessels in or near it farther apart than visibility_nm are ruled under Rule 19", "#/components/schemas/Visibility")
+            },
+            "/api/visibility/{id}": {"delete": {
+                "summary": "Remove one declaration of restricted visibility by its id",
+                "security": [{"bearer": []}],
+                "parameters": [p("id", "string", "Feature id (visibility-N)")],
+                "responses": {"200": {"description": "Removed"}, "401": {"description": "Missing or wrong token"}, "403": {"description": "Changes disabled"}, "404": {"description": "No such declaration"}}
+            }},
             "/api/stats": {"get": get("Counters, and run_id (changes on every server start)", json!([]), "#/components/schemas/Object")},
             "/api/stream": {"get": {
                 "summary": "Server-Sent Events: every event (id, kind, JSON), resumable with Last-Event-ID or ?since (a backlog of at most --stream-backlog events; older ones named in a `truncated` message); unnumbered `ack` messages ({id, acknowledged_by, acknowledged_at}), `store.degraded`/`store.recovered`, and `vessels` batches every second. 503 beyond --max-stream-clients",
@@ -183,6 +193,13 @@ pub fn document() -> Value {
                     "events": {"type": "array", "items": {"type": "object"}},
                     "next": {"type": "integer"}
                 }, "required": ["events", "next"]},
+                "Visibility": {"type": "object", "properties": {
+                    "name": {"type": "string", "description": "default \"restricted visibility\""},
+                    "geometry": {"type": "object", "description": "GeoJSON Polygon or MultiPolygon of the area"},
+                    "visibility_nm": {"type": "number", "exclusiveMinimum": true, "minimum": 0, "description": "visibility, nautical miles"},
+                    "active_from": {"type": "string", "description": "ISO 8601 UTC time (inclusive); absent: now"},
+                    "active_until": {"type": "string", "description": "ISO 8601 UTC time (exclusive); absent: until removed"}
+                }, "required": ["geometry", "visibility_nm"], "additionalProperties": false},
                 "Feature": {"type": "object", "properties": {"type": {"type": "string", "enum": ["Feature"]}}, "required": ["type"]},
                 "FeatureCollection": {"type": "object", "properties": {"type": {"type": "string", "enum": ["FeatureCollection"]}, "features": {"type": "array", "items": {"type": "object"}}}, "required": ["type", "features"]}
             }
