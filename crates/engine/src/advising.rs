@@ -102,8 +102,10 @@ impl Neighbourhood<'_> {
             .and_then(|v| v.static_data.length_m());
         let handling = Handling::for_ship(length, own.sog, &self.cfg.advice());
         let safety_m = self.cfg.hazards.safety_nm * 1852.0;
-        let have_fixed =
-            self.geo.land.is_some() || !self.geo.hazards.is_empty() || !self.atons.is_empty();
+        let have_fixed = self.geo.land.is_some()
+            || !self.geo.hazards.is_empty()
+            || !self.atons.is_empty()
+            || !self.geo.zones.is_empty();
         let zones = &self.geo.zones;
         let facts = self
             .picture

@@ -432,3 +432,60 @@ fn a_sailing_vessel_shall_not_impede_a_ship_following_the_lane() {
     let j = serde_json::to_value(p).unwrap();
     assert!(j.get("not_to_impede").is_none());
 }
+
+/// The advice never sends a ship into a separation zone (Rule 10(e)): a
+/// southbound ship at the edge of her lane, with the separation zone on her
+/// starboard side (a scheme drawn so that the turn Rule 15 asks for leads
+/// into it), giving way to a ship crossing from starboard, is not told to
+/// turn into the zone; in open water the same encounter gets that turn.
+#[test]
+fn the_advice_never_turns_into_the_separation_zone() {
+    let zones_ = || {
+        zones(vec![
+            rect(
+                json!({"name": "separation", "rule": "tss_separation", "flow_deg": 180}),
+                -9.5,
+                42.5,
+                -9.45,
+                43.5,
+            ),
+            rect(
+                json!({"name": "southbound", "rule": "tss_lane", "flow_deg": 180}),
+                -9.45,
+                42.5,
+                -9.35,
+                43.5,
+            ),
+        ])
+    };
+    // Own ship in the lane, 0.2 NM east of the separation zone.
+    let meet = (43.0, -9.445);
+    let own = aimed(224000001, meet, 180.0, 12.0, 600.0);
+    // Crossing from her starboard side (from the west, heading east).
+    let other = aimed(224000002, meet, 90.0, 10.0, 600.0);
+    let own_advice = |evs: &[Event]| -> Vec<finisterra_engine::AdviceItem> {
+        risks(evs)
+            .iter()
+            .flat_map(|r| r.advice.iter())
+            .filter(|a| a.mmsi == 224000001)
+            .cloned()
+            .collect()
+    };
+    let open_water = own_advice(&run(None, &[(vec![own, other], 60.0)]));
+    assert!(
+        open_water.iter().any(|a| a.recommended
+            && a.sufficient
+            && a.direction == finisterra_nav::advice::Direction::Starboard),
+        "in open water own ship is told to turn to starboard: {open_water:?}"
+    );
+    let in_scheme = own_advice(&run(Some(zones_()), &[(vec![own, other], 60.0)]));
+    assert!(!in_scheme.is_empty());
+    for a in &in_scheme {
+        let turns_starboard = a.direction == finisterra_nav::advice::Direction::Starboard;
+        assert!(
+            !(turns_starboard && a.sufficient),
+            "never a sufficient turn into the separation zone: {in_scheme:?}"
+        );
+        assert!(!turns_starboard || a.into_danger, "{in_scheme:?}");
+    }
+}
