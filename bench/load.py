@@ -385,11 +385,11 @@ def main() -> int:
             if now >= next_collision:
                 # Two new vessels head-on, 2 NM apart on a meridian, each
                 # pair half a degree from the next (no pair meets another).
-                k = collision_id
+                c = collision_id
                 collision_id += 1
-                lat = -50.0 + 0.5 * (k % 80)
-                lon = -30.0 + 0.5 * ((k // 80) % 40)
-                a, b = 236_000_000 + k, 237_000_000 + k
+                lat = -50.0 + 0.5 * (c % 80)
+                lon = -30.0 + 0.5 * ((c // 80) % 40)
+                a, b = 236_000_000 + c, 237_000_000 + c
                 first = position(a, lat, lon, 12.0, 0.0)
                 second = position(b, lat + 2.0 / 60.0, lon, 12.0, 180.0)
                 udp.sendto((first + "\r\n").encode(), ("127.0.0.1", udp_p))

@@ -13,7 +13,7 @@ use crate::event::AdviceItem;
 use crate::hazard::{self, AtonHazard, Geography};
 use crate::picture::Picture;
 use crate::rules;
-use crate::screen::{box_around, flat_range, overlapping, snap_at, PairScratch, Snap};
+use crate::screen::{box_around, flat_range, moved_to, overlapping, Movers, PairScratch, Snap};
 
 const KN_MPS: f64 = 1852.0 / 3600.0;
 
@@ -30,8 +30,8 @@ pub(crate) struct Neighbourhood<'a> {
     pub snaps: &'a [Snap],
     /// Time of the pass, ms.
     pub pass_ms: i64,
-    /// Picture slots of vessels to consider beyond the grid.
-    pub extra: &'a [u32],
+    /// The vessels that reported a new motion since the pass.
+    pub movers: &'a Movers,
     /// Fastest vessel of the pass, knots.
     pub max_sog_kn: f64,
     pub atons: &'a [AtonHazard],
@@ -47,43 +47,23 @@ impl Neighbourhood<'_> {
         let adv = self.cfg.advice();
         let pass_m = adv.pass_nm * 1852.0;
         let horizon_s = adv.horizon_s;
-        let moved_s = ((t_ms - self.pass_ms).max(0) as f64) / 1000.0;
+        let moved_s = (t_ms.saturating_sub(self.pass_ms).clamp(0, 3_600_000) as f64) / 1000.0;
         let radius_m = (own.sog + self.max_sog_kn) * KN_MPS * horizon_s
             + pass_m
             + self.max_sog_kn * KN_MPS * moved_s
             + 100.0;
         let mut idx = Vec::new();
-        overlapping(self.grid, box_around(own.lat, own.lon, radius_m), &mut idx);
-        let mut slots: Vec<u32> = Vec::with_capacity(idx.len() + self.extra.len());
-        let mut out: Vec<Snap> = Vec::new();
-        let fresh = t_ms == self.pass_ms;
+        let q = box_around(own.lat, own.lon, radius_m);
+        overlapping(self.grid, q, &mut idx);
+        let mut out: Vec<Snap> = Vec::with_capacity(idx.len());
         for &i in &idx {
             let s = &self.snaps[i as usize];
-            if s.mmsi == own.mmsi {
-                continue;
-            }
-            if fresh {
-                out.push(*s);
-            } else {
-                slots.push(s.slot);
+            if s.mmsi != own.mmsi && !self.movers.contains(s.slot) {
+                out.push(moved_to(s, self.pass_ms, t_ms));
             }
         }
-        slots.extend(self.extra.iter().copied());
-        slots.sort_unstable();
-        slots.dedup();
-        if !fresh || !self.extra.is_empty() {
-            for slot in slots {
-                let Some(v) = self.picture.slots.get(slot as usize) else {
-                    continue;
-                };
-                if v.mmsi == own.mmsi || (fresh && out.iter().any(|s| s.slot == slot)) {
-                    continue;
-                }
-                if let Some(s) = snap_at(v, slot, t_ms, self.cfg) {
-                    out.push(s);
-                }
-            }
-        }
+        self.movers.near(q, horizon_s, t_ms, &mut out);
+        out.retain(|s| s.mmsi != own.mmsi);
         out.retain(|t| reachable(own, t, pass_m, horizon_s));
         out.sort_by_key(|s| s.mmsi);
         out.dedup_by_key(|s| s.mmsi);

@@ -72,8 +72,8 @@ pub use risk::OpenRisk;
 use picture::MmsiMap;
 use risk::{PairAssessment, Pass, Quick, RiskBook};
 use screen::{
-    candidate_pairs, flat_cpa, flat_range, overlapping, rough_cpa, snap_at, snapshots, swept_box,
-    Snap,
+    candidate_pairs, flat_cpa, flat_range, moved_to, overlapping, rough_cpa, snap_at, snapshots,
+    swept_box, Snap,
 };
 
 /// A vessel as events show it, at its last fix (no dead reckoning).
@@ -250,9 +250,9 @@ pub struct Engine {
     /// Snapshot index of each picture slot at the last pass (`u32::MAX`:
     /// not screened then).
     snap_of_slot: Vec<u32>,
-    /// Slots of vessels that reported since the last pass with a motion
-    /// the grid does not hold (new, re-acquired, turned, changed speed).
-    since_pass: Vec<u32>,
+    /// Vessels that reported since the last pass with a motion the grid
+    /// does not hold (new, re-acquired, turned, changed speed).
+    movers: screen::Movers,
     /// Fastest vessel of the last pass, knots (bounded).
     max_sog_kn: f64,
     /// Work memory of the check on arrival.
@@ -279,7 +279,7 @@ impl Engine {
             zones: zone::ZoneBook::default(),
             pass_ms: i64::MIN,
             snap_of_slot: Vec::new(),
-            since_pass: Vec::new(),
+            movers: screen::Movers::default(),
             max_sog_kn: 0.0,
             near_buf: Vec::new(),
         }
@@ -543,7 +543,7 @@ impl Engine {
         let mut pairs = std::mem::take(&mut self.pair_buf);
         candidate_pairs(&snaps, &mut self.scratch, &mut pairs);
         self.pass_ms = t_ms;
-        self.since_pass.clear();
+        self.movers.clear();
         self.snap_of_slot.clear();
         self.snap_of_slot.resize(self.picture.slots.len(), u32::MAX);
         let mut max_sog: f64 = 0.0;
@@ -599,20 +599,19 @@ impl Engine {
     /// seen (that stays with the periodic pass, which also dead-reckons and
     /// ages the picture). Same messages, same events: replay and live agree.
     fn on_arrival(&mut self, mmsi: u32, t_ms: i64, out: &mut Vec<Event>) {
-        if self.pass_ms == i64::MIN {
-            return;
-        }
         let Some(slot) = self.picture.slot(mmsi) else {
             return;
         };
         let Some(own) = snap_at(&self.picture.slots[slot], slot as u32, t_ms, &self.cfg) else {
             return;
         };
-        // Does the grid hold this vessel's motion?
-        let indexed = self
-            .snap_of_slot
-            .get(slot)
-            .copied()
+        // Does the grid hold this vessel's motion? If it does, this report
+        // changes nothing the periodic pass would not find: her pairs were
+        // judged with this motion, and whatever arises by the passing of
+        // time alone is the pass's. Only a new motion is screened now.
+        let indexed = (self.pass_ms != i64::MIN)
+            .then(|| self.snap_of_slot.get(slot).copied())
+            .flatten()
             .filter(|&k| k != u32::MAX)
             .and_then(|k| self.snap_buf.get(k as usize))
             .filter(|s| s.mmsi == mmsi);
@@ -620,39 +619,46 @@ impl Engine {
             None => true,
             Some(old) => grid_is_stale(old, &own, self.pass_ms, t_ms),
         };
-        if stale && !self.since_pass.contains(&(slot as u32)) {
-            self.since_pass.push(slot as u32);
+        if !stale {
+            return;
         }
+        self.movers.insert(own, t_ms);
         if own.stationary {
             return;
         }
         // Neighbours: swept paths of the last pass that meet hers (widened
-        // by how far the fastest vessel went since), and the late movers.
-        let moved_m = self.max_sog_kn * 1852.0 / 3600.0 * ((t_ms - self.pass_ms) as f64 / 1000.0);
-        let mut q = swept_box(&own);
-        let d_lat = (moved_m / 6_371_000.0).to_degrees();
-        let d_lon = d_lat / own.cos_lat.max(1e-3);
-        q = [q[0] - d_lat, q[1] + d_lat, q[2] - d_lon, q[3] + d_lon];
-        let mut near = std::mem::take(&mut self.near_buf);
-        overlapping(&self.scratch, q, &mut near);
-        let mut slots: Vec<u32> = near
-            .iter()
-            .map(|&i| self.snap_buf[i as usize].slot)
-            .chain(self.since_pass.iter().copied())
-            .filter(|&s| s != slot as u32)
-            .collect();
-        self.near_buf = near;
-        slots.sort_unstable();
-        slots.dedup();
+        // by how far the fastest vessel went since), moved on to now, and
+        // the vessels that reported a new motion since the pass.
+        let mut others: Vec<Snap> = Vec::new();
+        if self.pass_ms != i64::MIN {
+            let moved_m =
+                self.max_sog_kn * 1852.0 / 3600.0 * ((t_ms - self.pass_ms) as f64 / 1000.0);
+            let q = swept_box(&own);
+            let d_lat = (moved_m / 6_371_000.0).to_degrees();
+            let d_lon = d_lat / own.cos_lat.max(1e-3);
+            let q = [q[0] - d_lat, q[1] + d_lat, q[2] - d_lon, q[3] + d_lon];
+            let mut near = std::mem::take(&mut self.near_buf);
+            overlapping(&self.scratch, q, &mut near);
+            for &i in &near {
+                let s = &self.snap_buf[i as usize];
+                if s.slot != own.slot && !self.movers.contains(s.slot) {
+                    others.push(moved_to(s, self.pass_ms, t_ms));
+                }
+            }
+            self.near_buf = near;
+        }
+        let horizon_s = self.cfg.risk.warning_tcpa_s * self.cfg.risk.clear_factor.max(1.0)
+            + self.cfg.screen_interval_ms() as f64 / 1000.0;
+        let from = others.len();
+        self.movers
+            .near(swept_box(&own), horizon_s, t_ms, &mut others);
+        others.retain(|o| o.slot != own.slot);
+        debug_assert!(from <= others.len() + 1);
+        others.sort_by_key(|o| o.mmsi);
+        others.dedup_by_key(|o| o.mmsi);
         let mut local: Vec<Snap> = vec![own];
         let mut assessed: Vec<PairAssessment> = Vec::new();
-        for s in slots {
-            let Some(v) = self.picture.slots.get(s as usize) else {
-                continue;
-            };
-            let Some(other) = snap_at(v, s, t_ms, &self.cfg) else {
-                continue;
-            };
+        for other in others {
             if other.stationary && own.stationary {
                 continue;
             }
@@ -676,7 +682,7 @@ impl Engine {
             let cache: RefCell<MmsiMap<Vec<AdviceItem>>> = RefCell::new(MmsiMap::default());
             let (cfg, geo, grid, pass_snaps) =
                 (&self.cfg, &self.geo, &self.scratch, &self.snap_buf);
-            let (pass_ms, extra, max_sog_kn) = (self.pass_ms, &self.since_pass, self.max_sog_kn);
+            let (pass_ms, movers, max_sog_kn) = (self.pass_ms, &self.movers, self.max_sog_kn);
             let plan_for = |m: u32| -> Vec<AdviceItem> {
                 if let Some(items) = cache.borrow().get(&m) {
                     return items.clone();
@@ -691,7 +697,7 @@ impl Engine {
                     grid,
                     snaps: pass_snaps,
                     pass_ms,
-                    extra,
+                    movers,
                     max_sog_kn,
                     atons: atons.get_or_init(|| hazard::atons(picture, cfg)),
                 };
@@ -771,7 +777,7 @@ impl Engine {
                 grid,
                 snaps,
                 pass_ms: t_ms,
-                extra: &[],
+                movers: &self.movers,
                 max_sog_kn,
                 atons: atons.get_or_init(|| hazard::atons(picture, cfg)),
             };

@@ -534,3 +534,116 @@ mod tests {
         assert!(pairs_of(&snaps).is_empty());
     }
 }
+
+/// A snapshot moved on to `t_ms` by dead reckoning on its own velocity (no
+/// trigonometry: the velocity and the cosine of latitude are the
+/// snapshot's). Its swept-path box is left as it was.
+#[inline]
+pub(crate) fn moved_to(s: &Snap, from_ms: i64, t_ms: i64) -> Snap {
+    let dt = (t_ms - from_ms) as f64 / 1000.0;
+    let mut m = *s;
+    if dt != 0.0 && !s.stationary {
+        m.lat = (s.lat + (s.vn * dt / R_M).to_degrees()).clamp(-90.0, 90.0);
+        m.lon = finisterra_nav::geo::wrap_lon_once_deg(
+            s.lon + (s.ve * dt / (R_M * s.cos_lat)).to_degrees(),
+        );
+    }
+    m
+}
+
+/// The vessels that reported since the last pass with a motion its grid
+/// does not hold (new, re-acquired, turned, changed speed, off their
+/// dead-reckoned track): their snapshot when they reported, found by the
+/// cell of that position.
+#[derive(Debug, Default)]
+pub(crate) struct Movers {
+    /// (snapshot, its time ms).
+    entries: Vec<(Snap, i64)>,
+    /// Entry of each picture slot.
+    by_slot: crate::picture::FastMap<u32, u32>,
+    cells: crate::picture::FastMap<(i32, i32), Vec<u32>>,
+    /// Fastest of them, knots.
+    max_sog_kn: f64,
+}
+
+/// Cell of a position in the movers' grid.
+fn mover_cell(lat: f64, lon: f64) -> (i32, i32) {
+    (
+        ((lat + 90.0) / CELL_DEG).floor() as i32,
+        ((finisterra_nav::geo::wrap_lon_once_deg(lon) + 180.0) / CELL_DEG).floor() as i32,
+    )
+}
+
+impl Movers {
+    pub(crate) fn clear(&mut self) {
+        self.entries.clear();
+        self.by_slot.clear();
+        self.cells.clear();
+        self.max_sog_kn = 0.0;
+    }
+
+    pub(crate) fn contains(&self, slot: u32) -> bool {
+        self.by_slot.contains_key(&slot)
+    }
+
+    /// Records (or replaces) a vessel's snapshot at `t_ms`.
+    pub(crate) fn insert(&mut self, s: Snap, t_ms: i64) {
+        let cell = mover_cell(s.lat, s.lon);
+        self.max_sog_kn = self.max_sog_kn.max(s.sog.min(60.0));
+        match self.by_slot.get(&s.slot) {
+            Some(&k) => {
+                let old = self.entries[k as usize].0;
+                let old_cell = mover_cell(old.lat, old.lon);
+                if old_cell != cell {
+                    if let Some(list) = self.cells.get_mut(&old_cell) {
+                        list.retain(|&e| e != k);
+                    }
+                    self.cells.entry(cell).or_default().push(k);
+                }
+                self.entries[k as usize] = (s, t_ms);
+            }
+            None => {
+                let k = self.entries.len() as u32;
+                self.entries.push((s, t_ms));
+                self.by_slot.insert(s.slot, k);
+                self.cells.entry(cell).or_default().push(k);
+            }
+        }
+    }
+
+    /// The movers that may lie within box `q` (degrees) at any time within
+    /// `horizon_s` after they reported (their cell widened by how far the
+    /// fastest could go), moved on to `t_ms`.
+    pub(crate) fn near(&self, q: [f64; 4], horizon_s: f64, t_ms: i64, out: &mut Vec<Snap>) {
+        if self.entries.is_empty() {
+            return;
+        }
+        let reach_m = self.max_sog_kn * 1852.0 / 3600.0 * horizon_s + 100.0;
+        let d_lat = (reach_m / R_M).to_degrees();
+        let (lat_lo, lat_hi) = ((q[0] - d_lat).max(-90.0), (q[1] + d_lat).min(90.0));
+        let cos = lat_lo.abs().max(lat_hi.abs()).min(89.0).to_radians().cos();
+        let d_lon = (reach_m / (R_M * cos)).to_degrees();
+        let (r0, r1) = (
+            ((lat_lo + 90.0) / CELL_DEG).floor() as i32,
+            ((lat_hi + 90.0) / CELL_DEG).floor() as i32,
+        );
+        let span = q[3] - q[2] + 2.0 * d_lon;
+        let ncols = (360.0 / CELL_DEG) as i32;
+        let c0 = ((q[2] - d_lon + 180.0) / CELL_DEG).floor() as i32;
+        let c1 = if span >= 360.0 {
+            c0 + ncols - 1
+        } else {
+            ((q[3] + d_lon + 180.0) / CELL_DEG).floor() as i32
+        };
+        for r in r0..=r1 {
+            for c in c0..=c1.min(c0 + ncols - 1) {
+                if let Some(list) = self.cells.get(&(r, c.rem_euclid(ncols))) {
+                    for &k in list {
+                        let (s, at) = &self.entries[k as usize];
+                        out.push(moved_to(s, *at, t_ms));
+                    }
+                }
+            }
+        }
+    }
+}

@@ -231,7 +231,7 @@ pub struct AdviceConfig {
     /// simulator's default; a small fast vessel turns faster, and is
     /// advised as if she did not).
     pub max_turn_deg_per_min: f64,
-    /// Length assumed when own ship's is unknown, metres. Default 150 m
+    /// Length assumed when own ship's is unknown, metres. Default 300 m
     /// (a longer ship turns more slowly: assuming a large one is the safe
     /// side).
     pub unknown_length_m: f64,
@@ -254,7 +254,7 @@ impl Default for AdviceConfig {
             speed_step_kn: 0.5,
             turn_radius_lengths: 2.5,
             max_turn_deg_per_min: 60.0,
-            unknown_length_m: 150.0,
+            unknown_length_m: 300.0,
             deceleration_kn_per_min: 1.0,
         }
     }
