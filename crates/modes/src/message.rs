@@ -618,6 +618,10 @@ mod tests {
             assert_eq!(mode_c_ft(encode_gillham(alt)), Some(alt), "{alt}");
         }
         assert_eq!(mode_c_ft(0), None);
+        // A real Gillham reply (DF 4, AC13 0x050a): −100 ft, as pyModeS's
+        // gray2alt and dump1090's ModeAToModeC give.
+        let m = decode_frame(&bytes("2393a50a156d2c")).unwrap();
+        assert_eq!(m.alt_baro_ft, Some(-100));
     }
 
     /// The Gillham encoding as the standard defines it (for the test).
