@@ -184,7 +184,7 @@ impl Bits {
     /// `len` (≤ 32) bits from bit `start` (1-based).
     #[inline]
     fn get(self, start: u32, len: u32) -> u32 {
-        debug_assert!(start >= 1 && len >= 1 && len <= 32 && start + len - 1 <= 128);
+        debug_assert!(start >= 1 && (1..=32).contains(&len) && start + len - 1 <= 128);
         ((self.0 >> (128 - (start - 1) - len)) & ((1u128 << len) - 1)) as u32
     }
 
@@ -356,11 +356,9 @@ fn decode_me(bits: Bits, m: &mut AirMessage) {
         5..=8 => decode_surface(bits, m),
         9..=18 | 20..=22 => decode_airborne_position(bits, tc, m),
         19 => decode_velocity(bits, m),
-        28 => {
-            if bits.me(6, 3) == 1 {
-                m.emergency = Some(bits.me(9, 3) as u8);
-                m.squawk = Some(id13_squawk(bits.me(12, 13)));
-            }
+        28 if bits.me(6, 3) == 1 => {
+            m.emergency = Some(bits.me(9, 3) as u8);
+            m.squawk = Some(id13_squawk(bits.me(12, 13)));
         }
         31 => decode_op_status(bits, m),
         _ => {}
