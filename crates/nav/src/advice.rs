@@ -41,9 +41,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::colregs::{classify, ColregsConfig, Duty, Encounter, GiveWay, Role, Rule, Ruling};
-use crate::cpa::{Kinematic, Relative, RELATIVE_SPEED_EPS_MPS};
+use crate::cpa::{velocity, Kinematic, Relative, RELATIVE_SPEED_EPS_MPS};
 use crate::geo::{normalize_deg_360, METRES_PER_NM};
-use crate::manoeuvre::{Handling, Track};
+use crate::manoeuvre::{Fan, Handling, Track};
 
 /// Upper bound on the number of candidates one search evaluates (guards
 /// against a tiny or hostile step size).
@@ -583,6 +583,84 @@ fn evaluate(geoms: &[Geom], track: &Track, horizon_s: f64) -> Eval {
     e
 }
 
+/// The arcs of the course candidates, one per side, with for each target
+/// the smallest distance along each arc so far ([`Fan`]): a candidate then
+/// costs one closest approach per target.
+struct FanSet {
+    /// (sign, its fan, per target the prefix minima along it)
+    sides: Vec<(f64, Fan, Vec<Vec<f64>>)>,
+}
+
+impl FanSet {
+    fn new(
+        own: &Kinematic,
+        handling: &Handling,
+        geoms: &[Geom],
+        signed: &[f64],
+        horizon_s: f64,
+    ) -> Option<FanSet> {
+        let mut sides = Vec::new();
+        for sign in [1.0, -1.0] {
+            let mut mags: Vec<f64> = signed
+                .iter()
+                .filter(|d| if sign > 0.0 { **d >= 0.0 } else { **d < 0.0 })
+                .map(|d| d.abs())
+                .collect();
+            if mags.is_empty() {
+                continue;
+            }
+            mags.sort_by(f64::total_cmp);
+            mags.dedup();
+            let fan = Fan::new(own.cog_deg, own.sog_kn, sign, &mags, handling, horizon_s)?;
+            let prefix = geoms
+                .iter()
+                .map(|g| {
+                    let mut v = Vec::new();
+                    fan.prefix_min(g.r, g.v_target, &mut v);
+                    v
+                })
+                .collect();
+            sides.push((sign, fan, prefix));
+        }
+        Some(FanSet { sides })
+    }
+
+    /// Which side and chord end a candidate's turn ends at.
+    fn locate(&self, signed: f64) -> Option<(usize, usize)> {
+        let sign = if signed < 0.0 { -1.0 } else { 1.0 };
+        let side = self.sides.iter().position(|(s, _, _)| *s == sign)?;
+        let k = self.sides[side].1.index_of(signed.abs())?;
+        Some((side, k))
+    }
+
+    fn distance(&self, (side, k): (usize, usize), gi: usize, g: &Geom) -> f64 {
+        let (_, fan, prefix) = &self.sides[side];
+        fan.distance(k, prefix[gi][k], g.r, g.v_target)
+    }
+
+    fn evaluate(&self, at: (usize, usize), geoms: &[Geom], vo: (f64, f64), horizon_s: f64) -> Eval {
+        let mut e = Eval {
+            min_m: f64::INFINITY,
+            limiting: None,
+            limiting_geom: None,
+            crosses_ahead: false,
+        };
+        for (i, g) in geoms.iter().enumerate() {
+            let d = self.distance(at, i, g);
+            if d.is_nan() || d < e.min_m {
+                e.min_m = d;
+                e.limiting = Some(g.target);
+                e.limiting_geom = Some(i);
+            }
+            let v = (g.v_target.0 - vo.0, g.v_target.1 - vo.1);
+            if g.own_crosses_ahead(v, horizon_s) {
+                e.crosses_ahead = true;
+            }
+        }
+        e
+    }
+}
+
 /// Fixed dangers for the advice search: `true` when a straight track from
 /// own ship's position on `(cog_deg, sog_kn)` stands into danger (land, a
 /// shoal, an aid to navigation, a user hazard, a separation zone...) within
@@ -675,7 +753,12 @@ impl Search<'_> {
     /// sufficient, clear of fixed dangers and passes astern where asked,
     /// else the first sufficient and clear, else the one with the largest
     /// minimum distance (clear of fixed dangers if any is).
-    fn scan(&self, action: Action, candidates: impl Iterator<Item = (f64, f64)>) -> Option<Advice> {
+    fn scan(
+        &self,
+        action: Action,
+        candidates: impl Iterator<Item = (f64, f64)>,
+        fans: Option<&FanSet>,
+    ) -> Option<Advice> {
         let mut first_sufficient: Option<Advice> = None;
         // (advice, its minimum distance, clear of fixed dangers)
         let mut best: Option<(Advice, f64, bool)> = None;
@@ -690,14 +773,32 @@ impl Search<'_> {
         // one is tried, most of the work saved.
         let mut hint: Option<usize> = None;
         for (signed, sog) in candidates {
-            self.track(signed, sog, &mut track);
+            // A turn at the present speed follows its side's fan; anything
+            // else its own track.
+            let on_fan = fans
+                .filter(|_| sog == self.own.sog_kn)
+                .and_then(|f| f.locate(signed).map(|at| (f, at)));
+            if on_fan.is_none() {
+                self.track(signed, sog, &mut track);
+            }
             if let (true, Some(h), Some((_, best_m, true))) = (self.skip, hint, &best) {
-                let d = distance_to(&self.geoms[h], &track, self.cfg.horizon_s);
+                let d = match on_fan {
+                    Some((f, at)) => f.distance(at, h, &self.geoms[h]),
+                    None => distance_to(&self.geoms[h], &track, self.cfg.horizon_s),
+                };
                 if d < self.pass_m && d <= *best_m {
                     continue;
                 }
             }
-            let e = evaluate(self.geoms, &track, self.cfg.horizon_s);
+            let e = match on_fan {
+                Some((f, at)) => f.evaluate(
+                    at,
+                    self.geoms,
+                    velocity(self.own.cog_deg + signed, sog),
+                    self.cfg.horizon_s,
+                ),
+                None => evaluate(self.geoms, &track, self.cfg.horizon_s),
+            };
             hint = e.limiting_geom;
             let mut a = self.advice(action, signed, sog, e);
             // Fixed dangers are asked only of candidates that could be
@@ -833,19 +934,24 @@ fn plan_with(
         return out;
     }
     let sog = own.sog_kn;
-    let courses = course_candidates(
+    let signed: Vec<f64> = course_candidates(
         permitted.sides,
         cfg.min_alteration_deg,
         cfg.max_alteration_deg,
         cfg.step_deg,
     )
-    .map(|d| (d, sog));
-    if let Some(a) = search.scan(Action::AlterCourse, courses) {
+    .collect();
+    let fans = FanSet::new(own, &ship.handling, &geoms, &signed, cfg.horizon_s);
+    if let Some(a) = search.scan(
+        Action::AlterCourse,
+        signed.iter().map(|&d| (d, sog)),
+        fans.as_ref(),
+    ) {
         out.course = a;
     }
     if permitted.speed_reduction {
         out.speed = speed_candidates(sog, cfg)
-            .and_then(|it| search.scan(Action::ReduceSpeed, it.map(|s| (0.0, s))));
+            .and_then(|it| search.scan(Action::ReduceSpeed, it.map(|s| (0.0, s)), None));
     }
     let speed_works = out.speed.as_ref().is_some_and(|s| s.sufficient);
     if !out.course.sufficient && !speed_works && permitted.speed_reduction {
@@ -863,7 +969,7 @@ fn plan_with(
                     step,
                 )
                 .map(|d| (d, s));
-                if let Some(a) = search.scan(Action::AlterCourseAndReduceSpeed, turns) {
+                if let Some(a) = search.scan(Action::AlterCourseAndReduceSpeed, turns, None) {
                     let done = a.sufficient;
                     if best.as_ref().is_none_or(|b| {
                         (!a.into_danger && b.into_danger)

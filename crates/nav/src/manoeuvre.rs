@@ -250,6 +250,141 @@ impl Track {
     }
 }
 
+/// Every turn to one side at constant speed shares one arc: the turn to
+/// `m°` is the arc up to `m°`, then a straight run. A fan follows the arc
+/// once, in chords of at most [`CHORD_S`] with a chord end at every
+/// candidate's new course, and keeps for each target the smallest distance
+/// along the arc so far; a candidate then costs one closest approach on
+/// its straight run per target instead of one per chord.
+#[derive(Clone, Debug, Default)]
+pub struct Fan {
+    /// Turn magnitudes (degrees, ascending) of the chord ends, from 0.
+    pub angles_deg: Vec<f64>,
+    /// `(t_s, x_m, y_m)` of each chord end (own ship's start first).
+    pub points: Vec<(f64, f64, f64)>,
+    sign: f64,
+    cog_deg: f64,
+    sog_kn: f64,
+    horizon_s: f64,
+    turn_deg_s: f64,
+}
+
+impl Fan {
+    /// The arc of turns to `sign` (+1 starboard, −1 port) from `cog_deg` at
+    /// `sog_kn`, with chord ends at every magnitude of `candidates_deg`
+    /// (ascending), for a ship turning at `handling`'s rate; `None` for an
+    /// instant turn (no arc) or a rate that is not usable.
+    pub fn new(
+        cog_deg: f64,
+        sog_kn: f64,
+        sign: f64,
+        candidates_deg: &[f64],
+        handling: &Handling,
+        horizon_s: f64,
+    ) -> Option<Fan> {
+        let w = handling.turn_deg_s;
+        if !(w.is_finite() && w > 0.0 && sog_kn.is_finite() && horizon_s > 0.0) {
+            return None;
+        }
+        let max_step_deg = (w * CHORD_S).max(1e-3);
+        let mut angles = vec![0.0];
+        for &m in candidates_deg {
+            let last = *angles.last().unwrap_or(&0.0);
+            if m.is_nan() || m <= last {
+                continue;
+            }
+            let n = ((m - last) / max_step_deg).ceil().max(1.0) as usize;
+            for k in 1..=n {
+                angles.push(if k == n {
+                    m
+                } else {
+                    last + (m - last) * k as f64 / n as f64
+                });
+            }
+        }
+        let mut points = Vec::with_capacity(angles.len());
+        points.push((0.0, 0.0, 0.0));
+        let (mut x, mut y) = (0.0, 0.0);
+        for k in 1..angles.len() {
+            let (a0, a1) = (angles[k - 1], angles[k]);
+            let (t0, t1) = (a0 / w, a1 / w);
+            let dh = (a1 - a0).to_radians();
+            let chord = if dh.abs() < 1e-9 {
+                1.0
+            } else {
+                2.0 * (dh / 2.0).sin() / dh
+            };
+            let v = velocity(cog_deg + sign * 0.5 * (a0 + a1), sog_kn * chord);
+            x += v.0 * (t1 - t0);
+            y += v.1 * (t1 - t0);
+            points.push((t1, x, y));
+        }
+        Some(Fan {
+            angles_deg: angles,
+            points,
+            sign,
+            cog_deg,
+            sog_kn,
+            horizon_s,
+            turn_deg_s: w,
+        })
+    }
+
+    /// Index of the chord end of a turn of `magnitude_deg` (one of the
+    /// candidates given).
+    pub fn index_of(&self, magnitude_deg: f64) -> Option<usize> {
+        self.angles_deg
+            .binary_search_by(|a| a.total_cmp(&magnitude_deg))
+            .ok()
+    }
+
+    /// For one target (at `r` m, moving at `v_target` m/s): the smallest
+    /// distance along the arc up to each chord end, into `out` (one entry
+    /// per chord end; the first is the range now). Chords beyond the
+    /// horizon count only up to it.
+    pub fn prefix_min(&self, r: (f64, f64), v_target: (f64, f64), out: &mut Vec<f64>) {
+        out.clear();
+        let mut best = r.0.hypot(r.1);
+        out.push(best);
+        for w in self.points.windows(2) {
+            let ((t0, x0, y0), (t1, x1, y1)) = (w[0], w[1]);
+            if t0 < self.horizon_s {
+                let dt = t1 - t0;
+                let rel = (r.0 + v_target.0 * t0 - x0, r.1 + v_target.1 * t0 - y0);
+                let v = (v_target.0 - (x1 - x0) / dt, v_target.1 - (y1 - y0) / dt);
+                let (d, _) = min_distance_within(rel, v, dt.min(self.horizon_s - t0));
+                if d.is_nan() || d < best {
+                    best = d;
+                }
+            }
+            out.push(best);
+        }
+    }
+
+    /// Smallest distance within the horizon for the turn ending at chord
+    /// end `k` (its arc part from `prefix`, then the straight run).
+    pub fn distance(&self, k: usize, prefix: f64, r: (f64, f64), v_target: (f64, f64)) -> f64 {
+        let (t, x, y) = self.points[k];
+        if t >= self.horizon_s {
+            return prefix;
+        }
+        let v_end = velocity(self.cog_deg + self.sign * self.angles_deg[k], self.sog_kn);
+        let rel = (r.0 + v_target.0 * t - x, r.1 + v_target.1 * t - y);
+        let v = (v_target.0 - v_end.0, v_target.1 - v_end.1);
+        let (d, _) = min_distance_within(rel, v, self.horizon_s - t);
+        if d.is_nan() || d < prefix {
+            d
+        } else {
+            prefix
+        }
+    }
+
+    /// The rate of turn the fan was built with, degrees per second.
+    pub fn turn_deg_s(&self) -> f64 {
+        self.turn_deg_s
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -304,6 +439,35 @@ mod tests {
         let vt = (-3.0, 1.0);
         let (d, _) = min_distance_within(r, (vt.0 - v.0, vt.1 - v.1), 1800.0);
         assert_eq!(t.min_distance(r, vt, 1800.0), d);
+    }
+
+    /// A fan gives the distance a track of the same turn gives (to a metre:
+    /// its chords differ), for every candidate and target.
+    #[test]
+    fn a_fan_agrees_with_the_tracks_of_its_turns() {
+        let h = Handling {
+            turn_deg_s: 0.7,
+            decel_kn_s: f64::INFINITY,
+        };
+        let mags: Vec<f64> = (20..=90).map(f64::from).collect();
+        for sign in [1.0, -1.0] {
+            let fan = Fan::new(33.0, 13.0, sign, &mags, &h, 1800.0).unwrap();
+            for (r, vt) in [
+                ((1500.0, 3000.0), (-4.0, -2.0)),
+                ((-2500.0, 800.0), (3.0, 0.5)),
+                ((100.0, 6000.0), (0.0, -6.0)),
+            ] {
+                let mut prefix = Vec::new();
+                fan.prefix_min(r, vt, &mut prefix);
+                for &m in &mags {
+                    let k = fan.index_of(m).unwrap();
+                    let d = fan.distance(k, prefix[k], r, vt);
+                    let t = Track::new(33.0, 13.0, sign * m, 13.0, &h, 1800.0);
+                    let e = t.min_distance(r, vt, 1800.0);
+                    assert!((d - e).abs() < 1.0, "{sign} {m}: {d} vs {e}");
+                }
+            }
+        }
     }
 
     /// The distance along the chords agrees with a fine time-stepped
