@@ -31,8 +31,10 @@ use crate::advice::AdviceConfig;
 use crate::cpa::{min_distance_within, velocity};
 use crate::geo::METRES_PER_NM;
 
-/// Longest chord of the manoeuvring track, seconds.
+/// Longest chord of the manoeuvring track while turning, seconds.
 pub const CHORD_S: f64 = 4.0;
+/// Longest chord of a straight deceleration, seconds.
+pub const STRAIGHT_CHORD_S: f64 = 20.0;
 
 /// Metres per second in a knot.
 const KN_MPS: f64 = METRES_PER_NM / 3600.0;
@@ -153,37 +155,57 @@ impl Track {
             }
         };
         if end_s > 0.0 && end_s.is_finite() {
-            let n = (end_s / CHORD_S).ceil().max(1.0) as usize;
-            let dt = end_s / n as f64;
+            let turning = handling.turn_deg_s.is_finite() && signed_deg != 0.0;
+            // While turning, chords of at most CHORD_S (the arc); after the
+            // turn, a straight deceleration in chords of at most
+            // STRAIGHT_CHORD_S (off its chord by a·Δt²/8: under half a
+            // metre at 1 kn/min).
+            let arc_end = if turning { turn_s.min(end_s) } else { 0.0 };
+            let n_arc = if arc_end > 0.0 {
+                (arc_end / CHORD_S).ceil().max(1.0) as usize
+            } else {
+                0
+            };
+            let rest = end_s - arc_end;
+            let n_rest = if rest > 0.0 {
+                (rest / STRAIGHT_CHORD_S).ceil().max(1.0) as usize
+            } else {
+                0
+            };
             let (mut x, mut y) = (0.0, 0.0);
-            // Each chord: the mean of the velocities at its two ends
-            // integrated over it (exact for a straight deceleration, the
-            // chord of the arc for a turn at constant speed to within the
-            // sagitta).
+            let mut t_prev = 0.0;
             let mut v0 = velocity(heading(0.0), speed(0.0));
-            for k in 1..=n {
-                let tk = dt * k as f64;
+            for k in 1..=(n_arc + n_rest) {
+                let tk = if k <= n_arc {
+                    arc_end * k as f64 / n_arc as f64
+                } else {
+                    arc_end + rest * (k - n_arc) as f64 / n_rest as f64
+                };
+                let dt = tk - t_prev;
                 let v1 = velocity(heading(tk), speed(tk));
-                let (hx, hy) = if handling.turn_deg_s.is_finite() && signed_deg != 0.0 {
+                let (hx, hy) = if k <= n_arc {
                     // Chord of the arc: direction of the mean heading,
                     // length from the mean speed over the arc's length.
-                    let h = 0.5 * (heading(tk - dt) + heading(tk));
-                    let s = 0.5 * (speed(tk - dt) + speed(tk));
-                    let dh = (heading(tk) - heading(tk - dt)).to_radians();
+                    let h = 0.5 * (heading(t_prev) + heading(tk));
+                    let sp = 0.5 * (speed(t_prev) + speed(tk));
+                    let dh = (heading(tk) - heading(t_prev)).to_radians();
                     let chord = if dh.abs() < 1e-9 {
                         1.0
                     } else {
                         (2.0 * (dh / 2.0).sin() / dh).abs()
                     };
-                    let v = velocity(h, s * chord);
+                    let v = velocity(h, sp * chord);
                     (v.0 * dt, v.1 * dt)
                 } else {
+                    // Straight: the mean of the velocities at the ends
+                    // (exact for a constant deceleration).
                     (0.5 * (v0.0 + v1.0) * dt, 0.5 * (v0.1 + v1.1) * dt)
                 };
                 x += hx;
                 y += hy;
                 self.points.push((tk, x, y));
                 v0 = v1;
+                t_prev = tk;
             }
         }
         self.v_end = velocity(cog_deg + signed_deg, new_sog_kn);
