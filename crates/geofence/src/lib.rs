@@ -22,13 +22,19 @@
 //!   `no_crossing`, `speed_limit` or `notify`, time windows and
 //!   `applies_to` selectors; entries, exits and crossings between fixes
 //!   (fast vessels jumping a thin zone included) and predicted ones.
+//! * [`airspace`] — zones with a floor and a ceiling (feet, metres or flight
+//!   level; ground, mean sea level or standard pressure, as OpenAIP writes
+//!   them) for aircraft: which an aircraft is in, entered, or will enter
+//!   first on its track and vertical rate.
+//! * [`icao`] — State of registry of an ICAO 24-bit address from the Annex 10
+//!   address blocks.
 //! * [`mid`] — flag (ISO 3166 alpha-2) of an MMSI from its Maritime
 //!   Identification Digits, for every MMSI form.
 //!
 //! # Invariants
 //!
-//! * No I/O, no clock, no threads, no global state other than the MID
-//!   table parsed once from the bytes compiled in.
+//! * No I/O, no clock, no threads, no global state other than the MID and
+//!   ICAO address tables parsed once from the bytes compiled in.
 //! * Knows nothing of AIS messages, the engine or the CLI: vessels are
 //!   [`VesselFacts`] and numbers; geodesy comes from `finisterra-nav`.
 //! * Never panics on input: decoders return [`GeoJsonError`] /
@@ -106,12 +112,14 @@
 //! );
 //! ```
 
+pub mod airspace;
 mod boxindex;
 pub mod error;
 mod exact;
 mod geojson;
 mod grid;
 pub mod hazards;
+pub mod icao;
 pub mod land;
 pub mod mapland;
 pub mod mid;
@@ -122,6 +130,7 @@ mod topojson;
 pub mod traffic;
 pub mod zones;
 
+pub use airspace::{AirFix, AircraftFacts, AirspaceEntry, VerticalLimit, VerticalLimits};
 pub use error::{GeoJsonError, GeoJsonErrorKind, LandFormatError};
 pub use hazards::{HazardApproach, Hazards};
 pub use land::{Approach, CoastPoint, Land};

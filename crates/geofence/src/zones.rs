@@ -17,7 +17,8 @@
 //! | `axis` | for `channel`: its centre line, `[[lon, lat], ...]` (two positions or more); with it the side of the channel a vessel is on is known (Rule 9(a)). A channel needs `flow_deg` or `axis` |
 //! | `visibility_nm` | for `restricted_visibility` (required): the visibility in the area, nautical miles, positive |
 //! | `active_from`, `active_until` | optional ISO 8601 UTC times (`2025-06-01T00:00:00Z`, an offset such as `+02:00`, or a date meaning 00:00Z); the zone is active from `active_from` (inclusive) until `active_until` (exclusive) |
-//! | `applies_to` | optional: absent or `"all"` for every vessel, or an object: `{"mmsi": [...], "flag": ["RU", "US"], "ship_type": [[70, 79], [30, 30], 52], "class": ["A"], "length_m": [min, max]}`. Keys combine with AND, the values of one key with OR. In `ship_type` a number is one type and a pair `[low, high]` an inclusive range (so `[70, 79]` means types 70 and 79; write `[[70, 79]]` for the range). A single value may be given without the array (`"flag": "ES"`). In `length_m` either end may be `null`. `flag` is matched against the flag from the MMSI's MID ([`crate::mid`]); a vessel whose ship type or length is unknown does not match a selector that asks for them. |
+//! | `floor`, `ceiling` | optional: vertical limits, which make the zone an **airspace** for aircraft only (rules `keep_out`, `keep_in`, `notify`; areas only): `{"value": 3000, "unit": "ft"\|"m"\|"fl", "datum": "gnd"\|"msl"\|"std"}`, `"SFC"`/`"GND"` (floor), `"UNL"` (ceiling), or OpenAIP's `lowerLimit`/`upperLimit` with numeric `unit` (0 m, 1 ft, 6 FL) and `referenceDatum` (0 GND, 1 MSL, 2 STD). See [`crate::airspace`] for how MSL and GND limits are compared with pressure altitude (approximately) |
+//! | `applies_to` | optional: absent or `"all"` for every vessel, or an object: `{"mmsi": [...], "flag": ["RU", "US"], "ship_type": [[70, 79], [30, 30], 52], "class": ["A"], "length_m": [min, max]}`. Keys combine with AND, the values of one key with OR. In `ship_type` a number is one type and a pair `[low, high]` an inclusive range (so `[70, 79]` means types 70 and 79; write `[[70, 79]]` for the range). A single value may be given without the array (`"flag": "ES"`). In `length_m` either end may be `null`. `flag` is matched against the flag from the MMSI's MID ([`crate::mid`]); a vessel whose ship type or length is unknown does not match a selector that asks for them. For aircraft (airspaces): `{"icao": ["4CA2D1"], "icao_country": ["ES"], "category": ["A3", "B6"]}` — hexadecimal 24-bit addresses, the State of the address block ([`crate::icao`]), ADS-B emitter categories. A selector is for vessels or for aircraft: one with vessel keys never matches an aircraft, one with aircraft keys never matches a vessel, and mixing both is refused; `"all"` matches both. |
 //!
 //! Routeing zones (Rules 9 and 10) and restricted visibility (Rule 19):
 //!
@@ -247,6 +248,16 @@ pub struct Selector {
     pub class: Option<Vec<AisClass>>,
     /// Inclusive range of lengths, metres (either end may be open).
     pub length_m: Option<(Option<f64>, Option<f64>)>,
+    /// Aircraft: ICAO 24-bit addresses.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub icao: Option<Vec<u32>>,
+    /// Aircraft: States of registry, ISO 3166-1 alpha-2, from the address
+    /// block ([`crate::icao`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub icao_country: Option<Vec<String>>,
+    /// Aircraft: ADS-B emitter categories (`"A3"`), upper case.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub category: Option<Vec<String>>,
 }
 
 impl Selector {
@@ -260,8 +271,55 @@ impl Selector {
         *self == Selector::default()
     }
 
-    /// Whether the selector takes this vessel.
+    /// True when a vessel key (`mmsi`, `flag`, `ship_type`, `class`,
+    /// `length_m`) is present.
+    pub fn has_vessel_keys(&self) -> bool {
+        self.mmsi.is_some()
+            || self.flag.is_some()
+            || self.ship_type.is_some()
+            || self.class.is_some()
+            || self.length_m.is_some()
+    }
+
+    /// True when an aircraft key (`icao`, `icao_country`, `category`) is
+    /// present.
+    pub fn has_aircraft_keys(&self) -> bool {
+        self.icao.is_some() || self.icao_country.is_some() || self.category.is_some()
+    }
+
+    /// Whether the selector takes this aircraft: never when it has vessel
+    /// keys; an unknown category does not match a selector that asks for
+    /// one.
+    pub fn matches_aircraft(&self, a: &crate::airspace::AircraftFacts) -> bool {
+        if self.has_vessel_keys() {
+            return false;
+        }
+        if let Some(list) = &self.icao {
+            if !list.contains(&a.icao) {
+                return false;
+            }
+        }
+        if let Some(cs) = &self.icao_country {
+            match crate::icao::country_of_icao(a.icao) {
+                Some(c) if cs.iter().any(|x| x == c) => {}
+                _ => return false,
+            }
+        }
+        if let Some(cats) = &self.category {
+            match &a.category {
+                Some(c) if cats.iter().any(|x| x.eq_ignore_ascii_case(c)) => {}
+                _ => return false,
+            }
+        }
+        true
+    }
+
+    /// Whether the selector takes this vessel: never when it has aircraft
+    /// keys.
     pub fn matches(&self, v: &VesselFacts) -> bool {
+        if self.has_aircraft_keys() {
+            return false;
+        }
         if let Some(m) = &self.mmsi {
             if !m.contains(&v.mmsi) {
                 return false;
@@ -382,6 +440,9 @@ pub struct Zone {
     /// The axis of a `channel` (its `axis` property): positions as
     /// `(lat_deg, lon_deg)`, at least two; empty otherwise.
     pub channel_axis: Vec<(f64, f64)>,
+    /// Floor and ceiling: `Some` makes the zone an airspace, for aircraft
+    /// only ([`crate::airspace`]).
+    pub vertical: Option<crate::airspace::VerticalLimits>,
     geometry: Geometry,
     /// Bounding box, fixed point, longitudes continuous (may pass ±180°).
     lo: Pt,
@@ -408,9 +469,22 @@ impl Zone {
             && self.active_until_ms.is_none_or(|u| time_ms < u)
     }
 
-    /// Whether the zone is active at `time_ms` and applies to the vessel.
+    /// Whether the zone is active at `time_ms` and applies to the vessel
+    /// (never for an airspace).
     pub fn applies(&self, vessel: &VesselFacts, time_ms: i64) -> bool {
-        self.is_active(time_ms) && self.applies_to.matches(vessel)
+        self.vertical.is_none() && self.is_active(time_ms) && self.applies_to.matches(vessel)
+    }
+
+    /// Whether the zone is an airspace active at `time_ms` that applies to
+    /// the aircraft.
+    pub fn applies_to_aircraft(
+        &self,
+        aircraft: &crate::airspace::AircraftFacts,
+        time_ms: i64,
+    ) -> bool {
+        self.vertical.is_some()
+            && self.is_active(time_ms)
+            && self.applies_to.matches_aircraft(aircraft)
     }
 
     /// Bounding box as `(lat_lo, lon_lo, lat_hi, lon_hi)` degrees;
@@ -425,7 +499,7 @@ impl Zone {
         )
     }
 
-    fn deg_box(&self) -> DegBox {
+    pub(crate) fn deg_box(&self) -> DegBox {
         DegBox {
             lat_lo: self.lo.lat_deg(),
             lat_hi: self.hi.lat_deg(),
@@ -434,7 +508,7 @@ impl Zone {
         }
     }
 
-    fn side_at(&self, p: Pt) -> Side {
+    pub(crate) fn side_at(&self, p: Pt) -> Side {
         let Geometry::Area { rings, grid } = &self.geometry else {
             return Side::Outside;
         };
@@ -531,7 +605,7 @@ impl Zone {
 
     /// Events along the segment `a → b` (fixed point, `b` unwrapped next to
     /// `a`): `(fraction, kind)` in order.
-    fn events_along(&self, a: Pt, b: Pt, out: &mut Vec<(f64, ZoneEventKind)>) {
+    pub(crate) fn events_along(&self, a: Pt, b: Pt, out: &mut Vec<(f64, ZoneEventKind)>) {
         out.clear();
         let mut ts: Vec<f64> = Vec::new();
         self.for_each_edge_near(a, b, |_, (c, d), (sa, sb)| {
@@ -594,7 +668,7 @@ impl Zone {
 }
 
 /// Fixed-point query point, longitude wrapped into [−180, 180).
-fn query_pt(lat_deg: f64, lon_deg: f64) -> Option<Pt> {
+pub(crate) fn query_pt(lat_deg: f64, lon_deg: f64) -> Option<Pt> {
     if !(lat_deg.is_finite() && lon_deg.is_finite()) || lat_deg.abs() > 90.0 {
         return None;
     }
@@ -606,7 +680,7 @@ fn query_pt(lat_deg: f64, lon_deg: f64) -> Option<Pt> {
 }
 
 /// A segment in fixed point, the second end unwrapped next to the first.
-fn query_segment(lat0: f64, lon0: f64, lat1: f64, lon1: f64) -> Option<(Pt, Pt)> {
+pub(crate) fn query_segment(lat0: f64, lon0: f64, lat1: f64, lon1: f64) -> Option<(Pt, Pt)> {
     let a = query_pt(lat0, lon0)?;
     if !(lat1.is_finite() && lon1.is_finite()) || lat1.abs() > 90.0 {
         return None;
@@ -666,6 +740,11 @@ impl Zones {
     /// The zones, in document order.
     pub fn zones(&self) -> &[Zone] {
         &self.zones
+    }
+
+    /// Candidate zones whose boxes may overlap `bx`.
+    pub(crate) fn index_query(&self, bx: &DegBox, out: &mut Vec<u32>) {
+        self.index.query(bx, out);
     }
 
     /// Number of zones.
@@ -764,7 +843,7 @@ impl Zones {
         let mut evs = Vec::new();
         for &zi in &cands {
             let z = &self.zones[zi as usize];
-            if !z.applies_to.matches(vessel) || !z.deg_box().overlaps(&bx) {
+            if z.vertical.is_some() || !z.applies_to.matches(vessel) || !z.deg_box().overlaps(&bx) {
                 continue;
             }
             z.events_along(a, b, &mut evs);
@@ -1005,8 +1084,28 @@ fn zone_from_feature(f: &Feature<'_>, warnings: &mut Vec<String>) -> Result<Zone
                 .into(),
         ));
     }
+    let vertical = crate::airspace::parse_limits(props).map_err(|m| prop_err(f, m))?;
+    if vertical.is_some() && !matches!(rule, Rule::KeepOut | Rule::KeepIn | Rule::Notify) {
+        return Err(prop_err(
+            f,
+            format!(
+                "\"floor\"/\"ceiling\" make an airspace, for rules keep_out, keep_in or notify, \
+                 not {}",
+                rule.code()
+            ),
+        ));
+    }
+    if vertical.is_none() && applies_to.has_aircraft_keys() {
+        return Err(prop_err(
+            f,
+            "applies_to: icao, icao_country and category select aircraft, for an airspace (a zone \
+             with \"floor\" or \"ceiling\")"
+                .into(),
+        ));
+    }
     let geometry = build_geometry(f, geom, warnings)?;
-    let needs_area = matches!(rule, Rule::KeepOut | Rule::KeepIn | Rule::SpeedLimit { .. })
+    let needs_area = vertical.is_some()
+        || matches!(rule, Rule::KeepOut | Rule::KeepIn | Rule::SpeedLimit { .. })
         || rule.is_traffic()
         || matches!(rule, Rule::RestrictedVisibility { .. });
     if needs_area && matches!(geometry.0, Geometry::Line { .. }) {
@@ -1025,6 +1124,7 @@ fn zone_from_feature(f: &Feature<'_>, warnings: &mut Vec<String>) -> Result<Zone
         applies_to,
         properties: props.clone(),
         channel_axis,
+        vertical,
         geometry,
         lo,
         hi,
@@ -1304,7 +1404,8 @@ fn has_points(g: &Geom) -> bool {
     }
 }
 
-const SELECTOR_KEYS: &str = "mmsi, flag, ship_type, class, length_m";
+const SELECTOR_KEYS: &str =
+    "mmsi, flag, ship_type, class, length_m (vessels) or icao, icao_country, category (aircraft)";
 
 /// Parses an `applies_to` value.
 fn parse_selector(v: &Value) -> Result<Selector, String> {
@@ -1428,8 +1529,65 @@ fn parse_selector(v: &Value) -> Result<Selector, String> {
                 }
                 sel.length_m = Some((lo, hi));
             }
+            "icao" => {
+                let mut out = Vec::new();
+                for x in list(val) {
+                    match x.as_str().and_then(crate::icao::parse_icao_hex) {
+                        Some(a) => out.push(a),
+                        None => {
+                            return Err(format!(
+                                "icao {x} is not a 24-bit address in hexadecimal such as \"4CA2D1\""
+                            ))
+                        }
+                    }
+                }
+                sel.icao = Some(out);
+            }
+            "icao_country" => {
+                let mut out = Vec::new();
+                for x in list(val) {
+                    match x.as_str() {
+                        Some(s) if s.len() == 2 && s.bytes().all(|b| b.is_ascii_alphabetic()) => {
+                            out.push(s.to_ascii_uppercase())
+                        }
+                        _ => {
+                            return Err(format!(
+                                "icao_country {x} is not an ISO 3166-1 alpha-2 code such as \"ES\""
+                            ))
+                        }
+                    }
+                }
+                sel.icao_country = Some(out);
+            }
+            "category" => {
+                let mut out = Vec::new();
+                for x in list(val) {
+                    let ok = x.as_str().map(str::to_ascii_uppercase).filter(|s| {
+                        let b = s.as_bytes();
+                        b.len() == 2
+                            && (b'A'..=b'D').contains(&b[0])
+                            && (b'0'..=b'7').contains(&b[1])
+                    });
+                    match ok {
+                        Some(c) => out.push(c),
+                        None => {
+                            return Err(format!(
+                                "category {x} is not an ADS-B emitter category A0-D7 such as \"A3\""
+                            ))
+                        }
+                    }
+                }
+                sel.category = Some(out);
+            }
             other => return Err(format!("unknown key {other:?}; use {SELECTOR_KEYS}")),
         }
+    }
+    if sel.has_vessel_keys() && sel.has_aircraft_keys() {
+        return Err(
+            "a selector is for vessels (mmsi, flag, ship_type, class, length_m) or for aircraft \
+             (icao, icao_country, category), not both"
+                .into(),
+        );
     }
     Ok(sel)
 }

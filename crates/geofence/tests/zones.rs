@@ -532,7 +532,7 @@ fn validation_messages() {
         ),
         (
             feature(json!({"name": "G", "rule": "notify", "applies_to": {"colour": ["red"]}}), poly.clone()),
-            "zones.geojson feature 2 (\"G\"): applies_to: unknown key \"colour\"; use mmsi, flag, ship_type, class, length_m",
+            "zones.geojson feature 2 (\"G\"): applies_to: unknown key \"colour\"; use mmsi, flag, ship_type, class, length_m (vessels) or icao, icao_country, category (aircraft)",
         ),
         (
             feature(json!({"name": "H", "rule": "notify", "applies_to": {"flag": ["Spain"]}}), poly.clone()),

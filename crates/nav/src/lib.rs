@@ -11,6 +11,8 @@
 //! * [`geo`] — WGS84 tangent plane, distance, bearing, destination.
 //! * [`cpa`] — closest point of approach, bow crossing range.
 //! * [`colregs`] — who gives way and why (Rules 7, 8, 12–15, 17, 18).
+//! * [`air`] — air conflicts in 3-D (state-based, pressure altitude,
+//!   turning aircraft on their arc) and tiers modelled on TCAS II.
 //! * [`advice`] — the smallest readily apparent alteration (or speed
 //!   reduction) that clears every nearby vessel.
 //!
@@ -46,6 +48,7 @@
 //! ```
 
 pub mod advice;
+pub mod air;
 pub mod colregs;
 pub mod conditions;
 pub mod cpa;
