@@ -956,12 +956,13 @@ fn plan_with(
     let speed_works = out.speed.as_ref().is_some_and(|s| s.sufficient);
     if !out.course.sufficient && !speed_works && permitted.speed_reduction {
         // Neither alone: a turn with a speed reduction, the smallest turn
-        // at the highest of three speeds (the smallest apparent reduction,
-        // half of it, stopped) that works, in steps of five degrees.
+        // at the higher of two speeds (the smallest apparent reduction, or
+        // stopped) that works, in steps of ten degrees (a fallback: coarse
+        // steps keep it cheap in dense traffic, where it is tried most).
         if let Some(top) = speed_candidates(sog, cfg).and_then(|mut it| it.next()) {
-            let step = cfg.step_deg.max(5.0);
+            let step = cfg.step_deg.max(10.0);
             let mut best: Option<Advice> = None;
-            for s in [top, top / 2.0, 0.0] {
+            for s in [top, 0.0] {
                 let turns = course_candidates(
                     permitted.sides,
                     cfg.min_alteration_deg,

@@ -175,6 +175,8 @@ impl Track {
             let (mut x, mut y) = (0.0, 0.0);
             let mut t_prev = 0.0;
             let mut v0 = velocity(heading(0.0), speed(0.0));
+            // After the turn the direction is fixed: one sine and cosine.
+            let unit_end = velocity(cog_deg + signed_deg, 1.0);
             for k in 1..=(n_arc + n_rest) {
                 let tk = if k <= n_arc {
                     arc_end * k as f64 / n_arc as f64
@@ -182,7 +184,11 @@ impl Track {
                     arc_end + rest * (k - n_arc) as f64 / n_rest as f64
                 };
                 let dt = tk - t_prev;
-                let v1 = velocity(heading(tk), speed(tk));
+                let v1 = if k <= n_arc {
+                    velocity(heading(tk), speed(tk))
+                } else {
+                    (unit_end.0 * speed(tk), unit_end.1 * speed(tk))
+                };
                 let (hx, hy) = if k <= n_arc {
                     // Chord of the arc: direction of the mean heading,
                     // length from the mean speed over the arc's length.

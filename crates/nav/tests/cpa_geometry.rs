@@ -269,8 +269,10 @@ proptest! {
             0.02 + 1e-5 * (run_m + a.range_nm * METRES_PER_NM * conditioning)),
             "cpa {} {}", a.cpa_nm, b.cpa_nm);
         if relative_speed_kn(&o, &t) > 1.0 {
-            // TCPA extrapolates: allow 1e-4 relative (0.1 s per 1000 s).
-            prop_assert!(close(a.tcpa_s, b.tcpa_s, 0.05 + 1e-4 * a.tcpa_s.abs()),
+            // TCPA extrapolates: allow 1e-4 relative (0.1 s per 1000 s),
+            // times the same conditioning as the CPA (nearly parallel
+            // tracks: found failing at 2.3 kn relative, 0.2 s in 772 s).
+            prop_assert!(close(a.tcpa_s, b.tcpa_s, 0.05 + 1e-4 * a.tcpa_s.abs() * conditioning),
                 "tcpa {} {}", a.tcpa_s, b.tcpa_s);
         }
         // The relative bearing turns with the scene, so it is unchanged.
