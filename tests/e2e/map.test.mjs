@@ -86,8 +86,12 @@ async function main() {
     check(landFeatures > 0, `land polygons loaded into the map (${landFeatures} tiles' features)`);
 
     // 2. A collision alarm in the alerts panel.
-    const alarm = page.locator('[data-testid="alert"][data-kind^="risk."][data-level="alarm"]').first();
-    await alarm.waitFor({ state: 'attached', timeout: ALARM_TIMEOUT_MS });
+    const firstAlarm = page.locator('[data-testid="alert"][data-kind^="risk."][data-level="alarm"]').first();
+    await firstAlarm.waitFor({ state: 'attached', timeout: ALARM_TIMEOUT_MS });
+    // Pinned to its situation: `.first()` is resolved again at each use, and
+    // a later alarm (another pair) may come first by then.
+    const situation = await firstAlarm.getAttribute('data-situation');
+    const alarm = page.locator(`[data-testid="alert"][data-situation="${situation}"]`);
     const alarmText = await alarm.innerText();
     log(`alarm: ${alarmText.replace(/\s+/g, ' ').slice(0, 200)}`);
     check(/Rule/.test(alarmText), 'the alarm shows the ruling');
