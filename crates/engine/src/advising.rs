@@ -87,11 +87,7 @@ impl Neighbourhood<'_> {
             || !self.atons.is_empty()
             || !self.geo.zones.is_empty();
         let zones = &self.geo.zones;
-        let facts = self
-            .picture
-            .vessel(own.mmsi)
-            .map(crate::zone::facts)
-            .unwrap_or_else(|| finisterra_geofence::zones::VesselFacts::mmsi(own.mmsi));
+        let facts = crate::zone::facts_of(self.picture, own.mmsi);
         let routeing = !zones.is_empty();
         let trial = |cog: f64, sog: f64| {
             let mut t = *own;

@@ -706,12 +706,7 @@ impl Engine {
                 items
             };
             let zones = &self.geo.zones;
-            let facts_of = |s: &Snap| -> finisterra_geofence::zones::VesselFacts {
-                match picture.vessel(s.mmsi) {
-                    Some(v) => zone::facts(v),
-                    None => finisterra_geofence::zones::VesselFacts::mmsi(s.mmsi),
-                }
-            };
+            let facts_of = |s: &Snap| zone::facts_of(picture, s.mmsi);
             let rules_for = |a: &Snap, b: &Snap, range_nm: f64| -> rules::PairRules {
                 rules::pair_rules(zones, t_ms, (a, &facts_of(a)), (b, &facts_of(b)), range_nm)
             };
@@ -785,12 +780,7 @@ impl Engine {
             cache.borrow_mut().insert(mmsi, items.clone());
             items
         };
-        let facts_of = |s: &Snap| -> finisterra_geofence::zones::VesselFacts {
-            match picture.vessel(s.mmsi) {
-                Some(v) => zone::facts(v),
-                None => finisterra_geofence::zones::VesselFacts::mmsi(s.mmsi),
-            }
-        };
+        let facts_of = |s: &Snap| zone::facts_of(picture, s.mmsi);
         let rules_for = |a: &Snap, b: &Snap, range_nm: f64| -> rules::PairRules {
             rules::pair_rules(zones, t_ms, (a, &facts_of(a)), (b, &facts_of(b)), range_nm)
         };

@@ -38,6 +38,15 @@ pub(crate) fn motion(v: &Vessel) -> Motion {
 }
 
 /// What the selectors of a zone look at.
+/// The zone facts of a vessel in the picture, or of her MMSI alone when she
+/// is not (or no longer) in it.
+pub(crate) fn facts_of(picture: &crate::picture::Picture, mmsi: u32) -> VesselFacts {
+    picture
+        .vessel(mmsi)
+        .map(facts)
+        .unwrap_or_else(|| VesselFacts::mmsi(mmsi))
+}
+
 pub(crate) fn facts(v: &Vessel) -> VesselFacts {
     VesselFacts {
         mmsi: v.mmsi,
