@@ -13,7 +13,9 @@ use crate::event::AdviceItem;
 use crate::hazard::{self, AtonHazard, Geography};
 use crate::picture::Picture;
 use crate::rules;
-use crate::screen::{box_around, flat_range, moved_to, overlapping, Movers, PairScratch, Snap};
+use crate::screen::{
+    box_around, flat_range, moved_to, overlapping, rough_rel, Movers, PairScratch, Snap,
+};
 
 const KN_MPS: f64 = 1852.0 / 3600.0;
 
@@ -146,12 +148,7 @@ fn reachable(own: &Snap, t: &Snap, pass_m: f64, horizon_s: f64) -> bool {
         return false;
     }
     // Relative position of the target (east, north, m) and its velocity.
-    let k = 6_371_000.0_f64.to_radians();
-    let dlon = finisterra_nav::geo::wrap_lon_once_deg(t.lon - own.lon);
-    let r = (
-        dlon * k * 0.5 * (own.cos_lat + t.cos_lat),
-        (t.lat - own.lat) * k,
-    );
+    let r = rough_rel(own, t);
     let v = (t.ve, t.vn);
     // f(t) = |r + v t| − s t is convex on [0, horizon]: its minimum is at an
     // end or where f'(t) = 0, i.e. (r·v + v² t)² = s² |r + v t|², a

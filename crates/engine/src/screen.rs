@@ -373,14 +373,23 @@ pub(crate) fn flat_range(a: &Snap, b: &Snap) -> f64 {
     (x * x + y * y).sqrt()
 }
 
+/// Position of `b` from `a` (east, north, metres) on a sphere at the mean
+/// cosine of latitude: the cheap plane of the first filters.
+#[inline]
+pub(crate) fn rough_rel(a: &Snap, b: &Snap) -> (f64, f64) {
+    let dlon = finisterra_nav::geo::wrap_lon_once_deg(b.lon - a.lon);
+    const K: f64 = 6_371_000.0 * std::f64::consts::PI / 180.0;
+    (
+        dlon * K * 0.5 * (a.cos_lat + b.cos_lat),
+        (b.lat - a.lat) * K,
+    )
+}
+
 /// Rough closest approach (no meridian convergence, spherical radius):
 /// `(cpa_m, tcpa_s)`, within a few percent; a cheap first filter.
 #[inline]
 pub(crate) fn rough_cpa(a: &Snap, b: &Snap) -> (f64, f64) {
-    let dlon = finisterra_nav::geo::wrap_lon_once_deg(b.lon - a.lon);
-    const K: f64 = 6_371_000.0 * std::f64::consts::PI / 180.0;
-    let rx = dlon * K * 0.5 * (a.cos_lat + b.cos_lat);
-    let ry = (b.lat - a.lat) * K;
+    let (rx, ry) = rough_rel(a, b);
     let vx = b.ve - a.ve;
     let vy = b.vn - a.vn;
     let v2 = vx * vx + vy * vy;
