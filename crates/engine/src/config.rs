@@ -168,6 +168,8 @@ pub struct Config {
     pub zone_horizon_s: f64,
     /// Screening period, seconds of data time (default 10).
     pub screen_interval_s: f64,
+    /// The air picture: separation minima, look-ahead, ageing, airspace.
+    pub air: crate::air::AirConfig,
 }
 
 impl Default for Config {
@@ -180,6 +182,7 @@ impl Default for Config {
             hazards: HazardConfig::default(),
             zone_horizon_s: 1800.0,
             screen_interval_s: DEFAULT_SCREEN_INTERVAL_S,
+            air: crate::air::AirConfig::default(),
         }
     }
 }
@@ -538,7 +541,8 @@ impl Config {
         self.hazards.validate()?;
         let c = Check::new("");
         c.positive("zone_horizon_s", self.zone_horizon_s)?;
-        c.positive("screen_interval_s", self.screen_interval_s)
+        c.positive("screen_interval_s", self.screen_interval_s)?;
+        self.air.validate()
     }
 
     /// Settings from JSON: any subset of the keys of `--print-config`

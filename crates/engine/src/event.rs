@@ -49,6 +49,23 @@ pub enum EventBody {
     ZoneLeft(ZoneAlert),
     /// A vessel crossed a `notify` line.
     ZoneCrossed(ZoneAlert),
+    /// Two aircraft will lose (or lost) separation within the look-ahead.
+    AirConflictRaised(crate::air::AirConflict),
+    /// An open air conflict changed (tier, vertical situation, loss, or
+    /// its figures materially).
+    AirConflictUpdated(crate::air::AirConflict),
+    /// An air conflict ended.
+    AirConflictCleared(crate::air::AirConflictCleared),
+    /// An aircraft will enter a `keep_out` airspace within the horizon.
+    AirspacePredicted(crate::air::AirspaceAlert),
+    /// An aircraft entered a `keep_out` airspace or left a `keep_in` one.
+    AirspaceViolation(crate::air::AirspaceAlert),
+    /// An airspace prediction or violation ended.
+    AirspaceCleared(crate::air::AirspaceAlert),
+    /// An aircraft entered a `notify` airspace.
+    AirspaceEntered(crate::air::AirspaceAlert),
+    /// An aircraft left a `notify` airspace.
+    AirspaceLeft(crate::air::AirspaceAlert),
 }
 
 impl EventBody {
@@ -74,6 +91,14 @@ impl EventBody {
             EventBody::ZoneEntered(_) => EventKind::ZoneEntered,
             EventBody::ZoneLeft(_) => EventKind::ZoneLeft,
             EventBody::ZoneCrossed(_) => EventKind::ZoneCrossed,
+            EventBody::AirConflictRaised(_) => EventKind::AirConflictRaised,
+            EventBody::AirConflictUpdated(_) => EventKind::AirConflictUpdated,
+            EventBody::AirConflictCleared(_) => EventKind::AirConflictCleared,
+            EventBody::AirspacePredicted(_) => EventKind::AirspacePredicted,
+            EventBody::AirspaceViolation(_) => EventKind::AirspaceViolation,
+            EventBody::AirspaceCleared(_) => EventKind::AirspaceCleared,
+            EventBody::AirspaceEntered(_) => EventKind::AirspaceEntered,
+            EventBody::AirspaceLeft(_) => EventKind::AirspaceLeft,
         }
     }
 }
@@ -110,11 +135,27 @@ pub enum EventKind {
     ZoneLeft,
     /// `zone.crossed`
     ZoneCrossed,
+    /// `air.conflict.raised`
+    AirConflictRaised,
+    /// `air.conflict.updated`
+    AirConflictUpdated,
+    /// `air.conflict.cleared`
+    AirConflictCleared,
+    /// `airspace.predicted`
+    AirspacePredicted,
+    /// `airspace.violation`
+    AirspaceViolation,
+    /// `airspace.cleared`
+    AirspaceCleared,
+    /// `airspace.entered`
+    AirspaceEntered,
+    /// `airspace.left`
+    AirspaceLeft,
 }
 
 impl EventKind {
     /// Every kind, in the order of the documentation.
-    pub const ALL: [EventKind; 14] = [
+    pub const ALL: [EventKind; 22] = [
         EventKind::RiskRaised,
         EventKind::RiskUpdated,
         EventKind::RiskCleared,
@@ -129,6 +170,14 @@ impl EventKind {
         EventKind::ZoneEntered,
         EventKind::ZoneLeft,
         EventKind::ZoneCrossed,
+        EventKind::AirConflictRaised,
+        EventKind::AirConflictUpdated,
+        EventKind::AirConflictCleared,
+        EventKind::AirspacePredicted,
+        EventKind::AirspaceViolation,
+        EventKind::AirspaceCleared,
+        EventKind::AirspaceEntered,
+        EventKind::AirspaceLeft,
     ];
 
     /// The `kind` string of the JSON.
@@ -148,6 +197,14 @@ impl EventKind {
             EventKind::ZoneEntered => "zone.entered",
             EventKind::ZoneLeft => "zone.left",
             EventKind::ZoneCrossed => "zone.crossed",
+            EventKind::AirConflictRaised => "air.conflict.raised",
+            EventKind::AirConflictUpdated => "air.conflict.updated",
+            EventKind::AirConflictCleared => "air.conflict.cleared",
+            EventKind::AirspacePredicted => "airspace.predicted",
+            EventKind::AirspaceViolation => "airspace.violation",
+            EventKind::AirspaceCleared => "airspace.cleared",
+            EventKind::AirspaceEntered => "airspace.entered",
+            EventKind::AirspaceLeft => "airspace.left",
         }
     }
 
@@ -168,6 +225,10 @@ impl EventKind {
                 | EventKind::ZoneViolation
                 | EventKind::ZonePredicted
                 | EventKind::TargetLost
+                | EventKind::AirConflictRaised
+                | EventKind::AirConflictUpdated
+                | EventKind::AirspacePredicted
+                | EventKind::AirspaceViolation
         )
     }
 
@@ -175,7 +236,11 @@ impl EventKind {
     pub fn ends_situation(self) -> bool {
         matches!(
             self,
-            EventKind::RiskCleared | EventKind::HazardCleared | EventKind::ZoneCleared
+            EventKind::RiskCleared
+                | EventKind::HazardCleared
+                | EventKind::ZoneCleared
+                | EventKind::AirConflictCleared
+                | EventKind::AirspaceCleared
         )
     }
 }
@@ -565,6 +630,15 @@ impl Serialize for Event {
             | EventBody::ZoneEntered(z)
             | EventBody::ZoneLeft(z)
             | EventBody::ZoneCrossed(z) => flat(self, z).serialize(s),
+            EventBody::AirConflictRaised(c) | EventBody::AirConflictUpdated(c) => {
+                flat(self, c).serialize(s)
+            }
+            EventBody::AirConflictCleared(c) => flat(self, c).serialize(s),
+            EventBody::AirspacePredicted(a)
+            | EventBody::AirspaceViolation(a)
+            | EventBody::AirspaceCleared(a)
+            | EventBody::AirspaceEntered(a)
+            | EventBody::AirspaceLeft(a) => flat(self, a).serialize(s),
         }
     }
 }

@@ -33,6 +33,7 @@
 //! ```
 
 mod advising;
+pub mod air;
 mod clock;
 mod config;
 mod csv;
@@ -50,6 +51,10 @@ use std::cell::{OnceCell, RefCell};
 use finisterra_ais::{AisMessage, Body};
 use serde::Serialize;
 
+pub use air::{
+    AirConfig, AirConflict, AirConflictCleared, AirId, AirStats, Aircraft, AircraftRef,
+    AirspaceAlert,
+};
 pub use clock::{
     Admitted, ClockStats, DataClock, TimePolicy, TimeReject, LIVE_AHEAD_TOLERANCE_MS, MAX_JUMP_MS,
     MAX_TIME_MS, MIN_TIME_MS,
@@ -257,6 +262,10 @@ pub struct Engine {
     max_sog_kn: f64,
     /// Work memory of the check on arrival.
     near_buf: Vec<u32>,
+    /// The air picture, its conflicts and airspace alerts.
+    air: air::AirState,
+    /// Identity of each zone, by index (for the airspace alerts).
+    zone_keys: Vec<std::sync::Arc<str>>,
 }
 
 impl Engine {
@@ -282,6 +291,8 @@ impl Engine {
             movers: screen::Movers::default(),
             max_sog_kn: 0.0,
             near_buf: Vec::new(),
+            air: air::AirState::new(cfg.air),
+            zone_keys: Vec::new(),
         }
     }
 
@@ -320,6 +331,12 @@ impl Engine {
     pub fn set_zones(&mut self, zones: finisterra_geofence::Zones, out: &mut Vec<Event>) {
         self.geo.zones = zones;
         let t_ms = self.clock.now_ms().unwrap_or(clock::MIN_TIME_MS);
+        self.zone_keys = zone::zone_keys(&self.geo.zones);
+        let mut bodies = Vec::new();
+        self.air.zones_changed(&self.zone_keys, &mut bodies);
+        for b in bodies {
+            self.emit(t_ms, b, out);
+        }
         let mut vessels: Vec<zone::VesselNow> = Vec::new();
         if self.clock.now_ms().is_some() {
             for v in self.picture.vessels() {
@@ -421,7 +438,91 @@ impl Engine {
     /// ticking blindly (the sans-IO `poll_timeout` of protocol state
     /// machines). `None` before the first message.
     pub fn next_deadline_ms(&self) -> Option<i64> {
-        self.next_screen_ms
+        match (self.next_screen_ms, self.air.next_pass_ms) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// The aircraft of the air picture (Mode S and AIS search-and-rescue
+    /// aircraft), in the order they were first heard.
+    pub fn aircraft(&self) -> &[Aircraft] {
+        self.air.aircraft()
+    }
+
+    /// One aircraft.
+    pub fn aircraft_by(&self, id: AirId) -> Option<&Aircraft> {
+        self.air.get(id)
+    }
+
+    /// Open air conflicts (their latest figures), by pair.
+    pub fn open_air_conflicts(&self) -> impl Iterator<Item = &AirConflict> {
+        self.air.open_conflicts()
+    }
+
+    /// Counters of the air picture.
+    pub fn air_stats(&self) -> &AirStats {
+        &self.air.stats
+    }
+
+    /// Takes one decoded Mode S / ADS-B message (from
+    /// `finisterra_modes::Decoder`) with its data time (if the feed gives
+    /// one) and its receive time, under the same [`DataClock`] as AIS: the
+    /// aircraft's identity, altitude, velocity and position are merged
+    /// into the air picture and a new position is located in the
+    /// airspaces. Conflicts are judged by the air pass.
+    pub fn ingest_air_at(
+        &mut self,
+        msg: &finisterra_modes::AirMessage,
+        data_ms: Option<i64>,
+        recv_ms: Option<i64>,
+        out: &mut Vec<Event>,
+    ) -> Ingested {
+        let admitted = self.clock.admit(data_ms, recv_ms);
+        let cs = self.clock.stats();
+        self.stats.rejected_times = (cs.out_of_range, cs.unconfirmed_jumps);
+        let admitted = match admitted {
+            Ok(a) => a,
+            Err(r) => return Ingested::TimeRejected(r),
+        };
+        let time_ms = admitted.time_ms;
+        self.advance(time_ms, out);
+        let fix = match self.air.ingest(msg, time_ms) {
+            air::PositionTaken::Taken(i) => {
+                self.on_air_position(i, time_ms, out);
+                FixOutcome::Accepted { reacquired: false }
+            }
+            air::PositionTaken::None => FixOutcome::NoFix,
+            air::PositionTaken::Rejected(reason) => FixOutcome::Rejected {
+                reason,
+                conflict: false,
+            },
+        };
+        Ingested::Taken {
+            time: admitted,
+            fix,
+        }
+    }
+
+    fn on_air_position(&mut self, i: usize, time_ms: i64, out: &mut Vec<Event>) {
+        if self.geo.zones.is_empty() {
+            return;
+        }
+        let mut bodies = Vec::new();
+        self.air
+            .on_position(i, &self.geo.zones, &self.zone_keys, &mut bodies);
+        for b in bodies {
+            self.emit(time_ms, b, out);
+        }
+    }
+
+    fn air_pass(&mut self, t_ms: i64, out: &mut Vec<Event>) {
+        let mut bodies = Vec::new();
+        self.air
+            .pass(t_ms, &self.geo.zones, &self.zone_keys, &mut bodies);
+        for b in bodies {
+            self.emit(t_ms, b, out);
+        }
     }
 
     /// Latest data time seen, ms.
@@ -475,6 +576,22 @@ impl Engine {
         if matches!(fix, FixOutcome::Accepted { .. }) {
             self.on_arrival(msg.mmsi, time_ms, out);
         }
+        if let finisterra_ais::Body::SarAircraft(sar) = &msg.body {
+            // A search-and-rescue aircraft joins the air picture too.
+            if let (Some(lat), Some(lon)) = (sar.lat_deg, sar.lon_deg) {
+                let report = air::SarReport {
+                    mmsi: msg.mmsi,
+                    lat_deg: lat,
+                    lon_deg: lon,
+                    alt_m: sar.altitude_m.map(f64::from),
+                    sog_kn: sar.sog_kn,
+                    cog_deg: sar.cog_deg,
+                };
+                if let air::PositionTaken::Taken(i) = self.air.ingest_sar(&report, time_ms) {
+                    self.on_air_position(i, time_ms, out);
+                }
+            }
+        }
         Ingested::Taken {
             time: admitted,
             fix,
@@ -518,6 +635,16 @@ impl Engine {
         let Some(now) = self.clock.advance(time_ms) else {
             return;
         };
+        let air_interval = self.cfg.air.screen_interval_ms();
+        match self.air.next_pass_ms {
+            None => self.air.next_pass_ms = Some((now.div_euclid(air_interval) + 1) * air_interval),
+            Some(next) if now >= next => {
+                let boundary = now.div_euclid(air_interval) * air_interval;
+                self.air_pass(boundary, out);
+                self.air.next_pass_ms = Some(boundary + air_interval);
+            }
+            _ => {}
+        }
         let interval = self.cfg.screen_interval_ms();
         match self.next_screen_ms {
             None => self.next_screen_ms = Some((now.div_euclid(interval) + 1) * interval),

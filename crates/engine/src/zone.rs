@@ -108,7 +108,7 @@ fn of_vessel<V>(
         .take_while(move |(k, _)| k.0 == mmsi)
 }
 
-fn zone_ref(zones: &Zones, index: usize) -> ZoneRef {
+pub(crate) fn zone_ref(zones: &Zones, index: usize) -> ZoneRef {
     let z = &zones.zones()[index];
     ZoneRef {
         index,

@@ -42,6 +42,7 @@ mod beast;
 pub mod cpr;
 mod crc;
 mod decoder;
+pub mod encode;
 pub mod json;
 mod message;
 mod sbs;

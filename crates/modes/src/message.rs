@@ -453,10 +453,13 @@ fn decode_velocity(bits: Bits, m: &mut AirMessage) {
     let vr = bits.me(38, 9) as i32;
     if vr != 0 {
         let rate = (vr - 1) * 64 * if bits.me(37, 1) == 1 { -1 } else { 1 };
+        // Source bit (ME bit 36): 1 barometric, 0 geometric (DO-260B
+        // 2.2.3.2.6.1.8; readsb, dump1090-fa and pyModeS read it so; the
+        // rs1090 version of the conformance file reads it reversed).
         if bits.me(36, 1) == 1 {
-            m.geom_rate_fpm = Some(rate);
-        } else {
             m.baro_rate_fpm = Some(rate);
+        } else {
+            m.geom_rate_fpm = Some(rate);
         }
     }
     let dif = bits.me(50, 7) as i32;
@@ -597,12 +600,15 @@ mod tests {
         let m = decode_frame(&bytes("8D485020994409940838175B284F")).unwrap();
         assert!((m.gs_kn.unwrap() - 159.20).abs() < 0.01);
         assert!((m.track_deg.unwrap() - 182.88).abs() < 0.01);
-        assert_eq!(m.baro_rate_fpm, Some(-832));
+        // Source bit 0: geometric (GNSS).
+        assert_eq!(m.geom_rate_fpm, Some(-832));
+        assert_eq!(m.baro_rate_fpm, None);
         assert_eq!(m.geom_minus_baro_ft, Some(550));
         let m = decode_frame(&bytes("8DA05F219B06B6AF189400CBC33F")).unwrap();
         assert_eq!(m.tas_kn, Some(375));
         assert!((m.heading_deg.unwrap() - 243.98).abs() < 0.01);
-        assert_eq!(m.geom_rate_fpm, Some(-2304));
+        // Source bit 1: barometric.
+        assert_eq!(m.baro_rate_fpm, Some(-2304));
     }
 
     #[test]

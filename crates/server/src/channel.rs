@@ -188,6 +188,37 @@ impl Facts {
                     positions: vec![at(&z.vessel), (z.lat, z.lon)],
                 },
             ),
+            B::AirConflictRaised(c) | B::AirConflictUpdated(c) => (
+                [c.a.mmsi, c.b.mmsi].into_iter().flatten().collect(),
+                // A loss of separation now, or the closer tier, is an
+                // alarm; a predicted one a warning.
+                plain(
+                    Some(
+                        if c.separation_lost || c.tier == Some(finisterra_nav::air::Tier::Warning) {
+                            "alarm"
+                        } else {
+                            "warning"
+                        },
+                    ),
+                    vec![(c.a.lat, c.a.lon), (c.b.lat, c.b.lon)],
+                ),
+            ),
+            B::AirConflictCleared(c) => (
+                [c.a.mmsi, c.b.mmsi].into_iter().flatten().collect(),
+                plain(None, vec![(c.a.lat, c.a.lon), (c.b.lat, c.b.lon)]),
+            ),
+            B::AirspacePredicted(z)
+            | B::AirspaceViolation(z)
+            | B::AirspaceCleared(z)
+            | B::AirspaceEntered(z)
+            | B::AirspaceLeft(z) => (
+                z.aircraft.mmsi.into_iter().collect(),
+                Facts {
+                    level: None,
+                    zone: Some((z.zone.id.clone(), z.zone.name.clone())),
+                    positions: vec![(z.aircraft.lat, z.aircraft.lon), (z.lat, z.lon)],
+                },
+            ),
         }
     }
 }
