@@ -63,6 +63,7 @@ fn scenario(vessels: Vec<VesselSpec>, duration_s: f64) -> Scenario {
         description: String::new(),
         vessels,
         atons: vec![],
+        aircraft: vec![],
     }
 }
 

@@ -20,6 +20,7 @@
 //! assert!(lines.iter().any(|l| l.contains("!AIVDM")));
 //! ```
 
+pub mod air;
 pub mod fleet;
 
 use finisterra_ais::encode::{encode_sentences, SentenceOptions};
@@ -189,6 +190,9 @@ pub struct Scenario {
     /// The aids to navigation.
     #[serde(default)]
     pub atons: Vec<AtonSpec>,
+    /// The aircraft ([`air::air_frames`]: Mode S frames, not AIS).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aircraft: Vec<air::AircraftSpec>,
 }
 
 /// Parses an ISO 8601 UTC time (`YYYY-MM-DDTHH:MM:SS[.fff]Z`, or with an
