@@ -28,10 +28,21 @@ pub struct DecodeArgs {
     /// to this file.
     #[arg(long, value_name = "FILE")]
     pub errors: Option<String>,
+    /// The input is Mode S / ADS-B text (AVR `*8D…;`, `@`/`<` with a
+    /// 12 MHz counter, `time,hex` CSV, SBS `MSG` lines): write JSON Lines
+    /// with readsb's `aircraft.json` names.
+    #[arg(long, conflicts_with_all = ["beast", "unscaled"])]
+    pub modes: bool,
+    /// The input is Beast binary (dump1090/readsb port 30005).
+    #[arg(long, conflicts_with = "unscaled")]
+    pub beast: bool,
 }
 
 /// Runs the command.
 pub fn run(args: &DecodeArgs) -> Result<()> {
+    if args.modes || args.beast {
+        return crate::decode_modes::run(args);
+    }
     let files: Vec<String> = if args.files.is_empty() {
         vec!["-".to_string()]
     } else {

@@ -2,6 +2,7 @@
 
 mod census;
 mod decode;
+mod decode_modes;
 mod input;
 mod land;
 mod scan;
@@ -20,7 +21,8 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Decode AIS NMEA into gpsd-compatible JSON Lines.
+    /// Decode AIS NMEA into gpsd-compatible JSON Lines (or Mode S / ADS-B,
+    /// `--modes` / `--beast`, into readsb's names).
     Decode(decode::DecodeArgs),
     /// Replay NMEA through the engine and write events as JSON Lines.
     Scan(scan::ScanArgs),
