@@ -21,9 +21,19 @@ pub struct ServeArgs {
     /// Accept TCP connections that push NMEA lines.
     #[arg(long, value_name = "ADDR")]
     pub tcp_listen: Vec<SocketAddr>,
-    /// Connect to a TCP NMEA feed (reconnects with backoff).
+    /// Connect to a TCP NMEA feed (reconnects with backoff). A feed of
+    /// Mode S text (AVR `*…;` lines, dump1090/readsb port 30002, or SBS
+    /// BaseStation port 30003) is read the same way: each line is
+    /// recognised by its form.
     #[arg(long, value_name = "HOST:PORT")]
     pub connect: Vec<String>,
+    /// Connect to a Beast binary feed of Mode S / ADS-B (dump1090/readsb
+    /// port 30005; reconnects with backoff).
+    #[arg(long, value_name = "HOST:PORT")]
+    pub beast: Vec<String>,
+    /// Accept TCP connections carrying Beast binary (receivers push).
+    #[arg(long, value_name = "ADDR")]
+    pub beast_listen: Vec<SocketAddr>,
     /// Replay a file (plain or gzip).
     #[arg(long, value_name = "FILE")]
     pub replay: Vec<String>,
@@ -430,6 +440,12 @@ pub fn run(args: &ServeArgs) -> Result<()> {
     sources.extend(args.udp.iter().map(|a| SourceSpec::Udp(*a)));
     sources.extend(args.tcp_listen.iter().map(|a| SourceSpec::TcpListen(*a)));
     sources.extend(args.connect.iter().map(|a| SourceSpec::Connect(a.clone())));
+    sources.extend(args.beast.iter().map(|a| SourceSpec::Beast(a.clone())));
+    sources.extend(
+        args.beast_listen
+            .iter()
+            .map(|a| SourceSpec::BeastListen(*a)),
+    );
     sources.extend(args.replay.iter().map(|p| SourceSpec::Replay {
         path: p.clone(),
         speed: args.speed,

@@ -112,6 +112,8 @@ pub fn router(app: Arc<App>, cors: Option<String>, limits: &crate::limits::Limit
         .route_layer(from_fn_with_state(app.clone(), require_change_token));
     let reads = Router::new()
         .route("/api/vessels", get(vessels))
+        .route("/api/aircraft", get(crate::air_api::aircraft))
+        .route("/data/aircraft.json", get(crate::air_api::readsb))
         .route("/api/vessels/{mmsi}", get(vessel))
         .route(
             "/api/vessels/{mmsi}/track",

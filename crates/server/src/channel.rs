@@ -25,11 +25,27 @@ pub struct Line {
     pub arrived: Instant,
 }
 
+/// One Mode S frame received by a binary (Beast) source.
+#[derive(Debug)]
+pub struct AirFrame {
+    /// Index of the source.
+    pub source: usize,
+    /// The frame (7 or 14 bytes).
+    pub bytes: Vec<u8>,
+    /// Receive time stamped at the edge, ms since the epoch (a Beast
+    /// counter is not a clock).
+    pub recv_ms: i64,
+    /// When it arrived (for the latency histogram).
+    pub arrived: Instant,
+}
+
 /// What the core thread receives.
 #[derive(Debug)]
 pub enum Input {
     /// A line from a source.
     Line(Line),
+    /// A Mode S frame from a Beast source.
+    Air(AirFrame),
     /// Wall-clock time passed with a live feed (screens even when quiet).
     Tick(i64),
     /// Replace the zones.

@@ -241,6 +241,8 @@ struct Core {
     forwarding: bool,
     /// The own ship's motion and heading as its GPS and compass last said.
     gps: GpsState,
+    /// The Mode S decoder: one table of aircraft for every source.
+    modes: finisterra_modes::Decoder,
 }
 
 /// What a GPS and compass feed said last: a fix (RMC, GGA) becomes a
@@ -278,6 +280,7 @@ impl Core {
             forward_seq: 0,
             forwarding: false,
             gps: GpsState::default(),
+            modes: finisterra_modes::Decoder::new(finisterra_modes::DecoderConfig::default()),
             line_no: vec![0; n],
             events: Vec::new(),
             batch: Vec::new(),
@@ -305,6 +308,10 @@ impl Core {
                 Input::Line(l) => {
                     self.on_line(&mut engine, &l);
                     l.arrived
+                }
+                Input::Air(f) => {
+                    self.on_air_frame(&mut engine, f.source, &f.bytes, None, f.recv_ms);
+                    f.arrived
                 }
                 Input::Tick(now) => {
                     // Work only when the engine's next deadline passed.
@@ -336,8 +343,60 @@ impl Core {
         stop
     }
 
+    /// One Mode S frame (from Beast, or an AVR or `time,hex` line),
+    /// decoded against the aircraft heard so far and judged at its time
+    /// (the data's when the line carries one, else the receive time).
+    fn on_air_frame(
+        &mut self,
+        engine: &mut Engine,
+        src: usize,
+        frame: &[u8],
+        data_ms: Option<i64>,
+        recv_ms: i64,
+    ) {
+        let m = &self.shared.metrics;
+        let src = src.min(self.pipelines.len() - 1);
+        m.line_in(src);
+        match self.modes.decode(frame, data_ms.unwrap_or(recv_ms)) {
+            Ok(msg) => {
+                m.air_message_in();
+                let _ = engine.ingest_air_at(&msg, data_ms, Some(recv_ms), &mut self.events);
+            }
+            Err(r) => m.decode_error(r.reason()),
+        }
+    }
+
+    /// A Mode S text line (AVR `*…;`, `@`/`<` with a counter, SBS `MSG`):
+    /// `true` when the line was one.
+    fn on_modes_line(&mut self, engine: &mut Engine, l: &Line) -> bool {
+        let first = l.bytes.iter().find(|b| !b.is_ascii_whitespace()).copied();
+        if !(matches!(first, Some(b'*' | b'@' | b'<')) || l.bytes.starts_with(b"MSG,")) {
+            return false;
+        }
+        use finisterra_modes::{FrameTime, TextRecord};
+        match finisterra_modes::parse_text_line(&l.bytes) {
+            Ok(TextRecord::Frame(f, t)) => {
+                let data_ms = match t {
+                    FrameTime::UnixMs(ms) => Some(ms),
+                    _ => None,
+                };
+                self.on_air_frame(engine, l.source, f.bytes(), data_ms, l.recv_ms);
+            }
+            Ok(TextRecord::Sbs(msg, _)) => {
+                self.shared.metrics.air_message_in();
+                let _ = engine.ingest_air_at(&msg, None, Some(l.recv_ms), &mut self.events);
+            }
+            Ok(TextRecord::Skip) => {}
+            Err(r) => self.shared.metrics.decode_error(r.reason()),
+        }
+        true
+    }
+
     /// One line: decoded, each message judged at its time.
     fn on_line(&mut self, engine: &mut Engine, l: &Line) {
+        if self.on_modes_line(engine, l) {
+            return;
+        }
         let src = l.source.min(self.pipelines.len() - 1);
         self.line_no[src] += 1;
         let m = &self.shared.metrics;

@@ -6,6 +6,7 @@
 //! engine stays deterministic, fed with data times (or the receive time
 //! stamped here when a line carries none).
 
+pub mod air_api;
 pub mod api;
 pub mod channel;
 pub mod clock;

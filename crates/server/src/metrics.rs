@@ -30,6 +30,12 @@ pub struct Metrics {
     busy_max_ns: AtomicU64,
     /// Datagrams dropped because the core was behind.
     pub dropped_datagrams: AtomicU64,
+    /// Mode S / ADS-B messages decoded.
+    pub air_messages: AtomicU64,
+    /// Aircraft in the picture.
+    pub aircraft: AtomicU64,
+    /// Open air conflicts.
+    pub open_air_conflicts: AtomicU64,
     /// Lines cut because they were longer than the limit.
     pub overlong_lines: AtomicU64,
     /// Stream clients dropped because they did not keep up.
@@ -104,6 +110,9 @@ impl Metrics {
             busy_sum_ns: AtomicU64::new(0),
             busy_max_ns: AtomicU64::new(0),
             dropped_datagrams: AtomicU64::new(0),
+            air_messages: AtomicU64::new(0),
+            aircraft: AtomicU64::new(0),
+            open_air_conflicts: AtomicU64::new(0),
             overlong_lines: AtomicU64::new(0),
             slow_clients: AtomicU64::new(0),
             tcp_connections: AtomicU64::new(0),
@@ -208,6 +217,15 @@ impl Metrics {
             .store(e.open_hazards().count() as u64, Ordering::Relaxed);
         self.zone_violations
             .store(e.zone_violations().count() as u64, Ordering::Relaxed);
+        self.aircraft
+            .store(e.aircraft().len() as u64, Ordering::Relaxed);
+        self.open_air_conflicts
+            .store(e.open_air_conflicts().count() as u64, Ordering::Relaxed);
+    }
+
+    /// A Mode S / ADS-B message was decoded.
+    pub fn air_message_in(&self) {
+        self.air_messages.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Lines read per source.
@@ -301,6 +319,21 @@ impl Metrics {
                 "finisterra_open_risks",
                 "Open collision risks.",
                 self.open_risks.load(r),
+            ),
+            (
+                "finisterra_aircraft",
+                "Aircraft in the picture (Mode S and AIS SAR aircraft).",
+                self.aircraft.load(r),
+            ),
+            (
+                "finisterra_open_air_conflicts",
+                "Open air conflicts.",
+                self.open_air_conflicts.load(r),
+            ),
+            (
+                "finisterra_air_messages",
+                "Mode S / ADS-B messages decoded (a counter).",
+                self.air_messages.load(r),
             ),
             (
                 "finisterra_open_hazards",

@@ -63,7 +63,17 @@ pub fn document() -> Value {
             "responses": {"200": {"description": "Removed"}, "401": {"description": "Missing or wrong token"}, "403": {"description": "Changes disabled"}, "404": {"description": "No such feature"}}
         })
     };
-    json!({
+    // Apart: one json! for the whole document would pass the macro
+    // recursion limit.
+    let aircraft_schema = json!({"type": "object", "properties": {
+        "hex": {"type": "string"}, "mmsi": {"type": "integer"}, "source": {"type": "string", "enum": ["mode_s", "ais_sar"]},
+        "flight": {"type": "string"}, "category": {"type": "string"}, "squawk": {"type": "string"},
+        "lat": {"type": "number"}, "lon": {"type": "number"}, "alt_baro_ft": {"type": "number"}, "alt_geom_ft": {"type": "number"},
+        "gs_kn": {"type": "number"}, "track_deg": {"type": "number"}, "vertical_rate_fpm": {"type": "number"},
+        "track_rate_deg_s": {"type": "number"}, "trend": {"type": "string", "enum": ["climbing", "descending", "level", "unknown"]},
+        "on_ground": {"type": "boolean"}, "seen_s": {"type": "number"}, "seen_pos_s": {"type": "number"}, "messages": {"type": "integer"}
+    }});
+    let mut doc = json!({
         "openapi": "3.0.3",
         "info": {
             "title": "Finisterra",
@@ -204,5 +214,15 @@ pub fn document() -> Value {
                 "FeatureCollection": {"type": "object", "properties": {"type": {"type": "string", "enum": ["FeatureCollection"]}, "features": {"type": "array", "items": {"type": "object"}}}, "required": ["type", "features"]}
             }
         }
-    })
+    });
+    doc["paths"]["/api/aircraft"] = json!({"get": get("Aircraft in the picture (Mode S / ADS-B and AIS search-and-rescue aircraft), units in the names", json!([]), "#/components/schemas/AircraftList")});
+    doc["paths"]["/data/aircraft.json"] = json!({"get": get("readsb's aircraft.json snapshot (hex, flight, alt_baro, gs, track, baro_rate, lat, lon, seen...), for tar1090-style tools", json!([]), "#/components/schemas/ReadsbSnapshot")});
+    doc["components"]["schemas"]["AircraftList"] =
+        json!({"type": "array", "items": {"$ref": "#/components/schemas/Aircraft"}});
+    doc["components"]["schemas"]["ReadsbSnapshot"] = json!({"type": "object", "properties": {
+        "now": {"type": "number"}, "messages": {"type": "integer"},
+        "aircraft": {"type": "array", "items": {"type": "object"}}
+    }});
+    doc["components"]["schemas"]["Aircraft"] = aircraft_schema;
+    doc
 }

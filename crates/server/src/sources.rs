@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
 
-use crate::channel::{CoreTx, Input, Line};
+use crate::channel::{AirFrame, CoreTx, Input, Line};
 use crate::core::Shared;
 
 use finisterra_nmea::LineSplitter;
@@ -33,6 +33,11 @@ pub enum SourceSpec {
     },
     /// Standard input.
     Stdin,
+    /// Connect to a Beast binary feed (dump1090/readsb port 30005),
+    /// reconnecting with backoff.
+    Beast(String),
+    /// Accept TCP connections carrying Beast binary.
+    BeastListen(SocketAddr),
     /// Lines handed over by the embedding program (the demonstration), in
     /// data-time order and already paced by it.
     Feed(Arc<Feed>),
@@ -80,6 +85,8 @@ impl SourceSpec {
             SourceSpec::Connect(a) => format!("tcp:{a}"),
             SourceSpec::Replay { path, .. } => format!("file:{path}"),
             SourceSpec::Stdin => "stdin".into(),
+            SourceSpec::Beast(a) => format!("beast:{a}"),
+            SourceSpec::BeastListen(a) => format!("beast-listen:{a}"),
             SourceSpec::Feed(f) => f.name.clone(),
         }
     }
@@ -150,6 +157,13 @@ pub async fn start(
                 tasks.push(tokio::spawn(tcp_listen(i, l, tx, shared)));
             }
             SourceSpec::Connect(addr) => tasks.push(tokio::spawn(connect(i, addr, tx, shared))),
+            SourceSpec::Beast(addr) => tasks.push(tokio::spawn(beast_connect(i, addr, tx, shared))),
+            SourceSpec::BeastListen(addr) => {
+                let l = TcpListener::bind(addr)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("cannot listen for Beast on {addr}: {e}"))?;
+                tasks.push(tokio::spawn(beast_listen(i, l, tx, shared)));
+            }
             SourceSpec::Replay { path, speed } => {
                 let f = tokio::fs::File::open(&path)
                     .await
@@ -298,6 +312,94 @@ async fn tcp_listen(i: usize, l: TcpListener, tx: CoreTx, shared: Arc<Shared>) {
             let idle = Some(shared.limits.tcp_idle_timeout);
             read_lines(i, BufReader::new(stream), &tx, &shared, None, idle).await;
         });
+    }
+}
+
+async fn beast_listen(i: usize, l: TcpListener, tx: CoreTx, shared: Arc<Shared>) {
+    loop {
+        let Ok((stream, _)) = l.accept().await else {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            continue;
+        };
+        shared
+            .metrics
+            .tcp_connections
+            .fetch_add(1, Ordering::Relaxed);
+        let tx = tx.clone();
+        let shared = shared.clone();
+        tokio::spawn(async move { read_beast(i, stream, &tx, &shared).await });
+    }
+}
+
+async fn beast_connect(i: usize, addr: String, tx: CoreTx, shared: Arc<Shared>) {
+    let mut backoff = Duration::from_millis(500);
+    loop {
+        match TcpStream::connect(&addr).await {
+            Ok(s) => {
+                shared
+                    .metrics
+                    .tcp_connections
+                    .fetch_add(1, Ordering::Relaxed);
+                backoff = Duration::from_millis(500);
+                read_beast(i, s, &tx, &shared).await;
+                eprintln!("finisterra: Beast feed {addr} closed; reconnecting");
+            }
+            Err(e) => {
+                eprintln!(
+                    "finisterra: cannot connect to Beast feed {addr}: {e}; retrying in {backoff:?}"
+                )
+            }
+        }
+        tokio::time::sleep(backoff).await;
+        backoff = (backoff * 2).min(Duration::from_secs(30));
+    }
+}
+
+/// Reads Beast binary: frames (0x1a framing, escapes, resynchronisation)
+/// stamped with their receive time and handed to the core; garbage and
+/// truncated frames are counted with their reason; a stream silent for the
+/// idle timeout is closed.
+async fn read_beast(i: usize, mut s: TcpStream, tx: &CoreTx, shared: &Arc<Shared>) {
+    use tokio::io::AsyncReadExt;
+    let mut framer = finisterra_modes::BeastFramer::new();
+    let mut buf = vec![0u8; 1 << 16];
+    let idle = shared.limits.tcp_idle_timeout;
+    loop {
+        let n = if idle.is_zero() {
+            s.read(&mut buf).await
+        } else {
+            match tokio::time::timeout(idle, s.read(&mut buf)).await {
+                Ok(r) => r,
+                Err(_) => {
+                    shared
+                        .metrics
+                        .tcp_idle_closed
+                        .fetch_add(1, Ordering::Relaxed);
+                    return;
+                }
+            }
+        };
+        let n = match n {
+            Ok(0) | Err(_) => return,
+            Ok(n) => n,
+        };
+        let recv_ms = now_ms();
+        let mut frames = Vec::new();
+        framer.push(&buf[..n], |f| match f {
+            Ok(f) => frames.push(f.bytes().to_vec()),
+            Err(e) => shared.metrics.decode_error(e.reason.reason()),
+        });
+        for bytes in frames {
+            let input = Input::Air(AirFrame {
+                source: i,
+                bytes,
+                recv_ms,
+                arrived: Instant::now(),
+            });
+            if !send_line(tx, input).await {
+                return;
+            }
+        }
     }
 }
 
