@@ -27,9 +27,15 @@ export function levelOf(ev) {
   switch (ev.kind) {
     case 'distress':
     case 'zone.violation':
+    case 'airspace.violation':
       return 'alarm';
     case 'zone.predicted':
+    case 'airspace.predicted':
       return 'warning';
+    case 'air.conflict.raised':
+    case 'air.conflict.updated':
+      // Separation lost now, or the closer tier: an alarm.
+      return ev.separation_lost || ev.tier === 'warning' ? 'alarm' : 'warning';
     default:
       return 'info';
   }
@@ -55,6 +61,14 @@ function keyOf(ev) {
       return `distress:${ev.mmsi}`;
     case 'target.lost':
       return `lost:${ev.vessel.mmsi}`;
+    case 'air.conflict.raised':
+    case 'air.conflict.updated':
+    case 'air.conflict.cleared':
+      return `air:${aircraftId(ev.a)}:${aircraftId(ev.b)}`;
+    case 'airspace.predicted':
+    case 'airspace.violation':
+    case 'airspace.cleared':
+      return `airspace:${ev.zone.id ?? ev.zone.name}:${aircraftId(ev.aircraft)}`;
     default:
       return null;
   }
@@ -62,11 +76,31 @@ function keyOf(ev) {
 
 const KIND_LABEL = {
   risk: 'Collision risk', hazard: 'Hazard', zone: 'Zone', distress: 'Distress', target: 'Target lost',
+  air: 'Air conflict', airspace: 'Airspace',
 };
+
+/** An aircraft's identity: its 24-bit address, or the MMSI of an AIS
+ *  search-and-rescue aircraft. */
+export function aircraftId(a) {
+  return a?.hex ?? `mmsi:${a?.mmsi}`;
+}
+
+/** An aircraft's name in words: callsign, else address. */
+function aircraftName(a) {
+  return a?.flight ?? a?.hex ?? `SAR aircraft ${a?.mmsi}`;
+}
+
+/** A pressure altitude as a controller says it: a flight level at and above
+ *  18,000 ft, feet below. */
+export function altitudeText(ft) {
+  if (ft == null) return 'altitude unknown';
+  return ft >= 18000 ? `FL${String(Math.round(ft / 100)).padStart(3, '0')}` : `${Math.round(ft / 100) * 100} ft`;
+}
 
 /** Vessels an event is about (for selection and panning). */
 export function mmsisOf(ev) {
-  if (ev.a && ev.b) return [ev.a.mmsi, ev.b.mmsi];
+  if (ev.a && ev.b) return [ev.a.mmsi, ev.b.mmsi].filter((m) => m != null);
+  if (ev.aircraft) return ev.aircraft.mmsi != null ? [ev.aircraft.mmsi] : [];
   if (ev.vessel) return [ev.vessel.mmsi];
   if (ev.mmsi) return [ev.mmsi];
   return [];
@@ -456,6 +490,29 @@ export class Alerts {
           detail: '',
           advice: [],
         };
+      case 'air.conflict.raised':
+      case 'air.conflict.updated': {
+        const v = ev.v_now_ft != null ? ` · ${Math.round(Math.abs(ev.v_now_ft))} ft apart` : ' · vertical unknown';
+        return {
+          title: `${aircraftName(ev.a)} ↔ ${aircraftName(ev.b)}${ev.tier ? ` · ${ev.tier}` : ''}`,
+          ruling: ev.summary,
+          detail: `${nm(ev.h_now_nm)} now${v} · minima ${ev.separation_nm} NM / ${ev.vertical_minimum_ft} ft`,
+          advice: [],
+        };
+      }
+      case 'airspace.predicted':
+      case 'airspace.violation': {
+        const limits = `${ev.floor_ft > 0 ? altitudeText(ev.floor_ft) : 'SFC'}–${ev.ceiling_ft != null ? altitudeText(ev.ceiling_ft) : 'UNL'}${ev.approximate ? ' (approx.)' : ''}`;
+        const verb = ev.action === 'leave' ? 'leave' : 'enter';
+        return {
+          title: `${aircraftName(ev.aircraft)} · ${ev.zone.name}`,
+          ruling: ev.kind === 'airspace.predicted'
+            ? `Will ${verb} "${ev.zone.name}" (${limits}) in ${duration(ev.time_to_s)} at ${altitudeText(ev.alt_ft)}`
+            : `${verb === 'enter' ? 'Entered' : 'Left'} "${ev.zone.name}" (${limits}) at ${altitudeText(ev.alt_ft)}`,
+          detail: `${altitudeText(ev.aircraft.alt_baro_ft)} ${ev.aircraft.trend}`,
+          advice: [],
+        };
+      }
       default:
         return { title: ev.kind, ruling: '', detail: '', advice: [] };
     }

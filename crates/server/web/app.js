@@ -3,7 +3,7 @@
 // Plain ES modules served from the binary; no build step, no internet.
 
 import { createMap, setData, iconName, legendSwatch, maplibregl, followLand } from './map.js';
-import { Alerts, ALERT_KINDS, CLEAR_KINDS, mmsisOf, setKinds } from './alerts.js';
+import { Alerts, ALERT_KINDS, CLEAR_KINDS, mmsisOf, setKinds, aircraftId, altitudeText } from './alerts.js';
 import { OwnShipPanel } from './ownship.js';
 import { renderStations } from './stations.js';
 import { Playback } from './playback.js';
@@ -295,11 +295,28 @@ function drawZones() {
   setData(state.map, 'user-hazards', normaliseHazards(state.userHazards));
 }
 
+/** An airspace's vertical limits in words (`SFC–5000 ft MSL`, `FL100–FL245`). */
+function limitText(l, top) {
+  if (l == null) return top ? 'UNL' : 'SFC';
+  if (typeof l === 'string') return l.toUpperCase();
+  const unit = String(l.unit ?? '').toLowerCase();
+  if (unit === 'fl' || unit === '6') return `FL${l.value}`;
+  const datum = { 0: 'GND', 1: 'MSL', 2: 'STD', gnd: 'GND', msl: 'MSL', std: 'STD' }[String(l.datum ?? l.referenceDatum ?? '').toLowerCase()] ?? '';
+  const u = unit === 'm' || unit === '0' ? 'm' : 'ft';
+  return `${l.value} ${u} ${datum}`.trim();
+}
+
 function normaliseZones(doc) {
-  const features = (doc?.features ?? []).map((f, i) => ({
-    type: 'Feature', id: i, geometry: f.geometry,
-    properties: { ...(f.properties ?? {}), index: i, rule: f.properties?.rule ?? 'notify' },
-  })).filter((f) => f.geometry);
+  const features = (doc?.features ?? []).map((f, i) => {
+    const p = f.properties ?? {};
+    const lo = p.floor ?? p.lowerLimit;
+    const hi = p.ceiling ?? p.upperLimit;
+    const limits = lo != null || hi != null ? `${p.name ?? ''} ${limitText(lo, false)}–${limitText(hi, true)}`.trim() : undefined;
+    return {
+      type: 'Feature', id: i, geometry: f.geometry,
+      properties: { ...p, index: i, rule: p.rule ?? 'notify', ...(limits ? { limits } : {}) },
+    };
+  }).filter((f) => f.geometry);
   return { type: 'FeatureCollection', features };
 }
 
@@ -629,6 +646,30 @@ async function loadHazards() {
   drawHazards();
   if (state.selected != null) renderDetails();
 }
+/** The air picture, polled (aircraft move fast; no per-aircraft push yet). */
+async function loadAircraft() {
+  const list = await getJSON('api/aircraft');
+  const inConflict = new Set();
+  for (const s of alerts.items.values()) {
+    if (s.group === 'air' && !s.cleared) {
+      inConflict.add(aircraftId(s.latest.a));
+      inConflict.add(aircraftId(s.latest.b));
+    }
+  }
+  const arrow = { climbing: '↑', descending: '↓', level: '→' };
+  const features = list.filter((a) => a.lat != null).map((a) => ({
+    type: 'Feature',
+    geometry: { type: 'Point', coordinates: [a.lon, a.lat] },
+    properties: {
+      id: aircraftId(a),
+      conflict: inConflict.has(aircraftId(a)),
+      label: `${a.flight ?? a.hex ?? a.mmsi} ${a.on_ground ? 'GND' : altitudeText(a.alt_baro_ft ?? a.alt_geom_ft)} ${arrow[a.trend] ?? ''}`.trim(),
+    },
+  }));
+  state.aircraft = list;
+  setData(state.map, 'aircraft', { type: 'FeatureCollection', features });
+}
+
 async function loadAtons() {
   state.atons = await getJSON('api/atons');
   drawAtons();
@@ -998,6 +1039,7 @@ async function start() {
   setInterval(loadStats, 5000);
   setInterval(() => safely(loadStations()), 5000);
   setInterval(() => safely(loadAtons()), 30000);
+  setInterval(() => safely(loadAircraft()), 2000);
   setInterval(() => safely(loadDocs()), 60000);
   setInterval(() => safely(loadVessels()), 60000);
   setInterval(() => { if (state.selected != null) safely(refreshDetail()); }, 10000);

@@ -17,6 +17,7 @@ export const LAYER_GROUPS = [
   { id: 'hazards', label: 'Hazards', layers: ['hazards-line', 'hazards-point', 'user-hazards-fill', 'user-hazards-line', 'user-hazards-point'] },
   { id: 'zones', label: 'Zones', layers: ['zones-fill', 'zones-line', 'zones-crossing'] },
   { id: 'atons', label: 'Aids to navigation', layers: ['atons'] },
+  { id: 'aircraft', label: 'Aircraft and airspace limits', layers: ['aircraft', 'aircraft-labels', 'airspace-labels'] },
   { id: 'labels', label: `Names (zoom ${LABEL_MIN_ZOOM}+)`, layers: ['vessel-labels'] },
 ];
 

@@ -36,7 +36,7 @@ function graticule(step) {
 }
 
 const SOURCES = [
-  'land', 'zones', 'user-hazards', 'track', 'predictors', 'hazards', 'risks', 'atons', 'vessels', 'selected', 'own',
+  'land', 'zones', 'user-hazards', 'track', 'predictors', 'hazards', 'risks', 'atons', 'vessels', 'selected', 'own', 'aircraft',
 ];
 
 function style() {
@@ -68,6 +68,11 @@ function style() {
       { id: 'risks-pair', type: 'line', source: 'risks', filter: ['==', ['get', 'part'], 'pair'], paint: { 'line-color': LEVEL, 'line-width': 2.5 } },
       { id: 'risks-cpa', type: 'circle', source: 'risks', filter: ['==', ['get', 'part'], 'cpa'], paint: { 'circle-radius': 7, 'circle-color': 'rgba(0,0,0,0.35)', 'circle-stroke-color': LEVEL, 'circle-stroke-width': 3 } },
       { id: 'atons', type: 'symbol', source: 'atons', layout: { 'icon-image': ['get', 'icon'], 'icon-allow-overlap': true, 'icon-ignore-placement': true } },
+      // Aircraft: a diamond-like dot with its label (callsign, level,
+      // trend), above the ships; airspaces are zones with limits.
+      { id: 'aircraft', type: 'circle', source: 'aircraft', paint: { 'circle-radius': 5, 'circle-color': ['case', ['get', 'conflict'], '#ff5252', '#e040fb'], 'circle-stroke-color': '#1a0820', 'circle-stroke-width': 1.5 } },
+      { id: 'aircraft-labels', type: 'symbol', source: 'aircraft', layout: { 'icon-image': ['concat', 'lbl:', ['get', 'label']], 'icon-anchor': 'left', 'icon-offset': [10, 0], 'icon-allow-overlap': true } },
+      { id: 'airspace-labels', type: 'symbol', source: 'zones', filter: ['has', 'limits'], layout: { 'icon-image': ['concat', 'lbl:', ['get', 'limits']], 'icon-allow-overlap': false } },
       { id: 'selected', type: 'circle', source: 'selected', paint: { 'circle-radius': 15, 'circle-color': 'rgba(255,255,255,0.06)', 'circle-stroke-color': '#ffffff', 'circle-stroke-width': 2 } },
       // The own ship: two rings round its symbol (the chart's own-ship mark).
       { id: 'own-ring', type: 'circle', source: 'own', paint: { 'circle-radius': OWN_RING, 'circle-color': 'rgba(244,248,252,0.08)', 'circle-stroke-color': OWN_COLOR, 'circle-stroke-width': 1.5 } },
