@@ -15,8 +15,9 @@ use crate::config::CensusConfig;
 use crate::finding::{Finding, Gap, Kind, Spoofing, TimeMs};
 use crate::nearmiss::{NearMissStats, NearMisses};
 use crate::resample::{ResampleStats, Resampler};
-use crate::track::{Episode, Fix, Track};
+use crate::track::{Episode, Fix, LandCell, Track};
 use crate::util::{quick_distance_m, round, FastMap, MPS_PER_KN, M_PER_NM};
+use crate::water::TrafficWater;
 use crate::CensusError;
 
 /// Messages held at most in the reorder buffer (beyond, the oldest go).
@@ -66,6 +67,8 @@ pub struct CensusStats {
     /// MMSIs (in `summary.json` only when there are some).
     #[serde(skip_serializing_if = "is_zero")]
     pub ids_not_mmsis: u64,
+    /// How positions on land were judged (`on_land`).
+    pub on_land: OnLandStats,
     /// Findings by kind.
     pub findings: BTreeMap<String, u64>,
     /// First data time, ms.
@@ -76,6 +79,27 @@ pub struct CensusStats {
     pub near_miss: NearMissStats,
     /// Resampling (encounters, loitering) counters.
     pub resample: ResampleStats,
+}
+
+/// How the positions found on land were judged: every position on land
+/// beyond the margin is either reported in an `on_land` finding or counted
+/// here as water, with the reason
+/// (`beyond_margin = inland_water + traffic_water + reported`).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct OnLandStats {
+    /// Accepted positions on land further inland than
+    /// `spoofing.on_land_min_inland_m`.
+    pub beyond_margin: u64,
+    /// Of them, within that margin of a lake or river of the inland-water
+    /// layer ([`Census::with_inland_water`]): not on land.
+    pub inland_water: u64,
+    /// Of them, in a place the run's traffic showed to be water
+    /// (`spoofing.water_min_vessels`): not on land.
+    pub traffic_water: u64,
+    /// Of them, reported in `on_land` findings.
+    pub reported: u64,
+    /// Cells the traffic showed to be water.
+    pub traffic_water_cells: u64,
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -125,6 +149,10 @@ pub struct Census {
     export: Option<Vec<AcceptedPosition>>,
     /// Vessel ids that are not MMSIs (no MMSI checks).
     not_mmsis: FastMap<u32, ()>,
+    /// Lakes and rivers known as water ([`Census::with_inland_water`]).
+    water: Option<Land>,
+    /// Water learnt from the run's traffic.
+    traffic_water: TrafficWater,
 }
 
 /// A position the picture accepted (for exporting the cleaned tracks).
@@ -244,9 +272,24 @@ impl Census {
             deep_cells: FastMap::default(),
             export: None,
             not_mmsis: FastMap::default(),
+            water: None,
+            traffic_water: TrafficWater::new(
+                cfg.spoofing.water_cell_m,
+                cfg.spoofing.water_min_vessels,
+            ),
             land,
             cfg,
         })
+    }
+
+    /// Judges positions on land against these inland waters too (use
+    /// `Land::inland_water()` for the bundled Natural Earth 1:50m lakes and
+    /// river centre lines): a position within
+    /// `spoofing.on_land_min_inland_m` of a lake shore or river line, or in
+    /// a lake, is not on land.
+    pub fn with_inland_water(mut self, water: Land) -> Census {
+        self.water = Some(water);
+        self
     }
 
     /// The settings.
@@ -259,6 +302,7 @@ impl Census {
         let mut s = self.stats.clone();
         s.near_miss = self.nm.stats.clone();
         s.resample = self.rs.stats.clone();
+        s.on_land.traffic_water_cells = self.traffic_water.water_cells();
         s
     }
 
@@ -760,7 +804,7 @@ impl Census {
             self.nm.break_track(&mut self.tracks, slot, out);
         }
         if det.spoofing {
-            self.check_land(slot as usize, &fix, out);
+            self.check_land(slot as usize, &fix, jumped, out);
             self.check_speed(slot as usize, &fix, jumped, out);
         }
         {
@@ -845,7 +889,7 @@ impl Census {
         })
     }
 
-    fn check_land(&mut self, slot: usize, fix: &Fix, out: &mut Vec<Finding>) {
+    fn check_land(&mut self, slot: usize, fix: &Fix, jumped: bool, out: &mut Vec<Finding>) {
         let min_inland = self.cfg.spoofing.on_land_min_inland_m;
         if min_inland < 0.0 {
             return;
@@ -876,15 +920,15 @@ impl Census {
             let tr = &self.tracks[slot];
             if let Some((la, lo)) = tr.land_checked {
                 if quick_distance_m(la, lo, fix.lat, fix.lon) < reuse_m {
-                    // Same place as last checked: same answer.
+                    // Same place as last checked: same answer (on land
+                    // when the last fix was counted in the episode).
                     let inside = tr
                         .on_land
                         .as_ref()
                         .is_some_and(|e| e.end_ms == tr.last.map_or(i64::MIN, |l| l.t));
                     if inside {
-                        let e = self.tracks[slot].on_land.as_mut().expect("checked");
-                        e.end_ms = fix.t;
-                        e.positions += 1;
+                        self.stats.on_land.beyond_margin += 1;
+                        self.add_on_land(slot, fix, jumped, f64::NAN);
                     }
                     return;
                 }
@@ -900,6 +944,11 @@ impl Census {
         if inland < min_inland {
             return;
         }
+        self.stats.on_land.beyond_margin += 1;
+        if self.in_inland_water(fix.lat, fix.lon) {
+            self.stats.on_land.inland_water += 1;
+            return;
+        }
         let gap_ms = (self.cfg.spoofing.episode_gap_s * 1000.0) as i64;
         if self.tracks[slot]
             .on_land
@@ -911,16 +960,97 @@ impl Census {
                 out.push(f);
             }
         }
+        self.add_on_land(slot, fix, jumped, inland);
+    }
+
+    /// Within the margin of a lake or river of the inland-water layer.
+    fn in_inland_water(&self, lat: f64, lon: f64) -> bool {
+        let Some(w) = &self.water else {
+            return false;
+        };
+        let margin_m = self.cfg.spoofing.on_land_min_inland_m;
+        w.is_land(lat, lon) || w.distance_to_coast_within_m(lat, lon, margin_m).is_some()
+    }
+
+    /// One more position on land beyond the margin and outside the mapped
+    /// waters: evidence of water if the vessel came there moving (under
+    /// way, or from her previous fix at least a cell away, not across a
+    /// jump), and part of her `on_land` episode, judged when it ends.
+    fn add_on_land(&mut self, slot: usize, fix: &Fix, jumped: bool, inland_m: f64) {
+        if self.traffic_water.is_water(fix.lat, fix.lon) {
+            self.stats.on_land.traffic_water += 1;
+            return;
+        }
+        let tr = &self.tracks[slot];
+        let came = !jumped
+            && tr.last.is_some_and(|p| {
+                quick_distance_m(p.lat, p.lon, fix.lat, fix.lon) >= self.cfg.spoofing.water_cell_m
+            });
+        if fix.underway || came {
+            self.traffic_water.record(fix.lat, fix.lon, tr.mmsi);
+        }
+        let key = self.traffic_water.cell_of(fix.lat, fix.lon);
         let e = self.tracks[slot].on_land.get_or_insert_with(|| {
             Box::new(Episode::new(fix.t, fix.lat, fix.lon, "positions on land"))
         });
         e.end_ms = fix.t;
         e.positions += 1;
-        e.max_inland_m = if e.max_inland_m.is_nan() {
-            inland
-        } else {
-            e.max_inland_m.max(inland)
+        let at = match e.land_cells.iter().rposition(|c| c.key == key) {
+            Some(i) => i,
+            None => {
+                e.land_cells.push(LandCell {
+                    key,
+                    lat: fix.lat,
+                    lon: fix.lon,
+                    first_ms: fix.t,
+                    last_ms: fix.t,
+                    positions: 0,
+                    max_inland_m: f64::NAN,
+                });
+                e.land_cells.len() - 1
+            }
         };
+        let c = &mut e.land_cells[at];
+        c.last_ms = fix.t;
+        c.positions += 1;
+        if !inland_m.is_nan() {
+            c.max_inland_m = if c.max_inland_m.is_nan() {
+                inland_m
+            } else {
+                c.max_inland_m.max(inland_m)
+            };
+        }
+    }
+
+    /// An ended `on_land` episode without the positions in places the
+    /// traffic has shown to be water by now (`None`: nothing left).
+    fn on_land_remainder(&mut self, e: &Episode) -> Option<Episode> {
+        let mut kept: Option<Episode> = None;
+        for c in &e.land_cells {
+            if self.traffic_water.is_water(c.lat, c.lon) {
+                self.stats.on_land.traffic_water += c.positions as u64;
+                continue;
+            }
+            self.stats.on_land.reported += c.positions as u64;
+            let k = kept.get_or_insert_with(|| {
+                let mut k = Episode::new(c.first_ms, c.lat, c.lon, e.detail);
+                k.end_ms = c.last_ms;
+                k
+            });
+            if c.first_ms < k.start_ms {
+                (k.start_ms, k.lat, k.lon) = (c.first_ms, c.lat, c.lon);
+            }
+            k.end_ms = k.end_ms.max(c.last_ms);
+            k.positions += c.positions;
+            if !c.max_inland_m.is_nan() {
+                k.max_inland_m = if k.max_inland_m.is_nan() {
+                    c.max_inland_m
+                } else {
+                    k.max_inland_m.max(c.max_inland_m)
+                };
+            }
+        }
+        kept
     }
 
     fn check_speed(&mut self, slot: usize, fix: &Fix, jumped: bool, out: &mut Vec<Finding>) {
@@ -1003,7 +1133,14 @@ impl Census {
         }
     }
 
-    fn episode_finding(&self, slot: usize, e: &Episode, kind: &'static str) -> Option<Finding> {
+    fn episode_finding(&mut self, slot: usize, e: &Episode, kind: &'static str) -> Option<Finding> {
+        let remainder;
+        let e = if kind == "on_land" {
+            remainder = self.on_land_remainder(e)?;
+            &remainder
+        } else {
+            e
+        };
         let tr = &self.tracks[slot];
         let kind = if kind == "teleport" && e.conflicts > 0 {
             "identity_conflict"

@@ -163,11 +163,29 @@ pub struct SpoofingConfig {
     /// Report MMSIs that are not 9 digits, or whose MID is not allocated
     /// (default true).
     pub invalid_mmsi: bool,
-    /// Report positions on land further than this inland, metres
-    /// (default 5000: harbours drawn as land at 1:10m are not reported;
-    /// rivers, lakes and canals are land at that scale too — give a finer
-    /// land file, or a negative value to disable, for inland waters).
+    /// Report positions on land further than this inland, metres; a
+    /// negative value disables `on_land`. Default 5080: the margin the
+    /// bundled 1:10m coastline's resolution justifies — the US National
+    /// Map Accuracy Standards allow 1/50 inch at map scale (90 % of well
+    /// defined points), 0.508 mm × 10,000,000 = 5,080 m; nearer the coast
+    /// a position may be in a harbour or an inlet the generalised coast
+    /// drew as land. Positions within this distance of a lake or river of
+    /// the inland-water layer ([`crate::Census::with_inland_water`]), or
+    /// in a place the traffic shows to be water (`water_min_vessels`), are
+    /// not on land either.
     pub on_land_min_inland_m: f64,
+    /// A cell of `water_cell_m` where at least this many distinct vessels
+    /// arrived moving (under way by the near-miss rule: SOG ≥
+    /// `near_miss.min_sog_kn`, or status 0 or 8 without SOG; or from
+    /// their previous fix at least a cell away, not across a jump) is
+    /// water, learnt from the run's own traffic: positions in it or in its
+    /// eight neighbours are not `on_land` (rivers, canals, ship channels
+    /// missing from the inland-water layer). Judged when an episode ends,
+    /// against what the run has seen so far. Default 3; 0 disables.
+    pub water_min_vessels: u32,
+    /// Side of the cells of `water_min_vessels`, metres (default 1000:
+    /// about the width of the waterways missing from the 1:50m layer).
+    pub water_cell_m: f64,
     /// Report tracks moving faster than their ship type can, over at least
     /// this long, seconds (default 600); 0 disables.
     pub speed_window_s: f64,
@@ -181,7 +199,9 @@ impl Default for SpoofingConfig {
     fn default() -> Self {
         SpoofingConfig {
             invalid_mmsi: true,
-            on_land_min_inland_m: 5000.0,
+            on_land_min_inland_m: 5080.0,
+            water_min_vessels: 3,
+            water_cell_m: 1000.0,
             speed_window_s: 600.0,
             episode_gap_s: 3600.0,
         }
@@ -497,6 +517,13 @@ impl CensusConfig {
         let s = &self.spoofing;
         // Negative disables (documented), so any finite value is allowed.
         finite("spoofing.on_land_min_inland_m", s.on_land_min_inland_m)?;
+        if !(s.water_cell_m.is_finite() && s.water_cell_m >= 10.0) {
+            return fail(
+                "spoofing.water_cell_m",
+                s.water_cell_m,
+                "must be at least 10 (metres)",
+            );
+        }
         non_negative("spoofing.speed_window_s", s.speed_window_s)?;
         non_negative("spoofing.episode_gap_s", s.episode_gap_s)?;
 

@@ -79,6 +79,7 @@ mod summary;
 mod track;
 mod util;
 mod verdict;
+mod water;
 
 #[cfg(feature = "parquet")]
 pub mod parquet;

@@ -64,6 +64,23 @@ pub(crate) struct Episode {
     pub max_inland_m: f64,
     pub reacquired: u32,
     pub detail: &'static str,
+    /// `on_land` only: its positions grouped by water cell, judged against
+    /// the water the traffic showed when the episode ends.
+    pub land_cells: Vec<LandCell>,
+}
+
+/// The positions of an `on_land` episode in one cell of
+/// [`crate::water::TrafficWater`].
+#[derive(Debug, Clone)]
+pub(crate) struct LandCell {
+    pub key: u64,
+    /// The first position in the cell.
+    pub lat: f64,
+    pub lon: f64,
+    pub first_ms: i64,
+    pub last_ms: i64,
+    pub positions: u32,
+    pub max_inland_m: f64,
 }
 
 impl Episode {
@@ -82,6 +99,7 @@ impl Episode {
             max_inland_m: f64::NAN,
             reacquired: 0,
             detail,
+            land_cells: Vec::new(),
         }
     }
 }

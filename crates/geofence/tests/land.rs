@@ -408,3 +408,36 @@ fn sampled_tracks_meet_the_coast_often() {
     );
     assert!(sampled_met > 60, "{sampled_met}");
 }
+
+/// The bundled inland waters say which of the 1:10m land is water: the
+/// Great Lakes and the big rivers are land in `Land::world()`.
+#[test]
+fn bundled_inland_water_knows_lakes_and_rivers() {
+    let water = Land::inland_water().expect("bundled inland water");
+    let land = world();
+    // Lake Michigan, mid-lake: land at 1:10m, inside a lake here.
+    let (lat, lon) = (43.5, -87.0);
+    assert!(land.is_land(lat, lon));
+    assert!(water.is_land(lat, lon));
+    // River centre lines: the Mississippi at New Orleans, the Columbia at
+    // Portland, the Rhine at Duisburg; land at 1:10m, within a few km of a
+    // river line here (the lines enclose nothing).
+    for (lat, lon) in [(29.95, -90.06), (45.62, -122.75), (51.43, 6.73)] {
+        assert!(land.is_land(lat, lon), "{lat},{lon}");
+        assert!(!water.is_land(lat, lon), "{lat},{lon}");
+        let d = water
+            .distance_to_coast_within_m(lat, lon, 50_000.0)
+            .expect("a river line near");
+        assert!(d < 5_000.0, "{lat},{lon}: {d} m");
+    }
+    // Far from any mapped water: the Sahara, Madrid.
+    for (lat, lon) in [(23.0, 12.0), (40.4168, -3.7038)] {
+        assert!(!water.is_land(lat, lon));
+        assert!(
+            water
+                .distance_to_coast_within_m(lat, lon, 5_000.0)
+                .is_none(),
+            "{lat},{lon}"
+        );
+    }
+}
