@@ -12,8 +12,14 @@ use finisterra_modes::AirMessage;
 mod world;
 
 fn main() {
-    let n_air: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(10_000);
-    let n_sea: usize = std::env::args().nth(2).and_then(|a| a.parse().ok()).unwrap_or(100_000);
+    let n_air: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(10_000);
+    let n_sea: usize = std::env::args()
+        .nth(2)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(100_000);
     let t0 = 1_795_687_200_000i64;
     let mut e = Engine::new(Config::default());
     let mut out = Vec::new();
@@ -68,8 +74,15 @@ fn main() {
         }
     }
     let st = e.air_stats();
-    println!("aircraft: {}, vessels: {}", e.aircraft().len(), e.picture().len());
-    println!("air ingest: {:.0} ns per message", ingest.as_secs_f64() * 1e9 / n_air as f64);
+    println!(
+        "aircraft: {}, vessels: {}",
+        e.aircraft().len(),
+        e.picture().len()
+    );
+    println!(
+        "air ingest: {:.0} ns per message",
+        ingest.as_secs_f64() * 1e9 / n_air as f64
+    );
     println!("air pass alone (best): {:.1} ms", air_best * 1e3);
     println!("air pass + vessels' pass (best): {:.1} ms", both_best * 1e3);
     println!(

@@ -700,9 +700,11 @@ impl AirState {
             match zones.zones()[z].rule {
                 Rule::KeepOut => {
                     self.predicted.remove(&k);
-                    if !self.violating.contains_key(&k) {
+                    if let std::collections::btree_map::Entry::Vacant(slot) =
+                        self.violating.entry(k)
+                    {
                         let al = alert(z, "enter", None);
-                        self.violating.insert(k, al.clone());
+                        slot.insert(al.clone());
                         out.push(EventBody::AirspaceViolation(al));
                     }
                 }
@@ -734,9 +736,11 @@ impl AirState {
                     }
                 }
                 Rule::KeepIn => {
-                    if !self.violating.contains_key(&k) {
+                    if let std::collections::btree_map::Entry::Vacant(slot) =
+                        self.violating.entry(k)
+                    {
                         let al = alert(z, "leave", None);
-                        self.violating.insert(k, al.clone());
+                        slot.insert(al.clone());
                         out.push(EventBody::AirspaceViolation(al));
                     }
                 }
