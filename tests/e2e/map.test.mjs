@@ -85,6 +85,16 @@ async function main() {
     const landFeatures = await page.evaluate(() => window.finisterra.map.querySourceFeatures('land').length);
     check(landFeatures > 0, `land polygons loaded into the map (${landFeatures} tiles' features)`);
 
+    // 1b. The aircraft overhead (Mode S frames in the demo): on the map with
+    // their level and trend, and their head-on conflict as an alert card.
+    await page.waitForFunction(() => window.finisterra.map.querySourceFeatures('aircraft').length >= 2, null, { timeout: 60_000 });
+    const airLabels = await page.evaluate(() => window.finisterra.map.querySourceFeatures('aircraft').map((f) => f.properties.label));
+    check(airLabels.some((l) => /FL3[46]0 →/.test(l)), `aircraft drawn with level and trend (${[...new Set(airLabels)].join(', ')})`);
+    const airAlert = page.locator('[data-testid="alert"][data-kind^="air.conflict"]').first();
+    await airAlert.waitFor({ state: 'attached', timeout: 60_000 });
+    const airText = await airAlert.textContent();
+    check(/↔/.test(airText) && /FL3[46]0/.test(airText), `air conflict in the alerts panel (${airText.replace(/\s+/g, ' ').slice(0, 160)})`);
+
     // 2. A collision alarm in the alerts panel.
     const firstAlarm = page.locator('[data-testid="alert"][data-kind^="risk."][data-level="alarm"]').first();
     await firstAlarm.waitFor({ state: 'attached', timeout: ALARM_TIMEOUT_MS });

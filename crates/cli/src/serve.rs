@@ -371,6 +371,10 @@ fn demo_episode(
         text.push('\n');
     })?;
     let mut out = timed_lines(&text, start_s * 1000);
+    // The aircraft overhead, as `time,hex` lines of Mode S frames.
+    for f in finisterra_sim::air::air_frames(&sc.aircraft, start_s * 1000, sc.duration_s)? {
+        out.push((f.time_ms, finisterra_sim::air::csv_line(&f)));
+    }
     let mut t = start_s;
     while t < start_s + EPISODE_S {
         out.extend(timed_lines(&shift_times(capture, t), t * 1000));
@@ -646,7 +650,19 @@ mod tests {
         let mut dec = finisterra_ais::StreamDecoder::default();
         let mut events = Vec::new();
         let mut errors = 0;
-        for (n, (_, l)) in lines.iter().enumerate() {
+        let mut air = finisterra_modes::Decoder::new(finisterra_modes::DecoderConfig::default());
+        for (n, (t, l)) in lines.iter().enumerate() {
+            if l.as_bytes()[0].is_ascii_digit() {
+                // The aircraft overhead: timed Mode S frames.
+                let Ok(finisterra_modes::TextRecord::Frame(f, _)) =
+                    finisterra_modes::parse_text_line(l.as_bytes())
+                else {
+                    panic!("{l}")
+                };
+                let m = air.decode(f.bytes(), *t).expect("a clean frame");
+                let _ = engine.ingest_air_at(&m, Some(*t), None, &mut events);
+                continue;
+            }
             dec.feed(n as u64 + 1, l.as_bytes(), &mut |ev| match ev {
                 finisterra_ais::Event::Message(m) => {
                     // Every message carries its time (the server would
@@ -658,6 +674,11 @@ mod tests {
             });
         }
         assert_eq!(errors, 0);
+        // Both air conflicts of each episode, raised and cleared.
+        let count = |k: &str| events.iter().filter(|e| e.body.kind() == k).count();
+        // Seven head-on pairs and one climbing through a level, twice.
+        assert_eq!(count("air.conflict.raised"), 16);
+        assert_eq!(count("air.conflict.cleared"), 16);
         let lost: Vec<u32> = events
             .iter()
             .filter_map(|e| match &e.body {

@@ -40,7 +40,8 @@ pub struct AircraftSpec {
     /// Turn rate, degrees per second (positive to the right).
     #[serde(default)]
     pub turn_deg_s: f64,
-    /// Seconds after the start when it begins transmitting.
+    /// Seconds after the start when it appears (at the given position)
+    /// and begins transmitting.
     #[serde(default)]
     pub from_s: f64,
     /// Seconds after the start when it stops (default: the end).
@@ -140,7 +141,12 @@ pub fn air_frames(
                     out.push((t + offset, k, identification(icao, &a.callsign, cat)));
                 }
             }
-            // Move on by one step.
+            // Move on by one step (from the moment it appears: its given
+            // position is where it is at `from_s`).
+            if t < from_ms {
+                t += step_ms;
+                continue;
+            }
             let dt = step_ms as f64 / 1000.0;
             let (la, lo) = destination(lat, lon, track, a.gs_kn * METRES_PER_NM / 3600.0 * dt);
             lat = la;
