@@ -38,7 +38,7 @@ use std::sync::Arc;
 use finisterra_geofence::{AirFix, AircraftFacts, Rule, Zones};
 use finisterra_modes::{AddressKind, AirMessage};
 use finisterra_nav::air::{
-    assess, tier, AirAssessment, AirConflictConfig, AirKinematic, Party, Tier, TierTable, Vertical,
+    assess, AirAssessment, AirConflictConfig, AirKinematic, Party, Tier, TierTable, Vertical,
     LEVEL_RATE_FPM,
 };
 use finisterra_nav::geo::{destination, distance_m, METRES_PER_NM};
@@ -900,10 +900,8 @@ impl AirState {
                 ((ib, ia), kb, ka)
             };
             self.stats.pairs_assessed += 1;
-            if let Some(mut r) = assess(x, y, &self.conflict_cfg) {
-                if let Some(table) = &self.conflict_cfg.tiers {
-                    r.tier = tier(x, y, table);
-                }
+            // `assess` gives the tier too, when tiers are configured.
+            if let Some(r) = assess(x, y, &self.conflict_cfg) {
                 seen.insert(key, r);
             }
         }
@@ -917,10 +915,7 @@ impl AirState {
             let ka = self.index.get(&key.0).and_then(|&i| kin[i]);
             let kb = self.index.get(&key.1).and_then(|&i| kin[i]);
             if let (Some(x), Some(y)) = (ka, kb) {
-                if let Some(mut r) = assess(&x, &y, &self.conflict_cfg) {
-                    if let Some(table) = &self.conflict_cfg.tiers {
-                        r.tier = tier(&x, &y, table);
-                    }
+                if let Some(r) = assess(&x, &y, &self.conflict_cfg) {
                     seen.insert(key, r);
                     continue;
                 }
@@ -1173,7 +1168,20 @@ fn cell_of(k: &AirKinematic, cell_deg: f64) -> (i32, i32) {
 /// gap closing at most at the sum of vertical rates)?
 fn could_conflict(a: &AirKinematic, b: &AirKinematic, cfg: &AirConfig) -> bool {
     let t_h = cfg.lookahead_s / 3600.0;
-    let d_nm = distance_m(a.lat_deg, a.lon_deg, b.lat_deg, b.lon_deg) / METRES_PER_NM;
+    // The range on a flat (equirectangular) approximation, a few parts in
+    // a thousand off at these ranges: the bound is widened by 2 % and
+    // 0.5 NM so that it never drops a pair the exact range would keep
+    // (trigonometry for every neighbour was most of the pass).
+    let mid_lat = (0.5 * (a.lat_deg + b.lat_deg)).to_radians();
+    let dy = b.lat_deg - a.lat_deg;
+    let mut dl = b.lon_deg - a.lon_deg;
+    if dl > 180.0 {
+        dl -= 360.0;
+    } else if dl < -180.0 {
+        dl += 360.0;
+    }
+    let dx = dl * mid_lat.cos();
+    let d_nm = 60.0 * (dx * dx + dy * dy).sqrt() / 1.02 - 0.5;
     if d_nm - (a.gs_kn + b.gs_kn) * t_h > cfg.separation_nm {
         return false;
     }
