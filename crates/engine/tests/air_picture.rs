@@ -295,3 +295,41 @@ fn unsafe_air_settings_are_refused_with_their_key() {
     let e = Config::from_json(r#"{"air": {"stale_s": 120, "lost_s": 60}}"#).unwrap_err();
     assert!(e.to_string().contains("air.stale_s"), "{e}");
 }
+
+#[test]
+fn an_ais_search_and_rescue_aircraft_joins_the_air_picture_with_a_gnss_height_only() {
+    use finisterra_ais::{AisMessage, Body, SarAircraftReport};
+    let mut engine = Engine::new(Config::default());
+    let mut out = Vec::new();
+    for k in 0..3i64 {
+        let (lat, lon) = destination(43.0, -9.3, 90.0, k as f64 * 10.0 * 120.0 / 3600.0 * 1852.0);
+        let m = AisMessage {
+            msg_type: 9,
+            repeat: 0,
+            mmsi: 111_224_501,
+            body: Body::SarAircraft(SarAircraftReport {
+                altitude_m: Some(300),
+                sog_kn: Some(120.0),
+                accuracy: true,
+                lon_deg: Some(lon),
+                lat_deg: Some(lat),
+                cog_deg: Some(90.0),
+                second: 0,
+                regional: 0,
+                dte: false,
+                assigned: false,
+                raim: false,
+                radio: 0,
+            }),
+        };
+        let _ = engine.ingest(&m, START_MS + k * 10_000, &mut out);
+    }
+    let a = engine
+        .aircraft_by(finisterra_engine::AirId::Mmsi(111_224_501))
+        .expect("in the air picture");
+    assert_eq!(a.gs_kn, Some(120.0));
+    // 300 m of GNSS height: never taken for a pressure altitude.
+    assert_eq!(a.alt_baro_ft, None);
+    assert_eq!(a.alt_geom_ft, Some(984.0));
+    assert_eq!(a.messages, 3);
+}
