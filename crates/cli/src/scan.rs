@@ -124,6 +124,10 @@ pub fn run(args: &ScanArgs) -> Result<()> {
         _ => TimeSource::Data,
     };
     let mut pipeline = Pipeline::new(time);
+    // Mode S lines (AVR, SBS, `time,hex`) in the same inputs feed the air
+    // picture, through one decoder for the run.
+    let mut modes = finisterra_modes::Decoder::new(finisterra_modes::DecoderConfig::default());
+    let mut modes_untimed = 0u64;
     let show_progress = !args.no_progress && io::stderr().is_terminal();
     let mut write_err: Option<io::Error> = None;
     for path in &files {
@@ -146,7 +150,17 @@ pub fn run(args: &ScanArgs) -> Result<()> {
             }
         };
         input.for_each_line(|n, line| {
-            pipeline.feed_line(n, line, None, &mut |o| handle(o, &mut engine, &mut events));
+            if finisterra_modes::is_modes_text(line) {
+                scan_modes_line(
+                    line,
+                    &mut modes,
+                    &mut engine,
+                    &mut events,
+                    &mut modes_untimed,
+                );
+            } else {
+                pipeline.feed_line(n, line, None, &mut |o| handle(o, &mut engine, &mut events));
+            }
             if !events.is_empty() {
                 for e in events.drain(..) {
                     if let Err(err) = writeln!(out, "{}", e.to_json()) {
@@ -178,6 +192,11 @@ pub fn run(args: &ScanArgs) -> Result<()> {
         if e.kind() != io::ErrorKind::BrokenPipe {
             return Err(e).context("cannot write output");
         }
+    }
+    if modes_untimed > 0 {
+        eprintln!(
+            "finisterra: {modes_untimed} Mode S frames carried no time (AVR `*…;` lines): skipped; give them as `time,hex` lines"
+        );
     }
     let untimed = pipeline.stats().untimed;
     let decode_errors = pipeline.stats().decode_errors;
@@ -225,4 +244,30 @@ fn progress_bar(total: Option<u64>, name: &str) -> indicatif::ProgressBar {
     bar.set_style(style);
     bar.set_message(name.to_string());
     bar
+}
+
+/// One Mode S text line of a `scan` input: decoded and judged at its own
+/// time (frames without one are counted and skipped: a replay has no
+/// receive time to stand in).
+fn scan_modes_line(
+    line: &[u8],
+    modes: &mut finisterra_modes::Decoder,
+    engine: &mut Engine,
+    events: &mut Vec<Event>,
+    untimed: &mut u64,
+) {
+    use finisterra_modes::{FrameTime, TextRecord};
+    match finisterra_modes::parse_text_line(line) {
+        Ok(TextRecord::Frame(f, FrameTime::UnixMs(t))) => {
+            if let Ok(m) = modes.decode(f.bytes(), t) {
+                let _ = engine.ingest_air_at(&m, Some(t), None, events);
+            }
+        }
+        Ok(TextRecord::Sbs(m, FrameTime::UnixMs(t))) => {
+            let _ = engine.ingest_air_at(&m, Some(t), None, events);
+        }
+        Ok(TextRecord::Frame(..)) | Ok(TextRecord::Sbs(..)) => *untimed += 1,
+        Ok(TextRecord::Skip) => {}
+        Err(r) => modes.count_rejection(r),
+    }
 }

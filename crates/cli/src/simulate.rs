@@ -36,6 +36,11 @@ pub struct SimulateArgs {
     /// Write what the fleet simulation planted (JSON) to this file.
     #[arg(long, value_name = "FILE")]
     pub truth: Option<String>,
+    /// Write the scenario's aircraft to this file as Mode S: `time,hex`
+    /// lines (read by `decode --modes` and by `serve` on any line input),
+    /// or Beast binary when the name ends in `.beast`.
+    #[arg(long, value_name = "FILE")]
+    pub air: Option<String>,
 }
 
 /// Reads a scenario file.
@@ -92,6 +97,14 @@ pub fn run(args: &SimulateArgs) -> Result<()> {
         bail!("give a scenario file, or --fleet N --hours H for a fleet");
     };
     let scenario = load_scenario(path)?;
+    if let Some(air) = &args.air {
+        write_air(&scenario, air)?;
+    } else if !scenario.aircraft.is_empty() {
+        eprintln!(
+            "finisterra: the scenario has {} aircraft: give --air FILE to write their Mode S frames",
+            scenario.aircraft.len()
+        );
+    }
     let mut w = open_output(args.output.as_deref())?;
     let mut err: Option<io::Error> = None;
     simulate_into(&scenario, &mut |line| {
@@ -103,6 +116,35 @@ pub fn run(args: &SimulateArgs) -> Result<()> {
     })
     .with_context(|| format!("cannot simulate {path}"))?;
     finish(w, err)
+}
+
+/// The scenario's aircraft as Mode S frames: `time,hex` lines, or Beast
+/// binary (a 12 MHz counter from the start) for a `.beast` file.
+fn write_air(scenario: &Scenario, path: &str) -> Result<()> {
+    use finisterra_sim::air::{air_frames, beast_bytes, csv_line};
+    let start_ms = finisterra_sim::parse_iso8601_ms(&scenario.start)
+        .with_context(|| format!("bad start time {:?}", scenario.start))?;
+    let frames = air_frames(&scenario.aircraft, start_ms, scenario.duration_s)?;
+    let mut w = open_output(Some(path))?;
+    let mut bytes = Vec::new();
+    for f in &frames {
+        if path.ends_with(".beast") {
+            bytes.clear();
+            let ticks = (f.time_ms - start_ms).max(0) as u64 * 12_000;
+            beast_bytes(ticks, 0x80, &f.frame, &mut bytes);
+            w.write_all(&bytes)
+        } else {
+            writeln!(w, "{}", csv_line(f))
+        }
+        .with_context(|| format!("cannot write {path}"))?;
+    }
+    finish(w, None)?;
+    eprintln!(
+        "finisterra: {} aircraft: {} frames to {path}",
+        scenario.aircraft.len(),
+        frames.len()
+    );
+    Ok(())
 }
 
 fn run_fleet(args: &SimulateArgs, n: usize) -> Result<()> {

@@ -94,3 +94,47 @@ fn beast_binary_decodes_with_escapes() {
     assert_eq!(out.lines().count(), frames.len(), "{err}");
     assert!(out.contains("\"lat\":43.2"), "{out}");
 }
+
+#[test]
+fn a_scenarios_aircraft_are_simulated_and_scanned_into_air_conflicts() {
+    let dir = std::env::temp_dir().join(format!("fin-air-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let air = dir.join("air.csv");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let out = Command::new(env!("CARGO_BIN_EXE_finisterra"))
+        .arg("simulate")
+        .arg(root.join("examples/finisterre.json"))
+        .arg("--air")
+        .arg(&air)
+        .arg("-o")
+        .arg(dir.join("ais.nmea"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_finisterra"))
+        .arg("scan")
+        .arg(&air)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let events: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let count = |k: &str| events.iter().filter(|e| e["kind"] == k).count();
+    // Seven head-on pairs and one climbing through a level.
+    assert_eq!(count("air.conflict.raised"), 8);
+    assert_eq!(count("air.conflict.cleared"), 8);
+    assert!(events
+        .iter()
+        .any(|e| e["vertical"] == "climbing_into" && e["mover"] == "34510a"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -56,7 +56,10 @@ pub use message::{
     Callsign, Cpr, OpStatus, PositionSource,
 };
 pub use sbs::parse_sbs;
-pub use text::{parse_text_line, FrameTime, RawFrame, TextItem, TextReader, TextRecord, TextStats};
+pub use text::{
+    is_modes_text, parse_text_line, FrameTime, RawFrame, TextItem, TextReader, TextRecord,
+    TextStats,
+};
 
 /// Why a frame or an input record gave no message. Each has a stable
 /// [`Reject::reason`] key used for counting.

@@ -164,6 +164,32 @@ fn unquote(s: &[u8]) -> &[u8] {
     }
 }
 
+/// Whether a line is Mode S text rather than anything else a feed carries
+/// (AIS NMEA, other sentences): AVR (`*…;`, `@…;`, `<…;`), SBS (`MSG,…`),
+/// or the timed form `SECONDS[.FRACTION],HEX` with a frame of 14 or 28 hex
+/// digits and nothing else (no AIS line looks like it). Lets one line input
+/// carry both.
+pub fn is_modes_text(line: &[u8]) -> bool {
+    let line = trim(line);
+    match line.first() {
+        Some(b'*' | b'@' | b'<') => true,
+        _ if line.starts_with(b"MSG,") => true,
+        _ => is_time_hex(line),
+    }
+}
+
+fn is_time_hex(line: &[u8]) -> bool {
+    let Some(comma) = line.iter().position(|&b| b == b',') else {
+        return false;
+    };
+    let (time, hex) = (&line[..comma], &line[comma + 1..]);
+    !time.is_empty()
+        && time.iter().all(|b| b.is_ascii_digit() || *b == b'.')
+        && time.first().is_some_and(u8::is_ascii_digit)
+        && (hex.len() == 14 || hex.len() == 28)
+        && hex.iter().all(u8::is_ascii_hexdigit)
+}
+
 /// Classifies and parses one text line (without its line ending).
 pub fn parse_text_line(line: &[u8]) -> Result<TextRecord, Reject> {
     let line = trim(line);
@@ -305,6 +331,27 @@ fn handle(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn mode_s_text_is_told_from_ais() {
+        use super::is_modes_text;
+        assert!(is_modes_text(
+            b"1796000000.125,8D4CA1B2202CC371C32CE0576098"
+        ));
+        assert!(is_modes_text(b"1796000000,5D4CA1B2A1B2C3"));
+        assert!(is_modes_text(b"*8D4840D6202CC371C32CE0576098;"));
+        assert!(is_modes_text(b"MSG,3,1,1,4CA1B2,1,2026/01/01,00:00:00.000,2026/01/01,00:00:00.000,,35000,,,43.1,-9.2,,,0,0,0,0"));
+        assert!(!is_modes_text(
+            b"1796000000,!AIVDM,1,1,,A,13aG?P0P00PD;88MD5MTDww@2<0L,0*58"
+        ));
+        assert!(!is_modes_text(
+            b"!AIVDM,1,1,,A,13aG?P0P00PD;88MD5MTDww@2<0L,0*58"
+        ));
+        assert!(!is_modes_text(
+            b"\\s:x,c:1*00\\!AIVDM,1,1,,A,13aG?P0P00PD;88MD5MTDww@2<0L,0*58"
+        ));
+        assert!(!is_modes_text(b"1796000000,8D4CA1B2"));
+    }
+
     use super::*;
 
     fn frame(r: TextRecord) -> (Vec<u8>, FrameTime) {

@@ -369,11 +369,7 @@ impl Core {
     /// A Mode S text line (AVR `*…;`, `@`/`<` with a counter, SBS `MSG`):
     /// `true` when the line was one.
     fn on_modes_line(&mut self, engine: &mut Engine, l: &Line) -> bool {
-        let first = l.bytes.iter().find(|b| !b.is_ascii_whitespace()).copied();
-        if !(matches!(first, Some(b'*' | b'@' | b'<'))
-            || l.bytes.starts_with(b"MSG,")
-            || is_time_hex(&l.bytes))
-        {
+        if !finisterra_modes::is_modes_text(&l.bytes) {
             return false;
         }
         use finisterra_modes::{FrameTime, TextRecord};
@@ -964,38 +960,5 @@ fn publish(shared: &Shared, batch: &mut Vec<(Instant, Vec<Event>)>) {
             }
             shared.hub.event(p);
         }
-    }
-}
-
-/// `SECONDS[.FRACTION],HEX` with a frame of 14 or 28 hex digits and
-/// nothing else: the timed Mode S text form (no AIS line looks like it).
-fn is_time_hex(line: &[u8]) -> bool {
-    let Some(comma) = line.iter().position(|&b| b == b',') else {
-        return false;
-    };
-    let (time, hex) = (&line[..comma], &line[comma + 1..]);
-    let hex = hex.strip_suffix(b"\r").unwrap_or(hex);
-    !time.is_empty()
-        && time.iter().all(|b| b.is_ascii_digit() || *b == b'.')
-        && time.first().is_some_and(u8::is_ascii_digit)
-        && (hex.len() == 14 || hex.len() == 28)
-        && hex.iter().all(u8::is_ascii_hexdigit)
-}
-
-#[cfg(test)]
-mod time_hex_tests {
-    #[test]
-    fn only_the_timed_mode_s_form_is_taken_for_it() {
-        assert!(super::is_time_hex(
-            b"1796000000.125,8D4CA1B2202CC371C32CE0576098"
-        ));
-        assert!(super::is_time_hex(b"1796000000,5D4CA1B2A1B2C3"));
-        assert!(!super::is_time_hex(
-            b"1796000000,!AIVDM,1,1,,A,13aG?P0P00PD;88MD5MTDww@2<0L,0*58"
-        ));
-        assert!(!super::is_time_hex(
-            b"!AIVDM,1,1,,A,13aG?P0P00PD;88MD5MTDww@2<0L,0*58"
-        ));
-        assert!(!super::is_time_hex(b"1796000000,8D4CA1B2"));
     }
 }
