@@ -478,15 +478,11 @@ impl Engine {
         recv_ms: Option<i64>,
         out: &mut Vec<Event>,
     ) -> Ingested {
-        let admitted = self.clock.admit(data_ms, recv_ms);
-        let cs = self.clock.stats();
-        self.stats.rejected_times = (cs.out_of_range, cs.unconfirmed_jumps);
-        let admitted = match admitted {
+        let admitted = match self.admit(data_ms, recv_ms, out) {
             Ok(a) => a,
             Err(r) => return Ingested::TimeRejected(r),
         };
         let time_ms = admitted.time_ms;
-        self.advance(time_ms, out);
         let fix = match self.air.ingest(msg, time_ms) {
             air::PositionTaken::Taken(i) => {
                 self.on_air_position(i, time_ms, out);
@@ -502,6 +498,22 @@ impl Engine {
             time: admitted,
             fix,
         }
+    }
+
+    /// The time a message is judged at (the [`DataClock`]'s answer, its
+    /// rejections counted), the engine brought up to it.
+    fn admit(
+        &mut self,
+        data_ms: Option<i64>,
+        recv_ms: Option<i64>,
+        out: &mut Vec<Event>,
+    ) -> Result<Admitted, TimeReject> {
+        let admitted = self.clock.admit(data_ms, recv_ms);
+        let cs = self.clock.stats();
+        self.stats.rejected_times = (cs.out_of_range, cs.unconfirmed_jumps);
+        let admitted = admitted?;
+        self.advance(admitted.time_ms, out);
+        Ok(admitted)
     }
 
     fn on_air_position(&mut self, i: usize, time_ms: i64, out: &mut Vec<Event>) {
@@ -554,15 +566,11 @@ impl Engine {
         recv_ms: Option<i64>,
         out: &mut Vec<Event>,
     ) -> Ingested {
-        let admitted = self.clock.admit(data_ms, recv_ms);
-        let cs = self.clock.stats();
-        self.stats.rejected_times = (cs.out_of_range, cs.unconfirmed_jumps);
-        let admitted = match admitted {
+        let admitted = match self.admit(data_ms, recv_ms, out) {
             Ok(a) => a,
             Err(r) => return Ingested::TimeRejected(r),
         };
         let time_ms = admitted.time_ms;
-        self.advance(time_ms, out);
         let before = self
             .picture
             .vessel(msg.mmsi)

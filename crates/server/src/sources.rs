@@ -154,15 +154,19 @@ pub async fn start(
                 let l = TcpListener::bind(addr)
                     .await
                     .map_err(|e| anyhow::anyhow!("cannot listen for TCP on {addr}: {e}"))?;
-                tasks.push(tokio::spawn(tcp_listen(i, l, tx, shared)));
+                tasks.push(tokio::spawn(tcp_listen(i, l, Framing::Lines, tx, shared)));
             }
-            SourceSpec::Connect(addr) => tasks.push(tokio::spawn(connect(i, addr, tx, shared))),
-            SourceSpec::Beast(addr) => tasks.push(tokio::spawn(beast_connect(i, addr, tx, shared))),
+            SourceSpec::Connect(addr) => {
+                tasks.push(tokio::spawn(connect(i, addr, Framing::Lines, tx, shared)))
+            }
+            SourceSpec::Beast(addr) => {
+                tasks.push(tokio::spawn(connect(i, addr, Framing::Beast, tx, shared)))
+            }
             SourceSpec::BeastListen(addr) => {
                 let l = TcpListener::bind(addr)
                     .await
                     .map_err(|e| anyhow::anyhow!("cannot listen for Beast on {addr}: {e}"))?;
-                tasks.push(tokio::spawn(beast_listen(i, l, tx, shared)));
+                tasks.push(tokio::spawn(tcp_listen(i, l, Framing::Beast, tx, shared)));
             }
             SourceSpec::Replay { path, speed } => {
                 let f = tokio::fs::File::open(&path)
@@ -296,26 +300,27 @@ async fn udp(i: usize, sock: UdpSocket, tx: CoreTx, shared: Arc<Shared>) {
     }
 }
 
-async fn tcp_listen(i: usize, l: TcpListener, tx: CoreTx, shared: Arc<Shared>) {
-    loop {
-        let Ok((stream, _)) = l.accept().await else {
-            tokio::time::sleep(Duration::from_millis(100)).await;
-            continue;
-        };
-        shared
-            .metrics
-            .tcp_connections
-            .fetch_add(1, Ordering::Relaxed);
-        let tx = tx.clone();
-        let shared = shared.clone();
-        tokio::spawn(async move {
+/// How a TCP stream is cut into inputs.
+#[derive(Debug, Clone, Copy)]
+enum Framing {
+    /// Text lines (NMEA, and Mode S text).
+    Lines,
+    /// Beast binary frames.
+    Beast,
+}
+
+/// Reads one TCP stream to its end (or its idle timeout) in its framing.
+async fn read_stream(i: usize, s: TcpStream, framing: Framing, tx: &CoreTx, shared: &Arc<Shared>) {
+    match framing {
+        Framing::Lines => {
             let idle = Some(shared.limits.tcp_idle_timeout);
-            read_lines(i, BufReader::new(stream), &tx, &shared, None, idle).await;
-        });
+            read_lines(i, BufReader::new(s), tx, shared, None, idle).await;
+        }
+        Framing::Beast => read_beast(i, s, tx, shared).await,
     }
 }
 
-async fn beast_listen(i: usize, l: TcpListener, tx: CoreTx, shared: Arc<Shared>) {
+async fn tcp_listen(i: usize, l: TcpListener, framing: Framing, tx: CoreTx, shared: Arc<Shared>) {
     loop {
         let Ok((stream, _)) = l.accept().await else {
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -327,31 +332,7 @@ async fn beast_listen(i: usize, l: TcpListener, tx: CoreTx, shared: Arc<Shared>)
             .fetch_add(1, Ordering::Relaxed);
         let tx = tx.clone();
         let shared = shared.clone();
-        tokio::spawn(async move { read_beast(i, stream, &tx, &shared).await });
-    }
-}
-
-async fn beast_connect(i: usize, addr: String, tx: CoreTx, shared: Arc<Shared>) {
-    let mut backoff = Duration::from_millis(500);
-    loop {
-        match TcpStream::connect(&addr).await {
-            Ok(s) => {
-                shared
-                    .metrics
-                    .tcp_connections
-                    .fetch_add(1, Ordering::Relaxed);
-                backoff = Duration::from_millis(500);
-                read_beast(i, s, &tx, &shared).await;
-                eprintln!("finisterra: Beast feed {addr} closed; reconnecting");
-            }
-            Err(e) => {
-                eprintln!(
-                    "finisterra: cannot connect to Beast feed {addr}: {e}; retrying in {backoff:?}"
-                )
-            }
-        }
-        tokio::time::sleep(backoff).await;
-        backoff = (backoff * 2).min(Duration::from_secs(30));
+        tokio::spawn(async move { read_stream(i, stream, framing, &tx, &shared).await });
     }
 }
 
@@ -403,7 +384,7 @@ async fn read_beast(i: usize, mut s: TcpStream, tx: &CoreTx, shared: &Arc<Shared
     }
 }
 
-async fn connect(i: usize, addr: String, tx: CoreTx, shared: Arc<Shared>) {
+async fn connect(i: usize, addr: String, framing: Framing, tx: CoreTx, shared: Arc<Shared>) {
     let mut backoff = Duration::from_millis(500);
     loop {
         match TcpStream::connect(&addr).await {
@@ -413,8 +394,7 @@ async fn connect(i: usize, addr: String, tx: CoreTx, shared: Arc<Shared>) {
                     .tcp_connections
                     .fetch_add(1, Ordering::Relaxed);
                 backoff = Duration::from_millis(500);
-                let idle = Some(shared.limits.tcp_idle_timeout);
-                read_lines(i, BufReader::new(s), &tx, &shared, None, idle).await;
+                read_stream(i, s, framing, &tx, &shared).await;
             }
             Err(e) => {
                 eprintln!("finisterra: cannot connect to {addr}: {e}; retrying in {backoff:?}")
