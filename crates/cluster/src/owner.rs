@@ -112,6 +112,11 @@ fn push_clean(out: &mut String, s: &str) {
 /// hazard.raised:244000001/land/:1767571200000
 /// zone.violation:244000001/zone-7/enter:1767571200000
 /// ```
+///
+/// The engine may report one subject twice in one data time (both vessels
+/// of a pair reporting in the same second): the worker then adds `#1`,
+/// `#2`… in the order its engine emitted them, which is the single
+/// machine's order for that subject.
 pub fn event_key(e: &Event) -> String {
     let mut k = String::with_capacity(64);
     k.push_str(e.body.kind());

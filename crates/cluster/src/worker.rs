@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
-use finisterra_engine::{Config, Engine, Event, Geography};
+use finisterra_engine::{Config, Engine, Event, FastMap, Geography};
 
 use crate::grid::{Grid, Partition};
 use crate::owner::{event_key, Ownership};
@@ -46,7 +46,14 @@ pub struct WorkerCore {
     ended: bool,
     stats: WorkerStats,
     buf: Vec<Event>,
+    /// Keys given recently, with their data time and how many times: a
+    /// second event with the same kind, subject and data time (two
+    /// reports of a pair in one second) gets `#1`, and so on.
+    keys: FastMap<String, (i64, u32)>,
 }
+
+/// Keys older than this behind the newest are forgotten, ms.
+const KEY_MEMORY_MS: i64 = 600_000;
 
 impl WorkerCore {
     /// A worker judging with `cfg` and `geo`, reporting the events owned by
@@ -62,6 +69,7 @@ impl WorkerCore {
             ended: false,
             stats: WorkerStats::default(),
             buf: Vec::new(),
+            keys: FastMap::default(),
         }
     }
 
@@ -124,12 +132,22 @@ impl WorkerCore {
             });
             if self.mine.contains(&p) {
                 self.stats.events_owned += 1;
+                let mut key = event_key(&e);
+                let n = self.keys.entry(key.clone()).or_insert((e.time_ms, 0));
+                if n.1 > 0 {
+                    key.push_str(&format!("#{}", n.1));
+                }
+                n.1 += 1;
                 out.push(Owned {
-                    key: event_key(&e),
+                    key,
                     partition: p,
                     event: e,
                 });
             }
+        }
+        if self.keys.len() > 4096 {
+            let newest = self.keys.values().map(|v| v.0).max().unwrap_or(0);
+            self.keys.retain(|_, v| v.0 >= newest - KEY_MEMORY_MS);
         }
         Ok(())
     }
