@@ -229,12 +229,51 @@ impl Broker {
     /// The durable pull consumer of partition `p` (`part-<p>`, created if
     /// needed): every record not yet acknowledged, in order.
     pub async fn consume_partition(&self, p: u16) -> Result<PartitionConsumer, BrokerError> {
+        self.open_partition(p, false).await.map(|(_, c)| c)
+    }
+
+    /// Takes partition `p` over to judge it from the start of the stream
+    /// (a worker's engine is rebuilt by replaying what the stream keeps):
+    /// says which record its consumer had acknowledged last (the bytes of
+    /// the record at the ack floor, `None` if none), then recreates the
+    /// consumer `part-<p>` to deliver everything again from the first
+    /// record kept. Records at or before the one acknowledged were judged
+    /// and their events stored by the previous owner.
+    pub async fn take_partition(
+        &self,
+        p: u16,
+    ) -> Result<(Option<Bytes>, PartitionConsumer), BrokerError> {
+        self.open_partition(p, true).await
+    }
+
+    async fn open_partition(
+        &self,
+        p: u16,
+        from_start: bool,
+    ) -> Result<(Option<Bytes>, PartitionConsumer), BrokerError> {
         let name = format!("part-{p}");
         let stream = self
             .js
             .get_stream(self.cfg.pos_stream())
             .await
             .map_err(|e| setup("positions stream")(e.to_string()))?;
+        let mut acked = None;
+        if from_start {
+            if let Ok(info) = stream.consumer_info(&name).await {
+                let floor = info.ack_floor.stream_sequence;
+                if floor > 0 {
+                    let m = stream
+                        .get_raw_message(floor)
+                        .await
+                        .map_err(|e| setup(format!("record {floor}"))(e.to_string()))?;
+                    acked = Some(m.payload);
+                }
+                stream
+                    .delete_consumer(&name)
+                    .await
+                    .map_err(|e| setup(format!("consumer {name}"))(e.to_string()))?;
+            }
+        }
         let consumer: consumer::PullConsumer = stream
             .get_or_create_consumer(
                 &name,
@@ -244,6 +283,7 @@ impl Broker {
                     ack_policy: consumer::AckPolicy::Explicit,
                     ack_wait: self.cfg.ack_wait,
                     max_ack_pending: 100_000,
+                    deliver_policy: consumer::DeliverPolicy::All,
                     ..Default::default()
                 },
             )
@@ -255,11 +295,29 @@ impl Broker {
             .messages()
             .await
             .map_err(|e| setup(format!("consumer {name}"))(e.to_string()))?;
-        Ok(PartitionConsumer {
-            partition: p,
-            name,
-            messages,
-        })
+        Ok((
+            acked,
+            PartitionConsumer {
+                partition: p,
+                name,
+                messages,
+            },
+        ))
+    }
+
+    /// How far partition `p`'s consumer has acknowledged (the stream
+    /// sequence of its ack floor; `None` without a consumer).
+    pub async fn ack_floor(&self, p: u16) -> Result<Option<u64>, BrokerError> {
+        let stream = self
+            .js
+            .get_stream(self.cfg.pos_stream())
+            .await
+            .map_err(|e| setup("positions stream")(e.to_string()))?;
+        Ok(stream
+            .consumer_info(format!("part-{p}"))
+            .await
+            .ok()
+            .map(|i| i.ack_floor.stream_sequence))
     }
 
     /// Every event stored so far, from the start of the events stream

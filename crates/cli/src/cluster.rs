@@ -250,9 +250,27 @@ pub fn run_worker(args: &WorkerArgs) -> Result<()> {
     let started = Instant::now();
     rt.block_on(async {
         let broker = args.part.connect().await?;
+        // Each partition is judged again from the first record the stream
+        // keeps; the events of records its previous owner acknowledged
+        // are stored already and are not reported again.
         let mut consumers: Vec<PartitionConsumer> = Vec::new();
+        let mut resume = 0u64;
         for &p in &mine {
-            consumers.push(broker.consume_partition(p).await?);
+            let (acked, c) = broker.take_partition(p).await?;
+            if let Some(b) = acked {
+                let seq = Record::decode(&b)
+                    .map(|r| r.seq())
+                    .with_context(|| format!("bad record at partition {p}'s ack floor"))?;
+                resume = resume.max(seq);
+            }
+            consumers.push(c);
+        }
+        if resume > 0 {
+            eprintln!(
+                "worker {}: taking over after record {resume}: rebuilding the engine from the stream",
+                args.worker_index
+            );
+            core.resume_after(resume);
         }
         let mut publisher = broker.publisher();
         let mut merge: Merge<Delivery> = Merge::new(&mine);
@@ -300,7 +318,7 @@ pub fn run_worker(args: &WorkerArgs) -> Result<()> {
     })?;
     let st = core.stats();
     eprintln!(
-        "worker {}/{}: partitions {:?}; {} records judged ({} duplicates skipped), {} events judged, {} owned and published; {} vessels; {:.2} s",
+        "worker {}/{}: partitions {:?}; {} records judged ({} duplicates skipped), {} events judged, {} owned and published ({} already stored by the previous owner); {} vessels; {:.2} s",
         args.worker_index,
         args.workers,
         mine,
@@ -308,6 +326,7 @@ pub fn run_worker(args: &WorkerArgs) -> Result<()> {
         st.duplicates,
         st.events_judged,
         st.events_owned,
+        st.events_replayed,
         core.engine().picture().len(),
         started.elapsed().as_secs_f64()
     );

@@ -184,23 +184,21 @@ struct Run {
     elapsed: Duration,
 }
 
-/// Ingest, then `workers` workers to the end.
-fn distributed(input: &Path, workers: u32) -> Option<Run> {
-    let server = NatsServer::start_or_skip("nats equivalence")?;
-    let t0 = Instant::now();
-    let common = |c: &mut Command| {
-        c.args([
-            "--nats",
-            &server.url,
-            "--partitions",
-            "16",
-            "--cell-deg",
-            "10",
-        ]);
-    };
+fn common(c: &mut Command, server: &NatsServer) {
+    c.args([
+        "--nats",
+        &server.url,
+        "--partitions",
+        "16",
+        "--cell-deg",
+        "10",
+    ]);
+}
+
+fn ingest(server: &NatsServer, input: &Path) {
     let mut ingest = Command::new(BIN);
     ingest.arg("ingest").arg(input).args(["--run-id", "eq"]);
-    common(&mut ingest);
+    common(&mut ingest, server);
     let out = ingest.output().expect("ingest");
     assert!(
         out.status.success(),
@@ -208,40 +206,43 @@ fn distributed(input: &Path, workers: u32) -> Option<Run> {
         String::from_utf8_lossy(&out.stderr)
     );
     eprintln!("{}", String::from_utf8_lossy(&out.stderr).trim());
-    let mut children = Vec::new();
-    for i in 0..workers {
-        let mut w = Command::new(BIN);
-        w.arg("worker");
-        common(&mut w);
-        w.args([
-            "--workers",
-            &workers.to_string(),
-            "--worker-index",
-            &i.to_string(),
-            "--exit-at-end",
-        ])
-        .stderr(Stdio::piped());
-        children.push(w.spawn().expect("worker"));
-    }
-    let mut published = 0u64;
-    for c in children {
-        let out = c.wait_with_output().expect("worker ran");
-        let err = String::from_utf8_lossy(&out.stderr).to_string();
-        assert!(out.status.success(), "{err}");
-        eprintln!("{}", err.trim());
-        let n: u64 = err
-            .split(" owned and published")
-            .next()
-            .and_then(|s| s.rsplit(", ").next())
-            .and_then(|s| s.split(' ').next())
-            .and_then(|s| s.parse().ok())
-            .expect("the worker's count");
-        published += n;
-    }
-    let elapsed = t0.elapsed();
+}
+
+fn spawn_worker(server: &NatsServer, workers: u32, i: u32) -> std::process::Child {
+    let mut w = Command::new(BIN);
+    w.arg("worker");
+    common(&mut w, server);
+    w.args([
+        "--workers",
+        &workers.to_string(),
+        "--worker-index",
+        &i.to_string(),
+        "--exit-at-end",
+    ])
+    .stderr(Stdio::piped());
+    w.spawn().expect("worker")
+}
+
+/// Waits for a worker; its count of events published and its log.
+fn wait_worker(c: std::process::Child) -> (u64, String) {
+    let out = c.wait_with_output().expect("worker ran");
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(out.status.success(), "{err}");
+    eprintln!("{}", err.trim());
+    let n: u64 = err
+        .split(" owned and published")
+        .next()
+        .and_then(|s| s.rsplit(", ").next())
+        .and_then(|s| s.split(' ').next())
+        .and_then(|s| s.parse().ok())
+        .expect("the worker's count");
+    (n, err)
+}
+
+fn read_events(url: &str) -> Vec<(String, Value)> {
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let events = rt.block_on(async {
-        let b = Broker::connect(BrokerConfig::new(&server.url), Duration::from_secs(5))
+    rt.block_on(async {
+        let b = Broker::connect(BrokerConfig::new(url), Duration::from_secs(5))
             .await
             .unwrap();
         let mut r = b.read_events().await.unwrap();
@@ -250,9 +251,21 @@ fn distributed(input: &Path, workers: u32) -> Option<Run> {
             v.push((e.key, serde_json::from_slice::<Value>(&e.json).unwrap()));
         }
         v
-    });
+    })
+}
+
+/// Ingest, then `workers` workers to the end.
+fn distributed(input: &Path, workers: u32) -> Option<Run> {
+    let server = NatsServer::start_or_skip("nats equivalence")?;
+    let t0 = Instant::now();
+    ingest(&server, input);
+    let children: Vec<_> = (0..workers)
+        .map(|i| spawn_worker(&server, workers, i))
+        .collect();
+    let published = children.into_iter().map(|c| wait_worker(c).0).sum();
+    let elapsed = t0.elapsed();
     Some(Run {
-        events,
+        events: read_events(&server.url),
         published,
         elapsed,
     })
@@ -276,12 +289,9 @@ fn report(name: &str, want: &BTreeMap<String, usize>, got: &BTreeMap<String, usi
     diffs
 }
 
-#[test]
-fn one_and_four_workers_give_the_single_machines_events() {
-    if NatsServer::start_or_skip("nats equivalence").is_none() {
-        return;
-    }
-    let dir = std::env::temp_dir().join(format!("finisterra-nats-eq-{}", std::process::id()));
+/// The test input in a directory of its own, and scan's events of it.
+fn input_and_scan(name: &str) -> (PathBuf, PathBuf, BTreeMap<String, usize>) {
+    let dir = std::env::temp_dir().join(format!("finisterra-nats-{name}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let grid = Grid::new(10.0, 16).unwrap();
     let vessels: usize = std::env::var("FINISTERRA_EQ_VESSELS")
@@ -292,7 +302,15 @@ fn one_and_four_workers_give_the_single_machines_events() {
     let t = Instant::now();
     let single = scan(&input);
     eprintln!("scan: {} events in {:.2?}", single.len(), t.elapsed());
-    let want = multiset(&single);
+    (dir, input, multiset(&single))
+}
+
+#[test]
+fn one_and_four_workers_give_the_single_machines_events() {
+    if NatsServer::start_or_skip("nats equivalence").is_none() {
+        return;
+    }
+    let (dir, input, want) = input_and_scan("eq");
     // The planted cases are there to be checked.
     for needle in [
         "risk.raised 227000001/227000002",
@@ -337,4 +355,80 @@ fn one_and_four_workers_give_the_single_machines_events() {
     }
     let _ = std::fs::remove_dir_all(&dir);
     assert!(failures.is_empty(), "{failures:#?}");
+}
+
+/// kill -9 one of four workers in the middle of the replay; a new worker
+/// with its index takes its partitions over (rebuilding its engine from
+/// the stream, reporting only what the dead one had not stored): the
+/// events stored equal the single machine's, none lost, none twice.
+#[test]
+fn a_worker_killed_mid_replay_is_replaced_without_loss_or_duplicate() {
+    let Some(server) = NatsServer::start_or_skip("nats failover") else {
+        return;
+    };
+    let (dir, input, want) = input_and_scan("kill");
+    ingest(&server, &input);
+    let mut workers: Vec<_> = (0..4).map(|i| spawn_worker(&server, 4, i)).collect();
+    // Let worker 1 judge and acknowledge part of its partitions.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let broker = rt
+        .block_on(Broker::connect(
+            BrokerConfig::new(&server.url),
+            Duration::from_secs(5),
+        ))
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while rt.block_on(broker.ack_floor(1)).unwrap().unwrap_or(0) == 0 {
+        assert!(Instant::now() < deadline, "worker 1 never acknowledged");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(
+        std::env::var("FINISTERRA_KILL_AFTER_MS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(1500),
+    ));
+    eprintln!(
+        "killing worker 1 with partition 1 acknowledged up to stream sequence {:?}",
+        rt.block_on(broker.ack_floor(1)).unwrap()
+    );
+    let victim = &mut workers[1];
+    assert!(
+        victim.try_wait().unwrap().is_none(),
+        "worker 1 finished before it could be killed: kill it sooner"
+    );
+    victim.kill().expect("kill -9"); // SIGKILL
+    let _ = victim.wait();
+    let t_kill = Instant::now();
+    let replacement = spawn_worker(&server, 4, 1);
+    workers[1] = replacement;
+    let mut logs = Vec::new();
+    for (i, w) in workers.into_iter().enumerate() {
+        let (_, log) = wait_worker(w);
+        if i == 1 {
+            eprintln!(
+                "replacement of worker 1 done {:.2?} after the kill",
+                t_kill.elapsed()
+            );
+        }
+        logs.push(log);
+    }
+    assert!(
+        logs[1].contains("taking over after record"),
+        "the replacement did not find its predecessor's acknowledgements: {}",
+        logs[1]
+    );
+    let events = read_events(&server.url);
+    let mut keys: Vec<&String> = events.iter().map(|(k, _)| k).collect();
+    keys.sort();
+    keys.dedup();
+    assert_eq!(keys.len(), events.len(), "keys repeated in the stream");
+    let values: Vec<Value> = events.into_iter().map(|(_, v)| v).collect();
+    let got = multiset(&values);
+    let diffs = report("after kill -9", &want, &got);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(
+        diffs, 0,
+        "events differ from the single machine's after the failover"
+    );
 }

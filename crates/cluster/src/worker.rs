@@ -23,6 +23,9 @@ pub struct WorkerStats {
     pub events_judged: u64,
     /// Events this worker owns and reported.
     pub events_owned: u64,
+    /// Events it owns that the previous owner had already stored (judged
+    /// again while the engine is rebuilt, not reported).
+    pub events_replayed: u64,
 }
 
 /// An event this worker owns, with its key.
@@ -44,6 +47,7 @@ pub struct WorkerCore {
     mine: BTreeSet<Partition>,
     last_seq: u64,
     ended: bool,
+    silent_until: u64,
     stats: WorkerStats,
     buf: Vec<Event>,
     /// Keys given recently, with their data time and how many times: a
@@ -67,6 +71,7 @@ impl WorkerCore {
             mine: mine.iter().copied().collect(),
             last_seq: 0,
             ended: false,
+            silent_until: 0,
             stats: WorkerStats::default(),
             buf: Vec::new(),
             keys: FastMap::default(),
@@ -86,6 +91,15 @@ impl WorkerCore {
     /// The last sequence number judged.
     pub fn last_seq(&self) -> u64 {
         self.last_seq
+    }
+
+    /// Takes over from a previous owner whose events are stored up to the
+    /// record `seq` (ingest's order): the records up to it are judged (to
+    /// rebuild the engine's state: picture, open risks, hysteresis, Rule 17
+    /// stages, owners of open pairs) but their events are not reported
+    /// again.
+    pub fn resume_after(&mut self, seq: u64) {
+        self.silent_until = self.silent_until.max(seq);
     }
 
     /// Whether the end record was judged.
@@ -130,20 +144,25 @@ impl WorkerCore {
                     .filter(|v| v.has_fix())
                     .map(|v| (v.lat_deg, v.lon_deg))
             });
-            if self.mine.contains(&p) {
-                self.stats.events_owned += 1;
-                let mut key = event_key(&e);
-                let n = self.keys.entry(key.clone()).or_insert((e.time_ms, 0));
-                if n.1 > 0 {
-                    key.push_str(&format!("#{}", n.1));
-                }
-                n.1 += 1;
-                out.push(Owned {
-                    key,
-                    partition: p,
-                    event: e,
-                });
+            if !self.mine.contains(&p) {
+                continue;
             }
+            let mut key = event_key(&e);
+            let n = self.keys.entry(key.clone()).or_insert((e.time_ms, 0));
+            if n.1 > 0 {
+                key.push_str(&format!("#{}", n.1));
+            }
+            n.1 += 1;
+            if self.last_seq <= self.silent_until {
+                self.stats.events_replayed += 1;
+                continue;
+            }
+            self.stats.events_owned += 1;
+            out.push(Owned {
+                key,
+                partition: p,
+                event: e,
+            });
         }
         if self.keys.len() > 4096 {
             let newest = self.keys.values().map(|v| v.0).max().unwrap_or(0);
