@@ -114,7 +114,7 @@ impl BrokerConfig {
             duplicate_window: Duration::from_secs(120),
             replicas: 1,
             max_in_flight: 4096,
-            ack_wait: Duration::from_secs(30),
+            ack_wait: Duration::from_secs(120),
         }
     }
 
@@ -291,7 +291,7 @@ impl Broker {
             .map_err(|e| setup(format!("consumer {name}"))(e.to_string()))?;
         let messages = consumer
             .stream()
-            .max_messages_per_batch(1000)
+            .max_messages_per_batch(256)
             .messages()
             .await
             .map_err(|e| setup(format!("consumer {name}"))(e.to_string()))?;

@@ -188,9 +188,10 @@ pub fn run_ingest(args: &IngestArgs) -> Result<()> {
     let (st, decode_errors) = read?;
     let secs = started.elapsed().as_secs_f64();
     eprintln!(
-        "ingest: {} messages ({} halo copies, {} ticks, {} fixes refused, {} times refused, {} decode errors) as {records} records, {stored} stored ({dups} duplicates) in {secs:.2} s; halo {:.1} NM, {} partitions of {}° cells",
+        "ingest: {} messages ({} halo copies, {} to every partition before a position, {} ticks, {} fixes refused, {} times refused, {} decode errors) as {records} records, {stored} stored ({dups} duplicates) in {secs:.2} s; halo {:.1} NM, {} partitions of {}° cells",
         st.messages,
         st.halo_copies,
+        st.broadcasts,
         st.ticks,
         st.fixes_refused,
         st.time_rejected,
@@ -292,7 +293,10 @@ pub fn run_worker(args: &WorkerArgs) -> Result<()> {
                 let seq = Record::decode(d.payload())
                     .map(|r| r.seq())
                     .with_context(|| format!("bad record on partition {p}"))?;
-                merge.push(p, seq, d);
+                // A late redelivery: only its acknowledgement is owed.
+                if let Some(stale) = merge.push(p, seq, d) {
+                    to_ack.push(stale);
+                }
             }
             while let Some((_, copies)) = merge.pop() {
                 if let Some(first) = copies.first() {

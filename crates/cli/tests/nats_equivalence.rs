@@ -7,8 +7,10 @@
 //! The input: a simulated fleet on the world's lanes, plus planted cases —
 //! a head-on pair meeting on a partition edge (both vessels cross it while
 //! their risk is open), a crossing pair meeting at a corner of four cells,
-//! and a lone vessel in an empty ocean that falls silent (her partition has
-//! no other traffic: only ingest's ticks can age her out).
+//! a lone vessel in an empty ocean that falls silent (her partition has
+//! no other traffic: only ingest's ticks can age her out), and an MMSI
+//! whose transmitter is heard 150 NM away, in a partition of another
+//! worker, where the picture re-acquires her and she meets a vessel.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -55,7 +57,28 @@ fn straddled_edge(grid: &Grid) -> (f64, f64) {
     panic!("no straddled edge among the candidates");
 }
 
+/// An MMSI that teleports: her transmitter is heard 150 NM east, in a
+/// partition of another worker (of four), from 30 min on, where the
+/// picture re-acquires her; (lat, lon) of her first track and of the
+/// second.
+fn teleport(grid: &Grid) -> ((f64, f64), (f64, f64)) {
+    let lat: f64 = 42.0;
+    let d_lon = 150.0 / (60.0 * lat.to_radians().cos());
+    for lon in [-28.0, -22.0, -35.0, -45.0, -52.0] {
+        let (a, b) = (
+            grid.home(lat, lon).unwrap(),
+            grid.home(lat, lon + d_lon).unwrap(),
+        );
+        if a % 4 != b % 4 {
+            return ((lat, lon), (lat, lon + d_lon));
+        }
+    }
+    panic!("no teleport across workers among the candidates");
+}
+
 fn planted(grid: &Grid) -> String {
+    let ((t_lat, t_lon), (u_lat, u_lon)) = teleport(grid);
+    let y_lon = u_lon + 16.0 / (60.0 * u_lat.to_radians().cos());
     let (lat, lon) = straddled_edge(grid);
     // Head-on across the edge, 0.3 NM apart: 21 NM apart at 30 kn closing.
     let d_lon = 10.5 / (60.0 * lat.to_radians().cos());
@@ -68,8 +91,12 @@ fn planted(grid: &Grid) -> String {
     {{"mmsi": 227000002, "name": "EDGE EAST", "lat": {lat2}, "lon": {le}, "cog_deg": 270, "sog_kn": 15, "start_s": 1200}},
     {{"mmsi": 227000003, "name": "CORNER NORTH", "lat": {cs}, "lon": -20.01, "cog_deg": 0, "sog_kn": 14, "start_s": 2400}},
     {{"mmsi": 227000004, "name": "CORNER WEST", "lat": 40.004, "lon": {ce}, "cog_deg": 270, "sog_kn": 14, "start_s": 2400}},
-    {{"mmsi": 503000005, "name": "LONE SILENT", "lat": -45.0, "lon": -125.0, "cog_deg": 90, "sog_kn": 12, "end_s": 1800}}
+    {{"mmsi": 503000005, "name": "LONE SILENT", "lat": -45.0, "lon": -125.0, "cog_deg": 90, "sog_kn": 12, "end_s": 1800}},
+    {{"mmsi": 227000010, "name": "TELEPORT", "lat": {t_lat}, "lon": {t_lon}, "cog_deg": 0, "sog_kn": 12, "end_s": 1800}},
+    {{"mmsi": 227000010, "name": "TELEPORT", "lat": {u_lat}, "lon": {u_lon}, "cog_deg": 90, "sog_kn": 12, "start_s": 1800}},
+    {{"mmsi": 227000011, "name": "MEETS TELEPORT", "lat": {y_lat}, "lon": {y_lon}, "cog_deg": 270, "sog_kn": 12}}
   ]}}"#,
+        y_lat = u_lat + 0.003,
         dur = HOURS * 3600.0,
         lw = lon - d_lon,
         le = lon + d_lon,
@@ -317,6 +344,7 @@ fn one_and_four_workers_give_the_single_machines_events() {
         "risk.cleared 227000001/227000002",
         "risk.raised 227000003/227000004",
         "target.lost 503000005",
+        "risk.raised 227000010/227000011",
     ] {
         assert!(
             want.keys().any(|k| k.contains(needle)),

@@ -13,7 +13,8 @@
 //! - a position it refuses, and a message without a position (static data,
 //!   safety text), go where the vessel's last accepted position goes — the
 //!   workers that hold her see them, and judge them as the single machine
-//!   does; a vessel never placed goes to [`Grid::fallback`];
+//!   does; a vessel not placed yet goes to every partition (her static
+//!   data must be wherever she appears, as it is on the single machine);
 //! - aids to navigation and base stations go where their own position goes.
 //!
 //! Each time the data passes a screening boundary (the engine's own rule,
@@ -40,6 +41,8 @@ pub struct IngestStats {
     pub fixes_refused: u64,
     /// Ticks sent (each to every partition).
     pub ticks: u64,
+    /// Messages of vessels not placed yet, sent to every partition.
+    pub broadcasts: u64,
 }
 
 /// One record for some partitions.
@@ -191,11 +194,21 @@ impl Router {
             (FixOutcome::NoFix, _) => now.is_some_and(|(lat, lon)| self.route_pos(lat, lon)),
         };
         if !placed {
-            self.parts.push(self.grid.fallback(msg.mmsi));
+            // A vessel not placed yet (static data before her first
+            // position): every partition, so that whichever worker she
+            // reaches has her name, type and size from the start, as the
+            // single machine has.
+            self.stats.broadcasts += 1;
+            let home = self.grid.fallback(msg.mmsi);
+            self.parts.push(home);
+            self.parts
+                .extend(self.all.iter().copied().filter(|&p| p != home));
         }
         self.seq += 1;
         self.stats.messages += 1;
-        self.stats.halo_copies += self.parts.len() as u64 - 1;
+        if placed {
+            self.stats.halo_copies += self.parts.len() as u64 - 1;
+        }
         self.bytes.clear();
         Record::Position {
             seq: self.seq,

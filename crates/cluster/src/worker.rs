@@ -190,11 +190,17 @@ impl<T> Merge<T> {
         }
     }
 
-    /// A record of partition `p` with its sequence number.
-    pub fn push(&mut self, p: Partition, seq: u64, item: T) {
-        if let Some(q) = self.heads.get_mut(&p) {
-            debug_assert!(q.back().is_none_or(|b| b.0 < seq), "partition out of order");
-            q.push_back((seq, item));
+    /// A record of partition `p` with its sequence number. A record older
+    /// than one already waiting (the broker delivering it again after its
+    /// acknowledgement was late) is handed back: it was judged or will be,
+    /// only its acknowledgement is owed.
+    pub fn push(&mut self, p: Partition, seq: u64, item: T) -> Option<T> {
+        match self.heads.get_mut(&p) {
+            Some(q) if q.back().is_none_or(|b| b.0 < seq) => {
+                q.push_back((seq, item));
+                None
+            }
+            _ => Some(item),
         }
     }
 
@@ -240,11 +246,13 @@ mod tests {
     #[test]
     fn merge_waits_for_every_partition_and_joins_copies() {
         let mut m: Merge<&str> = Merge::new(&[1, 2]);
-        m.push(1, 1, "a1");
+        assert_eq!(m.push(1, 1, "a1"), None);
         assert!(m.pop().is_none());
-        m.push(2, 1, "a2");
-        m.push(2, 3, "c2");
-        m.push(1, 2, "b1");
+        assert_eq!(m.push(2, 1, "a2"), None);
+        assert_eq!(m.push(2, 3, "c2"), None);
+        assert_eq!(m.push(2, 2, "late"), Some("late"));
+        assert_eq!(m.push(9, 1, "not mine"), Some("not mine"));
+        assert_eq!(m.push(1, 2, "b1"), None);
         assert_eq!(m.pop(), Some((1, vec!["a1", "a2"])));
         assert_eq!(m.pop(), Some((2, vec!["b1"])));
         assert!(m.pop().is_none());
