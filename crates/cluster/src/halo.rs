@@ -1,28 +1,45 @@
 //! How far round its home a message must go so that no pair is split.
 //!
-//! **Ships** (the engine's collision screening, from [`Config`]): a pair is
-//! judged only when its first look passes, `CPA < 1.1 × (warning_cpa × clear
-//! factor × 1.02 + 30 m) + 100 m` and `TCPA < 1.1 × warning_tcpa × clear
-//! factor` (the engine's `close_pair`). Two vessels that can pass it are at
-//! most `closing × TCPA + CPA` apart *at the screening time*, where the
-//! largest closing speed is twice the picture's `max_speed_kn` (a faster
-//! track is a teleport and is refused). The positions a partition is routed
-//! by are the *reported* ones, up to `max_dead_reckoning_s` older than the
-//! screening time: add each vessel's dead reckoning, `2 × max_speed ×
-//! max_dead_reckoning_s`. With the defaults (1 NM, 20 min, factor 1.2,
-//! 60 kn, 600 s):
+//! **Ships** (the engine's collision screening, from [`Config`]). A worker
+//! must hold every vessel that the single machine lets bear on the
+//! judgements it owns: both vessels of a pair, and every vessel within
+//! reach of either one's advice (the advice, and so `risk.updated`, change
+//! with them).
+//!
+//! - A pair is judged only when its first look passes, `CPA < 1.1 ×
+//!   (warning_cpa × clear factor × 1.02 + 30 m) + 100 m` and `TCPA < 1.1 ×
+//!   warning_tcpa × clear factor` (the engine's `close_pair`): its vessels
+//!   are at most `closing × TCPA + CPA` apart at the screening time, the
+//!   largest closing speed being twice the picture's `max_speed_kn` (a
+//!   faster track is a teleport and is refused).
+//! - A vessel's advice considers every vessel that could come within the
+//!   passing distance within the advice horizon, whatever she does (the
+//!   engine's `advising::reachable`): at most `(2 × max_speed) × horizon +
+//!   1.05 × passing distance + 100 m`, plus 1 % of the range.
+//! - Positions are routed as *reported*, up to `max_dead_reckoning_s`
+//!   before the judgement: add the dead reckoning of the two vessels at the
+//!   ends, `2 × max_speed × max_dead_reckoning_s`.
+//!
+//! The owner (the home of `a`) thus needs every vessel within pair reach +
+//! advice reach + dead reckoning of its cells. With the defaults (1 NM,
+//! 20 min, factor 1.2, 60 kn, advice horizon 30 min and passing distance
+//! 1.26 NM, 600 s):
 //!
 //! ```text
-//! closing 120 kn × 1,584 s          97,786 m   (52.8 NM)
-//! first-look CPA bound               2,627 m   ( 1.4 NM)
-//! dead reckoning 2 × 60 kn × 600 s  37,040 m   (20.0 NM)
-//! sum                              137,452 m   (74.2 NM)
-//! + 1 % (flat-plane vs. geodesic)   138,827 m  (75.0 NM)
+//! pair: closing 120 kn × 1,584 s     97,786 m   ( 52.8 NM)
+//! pair: first-look CPA bound          2,627 m   (  1.4 NM)
+//! advice: 120 kn × 1,800 s + 1.32 NM 114,818 m  ( 62.0 NM)
+//! dead reckoning 2 × 60 kn × 600 s   37,040 m   ( 20.0 NM)
+//! sum                               252,270 m   (136.2 NM)
+//! + 1 % (flat-plane vs. geodesic)   254,793 m   (137.6 NM)
 //! ```
 //!
-//! The dead-reckoning term doubles as the margin of an open risk: a pair is
-//! within 54.2 NM when it is raised, so its owner (the home of the lower
-//! MMSI then) keeps both vessels while they drift up to 20 NM from there.
+//! Without the advice term (75.0 NM) every pair is still whole, but a
+//! vessel beyond it can change an advice, and so a `risk.updated`, that the
+//! owner then does not see (found by the 1,500-vessel equivalence run: one
+//! `risk.updated` of 7,102 missing). The dead-reckoning term doubles as the
+//! margin of an open risk: its owner keeps both vessels while they drift up
+//! to 20 NM (plus the advice reach) from where it was raised.
 //!
 //! **Aircraft** (ADS-B air conflicts, `nav::air`, not yet judged by the
 //! engine): closing `2 × max_gs_kn` over the look-ahead plus one screening
@@ -42,6 +59,8 @@ pub struct Halo {
     pub approach_m: f64,
     /// The largest CPA that is judged (or the separation minimum).
     pub reach_m: f64,
+    /// How far a vessel's advice looks for other vessels.
+    pub advice_m: f64,
     /// Dead reckoning of both vessels from their reported positions.
     pub dead_reckoning_m: f64,
     /// The halo: the sum plus 1 %.
@@ -49,13 +68,20 @@ pub struct Halo {
 }
 
 impl Halo {
-    fn of(approach_m: f64, reach_m: f64, dead_reckoning_m: f64) -> Halo {
+    fn of(approach_m: f64, reach_m: f64, advice_m: f64, dead_reckoning_m: f64) -> Halo {
         Halo {
             approach_m,
             reach_m,
+            advice_m,
             dead_reckoning_m,
-            total_m: (approach_m + reach_m + dead_reckoning_m) * 1.01,
+            total_m: (approach_m + reach_m + advice_m + dead_reckoning_m) * 1.01,
         }
+    }
+
+    /// The pair's reach alone (approach and CPA bound, dead reckoning, 1 %):
+    /// what keeps every pair whole, without the advice's neighbours.
+    pub fn pair_m(&self) -> f64 {
+        (self.approach_m + self.reach_m + self.dead_reckoning_m) * 1.01
     }
 
     /// The ships' halo for these engine settings.
@@ -67,7 +93,10 @@ impl Halo {
         let tcpa_s = r.warning_tcpa_s * f * 1.1;
         let closing_mps = 2.0 * cfg.picture.max_speed_kn * MPS_PER_KN;
         let dr_m = 2.0 * cfg.picture.max_speed_kn * MPS_PER_KN * r.max_dead_reckoning_s.max(0.0);
-        Halo::of(closing_mps * tcpa_s, reach_m, dr_m)
+        let adv = cfg.advice();
+        let advice_m =
+            (closing_mps * adv.horizon_s + adv.pass_nm * METRES_PER_NM * 1.05 + 100.0) / 0.99;
+        Halo::of(closing_mps * tcpa_s, reach_m, advice_m, dr_m)
     }
 
     /// The aircraft halo: `max_gs_kn` each, the conflict look-ahead and
@@ -82,6 +111,7 @@ impl Halo {
         Halo::of(
             closing_mps * (lookahead_s + screen_interval_s),
             separation_nm * METRES_PER_NM,
+            0.0,
             0.0,
         )
     }
@@ -106,8 +136,10 @@ mod tests {
         let h = Halo::ships(&Config::default());
         assert!((h.approach_m - 97_785.6).abs() < 1.0, "{h:?}");
         assert!((h.reach_m - 2_626.5).abs() < 1.0, "{h:?}");
+        assert!((h.advice_m - 114_818.4).abs() < 1.0, "{h:?}");
         assert!((h.dead_reckoning_m - 37_040.0).abs() < 1.0, "{h:?}");
-        assert!((h.total_nm() - 74.96).abs() < 0.05, "{}", h.total_nm());
+        assert!((h.pair_m() / 1852.0 - 74.96).abs() < 0.05, "{}", h.pair_m());
+        assert!((h.total_nm() - 137.6).abs() < 0.05, "{}", h.total_nm());
         let a = Halo::aircraft_default();
         assert!((a.total_nm() - 56.1).abs() < 0.1, "{}", a.total_nm());
     }

@@ -19,7 +19,7 @@
 //! use finisterra_engine::Config;
 //! let grid = Grid::new(10.0, 16).unwrap();
 //! let halo = Halo::ships(&Config::default());
-//! assert!((halo.total_nm() - 75.0).abs() < 0.1);
+//! assert!((halo.total_nm() - 137.6).abs() < 0.1);
 //! // In the Dover Strait, 1.4° east of the 0° cell edge: home and halo.
 //! let r = grid.partitions_for(51.0, 1.4, halo.total_m).unwrap();
 //! assert_eq!(r.home, grid.home(51.0, 1.4).unwrap());

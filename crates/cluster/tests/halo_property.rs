@@ -102,10 +102,58 @@ proptest! {
             && c.tcpa_s > -120.0
             && c.tcpa_s < cfg.risk.warning_tcpa_s * f * 1.1;
         prop_assume!(can_reach);
-        let a = grid.partitions_for(lat_a, lon_a, halo.total_m).unwrap();
-        let b = grid.partitions_for(lat_b, lon_b, halo.total_m).unwrap();
+        // The pair's part of the halo alone keeps it whole.
+        let a = grid.partitions_for(lat_a, lon_a, halo.pair_m()).unwrap();
+        let b = grid.partitions_for(lat_b, lon_b, halo.pair_m()).unwrap();
         prop_assert!(a.contains(b.home), "B's home {} misses A; A {:?}", b.home, a);
         prop_assert!(b.contains(a.home), "A's home {} misses B; B {:?}", a.home, b);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 20_000, .. ProptestConfig::default() })]
+
+    /// The owner of a pair (the home of `a`) receives every vessel `c`
+    /// that the advice of `a` or `b` can consider: within the advice reach
+    /// of `b`'s dead-reckoned position, `b` within the pair's reach of
+    /// `a`'s, all three reported up to the dead-reckoning limit earlier.
+    #[test]
+    fn the_owner_receives_every_neighbour_the_advice_considers(
+        cell_ix in 0usize..5,
+        parts in prop_oneof![Just(4096u32), 2u32..64],
+        lat_a in near_edge(80.0, 1),
+        lon_a in near_edge(180.0, 1),
+        ab_frac in extreme(0.0, 1.0), ab_bearing in prop_oneof![(0..4).prop_map(|k| k as f64 * 90.0), 0.0f64..360.0],
+        bc_frac in extreme(0.0, 1.0), bc_same in any::<bool>(), bc_bearing in 0.0f64..360.0,
+        age_a in extreme(0.0, 600.0), cog_a in 0.0f64..360.0,
+        age_c in extreme(0.0, 600.0), cog_c in 0.0f64..360.0,
+        aligned in any::<bool>(),
+    ) {
+        let cfg = Config::default();
+        let grid = Grid::new(CELLS[cell_ix], parts).unwrap();
+        let halo = Halo::ships(&cfg);
+        let v = cfg.picture.max_speed_kn;
+        let pair_m = halo.approach_m + halo.reach_m;
+        // Snapshots at the judgement: a, b within the pair's reach, c
+        // within the advice's reach of b (straight on, to test the sum).
+        let (sa_lat, sa_lon) = (lat_a, lon_a);
+        let (sb_lat, sb_lon) = destination(sa_lat, sa_lon, ab_bearing, ab_frac * pair_m);
+        // Aligned: all on one line, the reports pushed outwards (the
+        // largest spread).
+        let bearing = if bc_same || aligned { ab_bearing } else { bc_bearing };
+        let (cog_a, cog_c) = if aligned {
+            (ab_bearing, (ab_bearing + 180.0) % 360.0)
+        } else {
+            (cog_a, cog_c)
+        };
+        let (sc_lat, sc_lon) = destination(sb_lat, sb_lon, bearing, bc_frac * halo.advice_m);
+        // Reported positions: moved back along their courses.
+        let (ra_lat, ra_lon) = moved(sa_lat, sa_lon, cog_a, v, -age_a);
+        let (rc_lat, rc_lon) = moved(sc_lat, sc_lon, cog_c, v, -age_c);
+        prop_assume!(ra_lat.abs() < 89.99 && rc_lat.abs() < 89.99);
+        let owner = grid.home(ra_lat, ra_lon).unwrap();
+        let c = grid.partitions_for(rc_lat, rc_lon, halo.total_m).unwrap();
+        prop_assert!(c.contains(owner), "owner {} misses c; c {:?}", owner, c);
     }
 }
 
