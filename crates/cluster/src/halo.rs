@@ -34,6 +34,11 @@
 //! + 1 % (flat-plane vs. geodesic)   254,793 m   (137.6 NM)
 //! ```
 //!
+//! The bound assumes reported speeds within `max_speed_kn`: the picture
+//! refuses *positions* implying more, but a reported SOG above it (a
+//! planted cargo ship at 48 kn is within; 102 kn would not be) is dead
+//! reckoned as reported, up to 600 s.
+//!
 //! Without the advice term (75.0 NM) every pair is still whole, but a
 //! vessel beyond it can change an advice, and so a `risk.updated`, that the
 //! owner then does not see (found by the 1,500-vessel equivalence run: one
