@@ -277,6 +277,7 @@ pub fn run_worker(args: &WorkerArgs) -> Result<()> {
         let mut merge: Merge<Delivery> = Merge::new(&mine);
         let mut to_ack: Vec<Delivery> = Vec::new();
         let mut owned: Vec<Owned> = Vec::new();
+        let mut caught_up = resume == 0;
         loop {
             // Fill every empty partition: what is already here first; wait
             // only after storing and acknowledging what was judged.
@@ -312,6 +313,14 @@ pub fn run_worker(args: &WorkerArgs) -> Result<()> {
                 if to_ack.len() >= 2048 {
                     settle(&mut publisher, &mut to_ack).await?;
                 }
+            }
+            if !caught_up && core.last_seq() >= resume {
+                caught_up = true;
+                eprintln!(
+                    "worker {}: caught up with its predecessor (record {resume}) {:.2} s after start",
+                    args.worker_index,
+                    started.elapsed().as_secs_f64()
+                );
             }
             if core.ended() && args.exit_at_end {
                 settle(&mut publisher, &mut to_ack).await?;
