@@ -1,6 +1,7 @@
 //! The `finisterra` command.
 
 mod census;
+mod cluster;
 mod decode;
 mod decode_modes;
 mod input;
@@ -34,6 +35,12 @@ enum Command {
     ImportLand(land::ImportLandArgs),
     /// Serve the live picture: inputs, API, live push, web map, metrics.
     Serve(Box<serve::ServeArgs>),
+    /// Scale out: decode once and publish each message to its partitions
+    /// (home and halo) on NATS JetStream.
+    Ingest(Box<cluster::IngestArgs>),
+    /// Scale out: judge the partitions this worker owns from NATS
+    /// JetStream; publish the events it owns to the events stream.
+    Worker(Box<cluster::WorkerArgs>),
 }
 
 fn main() {
@@ -54,6 +61,8 @@ fn main() {
         Command::Census(a) => census::run(a),
         Command::ImportLand(a) => land::run(a),
         Command::Serve(a) => serve::run(a),
+        Command::Ingest(a) => cluster::run_ingest(a),
+        Command::Worker(a) => cluster::run_worker(a),
     };
     if let Err(e) = result {
         eprintln!("finisterra: {e:#}");

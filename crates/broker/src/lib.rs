@@ -1,0 +1,564 @@
+//! Finisterra's boundary with NATS JetStream, and nothing else of NATS
+//! outside it: the engine and the cluster logic never see the broker.
+//!
+//! What the rest of the code may do, and only this:
+//!
+//! - [`Broker::connect`] (with retries and backoff, said in the log) and
+//!   [`Broker::ensure_streams`]: two streams, `<PREFIX>_POS` over
+//!   `<prefix>.pos.*` (one subject per partition, file storage, kept for
+//!   [`BrokerConfig::retention`]) and `<PREFIX>_EVENTS` over
+//!   `<prefix>.events.>`, both de-duplicating on `Nats-Msg-Id` within
+//!   [`BrokerConfig::duplicate_window`];
+//! - publish a record to a partition, or an event under its key, through a
+//!   [`Publisher`] (bounded acknowledgements in flight; [`Publisher::flush`]
+//!   returns once every one is stored);
+//! - consume a partition through its durable pull consumer `part-<p>`
+//!   ([`Broker::consume_partition`]), acknowledging each [`Delivery`] after
+//!   its consequences are stored ([`Delivery::ack`]);
+//! - read the events stream from its start ([`Broker::read_events`]).
+//!
+//! [`harness`] starts a real `nats-server` for tests (found by
+//! [`harness::find_nats_server`]).
+
+pub mod harness;
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use async_nats::jetstream::{self, consumer, stream};
+use bytes::Bytes;
+use futures::StreamExt;
+
+/// What can go wrong at the broker, each with the broker's own words.
+#[derive(Debug, thiserror::Error)]
+pub enum BrokerError {
+    /// The server cannot be reached (after the retries).
+    #[error("cannot connect to NATS at {url}: {reason}")]
+    Connect {
+        /// The URL.
+        url: String,
+        /// Why.
+        reason: String,
+    },
+    /// A stream or consumer cannot be created or read.
+    #[error("JetStream {what}: {reason}")]
+    Setup {
+        /// What was being done.
+        what: String,
+        /// Why.
+        reason: String,
+    },
+    /// A message was not stored.
+    #[error("publish to {subject} failed: {reason}")]
+    Publish {
+        /// The subject.
+        subject: String,
+        /// Why.
+        reason: String,
+    },
+    /// A delivery failed.
+    #[error("consume {what}: {reason}")]
+    Consume {
+        /// The consumer.
+        what: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+impl BrokerError {
+    /// A stable key for counting.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            BrokerError::Connect { .. } => "connect",
+            BrokerError::Setup { .. } => "setup",
+            BrokerError::Publish { .. } => "publish",
+            BrokerError::Consume { .. } => "consume",
+        }
+    }
+}
+
+fn setup(what: impl Into<String>) -> impl FnOnce(String) -> BrokerError {
+    let what = what.into();
+    move |reason| BrokerError::Setup { what, reason }
+}
+
+/// Where and how.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BrokerConfig {
+    /// Server URL (`nats://127.0.0.1:4222`).
+    pub url: String,
+    /// Subject prefix (`fin`); stream names are its upper case.
+    pub prefix: String,
+    /// How long positions are kept in the stream (replay and failover).
+    pub retention: Duration,
+    /// The broker's de-duplication window on `Nats-Msg-Id`. Wall-clock
+    /// limited: the store's idempotence on event keys is the real guard.
+    pub duplicate_window: Duration,
+    /// Stream replicas (1 for one server, 3 for a three-node cluster).
+    pub replicas: usize,
+    /// Acknowledgements of publishes in flight at most.
+    pub max_in_flight: usize,
+    /// A record delivered and not acknowledged within this is delivered
+    /// again (to the partition's next consumer after a worker died).
+    pub ack_wait: Duration,
+}
+
+impl BrokerConfig {
+    /// The defaults at `url`.
+    pub fn new(url: impl Into<String>) -> BrokerConfig {
+        BrokerConfig {
+            url: url.into(),
+            prefix: "fin".into(),
+            retention: Duration::from_secs(24 * 3600),
+            duplicate_window: Duration::from_secs(120),
+            replicas: 1,
+            max_in_flight: 4096,
+            ack_wait: Duration::from_secs(120),
+        }
+    }
+
+    /// The positions stream's name.
+    pub fn pos_stream(&self) -> String {
+        format!("{}_POS", self.prefix.to_uppercase())
+    }
+
+    /// The events stream's name.
+    pub fn events_stream(&self) -> String {
+        format!("{}_EVENTS", self.prefix.to_uppercase())
+    }
+
+    /// The subject of partition `p`.
+    pub fn partition_subject(&self, p: u16) -> String {
+        format!("{}.pos.{p}", self.prefix)
+    }
+
+    /// The subject of events of `kind`.
+    pub fn event_subject(&self, kind: &str) -> String {
+        format!("{}.events.{kind}", self.prefix)
+    }
+}
+
+/// A connection to JetStream.
+#[derive(Clone, Debug)]
+pub struct Broker {
+    cfg: BrokerConfig,
+    client: async_nats::Client,
+    js: jetstream::Context,
+}
+
+impl Broker {
+    /// Connects, retrying with backoff for up to `patience` (an unreachable
+    /// broker is said in the log at each attempt).
+    pub async fn connect(cfg: BrokerConfig, patience: Duration) -> Result<Broker, BrokerError> {
+        let mut delay = Duration::from_millis(100);
+        let mut waited = Duration::ZERO;
+        loop {
+            let opts = async_nats::ConnectOptions::new()
+                .connection_timeout(Duration::from_secs(5))
+                .max_reconnects(None);
+            match opts.connect(cfg.url.as_str()).await {
+                Ok(client) => {
+                    let js = jetstream::new(client.clone());
+                    return Ok(Broker { cfg, client, js });
+                }
+                Err(e) if waited < patience => {
+                    eprintln!(
+                        "finisterra: NATS at {} unreachable ({e}); retrying in {:?}",
+                        cfg.url, delay
+                    );
+                    tokio::time::sleep(delay).await;
+                    waited += delay;
+                    delay = (delay * 2).min(Duration::from_secs(5));
+                }
+                Err(e) => {
+                    return Err(BrokerError::Connect {
+                        url: cfg.url.clone(),
+                        reason: e.to_string(),
+                    })
+                }
+            }
+        }
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &BrokerConfig {
+        &self.cfg
+    }
+
+    /// Creates the two streams if they do not exist.
+    pub async fn ensure_streams(&self) -> Result<(), BrokerError> {
+        let c = &self.cfg;
+        for (name, subjects, max_age) in [
+            (c.pos_stream(), format!("{}.pos.*", c.prefix), c.retention),
+            (
+                c.events_stream(),
+                format!("{}.events.>", c.prefix),
+                Duration::ZERO,
+            ),
+        ] {
+            self.js
+                .get_or_create_stream(stream::Config {
+                    name: name.clone(),
+                    subjects: vec![subjects],
+                    storage: stream::StorageType::File,
+                    retention: stream::RetentionPolicy::Limits,
+                    max_age,
+                    duplicate_window: c.duplicate_window,
+                    num_replicas: c.replicas,
+                    ..Default::default()
+                })
+                .await
+                .map_err(|e| setup(format!("stream {name}"))(e.to_string()))?;
+        }
+        Ok(())
+    }
+
+    /// A publisher with [`BrokerConfig::max_in_flight`] acknowledgements
+    /// in flight at most.
+    pub fn publisher(&self) -> Publisher {
+        Publisher {
+            js: self.js.clone(),
+            cfg: self.cfg.clone(),
+            in_flight: VecDeque::new(),
+            stored: 0,
+            duplicates: 0,
+        }
+    }
+
+    /// The durable pull consumer of partition `p` (`part-<p>`, created if
+    /// needed): every record not yet acknowledged, in order.
+    pub async fn consume_partition(&self, p: u16) -> Result<PartitionConsumer, BrokerError> {
+        self.open_partition(p, false).await.map(|(_, c)| c)
+    }
+
+    /// Takes partition `p` over to judge it from the start of the stream
+    /// (a worker's engine is rebuilt by replaying what the stream keeps):
+    /// says which record its consumer had acknowledged last (the bytes of
+    /// the record at the ack floor, `None` if none), then recreates the
+    /// consumer `part-<p>` to deliver everything again from the first
+    /// record kept. Records at or before the one acknowledged were judged
+    /// and their events stored by the previous owner.
+    pub async fn take_partition(
+        &self,
+        p: u16,
+    ) -> Result<(Option<Bytes>, PartitionConsumer), BrokerError> {
+        self.open_partition(p, true).await
+    }
+
+    async fn open_partition(
+        &self,
+        p: u16,
+        from_start: bool,
+    ) -> Result<(Option<Bytes>, PartitionConsumer), BrokerError> {
+        let name = format!("part-{p}");
+        let stream = self
+            .js
+            .get_stream(self.cfg.pos_stream())
+            .await
+            .map_err(|e| setup("positions stream")(e.to_string()))?;
+        let mut acked = None;
+        if from_start {
+            if let Ok(info) = stream.consumer_info(&name).await {
+                let floor = info.ack_floor.stream_sequence;
+                if floor > 0 {
+                    let m = stream
+                        .get_raw_message(floor)
+                        .await
+                        .map_err(|e| setup(format!("record {floor}"))(e.to_string()))?;
+                    acked = Some(m.payload);
+                }
+                stream
+                    .delete_consumer(&name)
+                    .await
+                    .map_err(|e| setup(format!("consumer {name}"))(e.to_string()))?;
+            }
+        }
+        let consumer: consumer::PullConsumer = stream
+            .get_or_create_consumer(
+                &name,
+                consumer::pull::Config {
+                    durable_name: Some(name.clone()),
+                    filter_subject: self.cfg.partition_subject(p),
+                    ack_policy: consumer::AckPolicy::Explicit,
+                    ack_wait: self.cfg.ack_wait,
+                    max_ack_pending: 100_000,
+                    deliver_policy: consumer::DeliverPolicy::All,
+                    ..Default::default()
+                },
+            )
+            .await
+            .map_err(|e| setup(format!("consumer {name}"))(e.to_string()))?;
+        let messages = consumer
+            .stream()
+            .max_messages_per_batch(256)
+            .messages()
+            .await
+            .map_err(|e| setup(format!("consumer {name}"))(e.to_string()))?;
+        Ok((
+            acked,
+            PartitionConsumer {
+                partition: p,
+                name,
+                messages,
+            },
+        ))
+    }
+
+    /// How far partition `p`'s consumer has acknowledged (the stream
+    /// sequence of its ack floor; `None` without a consumer).
+    pub async fn ack_floor(&self, p: u16) -> Result<Option<u64>, BrokerError> {
+        let stream = self
+            .js
+            .get_stream(self.cfg.pos_stream())
+            .await
+            .map_err(|e| setup("positions stream")(e.to_string()))?;
+        Ok(stream
+            .consumer_info(format!("part-{p}"))
+            .await
+            .ok()
+            .map(|i| i.ack_floor.stream_sequence))
+    }
+
+    /// Every event stored so far, from the start of the events stream
+    /// (an ephemeral ordered consumer).
+    pub async fn read_events(&self) -> Result<EventReader, BrokerError> {
+        let stream = self
+            .js
+            .get_stream(self.cfg.events_stream())
+            .await
+            .map_err(|e| setup("events stream")(e.to_string()))?;
+        let messages = stream
+            .create_consumer(consumer::pull::OrderedConfig {
+                deliver_policy: consumer::DeliverPolicy::All,
+                ..Default::default()
+            })
+            .await
+            .map_err(|e| setup("events reader")(e.to_string()))?
+            .messages()
+            .await
+            .map_err(|e| setup("events reader")(e.to_string()))?;
+        Ok(EventReader { messages })
+    }
+
+    /// Messages in a stream now.
+    pub async fn stream_len(&self, name: &str) -> Result<u64, BrokerError> {
+        let mut s = self
+            .js
+            .get_stream(name)
+            .await
+            .map_err(|e| setup(format!("stream {name}"))(e.to_string()))?;
+        let info = s
+            .info()
+            .await
+            .map_err(|e| setup(format!("stream {name}"))(e.to_string()))?;
+        Ok(info.state.messages)
+    }
+
+    /// Waits until everything sent on this connection has reached the
+    /// server.
+    pub async fn flush(&self) -> Result<(), BrokerError> {
+        self.client.flush().await.map_err(|e| BrokerError::Publish {
+            subject: "(flush)".into(),
+            reason: e.to_string(),
+        })
+    }
+}
+
+/// Publishes with acknowledgements in flight, bounded.
+pub struct Publisher {
+    js: jetstream::Context,
+    cfg: BrokerConfig,
+    in_flight: VecDeque<(String, jetstream::context::PublishAckFuture)>,
+    stored: u64,
+    duplicates: u64,
+}
+
+impl std::fmt::Debug for Publisher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Publisher")
+            .field("in_flight", &self.in_flight.len())
+            .field("stored", &self.stored)
+            .field("duplicates", &self.duplicates)
+            .finish()
+    }
+}
+
+impl Publisher {
+    async fn send(&mut self, subject: String, id: &str, payload: Bytes) -> Result<(), BrokerError> {
+        let mut headers = async_nats::HeaderMap::new();
+        headers.insert(async_nats::header::NATS_MESSAGE_ID, id);
+        let fut = self
+            .js
+            .publish_with_headers(subject.clone(), headers, payload)
+            .await
+            .map_err(|e| BrokerError::Publish {
+                subject: subject.clone(),
+                reason: e.to_string(),
+            })?;
+        self.in_flight.push_back((subject, fut));
+        while self.in_flight.len() > self.cfg.max_in_flight {
+            self.settle_one().await?;
+        }
+        Ok(())
+    }
+
+    async fn settle_one(&mut self) -> Result<(), BrokerError> {
+        if let Some((subject, fut)) = self.in_flight.pop_front() {
+            let ack = fut.await.map_err(|e| BrokerError::Publish {
+                subject,
+                reason: e.to_string(),
+            })?;
+            self.stored += 1;
+            if ack.duplicate {
+                self.duplicates += 1;
+            }
+        }
+        Ok(())
+    }
+
+    /// Publishes a record to partition `p` under `id` (`Nats-Msg-Id`).
+    pub async fn to_partition(&mut self, p: u16, id: &str, rec: Bytes) -> Result<(), BrokerError> {
+        let subject = self.cfg.partition_subject(p);
+        self.send(subject, id, rec).await
+    }
+
+    /// Publishes an event of `kind` under its key.
+    pub async fn event(&mut self, kind: &str, key: &str, json: Bytes) -> Result<(), BrokerError> {
+        let subject = self.cfg.event_subject(kind);
+        self.send(subject, key, json).await
+    }
+
+    /// Waits until every publish so far is stored.
+    pub async fn flush(&mut self) -> Result<(), BrokerError> {
+        while !self.in_flight.is_empty() {
+            self.settle_one().await?;
+        }
+        Ok(())
+    }
+
+    /// Publishes stored, and how many of them the broker found duplicates.
+    pub fn counts(&self) -> (u64, u64) {
+        (self.stored, self.duplicates)
+    }
+}
+
+/// The records of one partition, in order.
+pub struct PartitionConsumer {
+    partition: u16,
+    name: String,
+    messages: consumer::pull::Stream,
+}
+
+impl std::fmt::Debug for PartitionConsumer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PartitionConsumer")
+            .field("partition", &self.partition)
+            .finish()
+    }
+}
+
+impl PartitionConsumer {
+    /// The partition.
+    pub fn partition(&self) -> u16 {
+        self.partition
+    }
+
+    /// The next record (waits for one).
+    pub async fn next(&mut self) -> Result<Delivery, BrokerError> {
+        match self.messages.next().await {
+            Some(Ok(msg)) => Ok(Delivery {
+                partition: self.partition,
+                msg,
+            }),
+            Some(Err(e)) => Err(BrokerError::Consume {
+                what: self.name.clone(),
+                reason: e.to_string(),
+            }),
+            None => Err(BrokerError::Consume {
+                what: self.name.clone(),
+                reason: "stream ended".into(),
+            }),
+        }
+    }
+}
+
+/// One record delivered, to acknowledge once its consequences are stored.
+pub struct Delivery {
+    partition: u16,
+    msg: jetstream::Message,
+}
+
+impl std::fmt::Debug for Delivery {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Delivery")
+            .field("partition", &self.partition)
+            .field("bytes", &self.msg.payload.len())
+            .finish()
+    }
+}
+
+impl Delivery {
+    /// The partition it came from.
+    pub fn partition(&self) -> u16 {
+        self.partition
+    }
+
+    /// The record's bytes.
+    pub fn payload(&self) -> &[u8] {
+        &self.msg.payload
+    }
+
+    /// Acknowledges it: the partition's consumer moves past it.
+    pub async fn ack(&self) -> Result<(), BrokerError> {
+        self.msg.ack().await.map_err(|e| BrokerError::Consume {
+            what: format!("ack on partition {}", self.partition),
+            reason: e.to_string(),
+        })
+    }
+}
+
+/// The events stream, read from its start.
+pub struct EventReader {
+    messages: consumer::pull::Ordered,
+}
+
+impl std::fmt::Debug for EventReader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("EventReader")
+    }
+}
+
+/// One stored event: its key and its JSON.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredEvent {
+    /// `Nats-Msg-Id`.
+    pub key: String,
+    /// The subject (`<prefix>.events.<kind>`).
+    pub subject: String,
+    /// The event's JSON.
+    pub json: Bytes,
+}
+
+impl EventReader {
+    /// The next event, or `None` when none comes within `wait`.
+    pub async fn next(&mut self, wait: Duration) -> Result<Option<StoredEvent>, BrokerError> {
+        match tokio::time::timeout(wait, self.messages.next()).await {
+            Err(_) | Ok(None) => Ok(None),
+            Ok(Some(Err(e))) => Err(BrokerError::Consume {
+                what: "events reader".into(),
+                reason: e.to_string(),
+            }),
+            Ok(Some(Ok(m))) => Ok(Some(StoredEvent {
+                key: m
+                    .headers
+                    .as_ref()
+                    .and_then(|h| h.get(async_nats::header::NATS_MESSAGE_ID))
+                    .map(|v| v.as_str().to_string())
+                    .unwrap_or_default(),
+                subject: m.subject.to_string(),
+                json: m.payload.clone(),
+            })),
+        }
+    }
+}

@@ -1,0 +1,361 @@
+//! `finisterra ingest` and `finisterra worker`: the engine spread over
+//! machines on NATS JetStream (issue 12). The judgement is
+//! `finisterra_cluster`'s; the broker is `finisterra_broker`'s; this file
+//! only reads inputs, runs the runtime and says what happened.
+
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use bytes::Bytes;
+use finisterra_broker::{Broker, BrokerConfig, Delivery, PartitionConsumer};
+use finisterra_cluster::{Grid, Halo, Merge, Owned, Partition, Record, Router, WorkerCore};
+use finisterra_engine::pipeline::Output;
+use finisterra_engine::{Pipeline, TimeSource};
+use futures::FutureExt;
+
+use crate::input::Input;
+use crate::scan::{load_config, load_geography, GeoArgs};
+
+/// How the sea is partitioned (ingest and every worker must agree).
+#[derive(clap::Args, Debug, Clone)]
+pub struct PartitionArgs {
+    /// NATS server URL.
+    #[arg(long, value_name = "URL")]
+    pub nats: String,
+    /// Number of partitions (one subject `fin.pos.<p>` each).
+    #[arg(long, value_name = "N", default_value_t = 16)]
+    pub partitions: u32,
+    /// Cell size of the partition grid, degrees (a divisor of 180).
+    #[arg(long, value_name = "DEG", default_value_t = 10.0)]
+    pub cell_deg: f64,
+    /// Engine settings (JSON, as `scan --config`): the halo is computed
+    /// from them, so ingest and the workers must be given the same.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<String>,
+    /// Subject and stream prefix.
+    #[arg(long, value_name = "NAME", default_value = "fin")]
+    pub prefix: String,
+    /// How long to keep retrying an unreachable broker at start, seconds.
+    #[arg(long, value_name = "S", default_value_t = 30.0)]
+    pub connect_patience_s: f64,
+}
+
+impl PartitionArgs {
+    fn broker_config(&self) -> BrokerConfig {
+        let mut c = BrokerConfig::new(&self.nats);
+        c.prefix = self.prefix.clone();
+        c
+    }
+
+    async fn connect(&self) -> Result<Broker> {
+        let b = Broker::connect(
+            self.broker_config(),
+            Duration::from_secs_f64(self.connect_patience_s.max(0.0)),
+        )
+        .await?;
+        b.ensure_streams().await?;
+        Ok(b)
+    }
+}
+
+/// Options of `ingest`.
+#[derive(clap::Args, Debug)]
+pub struct IngestArgs {
+    /// Input files (plain or gzip); `-` or nothing reads standard input.
+    pub files: Vec<String>,
+    /// Partitioning and broker.
+    #[command(flatten)]
+    pub part: PartitionArgs,
+    /// Assume this many messages per second of data time (untimed captures).
+    #[arg(long, value_name = "MSG_PER_S")]
+    pub rate: Option<f64>,
+    /// Names this run in every `Nats-Msg-Id` (`<run>-<seq>-<p>`): ingesting
+    /// the same input again under the same run id within the broker's
+    /// de-duplication window stores nothing twice. Default: the start time.
+    #[arg(long, value_name = "ID")]
+    pub run_id: Option<String>,
+    /// Do not send the end record after the last input (a live feed that
+    /// will be continued).
+    #[arg(long)]
+    pub no_end: bool,
+}
+
+/// One record ready to publish.
+struct OutRec {
+    partitions: Vec<Partition>,
+    seq: u64,
+    bytes: Bytes,
+}
+
+/// Runs `ingest`.
+pub fn run_ingest(args: &IngestArgs) -> Result<()> {
+    let cfg = load_config(args.part.config.as_deref())?;
+    let grid = Grid::new(args.part.cell_deg, args.part.partitions)?;
+    let halo = Halo::ships(&cfg);
+    let files: Vec<String> = if args.files.is_empty() {
+        vec!["-".into()]
+    } else {
+        args.files.clone()
+    };
+    let run_id = args.run_id.clone().unwrap_or_else(|| {
+        let ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis())
+            .unwrap_or(0);
+        format!("{ms}")
+    });
+    let time = match args.rate {
+        Some(r) if r > 0.0 => TimeSource::Rate(r),
+        _ => TimeSource::Data,
+    };
+    let no_end = args.no_end;
+    // A reading thread decodes and routes; the runtime publishes. The
+    // channel is bounded: a slow broker slows the reading, nothing is
+    // dropped.
+    let (tx, rx) = mpsc::sync_channel::<Vec<OutRec>>(64);
+    let reader = std::thread::Builder::new()
+        .name("finisterra-ingest-read".into())
+        .spawn(move || -> Result<(finisterra_cluster::IngestStats, u64)> {
+            let mut router = Router::new(grid, halo.total_m, &cfg);
+            let mut pipeline = Pipeline::new(time);
+            let mut batch: Vec<OutRec> = Vec::with_capacity(1024);
+            let emit = |o: finisterra_cluster::Outgoing<'_>, batch: &mut Vec<OutRec>| {
+                batch.push(OutRec {
+                    partitions: o.partitions.to_vec(),
+                    seq: o.seq,
+                    bytes: Bytes::copy_from_slice(o.bytes),
+                });
+            };
+            for path in &files {
+                let mut input = Input::open(path)?;
+                pipeline.next_input();
+                let feed = |o: Output<'_>, router: &mut Router, batch: &mut Vec<OutRec>| {
+                    if let Output::Message(m, stamp, heard) = o {
+                        router.on_message(
+                            m,
+                            stamp.data_ms,
+                            stamp.recv_ms,
+                            heard.payload,
+                            heard.fill_bits,
+                            &mut |out| emit(out, batch),
+                        );
+                    }
+                };
+                let mut send_err = false;
+                input.for_each_line(|n, line| {
+                    pipeline.feed_line(n, line, None, &mut |o| feed(o, &mut router, &mut batch));
+                    if batch.len() >= 1024 && !send_err {
+                        send_err = tx.send(std::mem::take(&mut batch)).is_err();
+                    }
+                })?;
+                pipeline.finish(&mut |o| feed(o, &mut router, &mut batch));
+                if send_err {
+                    bail!("the publisher stopped");
+                }
+            }
+            if !no_end {
+                router.finish(&mut |out| emit(out, &mut batch));
+            }
+            let _ = tx.send(batch);
+            Ok((router.stats().clone(), pipeline.stats().decode_errors))
+        })
+        .context("cannot start the reading thread")?;
+    let started = Instant::now();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let published = rt.block_on(async {
+        let broker = args.part.connect().await?;
+        let mut publisher = broker.publisher();
+        let mut records = 0u64;
+        while let Ok(batch) = rx.recv() {
+            for r in batch {
+                for &p in &r.partitions {
+                    let id = format!("{run_id}-{}-{p}", r.seq);
+                    publisher.to_partition(p, &id, r.bytes.clone()).await?;
+                    records += 1;
+                }
+            }
+        }
+        publisher.flush().await?;
+        anyhow::Ok((records, publisher.counts()))
+    });
+    let read = reader
+        .join()
+        .map_err(|_| anyhow::anyhow!("the reading thread panicked"))?;
+    let (records, (stored, dups)) = published?;
+    let (st, decode_errors) = read?;
+    let secs = started.elapsed().as_secs_f64();
+    eprintln!(
+        "ingest: {} messages ({} halo copies, {} to every partition before a position, {} ticks, {} fixes refused, {} times refused, {} decode errors) as {records} records, {stored} stored ({dups} duplicates) in {secs:.2} s; halo {:.1} NM, {} partitions of {}° cells",
+        st.messages,
+        st.halo_copies,
+        st.broadcasts,
+        st.ticks,
+        st.fixes_refused,
+        st.time_rejected,
+        decode_errors,
+        halo.total_nm(),
+        grid.partitions(),
+        grid.cell_deg(),
+    );
+    Ok(())
+}
+
+/// Options of `worker`.
+#[derive(clap::Args, Debug)]
+pub struct WorkerArgs {
+    /// Partitioning and broker.
+    #[command(flatten)]
+    pub part: PartitionArgs,
+    /// Number of workers sharing the partitions (a static partitioned
+    /// consumer group: worker `i` of `n` owns the partitions `p` with
+    /// `p mod n = i`).
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub workers: u32,
+    /// This worker's index, `0..workers`.
+    #[arg(long, value_name = "I", default_value_t = 0)]
+    pub worker_index: u32,
+    /// Exit after the end record of a replay.
+    #[arg(long)]
+    pub exit_at_end: bool,
+    /// Geography to judge against (as `scan`).
+    #[command(flatten)]
+    pub geo: GeoArgs,
+}
+
+/// Runs `worker`.
+pub fn run_worker(args: &WorkerArgs) -> Result<()> {
+    if args.workers == 0 || args.worker_index >= args.workers {
+        bail!(
+            "--worker-index {} must be below --workers {}",
+            args.worker_index,
+            args.workers
+        );
+    }
+    let cfg = load_config(args.part.config.as_deref())?;
+    let grid = Grid::new(args.part.cell_deg, args.part.partitions)?;
+    let mine: Vec<Partition> = (0..grid.partitions())
+        .filter(|&p| u32::from(p) % args.workers == args.worker_index)
+        .collect();
+    if mine.is_empty() {
+        eprintln!("worker {}: no partition to own", args.worker_index);
+        return Ok(());
+    }
+    let geo = load_geography(&args.geo)?;
+    let mut core = WorkerCore::new(cfg, geo, grid, &mine);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let started = Instant::now();
+    rt.block_on(async {
+        let broker = args.part.connect().await?;
+        // Each partition is judged again from the first record the stream
+        // keeps; the events of records its previous owner acknowledged
+        // are stored already and are not reported again.
+        let mut consumers: Vec<PartitionConsumer> = Vec::new();
+        let mut resume = 0u64;
+        for &p in &mine {
+            let (acked, c) = broker.take_partition(p).await?;
+            if let Some(b) = acked {
+                let seq = Record::decode(&b)
+                    .map(|r| r.seq())
+                    .with_context(|| format!("bad record at partition {p}'s ack floor"))?;
+                resume = resume.max(seq);
+            }
+            consumers.push(c);
+        }
+        if resume > 0 {
+            eprintln!(
+                "worker {}: taking over after record {resume}: rebuilding the engine from the stream",
+                args.worker_index
+            );
+            core.resume_after(resume);
+        }
+        let mut publisher = broker.publisher();
+        let mut merge: Merge<Delivery> = Merge::new(&mine);
+        let mut to_ack: Vec<Delivery> = Vec::new();
+        let mut owned: Vec<Owned> = Vec::new();
+        let mut caught_up = resume == 0;
+        loop {
+            // Fill every empty partition: what is already here first; wait
+            // only after storing and acknowledging what was judged.
+            let empty: Vec<Partition> = merge.empty().collect();
+            for p in empty {
+                let i = mine.iter().position(|&m| m == p).unwrap_or(0);
+                let d = match consumers[i].next().now_or_never() {
+                    Some(d) => d?,
+                    None => {
+                        settle(&mut publisher, &mut to_ack).await?;
+                        consumers[i].next().await?
+                    }
+                };
+                let seq = Record::decode(d.payload())
+                    .map(|r| r.seq())
+                    .with_context(|| format!("bad record on partition {p}"))?;
+                // A late redelivery: only its acknowledgement is owed.
+                if let Some(stale) = merge.push(p, seq, d) {
+                    to_ack.push(stale);
+                }
+            }
+            while let Some((_, copies)) = merge.pop() {
+                if let Some(first) = copies.first() {
+                    core.on_record(first.payload(), &mut owned)?;
+                }
+                for mut o in owned.drain(..) {
+                    // The API numbers events as it stores them.
+                    o.event.id = 0;
+                    let json = Bytes::from(o.event.to_json());
+                    publisher.event(o.event.body.kind(), &o.key, json).await?;
+                }
+                to_ack.extend(copies);
+                if to_ack.len() >= 2048 {
+                    settle(&mut publisher, &mut to_ack).await?;
+                }
+            }
+            if !caught_up && core.last_seq() >= resume {
+                caught_up = true;
+                eprintln!(
+                    "worker {}: caught up with its predecessor (record {resume}) {:.2} s after start",
+                    args.worker_index,
+                    started.elapsed().as_secs_f64()
+                );
+            }
+            if core.ended() && args.exit_at_end {
+                settle(&mut publisher, &mut to_ack).await?;
+                break;
+            }
+        }
+        anyhow::Ok(())
+    })?;
+    let st = core.stats();
+    eprintln!(
+        "worker {}/{}: partitions {:?}; {} records judged ({} duplicates skipped), {} events judged, {} owned and published ({} already stored by the previous owner); {} vessels; {:.2} s",
+        args.worker_index,
+        args.workers,
+        mine,
+        st.records,
+        st.duplicates,
+        st.events_judged,
+        st.events_owned,
+        st.events_replayed,
+        core.engine().picture().len(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// Stores the events published so far, then acknowledges the records
+/// that made them: a record is acknowledged only once its events are
+/// durable.
+async fn settle(
+    publisher: &mut finisterra_broker::Publisher,
+    to_ack: &mut Vec<Delivery>,
+) -> Result<()> {
+    publisher.flush().await?;
+    for d in to_ack.drain(..) {
+        d.ack().await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,243 @@
+//! Ingest's judgement, sans-IO: each decoded message with its times in,
+//! records for partitions out.
+//!
+//! Here, where every message of a vessel passes, run what cannot be split
+//! by area: the one data-time gate ([`finisterra_engine::DataClock`], inside
+//! an engine that screens nothing) and the per-vessel filters (teleports, a
+//! second transmitter on one MMSI), which decide where a message goes:
+//!
+//! - a position the picture takes goes to the home partition of that
+//!   position and to every partition whose halo it falls in; a
+//!   re-acquisition (a vessel moved to a new track) also to those of her
+//!   old position;
+//! - a position it refuses, and a message without a position (static data,
+//!   safety text), go where the vessel's last accepted position goes — the
+//!   workers that hold her see them, and judge them as the single machine
+//!   does; a vessel not placed yet goes to every partition (her static
+//!   data must be wherever she appears, as it is on the single machine);
+//! - aids to navigation and base stations go where their own position goes.
+//!
+//! Each time the data passes a screening boundary (the engine's own rule,
+//! [`Engine::next_deadline_ms`]), a tick with that message's time goes to
+//! **every** partition first, so every worker runs the same screening
+//! passes at the same data times as the single machine, traffic or not.
+
+use finisterra_ais::{AisMessage, Body};
+use finisterra_engine::{Config, Engine, Event, FixOutcome, Ingested};
+
+use crate::grid::{Grid, Partition};
+use crate::wire::Record;
+
+/// Counters of ingest.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IngestStats {
+    /// Messages sent on.
+    pub messages: u64,
+    /// Copies of them sent to halo partitions (beyond their home).
+    pub halo_copies: u64,
+    /// Messages whose time was refused (not sent).
+    pub time_rejected: u64,
+    /// Positions the filters refused (sent where the vessel is).
+    pub fixes_refused: u64,
+    /// Ticks sent (each to every partition).
+    pub ticks: u64,
+    /// Messages of vessels not placed yet, sent to every partition.
+    pub broadcasts: u64,
+}
+
+/// One record for some partitions.
+#[derive(Debug)]
+pub struct Outgoing<'a> {
+    /// Where it goes (home first for a message; all for a tick).
+    pub partitions: &'a [Partition],
+    /// Its sequence number.
+    pub seq: u64,
+    /// The record's bytes.
+    pub bytes: &'a [u8],
+}
+
+/// Ingest's state: the filter picture, the sequence, the grid.
+#[derive(Debug)]
+pub struct Router {
+    grid: Grid,
+    halo_m: f64,
+    filter: Engine,
+    seq: u64,
+    stats: IngestStats,
+    events: Vec<Event>,
+    bytes: Vec<u8>,
+    parts: Vec<Partition>,
+    all: Vec<Partition>,
+    last_ms: Option<i64>,
+}
+
+impl Router {
+    /// A router over `grid` with the halo `halo_m`; `cfg` is the engine
+    /// settings the workers run (its picture filters and screening period
+    /// are applied here).
+    pub fn new(grid: Grid, halo_m: f64, cfg: &Config) -> Router {
+        let mut fcfg = *cfg;
+        // The picture only: no vessel is screened here.
+        fcfg.risk.max_dead_reckoning_s = 0.0;
+        Router {
+            grid,
+            halo_m,
+            filter: Engine::new(fcfg),
+            seq: 0,
+            stats: IngestStats::default(),
+            events: Vec::new(),
+            bytes: Vec::with_capacity(128),
+            parts: Vec::with_capacity(8),
+            all: (0..grid.partitions()).collect(),
+            last_ms: None,
+        }
+    }
+
+    /// The counters.
+    pub fn stats(&self) -> &IngestStats {
+        &self.stats
+    }
+
+    /// The last sequence number given.
+    pub fn seq(&self) -> u64 {
+        self.seq
+    }
+
+    fn route_pos(&mut self, lat: f64, lon: f64) -> bool {
+        match self.grid.partitions_for(lat, lon, self.halo_m) {
+            Some(r) => {
+                for p in r.all() {
+                    if !self.parts.contains(&p) {
+                        self.parts.push(p);
+                    }
+                }
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Takes one message (its assembled `payload` and `fill_bits` as
+    /// received) with its data and receive times; hands each record to
+    /// `emit` in sequence order.
+    pub fn on_message(
+        &mut self,
+        msg: &AisMessage,
+        data_ms: Option<i64>,
+        recv_ms: Option<i64>,
+        payload: &[u8],
+        fill_bits: u8,
+        emit: &mut dyn FnMut(Outgoing<'_>),
+    ) {
+        let deadline = self.filter.next_deadline_ms();
+        let before = self
+            .filter
+            .picture()
+            .vessel(msg.mmsi)
+            .filter(|v| v.has_fix())
+            .map(|v| (v.lat_deg, v.lon_deg));
+        self.events.clear();
+        let got = self
+            .filter
+            .ingest_at(msg, data_ms, recv_ms, &mut self.events);
+        self.events.clear();
+        let (time_ms, fix) = match got {
+            Ingested::Taken { time, fix } => (time.time_ms, fix),
+            Ingested::TimeRejected(_) => {
+                self.stats.time_rejected += 1;
+                return;
+            }
+        };
+        self.last_ms = Some(self.last_ms.map_or(time_ms, |l| l.max(time_ms)));
+        if self.filter.next_deadline_ms() != deadline {
+            self.seq += 1;
+            self.stats.ticks += 1;
+            self.bytes.clear();
+            Record::Tick {
+                seq: self.seq,
+                time_ms,
+            }
+            .encode(&mut self.bytes);
+            emit(Outgoing {
+                partitions: &self.all,
+                seq: self.seq,
+                bytes: &self.bytes,
+            });
+        }
+        self.parts.clear();
+        let own_position = match &msg.body {
+            Body::AidToNavigation(a) => a.lat_deg.zip(a.lon_deg),
+            Body::BaseStation(b) => b.lat_deg.zip(b.lon_deg),
+            _ => None,
+        };
+        let now = self
+            .filter
+            .picture()
+            .vessel(msg.mmsi)
+            .filter(|v| v.has_fix())
+            .map(|v| (v.lat_deg, v.lon_deg));
+        let placed = match (fix, own_position) {
+            (_, Some((lat, lon))) => self.route_pos(lat, lon),
+            (FixOutcome::Accepted { reacquired }, _) => {
+                let mut ok = now.is_some_and(|(lat, lon)| self.route_pos(lat, lon));
+                if reacquired {
+                    if let Some((lat, lon)) = before {
+                        ok |= self.route_pos(lat, lon);
+                    }
+                }
+                ok
+            }
+            (FixOutcome::Rejected { .. }, _) => {
+                self.stats.fixes_refused += 1;
+                now.is_some_and(|(lat, lon)| self.route_pos(lat, lon))
+            }
+            (FixOutcome::NoFix, _) => now.is_some_and(|(lat, lon)| self.route_pos(lat, lon)),
+        };
+        if !placed {
+            // A vessel not placed yet (static data before her first
+            // position): every partition, so that whichever worker she
+            // reaches has her name, type and size from the start, as the
+            // single machine has.
+            self.stats.broadcasts += 1;
+            let home = self.grid.fallback(msg.mmsi);
+            self.parts.push(home);
+            self.parts
+                .extend(self.all.iter().copied().filter(|&p| p != home));
+        }
+        self.seq += 1;
+        self.stats.messages += 1;
+        if placed {
+            self.stats.halo_copies += self.parts.len() as u64 - 1;
+        }
+        self.bytes.clear();
+        Record::Position {
+            seq: self.seq,
+            time_ms,
+            home: self.parts[0],
+            fill_bits,
+            payload,
+        }
+        .encode(&mut self.bytes);
+        emit(Outgoing {
+            partitions: &self.parts,
+            seq: self.seq,
+            bytes: &self.bytes,
+        });
+    }
+
+    /// The end of a replay: an end record to every partition.
+    pub fn finish(&mut self, emit: &mut dyn FnMut(Outgoing<'_>)) {
+        self.seq += 1;
+        self.bytes.clear();
+        Record::End {
+            seq: self.seq,
+            time_ms: self.last_ms.unwrap_or(0),
+        }
+        .encode(&mut self.bytes);
+        emit(Outgoing {
+            partitions: &self.all,
+            seq: self.seq,
+            bytes: &self.bytes,
+        });
+    }
+}

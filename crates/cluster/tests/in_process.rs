@@ -1,0 +1,127 @@
+//! The cluster's judgement without a broker: ingest's records put into
+//! per-partition queues, each worker merging its partitions back into
+//! ingest's order, give exactly the single engine's events, owned once,
+//! for 1, 3 and 16 workers — the sans-IO half of the NATS equivalence test
+//! (`crates/cli/tests/nats_equivalence.rs`), fast enough for every run.
+
+use std::collections::BTreeMap;
+
+use finisterra_cluster::{Grid, Halo, Merge, Owned, Router, WorkerCore};
+use finisterra_engine::pipeline::Output;
+use finisterra_engine::{Config, Engine, Event, Geography, Pipeline, TimeSource};
+use finisterra_sim::fleet::{simulate_fleet, FleetConfig};
+
+fn fleet_lines() -> Vec<String> {
+    let mut lines = Vec::new();
+    let cfg = FleetConfig {
+        vessels: 200,
+        hours: 1.0,
+        seed: 11,
+        ..FleetConfig::default()
+    };
+    simulate_fleet(&cfg, &mut |l| lines.push(l.to_string())).unwrap();
+    lines
+}
+
+fn summary(e: &Event) -> String {
+    let mut j: serde_json::Value = serde_json::from_str(&e.to_json()).unwrap();
+    j["id"] = serde_json::Value::Null;
+    j.to_string()
+}
+
+fn single(lines: &[String], cfg: Config) -> Vec<Event> {
+    let mut engine = Engine::new(cfg);
+    let mut pipeline = Pipeline::new(TimeSource::Data);
+    let mut out = Vec::new();
+    for (n, l) in lines.iter().enumerate() {
+        pipeline.feed_line(n as u64 + 1, l.as_bytes(), None, &mut |o| {
+            if let Output::Message(m, s, _) = o {
+                let _ = engine.ingest_at(m, s.data_ms, s.recv_ms, &mut out);
+            }
+        });
+    }
+    out
+}
+
+/// Records per partition, as ingest publishes them.
+fn ingest(lines: &[String], grid: Grid, cfg: &Config) -> BTreeMap<u16, Vec<Vec<u8>>> {
+    let mut router = Router::new(grid, Halo::ships(cfg).total_m, cfg);
+    let mut pipeline = Pipeline::new(TimeSource::Data);
+    let mut parts: BTreeMap<u16, Vec<Vec<u8>>> = BTreeMap::new();
+    let mut emit = |o: finisterra_cluster::Outgoing<'_>| {
+        for &p in o.partitions {
+            parts.entry(p).or_default().push(o.bytes.to_vec());
+        }
+    };
+    for (n, l) in lines.iter().enumerate() {
+        pipeline.feed_line(n as u64 + 1, l.as_bytes(), None, &mut |o| {
+            if let Output::Message(m, s, h) = o {
+                router.on_message(m, s.data_ms, s.recv_ms, h.payload, h.fill_bits, &mut emit);
+            }
+        });
+    }
+    router.finish(&mut emit);
+    parts
+}
+
+fn worker(
+    parts: &BTreeMap<u16, Vec<Vec<u8>>>,
+    grid: Grid,
+    cfg: Config,
+    mine: &[u16],
+) -> Vec<Owned> {
+    let mut core = WorkerCore::new(cfg, Geography::default(), grid, mine);
+    let mut merge: Merge<&[u8]> = Merge::new(mine);
+    let mut next: BTreeMap<u16, usize> = mine.iter().map(|&p| (p, 0)).collect();
+    let mut out = Vec::new();
+    while !core.ended() {
+        for p in merge.empty().collect::<Vec<_>>() {
+            let i = next.get_mut(&p).unwrap();
+            let rec = &parts[&p][*i];
+            *i += 1;
+            let seq = finisterra_cluster::Record::decode(rec).unwrap().seq();
+            assert!(merge.push(p, seq, rec.as_slice()).is_none());
+        }
+        while let Some((_, copies)) = merge.pop() {
+            core.on_record(copies[0], &mut out).unwrap();
+        }
+    }
+    out
+}
+
+#[test]
+fn workers_in_process_give_the_single_engines_events() {
+    let cfg = Config::default();
+    let lines = fleet_lines();
+    let want: Vec<String> = {
+        let mut v: Vec<String> = single(&lines, cfg).iter().map(summary).collect();
+        v.sort();
+        v
+    };
+    assert!(want.iter().filter(|e| e.contains("risk.raised")).count() > 5);
+    let grid = Grid::new(10.0, 16).unwrap();
+    let parts = ingest(&lines, grid, &cfg);
+    // Every partition holds the end record, so every worker finishes.
+    assert_eq!(parts.len(), 16);
+    for n in [1u16, 3, 16] {
+        let mut got: Vec<String> = Vec::new();
+        let mut keys: Vec<String> = Vec::new();
+        for i in 0..n {
+            let mine: Vec<u16> = (0..16).filter(|p| p % n == i).collect();
+            for o in worker(&parts, grid, cfg, &mine) {
+                got.push(summary(&o.event));
+                keys.push(o.key);
+            }
+        }
+        got.sort();
+        let unique = {
+            let mut k = keys.clone();
+            k.sort();
+            k.dedup();
+            k.len()
+        };
+        assert_eq!(unique, keys.len(), "{n} workers: a key given twice");
+        assert_eq!(got.len(), want.len(), "{n} workers: event count");
+        assert_eq!(got, want, "{n} workers");
+    }
+}
