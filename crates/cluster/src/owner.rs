@@ -21,7 +21,7 @@
 
 use std::collections::BTreeMap;
 
-use finisterra_engine::{Event, EventBody, VesselRef};
+use finisterra_engine::{AircraftRef, Event, EventBody, VesselRef};
 
 use crate::grid::{Grid, Partition};
 
@@ -31,6 +31,15 @@ use crate::grid::{Grid, Partition};
 pub struct Ownership {
     grid: Grid,
     pairs: BTreeMap<(u32, u32), Partition>,
+    /// Owners of open air conflicts, by the aircraft's identities.
+    air_pairs: BTreeMap<(String, String), Partition>,
+}
+
+/// An aircraft's identity in keys: its address, or `mmsi:…`.
+fn aircraft_id(a: &AircraftRef) -> String {
+    a.hex
+        .clone()
+        .unwrap_or_else(|| format!("mmsi:{}", a.mmsi.unwrap_or(0)))
 }
 
 fn home_of(grid: &Grid, v: &VesselRef) -> Option<Partition> {
@@ -43,6 +52,7 @@ impl Ownership {
         Ownership {
             grid,
             pairs: BTreeMap::new(),
+            air_pairs: BTreeMap::new(),
         }
     }
 
@@ -86,6 +96,26 @@ impl Ownership {
             | EventBody::ZoneEntered(z)
             | EventBody::ZoneLeft(z)
             | EventBody::ZoneCrossed(z) => vessel(&z.vessel),
+            // Air conflicts as pairs (the first aircraft's home at the
+            // raise, kept to the clear), airspace events by the aircraft.
+            EventBody::AirConflictRaised(c) | EventBody::AirConflictUpdated(c) => {
+                let home = g.home(c.a.lat, c.a.lon).unwrap_or_else(|| g.fallback(0));
+                *self
+                    .air_pairs
+                    .entry((aircraft_id(&c.a), aircraft_id(&c.b)))
+                    .or_insert(home)
+            }
+            EventBody::AirConflictCleared(c) => self
+                .air_pairs
+                .remove(&(aircraft_id(&c.a), aircraft_id(&c.b)))
+                .unwrap_or_else(|| g.home(c.a.lat, c.a.lon).unwrap_or_else(|| g.fallback(0))),
+            EventBody::AirspacePredicted(z)
+            | EventBody::AirspaceViolation(z)
+            | EventBody::AirspaceCleared(z)
+            | EventBody::AirspaceEntered(z)
+            | EventBody::AirspaceLeft(z) => g
+                .home(z.aircraft.lat, z.aircraft.lon)
+                .unwrap_or_else(|| g.fallback(0)),
         }
     }
 }
@@ -142,6 +172,27 @@ pub fn event_key(e: &Event) -> String {
         | EventBody::ZoneLeft(z)
         | EventBody::ZoneCrossed(z) => {
             k.push_str(&format!("{}/", z.vessel.mmsi));
+            push_clean(&mut k, z.zone.id.as_deref().unwrap_or(&z.zone.name));
+            k.push('/');
+            push_clean(&mut k, z.action);
+        }
+        EventBody::AirConflictRaised(c) | EventBody::AirConflictUpdated(c) => {
+            push_clean(&mut k, &aircraft_id(&c.a));
+            k.push('/');
+            push_clean(&mut k, &aircraft_id(&c.b));
+        }
+        EventBody::AirConflictCleared(c) => {
+            push_clean(&mut k, &aircraft_id(&c.a));
+            k.push('/');
+            push_clean(&mut k, &aircraft_id(&c.b));
+        }
+        EventBody::AirspacePredicted(z)
+        | EventBody::AirspaceViolation(z)
+        | EventBody::AirspaceCleared(z)
+        | EventBody::AirspaceEntered(z)
+        | EventBody::AirspaceLeft(z) => {
+            push_clean(&mut k, &aircraft_id(&z.aircraft));
+            k.push('/');
             push_clean(&mut k, z.zone.id.as_deref().unwrap_or(&z.zone.name));
             k.push('/');
             push_clean(&mut k, z.action);

@@ -333,3 +333,41 @@ fn an_ais_search_and_rescue_aircraft_joins_the_air_picture_with_a_gnss_height_on
     assert_eq!(a.alt_geom_ft, Some(984.0));
     assert_eq!(a.messages, 3);
 }
+
+#[test]
+fn aircraft_on_the_ground_take_no_part_in_conflicts() {
+    // Two aircraft at the same place and level, converging: one on the
+    // ground (a surface position's flag), then airborne.
+    let mut engine = Engine::new(Config::default());
+    let mut out = Vec::new();
+    let msg = |address: u32, lon: f64, track: f64, on_ground: bool| finisterra_modes::AirMessage {
+        df: Some(17),
+        address,
+        lat_deg: Some(43.0),
+        lon_deg: Some(lon),
+        alt_baro_ft: Some(500),
+        gs_kn: Some(140.0),
+        track_deg: Some(track),
+        on_ground: Some(on_ground),
+        ..finisterra_modes::AirMessage::default()
+    };
+    for k in 0..5i64 {
+        let t = START_MS + k * 1000;
+        let _ = engine.ingest_air_at(&msg(0x4ca0f1, -9.30, 90.0, true), Some(t), None, &mut out);
+        let _ = engine.ingest_air_at(&msg(0x4ca0f2, -9.25, 270.0, false), Some(t), None, &mut out);
+    }
+    let _ = engine.ingest_air_at(
+        &msg(0x4ca0f2, -9.25, 270.0, false),
+        Some(START_MS + 9_000),
+        None,
+        &mut out,
+    );
+    assert!(conflicts(&out).is_empty(), "{:?}", kinds(&out));
+    // The same two airborne: a conflict at once.
+    for k in 10..15i64 {
+        let t = START_MS + k * 1000;
+        let _ = engine.ingest_air_at(&msg(0x4ca0f1, -9.30, 90.0, false), Some(t), None, &mut out);
+        let _ = engine.ingest_air_at(&msg(0x4ca0f2, -9.25, 270.0, false), Some(t), None, &mut out);
+    }
+    assert!(!conflicts(&out).is_empty(), "{:?}", kinds(&out));
+}
