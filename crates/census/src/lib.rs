@@ -40,8 +40,12 @@
 //! too, and a second transmitter on one MMSI is recognised the same way, so
 //! the two commands agree where they see the same thing.
 //!
-//! Sans-IO and deterministic: no clock, no files, no threads; the same
-//! messages give the same findings in the same order.
+//! Sans-IO and deterministic: no clock, no files; the same messages give
+//! the same findings in the same order. The detectors run in three groups
+//! that share nothing (near misses; encounters and loitering; gaps and
+//! spoofing), fed the picture's decisions in order; with
+//! [`Census::with_threads`] they run on worker threads of their own and the
+//! output is the same, byte for byte, whatever the number of threads.
 //!
 //! Around the census, the same holds for what a command needs to run one:
 //! [`Sniffer`] finds an input's format and first data time from its first
@@ -68,11 +72,13 @@
 mod census;
 mod config;
 pub mod csv;
+mod detect;
 mod finding;
 mod input;
 mod merge;
 mod nearmiss;
 mod output;
+mod pool;
 pub mod report;
 mod resample;
 mod summary;

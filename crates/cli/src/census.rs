@@ -116,6 +116,13 @@ pub struct CensusArgs {
     /// (gzip when the name ends in `.gz`).
     #[arg(long, value_name = "FILE")]
     pub export_positions: Option<String>,
+    /// Threads for the census itself (the picture on one, the detector
+    /// groups — near misses; encounters and loitering; gaps and spoofing —
+    /// on the others; reading and decoding have threads of their own).
+    /// Default: every core. The results are the same, byte for byte,
+    /// whatever the number.
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
     /// Never show the progress bar (it shows only on a terminal).
     #[arg(long)]
     pub no_progress: bool,
@@ -298,6 +305,15 @@ fn progress_bar(total: u64) -> indicatif::ProgressBar {
     bar
 }
 
+/// `--threads`: as given (at least 1), or every core.
+pub(crate) fn threads(arg: Option<usize>) -> Result<usize> {
+    match arg {
+        Some(0) => bail!("--threads must be at least 1"),
+        Some(n) => Ok(n),
+        None => Ok(std::thread::available_parallelism().map_or(1, |n| n.get())),
+    }
+}
+
 fn load_land(spec: &str) -> Result<Land> {
     Ok(match spec {
         "none" => Land::empty(),
@@ -473,6 +489,7 @@ impl Feed {
             ),
             path => census.with_inland_water(load_land(path)?),
         };
+        census = census.with_threads(threads(args.threads)?);
         let export = match &args.export_positions {
             Some(p) => {
                 census.export_positions(true);
