@@ -88,6 +88,8 @@ mod verdict;
 mod water;
 
 #[cfg(feature = "parquet")]
+pub mod archive;
+#[cfg(feature = "parquet")]
 pub mod parquet;
 
 pub use census::{

@@ -1,5 +1,6 @@
 //! The `finisterra` command.
 
+mod archive;
 mod census;
 mod decode;
 mod decode_modes;
@@ -30,6 +31,8 @@ enum Command {
     Simulate(simulate::SimulateArgs),
     /// Find every near miss and suspicious behaviour in archived AIS.
     Census(Box<census::CensusArgs>),
+    /// The columnar position archive: inputs decoded once into Parquet by day.
+    Archive(Box<archive::ArchiveArgs>),
     /// Turn a GeoJSON/TopoJSON land file into the compact indexed form.
     ImportLand(land::ImportLandArgs),
     /// Serve the live picture: inputs, API, live push, web map, metrics.
@@ -52,6 +55,7 @@ fn main() {
         Command::Scan(a) => scan::run(a),
         Command::Simulate(a) => simulate::run(a),
         Command::Census(a) => census::run(a),
+        Command::Archive(a) => archive::run(a),
         Command::ImportLand(a) => land::run(a),
         Command::Serve(a) => serve::run(a),
     };
