@@ -842,8 +842,9 @@ fn stat_batch(rows: &[StatRow]) -> Result<RecordBatch, arrow_schema::ArrowError>
     RecordBatch::try_new(static_schema(), cols)
 }
 
+/// The rows of a day being built.
 #[derive(Default)]
-struct Day {
+struct OpenDay {
     pos: Vec<PosRow>,
     stat: Vec<StatRow>,
 }
@@ -860,7 +861,7 @@ struct Day {
 pub struct ArchiveBuilder {
     manifest: Manifest,
     build: Build,
-    days: BTreeMap<i64, Day>,
+    days: BTreeMap<i64, OpenDay>,
     newest_ms: i64,
 }
 
@@ -1262,46 +1263,81 @@ fn read_stat<R: ChunkReader + 'static>(
     })
 }
 
-/// One day of an archive as the census reads it: every message of the
-/// day's parts in reading order (`seq`), as a census would have read the
-/// original input. `positions` and `statics` are the day's parts (as
-/// [`Manifest::days`] lists them) with their opened files.
-pub fn read_day<R: ChunkReader + 'static>(
-    positions: Vec<(&Part, R)>,
-    statics: Vec<(&Part, R)>,
-) -> Result<Vec<(AisMessage, i64)>, ArchiveError> {
-    let mut pos: Vec<PosRow> = Vec::new();
-    for (p, r) in positions {
-        read_pos(&p.file, r, p.rows, &mut pos)?;
+/// One day of an archive as the census reads it: its rows, and the order
+/// in which they were first read (`seq`). Messages are made from the rows
+/// as they are taken ([`Day::messages`]), so a day costs about its rows
+/// (some 100 bytes each), not its messages.
+#[derive(Debug, Default)]
+pub struct Day {
+    pos: Vec<PosRow>,
+    stat: Vec<StatRow>,
+    /// Type 19's static part, by the seq of its position.
+    ext: BTreeMap<u64, StatRow>,
+    /// (seq, row, is a position row), in seq order.
+    order: Vec<(u64, u32, bool)>,
+}
+
+impl Day {
+    /// Messages in the day.
+    pub fn len(&self) -> usize {
+        self.order.len()
     }
-    let mut stat: Vec<StatRow> = Vec::new();
-    for (p, r) in statics {
-        read_stat(&p.file, r, p.rows, &mut stat)?;
+
+    /// Whether the day has no message.
+    pub fn is_empty(&self) -> bool {
+        self.order.is_empty()
     }
-    // Type 19's static part, by the seq of its position.
-    let mut ext: BTreeMap<u64, StatRow> = BTreeMap::new();
-    let mut items: Vec<(u64, usize, bool)> = Vec::with_capacity(pos.len() + stat.len());
-    for (i, s) in stat.iter().enumerate() {
-        if s.msg_type == 19 {
-            ext.insert(s.seq, s.clone());
-        } else {
-            items.push((s.seq, i, false));
-        }
-    }
-    items.extend(pos.iter().enumerate().map(|(i, p)| (p.seq, i, true)));
-    items.sort_unstable_by_key(|x| x.0);
-    Ok(items
-        .into_iter()
-        .map(|(seq, i, is_pos)| {
+
+    /// The day's messages with their times, in reading order (`seq`): as a
+    /// census would have read the original input.
+    pub fn messages(&self) -> impl Iterator<Item = (AisMessage, i64)> + '_ {
+        self.order.iter().map(|&(seq, i, is_pos)| {
             if is_pos {
-                let r = &pos[i];
-                (pos_message(r, ext.get(&seq)), r.t)
+                let r = &self.pos[i as usize];
+                (pos_message(r, self.ext.get(&seq)), r.t)
             } else {
-                let r = &stat[i];
+                let r = &self.stat[i as usize];
                 (stat_message(r), r.t)
             }
         })
-        .collect())
+    }
+}
+
+/// Reads one day of an archive: `positions` and `statics` are the day's
+/// parts (as [`Manifest::days`] lists them) with their opened files. Every
+/// error names its file.
+pub fn read_day<R: ChunkReader + 'static>(
+    positions: Vec<(&Part, R)>,
+    statics: Vec<(&Part, R)>,
+) -> Result<Day, ArchiveError> {
+    let mut day = Day::default();
+    for (p, r) in positions {
+        read_pos(&p.file, r, p.rows, &mut day.pos)?;
+    }
+    for (p, r) in statics {
+        read_stat(&p.file, r, p.rows, &mut day.stat)?;
+    }
+    let mut order: Vec<(u64, u32, bool)> = Vec::with_capacity(day.pos.len() + day.stat.len());
+    let mut stat = std::mem::take(&mut day.stat);
+    let mut kept = Vec::with_capacity(stat.len());
+    for s in stat.drain(..) {
+        if s.msg_type == 19 {
+            day.ext.insert(s.seq, s);
+        } else {
+            order.push((s.seq, kept.len() as u32, false));
+            kept.push(s);
+        }
+    }
+    day.stat = kept;
+    order.extend(
+        day.pos
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.seq, i as u32, true)),
+    );
+    order.sort_unstable_by_key(|x| x.0);
+    day.order = order;
+    Ok(day)
 }
 
 #[cfg(test)]

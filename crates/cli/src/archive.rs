@@ -203,7 +203,7 @@ mod imp {
                         anyhow::anyhow!("{}: {reason}", dir.join(file).display())
                     })?;
                     rows += msgs.len() as u64;
-                    let mut msgs = msgs.into_iter();
+                    let mut msgs = msgs.messages();
                     loop {
                         let chunk: Batch = msgs.by_ref().take(BATCH).collect();
                         if chunk.is_empty() {
