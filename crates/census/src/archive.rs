@@ -59,8 +59,9 @@ pub const MANIFEST: &str = "finisterra-archive.json";
 pub const FORMAT: &str = "finisterra-archive";
 /// The archive layout this version writes and reads.
 pub const VERSION: u32 = 1;
-/// A day is written once data time is this far past its end (later rows
-/// for it go to a new part).
+/// A day is written once data time (as the engine's data-time gate admits
+/// it: a single time far ahead is not believed until confirmed) is this far
+/// past its end; later rows for it go to a new part.
 pub const DAY_SLACK_MS: i64 = 3_600_000;
 /// Rows per Parquet row group.
 pub const ROW_GROUP_ROWS: usize = 131_072;
@@ -862,7 +863,9 @@ pub struct ArchiveBuilder {
     manifest: Manifest,
     build: Build,
     days: BTreeMap<i64, OpenDay>,
-    newest_ms: i64,
+    /// Data time, as the engine's gate admits it: one broken time far
+    /// ahead does not close the days before it.
+    gate: finisterra_engine::DataClock,
 }
 
 impl std::fmt::Debug for ArchiveBuilder {
@@ -889,7 +892,7 @@ impl ArchiveBuilder {
                 ..Build::default()
             },
             days: BTreeMap::new(),
-            newest_ms: i64::MIN,
+            gate: finisterra_engine::DataClock::default(),
         }
     }
 
@@ -922,7 +925,9 @@ impl ArchiveBuilder {
         if let Some(s) = stat {
             day.stat.push(s);
         }
-        self.newest_ms = self.newest_ms.max(t);
+        if let Ok(a) = self.gate.admit(Some(t), None) {
+            self.gate.advance(a.time_ms);
+        }
     }
 
     /// Writes the days that data time has left behind (by
@@ -934,11 +939,12 @@ impl ArchiveBuilder {
         all: bool,
         mut open: impl FnMut(&str) -> Result<W, E>,
     ) -> Result<(), E> {
+        let now = self.gate.now_ms().unwrap_or(i64::MIN);
         let done: Vec<i64> = self
             .days
             .keys()
             .copied()
-            .filter(|&d| all || (d + 1) * DAY_MS + DAY_SLACK_MS <= self.newest_ms)
+            .filter(|&d| all || (d + 1) * DAY_MS + DAY_SLACK_MS <= now)
             .collect();
         for d in done {
             let Some(mut day) = self.days.remove(&d) else {
@@ -1372,5 +1378,67 @@ mod tests {
             let back = pos_message(&r, None);
             assert_eq!(back, m, "class B: {class_b}");
         }
+    }
+
+    #[test]
+    fn a_day_is_written_once_data_time_is_past_it_and_one_broken_time_does_not_close_it() {
+        let msg = |mmsi: u32| {
+            BasicPosition {
+                mmsi,
+                class_b: false,
+                status: 0,
+                turn: None,
+                sog_kn: Some(10.0),
+                cog_deg: Some(90.0),
+                heading_deg: None,
+                lat_deg: 43.0,
+                lon_deg: -9.0,
+                second: 0,
+                accuracy: false,
+                radio: 0,
+            }
+            .message()
+        };
+        let day0 = 20_000 * DAY_MS;
+        let mut b = ArchiveBuilder::new(None, vec!["x".into()]);
+        let mut written: Vec<String> = Vec::new();
+        fn rec(w: &mut Vec<String>) -> impl FnMut(&str) -> Result<Vec<u8>, ArchiveError> + '_ {
+            |name: &str| {
+                w.push(name.to_string());
+                Ok(Vec::new())
+            }
+        }
+        for k in 0..100 {
+            b.push(
+                &msg(224_000_000 + k % 7),
+                day0 + 80_000_000 + k as i64 * 1000,
+            );
+        }
+        // A broken time years ahead: archived in its own day, but it does
+        // not make data time jump.
+        b.push(&msg(224_000_001), day0 + 3_000 * DAY_MS);
+        b.write_ready(false, rec(&mut written)).unwrap();
+        assert!(written.is_empty(), "{written:?}");
+        // Data time an hour past the end of the day: the day is written,
+        // once, sorted by vessel.
+        for k in 0..10 {
+            b.push(&msg(224_000_009), day0 + DAY_MS + DAY_SLACK_MS + k * 1000);
+        }
+        b.write_ready(false, rec(&mut written)).unwrap();
+        let day = day_key(day0);
+        assert_eq!(written, vec![format!("positions/day={day}/part-0.parquet")]);
+        // A late row of that day: a new part.
+        b.push(&msg(224_000_002), day0 + 1000);
+        b.write_ready(true, rec(&mut written)).unwrap();
+        assert!(
+            written.contains(&format!("positions/day={day}/part-1.parquet")),
+            "{written:?}"
+        );
+        assert_eq!(written.len(), 4, "{written:?}");
+        let m = b.finish(serde_json::json!({}));
+        let rows: u64 = m.positions.iter().map(|p| p.rows).sum();
+        assert_eq!(rows, 112);
+        assert_eq!(m.positions[0].vessels, 7);
+        assert_eq!(m.next_seq, 112);
     }
 }
