@@ -54,7 +54,10 @@
 //! time order by [`TimeSort`] first, if asked), and [`FindingWriter`],
 //! [`write_positions_csv`], [`summary_json`] and [`report::html`] write the
 //! results into any [`std::io::Write`]. The caller opens the files and
-//! splits bytes into lines ([`finisterra_nmea::LineSplitter`]).
+//! splits bytes into lines ([`finisterra_nmea::LineSplitter`]). With the
+//! `parquet` feature, `archive` writes decoded messages into the columnar
+//! position archive (Parquet by day) and reads a day of it back in the
+//! order the census would have read the original input.
 //!
 //! ```
 //! use finisterra_census::{Census, CensusConfig};
