@@ -167,6 +167,24 @@ fn the_census_reads_an_archive_as_it_reads_the_nmea() {
     let summary: serde_json::Value =
         serde_json::from_slice(&std::fs::read(b.join("summary.json")).unwrap()).unwrap();
     assert_eq!(summary["input"]["files"][0]["format"], "archive");
+    // `scan` too: the same events from the archive as from the NMEA (the
+    // fleet sends position and static reports only).
+    let scan = |input: &Path| {
+        let out = Command::new(env!("CARGO_BIN_EXE_finisterra"))
+            .args(["scan", s(input), "--no-progress"])
+            .current_dir(root())
+            .output()
+            .expect("scan");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    };
+    let (x, y) = (scan(&nmea), scan(&arch));
+    assert!(x.len() > 1000, "events: {} bytes", x.len());
+    assert!(x == y, "scan of the archive differs from scan of the NMEA");
     assert!(summary["counts"]["spoofing"].as_u64() > Some(0));
 }
 
