@@ -1,7 +1,19 @@
 //! The census: messages in (any order within the reorder window), findings
 //! out.
+//!
+//! Two halves. The *front* (this module) keeps the reorder window, the
+//! data-time gate and the engine's picture: it decides which positions
+//! count, numbers the vessels (slots) and forgets silent ones, and turns
+//! each message into [`Step`]s. The *detectors* ([`crate::detect`]) judge
+//! those steps in groups that share nothing: near misses, encounters and
+//! loitering, gaps and spoofing. With one thread the groups run one after
+//! the other on each message; with more ([`Census::with_threads`]) they
+//! run on worker threads ([`crate::pool`]) fed the same steps in the same
+//! order, so every kind's findings are the same, in the same order, byte
+//! for byte, whatever the number of threads.
 
 use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
 
 use finisterra_ais::{AisMessage, Body, StaticDataReport};
 use finisterra_engine::{
@@ -12,12 +24,13 @@ use finisterra_geofence::Land;
 use serde::Serialize;
 
 use crate::config::CensusConfig;
-use crate::finding::{Finding, Gap, Kind, Spoofing, TimeMs};
-use crate::nearmiss::{NearMissStats, NearMisses};
-use crate::resample::{ResampleStats, Resampler};
-use crate::track::{Episode, Fix, LandCell, Track};
-use crate::util::{quick_distance_m, round, FastMap, MPS_PER_KN, M_PER_NM};
-use crate::water::TrafficWater;
+use crate::detect::{groups, Detect, GroupStats, Step};
+use crate::finding::{Finding, Kind};
+use crate::nearmiss::NearMissStats;
+use crate::pool::Pool;
+use crate::resample::ResampleStats;
+use crate::track::Fix;
+use crate::util::{quick_distance_m, FastMap, MPS_PER_KN};
 use crate::CensusError;
 
 /// Messages held at most in the reorder buffer (beyond, the oldest go).
@@ -123,10 +136,50 @@ enum Outcome {
     Ignored,
 }
 
+/// What the front keeps of a vessel (the detectors keep the rest).
+#[derive(Debug, Clone)]
+struct Vessel {
+    mmsi: u32,
+    /// Last position received (accepted or not): `(t, lat, lon)`, for
+    /// exact duplicates.
+    last_raw: (i64, f64, f64),
+    /// Last accepted fix: (t, lat, lon).
+    last: Option<(i64, f64, f64)>,
+    /// Last activity (any message), ms.
+    last_seen_ms: i64,
+    /// Its MMSI is invalid (its positions go to the `invalid_mmsi` episode).
+    invalid: bool,
+    /// Slot is free (vessel forgotten).
+    free: bool,
+}
+
+impl Vessel {
+    fn new(mmsi: u32, t: i64) -> Vessel {
+        Vessel {
+            mmsi,
+            last_raw: (i64::MIN, f64::NAN, f64::NAN),
+            last: None,
+            last_seen_ms: t,
+            invalid: false,
+            free: false,
+        }
+    }
+}
+
+/// Where the detector groups run.
+enum Groups {
+    /// On the caller's thread, one after the other on each message.
+    Inline(Vec<Detect>),
+    /// On worker threads, fed batches of steps.
+    Threads(Pool),
+}
+
 /// The census over one archive. See the [crate documentation](crate).
 pub struct Census {
     cfg: CensusConfig,
-    land: Land,
+    land: Arc<Land>,
+    /// Lakes and rivers known as water ([`Census::with_inland_water`]).
+    water: Option<Arc<Land>>,
     engine: Engine,
     events: Vec<finisterra_engine::Event>,
     reorder: VecDeque<Pending>,
@@ -135,24 +188,26 @@ pub struct Census {
     /// the window until confirmed.
     gate: DataClock,
     now_ms: i64,
-    next_minute_ms: i64,
     next_hour_ms: i64,
-    tracks: Vec<Track>,
+    vessels: Vec<Vessel>,
     index: FastMap<u32, u32>,
     free: Vec<u32>,
-    nm: NearMisses,
-    rs: Resampler,
     stats: CensusStats,
-    /// Land or sea of 1° cells without coast.
-    deep_cells: FastMap<u32, bool>,
     /// Accepted positions handed out, when asked for.
     export: Option<Vec<AcceptedPosition>>,
     /// Vessel ids that are not MMSIs (no MMSI checks).
     not_mmsis: FastMap<u32, ()>,
-    /// Lakes and rivers known as water ([`Census::with_inland_water`]).
-    water: Option<Land>,
-    /// Water learnt from the run's traffic.
-    traffic_water: TrafficWater,
+    /// Threads asked for ([`Census::with_threads`]).
+    threads: usize,
+    /// Steps handed to the worker threads at a time.
+    batch_steps: usize,
+    /// The detector groups (`None` until the first message: settings such
+    /// as the inland waters come before).
+    groups: Option<Groups>,
+    /// Steps of the current message (inline) or batch (threads).
+    steps: Vec<Step>,
+    /// The groups' counters when they last reported.
+    group_stats: Vec<GroupStats>,
 }
 
 /// A position the picture accepted (for exporting the cleaned tracks).
@@ -177,6 +232,7 @@ impl std::fmt::Debug for Census {
         f.debug_struct("Census")
             .field("vessels", &self.index.len())
             .field("buffered", &self.reorder.len())
+            .field("threads", &self.threads)
             .finish()
     }
 }
@@ -239,6 +295,9 @@ pub fn max_speed_for_type_kn(ship_type: Option<u8>) -> Option<f64> {
     }
 }
 
+/// Steps handed to the worker threads at a time, by default.
+const STEP_BATCH: usize = 16_384;
+
 impl Census {
     /// A census with these settings judging against this land (use
     /// `Land::world()` for the bundled coastline, `Land::empty()` for none:
@@ -261,24 +320,21 @@ impl Census {
             reorder: VecDeque::new(),
             gate: DataClock::default(),
             now_ms: i64::MIN,
-            next_minute_ms: i64::MIN,
             next_hour_ms: i64::MIN,
-            tracks: Vec::new(),
+            vessels: Vec::new(),
             index: FastMap::default(),
             free: Vec::new(),
-            nm: NearMisses::new(cfg),
-            rs: Resampler::new(cfg),
             stats: CensusStats::default(),
-            deep_cells: FastMap::default(),
             export: None,
             not_mmsis: FastMap::default(),
             water: None,
-            traffic_water: TrafficWater::new(
-                cfg.spoofing.water_cell_m,
-                cfg.spoofing.water_min_vessels,
-            ),
-            land,
+            land: Arc::new(land),
             cfg,
+            threads: 1,
+            batch_steps: STEP_BATCH,
+            groups: None,
+            steps: Vec::new(),
+            group_stats: Vec::new(),
         })
     }
 
@@ -286,9 +342,31 @@ impl Census {
     /// `Land::inland_water()` for the bundled Natural Earth 1:50m lakes and
     /// river centre lines): a position within
     /// `spoofing.on_land_min_inland_m` of a lake shore or river line, or in
-    /// a lake, is not on land.
+    /// a lake, is not on land. Call it before the first message.
     pub fn with_inland_water(mut self, water: Land) -> Census {
-        self.water = Some(water);
+        self.water = Some(Arc::new(water));
+        self
+    }
+
+    /// Runs the detector groups (near misses; encounters and loitering;
+    /// gaps and spoofing) on up to `threads - 1` worker threads while the
+    /// caller's thread keeps the picture (1, the default: everything on the
+    /// caller's thread). The findings are the same, kind by kind and in the
+    /// same order, whatever the number: every group judges the same steps
+    /// in the same order, and no group sees another's state. Findings come
+    /// out a few thousand messages later than with one thread (all of them
+    /// by [`Census::finish`]). Call it before the first message.
+    pub fn with_threads(mut self, threads: usize) -> Census {
+        self.threads = threads.max(1);
+        self
+    }
+
+    /// Steps of the picture handed to the worker threads at a time
+    /// (default 16,384, about 5,000 messages; at most three batches are in
+    /// flight). Smaller batches give findings sooner and cost more
+    /// hand-overs; the findings are the same.
+    pub fn with_batch_steps(mut self, steps: usize) -> Census {
+        self.batch_steps = steps.max(1);
         self
     }
 
@@ -297,12 +375,35 @@ impl Census {
         &self.cfg
     }
 
-    /// The counters so far.
+    /// The counters so far (the detectors' own counters — near misses,
+    /// resampling, on land, findings — as of the last batch the worker
+    /// threads reported, and complete after [`Census::finish`]).
     pub fn stats(&self) -> CensusStats {
         let mut s = self.stats.clone();
-        s.near_miss = self.nm.stats.clone();
-        s.resample = self.rs.stats.clone();
-        s.on_land.traffic_water_cells = self.traffic_water.water_cells();
+        let inline;
+        let gs: &[GroupStats] = match &self.groups {
+            Some(Groups::Inline(g)) => {
+                inline = g.iter().map(Detect::stats).collect::<Vec<_>>();
+                &inline
+            }
+            _ => &self.group_stats,
+        };
+        s.near_miss = NearMissStats::default();
+        s.resample = ResampleStats::default();
+        for g in gs {
+            if let Some(x) = &g.on_land {
+                s.on_land = x.clone();
+            }
+            if let Some(x) = &g.near_miss {
+                s.near_miss = x.clone();
+            }
+            if let Some(x) = &g.resample {
+                s.resample = x.clone();
+            }
+            for (k, n) in &g.findings {
+                *s.findings.entry(k.clone()).or_default() += n;
+            }
+        }
         s
     }
 
@@ -326,14 +427,20 @@ impl Census {
     /// the vessel is forgotten or at [`Census::finish`], so call this before
     /// either). Everything else is judged as for any vessel.
     pub fn ids_not_mmsis(&mut self, ids: &[u32]) {
+        let mut out = Vec::new();
         for &id in ids {
             if self.not_mmsis.insert(id, ()).is_none() {
                 self.stats.ids_not_mmsis += 1;
             }
             if let Some(&slot) = self.index.get(&id) {
-                self.tracks[slot as usize].invalid = None;
+                if self.vessels[slot as usize].invalid {
+                    self.vessels[slot as usize].invalid = false;
+                    self.steps.push(Step::NotMmsi(slot));
+                }
             }
         }
+        self.hand_on(&mut out, true);
+        debug_assert!(out.is_empty(), "dropping an episode finds nothing");
     }
 
     /// Messages taken so far (cheap, for progress displays).
@@ -392,7 +499,8 @@ impl Census {
                 self.reorder.front().is_none_or(|next| next.t >= p.t),
                 "the reorder queue hands messages on in time order"
             );
-            self.process(&p.msg, p.t, out);
+            self.process(&p.msg, p.t);
+            self.hand_on(out, false);
         }
     }
 
@@ -400,26 +508,51 @@ impl Census {
     /// situation judged.
     pub fn finish(&mut self, out: &mut Vec<Finding>) {
         while let Some(p) = self.reorder.pop_front() {
-            self.process(&p.msg, p.t, out);
+            self.process(&p.msg, p.t);
+            self.hand_on(out, false);
         }
-        let start = out.len();
-        self.nm.finish(&mut self.tracks, out);
-        self.rs.finish(&mut self.tracks, &self.land, out);
-        for slot in 0..self.tracks.len() {
-            if !self.tracks[slot].free {
-                self.close_episodes(slot, true, out);
+        self.hand_on(out, true);
+        match self.groups.take() {
+            None => {}
+            Some(Groups::Inline(mut gs)) => {
+                for g in &mut gs {
+                    g.finish(out);
+                }
+                self.groups = Some(Groups::Inline(gs));
+            }
+            Some(Groups::Threads(pool)) => {
+                let gs = pool.finish(out);
+                self.groups = Some(Groups::Inline(gs));
             }
         }
-        self.count(&out[start..]);
     }
 
-    fn count(&mut self, found: &[Finding]) {
-        for f in found {
-            *self
-                .stats
-                .findings
-                .entry(f.kind().name().to_string())
-                .or_default() += 1;
+    /// Hands the steps so far to the detector groups: at once on one
+    /// thread, by batches (or all of them, `all`) on worker threads.
+    fn hand_on(&mut self, out: &mut Vec<Finding>, all: bool) {
+        if self.steps.is_empty() {
+            return;
+        }
+        if self.groups.is_none() {
+            let gs = groups(&self.cfg, &self.land, &self.water);
+            self.groups = Some(if self.threads > 1 && !gs.is_empty() {
+                Groups::Threads(Pool::new(gs, self.threads - 1))
+            } else {
+                Groups::Inline(gs)
+            });
+        }
+        match self.groups.as_mut() {
+            Some(Groups::Inline(gs)) => {
+                for g in gs.iter_mut() {
+                    g.apply(&self.steps, out);
+                }
+                self.steps.clear();
+            }
+            Some(Groups::Threads(pool)) if all || self.steps.len() >= self.batch_steps => {
+                let steps = std::mem::take(&mut self.steps);
+                pool.send(steps, out, &mut self.group_stats);
+            }
+            Some(Groups::Threads(_)) | None => {}
         }
     }
 
@@ -428,146 +561,118 @@ impl Census {
             return s;
         }
         self.stats.vessels += 1;
-        let mut tr = Track::new(mmsi, t);
-        if self.cfg.spoofing.invalid_mmsi
+        let mut v = Vessel::new(mmsi, t);
+        let invalid = if self.cfg.spoofing.invalid_mmsi
             && self.cfg.detectors.spoofing
             && !self.not_mmsis.contains_key(&mmsi)
         {
-            if let Some(reason) = invalid_mmsi_reason(mmsi) {
-                tr.invalid = Some(Box::new(Episode::new(t, f64::NAN, f64::NAN, reason)));
-            }
-        }
+            invalid_mmsi_reason(mmsi)
+        } else {
+            None
+        };
+        v.invalid = invalid.is_some();
         let slot = match self.free.pop() {
             Some(s) => {
-                self.tracks[s as usize] = tr;
+                self.vessels[s as usize] = v;
                 s
             }
             None => {
-                self.tracks.push(tr);
-                (self.tracks.len() - 1) as u32
+                self.vessels.push(v);
+                (self.vessels.len() - 1) as u32
             }
         };
         self.index.insert(mmsi, slot);
+        self.steps.push(Step::New {
+            slot,
+            mmsi,
+            t,
+            invalid,
+        });
         slot
     }
 
-    fn process(&mut self, msg: &AisMessage, t: i64, out: &mut Vec<Finding>) {
-        let start = out.len();
+    fn process(&mut self, msg: &AisMessage, t: i64) {
         if t < self.now_ms {
             self.stats.late += 1;
         } else {
             self.now_ms = t;
-            self.periodic(out);
+            self.steps.push(Step::Now(t));
+            self.periodic();
         }
         self.stats.first_ms = Some(self.stats.first_ms.map_or(t, |f| f.min(t)));
         self.stats.last_ms = Some(self.stats.last_ms.map_or(t, |l| l.max(t)));
         if is_static(&msg.body) {
             self.on_static(msg, t);
         } else {
-            self.on_position(msg, t, out);
+            self.on_position(msg, t);
         }
-        self.rs
-            .advance(&mut self.tracks, self.now_ms, &self.land, out);
-        if out.len() > start {
-            self.count(&out[start..]);
-        }
+        self.steps.push(Step::End);
     }
 
-    fn periodic(&mut self, out: &mut Vec<Finding>) {
+    /// Every hour of data time: vessels silent for `forget_after_s` are
+    /// forgotten (after the detectors' own hourly work, which
+    /// [`Step::Now`] starts).
+    fn periodic(&mut self) {
         let now = self.now_ms;
-        if now >= self.next_minute_ms {
-            self.next_minute_ms = (now.div_euclid(60_000) + 1) * 60_000;
-            self.nm.sweep(&mut self.tracks, now, out);
+        if now < self.next_hour_ms {
+            return;
         }
-        if now >= self.next_hour_ms {
-            let first = self.next_hour_ms == i64::MIN;
-            self.next_hour_ms = (now.div_euclid(3_600_000) + 1) * 3_600_000;
-            if !first {
-                self.hourly(out);
-            }
-        }
-    }
-
-    fn hourly(&mut self, out: &mut Vec<Finding>) {
-        let now = self.now_ms;
-        self.rs.sweep_loiter(&mut self.tracks, now, &self.land, out);
-        let gap_ms = (self.cfg.spoofing.episode_gap_s * 1000.0) as i64;
-        for slot in 0..self.tracks.len() {
-            if self.tracks[slot].free {
-                continue;
-            }
-            let tr = &self.tracks[slot];
-            let stale =
-                |e: &Option<Box<Episode>>| e.as_ref().is_some_and(|e| now - e.end_ms > gap_ms);
-            if stale(&tr.teleport) || stale(&tr.on_land) || stale(&tr.speed) {
-                self.close_episodes(slot, false, out);
-            }
+        let first = self.next_hour_ms == i64::MIN;
+        self.next_hour_ms = (now.div_euclid(3_600_000) + 1) * 3_600_000;
+        if first {
+            return;
         }
         let forget_ms = (self.cfg.forget_after_s * 1000.0) as i64;
-        let mut gone: Vec<u32> = Vec::new();
-        for (slot, tr) in self.tracks.iter().enumerate() {
-            if !tr.free && now - tr.last_seen_ms > forget_ms && !self.rs.in_run(slot as u32) {
-                gone.push(slot as u32);
+        for slot in 0..self.vessels.len() {
+            let v = &self.vessels[slot];
+            if v.free || now - v.last_seen_ms <= forget_ms {
+                continue;
             }
+            self.steps.push(Step::Forget(slot as u32));
+            self.index.remove(&v.mmsi);
+            self.vessels[slot] = Vessel::new(0, 0);
+            self.vessels[slot].free = true;
+            self.free.push(slot as u32);
+            self.stats.vessels_forgotten += 1;
         }
-        for slot in gone {
-            self.forget(slot, out);
-        }
-    }
-
-    fn forget(&mut self, slot: u32, out: &mut Vec<Finding>) {
-        self.nm.remove(&mut self.tracks, slot, out);
-        self.rs
-            .end_loiter(&mut self.tracks[slot as usize], &self.land, out);
-        self.close_episodes(slot as usize, true, out);
-        let mmsi = self.tracks[slot as usize].mmsi;
-        self.index.remove(&mmsi);
-        self.tracks[slot as usize] = Track::new(0, 0);
-        self.tracks[slot as usize].free = true;
-        self.free.push(slot);
-        self.stats.vessels_forgotten += 1;
     }
 
     fn on_static(&mut self, msg: &AisMessage, t: i64) {
         let slot = self.slot_of(msg.mmsi, t);
-        let tr = &mut self.tracks[slot as usize];
-        tr.last_seen_ms = tr.last_seen_ms.max(t);
-        let set_dims = |tr: &mut Track, d: &finisterra_ais::Dimensions| {
-            let l = d.to_bow as f64 + d.to_stern as f64;
-            if l > 0.0 {
-                tr.length_m = Some(l);
-            }
-        };
+        let v = &mut self.vessels[slot as usize];
+        v.last_seen_ms = v.last_seen_ms.max(t);
         let name = |s: &str| {
             let s = s.trim();
-            (!s.is_empty()).then(|| s.to_string())
+            (!s.is_empty()).then(|| Arc::<str>::from(s))
         };
-        match &msg.body {
-            Body::StaticVoyage(s) => {
-                if let Some(n) = name(s.shipname.as_str()) {
-                    if tr.name.as_deref() != Some(n.as_str()) {
-                        tr.name = Some(n);
-                    }
-                }
-                if s.shiptype != 0 {
-                    tr.ship_type = Some(s.shiptype);
-                }
-                set_dims(tr, &s.dimensions);
-            }
+        let length = |d: &finisterra_ais::Dimensions| {
+            let l = d.to_bow as f64 + d.to_stern as f64;
+            (l > 0.0).then_some(l)
+        };
+        let kind = |k: u8| (k != 0).then_some(k);
+        let step = match &msg.body {
+            Body::StaticVoyage(s) => Some((
+                name(s.shipname.as_str()),
+                kind(s.shiptype),
+                length(&s.dimensions),
+            )),
             Body::StaticData(StaticDataReport::PartA { shipname }) => {
-                if let Some(n) = name(shipname.as_str()) {
-                    if tr.name.as_deref() != Some(n.as_str()) {
-                        tr.name = Some(n);
-                    }
-                }
+                Some((name(shipname.as_str()), None, None))
             }
             Body::StaticData(StaticDataReport::PartB(b)) => {
-                if b.shiptype != 0 {
-                    tr.ship_type = Some(b.shiptype);
-                }
-                set_dims(tr, &b.dimensions);
+                Some((None, kind(b.shiptype), length(&b.dimensions)))
             }
-            _ => {}
+            _ => None,
+        };
+        if let Some((name, ship_type, length_m)) = step {
+            if name.is_some() || ship_type.is_some() || length_m.is_some() {
+                self.steps.push(Step::Static {
+                    slot,
+                    name,
+                    ship_type,
+                    length_m,
+                });
+            }
         }
         // The picture keeps static data too (and counts it as a sign of
         // life when deciding to forget a vessel): keep it in step.
@@ -612,26 +717,25 @@ impl Census {
         }
     }
 
-    fn on_position(&mut self, msg: &AisMessage, t: i64, out: &mut Vec<Finding>) {
+    fn on_position(&mut self, msg: &AisMessage, t: i64) {
         let slot = self.slot_of(msg.mmsi, t);
         let (lat, lon) = msg_latlon(&msg.body);
         {
-            let tr = &mut self.tracks[slot as usize];
-            tr.last_seen_ms = tr.last_seen_ms.max(t);
+            let v = &mut self.vessels[slot as usize];
+            v.last_seen_ms = v.last_seen_ms.max(t);
             if let (Some(la), Some(lo)) = (lat, lon) {
-                if tr.last_raw == (t, la, lo) {
+                if v.last_raw == (t, la, lo) {
                     self.stats.duplicates += 1;
                     return;
                 }
-                tr.last_raw = (t, la, lo);
-                if let Some(e) = tr.invalid.as_mut() {
-                    if e.positions == 0 {
-                        e.start_ms = t;
-                        e.lat = la;
-                        e.lon = lo;
-                    }
-                    e.positions += 1;
-                    e.end_ms = t;
+                v.last_raw = (t, la, lo);
+                if v.invalid {
+                    self.steps.push(Step::Reported {
+                        slot,
+                        t,
+                        lat: la,
+                        lon: lo,
+                    });
                 }
             }
         }
@@ -648,20 +752,18 @@ impl Census {
                 // Without a reported speed or course (position-only CSV):
                 // what was made good since the previous fix.
                 let need = v.sog_kn.is_none() || v.cog_deg.is_none();
-                let made_good = self.tracks[slot as usize]
+                let made_good = self.vessels[slot as usize]
                     .last
                     .filter(|p| {
                         need && !reacquired
-                            && v.fix_ms > p.t
-                            && (v.fix_ms - p.t) as f64 <= nm.max_interpolation_s * 1000.0
+                            && v.fix_ms > p.0
+                            && (v.fix_ms - p.0) as f64 <= nm.max_interpolation_s * 1000.0
                     })
                     .map(|p| {
-                        let d = quick_distance_m(p.lat, p.lon, v.lat_deg, v.lon_deg);
-                        let kn = d / ((v.fix_ms - p.t) as f64 / 1000.0) / MPS_PER_KN;
+                        let d = quick_distance_m(p.1, p.2, v.lat_deg, v.lon_deg);
+                        let kn = d / ((v.fix_ms - p.0) as f64 / 1000.0) / MPS_PER_KN;
                         let cog = if d > 10.0 {
-                            finisterra_nav::geo::initial_bearing_deg(
-                                p.lat, p.lon, v.lat_deg, v.lon_deg,
-                            )
+                            finisterra_nav::geo::initial_bearing_deg(p.1, p.2, v.lat_deg, v.lon_deg)
                         } else {
                             f64::NAN
                         };
@@ -692,13 +794,23 @@ impl Census {
                     status,
                     underway,
                 };
-                if reacquired {
-                    if let Some(e) = self.tracks[slot as usize].teleport.as_mut() {
-                        e.reacquired += 1;
-                        e.end_ms = t;
-                    }
+                self.vessels[slot as usize].last = Some((fix.t, fix.lat, fix.lon));
+                if let Some(e) = self.export.as_mut() {
+                    e.push(AcceptedPosition {
+                        mmsi: msg.mmsi,
+                        time_ms: fix.t,
+                        lat: fix.lat,
+                        lon: fix.lon,
+                        sog_kn: fix.sog,
+                        cog_deg: fix.cog,
+                    });
                 }
-                self.on_fix(slot, fix, reacquired, out);
+                self.steps.push(Step::Fix {
+                    slot,
+                    t,
+                    fix,
+                    reacquired,
+                });
             }
             Outcome::Rejected { reason, conflict } => {
                 *self.stats.rejected.entry(reason.to_string()).or_default() += 1;
@@ -706,479 +818,27 @@ impl Census {
                     self.stats.mmsi_conflicts += 1;
                 }
                 if reason == "position_teleport" && self.cfg.detectors.spoofing {
-                    self.on_teleport(slot, msg, t, conflict, out);
+                    let (Some(lat), Some(lon)) = (lat, lon) else {
+                        return;
+                    };
+                    let main = self
+                        .engine
+                        .picture()
+                        .vessel(msg.mmsi)
+                        .filter(|v| v.has_fix())
+                        .map(|v| (v.lat_deg, v.lon_deg, v.fix_ms));
+                    self.steps.push(Step::Teleport {
+                        slot,
+                        t,
+                        lat,
+                        lon,
+                        conflict,
+                        main,
+                    });
                 }
             }
             Outcome::Ignored => {}
         }
-    }
-
-    fn on_teleport(
-        &mut self,
-        slot: u32,
-        msg: &AisMessage,
-        t: i64,
-        conflict: bool,
-        out: &mut Vec<Finding>,
-    ) {
-        let (Some(lat), Some(lon)) = msg_latlon(&msg.body) else {
-            return;
-        };
-        let main = self
-            .engine
-            .picture()
-            .vessel(msg.mmsi)
-            .filter(|v| v.has_fix())
-            .map(|v| (v.lat_deg, v.lon_deg, v.fix_ms));
-        let gap_ms = (self.cfg.spoofing.episode_gap_s * 1000.0) as i64;
-        let open = self.tracks[slot as usize]
-            .teleport
-            .as_ref()
-            .is_some_and(|e| t - e.end_ms <= gap_ms);
-        if !open && self.tracks[slot as usize].teleport.is_some() {
-            let e = self.tracks[slot as usize].teleport.take().expect("checked");
-            if let Some(f) = self.episode_finding(slot as usize, &e, "teleport") {
-                out.push(f);
-            }
-        }
-        let tr = &mut self.tracks[slot as usize];
-        let e = tr.teleport.get_or_insert_with(|| {
-            Box::new(Episode::new(
-                t,
-                lat,
-                lon,
-                "positions implying an impossible speed",
-            ))
-        });
-        e.end_ms = t;
-        e.positions += 1;
-        e.rejected += 1;
-        if conflict {
-            e.conflicts += 1;
-        }
-        if let Some((mlat, mlon, mt)) = main {
-            if e.other.is_none() {
-                e.other = Some((mlat, mlon));
-            }
-            let jump = finisterra_nav::geo::distance_m(mlat, mlon, lat, lon);
-            if jump.is_finite() {
-                e.max_jump_m = if e.max_jump_m.is_nan() {
-                    jump
-                } else {
-                    e.max_jump_m.max(jump)
-                };
-                let dt_s = ((t - mt).max(1000)) as f64 / 1000.0;
-                let v = jump / dt_s / MPS_PER_KN;
-                e.max_speed_kn = if e.max_speed_kn.is_nan() {
-                    v
-                } else {
-                    e.max_speed_kn.max(v)
-                };
-            }
-        }
-    }
-
-    fn on_fix(&mut self, slot: u32, fix: Fix, jumped: bool, out: &mut Vec<Finding>) {
-        if let Some(v) = self.export.as_mut() {
-            v.push(AcceptedPosition {
-                mmsi: self.tracks[slot as usize].mmsi,
-                time_ms: fix.t,
-                lat: fix.lat,
-                lon: fix.lon,
-                sog_kn: fix.sog,
-                cog_deg: fix.cog,
-            });
-        }
-        let prev = self.tracks[slot as usize].last;
-        let det = self.cfg.detectors;
-        if let Some(p) = prev.filter(|_| det.gaps) {
-            if (fix.t - p.t) as f64 >= self.cfg.gap.min_duration_s * 1000.0 {
-                if let Some(g) = self.gap(slot as usize, &p, &fix) {
-                    out.push(Finding::Gap(g));
-                }
-            }
-        }
-        self.tracks[slot as usize].hourly.add(fix.t);
-        let nm_gap_ms = (self.cfg.near_miss.max_interpolation_s * 1000.0) as i64;
-        if det.near_misses && prev.is_some_and(|p| jumped || fix.t - p.t > nm_gap_ms) {
-            self.nm.break_track(&mut self.tracks, slot, out);
-        }
-        if det.spoofing {
-            self.check_land(slot as usize, &fix, jumped, out);
-            self.check_speed(slot as usize, &fix, jumped, out);
-        }
-        {
-            let tr = &mut self.tracks[slot as usize];
-            tr.prev_fix = if jumped { None } else { prev };
-            tr.last = Some(fix);
-        }
-        if det.near_misses {
-            self.nm.on_fix(&mut self.tracks, slot, fix, out);
-        }
-        if !(det.encounters || det.loitering) {
-            return;
-        }
-        let rprev = if jumped {
-            None
-        } else {
-            prev.map(|p| (p.t, p.lat, p.lon, p.sog))
-        };
-        self.rs.on_piece(
-            &mut self.tracks,
-            slot,
-            rprev,
-            (fix.t, fix.lat, fix.lon, fix.sog),
-            &self.land,
-            out,
-        );
-    }
-
-    fn shore_m(&self, lat: f64, lon: f64, at_least_m: f64) -> Option<f64> {
-        self.land.distance_to_coast_within_m(
-            lat,
-            lon,
-            self.cfg.shore_search_m.max(at_least_m * 1.01),
-        )
-    }
-
-    fn gap(&self, slot: usize, p: &Fix, f: &Fix) -> Option<Gap> {
-        let gc = &self.cfg.gap;
-        let min_m = gc.min_shore_distance_nm * M_PER_NM;
-        let s0 = self.shore_m(p.lat, p.lon, min_m);
-        if s0.is_some_and(|d| d <= min_m) {
-            return None;
-        }
-        let s1 = self.shore_m(f.lat, f.lon, min_m);
-        if s1.is_some_and(|d| d <= min_m) {
-            return None;
-        }
-        let tr = &self.tracks[slot];
-        let p12 = tr.hourly.count_before(p.t, 12);
-        let p48 = tr.hourly.count_before(p.t, 48);
-        let gap_h = (f.t - p.t) as f64 / 3.6e6;
-        let expected = p12 as f64 * gap_h.min(48.0) / 12.0;
-        if expected < gc.min_expected_positions {
-            return None;
-        }
-        let dist_m = finisterra_nav::geo::distance_m(p.lat, p.lon, f.lat, f.lon);
-        let dist_m = if dist_m.is_finite() {
-            dist_m
-        } else {
-            quick_distance_m(p.lat, p.lon, f.lat, f.lon)
-        };
-        Some(Gap {
-            mmsi: tr.mmsi,
-            name: tr.name.clone(),
-            ship_type: tr.ship_type,
-            start_time: TimeMs(p.t),
-            end_time: TimeMs(f.t),
-            duration_h: round(gap_h, 3),
-            lat: round(p.lat, 6),
-            lon: round(p.lon, 6),
-            end_lat: round(f.lat, 6),
-            end_lon: round(f.lon, 6),
-            distance_nm: round(dist_m / M_PER_NM, 2),
-            implied_speed_kn: round(dist_m / M_PER_NM / gap_h, 2),
-            start_shore_distance_nm: s0.map(|d| round(d / M_PER_NM, 1)),
-            end_shore_distance_nm: s1.map(|d| round(d / M_PER_NM, 1)),
-            positions_12h_before: p12,
-            positions_48h_before: p48,
-            positions_per_hour_12h: round(p12 as f64 / 12.0, 2),
-            positions_per_hour_48h: round(p48 as f64 / 48.0, 2),
-            expected_positions: round(expected, 1),
-        })
-    }
-
-    fn check_land(&mut self, slot: usize, fix: &Fix, jumped: bool, out: &mut Vec<Finding>) {
-        let min_inland = self.cfg.spoofing.on_land_min_inland_m;
-        if min_inland < 0.0 {
-            return;
-        }
-        // A 1° cell with no coast in it is all land or all sea: one answer
-        // per cell.
-        let bound = self.land.clearance_lower_bound_m(fix.lat, fix.lon);
-        let inland = if bound > 0.0 {
-            let key = ((fix.lat.floor() + 90.0) as u32) * 360 + (fix.lon.floor() + 180.0) as u32;
-            let land = &self.land;
-            let is_land = *self
-                .deep_cells
-                .entry(key)
-                .or_insert_with(|| land.is_land(fix.lat, fix.lon));
-            if !is_land {
-                return;
-            }
-            let open = self.tracks[slot].on_land.is_some();
-            if open && bound >= min_inland {
-                bound
-            } else {
-                self.land
-                    .distance_to_coast_within_m(fix.lat, fix.lon, self.cfg.shore_search_m)
-                    .unwrap_or(self.cfg.shore_search_m)
-            }
-        } else {
-            let reuse_m = (min_inland * 0.5).clamp(50.0, 500.0);
-            let tr = &self.tracks[slot];
-            if let Some((la, lo)) = tr.land_checked {
-                if quick_distance_m(la, lo, fix.lat, fix.lon) < reuse_m {
-                    // Same place as last checked: same answer (on land
-                    // when the last fix was counted in the episode).
-                    let inside = tr
-                        .on_land
-                        .as_ref()
-                        .is_some_and(|e| e.end_ms == tr.last.map_or(i64::MIN, |l| l.t));
-                    if inside {
-                        self.stats.on_land.beyond_margin += 1;
-                        self.add_on_land(slot, fix, jumped, f64::NAN);
-                    }
-                    return;
-                }
-            }
-            self.tracks[slot].land_checked = Some((fix.lat, fix.lon));
-            if !self.land.is_land(fix.lat, fix.lon) {
-                return;
-            }
-            self.land
-                .distance_to_coast_within_m(fix.lat, fix.lon, self.cfg.shore_search_m)
-                .unwrap_or(self.cfg.shore_search_m)
-        };
-        if inland < min_inland {
-            return;
-        }
-        self.stats.on_land.beyond_margin += 1;
-        if self.in_inland_water(fix.lat, fix.lon) {
-            self.stats.on_land.inland_water += 1;
-            return;
-        }
-        let gap_ms = (self.cfg.spoofing.episode_gap_s * 1000.0) as i64;
-        if self.tracks[slot]
-            .on_land
-            .as_ref()
-            .is_some_and(|e| fix.t - e.end_ms > gap_ms)
-        {
-            let e = self.tracks[slot].on_land.take().expect("checked");
-            if let Some(f) = self.episode_finding(slot, &e, "on_land") {
-                out.push(f);
-            }
-        }
-        self.add_on_land(slot, fix, jumped, inland);
-    }
-
-    /// Within the margin of a lake or river of the inland-water layer.
-    fn in_inland_water(&self, lat: f64, lon: f64) -> bool {
-        let Some(w) = &self.water else {
-            return false;
-        };
-        let margin_m = self.cfg.spoofing.on_land_min_inland_m;
-        w.is_land(lat, lon) || w.distance_to_coast_within_m(lat, lon, margin_m).is_some()
-    }
-
-    /// One more position on land beyond the margin and outside the mapped
-    /// waters: evidence of water if the vessel came there moving (under
-    /// way, or from her previous fix at least a cell away, not across a
-    /// jump), and part of her `on_land` episode, judged when it ends.
-    fn add_on_land(&mut self, slot: usize, fix: &Fix, jumped: bool, inland_m: f64) {
-        if self.traffic_water.is_water(fix.lat, fix.lon) {
-            self.stats.on_land.traffic_water += 1;
-            return;
-        }
-        let tr = &self.tracks[slot];
-        let came = !jumped
-            && tr.last.is_some_and(|p| {
-                quick_distance_m(p.lat, p.lon, fix.lat, fix.lon) >= self.cfg.spoofing.water_cell_m
-            });
-        if fix.underway || came {
-            self.traffic_water.record(fix.lat, fix.lon, tr.mmsi);
-        }
-        let key = self.traffic_water.cell_of(fix.lat, fix.lon);
-        let e = self.tracks[slot].on_land.get_or_insert_with(|| {
-            Box::new(Episode::new(fix.t, fix.lat, fix.lon, "positions on land"))
-        });
-        e.end_ms = fix.t;
-        e.positions += 1;
-        let at = match e.land_cells.iter().rposition(|c| c.key == key) {
-            Some(i) => i,
-            None => {
-                e.land_cells.push(LandCell {
-                    key,
-                    lat: fix.lat,
-                    lon: fix.lon,
-                    first_ms: fix.t,
-                    last_ms: fix.t,
-                    positions: 0,
-                    max_inland_m: f64::NAN,
-                });
-                e.land_cells.len() - 1
-            }
-        };
-        let c = &mut e.land_cells[at];
-        c.last_ms = fix.t;
-        c.positions += 1;
-        if !inland_m.is_nan() {
-            c.max_inland_m = if c.max_inland_m.is_nan() {
-                inland_m
-            } else {
-                c.max_inland_m.max(inland_m)
-            };
-        }
-    }
-
-    /// An ended `on_land` episode without the positions in places the
-    /// traffic has shown to be water by now (`None`: nothing left).
-    fn on_land_remainder(&mut self, e: &Episode) -> Option<Episode> {
-        let mut kept: Option<Episode> = None;
-        for c in &e.land_cells {
-            if self.traffic_water.is_water(c.lat, c.lon) {
-                self.stats.on_land.traffic_water += c.positions as u64;
-                continue;
-            }
-            self.stats.on_land.reported += c.positions as u64;
-            let k = kept.get_or_insert_with(|| {
-                let mut k = Episode::new(c.first_ms, c.lat, c.lon, e.detail);
-                k.end_ms = c.last_ms;
-                k
-            });
-            if c.first_ms < k.start_ms {
-                (k.start_ms, k.lat, k.lon) = (c.first_ms, c.lat, c.lon);
-            }
-            k.end_ms = k.end_ms.max(c.last_ms);
-            k.positions += c.positions;
-            if !c.max_inland_m.is_nan() {
-                k.max_inland_m = if k.max_inland_m.is_nan() {
-                    c.max_inland_m
-                } else {
-                    k.max_inland_m.max(c.max_inland_m)
-                };
-            }
-        }
-        kept
-    }
-
-    fn check_speed(&mut self, slot: usize, fix: &Fix, jumped: bool, out: &mut Vec<Finding>) {
-        let window_ms = (self.cfg.spoofing.speed_window_s * 1000.0) as i64;
-        if window_ms <= 0 {
-            return;
-        }
-        let tr = &mut self.tracks[slot];
-        let Some(limit) = max_speed_for_type_kn(tr.ship_type) else {
-            tr.speed_anchor = None;
-            return;
-        };
-        let Some((t0, lat0, lon0)) = tr.speed_anchor.filter(|_| !jumped) else {
-            tr.speed_anchor = Some((fix.t, fix.lat, fix.lon));
-            return;
-        };
-        if fix.t - t0 < window_ms {
-            return;
-        }
-        tr.speed_anchor = Some((fix.t, fix.lat, fix.lon));
-        let d = quick_distance_m(lat0, lon0, fix.lat, fix.lon);
-        let v = d / ((fix.t - t0) as f64 / 1000.0) / MPS_PER_KN;
-        if v <= limit {
-            return;
-        }
-        let gap_ms = (self.cfg.spoofing.episode_gap_s * 1000.0) as i64;
-        if tr.speed.as_ref().is_some_and(|e| fix.t - e.end_ms > gap_ms) {
-            let e = tr.speed.take().expect("checked");
-            if let Some(f) = self.episode_finding(slot, &e, "implausible_speed") {
-                out.push(f);
-            }
-        }
-        let tr = &mut self.tracks[slot];
-        let e = tr.speed.get_or_insert_with(|| {
-            Box::new(Episode::new(
-                t0,
-                lat0,
-                lon0,
-                "track faster than its ship type can go",
-            ))
-        });
-        e.end_ms = fix.t;
-        e.positions += 1;
-        e.other = Some((fix.lat, fix.lon));
-        e.max_speed_kn = if e.max_speed_kn.is_nan() {
-            v
-        } else {
-            e.max_speed_kn.max(v)
-        };
-    }
-
-    /// Emits the vessel's finished episodes (all of them with `all`).
-    fn close_episodes(&mut self, slot: usize, all: bool, out: &mut Vec<Finding>) {
-        let now = self.now_ms;
-        let gap_ms = (self.cfg.spoofing.episode_gap_s * 1000.0) as i64;
-        let done =
-            |e: &Option<Box<Episode>>| e.as_ref().is_some_and(|e| all || now - e.end_ms > gap_ms);
-        let tr = &mut self.tracks[slot];
-        let mut eps: Vec<(Box<Episode>, &'static str)> = Vec::new();
-        if done(&tr.teleport) {
-            eps.push((tr.teleport.take().expect("checked"), "teleport"));
-        }
-        if done(&tr.speed) {
-            eps.push((tr.speed.take().expect("checked"), "implausible_speed"));
-        }
-        if done(&tr.on_land) {
-            eps.push((tr.on_land.take().expect("checked"), "on_land"));
-        }
-        if all {
-            if let Some(e) = tr.invalid.take() {
-                if e.positions > 0 {
-                    eps.push((e, "invalid_mmsi"));
-                }
-            }
-        }
-        for (e, kind) in eps {
-            if let Some(f) = self.episode_finding(slot, &e, kind) {
-                out.push(f);
-            }
-        }
-    }
-
-    fn episode_finding(&mut self, slot: usize, e: &Episode, kind: &'static str) -> Option<Finding> {
-        let remainder;
-        let e = if kind == "on_land" {
-            remainder = self.on_land_remainder(e)?;
-            &remainder
-        } else {
-            e
-        };
-        let tr = &self.tracks[slot];
-        let kind = if kind == "teleport" && e.conflicts > 0 {
-            "identity_conflict"
-        } else {
-            kind
-        };
-        let detail = match kind {
-            "identity_conflict" => format!(
-                "a second transmitter with this MMSI: {} of {} rejected positions were consistent with each other while the main track kept reporting",
-                e.conflicts, e.rejected
-            ),
-            "teleport" if e.reacquired > 0 => format!(
-                "{} positions implying an impossible speed; the vessel was then found at the new position",
-                e.rejected
-            ),
-            _ => e.detail.to_string(),
-        };
-        let opt = |v: f64| v.is_finite().then_some(v);
-        Some(Finding::Spoofing(Spoofing {
-            kind,
-            mmsi: tr.mmsi,
-            name: tr.name.clone(),
-            ship_type: tr.ship_type,
-            flag: flag_of_mmsi(tr.mmsi).map(str::to_string),
-            start_time: TimeMs(e.start_ms),
-            end_time: TimeMs(e.end_ms),
-            lat: round(e.lat, 6),
-            lon: round(e.lon, 6),
-            other_lat: e.other.map(|o| round(o.0, 6)),
-            other_lon: e.other.map(|o| round(o.1, 6)),
-            positions: e.positions,
-            rejected_positions: e.rejected,
-            conflict_fixes: e.conflicts,
-            max_jump_nm: opt(e.max_jump_m).map(|m| round(m / M_PER_NM, 2)),
-            max_implied_speed_kn: opt(e.max_speed_kn).map(|v| round(v, 1)),
-            max_inland_m: opt(e.max_inland_m).map(|v| round(v, 0)),
-            detail,
-        }))
     }
 }
 

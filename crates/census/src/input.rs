@@ -424,6 +424,7 @@ pub struct InputStats {
     untimed: u64,
     decode_errors: BTreeMap<String, u64>,
     csv: CsvStats,
+    archive_rows: u64,
 }
 
 impl InputStats {
@@ -450,6 +451,18 @@ impl InputStats {
         self.file(name, InputFormat::Csv, lines);
     }
 
+    /// Counts an archive directory named `name` of which `rows` position
+    /// and static rows were read (decoded once, when it was built: its
+    /// lines were counted then, in its manifest).
+    pub fn add_archive(&mut self, name: &str, rows: u64) {
+        self.archive_rows += rows;
+        self.files.push(json!({
+            "file": name,
+            "format": "archive",
+            "rows": rows,
+        }));
+    }
+
     fn file(&mut self, name: &str, format: InputFormat, lines: u64) {
         self.files.push(json!({
             "file": name,
@@ -465,14 +478,18 @@ impl InputStats {
 
     /// The `input` object of `summary.json`.
     pub fn to_json(&self) -> Json {
-        json!({
+        let mut j = json!({
             "files": self.files,
             "lines": self.lines,
             "nmea_messages": self.nmea_messages,
             "untimed_messages": self.untimed,
             "decode_errors": self.decode_errors,
             "csv": self.csv,
-        })
+        });
+        if self.archive_rows > 0 {
+            j["archive_rows"] = json!(self.archive_rows);
+        }
+        j
     }
 }
 

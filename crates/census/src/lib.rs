@@ -40,8 +40,12 @@
 //! too, and a second transmitter on one MMSI is recognised the same way, so
 //! the two commands agree where they see the same thing.
 //!
-//! Sans-IO and deterministic: no clock, no files, no threads; the same
-//! messages give the same findings in the same order.
+//! Sans-IO and deterministic: no clock, no files; the same messages give
+//! the same findings in the same order. The detectors run in three groups
+//! that share nothing (near misses; encounters and loitering; gaps and
+//! spoofing), fed the picture's decisions in order; with
+//! [`Census::with_threads`] they run on worker threads of their own and the
+//! output is the same, byte for byte, whatever the number of threads.
 //!
 //! Around the census, the same holds for what a command needs to run one:
 //! [`Sniffer`] finds an input's format and first data time from its first
@@ -50,7 +54,10 @@
 //! time order by [`TimeSort`] first, if asked), and [`FindingWriter`],
 //! [`write_positions_csv`], [`summary_json`] and [`report::html`] write the
 //! results into any [`std::io::Write`]. The caller opens the files and
-//! splits bytes into lines ([`finisterra_nmea::LineSplitter`]).
+//! splits bytes into lines ([`finisterra_nmea::LineSplitter`]). With the
+//! `parquet` feature, `archive` writes decoded messages into the columnar
+//! position archive (Parquet by day) and reads a day of it back in the
+//! order the census would have read the original input.
 //!
 //! ```
 //! use finisterra_census::{Census, CensusConfig};
@@ -68,11 +75,13 @@
 mod census;
 mod config;
 pub mod csv;
+mod detect;
 mod finding;
 mod input;
 mod merge;
 mod nearmiss;
 mod output;
+mod pool;
 pub mod report;
 mod resample;
 mod summary;
@@ -81,6 +90,8 @@ mod util;
 mod verdict;
 mod water;
 
+#[cfg(feature = "parquet")]
+pub mod archive;
 #[cfg(feature = "parquet")]
 pub mod parquet;
 

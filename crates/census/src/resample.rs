@@ -474,10 +474,25 @@ impl Resampler {
         }
     }
 
-    /// Whether a vessel takes part in an open encounter run (it must not be
-    /// forgotten then).
-    pub fn in_run(&self, slot: u32) -> bool {
-        self.runs.keys().any(|&(a, b)| a == slot || b == slot)
+    /// Ends and judges the open runs a vessel takes part in (it is being
+    /// forgotten, after a silence far longer than any run can bridge: in
+    /// practice there are none).
+    pub fn end_runs_of(
+        &mut self,
+        slot: u32,
+        tracks: &[Track],
+        land: &Land,
+        out: &mut Vec<Finding>,
+    ) {
+        let keys: Vec<(u32, u32)> = self
+            .runs
+            .keys()
+            .filter(|&&(a, b)| a == slot || b == slot)
+            .copied()
+            .collect();
+        if !keys.is_empty() {
+            self.end_runs(keys, tracks, land, out);
+        }
     }
 
     /// Completes every instant and judges every run (end of data).

@@ -161,9 +161,6 @@ pub(crate) struct Track {
     pub name: Option<String>,
     pub ship_type: Option<u8>,
     pub length_m: Option<f64>,
-    /// Last position received (accepted or not): `(t, lat, lon)`, for
-    /// exact duplicates.
-    pub last_raw: (i64, f64, f64),
     /// Last accepted fix.
     pub last: Option<Fix>,
     /// The accepted fix before it (same track: not across a jump).
@@ -172,8 +169,6 @@ pub(crate) struct Track {
     pub history_t: i64,
     /// Largest rate of turn since it (NaN: none reported).
     pub history_rot: f32,
-    /// Last activity (any message), ms.
-    pub last_seen_ms: i64,
     pub hourly: Hourly,
     /// Recent fixes for interpolation between pairs.
     pub ring: VecDeque<Fix>,
@@ -203,18 +198,16 @@ pub(crate) struct Track {
 }
 
 impl Track {
-    pub fn new(mmsi: u32, t: i64) -> Track {
+    pub fn new(mmsi: u32) -> Track {
         Track {
             mmsi,
             name: None,
             ship_type: None,
             length_m: None,
-            last_raw: (i64::MIN, f64::NAN, f64::NAN),
             last: None,
             prev_fix: None,
             history_t: i64::MIN,
             history_rot: f32::NAN,
-            last_seen_ms: t,
             hourly: Hourly::new(),
             ring: VecDeque::new(),
             history: VecDeque::new(),

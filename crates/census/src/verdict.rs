@@ -87,11 +87,18 @@ fn rejections(input: &Json, stats: &CensusStats) -> Vec<(String, u64)> {
     out
 }
 
+/// Input records: lines read, and rows of archives (each decoded from a
+/// line once, when the archive was built).
+fn records(input: &Json) -> u64 {
+    let n = |k: &str| input.get(k).and_then(Json::as_u64).unwrap_or(0);
+    n("lines") + n("archive_rows")
+}
+
 /// The largest rejection reason of a run, if any (the first key in the
 /// order above on a tie). `input` is the `input` object of `summary.json`
 /// ([`crate::InputStats::to_json`]).
 pub fn largest_rejection(input: &Json, stats: &CensusStats) -> Option<Rejection> {
-    let lines = input.get("lines").and_then(Json::as_u64).unwrap_or(0);
+    let lines = records(input);
     let mut best: Option<(String, u64)> = None;
     for (k, n) in rejections(input, stats) {
         if best.as_ref().is_none_or(|b| n > b.1) {
@@ -113,7 +120,7 @@ pub fn nothing_accepted(input: &Json, stats: &CensusStats, time_format: &str) ->
     if stats.accepted_positions > 0 {
         return None;
     }
-    let lines = input.get("lines").and_then(Json::as_u64).unwrap_or(0);
+    let lines = records(input);
     if lines == 0 {
         return Some("no position accepted: the inputs are empty".into());
     }
@@ -170,6 +177,18 @@ mod tests {
         assert!(nothing_accepted(&json!({"lines": 0}), &stats, "iso")
             .expect("empty")
             .contains("empty"));
+        // Rows of an archive count as lines.
+        let teleports = CensusStats {
+            rejected: [("position_teleport".to_string(), 6)].into(),
+            ..CensusStats::default()
+        };
+        let archive = json!({"lines": 0, "archive_rows": 10});
+        assert_eq!(
+            main_rejection(&archive, &teleports).map(|r| r.lines),
+            Some(10)
+        );
+        let archive = json!({"lines": 0, "archive_rows": 13});
+        assert!(main_rejection(&archive, &teleports).is_none());
         let untimed = json!({"lines": 4, "untimed_messages": 4});
         let msg = nothing_accepted(&untimed, &stats, "iso").expect("untimed");
         assert!(

@@ -31,18 +31,9 @@ use finisterra_nmea::LineSplitter;
 
 use crate::input::{open_raw, Counter};
 
-/// Options of the `census` command.
+/// How inputs are read (`census` and `archive build`).
 #[derive(clap::Args, Debug)]
-pub struct CensusArgs {
-    /// Input files: AIS NMEA with times (tag blocks, USCG trailers,
-    /// `$PGHP`), or position CSV (MarineCadastre or mapped columns); plain
-    /// or gzip; any number, in any order (they are read in the order of
-    /// their first time). `-` reads NMEA from standard input.
-    #[arg(required_unless_present = "print_config")]
-    pub files: Vec<String>,
-    /// Directory for the results (created if needed).
-    #[arg(long, value_name = "DIR", required_unless_present = "print_config")]
-    pub out: Option<String>,
+pub struct InputArgs {
     /// Input format: `auto` (CSV for `.csv`/`.csv.gz` names or a header
     /// line, NMEA otherwise), `nmea` or `csv`.
     #[arg(long, default_value = "auto", value_name = "auto|nmea|csv")]
@@ -60,6 +51,23 @@ pub struct CensusArgs {
     /// no; memory then grows with the largest file, about 50 bytes a row).
     #[arg(long, value_name = "auto|yes|no", default_value = "auto")]
     pub sort_files: String,
+}
+
+/// Options of the `census` command.
+#[derive(clap::Args, Debug)]
+pub struct CensusArgs {
+    /// Input files: AIS NMEA with times (tag blocks, USCG trailers,
+    /// `$PGHP`), or position CSV (MarineCadastre or mapped columns); plain
+    /// or gzip; any number, in any order (they are read in the order of
+    /// their first time). `-` reads NMEA from standard input.
+    #[arg(required_unless_present = "print_config")]
+    pub files: Vec<String>,
+    /// Directory for the results (created if needed).
+    #[arg(long, value_name = "DIR", required_unless_present = "print_config")]
+    pub out: Option<String>,
+    /// How the inputs are read.
+    #[command(flatten)]
+    pub input: InputArgs,
     /// Settings (JSON; any subset of `--print-config`).
     #[arg(long, value_name = "FILE")]
     pub config: Option<String>,
@@ -116,6 +124,13 @@ pub struct CensusArgs {
     /// (gzip when the name ends in `.gz`).
     #[arg(long, value_name = "FILE")]
     pub export_positions: Option<String>,
+    /// Threads for the census itself (the picture on one, the detector
+    /// groups — near misses; encounters and loitering; gaps and spoofing —
+    /// on the others; reading and decoding have threads of their own).
+    /// Default: every core. The results are the same, byte for byte,
+    /// whatever the number.
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
     /// Never show the progress bar (it shows only on a terminal).
     #[arg(long)]
     pub no_progress: bool,
@@ -168,14 +183,14 @@ fn load_config(args: &CensusArgs) -> Result<CensusConfig> {
 
 /// Decompression on its own thread: chunks of whole bytes go to the reader
 /// through a bounded channel (so memory stays flat).
-struct Chunks {
+pub(crate) struct Chunks {
     rx: Receiver<io::Result<Vec<u8>>>,
     back: SyncSender<Vec<u8>>,
     handle: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Chunks {
-    fn spawn(mut r: Box<dyn BufRead + Send>) -> Chunks {
+    pub(crate) fn spawn(mut r: Box<dyn BufRead + Send>) -> Chunks {
         let (tx, rx) = sync_channel::<io::Result<Vec<u8>>>(4);
         let (back, back_rx) = sync_channel::<Vec<u8>>(8);
         let handle = std::thread::spawn(move || loop {
@@ -221,7 +236,11 @@ impl Chunks {
 
     /// Calls `f(line_number, line)` for every line (split by
     /// [`LineSplitter`]). Returns the number of lines.
-    fn for_each_line(&mut self, name: &str, mut f: impl FnMut(u64, &[u8])) -> Result<u64> {
+    pub(crate) fn for_each_line(
+        &mut self,
+        name: &str,
+        mut f: impl FnMut(u64, &[u8]),
+    ) -> Result<u64> {
         let mut splitter = LineSplitter::new();
         for chunk in self.rx.iter() {
             let chunk = chunk.with_context(|| format!("error reading {name}"))?;
@@ -239,14 +258,14 @@ impl Chunks {
 }
 
 /// Messages per batch handed from the decoding thread to the census.
-const BATCH: usize = 4096;
+pub(crate) const BATCH: usize = 4096;
 
-type Batch = Vec<(AisMessage, i64)>;
+pub(crate) type Batch = Vec<(AisMessage, i64)>;
 
 /// Decodes an NMEA input on its own thread ([`NmeaInput`]), in batches
 /// (bounded channel: memory stays flat).
 #[allow(clippy::type_complexity)]
-fn spawn_nmea(
+pub(crate) fn spawn_nmea(
     mut chunks: Chunks,
     name: String,
 ) -> (
@@ -298,6 +317,15 @@ fn progress_bar(total: u64) -> indicatif::ProgressBar {
     bar
 }
 
+/// `--threads`: as given (at least 1), or every core.
+pub(crate) fn threads(arg: Option<usize>) -> Result<usize> {
+    match arg {
+        Some(0) => bail!("--threads must be at least 1"),
+        Some(n) => Ok(n),
+        None => Ok(std::thread::available_parallelism().map_or(1, |n| n.get())),
+    }
+}
+
 fn load_land(spec: &str) -> Result<Land> {
     Ok(match spec {
         "none" => Land::empty(),
@@ -323,24 +351,26 @@ fn write_positions(census: &mut Census, export: &mut Export) -> Result<()> {
 
 /// An input in the order of reading: path, format, first data time, size
 /// on disk.
-struct Planned {
-    path: String,
-    format: InputFormat,
-    first_time_ms: Option<i64>,
-    size: u64,
+pub(crate) struct Planned {
+    pub path: String,
+    pub format: InputFormat,
+    pub first_time_ms: Option<i64>,
+    pub size: u64,
+    /// An archive directory (its manifest), read instead of decoded.
+    pub archive: Option<crate::archive::Archive>,
 }
 
 /// How the inputs are read: CSV columns and time format, the format when
 /// forced (`--format`), and whether CSV files are sorted by time.
-struct Reading {
-    mapping: CsvMapping,
-    tf: TimeFormat,
-    forced: Option<InputFormat>,
-    sort_csv: bool,
+pub(crate) struct Reading {
+    pub mapping: CsvMapping,
+    pub tf: TimeFormat,
+    pub forced: Option<InputFormat>,
+    pub sort_csv: bool,
 }
 
 impl Reading {
-    fn from_args(args: &CensusArgs) -> Result<Reading> {
+    pub(crate) fn from_args(args: &InputArgs) -> Result<Reading> {
         let mapping = match &args.csv_columns {
             Some(s) => CsvMapping::parse(s)?,
             None => CsvMapping::marine_cadastre(),
@@ -364,7 +394,7 @@ impl Reading {
 
 /// The inputs in the order of reading: formats and first times from their
 /// heads, then by first time (untimed ones last, as given).
-fn plan_inputs(files: &[String], how: &Reading) -> Result<Vec<Planned>> {
+pub(crate) fn plan_inputs(files: &[String], how: &Reading) -> Result<Vec<Planned>> {
     let mut inputs = files
         .iter()
         .map(|p| sniff(p, how))
@@ -382,6 +412,17 @@ fn sniff(p: &str, how: &Reading) -> Result<Planned> {
             format: how.forced.unwrap_or(InputFormat::Nmea),
             first_time_ms: None,
             size: 0,
+            archive: None,
+        });
+    }
+    if Path::new(p).is_dir() {
+        let a = crate::archive::Archive::open(Path::new(p))?;
+        return Ok(Planned {
+            path: p.to_string(),
+            format: InputFormat::Nmea,
+            first_time_ms: a.first_time_ms(),
+            size: a.size_bytes(),
+            archive: Some(a),
         });
     }
     let sniffed = Sniffer::new(p, how.forced, &how.mapping, &how.tf)
@@ -392,6 +433,7 @@ fn sniff(p: &str, how: &Reading) -> Result<Planned> {
         format: sniffed.format,
         first_time_ms: sniffed.first_time_ms,
         size: std::fs::metadata(p).map(|m| m.len()).unwrap_or(0),
+        archive: None,
     })
 }
 
@@ -473,6 +515,7 @@ impl Feed {
             ),
             path => census.with_inland_water(load_land(path)?),
         };
+        census = census.with_threads(threads(args.threads)?);
         let export = match &args.export_positions {
             Some(p) => {
                 census.export_positions(true);
@@ -505,6 +548,12 @@ impl Feed {
 
     /// Reads one input into the census.
     fn read(&mut self, input: &Planned, how: &Reading) -> Result<()> {
+        if let Some(a) = &input.archive {
+            self.read_archive(a, input)?;
+            self.flush()?;
+            self.progress.input_done(input.size);
+            return Ok(());
+        }
         let reader = open_raw(&input.path, self.progress.counter.clone())?;
         let chunks = Chunks::spawn(reader);
         match input.format {
@@ -536,6 +585,28 @@ impl Feed {
             .join()
             .map_err(|_| anyhow::anyhow!("the reader of {path} failed"))??;
         self.ist.add_nmea(path, &st);
+        Ok(())
+    }
+
+    /// An archive's days are read on their own thread, each day's messages
+    /// in the order they were first read (`seq`).
+    fn read_archive(&mut self, a: &crate::archive::Archive, input: &Planned) -> Result<()> {
+        self.census.ids_not_mmsis(&a.ids_not_mmsis());
+        let (rx, handle) = a.spawn_reader(self.progress.counter.clone());
+        for batch in rx.iter() {
+            for (m, t) in &batch {
+                self.census.push(m, *t, &mut self.found);
+            }
+            self.flush()?;
+            let msgs = self.census.messages();
+            if msgs % 262_144 < BATCH as u64 {
+                self.progress.tick(input.size, msgs);
+            }
+        }
+        let rows = handle
+            .join()
+            .map_err(|_| anyhow::anyhow!("the reader of {} failed", input.path))??;
+        self.ist.add_archive(&input.path, rows);
         Ok(())
     }
 
@@ -622,7 +693,7 @@ fn write_results(
         let p = dir.join("report.html");
         std::fs::write(&p, page).with_context(|| format!("cannot write {}", p.display()))?;
     }
-    if let Some(why) = nothing_accepted(&input, &stats, &args.time_format) {
+    if let Some(why) = nothing_accepted(&input, &stats, &args.input.time_format) {
         bail!("{why} (counts in {})", dir.join("summary.json").display());
     }
     if !args.quiet {
@@ -641,7 +712,7 @@ fn write_results(
             r.count,
             r.lines,
             r.key,
-            r.fix(&args.time_format)
+            r.fix(&args.input.time_format)
         );
     }
     Ok(())
@@ -650,7 +721,7 @@ fn write_results(
 /// Runs the command.
 pub fn run(args: &CensusArgs) -> Result<()> {
     let mut cfg = load_config(args)?;
-    let how = Reading::from_args(args)?;
+    let how = Reading::from_args(&args.input)?;
     let inputs = plan_inputs(&args.files, &how)?;
     if inputs.iter().any(|i| i.format == InputFormat::Csv) {
         cfg.time_resolution_s = cfg.time_resolution_s.max(how.tf.resolution_s());

@@ -1,5 +1,6 @@
 //! The `finisterra` command.
 
+mod archive;
 mod census;
 mod cluster;
 mod decode;
@@ -31,6 +32,8 @@ enum Command {
     Simulate(simulate::SimulateArgs),
     /// Find every near miss and suspicious behaviour in archived AIS.
     Census(Box<census::CensusArgs>),
+    /// The columnar position archive: inputs decoded once into Parquet by day.
+    Archive(Box<archive::ArchiveArgs>),
     /// Turn a GeoJSON/TopoJSON land file into the compact indexed form.
     ImportLand(land::ImportLandArgs),
     /// Serve the live picture: inputs, API, live push, web map, metrics.
@@ -59,6 +62,7 @@ fn main() {
         Command::Scan(a) => scan::run(a),
         Command::Simulate(a) => simulate::run(a),
         Command::Census(a) => census::run(a),
+        Command::Archive(a) => archive::run(a),
         Command::ImportLand(a) => land::run(a),
         Command::Serve(a) => serve::run(a),
         Command::Ingest(a) => cluster::run_ingest(a),

@@ -13,7 +13,10 @@ use crate::input::Input;
 /// Options of the `scan` command.
 #[derive(clap::Args, Debug)]
 pub struct ScanArgs {
-    /// Input files (plain or gzip); `-` or nothing reads standard input.
+    /// Input files (plain or gzip); `-` or nothing reads standard input; a
+    /// position archive directory (`archive build`) is read as the NMEA it
+    /// was built from (its position and static reports: the other message
+    /// types are not archived).
     pub files: Vec<String>,
     /// Assume this many messages per second of data time instead of the
     /// times in the input (for captures without timestamps; the clock then
@@ -131,6 +134,34 @@ pub fn run(args: &ScanArgs) -> Result<()> {
     let show_progress = !args.no_progress && io::stderr().is_terminal();
     let mut write_err: Option<io::Error> = None;
     for path in &files {
+        if path != "-" && std::path::Path::new(path).is_dir() {
+            let a = crate::archive::Archive::open(std::path::Path::new(path))?;
+            let (rx, handle) = a.spawn_reader(crate::input::Counter::default());
+            for batch in rx.iter() {
+                for (m, t) in &batch {
+                    let _ = engine.ingest_at(m, Some(*t), None, &mut events);
+                    for e in events.drain(..) {
+                        if let Err(err) = writeln!(out, "{}", e.to_json()) {
+                            write_err.get_or_insert(err);
+                        }
+                    }
+                }
+                if write_err.is_some() {
+                    break;
+                }
+            }
+            drop(rx);
+            handle
+                .join()
+                .map_err(|_| anyhow::anyhow!("the reader of {path} failed"))??;
+            if let Some(e) = write_err.take() {
+                if e.kind() == io::ErrorKind::BrokenPipe {
+                    return Ok(());
+                }
+                return Err(e).context("cannot write output");
+            }
+            continue;
+        }
         let total = if path == "-" {
             None
         } else {

@@ -51,23 +51,30 @@ fn fleet_census_is_complete_and_deterministic() {
     ]);
     let truth: serde_json::Value = serde_json::from_slice(&std::fs::read(&truth).unwrap()).unwrap();
     assert!(truth["position_messages"].as_u64().unwrap() > 10_000);
-    let (a, b) = (d.join("a"), d.join("b"));
+    let (a, b, c) = (d.join("a"), d.join("b"), d.join("c"));
     let err = finisterra(&[
         "census",
         nmea.to_str().unwrap(),
         "--out",
         a.to_str().unwrap(),
         "--no-progress",
+        "--threads",
+        "1",
     ]);
     assert!(err.contains("near_misses"), "{err}");
-    finisterra(&[
-        "census",
-        nmea.to_str().unwrap(),
-        "--out",
-        b.to_str().unwrap(),
-        "--no-progress",
-        "-q",
-    ]);
+    // Again on 2 and 3 threads: every file the same, byte for byte.
+    for (dir, threads) in [(&b, "2"), (&c, "3")] {
+        finisterra(&[
+            "census",
+            nmea.to_str().unwrap(),
+            "--out",
+            dir.to_str().unwrap(),
+            "--no-progress",
+            "-q",
+            "--threads",
+            threads,
+        ]);
+    }
     let mut files: Vec<String> = Vec::new();
     for k in KINDS {
         files.push(format!("{k}.jsonl"));
@@ -75,11 +82,27 @@ fn fleet_census_is_complete_and_deterministic() {
     }
     files.push("summary.json".into());
     files.push("report.html".into());
+    let mut written: Vec<String> = std::fs::read_dir(&a)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    written.sort();
     for f in &files {
-        let x = std::fs::read(a.join(f)).unwrap_or_else(|_| panic!("{f} written"));
-        let y = std::fs::read(b.join(f)).unwrap();
-        assert!(x == y, "{f} differs between two runs on the same input");
+        assert!(written.contains(f), "{f} written");
     }
+    for f in &written {
+        let x = std::fs::read(a.join(f)).unwrap();
+        for other in [&b, &c] {
+            let y = std::fs::read(other.join(f)).unwrap_or_else(|_| panic!("{f} in {other:?}"));
+            assert!(x == y, "{f} differs between 1 thread and {other:?}");
+        }
+    }
+    let mut again: Vec<String> = std::fs::read_dir(&c)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    again.sort();
+    assert_eq!(written, again, "the same files");
     // Every JSON line parses, with the CSV's columns in the same order.
     for k in KINDS {
         let csv = std::fs::read_to_string(a.join(format!("{k}.csv"))).unwrap();

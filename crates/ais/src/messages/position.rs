@@ -40,7 +40,9 @@ impl Turn {
         }
     }
 
-    pub(crate) fn from_raw(raw: i8) -> Option<Turn> {
+    /// The rate of turn of a raw ROT field value (`None`: -128, not
+    /// available).
+    pub fn from_raw(raw: i8) -> Option<Turn> {
         match raw {
             -128 => None,
             -127 => Some(Turn::FastLeft),

@@ -1,0 +1,1444 @@
+//! The columnar position archive (feature `parquet`): decoded AIS
+//! positions and static data in Parquet files partitioned by day, sorted by
+//! vessel and time, with a manifest beside them:
+//!
+//! ```text
+//! DIR/finisterra-archive.json                          the manifest
+//! DIR/positions/day=YYYY-MM-DD/part-N.parquet          position reports
+//! DIR/static/day=YYYY-MM-DD/part-N.parquet             static data (5, 19, 24)
+//! ```
+//!
+//! The files are plain Parquet (Snappy, row groups of 131,072 rows, Hive
+//! partition names), readable as they are by DuckDB
+//! (`read_parquet('DIR/positions/*/*.parquet')`), pandas/pyarrow
+//! (`pd.read_parquet('DIR/positions')`) and polars. Columns carry their unit
+//! in the name (`lat_deg`, `sog_kn`, `heading_deg`, `rot_deg_per_min`, `time`
+//! a UTC millisecond timestamp); `seq` is the order in which the messages
+//! were read, so that a census reading the archive sees them in the order it
+//! would have seen the original input ([`read_day`]).
+//!
+//! [`ArchiveBuilder`] takes decoded messages (from [`crate::NmeaInput`] or
+//! [`crate::CsvInput`]) and writes a day once data time has passed its end
+//! by [`DAY_SLACK_MS`]; rows that come later for a day already written go
+//! to a new part of that day. Appending to an archive writes new parts only:
+//! no file already listed in the manifest is ever rewritten.
+//!
+//! Files are opened by the caller (`open` callbacks and readers), as
+//! everywhere in this crate.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::sync::Arc;
+
+use arrow_array::builder::{
+    BooleanBuilder, Float64Builder, Int8Builder, StringBuilder, TimestampMillisecondBuilder,
+    UInt16Builder, UInt32Builder, UInt64Builder, UInt8Builder,
+};
+use arrow_array::cast::AsArray;
+use arrow_array::types::{
+    Float64Type, Int8Type, TimestampMillisecondType, UInt16Type, UInt32Type, UInt64Type, UInt8Type,
+};
+use arrow_array::{Array, ArrayRef, RecordBatch};
+use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
+use finisterra_ais::{
+    AisMessage, Body, ClassBExtended, ClassBPosition, Dimensions, LongRangePosition,
+    PositionReport, SarAircraftReport, StaticDataReport, StaticPartB, StaticVoyage, Text, Turn,
+};
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::ArrowWriter;
+use parquet::basic::Compression;
+use parquet::file::properties::WriterProperties;
+use parquet::file::reader::ChunkReader;
+use serde::{Deserialize, Serialize};
+
+use crate::util::day_key;
+
+/// The manifest's file name: a directory holding it is an archive.
+pub const MANIFEST: &str = "finisterra-archive.json";
+/// The manifest's `format`.
+pub const FORMAT: &str = "finisterra-archive";
+/// The archive layout this version writes and reads.
+pub const VERSION: u32 = 1;
+/// A day is written once data time (as the engine's data-time gate admits
+/// it: a single time far ahead is not believed until confirmed) is this far
+/// past its end; later rows for it go to a new part.
+pub const DAY_SLACK_MS: i64 = 3_600_000;
+/// Rows per Parquet row group.
+pub const ROW_GROUP_ROWS: usize = 131_072;
+
+const DAY_MS: i64 = 86_400_000;
+
+/// Why an archive cannot be written or read; every variant names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum ArchiveError {
+    /// The manifest is not JSON or not an archive's.
+    #[error("{file}: not a finisterra archive manifest: {reason}")]
+    Manifest {
+        /// The file.
+        file: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// Written by another version of the layout.
+    #[error(
+        "{file}: archive layout version {found}, this finisterra reads version {VERSION}: rebuild it with `finisterra archive build`"
+    )]
+    Version {
+        /// The file.
+        file: String,
+        /// Its version.
+        found: u32,
+    },
+    /// A Parquet file could not be written or read (truncated, foreign).
+    #[error("{file}: {reason}")]
+    Parquet {
+        /// The file.
+        file: String,
+        /// What the Parquet reader or writer said.
+        reason: String,
+    },
+    /// A Parquet file without a column of the archive's.
+    #[error("{file}: not an archive file: no column {column} of type {expected}")]
+    Column {
+        /// The file.
+        file: String,
+        /// The column.
+        column: String,
+        /// Its type in the archive.
+        expected: String,
+    },
+    /// A Parquet file's rows differ from the manifest's count.
+    #[error("{file}: {found} rows, the manifest says {expected}")]
+    Rows {
+        /// The file.
+        file: String,
+        /// Rows in the manifest.
+        expected: u64,
+        /// Rows read.
+        found: u64,
+    },
+}
+
+impl ArchiveError {
+    /// A stable key for counting.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            ArchiveError::Manifest { .. } => "bad_manifest",
+            ArchiveError::Version { .. } => "archive_version",
+            ArchiveError::Parquet { .. } => "bad_parquet",
+            ArchiveError::Column { .. } => "missing_column",
+            ArchiveError::Rows { .. } => "row_count",
+        }
+    }
+}
+
+fn pq_err(file: &str, e: impl std::fmt::Display) -> ArchiveError {
+    ArchiveError::Parquet {
+        file: file.to_string(),
+        reason: e.to_string(),
+    }
+}
+
+/// One Parquet file of the archive.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Part {
+    /// `YYYY-MM-DD` (UTC).
+    pub day: String,
+    /// Path relative to the archive directory.
+    pub file: String,
+    /// Rows.
+    pub rows: u64,
+    /// Distinct MMSIs.
+    pub vessels: u64,
+    /// Earliest time, ms.
+    pub first_time_ms: i64,
+    /// Latest time, ms.
+    pub last_time_ms: i64,
+    /// First and last `seq`.
+    pub seq: (u64, u64),
+}
+
+/// One `archive build` run.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Build {
+    /// Its inputs, in the order read.
+    pub inputs: Vec<String>,
+    /// Position rows written.
+    pub positions: u64,
+    /// Static rows written.
+    pub statics: u64,
+    /// Messages not archived, by reason (`other_message`: not a position or
+    /// static report; `time_out_of_range`: a time outside 1990–2100).
+    pub skipped: BTreeMap<String, u64>,
+    /// The input counters (lines, messages, rejected lines by reason), as
+    /// `summary.json`'s `input`.
+    pub input: serde_json::Value,
+    /// Vessel ids that are not MMSIs (a CSV file whose ids are all below
+    /// [`crate::csv::MMSI_MIN_ID`]): the census does not check them as
+    /// MMSIs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ids_not_mmsis: Vec<u32>,
+}
+
+/// `finisterra-archive.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// Always [`FORMAT`].
+    pub format: String,
+    /// The layout version ([`VERSION`]).
+    pub version: u32,
+    /// The `seq` the next message archived gets.
+    pub next_seq: u64,
+    /// Position files, by day then part.
+    pub positions: Vec<Part>,
+    /// Static data files, by day then part.
+    pub statics: Vec<Part>,
+    /// The builds that made the archive, oldest first.
+    pub builds: Vec<Build>,
+}
+
+impl Default for Manifest {
+    fn default() -> Self {
+        Manifest {
+            format: FORMAT.into(),
+            version: VERSION,
+            next_seq: 0,
+            positions: Vec::new(),
+            statics: Vec::new(),
+            builds: Vec::new(),
+        }
+    }
+}
+
+impl Manifest {
+    /// Reads a manifest (`file` names it in errors); refuses another
+    /// format or version.
+    pub fn parse(text: &str, file: &str) -> Result<Manifest, ArchiveError> {
+        let v: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| ArchiveError::Manifest {
+                file: file.into(),
+                reason: e.to_string(),
+            })?;
+        if v["format"] != FORMAT {
+            return Err(ArchiveError::Manifest {
+                file: file.into(),
+                reason: format!("format is {}, not \"{FORMAT}\"", v["format"]),
+            });
+        }
+        let found = v["version"].as_u64().unwrap_or(0) as u32;
+        if found != VERSION {
+            return Err(ArchiveError::Version {
+                file: file.into(),
+                found,
+            });
+        }
+        serde_json::from_value(v).map_err(|e| ArchiveError::Manifest {
+            file: file.into(),
+            reason: e.to_string(),
+        })
+    }
+
+    /// The manifest as pretty JSON with a final line end.
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).unwrap_or_default();
+        s.push('\n');
+        s
+    }
+
+    /// The days of the archive in order, each with its position and static
+    /// parts.
+    pub fn days(&self) -> Vec<(String, Vec<&Part>, Vec<&Part>)> {
+        let mut by: BTreeMap<&str, (Vec<&Part>, Vec<&Part>)> = BTreeMap::new();
+        for p in &self.positions {
+            by.entry(&p.day).or_default().0.push(p);
+        }
+        for p in &self.statics {
+            by.entry(&p.day).or_default().1.push(p);
+        }
+        by.into_iter()
+            .map(|(d, (p, s))| (d.to_string(), p, s))
+            .collect()
+    }
+
+    /// The earliest time in the archive, ms.
+    pub fn first_time_ms(&self) -> Option<i64> {
+        self.positions
+            .iter()
+            .chain(&self.statics)
+            .map(|p| p.first_time_ms)
+            .min()
+    }
+
+    /// Every build's ids that are not MMSIs.
+    pub fn ids_not_mmsis(&self) -> Vec<u32> {
+        let mut v: Vec<u32> = self
+            .builds
+            .iter()
+            .flat_map(|b| b.ids_not_mmsis.iter().copied())
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
+
+    /// Rows in all position files.
+    pub fn position_rows(&self) -> u64 {
+        self.positions.iter().map(|p| p.rows).sum()
+    }
+}
+
+/// A position report as archived.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct PosRow {
+    mmsi: u32,
+    t: i64,
+    seq: u64,
+    msg_type: u8,
+    lat: Option<f64>,
+    lon: Option<f64>,
+    sog: Option<f64>,
+    cog: Option<f64>,
+    heading: Option<u16>,
+    rot_raw: Option<i8>,
+    status: Option<u8>,
+    accuracy: bool,
+    raim: bool,
+    second: u8,
+    maneuver: Option<u8>,
+    altitude_m: Option<u16>,
+}
+
+/// Static data as archived.
+#[derive(Debug, Clone, PartialEq, Default)]
+struct StatRow {
+    mmsi: u32,
+    t: i64,
+    seq: u64,
+    msg_type: u8,
+    part: Option<u8>,
+    name: Option<String>,
+    callsign: Option<String>,
+    imo: Option<u32>,
+    ship_type: Option<u8>,
+    dims: Option<(u16, u16, u8, u8)>,
+    draught_m: Option<f64>,
+    destination: Option<String>,
+    eta: Option<(u8, u8, u8, u8)>,
+    epfd: Option<u8>,
+    ais_version: Option<u8>,
+    dte: Option<bool>,
+    vendor_id: Option<String>,
+    model: Option<u8>,
+    serial: Option<u32>,
+    mothership_mmsi: Option<u32>,
+}
+
+fn text(s: &str) -> Option<String> {
+    (!s.is_empty()).then(|| s.to_string())
+}
+
+fn dims(d: &Dimensions) -> Option<(u16, u16, u8, u8)> {
+    Some((d.to_bow, d.to_stern, d.to_port, d.to_starboard))
+}
+
+fn pos_row(m: &AisMessage, t: i64, seq: u64) -> Option<PosRow> {
+    let base = PosRow {
+        mmsi: m.mmsi,
+        t,
+        seq,
+        msg_type: m.msg_type,
+        lat: None,
+        lon: None,
+        sog: None,
+        cog: None,
+        heading: None,
+        rot_raw: None,
+        status: None,
+        accuracy: false,
+        raim: false,
+        second: 60,
+        maneuver: None,
+        altitude_m: None,
+    };
+    Some(match &m.body {
+        Body::Position(p) => PosRow {
+            lat: p.lat_deg,
+            lon: p.lon_deg,
+            sog: p.sog_kn,
+            cog: p.cog_deg,
+            heading: p.heading_deg,
+            rot_raw: Some(p.turn.map_or(-128, Turn::raw)),
+            status: Some(p.status),
+            accuracy: p.accuracy,
+            raim: p.raim,
+            second: p.second,
+            maneuver: Some(p.maneuver),
+            ..base
+        },
+        Body::ClassBPosition(p) => PosRow {
+            lat: p.lat_deg,
+            lon: p.lon_deg,
+            sog: p.sog_kn,
+            cog: p.cog_deg,
+            heading: p.heading_deg,
+            accuracy: p.accuracy,
+            raim: p.raim,
+            second: p.second,
+            ..base
+        },
+        Body::ClassBExtended(p) => PosRow {
+            lat: p.lat_deg,
+            lon: p.lon_deg,
+            sog: p.sog_kn,
+            cog: p.cog_deg,
+            heading: p.heading_deg,
+            accuracy: p.accuracy,
+            raim: p.raim,
+            second: p.second,
+            ..base
+        },
+        Body::SarAircraft(p) => PosRow {
+            lat: p.lat_deg,
+            lon: p.lon_deg,
+            sog: p.sog_kn,
+            cog: p.cog_deg,
+            accuracy: p.accuracy,
+            raim: p.raim,
+            second: p.second,
+            altitude_m: p.altitude_m,
+            ..base
+        },
+        Body::LongRange(p) => PosRow {
+            lat: p.lat_deg,
+            lon: p.lon_deg,
+            sog: p.sog_kn,
+            cog: p.cog_deg,
+            status: Some(p.status),
+            accuracy: p.accuracy,
+            raim: p.raim,
+            ..base
+        },
+        _ => return None,
+    })
+}
+
+fn stat_row(m: &AisMessage, t: i64, seq: u64) -> Option<StatRow> {
+    let base = StatRow {
+        mmsi: m.mmsi,
+        t,
+        seq,
+        msg_type: m.msg_type,
+        ..StatRow::default()
+    };
+    Some(match &m.body {
+        Body::StaticVoyage(s) => StatRow {
+            name: text(s.shipname.as_str()),
+            callsign: text(s.callsign.as_str()),
+            imo: Some(s.imo),
+            ship_type: Some(s.shiptype),
+            dims: dims(&s.dimensions),
+            draught_m: s.draught_m,
+            destination: text(s.destination.as_str()),
+            eta: Some((s.eta_month, s.eta_day, s.eta_hour, s.eta_minute)),
+            epfd: Some(s.epfd),
+            ais_version: Some(s.ais_version),
+            dte: Some(s.dte),
+            ..base
+        },
+        Body::StaticData(StaticDataReport::PartA { shipname }) => StatRow {
+            part: Some(0),
+            name: text(shipname.as_str()),
+            ..base
+        },
+        Body::StaticData(StaticDataReport::PartB(b)) => StatRow {
+            part: Some(1),
+            callsign: text(b.callsign.as_str()),
+            ship_type: Some(b.shiptype),
+            dims: dims(&b.dimensions),
+            vendor_id: text(b.vendor_id.as_str()),
+            model: Some(b.model),
+            serial: Some(b.serial),
+            mothership_mmsi: b.mothership_mmsi,
+            ..base
+        },
+        // Type 19's static part, beside its position (read back from the
+        // position row).
+        Body::ClassBExtended(s) => StatRow {
+            name: text(s.shipname.as_str()),
+            ship_type: Some(s.shiptype),
+            dims: dims(&s.dimensions),
+            epfd: Some(s.epfd),
+            dte: Some(s.dte),
+            ..base
+        },
+        _ => return None,
+    })
+}
+
+/// The message of a position row (what the engine and the census use;
+/// see [`ArchiveBuilder`] for what is not kept).
+fn pos_message(r: &PosRow, name: Option<&StatRow>) -> AisMessage {
+    let body = match r.msg_type {
+        18 => Body::ClassBPosition(ClassBPosition {
+            reserved: 0,
+            sog_kn: r.sog,
+            accuracy: r.accuracy,
+            lon_deg: r.lon,
+            lat_deg: r.lat,
+            cog_deg: r.cog,
+            heading_deg: r.heading,
+            second: r.second,
+            regional: 0,
+            cs: false,
+            display: false,
+            dsc: false,
+            band: false,
+            msg22: false,
+            assigned: false,
+            raim: r.raim,
+            radio: 0,
+        }),
+        19 => {
+            let s = name.cloned().unwrap_or_default();
+            let (to_bow, to_stern, to_port, to_starboard) = s.dims.unwrap_or_default();
+            Body::ClassBExtended(ClassBExtended {
+                reserved: 0,
+                sog_kn: r.sog,
+                accuracy: r.accuracy,
+                lon_deg: r.lon,
+                lat_deg: r.lat,
+                cog_deg: r.cog,
+                heading_deg: r.heading,
+                second: r.second,
+                regional: 0,
+                shipname: Text::from_str_lossy(s.name.as_deref().unwrap_or("")),
+                shiptype: s.ship_type.unwrap_or(0),
+                dimensions: Dimensions {
+                    to_bow,
+                    to_stern,
+                    to_port,
+                    to_starboard,
+                },
+                epfd: s.epfd.unwrap_or(0),
+                raim: r.raim,
+                dte: s.dte.unwrap_or(true),
+                assigned: false,
+            })
+        }
+        9 => Body::SarAircraft(SarAircraftReport {
+            altitude_m: r.altitude_m,
+            sog_kn: r.sog,
+            accuracy: r.accuracy,
+            lon_deg: r.lon,
+            lat_deg: r.lat,
+            cog_deg: r.cog,
+            second: r.second,
+            regional: 0,
+            dte: true,
+            assigned: false,
+            raim: r.raim,
+            radio: 0,
+        }),
+        27 => Body::LongRange(LongRangePosition {
+            accuracy: r.accuracy,
+            raim: r.raim,
+            status: r.status.unwrap_or(15),
+            lon_deg: r.lon,
+            lat_deg: r.lat,
+            sog_kn: r.sog,
+            cog_deg: r.cog,
+            position_latency: false,
+        }),
+        _ => Body::Position(PositionReport {
+            status: r.status.unwrap_or(15),
+            turn: Turn::from_raw(r.rot_raw.unwrap_or(-128)),
+            sog_kn: r.sog,
+            accuracy: r.accuracy,
+            lon_deg: r.lon,
+            lat_deg: r.lat,
+            cog_deg: r.cog,
+            heading_deg: r.heading,
+            second: r.second,
+            maneuver: r.maneuver.unwrap_or(0),
+            raim: r.raim,
+            radio: 0,
+        }),
+    };
+    AisMessage {
+        msg_type: r.msg_type,
+        repeat: 0,
+        mmsi: r.mmsi,
+        body,
+    }
+}
+
+fn stat_message(r: &StatRow) -> AisMessage {
+    let t = |s: &Option<String>| s.as_deref().unwrap_or("").to_string();
+    let (to_bow, to_stern, to_port, to_starboard) = r.dims.unwrap_or_default();
+    let dimensions = Dimensions {
+        to_bow,
+        to_stern,
+        to_port,
+        to_starboard,
+    };
+    let body = match (r.msg_type, r.part) {
+        (24, Some(0)) => Body::StaticData(StaticDataReport::PartA {
+            shipname: Text::from_str_lossy(&t(&r.name)),
+        }),
+        (24, _) => Body::StaticData(StaticDataReport::PartB(StaticPartB {
+            shiptype: r.ship_type.unwrap_or(0),
+            vendor_id: Text::from_str_lossy(&t(&r.vendor_id)),
+            model: r.model.unwrap_or(0),
+            serial: r.serial.unwrap_or(0),
+            callsign: Text::from_str_lossy(&t(&r.callsign)),
+            dimensions,
+            mothership_mmsi: r.mothership_mmsi,
+        })),
+        _ => {
+            let (eta_month, eta_day, eta_hour, eta_minute) = r.eta.unwrap_or((0, 0, 24, 60));
+            Body::StaticVoyage(StaticVoyage {
+                ais_version: r.ais_version.unwrap_or(0),
+                imo: r.imo.unwrap_or(0),
+                callsign: Text::from_str_lossy(&t(&r.callsign)),
+                shipname: Text::from_str_lossy(&t(&r.name)),
+                shiptype: r.ship_type.unwrap_or(0),
+                dimensions,
+                epfd: r.epfd.unwrap_or(0),
+                eta_month,
+                eta_day,
+                eta_hour,
+                eta_minute,
+                draught_m: r.draught_m,
+                destination: Text::from_str_lossy(&t(&r.destination)),
+                dte: r.dte.unwrap_or(true),
+            })
+        }
+    };
+    AisMessage {
+        msg_type: r.msg_type,
+        repeat: 0,
+        mmsi: r.mmsi,
+        body,
+    }
+}
+
+fn ts() -> DataType {
+    DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into()))
+}
+
+/// The columns of the position files, in order.
+pub fn position_schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        Field::new("mmsi", DataType::UInt32, false),
+        Field::new("time", ts(), false),
+        Field::new("seq", DataType::UInt64, false),
+        Field::new("msg_type", DataType::UInt8, false),
+        Field::new("lat_deg", DataType::Float64, true),
+        Field::new("lon_deg", DataType::Float64, true),
+        Field::new("sog_kn", DataType::Float64, true),
+        Field::new("cog_deg", DataType::Float64, true),
+        Field::new("heading_deg", DataType::UInt16, true),
+        Field::new("rot_deg_per_min", DataType::Float64, true),
+        Field::new("rot_indicator", DataType::Int8, true),
+        Field::new("nav_status", DataType::UInt8, true),
+        Field::new("accuracy", DataType::Boolean, false),
+        Field::new("raim", DataType::Boolean, false),
+        Field::new("utc_second", DataType::UInt8, false),
+        Field::new("maneuver", DataType::UInt8, true),
+        Field::new("altitude_m", DataType::UInt16, true),
+    ]))
+}
+
+/// The columns of the static files, in order.
+pub fn static_schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        Field::new("mmsi", DataType::UInt32, false),
+        Field::new("time", ts(), false),
+        Field::new("seq", DataType::UInt64, false),
+        Field::new("msg_type", DataType::UInt8, false),
+        Field::new("part", DataType::UInt8, true),
+        Field::new("name", DataType::Utf8, true),
+        Field::new("callsign", DataType::Utf8, true),
+        Field::new("imo", DataType::UInt32, true),
+        Field::new("ship_type", DataType::UInt8, true),
+        Field::new("to_bow_m", DataType::UInt16, true),
+        Field::new("to_stern_m", DataType::UInt16, true),
+        Field::new("to_port_m", DataType::UInt8, true),
+        Field::new("to_starboard_m", DataType::UInt8, true),
+        Field::new("draught_m", DataType::Float64, true),
+        Field::new("destination", DataType::Utf8, true),
+        Field::new("eta_month", DataType::UInt8, true),
+        Field::new("eta_day", DataType::UInt8, true),
+        Field::new("eta_hour", DataType::UInt8, true),
+        Field::new("eta_minute", DataType::UInt8, true),
+        Field::new("epfd", DataType::UInt8, true),
+        Field::new("ais_version", DataType::UInt8, true),
+        Field::new("dte", DataType::Boolean, true),
+        Field::new("vendor_id", DataType::Utf8, true),
+        Field::new("model", DataType::UInt8, true),
+        Field::new("serial", DataType::UInt32, true),
+        Field::new("mothership_mmsi", DataType::UInt32, true),
+    ]))
+}
+
+fn props() -> WriterProperties {
+    WriterProperties::builder()
+        .set_compression(Compression::SNAPPY)
+        .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+        .set_created_by(format!(
+            "finisterra archive {} (layout {VERSION})",
+            env!("CARGO_PKG_VERSION")
+        ))
+        .build()
+}
+
+fn pos_batch(rows: &[PosRow]) -> Result<RecordBatch, arrow_schema::ArrowError> {
+    let n = rows.len();
+    let mut mmsi = UInt32Builder::with_capacity(n);
+    let mut time = TimestampMillisecondBuilder::with_capacity(n).with_timezone("UTC");
+    let mut seq = UInt64Builder::with_capacity(n);
+    let mut ty = UInt8Builder::with_capacity(n);
+    let mut lat = Float64Builder::with_capacity(n);
+    let mut lon = Float64Builder::with_capacity(n);
+    let mut sog = Float64Builder::with_capacity(n);
+    let mut cog = Float64Builder::with_capacity(n);
+    let mut hdg = UInt16Builder::with_capacity(n);
+    let mut rot = Float64Builder::with_capacity(n);
+    let mut rot_raw = Int8Builder::with_capacity(n);
+    let mut status = UInt8Builder::with_capacity(n);
+    let mut acc = BooleanBuilder::with_capacity(n);
+    let mut raim = BooleanBuilder::with_capacity(n);
+    let mut second = UInt8Builder::with_capacity(n);
+    let mut man = UInt8Builder::with_capacity(n);
+    let mut alt = UInt16Builder::with_capacity(n);
+    for r in rows {
+        mmsi.append_value(r.mmsi);
+        time.append_value(r.t);
+        seq.append_value(r.seq);
+        ty.append_value(r.msg_type);
+        lat.append_option(r.lat);
+        lon.append_option(r.lon);
+        sog.append_option(r.sog);
+        cog.append_option(r.cog);
+        hdg.append_option(r.heading);
+        rot.append_option(
+            r.rot_raw
+                .and_then(Turn::from_raw)
+                .and_then(Turn::deg_per_min),
+        );
+        rot_raw.append_option(r.rot_raw);
+        status.append_option(r.status);
+        acc.append_value(r.accuracy);
+        raim.append_value(r.raim);
+        second.append_value(r.second);
+        man.append_option(r.maneuver);
+        alt.append_option(r.altitude_m);
+    }
+    let cols: Vec<ArrayRef> = vec![
+        Arc::new(mmsi.finish()),
+        Arc::new(time.finish()),
+        Arc::new(seq.finish()),
+        Arc::new(ty.finish()),
+        Arc::new(lat.finish()),
+        Arc::new(lon.finish()),
+        Arc::new(sog.finish()),
+        Arc::new(cog.finish()),
+        Arc::new(hdg.finish()),
+        Arc::new(rot.finish()),
+        Arc::new(rot_raw.finish()),
+        Arc::new(status.finish()),
+        Arc::new(acc.finish()),
+        Arc::new(raim.finish()),
+        Arc::new(second.finish()),
+        Arc::new(man.finish()),
+        Arc::new(alt.finish()),
+    ];
+    RecordBatch::try_new(position_schema(), cols)
+}
+
+fn stat_batch(rows: &[StatRow]) -> Result<RecordBatch, arrow_schema::ArrowError> {
+    let n = rows.len();
+    let mut mmsi = UInt32Builder::with_capacity(n);
+    let mut time = TimestampMillisecondBuilder::with_capacity(n).with_timezone("UTC");
+    let mut seq = UInt64Builder::with_capacity(n);
+    let mut ty = UInt8Builder::with_capacity(n);
+    let mut part = UInt8Builder::with_capacity(n);
+    let mut name = StringBuilder::new();
+    let mut callsign = StringBuilder::new();
+    let mut imo = UInt32Builder::with_capacity(n);
+    let mut ship_type = UInt8Builder::with_capacity(n);
+    let mut bow = UInt16Builder::with_capacity(n);
+    let mut stern = UInt16Builder::with_capacity(n);
+    let mut port = UInt8Builder::with_capacity(n);
+    let mut stbd = UInt8Builder::with_capacity(n);
+    let mut draught = Float64Builder::with_capacity(n);
+    let mut dest = StringBuilder::new();
+    let mut em = UInt8Builder::with_capacity(n);
+    let mut ed = UInt8Builder::with_capacity(n);
+    let mut eh = UInt8Builder::with_capacity(n);
+    let mut emi = UInt8Builder::with_capacity(n);
+    let mut epfd = UInt8Builder::with_capacity(n);
+    let mut ver = UInt8Builder::with_capacity(n);
+    let mut dte = BooleanBuilder::with_capacity(n);
+    let mut vendor = StringBuilder::new();
+    let mut model = UInt8Builder::with_capacity(n);
+    let mut serial = UInt32Builder::with_capacity(n);
+    let mut mother = UInt32Builder::with_capacity(n);
+    for r in rows {
+        mmsi.append_value(r.mmsi);
+        time.append_value(r.t);
+        seq.append_value(r.seq);
+        ty.append_value(r.msg_type);
+        part.append_option(r.part);
+        name.append_option(r.name.as_deref());
+        callsign.append_option(r.callsign.as_deref());
+        imo.append_option(r.imo);
+        ship_type.append_option(r.ship_type);
+        bow.append_option(r.dims.map(|d| d.0));
+        stern.append_option(r.dims.map(|d| d.1));
+        port.append_option(r.dims.map(|d| d.2));
+        stbd.append_option(r.dims.map(|d| d.3));
+        draught.append_option(r.draught_m);
+        dest.append_option(r.destination.as_deref());
+        em.append_option(r.eta.map(|e| e.0));
+        ed.append_option(r.eta.map(|e| e.1));
+        eh.append_option(r.eta.map(|e| e.2));
+        emi.append_option(r.eta.map(|e| e.3));
+        epfd.append_option(r.epfd);
+        ver.append_option(r.ais_version);
+        dte.append_option(r.dte);
+        vendor.append_option(r.vendor_id.as_deref());
+        model.append_option(r.model);
+        serial.append_option(r.serial);
+        mother.append_option(r.mothership_mmsi);
+    }
+    let cols: Vec<ArrayRef> = vec![
+        Arc::new(mmsi.finish()),
+        Arc::new(time.finish()),
+        Arc::new(seq.finish()),
+        Arc::new(ty.finish()),
+        Arc::new(part.finish()),
+        Arc::new(name.finish()),
+        Arc::new(callsign.finish()),
+        Arc::new(imo.finish()),
+        Arc::new(ship_type.finish()),
+        Arc::new(bow.finish()),
+        Arc::new(stern.finish()),
+        Arc::new(port.finish()),
+        Arc::new(stbd.finish()),
+        Arc::new(draught.finish()),
+        Arc::new(dest.finish()),
+        Arc::new(em.finish()),
+        Arc::new(ed.finish()),
+        Arc::new(eh.finish()),
+        Arc::new(emi.finish()),
+        Arc::new(epfd.finish()),
+        Arc::new(ver.finish()),
+        Arc::new(dte.finish()),
+        Arc::new(vendor.finish()),
+        Arc::new(model.finish()),
+        Arc::new(serial.finish()),
+        Arc::new(mother.finish()),
+    ];
+    RecordBatch::try_new(static_schema(), cols)
+}
+
+/// The rows of a day being built.
+#[derive(Default)]
+struct OpenDay {
+    pos: Vec<PosRow>,
+    stat: Vec<StatRow>,
+}
+
+/// Writes decoded messages into an archive, a day at a time.
+///
+/// Kept: every position report (types 1–3, 9, 18, 19, 27) and static
+/// report (5, 19's static part, 24) with its time and reading order
+/// (`seq`). Not kept (the engine and the census do not use them): the
+/// radio state, the class B unit flags (`cs`, `display`, `dsc`, `band`,
+/// `msg22`, `assigned`), regional bits, type 27's position latency flag,
+/// type 9's DTE and assigned flags; other message types are counted in the
+/// build's `skipped`.
+pub struct ArchiveBuilder {
+    manifest: Manifest,
+    build: Build,
+    days: BTreeMap<i64, OpenDay>,
+    /// Data time, as the engine's gate admits it: one broken time far
+    /// ahead does not close the days before it.
+    gate: finisterra_engine::DataClock,
+}
+
+impl std::fmt::Debug for ArchiveBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ArchiveBuilder")
+            .field("open_days", &self.days.len())
+            .field("next_seq", &self.manifest.next_seq)
+            .finish()
+    }
+}
+
+/// Times outside this range are not archived (1990-01-01 to 2100-01-01).
+const TIME_MIN_MS: i64 = 631_152_000_000;
+const TIME_MAX_MS: i64 = 4_102_444_800_000;
+
+impl ArchiveBuilder {
+    /// A new archive, or more days for `existing` (its files are never
+    /// rewritten: new rows of a day it has go to a new part).
+    pub fn new(existing: Option<Manifest>, inputs: Vec<String>) -> ArchiveBuilder {
+        ArchiveBuilder {
+            manifest: existing.unwrap_or_default(),
+            build: Build {
+                inputs,
+                ..Build::default()
+            },
+            days: BTreeMap::new(),
+            gate: finisterra_engine::DataClock::default(),
+        }
+    }
+
+    /// Takes one decoded message with its data time.
+    pub fn push(&mut self, msg: &AisMessage, t: i64) {
+        if !(TIME_MIN_MS..TIME_MAX_MS).contains(&t) {
+            *self
+                .build
+                .skipped
+                .entry("time_out_of_range".into())
+                .or_default() += 1;
+            return;
+        }
+        let seq = self.manifest.next_seq;
+        let pos = pos_row(msg, t, seq);
+        let stat = stat_row(msg, t, seq);
+        if pos.is_none() && stat.is_none() {
+            *self
+                .build
+                .skipped
+                .entry("other_message".into())
+                .or_default() += 1;
+            return;
+        }
+        self.manifest.next_seq += 1;
+        let day = self.days.entry(t.div_euclid(DAY_MS)).or_default();
+        if let Some(p) = pos {
+            day.pos.push(p);
+        }
+        if let Some(s) = stat {
+            day.stat.push(s);
+        }
+        if let Ok(a) = self.gate.admit(Some(t), None) {
+            self.gate.advance(a.time_ms);
+        }
+    }
+
+    /// Writes the days that data time has left behind (by
+    /// [`DAY_SLACK_MS`]), or all of them (`all`), through `open(path)`
+    /// (a path relative to the archive directory; the caller creates its
+    /// directories).
+    pub fn write_ready<W: Write + Send, E: From<ArchiveError>>(
+        &mut self,
+        all: bool,
+        mut open: impl FnMut(&str) -> Result<W, E>,
+    ) -> Result<(), E> {
+        let now = self.gate.now_ms().unwrap_or(i64::MIN);
+        let done: Vec<i64> = self
+            .days
+            .keys()
+            .copied()
+            .filter(|&d| all || (d + 1) * DAY_MS + DAY_SLACK_MS <= now)
+            .collect();
+        for d in done {
+            let Some(mut day) = self.days.remove(&d) else {
+                continue;
+            };
+            let key = day_key(d * DAY_MS);
+            if !day.pos.is_empty() {
+                day.pos.sort_unstable_by_key(|r| (r.mmsi, r.t, r.seq));
+                let n = self
+                    .manifest
+                    .positions
+                    .iter()
+                    .filter(|p| p.day == key)
+                    .count();
+                let file = format!("positions/day={key}/part-{n}.parquet");
+                let w = open(&file)?;
+                let part = write_rows(w, &file, &key, &day.pos, position_schema(), |rs| {
+                    pos_batch(rs)
+                })?;
+                self.build.positions += part.rows;
+                self.manifest.positions.push(part);
+            }
+            if !day.stat.is_empty() {
+                day.stat.sort_unstable_by_key(|r| (r.mmsi, r.t, r.seq));
+                let n = self
+                    .manifest
+                    .statics
+                    .iter()
+                    .filter(|p| p.day == key)
+                    .count();
+                let file = format!("static/day={key}/part-{n}.parquet");
+                let w = open(&file)?;
+                let part = write_rows(w, &file, &key, &day.stat, static_schema(), |rs| {
+                    stat_batch(rs)
+                })?;
+                self.build.statics += part.rows;
+                self.manifest.statics.push(part);
+            }
+        }
+        Ok(())
+    }
+
+    /// These ids of the inputs are not MMSIs (see
+    /// [`crate::CsvInput::ids_not_mmsis`]).
+    pub fn ids_not_mmsis(&mut self, ids: &[u32]) {
+        self.build.ids_not_mmsis.extend_from_slice(ids);
+        self.build.ids_not_mmsis.sort_unstable();
+        self.build.ids_not_mmsis.dedup();
+    }
+
+    /// Rows held for days not written yet.
+    pub fn buffered(&self) -> usize {
+        self.days.values().map(|d| d.pos.len() + d.stat.len()).sum()
+    }
+
+    /// Ends the build (every day must have been written: call
+    /// [`ArchiveBuilder::write_ready`] with `all` first) with its input
+    /// counters: the manifest to write.
+    pub fn finish(mut self, input: serde_json::Value) -> Manifest {
+        debug_assert!(self.days.is_empty(), "every day written");
+        self.build.input = input;
+        let key = |p: &Part| (p.day.clone(), p.file.len(), p.file.clone());
+        self.manifest.positions.sort_by_key(key);
+        self.manifest.statics.sort_by_key(key);
+        self.manifest.builds.push(self.build);
+        self.manifest
+    }
+}
+
+trait Row {
+    fn mmsi(&self) -> u32;
+    fn t(&self) -> i64;
+    fn seq(&self) -> u64;
+}
+
+impl Row for PosRow {
+    fn mmsi(&self) -> u32 {
+        self.mmsi
+    }
+    fn t(&self) -> i64 {
+        self.t
+    }
+    fn seq(&self) -> u64 {
+        self.seq
+    }
+}
+
+impl Row for StatRow {
+    fn mmsi(&self) -> u32 {
+        self.mmsi
+    }
+    fn t(&self) -> i64 {
+        self.t
+    }
+    fn seq(&self) -> u64 {
+        self.seq
+    }
+}
+
+fn write_rows<W: Write + Send, R: Row>(
+    w: W,
+    file: &str,
+    day: &str,
+    rows: &[R],
+    schema: SchemaRef,
+    batch: impl Fn(&[R]) -> Result<RecordBatch, arrow_schema::ArrowError>,
+) -> Result<Part, ArchiveError> {
+    let mut writer = ArrowWriter::try_new(w, schema, Some(props())).map_err(|e| pq_err(file, e))?;
+    for chunk in rows.chunks(ROW_GROUP_ROWS) {
+        let b = batch(chunk).map_err(|e| pq_err(file, e))?;
+        writer.write(&b).map_err(|e| pq_err(file, e))?;
+    }
+    writer.close().map_err(|e| pq_err(file, e))?;
+    let mut vessels = 0u64;
+    let mut last = None;
+    for r in rows {
+        if last != Some(r.mmsi()) {
+            vessels += 1;
+            last = Some(r.mmsi());
+        }
+    }
+    Ok(Part {
+        day: day.to_string(),
+        file: file.to_string(),
+        rows: rows.len() as u64,
+        vessels,
+        first_time_ms: rows.iter().map(Row::t).min().unwrap_or(0),
+        last_time_ms: rows.iter().map(Row::t).max().unwrap_or(0),
+        seq: (
+            rows.iter().map(Row::seq).min().unwrap_or(0),
+            rows.iter().map(Row::seq).max().unwrap_or(0),
+        ),
+    })
+}
+
+fn column<'a>(
+    b: &'a RecordBatch,
+    file: &str,
+    name: &'static str,
+    dt: DataType,
+) -> Result<&'a ArrayRef, ArchiveError> {
+    match b.column_by_name(name) {
+        Some(c) if *c.data_type() == dt => Ok(c),
+        _ => Err(ArchiveError::Column {
+            file: file.to_string(),
+            column: name.to_string(),
+            expected: dt.to_string(),
+        }),
+    }
+}
+
+fn opt<P: arrow_array::ArrowPrimitiveType>(
+    a: &arrow_array::PrimitiveArray<P>,
+    i: usize,
+) -> Option<P::Native> {
+    a.is_valid(i).then(|| a.value(i))
+}
+
+fn read_batches<R: ChunkReader + 'static>(
+    file: &str,
+    r: R,
+    expected_rows: u64,
+    schema: SchemaRef,
+    mut each: impl FnMut(&RecordBatch) -> Result<(), ArchiveError>,
+) -> Result<(), ArchiveError> {
+    let builder = ParquetRecordBatchReaderBuilder::try_new(r).map_err(|e| pq_err(file, e))?;
+    for f in schema.fields() {
+        let ok = builder
+            .schema()
+            .field_with_name(f.name())
+            .is_ok_and(|g| g.data_type() == f.data_type());
+        if !ok {
+            return Err(ArchiveError::Column {
+                file: file.to_string(),
+                column: f.name().to_string(),
+                expected: f.data_type().to_string(),
+            });
+        }
+    }
+    let reader = builder
+        .with_batch_size(65_536)
+        .build()
+        .map_err(|e| pq_err(file, e))?;
+    let mut n = 0u64;
+    for b in reader {
+        let b = b.map_err(|e| pq_err(file, e))?;
+        n += b.num_rows() as u64;
+        each(&b)?;
+    }
+    if n != expected_rows {
+        return Err(ArchiveError::Rows {
+            file: file.to_string(),
+            expected: expected_rows,
+            found: n,
+        });
+    }
+    Ok(())
+}
+
+fn read_pos<R: ChunkReader + 'static>(
+    file: &str,
+    r: R,
+    rows: u64,
+    out: &mut Vec<PosRow>,
+) -> Result<(), ArchiveError> {
+    read_batches(file, r, rows, position_schema(), |b| {
+        let mmsi = column(b, file, "mmsi", DataType::UInt32)?.as_primitive::<UInt32Type>();
+        let time = column(b, file, "time", ts())?.as_primitive::<TimestampMillisecondType>();
+        let seq = column(b, file, "seq", DataType::UInt64)?.as_primitive::<UInt64Type>();
+        let ty = column(b, file, "msg_type", DataType::UInt8)?.as_primitive::<UInt8Type>();
+        let lat = column(b, file, "lat_deg", DataType::Float64)?.as_primitive::<Float64Type>();
+        let lon = column(b, file, "lon_deg", DataType::Float64)?.as_primitive::<Float64Type>();
+        let sog = column(b, file, "sog_kn", DataType::Float64)?.as_primitive::<Float64Type>();
+        let cog = column(b, file, "cog_deg", DataType::Float64)?.as_primitive::<Float64Type>();
+        let hdg = column(b, file, "heading_deg", DataType::UInt16)?.as_primitive::<UInt16Type>();
+        let rot = column(b, file, "rot_indicator", DataType::Int8)?.as_primitive::<Int8Type>();
+        let st = column(b, file, "nav_status", DataType::UInt8)?.as_primitive::<UInt8Type>();
+        let acc = column(b, file, "accuracy", DataType::Boolean)?.as_boolean();
+        let raim = column(b, file, "raim", DataType::Boolean)?.as_boolean();
+        let sec = column(b, file, "utc_second", DataType::UInt8)?.as_primitive::<UInt8Type>();
+        let man = column(b, file, "maneuver", DataType::UInt8)?.as_primitive::<UInt8Type>();
+        let alt = column(b, file, "altitude_m", DataType::UInt16)?.as_primitive::<UInt16Type>();
+        out.reserve(b.num_rows());
+        for i in 0..b.num_rows() {
+            out.push(PosRow {
+                mmsi: mmsi.value(i),
+                t: time.value(i),
+                seq: seq.value(i),
+                msg_type: ty.value(i),
+                lat: opt(lat, i),
+                lon: opt(lon, i),
+                sog: opt(sog, i),
+                cog: opt(cog, i),
+                heading: opt(hdg, i),
+                rot_raw: opt(rot, i),
+                status: opt(st, i),
+                accuracy: acc.value(i),
+                raim: raim.value(i),
+                second: sec.value(i),
+                maneuver: opt(man, i),
+                altitude_m: opt(alt, i),
+            });
+        }
+        Ok(())
+    })
+}
+
+fn read_stat<R: ChunkReader + 'static>(
+    file: &str,
+    r: R,
+    rows: u64,
+    out: &mut Vec<StatRow>,
+) -> Result<(), ArchiveError> {
+    read_batches(file, r, rows, static_schema(), |b| {
+        let p8 = |name: &'static str| -> Result<_, ArchiveError> {
+            Ok(column(b, file, name, DataType::UInt8)?.as_primitive::<UInt8Type>())
+        };
+        let p32 = |name: &'static str| -> Result<_, ArchiveError> {
+            Ok(column(b, file, name, DataType::UInt32)?.as_primitive::<UInt32Type>())
+        };
+        let s = |name: &'static str| -> Result<_, ArchiveError> {
+            Ok(column(b, file, name, DataType::Utf8)?.as_string::<i32>())
+        };
+        let time = column(b, file, "time", ts())?.as_primitive::<TimestampMillisecondType>();
+        let seq = column(b, file, "seq", DataType::UInt64)?.as_primitive::<UInt64Type>();
+        let bow = column(b, file, "to_bow_m", DataType::UInt16)?.as_primitive::<UInt16Type>();
+        let stern = column(b, file, "to_stern_m", DataType::UInt16)?.as_primitive::<UInt16Type>();
+        let draught =
+            column(b, file, "draught_m", DataType::Float64)?.as_primitive::<Float64Type>();
+        let dte = column(b, file, "dte", DataType::Boolean)?.as_boolean();
+        let (mmsi, ty, part) = (p32("mmsi")?, p8("msg_type")?, p8("part")?);
+        let (name, callsign, dest, vendor) = (
+            s("name")?,
+            s("callsign")?,
+            s("destination")?,
+            s("vendor_id")?,
+        );
+        let (imo, serial, mother) = (p32("imo")?, p32("serial")?, p32("mothership_mmsi")?);
+        let (ship_type, port, stbd) = (p8("ship_type")?, p8("to_port_m")?, p8("to_starboard_m")?);
+        let (em, ed, eh, emi) = (
+            p8("eta_month")?,
+            p8("eta_day")?,
+            p8("eta_hour")?,
+            p8("eta_minute")?,
+        );
+        let (epfd, ver, model) = (p8("epfd")?, p8("ais_version")?, p8("model")?);
+        let txt =
+            |a: &arrow_array::StringArray, i: usize| a.is_valid(i).then(|| a.value(i).to_string());
+        for i in 0..b.num_rows() {
+            let dims = match (opt(bow, i), opt(stern, i), opt(port, i), opt(stbd, i)) {
+                (Some(a), Some(b), Some(c), Some(d)) => Some((a, b, c, d)),
+                _ => None,
+            };
+            let eta = match (opt(em, i), opt(ed, i), opt(eh, i), opt(emi, i)) {
+                (Some(a), Some(b), Some(c), Some(d)) => Some((a, b, c, d)),
+                _ => None,
+            };
+            out.push(StatRow {
+                mmsi: mmsi.value(i),
+                t: time.value(i),
+                seq: seq.value(i),
+                msg_type: ty.value(i),
+                part: opt(part, i),
+                name: txt(name, i),
+                callsign: txt(callsign, i),
+                imo: opt(imo, i),
+                ship_type: opt(ship_type, i),
+                dims,
+                draught_m: opt(draught, i),
+                destination: txt(dest, i),
+                eta,
+                epfd: opt(epfd, i),
+                ais_version: opt(ver, i),
+                dte: dte.is_valid(i).then(|| dte.value(i)),
+                vendor_id: txt(vendor, i),
+                model: opt(model, i),
+                serial: opt(serial, i),
+                mothership_mmsi: opt(mother, i),
+            });
+        }
+        Ok(())
+    })
+}
+
+/// One day of an archive as the census reads it: its rows, and the order
+/// in which they were first read (`seq`). Messages are made from the rows
+/// as they are taken ([`Day::messages`]), so a day costs about its rows
+/// (some 100 bytes each), not its messages.
+#[derive(Debug, Default)]
+pub struct Day {
+    pos: Vec<PosRow>,
+    stat: Vec<StatRow>,
+    /// Type 19's static part, by the seq of its position.
+    ext: BTreeMap<u64, StatRow>,
+    /// (seq, row, is a position row), in seq order.
+    order: Vec<(u64, u32, bool)>,
+}
+
+impl Day {
+    /// Messages in the day.
+    pub fn len(&self) -> usize {
+        self.order.len()
+    }
+
+    /// Whether the day has no message.
+    pub fn is_empty(&self) -> bool {
+        self.order.is_empty()
+    }
+
+    /// The day's messages with their times, in reading order (`seq`): as a
+    /// census would have read the original input.
+    pub fn messages(&self) -> impl Iterator<Item = (AisMessage, i64)> + '_ {
+        self.order.iter().map(|&(seq, i, is_pos)| {
+            if is_pos {
+                let r = &self.pos[i as usize];
+                (pos_message(r, self.ext.get(&seq)), r.t)
+            } else {
+                let r = &self.stat[i as usize];
+                (stat_message(r), r.t)
+            }
+        })
+    }
+}
+
+/// Reads one day of an archive: `positions` and `statics` are the day's
+/// parts (as [`Manifest::days`] lists them) with their opened files. Every
+/// error names its file.
+pub fn read_day<R: ChunkReader + 'static>(
+    positions: Vec<(&Part, R)>,
+    statics: Vec<(&Part, R)>,
+) -> Result<Day, ArchiveError> {
+    let mut day = Day::default();
+    for (p, r) in positions {
+        read_pos(&p.file, r, p.rows, &mut day.pos)?;
+    }
+    for (p, r) in statics {
+        read_stat(&p.file, r, p.rows, &mut day.stat)?;
+    }
+    let mut order: Vec<(u64, u32, bool)> = Vec::with_capacity(day.pos.len() + day.stat.len());
+    let mut stat = std::mem::take(&mut day.stat);
+    let mut kept = Vec::with_capacity(stat.len());
+    for s in stat.drain(..) {
+        if s.msg_type == 19 {
+            day.ext.insert(s.seq, s);
+        } else {
+            order.push((s.seq, kept.len() as u32, false));
+            kept.push(s);
+        }
+    }
+    day.stat = kept;
+    order.extend(
+        day.pos
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.seq, i as u32, true)),
+    );
+    order.sort_unstable_by_key(|x| x.0);
+    day.order = order;
+    Ok(day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use finisterra_ais::BasicPosition;
+
+    #[test]
+    fn positions_read_back_as_they_went_in() {
+        for class_b in [false, true] {
+            let mut m = BasicPosition {
+                mmsi: 224_000_001,
+                class_b,
+                status: 3,
+                turn: Some(Turn::Rate(-20)),
+                sog_kn: Some(12.3),
+                cog_deg: Some(271.4),
+                heading_deg: Some(270),
+                lat_deg: 43.123456,
+                lon_deg: -9.654321,
+                second: 17,
+                accuracy: true,
+                radio: 0,
+            }
+            .message();
+            if let Body::ClassBPosition(p) = &mut m.body {
+                p.raim = true;
+                // The class B unit flags are not kept (see ArchiveBuilder).
+                (p.cs, p.band, p.msg22) = (false, false, false);
+            }
+            let r = pos_row(&m, 1_700_000_000_000, 7).expect("a position");
+            let back = pos_message(&r, None);
+            assert_eq!(back, m, "class B: {class_b}");
+        }
+    }
+
+    #[test]
+    fn a_day_is_written_once_data_time_is_past_it_and_one_broken_time_does_not_close_it() {
+        let msg = |mmsi: u32| {
+            BasicPosition {
+                mmsi,
+                class_b: false,
+                status: 0,
+                turn: None,
+                sog_kn: Some(10.0),
+                cog_deg: Some(90.0),
+                heading_deg: None,
+                lat_deg: 43.0,
+                lon_deg: -9.0,
+                second: 0,
+                accuracy: false,
+                radio: 0,
+            }
+            .message()
+        };
+        let day0 = 20_000 * DAY_MS;
+        let mut b = ArchiveBuilder::new(None, vec!["x".into()]);
+        let mut written: Vec<String> = Vec::new();
+        fn rec(w: &mut Vec<String>) -> impl FnMut(&str) -> Result<Vec<u8>, ArchiveError> + '_ {
+            |name: &str| {
+                w.push(name.to_string());
+                Ok(Vec::new())
+            }
+        }
+        for k in 0..100 {
+            b.push(
+                &msg(224_000_000 + k % 7),
+                day0 + 80_000_000 + k as i64 * 1000,
+            );
+        }
+        // A broken time years ahead: archived in its own day, but it does
+        // not make data time jump.
+        b.push(&msg(224_000_001), day0 + 3_000 * DAY_MS);
+        b.write_ready(false, rec(&mut written)).unwrap();
+        assert!(written.is_empty(), "{written:?}");
+        // Data time an hour past the end of the day: the day is written,
+        // once, sorted by vessel.
+        for k in 0..10 {
+            b.push(&msg(224_000_009), day0 + DAY_MS + DAY_SLACK_MS + k * 1000);
+        }
+        b.write_ready(false, rec(&mut written)).unwrap();
+        let day = day_key(day0);
+        assert_eq!(written, vec![format!("positions/day={day}/part-0.parquet")]);
+        // A late row of that day: a new part.
+        b.push(&msg(224_000_002), day0 + 1000);
+        b.write_ready(true, rec(&mut written)).unwrap();
+        assert!(
+            written.contains(&format!("positions/day={day}/part-1.parquet")),
+            "{written:?}"
+        );
+        assert_eq!(written.len(), 4, "{written:?}");
+        let m = b.finish(serde_json::json!({}));
+        let rows: u64 = m.positions.iter().map(|p| p.rows).sum();
+        assert_eq!(rows, 112);
+        assert_eq!(m.positions[0].vessels, 7);
+        assert_eq!(m.next_seq, 112);
+    }
+}

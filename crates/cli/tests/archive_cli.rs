@@ -1,0 +1,384 @@
+//! `finisterra archive build` end to end: a simulated fleet decoded once
+//! into Parquet by day; `census` reading the archive gives the same tables,
+//! byte for byte, as reading the NMEA; a new day appended rewrites nothing;
+//! a missing, truncated or foreign file, or an archive of another layout
+//! version, is an error naming the file; DuckDB, pandas and polars read the
+//! files as they are (when installed).
+#![cfg(feature = "parquet")]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn root() -> &'static Path {
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("temp dir");
+    d
+}
+
+fn run(args: &[&str]) -> (bool, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_finisterra"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("run finisterra");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    )
+}
+
+fn finisterra(args: &[&str]) -> String {
+    let (ok, err) = run(args);
+    assert!(ok, "finisterra {args:?} failed: {err}");
+    err
+}
+
+fn finisterra_fails(args: &[&str]) -> String {
+    let (ok, err) = run(args);
+    assert!(!ok, "finisterra {args:?} should fail");
+    err
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+fn simulate(out: &Path, start: &str, hours: &str, seed: &str) {
+    finisterra(&[
+        "simulate",
+        "--fleet",
+        "80",
+        "--hours",
+        hours,
+        "--seed",
+        seed,
+        "--start",
+        start,
+        "--report-interval",
+        "60",
+        "--out",
+        s(out),
+    ]);
+}
+
+/// Every file under `dir` (relative path → bytes).
+fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("dir") {
+            let p = e.expect("entry").path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p
+                    .strip_prefix(dir)
+                    .expect("under")
+                    .to_string_lossy()
+                    .to_string();
+                out.insert(rel, std::fs::read(&p).expect("read"));
+            }
+        }
+    }
+    out
+}
+
+/// The census's tables of two result directories are the same, byte for
+/// byte, and so is `summary.json` but for its `input` (file names).
+fn same_results(a: &Path, b: &Path) {
+    let (fa, fb) = (files(a), files(b));
+    assert_eq!(fa.keys().collect::<Vec<_>>(), fb.keys().collect::<Vec<_>>());
+    let mut tables = 0;
+    for (name, x) in &fa {
+        if name == "summary.json" {
+            let mut x: serde_json::Value = serde_json::from_slice(x).unwrap();
+            let mut y: serde_json::Value = serde_json::from_slice(&fb[name]).unwrap();
+            x["input"] = serde_json::Value::Null;
+            y["input"] = serde_json::Value::Null;
+            assert_eq!(x, y, "summary.json");
+        } else {
+            assert!(*x == fb[name], "{name} differs");
+            tables += 1;
+        }
+    }
+    assert!(
+        tables >= 15,
+        "jsonl, csv and parquet of five kinds: {tables}"
+    );
+}
+
+#[test]
+fn the_census_reads_an_archive_as_it_reads_the_nmea() {
+    let d = tmp("archive_same");
+    let nmea = d.join("fleet.nmea.gz");
+    simulate(&nmea, "2026-01-05T22:00:00Z", "4", "4");
+    let arch = d.join("arch");
+    let err = finisterra(&["archive", "build", s(&nmea), "--out", s(&arch)]);
+    assert!(err.contains("archived"), "{err}");
+    let f = files(&arch);
+    // Two days (the fleet crosses midnight), positions and static data.
+    for p in [
+        "finisterra-archive.json",
+        "positions/day=2026-01-05/part-0.parquet",
+        "positions/day=2026-01-06/part-0.parquet",
+        "static/day=2026-01-05/part-0.parquet",
+        "static/day=2026-01-06/part-0.parquet",
+    ] {
+        assert!(f.contains_key(p), "{p} in {:?}", f.keys());
+    }
+    for (name, bytes) in &f {
+        if name.ends_with(".parquet") {
+            assert!(
+                bytes.starts_with(b"PAR1") && bytes.ends_with(b"PAR1"),
+                "{name}"
+            );
+        }
+    }
+    let m: serde_json::Value = serde_json::from_slice(&f["finisterra-archive.json"]).unwrap();
+    let rows: u64 = m["positions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["rows"].as_u64().unwrap())
+        .sum();
+    let input = &m["builds"][0]["input"];
+    assert!(rows > 10_000, "{rows}");
+    assert_eq!(input["lines"], input["files"][0]["lines"]);
+    // The census on the NMEA and on the archive: the same tables.
+    let (a, b) = (d.join("a"), d.join("b"));
+    for (input, out) in [(&nmea, &a), (&arch, &b)] {
+        finisterra(&[
+            "census",
+            s(input),
+            "--out",
+            s(out),
+            "--no-progress",
+            "-q",
+            "--no-report",
+        ]);
+    }
+    same_results(&a, &b);
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(b.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["input"]["files"][0]["format"], "archive");
+    // `scan` too: the same events from the archive as from the NMEA (the
+    // fleet sends position and static reports only).
+    let scan = |input: &Path| {
+        let out = Command::new(env!("CARGO_BIN_EXE_finisterra"))
+            .args(["scan", s(input), "--no-progress"])
+            .current_dir(root())
+            .output()
+            .expect("scan");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    };
+    let (x, y) = (scan(&nmea), scan(&arch));
+    assert!(x.len() > 1000, "events: {} bytes", x.len());
+    assert!(x == y, "scan of the archive differs from scan of the NMEA");
+    assert!(summary["counts"]["spoofing"].as_u64() > Some(0));
+}
+
+#[test]
+fn appending_a_day_rewrites_nothing() {
+    let d = tmp("archive_append");
+    let (day1, day2) = (d.join("day1.nmea.gz"), d.join("day2.nmea.gz"));
+    simulate(&day1, "2026-03-01T09:00:00Z", "2", "5");
+    simulate(&day2, "2026-03-02T09:00:00Z", "2", "6");
+    let arch = d.join("arch");
+    finisterra(&["archive", "build", s(&day1), "--out", s(&arch), "-q"]);
+    let before = files(&arch);
+    let old: Vec<(String, std::time::SystemTime)> = before
+        .keys()
+        .filter(|k| k.ends_with(".parquet"))
+        .map(|k| {
+            (
+                k.clone(),
+                std::fs::metadata(arch.join(k)).unwrap().modified().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(old.len(), 2);
+    finisterra(&["archive", "build", s(&day2), "--out", s(&arch), "-q"]);
+    let after = files(&arch);
+    for (k, t) in &old {
+        assert!(before[k] == after[k], "{k} rewritten");
+        assert_eq!(
+            std::fs::metadata(arch.join(k)).unwrap().modified().unwrap(),
+            *t,
+            "{k}"
+        );
+    }
+    assert!(after.contains_key("positions/day=2026-03-02/part-0.parquet"));
+    let m: serde_json::Value = serde_json::from_slice(&after["finisterra-archive.json"]).unwrap();
+    assert_eq!(m["builds"].as_array().unwrap().len(), 2);
+    // Reading order goes on across builds.
+    assert!(m["positions"][1]["seq"][0].as_u64() > m["positions"][0]["seq"][1].as_u64());
+    // The archive of both days gives the census of both inputs.
+    let (a, b) = (d.join("a"), d.join("b"));
+    finisterra(&[
+        "census",
+        s(&day1),
+        s(&day2),
+        "--out",
+        s(&a),
+        "--no-progress",
+        "-q",
+        "--no-report",
+    ]);
+    finisterra(&[
+        "census",
+        s(&arch),
+        "--out",
+        s(&b),
+        "--no-progress",
+        "-q",
+        "--no-report",
+    ]);
+    same_results(&a, &b);
+    // More rows for a day already archived: a new part, the old one kept.
+    finisterra(&["archive", "build", s(&day1), "--out", s(&arch), "-q"]);
+    let again = files(&arch);
+    assert!(again.contains_key("positions/day=2026-03-01/part-1.parquet"));
+    assert!(
+        again["positions/day=2026-03-01/part-0.parquet"]
+            == before["positions/day=2026-03-01/part-0.parquet"]
+    );
+}
+
+#[test]
+fn bad_archives_are_errors_naming_the_file() {
+    let d = tmp("archive_bad");
+    let nmea = d.join("fleet.nmea.gz");
+    simulate(&nmea, "2026-02-01T10:00:00Z", "1", "7");
+    let good = d.join("good");
+    finisterra(&["archive", "build", s(&nmea), "--out", s(&good), "-q"]);
+    let part = "positions/day=2026-02-01/part-0.parquet";
+    let copy = |name: &str| {
+        let to = d.join(name);
+        for (k, v) in files(&good) {
+            let p = to.join(&k);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, v).unwrap();
+        }
+        to
+    };
+    let census = |arch: &Path| {
+        finisterra_fails(&[
+            "census",
+            s(arch),
+            "--out",
+            s(&d.join("out")),
+            "--no-progress",
+            "-q",
+        ])
+    };
+    // A day missing.
+    let missing = copy("missing");
+    std::fs::remove_file(missing.join(part)).unwrap();
+    let err = census(&missing);
+    assert!(err.contains(part) && err.contains("missing"), "{err}");
+    // Truncated.
+    let truncated = copy("truncated");
+    let bytes = std::fs::read(truncated.join(part)).unwrap();
+    std::fs::write(truncated.join(part), &bytes[..bytes.len() / 2]).unwrap();
+    let err = census(&truncated);
+    assert!(err.contains(part), "{err}");
+    // Foreign: a census table where a part should be.
+    let foreign = copy("foreign");
+    let tables = d.join("tables");
+    finisterra(&[
+        "census",
+        s(&nmea),
+        "--out",
+        s(&tables),
+        "--no-progress",
+        "-q",
+        "--no-report",
+    ]);
+    std::fs::copy(tables.join("spoofing.parquet"), foreign.join(part)).unwrap();
+    let err = census(&foreign);
+    assert!(err.contains(part) && err.contains("no column"), "{err}");
+    // Another layout version.
+    let old = copy("old");
+    let mf = old.join("finisterra-archive.json");
+    let text = std::fs::read_to_string(&mf)
+        .unwrap()
+        .replace("\"version\": 1", "\"version\": 0");
+    std::fs::write(&mf, text).unwrap();
+    let err = census(&old);
+    assert!(
+        err.contains("finisterra-archive.json") && err.contains("version 0"),
+        "{err}"
+    );
+    // A directory that is no archive, and building into a foreign one.
+    let err = census(&tables);
+    assert!(err.contains("not a finisterra archive"), "{err}");
+    let err = finisterra_fails(&["archive", "build", s(&nmea), "--out", s(&tables)]);
+    assert!(err.contains("not an archive"), "{err}");
+}
+
+#[test]
+fn duckdb_pandas_and_polars_read_the_archive_as_it_is() {
+    let probe = Command::new("python3")
+        .args(["-c", "import duckdb, pandas, pyarrow, polars"])
+        .output();
+    if !probe.map(|o| o.status.success()).unwrap_or(false) {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI: python3 with duckdb, pandas, pyarrow and polars is needed"
+        );
+        eprintln!("SKIP: python3 with duckdb, pandas, pyarrow and polars not installed");
+        return;
+    }
+    let d = tmp("archive_python");
+    let nmea = d.join("fleet.nmea.gz");
+    simulate(&nmea, "2026-01-05T23:00:00Z", "2", "8");
+    let arch = d.join("arch");
+    finisterra(&["archive", "build", s(&nmea), "--out", s(&arch), "-q"]);
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(arch.join("finisterra-archive.json")).unwrap())
+            .unwrap();
+    let rows: u64 = m["positions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["rows"].as_u64().unwrap())
+        .sum();
+    let script = r#"
+import sys, duckdb, pandas as pd, polars as pl
+d = sys.argv[1]
+n1 = duckdb.sql(f"select count(*), count(distinct day), min(time), max(sog_kn) from read_parquet('{d}/positions/*/*.parquet', hive_partitioning=true)").fetchall()[0]
+df = pd.read_parquet(f"{d}/positions")
+n3 = pl.read_parquet(f"{d}/positions/**/*.parquet", hive_partitioning=True).height
+st = pd.read_parquet(f"{d}/static")
+assert str(df["time"].dtype) == "datetime64[ms, UTC]", df["time"].dtype
+assert df["mmsi"].is_monotonic_increasing or df["day"].nunique() > 1
+print(n1[0], n1[1], len(df), n3, len(st), sorted(df.columns)[:3])
+"#;
+    let out = Command::new("python3")
+        .args(["-c", script, s(&arch)])
+        .output()
+        .expect("python3");
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let f: Vec<&str> = text.split_whitespace().collect();
+    assert_eq!(f[0], rows.to_string(), "DuckDB: {text}");
+    assert_eq!(f[1], "2", "two days: {text}");
+    assert_eq!(f[2], rows.to_string(), "pandas: {text}");
+    assert_eq!(f[3], rows.to_string(), "polars: {text}");
+    assert!(f[4].parse::<u64>().unwrap() > 0, "static: {text}");
+}
