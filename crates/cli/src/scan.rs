@@ -253,6 +253,9 @@ pub fn run(args: &ScanArgs) -> Result<()> {
         writeln!(e, "screenings {}", st.screenings)?;
         writeln!(e, "candidate_pairs {}", st.candidate_pairs)?;
         writeln!(e, "precise_pairs {}", st.precise_pairs)?;
+        writeln!(e, "arrival_pairs {}", st.arrival_pairs)?;
+        writeln!(e, "advice_plans {}", st.advice_plans)?;
+        writeln!(e, "advice_targets {}", st.advice_targets)?;
         for (k, n) in &st.events {
             writeln!(e, "events.{k} {n}")?;
         }

@@ -73,8 +73,8 @@ impl Neighbourhood<'_> {
     }
 
     /// The advice items for `own` at `t_ms` (her duty from her rulings
-    /// against the vessels within reach).
-    pub(crate) fn plan_items(&self, own: &Snap, t_ms: i64) -> Vec<AdviceItem> {
+    /// against the vessels within reach), and how many vessels were.
+    pub(crate) fn plan_items(&self, own: &Snap, t_ms: i64) -> (Vec<AdviceItem>, usize) {
         let neighbours = self.within_reach(own, t_ms);
         let length = self
             .picture
@@ -127,11 +127,12 @@ impl Neighbourhood<'_> {
         } else {
             Vec::new()
         };
-        if conditions.iter().any(|c| c.restricted_visibility) {
+        let items = if conditions.iter().any(|c| c.restricted_visibility) {
             rules::plan_items_in(self.cfg, own, ship, &neighbours, &conditions)
         } else {
             crate::risk::plan_items_for(self.cfg, own, ship, &neighbours)
-        }
+        };
+        (items, neighbours.len())
     }
 }
 

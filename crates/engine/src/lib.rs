@@ -46,7 +46,7 @@ mod rules;
 mod screen;
 mod zone;
 
-use std::cell::{OnceCell, RefCell};
+use std::cell::{Cell, OnceCell, RefCell};
 
 use finisterra_ais::{AisMessage, Body};
 use serde::Serialize;
@@ -224,6 +224,11 @@ pub struct EngineStats {
     pub precise_pairs: u64,
     /// Pairs judged on arrival of a position (between passes).
     pub arrival_pairs: u64,
+    /// Advice plans computed (one per vessel that must act, per pass or
+    /// arrival that assesses one of her risks in full).
+    pub advice_plans: u64,
+    /// Vessels within reach over all those plans (the search's targets).
+    pub advice_targets: u64,
     /// Events emitted, by kind.
     pub events: Vec<(&'static str, u64)>,
     /// Messages ignored for their time: (outside 1990-2100, unconfirmed
@@ -815,6 +820,7 @@ impl Engine {
             let names = |m: u32| picture.vessel(m).and_then(|v| v.static_data.name.clone());
             let snap_index = |m: u32| local.iter().position(|s| s.mmsi == m);
             let cache: RefCell<MmsiMap<Vec<AdviceItem>>> = RefCell::new(MmsiMap::default());
+            let counts: Cell<(u64, u64)> = Cell::new((0, 0));
             let (cfg, geo, grid, pass_snaps) =
                 (&self.cfg, &self.geo, &self.scratch, &self.snap_buf);
             let (pass_ms, movers, max_sog_kn) = (self.pass_ms, &self.movers, self.max_sog_kn);
@@ -836,7 +842,8 @@ impl Engine {
                     max_sog_kn,
                     atons: atons.get_or_init(|| hazard::atons(picture, cfg)),
                 };
-                let items = hood.plan_items(own, t_ms);
+                let (items, targets) = hood.plan_items(own, t_ms);
+                counts.set((counts.get().0 + 1, counts.get().1 + targets as u64));
                 cache.borrow_mut().insert(m, items.clone());
                 items
             };
@@ -854,7 +861,11 @@ impl Engine {
                 plan_for: &plan_for,
                 rules_for: &rules_for,
             };
-            self.risks.update(&pass, &assessed, false)
+            let bodies = self.risks.update(&pass, &assessed, false);
+            let (plans, targets) = counts.get();
+            self.stats.advice_plans += plans;
+            self.stats.advice_targets += targets;
+            bodies
         };
         for b in bodies {
             self.emit(t_ms, b, out);
@@ -889,6 +900,7 @@ impl Engine {
         };
         let adjacency: OnceCell<(Vec<u32>, Vec<u32>)> = OnceCell::new();
         let cache: RefCell<MmsiMap<Vec<AdviceItem>>> = RefCell::new(MmsiMap::default());
+        let counts: Cell<(u64, u64)> = Cell::new((0, 0));
         let atons: OnceCell<Vec<hazard::AtonHazard>> = OnceCell::new();
         let cfg = &self.cfg;
         let (geo, grid, max_sog_kn) = (&self.geo, &self.scratch, self.max_sog_kn);
@@ -911,7 +923,8 @@ impl Engine {
                 max_sog_kn,
                 atons: atons.get_or_init(|| hazard::atons(picture, cfg)),
             };
-            let items = hood.plan_items(&snaps[idx], t_ms);
+            let (items, targets) = hood.plan_items(&snaps[idx], t_ms);
+            counts.set((counts.get().0 + 1, counts.get().1 + targets as u64));
             cache.borrow_mut().insert(mmsi, items.clone());
             items
         };
@@ -929,6 +942,9 @@ impl Engine {
             rules_for: &rules_for,
         };
         let mut bodies = self.risks.update(&pass, assessed, true);
+        let (plans, targets) = counts.get();
+        self.stats.advice_plans += plans;
+        self.stats.advice_targets += targets;
         let neighbour_idx = |i: usize| -> Vec<usize> {
             let (offsets, list) = adjacency.get_or_init(|| csr(snaps.len(), pairs));
             list[offsets[i] as usize..offsets[i + 1] as usize]

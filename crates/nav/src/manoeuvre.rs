@@ -184,7 +184,11 @@ impl Track {
                     arc_end + rest * (k - n_arc) as f64 / n_rest as f64
                 };
                 let dt = tk - t_prev;
-                let v1 = if k <= n_arc {
+                // The velocity at a chord end is needed only by a straight
+                // chord after it (one sine and cosine saved per arc chord).
+                let v1 = if k < n_arc {
+                    v0
+                } else if k == n_arc {
                     velocity(heading(tk), speed(tk))
                 } else {
                     (unit_end.0 * speed(tk), unit_end.1 * speed(tk))
@@ -290,9 +294,9 @@ pub struct Fan {
     pub angles_deg: Vec<f64>,
     /// `(t_s, x_m, y_m)` of each chord end (own ship's start first).
     pub points: Vec<(f64, f64, f64)>,
-    sign: f64,
-    cog_deg: f64,
-    sog_kn: f64,
+    /// Own ship's velocity on the new course of each chord end (east,
+    /// north, m/s), once for all targets.
+    v_ends: Vec<(f64, f64)>,
     horizon_s: f64,
     turn_deg_s: f64,
 }
@@ -347,12 +351,14 @@ impl Fan {
             y += v.1 * (t1 - t0);
             points.push((t1, x, y));
         }
+        let v_ends = angles
+            .iter()
+            .map(|a| velocity(cog_deg + sign * a, sog_kn))
+            .collect();
         Some(Fan {
             angles_deg: angles,
             points,
-            sign,
-            cog_deg,
-            sog_kn,
+            v_ends,
             horizon_s,
             turn_deg_s: w,
         })
@@ -372,10 +378,26 @@ impl Fan {
     /// horizon count only up to it.
     pub fn prefix_min(&self, r: (f64, f64), v_target: (f64, f64), out: &mut Vec<f64>) {
         out.clear();
-        let mut best = r.0.hypot(r.1);
-        out.push(best);
-        for w in self.points.windows(2) {
-            let ((t0, x0, y0), (t1, x1, y1)) = (w[0], w[1]);
+        self.extend_prefix_min(r, v_target, out, self.points.len().saturating_sub(1));
+    }
+
+    /// [`Fan::prefix_min`] computed only as far as needed: extends `out`
+    /// (the prefix minima of this target so far, possibly none) up to and
+    /// including chord end `k`. The same numbers as the whole computation.
+    pub fn extend_prefix_min(
+        &self,
+        r: (f64, f64),
+        v_target: (f64, f64),
+        out: &mut Vec<f64>,
+        k: usize,
+    ) {
+        if out.is_empty() {
+            out.push(r.0.hypot(r.1));
+        }
+        let upto = k.min(self.points.len().saturating_sub(1));
+        let mut best = *out.last().unwrap_or(&f64::NAN);
+        for i in out.len()..=upto {
+            let ((t0, x0, y0), (t1, x1, y1)) = (self.points[i - 1], self.points[i]);
             if t0 < self.horizon_s {
                 let dt = t1 - t0;
                 let rel = (r.0 + v_target.0 * t0 - x0, r.1 + v_target.1 * t0 - y0);
@@ -396,7 +418,7 @@ impl Fan {
         if t >= self.horizon_s {
             return prefix;
         }
-        let v_end = velocity(self.cog_deg + self.sign * self.angles_deg[k], self.sog_kn);
+        let v_end = self.v_ends[k];
         let rel = (r.0 + v_target.0 * t - x, r.1 + v_target.1 * t - y);
         let v = (v_target.0 - v_end.0, v_target.1 - v_end.1);
         let (d, _) = min_distance_within(rel, v, self.horizon_s - t);
@@ -500,6 +522,38 @@ mod tests {
 
     /// The distance along the chords agrees with a fine time-stepped
     /// simulation of the same turn (as the simulator makes it) to a metre.
+    /// The prefix minima followed as far as asked, in any steps, are the
+    /// numbers of the whole arc, bit for bit.
+    #[test]
+    fn prefix_minima_in_steps_are_the_whole_ones() {
+        let h = Handling {
+            turn_deg_s: 0.7,
+            decel_kn_s: 0.02,
+        };
+        let mags: Vec<f64> = (20..=90).map(f64::from).collect();
+        let fan = Fan::new(35.0, 16.0, -1.0, &mags, &h, 1800.0).expect("a fan");
+        let n = fan.points.len();
+        for (r, v) in [
+            ((2500.0, 4000.0), (-3.0, -5.0)),
+            ((-800.0, 300.0), (6.0, 0.5)),
+            ((0.0, 0.0), (0.0, 0.0)),
+        ] {
+            let mut whole = Vec::new();
+            fan.prefix_min(r, v, &mut whole);
+            assert_eq!(whole.len(), n);
+            let mut steps = Vec::new();
+            for k in [0, 3, 3, 17, 40, n - 1, n + 5] {
+                fan.extend_prefix_min(r, v, &mut steps, k);
+                let upto = k.min(n - 1);
+                assert_eq!(steps.len(), upto + 1);
+                assert_eq!(
+                    steps.iter().map(|d| d.to_bits()).collect::<Vec<_>>(),
+                    whole[..=upto].iter().map(|d| d.to_bits()).collect::<Vec<_>>()
+                );
+            }
+        }
+    }
+
     #[test]
     fn distances_agree_with_a_fine_time_step() {
         let h = Handling {
