@@ -87,22 +87,34 @@ async function main() {
 
     // 1b. The aircraft overhead (Mode S frames in the demo): on the map with
     // their level and trend, and their head-on conflict as an alert card.
+    // Which aircraft are in view depends on how far the demo has run (they
+    // appear at their own start times), so the check is on the label's form:
+    // a callsign or address, the flight level and a trend arrow.
     await page.waitForFunction(() => window.finisterra.map.querySourceFeatures('aircraft').length >= 2, null, { timeout: 60_000 });
     const airLabels = await page.evaluate(() => window.finisterra.map.querySourceFeatures('aircraft').map((f) => f.properties.label));
-    check(airLabels.some((l) => /FL3[46]0 →/.test(l)), `aircraft drawn with level and trend (${[...new Set(airLabels)].join(', ')})`);
+    check(airLabels.some((l) => /^\S+ FL\d{3} [↑↓→]$/.test(l)), `aircraft drawn with level and trend (${[...new Set(airLabels)].join(', ')})`);
     const airAlert = page.locator('[data-testid="alert"][data-kind^="air.conflict"]').first();
     await airAlert.waitFor({ state: 'attached', timeout: 60_000 });
     const airText = await airAlert.textContent();
-    check(/↔/.test(airText) && /FL3[46]0/.test(airText), `air conflict in the alerts panel (${airText.replace(/\s+/g, ' ').slice(0, 160)})`);
+    check(/↔/.test(airText) && /FL\d{3}/.test(airText), `air conflict in the alerts panel (${airText.replace(/\s+/g, ' ').slice(0, 160)})`);
 
     // 2. A collision alarm in the alerts panel.
-    const firstAlarm = page.locator('[data-testid="alert"][data-kind^="risk."][data-level="alarm"]').first();
-    await firstAlarm.waitFor({ state: 'attached', timeout: ALARM_TIMEOUT_MS });
-    // Pinned to its situation: `.first()` is resolved again at each use, and
-    // a later alarm (another pair) may come first by then.
-    const situation = await firstAlarm.getAttribute('data-situation');
-    const alarm = page.locator(`[data-testid="alert"][data-situation="${situation}"]`);
-    const alarmText = await alarm.innerText();
+    // An open alarm (a cleared card shows no advice). On a slow machine the
+    // demo (60x) can clear it between finding and reading it: then the next.
+    const openAlarms = page.locator('[data-testid="alert"][data-kind^="risk."]:not([data-kind="risk.cleared"])[data-level="alarm"]');
+    let situation = null;
+    let alarm = null;
+    let alarmText = '';
+    for (let attempt = 0; attempt < 5; attempt++) {
+      await openAlarms.first().waitFor({ state: 'attached', timeout: ALARM_TIMEOUT_MS });
+      // Pinned to its situation: `.first()` is resolved again at each use,
+      // and a later alarm (another pair) may come first by then.
+      situation = await openAlarms.first().getAttribute('data-situation');
+      alarm = page.locator(`[data-testid="alert"][data-situation="${situation}"]`);
+      alarmText = await alarm.innerText();
+      if ((await alarm.getAttribute('data-kind')) !== 'risk.cleared') break;
+      log(`alarm ${situation} cleared before it was read; the next one`);
+    }
     log(`alarm: ${alarmText.replace(/\s+/g, ' ').slice(0, 200)}`);
     check(/Rule/.test(alarmText), 'the alarm shows the ruling');
     check(await alarm.getByTestId('alert-advice').count() === 1, 'the alarm shows advice');
