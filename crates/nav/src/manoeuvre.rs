@@ -548,7 +548,10 @@ mod tests {
                 assert_eq!(steps.len(), upto + 1);
                 assert_eq!(
                     steps.iter().map(|d| d.to_bits()).collect::<Vec<_>>(),
-                    whole[..=upto].iter().map(|d| d.to_bits()).collect::<Vec<_>>()
+                    whole[..=upto]
+                        .iter()
+                        .map(|d| d.to_bits())
+                        .collect::<Vec<_>>()
                 );
             }
         }
