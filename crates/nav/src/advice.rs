@@ -629,8 +629,11 @@ struct FanSet {
     /// (sign, its fan, per target the prefix minima along it as far as
     /// they were asked for: a search that stops at a small turn never
     /// follows the arc further)
-    sides: Vec<(f64, Fan, RefCell<Vec<Vec<f64>>>)>,
+    sides: Vec<(f64, Fan, LazyMinima)>,
 }
+
+/// Per target, the prefix minima along a fan computed so far.
+type LazyMinima = RefCell<Vec<Vec<f64>>>;
 
 impl FanSet {
     fn new(
