@@ -302,6 +302,15 @@ impl Engine {
         self.next_id = id.max(1);
     }
 
+    /// Takes the next event id for an event judged elsewhere (a worker's,
+    /// read back from the broker by the server), so that the ids of a
+    /// server's events stay one increasing sequence.
+    pub fn take_event_id(&mut self) -> u64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        id
+    }
+
     /// Sets the fixed geography (land, hazards, zones) to judge against,
     /// before the first message. While running, change zones and hazards
     /// with [`Engine::set_zones`] and [`Engine::set_hazards`], which carry

@@ -52,8 +52,49 @@ pub enum Input {
     Zones(finisterra_geofence::Zones),
     /// Replace the user hazards.
     Hazards(finisterra_geofence::Hazards),
+    /// Events judged elsewhere (workers of a distributed run, read from
+    /// the broker): numbered, stored (idempotent on their keys), then
+    /// pushed as the engine's are; the reply says when they are durable.
+    Remote(RemoteBatch),
     /// Stop after what was queued.
     Shutdown,
+}
+
+/// An event judged elsewhere, as read from the broker: its key and its
+/// JSON (the engine's form, its `id` to be replaced).
+#[derive(Debug, Clone)]
+pub struct RemoteEvent {
+    /// Its deterministic key (`Nats-Msg-Id`): the store keeps one event per
+    /// key.
+    pub key: String,
+    /// The event's JSON.
+    pub json: Vec<u8>,
+}
+
+/// Remote events and where to say what became of them.
+#[derive(Debug)]
+pub struct RemoteBatch {
+    /// The events, in the broker's order.
+    pub events: Vec<RemoteEvent>,
+    /// Told once the batch is durable or refused.
+    pub done: tokio::sync::oneshot::Sender<RemoteOutcome>,
+}
+
+/// What became of a [`RemoteBatch`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RemoteOutcome {
+    /// Every event of the batch is in the store (stored now, or found
+    /// there already by its key): the broker may forget them. `false`
+    /// when the store refused writes (they wait in the spill): do not
+    /// acknowledge, the broker delivers them again.
+    pub durable: bool,
+    /// Events stored now.
+    pub stored: usize,
+    /// Events whose key the store held already (dropped, not pushed).
+    pub duplicates: usize,
+    /// Events that are not an event (bad JSON, unknown kind, no time):
+    /// said, counted, never stored.
+    pub rejected: usize,
 }
 
 /// An event as published: its number, kind and JSON.
@@ -77,6 +118,9 @@ pub struct Published {
     /// What outputs filter on (level, zone, positions), taken from the
     /// engine's event (empty for events read back from the store).
     pub facts: Facts,
+    /// Its key when it was judged elsewhere (see [`RemoteEvent`]); `None`
+    /// for the local engine's events.
+    pub key: Option<Arc<str>>,
 }
 
 /// What an output's filter looks at in an event, taken once from the
@@ -111,6 +155,7 @@ impl Published {
             sse,
             ws: std::sync::OnceLock::new(),
             facts: Facts::default(),
+            key: None,
         }
     }
 
@@ -139,13 +184,69 @@ impl Published {
     /// The same event with other JSON (its frames rebuilt).
     pub fn with_json(self, json: Arc<str>) -> Published {
         let facts = self.facts;
+        let key = self.key;
         let mut p = Published::new(self.id, self.kind, self.time_ms, self.mmsis, json);
         p.facts = facts;
+        p.key = key;
         p
+    }
+
+    /// An event judged elsewhere, numbered `id` here: its `id` member
+    /// rewritten (the rest of its JSON kept byte for byte), its kind, data
+    /// time and vessels read from it. `None` when it is not an event.
+    pub fn remote(id: u64, e: &RemoteEvent) -> Option<Published> {
+        let v: serde_json::Value = serde_json::from_slice(&e.json).ok()?;
+        let kind = finisterra_engine::EventKind::parse(v.get("kind")?.as_str()?)?.as_str();
+        let time_ms = finisterra_nmea::parse_iso8601_ms(v.get("time")?.as_str()?, false)?;
+        let text = std::str::from_utf8(&e.json).ok()?;
+        // The engine writes `{"id":N,...`: only N changes.
+        let rest = text.strip_prefix("{\"id\":")?;
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        let rest = &rest[digits..];
+        if digits == 0 || !rest.starts_with(',') {
+            return None;
+        }
+        let json: Arc<str> = Arc::from(format!("{{\"id\":{id}{rest}"));
+        let mmsis = finisterra_store::mmsis_in_json(&json);
+        let mut p = Published::new(id, kind, time_ms, mmsis, json);
+        p.facts = Facts::of_json(&v);
+        p.key = Some(Arc::from(e.key.as_str()));
+        Some(p)
     }
 }
 
 impl Facts {
+    /// The facts of an event's JSON (an event judged elsewhere): its level,
+    /// zone and the positions of its vessels and hazard.
+    pub fn of_json(v: &serde_json::Value) -> Facts {
+        let level = match v.get("level").and_then(|l| l.as_str()) {
+            Some("warning") => Some("warning"),
+            Some("alarm") => Some("alarm"),
+            _ if v.get("kind").and_then(|k| k.as_str()) == Some("distress") => Some("alarm"),
+            _ => None,
+        };
+        let zone = v.get("zone").and_then(|z| {
+            let name = z.get("name")?.as_str()?.to_string();
+            let id = z.get("id").and_then(|i| i.as_str()).map(str::to_string);
+            Some((id, name))
+        });
+        let at = |o: &serde_json::Value| Some((o.get("lat")?.as_f64()?, o.get("lon")?.as_f64()?));
+        let mut positions = Vec::new();
+        for k in ["a", "b", "vessel", "hazard"] {
+            if let Some(p) = v.get(k).and_then(at) {
+                positions.push(p);
+            }
+        }
+        if positions.is_empty() {
+            positions.extend(at(v));
+        }
+        Facts {
+            level,
+            zone,
+            positions,
+        }
+    }
+
     /// The vessels an engine event involves (MMSIs), and its facts: one
     /// look at each kind of event.
     pub fn of(e: &Event) -> (Vec<u32>, Facts) {
