@@ -803,6 +803,11 @@ impl EventDelivery {
         &self.msg.payload
     }
 
+    /// Its sequence number in the events stream.
+    pub fn stream_sequence(&self) -> u64 {
+        self.msg.info().map_or(0, |i| i.stream_sequence)
+    }
+
     /// Times it was delivered (1 the first time).
     pub fn delivered(&self) -> i64 {
         self.msg.info().map_or(1, |i| i.delivered)
