@@ -197,10 +197,8 @@ impl ConnectionState {
                     "finisterra: NATS at {url}: connection lost; reconnecting with backoff (nothing is acknowledged meanwhile)"
                 );
             }
-            async_nats::Event::Closed => {
-                self.connected.store(false, Ordering::SeqCst);
-                eprintln!("finisterra: NATS at {url}: connection closed");
-            }
+            // Closed by its owner (the end of a run): nothing to say.
+            async_nats::Event::Closed => self.connected.store(false, Ordering::SeqCst),
             other => eprintln!("finisterra: NATS at {url}: {other}"),
         }
     }

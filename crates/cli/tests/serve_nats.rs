@@ -186,3 +186,58 @@ fn an_event_published_or_delivered_again_is_stored_once() {
     drop(serve);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The broker killed (SIGKILL) and restarted under a running serve: serve
+/// says so, waits, reconnects by itself, and stores what is published
+/// after; `/metrics` shows the connection and the reconnect.
+#[test]
+fn serve_nats_rides_out_a_broker_restart() {
+    let Some(mut server) = NatsServer::start_or_skip("serve --nats broker restart") else {
+        return;
+    };
+    let dir = std::env::temp_dir().join(format!("finisterra-serve-rs-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let publish = |rt: &tokio::runtime::Runtime, url: &str, from: u32, to: u32| {
+        rt.block_on(async {
+            let b = Broker::connect(BrokerConfig::new(url), Duration::from_secs(10))
+                .await
+                .unwrap();
+            b.ensure_streams().await.unwrap();
+            let mut p = b.publisher();
+            for i in from..to {
+                let mmsi = 227_000_000 + i;
+                p.event(
+                    "target.lost",
+                    &format!("target.lost/{mmsi}/{i}"),
+                    event_json(mmsi, i),
+                )
+                .await
+                .unwrap();
+            }
+            p.flush().await.unwrap();
+        })
+    };
+    publish(&rt, &server.url, 0, 3);
+    let serve = NatsServe::start(&server, &dir.join("data"));
+    wait_all_acknowledged(&server.url, Duration::from_secs(60));
+    assert_eq!(metric(serve.port, "finisterra_broker_connected"), Some(1.0));
+    server.restart().expect("nats-server again");
+    publish(&rt, &server.url, 3, 6);
+    wait_all_acknowledged(&server.url, Duration::from_secs(120));
+    let events = api_events(serve.port).unwrap();
+    assert_eq!(events.len(), 6, "{events:#?}");
+    assert_ids_increase(&events);
+    // The gauge follows within a second of the loop.
+    let t0 = Instant::now();
+    while metric(serve.port, "finisterra_broker_reconnects_total") < Some(1.0) {
+        assert!(
+            t0.elapsed() < Duration::from_secs(10),
+            "no reconnect counted"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(metric(serve.port, "finisterra_broker_connected"), Some(1.0));
+    drop(serve);
+    let _ = std::fs::remove_dir_all(&dir);
+}
