@@ -493,6 +493,37 @@ impl Broker {
         Ok(EventReader { messages })
     }
 
+    /// Every record of every partition, in the positions stream's order
+    /// (ingest's), from stream sequence `from` (1: the first kept) — an
+    /// ephemeral ordered consumer, for a picture that judges nothing
+    /// (`serve --nats`). A record sent to several partitions comes once
+    /// per partition.
+    pub async fn read_positions(&self, from: u64) -> Result<RecordReader, BrokerError> {
+        let stream = self
+            .js
+            .get_stream(self.cfg.pos_stream())
+            .await
+            .map_err(|e| setup("positions stream")(e.to_string()))?;
+        let deliver_policy = if from <= 1 {
+            consumer::DeliverPolicy::All
+        } else {
+            consumer::DeliverPolicy::ByStartSequence {
+                start_sequence: from,
+            }
+        };
+        let messages = stream
+            .create_consumer(consumer::pull::OrderedConfig {
+                deliver_policy,
+                ..Default::default()
+            })
+            .await
+            .map_err(|e| setup("positions reader")(e.to_string()))?
+            .messages()
+            .await
+            .map_err(|e| setup("positions reader")(e.to_string()))?;
+        Ok(RecordReader { messages })
+    }
+
     /// Messages in a stream now.
     pub async fn stream_len(&self, name: &str) -> Result<u64, BrokerError> {
         let mut s = self
@@ -817,5 +848,50 @@ impl EventDelivery {
             what: "ack of an event".into(),
             reason: e.to_string(),
         })
+    }
+}
+
+/// The positions stream read in order (see [`Broker::read_positions`]).
+pub struct RecordReader {
+    messages: consumer::pull::Ordered,
+}
+
+impl std::fmt::Debug for RecordReader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RecordReader")
+    }
+}
+
+impl RecordReader {
+    /// The next record and its stream sequence, or `None` when none comes
+    /// within `wait`.
+    pub async fn next(&mut self, wait: Duration) -> Result<Option<(u64, Bytes)>, BrokerError> {
+        match tokio::time::timeout(wait, self.messages.next()).await {
+            Err(_) => Ok(None),
+            Ok(None) => Err(BrokerError::Consume {
+                what: "positions reader".into(),
+                reason: "stream ended".into(),
+            }),
+            Ok(Some(Err(e))) => Err(BrokerError::Consume {
+                what: "positions reader".into(),
+                reason: e.to_string(),
+            }),
+            Ok(Some(Ok(m))) => {
+                let seq = m.info().map_or(0, |i| i.stream_sequence);
+                Ok(Some((seq, m.payload.clone())))
+            }
+        }
+    }
+
+    /// The next record if one is here already (never waits).
+    pub fn ready(&mut self) -> Option<(u64, Bytes)> {
+        use futures::FutureExt;
+        match self.messages.next().now_or_never() {
+            Some(Some(Ok(m))) => {
+                let seq = m.info().map_or(0, |i| i.stream_sequence);
+                Some((seq, m.payload.clone()))
+            }
+            _ => None,
+        }
     }
 }

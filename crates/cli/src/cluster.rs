@@ -510,3 +510,105 @@ impl EventsFeed {
         }
     }
 }
+
+/// `serve --nats`'s picture: every record of the positions stream, in
+/// ingest's order (an ephemeral ordered consumer; a record's halo copies
+/// are skipped by its sequence), taken into the server's picture only —
+/// the workers judge, the server shows the vessels. Rebuilt from the
+/// first record the stream keeps at each start.
+#[derive(Debug, Clone)]
+pub struct PositionsFeed {
+    /// Where the run's streams are.
+    pub broker: BrokerConfig,
+}
+
+impl PositionsFeed {
+    /// Runs until the server stops taking messages (an error) — for ever
+    /// otherwise.
+    pub async fn run(&self, running: &finisterra_server::Running) -> Result<()> {
+        use finisterra_server::channel::Observed;
+        let m = &running.shared.metrics.broker;
+        let mut delay = Duration::from_millis(200);
+        // The stream sequence to read from, and ingest's last sequence taken.
+        let mut from = 1u64;
+        let mut last_seq = 0u64;
+        let mut undecodable = 0u64;
+        loop {
+            let opened = async {
+                let b = Broker::connect(self.broker.clone(), Duration::from_secs(5)).await?;
+                b.ensure_streams().await?;
+                b.read_positions(from).await
+            }
+            .await;
+            let mut reader = match opened {
+                Ok(r) => r,
+                Err(e) => {
+                    m.errors.fetch_add(1, Relaxed);
+                    eprintln!("finisterra: positions from NATS: {e}; retrying in {delay:?}");
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(Duration::from_secs(10));
+                    continue;
+                }
+            };
+            loop {
+                let first = match reader.next(Duration::from_secs(1)).await {
+                    Ok(Some(r)) => r,
+                    Ok(None) => continue,
+                    Err(e) => {
+                        m.errors.fetch_add(1, Relaxed);
+                        eprintln!(
+                            "finisterra: positions from NATS: {e}; reading again from record {from} in {delay:?}"
+                        );
+                        tokio::time::sleep(delay).await;
+                        delay = (delay * 2).min(Duration::from_secs(10));
+                        break;
+                    }
+                };
+                delay = Duration::from_millis(200);
+                let mut batch: Vec<Observed> = Vec::new();
+                let mut next = Some(first);
+                while let Some((stream_seq, bytes)) = next {
+                    from = from.max(stream_seq + 1);
+                    match Record::decode(&bytes) {
+                        Ok(r) if r.seq() <= last_seq => {}
+                        Ok(r) => {
+                            last_seq = r.seq();
+                            match r {
+                                Record::Position {
+                                    time_ms,
+                                    fill_bits,
+                                    payload,
+                                    ..
+                                } => match finisterra_ais::decode(payload, fill_bits) {
+                                    Ok(msg) => {
+                                        batch.push(Observed::Message(Box::new(msg), time_ms))
+                                    }
+                                    Err(_) => undecodable += 1,
+                                },
+                                Record::Tick { time_ms, .. } | Record::End { time_ms, .. } => {
+                                    batch.push(Observed::Time(time_ms))
+                                }
+                            }
+                        }
+                        Err(e) => {
+                            undecodable += 1;
+                            if undecodable.is_power_of_two() {
+                                eprintln!(
+                                    "finisterra: positions from NATS: record {stream_seq} unreadable ({e}); {undecodable} so far"
+                                );
+                            }
+                        }
+                    }
+                    next = if batch.len() < FEED_BATCH {
+                        reader.ready()
+                    } else {
+                        None
+                    };
+                }
+                if !batch.is_empty() {
+                    running.observe(batch).await?;
+                }
+            }
+        }
+    }
+}

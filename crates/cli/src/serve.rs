@@ -565,7 +565,13 @@ pub fn run(args: &ServeArgs) -> Result<()> {
         eprintln!("finisterra: serving the map at http://{}/", running.http);
         let feed = async {
             match &nats {
-                Some(f) => f.run(&running).await,
+                Some(f) => {
+                    // The events the workers judged, and their vessels.
+                    let picture = crate::cluster::PositionsFeed {
+                        broker: f.broker.clone(),
+                    };
+                    tokio::try_join!(f.run(&running), picture.run(&running)).map(|_| ())
+                }
                 None => std::future::pending().await,
             }
         };

@@ -83,6 +83,46 @@ fn serve_nats_stores_the_single_machines_events_through_a_kill() {
     let diffs = report("serve --nats", &want, &multiset(&got));
     assert_eq!(diffs, 0, "the API's events differ from scan's");
     assert_eq!(metric(serve.port, "finisterra_broker_connected"), Some(1.0));
+    // The vessels: the positions stream read in order into a picture that
+    // judges nothing, up to the end of the input.
+    let end_ms = finisterra_nmea::parse_iso8601_ms(START, false).unwrap() + (HOURS * 3.6e6) as i64;
+    let t0 = Instant::now();
+    let vessels = loop {
+        let v: Vec<Value> = http_get(serve.port, "/api/vessels")
+            .and_then(|b| serde_json::from_str(&b).ok())
+            .unwrap_or_default();
+        let last = v
+            .iter()
+            .find(|v| v["mmsi"] == 227_000_011)
+            .and_then(|v| v["fix_ms"].as_i64());
+        if last.is_some_and(|t| t >= end_ms - 60_000) {
+            break v;
+        }
+        assert!(
+            t0.elapsed() < Duration::from_secs(300),
+            "the picture did not reach the end of the input: {last:?}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    eprintln!("the picture: {} vessels", vessels.len());
+    for mmsi in [
+        227_000_001u64,
+        227_000_002,
+        227_000_003,
+        227_000_004,
+        227_000_010,
+    ] {
+        assert!(
+            vessels.iter().any(|v| v["mmsi"] == mmsi),
+            "{mmsi} not on the map"
+        );
+    }
+    assert!(vessels.len() > 300, "{} vessels", vessels.len());
+    assert_eq!(
+        api_events(serve.port).map(|v| v.len()),
+        Some(in_stream.len()),
+        "the picture made events"
+    );
     drop(serve);
     // The store itself: one row per key of the stream, nothing else.
     let store = finisterra_store::open(&data.to_string_lossy(), &Default::default()).unwrap();

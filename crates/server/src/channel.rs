@@ -56,6 +56,9 @@ pub enum Input {
     /// the broker): numbered, stored (idempotent on their keys), then
     /// pushed as the engine's are; the reply says when they are durable.
     Remote(RemoteBatch),
+    /// Messages for the picture only (`serve --nats`: the workers judge,
+    /// the server shows their vessels), in order.
+    Observe(Vec<Observed>),
     /// Stop after what was queued.
     Shutdown,
 }
@@ -69,6 +72,16 @@ pub struct RemoteEvent {
     pub key: String,
     /// The event's JSON.
     pub json: Vec<u8>,
+}
+
+/// What the picture of a server that judges nothing takes (see
+/// `finisterra_engine::Engine::observe`).
+#[derive(Debug, Clone)]
+pub enum Observed {
+    /// A decoded message and its admitted data time, ms.
+    Message(Box<finisterra_ais::AisMessage>, i64),
+    /// Data time passed (a tick of a quiet feed), ms.
+    Time(i64),
 }
 
 /// Remote events and where to say what became of them.

@@ -413,6 +413,21 @@ impl Core {
                     self.on_remote(&mut engine, b);
                     continue;
                 }
+                Input::Observe(obs) => {
+                    for o in obs {
+                        match o {
+                            crate::channel::Observed::Message(msg, t) => {
+                                shared.metrics.message_in(0, msg.msg_type);
+                                let fix = engine.observe(&msg, t);
+                                if matches!(fix, finisterra_engine::FixOutcome::Accepted { .. }) {
+                                    self.moved.extend(fix_of(&engine, msg.mmsi));
+                                }
+                            }
+                            crate::channel::Observed::Time(t) => engine.observe_time(t),
+                        }
+                    }
+                    continue;
+                }
                 Input::Shutdown => {
                     stop = true;
                     Instant::now()

@@ -227,6 +227,24 @@ impl Running {
         self.shared.health.failed().await
     }
 
+    /// Hands messages to the picture only (`serve --nats`: the vessels of
+    /// a distributed run, whose workers judge them; see
+    /// `finisterra_engine::Engine::observe`). Waits for room in the core's
+    /// queue.
+    pub async fn observe(&self, batch: Vec<channel::Observed>) -> anyhow::Result<()> {
+        let mut input = Input::Observe(batch);
+        loop {
+            match self.tx.try_send(input) {
+                Ok(()) => return Ok(()),
+                Err(_) if self.tx.is_closed() => anyhow::bail!("the engine thread is gone"),
+                Err(i) => {
+                    input = i;
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                }
+            }
+        }
+    }
+
     /// Hands events judged elsewhere (a distributed run's workers, read
     /// from the broker) to the core thread, which numbers them in its one
     /// sequence, stores them (idempotent on their keys: an event whose key
