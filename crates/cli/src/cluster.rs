@@ -378,6 +378,9 @@ pub struct EventsFeed {
     pub consumer: String,
     /// Redelivery of what is not acknowledged.
     pub ack_wait: Duration,
+    /// Read the stream from its first event at start (the consumer made
+    /// anew): a store in memory starts empty at every start.
+    pub from_start: bool,
 }
 
 /// Most events handed to the server at once.
@@ -385,12 +388,21 @@ const FEED_BATCH: usize = 512;
 
 impl EventsFeed {
     /// Connects (for ever, with backoff) and opens the consumer.
-    async fn open(&self, m: &BrokerMetrics) -> (Broker, finisterra_broker::EventConsumer) {
+    async fn open(
+        &self,
+        m: &BrokerMetrics,
+        from_start: bool,
+    ) -> (Broker, finisterra_broker::EventConsumer) {
         let mut delay = Duration::from_millis(200);
         loop {
             let opened = async {
                 let b = Broker::connect(self.broker.clone(), Duration::from_secs(5)).await?;
                 b.ensure_streams().await?;
+                if from_start && b.delete_events_consumer(&self.consumer).await? {
+                    eprintln!(
+                        "finisterra: events kept in memory only: reading the events stream from its start again"
+                    );
+                }
                 let c = b.consume_events(&self.consumer, self.ack_wait).await?;
                 Ok::<_, finisterra_broker::BrokerError>((b, c))
             }
@@ -421,7 +433,7 @@ impl EventsFeed {
     pub async fn run(&self, running: &finisterra_server::Running) -> Result<()> {
         let m = &running.shared.metrics.broker;
         m.enabled.store(true, Relaxed);
-        let (mut broker, mut consumer) = self.open(m).await;
+        let (mut broker, mut consumer) = self.open(m, self.from_start).await;
         let mut conn = broker.connection();
         let mut delay = Duration::from_millis(200);
         let mut reconnects_before = 0u64;
@@ -452,7 +464,7 @@ impl EventsFeed {
                     } else if delay >= Duration::from_secs(10) {
                         // Long gone: a new connection.
                         reconnects_before += conn.reconnects() + 1;
-                        (broker, consumer) = self.open(m).await;
+                        (broker, consumer) = self.open(m, false).await;
                         conn = broker.connection();
                     }
                     continue;

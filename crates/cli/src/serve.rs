@@ -49,7 +49,9 @@ pub struct ServeArgs {
     #[arg(long, value_name = "NAME", default_value = "fin")]
     pub prefix: String,
     /// The durable consumer of the events stream this server reads through
-    /// (one per server that keeps a store of its own).
+    /// (one per server that keeps a store of its own; without `--data-dir`
+    /// or `--store` it is made anew at each start, reading the stream from
+    /// its first event into the memory store).
     #[arg(long, value_name = "NAME", default_value = "serve")]
     pub nats_consumer: String,
     /// Seconds before an event delivered and not acknowledged (not stored)
@@ -497,6 +499,7 @@ pub fn run(args: &ServeArgs) -> Result<()> {
                 broker: c,
                 consumer: args.nats_consumer.clone(),
                 ack_wait: seconds("nats-ack-wait", args.nats_ack_wait)?,
+                from_start: args.store.is_none() && args.data_dir.is_none(),
             })
         }
         None => None,

@@ -460,3 +460,51 @@ impl CoreTx {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn remote(json: &str) -> RemoteEvent {
+        RemoteEvent {
+            key: "risk.raised/1/2/0".into(),
+            json: json.as_bytes().to_vec(),
+        }
+    }
+
+    /// A worker's event numbered here: only its `id` changes; kind, time,
+    /// vessels, level and key come from it.
+    #[test]
+    fn a_remote_event_is_renumbered_and_kept_byte_for_byte() {
+        let json = r#"{"id":0,"time":"2026-01-05T00:30:00.000Z","kind":"risk.raised","level":"alarm","a":{"mmsi":227000001,"lat":42.0,"lon":-9.0},"b":{"mmsi":227000002,"lat":42.1,"lon":-9.1},"x":"{\"id\":0}"}"#;
+        let p = Published::remote(4711, &remote(json)).expect("an event");
+        assert_eq!(p.id, 4711);
+        assert_eq!(p.kind, "risk.raised");
+        assert_eq!(p.time_ms, 1_767_573_000_000);
+        assert_eq!(p.mmsis, vec![227_000_001, 227_000_002]);
+        assert_eq!(&*p.json, json.replacen(r#"{"id":0,"#, r#"{"id":4711,"#, 1));
+        assert_eq!(p.key.as_deref(), Some("risk.raised/1/2/0"));
+        assert_eq!(p.facts.level, Some("alarm"));
+        assert_eq!(p.facts.positions, vec![(42.0, -9.0), (42.1, -9.1)]);
+    }
+
+    /// What is not an engine event is refused, never panics.
+    #[test]
+    fn what_is_not_an_event_is_refused() {
+        for bad in [
+            "",
+            "not json",
+            "{}",
+            r#"{"id":0,"time":"2026-01-05T00:30:00Z","kind":"no.such.kind"}"#,
+            r#"{"id":0,"time":"yesterday","kind":"distress"}"#,
+            r#"{"kind":"distress","id":0,"time":"2026-01-05T00:30:00Z"}"#,
+            r#"{"id":-1,"time":"2026-01-05T00:30:00Z","kind":"distress"}"#,
+            "[1,2]",
+        ] {
+            assert!(Published::remote(1, &remote(bad)).is_none(), "{bad}");
+        }
+        let mut e = remote(r#"{"id":0,"time":"2026-01-05T00:30:00Z","kind":"distress"}"#);
+        e.json.push(0xff);
+        assert!(Published::remote(1, &e).is_none());
+    }
+}
