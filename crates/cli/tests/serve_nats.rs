@@ -281,3 +281,45 @@ fn serve_nats_rides_out_a_broker_restart() {
     drop(serve);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Without a data directory the events are kept in memory: each start
+/// reads the events stream from its first event again (the durable
+/// consumer made anew), so a restart shows every event, once.
+#[test]
+fn serve_nats_in_memory_reads_the_stream_again_at_each_start() {
+    let Some(server) = NatsServer::start_or_skip("serve --nats in memory") else {
+        return;
+    };
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let b = Broker::connect(BrokerConfig::new(&server.url), Duration::from_secs(5))
+            .await
+            .unwrap();
+        b.ensure_streams().await.unwrap();
+        let mut p = b.publisher();
+        for i in 0..3u32 {
+            let mmsi = 227_000_100 + i;
+            p.event(
+                "target.lost",
+                &format!("target.lost/{mmsi}"),
+                event_json(mmsi, i),
+            )
+            .await
+            .unwrap();
+        }
+        p.flush().await.unwrap();
+    });
+    for _ in 0..2 {
+        let serve = NatsServe::start_with(&server, None);
+        wait_all_acknowledged(&server.url, Duration::from_secs(60));
+        let t0 = Instant::now();
+        loop {
+            let n = api_events(serve.port).map_or(0, |v| v.len());
+            if n == 3 {
+                break;
+            }
+            assert!(t0.elapsed() < Duration::from_secs(30), "{n} events of 3");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}

@@ -380,14 +380,22 @@ pub struct NatsServe {
 }
 
 impl NatsServe {
-    /// Starts it and waits until its API answers.
+    /// Starts it on a data directory and waits until its API answers.
     pub fn start(server: &NatsServer, data: &Path) -> NatsServe {
+        NatsServe::start_with(server, Some(data))
+    }
+
+    /// Starts it (events in memory without a data directory) and waits
+    /// until its API answers.
+    pub fn start_with(server: &NatsServer, data: Option<&Path>) -> NatsServe {
         let port = free_port();
-        let child = Command::new(BIN)
-            .args(["serve", "--land", "none", "--nats", &server.url, "--http"])
-            .arg(format!("127.0.0.1:{port}"))
-            .arg("--data-dir")
-            .arg(data)
+        let mut c = Command::new(BIN);
+        c.args(["serve", "--land", "none", "--nats", &server.url, "--http"])
+            .arg(format!("127.0.0.1:{port}"));
+        if let Some(d) = data {
+            c.arg("--data-dir").arg(d);
+        }
+        let child = c
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
