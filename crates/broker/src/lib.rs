@@ -884,14 +884,22 @@ impl RecordReader {
     }
 
     /// The next record if one is here already (never waits).
-    pub fn ready(&mut self) -> Option<(u64, Bytes)> {
+    pub fn ready(&mut self) -> Result<Option<(u64, Bytes)>, BrokerError> {
         use futures::FutureExt;
         match self.messages.next().now_or_never() {
+            None => Ok(None),
+            Some(None) => Err(BrokerError::Consume {
+                what: "positions reader".into(),
+                reason: "stream ended".into(),
+            }),
+            Some(Some(Err(e))) => Err(BrokerError::Consume {
+                what: "positions reader".into(),
+                reason: e.to_string(),
+            }),
             Some(Some(Ok(m))) => {
                 let seq = m.info().map_or(0, |i| i.stream_sequence);
-                Some((seq, m.payload.clone()))
+                Ok(Some((seq, m.payload.clone())))
             }
-            _ => None,
         }
     }
 }

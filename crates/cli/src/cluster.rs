@@ -475,8 +475,14 @@ impl EventsFeed {
             while batch.len() < FEED_BATCH {
                 match consumer.ready() {
                     Ok(Some(d)) => batch.push(d),
-                    // An error is met again (and handled) by `next`.
-                    _ => break,
+                    Ok(None) => break,
+                    Err(e) => {
+                        // A pull that failed (the consumer goes on): what
+                        // was delivered and not acknowledged comes again.
+                        m.errors.fetch_add(1, Relaxed);
+                        eprintln!("finisterra: events from NATS: {e}");
+                        break;
+                    }
                 }
             }
             let events = batch
@@ -612,7 +618,16 @@ impl PositionsFeed {
                         }
                     }
                     next = if batch.len() < FEED_BATCH {
-                        reader.ready()
+                        match reader.ready() {
+                            Ok(r) => r,
+                            Err(e) => {
+                                // Met again, and handled, by `next` if the
+                                // reader is broken; else it goes on.
+                                m.errors.fetch_add(1, Relaxed);
+                                eprintln!("finisterra: positions from NATS: {e}");
+                                None
+                            }
+                        }
                     } else {
                         None
                     };

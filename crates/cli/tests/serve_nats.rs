@@ -65,8 +65,13 @@ fn serve_nats_stores_the_single_machines_events_through_a_kill() {
         stored_at_kill < in_stream.len(),
         "serve had stored everything before the kill: not mid-stream"
     );
+    let t_restart = Instant::now();
     let serve = NatsServe::start(&server, &data);
     let n = wait_all_acknowledged(&server.url, Duration::from_secs(300));
+    eprintln!(
+        "restarted serve acknowledged all {n} events {:.2?} after its start",
+        t_restart.elapsed()
+    );
     assert_eq!(n as usize, in_stream.len());
     let got = api_events(serve.port).expect("the API answers");
     assert_ids_increase(&got);
@@ -104,7 +109,11 @@ fn serve_nats_stores_the_single_machines_events_through_a_kill() {
         );
         std::thread::sleep(Duration::from_millis(200));
     };
-    eprintln!("the picture: {} vessels", vessels.len());
+    eprintln!(
+        "the picture: {} vessels, at the end of the input {:.2?} after the restart",
+        vessels.len(),
+        t_restart.elapsed()
+    );
     for mmsi in [
         227_000_001u64,
         227_000_002,

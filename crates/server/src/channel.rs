@@ -57,8 +57,9 @@ pub enum Input {
     /// pushed as the engine's are; the reply says when they are durable.
     Remote(RemoteBatch),
     /// Messages for the picture only (`serve --nats`: the workers judge,
-    /// the server shows their vessels), in order.
-    Observe(Vec<Observed>),
+    /// the server shows their vessels), in order; `done` is told once they
+    /// are taken (so that a backlog of them never queues ahead of events).
+    Observe(Vec<Observed>, tokio::sync::oneshot::Sender<()>),
     /// Stop after what was queued.
     Shutdown,
 }

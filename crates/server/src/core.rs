@@ -413,7 +413,7 @@ impl Core {
                     self.on_remote(&mut engine, b);
                     continue;
                 }
-                Input::Observe(obs) => {
+                Input::Observe(obs, done) => {
                     for o in obs {
                         match o {
                             crate::channel::Observed::Message(msg, t) => {
@@ -426,6 +426,7 @@ impl Core {
                             crate::channel::Observed::Time(t) => engine.observe_time(t),
                         }
                     }
+                    let _ = done.send(());
                     continue;
                 }
                 Input::Shutdown => {

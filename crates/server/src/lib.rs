@@ -229,13 +229,19 @@ impl Running {
 
     /// Hands messages to the picture only (`serve --nats`: the vessels of
     /// a distributed run, whose workers judge them; see
-    /// `finisterra_engine::Engine::observe`). Waits for room in the core's
-    /// queue.
+    /// `finisterra_engine::Engine::observe`). Resolves once the core took
+    /// them: one batch at a time, so that rebuilding a picture from a long
+    /// stream never holds events back in the core's queue.
     pub async fn observe(&self, batch: Vec<channel::Observed>) -> anyhow::Result<()> {
-        let mut input = Input::Observe(batch);
+        let (done, rx) = tokio::sync::oneshot::channel();
+        let mut input = Input::Observe(batch, done);
         loop {
             match self.tx.try_send(input) {
-                Ok(()) => return Ok(()),
+                Ok(()) => {
+                    return rx.await.map_err(|_| {
+                        anyhow::anyhow!("the engine thread stopped before taking the messages")
+                    })
+                }
                 Err(_) if self.tx.is_closed() => anyhow::bail!("the engine thread is gone"),
                 Err(i) => {
                     input = i;
