@@ -1,8 +1,10 @@
 //! `finisterra ingest` and `finisterra worker`: the engine spread over
-//! machines on NATS JetStream (issue 12). The judgement is
+//! machines on NATS JetStream (issue 12); and `serve --nats`'s feed of the
+//! events they publish ([`EventsFeed`]). The judgement is
 //! `finisterra_cluster`'s; the broker is `finisterra_broker`'s; this file
 //! only reads inputs, runs the runtime and says what happened.
 
+use std::sync::atomic::Ordering::Relaxed;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -12,6 +14,8 @@ use finisterra_broker::{Broker, BrokerConfig, Delivery, PartitionConsumer};
 use finisterra_cluster::{Grid, Halo, Merge, Owned, Partition, Record, Router, WorkerCore};
 use finisterra_engine::pipeline::Output;
 use finisterra_engine::{Pipeline, TimeSource};
+use finisterra_server::channel::RemoteEvent;
+use finisterra_server::metrics::BrokerMetrics;
 use futures::FutureExt;
 
 use crate::input::Input;
@@ -369,4 +373,280 @@ async fn settle(
         d.ack().await?;
     }
     Ok(())
+}
+
+/// `serve --nats`: the events the workers published, read through a
+/// durable consumer of the events stream and handed to the server, which
+/// numbers, stores (one event per key) and pushes them. An event is
+/// acknowledged only once the store has it; a broker down or restarting
+/// is waited for with backoff, said in the log and shown in `/metrics`
+/// (`finisterra_broker_connected`, `finisterra_broker_reconnects_total`).
+#[derive(Debug, Clone)]
+pub struct EventsFeed {
+    /// Where the run's streams are.
+    pub broker: BrokerConfig,
+    /// The durable consumer's name.
+    pub consumer: String,
+    /// Redelivery of what is not acknowledged.
+    pub ack_wait: Duration,
+    /// Read the stream from its first event at start (the consumer made
+    /// anew): a store in memory starts empty at every start.
+    pub from_start: bool,
+}
+
+/// Most events handed to the server at once.
+const FEED_BATCH: usize = 512;
+
+impl EventsFeed {
+    /// Connects (for ever, with backoff) and opens the consumer.
+    async fn open(
+        &self,
+        m: &BrokerMetrics,
+        from_start: bool,
+    ) -> (Broker, finisterra_broker::EventConsumer) {
+        let mut delay = Duration::from_millis(200);
+        loop {
+            let opened = async {
+                let b = Broker::connect(self.broker.clone(), Duration::from_secs(5)).await?;
+                b.ensure_streams().await?;
+                if from_start && b.delete_events_consumer(&self.consumer).await? {
+                    eprintln!(
+                        "finisterra: events kept in memory only: reading the events stream from its start again"
+                    );
+                }
+                let c = b.consume_events(&self.consumer, self.ack_wait).await?;
+                Ok::<_, finisterra_broker::BrokerError>((b, c))
+            }
+            .await;
+            match opened {
+                Ok(bc) => {
+                    eprintln!(
+                        "finisterra: reading events from NATS at {} (stream {}, durable consumer {})",
+                        self.broker.url,
+                        self.broker.events_stream(),
+                        self.consumer
+                    );
+                    return bc;
+                }
+                Err(e) => {
+                    m.errors.fetch_add(1, Relaxed);
+                    m.connected.store(0, Relaxed);
+                    eprintln!("finisterra: events from NATS: {e}; retrying in {delay:?}");
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(Duration::from_secs(10));
+                }
+            }
+        }
+    }
+
+    /// Runs until the server stops taking events (an error) — for ever
+    /// otherwise.
+    pub async fn run(&self, running: &finisterra_server::Running) -> Result<()> {
+        let m = &running.shared.metrics.broker;
+        m.enabled.store(true, Relaxed);
+        let (mut broker, mut consumer) = self.open(m, self.from_start).await;
+        let mut conn = broker.connection();
+        let mut delay = Duration::from_millis(200);
+        let mut reconnects_before = 0u64;
+        loop {
+            m.connected.store(u64::from(conn.is_connected()), Relaxed);
+            m.reconnects
+                .store(reconnects_before + conn.reconnects(), Relaxed);
+            let first = match consumer.next(Duration::from_secs(1)).await {
+                Ok(Some(d)) => d,
+                Ok(None) => continue,
+                Err(e) => {
+                    // What was delivered and not acknowledged comes again
+                    // after the ack wait; nothing is lost meanwhile.
+                    m.errors.fetch_add(1, Relaxed);
+                    eprintln!(
+                        "finisterra: events from NATS: {e}; opening the consumer again in {delay:?}"
+                    );
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(Duration::from_secs(10));
+                    if conn.is_connected() {
+                        match broker.consume_events(&self.consumer, self.ack_wait).await {
+                            Ok(c) => consumer = c,
+                            Err(e) => {
+                                m.errors.fetch_add(1, Relaxed);
+                                eprintln!("finisterra: events from NATS: {e}");
+                            }
+                        }
+                    } else if delay >= Duration::from_secs(10) {
+                        // Long gone: a new connection.
+                        reconnects_before += conn.reconnects() + 1;
+                        (broker, consumer) = self.open(m, false).await;
+                        conn = broker.connection();
+                    }
+                    continue;
+                }
+            };
+            delay = Duration::from_millis(200);
+            let mut batch = vec![first];
+            while batch.len() < FEED_BATCH {
+                match consumer.ready() {
+                    Ok(Some(d)) => batch.push(d),
+                    Ok(None) => break,
+                    Err(e) => {
+                        // A pull that failed (the consumer goes on): what
+                        // was delivered and not acknowledged comes again.
+                        m.errors.fetch_add(1, Relaxed);
+                        eprintln!("finisterra: events from NATS: {e}");
+                        break;
+                    }
+                }
+            }
+            let events = batch
+                .iter()
+                .map(|d| {
+                    let key = match d.key() {
+                        // Without a key, the broker's own place of it: its
+                        // deliveries again are still recognised.
+                        "" => format!("{}#{}", d.subject(), d.stream_sequence()),
+                        k => k.to_string(),
+                    };
+                    RemoteEvent {
+                        key,
+                        json: d.json().to_vec(),
+                    }
+                })
+                .collect();
+            let out = running.store_remote(events).await?;
+            if !out.durable {
+                m.unacknowledged.fetch_add(batch.len() as u64, Relaxed);
+                eprintln!(
+                    "finisterra: the store refuses writes: {} events from NATS left unacknowledged (pushed unstored; delivered again in {:?})",
+                    batch.len(),
+                    self.ack_wait
+                );
+                continue;
+            }
+            let mut failed = 0usize;
+            let mut last_error = None;
+            for d in &batch {
+                if let Err(e) = d.ack().await {
+                    failed += 1;
+                    last_error = Some(e);
+                }
+            }
+            if let Some(e) = last_error {
+                // Stored: a delivery again is dropped by its key.
+                m.errors.fetch_add(1, Relaxed);
+                eprintln!(
+                    "finisterra: {failed} acknowledgements to NATS failed ({e}); those events come again and are dropped as duplicates"
+                );
+            }
+        }
+    }
+}
+
+/// `serve --nats`'s picture: every record of the positions stream, in
+/// ingest's order (an ephemeral ordered consumer; a record's halo copies
+/// are skipped by its sequence), taken into the server's picture only —
+/// the workers judge, the server shows the vessels. Rebuilt from the
+/// first record the stream keeps at each start.
+#[derive(Debug, Clone)]
+pub struct PositionsFeed {
+    /// Where the run's streams are.
+    pub broker: BrokerConfig,
+}
+
+impl PositionsFeed {
+    /// Runs until the server stops taking messages (an error) — for ever
+    /// otherwise.
+    pub async fn run(&self, running: &finisterra_server::Running) -> Result<()> {
+        use finisterra_server::channel::Observed;
+        let m = &running.shared.metrics.broker;
+        let mut delay = Duration::from_millis(200);
+        // The stream sequence to read from, and ingest's last sequence taken.
+        let mut from = 1u64;
+        let mut last_seq = 0u64;
+        let mut undecodable = 0u64;
+        loop {
+            let opened = async {
+                let b = Broker::connect(self.broker.clone(), Duration::from_secs(5)).await?;
+                b.ensure_streams().await?;
+                b.read_positions(from).await
+            }
+            .await;
+            let mut reader = match opened {
+                Ok(r) => r,
+                Err(e) => {
+                    m.errors.fetch_add(1, Relaxed);
+                    eprintln!("finisterra: positions from NATS: {e}; retrying in {delay:?}");
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(Duration::from_secs(10));
+                    continue;
+                }
+            };
+            loop {
+                let first = match reader.next(Duration::from_secs(1)).await {
+                    Ok(Some(r)) => r,
+                    Ok(None) => continue,
+                    Err(e) => {
+                        m.errors.fetch_add(1, Relaxed);
+                        eprintln!(
+                            "finisterra: positions from NATS: {e}; reading again from record {from} in {delay:?}"
+                        );
+                        tokio::time::sleep(delay).await;
+                        delay = (delay * 2).min(Duration::from_secs(10));
+                        break;
+                    }
+                };
+                delay = Duration::from_millis(200);
+                let mut batch: Vec<Observed> = Vec::new();
+                let mut next = Some(first);
+                while let Some((stream_seq, bytes)) = next {
+                    from = from.max(stream_seq + 1);
+                    match Record::decode(&bytes) {
+                        Ok(r) if r.seq() <= last_seq => {}
+                        Ok(r) => {
+                            last_seq = r.seq();
+                            match r {
+                                Record::Position {
+                                    time_ms,
+                                    fill_bits,
+                                    payload,
+                                    ..
+                                } => match finisterra_ais::decode(payload, fill_bits) {
+                                    Ok(msg) => {
+                                        batch.push(Observed::Message(Box::new(msg), time_ms))
+                                    }
+                                    Err(_) => undecodable += 1,
+                                },
+                                Record::Tick { time_ms, .. } | Record::End { time_ms, .. } => {
+                                    batch.push(Observed::Time(time_ms))
+                                }
+                            }
+                        }
+                        Err(e) => {
+                            undecodable += 1;
+                            if undecodable.is_power_of_two() {
+                                eprintln!(
+                                    "finisterra: positions from NATS: record {stream_seq} unreadable ({e}); {undecodable} so far"
+                                );
+                            }
+                        }
+                    }
+                    next = if batch.len() < FEED_BATCH {
+                        match reader.ready() {
+                            Ok(r) => r,
+                            Err(e) => {
+                                // Met again, and handled, by `next` if the
+                                // reader is broken; else it goes on.
+                                m.errors.fetch_add(1, Relaxed);
+                                eprintln!("finisterra: positions from NATS: {e}");
+                                None
+                            }
+                        }
+                    } else {
+                        None
+                    };
+                }
+                if !batch.is_empty() {
+                    running.observe(batch).await?;
+                }
+            }
+        }
+    }
 }

@@ -37,6 +37,27 @@ pub struct ServeArgs {
     /// Replay a file (plain or gzip).
     #[arg(long, value_name = "FILE")]
     pub replay: Vec<String>,
+    /// Serve the events of a distributed run from NATS JetStream
+    /// (`finisterra ingest` and `finisterra worker` judge; no local input
+    /// then): read through the durable consumer `--nats-consumer`, each
+    /// acknowledged once the store has it; the store keeps one event per
+    /// key.
+    #[arg(long, value_name = "URL")]
+    pub nats: Option<String>,
+    /// Subject and stream prefix of the distributed run (as `ingest` and
+    /// `worker` were given).
+    #[arg(long, value_name = "NAME", default_value = "fin")]
+    pub prefix: String,
+    /// The durable consumer of the events stream this server reads through
+    /// (one per server that keeps a store of its own; without `--data-dir`
+    /// or `--store` it is made anew at each start, reading the stream from
+    /// its first event into the memory store).
+    #[arg(long, value_name = "NAME", default_value = "serve")]
+    pub nats_consumer: String,
+    /// Seconds before an event delivered and not acknowledged (not stored)
+    /// is delivered again.
+    #[arg(long, value_name = "S", default_value_t = 30.0)]
+    pub nats_ack_wait: f64,
     /// Replay at this many times the recorded rate (default: as fast as
     /// possible).
     #[arg(long, value_name = "N")]
@@ -460,9 +481,29 @@ pub fn run(args: &ServeArgs) -> Result<()> {
     if args.demo {
         sources.extend(demo_sources(args.speed.unwrap_or(10.0))?);
     }
-    if sources.is_empty() {
-        anyhow::bail!("no input: give --udp, --tcp-listen, --connect, --replay, --stdin or --demo");
+    if args.nats.is_some() && !sources.is_empty() {
+        anyhow::bail!(
+            "--nats serves the events the workers judged: give local inputs to `finisterra ingest` instead"
+        );
     }
+    if sources.is_empty() && args.nats.is_none() {
+        anyhow::bail!(
+            "no input: give --udp, --tcp-listen, --connect, --replay, --stdin, --demo or --nats"
+        );
+    }
+    let nats = match &args.nats {
+        Some(url) => {
+            let mut c = finisterra_broker::BrokerConfig::new(url);
+            c.prefix = args.prefix.clone();
+            Some(crate::cluster::EventsFeed {
+                broker: c,
+                consumer: args.nats_consumer.clone(),
+                ack_wait: seconds("nats-ack-wait", args.nats_ack_wait)?,
+                from_start: args.store.is_none() && args.data_dir.is_none(),
+            })
+        }
+        None => None,
+    };
     let store: Box<dyn EventSink> = match (&args.store, &args.data_dir) {
         (Some(url), _) => finisterra_server::store::open(url)?,
         (None, Some(dir)) => finisterra_server::store::open(&dir.to_string_lossy())?,
@@ -525,7 +566,23 @@ pub fn run(args: &ServeArgs) -> Result<()> {
         )
         .await?;
         eprintln!("finisterra: serving the map at http://{}/", running.http);
+        let feed = async {
+            match &nats {
+                Some(f) => {
+                    // The events the workers judged, and their vessels.
+                    let picture = crate::cluster::PositionsFeed {
+                        broker: f.broker.clone(),
+                    };
+                    tokio::try_join!(f.run(&running), picture.run(&running)).map(|_| ())
+                }
+                None => std::future::pending().await,
+            }
+        };
         tokio::select! {
+            r = feed => {
+                r.context("reading the events from NATS")?;
+                Ok(())
+            }
             _ = tokio::signal::ctrl_c() => {
                 eprintln!("finisterra: stopping");
                 Ok::<(), anyhow::Error>(())

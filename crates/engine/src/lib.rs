@@ -244,6 +244,8 @@ pub struct Engine {
     risks: RiskBook,
     clock: DataClock,
     next_screen_ms: Option<i64>,
+    /// When [`Engine::observe`] next ages the picture.
+    next_observed_age_ms: Option<i64>,
     next_id: u64,
     stats: EngineStats,
     distress_seen: MmsiMap<Vec<(&'static str, i64)>>,
@@ -282,6 +284,7 @@ impl Engine {
             risks: RiskBook::default(),
             clock: DataClock::default(),
             next_screen_ms: None,
+            next_observed_age_ms: None,
             next_id: 1,
             stats: EngineStats::default(),
             distress_seen: MmsiMap::default(),
@@ -305,6 +308,60 @@ impl Engine {
     /// restarts, when the caller keeps the last id).
     pub fn set_next_event_id(&mut self, id: u64) {
         self.next_id = id.max(1);
+    }
+
+    /// The picture only, for a server whose judgement is made elsewhere
+    /// (`serve --nats`: the workers of a distributed run judge and report;
+    /// the server shows their vessels): one message, whose time was
+    /// admitted already (by ingest's data-time gate), taken into the
+    /// picture at `time_ms` — no detector, no screening, no event, no id
+    /// used. The data clock moves; see [`Engine::observe_time`].
+    pub fn observe(&mut self, msg: &AisMessage, time_ms: i64) -> FixOutcome {
+        self.observe_time(time_ms);
+        self.picture.ingest(msg, time_ms, &self.cfg.picture)
+    }
+
+    /// Data time passed for [`Engine::observe`]'s picture (a message, or a
+    /// tick of a quiet feed): at each screening boundary, vessels silent
+    /// past their limit are marked lost and vessels silent past
+    /// `forget_after_s` forgotten, as the screening does, but silently (the
+    /// judging side reports `target.lost`). Times outside 1990-2100 are
+    /// ignored.
+    pub fn observe_time(&mut self, time_ms: i64) {
+        let Some(now) = self.clock.advance(time_ms) else {
+            return;
+        };
+        let interval = self.cfg.screen_interval_ms();
+        match self.next_observed_age_ms {
+            Some(next) if now < next => return,
+            _ => self.next_observed_age_ms = Some((now.div_euclid(interval) + 1) * interval),
+        }
+        let pc = self.cfg.picture;
+        for v in self.picture.slots.iter_mut() {
+            if !v.has_fix() || v.lost {
+                continue;
+            }
+            let limit_s = (v.reporting_interval_s() * pc.lost_after_intervals)
+                .clamp(pc.lost_min_s, pc.lost_max_s.max(pc.lost_min_s));
+            if (now - v.fix_ms) as f64 > limit_s * 1000.0 {
+                v.lost = true;
+            }
+        }
+        let forget_ms = (pc.forget_after_s * 1000.0) as i64;
+        self.picture
+            .retain_vessels(|v| now - v.last_seen_ms <= forget_ms);
+        self.picture
+            .fixed
+            .retain(|_, o| now - o.last_seen_ms <= forget_ms);
+    }
+
+    /// Takes the next event id for an event judged elsewhere (a worker's,
+    /// read back from the broker by the server), so that the ids of a
+    /// server's events stay one increasing sequence.
+    pub fn take_event_id(&mut self) -> u64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        id
     }
 
     /// Sets the fixed geography (land, hazards, zones) to judge against,

@@ -389,3 +389,41 @@ fn nothing_panics_on_hostile_values() {
         let _ = e.ingest(&m, i64::MAX / 4, &mut out);
     }
 }
+
+/// `observe` keeps the picture and judges nothing: two vessels head-on at
+/// close range raise no risk, no event is made and no id used; a vessel
+/// that falls silent is marked lost, then forgotten, without a word.
+#[test]
+fn observe_keeps_the_picture_and_judges_nothing() {
+    let mut e = Engine::new(Config::default());
+    for i in 0..20i64 {
+        let t = T0 + i * 10_000;
+        let d = 0.0005 * i as f64;
+        let _ = e.observe(
+            &pos(227_000_001, Some(43.0), Some(-9.60 + d), 15.0, 90.0, 0),
+            t,
+        );
+        let _ = e.observe(
+            &pos(227_000_002, Some(43.0), Some(-9.50 - d), 15.0, 270.0, 0),
+            t,
+        );
+    }
+    assert_eq!(e.picture().len(), 2);
+    let v = e.picture().vessel(227_000_001).expect("in the picture");
+    assert!(v.has_fix() && !v.lost);
+    assert_eq!(e.stats().screenings, 0, "no screening");
+    assert_eq!(e.take_event_id(), 1, "no id used");
+    // Silent for an hour: lost; for longer than forget_after_s: gone.
+    let _ = e.observe(
+        &pos(227_000_002, Some(43.0), Some(-9.5), 15.0, 270.0, 0),
+        T0 + 3_600_000,
+    );
+    assert!(e.picture().vessel(227_000_001).is_some_and(|v| v.lost));
+    assert!(e.picture().vessel(227_000_002).is_some_and(|v| !v.lost));
+    let forget_ms = (Config::default().picture.forget_after_s * 1000.0) as i64;
+    e.observe_time(T0 + 3_600_000 + forget_ms + 60_000);
+    assert!(e.picture().vessel(227_000_001).is_none(), "forgotten");
+    let mut out = Vec::new();
+    e.advance(T0 + 3_600_000 + forget_ms + 120_000, &mut out);
+    assert!(out.is_empty(), "{out:?}");
+}

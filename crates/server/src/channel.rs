@@ -52,8 +52,63 @@ pub enum Input {
     Zones(finisterra_geofence::Zones),
     /// Replace the user hazards.
     Hazards(finisterra_geofence::Hazards),
+    /// Events judged elsewhere (workers of a distributed run, read from
+    /// the broker): numbered, stored (idempotent on their keys), then
+    /// pushed as the engine's are; the reply says when they are durable.
+    Remote(RemoteBatch),
+    /// Messages for the picture only (`serve --nats`: the workers judge,
+    /// the server shows their vessels), in order; `done` is told once they
+    /// are taken (so that a backlog of them never queues ahead of events).
+    Observe(Vec<Observed>, tokio::sync::oneshot::Sender<()>),
     /// Stop after what was queued.
     Shutdown,
+}
+
+/// An event judged elsewhere, as read from the broker: its key and its
+/// JSON (the engine's form, its `id` to be replaced).
+#[derive(Debug, Clone)]
+pub struct RemoteEvent {
+    /// Its deterministic key (`Nats-Msg-Id`): the store keeps one event per
+    /// key.
+    pub key: String,
+    /// The event's JSON.
+    pub json: Vec<u8>,
+}
+
+/// What the picture of a server that judges nothing takes (see
+/// `finisterra_engine::Engine::observe`).
+#[derive(Debug, Clone)]
+pub enum Observed {
+    /// A decoded message and its admitted data time, ms.
+    Message(Box<finisterra_ais::AisMessage>, i64),
+    /// Data time passed (a tick of a quiet feed), ms.
+    Time(i64),
+}
+
+/// Remote events and where to say what became of them.
+#[derive(Debug)]
+pub struct RemoteBatch {
+    /// The events, in the broker's order.
+    pub events: Vec<RemoteEvent>,
+    /// Told once the batch is durable or refused.
+    pub done: tokio::sync::oneshot::Sender<RemoteOutcome>,
+}
+
+/// What became of a [`RemoteBatch`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RemoteOutcome {
+    /// Every event of the batch is in the store (stored now, or found
+    /// there already by its key): the broker may forget them. `false`
+    /// when the store refused writes (they wait in the spill): do not
+    /// acknowledge, the broker delivers them again.
+    pub durable: bool,
+    /// Events stored now.
+    pub stored: usize,
+    /// Events whose key the store held already (dropped, not pushed).
+    pub duplicates: usize,
+    /// Events that are not an event (bad JSON, unknown kind, no time):
+    /// said, counted, never stored.
+    pub rejected: usize,
 }
 
 /// An event as published: its number, kind and JSON.
@@ -77,6 +132,9 @@ pub struct Published {
     /// What outputs filter on (level, zone, positions), taken from the
     /// engine's event (empty for events read back from the store).
     pub facts: Facts,
+    /// Its key when it was judged elsewhere (see [`RemoteEvent`]); `None`
+    /// for the local engine's events.
+    pub key: Option<Arc<str>>,
 }
 
 /// What an output's filter looks at in an event, taken once from the
@@ -111,6 +169,7 @@ impl Published {
             sse,
             ws: std::sync::OnceLock::new(),
             facts: Facts::default(),
+            key: None,
         }
     }
 
@@ -139,13 +198,69 @@ impl Published {
     /// The same event with other JSON (its frames rebuilt).
     pub fn with_json(self, json: Arc<str>) -> Published {
         let facts = self.facts;
+        let key = self.key;
         let mut p = Published::new(self.id, self.kind, self.time_ms, self.mmsis, json);
         p.facts = facts;
+        p.key = key;
         p
+    }
+
+    /// An event judged elsewhere, numbered `id` here: its `id` member
+    /// rewritten (the rest of its JSON kept byte for byte), its kind, data
+    /// time and vessels read from it. `None` when it is not an event.
+    pub fn remote(id: u64, e: &RemoteEvent) -> Option<Published> {
+        let v: serde_json::Value = serde_json::from_slice(&e.json).ok()?;
+        let kind = finisterra_engine::EventKind::parse(v.get("kind")?.as_str()?)?.as_str();
+        let time_ms = finisterra_nmea::parse_iso8601_ms(v.get("time")?.as_str()?, false)?;
+        let text = std::str::from_utf8(&e.json).ok()?;
+        // The engine writes `{"id":N,...`: only N changes.
+        let rest = text.strip_prefix("{\"id\":")?;
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        let rest = &rest[digits..];
+        if digits == 0 || !rest.starts_with(',') {
+            return None;
+        }
+        let json: Arc<str> = Arc::from(format!("{{\"id\":{id}{rest}"));
+        let mmsis = finisterra_store::mmsis_in_json(&json);
+        let mut p = Published::new(id, kind, time_ms, mmsis, json);
+        p.facts = Facts::of_json(&v);
+        p.key = Some(Arc::from(e.key.as_str()));
+        Some(p)
     }
 }
 
 impl Facts {
+    /// The facts of an event's JSON (an event judged elsewhere): its level,
+    /// zone and the positions of its vessels and hazard.
+    pub fn of_json(v: &serde_json::Value) -> Facts {
+        let level = match v.get("level").and_then(|l| l.as_str()) {
+            Some("warning") => Some("warning"),
+            Some("alarm") => Some("alarm"),
+            _ if v.get("kind").and_then(|k| k.as_str()) == Some("distress") => Some("alarm"),
+            _ => None,
+        };
+        let zone = v.get("zone").and_then(|z| {
+            let name = z.get("name")?.as_str()?.to_string();
+            let id = z.get("id").and_then(|i| i.as_str()).map(str::to_string);
+            Some((id, name))
+        });
+        let at = |o: &serde_json::Value| Some((o.get("lat")?.as_f64()?, o.get("lon")?.as_f64()?));
+        let mut positions = Vec::new();
+        for k in ["a", "b", "vessel", "hazard"] {
+            if let Some(p) = v.get(k).and_then(at) {
+                positions.push(p);
+            }
+        }
+        if positions.is_empty() {
+            positions.extend(at(v));
+        }
+        Facts {
+            level,
+            zone,
+            positions,
+        }
+    }
+
     /// The vessels an engine event involves (MMSIs), and its facts: one
     /// look at each kind of event.
     pub fn of(e: &Event) -> (Vec<u32>, Facts) {
@@ -344,5 +459,53 @@ impl CoreTx {
                 Err(i)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn remote(json: &str) -> RemoteEvent {
+        RemoteEvent {
+            key: "risk.raised/1/2/0".into(),
+            json: json.as_bytes().to_vec(),
+        }
+    }
+
+    /// A worker's event numbered here: only its `id` changes; kind, time,
+    /// vessels, level and key come from it.
+    #[test]
+    fn a_remote_event_is_renumbered_and_kept_byte_for_byte() {
+        let json = r#"{"id":0,"time":"2026-01-05T00:30:00.000Z","kind":"risk.raised","level":"alarm","a":{"mmsi":227000001,"lat":42.0,"lon":-9.0},"b":{"mmsi":227000002,"lat":42.1,"lon":-9.1},"x":"{\"id\":0}"}"#;
+        let p = Published::remote(4711, &remote(json)).expect("an event");
+        assert_eq!(p.id, 4711);
+        assert_eq!(p.kind, "risk.raised");
+        assert_eq!(p.time_ms, 1_767_573_000_000);
+        assert_eq!(p.mmsis, vec![227_000_001, 227_000_002]);
+        assert_eq!(&*p.json, json.replacen(r#"{"id":0,"#, r#"{"id":4711,"#, 1));
+        assert_eq!(p.key.as_deref(), Some("risk.raised/1/2/0"));
+        assert_eq!(p.facts.level, Some("alarm"));
+        assert_eq!(p.facts.positions, vec![(42.0, -9.0), (42.1, -9.1)]);
+    }
+
+    /// What is not an engine event is refused, never panics.
+    #[test]
+    fn what_is_not_an_event_is_refused() {
+        for bad in [
+            "",
+            "not json",
+            "{}",
+            r#"{"id":0,"time":"2026-01-05T00:30:00Z","kind":"no.such.kind"}"#,
+            r#"{"id":0,"time":"yesterday","kind":"distress"}"#,
+            r#"{"kind":"distress","id":0,"time":"2026-01-05T00:30:00Z"}"#,
+            r#"{"id":-1,"time":"2026-01-05T00:30:00Z","kind":"distress"}"#,
+            "[1,2]",
+        ] {
+            assert!(Published::remote(1, &remote(bad)).is_none(), "{bad}");
+        }
+        let mut e = remote(r#"{"id":0,"time":"2026-01-05T00:30:00Z","kind":"distress"}"#);
+        e.json.push(0xff);
+        assert!(Published::remote(1, &e).is_none());
     }
 }

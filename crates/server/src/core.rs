@@ -188,7 +188,7 @@ pub fn run(shared: Arc<Shared>, rx: Receiver<Input>) {
             Err(RecvTimeoutError::Timeout) => {
                 // Quiet: try again to store what the store refused, and
                 // save the state the last inputs left (every 5 s).
-                publish(&core.shared, &mut Vec::new());
+                let _ = publish(&core.shared, &mut Vec::new());
                 core.save_state(false);
                 continue;
             }
@@ -203,7 +203,8 @@ pub fn run(shared: Arc<Shared>, rx: Receiver<Input>) {
             }
         }
         let stop = core.handle_batch(inputs);
-        publish(&core.shared, &mut core.batch);
+        let outcome = publish(&core.shared, &mut core.batch);
+        core.answer_remote(&outcome);
         core.save_state(stop);
         if stop {
             break;
@@ -214,6 +215,23 @@ pub fn run(shared: Arc<Shared>, rx: Receiver<Input>) {
     let _ = writer.join();
 }
 
+/// A remote batch waiting for the store.
+struct PendingRemote {
+    ids: Vec<u64>,
+    rejected: usize,
+    done: tokio::sync::oneshot::Sender<crate::channel::RemoteOutcome>,
+}
+
+/// What [`publish`] did.
+#[derive(Debug, Default)]
+struct Outcome {
+    /// The batch is in the store (not waiting in the spill).
+    durable: bool,
+    /// Ids of events of the batch not stored nor pushed: their key was in
+    /// the store (or waits in the spill) already.
+    duplicates: std::collections::HashSet<u64>,
+}
+
 /// What the core thread keeps between batches.
 struct Core {
     shared: Arc<Shared>,
@@ -221,8 +239,11 @@ struct Core {
     pipelines: Vec<Pipeline>,
     line_no: Vec<u64>,
     events: Vec<Event>,
-    /// Events of this batch, with when their input arrived.
-    batch: Vec<(Instant, Vec<Event>)>,
+    /// Events of this batch (the engine's and remote ones), with when
+    /// their input arrived.
+    batch: Vec<(Instant, Vec<Published>)>,
+    /// Remote batches of this batch, to answer once stored.
+    remote: Vec<PendingRemote>,
     /// The fix of each message taken in this batch, in order (for the
     /// tracks).
     moved: Vec<finisterra_store::TrackPoint>,
@@ -284,6 +305,7 @@ impl Core {
             line_no: vec![0; n],
             events: Vec::new(),
             batch: Vec::new(),
+            remote: Vec::new(),
             moved: Vec::new(),
             pending_track: Vec::new(),
             keeps_state,
@@ -291,6 +313,65 @@ impl Core {
             last_save: Instant::now(),
             saved_upto_ms: i64::MIN,
             last_prune: Instant::now(),
+        }
+    }
+
+    /// Events judged elsewhere (read from the broker): numbered in the
+    /// engine's sequence and queued for the store like the engine's own;
+    /// answered by [`Core::answer_remote`] once the store has them. An
+    /// event that is not one is said and counted, and never stored.
+    fn on_remote(&mut self, engine: &mut Engine, b: crate::channel::RemoteBatch) {
+        use std::sync::atomic::Ordering::Relaxed;
+        let m = &self.shared.metrics.broker;
+        let mut evs = Vec::with_capacity(b.events.len());
+        let mut rejected = 0;
+        for r in &b.events {
+            m.events.fetch_add(1, Relaxed);
+            let id = engine.take_event_id();
+            match Published::remote(id, r) {
+                Some(p) => evs.push(p),
+                None => {
+                    // The id goes back: nothing took another meanwhile.
+                    engine.set_next_event_id(id);
+                    rejected += 1;
+                    m.rejected.fetch_add(1, Relaxed);
+                    eprintln!(
+                        "finisterra: event {:?} from the broker is not an event ({} bytes: {:?}...); not stored, counted in finisterra_broker_events_rejected_total",
+                        r.key,
+                        r.json.len(),
+                        String::from_utf8_lossy(&r.json[..r.json.len().min(80)])
+                    );
+                }
+            }
+        }
+        self.remote.push(PendingRemote {
+            ids: evs.iter().map(|p| p.id).collect(),
+            rejected,
+            done: b.done,
+        });
+        if !evs.is_empty() {
+            self.batch.push((Instant::now(), evs));
+        }
+    }
+
+    /// Tells each remote batch of the last batch what became of it.
+    fn answer_remote(&mut self, outcome: &Outcome) {
+        for r in self.remote.drain(..) {
+            let duplicates = r
+                .ids
+                .iter()
+                .filter(|id| outcome.duplicates.contains(id))
+                .count();
+            let _ = r.done.send(crate::channel::RemoteOutcome {
+                durable: outcome.durable,
+                stored: if outcome.durable {
+                    r.ids.len() - duplicates
+                } else {
+                    0
+                },
+                duplicates,
+                rejected: r.rejected,
+            });
         }
     }
 
@@ -328,13 +409,34 @@ impl Core {
                     engine.set_hazards(h, &mut self.events);
                     Instant::now()
                 }
+                Input::Remote(b) => {
+                    self.on_remote(&mut engine, b);
+                    continue;
+                }
+                Input::Observe(obs, done) => {
+                    for o in obs {
+                        match o {
+                            crate::channel::Observed::Message(msg, t) => {
+                                shared.metrics.message_in(0, msg.msg_type);
+                                let fix = engine.observe(&msg, t);
+                                if matches!(fix, finisterra_engine::FixOutcome::Accepted { .. }) {
+                                    self.moved.extend(fix_of(&engine, msg.mmsi));
+                                }
+                            }
+                            crate::channel::Observed::Time(t) => engine.observe_time(t),
+                        }
+                    }
+                    let _ = done.send(());
+                    continue;
+                }
                 Input::Shutdown => {
                     stop = true;
                     Instant::now()
                 }
             };
             if !self.events.is_empty() {
-                self.batch.push((arrived, std::mem::take(&mut self.events)));
+                let evs = self.events.drain(..).map(|e| Published::of(&e)).collect();
+                self.batch.push((arrived, evs));
             }
         }
         shared.metrics.engine_batch(busy.elapsed());
@@ -844,24 +946,48 @@ fn not_yet_stored(json: &str) -> Arc<str> {
 /// bounded spill and stored as soon as the store takes writes again;
 /// `store.degraded` and `store.recovered` tell the consoles, `/metrics`
 /// counts what waits and what was dropped past the bound.
-fn publish(shared: &Shared, batch: &mut Vec<(Instant, Vec<Event>)>) {
-    let all: Vec<Published> = batch
+fn publish(shared: &Shared, batch: &mut Vec<(Instant, Vec<Published>)>) -> Outcome {
+    use std::sync::atomic::Ordering::Relaxed;
+    let mut all: Vec<Published> = batch
         .iter()
-        .flat_map(|(_, evs)| evs.iter().map(Published::of))
+        .flat_map(|(_, evs)| evs.iter().cloned())
         .collect();
-    // Said and counted before the events are visible anywhere.
+    let mut outcome = Outcome::default();
+    // Said and counted before the events are visible anywhere. Not for
+    // events judged elsewhere: the workers of a distributed run publish
+    // concurrently, so the events stream is not in data-time order, and
+    // what a restart reads again is mostly stored already.
     if let Some(t) = shared.log_newest_ms {
         for p in all
             .iter()
-            .filter(|p| p.time_ms < t - LOG_REGRESSION_TOLERANCE_MS)
+            .filter(|p| p.key.is_none() && p.time_ms < t - LOG_REGRESSION_TOLERANCE_MS)
         {
             time_goes_back(shared, p);
         }
     }
     let mut spill = shared.spill.lock().unwrap_or_else(|e| e.into_inner());
     if all.is_empty() && spill.events.is_empty() {
-        return;
+        outcome.durable = true;
+        return outcome;
     }
+    // A remote event delivered again while its first copy waits in the
+    // spill: that copy is stored when the store recovers; this one goes.
+    if !spill.events.is_empty() && all.iter().any(|p| p.key.is_some()) {
+        let waiting: std::collections::HashSet<&str> = spill
+            .events
+            .iter()
+            .filter_map(|p| p.key.as_deref())
+            .collect();
+        for p in &all {
+            if p.key.as_deref().is_some_and(|k| waiting.contains(k)) {
+                outcome.duplicates.insert(p.id);
+            }
+        }
+        if !outcome.duplicates.is_empty() {
+            all.retain(|p| !outcome.duplicates.contains(&p.id));
+        }
+    }
+    let mut duplicates_dropped = outcome.duplicates.len() as u64;
     let stored = {
         let mut store = shared.store.lock().unwrap_or_else(|e| e.into_inner());
         // What waits first, in order, in short transactions.
@@ -870,7 +996,9 @@ fn publish(shared: &Shared, batch: &mut Vec<(Instant, Vec<Event>)>) {
             let n = spill.events.len().min(SPILL_CHUNK);
             let chunk: Vec<Published> = spill.events.range(..n).cloned().collect();
             match store.append(&chunk) {
-                Ok(()) => {
+                Ok(dups) => {
+                    // Pushed already; their key was stored meanwhile.
+                    duplicates_dropped += dups.len() as u64;
                     spill.events.drain(..n);
                 }
                 Err(e) => {
@@ -880,7 +1008,13 @@ fn publish(shared: &Shared, batch: &mut Vec<(Instant, Vec<Event>)>) {
             }
         }
         if error.is_none() && !all.is_empty() {
-            error = store.append(&all).err();
+            match store.append(&all) {
+                Ok(dups) => {
+                    duplicates_dropped += dups.len() as u64;
+                    outcome.duplicates.extend(dups);
+                }
+                Err(e) => error = Some(e),
+            }
         }
         match error {
             None => true,
@@ -928,8 +1062,12 @@ fn publish(shared: &Shared, batch: &mut Vec<(Instant, Vec<Event>)>) {
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }
     }
+    outcome.durable = stored;
+    shared
+        .metrics
+        .events_duplicates_dropped
+        .fetch_add(duplicates_dropped, Relaxed);
     {
-        use std::sync::atomic::Ordering::Relaxed;
         let m = &shared.metrics;
         m.store_degraded
             .store(u64::from(spill.degraded_since_ms.is_some()), Relaxed);
@@ -938,12 +1076,13 @@ fn publish(shared: &Shared, batch: &mut Vec<(Instant, Vec<Event>)>) {
     drop(spill);
     let now = Instant::now();
     let mut recent = shared.recent.lock().unwrap_or_else(|e| e.into_inner());
-    let mut k = 0;
     for (arrived, evs) in batch.drain(..) {
         let latency = now.duration_since(arrived);
-        for _ in 0..evs.len() {
-            let mut p = all[k].clone();
-            k += 1;
+        for mut p in evs {
+            // Stored before under its key: neither stored nor pushed again.
+            if outcome.duplicates.contains(&p.id) {
+                continue;
+            }
             if !stored {
                 let json = not_yet_stored(&p.json);
                 p = p.with_json(json);
@@ -961,4 +1100,5 @@ fn publish(shared: &Shared, batch: &mut Vec<(Instant, Vec<Event>)>) {
             shared.hub.event(p);
         }
     }
+    outcome
 }

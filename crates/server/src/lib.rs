@@ -226,6 +226,58 @@ impl Running {
     pub async fn engine_failed(&self) {
         self.shared.health.failed().await
     }
+
+    /// Hands messages to the picture only (`serve --nats`: the vessels of
+    /// a distributed run, whose workers judge them; see
+    /// `finisterra_engine::Engine::observe`). Resolves once the core took
+    /// them: one batch at a time, so that rebuilding a picture from a long
+    /// stream never holds events back in the core's queue.
+    pub async fn observe(&self, batch: Vec<channel::Observed>) -> anyhow::Result<()> {
+        let (done, rx) = tokio::sync::oneshot::channel();
+        let mut input = Input::Observe(batch, done);
+        loop {
+            match self.tx.try_send(input) {
+                Ok(()) => {
+                    return rx.await.map_err(|_| {
+                        anyhow::anyhow!("the engine thread stopped before taking the messages")
+                    })
+                }
+                Err(_) if self.tx.is_closed() => anyhow::bail!("the engine thread is gone"),
+                Err(i) => {
+                    input = i;
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                }
+            }
+        }
+    }
+
+    /// Hands events judged elsewhere (a distributed run's workers, read
+    /// from the broker) to the core thread, which numbers them in its one
+    /// sequence, stores them (idempotent on their keys: an event whose key
+    /// is stored already is dropped, counted, and not pushed again) and
+    /// pushes them as it does the engine's own. Resolves once they are
+    /// durable, or refused (`durable: false`: the store refuses writes;
+    /// they were pushed marked unstored and wait in the spill). Waits for
+    /// room in the core's queue.
+    pub async fn store_remote(
+        &self,
+        events: Vec<channel::RemoteEvent>,
+    ) -> anyhow::Result<channel::RemoteOutcome> {
+        let (done, rx) = tokio::sync::oneshot::channel();
+        let mut input = Input::Remote(channel::RemoteBatch { events, done });
+        loop {
+            match self.tx.try_send(input) {
+                Ok(()) => break,
+                Err(_) if self.tx.is_closed() => anyhow::bail!("the engine thread is gone"),
+                Err(i) => {
+                    input = i;
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                }
+            }
+        }
+        rx.await
+            .map_err(|_| anyhow::anyhow!("the engine thread stopped before storing the events"))
+    }
 }
 
 /// The HTTP accept loop: a bounded number of connections, a deadline for

@@ -13,6 +13,72 @@ const BUCKETS_S: [f64; 12] = [
     0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0,
 ];
 
+/// The broker's side of `serve --nats`: rendered only when `enabled`.
+#[derive(Debug, Default)]
+pub struct BrokerMetrics {
+    /// Events are read from a broker.
+    pub enabled: std::sync::atomic::AtomicBool,
+    /// 1 while connected.
+    pub connected: AtomicU64,
+    /// Connections re-established after a loss.
+    pub reconnects: AtomicU64,
+    /// Events read from the broker.
+    pub events: AtomicU64,
+    /// Events read that were not events (said, acknowledged, not stored).
+    pub rejected: AtomicU64,
+    /// Failures reading or acknowledging (each retried).
+    pub errors: AtomicU64,
+    /// Deliveries left unacknowledged because the store refused them
+    /// (delivered again by the broker).
+    pub unacknowledged: AtomicU64,
+}
+
+impl BrokerMetrics {
+    fn render(&self, o: &mut String) {
+        let r = Ordering::Relaxed;
+        if !self.enabled.load(r) {
+            return;
+        }
+        let _ = writeln!(
+            o,
+            "# HELP finisterra_broker_connected 1 while connected to the broker (serve --nats)."
+        );
+        let _ = writeln!(o, "# TYPE finisterra_broker_connected gauge");
+        let _ = writeln!(o, "finisterra_broker_connected {}", self.connected.load(r));
+        for (name, help, v) in [
+            (
+                "finisterra_broker_reconnects_total",
+                "Connections to the broker re-established after a loss.",
+                self.reconnects.load(r),
+            ),
+            (
+                "finisterra_broker_events_total",
+                "Events read from the broker's events stream.",
+                self.events.load(r),
+            ),
+            (
+                "finisterra_broker_events_rejected_total",
+                "Events read from the broker that were not events (never stored).",
+                self.rejected.load(r),
+            ),
+            (
+                "finisterra_broker_errors_total",
+                "Failures reading from or acknowledging to the broker (retried).",
+                self.errors.load(r),
+            ),
+            (
+                "finisterra_broker_unacknowledged_total",
+                "Events left unacknowledged because the store refused them (the broker delivers them again).",
+                self.unacknowledged.load(r),
+            ),
+        ] {
+            let _ = writeln!(o, "# HELP {name} {help}");
+            let _ = writeln!(o, "# TYPE {name} counter");
+            let _ = writeln!(o, "{name} {v}");
+        }
+    }
+}
+
 /// All counters of a running server.
 pub struct Metrics {
     sources: Vec<String>,
@@ -69,6 +135,11 @@ pub struct Metrics {
     pub store_spilled: AtomicU64,
     /// Events dropped because the spill was full (never stored).
     pub store_spill_dropped: AtomicU64,
+    /// Events not stored because the store held their key already (a
+    /// worker's event delivered or published again).
+    pub events_duplicates_dropped: AtomicU64,
+    /// The broker, when events are read from one (`serve --nats`).
+    pub broker: BrokerMetrics,
     /// Messages whose data time was ahead of their receive time (judged at
     /// the receive time).
     pub time_ahead_of_receive: AtomicU64,
@@ -129,6 +200,8 @@ impl Metrics {
             store_degraded: AtomicU64::new(0),
             store_spilled: AtomicU64::new(0),
             store_spill_dropped: AtomicU64::new(0),
+            events_duplicates_dropped: AtomicU64::new(0),
+            broker: BrokerMetrics::default(),
             time_ahead_of_receive: AtomicU64::new(0),
             time_late: AtomicU64::new(0),
             time_rejected: AtomicU64::new(0),
@@ -402,6 +475,11 @@ impl Metrics {
                 self.store_spill_dropped.load(r),
             ),
             (
+                "finisterra_events_duplicates_dropped_total",
+                "Events not stored or pushed: the store held their key already (delivered or published again).",
+                self.events_duplicates_dropped.load(r),
+            ),
+            (
                 "finisterra_http_refused_connections_total",
                 "HTTP connections closed at once at the connection limit.",
                 self.http_refused_connections.load(r),
@@ -466,6 +544,7 @@ impl Metrics {
             let _ = writeln!(o, "# TYPE {name} counter");
             let _ = writeln!(o, "{name} {v}");
         }
+        self.broker.render(&mut o);
         let _ = writeln!(
             o,
             "# HELP finisterra_udp_kernel_drops_total Datagrams the kernel dropped before the server read them (socket receive buffer full), by source."

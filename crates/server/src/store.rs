@@ -3,12 +3,16 @@
 
 use finisterra_store::{AckOutcome, Acknowledgement, EventQuery, Store, StoreOptions, StoredEvent};
 
+use std::sync::Arc;
+
 use crate::channel::Published;
 
 /// A home for events (and, when durable, the rest of the state).
 pub trait EventSink: Send {
-    /// Stores the events; returns only when they are durable.
-    fn append(&mut self, events: &[Published]) -> anyhow::Result<()>;
+    /// Stores the events; returns only when they are durable. Idempotent on
+    /// keys: returns the ids of the events not stored because an event with
+    /// their key is stored already (see `finisterra_store::Appended`).
+    fn append(&mut self, events: &[Published]) -> anyhow::Result<Vec<u64>>;
     /// The events the query selects, in its order.
     fn query(&self, q: &EventQuery) -> anyhow::Result<Vec<Published>>;
     /// Events with id greater than `since`, at most `limit`, oldest first.
@@ -96,9 +100,9 @@ fn kind_of(k: &str) -> &'static str {
 }
 
 impl EventSink for StoreSink {
-    fn append(&mut self, events: &[Published]) -> anyhow::Result<()> {
+    fn append(&mut self, events: &[Published]) -> anyhow::Result<Vec<u64>> {
         if events.is_empty() {
-            return Ok(());
+            return Ok(Vec::new());
         }
         let rows: Vec<StoredEvent> = events
             .iter()
@@ -108,11 +112,12 @@ impl EventSink for StoreSink {
                 kind: e.kind.to_string(),
                 mmsis: e.mmsis.clone(),
                 json: e.json.to_string(),
+                key: e.key.as_deref().map(str::to_string),
             })
             .collect();
-        self.store.append_events(&rows)?;
+        let appended = self.store.append_events(&rows)?;
         self.last_id = self.last_id.max(events.last().map_or(0, |e| e.id));
-        Ok(())
+        Ok(appended.duplicates)
     }
 
     fn query(&self, q: &EventQuery) -> anyhow::Result<Vec<Published>> {
@@ -120,7 +125,12 @@ impl EventSink for StoreSink {
             .store
             .events(q)?
             .into_iter()
-            .map(|e| Published::new(e.id, kind_of(&e.kind), e.time_ms, e.mmsis, e.json.into()))
+            .map(|e| {
+                let mut p =
+                    Published::new(e.id, kind_of(&e.kind), e.time_ms, e.mmsis, e.json.into());
+                p.key = e.key.map(Arc::from);
+                p
+            })
             .collect())
     }
 

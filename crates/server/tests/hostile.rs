@@ -129,7 +129,7 @@ struct Flaky {
 }
 
 impl EventSink for Flaky {
-    fn append(&mut self, events: &[Published]) -> anyhow::Result<()> {
+    fn append(&mut self, events: &[Published]) -> anyhow::Result<Vec<u64>> {
         if self.panic && !events.is_empty() {
             panic!("a store backend bug");
         }

@@ -49,13 +49,13 @@
 //! `spawn_blocking` (the PostgreSQL client runs its own small runtime and
 //! must not be called on an async worker thread).
 //!
-//! # Schema (version 1, the same tables in both backends)
+//! # Schema (version 2, the same tables in both backends)
 //!
 //! | table | columns | keys and indexes |
 //! |---|---|---|
 //! | `schema_version` | `version` | |
 //! | `counters` | `name`, `value` (`last_event_id`) | `name` |
-//! | `events` | `id`, `time_ms`, `kind`, `mmsis` (`"1,2"`), `json` | `id`; `time_ms`; `(kind, id)` |
+//! | `events` | `id`, `time_ms`, `kind`, `mmsis` (`"1,2"`), `json`, `key` (NULL or unique; version 2) | `id`; `time_ms`; `(kind, id)`; `key` unique |
 //! | `event_vessels` | `event_id`, `mmsi` | `(event_id, mmsi)`; `(mmsi, event_id)` |
 //! | `acknowledgements` | `event_id`, `acked_by`, `time_ms`, `note` | `event_id` |
 //! | `vessels` | `mmsi`, `time_ms`, `lat_deg`, `lon_deg`, `name`, `ship_type`, `json` | `mmsi`; `time_ms` |
@@ -73,8 +73,13 @@
 //!   after pruning: [`Store::last_event_id`] never goes back, and
 //!   [`Store::append_events`] refuses an id that is not above it.
 //! * No panics, no clock: times come in as milliseconds since the epoch.
+//! * Idempotent on event keys: an event whose key is stored already is not
+//!   stored again, and [`Store::append_events`] says so
+//!   ([`Appended::duplicates`]). Keys are NULL for a local engine's events.
 //! * The schema is versioned; a database written by a newer version is
-//!   refused with [`StoreError::SchemaTooNew`], never modified.
+//!   refused with [`StoreError::SchemaTooNew`], never modified. An older
+//!   one is migrated at open (version 1 → 2: the `key` column and its
+//!   unique index), in one transaction.
 //! * The only global state is the registry of memory stores by name
 //!   (`memory.rs`): a memory store lives until the process ends, so that
 //!   handles opened later (a pool, a reader, a reopen) find its data.
@@ -98,7 +103,7 @@ pub use sqlite::{SqliteStore, DB_FILE_NAME, STATE_DB_FILE_NAME};
 pub use pg::PostgresStore;
 
 /// Version of the schema this build writes and reads.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// One stored event.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -114,6 +119,22 @@ pub struct StoredEvent {
     pub mmsis: Vec<u32>,
     /// The event as one line of JSON, stored and returned verbatim.
     pub json: String,
+    /// The event's key (a distributed run's deterministic key, the
+    /// `Nats-Msg-Id` it was published under), unique in the store: an
+    /// event whose key is stored already is not stored again
+    /// ([`Appended::duplicates`]). `None` for events of a local engine,
+    /// which are never compared.
+    pub key: Option<String>,
+}
+
+/// What [`Store::append_events`] did with a batch.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Appended {
+    /// Events stored.
+    pub stored: usize,
+    /// Ids of the events of the batch not stored because an event with
+    /// their key is stored already (earlier, or earlier in the batch).
+    pub duplicates: Vec<u64>,
 }
 
 impl StoredEvent {
@@ -127,7 +148,14 @@ impl StoredEvent {
             kind: kind.to_owned(),
             mmsis: mmsis_in_json(json),
             json: json.to_owned(),
+            key: None,
         }
+    }
+
+    /// The same event under a key (see [`StoredEvent::key`]).
+    pub fn with_key(mut self, key: impl Into<String>) -> StoredEvent {
+        self.key = Some(key.into());
+        self
     }
 }
 
@@ -459,7 +487,12 @@ pub trait Store: Send {
     /// strictly increase, within the batch and above
     /// [`last_event_id`](Store::last_event_id); otherwise nothing is stored
     /// and [`StoreError::EventIdNotIncreasing`] is returned.
-    fn append_events(&mut self, events: &[StoredEvent]) -> Result<(), StoreError>;
+    ///
+    /// Idempotent on keys: an event whose [`StoredEvent::key`] is stored
+    /// already (or comes earlier in the batch) is not stored and its id is
+    /// listed in [`Appended::duplicates`]; its id is used up all the same
+    /// ([`last_event_id`](Store::last_event_id) moves past it).
+    fn append_events(&mut self, events: &[StoredEvent]) -> Result<Appended, StoreError>;
 
     /// The highest event id ever stored (0 for a new store). Never
     /// decreases, even when pruning deleted that event.

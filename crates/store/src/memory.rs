@@ -35,7 +35,7 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use crate::downsample::{Decision, Downsampler};
 use crate::sqlite::finite;
 use crate::{
-    id_to_i64, normalised_mmsis, seconds_to_ms, AckOutcome, Acknowledgement, EventQuery,
+    id_to_i64, normalised_mmsis, seconds_to_ms, AckOutcome, Acknowledgement, Appended, EventQuery,
     PruneStats, Retention, Store, StoreError, StoreOptions, StoredEvent, TrackPoint, TrackQuery,
     TrackWindow, VesselRow,
 };
@@ -52,6 +52,8 @@ struct State {
     /// The highest event id ever stored.
     last_event_id: u64,
     events: BTreeMap<u64, StoredEvent>,
+    /// The id of the event stored under each key.
+    keys: HashMap<String, u64>,
     acknowledgements: HashMap<u64, Acknowledgement>,
     vessels: BTreeMap<u32, VesselRow>,
     /// Track points by vessel, then by time.
@@ -65,6 +67,7 @@ impl State {
             max_events,
             last_event_id: 0,
             events: BTreeMap::new(),
+            keys: HashMap::new(),
             acknowledgements: HashMap::new(),
             vessels: BTreeMap::new(),
             track: HashMap::new(),
@@ -76,8 +79,11 @@ impl State {
     fn enforce_cap(&mut self) {
         while self.events.len() > self.max_events {
             match self.events.pop_first() {
-                Some((id, _)) => {
+                Some((id, e)) => {
                     self.acknowledgements.remove(&id);
+                    if let Some(k) = e.key {
+                        self.keys.remove(&k);
+                    }
                 }
                 None => break,
             }
@@ -199,9 +205,9 @@ impl Store for MemoryStore {
         "memory"
     }
 
-    fn append_events(&mut self, events: &[StoredEvent]) -> Result<(), StoreError> {
+    fn append_events(&mut self, events: &[StoredEvent]) -> Result<Appended, StoreError> {
         if events.is_empty() {
-            return Ok(());
+            return Ok(Appended::default());
         }
         let mut st = self.state();
         // Check the whole batch first: it is stored whole or not at all.
@@ -213,16 +219,25 @@ impl Store for MemoryStore {
             id_to_i64("event id", e.id)?;
             last = e.id;
         }
+        let mut out = Appended::default();
         for e in events {
+            if let Some(k) = &e.key {
+                if st.keys.contains_key(k) {
+                    out.duplicates.push(e.id);
+                    continue;
+                }
+                st.keys.insert(k.clone(), e.id);
+            }
             let stored = StoredEvent {
                 mmsis: normalised_mmsis(&e.mmsis),
                 ..e.clone()
             };
             st.events.insert(e.id, stored);
+            out.stored += 1;
         }
         st.last_event_id = last;
         st.enforce_cap();
-        Ok(())
+        Ok(out)
     }
 
     fn last_event_id(&self) -> Result<u64, StoreError> {
@@ -422,7 +437,9 @@ impl Store for MemoryStore {
                     .map(|e| e.id)
                     .collect();
                 for id in &old {
-                    st.events.remove(id);
+                    if let Some(k) = st.events.remove(id).and_then(|e| e.key) {
+                        st.keys.remove(&k);
+                    }
                     st.acknowledgements.remove(id);
                 }
                 stats.events = old.len() as u64;

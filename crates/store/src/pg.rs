@@ -14,7 +14,7 @@ use crate::downsample::{Decision, Downsampler};
 use crate::sqlite::finite;
 use crate::{
     i64_to_mmsi, i64_to_u64, id_to_i64, limit_i64, mmsis_from_text, mmsis_to_text,
-    normalised_mmsis, seconds_to_ms, AckOutcome, Acknowledgement, EventQuery, PruneStats,
+    normalised_mmsis, seconds_to_ms, AckOutcome, Acknowledgement, Appended, EventQuery, PruneStats,
     Retention, Store, StoreError, StoreOptions, StoredEvent, TrackPoint, TrackQuery, TrackWindow,
     VesselRow, SCHEMA_VERSION,
 };
@@ -69,6 +69,14 @@ CREATE TABLE documents (name TEXT PRIMARY KEY, json TEXT NOT NULL);
 INSERT INTO counters (name, value) VALUES ('last_event_id', 0);
 ";
 
+/// Schema version 2: events keep their key, unique when present (NULLs
+/// may repeat). Mirrors `sqlite.rs`.
+const SCHEMA_V2: &str = "
+ALTER TABLE events ADD COLUMN key TEXT;
+CREATE UNIQUE INDEX events_key ON events (key);
+INSERT INTO schema_version (version) VALUES (2);
+";
+
 /// Advisory lock key serialising schema creation between connections.
 const SCHEMA_LOCK_KEY: i64 = 0x4649_4e49_5354_4552; // "FINISTER"
 
@@ -99,14 +107,18 @@ impl Prepared {
             set_last_event_id: c
                 .prepare("UPDATE counters SET value = $1 WHERE name = 'last_event_id'")?,
             insert_events: c.prepare(
-                "INSERT INTO events (id, time_ms, kind, mmsis, json)
-                 SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[])",
+                "INSERT INTO events (id, time_ms, kind, mmsis, json, key)
+                 SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[],
+                                      $6::text[])
+                 ON CONFLICT (key) DO NOTHING RETURNING id",
             )?,
             insert_event_vessels: c.prepare(
                 "INSERT INTO event_vessels (event_id, mmsi)
                  SELECT * FROM unnest($1::bigint[], $2::bigint[])",
             )?,
-            event: c.prepare("SELECT id, time_ms, kind, mmsis, json FROM events WHERE id = $1")?,
+            event: c.prepare(
+                "SELECT id, time_ms, kind, mmsis, json, key FROM events WHERE id = $1",
+            )?,
             upsert_vessels: c.prepare(
                 "INSERT INTO vessels (mmsi, time_ms, lat_deg, lon_deg, name, ship_type, json)
                  SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::float8[], $4::float8[],
@@ -207,18 +219,26 @@ fn ensure_schema(c: &mut Client) -> Result<(), StoreError> {
         }
     }
     if let Some(v) = version(c)? {
-        return check(v);
+        check(v)?;
+        if v == SCHEMA_VERSION {
+            return Ok(());
+        }
     }
     let mut tx = c.transaction()?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SCHEMA_LOCK_KEY])?;
-    if let Some(v) = version(&mut tx)? {
-        return check(v);
+    // Another connection may have created or migrated it meanwhile.
+    let v = match version(&mut tx)? {
+        Some(v) => v,
+        None => {
+            tx.batch_execute(SCHEMA_V1)?;
+            tx.execute("INSERT INTO schema_version (version) VALUES (1)", &[])?;
+            1
+        }
+    };
+    check(v)?;
+    if v < 2 {
+        tx.batch_execute(SCHEMA_V2)?;
     }
-    tx.batch_execute(SCHEMA_V1)?;
-    tx.execute(
-        "INSERT INTO schema_version (version) VALUES ($1)",
-        &[&SCHEMA_VERSION],
-    )?;
     tx.commit()?;
     Ok(())
 }
@@ -231,6 +251,7 @@ fn event_from_row(r: &postgres::Row) -> Result<StoredEvent, StoreError> {
         kind: r.try_get(2)?,
         mmsis: mmsis_from_text(&mmsis)?,
         json: r.try_get(4)?,
+        key: r.try_get(5)?,
     })
 }
 
@@ -257,9 +278,9 @@ impl Store for PostgresStore {
         "postgres"
     }
 
-    fn append_events(&mut self, events: &[StoredEvent]) -> Result<(), StoreError> {
+    fn append_events(&mut self, events: &[StoredEvent]) -> Result<Appended, StoreError> {
         if events.is_empty() {
-            return Ok(());
+            return Ok(Appended::default());
         }
         let p = &self.prepared;
         let mut ids = Vec::with_capacity(events.len());
@@ -267,20 +288,18 @@ impl Store for PostgresStore {
         let mut kinds = Vec::with_capacity(events.len());
         let mut mmsis = Vec::with_capacity(events.len());
         let mut jsons = Vec::with_capacity(events.len());
-        let mut ev_ids = Vec::new();
-        let mut ev_mmsis = Vec::new();
+        let mut keys: Vec<Option<&str>> = Vec::with_capacity(events.len());
+        let mut normalised = Vec::with_capacity(events.len());
         for e in events {
             let id = id_to_i64("event id", e.id)?;
             let m = normalised_mmsis(&e.mmsis);
-            for &mm in &m {
-                ev_ids.push(id);
-                ev_mmsis.push(i64::from(mm));
-            }
             ids.push(id);
             times.push(e.time_ms);
             kinds.push(e.kind.as_str());
             mmsis.push(mmsis_to_text(&m));
             jsons.push(e.json.as_str());
+            keys.push(e.key.as_deref());
+            normalised.push(m);
         }
         let mut client = self.client()?;
         let mut tx = client.transaction()?;
@@ -292,13 +311,35 @@ impl Store for PostgresStore {
             }
             last = e.id;
         }
-        tx.execute(&p.insert_events, &[&ids, &times, &kinds, &mmsis, &jsons])?;
+        // A key stored already: the row is not inserted, and not returned.
+        let inserted: std::collections::HashSet<i64> = tx
+            .query(
+                &p.insert_events,
+                &[&ids, &times, &kinds, &mmsis, &jsons, &keys],
+            )?
+            .iter()
+            .map(|r| r.try_get::<_, i64>(0))
+            .collect::<Result<_, _>>()?;
+        let mut out = Appended::default();
+        let mut ev_ids = Vec::new();
+        let mut ev_mmsis = Vec::new();
+        for ((e, &id), m) in events.iter().zip(&ids).zip(&normalised) {
+            if !inserted.contains(&id) {
+                out.duplicates.push(e.id);
+                continue;
+            }
+            out.stored += 1;
+            for &mm in m {
+                ev_ids.push(id);
+                ev_mmsis.push(i64::from(mm));
+            }
+        }
         if !ev_ids.is_empty() {
             tx.execute(&p.insert_event_vessels, &[&ev_ids, &ev_mmsis])?;
         }
         tx.execute(&p.set_last_event_id, &[&id_to_i64("event id", last)?])?;
         tx.commit()?;
-        Ok(())
+        Ok(out)
     }
 
     fn last_event_id(&self) -> Result<u64, StoreError> {
@@ -313,7 +354,7 @@ impl Store for PostgresStore {
         let mut args: Vec<Box<dyn ToSql + Sync>> =
             vec![Box::new(i64::try_from(q.since_id).unwrap_or(i64::MAX))];
         let mut sql = String::from(
-            "SELECT e.id, e.time_ms, e.kind, e.mmsis, e.json FROM events e WHERE e.id > $1",
+            "SELECT e.id, e.time_ms, e.kind, e.mmsis, e.json, e.key FROM events e WHERE e.id > $1",
         );
         let mut push = |sql: &mut String, clause: &str, v: Box<dyn ToSql + Sync>| {
             args.push(v);

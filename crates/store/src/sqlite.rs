@@ -11,7 +11,7 @@ use rusqlite::{
 use crate::downsample::{Decision, Downsampler};
 use crate::{
     i64_to_mmsi, i64_to_u64, id_to_i64, limit_i64, mmsis_from_text, mmsis_to_text,
-    normalised_mmsis, seconds_to_ms, AckOutcome, Acknowledgement, EventQuery, PruneStats,
+    normalised_mmsis, seconds_to_ms, AckOutcome, Acknowledgement, Appended, EventQuery, PruneStats,
     Retention, Store, StoreError, StoreOptions, StoredEvent, TrackPoint, TrackQuery, TrackWindow,
     VesselRow, SCHEMA_VERSION,
 };
@@ -71,6 +71,15 @@ CREATE TABLE track (
 CREATE INDEX track_time ON track (time_ms);
 CREATE TABLE documents (name TEXT PRIMARY KEY, json TEXT NOT NULL);
 INSERT INTO counters (name, value) VALUES ('last_event_id', 0);
+";
+
+/// Schema version 2: events keep their key (a distributed run's
+/// deterministic key), unique when present (SQLite's unique indexes let
+/// NULLs repeat, as PostgreSQL's do).
+const SCHEMA_V2: &str = "
+ALTER TABLE events ADD COLUMN key TEXT;
+CREATE UNIQUE INDEX events_key ON events (key);
+INSERT INTO schema_version (version) VALUES (2);
 ";
 
 /// A connection to a SQLite store.
@@ -186,25 +195,31 @@ fn check_version(v: i64) -> Result<(), StoreError> {
     } else if v < 1 {
         Err(StoreError::Corrupt(format!("schema version {v}")))
     } else {
-        // Version 1 is the only one so far: nothing to migrate.
         Ok(())
     }
 }
 
 fn ensure_schema(conn: &mut Connection) -> Result<(), StoreError> {
     if let Some(v) = schema_version(conn)? {
-        return check_version(v);
+        check_version(v)?;
+        if v == SCHEMA_VERSION {
+            return Ok(());
+        }
     }
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    // Another connection may have created it meanwhile.
-    if let Some(v) = schema_version(&tx)? {
-        return check_version(v);
+    // Another connection may have created or migrated it meanwhile.
+    let v = match schema_version(&tx)? {
+        Some(v) => v,
+        None => {
+            tx.execute_batch(SCHEMA_V1)?;
+            tx.execute("INSERT INTO schema_version (version) VALUES (1)", [])?;
+            1
+        }
+    };
+    check_version(v)?;
+    if v < 2 {
+        tx.execute_batch(SCHEMA_V2)?;
     }
-    tx.execute_batch(SCHEMA_V1)?;
-    tx.execute(
-        "INSERT INTO schema_version (version) VALUES (?1)",
-        [SCHEMA_VERSION],
-    )?;
     tx.commit()?;
     Ok(())
 }
@@ -215,20 +230,30 @@ pub(crate) fn finite(v: Option<f64>) -> Option<f64> {
     v.filter(|x| x.is_finite())
 }
 
-type EventRaw = (i64, i64, String, String, String);
+type EventRaw = (i64, i64, String, String, String, Option<String>);
 
-fn event_from_raw((id, time_ms, kind, mmsis, json): EventRaw) -> Result<StoredEvent, StoreError> {
+fn event_from_raw(
+    (id, time_ms, kind, mmsis, json, key): EventRaw,
+) -> Result<StoredEvent, StoreError> {
     Ok(StoredEvent {
         id: i64_to_u64("event id", id)?,
         time_ms,
         kind,
         mmsis: mmsis_from_text(&mmsis)?,
         json,
+        key,
     })
 }
 
 fn event_raw(r: &rusqlite::Row<'_>) -> rusqlite::Result<EventRaw> {
-    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+    ))
 }
 
 type VesselRaw = (
@@ -282,14 +307,15 @@ impl Store for SqliteStore {
         "sqlite"
     }
 
-    fn append_events(&mut self, events: &[StoredEvent]) -> Result<(), StoreError> {
+    fn append_events(&mut self, events: &[StoredEvent]) -> Result<Appended, StoreError> {
         if events.is_empty() {
-            return Ok(());
+            return Ok(Appended::default());
         }
         self.set_full_sync(true)?;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut out = Appended::default();
         {
             let last: i64 = tx.query_row(
                 "SELECT value FROM counters WHERE name = 'last_event_id'",
@@ -297,8 +323,10 @@ impl Store for SqliteStore {
                 |r| r.get(0),
             )?;
             let mut last = i64_to_u64("last event id", last)?;
+            // A key stored already: nothing happens, and it is said.
             let mut insert = tx.prepare_cached(
-                "INSERT INTO events (id, time_ms, kind, mmsis, json) VALUES (?1, ?2, ?3, ?4, ?5)",
+                "INSERT INTO events (id, time_ms, kind, mmsis, json, key) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (key) DO NOTHING",
             )?;
             let mut insert_vessel =
                 tx.prepare_cached("INSERT INTO event_vessels (event_id, mmsi) VALUES (?1, ?2)")?;
@@ -307,18 +335,24 @@ impl Store for SqliteStore {
                     return Err(StoreError::EventIdNotIncreasing { id: e.id, last });
                 }
                 let id = id_to_i64("event id", e.id)?;
+                last = e.id;
                 let mmsis = normalised_mmsis(&e.mmsis);
-                insert.execute(params![
+                let inserted = insert.execute(params![
                     id,
                     e.time_ms,
                     e.kind,
                     mmsis_to_text(&mmsis),
-                    e.json
+                    e.json,
+                    e.key
                 ])?;
+                if inserted == 0 {
+                    out.duplicates.push(e.id);
+                    continue;
+                }
+                out.stored += 1;
                 for m in mmsis {
                     insert_vessel.execute(params![id, m])?;
                 }
-                last = e.id;
             }
             tx.execute(
                 "UPDATE counters SET value = ?1 WHERE name = 'last_event_id'",
@@ -326,7 +360,7 @@ impl Store for SqliteStore {
             )?;
         }
         tx.commit()?;
-        Ok(())
+        Ok(out)
     }
 
     fn last_event_id(&self) -> Result<u64, StoreError> {
@@ -340,7 +374,7 @@ impl Store for SqliteStore {
 
     fn events(&self, q: &EventQuery) -> Result<Vec<StoredEvent>, StoreError> {
         let mut sql = String::from(
-            "SELECT e.id, e.time_ms, e.kind, e.mmsis, e.json FROM events e WHERE e.id > ?",
+            "SELECT e.id, e.time_ms, e.kind, e.mmsis, e.json, e.key FROM events e WHERE e.id > ?",
         );
         let mut args: Vec<Value> = vec![Value::Integer(
             i64::try_from(q.since_id).unwrap_or(i64::MAX),
@@ -396,7 +430,7 @@ impl Store for SqliteStore {
         };
         let raw = self
             .conn
-            .prepare_cached("SELECT id, time_ms, kind, mmsis, json FROM events WHERE id = ?1")?
+            .prepare_cached("SELECT id, time_ms, kind, mmsis, json, key FROM events WHERE id = ?1")?
             .query_row([id], event_raw)
             .optional()?;
         raw.map(event_from_raw).transpose()

@@ -72,7 +72,7 @@ fn postgres_suite() {
                 err,
                 StoreError::SchemaTooNew {
                     found: 99,
-                    supported: 1
+                    supported: 2
                 }
             ),
             "{err}"

@@ -4,7 +4,9 @@
 mod common;
 
 use common::{event, Env, SqliteEnv};
-use finisterra_store::{open, SqliteStore, Store, StoreError, StoreOptions, DB_FILE_NAME};
+use finisterra_store::{
+    open, SqliteStore, Store, StoreError, StoreOptions, StoredEvent, DB_FILE_NAME,
+};
 
 suite_tests!(SqliteEnv::default());
 
@@ -139,6 +141,40 @@ fn data_directory_is_a_file() {
     assert_eq!(err.reason(), "create_dir");
 }
 
+/// A version 1 database (no event keys) is migrated at open: its events
+/// are kept, without a key, and keyed events are idempotent from then on.
+#[test]
+fn version_1_is_migrated_to_event_keys() {
+    let env = SqliteEnv::default();
+    let loc = env.fresh();
+    drop(open(&loc, &StoreOptions::default()).unwrap());
+    let db = std::path::Path::new(&loc).join(DB_FILE_NAME);
+    {
+        // Back to version 1 as an older build wrote it.
+        let c = rusqlite::Connection::open(&db).unwrap();
+        c.execute_batch(
+            "DROP INDEX events_key; ALTER TABLE events DROP COLUMN key;
+             DELETE FROM schema_version WHERE version = 2;
+             INSERT INTO events (id, time_ms, kind, mmsis, json)
+                 VALUES (1, 1000, 'distress', '970000001', '{\"id\":1}');
+             UPDATE counters SET value = 1 WHERE name = 'last_event_id';",
+        )
+        .unwrap();
+    }
+    let mut s = open(&loc, &StoreOptions::default()).unwrap();
+    let e = |id: u64| StoredEvent::from_json(id, 2000, "distress", "{}").with_key("k");
+    let out = s.append_events(&[e(2), e(3)]).unwrap();
+    assert_eq!(out.stored, 1);
+    assert_eq!(out.duplicates, vec![3]);
+    let old = s.event(1).unwrap().expect("the old event is kept");
+    assert_eq!(old.key, None);
+    let c = rusqlite::Connection::open(&db).unwrap();
+    let v: i64 = c
+        .query_row("SELECT max(version) FROM schema_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(v, 2);
+}
+
 #[test]
 fn newer_schema_is_refused() {
     let env = SqliteEnv::default();
@@ -158,7 +194,7 @@ fn newer_schema_is_refused() {
             err,
             StoreError::SchemaTooNew {
                 found: 99,
-                supported: 1
+                supported: 2
             }
         ),
         "{err}"

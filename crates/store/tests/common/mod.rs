@@ -118,6 +118,7 @@ macro_rules! suite_tests {
             events_round_trip,
             event_filters,
             event_ids_must_increase,
+            event_keys_are_idempotent,
             vessels_upsert,
             track_downsampling,
             track_queries,

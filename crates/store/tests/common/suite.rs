@@ -4,8 +4,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use finisterra_store::{
-    open, AckOutcome, Acknowledgement, EventQuery, Retention, Store, StoreError, StoreOptions,
-    StorePool, StoredEvent, TrackPoint, TrackQuery, TrackWindow,
+    open, AckOutcome, Acknowledgement, Appended, EventQuery, Retention, Store, StoreError,
+    StoreOptions, StorePool, StoredEvent, TrackPoint, TrackQuery, TrackWindow,
 };
 
 use super::{event, point, vessel, Env};
@@ -19,6 +19,7 @@ pub const ALL: &[(&str, SuiteFn)] = &[
     ("events_round_trip", events_round_trip),
     ("event_filters", event_filters),
     ("event_ids_must_increase", event_ids_must_increase),
+    ("event_keys_are_idempotent", event_keys_are_idempotent),
     ("vessels_upsert", vessels_upsert),
     ("track_downsampling", track_downsampling),
     ("track_queries", track_queries),
@@ -50,6 +51,78 @@ fn ids(v: &[StoredEvent]) -> Vec<u64> {
     v.iter().map(|e| e.id).collect()
 }
 
+/// An event whose key is stored already is not stored again, within a
+/// batch, across batches and after a reopen; events without a key never
+/// collide; the duplicate's id is used up; its vessels are not indexed.
+pub fn event_keys_are_idempotent(env: &dyn Env) {
+    let loc = env.fresh();
+    let mut s = open_env(env, &loc);
+    let keyed = |id: u64, key: &str| {
+        event(
+            id,
+            1_000 + id as i64,
+            "risk.raised",
+            &[228_000_001, 228_000_002],
+        )
+        .with_key(key)
+    };
+    let plain = |id: u64| event(id, 1_000 + id as i64, "target.lost", &[228_000_001]);
+    let out = s
+        .append_events(&[
+            keyed(1, "risk.raised/228000001/228000002/1001"),
+            plain(2),
+            plain(3),
+            keyed(4, "b"),
+            keyed(5, "risk.raised/228000001/228000002/1001"),
+        ])
+        .unwrap();
+    assert_eq!(
+        out,
+        Appended {
+            stored: 4,
+            duplicates: vec![5]
+        }
+    );
+    drop(s);
+    let mut s = open_env(env, &loc);
+    let out = s.append_events(&[keyed(6, "b"), keyed(7, "c")]).unwrap();
+    assert_eq!(
+        out,
+        Appended {
+            stored: 1,
+            duplicates: vec![6]
+        }
+    );
+    // Only duplicates: nothing stored, the ids used up all the same.
+    let out = s.append_events(&[keyed(8, "c")]).unwrap();
+    assert_eq!(out.stored, 0);
+    assert_eq!(s.last_event_id().unwrap(), 8);
+    assert!(matches!(
+        s.append_events(&[keyed(8, "d")]),
+        Err(StoreError::EventIdNotIncreasing { .. })
+    ));
+    let got = all_events(s.as_ref());
+    assert_eq!(ids(&got), vec![1, 2, 3, 4, 7]);
+    assert_eq!(
+        got[0].key.as_deref(),
+        Some("risk.raised/228000001/228000002/1001")
+    );
+    assert_eq!(got[1].key, None);
+    assert_eq!(got[4], keyed(7, "c"));
+    let by_vessel = s
+        .events(&EventQuery {
+            mmsi: Some(228_000_002),
+            limit: usize::MAX,
+            ..EventQuery::default()
+        })
+        .unwrap();
+    assert_eq!(ids(&by_vessel), vec![1, 4, 7]);
+    assert_eq!(
+        s.event(7).unwrap().and_then(|e| e.key).as_deref(),
+        Some("c")
+    );
+}
+
 pub fn events_round_trip(env: &dyn Env) {
     let loc = env.fresh();
     let mut s = open_env(env, &loc);
@@ -69,6 +142,7 @@ pub fn events_round_trip(env: &dyn Env) {
         kind: "zone.entered".into(),
         mmsis: vec![3, 1, 3],
         json: r#"{"name":"Fisterra \"Cabo\" ⚓","x":1e-7}"#.into(),
+        key: None,
     });
     s.append_events(&b).unwrap();
     assert_eq!(s.last_event_id().unwrap(), 9);
