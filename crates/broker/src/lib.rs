@@ -172,6 +172,41 @@ fn server_addrs(urls: &str) -> Result<Vec<async_nats::ServerAddr>, BrokerError> 
         })
 }
 
+/// The durable pull consumer `name` of `stream` over `filter` (created if
+/// needed, from the stream's first record; explicit acknowledgements, a
+/// record not acknowledged within `ack_wait` delivered again), as a stream
+/// of messages fetched in batches of `batch`.
+async fn durable_pull(
+    stream: &stream::Stream,
+    name: &str,
+    filter: String,
+    ack_wait: Duration,
+    max_ack_pending: i64,
+    batch: usize,
+) -> Result<consumer::pull::Stream, BrokerError> {
+    let consumer: consumer::PullConsumer = stream
+        .get_or_create_consumer(
+            name,
+            consumer::pull::Config {
+                durable_name: Some(name.to_string()),
+                filter_subject: filter,
+                ack_policy: consumer::AckPolicy::Explicit,
+                ack_wait,
+                max_ack_pending,
+                deliver_policy: consumer::DeliverPolicy::All,
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(|e| setup(format!("consumer {name}"))(e.to_string()))?;
+    consumer
+        .stream()
+        .max_messages_per_batch(batch)
+        .messages()
+        .await
+        .map_err(|e| setup(format!("consumer {name}"))(e.to_string()))
+}
+
 /// A connection to JetStream.
 #[derive(Clone, Debug)]
 pub struct Broker {
@@ -305,27 +340,15 @@ impl Broker {
             .get_stream(self.cfg.events_stream())
             .await
             .map_err(|e| setup("events stream")(e.to_string()))?;
-        let consumer: consumer::PullConsumer = stream
-            .get_or_create_consumer(
-                name,
-                consumer::pull::Config {
-                    durable_name: Some(name.to_string()),
-                    filter_subject: format!("{}.events.>", self.cfg.prefix),
-                    ack_policy: consumer::AckPolicy::Explicit,
-                    ack_wait,
-                    max_ack_pending: 20_000,
-                    deliver_policy: consumer::DeliverPolicy::All,
-                    ..Default::default()
-                },
-            )
-            .await
-            .map_err(|e| setup(format!("consumer {name}"))(e.to_string()))?;
-        let messages = consumer
-            .stream()
-            .max_messages_per_batch(512)
-            .messages()
-            .await
-            .map_err(|e| setup(format!("consumer {name}"))(e.to_string()))?;
+        let messages = durable_pull(
+            &stream,
+            name,
+            format!("{}.events.>", self.cfg.prefix),
+            ack_wait,
+            20_000,
+            512,
+        )
+        .await?;
         Ok(EventConsumer {
             name: name.to_string(),
             messages,
@@ -473,27 +496,15 @@ impl Broker {
                     .map_err(|e| setup(format!("consumer {name}"))(e.to_string()))?;
             }
         }
-        let consumer: consumer::PullConsumer = stream
-            .get_or_create_consumer(
-                &name,
-                consumer::pull::Config {
-                    durable_name: Some(name.clone()),
-                    filter_subject: self.cfg.partition_subject(p),
-                    ack_policy: consumer::AckPolicy::Explicit,
-                    ack_wait: self.cfg.ack_wait,
-                    max_ack_pending: 100_000,
-                    deliver_policy: consumer::DeliverPolicy::All,
-                    ..Default::default()
-                },
-            )
-            .await
-            .map_err(|e| setup(format!("consumer {name}"))(e.to_string()))?;
-        let messages = consumer
-            .stream()
-            .max_messages_per_batch(256)
-            .messages()
-            .await
-            .map_err(|e| setup(format!("consumer {name}"))(e.to_string()))?;
+        let messages = durable_pull(
+            &stream,
+            &name,
+            self.cfg.partition_subject(p),
+            self.cfg.ack_wait,
+            100_000,
+            256,
+        )
+        .await?;
         Ok((
             acked,
             PartitionConsumer {

@@ -14,6 +14,7 @@
 
 mod nats_common;
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -163,19 +164,25 @@ fn a_worker_killed_mid_replay_is_replaced_without_loss_or_duplicate() {
         "the replacement did not find its predecessor's acknowledgements: {}",
         logs[1]
     );
-    let events = read_events(&server.url);
+    assert_stored_events_are(&server.url, &want, "after kill -9");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The events stream at `url` holds each key once and, as a multiset of
+/// summaries, exactly `want` (the single machine's): `what` names the run.
+fn assert_stored_events_are(url: &str, want: &BTreeMap<String, usize>, what: &str) {
+    let events = read_events(url);
     let mut keys: Vec<&String> = events.iter().map(|(k, _)| k).collect();
     keys.sort();
     keys.dedup();
-    assert_eq!(keys.len(), events.len(), "keys repeated in the stream");
-    let values: Vec<Value> = events.into_iter().map(|(_, v)| v).collect();
-    let got = multiset(&values);
-    let diffs = report("after kill -9", &want, &got);
-    let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(
-        diffs, 0,
-        "events differ from the single machine's after the failover"
+        keys.len(),
+        events.len(),
+        "{what}: keys repeated in the stream"
     );
+    let values: Vec<Value> = events.into_iter().map(|(_, v)| v).collect();
+    let diffs = report(what, want, &multiset(&values));
+    assert_eq!(diffs, 0, "{what}: events differ from the single machine's");
 }
 
 /// A three-node JetStream cluster, the streams with three replicas: one
@@ -240,17 +247,6 @@ fn a_node_of_a_three_node_cluster_killed_mid_replay_loses_nothing() {
         .map(|s| s.url.as_str())
         .collect::<Vec<_>>()
         .join(",");
-    let events = read_events(&survivors);
-    let mut keys: Vec<&String> = events.iter().map(|(k, _)| k).collect();
-    keys.sort();
-    keys.dedup();
-    assert_eq!(keys.len(), events.len(), "keys repeated in the stream");
-    let values: Vec<Value> = events.into_iter().map(|(_, v)| v).collect();
-    let got = multiset(&values);
-    let diffs = report("after losing a node", &want, &got);
+    assert_stored_events_are(&survivors, &want, "after losing a node");
     let _ = std::fs::remove_dir_all(&dir);
-    assert_eq!(
-        diffs, 0,
-        "events differ from the single machine's after losing a node"
-    );
 }
