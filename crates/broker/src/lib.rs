@@ -174,8 +174,8 @@ fn server_addrs(urls: &str) -> Result<Vec<async_nats::ServerAddr>, BrokerError> 
 
 /// The durable pull consumer `name` of `stream` over `filter` (created if
 /// needed, from the stream's first record; explicit acknowledgements, a
-/// record not acknowledged within `ack_wait` delivered again), as a stream
-/// of messages fetched in batches of `batch`.
+/// record not acknowledged within `ack_wait` delivered again), read in
+/// batches of `batch`.
 async fn durable_pull(
     stream: &stream::Stream,
     name: &str,
@@ -183,7 +183,7 @@ async fn durable_pull(
     ack_wait: Duration,
     max_ack_pending: i64,
     batch: usize,
-) -> Result<consumer::pull::Stream, BrokerError> {
+) -> Result<Pull, BrokerError> {
     let consumer: consumer::PullConsumer = stream
         .get_or_create_consumer(
             name,
@@ -199,12 +199,100 @@ async fn durable_pull(
         )
         .await
         .map_err(|e| setup(format!("consumer {name}"))(e.to_string()))?;
+    let messages = open_messages(&consumer, batch)
+        .await
+        .map_err(|e| setup(format!("consumer {name}"))(e))?;
+    Ok(Pull {
+        name: name.to_string(),
+        consumer,
+        batch,
+        messages: Some(messages),
+    })
+}
+
+async fn open_messages(
+    consumer: &consumer::PullConsumer,
+    batch: usize,
+) -> Result<consumer::pull::Stream, String> {
     consumer
         .stream()
         .max_messages_per_batch(batch)
         .messages()
         .await
-        .map_err(|e| setup(format!("consumer {name}"))(e.to_string()))
+        .map_err(|e| e.to_string())
+}
+
+/// How long a durable consumer keeps trying after its messages fail (its
+/// server lost, its leader being elected) before the reader gives up.
+const CONSUME_PATIENCE: Duration = Duration::from_secs(60);
+
+/// A durable pull consumer's messages that ride out a lost node or a
+/// leader election: on an error the messages are opened again with
+/// backoff (the consumer keeps its place: nothing acknowledged is
+/// delivered again, nothing unacknowledged is lost), each failure said in
+/// the log; the error reaches the caller after [`CONSUME_PATIENCE`].
+struct Pull {
+    name: String,
+    consumer: consumer::PullConsumer,
+    batch: usize,
+    /// `None` after a failure, until opened again.
+    messages: Option<consumer::pull::Stream>,
+}
+
+impl Pull {
+    /// The next message (waits for one).
+    async fn next(&mut self) -> Result<jetstream::Message, BrokerError> {
+        let mut failing_since: Option<tokio::time::Instant> = None;
+        let mut delay = Duration::from_millis(100);
+        loop {
+            let failure = match self.messages.as_mut() {
+                Some(m) => match m.next().await {
+                    Some(Ok(msg)) => return Ok(msg),
+                    Some(Err(e)) => e.to_string(),
+                    None => "its messages ended".to_string(),
+                },
+                None => match open_messages(&self.consumer, self.batch).await {
+                    Ok(m) => {
+                        self.messages = Some(m);
+                        continue;
+                    }
+                    Err(e) => e,
+                },
+            };
+            self.messages = None;
+            let since = *failing_since.get_or_insert_with(tokio::time::Instant::now);
+            if since.elapsed() >= CONSUME_PATIENCE {
+                return Err(BrokerError::Consume {
+                    what: self.name.clone(),
+                    reason: failure,
+                });
+            }
+            eprintln!(
+                "finisterra: consumer {}: {failure}; reading again in {delay:?}",
+                self.name
+            );
+            tokio::time::sleep(delay).await;
+            delay = (delay * 2).min(Duration::from_secs(2));
+        }
+    }
+
+    /// The next message if one is here already (never waits); a failure
+    /// is left to [`Pull::next`].
+    fn ready(&mut self) -> Option<jetstream::Message> {
+        use futures::FutureExt;
+        match self.messages.as_mut()?.next().now_or_never()? {
+            Some(Ok(msg)) => Some(msg),
+            Some(Err(e)) => {
+                eprintln!("finisterra: consumer {}: {e}", self.name);
+                self.messages = None;
+                None
+            }
+            None => {
+                self.messages = None;
+                None
+            }
+        }
+    }
 }
 
 /// A connection to JetStream.
@@ -340,7 +428,7 @@ impl Broker {
             .get_stream(self.cfg.events_stream())
             .await
             .map_err(|e| setup("events stream")(e.to_string()))?;
-        let messages = durable_pull(
+        let pull = durable_pull(
             &stream,
             name,
             format!("{}.events.>", self.cfg.prefix),
@@ -349,10 +437,7 @@ impl Broker {
             512,
         )
         .await?;
-        Ok(EventConsumer {
-            name: name.to_string(),
-            messages,
-        })
+        Ok(EventConsumer { pull })
     }
 
     /// Deletes the durable consumer `name` of the events stream, if there
@@ -496,7 +581,7 @@ impl Broker {
                     .map_err(|e| setup(format!("consumer {name}"))(e.to_string()))?;
             }
         }
-        let messages = durable_pull(
+        let pull = durable_pull(
             &stream,
             &name,
             self.cfg.partition_subject(p),
@@ -505,14 +590,7 @@ impl Broker {
             256,
         )
         .await?;
-        Ok((
-            acked,
-            PartitionConsumer {
-                partition: p,
-                name,
-                messages,
-            },
-        ))
+        Ok((acked, PartitionConsumer { partition: p, pull }))
     }
 
     /// How far partition `p`'s consumer has acknowledged (the stream
@@ -803,8 +881,7 @@ impl Publisher {
 /// The records of one partition, in order.
 pub struct PartitionConsumer {
     partition: u16,
-    name: String,
-    messages: consumer::pull::Stream,
+    pull: Pull,
 }
 
 impl std::fmt::Debug for PartitionConsumer {
@@ -823,20 +900,11 @@ impl PartitionConsumer {
 
     /// The next record (waits for one).
     pub async fn next(&mut self) -> Result<Delivery, BrokerError> {
-        match self.messages.next().await {
-            Some(Ok(msg)) => Ok(Delivery {
-                partition: self.partition,
-                msg,
-            }),
-            Some(Err(e)) => Err(BrokerError::Consume {
-                what: self.name.clone(),
-                reason: e.to_string(),
-            }),
-            None => Err(BrokerError::Consume {
-                what: self.name.clone(),
-                reason: "stream ended".into(),
-            }),
-        }
+        let msg = self.pull.next().await?;
+        Ok(Delivery {
+            partition: self.partition,
+            msg,
+        })
     }
 }
 
@@ -923,51 +991,29 @@ impl EventReader {
 /// The events stream through a durable consumer (see
 /// [`Broker::consume_events`]).
 pub struct EventConsumer {
-    name: String,
-    messages: consumer::pull::Stream,
+    pull: Pull,
 }
 
 impl std::fmt::Debug for EventConsumer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("EventConsumer")
-            .field("name", &self.name)
+            .field("name", &self.pull.name)
             .finish()
     }
 }
 
 impl EventConsumer {
-    fn delivery(
-        &self,
-        r: Option<Result<jetstream::Message, consumer::pull::MessagesError>>,
-    ) -> Result<EventDelivery, BrokerError> {
-        match r {
-            Some(Ok(msg)) => Ok(EventDelivery { msg }),
-            Some(Err(e)) => Err(BrokerError::Consume {
-                what: self.name.clone(),
-                reason: e.to_string(),
-            }),
-            None => Err(BrokerError::Consume {
-                what: self.name.clone(),
-                reason: "stream ended".into(),
-            }),
-        }
-    }
-
     /// The next event, or `None` when none comes within `wait`.
     pub async fn next(&mut self, wait: Duration) -> Result<Option<EventDelivery>, BrokerError> {
-        match tokio::time::timeout(wait, self.messages.next()).await {
+        match tokio::time::timeout(wait, self.pull.next()).await {
             Err(_) => Ok(None),
-            Ok(r) => self.delivery(r).map(Some),
+            Ok(r) => r.map(|msg| Some(EventDelivery { msg })),
         }
     }
 
     /// The next event if one is here already (never waits).
     pub fn ready(&mut self) -> Result<Option<EventDelivery>, BrokerError> {
-        use futures::FutureExt;
-        match self.messages.next().now_or_never() {
-            None => Ok(None),
-            Some(r) => self.delivery(r).map(Some),
-        }
+        Ok(self.pull.ready().map(|msg| EventDelivery { msg }))
     }
 }
 
