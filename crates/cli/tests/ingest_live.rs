@@ -103,8 +103,9 @@ impl LiveIngest {
         }
     }
 
-    /// SIGTERM; its exit status and closing line.
-    fn terminate(mut self) -> (std::process::ExitStatus, String) {
+    /// SIGTERM; its exit status and closing line (every line it said is
+    /// in `self.lines`).
+    fn terminate(&mut self) -> (std::process::ExitStatus, String) {
         let st = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status()
@@ -177,7 +178,7 @@ fn live_udp_lines_reach_the_stream_and_a_worker_judges_them() {
     };
     let port = free_port_udp();
     let addr = format!("127.0.0.1:{port}");
-    let ingest = LiveIngest::start(&server.url, &["--udp", &addr, "--time", "data"]);
+    let mut ingest = LiveIngest::start(&server.url, &["--udp", &addr, "--time", "data"]);
     let scenario = head_on_lines();
     let mut sent: Vec<String> = Vec::new();
     let mut want_rejected: std::collections::BTreeMap<&str, u64> = Default::default();
@@ -283,7 +284,7 @@ fn live_tcp_lines_without_times_take_their_receive_time() {
     };
     let port = free_port();
     let addr = format!("127.0.0.1:{port}");
-    let ingest = LiveIngest::start(&server.url, &["--tcp-listen", &addr]);
+    let mut ingest = LiveIngest::start(&server.url, &["--tcp-listen", &addr, "--log-every", "0.2"]);
     // The scenario's single-sentence lines, their tag blocks (and times)
     // taken off.
     let mut sent: Vec<String> = head_on_lines()
@@ -322,6 +323,10 @@ fn live_tcp_lines_without_times_take_their_receive_time() {
         "{closing}"
     );
     assert!(closing.contains("times refused: none;"), "{closing}");
+    assert!(
+        ingest.lines.iter().any(|l| l.starts_with("ingest: live: ")),
+        "a progress line every --log-every"
+    );
     let pos = positions(&server.url);
     assert_eq!(pos.len() as u64, untimed, "every untimed line is a record");
     for &(seq, t) in &pos {
@@ -330,6 +335,40 @@ fn live_tcp_lines_without_times_take_their_receive_time() {
             "record {seq} at {t}, received between {t_before} and {t_after}"
         );
     }
+}
+
+/// A queue that is full drops lines and counts them: a burst on a TCP
+/// feed far beyond `--queue 2` loses lines, and every line sent is either
+/// read or counted as dropped.
+#[test]
+fn a_full_queue_drops_lines_and_counts_them() {
+    let Some(server) = NatsServer::start_or_skip("ingest live queue") else {
+        return;
+    };
+    let port = free_port();
+    let addr = format!("127.0.0.1:{port}");
+    let mut ingest = LiveIngest::start(&server.url, &["--tcp-listen", &addr, "--queue", "2"]);
+    let lines = head_on_lines();
+    let mut s = std::net::TcpStream::connect(&addr).expect("connect");
+    let mut sent = 0u64;
+    let mut burst = String::new();
+    for _ in 0..40 {
+        for l in &lines {
+            burst.push_str(l);
+            burst.push_str("\r\n");
+            sent += 1;
+        }
+    }
+    s.write_all(burst.as_bytes()).unwrap();
+    drop(s);
+    settled_stream_len(&server.url);
+    let (status, closing) = ingest.terminate();
+    assert!(status.success(), "ingest exits 0 on SIGTERM: {status}");
+    let read = count_before(&closing, "lines");
+    let dropped = count_before(&closing, "(queue full)");
+    eprintln!("sent {sent} lines in one burst: {read} read, {dropped} dropped");
+    assert!(dropped > 0, "{closing}");
+    assert_eq!(read + dropped, sent, "{closing}");
 }
 
 /// Options that make no sense together are refused before anything
