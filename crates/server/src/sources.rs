@@ -412,7 +412,11 @@ async fn tcp_listen<H: SourceHost>(
     tx: CoreTx,
     shared: Arc<H>,
 ) {
+    // The connections belong to the listener: a listener stopped (its task
+    // aborted) stops them too.
+    let mut connections = tokio::task::JoinSet::new();
     loop {
+        while connections.try_join_next().is_some() {}
         let Ok((stream, _)) = l.accept().await else {
             tokio::time::sleep(Duration::from_millis(100)).await;
             continue;
@@ -420,7 +424,7 @@ async fn tcp_listen<H: SourceHost>(
         shared.count(SourceCount::TcpConnection);
         let tx = tx.clone();
         let shared = shared.clone();
-        tokio::spawn(async move { read_stream(i, stream, framing, &tx, &shared).await });
+        connections.spawn(async move { read_stream(i, stream, framing, &tx, &shared).await });
     }
 }
 

@@ -221,17 +221,12 @@ pub(super) fn run_live(
                     ),
                     Output::Error(e) => *counts.rejected.entry(e.kind.reason()).or_insert(0) += 1,
                 };
-                let mut stopping = false;
+                // Once the sources are stopped, what they queued is read to
+                // the end: the queue disconnects when the last of them is
+                // gone (a bound on the wait, should one linger).
+                let mut stopped_at: Option<Instant> = None;
                 loop {
-                    let got = if stopping {
-                        // Stopping: what is queued, then the end.
-                        line_rx
-                            .try_recv()
-                            .map_err(|_| RecvTimeoutError::Disconnected)
-                    } else {
-                        line_rx.recv_timeout(Duration::from_millis(100))
-                    };
-                    match got {
+                    match line_rx.recv_timeout(Duration::from_millis(100)) {
                         Ok(Input::Line(l)) => {
                             let i = l.source.min(n_sources - 1);
                             line_no[i] += 1;
@@ -245,17 +240,13 @@ pub(super) fn run_live(
                         }
                         Ok(_) => {}
                         Err(RecvTimeoutError::Timeout) => {}
-                        Err(RecvTimeoutError::Disconnected) => {
-                            if stopping || stop.load(Relaxed) {
-                                break;
-                            }
-                            // Every source is gone (it cannot be: they run
-                            // for ever); stop as on a signal.
-                            stopping = true;
-                        }
+                        Err(RecvTimeoutError::Disconnected) => break,
                     }
-                    if !stopping && stop.load(Relaxed) {
-                        stopping = true;
+                    if stop.load(Relaxed) {
+                        let at = *stopped_at.get_or_insert_with(Instant::now);
+                        if at.elapsed() > Duration::from_secs(5) {
+                            break;
+                        }
                     }
                     // Time passes for a quiet feed (not when the data's
                     // own time rules): ticks keep the workers' ageing on
@@ -335,9 +326,13 @@ pub(super) fn run_live(
         if let Some(s) = signalled {
             eprintln!("ingest: {s}: stopping the sources, publishing what was read");
         }
-        // No line comes in any more; the reader sends what is queued.
+        // No line comes in any more (a listener's connections stop with
+        // it); the reader reads what is queued to the end and sends it.
         for t in &tasks {
             t.abort();
+        }
+        for t in tasks {
+            let _ = t.await;
         }
         stop.store(true, Relaxed);
         while let Some(batch) = rx.recv().await {
@@ -346,9 +341,11 @@ pub(super) fn run_live(
         publisher.flush().await?;
         anyhow::Ok(publisher.counts())
     });
-    // The reader ends once told, or once the publisher is gone (an error).
+    // The reader ends once the sources are gone (with the runtime, after
+    // an error), or once the publisher is gone.
     stop.store(true, Relaxed);
     drop(rx);
+    drop(rt);
     let line = reader
         .join()
         .map_err(|_| anyhow::anyhow!("the reading thread panicked"))?;
