@@ -18,8 +18,13 @@ use finisterra_server::channel::RemoteEvent;
 use finisterra_server::metrics::BrokerMetrics;
 use futures::FutureExt;
 
+use finisterra_server::sources::SourceSpec;
+
 use crate::input::Input;
+
+mod live;
 use crate::scan::{load_config, load_geography, GeoArgs};
+use live::run_live;
 
 /// How the sea is partitioned (ingest and every worker must agree).
 #[derive(clap::Args, Debug, Clone)]
@@ -77,8 +82,41 @@ impl PartitionArgs {
 /// Options of `ingest`.
 #[derive(clap::Args, Debug)]
 pub struct IngestArgs {
-    /// Input files (plain or gzip); `-` or nothing reads standard input.
+    /// Input files (plain or gzip); `-` or nothing reads standard input
+    /// (unless live sources are given).
     pub files: Vec<String>,
+    /// Live: listen for NMEA datagrams on this address (repeatable; as
+    /// `serve --udp`).
+    #[arg(long, value_name = "ADDR")]
+    pub udp: Vec<std::net::SocketAddr>,
+    /// Live: accept TCP connections that push NMEA lines (repeatable; as
+    /// `serve --tcp-listen`).
+    #[arg(long, value_name = "ADDR")]
+    pub tcp_listen: Vec<std::net::SocketAddr>,
+    /// Live: connect to a TCP NMEA feed, reconnecting with backoff
+    /// (repeatable; as `serve --connect`).
+    #[arg(long, value_name = "HOST:PORT")]
+    pub connect: Vec<String>,
+    /// Live: which time judges a message, as `serve --time`: `live` (the
+    /// data's time, never ahead of its receive time; untimed lines take
+    /// their receive time; the default), `receive` (the receive time
+    /// only), `data` (the data's time only, with the jump gate of files).
+    #[arg(long, value_name = "MODE")]
+    pub time: Option<finisterra_server::clock::TimeMode>,
+    /// Live: lines queued between the sources and the publisher; when the
+    /// broker is slow and the queue is full, lines are dropped and counted.
+    #[arg(long, value_name = "N", default_value_t = 65_536)]
+    pub queue: usize,
+    /// Live: receive buffer asked for each UDP socket, bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 8 << 20)]
+    pub udp_buffer: usize,
+    /// Live: seconds of silence after which a TCP feed is closed (and, for
+    /// --connect, reconnected); 0 never.
+    #[arg(long, value_name = "S", default_value_t = 300.0)]
+    pub tcp_idle_timeout: f64,
+    /// Live: seconds between progress lines on standard error.
+    #[arg(long, value_name = "S", default_value_t = 60.0)]
+    pub log_every: f64,
     /// Partitioning and broker.
     #[command(flatten)]
     pub part: PartitionArgs,
@@ -103,23 +141,62 @@ struct OutRec {
     bytes: Bytes,
 }
 
+impl IngestArgs {
+    /// The live sources, in the order given (empty: files or stdin); an
+    /// option combination that makes no sense is refused.
+    fn live_sources(&self) -> Result<Vec<SourceSpec>> {
+        let mut specs: Vec<SourceSpec> = Vec::new();
+        specs.extend(self.udp.iter().map(|a| SourceSpec::Udp(*a)));
+        specs.extend(self.tcp_listen.iter().map(|a| SourceSpec::TcpListen(*a)));
+        specs.extend(self.connect.iter().map(|a| SourceSpec::Connect(a.clone())));
+        if specs.is_empty() {
+            if self.time.is_some() {
+                bail!("--time is for live sources (--udp, --tcp-listen, --connect); files keep the data's own time (--rate for captures without times)");
+            }
+            return Ok(specs);
+        }
+        if !self.files.is_empty() {
+            bail!(
+                "ingest reads either files (or - for stdin) or live sources (--udp, --tcp-listen, --connect), not both: give {} to one ingest and the live sources to another (with another --run-id)",
+                self.files.join(" ")
+            );
+        }
+        if self.rate.is_some() {
+            bail!("--rate is for files without times; live lines without a time take their receive time (--time)");
+        }
+        if self.queue == 0 {
+            bail!("--queue must be at least 1");
+        }
+        if !self.tcp_idle_timeout.is_finite() || self.tcp_idle_timeout < 0.0 {
+            bail!("--tcp-idle-timeout must be a number of seconds, 0 or more");
+        }
+        Ok(specs)
+    }
+}
+
+fn default_run_id() -> String {
+    let ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis())
+        .unwrap_or(0);
+    format!("{ms}")
+}
+
 /// Runs `ingest`.
 pub fn run_ingest(args: &IngestArgs) -> Result<()> {
+    let live = args.live_sources()?;
     let cfg = load_config(args.part.config.as_deref())?;
     let grid = Grid::new(args.part.cell_deg, args.part.partitions)?;
     let halo = Halo::ships(&cfg);
+    if !live.is_empty() {
+        return run_live(args, live, cfg, grid, halo);
+    }
     let files: Vec<String> = if args.files.is_empty() {
         vec!["-".into()]
     } else {
         args.files.clone()
     };
-    let run_id = args.run_id.clone().unwrap_or_else(|| {
-        let ms = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_millis())
-            .unwrap_or(0);
-        format!("{ms}")
-    });
+    let run_id = args.run_id.clone().unwrap_or_else(default_run_id);
     let time = match args.rate {
         Some(r) if r > 0.0 => TimeSource::Rate(r),
         _ => TimeSource::Data,

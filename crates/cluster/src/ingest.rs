@@ -23,7 +23,7 @@
 //! passes at the same data times as the single machine, traffic or not.
 
 use finisterra_ais::{AisMessage, Body};
-use finisterra_engine::{Config, Engine, Event, FixOutcome, Ingested};
+use finisterra_engine::{ClockStats, Config, Engine, Event, FixOutcome, Ingested, TimePolicy};
 
 use crate::grid::{Grid, Partition};
 use crate::wire::Record;
@@ -101,6 +101,53 @@ impl Router {
     /// The last sequence number given.
     pub fn seq(&self) -> u64 {
         self.seq
+    }
+
+    /// How the data-time gate admits times (the filter engine's policy):
+    /// [`TimePolicy::Data`] for replays (the default),
+    /// [`TimePolicy::live`] for live feeds stamped with their receive time.
+    pub fn set_time_policy(&mut self, policy: TimePolicy) {
+        self.filter.set_time_policy(policy);
+    }
+
+    /// The data-time gate's counters (times refused, by reason; live data
+    /// times ahead of their receive time).
+    pub fn clock_stats(&self) -> &ClockStats {
+        self.filter.clock().stats()
+    }
+
+    /// Time passed without a message (a quiet live feed; `time_ms` is the
+    /// caller's clock): once it passes the screening boundary, a tick with
+    /// that time to every partition, as [`Router::on_message`] sends, so
+    /// that the workers age their vessels on time. Before the first
+    /// message, or before the boundary, nothing.
+    pub fn on_time(&mut self, time_ms: i64, emit: &mut dyn FnMut(Outgoing<'_>)) {
+        let Some(deadline) = self.filter.next_deadline_ms() else {
+            return;
+        };
+        if time_ms < deadline {
+            return;
+        }
+        self.events.clear();
+        self.filter.advance(time_ms, &mut self.events);
+        self.events.clear();
+        if self.filter.next_deadline_ms() == Some(deadline) {
+            return;
+        }
+        self.last_ms = Some(self.last_ms.map_or(time_ms, |l| l.max(time_ms)));
+        self.seq += 1;
+        self.stats.ticks += 1;
+        self.bytes.clear();
+        Record::Tick {
+            seq: self.seq,
+            time_ms,
+        }
+        .encode(&mut self.bytes);
+        emit(Outgoing {
+            partitions: &self.all,
+            seq: self.seq,
+            bytes: &self.bytes,
+        });
     }
 
     fn route_pos(&mut self, lat: f64, lon: f64) -> bool {

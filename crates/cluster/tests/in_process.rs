@@ -125,3 +125,60 @@ fn workers_in_process_give_the_single_engines_events() {
         assert_eq!(got, want, "{n} workers");
     }
 }
+
+/// A quiet live feed: `Router::on_time` sends nothing before the first
+/// message or before the screening boundary, then one tick with the
+/// caller's time to every partition; under the live policy a data time
+/// ahead of its receive time is judged at the receive time.
+#[test]
+fn a_quiet_live_feed_ticks_every_partition_at_the_boundary() {
+    let cfg = Config::default();
+    let grid = Grid::new(10.0, 16).unwrap();
+    let mut router = Router::new(grid, Halo::ships(&cfg).total_m, &cfg);
+    router.set_time_policy(finisterra_engine::TimePolicy::live());
+    // (partitions, a tick?, time) of each record.
+    let got: std::cell::RefCell<Vec<(usize, bool, i64)>> = Default::default();
+    let mut emit = |o: finisterra_cluster::Outgoing<'_>| {
+        let r = finisterra_cluster::Record::decode(o.bytes).unwrap();
+        let tick = matches!(r, finisterra_cluster::Record::Tick { .. });
+        got.borrow_mut()
+            .push((o.partitions.len(), tick, r.time_ms()));
+    };
+    let t0: i64 = 1_767_571_200_000;
+    router.on_time(t0 + 3_600_000, &mut emit);
+    assert!(got.borrow().is_empty(), "nothing before the first message");
+    // One position, dated a minute ahead of its receive time.
+    let line = &fleet_lines()
+        .into_iter()
+        .find(|l| l.contains("!AIVDM,1,1"))
+        .unwrap();
+    let mut pipeline = Pipeline::new(TimeSource::Receive);
+    pipeline.feed_line(1, line.as_bytes(), Some(t0), &mut |o| {
+        if let Output::Message(m, s, h) = o {
+            router.on_message(
+                m,
+                s.data_ms.map(|_| t0 + 60_000),
+                s.recv_ms,
+                h.payload,
+                h.fill_bits,
+                &mut emit,
+            );
+        }
+    });
+    assert_eq!(router.clock_stats().ahead_of_receive, 1);
+    let n = got.borrow().len();
+    assert!(n >= 1);
+    assert_eq!(got.borrow()[n - 1].2, t0, "judged at its receive time");
+    router.on_time(t0 + 1, &mut emit);
+    assert_eq!(got.borrow().len(), n, "nothing before the boundary");
+    let later = t0 + 3_600_000;
+    router.on_time(later, &mut emit);
+    assert_eq!(got.borrow().len(), n + 1);
+    assert_eq!(
+        got.borrow()[n],
+        (16, true, later),
+        "a tick to every partition"
+    );
+    router.on_time(later, &mut emit);
+    assert_eq!(got.borrow().len(), n + 1, "one tick per boundary");
+}

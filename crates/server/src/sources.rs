@@ -1,5 +1,9 @@
 //! The edges: UDP, TCP client and server, files (replayed), stdin. Each
-//! line is stamped with its receive time and handed to the core thread.
+//! line is stamped with its receive time and handed to the core thread —
+//! or, through the same [`CoreTx`], to another program's reader
+//! (`finisterra ingest`): what the sources need from whoever runs them
+//! (names, limits, counters, what to do when the queue is full) is the
+//! [`SourceHost`] trait, which the server's [`Shared`] implements.
 
 use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
@@ -99,6 +103,100 @@ impl SourceSpec {
 
 use crate::clock::now_ms;
 
+/// What a stream source (TCP, a file, stdin) does with a line when the
+/// queue is full. Datagrams are always dropped and counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Overflow {
+    /// Wait for room: back-pressure on the stream (the server).
+    Wait,
+    /// Drop the line and count it ([`SourceCount::Dropped`]): a live feed
+    /// is not held back by a slow consumer (`ingest` when the broker is
+    /// slow).
+    Drop,
+}
+
+/// What the sources count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceCount {
+    /// A line dropped because the queue was full.
+    Dropped,
+    /// Over-long lines cut (this many).
+    OverlongLines(u64),
+    /// A TCP connection made or accepted.
+    TcpConnection,
+    /// A TCP feed closed after its idle timeout.
+    TcpIdleClosed,
+    /// Beast bytes rejected, with the framer's reason.
+    BeastError(&'static str),
+}
+
+/// What the sources need from the program that runs them.
+pub trait SourceHost: Send + Sync + 'static {
+    /// The name of source `i` (for logs).
+    fn source_name(&self, i: usize) -> &str;
+    /// The receive buffer to ask for each UDP socket, bytes.
+    fn udp_recv_buffer(&self) -> usize;
+    /// A TCP feed silent this long is closed (zero: never).
+    fn tcp_idle_timeout(&self) -> Duration;
+    /// What a stream source does when the queue is full.
+    fn overflow(&self) -> Overflow {
+        Overflow::Wait
+    }
+    /// Counts one thing.
+    fn count(&self, c: SourceCount);
+    /// The receive buffer the kernel granted a UDP source, bytes.
+    fn udp_buffer_granted(&self, name: &str, granted: u64);
+    /// The kernel's count of datagrams it dropped on a UDP source so far.
+    fn udp_kernel_drops(&self, name: &str, drops: u64);
+}
+
+impl SourceHost for Shared {
+    fn source_name(&self, i: usize) -> &str {
+        Shared::source_name(self, i)
+    }
+
+    fn udp_recv_buffer(&self) -> usize {
+        self.limits.udp_recv_buffer
+    }
+
+    fn tcp_idle_timeout(&self) -> Duration {
+        self.limits.tcp_idle_timeout
+    }
+
+    fn count(&self, c: SourceCount) {
+        let m = &self.metrics;
+        let (counter, n) = match c {
+            // Streams wait (`Overflow::Wait`): only datagrams are dropped.
+            SourceCount::Dropped => (&m.dropped_datagrams, 1),
+            SourceCount::OverlongLines(n) => (&m.overlong_lines, n),
+            SourceCount::TcpConnection => (&m.tcp_connections, 1),
+            SourceCount::TcpIdleClosed => (&m.tcp_idle_closed, 1),
+            SourceCount::BeastError(reason) => return m.decode_error(reason),
+        };
+        counter.fetch_add(n, Ordering::Relaxed);
+    }
+
+    fn udp_buffer_granted(&self, name: &str, granted: u64) {
+        self.metrics
+            .udp_recv_buffer
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((name.to_string(), granted));
+    }
+
+    fn udp_kernel_drops(&self, name: &str, drops: u64) {
+        let mut m = self
+            .metrics
+            .udp_kernel_drops
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        match m.iter_mut().find(|(n, _)| n == name) {
+            Some(e) => e.1 = drops,
+            None => m.push((name.to_string(), drops)),
+        }
+    }
+}
+
 fn line(source: usize, bytes: &[u8]) -> Input {
     let mut b = bytes;
     while let [rest @ .., b'\r'] = b {
@@ -113,11 +211,11 @@ fn line(source: usize, bytes: &[u8]) -> Input {
 }
 
 /// Binds every listening source first (so that a bad address fails at
-/// start), then runs them all.
-pub async fn start(
+/// start), then runs them all; `i`-th spec's lines carry source `i`.
+pub async fn start<H: SourceHost>(
     specs: Vec<SourceSpec>,
     tx: CoreTx,
-    shared: Arc<Shared>,
+    shared: Arc<H>,
 ) -> anyhow::Result<Vec<tokio::task::JoinHandle<()>>> {
     let mut tasks = Vec::new();
     for (i, spec) in specs.into_iter().enumerate() {
@@ -125,24 +223,19 @@ pub async fn start(
         let shared = shared.clone();
         match spec {
             SourceSpec::Udp(addr) => {
-                let sock = bind_udp(addr, shared.limits.udp_recv_buffer)
+                let sock = bind_udp(addr, shared.udp_recv_buffer())
                     .map_err(|e| anyhow::anyhow!("cannot listen for UDP on {addr}: {e}"))?;
                 let granted = socket2::SockRef::from(&sock)
                     .recv_buffer_size()
                     .unwrap_or(0);
-                if granted < shared.limits.udp_recv_buffer {
+                if granted < shared.udp_recv_buffer() {
                     eprintln!(
-                        "finisterra: UDP {addr}: asked for a {} byte receive buffer, the kernel granted {granted} (raise net.core.rmem_max); kernel drops are counted in /metrics",
-                        shared.limits.udp_recv_buffer
+                        "finisterra: UDP {addr}: asked for a {} byte receive buffer, the kernel granted {granted} (raise net.core.rmem_max); kernel drops are counted",
+                        shared.udp_recv_buffer()
                     );
                 }
                 let name = shared.source_name(i).to_string();
-                shared
-                    .metrics
-                    .udp_recv_buffer
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .push((name.clone(), granted as u64));
+                shared.udp_buffer_granted(&name, granted as u64);
                 tasks.push(tokio::spawn(watch_udp_drops(
                     name,
                     sock.local_addr()?,
@@ -181,7 +274,7 @@ pub async fn start(
                 };
                 tasks.push(tokio::spawn(async move {
                     while let Some(l) = rx.recv().await {
-                        if !send_line(&tx, line(i, &l)).await {
+                        if !send_line(&tx, line(i, &l), &*shared).await {
                             return;
                         }
                     }
@@ -249,26 +342,18 @@ pub fn udp_kernel_drops(local: SocketAddr) -> Option<u64> {
 
 /// Reads the kernel's drop counter of one UDP socket every second into
 /// `/metrics`.
-async fn watch_udp_drops(name: String, local: SocketAddr, shared: Arc<Shared>) {
+async fn watch_udp_drops<H: SourceHost>(name: String, local: SocketAddr, shared: Arc<H>) {
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     loop {
         tick.tick().await;
         let Some(d) = udp_kernel_drops(local) else {
             return;
         };
-        let mut m = shared
-            .metrics
-            .udp_kernel_drops
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        match m.iter_mut().find(|(n, _)| *n == name) {
-            Some(e) => e.1 = d,
-            None => m.push((name.clone(), d)),
-        }
+        shared.udp_kernel_drops(&name, d);
     }
 }
 
-async fn udp(i: usize, sock: UdpSocket, tx: CoreTx, shared: Arc<Shared>) {
+async fn udp<H: SourceHost>(i: usize, sock: UdpSocket, tx: CoreTx, shared: Arc<H>) {
     let mut buf = vec![0u8; 65_536];
     // The one line splitter of the project (its length limit, its count
     // of cut lines); each datagram is whole, its last line needs no `\n`.
@@ -283,20 +368,14 @@ async fn udp(i: usize, sock: UdpSocket, tx: CoreTx, shared: Arc<Shared>) {
                 return;
             }
             if tx.try_send(line(i, l)).is_err() {
-                shared
-                    .metrics
-                    .dropped_datagrams
-                    .fetch_add(1, Ordering::Relaxed);
+                shared.count(SourceCount::Dropped);
             }
         };
         sp.push(&buf[..n], |_, l| send(l));
         if let Some((_, l)) = sp.finish() {
             send(l);
         }
-        shared
-            .metrics
-            .overlong_lines
-            .fetch_add(sp.cut_lines() - cut, Ordering::Relaxed);
+        shared.count(SourceCount::OverlongLines(sp.cut_lines() - cut));
     }
 }
 
@@ -310,29 +389,42 @@ enum Framing {
 }
 
 /// Reads one TCP stream to its end (or its idle timeout) in its framing.
-async fn read_stream(i: usize, s: TcpStream, framing: Framing, tx: &CoreTx, shared: &Arc<Shared>) {
+async fn read_stream<H: SourceHost>(
+    i: usize,
+    s: TcpStream,
+    framing: Framing,
+    tx: &CoreTx,
+    shared: &Arc<H>,
+) {
     match framing {
         Framing::Lines => {
-            let idle = Some(shared.limits.tcp_idle_timeout);
+            let idle = Some(shared.tcp_idle_timeout());
             read_lines(i, BufReader::new(s), tx, shared, None, idle).await;
         }
         Framing::Beast => read_beast(i, s, tx, shared).await,
     }
 }
 
-async fn tcp_listen(i: usize, l: TcpListener, framing: Framing, tx: CoreTx, shared: Arc<Shared>) {
+async fn tcp_listen<H: SourceHost>(
+    i: usize,
+    l: TcpListener,
+    framing: Framing,
+    tx: CoreTx,
+    shared: Arc<H>,
+) {
+    // The connections belong to the listener: a listener stopped (its task
+    // aborted) stops them too.
+    let mut connections = tokio::task::JoinSet::new();
     loop {
+        while connections.try_join_next().is_some() {}
         let Ok((stream, _)) = l.accept().await else {
             tokio::time::sleep(Duration::from_millis(100)).await;
             continue;
         };
-        shared
-            .metrics
-            .tcp_connections
-            .fetch_add(1, Ordering::Relaxed);
+        shared.count(SourceCount::TcpConnection);
         let tx = tx.clone();
         let shared = shared.clone();
-        tokio::spawn(async move { read_stream(i, stream, framing, &tx, &shared).await });
+        connections.spawn(async move { read_stream(i, stream, framing, &tx, &shared).await });
     }
 }
 
@@ -340,11 +432,11 @@ async fn tcp_listen(i: usize, l: TcpListener, framing: Framing, tx: CoreTx, shar
 /// stamped with their receive time and handed to the core; garbage and
 /// truncated frames are counted with their reason; a stream silent for the
 /// idle timeout is closed.
-async fn read_beast(i: usize, mut s: TcpStream, tx: &CoreTx, shared: &Arc<Shared>) {
+async fn read_beast<H: SourceHost>(i: usize, mut s: TcpStream, tx: &CoreTx, shared: &Arc<H>) {
     use tokio::io::AsyncReadExt;
     let mut framer = finisterra_modes::BeastFramer::new();
     let mut buf = vec![0u8; 1 << 16];
-    let idle = shared.limits.tcp_idle_timeout;
+    let idle = shared.tcp_idle_timeout();
     loop {
         let n = if idle.is_zero() {
             s.read(&mut buf).await
@@ -352,10 +444,7 @@ async fn read_beast(i: usize, mut s: TcpStream, tx: &CoreTx, shared: &Arc<Shared
             match tokio::time::timeout(idle, s.read(&mut buf)).await {
                 Ok(r) => r,
                 Err(_) => {
-                    shared
-                        .metrics
-                        .tcp_idle_closed
-                        .fetch_add(1, Ordering::Relaxed);
+                    shared.count(SourceCount::TcpIdleClosed);
                     return;
                 }
             }
@@ -368,7 +457,7 @@ async fn read_beast(i: usize, mut s: TcpStream, tx: &CoreTx, shared: &Arc<Shared
         let mut frames = Vec::new();
         framer.push(&buf[..n], |f| match f {
             Ok(f) => frames.push(f.bytes().to_vec()),
-            Err(e) => shared.metrics.decode_error(e.reason.reason()),
+            Err(e) => shared.count(SourceCount::BeastError(e.reason.reason())),
         });
         for bytes in frames {
             let input = Input::Air(AirFrame {
@@ -377,22 +466,25 @@ async fn read_beast(i: usize, mut s: TcpStream, tx: &CoreTx, shared: &Arc<Shared
                 recv_ms,
                 arrived: Instant::now(),
             });
-            if !send_line(tx, input).await {
+            if !send_line(tx, input, &**shared).await {
                 return;
             }
         }
     }
 }
 
-async fn connect(i: usize, addr: String, framing: Framing, tx: CoreTx, shared: Arc<Shared>) {
+async fn connect<H: SourceHost>(
+    i: usize,
+    addr: String,
+    framing: Framing,
+    tx: CoreTx,
+    shared: Arc<H>,
+) {
     let mut backoff = Duration::from_millis(500);
     loop {
         match TcpStream::connect(&addr).await {
             Ok(s) => {
-                shared
-                    .metrics
-                    .tcp_connections
-                    .fetch_add(1, Ordering::Relaxed);
+                shared.count(SourceCount::TcpConnection);
                 backoff = Duration::from_millis(500);
                 read_stream(i, s, framing, &tx, &shared).await;
             }
@@ -405,13 +497,13 @@ async fn connect(i: usize, addr: String, framing: Framing, tx: CoreTx, shared: A
     }
 }
 
-async fn replay(
+async fn replay<H: SourceHost>(
     i: usize,
     path: String,
     f: tokio::fs::File,
     speed: Option<f64>,
     tx: CoreTx,
-    shared: Arc<Shared>,
+    shared: Arc<H>,
 ) {
     let mut head = BufReader::with_capacity(1 << 16, f);
     let gzip = head
@@ -451,11 +543,10 @@ async fn replay(
         let mut pacer = Pacer::new(speed);
         while let Some(l) = lrx.recv().await {
             pacer.wait(&l).await;
-            if !send_line(&tx, line(i, &l)).await {
+            if !send_line(&tx, line(i, &l), &*shared).await {
                 return;
             }
         }
-        let _ = &shared;
     } else {
         read_lines(i, head, &tx, &shared, speed, None).await;
     }
@@ -468,8 +559,19 @@ fn flate2_reader(f: std::fs::File) -> Box<dyn std::io::Read + Send> {
 
 /// Hands a line to the core without blocking the async runtime: when the
 /// queue is full, waits a little and tries again (back-pressure on the
-/// stream). `false` when the core is gone.
-async fn send_line(tx: &CoreTx, mut input: Input) -> bool {
+/// stream), or drops it and counts it when the host says so
+/// ([`Overflow::Drop`]). `false` when the core is gone.
+async fn send_line<H: SourceHost + ?Sized>(tx: &CoreTx, mut input: Input, host: &H) -> bool {
+    if host.overflow() == Overflow::Drop {
+        return match tx.try_send(input) {
+            Ok(()) => true,
+            Err(_) if tx.is_closed() => false,
+            Err(_) => {
+                host.count(SourceCount::Dropped);
+                true
+            }
+        };
+    }
     loop {
         match tx.try_send(input) {
             Ok(()) => return true,
@@ -524,11 +626,11 @@ impl Pacer {
 /// Reads lines through the project's one line splitter (its length limit;
 /// over-long lines are cut and counted), each stamped and handed to the
 /// core; a stream silent for `idle` is closed.
-async fn read_lines<R: AsyncRead + Unpin>(
+async fn read_lines<R: AsyncRead + Unpin, H: SourceHost>(
     i: usize,
     mut r: BufReader<R>,
     tx: &CoreTx,
-    shared: &Arc<Shared>,
+    shared: &Arc<H>,
     speed: Option<f64>,
     idle: Option<Duration>,
 ) where
@@ -542,10 +644,7 @@ async fn read_lines<R: AsyncRead + Unpin>(
             Some(limit) => match tokio::time::timeout(limit, r.fill_buf()).await {
                 Ok(f) => f,
                 Err(_) => {
-                    shared
-                        .metrics
-                        .tcp_idle_closed
-                        .fetch_add(1, Ordering::Relaxed);
+                    shared.count(SourceCount::TcpIdleClosed);
                     eprintln!(
                         "finisterra: {}: silent for {limit:?}; closing the connection",
                         shared.source_name(i)
@@ -565,18 +664,15 @@ async fn read_lines<R: AsyncRead + Unpin>(
         let mut pos = 0;
         while let Some((_, l)) = sp.next_line(buf, &mut pos) {
             pacer.wait(l).await;
-            if !send_line(tx, line(i, l)).await {
+            if !send_line(tx, line(i, l), &**shared).await {
                 return;
             }
         }
-        shared
-            .metrics
-            .overlong_lines
-            .fetch_add(sp.cut_lines() - cut, Ordering::Relaxed);
+        shared.count(SourceCount::OverlongLines(sp.cut_lines() - cut));
         r.consume(n);
     }
     if let Some((_, l)) = sp.finish() {
         pacer.wait(l).await;
-        send_line(tx, line(i, l)).await;
+        send_line(tx, line(i, l), &**shared).await;
     }
 }
