@@ -222,6 +222,29 @@ async fn open_messages(
         .map_err(|e| e.to_string())
 }
 
+/// `attempt` until it succeeds, retried with backoff while a cluster
+/// elects leaders or a node is lost (each failure said in the log, about
+/// `what`), for up to [`CONSUME_PATIENCE`]; then its error.
+async fn patiently<T, F, Fut>(what: &str, mut attempt: F) -> Result<T, BrokerError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, BrokerError>>,
+{
+    let start = tokio::time::Instant::now();
+    let mut delay = Duration::from_millis(100);
+    loop {
+        match attempt().await {
+            Ok(v) => return Ok(v),
+            Err(e) if start.elapsed() < CONSUME_PATIENCE => {
+                eprintln!("finisterra: {what}: {e}; trying again in {delay:?}");
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(2));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
 /// How long a durable consumer keeps trying after its messages fail (its
 /// server lost, its leader being elected) before the reader gives up.
 const CONSUME_PATIENCE: Duration = Duration::from_secs(60);
@@ -559,36 +582,48 @@ impl Broker {
         from_start: bool,
     ) -> Result<(Option<Bytes>, PartitionConsumer), BrokerError> {
         let name = format!("part-{p}");
-        let stream = self
-            .js
-            .get_stream(self.cfg.pos_stream())
-            .await
-            .map_err(|e| setup("positions stream")(e.to_string()))?;
+        let stream = patiently(&name, || async {
+            self.js
+                .get_stream(self.cfg.pos_stream())
+                .await
+                .map_err(|e| setup("positions stream")(e.to_string()))
+        })
+        .await?;
         let mut acked = None;
         if from_start {
             if let Ok(info) = stream.consumer_info(&name).await {
                 let floor = info.ack_floor.stream_sequence;
                 if floor > 0 {
-                    let m = stream
-                        .get_raw_message(floor)
-                        .await
-                        .map_err(|e| setup(format!("record {floor}"))(e.to_string()))?;
+                    let m = patiently(&name, || async {
+                        stream
+                            .get_raw_message(floor)
+                            .await
+                            .map_err(|e| setup(format!("record {floor}"))(e.to_string()))
+                    })
+                    .await?;
                     acked = Some(m.payload);
                 }
-                stream
-                    .delete_consumer(&name)
-                    .await
-                    .map_err(|e| setup(format!("consumer {name}"))(e.to_string()))?;
+                patiently(&name, || async {
+                    match stream.delete_consumer(&name).await {
+                        Ok(_) => Ok(()),
+                        // Deleted by an attempt whose answer was lost.
+                        Err(_) if stream.consumer_info(&name).await.is_err() => Ok(()),
+                        Err(e) => Err(setup(format!("consumer {name}"))(e.to_string())),
+                    }
+                })
+                .await?;
             }
         }
-        let pull = durable_pull(
-            &stream,
-            &name,
-            self.cfg.partition_subject(p),
-            self.cfg.ack_wait,
-            100_000,
-            256,
-        )
+        let pull = patiently(&name, || {
+            durable_pull(
+                &stream,
+                &name,
+                self.cfg.partition_subject(p),
+                self.cfg.ack_wait,
+                100_000,
+                256,
+            )
+        })
         .await?;
         Ok((acked, PartitionConsumer { partition: p, pull }))
     }
