@@ -61,7 +61,11 @@ proptest! {
             let signed = normalize_deg_180(a.new_cog_deg - o.cog_deg);
             let sog = a.new_sog_kn.unwrap_or(o.sog_kn);
             let got = common::min_distance_nm(&o, &list, signed, sog, &h, cfg.horizon_s);
-            prop_assert!((got - a.resulting_cpa_nm).abs() < 0.01, "{got} vs {a:?}");
+            // The search works in the pair's flat frame, the check on the
+            // ellipsoid: they part by up to about 0.2 % of the distances
+            // run (0.0103 NM at 56° S with targets 6–8 NM off, a case CI
+            // found; kept in turning.proptest-regressions).
+            prop_assert!((got - a.resulting_cpa_nm).abs() < 0.02, "{got} vs {a:?}");
             if a.sufficient {
                 prop_assert!(got >= cfg.pass_nm - 0.005, "{got} vs {a:?}");
             }
