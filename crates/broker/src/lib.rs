@@ -1118,23 +1118,30 @@ impl std::fmt::Debug for RecordReader {
 }
 
 impl RecordReader {
+    /// One item of the ordered consumer as a record and its sequence.
+    fn record(
+        item: Option<Result<jetstream::Message, consumer::pull::OrderedError>>,
+    ) -> Result<(u64, Bytes), BrokerError> {
+        let consume = |reason: String| BrokerError::Consume {
+            what: "positions reader".into(),
+            reason,
+        };
+        match item {
+            None => Err(consume("stream ended".into())),
+            Some(Err(e)) => Err(consume(e.to_string())),
+            Some(Ok(m)) => {
+                let seq = m.info().map_or(0, |i| i.stream_sequence);
+                Ok((seq, m.payload.clone()))
+            }
+        }
+    }
+
     /// The next record and its stream sequence, or `None` when none comes
     /// within `wait`.
     pub async fn next(&mut self, wait: Duration) -> Result<Option<(u64, Bytes)>, BrokerError> {
         match tokio::time::timeout(wait, self.messages.next()).await {
             Err(_) => Ok(None),
-            Ok(None) => Err(BrokerError::Consume {
-                what: "positions reader".into(),
-                reason: "stream ended".into(),
-            }),
-            Ok(Some(Err(e))) => Err(BrokerError::Consume {
-                what: "positions reader".into(),
-                reason: e.to_string(),
-            }),
-            Ok(Some(Ok(m))) => {
-                let seq = m.info().map_or(0, |i| i.stream_sequence);
-                Ok(Some((seq, m.payload.clone())))
-            }
+            Ok(item) => Self::record(item).map(Some),
         }
     }
 
@@ -1143,18 +1150,7 @@ impl RecordReader {
         use futures::FutureExt;
         match self.messages.next().now_or_never() {
             None => Ok(None),
-            Some(None) => Err(BrokerError::Consume {
-                what: "positions reader".into(),
-                reason: "stream ended".into(),
-            }),
-            Some(Some(Err(e))) => Err(BrokerError::Consume {
-                what: "positions reader".into(),
-                reason: e.to_string(),
-            }),
-            Some(Some(Ok(m))) => {
-                let seq = m.info().map_or(0, |i| i.stream_sequence);
-                Ok(Some((seq, m.payload.clone())))
-            }
+            Some(item) => Self::record(item).map(Some),
         }
     }
 }

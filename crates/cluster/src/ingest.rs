@@ -135,6 +135,11 @@ impl Router {
             return;
         }
         self.last_ms = Some(self.last_ms.map_or(time_ms, |l| l.max(time_ms)));
+        self.tick(time_ms, emit);
+    }
+
+    /// A tick at `time_ms` to every partition, next in sequence.
+    fn tick(&mut self, time_ms: i64, emit: &mut dyn FnMut(Outgoing<'_>)) {
         self.seq += 1;
         self.stats.ticks += 1;
         self.bytes.clear();
@@ -197,19 +202,7 @@ impl Router {
         };
         self.last_ms = Some(self.last_ms.map_or(time_ms, |l| l.max(time_ms)));
         if self.filter.next_deadline_ms() != deadline {
-            self.seq += 1;
-            self.stats.ticks += 1;
-            self.bytes.clear();
-            Record::Tick {
-                seq: self.seq,
-                time_ms,
-            }
-            .encode(&mut self.bytes);
-            emit(Outgoing {
-                partitions: &self.all,
-                seq: self.seq,
-                bytes: &self.bytes,
-            });
+            self.tick(time_ms, emit);
         }
         self.parts.clear();
         let own_position = match &msg.body {
