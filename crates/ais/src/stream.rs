@@ -195,7 +195,7 @@ impl Stats {
 /// assert_eq!(names, vec![369190000]);
 /// assert_eq!(errors, vec!["line 2: not an NMEA sentence"]);
 /// ```
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct StreamDecoder {
     asm: Assembler,
     gatehouse: Option<Timestamp>,
@@ -215,6 +215,19 @@ impl StreamDecoder {
     /// The counts so far.
     pub fn stats(&self) -> &Stats {
         &self.stats
+    }
+
+    /// The counts so far, leaving them at zero (the state is kept).
+    pub fn take_stats(&mut self) -> Stats {
+        std::mem::take(&mut self.stats)
+    }
+
+    /// `true` when `other` would decode every line from `next_line` on
+    /// exactly as this one does, giving the same events (see
+    /// [`finisterra_nmea::Assembler::same_state`]; a pending Gatehouse
+    /// timestamp counts too, the counts do not).
+    pub fn same_state(&self, other: &StreamDecoder, next_line: u64) -> bool {
+        self.gatehouse == other.gatehouse && self.asm.same_state(&other.asm, next_line)
     }
 
     /// Feeds one line (with or without its line ending), numbered `line_no`.

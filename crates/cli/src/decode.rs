@@ -9,6 +9,8 @@ use finisterra_ais::{Event, Stats, StreamDecoder};
 
 use crate::input::Input;
 
+mod parallel;
+
 /// Options of the `decode` command.
 #[derive(clap::Args, Debug)]
 pub struct DecodeArgs {
@@ -36,6 +38,11 @@ pub struct DecodeArgs {
     /// The input is Beast binary (dump1090/readsb port 30005).
     #[arg(long, conflicts_with = "unscaled")]
     pub beast: bool,
+    /// Decoding threads (AIS): the lines are cut into chunks decoded side
+    /// by side and written in their order, the same bytes whatever the
+    /// number (default: every core; 1 decodes on the reading thread).
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
 }
 
 /// Runs the command.
@@ -48,6 +55,7 @@ pub fn run(args: &DecodeArgs) -> Result<()> {
     } else {
         args.files.clone()
     };
+    let threads = crate::census::threads(args.threads)?;
     let stdout = io::stdout();
     let mut out = BufWriter::with_capacity(1 << 18, stdout.lock());
     let mut errors = match &args.errors {
@@ -57,70 +65,37 @@ pub fn run(args: &DecodeArgs) -> Result<()> {
         None => None,
     };
     let mut total = Stats::default();
-    let mut buf: Vec<u8> = Vec::with_capacity(1 << 17);
-    let scaled = !args.unscaled;
     for path in &files {
         let mut input = Input::open(path)?;
         let device = input.name.clone();
-        let mut dec = StreamDecoder::default();
-        let mut io_error: Option<io::Error> = None;
-        let counts_only = args.count && errors.is_none();
-        {
-            let mut handle = |ev: Event<'_>, current: Option<(u64, &[u8])>| match ev {
-                Event::Message(m) => {
-                    if args.count {
-                        return;
-                    }
-                    let ctx = JsonContext {
-                        device: &device,
-                        time: m.time,
-                        station: m.station,
-                    };
-                    write_gpsd_json(&mut buf, m.message, &ctx, scaled);
-                    buf.push(b'\n');
-                    if buf.len() >= 1 << 16 {
-                        if let Err(e) = out.write_all(&buf) {
-                            io_error.get_or_insert(e);
-                        }
-                        buf.clear();
-                    }
-                }
-                Event::Error(e) => {
-                    if let Some(w) = errors.as_mut() {
-                        let text = match current {
-                            Some((n, l)) if n == e.line => String::from_utf8_lossy(l).into_owned(),
-                            _ => String::new(),
-                        };
-                        let r = if text.is_empty() {
-                            writeln!(w, "{}:{}: {}", device, e.line, e.kind)
-                        } else {
-                            writeln!(w, "{}:{}: {}: {}", device, e.line, e.kind, text.trim_end())
-                        };
-                        if let Err(err) = r {
-                            io_error.get_or_insert(err);
-                        }
-                    }
-                }
-            };
-            if counts_only {
-                // Only the counts are wanted: the decoder keeps them.
-                input.for_each_line(|n, line| dec.feed(n, line, &mut |_| {}))?;
-            } else {
-                input.for_each_line(|n, line| {
-                    dec.feed(n, line, &mut |ev| handle(ev, Some((n, line))));
-                })?;
-            }
-            dec.finish(&mut |ev| handle(ev, None));
+        let form = Form {
+            device: &device,
+            json: !args.count,
+            scaled: !args.unscaled,
+            errors: errors.is_some(),
+        };
+        let mut sinks = Sinks {
+            out: &mut out,
+            errors: errors.as_mut().map(|w| w as &mut dyn Write),
+        };
+        let stats = if threads > 1 {
+            parallel::decode(
+                &mut input,
+                &form,
+                threads,
+                parallel::CHUNK_LINES,
+                &mut sinks,
+            )?
+        } else {
+            decode_in_order(&mut input, &form, &mut sinks)?
+        };
+        match stats {
+            Some(s) => total.merge(&s),
+            // Standard output was closed (`| head`): stop quietly.
+            None => return Ok(()),
         }
-        if let Some(e) = io_error {
-            if e.kind() == io::ErrorKind::BrokenPipe {
-                return Ok(());
-            }
-            return Err(e).context("cannot write output");
-        }
-        total.merge(dec.stats());
     }
-    if let Err(e) = out.write_all(&buf).and_then(|_| out.flush()) {
+    if let Err(e) = out.flush() {
         if e.kind() != io::ErrorKind::BrokenPipe {
             return Err(e).context("cannot write output");
         }
@@ -137,6 +112,146 @@ pub fn run(args: &DecodeArgs) -> Result<()> {
         write_stats(&mut e, &total)?;
     }
     Ok(())
+}
+
+/// What decoding writes for one input: gpsd JSON Lines (unless only
+/// counting) and, when asked, each rejected line with its number and
+/// reason.
+pub(crate) struct Form<'a> {
+    device: &'a str,
+    json: bool,
+    scaled: bool,
+    errors: bool,
+}
+
+/// Where the decoded output goes.
+pub(crate) struct Sinks<'a> {
+    out: &'a mut dyn Write,
+    errors: Option<&'a mut dyn Write>,
+}
+
+impl Sinks<'_> {
+    /// Writes what a stretch of lines gave; `Ok(false)` when standard
+    /// output is closed.
+    fn write(&mut self, w: &Written) -> Result<bool> {
+        if let Err(e) = self.out.write_all(&w.out) {
+            if e.kind() == io::ErrorKind::BrokenPipe {
+                return Ok(false);
+            }
+            return Err(e).context("cannot write output");
+        }
+        if let Some(e) = self.errors.as_mut() {
+            e.write_all(&w.errors)
+                .context("cannot write the errors file")?;
+        }
+        Ok(true)
+    }
+}
+
+/// The output of a stretch of lines, in their order.
+#[derive(Default)]
+pub(crate) struct Written {
+    out: Vec<u8>,
+    errors: Vec<u8>,
+}
+
+impl Written {
+    fn on(&mut self, form: &Form, ev: Event<'_>, current: Option<(u64, &[u8])>) {
+        match ev {
+            Event::Message(m) => {
+                if !form.json {
+                    return;
+                }
+                let ctx = JsonContext {
+                    device: form.device,
+                    time: m.time,
+                    station: m.station,
+                };
+                write_gpsd_json(&mut self.out, m.message, &ctx, form.scaled);
+                self.out.push(b'\n');
+            }
+            Event::Error(e) => {
+                if !form.errors {
+                    return;
+                }
+                let text = match current {
+                    Some((n, l)) if n == e.line => String::from_utf8_lossy(l).into_owned(),
+                    _ => String::new(),
+                };
+                // Writing into memory cannot fail.
+                let _ = if text.is_empty() {
+                    writeln!(self.errors, "{}:{}: {}", form.device, e.line, e.kind)
+                } else {
+                    writeln!(
+                        self.errors,
+                        "{}:{}: {}: {}",
+                        form.device,
+                        e.line,
+                        e.kind,
+                        text.trim_end()
+                    )
+                };
+            }
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.out.len() + self.errors.len()
+    }
+
+    fn clear(&mut self) {
+        self.out.clear();
+        self.errors.clear();
+    }
+}
+
+/// Feeds one line to `dec`, its events into `w`.
+fn feed(dec: &mut StreamDecoder, form: &Form, w: &mut Written, n: u64, line: &[u8]) {
+    if form.json || form.errors {
+        dec.feed(n, line, &mut |ev| w.on(form, ev, Some((n, line))));
+    } else {
+        // Only the counts are wanted: the decoder keeps them.
+        dec.feed(n, line, &mut |_| {});
+    }
+}
+
+/// Ends the input: the groups still waiting are reported.
+fn finish(dec: &mut StreamDecoder, form: &Form, w: &mut Written) {
+    dec.finish(&mut |ev| w.on(form, ev, None));
+}
+
+/// Decodes one input on this thread. `None` when standard output was
+/// closed.
+fn decode_in_order(input: &mut Input, form: &Form, sinks: &mut Sinks) -> Result<Option<Stats>> {
+    let mut dec = StreamDecoder::default();
+    let mut w = Written::default();
+    let mut closed = false;
+    let mut failed: Option<anyhow::Error> = None;
+    input.for_each_line(|n, line| {
+        if closed || failed.is_some() {
+            return;
+        }
+        feed(&mut dec, form, &mut w, n, line);
+        if w.len() >= 1 << 16 {
+            match sinks.write(&w) {
+                Ok(true) => {}
+                Ok(false) => closed = true,
+                Err(e) => failed = Some(e),
+            }
+            w.clear();
+        }
+    })?;
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    if closed {
+        return Ok(None);
+    }
+    finish(&mut dec, form, &mut w);
+    if !sinks.write(&w)? {
+        return Ok(None);
+    }
+    Ok(Some(dec.take_stats()))
 }
 
 /// Writes the counts in a stable, readable `key value` layout.

@@ -4,7 +4,7 @@ use crate::line::Vdm;
 use crate::time::Timestamp;
 
 /// Limits of the [`Assembler`].
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AssemblerConfig {
     /// Most incomplete groups kept at once; the oldest is expired beyond it.
     pub max_pending: usize,
@@ -82,7 +82,7 @@ struct Key {
     station: Option<String>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Pending {
     key: Key,
     first_line: u64,
@@ -93,6 +93,19 @@ struct Pending {
     time: Option<Timestamp>,
 }
 
+impl Pending {
+    fn same_state(&self, other: &Pending) -> bool {
+        self.key == other.key
+            && self.first_line == other.first_line
+            && self.received_mask == other.received_mask
+            && self.fill_bits == other.fill_bits
+            && self.time == other.time
+            && (0..self.parts.len())
+                .filter(|i| self.received_mask & (1 << i) != 0)
+                .all(|i| self.parts[i] == other.parts[i])
+    }
+}
+
 /// Joins the fragments of multi-sentence messages.
 ///
 /// Fragments are grouped by talker, `VDM`/`VDO`, sequential message id,
@@ -100,7 +113,7 @@ struct Pending {
 /// several stations and both channels may interleave. Fragments may arrive
 /// in any order. Groups that never complete are reported as [`Incomplete`]
 /// and dropped: the buffer is bounded by [`AssemblerConfig`].
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Assembler {
     config: AssemblerConfig,
     pending: Vec<Pending>,
@@ -108,10 +121,15 @@ pub struct Assembler {
     out: Vec<u8>,
     out_station: Option<String>,
     oldest_line: u64,
-    /// Recent tag-block sentence groups (`g:1-n-id`): their source and
-    /// time, for later sentences of the group that carry only `g:`.
-    groups: Vec<(u32, Option<String>, Option<Timestamp>)>,
+    /// Recent tag-block sentence groups (`g:1-n-id`): their source,
+    /// time and line, for later sentences of the group that carry only
+    /// `g:` (within [`AssemblerConfig::max_age_lines`] of the first), in
+    /// the order they began.
+    groups: Vec<Group>,
 }
+
+/// A tag-block group's first sentence: id, source, time, line.
+type Group = (u32, Option<String>, Option<Timestamp>, u64);
 
 /// Most tag-block groups remembered for source/time inheritance.
 const MAX_GROUPS: usize = 64;
@@ -128,6 +146,34 @@ impl Assembler {
     /// Number of groups waiting for fragments.
     pub fn pending(&self) -> usize {
         self.pending.len()
+    }
+
+    /// `true` when `other` would treat every sentence from line
+    /// `next_line` on exactly as this one does (same limits; the same
+    /// groups pending, in the same order, with the same fragments, first
+    /// lines and times; the same age reference; the same tag-block groups
+    /// young enough to be inherited from, in the same order — older ones
+    /// are only ever dropped first). Buffers kept for reuse do not count.
+    /// What lets a decoder started part-way through an input be checked
+    /// against the one that read it from the start.
+    pub fn same_state(&self, other: &Assembler, next_line: u64) -> bool {
+        let young = |a: &Assembler| -> Vec<Group> {
+            let max_age = a.config.max_age_lines;
+            a.groups
+                .iter()
+                .filter(|e| next_line.saturating_sub(e.3) <= max_age)
+                .cloned()
+                .collect()
+        };
+        self.config == other.config
+            && self.pending.len() == other.pending.len()
+            && (self.pending.is_empty() || self.oldest_line == other.oldest_line)
+            && young(self) == young(other)
+            && self
+                .pending
+                .iter()
+                .zip(&other.pending)
+                .all(|(a, b)| a.same_state(b))
     }
 
     /// Feeds one sentence read at `line`. Returns the complete message when
@@ -170,8 +216,12 @@ impl Assembler {
                 }
                 self.groups.retain(|e| e.0 != g.id);
                 self.groups
-                    .push((g.id, station.map(str::to_owned), vdm.time));
-            } else if let Some(e) = self.groups.iter().find(|e| e.0 == g.id) {
+                    .push((g.id, station.map(str::to_owned), vdm.time, line));
+            } else if let Some(e) = self
+                .groups
+                .iter()
+                .find(|e| e.0 == g.id && line.saturating_sub(e.3) <= self.config.max_age_lines)
+            {
                 if station.is_none() {
                     inherited = e.1.clone();
                 }
@@ -430,6 +480,39 @@ mod tests {
                 cause: IncompleteCause::EndOfInput
             }]
         );
+    }
+
+    #[test]
+    fn a_tag_block_group_is_inherited_from_only_within_the_age_limit() {
+        let g1 = r"\g:1-2-27300,n:636994,s:b003669710,c:1428621738*5F\!SAVDM,2,1,2,B,55Mw@A7J1adAL@?;7WPl58F0U<h4pB222222220t1PN5553fN4g?`4iSp5Rc,0*26";
+        let g2 = r"\g:2-2-27300,n:636995*15\!SAVDM,2,2,2,B,iP`88888880,2*5E";
+        // The second sentence takes the group's source.
+        let mut asm = Assembler::default();
+        let mut got = Vec::new();
+        for (i, l) in [g1, g2].iter().enumerate() {
+            if let Ok(Line::Vdm(v)) = parse_line(l.as_bytes()) {
+                if let Some(m) = asm.push(&v, i as u64 + 1, |_| {}) {
+                    got.push(m.station.map(str::to_owned));
+                }
+            }
+        }
+        assert_eq!(got, vec![Some("b003669710".to_string())]);
+        // A decoder that starts later (has not seen the group's first
+        // sentence) agrees with one that saw it long before.
+        let mut old = Assembler::new(AssemblerConfig {
+            max_pending: 4,
+            max_age_lines: 10,
+        });
+        let fresh = Assembler::new(AssemblerConfig {
+            max_pending: 4,
+            max_age_lines: 10,
+        });
+        if let Ok(Line::Vdm(v)) = parse_line(g1.as_bytes()) {
+            old.push(&v, 1, |_| {});
+        }
+        old.finish(|_| {});
+        assert!(!old.same_state(&fresh, 5), "the group is young at line 5");
+        assert!(old.same_state(&fresh, 12), "and too old at line 12");
     }
 
     #[test]
