@@ -3,7 +3,8 @@
 
     python3 bench/run.py [--lines N] [--repeat R] [--no-build] [--skip-slow]
 
-What it does (single-threaded programs, same input file, best of R runs):
+What it does (single-threaded programs, same input file, best of R runs; finisterra
+also on every core, `decode --threads`, the same bytes out):
 
 1. builds `finisterra` (release) and the peer programs in bench/peers
    (the crates nmea-kit, ais, aivdm, and a floor that only reads lines and
@@ -127,13 +128,18 @@ def main() -> int:
             pass
 
     # --- decode only -------------------------------------------------------
-    (t_fin, _, out), _ = best(lambda: run_once([FIN, "decode", "--count", data]), args.repeat)
-    rss_fin = peak_rss_kib([FIN, "decode", "--count", data])
+    one = ["--threads", "1"]
+    (t_fin, _, out), _ = best(lambda: run_once([FIN, "decode", "--count", *one, data]), args.repeat)
+    rss_fin = peak_rss_kib([FIN, "decode", "--count", *one, data])
     counts = parse_counts(out)
     messages = counts.get("messages", 0)
     print(f"\n== decode only (messages decoded: {messages:,}, rejected: {counts.get('rejected', 0)})")
     print(f"{'program':<28}{'seconds':>9}{'M msg/s':>10}{'peak MB':>9}{'finisterra is':>16}")
     rows = [("finisterra decode --count", t_fin, rss_fin, messages)]
+    (t_all, _, out_all), _ = best(lambda: run_once([FIN, "decode", "--count", data]), args.repeat)
+    rss_all = peak_rss_kib([FIN, "decode", "--count", data])
+    if out_all != out:
+        print("  WARNING: the counts on every core differ from one thread's")
     for peer in ["nmea-kit", "ais", "aivdm", "floor"]:
         exe = os.path.join(PEERS, f"peer-{peer}")
         if not os.path.exists(exe):
@@ -148,16 +154,22 @@ def main() -> int:
         if name.startswith("floor"):
             ratio = f"{t_fin / t:6.2f}x the floor"
         print(f"{name:<28}{t:9.3f}{messages / t / 1e6:10.2f}{rss / 1024:9.1f}{ratio:>16}")
+    print(f"{'finisterra, every core':<28}{t_all:9.3f}{messages / t_all / 1e6:10.2f}{rss_all / 1024:9.1f}"
+          f"{t_fin / t_all:10.2f}x one thread")
     for name, t, rss, n in rows[1:]:
         if not name.startswith("floor") and n != messages:
             print(f"  note: {name} decoded {n:,} messages, finisterra {messages:,}")
 
     # --- JSON written ------------------------------------------------------
     print("\n== gpsd JSON written to /dev/null")
-    (t_json, _), _ = best(lambda: run_to_null([FIN, "decode", data]), args.repeat)
-    rss_json = peak_rss_kib([FIN, "decode", data])
+    (t_json, _), _ = best(lambda: run_to_null([FIN, "decode", *one, data]), args.repeat)
+    rss_json = peak_rss_kib([FIN, "decode", *one, data])
+    (t_json_all, _), _ = best(lambda: run_to_null([FIN, "decode", data]), args.repeat)
+    rss_json_all = peak_rss_kib([FIN, "decode", data])
     print(f"{'program':<28}{'seconds':>9}{'M msg/s':>10}{'peak MB':>9}{'finisterra is':>16}")
     print(f"{'finisterra decode':<28}{t_json:9.3f}{messages / t_json / 1e6:10.2f}{rss_json / 1024:9.1f}")
+    print(f"{'finisterra, every core':<28}{t_json_all:9.3f}{messages / t_json_all / 1e6:10.2f}"
+          f"{rss_json_all / 1024:9.1f}{t_json / t_json_all:10.2f}x one thread")
     if args.skip_slow:
         print("(gpsdecode and aiscat skipped: --skip-slow)")
     else:
@@ -182,10 +194,12 @@ def main() -> int:
             for _ in range(5):
                 with open(data, "rb") as i:
                     shutil.copyfileobj(i, o, 1 << 24)
-    rss_small = peak_rss_kib([FIN, "decode", data])
-    rss_big = peak_rss_kib([FIN, "decode", big])
+    rss_small = peak_rss_kib([FIN, "decode", *one, data])
+    rss_big = peak_rss_kib([FIN, "decode", *one, big])
+    rss_big_all = peak_rss_kib([FIN, "decode", big])
     print(f"\n== peak memory of `finisterra decode`: {rss_small / 1024:.1f} MB on {size_mb:.0f} MB, "
-          f"{rss_big / 1024:.1f} MB on {5 * size_mb:.0f} MB")
+          f"{rss_big / 1024:.1f} MB on {5 * size_mb:.0f} MB (one thread); "
+          f"{rss_big_all / 1024:.1f} MB on every core")
     return 0
 
 
