@@ -1,7 +1,7 @@
 //! Replays an NMEA file (with times) through the engine alone, as `scan`
 //! does without its output: for profiling the judgement.
 //!
-//!     cargo run --release -p finisterra-engine --example replay FILE [LAND.fland]
+//!     [THREADS=N] cargo run --release -p finisterra-engine --example replay FILE [LAND.fland]
 //!
 //! Prints the time, messages per second, events and the engine's counters.
 
@@ -23,6 +23,10 @@ fn main() {
             .unwrap_or_else(|e| panic!("bad land {p}: {e}"))
     });
     let mut engine = Engine::new(Config::default());
+    // THREADS=N plans the advice on N threads (the same events).
+    if let Some(n) = std::env::var("THREADS").ok().and_then(|v| v.parse().ok()) {
+        engine.set_threads(n);
+    }
     engine.set_geography(Geography {
         land,
         hazards: finisterra_geofence::Hazards::empty(),

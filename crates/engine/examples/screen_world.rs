@@ -1,7 +1,10 @@
 //! Prints the cost of one full screening pass over a world-like snapshot
 //! of N vessels (default 100,000), and the memory per tracked vessel.
 //!
-//!     cargo run --release -p finisterra-engine --example screen_world [N]
+//!     cargo run --release -p finisterra-engine --example screen_world [N] [PASSES] [THREADS]
+//!
+//! With THREADS above 1 the advice of each pass is planned on that many
+//! threads (the same events).
 
 use std::time::Instant;
 
@@ -25,6 +28,11 @@ fn main() {
     let t0 = 1_795_687_200_000i64;
     let rss0 = rss_kib();
     let mut e = Engine::new(Config::default());
+    let threads: usize = std::env::args()
+        .nth(3)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(1);
+    e.set_threads(threads);
     let mut out = Vec::new();
     let start = Instant::now();
     for m in &msgs {
@@ -52,7 +60,10 @@ fn main() {
         ingest.as_secs_f64() * 1e3,
         ingest.as_secs_f64() * 1e9 / n as f64
     );
-    println!("screening pass (best of {passes}): {:.1} ms", best * 1e3);
+    println!(
+        "screening pass (best of {passes}, {threads} thread(s)): {:.1} ms",
+        best * 1e3
+    );
     println!("vessels screened: {}", st.last_screened_vessels);
     println!(
         "candidate pairs per pass: {}",

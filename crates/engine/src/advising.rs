@@ -136,6 +136,47 @@ impl Neighbourhood<'_> {
     }
 }
 
+/// The advice items of every vessel in `wanted` (her MMSI, her index in
+/// the pass's snapshots) and how many vessels were within her reach, in
+/// that order, planned on up to `threads` threads: the same plans as one
+/// [`Neighbourhood::plan_items`] after the other.
+pub(crate) fn plan_many(
+    hood: &Neighbourhood<'_>,
+    wanted: &[(u32, usize)],
+    t_ms: i64,
+    threads: usize,
+) -> Vec<(Vec<AdviceItem>, usize)> {
+    // Plans differ in cost: each thread takes the next vessel not yet
+    // taken, and the plans are put back in order.
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let next = &next;
+    let mut made: Vec<(usize, (Vec<AdviceItem>, usize))> = std::thread::scope(|scope| {
+        let parts: Vec<_> = (0..threads.clamp(1, wanted.len().max(1)))
+            .map(|_| {
+                scope.spawn(move || {
+                    let mut mine = Vec::new();
+                    loop {
+                        let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(&(_, i)) = wanted.get(k) else { break };
+                        mine.push((k, hood.plan_items(&hood.snaps[i], t_ms)));
+                    }
+                    mine
+                })
+            })
+            .collect();
+        parts
+            .into_iter()
+            .flat_map(|h| match h.join() {
+                Ok(items) => items,
+                // A plan never panics; if one did, the pass would too.
+                Err(e) => std::panic::resume_unwind(e),
+            })
+            .collect()
+    });
+    made.sort_unstable_by_key(|(k, _)| *k);
+    made.into_iter().map(|(_, p)| p).collect()
+}
+
 /// Whether a target can come within `pass_m` of own ship within the
 /// horizon, whatever own ship steers at no more than her speed.
 fn reachable(own: &Snap, t: &Snap, pass_m: f64, horizon_s: f64) -> bool {

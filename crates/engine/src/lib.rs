@@ -39,6 +39,7 @@ mod config;
 mod csv;
 mod event;
 mod hazard;
+mod par;
 mod picture;
 pub mod pipeline;
 mod risk;
@@ -273,6 +274,8 @@ pub struct Engine {
     air: air::AirState,
     /// Identity of each zone, by index (for the airspace alerts).
     zone_keys: Vec<std::sync::Arc<str>>,
+    /// Threads a screening pass may use (1: this one only).
+    threads: par::Threads,
 }
 
 impl Engine {
@@ -298,10 +301,28 @@ impl Engine {
             snap_of_slot: Vec::new(),
             movers: screen::Movers::default(),
             max_sog_kn: 0.0,
+            threads: par::Threads::default(),
             near_buf: Vec::new(),
             air: air::AirState::new(cfg.air),
             zone_keys: Vec::new(),
         }
+    }
+
+    /// Lets a screening pass use `threads` threads (default 1): the
+    /// candidate pairs cell by cell, their closest approaches, and the
+    /// advice of the risks it assesses in full are worked out side by
+    /// side and put back in order. The events are the same whatever the
+    /// number; only the time taken changes.
+    pub fn set_threads(&mut self, threads: usize) {
+        self.threads.n = threads.max(1);
+    }
+
+    /// Below `items` candidate pairs (or vessels to advise) a pass stays on
+    /// one thread (default 4,096: a thread costs tens of microseconds).
+    /// For tests that need the threads on small inputs.
+    #[doc(hidden)]
+    pub fn set_parallel_min_items(&mut self, items: usize) {
+        self.threads.min_items = items.max(1);
     }
 
     /// Numbers the next event `id` (event ids then continue across
@@ -738,7 +759,7 @@ impl Engine {
         snapshots(&self.picture, t_ms, &self.cfg, &mut snaps);
         self.stats.last_screened_vessels = snaps.len() as u64;
         let mut pairs = std::mem::take(&mut self.pair_buf);
-        candidate_pairs(&snaps, &mut self.scratch, &mut pairs);
+        candidate_pairs(&snaps, &mut self.scratch, &mut pairs, self.threads);
         self.pass_ms = t_ms;
         self.movers.clear();
         self.snap_of_slot.clear();
@@ -775,16 +796,25 @@ impl Engine {
                 }
             }
         }
-        let mut assessed = Vec::new();
-        for &(i, j) in pairs {
-            let (a, b) = (&snaps[i as usize], &snaps[j as usize]);
-            let open = (in_risk[a.slot as usize] && in_risk[b.slot as usize])
-                && self.risks.open.contains_key(&pair_key(a, b));
-            if let Some(pa) = close_pair(&self.cfg, a, b, open, i as usize, j as usize) {
-                self.stats.precise_pairs += 1;
-                assessed.push(pa);
-            }
-        }
+        let (cfg, open_risks) = (&self.cfg, &self.risks.open);
+        let assessed = par::in_order(
+            pairs.len(),
+            self.threads,
+            |k| k,
+            |range| {
+                let mut part = Vec::new();
+                for &(i, j) in &pairs[range] {
+                    let (a, b) = (&snaps[i as usize], &snaps[j as usize]);
+                    let open = (in_risk[a.slot as usize] && in_risk[b.slot as usize])
+                        && open_risks.contains_key(&pair_key(a, b));
+                    if let Some(pa) = close_pair(cfg, a, b, open, i as usize, j as usize) {
+                        part.push(pa);
+                    }
+                }
+                part
+            },
+        );
+        self.stats.precise_pairs += assessed.len() as u64;
         assessed
     }
 
@@ -998,6 +1028,38 @@ impl Engine {
             plan_for: &plan_for,
             rules_for: &rules_for,
         };
+        if self.threads.n > 1 {
+            // The plans the book will ask for, made beforehand side by side
+            // (each depends only on the pass): the book then finds them
+            // made, and takes the same decisions with the same advice.
+            let wanted: Vec<(u32, usize)> = self
+                .risks
+                .to_advise(&pass, assessed)
+                .into_iter()
+                .filter_map(|m| snap_index(m).map(|i| (m, i)))
+                .collect();
+            // A plan costs tens of microseconds or more: a few are worth
+            // the threads.
+            if wanted.len() >= 2 * self.threads.n {
+                let hood = advising::Neighbourhood {
+                    cfg,
+                    picture,
+                    geo,
+                    grid,
+                    snaps,
+                    pass_ms: t_ms,
+                    movers: &self.movers,
+                    max_sog_kn,
+                    atons: atons.get_or_init(|| hazard::atons(picture, cfg)),
+                };
+                let made = advising::plan_many(&hood, &wanted, t_ms, self.threads.n);
+                let mut cache = cache.borrow_mut();
+                for (m, (items, targets)) in wanted.iter().map(|w| w.0).zip(made) {
+                    counts.set((counts.get().0 + 1, counts.get().1 + targets as u64));
+                    cache.insert(m, items);
+                }
+            }
+        }
         let mut bodies = self.risks.update(&pass, assessed, true);
         let (plans, targets) = counts.get();
         self.stats.advice_plans += plans;

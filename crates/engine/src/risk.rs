@@ -4,13 +4,13 @@
 use std::collections::BTreeMap;
 
 use finisterra_nav::advice::{advise_ship, Action, OwnShip, Plan};
-use finisterra_nav::colregs::{GiveWay, Rule, Rule17Stage};
+use finisterra_nav::colregs::{Encounter, GiveWay, Rule, Rule17Stage, Ruling};
 use finisterra_nav::conditions::classify_in;
 use finisterra_nav::cpa::{cpa, Cpa};
 use serde::Serialize;
 
 use crate::config::Config;
-use crate::event::{AdviceItem, EventBody, Level, Risk, RiskCleared, VesselRef};
+use crate::event::{AdviceItem, EventBody, Level, NotToImpede, Risk, RiskCleared, VesselRef};
 use crate::rules::PairRules;
 use crate::screen::Snap;
 
@@ -96,6 +96,65 @@ pub struct OpenRisk {
     full_motion: [f64; 4],
 }
 
+impl OpenRisk {
+    /// The level this risk goes to in a pass that assessed it (`None`:
+    /// cleared), with hysteresis: a lower level is taken only once it has
+    /// lasted `clear_after_s`; and since when it has been lower.
+    fn next_level(
+        &self,
+        cfg: &Config,
+        pa: &PairAssessment,
+        t_ms: i64,
+    ) -> (Option<Level>, Option<i64>) {
+        let cur = self.risk.level;
+        let held = if pa.keeping_station(cfg) {
+            None
+        } else {
+            held_level(cfg, pa.q.cpa_nm, pa.q.tcpa_s, cur)
+        };
+        let effective = pa.strict(cfg).max(held);
+        if effective >= Some(cur) {
+            return (effective, None);
+        }
+        let since = self.lower_since_ms.unwrap_or(t_ms);
+        if (t_ms - since) as f64 >= cfg.risk.clear_after_s * 1000.0 {
+            (effective, Some(since))
+        } else {
+            (Some(cur), Some(since))
+        }
+    }
+
+    /// Whether a pass at `level` assesses this risk in full (ruling and
+    /// advice): on a change of level, Rule 17 stage or either vessel's
+    /// motion, and periodically.
+    fn full_due(
+        &self,
+        cfg: &Config,
+        level: Level,
+        pa: &PairAssessment,
+        a: &Snap,
+        b: &Snap,
+        t_ms: i64,
+    ) -> bool {
+        let stage = stage_for(
+            cfg,
+            !self.risk.stand_on.is_empty(),
+            pa.q.range_nm,
+            pa.q.tcpa_s,
+        )
+        .map(|s| s.code());
+        let period = if level == Level::Alarm {
+            FULL_ASSESSMENT_MS
+        } else {
+            FULL_ASSESSMENT_WARNING_MS
+        };
+        level != self.risk.level
+            || stage != self.risk.rule17_stage
+            || motion_changed(&self.full_motion, &motion(a, b))
+            || t_ms - self.full_ms >= period
+    }
+}
+
 /// All open risks, keyed by `(lower MMSI, higher MMSI)`.
 #[derive(Debug, Default)]
 pub struct RiskBook {
@@ -109,6 +168,32 @@ pub(crate) struct PairAssessment {
     /// Screening values (flat WGS84 plane at the pair's mean latitude).
     pub q: Quick,
     pub rel_speed_kn: f64,
+}
+
+impl PairAssessment {
+    /// The pair's snapshots, the vessel with the lower MMSI first.
+    fn ordered<'s>(&self, snaps: &'s [Snap]) -> (&'s Snap, &'s Snap) {
+        let (x, y) = (&snaps[self.i], &snaps[self.j]);
+        if x.mmsi < y.mmsi {
+            (x, y)
+        } else {
+            (y, x)
+        }
+    }
+
+    /// Vessels moving together (in company, or both stopped) are no risk.
+    fn keeping_station(&self, cfg: &Config) -> bool {
+        self.rel_speed_kn < cfg.risk.in_company_kn
+    }
+
+    /// The level the pair's figures reach on their own.
+    fn strict(&self, cfg: &Config) -> Option<Level> {
+        if self.keeping_station(cfg) {
+            None
+        } else {
+            strict_level(cfg, self.q.cpa_nm, self.q.tcpa_s)
+        }
+    }
 }
 
 /// Closest approach from the screening plane: decisions are taken on these
@@ -174,6 +259,101 @@ pub(crate) fn round(v: f64, dec: i32) -> f64 {
 /// and clear.
 const FREEZE_RANGE_NM: f64 = 2.0;
 
+/// Who must act in a pair and by which rule, before any advice: the
+/// ruling, or at close quarters the previous one kept.
+struct Duties {
+    encounter: Encounter,
+    give_way: Vec<u32>,
+    stand_on: Vec<u32>,
+    rule: Option<&'static str>,
+    /// The new ruling, to be worded; `None` when the previous one (and its
+    /// words) is kept.
+    fresh: Option<Ruling>,
+    /// The vessels that act (the give-way vessels; under Rule 19 those
+    /// under way), before Rule 17's stand-on vessel that must act.
+    acting: Vec<u32>,
+    not_to_impede: Vec<NotToImpede>,
+}
+
+fn duties(
+    cfg: &Config,
+    a: &Snap,
+    b: &Snap,
+    c: &Cpa,
+    previous: Option<&Risk>,
+    rules: &PairRules,
+) -> Duties {
+    if let Some(p) = previous.filter(|p| {
+        c.range_nm < FREEZE_RANGE_NM && !p.give_way.is_empty() && rules.not_in_sight_nm.is_none()
+    }) {
+        return Duties {
+            encounter: p.encounter,
+            give_way: p.give_way.clone(),
+            stand_on: p.stand_on.clone(),
+            rule: p.rule,
+            fresh: None,
+            acting: p.give_way.clone(),
+            not_to_impede: p.not_to_impede.clone(),
+        };
+    }
+    let ruling = classify_in(
+        &a.kinematic(),
+        a.role,
+        &b.kinematic(),
+        b.role,
+        &cfg.colregs(),
+        rules.conditions(),
+    );
+    let (g, s) = match ruling.give_way {
+        GiveWay::Own => (vec![a.mmsi], vec![b.mmsi]),
+        GiveWay::Target => (vec![b.mmsi], vec![a.mmsi]),
+        GiveWay::Both => (vec![a.mmsi, b.mmsi], vec![]),
+        GiveWay::Neither => (vec![], vec![]),
+    };
+    // Rule 19: no give-way or stand-on vessel; those under way act.
+    let (give_way, stand_on, acting) = if ruling.rule == Some(Rule::R19d) {
+        (vec![], vec![], g)
+    } else {
+        (g.clone(), s, g)
+    };
+    Duties {
+        encounter: ruling.encounter,
+        give_way,
+        stand_on,
+        rule: ruling.rule.map(|r| r.code()),
+        fresh: Some(ruling),
+        acting,
+        not_to_impede: rules.not_to_impede.clone(),
+    }
+}
+
+impl Duties {
+    /// The vessels the advice is for: those acting, and at Rule 17's last
+    /// stage the stand-on vessel too.
+    fn actors(&self, stage: Option<Rule17Stage>) -> Vec<u32> {
+        let mut actors = self.acting.clone();
+        if stage == Some(Rule17Stage::MustAct) {
+            actors.extend(self.stand_on.iter().copied());
+        }
+        actors
+    }
+}
+
+/// The vessels a full assessment of the pair would advise (see
+/// [`assess`]): what a pass can plan ahead, on other threads.
+pub(crate) fn advised(
+    cfg: &Config,
+    a: &Snap,
+    b: &Snap,
+    previous: Option<&Risk>,
+    rules_for: &dyn Fn(&Snap, &Snap, f64) -> PairRules,
+) -> Vec<u32> {
+    let c = precise(a, b);
+    let rules = rules_for(a, b, c.range_nm);
+    let d = duties(cfg, a, b, &c, previous, &rules);
+    d.actors(stage_for(cfg, !d.stand_on.is_empty(), c.range_nm, c.tcpa_s))
+}
+
 /// Builds the full risk assessment of a pair (ruling and advice). With
 /// `previous`, at close quarters the previous ruling is kept.
 #[allow(clippy::too_many_arguments)]
@@ -189,35 +369,11 @@ pub(crate) fn assess(
     plan_for: &dyn Fn(u32) -> Vec<AdviceItem>,
     rules: &PairRules,
 ) -> Risk {
-    let colregs = cfg.colregs();
     let na = names(a.mmsi);
     let nb = names(b.mmsi);
-    let ka = a.kinematic();
-    let kb = b.kinematic();
-    let ruling = classify_in(&ka, a.role, &kb, b.role, &colregs, rules.conditions());
-    let (encounter, give_way, stand_on, rule, sentence, acting, not_to_impede) = match previous {
-        Some(p)
-            if c.range_nm < FREEZE_RANGE_NM
-                && !p.give_way.is_empty()
-                && rules.not_in_sight_nm.is_none() =>
-        {
-            (
-                p.encounter,
-                p.give_way.clone(),
-                p.stand_on.clone(),
-                p.rule,
-                p.ruling_base.clone(),
-                p.give_way.clone(),
-                p.not_to_impede.clone(),
-            )
-        }
-        _ => {
-            let (g, s) = match ruling.give_way {
-                GiveWay::Own => (vec![a.mmsi], vec![b.mmsi]),
-                GiveWay::Target => (vec![b.mmsi], vec![a.mmsi]),
-                GiveWay::Both => (vec![a.mmsi, b.mmsi], vec![]),
-                GiveWay::Neither => (vec![], vec![]),
-            };
+    let d = duties(cfg, a, b, c, previous, rules);
+    let sentence = match (&d.fresh, previous) {
+        (Some(ruling), _) => {
             let name = |m: u32| {
                 label(
                     m,
@@ -228,34 +384,25 @@ pub(crate) fn assess(
                     },
                 )
             };
-            let sentence = ruling.sentence_named(&name(a.mmsi), &name(b.mmsi))
-                + &crate::rules::impede_words(&rules.not_to_impede, &name);
-            // Rule 19: no give-way or stand-on vessel; those under way act.
-            let (g, s, acting) = if ruling.rule == Some(Rule::R19d) {
-                (vec![], vec![], g)
-            } else {
-                (g.clone(), s, g)
-            };
-            (
-                ruling.encounter,
-                g,
-                s,
-                ruling.rule.map(|r| r.code()),
-                sentence,
-                acting,
-                rules.not_to_impede.clone(),
-            )
+            ruling.sentence_named(&name(a.mmsi), &name(b.mmsi))
+                + &crate::rules::impede_words(&rules.not_to_impede, &name)
         }
+        (None, Some(p)) => p.ruling_base.clone(),
+        (None, None) => String::new(),
     };
-    let stage = stage_for(cfg, !stand_on.is_empty(), c.range_nm, c.tcpa_s);
-    let mut actors = acting;
-    if stage == Some(Rule17Stage::MustAct) {
-        actors.extend(stand_on.iter().copied());
-    }
+    let stage = stage_for(cfg, !d.stand_on.is_empty(), c.range_nm, c.tcpa_s);
     let mut advice = Vec::new();
-    for mmsi in actors {
+    for mmsi in d.actors(stage) {
         advice.extend(plan_for(mmsi));
     }
+    let Duties {
+        encounter,
+        give_way,
+        stand_on,
+        rule,
+        not_to_impede,
+        ..
+    } = d;
     let mut risk = Risk {
         level,
         a: vessel_ref(a, na.as_ref()),
@@ -587,6 +734,31 @@ pub(crate) struct Pass<'a> {
 }
 
 impl RiskBook {
+    /// The vessels this pass's full assessments will advise (sorted, each
+    /// once): the decisions [`RiskBook::update`] takes, without taking
+    /// them, so that their plans can be made beforehand on other threads.
+    pub(crate) fn to_advise(&self, pass: &Pass<'_>, assessed: &[PairAssessment]) -> Vec<u32> {
+        let cfg = pass.cfg;
+        let mut out = Vec::new();
+        for pa in assessed {
+            let (a, b) = pa.ordered(pass.snaps);
+            let previous = match self.open.get(&(a.mmsi, b.mmsi)) {
+                None if pa.strict(cfg).is_some() => None,
+                None => continue,
+                Some(open) => match open.next_level(cfg, pa, pass.t_ms).0 {
+                    Some(level) if open.full_due(cfg, level, pa, a, b, pass.t_ms) => {
+                        Some(&open.risk)
+                    }
+                    _ => continue,
+                },
+            };
+            out.extend(advised(cfg, a, b, previous, pass.rules_for));
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
     /// Updates the book with this pass's assessments (sorted by pair) and
     /// returns the event bodies to emit, in pair order. With `whole`, the
     /// pass saw every pair: open risks it did not assess are cleared (with
@@ -601,24 +773,12 @@ impl RiskBook {
         let mut out = Vec::new();
         let mut seen: Vec<(u32, u32)> = Vec::with_capacity(assessed.len());
         for pa in assessed {
-            // `a` is always the vessel with the lower MMSI.
-            let (a, b) = {
-                let (x, y) = (&pass.snaps[pa.i], &pass.snaps[pa.j]);
-                if x.mmsi < y.mmsi {
-                    (x, y)
-                } else {
-                    (y, x)
-                }
-            };
+            let (a, b) = pa.ordered(pass.snaps);
             let key = (a.mmsi, b.mmsi);
             seen.push(key);
             let q = &pa.q;
-            let keeping_station = pa.rel_speed_kn < cfg.risk.in_company_kn;
-            let strict = if keeping_station {
-                None
-            } else {
-                strict_level(cfg, q.cpa_nm, q.tcpa_s)
-            };
+            let keeping_station = pa.keeping_station(cfg);
+            let strict = pa.strict(cfg);
             match self.open.get_mut(&key) {
                 None => {
                     if let Some(level) = strict {
@@ -659,25 +819,10 @@ impl RiskBook {
                 }
                 Some(open) => {
                     let cur = open.risk.level;
-                    let held = if keeping_station {
-                        None
-                    } else {
-                        held_level(cfg, q.cpa_nm, q.tcpa_s, cur)
-                    };
-                    let effective = strict.max(held);
                     open.min_range_nm = open.min_range_nm.min(q.range_nm);
                     open.assessed_ms = pass.t_ms;
-                    let new_level = if effective >= Some(cur) {
-                        open.lower_since_ms = None;
-                        effective
-                    } else {
-                        let since = *open.lower_since_ms.get_or_insert(pass.t_ms);
-                        if (pass.t_ms - since) as f64 >= cfg.risk.clear_after_s * 1000.0 {
-                            effective
-                        } else {
-                            Some(cur)
-                        }
-                    };
+                    let (new_level, lower_since) = open.next_level(cfg, pa, pass.t_ms);
+                    open.lower_since_ms = lower_since;
                     match new_level {
                         None => {
                             let reason = if keeping_station {
@@ -694,26 +839,10 @@ impl RiskBook {
                             )));
                         }
                         Some(level) => {
-                            let stage = stage_for(
-                                cfg,
-                                !open.risk.stand_on.is_empty(),
-                                q.range_nm,
-                                q.tcpa_s,
-                            )
-                            .map(|s| s.code());
-                            let period = if level == Level::Alarm {
-                                FULL_ASSESSMENT_MS
-                            } else {
-                                FULL_ASSESSMENT_WARNING_MS
-                            };
-                            let now_motion = motion(a, b);
-                            let full = level != cur
-                                || stage != open.risk.rule17_stage
-                                || motion_changed(&open.full_motion, &now_motion)
-                                || pass.t_ms - open.full_ms >= period;
+                            let full = open.full_due(cfg, level, pa, a, b, pass.t_ms);
                             if full {
                                 open.full_ms = pass.t_ms;
-                                open.full_motion = now_motion;
+                                open.full_motion = motion(a, b);
                                 let c = precise(a, b);
                                 let rules = (pass.rules_for)(a, b, c.range_nm);
                                 open.risk = assess(

@@ -197,7 +197,12 @@ pub(crate) struct PairScratch {
     pub built: bool,
 }
 
-pub(crate) fn candidate_pairs(snaps: &[Snap], work: &mut PairScratch, pairs: &mut Vec<(u32, u32)>) {
+pub(crate) fn candidate_pairs(
+    snaps: &[Snap],
+    work: &mut PairScratch,
+    pairs: &mut Vec<(u32, u32)>,
+    threads: crate::par::Threads,
+) {
     work.built = true;
     pairs.clear();
     let PairScratch {
@@ -231,11 +236,44 @@ pub(crate) fn candidate_pairs(snaps: &[Snap], work: &mut PairScratch, pairs: &mu
     // sequentially.
     cell_boxes.clear();
     cell_boxes.extend(scratch.iter().map(|k| boxes[(k & 0x7FFF_FFFF) as usize]));
-    let mut k = 0;
-    while k < scratch.len() {
+    // The cells are independent: on several threads each takes a run of
+    // whole cells, and the pairs come back in cell order.
+    let (scratch, cell_boxes) = (&*scratch, &*cell_boxes);
+    if threads.n <= 1 {
+        cell_pairs(scratch, cell_boxes, 0..scratch.len(), pairs);
+        return;
+    }
+    let cell_of = |k: usize| scratch[k] >> 32;
+    let found = crate::par::in_order(
+        scratch.len(),
+        threads,
+        |mut k| {
+            while k > 0 && k < scratch.len() && cell_of(k) == cell_of(k - 1) {
+                k += 1;
+            }
+            k
+        },
+        |range| {
+            let mut pairs = Vec::new();
+            cell_pairs(scratch, cell_boxes, range, &mut pairs);
+            pairs
+        },
+    );
+    pairs.extend(found);
+}
+
+/// The pairs of the whole cells in `range` of the sorted keys.
+fn cell_pairs(
+    scratch: &[u64],
+    cell_boxes: &[[f32; 4]],
+    range: std::ops::Range<usize>,
+    pairs: &mut Vec<(u32, u32)>,
+) {
+    let mut k = range.start;
+    while k < range.end {
         let cell = scratch[k] >> 32;
         let mut e = k + 1;
-        while e < scratch.len() && scratch[e] >> 32 == cell {
+        while e < range.end && scratch[e] >> 32 == cell {
             e += 1;
         }
         let (cr, cc) = ((cell as i64) / NCOLS, (cell as i64) % NCOLS);
@@ -435,7 +473,12 @@ mod tests {
 
     fn pairs_of(snaps: &[Snap]) -> Vec<(u32, u32)> {
         let mut pairs = vec![(7, 7)];
-        candidate_pairs(snaps, &mut PairScratch::default(), &mut pairs);
+        candidate_pairs(
+            snaps,
+            &mut PairScratch::default(),
+            &mut pairs,
+            crate::par::Threads::default(),
+        );
         pairs
     }
 

@@ -1,0 +1,93 @@
+//! The screening pass on several threads: the work cut into ranges in
+//! order, each range's results put back in that order, so that the pass
+//! gives what it gives on one thread. Threads live only for the call
+//! (`std::thread::scope`); nothing here reads a clock or does I/O.
+
+use std::ops::Range;
+
+/// Below this many items a pass stays on the calling thread (a thread
+/// costs tens of microseconds to start).
+pub(crate) const MIN_PARALLEL_ITEMS: usize = 4096;
+
+/// How a pass may use threads.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Threads {
+    pub n: usize,
+    /// Fewer items than this stay on the calling thread.
+    pub min_items: usize,
+}
+
+impl Default for Threads {
+    fn default() -> Threads {
+        Threads {
+            n: 1,
+            min_items: MIN_PARALLEL_ITEMS,
+        }
+    }
+}
+
+/// `f` over `0..n` cut into at most `threads` ranges at the points `cut`
+/// allows (`cut(k)` moves a cut at `k` to the nearest allowed one at or
+/// after it), the results concatenated in order: the same as `f(0..n)`
+/// when `f` of a range is the concatenation of `f` of its parts.
+pub(crate) fn in_order<T: Send>(
+    n: usize,
+    threads: Threads,
+    cut: impl Fn(usize) -> usize,
+    f: impl Fn(Range<usize>) -> Vec<T> + Sync,
+) -> Vec<T> {
+    if threads.n <= 1 || n < threads.min_items {
+        return f(0..n);
+    }
+    let threads = threads.n;
+    let mut bounds = vec![0];
+    for t in 1..threads {
+        let at = cut(n * t / threads).min(n);
+        if at > *bounds.last().unwrap_or(&0) {
+            bounds.push(at);
+        }
+    }
+    bounds.push(n);
+    bounds.dedup();
+    let f = &f;
+    std::thread::scope(|scope| {
+        let parts: Vec<_> = bounds
+            .windows(2)
+            .map(|w| {
+                let r = w[0]..w[1];
+                scope.spawn(move || f(r))
+            })
+            .collect();
+        let mut out = Vec::new();
+        for p in parts {
+            match p.join() {
+                Ok(v) => out.extend(v),
+                // The work never panics; if it did, the pass would too.
+                Err(e) => std::panic::resume_unwind(e),
+            }
+        }
+        out
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_are_put_back_in_order_whatever_the_threads_and_cuts() {
+        let n = 10_000;
+        let one: Vec<usize> = (0..n).map(|i| i * 3).collect();
+        for threads in 1..6 {
+            for step in [1, 7, 1000, 20_000] {
+                let cut = |k: usize| k.div_ceil(step) * step;
+                let t = Threads {
+                    n: threads,
+                    min_items: 1,
+                };
+                let got = in_order(n, t, cut, |r| r.map(|i| i * 3).collect());
+                assert_eq!(got, one, "{threads} threads, cuts every {step}");
+            }
+        }
+    }
+}
