@@ -38,6 +38,11 @@ pub struct ScanArgs {
     /// terminal).
     #[arg(long)]
     pub no_progress: bool,
+    /// Threads of each screening pass (candidate pairs, closest
+    /// approaches, advice; default: every core). The events are the same
+    /// whatever the number.
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
     /// Geography to judge against (zones, hazards, land).
     #[command(flatten)]
     pub geo: GeoArgs,
@@ -118,6 +123,7 @@ pub fn run(args: &ScanArgs) -> Result<()> {
         args.files.clone()
     };
     let mut engine = Engine::new(cfg);
+    engine.set_threads(crate::census::threads(args.threads)?);
     engine.set_geography(load_geography(&args.geo)?);
     let stdout = io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
