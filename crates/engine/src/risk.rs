@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use finisterra_nav::advice::{advise_ship, Action, OwnShip, Plan};
+use finisterra_nav::advice::{advise_ship_brief, Action, OwnShip, Plan};
 use finisterra_nav::colregs::{Encounter, GiveWay, Rule, Rule17Stage, Ruling};
 use finisterra_nav::conditions::classify_in;
 use finisterra_nav::cpa::{cpa, Cpa};
@@ -622,7 +622,9 @@ pub(crate) fn plan_items_for(
     neighbours: &[Snap],
 ) -> Vec<AdviceItem> {
     let targets: Vec<_> = neighbours.iter().map(|s| (s.kinematic(), s.role)).collect();
-    let plan = advise_ship(
+    // The events give the recommended advice and the sufficient
+    // alternatives only: the brief search gives exactly those.
+    let plan = advise_ship_brief(
         &own.kinematic(),
         ship,
         own.role,

@@ -786,12 +786,22 @@ impl Search<'_> {
     /// sufficient, clear of fixed dangers and passes astern where asked,
     /// else the first sufficient and clear, else the one with the largest
     /// minimum distance (clear of fixed dangers if any is).
+    ///
+    /// With `beat_nm` (the distance of a clear advice found elsewhere), a
+    /// candidate that is insufficient and passes no further than that
+    /// cannot be what is advised, and is left as soon as that is known;
+    /// `None` when no candidate is sufficient or passes further.
     fn scan(
         &self,
         action: Action,
         candidates: impl Iterator<Item = (f64, f64)>,
         fans: Option<&FanSet>,
+        beat_nm: Option<f64>,
     ) -> Option<Advice> {
+        // Slightly below the distance to beat, so that rounding never
+        // leaves out a candidate that passes further: one at the very
+        // distance is still looked at in full, as before.
+        let floor_m = beat_nm.map(|d| d * METRES_PER_NM * (1.0 - 1e-9));
         let mut first_sufficient: Option<Advice> = None;
         // (advice, its minimum distance, clear of fixed dangers)
         let mut best: Option<(Advice, f64, bool)> = None;
@@ -814,20 +824,26 @@ impl Search<'_> {
             if on_fan.is_none() {
                 self.track(signed, sog, &mut track);
             }
-            if let (true, Some(h), Some((_, best_m, true))) = (self.skip, hint, &best) {
+            // What an insufficient candidate must pass further than to
+            // matter: the best clear one so far, or the one to beat.
+            let bar_m = match (&best, floor_m) {
+                (Some((_, m, true)), f) => Some(f.map_or(*m, |f| m.max(f))),
+                (_, f) => f,
+            };
+            if let (true, Some(h), Some(best_m)) = (self.skip, hint, bar_m) {
                 let d = match on_fan {
                     Some((f, at)) => f.distance(at, h, &self.geoms[h]),
                     None => distance_to(&self.geoms[h], &track, self.cfg.horizon_s),
                 };
-                if d < self.pass_m && d <= *best_m {
+                if d < self.pass_m && d <= best_m {
                     continue;
                 }
             }
             // The same rule as the hint's, for every target in turn.
-            let cut = match (&best, self.skip) {
-                (Some((_, best_m, true)), true) => Some(Cut {
+            let cut = match (bar_m, self.skip) {
+                (Some(best_m), true) => Some(Cut {
                     pass_m: self.pass_m,
-                    best_m: *best_m,
+                    best_m,
                 }),
                 _ => None,
             };
@@ -850,7 +866,9 @@ impl Search<'_> {
             let mut a = self.advice(action, signed, sog, e);
             // Fixed dangers are asked only of candidates that could be
             // chosen (they cost a walk along the new track).
-            let could_matter = a.sufficient || best.as_ref().is_none_or(|b| e.min_m > b.1 || !b.2);
+            let could_matter = a.sufficient
+                || (floor_m.is_none_or(|f| e.min_m > f || e.min_m.is_nan())
+                    && best.as_ref().is_none_or(|b| e.min_m > b.1 || !b.2));
             if could_matter {
                 if let Some(fixed) = self.ship.fixed {
                     a.into_danger = fixed(a.new_cog_deg, sog);
@@ -919,10 +937,12 @@ pub fn plan_for_ship(
     permitted: Permitted,
     cfg: &AdviceConfig,
 ) -> Plan {
-    plan_with(own, ship, targets, duty, permitted, cfg, true)
+    plan_with(own, ship, targets, duty, permitted, cfg, true, false)
 }
 
-/// [`plan_for_ship`], with the skipping of ruled-out candidates on or off.
+/// [`plan_for_ship`], with the skipping of ruled-out candidates on or off,
+/// and brief (see [`advise_ship_brief`]) or not.
+#[allow(clippy::too_many_arguments)]
 fn plan_with(
     own: &Kinematic,
     ship: OwnShip<'_>,
@@ -931,6 +951,7 @@ fn plan_with(
     permitted: Permitted,
     cfg: &AdviceConfig,
     skip: bool,
+    brief: bool,
 ) -> Plan {
     let mut ignored_targets = 0;
     let geoms: Vec<Geom> = targets
@@ -993,12 +1014,25 @@ fn plan_with(
         Action::AlterCourse,
         signed.iter().map(|&d| (d, sog)),
         fans.as_ref(),
+        None,
     ) {
         out.course = a;
     }
+    // Brief: an alternative matters only if it is sufficient or passes
+    // further than every clear advice before it (see `Plan::recommended`).
+    let to_beat = |advice: &[Option<&Advice>]| -> Option<f64> {
+        advice
+            .iter()
+            .flatten()
+            .filter(|a| !a.into_danger)
+            .map(|a| a.resulting_cpa_nm)
+            .fold(None, |m: Option<f64>, d| Some(m.map_or(d, |m| m.max(d))))
+            .filter(|_| brief)
+    };
     if permitted.speed_reduction {
+        let beat = to_beat(&[Some(&out.course)]);
         out.speed = speed_candidates(sog, cfg)
-            .and_then(|it| search.scan(Action::ReduceSpeed, it.map(|s| (0.0, s)), None));
+            .and_then(|it| search.scan(Action::ReduceSpeed, it.map(|s| (0.0, s)), None, beat));
     }
     let speed_works = out.speed.as_ref().is_some_and(|s| s.sufficient);
     if !out.course.sufficient && !speed_works && permitted.speed_reduction {
@@ -1007,6 +1041,7 @@ fn plan_with(
         // stopped) that works, in steps of ten degrees (a fallback: coarse
         // steps keep it cheap in dense traffic, where it is tried most).
         if let Some(top) = speed_candidates(sog, cfg).and_then(|mut it| it.next()) {
+            let beat = to_beat(&[Some(&out.course), out.speed.as_ref()]);
             let step = cfg.step_deg.max(10.0);
             let mut best: Option<Advice> = None;
             for s in [top, 0.0] {
@@ -1017,7 +1052,7 @@ fn plan_with(
                     step,
                 )
                 .map(|d| (d, s));
-                if let Some(a) = search.scan(Action::AlterCourseAndReduceSpeed, turns, None) {
+                if let Some(a) = search.scan(Action::AlterCourseAndReduceSpeed, turns, None, beat) {
                     let done = a.sufficient;
                     if best.as_ref().is_none_or(|b| {
                         (!a.into_danger && b.into_danger)
@@ -1084,6 +1119,36 @@ pub fn advise_ship(
     colregs: &ColregsConfig,
     cfg: &AdviceConfig,
 ) -> Plan {
+    advise_with(own, ship, own_role, targets, colregs, cfg, false)
+}
+
+/// [`advise_ship`] for a report that gives the recommended advice and
+/// the sufficient alternatives only: an alternative (speed reduction,
+/// combined manoeuvre) that is neither sufficient nor passes further than
+/// a clear advice before it is not searched to its end, and is `None`
+/// where [`advise_ship`] gives it. [`Plan::recommended`] and every
+/// sufficient alternative are exactly those of [`advise_ship`]; in dense
+/// traffic, where nothing suffices, most of the search is saved.
+pub fn advise_ship_brief(
+    own: &Kinematic,
+    ship: OwnShip<'_>,
+    own_role: Role,
+    targets: &[(Kinematic, Role)],
+    colregs: &ColregsConfig,
+    cfg: &AdviceConfig,
+) -> Plan {
+    advise_with(own, ship, own_role, targets, colregs, cfg, true)
+}
+
+fn advise_with(
+    own: &Kinematic,
+    ship: OwnShip<'_>,
+    own_role: Role,
+    targets: &[(Kinematic, Role)],
+    colregs: &ColregsConfig,
+    cfg: &AdviceConfig,
+    brief: bool,
+) -> Plan {
     let mut duty = Duty::None;
     let mut permitted: Option<Permitted> = None;
     let list: Vec<AdviceTarget> = targets
@@ -1109,7 +1174,7 @@ pub fn advise_ship(
             }
         })
         .collect();
-    let mut out = plan_for_ship(
+    let mut out = plan_with(
         own,
         ship,
         &list,
@@ -1119,6 +1184,8 @@ pub fn advise_ship(
             speed_reduction: true,
         }),
         cfg,
+        true,
+        brief,
     );
     out.permitted = permitted;
     out
@@ -1225,6 +1292,7 @@ mod tests {
         ];
         let mut insufficient = 0;
         let mut skipped_somewhere = 0;
+        let mut briefer = 0;
         for i in 0..3_000 {
             let lat = -70.0 + 140.0 * next();
             let lon = -180.0 + 360.0 * next();
@@ -1250,9 +1318,53 @@ mod tests {
                 speed_reduction: i % 3 != 0,
             };
             let ship = OwnShip::unknown(own.sog_kn, &cfg);
-            let fast = plan_with(&own, ship, &targets, Duty::GiveWay, permitted, &cfg, true);
-            let slow = plan_with(&own, ship, &targets, Duty::GiveWay, permitted, &cfg, false);
+            let fast = plan_with(
+                &own,
+                ship,
+                &targets,
+                Duty::GiveWay,
+                permitted,
+                &cfg,
+                true,
+                false,
+            );
+            let slow = plan_with(
+                &own,
+                ship,
+                &targets,
+                Duty::GiveWay,
+                permitted,
+                &cfg,
+                false,
+                false,
+            );
             assert_eq!(format!("{fast:?}"), format!("{slow:?}"), "case {i}");
+            // Brief: the same recommended advice and sufficient
+            // alternatives; an alternative it gives is the full one.
+            let brief = plan_with(
+                &own,
+                ship,
+                &targets,
+                Duty::GiveWay,
+                permitted,
+                &cfg,
+                true,
+                true,
+            );
+            assert_eq!(
+                format!("{:?}", brief.recommended()),
+                format!("{:?}", slow.recommended()),
+                "case {i}"
+            );
+            assert_eq!(format!("{:?}", brief.course), format!("{:?}", slow.course));
+            for (b, s) in [(brief.speed, slow.speed), (brief.combined, slow.combined)] {
+                if b.is_some() || s.is_some_and(|s| s.sufficient) {
+                    assert_eq!(format!("{b:?}"), format!("{s:?}"), "case {i}");
+                }
+                if b.is_none() && s.is_some() {
+                    briefer += 1;
+                }
+            }
             if !slow.course.sufficient {
                 insufficient += 1;
             }
@@ -1263,8 +1375,8 @@ mod tests {
         // The cases include many where no turn suffices (every candidate
         // tried: where the skip works).
         assert!(
-            insufficient > 300 && skipped_somewhere > 1_000,
-            "{insufficient} {skipped_somewhere}"
+            insufficient > 300 && skipped_somewhere > 1_000 && briefer > 100,
+            "{insufficient} {skipped_somewhere} {briefer}"
         );
     }
 
