@@ -992,6 +992,17 @@ impl Engine {
         let cfg = &self.cfg;
         let (geo, grid, max_sog_kn) = (&self.geo, &self.scratch, self.max_sog_kn);
         let zones = &self.geo.zones;
+        let hood = || advising::Neighbourhood {
+            cfg,
+            picture,
+            geo,
+            grid,
+            snaps,
+            pass_ms: t_ms,
+            movers: &self.movers,
+            max_sog_kn,
+            atons: atons.get_or_init(|| hazard::atons(picture, cfg)),
+        };
         let plan_for = |mmsi: u32| -> Vec<AdviceItem> {
             if let Some(items) = cache.borrow().get(&mmsi) {
                 return items.clone();
@@ -999,18 +1010,7 @@ impl Engine {
             let Some(idx) = snap_index(mmsi) else {
                 return Vec::new();
             };
-            let hood = advising::Neighbourhood {
-                cfg,
-                picture,
-                geo,
-                grid,
-                snaps,
-                pass_ms: t_ms,
-                movers: &self.movers,
-                max_sog_kn,
-                atons: atons.get_or_init(|| hazard::atons(picture, cfg)),
-            };
-            let (items, targets) = hood.plan_items(&snaps[idx], t_ms);
+            let (items, targets) = hood().plan_items(&snaps[idx], t_ms);
             counts.set((counts.get().0 + 1, counts.get().1 + targets as u64));
             cache.borrow_mut().insert(mmsi, items.clone());
             items
@@ -1041,18 +1041,7 @@ impl Engine {
             // A plan costs tens of microseconds or more: a few are worth
             // the threads.
             if wanted.len() >= 2 * self.threads.n {
-                let hood = advising::Neighbourhood {
-                    cfg,
-                    picture,
-                    geo,
-                    grid,
-                    snaps,
-                    pass_ms: t_ms,
-                    movers: &self.movers,
-                    max_sog_kn,
-                    atons: atons.get_or_init(|| hazard::atons(picture, cfg)),
-                };
-                let made = advising::plan_many(&hood, &wanted, t_ms, self.threads.n);
+                let made = advising::plan_many(&hood(), &wanted, t_ms, self.threads.n);
                 let mut cache = cache.borrow_mut();
                 for (m, (items, targets)) in wanted.iter().map(|w| w.0).zip(made) {
                     counts.set((counts.get().0 + 1, counts.get().1 + targets as u64));
