@@ -20,7 +20,13 @@
 //!   ([`Broker::consume_events`], `serve --nats`), acknowledging each
 //!   [`EventDelivery`] once the event is durable in the store;
 //! - see whether the connection is up and how often it came back
-//!   ([`Broker::connection`]).
+//!   ([`Broker::connection`]);
+//! - keep elastic membership in the key-value bucket `<PREFIX>_WORKERS`
+//!   ([`Broker::members`]): a member's key `member.<id>` put again every
+//!   third of the lease time, a partition's lease `lease.<p>` created only
+//!   if nobody holds it and renewed by compare-and-set on its revision
+//!   ([`Members`]); the bucket's `max_age` is the lease time, so the keys
+//!   of a worker that died expire by themselves.
 //!
 //! [`harness`] starts a real `nats-server` for tests (found by
 //! [`harness::find_nats_server`]).
@@ -71,6 +77,16 @@ pub enum BrokerError {
         /// Why.
         reason: String,
     },
+    /// A member key or a lease could not be written or read; for a lease's
+    /// renewal: the lease is lost (taken by another after it expired, or
+    /// not provably still held).
+    #[error("membership {what}: {reason}")]
+    Membership {
+        /// The key.
+        what: String,
+        /// Why.
+        reason: String,
+    },
 }
 
 impl BrokerError {
@@ -81,6 +97,7 @@ impl BrokerError {
             BrokerError::Setup { .. } => "setup",
             BrokerError::Publish { .. } => "publish",
             BrokerError::Consume { .. } => "consume",
+            BrokerError::Membership { .. } => "membership",
         }
     }
 }
@@ -93,6 +110,9 @@ fn setup(what: impl Into<String>) -> impl FnOnce(String) -> BrokerError {
 /// Where and how.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BrokerConfig {
+    /// A lease or a member key not renewed within this expires (the
+    /// workers' bucket's `max_age`; every worker must use the same).
+    pub lease_ttl: Duration,
     /// Server URL (`nats://127.0.0.1:4222`).
     pub url: String,
     /// Subject prefix (`fin`); stream names are its upper case.
@@ -122,7 +142,13 @@ impl BrokerConfig {
             replicas: 1,
             max_in_flight: 4096,
             ack_wait: Duration::from_secs(120),
+            lease_ttl: Duration::from_secs(10),
         }
+    }
+
+    /// The workers' key-value bucket's name.
+    pub fn workers_bucket(&self) -> String {
+        format!("{}_WORKERS", self.prefix.to_uppercase())
     }
 
     /// The positions stream's name.
@@ -628,6 +654,51 @@ impl Broker {
         Ok((acked, PartitionConsumer { partition: p, pull }))
     }
 
+    /// The workers' key-value bucket (`<PREFIX>_WORKERS`, created if
+    /// needed: history 1, `max_age` [`BrokerConfig::lease_ttl`], the
+    /// streams' replicas), retried patiently. A bucket made with another
+    /// lease time is refused: leases renewed at another pace than the
+    /// bucket expires them would come and go.
+    pub async fn members(&self) -> Result<Members, BrokerError> {
+        let name = self.cfg.workers_bucket();
+        let ttl = self.cfg.lease_ttl;
+        let kv = patiently(&name, || async {
+            match self.js.get_key_value(&name).await {
+                Ok(kv) => Ok(kv),
+                Err(_) => self
+                    .js
+                    .create_key_value(jetstream::kv::Config {
+                        bucket: name.clone(),
+                        description: "finisterra workers: members and partition leases".into(),
+                        history: 1,
+                        max_age: ttl,
+                        storage: stream::StorageType::File,
+                        num_replicas: self.cfg.replicas,
+                        ..Default::default()
+                    })
+                    .await
+                    .map_err(|e| setup(format!("bucket {name}"))(e.to_string())),
+            }
+        })
+        .await?;
+        let status = patiently(&name, || async {
+            kv.status()
+                .await
+                .map_err(|e| setup(format!("bucket {name}"))(e.to_string()))
+        })
+        .await?;
+        if status.max_age() != ttl {
+            return Err(BrokerError::Setup {
+                what: format!("bucket {name}"),
+                reason: format!(
+                    "it expires keys after {:?}, this worker's lease time is {ttl:?}: every worker must be given the same lease time (or delete the bucket while no worker runs)",
+                    status.max_age()
+                ),
+            });
+        }
+        Ok(Members { kv, ttl })
+    }
+
     /// How far partition `p`'s consumer has acknowledged (the stream
     /// sequence of its ack floor; `None` without a consumer).
     pub async fn ack_floor(&self, p: u16) -> Result<Option<u64>, BrokerError> {
@@ -716,6 +787,162 @@ impl Broker {
             subject: "(flush)".into(),
             reason: e.to_string(),
         })
+    }
+}
+
+/// Elastic membership in the workers' key-value bucket (see
+/// [`Broker::members`]). Keys only: `member.<id>` for a live member,
+/// `lease.<p>` for partition `p`'s lease, its value the holder's id. A key
+/// not written again within the lease time expires (the bucket's
+/// `max_age`): a worker that died leaves by itself.
+#[derive(Clone)]
+pub struct Members {
+    kv: jetstream::kv::Store,
+    ttl: Duration,
+}
+
+impl std::fmt::Debug for Members {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Members").field("ttl", &self.ttl).finish()
+    }
+}
+
+/// A partition's lease as its holder last wrote it: renewing it succeeds
+/// only if nobody wrote the key since (compare-and-set on `revision`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lease {
+    /// The partition.
+    pub partition: u16,
+    /// The key's revision after the holder's last write.
+    pub revision: u64,
+}
+
+fn membership(what: impl Into<String>) -> impl FnOnce(String) -> BrokerError {
+    let what = what.into();
+    move |reason| BrokerError::Membership { what, reason }
+}
+
+fn lease_key(p: u16) -> String {
+    format!("lease.{p}")
+}
+
+impl Members {
+    /// The lease time (the bucket's `max_age`).
+    pub fn ttl(&self) -> Duration {
+        self.ttl
+    }
+
+    /// Says `id` is alive (put `member.<id>`; again at least every third
+    /// of the lease time).
+    pub async fn heartbeat(&self, id: &str) -> Result<(), BrokerError> {
+        let key = format!("member.{id}");
+        self.kv
+            .put(&key, Bytes::copy_from_slice(id.as_bytes()))
+            .await
+            .map(|_| ())
+            .map_err(|e| membership(key)(e.to_string()))
+    }
+
+    /// `id` leaves (its member key deleted).
+    pub async fn leave(&self, id: &str) -> Result<(), BrokerError> {
+        let key = format!("member.{id}");
+        self.kv
+            .delete(&key)
+            .await
+            .map_err(|e| membership(key)(e.to_string()))
+    }
+
+    /// The ids of the live members, sorted.
+    pub async fn live(&self) -> Result<Vec<String>, BrokerError> {
+        let mut ids: Vec<String> = self
+            .keys()
+            .await?
+            .into_iter()
+            .filter_map(|k| k.strip_prefix("member.").map(str::to_string))
+            .collect();
+        ids.sort();
+        Ok(ids)
+    }
+
+    async fn keys(&self) -> Result<Vec<String>, BrokerError> {
+        let mut keys = self
+            .kv
+            .keys()
+            .await
+            .map_err(|e| membership("keys")(e.to_string()))?;
+        let mut out = Vec::new();
+        while let Some(k) = keys.next().await {
+            out.push(k.map_err(|e| membership("keys")(e.to_string()))?);
+        }
+        Ok(out)
+    }
+
+    /// The holder of each partition's live lease, by partition.
+    pub async fn holders(&self) -> Result<std::collections::BTreeMap<u16, String>, BrokerError> {
+        let mut out = std::collections::BTreeMap::new();
+        for k in self.keys().await? {
+            let Some(p) = k.strip_prefix("lease.").and_then(|p| p.parse::<u16>().ok()) else {
+                continue;
+            };
+            // Gone between the listing and now: no holder.
+            if let Some(v) = self
+                .kv
+                .get(&k)
+                .await
+                .map_err(|e| membership(k.clone())(e.to_string()))?
+            {
+                out.insert(p, String::from_utf8_lossy(&v).into_owned());
+            }
+        }
+        Ok(out)
+    }
+
+    /// Takes partition `p`'s lease for `holder` if nobody holds it (the key
+    /// absent, deleted or expired): the lease, or `None` when another
+    /// holds it.
+    pub async fn acquire(&self, p: u16, holder: &str) -> Result<Option<Lease>, BrokerError> {
+        use jetstream::kv::CreateErrorKind;
+        let key = lease_key(p);
+        match self
+            .kv
+            .create(&key, Bytes::copy_from_slice(holder.as_bytes()))
+            .await
+        {
+            Ok(revision) => Ok(Some(Lease {
+                partition: p,
+                revision,
+            })),
+            Err(e) if e.kind() == CreateErrorKind::AlreadyExists => Ok(None),
+            Err(e) => Err(membership(key)(e.to_string())),
+        }
+    }
+
+    /// Renews a lease (compare-and-set on its revision). An error means
+    /// the lease is lost, or cannot be shown to be still held: its holder
+    /// must stop reporting the partition at once.
+    pub async fn renew(&self, lease: &mut Lease, holder: &str) -> Result<(), BrokerError> {
+        let key = lease_key(lease.partition);
+        let revision = self
+            .kv
+            .update(
+                &key,
+                Bytes::copy_from_slice(holder.as_bytes()),
+                lease.revision,
+            )
+            .await
+            .map_err(|e| membership(key)(e.to_string()))?;
+        lease.revision = revision;
+        Ok(())
+    }
+
+    /// Gives a lease up (deleted if it is still the one written last by
+    /// its holder: a lease taken over meanwhile is left to its new holder).
+    pub async fn release(&self, lease: Lease) -> Result<(), BrokerError> {
+        let key = lease_key(lease.partition);
+        self.kv
+            .delete_expect_revision(&key, Some(lease.revision))
+            .await
+            .map_err(|e| membership(key)(e.to_string()))
     }
 }
 

@@ -111,3 +111,73 @@ async fn an_unreachable_broker_is_retried_then_refused() {
     .expect_err("nobody there");
     assert_eq!(err.reason(), "connect");
 }
+
+/// Leases in the workers' bucket: one holder at a time (create fails while
+/// held), renewal by compare-and-set (a lease taken over cannot be renewed
+/// by its old holder), release on a clean leave, and expiry by the
+/// bucket's `max_age` when a holder dies; members come and go the same way.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn leases_have_one_holder_and_expire() {
+    let Some(server) = NatsServer::start_or_skip("broker leases") else {
+        return;
+    };
+    let mut cfg = BrokerConfig::new(&server.url);
+    cfg.lease_ttl = Duration::from_secs(2);
+    let broker = Broker::connect(cfg.clone(), Duration::from_secs(5))
+        .await
+        .expect("connect");
+    let m = broker.members().await.expect("bucket");
+    let again = broker.members().await.expect("bucket again (idempotent)");
+    assert_eq!(again.ttl(), Duration::from_secs(2));
+    // Another lease time is refused, with the reason.
+    let mut other = cfg.clone();
+    other.lease_ttl = Duration::from_secs(5);
+    let b2 = Broker::connect(other, Duration::from_secs(5))
+        .await
+        .unwrap();
+    let e = b2.members().await.expect_err("another lease time");
+    assert!(e.to_string().contains("same lease time"), "{e}");
+
+    m.heartbeat("w1").await.unwrap();
+    m.heartbeat("w2").await.unwrap();
+    assert_eq!(m.live().await.unwrap(), ["w1", "w2"]);
+
+    let mut l1 = m.acquire(3, "w1").await.unwrap().expect("free");
+    assert_eq!(m.acquire(3, "w2").await.unwrap(), None, "held by w1");
+    m.renew(&mut l1, "w1").await.expect("renewed");
+    assert_eq!(
+        m.holders().await.unwrap().get(&3).map(String::as_str),
+        Some("w1")
+    );
+    // Released: w2 takes it; w1's old lease can neither be renewed nor
+    // released over w2's.
+    let stale = l1;
+    m.release(l1).await.unwrap();
+    let mut l2 = m.acquire(3, "w2").await.unwrap().expect("released");
+    let mut s = stale;
+    assert!(m.renew(&mut s, "w1").await.is_err(), "w1 lost it");
+    assert!(m.release(stale).await.is_err());
+    assert_eq!(
+        m.holders().await.unwrap().get(&3).map(String::as_str),
+        Some("w2")
+    );
+
+    // w2 leaves cleanly; w1 keeps beating, w2's lease left to expire.
+    m.leave("w2").await.unwrap();
+    assert_eq!(m.live().await.unwrap(), ["w1"]);
+    let t0 = std::time::Instant::now();
+    loop {
+        m.heartbeat("w1").await.unwrap();
+        if let Some(l) = m.acquire(3, "w1").await.unwrap() {
+            assert!(m.renew(&mut l2, "w2").await.is_err(), "expired");
+            assert_eq!(l.partition, 3);
+            break;
+        }
+        assert!(t0.elapsed() < Duration::from_secs(10), "never expired");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let waited = t0.elapsed();
+    assert!(waited >= Duration::from_millis(1500), "{waited:?}");
+    assert_eq!(m.live().await.unwrap(), ["w1"]);
+    eprintln!("a lease expired {waited:?} after its last renewal");
+}
