@@ -817,6 +817,15 @@ pub struct Lease {
     pub revision: u64,
 }
 
+/// How a lease was found when it was taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Found {
+    /// No value: never held, or its holder's lease expired.
+    Free,
+    /// Released by its holder.
+    Released,
+}
+
 fn membership(what: impl Into<String>) -> impl FnOnce(String) -> BrokerError {
     let what = what.into();
     move |reason| BrokerError::Membership { what, reason }
@@ -843,36 +852,51 @@ impl Members {
             .map_err(|e| membership(key)(e.to_string()))
     }
 
-    /// `id` leaves (its member key deleted).
+    /// `id` leaves (its member key purged from the bucket's stream: gone,
+    /// no deletion marker left).
     pub async fn leave(&self, id: &str) -> Result<(), BrokerError> {
-        let key = format!("member.{id}");
+        let subject = format!("{}member.{id}", self.kv.prefix);
         self.kv
-            .delete(&key)
+            .stream
+            .purge()
+            .filter(subject)
             .await
-            .map_err(|e| membership(key)(e.to_string()))
+            .map(|_| ())
+            .map_err(|e| membership(format!("member.{id}"))(e.to_string()))
     }
 
     /// The ids of the live members, sorted.
     pub async fn live(&self) -> Result<Vec<String>, BrokerError> {
         let mut ids: Vec<String> = self
-            .keys()
+            .keys("member.")
             .await?
             .into_iter()
-            .filter_map(|k| k.strip_prefix("member.").map(str::to_string))
+            .map(|(_, rest)| rest)
             .collect();
         ids.sort();
         Ok(ids)
     }
 
-    async fn keys(&self) -> Result<Vec<String>, BrokerError> {
-        let mut keys = self
+    /// The keys under `prefix` that have a message in the bucket's stream,
+    /// each with what follows `prefix` — one snapshot taken by the server
+    /// (a listing through a consumer can miss a key rewritten meanwhile,
+    /// and heartbeats and renewals rewrite keys all the time).
+    async fn keys(&self, prefix: &str) -> Result<Vec<(String, String)>, BrokerError> {
+        let filter = format!("{}{prefix}>", self.kv.prefix);
+        let mut subjects = self
             .kv
-            .keys()
+            .stream
+            .info_with_subjects(&filter)
             .await
             .map_err(|e| membership("keys")(e.to_string()))?;
         let mut out = Vec::new();
-        while let Some(k) = keys.next().await {
-            out.push(k.map_err(|e| membership("keys")(e.to_string()))?);
+        while let Some(s) = subjects.next().await {
+            let (subject, _) = s.map_err(|e| membership("keys")(e.to_string()))?;
+            if let Some(key) = subject.strip_prefix(self.kv.prefix.as_str()) {
+                if let Some(rest) = key.strip_prefix(prefix) {
+                    out.push((key.to_string(), rest.to_string()));
+                }
+            }
         }
         Ok(out)
     }
@@ -880,11 +904,11 @@ impl Members {
     /// The holder of each partition's live lease, by partition.
     pub async fn holders(&self) -> Result<std::collections::BTreeMap<u16, String>, BrokerError> {
         let mut out = std::collections::BTreeMap::new();
-        for k in self.keys().await? {
-            let Some(p) = k.strip_prefix("lease.").and_then(|p| p.parse::<u16>().ok()) else {
+        for (k, p) in self.keys("lease.").await? {
+            let Ok(p) = p.parse::<u16>() else {
                 continue;
             };
-            // Gone between the listing and now: no holder.
+            // Released (a deletion marker) or gone since: no holder.
             if let Some(v) = self
                 .kv
                 .get(&k)
@@ -898,22 +922,47 @@ impl Members {
     }
 
     /// Takes partition `p`'s lease for `holder` if nobody holds it (the key
-    /// absent, deleted or expired): the lease, or `None` when another
-    /// holds it.
-    pub async fn acquire(&self, p: u16, holder: &str) -> Result<Option<Lease>, BrokerError> {
-        use jetstream::kv::CreateErrorKind;
+    /// absent, deleted or expired): the lease and how it was found, or
+    /// `None` when another holds it (or took it first).
+    pub async fn acquire(
+        &self,
+        p: u16,
+        holder: &str,
+    ) -> Result<Option<(Lease, Found)>, BrokerError> {
+        use jetstream::kv::{Operation, UpdateErrorKind};
         let key = lease_key(p);
-        match self
+        let value = Bytes::copy_from_slice(holder.as_bytes());
+        let taken = |revision, found| {
+            Ok(Some((
+                Lease {
+                    partition: p,
+                    revision,
+                },
+                found,
+            )))
+        };
+        // Revision 0: only if the key has no value at all.
+        match self.kv.update(&key, value.clone(), 0).await {
+            Ok(revision) => return taken(revision, Found::Free),
+            Err(e) if e.kind() == UpdateErrorKind::WrongLastRevision => {}
+            Err(e) => return Err(membership(key)(e.to_string())),
+        }
+        let entry = self
             .kv
-            .create(&key, Bytes::copy_from_slice(holder.as_bytes()))
+            .entry(&key)
             .await
-        {
-            Ok(revision) => Ok(Some(Lease {
-                partition: p,
-                revision,
-            })),
-            Err(e) if e.kind() == CreateErrorKind::AlreadyExists => Ok(None),
-            Err(e) => Err(membership(key)(e.to_string())),
+            .map_err(|e| membership(key.clone())(e.to_string()))?;
+        match entry {
+            // Released: taken by compare-and-set on its deletion.
+            Some(e) if matches!(e.operation, Operation::Delete | Operation::Purge) => {
+                match self.kv.update(&key, value, e.revision).await {
+                    Ok(revision) => taken(revision, Found::Released),
+                    Err(e) if e.kind() == UpdateErrorKind::WrongLastRevision => Ok(None),
+                    Err(e) => Err(membership(key)(e.to_string())),
+                }
+            }
+            // Held; or expired just now (free at the next attempt).
+            _ => Ok(None),
         }
     }
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use finisterra_broker::harness::NatsServer;
-use finisterra_broker::{Broker, BrokerConfig};
+use finisterra_broker::{Broker, BrokerConfig, Found};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn publish_consume_ack_resume_dedup() {
@@ -142,7 +142,8 @@ async fn leases_have_one_holder_and_expire() {
     m.heartbeat("w2").await.unwrap();
     assert_eq!(m.live().await.unwrap(), ["w1", "w2"]);
 
-    let mut l1 = m.acquire(3, "w1").await.unwrap().expect("free");
+    let (mut l1, found) = m.acquire(3, "w1").await.unwrap().expect("free");
+    assert_eq!(found, Found::Free);
     assert_eq!(m.acquire(3, "w2").await.unwrap(), None, "held by w1");
     m.renew(&mut l1, "w1").await.expect("renewed");
     assert_eq!(
@@ -153,7 +154,8 @@ async fn leases_have_one_holder_and_expire() {
     // released over w2's.
     let stale = l1;
     m.release(l1).await.unwrap();
-    let mut l2 = m.acquire(3, "w2").await.unwrap().expect("released");
+    let (mut l2, found) = m.acquire(3, "w2").await.unwrap().expect("released");
+    assert_eq!(found, Found::Released);
     let mut s = stale;
     assert!(m.renew(&mut s, "w1").await.is_err(), "w1 lost it");
     assert!(m.release(stale).await.is_err());
@@ -168,7 +170,8 @@ async fn leases_have_one_holder_and_expire() {
     let t0 = std::time::Instant::now();
     loop {
         m.heartbeat("w1").await.unwrap();
-        if let Some(l) = m.acquire(3, "w1").await.unwrap() {
+        if let Some((l, found)) = m.acquire(3, "w1").await.unwrap() {
+            assert_eq!(found, Found::Free, "expired");
             assert!(m.renew(&mut l2, "w2").await.is_err(), "expired");
             assert_eq!(l.partition, 3);
             break;

@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use bytes::Bytes;
-use finisterra_broker::{Broker, Delivery, Lease, Members, PartitionConsumer, Publisher};
+use finisterra_broker::{Broker, Delivery, Found, Lease, Members, PartitionConsumer, Publisher};
 use finisterra_cluster::{
     valid_member_id, Assignment, Grid, Merge, Owned, Partition, Record, WorkerCore, WorkerStats,
 };
@@ -456,7 +456,19 @@ impl Membership {
             .filter(|p| !self.held.contains_key(p))
             .copied()
             .collect();
+        if t.missing.is_empty() {
+            // Who holds what, to say where partitions come from later
+            // (`acquire` looks again itself).
+            self.look_at_holders().await;
+        }
         t
+    }
+
+    async fn look_at_holders(&mut self) {
+        match self.members.holders().await {
+            Ok(h) => self.holders = h,
+            Err(e) => eprintln!("worker {}: leases: {e}", self.id),
+        }
     }
 
     /// Gives up these leases (after their records were settled).
@@ -484,27 +496,23 @@ impl Membership {
         let mut took = Vec::new();
         for &p in missing {
             match self.members.acquire(p, &self.id).await {
-                Ok(Some(l)) => {
+                Ok(Some((l, found))) => {
                     self.held.insert(p, l);
-                    took.push(p);
+                    took.push((p, found));
                 }
                 Ok(None) => {}
                 Err(e) => eprintln!("worker {}: lease of partition {p}: {e}", self.id),
             }
         }
-        // Who holds what now, to say where the next ones come from.
-        match self.members.holders().await {
-            Ok(h) => self.holders = h,
-            Err(e) => eprintln!("worker {}: leases: {e}", self.id),
-        }
+        self.look_at_holders().await;
         if !took.is_empty() {
             let mut from: BTreeMap<String, Vec<Partition>> = BTreeMap::new();
-            for &p in &took {
-                let why = match before.get(&p) {
-                    Some(h) if h == &self.id => "itself".to_string(),
-                    Some(h) if self.live.contains(h) => format!("{h} (released)"),
-                    Some(h) => format!("{h} (left or lease expired)"),
-                    None => "nobody (free)".to_string(),
+            for &(p, found) in &took {
+                let why = match (before.get(&p), found) {
+                    (Some(h), Found::Released) => format!("{h} (released)"),
+                    (Some(h), Found::Free) => format!("{h} (lease expired)"),
+                    (None, Found::Released) => "a holder that released it".to_string(),
+                    (None, Found::Free) => "nobody (free)".to_string(),
                 };
                 from.entry(why).or_default().push(p);
             }
@@ -514,7 +522,7 @@ impl Membership {
                 .collect();
             eprintln!("worker {}: took {}", self.id, from.join(", "));
         }
-        took
+        took.into_iter().map(|(p, _)| p).collect()
     }
 }
 
