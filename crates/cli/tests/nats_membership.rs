@@ -112,8 +112,9 @@ fn every_partition_has_one_owner_as_workers_join_leave_and_die() {
     let killed = Instant::now();
     let _ = w3.wait();
     let recovered = wait_settled(&rt, &url, &["w1"], Duration::from_secs(60));
+    // Its last renewal was at most a renewal period (2/3 s) before the kill.
     assert!(
-        killed.elapsed() >= Duration::from_millis(1500),
+        killed.elapsed() >= Duration::from_millis(1300),
         "a dead worker's leases expire after the lease time, not before"
     );
 
