@@ -616,6 +616,10 @@ fn run_elastic(args: &WorkerArgs, cfg: Config, grid: Grid) -> Result<()> {
                 );
                 judge = Some(Judge::open(&broker, &id, ground.core(&mine), mine).await?);
             }
+            // The judge gets a quarter period at least, however long the
+            // turn took (renewals then come within 1.25 periods of each
+            // other even when a turn takes a whole one).
+            let next = next.max(Instant::now() + period / 4);
             let pause = match judge.as_mut() {
                 Some(j) => j.run(&mut publisher, Some(next), Some(&mut stop)).await?,
                 None => {
