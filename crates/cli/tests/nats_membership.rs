@@ -1,8 +1,10 @@
 //! Issue 12's elastic membership against a real nats-server: workers
 //! started without `--workers` join through the key-value bucket, share
 //! the partitions by the rendezvous assignment, and hold each by a lease.
-//! After two workers start, a third joins, one leaves (SIGTERM) and one
-//! dies (`kill -9`), every partition has exactly one lease, held by a live
+//! After two workers start, a third joins, one leaves (SIGTERM), one stalls
+//! past its lease time (SIGSTOP, then SIGCONT: its leases lost, it stops
+//! reporting and joins again) and one dies (`kill -9`), every partition
+//! has exactly one lease, held by a live
 //! member, the one the assignment names; and the events stored while
 //! ingest ran through all this are `scan`'s, none lost.
 
@@ -67,6 +69,14 @@ fn wait_settled(
     }
 }
 
+fn signal(c: &std::process::Child, sig: &str) {
+    let ok = std::process::Command::new("kill")
+        .args([sig, &c.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(ok.success(), "kill {sig} {}", c.id());
+}
+
 fn show_logs(dir: &Path) {
     for id in ["w1", "w2", "w3"] {
         let log = std::fs::read_to_string(dir.join(format!("{id}.log"))).unwrap_or_default();
@@ -103,6 +113,19 @@ fn every_partition_has_one_owner_as_workers_join_leave_and_die() {
     assert!(status.success(), "w2 exits 0 on SIGTERM: {status}");
     let left = wait_settled(&rt, &url, &["w1", "w3"], Duration::from_secs(60));
 
+    // One stalls (SIGSTOP) past its lease time: the other takes its
+    // partitions; woken (SIGCONT), its renewals fail — it stops reporting
+    // them at once — and it joins again and gets its share back.
+    signal(&w3, "-STOP");
+    wait_settled(&rt, &url, &["w1"], Duration::from_secs(60));
+    signal(&w3, "-CONT");
+    let back = wait_settled(&rt, &url, &["w1", "w3"], Duration::from_secs(60));
+    let w3_log = std::fs::read_to_string(log("w3")).unwrap();
+    assert!(
+        w3_log.contains("lost ("),
+        "w3 saw its leases lost after its stall:\n{w3_log}"
+    );
+
     ingesting.join().expect("ingest");
 
     // One dies: its leases expire after the lease time; the survivor
@@ -137,7 +160,7 @@ fn every_partition_has_one_owner_as_workers_join_leave_and_die() {
     let (live, holders) = membership(&rt, &url);
     show_logs(&dir);
     eprintln!(
-        "membership: leave settled in {left:.2?}; after kill -9 the survivor held every lease {:.2?} after the kill (lease {LEASE_S} s); {} events by key ({repeated} keys stored twice); events complete {complete:.2?} after the kill; test {:.2?}",
+        "membership: leave settled in {left:.2?}; a stalled worker back in its share {back:.2?} after SIGCONT; after kill -9 the survivor held every lease {:.2?} after the kill (lease {LEASE_S} s); {} events by key ({repeated} keys stored twice); events complete {complete:.2?} after the kill; test {:.2?}",
         recovered,
         events.len(),
         t_start.elapsed()

@@ -412,14 +412,19 @@ impl Membership {
         if let Err(e) = self.members.heartbeat(&self.id).await {
             eprintln!("worker {}: heartbeat: {e}", self.id);
         }
+        let mut why = None;
         for (p, lease) in self.held.iter_mut() {
             if let Err(e) = self.members.renew(lease, &self.id).await {
-                eprintln!(
-                    "worker {}: lease of partition {p} lost ({e}): no more events of it",
-                    self.id
-                );
+                why.get_or_insert(e);
                 t.lost.insert(*p);
             }
+        }
+        if let Some(e) = why {
+            eprintln!(
+                "worker {}: leases of partitions {} lost (the first: {e}): no more events of them",
+                self.id,
+                list(t.lost.iter().copied())
+            );
         }
         for p in &t.lost {
             if let Some(l) = self.held.remove(p) {
