@@ -285,10 +285,13 @@ impl Judge {
                                 None => std::future::pending().await,
                             }
                         };
+                        // The deadline first: a worker woken from a stall
+                        // goes to renew its leases before it reads on.
                         tokio::select! {
-                            d = next => d?,
+                            biased;
                             _ = until => return Ok(Pause::Due),
                             s = signalled => return Ok(Pause::Stop(s)),
+                            d = next => d?,
                         }
                     }
                 };
