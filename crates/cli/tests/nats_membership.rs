@@ -171,3 +171,25 @@ fn every_partition_has_one_owner_as_workers_join_leave_and_die() {
     assert!(holders.is_empty(), "leases left: {holders:?}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Elastic options that cannot work are refused at start, with the
+/// reason (no broker needed).
+#[test]
+fn a_short_lease_or_a_bad_worker_id_is_refused() {
+    for (extra, reason) in [
+        (&["--lease-s", "1"][..], "too short"),
+        (&["--worker-id", "a.b"][..], "letters, digits"),
+        (
+            &["--workers", "2", "--lease-s", "5"][..],
+            "cannot be used with",
+        ),
+    ] {
+        let mut w = std::process::Command::new(BIN);
+        w.args(["worker", "--nats", "nats://127.0.0.1:9", "--land", "none"])
+            .args(extra);
+        let out = w.output().expect("worker");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{extra:?} accepted");
+        assert!(err.contains(reason), "{extra:?}: {err}");
+    }
+}
