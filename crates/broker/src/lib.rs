@@ -13,6 +13,7 @@
 //!   [`Publisher`] (bounded acknowledgements in flight; [`Publisher::flush`]
 //!   returns once every one is stored);
 //! - consume a partition through its durable pull consumer `part-<p>`
+//!   (`part-<p>-<unique>` after a take-over)
 //!   ([`Broker::consume_partition`]), acknowledging each [`Delivery`] after
 //!   its consequences are stored ([`Delivery::ack`]);
 //! - read the events stream from its start ([`Broker::read_events`]);
@@ -582,19 +583,22 @@ impl Broker {
         }
     }
 
-    /// The durable pull consumer of partition `p` (`part-<p>`, created if
-    /// needed): every record not yet acknowledged, in order.
+    /// The durable pull consumer of partition `p` (the one there is, or
+    /// `part-<p>` created): every record not yet acknowledged, in order.
     pub async fn consume_partition(&self, p: u16) -> Result<PartitionConsumer, BrokerError> {
         self.open_partition(p, false).await.map(|(_, c)| c)
     }
 
     /// Takes partition `p` over to judge it from the start of the stream
     /// (a worker's engine is rebuilt by replaying what the stream keeps):
-    /// says which record its consumer had acknowledged last (the bytes of
-    /// the record at the ack floor, `None` if none), then recreates the
-    /// consumer `part-<p>` to deliver everything again from the first
-    /// record kept. Records at or before the one acknowledged were judged
-    /// and their events stored by the previous owner.
+    /// says which record its consumers had acknowledged last (the bytes of
+    /// the record at the highest ack floor, `None` if none), deletes them
+    /// and makes a consumer of its own, `part-<p>-<unique>`, to deliver
+    /// everything again from the first record kept. Records at or before
+    /// the one acknowledged were judged and their events stored by the
+    /// previous owner. The new name is never an old one: a previous owner
+    /// still running (stalled past its lease) can neither pull from the
+    /// new consumer nor acknowledge on it.
     pub async fn take_partition(
         &self,
         p: u16,
@@ -602,44 +606,72 @@ impl Broker {
         self.open_partition(p, true).await
     }
 
+    /// The durable consumers of partition `p` (`part-<p>`, and
+    /// `part-<p>-<unique>` made by a take-over) with their ack floors.
+    async fn partition_consumers(
+        stream: &stream::Stream,
+        p: u16,
+    ) -> Result<Vec<(String, u64)>, BrokerError> {
+        let (base, tagged) = (format!("part-{p}"), format!("part-{p}-"));
+        let mut infos = stream.consumers();
+        let mut out = Vec::new();
+        while let Some(i) = infos.next().await {
+            let i = i.map_err(|e| setup(format!("consumers of partition {p}"))(e.to_string()))?;
+            if i.name == base || i.name.starts_with(&tagged) {
+                out.push((i.name.clone(), i.ack_floor.stream_sequence));
+            }
+        }
+        Ok(out)
+    }
+
     async fn open_partition(
         &self,
         p: u16,
         from_start: bool,
     ) -> Result<(Option<Bytes>, PartitionConsumer), BrokerError> {
-        let name = format!("part-{p}");
-        let stream = patiently(&name, || async {
+        let what = format!("part-{p}");
+        let stream = patiently(&what, || async {
             self.js
                 .get_stream(self.cfg.pos_stream())
                 .await
                 .map_err(|e| setup("positions stream")(e.to_string()))
         })
         .await?;
+        let existing = patiently(&what, || Self::partition_consumers(&stream, p)).await?;
         let mut acked = None;
-        if from_start {
-            if let Ok(info) = stream.consumer_info(&name).await {
-                let floor = info.ack_floor.stream_sequence;
-                if floor > 0 {
-                    let m = patiently(&name, || async {
-                        stream
-                            .get_raw_message(floor)
-                            .await
-                            .map_err(|e| setup(format!("record {floor}"))(e.to_string()))
-                    })
-                    .await?;
-                    acked = Some(m.payload);
-                }
-                patiently(&name, || async {
-                    match stream.delete_consumer(&name).await {
+        let name = if from_start {
+            let floor = existing.iter().map(|c| c.1).max().unwrap_or(0);
+            if floor > 0 {
+                let m = patiently(&what, || async {
+                    stream
+                        .get_raw_message(floor)
+                        .await
+                        .map_err(|e| setup(format!("record {floor}"))(e.to_string()))
+                })
+                .await?;
+                acked = Some(m.payload);
+            }
+            for (old, _) in &existing {
+                patiently(old, || async {
+                    match stream.delete_consumer(old).await {
                         Ok(_) => Ok(()),
                         // Deleted by an attempt whose answer was lost.
-                        Err(_) if stream.consumer_info(&name).await.is_err() => Ok(()),
-                        Err(e) => Err(setup(format!("consumer {name}"))(e.to_string())),
+                        Err(_) if stream.consumer_info(old).await.is_err() => Ok(()),
+                        Err(e) => Err(setup(format!("consumer {old}"))(e.to_string())),
                     }
                 })
                 .await?;
             }
-        }
+            // A unique token (the client's inbox id generator).
+            let inbox = self.client.new_inbox();
+            let unique = inbox.rsplit('.').next().unwrap_or("0");
+            format!("part-{p}-{unique}")
+        } else {
+            existing
+                .iter()
+                .max_by_key(|c| c.1)
+                .map_or(what.clone(), |c| c.0.clone())
+        };
         let pull = patiently(&name, || {
             durable_pull(
                 &stream,
@@ -700,18 +732,19 @@ impl Broker {
     }
 
     /// How far partition `p`'s consumer has acknowledged (the stream
-    /// sequence of its ack floor; `None` without a consumer).
+    /// sequence of its ack floor, the highest if a take-over left two;
+    /// `None` without a consumer).
     pub async fn ack_floor(&self, p: u16) -> Result<Option<u64>, BrokerError> {
         let stream = self
             .js
             .get_stream(self.cfg.pos_stream())
             .await
             .map_err(|e| setup("positions stream")(e.to_string()))?;
-        Ok(stream
-            .consumer_info(format!("part-{p}"))
-            .await
-            .ok()
-            .map(|i| i.ack_floor.stream_sequence))
+        Ok(Self::partition_consumers(&stream, p)
+            .await?
+            .into_iter()
+            .map(|c| c.1)
+            .max())
     }
 
     /// Every event stored so far, from the start of the events stream

@@ -184,3 +184,69 @@ async fn leases_have_one_holder_and_expire() {
     assert_eq!(m.live().await.unwrap(), ["w1"]);
     eprintln!("a lease expired {waited:?} after its last renewal");
 }
+
+/// A take-over makes a consumer of its own: the previous owner's consumer
+/// (still open, as a stalled worker's would be) gets nothing more, the new
+/// one everything from the stream's start, and the record at the old ack
+/// floor is said.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_take_over_fences_the_previous_consumer() {
+    let Some(server) = NatsServer::start_or_skip("broker take-over") else {
+        return;
+    };
+    let broker = Broker::connect(BrokerConfig::new(&server.url), Duration::from_secs(5))
+        .await
+        .expect("connect");
+    broker.ensure_streams().await.expect("streams");
+    let mut publisher = broker.publisher();
+    for i in 1..=3u8 {
+        publisher
+            .to_partition(5, &format!("t-{i}"), Bytes::from(vec![i]))
+            .await
+            .unwrap();
+    }
+    publisher.flush().await.unwrap();
+    let (acked, mut old) = broker.take_partition(5).await.expect("first take");
+    assert_eq!(acked, None);
+    for want in 1..=2u8 {
+        let d = old.next().await.unwrap();
+        assert_eq!(d.payload(), &[want]);
+        d.ack().await.unwrap();
+    }
+    broker.flush().await.unwrap();
+    let t0 = std::time::Instant::now();
+    while broker.ack_floor(5).await.unwrap() != Some(2) {
+        assert!(t0.elapsed() < Duration::from_secs(5), "acks not seen");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let (acked, mut new) = broker.take_partition(5).await.expect("take-over");
+    assert_eq!(
+        acked.as_deref(),
+        Some(&[2u8][..]),
+        "the record at the floor"
+    );
+    publisher
+        .to_partition(5, "t-4", Bytes::from_static(&[4]))
+        .await
+        .unwrap();
+    publisher.flush().await.unwrap();
+    // The old consumer is gone: its holder, reading on first, gets
+    // nothing of the new one's (a record it still had buffered, 3, at
+    // most); with the same name it would pull the new consumer's records.
+    let mut seen = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(2), async {
+        while let Ok(d) = old.next().await {
+            seen.push(d.payload()[0]);
+        }
+    })
+    .await;
+    assert!(
+        seen.iter().all(|&r| r == 3),
+        "the old consumer got the new one's records: {seen:?}"
+    );
+    let mut got = Vec::new();
+    for _ in 0..4 {
+        got.push(new.next().await.unwrap().payload()[0]);
+    }
+    assert_eq!(got, vec![1, 2, 3, 4]);
+}
