@@ -13,6 +13,7 @@
 //!   [`Publisher`] (bounded acknowledgements in flight; [`Publisher::flush`]
 //!   returns once every one is stored);
 //! - consume a partition through its durable pull consumer `part-<p>`
+//!   (`part-<p>-<unique>` after a take-over)
 //!   ([`Broker::consume_partition`]), acknowledging each [`Delivery`] after
 //!   its consequences are stored ([`Delivery::ack`]);
 //! - read the events stream from its start ([`Broker::read_events`]);
@@ -20,7 +21,13 @@
 //!   ([`Broker::consume_events`], `serve --nats`), acknowledging each
 //!   [`EventDelivery`] once the event is durable in the store;
 //! - see whether the connection is up and how often it came back
-//!   ([`Broker::connection`]).
+//!   ([`Broker::connection`]);
+//! - keep elastic membership in the key-value bucket `<PREFIX>_WORKERS`
+//!   ([`Broker::members`]): a member's key `member.<id>` put again every
+//!   third of the lease time, a partition's lease `lease.<p>` created only
+//!   if nobody holds it and renewed by compare-and-set on its revision
+//!   ([`Members`]); the bucket's `max_age` is the lease time, so the keys
+//!   of a worker that died expire by themselves.
 //!
 //! [`harness`] starts a real `nats-server` for tests (found by
 //! [`harness::find_nats_server`]).
@@ -71,6 +78,16 @@ pub enum BrokerError {
         /// Why.
         reason: String,
     },
+    /// A member key or a lease could not be written or read; for a lease's
+    /// renewal: the lease is lost (taken by another after it expired, or
+    /// not provably still held).
+    #[error("membership {what}: {reason}")]
+    Membership {
+        /// The key.
+        what: String,
+        /// Why.
+        reason: String,
+    },
 }
 
 impl BrokerError {
@@ -81,6 +98,7 @@ impl BrokerError {
             BrokerError::Setup { .. } => "setup",
             BrokerError::Publish { .. } => "publish",
             BrokerError::Consume { .. } => "consume",
+            BrokerError::Membership { .. } => "membership",
         }
     }
 }
@@ -93,6 +111,9 @@ fn setup(what: impl Into<String>) -> impl FnOnce(String) -> BrokerError {
 /// Where and how.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BrokerConfig {
+    /// A lease or a member key not renewed within this expires (the
+    /// workers' bucket's `max_age`; every worker must use the same).
+    pub lease_ttl: Duration,
     /// Server URL (`nats://127.0.0.1:4222`).
     pub url: String,
     /// Subject prefix (`fin`); stream names are its upper case.
@@ -122,7 +143,13 @@ impl BrokerConfig {
             replicas: 1,
             max_in_flight: 4096,
             ack_wait: Duration::from_secs(120),
+            lease_ttl: Duration::from_secs(10),
         }
+    }
+
+    /// The workers' key-value bucket's name.
+    pub fn workers_bucket(&self) -> String {
+        format!("{}_WORKERS", self.prefix.to_uppercase())
     }
 
     /// The positions stream's name.
@@ -556,19 +583,22 @@ impl Broker {
         }
     }
 
-    /// The durable pull consumer of partition `p` (`part-<p>`, created if
-    /// needed): every record not yet acknowledged, in order.
+    /// The durable pull consumer of partition `p` (the one there is, or
+    /// `part-<p>` created): every record not yet acknowledged, in order.
     pub async fn consume_partition(&self, p: u16) -> Result<PartitionConsumer, BrokerError> {
         self.open_partition(p, false).await.map(|(_, c)| c)
     }
 
     /// Takes partition `p` over to judge it from the start of the stream
     /// (a worker's engine is rebuilt by replaying what the stream keeps):
-    /// says which record its consumer had acknowledged last (the bytes of
-    /// the record at the ack floor, `None` if none), then recreates the
-    /// consumer `part-<p>` to deliver everything again from the first
-    /// record kept. Records at or before the one acknowledged were judged
-    /// and their events stored by the previous owner.
+    /// says which record its consumers had acknowledged last (the bytes of
+    /// the record at the highest ack floor, `None` if none), deletes them
+    /// and makes a consumer of its own, `part-<p>-<unique>`, to deliver
+    /// everything again from the first record kept. Records at or before
+    /// the one acknowledged were judged and their events stored by the
+    /// previous owner. The new name is never an old one: a previous owner
+    /// still running (stalled past its lease) can neither pull from the
+    /// new consumer nor acknowledge on it.
     pub async fn take_partition(
         &self,
         p: u16,
@@ -576,44 +606,72 @@ impl Broker {
         self.open_partition(p, true).await
     }
 
+    /// The durable consumers of partition `p` (`part-<p>`, and
+    /// `part-<p>-<unique>` made by a take-over) with their ack floors.
+    async fn partition_consumers(
+        stream: &stream::Stream,
+        p: u16,
+    ) -> Result<Vec<(String, u64)>, BrokerError> {
+        let (base, tagged) = (format!("part-{p}"), format!("part-{p}-"));
+        let mut infos = stream.consumers();
+        let mut out = Vec::new();
+        while let Some(i) = infos.next().await {
+            let i = i.map_err(|e| setup(format!("consumers of partition {p}"))(e.to_string()))?;
+            if i.name == base || i.name.starts_with(&tagged) {
+                out.push((i.name.clone(), i.ack_floor.stream_sequence));
+            }
+        }
+        Ok(out)
+    }
+
     async fn open_partition(
         &self,
         p: u16,
         from_start: bool,
     ) -> Result<(Option<Bytes>, PartitionConsumer), BrokerError> {
-        let name = format!("part-{p}");
-        let stream = patiently(&name, || async {
+        let what = format!("part-{p}");
+        let stream = patiently(&what, || async {
             self.js
                 .get_stream(self.cfg.pos_stream())
                 .await
                 .map_err(|e| setup("positions stream")(e.to_string()))
         })
         .await?;
+        let existing = patiently(&what, || Self::partition_consumers(&stream, p)).await?;
         let mut acked = None;
-        if from_start {
-            if let Ok(info) = stream.consumer_info(&name).await {
-                let floor = info.ack_floor.stream_sequence;
-                if floor > 0 {
-                    let m = patiently(&name, || async {
-                        stream
-                            .get_raw_message(floor)
-                            .await
-                            .map_err(|e| setup(format!("record {floor}"))(e.to_string()))
-                    })
-                    .await?;
-                    acked = Some(m.payload);
-                }
-                patiently(&name, || async {
-                    match stream.delete_consumer(&name).await {
+        let name = if from_start {
+            let floor = existing.iter().map(|c| c.1).max().unwrap_or(0);
+            if floor > 0 {
+                let m = patiently(&what, || async {
+                    stream
+                        .get_raw_message(floor)
+                        .await
+                        .map_err(|e| setup(format!("record {floor}"))(e.to_string()))
+                })
+                .await?;
+                acked = Some(m.payload);
+            }
+            for (old, _) in &existing {
+                patiently(old, || async {
+                    match stream.delete_consumer(old).await {
                         Ok(_) => Ok(()),
                         // Deleted by an attempt whose answer was lost.
-                        Err(_) if stream.consumer_info(&name).await.is_err() => Ok(()),
-                        Err(e) => Err(setup(format!("consumer {name}"))(e.to_string())),
+                        Err(_) if stream.consumer_info(old).await.is_err() => Ok(()),
+                        Err(e) => Err(setup(format!("consumer {old}"))(e.to_string())),
                     }
                 })
                 .await?;
             }
-        }
+            // A unique token (the client's inbox id generator).
+            let inbox = self.client.new_inbox();
+            let unique = inbox.rsplit('.').next().unwrap_or("0");
+            format!("part-{p}-{unique}")
+        } else {
+            existing
+                .iter()
+                .max_by_key(|c| c.1)
+                .map_or(what.clone(), |c| c.0.clone())
+        };
         let pull = patiently(&name, || {
             durable_pull(
                 &stream,
@@ -628,19 +686,65 @@ impl Broker {
         Ok((acked, PartitionConsumer { partition: p, pull }))
     }
 
+    /// The workers' key-value bucket (`<PREFIX>_WORKERS`, created if
+    /// needed: history 1, `max_age` [`BrokerConfig::lease_ttl`], the
+    /// streams' replicas), retried patiently. A bucket made with another
+    /// lease time is refused: leases renewed at another pace than the
+    /// bucket expires them would come and go.
+    pub async fn members(&self) -> Result<Members, BrokerError> {
+        let name = self.cfg.workers_bucket();
+        let ttl = self.cfg.lease_ttl;
+        let kv = patiently(&name, || async {
+            match self.js.get_key_value(&name).await {
+                Ok(kv) => Ok(kv),
+                Err(_) => self
+                    .js
+                    .create_key_value(jetstream::kv::Config {
+                        bucket: name.clone(),
+                        description: "finisterra workers: members and partition leases".into(),
+                        history: 1,
+                        max_age: ttl,
+                        storage: stream::StorageType::File,
+                        num_replicas: self.cfg.replicas,
+                        ..Default::default()
+                    })
+                    .await
+                    .map_err(|e| setup(format!("bucket {name}"))(e.to_string())),
+            }
+        })
+        .await?;
+        let status = patiently(&name, || async {
+            kv.status()
+                .await
+                .map_err(|e| setup(format!("bucket {name}"))(e.to_string()))
+        })
+        .await?;
+        if status.max_age() != ttl {
+            return Err(BrokerError::Setup {
+                what: format!("bucket {name}"),
+                reason: format!(
+                    "it expires keys after {:?}, this worker's lease time is {ttl:?}: every worker must be given the same lease time (or delete the bucket while no worker runs)",
+                    status.max_age()
+                ),
+            });
+        }
+        Ok(Members { kv, ttl })
+    }
+
     /// How far partition `p`'s consumer has acknowledged (the stream
-    /// sequence of its ack floor; `None` without a consumer).
+    /// sequence of its ack floor, the highest if a take-over left two;
+    /// `None` without a consumer).
     pub async fn ack_floor(&self, p: u16) -> Result<Option<u64>, BrokerError> {
         let stream = self
             .js
             .get_stream(self.cfg.pos_stream())
             .await
             .map_err(|e| setup("positions stream")(e.to_string()))?;
-        Ok(stream
-            .consumer_info(format!("part-{p}"))
-            .await
-            .ok()
-            .map(|i| i.ack_floor.stream_sequence))
+        Ok(Self::partition_consumers(&stream, p)
+            .await?
+            .into_iter()
+            .map(|c| c.1)
+            .max())
     }
 
     /// Every event stored so far, from the start of the events stream
@@ -716,6 +820,211 @@ impl Broker {
             subject: "(flush)".into(),
             reason: e.to_string(),
         })
+    }
+}
+
+/// Elastic membership in the workers' key-value bucket (see
+/// [`Broker::members`]). Keys only: `member.<id>` for a live member,
+/// `lease.<p>` for partition `p`'s lease, its value the holder's id. A key
+/// not written again within the lease time expires (the bucket's
+/// `max_age`): a worker that died leaves by itself.
+#[derive(Clone)]
+pub struct Members {
+    kv: jetstream::kv::Store,
+    ttl: Duration,
+}
+
+impl std::fmt::Debug for Members {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Members").field("ttl", &self.ttl).finish()
+    }
+}
+
+/// A partition's lease as its holder last wrote it: renewing it succeeds
+/// only if nobody wrote the key since (compare-and-set on `revision`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lease {
+    /// The partition.
+    pub partition: u16,
+    /// The key's revision after the holder's last write.
+    pub revision: u64,
+}
+
+/// How a lease was found when it was taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Found {
+    /// No value: never held, or its holder's lease expired.
+    Free,
+    /// Released by its holder.
+    Released,
+}
+
+fn membership(what: impl Into<String>) -> impl FnOnce(String) -> BrokerError {
+    let what = what.into();
+    move |reason| BrokerError::Membership { what, reason }
+}
+
+fn lease_key(p: u16) -> String {
+    format!("lease.{p}")
+}
+
+impl Members {
+    /// The lease time (the bucket's `max_age`).
+    pub fn ttl(&self) -> Duration {
+        self.ttl
+    }
+
+    /// Says `id` is alive (put `member.<id>`; again at least every third
+    /// of the lease time).
+    pub async fn heartbeat(&self, id: &str) -> Result<(), BrokerError> {
+        let key = format!("member.{id}");
+        self.kv
+            .put(&key, Bytes::copy_from_slice(id.as_bytes()))
+            .await
+            .map(|_| ())
+            .map_err(|e| membership(key)(e.to_string()))
+    }
+
+    /// `id` leaves (its member key purged from the bucket's stream: gone,
+    /// no deletion marker left).
+    pub async fn leave(&self, id: &str) -> Result<(), BrokerError> {
+        let subject = format!("{}member.{id}", self.kv.prefix);
+        self.kv
+            .stream
+            .purge()
+            .filter(subject)
+            .await
+            .map(|_| ())
+            .map_err(|e| membership(format!("member.{id}"))(e.to_string()))
+    }
+
+    /// The ids of the live members, sorted.
+    pub async fn live(&self) -> Result<Vec<String>, BrokerError> {
+        let mut ids: Vec<String> = self
+            .keys("member.")
+            .await?
+            .into_iter()
+            .map(|(_, rest)| rest)
+            .collect();
+        ids.sort();
+        Ok(ids)
+    }
+
+    /// The keys under `prefix` that have a message in the bucket's stream,
+    /// each with what follows `prefix` — one snapshot taken by the server
+    /// (a listing through a consumer can miss a key rewritten meanwhile,
+    /// and heartbeats and renewals rewrite keys all the time).
+    async fn keys(&self, prefix: &str) -> Result<Vec<(String, String)>, BrokerError> {
+        let filter = format!("{}{prefix}>", self.kv.prefix);
+        let mut subjects = self
+            .kv
+            .stream
+            .info_with_subjects(&filter)
+            .await
+            .map_err(|e| membership("keys")(e.to_string()))?;
+        let mut out = Vec::new();
+        while let Some(s) = subjects.next().await {
+            let (subject, _) = s.map_err(|e| membership("keys")(e.to_string()))?;
+            if let Some(key) = subject.strip_prefix(self.kv.prefix.as_str()) {
+                if let Some(rest) = key.strip_prefix(prefix) {
+                    out.push((key.to_string(), rest.to_string()));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The holder of each partition's live lease, by partition.
+    pub async fn holders(&self) -> Result<std::collections::BTreeMap<u16, String>, BrokerError> {
+        let mut out = std::collections::BTreeMap::new();
+        for (k, p) in self.keys("lease.").await? {
+            let Ok(p) = p.parse::<u16>() else {
+                continue;
+            };
+            // Released (a deletion marker) or gone since: no holder.
+            if let Some(v) = self
+                .kv
+                .get(&k)
+                .await
+                .map_err(|e| membership(k.clone())(e.to_string()))?
+            {
+                out.insert(p, String::from_utf8_lossy(&v).into_owned());
+            }
+        }
+        Ok(out)
+    }
+
+    /// Takes partition `p`'s lease for `holder` if nobody holds it (the key
+    /// absent, deleted or expired): the lease and how it was found, or
+    /// `None` when another holds it (or took it first).
+    pub async fn acquire(
+        &self,
+        p: u16,
+        holder: &str,
+    ) -> Result<Option<(Lease, Found)>, BrokerError> {
+        use jetstream::kv::{Operation, UpdateErrorKind};
+        let key = lease_key(p);
+        let value = Bytes::copy_from_slice(holder.as_bytes());
+        let taken = |revision, found| {
+            Ok(Some((
+                Lease {
+                    partition: p,
+                    revision,
+                },
+                found,
+            )))
+        };
+        // Revision 0: only if the key has no value at all.
+        match self.kv.update(&key, value.clone(), 0).await {
+            Ok(revision) => return taken(revision, Found::Free),
+            Err(e) if e.kind() == UpdateErrorKind::WrongLastRevision => {}
+            Err(e) => return Err(membership(key)(e.to_string())),
+        }
+        let entry = self
+            .kv
+            .entry(&key)
+            .await
+            .map_err(|e| membership(key.clone())(e.to_string()))?;
+        match entry {
+            // Released: taken by compare-and-set on its deletion.
+            Some(e) if matches!(e.operation, Operation::Delete | Operation::Purge) => {
+                match self.kv.update(&key, value, e.revision).await {
+                    Ok(revision) => taken(revision, Found::Released),
+                    Err(e) if e.kind() == UpdateErrorKind::WrongLastRevision => Ok(None),
+                    Err(e) => Err(membership(key)(e.to_string())),
+                }
+            }
+            // Held; or expired just now (free at the next attempt).
+            _ => Ok(None),
+        }
+    }
+
+    /// Renews a lease (compare-and-set on its revision). An error means
+    /// the lease is lost, or cannot be shown to be still held: its holder
+    /// must stop reporting the partition at once.
+    pub async fn renew(&self, lease: &mut Lease, holder: &str) -> Result<(), BrokerError> {
+        let key = lease_key(lease.partition);
+        let revision = self
+            .kv
+            .update(
+                &key,
+                Bytes::copy_from_slice(holder.as_bytes()),
+                lease.revision,
+            )
+            .await
+            .map_err(|e| membership(key)(e.to_string()))?;
+        lease.revision = revision;
+        Ok(())
+    }
+
+    /// Gives a lease up (deleted if it is still the one written last by
+    /// its holder: a lease taken over meanwhile is left to its new holder).
+    pub async fn release(&self, lease: Lease) -> Result<(), BrokerError> {
+        let key = lease_key(lease.partition);
+        self.kv
+            .delete_expect_revision(&key, Some(lease.revision))
+            .await
+            .map_err(|e| membership(key)(e.to_string()))
     }
 }
 

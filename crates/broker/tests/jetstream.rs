@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use finisterra_broker::harness::NatsServer;
-use finisterra_broker::{Broker, BrokerConfig};
+use finisterra_broker::{Broker, BrokerConfig, Found};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn publish_consume_ack_resume_dedup() {
@@ -110,4 +110,143 @@ async fn an_unreachable_broker_is_retried_then_refused() {
     .await
     .expect_err("nobody there");
     assert_eq!(err.reason(), "connect");
+}
+
+/// Leases in the workers' bucket: one holder at a time (create fails while
+/// held), renewal by compare-and-set (a lease taken over cannot be renewed
+/// by its old holder), release on a clean leave, and expiry by the
+/// bucket's `max_age` when a holder dies; members come and go the same way.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn leases_have_one_holder_and_expire() {
+    let Some(server) = NatsServer::start_or_skip("broker leases") else {
+        return;
+    };
+    let mut cfg = BrokerConfig::new(&server.url);
+    cfg.lease_ttl = Duration::from_secs(2);
+    let broker = Broker::connect(cfg.clone(), Duration::from_secs(5))
+        .await
+        .expect("connect");
+    let m = broker.members().await.expect("bucket");
+    let again = broker.members().await.expect("bucket again (idempotent)");
+    assert_eq!(again.ttl(), Duration::from_secs(2));
+    // Another lease time is refused, with the reason.
+    let mut other = cfg.clone();
+    other.lease_ttl = Duration::from_secs(5);
+    let b2 = Broker::connect(other, Duration::from_secs(5))
+        .await
+        .unwrap();
+    let e = b2.members().await.expect_err("another lease time");
+    assert!(e.to_string().contains("same lease time"), "{e}");
+
+    m.heartbeat("w1").await.unwrap();
+    m.heartbeat("w2").await.unwrap();
+    assert_eq!(m.live().await.unwrap(), ["w1", "w2"]);
+
+    let (mut l1, found) = m.acquire(3, "w1").await.unwrap().expect("free");
+    assert_eq!(found, Found::Free);
+    assert_eq!(m.acquire(3, "w2").await.unwrap(), None, "held by w1");
+    m.renew(&mut l1, "w1").await.expect("renewed");
+    assert_eq!(
+        m.holders().await.unwrap().get(&3).map(String::as_str),
+        Some("w1")
+    );
+    // Released: w2 takes it; w1's old lease can neither be renewed nor
+    // released over w2's.
+    let stale = l1;
+    m.release(l1).await.unwrap();
+    let (mut l2, found) = m.acquire(3, "w2").await.unwrap().expect("released");
+    assert_eq!(found, Found::Released);
+    let mut s = stale;
+    assert!(m.renew(&mut s, "w1").await.is_err(), "w1 lost it");
+    assert!(m.release(stale).await.is_err());
+    assert_eq!(
+        m.holders().await.unwrap().get(&3).map(String::as_str),
+        Some("w2")
+    );
+
+    // w2 leaves cleanly; w1 keeps beating, w2's lease left to expire.
+    m.leave("w2").await.unwrap();
+    assert_eq!(m.live().await.unwrap(), ["w1"]);
+    let t0 = std::time::Instant::now();
+    loop {
+        m.heartbeat("w1").await.unwrap();
+        if let Some((l, found)) = m.acquire(3, "w1").await.unwrap() {
+            assert_eq!(found, Found::Free, "expired");
+            assert!(m.renew(&mut l2, "w2").await.is_err(), "expired");
+            assert_eq!(l.partition, 3);
+            break;
+        }
+        assert!(t0.elapsed() < Duration::from_secs(10), "never expired");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let waited = t0.elapsed();
+    assert!(waited >= Duration::from_millis(1500), "{waited:?}");
+    assert_eq!(m.live().await.unwrap(), ["w1"]);
+    eprintln!("a lease expired {waited:?} after its last renewal");
+}
+
+/// A take-over makes a consumer of its own: the previous owner's consumer
+/// (still open, as a stalled worker's would be) gets nothing more, the new
+/// one everything from the stream's start, and the record at the old ack
+/// floor is said.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_take_over_fences_the_previous_consumer() {
+    let Some(server) = NatsServer::start_or_skip("broker take-over") else {
+        return;
+    };
+    let broker = Broker::connect(BrokerConfig::new(&server.url), Duration::from_secs(5))
+        .await
+        .expect("connect");
+    broker.ensure_streams().await.expect("streams");
+    let mut publisher = broker.publisher();
+    for i in 1..=3u8 {
+        publisher
+            .to_partition(5, &format!("t-{i}"), Bytes::from(vec![i]))
+            .await
+            .unwrap();
+    }
+    publisher.flush().await.unwrap();
+    let (acked, mut old) = broker.take_partition(5).await.expect("first take");
+    assert_eq!(acked, None);
+    for want in 1..=2u8 {
+        let d = old.next().await.unwrap();
+        assert_eq!(d.payload(), &[want]);
+        d.ack().await.unwrap();
+    }
+    broker.flush().await.unwrap();
+    let t0 = std::time::Instant::now();
+    while broker.ack_floor(5).await.unwrap() != Some(2) {
+        assert!(t0.elapsed() < Duration::from_secs(5), "acks not seen");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let (acked, mut new) = broker.take_partition(5).await.expect("take-over");
+    assert_eq!(
+        acked.as_deref(),
+        Some(&[2u8][..]),
+        "the record at the floor"
+    );
+    publisher
+        .to_partition(5, "t-4", Bytes::from_static(&[4]))
+        .await
+        .unwrap();
+    publisher.flush().await.unwrap();
+    // The old consumer is gone: its holder, reading on first, gets
+    // nothing of the new one's (a record it still had buffered, 3, at
+    // most); with the same name it would pull the new consumer's records.
+    let mut seen = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(2), async {
+        while let Ok(d) = old.next().await {
+            seen.push(d.payload()[0]);
+        }
+    })
+    .await;
+    assert!(
+        seen.iter().all(|&r| r == 3),
+        "the old consumer got the new one's records: {seen:?}"
+    );
+    let mut got = Vec::new();
+    for _ in 0..4 {
+        got.push(new.next().await.unwrap().payload()[0]);
+    }
+    assert_eq!(got, vec![1, 2, 3, 4]);
 }

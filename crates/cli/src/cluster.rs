@@ -10,21 +10,22 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use bytes::Bytes;
-use finisterra_broker::{Broker, BrokerConfig, Delivery, PartitionConsumer};
-use finisterra_cluster::{Grid, Halo, Merge, Owned, Partition, Record, Router, WorkerCore};
+use finisterra_broker::{Broker, BrokerConfig};
+use finisterra_cluster::{Grid, Halo, Partition, Record, Router};
 use finisterra_engine::pipeline::Output;
 use finisterra_engine::{Pipeline, TimeSource};
 use finisterra_server::channel::RemoteEvent;
 use finisterra_server::metrics::BrokerMetrics;
-use futures::FutureExt;
 
 use finisterra_server::sources::SourceSpec;
 
 use crate::input::Input;
 
 mod live;
-use crate::scan::{load_config, load_geography, GeoArgs};
+mod worker;
+use crate::scan::load_config;
 use live::run_live;
+pub use worker::{run_worker, WorkerArgs};
 
 /// How the sea is partitioned (ingest and every worker must agree).
 #[derive(clap::Args, Debug, Clone)]
@@ -60,7 +61,7 @@ pub struct PartitionArgs {
 }
 
 impl PartitionArgs {
-    fn broker_config(&self) -> BrokerConfig {
+    pub(crate) fn broker_config(&self) -> BrokerConfig {
         let mut c = BrokerConfig::new(&self.nats);
         c.prefix = self.prefix.clone();
         c.replicas = self.replicas.max(1);
@@ -69,8 +70,13 @@ impl PartitionArgs {
     }
 
     async fn connect(&self) -> Result<Broker> {
+        self.connect_with(self.broker_config()).await
+    }
+
+    /// Connects with these settings and makes the streams.
+    pub(crate) async fn connect_with(&self, cfg: BrokerConfig) -> Result<Broker> {
         let b = Broker::connect(
-            self.broker_config(),
+            cfg,
             Duration::from_secs_f64(self.connect_patience_s.max(0.0)),
         )
         .await?;
@@ -292,163 +298,6 @@ pub fn run_ingest(args: &IngestArgs) -> Result<()> {
         grid.partitions(),
         grid.cell_deg(),
     );
-    Ok(())
-}
-
-/// Options of `worker`.
-#[derive(clap::Args, Debug)]
-pub struct WorkerArgs {
-    /// Partitioning and broker.
-    #[command(flatten)]
-    pub part: PartitionArgs,
-    /// Number of workers sharing the partitions (a static partitioned
-    /// consumer group: worker `i` of `n` owns the partitions `p` with
-    /// `p mod n = i`).
-    #[arg(long, value_name = "N", default_value_t = 1)]
-    pub workers: u32,
-    /// This worker's index, `0..workers`.
-    #[arg(long, value_name = "I", default_value_t = 0)]
-    pub worker_index: u32,
-    /// Exit after the end record of a replay.
-    #[arg(long)]
-    pub exit_at_end: bool,
-    /// Geography to judge against (as `scan`).
-    #[command(flatten)]
-    pub geo: GeoArgs,
-}
-
-/// Runs `worker`.
-pub fn run_worker(args: &WorkerArgs) -> Result<()> {
-    if args.workers == 0 || args.worker_index >= args.workers {
-        bail!(
-            "--worker-index {} must be below --workers {}",
-            args.worker_index,
-            args.workers
-        );
-    }
-    let cfg = load_config(args.part.config.as_deref())?;
-    let grid = Grid::new(args.part.cell_deg, args.part.partitions)?;
-    let mine: Vec<Partition> = (0..grid.partitions())
-        .filter(|&p| u32::from(p) % args.workers == args.worker_index)
-        .collect();
-    if mine.is_empty() {
-        eprintln!("worker {}: no partition to own", args.worker_index);
-        return Ok(());
-    }
-    let geo = load_geography(&args.geo)?;
-    let mut core = WorkerCore::new(cfg, geo, grid, &mine);
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    let started = Instant::now();
-    rt.block_on(async {
-        let broker = args.part.connect().await?;
-        // Each partition is judged again from the first record the stream
-        // keeps; the events of records its previous owner acknowledged
-        // are stored already and are not reported again.
-        let mut consumers: Vec<PartitionConsumer> = Vec::new();
-        let mut resume = 0u64;
-        for &p in &mine {
-            let (acked, c) = broker.take_partition(p).await?;
-            if let Some(b) = acked {
-                let seq = Record::decode(&b)
-                    .map(|r| r.seq())
-                    .with_context(|| format!("bad record at partition {p}'s ack floor"))?;
-                resume = resume.max(seq);
-            }
-            consumers.push(c);
-        }
-        if resume > 0 {
-            eprintln!(
-                "worker {}: taking over after record {resume}: rebuilding the engine from the stream",
-                args.worker_index
-            );
-            core.resume_after(resume);
-        }
-        let mut publisher = broker.publisher();
-        let mut merge: Merge<Delivery> = Merge::new(&mine);
-        let mut to_ack: Vec<Delivery> = Vec::new();
-        let mut owned: Vec<Owned> = Vec::new();
-        let mut caught_up = resume == 0;
-        loop {
-            // Fill every empty partition: what is already here first; wait
-            // only after storing and acknowledging what was judged.
-            let empty: Vec<Partition> = merge.empty().collect();
-            for p in empty {
-                let i = mine.iter().position(|&m| m == p).unwrap_or(0);
-                let d = match consumers[i].next().now_or_never() {
-                    Some(d) => d?,
-                    None => {
-                        settle(&mut publisher, &mut to_ack).await?;
-                        consumers[i].next().await?
-                    }
-                };
-                let seq = Record::decode(d.payload())
-                    .map(|r| r.seq())
-                    .with_context(|| format!("bad record on partition {p}"))?;
-                // A late redelivery: only its acknowledgement is owed.
-                if let Some(stale) = merge.push(p, seq, d) {
-                    to_ack.push(stale);
-                }
-            }
-            while let Some((_, copies)) = merge.pop() {
-                if let Some(first) = copies.first() {
-                    core.on_record(first.payload(), &mut owned)?;
-                }
-                for mut o in owned.drain(..) {
-                    // The API numbers events as it stores them.
-                    o.event.id = 0;
-                    let json = Bytes::from(o.event.to_json());
-                    publisher.event(o.event.body.kind(), &o.key, json).await?;
-                }
-                to_ack.extend(copies);
-                if to_ack.len() >= 2048 {
-                    settle(&mut publisher, &mut to_ack).await?;
-                }
-            }
-            if !caught_up && core.last_seq() >= resume {
-                caught_up = true;
-                eprintln!(
-                    "worker {}: caught up with its predecessor (record {resume}) {:.2} s after start",
-                    args.worker_index,
-                    started.elapsed().as_secs_f64()
-                );
-            }
-            if core.ended() && args.exit_at_end {
-                settle(&mut publisher, &mut to_ack).await?;
-                break;
-            }
-        }
-        anyhow::Ok(())
-    })?;
-    let st = core.stats();
-    eprintln!(
-        "worker {}/{}: partitions {:?}; {} records judged ({} duplicates skipped), {} events judged, {} owned and published ({} already stored by the previous owner); {} vessels; {:.2} s",
-        args.worker_index,
-        args.workers,
-        mine,
-        st.records,
-        st.duplicates,
-        st.events_judged,
-        st.events_owned,
-        st.events_replayed,
-        core.engine().picture().len(),
-        started.elapsed().as_secs_f64()
-    );
-    Ok(())
-}
-
-/// Stores the events published so far, then acknowledges the records
-/// that made them: a record is acknowledged only once its events are
-/// durable.
-async fn settle(
-    publisher: &mut finisterra_broker::Publisher,
-    to_ack: &mut Vec<Delivery>,
-) -> Result<()> {
-    publisher.flush().await?;
-    for d in to_ack.drain(..) {
-        d.ack().await?;
-    }
     Ok(())
 }
 

@@ -48,6 +48,9 @@ pub struct WorkerCore {
     last_seq: u64,
     ended: bool,
     silent_until: u64,
+    /// Per partition: its previous owner stored its events up to this
+    /// record (see [`WorkerCore::resume_partition_after`]).
+    silent_partition: BTreeMap<Partition, u64>,
     stats: WorkerStats,
     buf: Vec<Event>,
     /// Keys given recently, with their data time and how many times: a
@@ -72,6 +75,7 @@ impl WorkerCore {
             last_seq: 0,
             ended: false,
             silent_until: 0,
+            silent_partition: BTreeMap::new(),
             stats: WorkerStats::default(),
             buf: Vec::new(),
             keys: FastMap::default(),
@@ -100,6 +104,26 @@ impl WorkerCore {
     /// again.
     pub fn resume_after(&mut self, seq: u64) {
         self.silent_until = self.silent_until.max(seq);
+    }
+
+    /// Takes partition `p` over from a previous owner whose events of `p`
+    /// are stored up to the record `seq` (the record at `p`'s ack floor:
+    /// an owner acknowledges a record only after every event it judged up
+    /// to it is stored). The partitions of one worker may come from
+    /// several previous owners, each as far as it got: the events `p` owns
+    /// are not reported again up to `seq`, the others' are.
+    pub fn resume_partition_after(&mut self, p: Partition, seq: u64) {
+        let s = self.silent_partition.entry(p).or_insert(0);
+        *s = (*s).max(seq);
+    }
+
+    /// The last record whose events are all stored already, over every
+    /// partition (caught up with the previous owners past it).
+    pub fn silent_until(&self) -> u64 {
+        self.silent_partition
+            .values()
+            .copied()
+            .fold(self.silent_until, u64::max)
     }
 
     /// Whether the end record was judged.
@@ -153,7 +177,13 @@ impl WorkerCore {
                 key.push_str(&format!("#{}", n.1));
             }
             n.1 += 1;
-            if self.last_seq <= self.silent_until {
+            let silent = self
+                .silent_partition
+                .get(&p)
+                .copied()
+                .unwrap_or(0)
+                .max(self.silent_until);
+            if self.last_seq <= silent {
                 self.stats.events_replayed += 1;
                 continue;
             }

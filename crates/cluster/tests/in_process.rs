@@ -182,3 +182,103 @@ fn a_quiet_live_feed_ticks_every_partition_at_the_boundary() {
     router.on_time(later, &mut emit);
     assert_eq!(got.borrow().len(), n + 1, "one tick per boundary");
 }
+
+/// `worker`, taking each partition over after `resume` (its previous
+/// owner's ack floor) and stopping after the record `stop_after`.
+fn worker_from(
+    parts: &BTreeMap<u16, Vec<Vec<u8>>>,
+    grid: Grid,
+    cfg: Config,
+    mine: &[u16],
+    resume: &BTreeMap<u16, u64>,
+    stop_after: u64,
+) -> Vec<Owned> {
+    let mut core = WorkerCore::new(cfg, Geography::default(), grid, mine);
+    for (&p, &seq) in resume {
+        core.resume_partition_after(p, seq);
+    }
+    let mut merge: Merge<&[u8]> = Merge::new(mine);
+    let mut next: BTreeMap<u16, usize> = mine.iter().map(|&p| (p, 0)).collect();
+    let mut out = Vec::new();
+    while !core.ended() && core.last_seq() < stop_after {
+        for p in merge.empty().collect::<Vec<_>>() {
+            let i = next.get_mut(&p).unwrap();
+            let rec = &parts[&p][*i];
+            *i += 1;
+            let seq = finisterra_cluster::Record::decode(rec).unwrap().seq();
+            assert!(merge.push(p, seq, rec.as_slice()).is_none());
+        }
+        while let Some((_, copies)) = merge.pop() {
+            core.on_record(copies[0], &mut out).unwrap();
+            if core.last_seq() >= stop_after {
+                break;
+            }
+        }
+    }
+    out
+}
+
+/// Elastic membership in process: three members own the partitions by
+/// the rendezvous assignment and get as far as three different records
+/// (their ack floors); one leaves, and the two left take its partitions
+/// over, each partition resumed after its own previous owner's floor.
+/// What the old owners stored plus what the new ones report, one event
+/// per key, is the single engine's: none lost. (Resumed after the highest
+/// floor of all, as one previous owner allows, events are lost.)
+#[test]
+fn an_elastic_hand_over_loses_nothing() {
+    use finisterra_cluster::Assignment;
+    let cfg = Config::default();
+    let lines = fleet_lines();
+    let want: Vec<String> = {
+        let mut v: Vec<String> = single(&lines, cfg).iter().map(summary).collect();
+        v.sort();
+        v
+    };
+    let grid = Grid::new(10.0, 16).unwrap();
+    let parts = ingest(&lines, grid, &cfg);
+    let seq = |r: &Vec<u8>| finisterra_cluster::Record::decode(r).unwrap().seq();
+    let last = parts.values().flatten().map(seq).max().unwrap();
+    let before = Assignment::new(&["a", "b", "c"], 16);
+    let after = Assignment::new(&["a", "c"], 16);
+    let reached = |m: &str| match m {
+        "a" => last * 3 / 10,
+        "b" => last * 6 / 10,
+        _ => last * 9 / 10,
+    };
+    // The record at partition p's ack floor when its owner stopped.
+    let floor = |p: u16| {
+        let f = reached(before.owner(p).unwrap());
+        parts[&p]
+            .iter()
+            .map(seq)
+            .filter(|&s| s <= f)
+            .max()
+            .unwrap_or(0)
+    };
+    let mut stored: BTreeMap<String, String> = BTreeMap::new();
+    for m in before.members() {
+        let mine = before.of(m);
+        let none = BTreeMap::new();
+        for o in worker_from(&parts, grid, cfg, &mine, &none, reached(m)) {
+            stored.insert(o.key, summary(&o.event));
+        }
+    }
+    let mut moved = 0;
+    for m in after.members() {
+        let mine = after.of(m);
+        moved += mine.iter().filter(|&&p| before.owner(p) != Some(m)).count();
+        let resume: BTreeMap<u16, u64> = mine.iter().map(|&p| (p, floor(p))).collect();
+        for o in worker_from(&parts, grid, cfg, &mine, &resume, u64::MAX) {
+            stored.insert(o.key, summary(&o.event));
+        }
+    }
+    assert_eq!(
+        moved,
+        before.of("b").len(),
+        "only the leaver's partitions move"
+    );
+    let mut got: Vec<String> = stored.into_values().collect();
+    got.sort();
+    assert_eq!(got, want);
+}

@@ -15,7 +15,7 @@ use crate::risk::{round, vessel_ref};
 use crate::screen::{flat_cpa, Snap};
 
 /// The fixed geography the engine judges against (loaded by the caller).
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Geography {
     /// Land polygons (the coastline), if loaded.
     pub land: Option<Land>,

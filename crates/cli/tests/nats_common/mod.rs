@@ -448,3 +448,37 @@ pub fn wait_all_acknowledged(url: &str, limit: Duration) -> u64 {
         }
     })
 }
+
+/// An elastic worker (no `--workers`): member `id`, leases of `lease_s`
+/// seconds, running until stopped; its log written to `log`.
+pub fn spawn_elastic(url: &str, id: &str, lease_s: &str, log: &Path) -> std::process::Child {
+    let mut w = Command::new(BIN);
+    w.arg("worker");
+    common(&mut w, url);
+    w.args(["--worker-id", id, "--lease-s", lease_s])
+        .stderr(std::fs::File::create(log).expect("worker log"));
+    w.spawn().expect("elastic worker")
+}
+
+/// SIGTERM to a child; its exit status.
+pub fn terminate(c: &mut std::process::Child) -> std::process::ExitStatus {
+    let ok = Command::new("kill")
+        .args(["-TERM", &c.id().to_string()])
+        .status()
+        .expect("kill -TERM");
+    assert!(ok.success(), "kill -TERM {}", c.id());
+    c.wait().expect("the child exits")
+}
+
+/// The stored events, one per key (a key stored twice — an event
+/// published again after the broker's de-duplication window — counted).
+pub fn events_by_key(url: &str) -> (BTreeMap<String, Value>, usize) {
+    let mut by_key = BTreeMap::new();
+    let mut repeated = 0;
+    for (k, v) in read_events(url) {
+        if by_key.insert(k, v).is_some() {
+            repeated += 1;
+        }
+    }
+    (by_key, repeated)
+}
