@@ -87,6 +87,12 @@ impl WorkerCore {
         &self.engine
     }
 
+    /// Lets the engine's screening passes use `threads` threads (the same
+    /// events: [`Engine::set_threads`]).
+    pub fn set_threads(&mut self, threads: usize) {
+        self.engine.set_threads(threads);
+    }
+
     /// The counters.
     pub fn stats(&self) -> &WorkerStats {
         &self.stats

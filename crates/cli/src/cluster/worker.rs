@@ -64,6 +64,10 @@ pub struct WorkerArgs {
     /// Exit after the end record of a replay.
     #[arg(long)]
     pub exit_at_end: bool,
+    /// Threads of each screening pass (as `scan --threads`; default 1: a
+    /// machine usually runs several workers).
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub threads: usize,
     /// Geography to judge against (as `scan`).
     #[command(flatten)]
     pub geo: GeoArgs,
@@ -84,11 +88,14 @@ struct Ground {
     cfg: Config,
     geo: Geography,
     grid: Grid,
+    threads: usize,
 }
 
 impl Ground {
     fn core(&self, mine: &[Partition]) -> WorkerCore {
-        WorkerCore::new(self.cfg, self.geo.clone(), self.grid, mine)
+        let mut core = WorkerCore::new(self.cfg, self.geo.clone(), self.grid, mine);
+        core.set_threads(self.threads);
+        core
     }
 }
 
@@ -115,6 +122,7 @@ fn run_static(args: &WorkerArgs, n: u32, i: u32, cfg: Config, grid: Grid) -> Res
         cfg,
         geo: load_geography(&args.geo)?,
         grid,
+        threads: args.threads.max(1),
     };
     let who = i.to_string();
     let started = Instant::now();
@@ -553,6 +561,7 @@ fn run_elastic(args: &WorkerArgs, cfg: Config, grid: Grid) -> Result<()> {
         cfg,
         geo: load_geography(&args.geo)?,
         grid,
+        threads: args.threads.max(1),
     };
     let started = Instant::now();
     let rt = current_thread()?;
