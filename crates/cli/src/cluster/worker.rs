@@ -139,21 +139,22 @@ fn run_static(args: &WorkerArgs, n: u32, i: u32, cfg: Config, grid: Grid) -> Res
                 }
             }
         }
-        anyhow::Ok(judge.core.stats().clone())
+        anyhow::Ok((judge.core.stats().clone(), publisher.republished()))
     })?;
     eprintln!(
         "worker {i}/{n}: partitions {mine:?}; {}; {:.2} s",
-        said(&stats),
+        said(&stats.0, stats.1),
         started.elapsed().as_secs_f64()
     );
     Ok(())
 }
 
-/// A worker's counters in words (the suites read "N owned and published").
-fn said(st: &WorkerStats) -> String {
+/// A worker's counters in words (the suites read "N owned and published"),
+/// with the publishes sent again after a failed acknowledgement.
+fn said(st: &WorkerStats, republished: u64) -> String {
     format!(
-        "{} records judged ({} duplicates skipped), {} events judged, {} owned and published ({} already stored by the previous owner)",
-        st.records, st.duplicates, st.events_judged, st.events_owned, st.events_replayed
+        "{} records judged ({} duplicates skipped), {} events judged, {} owned and published ({} already stored by the previous owner); {} publishes sent again after a failed acknowledgement",
+        st.records, st.duplicates, st.events_judged, st.events_owned, st.events_replayed, republished
     )
 }
 
@@ -671,11 +672,11 @@ fn run_elastic(args: &WorkerArgs, cfg: Config, grid: Grid) -> Result<()> {
             eprintln!("worker {id}: leaving: {e}");
         }
         broker.flush().await?;
-        anyhow::Ok(total)
+        anyhow::Ok((total, publisher.republished()))
     })?;
     eprintln!(
         "worker {id}: left; {}; {:.2} s",
-        said(&total),
+        said(&total.0, total.1),
         started.elapsed().as_secs_f64()
     );
     Ok(())
