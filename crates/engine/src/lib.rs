@@ -147,6 +147,7 @@ fn close_pair(
             range_nm: range_m / 1852.0,
         },
         rel_speed_kn: rel / (1852.0 / 3600.0),
+        open,
     })
 }
 
@@ -796,7 +797,15 @@ impl Engine {
                 }
             }
         }
-        let (cfg, open_risks) = (&self.cfg, &self.risks.open);
+        // The open pairs as one hash set for this pass: most candidate
+        // pairs of a busy picture have both vessels in some risk.
+        let open_risks: std::collections::HashSet<u64, std::hash::BuildHasherDefault<FastHasher>> =
+            self.risks
+                .open
+                .keys()
+                .map(|&(a, b)| (u64::from(a) << 32) | u64::from(b))
+                .collect();
+        let (cfg, open_risks) = (&self.cfg, &open_risks);
         let assessed = par::in_order(
             pairs.len(),
             self.threads,
@@ -805,8 +814,10 @@ impl Engine {
                 let mut part = Vec::new();
                 for &(i, j) in &pairs[range] {
                     let (a, b) = (&snaps[i as usize], &snaps[j as usize]);
-                    let open = (in_risk[a.slot as usize] && in_risk[b.slot as usize])
-                        && open_risks.contains_key(&pair_key(a, b));
+                    let open = (in_risk[a.slot as usize] && in_risk[b.slot as usize]) && {
+                        let (x, y) = pair_key(a, b);
+                        open_risks.contains(&((u64::from(x) << 32) | u64::from(y)))
+                    };
                     if let Some(pa) = close_pair(cfg, a, b, open, i as usize, j as usize) {
                         part.push(pa);
                     }

@@ -168,6 +168,8 @@ pub(crate) struct PairAssessment {
     /// Screening values (flat WGS84 plane at the pair's mean latitude).
     pub q: Quick,
     pub rel_speed_kn: f64,
+    /// Whether the pair had an open risk when it was screened.
+    pub open: bool,
 }
 
 impl PairAssessment {
@@ -743,6 +745,9 @@ impl RiskBook {
         let cfg = pass.cfg;
         let mut out = Vec::new();
         for pa in assessed {
+            if !pa.open && pa.strict(cfg).is_none() {
+                continue;
+            }
             let (a, b) = pa.ordered(pass.snaps);
             let previous = match self.open.get(&(a.mmsi, b.mmsi)) {
                 None if pa.strict(cfg).is_some() => None,
@@ -775,6 +780,11 @@ impl RiskBook {
         let mut out = Vec::new();
         let mut seen: Vec<(u32, u32)> = Vec::with_capacity(assessed.len());
         for pa in assessed {
+            // Neither open nor reaching a level: nothing to do (and
+            // nothing to look up).
+            if !pa.open && pa.strict(cfg).is_none() {
+                continue;
+            }
             let (a, b) = pa.ordered(pass.snaps);
             let key = (a.mmsi, b.mmsi);
             seen.push(key);
