@@ -28,6 +28,19 @@ pub struct WorkerStats {
     pub events_replayed: u64,
 }
 
+impl WorkerStats {
+    /// Adds another engine's counters (a worker whose partitions change
+    /// judges the stream again: its records are counted each time).
+    pub fn merge(&mut self, other: &WorkerStats) {
+        self.records += other.records;
+        self.duplicates += other.duplicates;
+        self.undecodable += other.undecodable;
+        self.events_judged += other.events_judged;
+        self.events_owned += other.events_owned;
+        self.events_replayed += other.events_replayed;
+    }
+}
+
 /// An event this worker owns, with its key.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Owned {

@@ -600,7 +600,7 @@ fn run_elastic(args: &WorkerArgs, cfg: Config, grid: Grid) -> Result<()> {
                 if let Some(mut j) = judge.take() {
                     j.forget(&t.lost);
                     j.settle(&mut publisher).await?;
-                    add(&mut total, j.core.stats());
+                    total.merge(j.core.stats());
                 }
                 broker.flush().await?;
                 m.release(&t.release).await;
@@ -610,7 +610,7 @@ fn run_elastic(args: &WorkerArgs, cfg: Config, grid: Grid) -> Result<()> {
                 if !took.is_empty() {
                     if let Some(mut j) = judge.take() {
                         j.settle(&mut publisher).await?;
-                        add(&mut total, j.core.stats());
+                        total.merge(j.core.stats());
                     }
                     broker.flush().await?;
                 }
@@ -663,7 +663,7 @@ fn run_elastic(args: &WorkerArgs, cfg: Config, grid: Grid) -> Result<()> {
         eprintln!("worker {id}: {why}: settling, releasing its leases, leaving");
         if let Some(mut j) = judge.take() {
             j.settle(&mut publisher).await?;
-            add(&mut total, j.core.stats());
+            total.merge(j.core.stats());
         }
         broker.flush().await?;
         let all: BTreeSet<Partition> = m.held.keys().copied().collect();
@@ -680,15 +680,4 @@ fn run_elastic(args: &WorkerArgs, cfg: Config, grid: Grid) -> Result<()> {
         started.elapsed().as_secs_f64()
     );
     Ok(())
-}
-
-/// Adds one engine's counters to a worker's (each change of its
-/// partitions judges the stream again: records are counted each time).
-fn add(total: &mut WorkerStats, st: &WorkerStats) {
-    total.records += st.records;
-    total.duplicates += st.duplicates;
-    total.undecodable += st.undecodable;
-    total.events_judged += st.events_judged;
-    total.events_owned += st.events_owned;
-    total.events_replayed += st.events_replayed;
 }
