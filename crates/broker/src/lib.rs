@@ -249,27 +249,73 @@ async fn open_messages(
         .map_err(|e| e.to_string())
 }
 
+/// Waits between attempts: from 100 ms, doubling up to `max`, for as long
+/// as `patience` lasts from the first failure. The one backoff of this
+/// crate (connecting, creating streams and buckets, reading consumers,
+/// publishing again).
+struct Backoff {
+    start: tokio::time::Instant,
+    delay: Duration,
+    max: Duration,
+    patience: Duration,
+}
+
+impl Backoff {
+    fn new(max: Duration, patience: Duration) -> Backoff {
+        Backoff {
+            start: tokio::time::Instant::now(),
+            delay: Duration::from_millis(100),
+            max,
+            patience,
+        }
+    }
+
+    /// After a failure: `false` once patience is spent; else `said` is
+    /// given the delay (to say it in the log), which is then waited.
+    async fn pause(&mut self, said: impl FnOnce(Duration)) -> bool {
+        if self.start.elapsed() >= self.patience {
+            return false;
+        }
+        said(self.delay);
+        tokio::time::sleep(self.delay).await;
+        self.delay = (self.delay * 2).min(self.max);
+        true
+    }
+}
+
 /// `attempt` until it succeeds, retried with backoff while a cluster
 /// elects leaders or a node is lost (each failure said in the log, about
-/// `what`), for up to [`CONSUME_PATIENCE`]; then its error.
-async fn patiently<T, F, Fut>(what: &str, mut attempt: F) -> Result<T, BrokerError>
+/// `what`), for up to `patience`; then its error.
+async fn patiently_for<T, F, Fut>(
+    what: &str,
+    patience: Duration,
+    mut attempt: F,
+) -> Result<T, BrokerError>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<T, BrokerError>>,
 {
-    let start = tokio::time::Instant::now();
-    let mut delay = Duration::from_millis(100);
+    let mut backoff = Backoff::new(Duration::from_secs(2), patience);
     loop {
         match attempt().await {
             Ok(v) => return Ok(v),
-            Err(e) if start.elapsed() < CONSUME_PATIENCE => {
-                eprintln!("finisterra: {what}: {e}; trying again in {delay:?}");
-                tokio::time::sleep(delay).await;
-                delay = (delay * 2).min(Duration::from_secs(2));
+            Err(e) => {
+                let said = |d| eprintln!("finisterra: {what}: {e}; trying again in {d:?}");
+                if !backoff.pause(said).await {
+                    return Err(e);
+                }
             }
-            Err(e) => return Err(e),
         }
     }
+}
+
+/// [`patiently_for`] [`CONSUME_PATIENCE`].
+async fn patiently<T, F, Fut>(what: &str, attempt: F) -> Result<T, BrokerError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, BrokerError>>,
+{
+    patiently_for(what, CONSUME_PATIENCE, attempt).await
 }
 
 /// How long a durable consumer keeps trying after its messages fail (its
@@ -292,8 +338,7 @@ struct Pull {
 impl Pull {
     /// The next message (waits for one).
     async fn next(&mut self) -> Result<jetstream::Message, BrokerError> {
-        let mut failing_since: Option<tokio::time::Instant> = None;
-        let mut delay = Duration::from_millis(100);
+        let mut backoff: Option<Backoff> = None;
         loop {
             let failure = match self.messages.as_mut() {
                 Some(m) => match m.next().await {
@@ -310,19 +355,17 @@ impl Pull {
                 },
             };
             self.messages = None;
-            let since = *failing_since.get_or_insert_with(tokio::time::Instant::now);
-            if since.elapsed() >= CONSUME_PATIENCE {
+            let name = &self.name;
+            let said =
+                |d| eprintln!("finisterra: consumer {name}: {failure}; reading again in {d:?}");
+            let backoff = backoff
+                .get_or_insert_with(|| Backoff::new(Duration::from_secs(2), CONSUME_PATIENCE));
+            if !backoff.pause(said).await {
                 return Err(BrokerError::Consume {
                     what: self.name.clone(),
                     reason: failure,
                 });
             }
-            eprintln!(
-                "finisterra: consumer {}: {failure}; reading again in {delay:?}",
-                self.name
-            );
-            tokio::time::sleep(delay).await;
-            delay = (delay * 2).min(Duration::from_secs(2));
         }
     }
 
@@ -407,8 +450,7 @@ impl Broker {
     /// Connects, retrying with backoff for up to `patience` (an unreachable
     /// broker is said in the log at each attempt).
     pub async fn connect(cfg: BrokerConfig, patience: Duration) -> Result<Broker, BrokerError> {
-        let mut delay = Duration::from_millis(100);
-        let mut waited = Duration::ZERO;
+        let mut backoff = Backoff::new(Duration::from_secs(5), patience);
         let state = Arc::new(ConnectionState::default());
         loop {
             let (st, url) = (state.clone(), cfg.url.clone());
@@ -434,20 +476,20 @@ impl Broker {
                         state,
                     });
                 }
-                Err(e) if waited < patience => {
-                    eprintln!(
-                        "finisterra: NATS at {} unreachable ({e}); retrying in {:?}",
-                        cfg.url, delay
-                    );
-                    tokio::time::sleep(delay).await;
-                    waited += delay;
-                    delay = (delay * 2).min(Duration::from_secs(5));
-                }
                 Err(e) => {
+                    let said = |d| {
+                        eprintln!(
+                            "finisterra: NATS at {} unreachable ({e}); retrying in {d:?}",
+                            cfg.url
+                        )
+                    };
+                    if backoff.pause(said).await {
+                        continue;
+                    }
                     return Err(BrokerError::Connect {
                         url: cfg.url.clone(),
                         reason: e.to_string(),
-                    })
+                    });
                 }
             }
         }
@@ -528,19 +570,10 @@ impl Broker {
     /// after losing a node refuses for a while: retried for up to 30 s,
     /// each refusal said in the log.
     pub async fn ensure_streams(&self) -> Result<(), BrokerError> {
-        let mut delay = Duration::from_millis(100);
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-        loop {
-            match self.try_ensure_streams().await {
-                Ok(()) => return Ok(()),
-                Err(e) if tokio::time::Instant::now() < deadline => {
-                    eprintln!("finisterra: JetStream not ready ({e}); retrying in {delay:?}");
-                    tokio::time::sleep(delay).await;
-                    delay = (delay * 2).min(Duration::from_secs(2));
-                }
-                Err(e) => return Err(e),
-            }
-        }
+        patiently_for("JetStream streams", Duration::from_secs(30), || {
+            self.try_ensure_streams()
+        })
+        .await
     }
 
     async fn try_ensure_streams(&self) -> Result<(), BrokerError> {
@@ -1165,8 +1198,7 @@ impl Publisher {
         id: &str,
         payload: &Bytes,
     ) -> Result<(), BrokerError> {
-        let start = tokio::time::Instant::now();
-        let mut delay = Duration::from_millis(100);
+        let mut backoff = Backoff::new(Duration::from_secs(2), REPUBLISH_PATIENCE);
         loop {
             let attempt = match self.publish_once(subject, id, payload.clone()).await {
                 Ok(fut) => fut.await.map_err(|e| BrokerError::Publish {
@@ -1181,12 +1213,12 @@ impl Publisher {
                     self.count(&ack);
                     return Ok(());
                 }
-                Err(e) if start.elapsed() < REPUBLISH_PATIENCE => {
-                    eprintln!("finisterra: {e}; retrying in {delay:?}");
-                    tokio::time::sleep(delay).await;
-                    delay = (delay * 2).min(Duration::from_secs(2));
+                Err(e) => {
+                    let said = |d| eprintln!("finisterra: {e}; retrying in {d:?}");
+                    if !backoff.pause(said).await {
+                        return Err(e);
+                    }
                 }
-                Err(e) => return Err(e),
             }
         }
     }
