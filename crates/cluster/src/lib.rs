@@ -36,7 +36,7 @@ pub mod worker;
 pub use grid::{Cell, Grid, GridError, Partition, Routing};
 pub use halo::Halo;
 pub use ingest::{IngestStats, Outgoing, Router};
-pub use members::{valid_member_id, Assignment};
+pub use members::{member_id_char, valid_member_id, Assignment};
 pub use owner::{event_key, Ownership};
 pub use wire::{Record, WireError};
 pub use worker::{Merge, Owned, WorkerCore, WorkerStats};

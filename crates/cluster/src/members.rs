@@ -127,11 +127,12 @@ impl Assignment {
 /// Whether `id` can name a member: 1 to 64 of ASCII letters, digits, `-`
 /// and `_` (it becomes part of a key in the broker).
 pub fn valid_member_id(id: &str) -> bool {
-    !id.is_empty()
-        && id.len() <= 64
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    !id.is_empty() && id.len() <= 64 && id.chars().all(member_id_char)
+}
+
+/// A character a member id may hold.
+pub fn member_id_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '-' || c == '_'
 }
 
 #[cfg(test)]

@@ -22,7 +22,8 @@ use anyhow::{bail, Context, Result};
 use bytes::Bytes;
 use finisterra_broker::{Broker, Delivery, Found, Lease, Members, PartitionConsumer, Publisher};
 use finisterra_cluster::{
-    valid_member_id, Assignment, Grid, Merge, Owned, Partition, Record, WorkerCore, WorkerStats,
+    member_id_char, valid_member_id, Assignment, Grid, Merge, Owned, Partition, Record, WorkerCore,
+    WorkerStats,
 };
 use finisterra_engine::{Config, Geography};
 use futures::FutureExt;
@@ -372,13 +373,7 @@ fn default_worker_id() -> String {
     let host: String = host
         .trim()
         .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '-'
-            }
-        })
+        .map(|c| if member_id_char(c) { c } else { '-' })
         .take(40)
         .collect();
     let host = if host.is_empty() {
@@ -543,6 +538,23 @@ impl Membership {
     }
 }
 
+/// Ends a judge's work: its records of `lost` partitions left
+/// unacknowledged, the rest settled (events stored, records acknowledged),
+/// its counters added to `total`.
+async fn retire(
+    judge: Option<Judge>,
+    lost: &BTreeSet<Partition>,
+    publisher: &mut Publisher,
+    total: &mut WorkerStats,
+) -> Result<()> {
+    if let Some(mut j) = judge {
+        j.forget(lost);
+        j.settle(publisher).await?;
+        total.merge(j.core.stats());
+    }
+    Ok(())
+}
+
 /// Elastic membership: joins, judges exactly the partitions whose lease it
 /// holds, follows the live members, leaves on SIGTERM or SIGINT.
 fn run_elastic(args: &WorkerArgs, cfg: Config, grid: Grid) -> Result<()> {
@@ -597,21 +609,14 @@ fn run_elastic(args: &WorkerArgs, cfg: Config, grid: Grid) -> Result<()> {
             // judged (never acknowledging a lost partition's records),
             // then give up.
             if !t.lost.is_empty() || !t.release.is_empty() {
-                if let Some(mut j) = judge.take() {
-                    j.forget(&t.lost);
-                    j.settle(&mut publisher).await?;
-                    total.merge(j.core.stats());
-                }
+                retire(judge.take(), &t.lost, &mut publisher, &mut total).await?;
                 broker.flush().await?;
                 m.release(&t.release).await;
             }
             if !t.missing.is_empty() {
                 let took = m.acquire(&t.missing).await;
                 if !took.is_empty() {
-                    if let Some(mut j) = judge.take() {
-                        j.settle(&mut publisher).await?;
-                        total.merge(j.core.stats());
-                    }
+                    retire(judge.take(), &BTreeSet::new(), &mut publisher, &mut total).await?;
                     broker.flush().await?;
                 }
             }
@@ -661,10 +666,7 @@ fn run_elastic(args: &WorkerArgs, cfg: Config, grid: Grid) -> Result<()> {
             }
         };
         eprintln!("worker {id}: {why}: settling, releasing its leases, leaving");
-        if let Some(mut j) = judge.take() {
-            j.settle(&mut publisher).await?;
-            total.merge(j.core.stats());
-        }
+        retire(judge.take(), &BTreeSet::new(), &mut publisher, &mut total).await?;
         broker.flush().await?;
         let all: BTreeSet<Partition> = m.held.keys().copied().collect();
         m.release(&all).await;
