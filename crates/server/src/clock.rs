@@ -29,6 +29,29 @@ pub enum TimeMode {
     Data,
 }
 
+impl TimeMode {
+    /// Which time of a line its pipeline stamps messages with.
+    pub fn source(self) -> finisterra_engine::TimeSource {
+        use finisterra_engine::TimeSource;
+        match self {
+            TimeMode::Live => TimeSource::Receive,
+            TimeMode::Receive => TimeSource::ReceiveOnly,
+            TimeMode::Data => TimeSource::Data,
+        }
+    }
+
+    /// The data-time gate's policy: with `live` feeds a data time may not
+    /// run ahead of its receive time (not under `Data`); replays and files
+    /// keep the data's time.
+    pub fn policy(self, live: bool) -> finisterra_engine::TimePolicy {
+        use finisterra_engine::TimePolicy;
+        match self {
+            TimeMode::Live | TimeMode::Receive if live => TimePolicy::live(),
+            _ => TimePolicy::Data,
+        }
+    }
+}
+
 impl std::str::FromStr for TimeMode {
     type Err = String;
     fn from_str(s: &str) -> Result<TimeMode, String> {

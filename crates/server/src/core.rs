@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use finisterra_engine::pipeline::Output;
-use finisterra_engine::{Engine, Event, Pipeline, TimeSource};
+use finisterra_engine::{Engine, Event, Pipeline};
 
 pub use crate::channel::{CoreTx, Input, Line, Published};
 use crate::metrics::Metrics;
@@ -288,15 +288,7 @@ impl Core {
         let time = shared.time;
         Core {
             shared,
-            pipelines: (0..n)
-                .map(|_| {
-                    Pipeline::new(match time {
-                        crate::clock::TimeMode::Live => TimeSource::Receive,
-                        crate::clock::TimeMode::Receive => TimeSource::ReceiveOnly,
-                        crate::clock::TimeMode::Data => TimeSource::Data,
-                    })
-                })
-                .collect(),
+            pipelines: (0..n).map(|_| Pipeline::new(time.source())).collect(),
             last_disagreement_warning: None,
             forward_seq: 0,
             forwarding: false,

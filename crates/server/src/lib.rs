@@ -98,13 +98,8 @@ pub async fn start(
     engine.set_next_event_id(store.last_id() + 1);
     // The map draws the coast the engine judges with.
     let land = web::LandLayer::new(engine.geography().land.as_ref());
-    match cfg.time {
-        // Live feeds: a data time may not run ahead of its receive time.
-        clock::TimeMode::Live | clock::TimeMode::Receive if live => {
-            engine.set_time_policy(finisterra_engine::TimePolicy::live())
-        }
-        _ => engine.set_time_policy(finisterra_engine::TimePolicy::Data),
-    }
+    // Live feeds: a data time may not run ahead of its receive time.
+    engine.set_time_policy(cfg.time.policy(live));
     // The newest data time already in the event log (a data directory
     // reused after a restart): events dated before it are said and counted.
     let log_newest_ms = store

@@ -18,7 +18,7 @@ use anyhow::{Context, Result};
 use bytes::Bytes;
 use finisterra_cluster::{Grid, Halo, Router};
 use finisterra_engine::pipeline::Output;
-use finisterra_engine::{Config, Pipeline, TimePolicy, TimeSource};
+use finisterra_engine::{Config, Pipeline};
 use finisterra_server::channel::{CoreTx, Input};
 use finisterra_server::clock::{now_ms, TimeMode};
 use finisterra_server::sources::{self, Overflow, SourceCount, SourceHost, SourceSpec};
@@ -184,12 +184,8 @@ pub(super) fn run_live(
             .name("finisterra-ingest-live".into())
             .spawn(move || -> String {
                 let mut router = Router::new(grid, halo.total_m, &cfg);
-                let (source, policy) = match mode {
-                    TimeMode::Live => (TimeSource::Receive, TimePolicy::live()),
-                    TimeMode::Receive => (TimeSource::ReceiveOnly, TimePolicy::live()),
-                    TimeMode::Data => (TimeSource::Data, TimePolicy::Data),
-                };
-                router.set_time_policy(policy);
+                let source = mode.source();
+                router.set_time_policy(mode.policy(true));
                 // One pipeline per source, as the server has: fragments of
                 // one feed are never assembled with another's.
                 let mut pipelines: Vec<Pipeline> =
