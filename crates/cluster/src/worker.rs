@@ -60,7 +60,6 @@ pub struct WorkerCore {
     mine: BTreeSet<Partition>,
     last_seq: u64,
     ended: bool,
-    silent_until: u64,
     /// Per partition: its previous owner stored its events up to this
     /// record (see [`WorkerCore::resume_partition_after`]).
     silent_partition: BTreeMap<Partition, u64>,
@@ -87,7 +86,6 @@ impl WorkerCore {
             mine: mine.iter().copied().collect(),
             last_seq: 0,
             ended: false,
-            silent_until: 0,
             silent_partition: BTreeMap::new(),
             stats: WorkerStats::default(),
             buf: Vec::new(),
@@ -116,21 +114,14 @@ impl WorkerCore {
         self.last_seq
     }
 
-    /// Takes over from a previous owner whose events are stored up to the
-    /// record `seq` (ingest's order): the records up to it are judged (to
-    /// rebuild the engine's state: picture, open risks, hysteresis, Rule 17
-    /// stages, owners of open pairs) but their events are not reported
-    /// again.
-    pub fn resume_after(&mut self, seq: u64) {
-        self.silent_until = self.silent_until.max(seq);
-    }
-
     /// Takes partition `p` over from a previous owner whose events of `p`
     /// are stored up to the record `seq` (the record at `p`'s ack floor:
     /// an owner acknowledges a record only after every event it judged up
     /// to it is stored). The partitions of one worker may come from
-    /// several previous owners, each as far as it got: the events `p` owns
-    /// are not reported again up to `seq`, the others' are.
+    /// several previous owners, each as far as it got: the records up to
+    /// `seq` are judged (to rebuild the engine's state: picture, open
+    /// risks, hysteresis, Rule 17 stages, owners of open pairs) but the
+    /// events `p` owns are not reported again up to it; the others' are.
     pub fn resume_partition_after(&mut self, p: Partition, seq: u64) {
         let s = self.silent_partition.entry(p).or_insert(0);
         *s = (*s).max(seq);
@@ -139,10 +130,7 @@ impl WorkerCore {
     /// The last record whose events are all stored already, over every
     /// partition (caught up with the previous owners past it).
     pub fn silent_until(&self) -> u64 {
-        self.silent_partition
-            .values()
-            .copied()
-            .fold(self.silent_until, u64::max)
+        self.silent_partition.values().copied().fold(0, u64::max)
     }
 
     /// Whether the end record was judged.
@@ -196,12 +184,7 @@ impl WorkerCore {
                 key.push_str(&format!("#{}", n.1));
             }
             n.1 += 1;
-            let silent = self
-                .silent_partition
-                .get(&p)
-                .copied()
-                .unwrap_or(0)
-                .max(self.silent_until);
+            let silent = self.silent_partition.get(&p).copied().unwrap_or(0);
             if self.last_seq <= silent {
                 self.stats.events_replayed += 1;
                 continue;
