@@ -8,12 +8,13 @@
 //!   other member from the live ones, and judges exactly the partitions
 //!   whose lease it holds ([`finisterra_broker::Members`]), renewing them
 //!   every third of the lease time; a change of its set (a member joined,
-//!   left or died; a lease lost) settles what was judged, gives up what is
-//!   no longer its own, and starts its engine again on its new set.
+//!   left or died; a lease lost) settles and gives up what is no longer its
+//!   own and takes the partitions newly its own.
 //!
-//! Either way a set of partitions is judged by one [`Judge`]: each
-//! partition's consumer taken over from the stream's start, the engine
-//! rebuilt silently up to what the partition's previous owner stored.
+//! Either way each partition is judged by its own [`Judge`] (its own
+//! engine on the partition's records, home and halo): a partition taken
+//! over is rebuilt alone from the stream's start, silently up to what its
+//! previous owner stored, while the worker's other partitions judge on.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
@@ -22,7 +23,7 @@ use anyhow::{bail, Context, Result};
 use bytes::Bytes;
 use finisterra_broker::{Broker, Delivery, Found, Lease, Members, PartitionConsumer, Publisher};
 use finisterra_cluster::{
-    member_id_char, valid_member_id, Assignment, Grid, Merge, Owned, Partition, Record, WorkerCore,
+    member_id_char, valid_member_id, Assignment, Grid, Owned, Partition, Record, WorkerCore,
     WorkerStats,
 };
 use finisterra_engine::{Config, Geography};
@@ -93,8 +94,8 @@ struct Ground {
 }
 
 impl Ground {
-    fn core(&self, mine: &[Partition]) -> WorkerCore {
-        let mut core = WorkerCore::new(self.cfg, self.geo.clone(), self.grid, mine);
+    fn core(&self, p: Partition) -> WorkerCore {
+        let mut core = WorkerCore::new(self.cfg, self.geo.clone(), self.grid, &[p]);
         core.set_threads(self.threads);
         core
     }
@@ -131,16 +132,19 @@ fn run_static(args: &WorkerArgs, n: u32, i: u32, cfg: Config, grid: Grid) -> Res
     let stats = rt.block_on(async {
         let broker = args.part.connect().await?;
         let mut publisher = broker.publisher();
-        let mut judge = Judge::open(&broker, &who, ground.core(&mine), mine.clone()).await?;
-        loop {
-            if let Pause::Ended = judge.run(&mut publisher, None, None).await? {
-                if args.exit_at_end {
-                    judge.settle(&mut publisher).await?;
-                    break;
-                }
-            }
+        let mut judges = BTreeMap::new();
+        for &p in &mine {
+            judges.insert(p, Judge::open(&broker, &who, ground.core(p), p).await?);
         }
-        anyhow::Ok((judge.core.stats().clone(), publisher.republished()))
+        while !matches!(
+            run_judges(&mut judges, &mut publisher, None, None, args.exit_at_end).await?,
+            Pause::Ended
+        ) {}
+        let mut total = WorkerStats::default();
+        for j in judges.into_values() {
+            retire(j, &BTreeSet::new(), &mut publisher, &mut total).await?;
+        }
+        anyhow::Ok((total, publisher.republished()))
     })?;
     eprintln!(
         "worker {i}/{n}: partitions {mine:?}; {}; {:.2} s",
@@ -159,11 +163,11 @@ fn said(st: &WorkerStats, republished: u64) -> String {
     )
 }
 
-/// Why [`Judge::run`] returned.
+/// Why [`run_judges`] returned.
 enum Pause {
     /// The deadline passed (the membership's turn).
     Due,
-    /// The end record was judged.
+    /// The end record was judged by every judge.
     Ended,
     /// SIGTERM or SIGINT.
     Stop(&'static str),
@@ -197,58 +201,66 @@ impl Stop {
     }
 }
 
-/// The engine on one set of partitions: each partition's consumer taken
-/// over from the stream's start, the records merged into ingest's order,
-/// judged, the events owned published, and the records acknowledged once
-/// those events are stored.
+/// The engine of one partition: its consumer taken over, its records
+/// judged in order, the events it owns published, and the records
+/// acknowledged once those events are stored. A partition is the unit of
+/// state: a worker runs one judge per partition it holds, so a partition
+/// that moves is rebuilt alone and the others judge on undisturbed.
 struct Judge {
     who: String,
-    mine: Vec<Partition>,
+    p: Partition,
     core: WorkerCore,
-    consumers: Vec<PartitionConsumer>,
-    merge: Merge<Delivery>,
+    consumer: PartitionConsumer,
+    /// A delivery taken while waiting on every judge: judged first.
+    held: Option<Delivery>,
     to_ack: Vec<Delivery>,
     owned: Vec<Owned>,
-    /// The last record whose events the previous owners had all stored.
+    /// The last record whose events the previous owner had all stored.
     resume: u64,
     caught_up: bool,
     started: Instant,
 }
 
+/// What [`Judge::work`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Worked {
+    /// Judged records (and may have more).
+    Busy,
+    /// Nothing was waiting.
+    Idle,
+    /// Nothing was waiting, and the end record was judged.
+    Ended,
+}
+
+/// Records judged between two looks at the clock.
+const CLOCK_EVERY: u32 = 64;
+/// The longest a judge keeps the thread while others have records.
+const SLICE: Duration = Duration::from_millis(50);
+
 impl Judge {
-    /// Takes the partitions over: each is judged again from the first
-    /// record the stream keeps; the events of the records its previous
-    /// owner acknowledged are stored already and are not reported again
-    /// (each partition as far as its own previous owner got).
-    async fn open(
-        broker: &Broker,
-        who: &str,
-        mut core: WorkerCore,
-        mine: Vec<Partition>,
-    ) -> Result<Judge> {
-        let mut consumers = Vec::with_capacity(mine.len());
-        for &p in &mine {
-            let (acked, c) = broker.take_partition(p).await?;
-            if let Some(b) = acked {
-                let seq = Record::decode(&b)
-                    .map(|r| r.seq())
-                    .with_context(|| format!("bad record at partition {p}'s ack floor"))?;
-                core.resume_partition_after(p, seq);
-            }
-            consumers.push(c);
+    /// Takes partition `p` over: judged again from the first record the
+    /// stream keeps; the events of the records its previous owner
+    /// acknowledged are stored already and are not reported again.
+    async fn open(broker: &Broker, who: &str, mut core: WorkerCore, p: Partition) -> Result<Judge> {
+        let (acked, consumer) = broker.take_partition(p).await?;
+        if let Some(b) = acked {
+            let seq = Record::decode(&b)
+                .map(|r| r.seq())
+                .with_context(|| format!("bad record at partition {p}'s ack floor"))?;
+            core.resume_partition_after(p, seq);
         }
         let resume = core.silent_until();
         if resume > 0 {
             eprintln!(
-                "worker {who}: taking over after record {resume}: rebuilding the engine from the stream"
+                "worker {who}: partition {p}: taking over after record {resume}: rebuilding its engine from the stream"
             );
         }
         Ok(Judge {
             who: who.to_string(),
-            merge: Merge::new(&mine),
-            mine,
+            p,
             core,
-            consumers,
+            consumer,
+            held: None,
             to_ack: Vec::new(),
             owned: Vec::new(),
             resume,
@@ -257,93 +269,66 @@ impl Judge {
         })
     }
 
-    /// Judges until `deadline` passes, the end record, or a signal (when
-    /// `stop` is given), whichever first; checked between records.
-    async fn run(
-        &mut self,
-        publisher: &mut Publisher,
-        deadline: Option<Instant>,
-        mut stop: Option<&mut Stop>,
-    ) -> Result<Pause> {
-        let due = |d: Option<Instant>| d.is_some_and(|d| Instant::now() >= d);
+    /// Judges what the broker has delivered already, until `deadline` or
+    /// until nothing is waiting (then settles); never waits for the broker.
+    async fn work(&mut self, publisher: &mut Publisher, deadline: Instant) -> Result<Worked> {
+        let mut n: u32 = 0;
         loop {
-            if let Some(s) = stop.as_deref_mut().and_then(Stop::came) {
-                return Ok(Pause::Stop(s));
+            if n % CLOCK_EVERY == CLOCK_EVERY - 1 && Instant::now() >= deadline {
+                return Ok(Worked::Busy);
             }
-            if due(deadline) {
-                return Ok(Pause::Due);
-            }
-            // Fill every empty partition: what is already here first; wait
-            // only after storing and acknowledging what was judged.
-            let empty: Vec<Partition> = self.merge.empty().collect();
-            for p in empty {
-                let i = self.mine.iter().position(|&m| m == p).unwrap_or(0);
-                let d = match self.consumers[i].next().now_or_never() {
+            let d = match self.held.take() {
+                Some(d) => d,
+                None => match self.consumer.next().now_or_never() {
                     Some(d) => d?,
                     None => {
                         self.settle(publisher).await?;
-                        let next = self.consumers[i].next();
-                        let until = async {
-                            match deadline {
-                                Some(d) => tokio::time::sleep_until(d.into()).await,
-                                None => std::future::pending().await,
-                            }
-                        };
-                        let signalled = async {
-                            match stop.as_deref_mut() {
-                                Some(s) => s.wait().await,
-                                None => std::future::pending().await,
-                            }
-                        };
-                        // The deadline first: a worker woken from a stall
-                        // goes to renew its leases before it reads on.
-                        tokio::select! {
-                            biased;
-                            _ = until => return Ok(Pause::Due),
-                            s = signalled => return Ok(Pause::Stop(s)),
-                            d = next => d?,
-                        }
+                        return Ok(if n > 0 {
+                            Worked::Busy
+                        } else if self.core.ended() {
+                            Worked::Ended
+                        } else {
+                            Worked::Idle
+                        });
                     }
-                };
-                let seq = Record::decode(d.payload())
-                    .map(|r| r.seq())
-                    .with_context(|| format!("bad record on partition {p}"))?;
-                // A late redelivery: only its acknowledgement is owed.
-                if let Some(stale) = self.merge.push(p, seq, d) {
-                    self.to_ack.push(stale);
-                }
+                },
+            };
+            n += 1;
+            // An older record delivered again (its acknowledgement was
+            // late) is skipped by the core: only its acknowledgement is owed.
+            self.core
+                .on_record(d.payload(), &mut self.owned)
+                .with_context(|| format!("bad record on partition {}", self.p))?;
+            for mut o in self.owned.drain(..) {
+                // The API numbers events as it stores them.
+                o.event.id = 0;
+                let json = Bytes::from(o.event.to_json());
+                publisher.event(o.event.body.kind(), &o.key, json).await?;
             }
-            while let Some((_, copies)) = self.merge.pop() {
-                if let Some(first) = copies.first() {
-                    self.core.on_record(first.payload(), &mut self.owned)?;
-                }
-                for mut o in self.owned.drain(..) {
-                    // The API numbers events as it stores them.
-                    o.event.id = 0;
-                    let json = Bytes::from(o.event.to_json());
-                    publisher.event(o.event.body.kind(), &o.key, json).await?;
-                }
-                self.to_ack.extend(copies);
-                if self.to_ack.len() >= 2048 {
-                    self.settle(publisher).await?;
-                }
-                if due(deadline) {
-                    break;
-                }
+            self.to_ack.push(d);
+            if self.to_ack.len() >= 2048 {
+                self.settle(publisher).await?;
             }
             if !self.caught_up && self.core.last_seq() >= self.resume {
                 self.caught_up = true;
                 eprintln!(
-                    "worker {}: caught up with its predecessors (record {}) {:.2} s after start",
+                    "worker {}: partition {}: caught up with its predecessor (record {}) {:.2} s after taking it over",
                     self.who,
+                    self.p,
                     self.resume,
                     self.started.elapsed().as_secs_f64()
                 );
             }
-            if self.core.ended() {
-                return Ok(Pause::Ended);
-            }
         }
+    }
+
+    /// Waits for the partition's next delivery and holds it for
+    /// [`Judge::work`] (cancel-safe: the consumer keeps what it fetched).
+    async fn wait(&mut self) -> Result<()> {
+        if self.held.is_none() {
+            self.held = Some(self.consumer.next().await?);
+        }
+        Ok(())
     }
 
     /// Stores the events published so far, then acknowledges the records
@@ -356,15 +341,74 @@ impl Judge {
         }
         Ok(())
     }
+}
 
-    /// Partitions whose lease is lost: their records are not acknowledged
-    /// (their new owner's consumer is theirs).
-    fn forget(&mut self, lost: &BTreeSet<Partition>) {
-        self.to_ack.retain(|d| !lost.contains(&d.partition()));
+/// Runs the judges by turns (each for at most [`SLICE`] while others have
+/// records) until `deadline` (none: for ever), a signal (when `stop` is
+/// given), or, with `at_end`, the end record judged by every judge; waits
+/// for the broker only when no judge has anything.
+async fn run_judges(
+    judges: &mut BTreeMap<Partition, Judge>,
+    publisher: &mut Publisher,
+    deadline: Option<Instant>,
+    mut stop: Option<&mut Stop>,
+    at_end: bool,
+) -> Result<Pause> {
+    loop {
+        if let Some(s) = stop.as_deref_mut().and_then(Stop::came) {
+            return Ok(Pause::Stop(s));
+        }
+        let now = Instant::now();
+        if deadline.is_some_and(|d| now >= d) {
+            return Ok(Pause::Due);
+        }
+        let slice = deadline.map_or(now + SLICE, |d| d.min(now + SLICE));
+        let (mut busy, mut ended) = (false, !judges.is_empty());
+        for j in judges.values_mut() {
+            match j.work(publisher, slice).await? {
+                Worked::Busy => (busy, ended) = (true, false),
+                Worked::Idle => ended = false,
+                Worked::Ended => {}
+            }
+        }
+        if busy {
+            continue;
+        }
+        if ended && at_end {
+            return Ok(Pause::Ended);
+        }
+        let until = async {
+            match deadline {
+                Some(d) => tokio::time::sleep_until(d.into()).await,
+                None => std::future::pending().await,
+            }
+        };
+        let signalled = async {
+            match stop.as_deref_mut() {
+                Some(s) => s.wait().await,
+                None => std::future::pending().await,
+            }
+        };
+        let any = async {
+            if judges.is_empty() {
+                std::future::pending::<Result<()>>().await
+            } else {
+                futures::future::select_all(judges.values_mut().map(|j| Box::pin(j.wait())))
+                    .await
+                    .0
+            }
+        };
+        // The deadline first: a worker woken from a stall goes to renew
+        // its leases before it reads on.
+        tokio::select! {
+            biased;
+            _ = until => return Ok(Pause::Due),
+            s = signalled => return Ok(Pause::Stop(s)),
+            r = any => r?,
+        }
     }
 }
 
-/// The default member id: the host's name and the process id.
 fn default_worker_id() -> String {
     let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
         .ok()
@@ -542,16 +586,16 @@ impl Membership {
 /// unacknowledged, the rest settled (events stored, records acknowledged),
 /// its counters added to `total`.
 async fn retire(
-    judge: Option<Judge>,
+    mut j: Judge,
     lost: &BTreeSet<Partition>,
     publisher: &mut Publisher,
     total: &mut WorkerStats,
 ) -> Result<()> {
-    if let Some(mut j) = judge {
-        j.forget(lost);
-        j.settle(publisher).await?;
-        total.merge(j.core.stats());
+    if lost.contains(&j.p) {
+        j.to_ack.clear();
     }
+    j.settle(publisher).await?;
+    total.merge(j.core.stats());
     Ok(())
 }
 
@@ -599,9 +643,8 @@ fn run_elastic(args: &WorkerArgs, cfg: Config, grid: Grid) -> Result<()> {
             holders: BTreeMap::new(),
         };
         let mut publisher = broker.publisher();
-        let mut judge: Option<Judge> = None;
+        let mut judges: BTreeMap<Partition, Judge> = BTreeMap::new();
         let mut total = WorkerStats::default();
-        let mut waiting_since: Option<Instant> = None;
         let why = loop {
             let next = Instant::now() + period;
             let t = m.turn().await;
@@ -609,64 +652,51 @@ fn run_elastic(args: &WorkerArgs, cfg: Config, grid: Grid) -> Result<()> {
             // judged (never acknowledging a lost partition's records),
             // then give up.
             if !t.lost.is_empty() || !t.release.is_empty() {
-                retire(judge.take(), &t.lost, &mut publisher, &mut total).await?;
+                for p in t.lost.iter().chain(&t.release) {
+                    if let Some(j) = judges.remove(p) {
+                        retire(j, &t.lost, &mut publisher, &mut total).await?;
+                    }
+                }
                 broker.flush().await?;
                 m.release(&t.release).await;
             }
+            // Each partition is judged as soon as its lease is here; the
+            // others judge on.
             if !t.missing.is_empty() {
                 let took = m.acquire(&t.missing).await;
+                for &p in &took {
+                    judges.insert(p, Judge::open(&broker, &id, ground.core(p), p).await?);
+                }
                 if !took.is_empty() {
-                    retire(judge.take(), &BTreeSet::new(), &mut publisher, &mut total).await?;
-                    broker.flush().await?;
+                    eprintln!(
+                        "worker {id}: members [{}]; owns partitions {}",
+                        m.live.join(" "),
+                        list(judges.keys().copied())
+                    );
                 }
             }
-            // Waiting for partitions others still hold: start on what is
-            // held only after a lease time (the others release theirs
-            // within a third of it; a dead one's expire within it).
-            let all_here = t.missing.iter().all(|p| m.held.contains_key(p));
-            if all_here {
-                waiting_since = None;
-            } else {
-                waiting_since.get_or_insert_with(Instant::now);
-            }
-            let waited_enough = waiting_since.is_none_or(|s| s.elapsed() >= ttl);
-            if judge.is_none() && !m.held.is_empty() && waited_enough {
-                let mine: Vec<Partition> = m.held.keys().copied().collect();
-                eprintln!(
-                    "worker {id}: members [{}]; owns partitions {}",
-                    m.live.join(" "),
-                    list(mine.iter().copied())
-                );
-                judge = Some(Judge::open(&broker, &id, ground.core(&mine), mine).await?);
-            }
-            // The judge gets a quarter period at least, however long the
+            // The judges get a quarter period at least, however long the
             // turn took (renewals then come within 1.25 periods of each
             // other even when a turn takes a whole one).
             let next = next.max(Instant::now() + period / 4);
-            let pause = match judge.as_mut() {
-                Some(j) => j.run(&mut publisher, Some(next), Some(&mut stop)).await?,
-                None => {
-                    tokio::select! {
-                        _ = tokio::time::sleep_until(next.into()) => Pause::Due,
-                        s = stop.wait() => Pause::Stop(s),
-                    }
-                }
-            };
-            match pause {
+            match run_judges(
+                &mut judges,
+                &mut publisher,
+                Some(next),
+                Some(&mut stop),
+                args.exit_at_end,
+            )
+            .await?
+            {
                 Pause::Due => {}
                 Pause::Stop(s) => break s,
-                Pause::Ended if args.exit_at_end => break "the end of the replay",
-                Pause::Ended => {
-                    // Nothing more comes: wait for the next turn.
-                    tokio::select! {
-                        _ = tokio::time::sleep_until(next.into()) => {}
-                        s = stop.wait() => break s,
-                    }
-                }
+                Pause::Ended => break "the end of the replay",
             }
         };
         eprintln!("worker {id}: {why}: settling, releasing its leases, leaving");
-        retire(judge.take(), &BTreeSet::new(), &mut publisher, &mut total).await?;
+        for j in std::mem::take(&mut judges).into_values() {
+            retire(j, &BTreeSet::new(), &mut publisher, &mut total).await?;
+        }
         broker.flush().await?;
         let all: BTreeSet<Partition> = m.held.keys().copied().collect();
         m.release(&all).await;
