@@ -1,0 +1,281 @@
+//! An engine snapshotted, dropped and restored gives exactly the events of
+//! the engine that ran on (issue 12: a worker taking a partition over
+//! restores the engine from a snapshot instead of rebuilding from the
+//! stream's start).
+//!
+//! A busy simulated fleet on the world's lanes (many open risks), with the
+//! world's land, zones and hazards on its tracks, runs once uninterrupted
+//! and once cut at five points — one right after a screening pass, one
+//! midway between passes — each cut a snapshot, the engine dropped, a new
+//! one restored from the bytes. The events' JSON must be byte-identical.
+
+use std::time::Instant;
+
+use finisterra_ais::{AisMessage, Body, Event as DecodeEvent, StreamDecoder};
+use finisterra_engine::geofence::{Hazards, Land, Zones};
+use finisterra_engine::{
+    Config, Engine, Event, Geography, SnapshotError, SNAPSHOT_MAGIC, SNAPSHOT_VERSION,
+};
+use finisterra_sim::fleet::{simulate_fleet, FleetConfig};
+
+/// The fleet's messages with their data times.
+fn fleet(vessels: usize, hours: f64) -> Vec<(AisMessage, i64)> {
+    let cfg = FleetConfig {
+        vessels,
+        hours,
+        seed: 11,
+        report_interval_s: 20.0,
+        ..FleetConfig::default()
+    };
+    let mut dec = StreamDecoder::default();
+    let mut msgs = Vec::new();
+    let mut n = 0u64;
+    simulate_fleet(&cfg, &mut |l| {
+        n += 1;
+        dec.feed(n, l.as_bytes(), &mut |ev| {
+            if let DecodeEvent::Message(m) = ev {
+                let t = m.time.expect("simulated lines carry times").unix_ms;
+                msgs.push((m.message.clone(), t));
+            }
+        });
+    })
+    .expect("the fleet simulates");
+    msgs
+}
+
+fn square(id: usize, rule: &str, extra: &str, lon: f64, lat: f64, half: f64) -> String {
+    let (lon0, lat0, lon1, lat1) = (lon - half, lat - half, lon + half, lat + half);
+    format!(
+        r#"{{"type":"Feature","id":"z{id}","properties":{{"name":"Zone {id}","rule":"{rule}"{extra}}},
+        "geometry":{{"type":"Polygon","coordinates":[[[{lon0},{lat0}],[{lon1},{lat0}],[{lon1},{lat1}],[{lon0},{lat1}],[{lon0},{lat0}]]]}}}}"#
+    )
+}
+
+/// Land, and zones and hazards on the fleet's tracks: squares around
+/// where moving vessels are a quarter of the way through, wrecks where
+/// others are.
+fn geography(msgs: &[(AisMessage, i64)]) -> Geography {
+    let mut spots: Vec<(f64, f64)> = Vec::new();
+    for (m, _) in &msgs[msgs.len() / 4..] {
+        if let Body::Position(p) = &m.body {
+            if let (Some(lat), Some(lon), Some(sog)) = (p.lat_deg, p.lon_deg, p.sog_kn) {
+                if sog > 5.0 && !spots.iter().any(|&(a, b)| (a - lat).abs() + (b - lon).abs() < 1.0)
+                {
+                    spots.push((lat, lon));
+                }
+            }
+        }
+        if spots.len() == 16 {
+            break;
+        }
+    }
+    let rules = [
+        ("keep_out", ""),
+        ("speed_limit", r#","max_sog_kn":6"#),
+        ("notify", ""),
+    ];
+    let zones: Vec<String> = spots[..10]
+        .iter()
+        .enumerate()
+        .map(|(k, &(lat, lon))| {
+            let (rule, extra) = rules[k % rules.len()];
+            square(k, rule, extra, lon, lat, 0.04)
+        })
+        .collect();
+    let hazards: Vec<String> = spots[10..]
+        .iter()
+        .enumerate()
+        .map(|(k, &(lat, lon))| {
+            format!(
+                r#"{{"type":"Feature","id":"w{k}","properties":{{"name":"Wreck {k}","radius_m":400}},
+                "geometry":{{"type":"Point","coordinates":[{lon},{lat}]}}}}"#
+            )
+        })
+        .collect();
+    let doc = |f: &[String]| format!(r#"{{"type":"FeatureCollection","features":[{}]}}"#, f.join(","));
+    Geography {
+        land: Some(Land::world().expect("the bundled land")),
+        zones: Zones::from_geojson_bytes(doc(&zones).as_bytes()).expect("valid zones"),
+        hazards: Hazards::from_geojson_bytes(doc(&hazards).as_bytes()).expect("valid hazards"),
+    }
+}
+
+fn new_engine(geo: &Geography) -> Engine {
+    let mut e = Engine::new(Config::default());
+    e.set_geography(geo.clone());
+    e
+}
+
+#[test]
+fn restored_engines_give_the_events_of_the_uninterrupted_one() {
+    let msgs = fleet(1200, 0.5);
+    let geo = geography(&msgs);
+    let n = msgs.len();
+
+    let mut engine = new_engine(&geo);
+    let mut whole: Vec<Event> = Vec::new();
+    for (m, t) in &msgs {
+        let _ = engine.ingest(m, *t, &mut whole);
+    }
+    let whole: Vec<String> = whole.iter().map(Event::to_json).collect();
+    let count = |k: &str| whole.iter().filter(|e| e.contains(k)).count();
+    assert!(count("\"risk.raised\"") > 20, "a busy fleet");
+    assert!(count("\"risk.updated\"") > 20);
+    assert!(count("\"zone.") > 0, "zones on the tracks");
+
+    // Cut at 1/8, right after the first pass past 3/8, midway between two
+    // passes past 5/8, at 6/8 and 7/8.
+    let interval_ms = (Config::default().screen_interval_s * 1000.0) as i64;
+    let mut engine = new_engine(&geo);
+    let mut cut: Vec<Event> = Vec::new();
+    let mut cuts: Vec<(usize, usize)> = Vec::new();
+    let (mut after_pass, mut midway) = (false, false);
+    for (i, (m, t)) in msgs.iter().enumerate() {
+        let passes = engine.stats().screenings;
+        let _ = engine.ingest(m, *t, &mut cut);
+        let now_pass = !after_pass && i >= 3 * n / 8 && engine.stats().screenings > passes;
+        let now_mid = !midway
+            && i >= 5 * n / 8
+            && (t.rem_euclid(interval_ms) - interval_ms / 2).abs() < 1000;
+        after_pass |= now_pass;
+        midway |= now_mid;
+        if i == n / 8 || i == 6 * n / 8 || i == 7 * n / 8 || now_pass || now_mid {
+            let open = engine.open_risks().count();
+            let bytes = engine.snapshot();
+            drop(engine);
+            engine = Engine::restore(Config::default(), geo.clone(), &bytes)
+                .unwrap_or_else(|e| panic!("restore at message {i}: {e}"));
+            cuts.push((i, open));
+        }
+    }
+    assert_eq!(cuts.len(), 5, "five cuts: {cuts:?}");
+    assert!(
+        cuts.iter().filter(|c| c.1 > 0).count() >= 4,
+        "risks open at the cuts: {cuts:?}"
+    );
+    let cut: Vec<String> = cut.iter().map(Event::to_json).collect();
+    assert_eq!(cut.len(), whole.len(), "cuts at {cuts:?}");
+    for (k, (a, b)) in whole.iter().zip(&cut).enumerate() {
+        assert_eq!(a, b, "event {k} differs (cuts at {cuts:?})");
+    }
+}
+
+#[test]
+fn a_snapshot_holds_what_the_engine_shows() {
+    let msgs = fleet(300, 0.2);
+    let geo = geography(&msgs);
+    let mut engine = new_engine(&geo);
+    let mut out = Vec::new();
+    for (m, t) in &msgs {
+        let _ = engine.ingest(m, *t, &mut out);
+    }
+    let back = Engine::restore(Config::default(), geo, &engine.snapshot()).expect("restores");
+    assert_eq!(back.picture().len(), engine.picture().len());
+    assert_eq!(back.now_ms(), engine.now_ms());
+    assert_eq!(back.next_deadline_ms(), engine.next_deadline_ms());
+    let risks = |e: &Engine| {
+        e.open_risks()
+            .map(|r| serde_json::to_string(r).expect("json"))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(risks(&back), risks(&engine));
+    assert_eq!(
+        serde_json::to_string(back.stats()).expect("json"),
+        serde_json::to_string(engine.stats()).expect("json")
+    );
+    // The next event id continues.
+    let (mut a, mut b) = (back, engine);
+    assert_eq!(a.take_event_id(), b.take_event_id());
+}
+
+#[test]
+fn bad_snapshots_are_refused_with_the_reason() {
+    let msgs = fleet(200, 0.1);
+    let geo = geography(&msgs);
+    let mut engine = new_engine(&geo);
+    let mut out = Vec::new();
+    for (m, t) in &msgs {
+        let _ = engine.ingest(m, *t, &mut out);
+    }
+    let good = engine.snapshot();
+    assert_eq!(&good[..8], SNAPSHOT_MAGIC);
+    let restore = |b: &[u8]| Engine::restore(Config::default(), geo.clone(), b).map(|_| ());
+
+    assert_eq!(restore(b""), Err(SnapshotError::NotASnapshot));
+    assert_eq!(restore(b"{\"json\":1}"), Err(SnapshotError::NotASnapshot));
+    assert!(matches!(restore(&good[..10]), Err(SnapshotError::Corrupt(_))));
+
+    let mut other = good.clone();
+    other[8..12].copy_from_slice(&(SNAPSHOT_VERSION + 1).to_le_bytes());
+    let err = restore(&other).unwrap_err();
+    assert_eq!(
+        err,
+        SnapshotError::Version {
+            found: SNAPSHOT_VERSION + 1,
+            expected: SNAPSHOT_VERSION
+        }
+    );
+    assert!(err.to_string().contains("version"), "{err}");
+
+    // Truncated anywhere: refused, never a panic.
+    for len in (12..good.len()).step_by((good.len() / 97).max(1)) {
+        match restore(&good[..len]) {
+            Err(SnapshotError::Corrupt(why)) => assert!(!why.is_empty()),
+            r => panic!("truncated at {len}: {r:?}"),
+        }
+    }
+    // Bytes flipped: refused or (a flipped number) taken, never a panic.
+    for at in (12..good.len()).step_by((good.len() / 211).max(1)) {
+        let mut bad = good.clone();
+        bad[at] ^= 0x5a;
+        let _ = restore(&bad);
+    }
+
+    let mut cfg = Config::default();
+    cfg.risk.warning_cpa_nm += 0.5;
+    assert_eq!(
+        Engine::restore(cfg, geo.clone(), &good).map(|_| ()),
+        Err(SnapshotError::ConfigMismatch)
+    );
+    let mut no_land = geo.clone();
+    no_land.land = None;
+    assert!(matches!(
+        Engine::restore(Config::default(), no_land, &good).map(|_| ()),
+        Err(SnapshotError::GeographyMismatch(_))
+    ));
+    let mut no_zones = geo.clone();
+    no_zones.zones = Zones::empty();
+    let err = Engine::restore(Config::default(), no_zones, &good)
+        .map(|_| ())
+        .unwrap_err();
+    assert!(err.to_string().contains("zones"), "{err}");
+}
+
+/// Size and time of a snapshot of a realistic picture (5,000 vessels):
+/// `cargo test --release -p finisterra-engine --test snapshot -- --nocapture`.
+#[test]
+fn snapshot_size_and_time_of_a_large_picture() {
+    let msgs = fleet(5000, 0.25);
+    let geo = geography(&msgs);
+    let mut engine = new_engine(&geo);
+    let mut out = Vec::new();
+    for (m, t) in &msgs {
+        let _ = engine.ingest(m, *t, &mut out);
+    }
+    let t0 = Instant::now();
+    let bytes = engine.snapshot();
+    let snap_s = t0.elapsed().as_secs_f64();
+    let t0 = Instant::now();
+    let back = Engine::restore(Config::default(), geo, &bytes).expect("restores");
+    let restore_s = t0.elapsed().as_secs_f64();
+    eprintln!(
+        "snapshot of {} vessels, {} open risks: {} bytes, snapshot {:.1} ms, restore {:.1} ms ({} build)",
+        engine.picture().len(),
+        engine.open_risks().count(),
+        bytes.len(),
+        snap_s * 1e3,
+        restore_s * 1e3,
+        if cfg!(debug_assertions) { "debug" } else { "release" },
+    );
+    assert_eq!(back.picture().len(), engine.picture().len());
+}
