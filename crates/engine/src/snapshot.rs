@@ -89,10 +89,7 @@ impl GeoPrint {
                 self.land_rings, other.land_rings
             ))
         } else if self.hazards != other.hazards {
-            Some(format!(
-                "{} hazards, given {}",
-                self.hazards, other.hazards
-            ))
+            Some(format!("{} hazards, given {}", self.hazards, other.hazards))
         } else if self.zones != other.zones {
             Some(format!("zones {:?}, given {:?}", self.zones, other.zones))
         } else {
@@ -100,6 +97,9 @@ impl GeoPrint {
         }
     }
 }
+
+/// The distress reasons reported per vessel with their times, by MMSI.
+type DistressSeen = Vec<(u32, Vec<(Label, i64)>)>;
 
 /// The state as written (borrowed from the engine).
 #[derive(Serialize)]
@@ -113,7 +113,7 @@ struct StateRef<'a> {
     next_observed_age_ms: Option<i64>,
     next_id: u64,
     stats: &'a EngineStats,
-    distress_seen: Vec<(u32, Vec<(&'static str, i64)>)>,
+    distress_seen: DistressSeen,
     hazards: &'a HazardBook,
     zones: &'a ZoneBook,
     pass_ms: i64,
@@ -137,7 +137,7 @@ struct State {
     next_id: u64,
     stats: EngineStats,
     #[serde(deserialize_with = "distress_seen")]
-    distress_seen: Vec<(u32, Vec<(Label, i64)>)>,
+    distress_seen: DistressSeen,
     hazards: HazardBook,
     zones: ZoneBook,
     pass_ms: i64,
@@ -158,7 +158,7 @@ impl Engine {
     /// restored from them with [`Engine::restore`] and given the same
     /// messages after emits the same events as this one.
     pub fn snapshot(&self) -> Vec<u8> {
-        let mut distress_seen: Vec<(u32, Vec<(&'static str, i64)>)> = self
+        let mut distress_seen: DistressSeen = self
             .distress_seen
             .iter()
             .map(|(&m, seen)| (m, seen.clone()))
@@ -548,9 +548,7 @@ pub(crate) fn label<'de, D: Deserializer<'de>>(d: D) -> Result<&'static str, D::
 }
 
 /// Reads an optional `&'static str` label.
-pub(crate) fn opt_label<'de, D: Deserializer<'de>>(
-    d: D,
-) -> Result<Option<&'static str>, D::Error> {
+pub(crate) fn opt_label<'de, D: Deserializer<'de>>(d: D) -> Result<Option<&'static str>, D::Error> {
     match Option::<String>::deserialize(d)? {
         None => Ok(None),
         Some(s) => known(&s).map(Some),
@@ -567,9 +565,7 @@ pub(crate) fn label_counts<'de, D: Deserializer<'de>>(
         .collect()
 }
 
-fn distress_seen<'de, D: Deserializer<'de>>(
-    d: D,
-) -> Result<Vec<(u32, Vec<(&'static str, i64)>)>, D::Error> {
+fn distress_seen<'de, D: Deserializer<'de>>(d: D) -> Result<DistressSeen, D::Error> {
     Vec::<(u32, Vec<(String, i64)>)>::deserialize(d)?
         .into_iter()
         .map(|(m, seen)| {

@@ -59,7 +59,10 @@ fn geography(msgs: &[(AisMessage, i64)]) -> Geography {
     for (m, _) in &msgs[msgs.len() / 4..] {
         if let Body::Position(p) = &m.body {
             if let (Some(lat), Some(lon), Some(sog)) = (p.lat_deg, p.lon_deg, p.sog_kn) {
-                if sog > 5.0 && !spots.iter().any(|&(a, b)| (a - lat).abs() + (b - lon).abs() < 1.0)
+                if sog > 5.0
+                    && !spots
+                        .iter()
+                        .any(|&(a, b)| (a - lat).abs() + (b - lon).abs() < 1.0)
                 {
                     spots.push((lat, lon));
                 }
@@ -92,7 +95,12 @@ fn geography(msgs: &[(AisMessage, i64)]) -> Geography {
             )
         })
         .collect();
-    let doc = |f: &[String]| format!(r#"{{"type":"FeatureCollection","features":[{}]}}"#, f.join(","));
+    let doc = |f: &[String]| {
+        format!(
+            r#"{{"type":"FeatureCollection","features":[{}]}}"#,
+            f.join(",")
+        )
+    };
     Geography {
         land: Some(Land::world().expect("the bundled land")),
         zones: Zones::from_geojson_bytes(doc(&zones).as_bytes()).expect("valid zones"),
@@ -137,9 +145,8 @@ fn restored_engines_give_the_events_of_the_uninterrupted_one() {
         let passes = engine.stats().screenings;
         let _ = engine.ingest(m, *t, &mut cut);
         let now_pass = !after_pass && i >= 3 * n / 8 && engine.stats().screenings > passes;
-        let now_mid = !midway
-            && i >= 5 * n / 8
-            && (t.rem_euclid(interval_ms) - interval_ms / 2).abs() < 1000;
+        let now_mid =
+            !midway && i >= 5 * n / 8 && (t.rem_euclid(interval_ms) - interval_ms / 2).abs() < 1000;
         after_pass |= now_pass;
         midway |= now_mid;
         let named = i == n / 8 || i == 6 * n / 8 || i == 7 * n / 8 || now_pass || now_mid;
@@ -214,7 +221,10 @@ fn bad_snapshots_are_refused_with_the_reason() {
 
     assert_eq!(restore(b""), Err(SnapshotError::NotASnapshot));
     assert_eq!(restore(b"{\"json\":1}"), Err(SnapshotError::NotASnapshot));
-    assert!(matches!(restore(&good[..10]), Err(SnapshotError::Corrupt(_))));
+    assert!(matches!(
+        restore(&good[..10]),
+        Err(SnapshotError::Corrupt(_))
+    ));
 
     let mut other = good.clone();
     other[8..12].copy_from_slice(&(SNAPSHOT_VERSION + 1).to_le_bytes());
