@@ -300,3 +300,89 @@ fn snapshot_size_and_time_of_a_large_picture() {
     );
     assert_eq!(back.picture().len(), engine.picture().len());
 }
+
+/// The air picture too: conflicts raised and cleared, an airspace
+/// predicted then violated, an aircraft gone silent; cut every 1/24.
+#[test]
+fn restored_engines_give_the_air_events_of_the_uninterrupted_one() {
+    use finisterra_modes::{Decoder, DecoderConfig};
+    use finisterra_nav::geo::destination;
+    use finisterra_sim::air::{air_frames, AircraftSpec};
+
+    let plane = |icao: &str, call: &str, (lat, lon): (f64, f64), alt_ft, track_deg| AircraftSpec {
+        icao: icao.into(),
+        callsign: call.into(),
+        category: None,
+        lat,
+        lon,
+        alt_ft,
+        gs_kn: 400.0,
+        track_deg,
+        rate_fpm: 0.0,
+        level_off_ft: None,
+        turn_deg_s: 0.0,
+        from_s: 0.0,
+        until_s: None,
+    };
+    let at = |bearing_deg: f64, nm: f64| destination(43.0, -9.5, bearing_deg, nm * 1852.0);
+    let mut climb = plane("4ca004", "CLIMB4", at(90.0, 12.5), 17_000.0, 270.0);
+    climb.rate_fpm = 2000.0;
+    climb.level_off_ft = Some(24_000.0);
+    let mut desc = plane("4ca00b", "DESC11", (43.0, -9.4), 9_000.0, 90.0);
+    desc.gs_kn = 150.0;
+    desc.rate_fpm = -1500.0;
+    let mut quiet = plane("4ca00c", "QUIET12", at(0.0, 10.0), 20_000.0, 180.0);
+    quiet.until_s = Some(120.0);
+    let aircraft = [
+        plane("4ca003", "LEVEL3", at(270.0, 12.5), 20_000.0, 90.0),
+        climb,
+        desc,
+        quiet,
+        plane("4ca00d", "HEAD13", at(180.0, 10.0), 20_000.0, 0.0),
+    ];
+    let zones = r#"{"type":"FeatureCollection","features":[
+     {"type":"Feature","properties":{"name":"R-1 north bank","id":"R1","rule":"keep_out",
+       "floor":"SFC","ceiling":{"value":5000,"unit":"ft","datum":"msl"}},
+      "geometry":{"type":"Polygon","coordinates":[[[-9.45,42.9],[-9.2,42.9],[-9.2,43.1],[-9.45,43.1],[-9.45,42.9]]]}}]}"#;
+    let geo = Geography {
+        zones: Zones::from_geojson_bytes(zones.as_bytes()).expect("zones"),
+        ..Geography::default()
+    };
+    let mut dec = Decoder::new(DecoderConfig::default());
+    let frames: Vec<_> = air_frames(&aircraft, 1_796_000_000_000, 400.0)
+        .expect("frames")
+        .into_iter()
+        .map(|f| dec.decode(&f.frame, f.time_ms).map(|m| (m, f.time_ms)))
+        .collect::<Result<_, _>>()
+        .expect("clean frames decode");
+    let run = |cut_every: Option<usize>| {
+        let mut engine = new_engine(&geo);
+        let mut out = Vec::new();
+        for (i, (m, t)) in frames.iter().enumerate() {
+            let _ = engine.ingest_air_at(m, Some(*t), None, &mut out);
+            if cut_every.is_some_and(|k| (i + 1) % k == 0) {
+                let bytes = engine.snapshot();
+                engine = Engine::restore(Config::default(), geo.clone(), &bytes)
+                    .unwrap_or_else(|e| panic!("restore at frame {i}: {e}"));
+            }
+        }
+        out.iter().map(Event::to_json).collect::<Vec<_>>()
+    };
+    let whole = run(None);
+    for kind in [
+        "air.conflict.raised",
+        "air.conflict.cleared",
+        "airspace.predicted",
+        "airspace.violation",
+    ] {
+        assert!(
+            whole.iter().any(|e| e.contains(&format!("\"{kind}\""))),
+            "{kind}: {whole:#?}"
+        );
+    }
+    let cut = run(Some(frames.len() / 24));
+    for (k, (a, b)) in whole.iter().zip(&cut).enumerate() {
+        assert_eq!(a, b, "air event {k} differs");
+    }
+    assert_eq!(cut.len(), whole.len());
+}
