@@ -62,11 +62,12 @@ pub enum SnapshotError {
 }
 
 /// A cheap fingerprint of the geography: whether land is loaded and how
-/// many rings it has, how many user hazards, and every zone's identity.
+/// many rings it has, every user hazard's identity (feature `id`, else
+/// name) and every zone's.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct GeoPrint {
     land_rings: Option<usize>,
-    hazards: usize,
+    hazards: Vec<String>,
     zones: Vec<String>,
 }
 
@@ -74,7 +75,12 @@ impl GeoPrint {
     fn of(geo: &Geography) -> GeoPrint {
         GeoPrint {
             land_rings: geo.land.as_ref().map(|l| l.ring_count()),
-            hazards: geo.hazards.len(),
+            hazards: geo
+                .hazards
+                .hazards()
+                .iter()
+                .map(|h| h.id.clone().unwrap_or_else(|| h.name.clone()))
+                .collect(),
             zones: crate::zone::zone_keys(&geo.zones)
                 .iter()
                 .map(|k| k.to_string())
@@ -89,7 +95,10 @@ impl GeoPrint {
                 self.land_rings, other.land_rings
             ))
         } else if self.hazards != other.hazards {
-            Some(format!("{} hazards, given {}", self.hazards, other.hazards))
+            Some(format!(
+                "hazards {:?}, given {:?}",
+                self.hazards, other.hazards
+            ))
         } else if self.zones != other.zones {
             Some(format!("zones {:?}, given {:?}", self.zones, other.zones))
         } else {

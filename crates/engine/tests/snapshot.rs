@@ -264,6 +264,13 @@ fn bad_snapshots_are_refused_with_the_reason() {
         Engine::restore(Config::default(), no_land, &good).map(|_| ()),
         Err(SnapshotError::GeographyMismatch(_))
     ));
+    let mut one_hazard_less = geo.clone();
+    let doc = r#"{"type":"FeatureCollection","features":[{"type":"Feature","id":"w0","properties":{"name":"Wreck 0","radius_m":400},"geometry":{"type":"Point","coordinates":[0.0,0.0]}}]}"#;
+    one_hazard_less.hazards = Hazards::from_geojson_bytes(doc.as_bytes()).expect("hazards");
+    let err = Engine::restore(Config::default(), one_hazard_less, &good)
+        .map(|_| ())
+        .unwrap_err();
+    assert!(err.to_string().contains("hazards"), "{err}");
     let mut no_zones = geo.clone();
     no_zones.zones = Zones::empty();
     let err = Engine::restore(Config::default(), no_zones, &good)
