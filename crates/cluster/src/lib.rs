@@ -39,4 +39,7 @@ pub use ingest::{IngestStats, Outgoing, Router};
 pub use members::{member_id_char, valid_member_id, Assignment};
 pub use owner::{event_key, Ownership};
 pub use wire::{Record, WireError};
-pub use worker::{Merge, Owned, WorkerCore, WorkerStats};
+pub use worker::{
+    Merge, Owned, WorkerCore, WorkerSnapshotError, WorkerStats, WORKER_SNAPSHOT_MAGIC,
+    WORKER_SNAPSHOT_VERSION,
+};

@@ -35,6 +35,13 @@ pub struct Ownership {
     air_pairs: BTreeMap<(String, String), Partition>,
 }
 
+/// The owners of open pairs and air conflicts, as a snapshot holds them.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub(crate) struct OpenOwners {
+    pairs: Vec<((u32, u32), Partition)>,
+    air_pairs: Vec<((String, String), Partition)>,
+}
+
 /// An aircraft's identity in keys: its address, or `mmsi:…`.
 fn aircraft_id(a: &AircraftRef) -> String {
     a.hex
@@ -53,6 +60,28 @@ impl Ownership {
             grid,
             pairs: BTreeMap::new(),
             air_pairs: BTreeMap::new(),
+        }
+    }
+
+    /// The owners of open pairs and air conflicts (a worker's snapshot
+    /// holds them).
+    pub(crate) fn open_owners(&self) -> OpenOwners {
+        OpenOwners {
+            pairs: self.pairs.iter().map(|(&k, &p)| (k, p)).collect(),
+            air_pairs: self
+                .air_pairs
+                .iter()
+                .map(|(k, &p)| (k.clone(), p))
+                .collect(),
+        }
+    }
+
+    /// Ownership over `grid` with these owners of open pairs.
+    pub(crate) fn with_open(grid: Grid, open: OpenOwners) -> Ownership {
+        Ownership {
+            grid,
+            pairs: open.pairs.into_iter().collect(),
+            air_pairs: open.air_pairs.into_iter().collect(),
         }
     }
 

@@ -3,14 +3,14 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
-use finisterra_engine::{Config, Engine, Event, FastMap, Geography};
+use finisterra_engine::{Config, Engine, Event, FastMap, Geography, SnapshotError};
 
 use crate::grid::{Grid, Partition};
-use crate::owner::{event_key, Ownership};
+use crate::owner::{event_key, OpenOwners, Ownership};
 use crate::wire::{Record, WireError};
 
 /// Counters of a worker.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct WorkerStats {
     /// Records judged (messages and ticks).
     pub records: u64,
@@ -52,6 +52,46 @@ pub struct Owned {
     pub event: Event,
 }
 
+/// The first bytes of a worker's snapshot.
+pub const WORKER_SNAPSHOT_MAGIC: &[u8; 8] = b"FINSNAPW";
+
+/// The format version of a worker's snapshot this build writes and reads.
+pub const WORKER_SNAPSHOT_VERSION: u32 = 1;
+
+/// Why a worker's snapshot was refused by [`WorkerCore::restore`].
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum WorkerSnapshotError {
+    /// The bytes do not start with [`WORKER_SNAPSHOT_MAGIC`].
+    #[error("not a worker snapshot (no FINSNAPW header)")]
+    NotASnapshot,
+    /// Written in another format version.
+    #[error("worker snapshot format version {found}, this build reads version {expected}")]
+    Version {
+        /// The version in the header.
+        found: u32,
+        /// The version this build reads.
+        expected: u32,
+    },
+    /// The worker's own state cannot be read: truncated or corrupt.
+    #[error("corrupt or truncated worker snapshot: {0}")]
+    Corrupt(String),
+    /// The engine's snapshot inside was refused.
+    #[error("engine snapshot: {0}")]
+    Engine(#[from] SnapshotError),
+}
+
+/// The worker's own state in a snapshot (the engine's follows it).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct CoreState {
+    last_seq: u64,
+    ended: bool,
+    silent_partition: Vec<(Partition, u64)>,
+    stats: WorkerStats,
+    /// Sorted by key.
+    keys: Vec<(String, (i64, u32))>,
+    owners: OpenOwners,
+}
+
 /// The engine of one worker and the partitions it owns.
 #[derive(Debug)]
 pub struct WorkerCore {
@@ -91,6 +131,103 @@ impl WorkerCore {
             buf: Vec::new(),
             keys: FastMap::default(),
         }
+    }
+
+    /// The worker's state as bytes: the engine's snapshot
+    /// ([`Engine::snapshot`]) and the core's own state that decides its
+    /// future output — the last record judged, whether the end was, the
+    /// partitions taken over and how far their previous owners got, the
+    /// owners of open pairs, the keys given recently (for the `#1`
+    /// suffixes) and the counters. Not the partitions it owns, the grid,
+    /// the configuration or the geography: given again to
+    /// [`WorkerCore::restore`].
+    ///
+    /// Layout: [`WORKER_SNAPSHOT_MAGIC`], the version (`u32`, little
+    /// endian), the length of the core's state (`u64`, little endian), the
+    /// core's state in CBOR, then the engine's snapshot to the end.
+    pub fn snapshot(&self) -> Vec<u8> {
+        let mut keys: Vec<(String, (i64, u32))> =
+            self.keys.iter().map(|(k, &v)| (k.clone(), v)).collect();
+        keys.sort();
+        let state = CoreState {
+            last_seq: self.last_seq,
+            ended: self.ended,
+            silent_partition: self
+                .silent_partition
+                .iter()
+                .map(|(&p, &s)| (p, s))
+                .collect(),
+            stats: self.stats.clone(),
+            keys,
+            owners: self.ownership.open_owners(),
+        };
+        let mut core = Vec::new();
+        // Writing into a vector cannot fail.
+        if let Err(e) = ciborium::into_writer(&state, &mut core) {
+            debug_assert!(false, "worker snapshot: {e}");
+        }
+        let engine = self.engine.snapshot();
+        let mut out = Vec::with_capacity(20 + core.len() + engine.len());
+        out.extend_from_slice(WORKER_SNAPSHOT_MAGIC);
+        out.extend_from_slice(&WORKER_SNAPSHOT_VERSION.to_le_bytes());
+        out.extend_from_slice(&(core.len() as u64).to_le_bytes());
+        out.extend_from_slice(&core);
+        out.extend_from_slice(&engine);
+        out
+    }
+
+    /// A worker from a snapshot of [`WorkerCore::snapshot`], judging with
+    /// `cfg` and `geo` (those the snapshot was taken under: the engine
+    /// refuses others) and reporting the events owned by `mine` (which may
+    /// differ from the snapshot's owner's: a partition taken over). The
+    /// records after [`WorkerCore::last_seq`] then give the events the
+    /// worker that took the snapshot would have given. Threads are not in
+    /// the snapshot: [`WorkerCore::set_threads`] again.
+    pub fn restore(
+        cfg: Config,
+        geo: Geography,
+        grid: Grid,
+        mine: &[Partition],
+        bytes: &[u8],
+    ) -> Result<WorkerCore, WorkerSnapshotError> {
+        let rest = bytes
+            .strip_prefix(WORKER_SNAPSHOT_MAGIC.as_slice())
+            .ok_or(WorkerSnapshotError::NotASnapshot)?;
+        let corrupt = |why: &str| WorkerSnapshotError::Corrupt(why.to_string());
+        let (version, rest) = rest
+            .split_first_chunk::<4>()
+            .ok_or_else(|| corrupt("no version after the header"))?;
+        let found = u32::from_le_bytes(*version);
+        if found != WORKER_SNAPSHOT_VERSION {
+            return Err(WorkerSnapshotError::Version {
+                found,
+                expected: WORKER_SNAPSHOT_VERSION,
+            });
+        }
+        let (len, rest) = rest
+            .split_first_chunk::<8>()
+            .ok_or_else(|| corrupt("no length of the core's state"))?;
+        let len = usize::try_from(u64::from_le_bytes(*len))
+            .ok()
+            .filter(|&n| n <= rest.len())
+            .ok_or_else(|| corrupt("the core's state is cut short"))?;
+        let (core, engine) = rest.split_at(len);
+        let st: CoreState =
+            ciborium::from_reader(core).map_err(|e| WorkerSnapshotError::Corrupt(e.to_string()))?;
+        let engine = Engine::restore(cfg, geo, engine)?;
+        let mut keys = FastMap::default();
+        keys.extend(st.keys);
+        Ok(WorkerCore {
+            engine,
+            ownership: Ownership::with_open(grid, st.owners),
+            mine: mine.iter().copied().collect(),
+            last_seq: st.last_seq,
+            ended: st.ended,
+            silent_partition: st.silent_partition.into_iter().collect(),
+            stats: st.stats,
+            buf: Vec::new(),
+            keys,
+        })
     }
 
     /// The engine (picture, open risks, counters).

@@ -116,7 +116,7 @@ impl AirConfig {
 }
 
 /// Who an aircraft is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum AirId {
     /// An ICAO 24-bit address.
     Icao(u32),
@@ -139,7 +139,7 @@ impl AirId {
 }
 
 /// One aircraft as the picture holds it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Aircraft {
     /// Who.
     pub id: AirId,
@@ -310,7 +310,7 @@ fn round1(v: f64) -> f64 {
 }
 
 /// An aircraft as events show it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AircraftRef {
     /// 24-bit address as readsb writes it (`~` before a non-ICAO one).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -344,14 +344,15 @@ pub struct AircraftRef {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub vertical_rate_fpm: Option<f64>,
     /// `climbing`, `descending`, `level` or `unknown`.
-    pub trend: &'static str,
+    #[serde(deserialize_with = "crate::snapshot::label")]
+    pub trend: crate::snapshot::Label,
     /// Mode A code.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub squawk: Option<String>,
 }
 
 /// A predicted or present loss of separation between two aircraft.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AirConflict {
     /// The tier modelled on TCAS II (`caution`, `warning`), when tiers are
     /// on and the pair meets one.
@@ -385,7 +386,8 @@ pub struct AirConflict {
     pub vertical_minimum_ft: f64,
     /// `level`, `climbing_into`, `descending_into`, `not_closing`,
     /// `unknown` (an altitude is missing: judged horizontally alone).
-    pub vertical: &'static str,
+    #[serde(deserialize_with = "crate::snapshot::label")]
+    pub vertical: crate::snapshot::Label,
     /// The aircraft climbing or descending into the other (its `hex`, or
     /// `mmsi:…`).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -421,7 +423,7 @@ pub struct AirConflictCleared {
 }
 
 /// An airspace event for one aircraft.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AirspaceAlert {
     /// The airspace.
     pub zone: ZoneRef,
@@ -436,7 +438,8 @@ pub struct AirspaceAlert {
     /// The aircraft.
     pub aircraft: AircraftRef,
     /// `enter` or `leave`.
-    pub action: &'static str,
+    #[serde(deserialize_with = "crate::snapshot::label")]
+    pub action: crate::snapshot::Label,
     /// Where, degrees.
     pub lat: f64,
     /// Longitude.
@@ -450,12 +453,16 @@ pub struct AirspaceAlert {
     pub time_to_s: Option<f64>,
     /// Why it ended (`airspace.cleared`): `left`, `returned`,
     /// `no_longer_predicted`, `target_lost`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<&'static str>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::snapshot::opt_label"
+    )]
+    pub reason: Option<crate::snapshot::Label>,
 }
 
 /// Counters of the air picture.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AirStats {
     /// Mode S messages taken.
     pub messages: u64,
@@ -473,7 +480,7 @@ pub struct AirStats {
     pub pairs_assessed: u64,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct OpenConflict {
     since_ms: i64,
     last_event_ms: i64,
@@ -486,11 +493,15 @@ struct OpenConflict {
 }
 
 /// The air picture with its open conflicts and airspace alerts.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub(crate) struct AirState {
+    #[serde(skip)]
     pub(crate) cfg: AirConfig,
-    conflict_cfg: AirConflictConfig,
+    #[serde(skip)]
+    pub(crate) conflict_cfg: AirConflictConfig,
     slots: Vec<Aircraft>,
+    /// Rebuilt from `slots` on restore.
+    #[serde(skip)]
     index: FastMap<AirId, usize>,
     conflicts: BTreeMap<(AirId, AirId), OpenConflict>,
     predicted: BTreeMap<(AirId, Arc<str>), AirspaceAlert>,
@@ -540,6 +551,20 @@ impl AirState {
             conflict_cfg: cfg.conflict(),
             ..AirState::default()
         }
+    }
+
+    /// The state a snapshot held, made whole again: the configuration
+    /// (not in the snapshot) given back, the index rebuilt from the slots.
+    pub(crate) fn restored(mut self, cfg: AirConfig) -> Result<AirState, String> {
+        self.cfg = cfg;
+        self.conflict_cfg = cfg.conflict();
+        self.index.clear();
+        for (i, a) in self.slots.iter().enumerate() {
+            if self.index.insert(a.id, i).is_some() {
+                return Err(format!("aircraft {} twice", a.id.text()));
+            }
+        }
+        Ok(self)
     }
 
     pub(crate) fn aircraft(&self) -> &[Aircraft] {

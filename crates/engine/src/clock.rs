@@ -22,7 +22,7 @@
 //! Sans-IO: the receive time comes with the message; this never reads a
 //! clock.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// 1990-01-01T00:00:00Z.
 pub const MIN_TIME_MS: i64 = 631_152_000_000;
@@ -39,7 +39,7 @@ pub const JUMP_CONFIRMATIONS: u32 = 3;
 pub const LIVE_AHEAD_TOLERANCE_MS: i64 = 30_000;
 
 /// How data times are admitted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TimePolicy {
     /// The data's own time, with the six-hour jump gate.
@@ -91,7 +91,7 @@ pub struct Admitted {
 }
 
 /// Counters of the clock.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClockStats {
     /// Rejected: outside 1990–2100.
     pub out_of_range: u64,
@@ -106,7 +106,7 @@ pub struct ClockStats {
 
 /// The picture's time and the gate in front of it. See the
 /// [module documentation](self).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DataClock {
     policy: TimePolicy,
     now_ms: Option<i64>,

@@ -5,7 +5,7 @@
 
 use finisterra_nav::advice::{Action, Direction};
 use finisterra_nav::colregs::Encounter;
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Serialize, Serializer};
 
 /// One event.
 #[derive(Debug, Clone, PartialEq)]
@@ -252,7 +252,7 @@ impl std::fmt::Display for EventKind {
 }
 
 /// Alarm levels.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Level {
     /// CPA below the warning distance within the warning time.
@@ -263,7 +263,7 @@ pub enum Level {
 
 /// A vessel as events show it: identity and predicted state at the time of
 /// the judgement.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VesselRef {
     /// MMSI.
     pub mmsi: u32,
@@ -290,7 +290,7 @@ pub struct VesselRef {
 }
 
 /// One manoeuvre advised to one vessel.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AdviceItem {
     /// The vessel that should act.
     pub mmsi: u32,
@@ -321,12 +321,12 @@ pub struct AdviceItem {
     pub limited_by: Option<u32>,
     /// `true` when the new track would stand into a fixed danger (land, an
     /// aid to navigation, a user hazard): never sufficient.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub into_danger: bool,
 }
 
 /// A collision risk between two vessels, with the ruling and the advice.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Risk {
     /// `warning` or `alarm`.
     pub level: Level,
@@ -359,8 +359,12 @@ pub struct Risk {
     /// MMSIs of the stand-on vessels.
     pub stand_on: Vec<u32>,
     /// The deciding rule (`"13"`, `"14"`, `"15"`, `"18(a)"`...).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub rule: Option<&'static str>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::snapshot::opt_label"
+    )]
+    pub rule: Option<crate::snapshot::Label>,
     /// The ruling in plain words, the vessels named, with what the Rule 17
     /// stage asks of the stand-on vessel once she may or must act.
     pub ruling: String,
@@ -369,8 +373,12 @@ pub struct Risk {
     pub(crate) ruling_base: String,
     /// Rule 17 stage of the stand-on vessel: `keep_course`, `may_act`,
     /// `must_act`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub rule17_stage: Option<&'static str>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::snapshot::opt_label"
+    )]
+    pub rule17_stage: Option<crate::snapshot::Label>,
     /// When the stand-on vessel may act alone (Rule 17(a)(ii)) if both keep
     /// their motion: the event's time once she may. Only for a stand-on
     /// vessel: the give-way vessel acts now (Rules 8 and 16: early and
@@ -389,23 +397,26 @@ pub struct Risk {
     /// under 20 m, a sailing vessel or one engaged in fishing towards a
     /// power-driven vessel following a traffic lane or a narrow channel.
     /// They add to the ruling and do not change it (Rule 8(f)).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub not_to_impede: Vec<NotToImpede>,
 }
 
 /// A duty not to impede the passage of another vessel.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NotToImpede {
     /// The vessel with the duty.
     pub mmsi: u32,
     /// The vessel whose passage she shall not impede.
     pub towards: u32,
     /// `"Rule 10(j)"`, `"Rule 10(i)"`, `"Rule 9(b)"`, `"Rule 9(c)"`.
-    pub rule: &'static str,
+    #[serde(deserialize_with = "crate::snapshot::label")]
+    pub rule: crate::snapshot::Label,
     /// Why: `under_20_m`, `sailing`, `fishing`.
-    pub because: &'static str,
+    #[serde(deserialize_with = "crate::snapshot::label")]
+    pub because: crate::snapshot::Label,
     /// `traffic_lane` or `narrow_channel`.
-    pub waters: &'static str,
+    #[serde(deserialize_with = "crate::snapshot::label")]
+    pub waters: crate::snapshot::Label,
     /// Name of the lane or channel zone.
     pub zone: String,
 }
@@ -470,11 +481,12 @@ pub struct TargetLost {
 }
 
 /// A fixed hazard as events show it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HazardRef {
     /// `land`, `aton` (an aid to navigation from message 21) or `hazard`
     /// (from the hazards file).
-    pub kind: &'static str,
+    #[serde(deserialize_with = "crate::snapshot::label")]
+    pub kind: crate::snapshot::Label,
     /// Name of the aid or hazard (`null` for land).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -488,7 +500,7 @@ pub struct HazardRef {
 }
 
 /// A vessel whose track leads to land or a hazard.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HazardRisk {
     /// `warning` (within the safety distance inside the horizon) or
     /// `alarm` (onto the hazard itself within the alarm time).
@@ -526,7 +538,7 @@ pub struct HazardCleared {
 }
 
 /// A zone as events show it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ZoneRef {
     /// Index of the zone in the zones file (features in order).
     pub index: usize,
@@ -536,7 +548,8 @@ pub struct ZoneRef {
     /// The zone's name.
     pub name: String,
     /// `keep_out`, `keep_in`, `no_crossing`, `speed_limit`, `notify`.
-    pub rule: &'static str,
+    #[serde(deserialize_with = "crate::snapshot::label")]
+    pub rule: crate::snapshot::Label,
     /// Speed limit, knots (`speed_limit` zones).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_sog_kn: Option<f64>,
@@ -547,7 +560,7 @@ pub struct ZoneRef {
 }
 
 /// A zone event for one vessel.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ZoneAlert {
     /// The zone.
     pub zone: ZoneRef,
@@ -556,7 +569,8 @@ pub struct ZoneAlert {
     /// `enter`, `leave`, `cross` or `speed`; in routeing zones
     /// `against_flow`, `crossing_angle`, `in_separation_zone`,
     /// `wrong_side`.
-    pub action: &'static str,
+    #[serde(deserialize_with = "crate::snapshot::label")]
+    pub action: crate::snapshot::Label,
     /// Where it happens (happened, or is predicted), degrees.
     pub lat: f64,
     /// Longitude of that point.
@@ -570,11 +584,19 @@ pub struct ZoneAlert {
     /// `returned`, `slowed`, `no_longer_predicted`, `target_lost`;
     /// `corrected` (a routeing-zone violation whose course or side is
     /// right again).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<&'static str>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::snapshot::opt_label"
+    )]
+    pub reason: Option<crate::snapshot::Label>,
     /// The COLREGs rule of a routeing-zone event, e.g. `"Rule 10(b)(i)"`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub colregs: Option<&'static str>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::snapshot::opt_label"
+    )]
+    pub colregs: Option<crate::snapshot::Label>,
     /// The angle judged, degrees: from the flow (`against_flow`), from the
     /// perpendicular to the flow (`crossing_angle`); metres from the
     /// channel's axis are in `offset_m`.
@@ -582,8 +604,12 @@ pub struct ZoneAlert {
     pub angle_deg: Option<f64>,
     /// `heading` (true heading, as Rule 10(c) asks) or `cog` (course over
     /// ground, standing in because the heading was not transmitted).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub judged_by: Option<&'static str>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::snapshot::opt_label"
+    )]
+    pub judged_by: Option<crate::snapshot::Label>,
     /// Distance from a channel's axis on the wrong side, metres.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub offset_m: Option<f64>,

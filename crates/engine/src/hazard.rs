@@ -8,6 +8,8 @@ use std::collections::BTreeMap;
 use finisterra_geofence::{Hazards, Land, Zones};
 use finisterra_nav::advice::{smallest_alteration, Action, Direction, Sides};
 
+use serde::{Deserialize, Serialize};
+
 use crate::config::Config;
 use crate::event::{AdviceItem, EventBody, HazardCleared, HazardRef, HazardRisk, Level};
 use crate::picture::{FixedObject, MmsiMap, Picture};
@@ -29,7 +31,7 @@ pub struct Geography {
 /// (id = its MMSI), 2 user hazard (id = its index).
 type Source = (u8, u32);
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct OpenHazard {
     risk: HazardRisk,
     raised_ms: i64,
@@ -65,7 +67,7 @@ pub(crate) struct AtonHazard {
 
 /// Open hazards (one per vessel: the most urgent) and the last check of
 /// each vessel.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub(crate) struct HazardBook {
     open: BTreeMap<u32, OpenHazard>,
     /// Per vessel: (time of last full check, course, speed) — a vessel

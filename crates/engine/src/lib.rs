@@ -45,12 +45,13 @@ pub mod pipeline;
 mod risk;
 mod rules;
 mod screen;
+mod snapshot;
 mod zone;
 
 use std::cell::{Cell, OnceCell, RefCell};
 
 use finisterra_ais::{AisMessage, Body};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub use air::{
     AirConfig, AirConflict, AirConflictCleared, AirId, AirStats, Aircraft, AircraftRef,
@@ -74,6 +75,7 @@ pub use picture::{
 };
 pub use pipeline::{Pipeline, PipelineStats, Stamp, TimeSource};
 pub use risk::OpenRisk;
+pub use snapshot::{SnapshotError, MAGIC as SNAPSHOT_MAGIC, VERSION as SNAPSHOT_VERSION};
 
 use picture::MmsiMap;
 use risk::{PairAssessment, Pass, Quick, RiskBook};
@@ -214,7 +216,7 @@ impl Ingested {
 }
 
 /// Counters of the engine.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct EngineStats {
     /// Screening passes run.
     pub screenings: u64,
@@ -232,7 +234,8 @@ pub struct EngineStats {
     /// Vessels within reach over all those plans (the search's targets).
     pub advice_targets: u64,
     /// Events emitted, by kind.
-    pub events: Vec<(&'static str, u64)>,
+    #[serde(deserialize_with = "crate::snapshot::label_counts")]
+    pub events: Vec<(crate::snapshot::Label, u64)>,
     /// Messages ignored for their time: (outside 1990-2100, unconfirmed
     /// jump of more than six hours ahead).
     pub rejected_times: (u64, u64),

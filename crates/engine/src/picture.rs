@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
 use finisterra_ais::{AisMessage, Body, Dimensions, StaticDataReport};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::config::PictureConfig;
 
@@ -39,7 +39,7 @@ pub type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
 pub(crate) type MmsiMap<V> = FastMap<u32, V>;
 
 /// Which kind of station a vessel is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum VesselClass {
     /// Class A (messages 1-3, 5).
@@ -53,7 +53,7 @@ pub enum VesselClass {
 }
 
 /// Static and voyage data merged from messages 5, 19 and 24.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct StaticData {
     /// Vessel name.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -124,8 +124,8 @@ fn non_empty(s: &str) -> Option<String> {
 
 /// A second track for one MMSI: fixes the teleport check rejected but that
 /// agree with each other.
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct Candidate {
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Candidate {
     lat: f64,
     lon: f64,
     t_ms: i64,
@@ -134,7 +134,7 @@ struct Candidate {
 }
 
 /// One vessel (any mobile station) in the picture.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Vessel {
     /// MMSI.
     pub mmsi: u32,
@@ -171,7 +171,7 @@ pub struct Vessel {
     /// `true` after `target.lost` until the next accepted fix.
     pub lost: bool,
     #[serde(skip)]
-    candidate: Option<Candidate>,
+    pub(crate) candidate: Option<Candidate>,
 }
 
 impl Vessel {
@@ -219,12 +219,13 @@ impl Vessel {
 }
 
 /// A fixed object: aid to navigation (message 21) or base station (4).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FixedObject {
     /// MMSI.
     pub mmsi: u32,
     /// `aton` or `base_station`.
-    pub kind: &'static str,
+    #[serde(deserialize_with = "crate::snapshot::label")]
+    pub kind: crate::snapshot::Label,
     /// Name (aids to navigation).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -272,14 +273,15 @@ impl Reject {
 }
 
 /// Counters of the picture.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct PictureStats {
     /// Messages ingested.
     pub messages: u64,
     /// Positions accepted.
     pub positions: u64,
     /// Positions rejected, by reason.
-    pub rejected: Vec<(&'static str, u64)>,
+    #[serde(deserialize_with = "crate::snapshot::label_counts")]
+    pub rejected: Vec<(crate::snapshot::Label, u64)>,
     /// Vessels moved to a new position after consistent rejected fixes.
     pub reacquired: u64,
     /// Fixes showing one MMSI in two places at once.
@@ -317,6 +319,82 @@ pub(crate) struct Fix {
     pub heading_deg: Option<f64>,
     pub rot: Option<f64>,
     pub status: Option<u8>,
+}
+
+/// A vessel as a snapshot writes it: the public fields and the second
+/// track the public serialization leaves out.
+#[derive(Serialize)]
+pub(crate) struct VesselStateRef<'a> {
+    pub vessel: &'a Vessel,
+    pub candidate: &'a Option<Candidate>,
+}
+
+/// A vessel as a snapshot reads it back.
+#[derive(Deserialize)]
+pub(crate) struct VesselState {
+    pub vessel: Vessel,
+    pub candidate: Option<Candidate>,
+}
+
+/// The picture as a snapshot writes it (the MMSI index is rebuilt from
+/// the slots; the fixed objects in MMSI order).
+#[derive(Serialize)]
+pub(crate) struct PictureStateRef<'a> {
+    pub slots: Vec<VesselStateRef<'a>>,
+    pub fixed: Vec<&'a FixedObject>,
+    pub stats: &'a PictureStats,
+}
+
+/// The picture as a snapshot reads it back.
+#[derive(Deserialize)]
+pub(crate) struct PictureState {
+    pub slots: Vec<VesselState>,
+    pub fixed: Vec<FixedObject>,
+    pub stats: PictureStats,
+}
+
+impl Picture {
+    pub(crate) fn state(&self) -> PictureStateRef<'_> {
+        let mut fixed: Vec<&FixedObject> = self.fixed.values().collect();
+        fixed.sort_by_key(|o| o.mmsi);
+        PictureStateRef {
+            slots: self
+                .slots
+                .iter()
+                .map(|v| VesselStateRef {
+                    vessel: v,
+                    candidate: &v.candidate,
+                })
+                .collect(),
+            fixed,
+            stats: &self.stats,
+        }
+    }
+
+    /// The picture a snapshot held. The MMSI index is rebuilt from the
+    /// slots; nothing iterates it, nor the fixed objects' map (aids are
+    /// sorted by MMSI where they are used), so their hash order does not
+    /// matter.
+    pub(crate) fn from_state(st: PictureState) -> Result<Picture, String> {
+        let mut p = Picture {
+            stats: st.stats,
+            ..Picture::default()
+        };
+        for (i, vs) in st.slots.into_iter().enumerate() {
+            let mut v = vs.vessel;
+            v.candidate = vs.candidate;
+            if p.index.insert(v.mmsi, i as u32).is_some() {
+                return Err(format!("vessel {} twice", v.mmsi));
+            }
+            p.slots.push(v);
+        }
+        for o in st.fixed {
+            if p.fixed.insert(o.mmsi, o).is_some() {
+                return Err("a fixed object twice".to_string());
+            }
+        }
+        Ok(p)
+    }
 }
 
 /// The picture. Vessels live in one dense vector (screening walks it in

@@ -7,7 +7,7 @@ use finisterra_nav::advice::{advise_ship_brief, Action, OwnShip, Plan};
 use finisterra_nav::colregs::{Encounter, GiveWay, Rule, Rule17Stage, Ruling};
 use finisterra_nav::conditions::classify_in;
 use finisterra_nav::cpa::{cpa, Cpa};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
 use crate::event::{AdviceItem, EventBody, Level, NotToImpede, Risk, RiskCleared, VesselRef};
@@ -16,13 +16,15 @@ use crate::screen::Snap;
 
 /// What an operator would notice changing: level, ruling, stage and the
 /// shape of the advice (who, what, which way, enough or not).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Signature {
     level: Level,
     encounter: finisterra_nav::colregs::Encounter,
     give_way: Vec<u32>,
-    rule: Option<&'static str>,
-    stage: Option<&'static str>,
+    #[serde(deserialize_with = "crate::snapshot::opt_label")]
+    rule: Option<crate::snapshot::Label>,
+    #[serde(deserialize_with = "crate::snapshot::opt_label")]
+    stage: Option<crate::snapshot::Label>,
     /// (mmsi, action, direction, sufficient) of the recommended items.
     advice: Vec<(u32, Action, finisterra_nav::advice::Direction, bool)>,
     /// Size of each recommended manoeuvre (degrees, or knots to make good).
@@ -152,6 +154,59 @@ impl OpenRisk {
             || stage != self.risk.rule17_stage
             || motion_changed(&self.full_motion, &motion(a, b))
             || t_ms - self.full_ms >= period
+    }
+}
+
+/// An open risk as a snapshot holds it: every field, the ones its public
+/// serialization leaves out too (the ruling's base wording, the hysteresis
+/// and the last full assessment), since they decide the next events.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct OpenRiskState {
+    risk: Risk,
+    ruling_base: String,
+    raised_ms: i64,
+    assessed_ms: i64,
+    last_event_ms: i64,
+    last_event_cpa_nm: f64,
+    signature: Signature,
+    min_range_nm: f64,
+    lower_since_ms: Option<i64>,
+    full_ms: i64,
+    full_motion: [f64; 4],
+}
+
+impl OpenRiskState {
+    pub(crate) fn of(o: &OpenRisk) -> OpenRiskState {
+        OpenRiskState {
+            risk: o.risk.clone(),
+            ruling_base: o.risk.ruling_base.clone(),
+            raised_ms: o.raised_ms,
+            assessed_ms: o.assessed_ms,
+            last_event_ms: o.last_event_ms,
+            last_event_cpa_nm: o.last_event_cpa_nm,
+            signature: o.signature.clone(),
+            min_range_nm: o.min_range_nm,
+            lower_since_ms: o.lower_since_ms,
+            full_ms: o.full_ms,
+            full_motion: o.full_motion,
+        }
+    }
+
+    pub(crate) fn into_open(self) -> OpenRisk {
+        let mut risk = self.risk;
+        risk.ruling_base = self.ruling_base;
+        OpenRisk {
+            risk,
+            raised_ms: self.raised_ms,
+            assessed_ms: self.assessed_ms,
+            last_event_ms: self.last_event_ms,
+            last_event_cpa_nm: self.last_event_cpa_nm,
+            signature: self.signature,
+            min_range_nm: self.min_range_nm,
+            lower_since_ms: self.lower_since_ms,
+            full_ms: self.full_ms,
+            full_motion: self.full_motion,
+        }
     }
 }
 

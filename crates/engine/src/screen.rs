@@ -5,6 +5,8 @@
 use finisterra_nav::colregs::{role_from_ais, Role};
 use finisterra_nav::cpa::Kinematic;
 
+use serde::{Deserialize, Serialize};
+
 use crate::config::Config;
 use crate::picture::{Picture, Vessel, VesselClass};
 
@@ -13,7 +15,7 @@ const R_M: f64 = 6_371_008.8;
 const KN_MPS: f64 = 1852.0 / 3600.0;
 
 /// A vessel as screened: predicted to the screening time.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 pub(crate) struct Snap {
     pub mmsi: u32,
     /// The vessel's slot in the picture.
@@ -607,7 +609,7 @@ pub(crate) fn moved_to(s: &Snap, from_ms: i64, t_ms: i64) -> Snap {
 /// does not hold (new, re-acquired, turned, changed speed, off their
 /// dead-reckoned track): their snapshot when they reported, found by the
 /// cell of that position.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub(crate) struct Movers {
     /// (snapshot, its time ms).
     entries: Vec<(Snap, i64)>,
@@ -627,6 +629,20 @@ fn mover_cell(lat: f64, lon: f64) -> (i32, i32) {
 }
 
 impl Movers {
+    /// Whether the indices of movers read from a snapshot hold, for a
+    /// picture of `slots` vessels.
+    pub(crate) fn check(&self, slots: usize) -> Result<(), String> {
+        let n = self.entries.len();
+        let bad = self.entries.iter().any(|(s, _)| s.slot as usize >= slots)
+            || self.by_slot.values().any(|&k| k as usize >= n)
+            || self.cells.values().flatten().any(|&k| k as usize >= n);
+        if bad {
+            Err("a mover out of the picture".to_string())
+        } else {
+            Ok(())
+        }
+    }
+
     pub(crate) fn clear(&mut self) {
         self.entries.clear();
         self.by_slot.clear();

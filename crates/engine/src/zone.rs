@@ -14,6 +14,8 @@ use std::sync::Arc;
 
 use finisterra_geofence::zones::{Fix, Rule, VesselFacts, ZoneEventKind, Zones};
 
+use serde::{Deserialize, Serialize};
+
 use crate::event::{iso8601, EventBody, VesselRef, ZoneAlert, ZoneRef};
 use crate::picture::{Vessel, VesselClass};
 use crate::risk::round;
@@ -124,7 +126,7 @@ pub(crate) fn zone_ref(zones: &Zones, index: usize) -> ZoneRef {
 }
 
 /// Open predictions and violations, keyed by vessel and zone identity.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub(crate) struct ZoneBook {
     /// Identity of each zone of the current list, by index.
     keys: Vec<ZoneKey>,

@@ -621,7 +621,7 @@ fn vertical_kind(dz0_ft: f64, rate_a_fpm: f64, rate_b_fpm: f64) -> Vertical {
 
 /// A tier of alert modelled on the TCAS II thresholds (not a TCAS
 /// advisory).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Tier {
     /// Thresholds of a traffic advisory.
