@@ -147,6 +147,11 @@ impl BrokerConfig {
         }
     }
 
+    /// The engine snapshots' object store's name.
+    pub fn snapshots_bucket(&self) -> String {
+        format!("{}_SNAPSHOTS", self.prefix.to_uppercase())
+    }
+
     /// The workers' key-value bucket's name.
     pub fn workers_bucket(&self) -> String {
         format!("{}_WORKERS", self.prefix.to_uppercase())
@@ -210,6 +215,7 @@ async fn durable_pull(
     ack_wait: Duration,
     max_ack_pending: i64,
     batch: usize,
+    deliver_policy: consumer::DeliverPolicy,
 ) -> Result<Pull, BrokerError> {
     let consumer: consumer::PullConsumer = stream
         .get_or_create_consumer(
@@ -220,7 +226,7 @@ async fn durable_pull(
                 ack_policy: consumer::AckPolicy::Explicit,
                 ack_wait,
                 max_ack_pending,
-                deliver_policy: consumer::DeliverPolicy::All,
+                deliver_policy,
                 ..Default::default()
             },
         )
@@ -527,6 +533,7 @@ impl Broker {
             ack_wait,
             20_000,
             512,
+            consumer::DeliverPolicy::All,
         )
         .await?;
         Ok(EventConsumer { pull })
@@ -619,7 +626,7 @@ impl Broker {
     /// The durable pull consumer of partition `p` (the one there is, or
     /// `part-<p>` created): every record not yet acknowledged, in order.
     pub async fn consume_partition(&self, p: u16) -> Result<PartitionConsumer, BrokerError> {
-        self.open_partition(p, false).await.map(|(_, c)| c)
+        self.open_partition(p, false, 0).await.map(|(_, c)| c)
     }
 
     /// Takes partition `p` over to judge it from the start of the stream
@@ -632,11 +639,16 @@ impl Broker {
     /// previous owner. The new name is never an old one: a previous owner
     /// still running (stalled past its lease) can neither pull from the
     /// new consumer nor acknowledge on it.
+    ///
+    /// `after`: the stream sequence a restored snapshot covers; the new
+    /// consumer delivers from the record after it (0: from the first
+    /// record kept).
     pub async fn take_partition(
         &self,
         p: u16,
+        after: u64,
     ) -> Result<(Option<Bytes>, PartitionConsumer), BrokerError> {
-        self.open_partition(p, true).await
+        self.open_partition(p, true, after).await
     }
 
     /// The durable consumers of partition `p` (`part-<p>`, and
@@ -661,6 +673,7 @@ impl Broker {
         &self,
         p: u16,
         from_start: bool,
+        after: u64,
     ) -> Result<(Option<Bytes>, PartitionConsumer), BrokerError> {
         let what = format!("part-{p}");
         let stream = patiently(&what, || async {
@@ -705,6 +718,13 @@ impl Broker {
                 .max_by_key(|c| c.1)
                 .map_or(what.clone(), |c| c.0.clone())
         };
+        let deliver = if after > 0 {
+            consumer::DeliverPolicy::ByStartSequence {
+                start_sequence: after + 1,
+            }
+        } else {
+            consumer::DeliverPolicy::All
+        };
         let pull = patiently(&name, || {
             durable_pull(
                 &stream,
@@ -713,10 +733,37 @@ impl Broker {
                 self.cfg.ack_wait,
                 100_000,
                 256,
+                deliver,
             )
         })
         .await?;
         Ok((acked, PartitionConsumer { partition: p, pull }))
+    }
+
+    /// The engine snapshots' object store (`<PREFIX>_SNAPSHOTS`, created
+    /// if needed with the streams' replicas), retried patiently.
+    pub async fn snapshots(&self) -> Result<Snapshots, BrokerError> {
+        let name = self.cfg.snapshots_bucket();
+        let store = patiently(&name, || async {
+            match self.js.get_object_store(&name).await {
+                Ok(s) => Ok(s),
+                Err(_) => self
+                    .js
+                    .create_object_store(jetstream::object_store::Config {
+                        bucket: name.clone(),
+                        description: Some(
+                            "finisterra: the latest engine snapshot of each partition".into(),
+                        ),
+                        storage: stream::StorageType::File,
+                        num_replicas: self.cfg.replicas,
+                        ..Default::default()
+                    })
+                    .await
+                    .map_err(|e| setup(format!("object store {name}"))(e.to_string())),
+            }
+        })
+        .await?;
+        Ok(Snapshots { store, name })
     }
 
     /// The workers' key-value bucket (`<PREFIX>_WORKERS`, created if
@@ -853,6 +900,79 @@ impl Broker {
             subject: "(flush)".into(),
             reason: e.to_string(),
         })
+    }
+}
+
+/// The partitions' engine snapshots, in a JetStream object store
+/// (`<PREFIX>_SNAPSHOTS`, the streams' replicas; see
+/// [`Broker::snapshots`]): object `part-<p>` holds the latest snapshot of
+/// partition `p`'s engine with the positions stream's sequence it covers
+/// (an 8-byte little-endian header). A newer snapshot replaces the older.
+#[derive(Clone)]
+pub struct Snapshots {
+    store: jetstream::object_store::ObjectStore,
+    name: String,
+}
+
+impl std::fmt::Debug for Snapshots {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Snapshots")
+            .field("bucket", &self.name)
+            .finish()
+    }
+}
+
+impl Snapshots {
+    fn object(p: u16) -> String {
+        format!("part-{p}")
+    }
+
+    /// Stores `bytes`, the snapshot of partition `p`'s engine after the
+    /// record at stream sequence `stream_seq`.
+    pub async fn put(&self, p: u16, stream_seq: u64, bytes: &[u8]) -> Result<(), BrokerError> {
+        let mut blob = Vec::with_capacity(bytes.len() + 8);
+        blob.extend_from_slice(&stream_seq.to_le_bytes());
+        blob.extend_from_slice(bytes);
+        self.store
+            .put(Self::object(p).as_str(), &mut blob.as_slice())
+            .await
+            .map_err(|e| BrokerError::Publish {
+                subject: format!("{}/{}", self.name, Self::object(p)),
+                reason: e.to_string(),
+            })?;
+        Ok(())
+    }
+
+    /// The latest snapshot of partition `p`: the stream sequence it covers
+    /// and its bytes; `None` if there is none.
+    pub async fn get(&self, p: u16) -> Result<Option<(u64, Vec<u8>)>, BrokerError> {
+        use tokio::io::AsyncReadExt;
+        let what = format!("{}/{}", self.name, Self::object(p));
+        let consume = |e: String| BrokerError::Consume {
+            what: what.clone(),
+            reason: e,
+        };
+        let mut obj = match self.store.get(Self::object(p).as_str()).await {
+            Ok(o) => o,
+            Err(e) if e.kind() == jetstream::object_store::GetErrorKind::NotFound => {
+                return Ok(None)
+            }
+            Err(e) => return Err(consume(e.to_string())),
+        };
+        let mut blob = Vec::new();
+        obj.read_to_end(&mut blob)
+            .await
+            .map_err(|e| consume(e.to_string()))?;
+        if blob.len() < 8 {
+            return Err(consume(format!(
+                "{} bytes: too short for a snapshot",
+                blob.len()
+            )));
+        }
+        let mut head = [0u8; 8];
+        head.copy_from_slice(&blob[..8]);
+        blob.drain(..8);
+        Ok(Some((u64::from_le_bytes(head), blob)))
     }
 }
 
@@ -1308,6 +1428,12 @@ impl Delivery {
     /// The record's bytes.
     pub fn payload(&self) -> &[u8] {
         &self.msg.payload
+    }
+
+    /// The record's sequence number in the positions stream (0 if the
+    /// broker's reply does not say).
+    pub fn stream_sequence(&self) -> u64 {
+        self.msg.info().map_or(0, |i| i.stream_sequence)
     }
 
     /// Acknowledges it: the partition's consumer moves past it.

@@ -101,9 +101,11 @@ fn one_and_four_workers_give_the_single_machines_events() {
     assert!(failures.is_empty(), "{failures:#?}");
 }
 
-/// kill -9 one of four workers in the middle of the replay; a new worker
-/// with its index takes its partitions over (rebuilding its engine from
-/// the stream, reporting only what the dead one had not stored): the
+/// kill -9 one of four workers in the middle of the replay, once it has
+/// kept a snapshot of partition 1 (`--snapshot-s 1`); a new worker with its
+/// index takes its partitions over (restoring partition 1's engine from the
+/// snapshot and judging on from the record after it, the others rebuilt
+/// from the stream, reporting only what the dead one had not stored): the
 /// events stored equal the single machine's, none lost, none twice.
 #[test]
 fn a_worker_killed_mid_replay_is_replaced_without_loss_or_duplicate() {
@@ -112,10 +114,12 @@ fn a_worker_killed_mid_replay_is_replaced_without_loss_or_duplicate() {
     };
     let (dir, input, want) = input_and_scan("kill");
     ingest(&server.url, &input, &[]);
+    let snap = ["--snapshot-s", "1"];
     let mut workers: Vec<_> = (0..4)
-        .map(|i| spawn_worker(&server.url, 4, i, &[]))
+        .map(|i| spawn_worker(&server.url, 4, i, &snap))
         .collect();
-    // Let worker 1 judge and acknowledge part of its partitions.
+    // Let worker 1 judge and acknowledge part of its partitions, and keep
+    // a snapshot of partition 1.
     let rt = tokio::runtime::Runtime::new().unwrap();
     let broker = rt
         .block_on(Broker::connect(
@@ -126,6 +130,14 @@ fn a_worker_killed_mid_replay_is_replaced_without_loss_or_duplicate() {
     let deadline = Instant::now() + Duration::from_secs(120);
     while rt.block_on(broker.ack_floor(1)).unwrap().unwrap_or(0) == 0 {
         assert!(Instant::now() < deadline, "worker 1 never acknowledged");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let snapshots = rt.block_on(broker.snapshots()).unwrap();
+    while rt.block_on(snapshots.get(1)).unwrap().is_none() {
+        assert!(
+            Instant::now() < deadline,
+            "worker 1 never kept a snapshot of partition 1"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     std::thread::sleep(Duration::from_millis(
@@ -146,7 +158,7 @@ fn a_worker_killed_mid_replay_is_replaced_without_loss_or_duplicate() {
     victim.kill().expect("kill -9"); // SIGKILL
     let _ = victim.wait();
     let t_kill = Instant::now();
-    let replacement = spawn_worker(&server.url, 4, 1, &[]);
+    let replacement = spawn_worker(&server.url, 4, 1, &snap);
     workers[1] = replacement;
     let mut logs = Vec::new();
     for (i, w) in workers.into_iter().enumerate() {
@@ -162,6 +174,11 @@ fn a_worker_killed_mid_replay_is_replaced_without_loss_or_duplicate() {
     assert!(
         logs[1].contains("taking over after record"),
         "the replacement did not find its predecessor's acknowledgements: {}",
+        logs[1]
+    );
+    assert!(
+        logs[1].contains("partition 1: restored from its snapshot"),
+        "the replacement did not restore partition 1 from its snapshot: {}",
         logs[1]
     );
     assert_stored_events_are(&server.url, &want, "after kill -9");

@@ -241,6 +241,13 @@ impl WorkerCore {
         self.engine.set_threads(threads);
     }
 
+    /// Starts the counters again from zero (a core restored from a
+    /// snapshot carries its previous owner's: its new owner counts its own
+    /// work).
+    pub fn reset_stats(&mut self) {
+        self.stats = WorkerStats::default();
+    }
+
     /// The counters.
     pub fn stats(&self) -> &WorkerStats {
         &self.stats

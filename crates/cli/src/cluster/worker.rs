@@ -21,7 +21,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use bytes::Bytes;
-use finisterra_broker::{Broker, Delivery, Found, Lease, Members, PartitionConsumer, Publisher};
+use finisterra_broker::{
+    Broker, Delivery, Found, Lease, Members, PartitionConsumer, Publisher, Snapshots,
+};
 use finisterra_cluster::{
     member_id_char, valid_member_id, Assignment, Grid, Owned, Partition, Record, WorkerCore,
     WorkerStats,
@@ -66,6 +68,14 @@ pub struct WorkerArgs {
     /// Exit after the end record of a replay.
     #[arg(long)]
     pub exit_at_end: bool,
+    /// Seconds between two snapshots of each partition's engine (kept in
+    /// the broker's object store `<PREFIX>_SNAPSHOTS`, one per partition,
+    /// with the stream sequence it covers; one is also taken at every
+    /// clean hand-over): a partition taken over is restored from its latest
+    /// and judged from the record after it, instead of again from the
+    /// stream's start. 0: no snapshots.
+    #[arg(long, value_name = "S", default_value_t = 30.0)]
+    pub snapshot_s: f64,
     /// Threads of each screening pass (as `scan --threads`; default 1: a
     /// machine usually runs several workers).
     #[arg(long, value_name = "N", default_value_t = 1)]
@@ -77,6 +87,12 @@ pub struct WorkerArgs {
 
 /// Runs `worker`.
 pub fn run_worker(args: &WorkerArgs) -> Result<()> {
+    if !args.snapshot_s.is_finite() || args.snapshot_s < 0.0 {
+        bail!(
+            "--snapshot-s {}: seconds between two snapshots of a partition's engine (0: none)",
+            args.snapshot_s
+        );
+    }
     let cfg = load_config(args.part.config.as_deref())?;
     let grid = Grid::new(args.part.cell_deg, args.part.partitions)?;
     match args.workers {
@@ -91,6 +107,10 @@ struct Ground {
     geo: Geography,
     grid: Grid,
     threads: usize,
+    /// Where the partitions' snapshots are kept, and how often each is
+    /// taken (none: `--snapshot-s 0`).
+    snapshots: Option<Snapshots>,
+    snapshot_every: Duration,
 }
 
 impl Ground {
@@ -98,6 +118,47 @@ impl Ground {
         let mut core = WorkerCore::new(self.cfg, self.geo.clone(), self.grid, &[p]);
         core.set_threads(self.threads);
         core
+    }
+
+    /// The snapshots' store, unless snapshots are off.
+    async fn open_snapshots(&self, broker: &Broker) -> Result<Option<Snapshots>> {
+        if self.snapshot_every.is_zero() {
+            return Ok(None);
+        }
+        Ok(Some(broker.snapshots().await?))
+    }
+
+    /// Partition `p`'s engine from its latest snapshot, with the stream
+    /// sequence it covers; `None` (said) when there is none or it cannot
+    /// be used, and the engine is rebuilt from the stream's start.
+    async fn restore(&self, who: &str, p: Partition) -> Option<(WorkerCore, u64)> {
+        let store = self.snapshots.as_ref()?;
+        let t0 = Instant::now();
+        let (seq, bytes) = match store.get(p).await {
+            Ok(Some(s)) => s,
+            Ok(None) => return None,
+            Err(e) => {
+                eprintln!("worker {who}: partition {p}: its snapshot could not be read ({e}): rebuilding from the stream's start");
+                return None;
+            }
+        };
+        match WorkerCore::restore(self.cfg, self.geo.clone(), self.grid, &[p], &bytes) {
+            Ok(mut core) => {
+                core.set_threads(self.threads);
+                core.reset_stats();
+                eprintln!(
+                    "worker {who}: partition {p}: restored from its snapshot (record {}, stream sequence {seq}, {} bytes) in {:.3} s",
+                    core.last_seq(),
+                    bytes.len(),
+                    t0.elapsed().as_secs_f64()
+                );
+                Some((core, seq))
+            }
+            Err(e) => {
+                eprintln!("worker {who}: partition {p}: its snapshot cannot be used ({e}): rebuilding from the stream's start");
+                None
+            }
+        }
     }
 }
 
@@ -120,21 +181,24 @@ fn run_static(args: &WorkerArgs, n: u32, i: u32, cfg: Config, grid: Grid) -> Res
         eprintln!("worker {i}: no partition to own");
         return Ok(());
     }
-    let ground = Ground {
+    let mut ground = Ground {
         cfg,
         geo: load_geography(&args.geo)?,
         grid,
         threads: args.threads.max(1),
+        snapshots: None,
+        snapshot_every: Duration::from_secs_f64(args.snapshot_s),
     };
     let who = i.to_string();
     let started = Instant::now();
     let rt = current_thread()?;
     let stats = rt.block_on(async {
         let broker = args.part.connect().await?;
+        ground.snapshots = ground.open_snapshots(&broker).await?;
         let mut publisher = broker.publisher();
         let mut judges = BTreeMap::new();
         for &p in &mine {
-            judges.insert(p, Judge::open(&broker, &who, ground.core(p), p).await?);
+            judges.insert(p, Judge::open(&broker, &who, &ground, p).await?);
         }
         while !matches!(
             run_judges(&mut judges, &mut publisher, None, None, args.exit_at_end).await?,
@@ -219,6 +283,13 @@ struct Judge {
     resume: u64,
     caught_up: bool,
     started: Instant,
+    /// The snapshots' store and the time between two snapshots.
+    snapshots: Option<(Snapshots, Duration)>,
+    /// The stream sequence of the last record judged, and of the last
+    /// snapshot taken.
+    judged_seq: u64,
+    snapped_seq: u64,
+    snapped_at: Instant,
 }
 
 /// What [`Judge::work`] did.
@@ -241,8 +312,12 @@ impl Judge {
     /// Takes partition `p` over: judged again from the first record the
     /// stream keeps; the events of the records its previous owner
     /// acknowledged are stored already and are not reported again.
-    async fn open(broker: &Broker, who: &str, mut core: WorkerCore, p: Partition) -> Result<Judge> {
-        let (acked, consumer) = broker.take_partition(p).await?;
+    async fn open(broker: &Broker, who: &str, ground: &Ground, p: Partition) -> Result<Judge> {
+        let (mut core, after) = match ground.restore(who, p).await {
+            Some((core, seq)) => (core, seq),
+            None => (ground.core(p), 0),
+        };
+        let (acked, consumer) = broker.take_partition(p, after).await?;
         if let Some(b) = acked {
             let seq = Record::decode(&b)
                 .map(|r| r.seq())
@@ -250,22 +325,31 @@ impl Judge {
             core.resume_partition_after(p, seq);
         }
         let resume = core.silent_until();
-        if resume > 0 {
+        if resume > core.last_seq() {
             eprintln!(
-                "worker {who}: partition {p}: taking over after record {resume}: rebuilding its engine from the stream"
+                "worker {who}: partition {p}: taking over after record {resume}: {} the stream silently up to it",
+                if after > 0 {
+                    "judging the records after its snapshot from"
+                } else {
+                    "rebuilding its engine from"
+                }
             );
         }
         Ok(Judge {
             who: who.to_string(),
             p,
+            caught_up: resume <= core.last_seq(),
             core,
             consumer,
             held: None,
             to_ack: Vec::new(),
             owned: Vec::new(),
             resume,
-            caught_up: resume == 0,
             started: Instant::now(),
+            snapshots: ground.snapshots.clone().map(|s| (s, ground.snapshot_every)),
+            judged_seq: after,
+            snapped_seq: after,
+            snapped_at: Instant::now(),
         })
     }
 
@@ -283,6 +367,7 @@ impl Judge {
                     Some(d) => d?,
                     None => {
                         self.settle(publisher).await?;
+                        self.snapshot(false).await;
                         return Ok(if n > 0 {
                             Worked::Busy
                         } else if self.core.ended() {
@@ -294,6 +379,7 @@ impl Judge {
                 },
             };
             n += 1;
+            self.judged_seq = self.judged_seq.max(d.stream_sequence());
             // An older record delivered again (its acknowledgement was
             // late) is skipped by the core: only its acknowledgement is owed.
             self.core
@@ -308,6 +394,7 @@ impl Judge {
             self.to_ack.push(d);
             if self.to_ack.len() >= 2048 {
                 self.settle(publisher).await?;
+                self.snapshot(false).await;
             }
             if !self.caught_up && self.core.last_seq() >= self.resume {
                 self.caught_up = true;
@@ -340,6 +427,45 @@ impl Judge {
             d.ack().await?;
         }
         Ok(())
+    }
+
+    /// Keeps a snapshot of the engine when the time between two has passed
+    /// (or `now`, at a hand-over) and records were judged since the last.
+    /// Called only right after [`Judge::settle`]: the events of every
+    /// record the snapshot covers are stored, so a successor that restores
+    /// it and judges on from the next record loses nothing. A snapshot
+    /// that fails is said and skipped (its successor replays more).
+    async fn snapshot(&mut self, now: bool) {
+        let Some((store, every)) = &self.snapshots else {
+            return;
+        };
+        if self.judged_seq <= self.snapped_seq || (!now && self.snapped_at.elapsed() < *every) {
+            return;
+        }
+        let t0 = Instant::now();
+        let bytes = self.core.snapshot();
+        let took = t0.elapsed();
+        match store.put(self.p, self.judged_seq, &bytes).await {
+            Ok(()) => {
+                self.snapped_seq = self.judged_seq;
+                if now {
+                    eprintln!(
+                        "worker {}: partition {}: snapshot at record {} ({} bytes, {:.3} s to take, {:.3} s to store)",
+                        self.who,
+                        self.p,
+                        self.core.last_seq(),
+                        bytes.len(),
+                        took.as_secs_f64(),
+                        (t0.elapsed() - took).as_secs_f64()
+                    );
+                }
+            }
+            Err(e) => eprintln!(
+                "worker {}: partition {}: snapshot not stored ({e}): a successor would judge more of the stream again",
+                self.who, self.p
+            ),
+        }
+        self.snapped_at = Instant::now();
     }
 }
 
@@ -592,9 +718,13 @@ async fn retire(
     total: &mut WorkerStats,
 ) -> Result<()> {
     if lost.contains(&j.p) {
+        // Not ours any more: nothing acknowledged, no snapshot.
         j.to_ack.clear();
+        j.settle(publisher).await?;
+    } else {
+        j.settle(publisher).await?;
+        j.snapshot(true).await;
     }
-    j.settle(publisher).await?;
     total.merge(j.core.stats());
     Ok(())
 }
@@ -614,11 +744,13 @@ fn run_elastic(args: &WorkerArgs, cfg: Config, grid: Grid) -> Result<()> {
     }
     let ttl = Duration::from_secs_f64(args.lease_s);
     let period = ttl / 3;
-    let ground = Ground {
+    let mut ground = Ground {
         cfg,
         geo: load_geography(&args.geo)?,
         grid,
         threads: args.threads.max(1),
+        snapshots: None,
+        snapshot_every: Duration::from_secs_f64(args.snapshot_s),
     };
     let started = Instant::now();
     let rt = current_thread()?;
@@ -627,6 +759,7 @@ fn run_elastic(args: &WorkerArgs, cfg: Config, grid: Grid) -> Result<()> {
         let mut bc = args.part.broker_config();
         bc.lease_ttl = ttl;
         let broker = args.part.connect_with(bc).await?;
+        ground.snapshots = ground.open_snapshots(&broker).await?;
         let members = broker.members().await?;
         members.heartbeat(&id).await?;
         eprintln!(
@@ -665,7 +798,7 @@ fn run_elastic(args: &WorkerArgs, cfg: Config, grid: Grid) -> Result<()> {
             if !t.missing.is_empty() {
                 let took = m.acquire(&t.missing).await;
                 for &p in &took {
-                    judges.insert(p, Judge::open(&broker, &id, ground.core(p), p).await?);
+                    judges.insert(p, Judge::open(&broker, &id, &ground, p).await?);
                 }
                 if !took.is_empty() {
                     eprintln!(
