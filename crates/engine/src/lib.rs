@@ -280,6 +280,9 @@ pub struct Engine {
     zone_keys: Vec<std::sync::Arc<str>>,
     /// Threads a screening pass may use (1: this one only).
     threads: par::Threads,
+    /// Whether vessels are screened for collision risk, hazards and zone
+    /// predictions (off only for a picture-only engine: the census).
+    screening: bool,
 }
 
 impl Engine {
@@ -306,6 +309,7 @@ impl Engine {
             movers: screen::Movers::default(),
             max_sog_kn: 0.0,
             threads: par::Threads::default(),
+            screening: true,
             near_buf: Vec::new(),
             air: air::AirState::new(cfg.air),
             zone_keys: Vec::new(),
@@ -319,6 +323,18 @@ impl Engine {
     /// number; only the time taken changes.
     pub fn set_threads(&mut self, threads: usize) {
         self.threads.n = threads.max(1);
+    }
+
+    /// Turns the screening of vessels off (on by default): no check on
+    /// arrival, and a pass only ages the picture (no risks, hazards or zone
+    /// predictions; the air picture and the zones' entries and exits are
+    /// judged as ever). For a caller that wants the picture alone (the
+    /// census: which positions the picture accepts, and when vessels are
+    /// lost), at a fraction of the cost. Not a setting of [`Config`]: no
+    /// configuration file can turn collision screening off, and a snapshot
+    /// does not carry it (the caller sets it again, as the threads).
+    pub fn set_picture_only(&mut self) {
+        self.screening = false;
     }
 
     /// Below `items` candidate pairs (or vessels to advise) a pass stays on
@@ -668,7 +684,7 @@ impl Engine {
         if !self.geo.zones.is_empty() {
             self.check_zones(msg.mmsi, before, out);
         }
-        if matches!(fix, FixOutcome::Accepted { .. }) {
+        if self.screening && matches!(fix, FixOutcome::Accepted { .. }) {
             self.on_arrival(msg.mmsi, time_ms, out);
         }
         if let finisterra_ais::Body::SarAircraft(sar) = &msg.body {
@@ -759,6 +775,9 @@ impl Engine {
     pub fn screen(&mut self, t_ms: i64, out: &mut Vec<Event>) {
         self.stats.screenings += 1;
         self.age(t_ms, out);
+        if !self.screening {
+            return;
+        }
         let mut snaps = std::mem::take(&mut self.snap_buf);
         snapshots(&self.picture, t_ms, &self.cfg, &mut snaps);
         self.stats.last_screened_vessels = snaps.len() as u64;
