@@ -206,7 +206,7 @@ async fn a_take_over_fences_the_previous_consumer() {
             .unwrap();
     }
     publisher.flush().await.unwrap();
-    let (acked, mut old) = broker.take_partition(5).await.expect("first take");
+    let (acked, mut old) = broker.take_partition(5, 0).await.expect("first take");
     assert_eq!(acked, None);
     for want in 1..=2u8 {
         let d = old.next().await.unwrap();
@@ -219,7 +219,7 @@ async fn a_take_over_fences_the_previous_consumer() {
         assert!(t0.elapsed() < Duration::from_secs(5), "acks not seen");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let (acked, mut new) = broker.take_partition(5).await.expect("take-over");
+    let (acked, mut new) = broker.take_partition(5, 0).await.expect("take-over");
     assert_eq!(
         acked.as_deref(),
         Some(&[2u8][..]),
@@ -249,4 +249,45 @@ async fn a_take_over_fences_the_previous_consumer() {
         got.push(new.next().await.unwrap().payload()[0]);
     }
     assert_eq!(got, vec![1, 2, 3, 4]);
+}
+
+/// A snapshot kept in the object store comes back with the stream
+/// sequence it covers (the latest replacing the older; none for another
+/// partition), and a take-over from that sequence delivers only the
+/// partition's records after it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_snapshot_and_a_take_over_after_it() {
+    let Some(server) = NatsServer::start_or_skip("broker snapshots") else {
+        return;
+    };
+    let broker = Broker::connect(BrokerConfig::new(&server.url), Duration::from_secs(5))
+        .await
+        .expect("connect");
+    broker.ensure_streams().await.expect("streams");
+    let mut publisher = broker.publisher();
+    for i in 1..=6u8 {
+        // Partitions 5 and 6 interleaved in one stream.
+        let p = if i % 2 == 0 { 6 } else { 5 };
+        publisher
+            .to_partition(p, &format!("s-{i}"), Bytes::from(vec![i]))
+            .await
+            .unwrap();
+    }
+    publisher.flush().await.unwrap();
+    let snaps = broker.snapshots().await.expect("object store");
+    assert_eq!(snaps.get(5).await.unwrap(), None);
+    let (_, mut c) = broker.take_partition(5, 0).await.expect("take");
+    let d1 = c.next().await.unwrap();
+    assert_eq!(d1.payload(), &[1]);
+    let d3 = c.next().await.unwrap();
+    assert_eq!(d3.payload(), &[3]);
+    let seq3 = d3.stream_sequence();
+    assert_eq!(seq3, 3, "stream sequence of the third record");
+    snaps.put(5, d1.stream_sequence(), b"older").await.unwrap();
+    let big = vec![7u8; 3 << 20]; // larger than one NATS message: chunked
+    snaps.put(5, seq3, &big).await.unwrap();
+    assert_eq!(snaps.get(5).await.unwrap(), Some((seq3, big)));
+    assert_eq!(snaps.get(6).await.unwrap(), None);
+    let (_, mut after) = broker.take_partition(5, seq3).await.expect("take after");
+    assert_eq!(after.next().await.unwrap().payload(), &[5]);
 }

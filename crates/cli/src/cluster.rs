@@ -103,6 +103,15 @@ pub struct IngestArgs {
     /// (repeatable; as `serve --connect`).
     #[arg(long, value_name = "HOST:PORT")]
     pub connect: Vec<String>,
+    /// Live: connect to a Beast binary feed of Mode S / ADS-B
+    /// (dump1090/readsb port 30005), reconnecting with backoff
+    /// (repeatable; as `serve --beast`).
+    #[arg(long, value_name = "HOST:PORT")]
+    pub beast: Vec<String>,
+    /// Live: accept TCP connections that push Beast binary (repeatable; as
+    /// `serve --beast-listen`).
+    #[arg(long, value_name = "ADDR")]
+    pub beast_listen: Vec<std::net::SocketAddr>,
     /// Live: which time judges a message, as `serve --time`: `live` (the
     /// data's time, never ahead of its receive time; untimed lines take
     /// their receive time; the default), `receive` (the receive time
@@ -155,15 +164,21 @@ impl IngestArgs {
         specs.extend(self.udp.iter().map(|a| SourceSpec::Udp(*a)));
         specs.extend(self.tcp_listen.iter().map(|a| SourceSpec::TcpListen(*a)));
         specs.extend(self.connect.iter().map(|a| SourceSpec::Connect(a.clone())));
+        specs.extend(self.beast.iter().map(|a| SourceSpec::Beast(a.clone())));
+        specs.extend(
+            self.beast_listen
+                .iter()
+                .map(|a| SourceSpec::BeastListen(*a)),
+        );
         if specs.is_empty() {
             if self.time.is_some() {
-                bail!("--time is for live sources (--udp, --tcp-listen, --connect); files keep the data's own time (--rate for captures without times)");
+                bail!("--time is for live sources (--udp, --tcp-listen, --connect, --beast, --beast-listen); files keep the data's own time (--rate for captures without times)");
             }
             return Ok(specs);
         }
         if !self.files.is_empty() {
             bail!(
-                "ingest reads either files (or - for stdin) or live sources (--udp, --tcp-listen, --connect), not both: give {} to one ingest and the live sources to another (with another --run-id)",
+                "ingest reads either files (or - for stdin) or live sources (--udp, --tcp-listen, --connect, --beast, --beast-listen), not both: give {} to one ingest and the live sources to another (with another --run-id)",
                 self.files.join(" ")
             );
         }
@@ -217,6 +232,12 @@ pub fn run_ingest(args: &IngestArgs) -> Result<()> {
         .spawn(move || -> Result<(finisterra_cluster::IngestStats, u64)> {
             let mut router = Router::new(grid, halo.total_m, &cfg);
             let mut pipeline = Pipeline::new(time);
+            // Mode S lines (AVR, SBS, `time,hex`) in the same inputs, as
+            // `scan` takes them: decoded here by one decoder (CPR needs
+            // every frame of an aircraft), routed by the aircraft's position.
+            let mut modes =
+                finisterra_modes::Decoder::new(finisterra_modes::DecoderConfig::default());
+            let mut modes_untimed = 0u64;
             let mut batch: Vec<OutRec> = Vec::with_capacity(1024);
             let emit = |o: finisterra_cluster::Outgoing<'_>, batch: &mut Vec<OutRec>| {
                 batch.push(OutRec {
@@ -242,7 +263,17 @@ pub fn run_ingest(args: &IngestArgs) -> Result<()> {
                 };
                 let mut send_err = false;
                 input.for_each_line(|n, line| {
-                    pipeline.feed_line(n, line, None, &mut |o| feed(o, &mut router, &mut batch));
+                    if finisterra_modes::is_modes_text(line) {
+                        if let Some((m, t)) =
+                            crate::scan::timed_modes_message(line, &mut modes, &mut modes_untimed)
+                        {
+                            router.on_air(&m, Some(t), None, &mut |out| emit(out, &mut batch));
+                        }
+                    } else {
+                        pipeline.feed_line(n, line, None, &mut |o| {
+                            feed(o, &mut router, &mut batch)
+                        });
+                    }
                     if batch.len() >= 1024 && !send_err {
                         send_err = tx.send(std::mem::take(&mut batch)).is_err();
                     }
@@ -256,6 +287,11 @@ pub fn run_ingest(args: &IngestArgs) -> Result<()> {
                 router.finish(&mut |out| emit(out, &mut batch));
             }
             let _ = tx.send(batch);
+            if modes_untimed > 0 {
+                eprintln!(
+                    "ingest: {modes_untimed} Mode S frames carried no time (AVR `*…;` lines): skipped; give them as `time,hex` lines"
+                );
+            }
             Ok((router.stats().clone(), pipeline.stats().decode_errors))
         })
         .context("cannot start the reading thread")?;
@@ -286,8 +322,9 @@ pub fn run_ingest(args: &IngestArgs) -> Result<()> {
     let (st, decode_errors) = read?;
     let secs = started.elapsed().as_secs_f64();
     eprintln!(
-        "ingest: {} messages ({} halo copies, {} to every partition before a position, {} ticks, {} fixes refused, {} times refused, {} decode errors) as {records} records, {stored} stored ({dups} duplicates) in {secs:.2} s; halo {:.1} NM, {} partitions of {}° cells",
+        "ingest: {} messages ({} Mode S; {} halo copies, {} to every partition before a position, {} ticks, {} fixes refused, {} times refused, {} decode errors) as {records} records, {stored} stored ({dups} duplicates) in {secs:.2} s; halo {:.1} NM (aircraft {:.1} NM), {} partitions of {}° cells",
         st.messages,
+        st.air_messages,
         st.halo_copies,
         st.broadcasts,
         st.ticks,
@@ -295,6 +332,7 @@ pub fn run_ingest(args: &IngestArgs) -> Result<()> {
         st.time_rejected,
         decode_errors,
         halo.total_nm(),
+        Halo::air(&cfg).total_nm(),
         grid.partitions(),
         grid.cell_deg(),
     );
@@ -540,7 +578,11 @@ impl PositionsFeed {
                                     }
                                     Err(_) => undecodable += 1,
                                 },
-                                Record::Tick { time_ms, .. } | Record::End { time_ms, .. } => {
+                                // Aircraft are not on serve --nats's map yet:
+                                // their records only move its time.
+                                Record::Tick { time_ms, .. }
+                                | Record::End { time_ms, .. }
+                                | Record::Air { time_ms, .. } => {
                                     batch.push(Observed::Time(time_ms))
                                 }
                             }

@@ -296,18 +296,34 @@ fn scan_modes_line(
     events: &mut Vec<Event>,
     untimed: &mut u64,
 ) {
+    if let Some((m, t)) = timed_modes_message(line, modes, untimed) {
+        let _ = engine.ingest_air_at(&m, Some(t), None, events);
+    }
+}
+
+/// The message of one Mode S text line (AVR, SBS, `time,hex`) with its own
+/// time, decoded by the run's one decoder (CPR positions need every frame
+/// of an aircraft); frames without a time are counted in `untimed`,
+/// rejected lines in the decoder's counters.
+pub(crate) fn timed_modes_message(
+    line: &[u8],
+    modes: &mut finisterra_modes::Decoder,
+    untimed: &mut u64,
+) -> Option<(finisterra_modes::AirMessage, i64)> {
     use finisterra_modes::{FrameTime, TextRecord};
     match finisterra_modes::parse_text_line(line) {
         Ok(TextRecord::Frame(f, FrameTime::UnixMs(t))) => {
-            if let Ok(m) = modes.decode(f.bytes(), t) {
-                let _ = engine.ingest_air_at(&m, Some(t), None, events);
-            }
+            modes.decode(f.bytes(), t).ok().map(|m| (m, t))
         }
-        Ok(TextRecord::Sbs(m, FrameTime::UnixMs(t))) => {
-            let _ = engine.ingest_air_at(&m, Some(t), None, events);
+        Ok(TextRecord::Sbs(m, FrameTime::UnixMs(t))) => Some((m, t)),
+        Ok(TextRecord::Frame(..)) | Ok(TextRecord::Sbs(..)) => {
+            *untimed += 1;
+            None
         }
-        Ok(TextRecord::Frame(..)) | Ok(TextRecord::Sbs(..)) => *untimed += 1,
-        Ok(TextRecord::Skip) => {}
-        Err(r) => modes.count_rejection(r),
+        Ok(TextRecord::Skip) => None,
+        Err(r) => {
+            modes.count_rejection(r);
+            None
+        }
     }
 }

@@ -337,6 +337,87 @@ fn live_tcp_lines_without_times_take_their_receive_time() {
     }
 }
 
+/// Every Mode S record of the positions stream: (ingest's sequence, data
+/// time), once per sequence.
+fn air_records(url: &str) -> Vec<(u64, i64)> {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let b = Broker::connect(BrokerConfig::new(url), Duration::from_secs(5))
+            .await
+            .unwrap();
+        let mut r = b.read_positions(1).await.unwrap();
+        let mut seen = std::collections::BTreeMap::new();
+        while let Some((_, bytes)) = r.next(Duration::from_secs(2)).await.unwrap() {
+            if let Ok(Record::Air {
+                seq,
+                time_ms,
+                message,
+                ..
+            }) = Record::decode(&bytes)
+            {
+                finisterra_cluster::air_message(message).expect("an air record reads back");
+                seen.insert(seq, time_ms);
+            }
+        }
+        seen.into_iter().collect()
+    })
+}
+
+/// Beast binary pushed to `--beast-listen`: each Mode S frame decoded once
+/// at ingest (one decoder, CPR positions resolved there) and published as
+/// an air record at its receive time.
+#[test]
+fn live_beast_frames_reach_the_stream_as_air_records() {
+    let Some(server) = NatsServer::start_or_skip("ingest live beast") else {
+        return;
+    };
+    let port = free_port();
+    let addr = format!("127.0.0.1:{port}");
+    let mut ingest = LiveIngest::start(
+        &server.url,
+        &["--beast-listen", &addr, "--log-every", "0.2"],
+    );
+    let spec = |icao: &str, lon: f64| {
+        serde_json::from_value::<finisterra_sim::air::AircraftSpec>(serde_json::json!({
+            "icao": icao, "callsign": format!("B{icao}"), "lat": 45.0, "lon": lon,
+            "alt_ft": 34000.0, "gs_kn": 450.0, "track_deg": 90.0,
+        }))
+        .expect("aircraft")
+    };
+    let frames =
+        finisterra_sim::air::air_frames(&[spec("4cb001", -20.0), spec("4cb002", -20.05)], 0, 20.0)
+            .expect("frames");
+    let mut bytes = Vec::new();
+    for (k, f) in frames.iter().enumerate() {
+        finisterra_sim::air::beast_bytes(k as u64 * 12_000, 200, &f.frame, &mut bytes);
+    }
+    let t_before = now_ms();
+    let mut s = std::net::TcpStream::connect(&addr).expect("connect");
+    s.write_all(&bytes).unwrap();
+    s.flush().unwrap();
+    drop(s);
+    settled_stream_len(&server.url);
+    let t_after = now_ms();
+    let (status, closing) = ingest.terminate();
+    assert!(status.success(), "ingest exits 0 on SIGTERM: {status}");
+    let air = air_records(&server.url);
+    assert_eq!(
+        air.len(),
+        frames.len(),
+        "one air record per frame: {closing}"
+    );
+    assert!(
+        closing.contains(&format!("({} Mode S;", frames.len())),
+        "{closing}"
+    );
+    for &(seq, t) in &air {
+        assert!(
+            (t_before..=t_after).contains(&t),
+            "record {seq} at {t}, received between {t_before} and {t_after}"
+        );
+    }
+}
+
 /// A queue that is full drops lines and counts them: a burst on a TCP
 /// feed far beyond `--queue 2` loses lines, and every line sent is either
 /// read or counted as dropped.

@@ -46,13 +46,17 @@
 //! margin of an open risk: its owner keeps both vessels while they drift up
 //! to 20 NM (plus the advice reach) from where it was raised.
 //!
-//! **Aircraft** (ADS-B air conflicts, `nav::air`, not yet judged by the
-//! engine): closing `2 × max_gs_kn` over the look-ahead plus one screening
-//! period, plus the separation minimum. With 700 kn each (a jet in a jet
-//! stream), 120 s + 10 s and 5 NM: `1,400 kn × 130 s + 5 NM` = 55.6 NM,
-//! plus 1 %: 56.1 NM (103.9 km). AIS SAR aircraft (message 9) are not
-//! screened for collision by the engine and take the ships' halo (their
-//! zone, hazard and distress events are single-vessel and owned at home).
+//! **Aircraft** (Mode S / ADS-B air conflicts, judged by the engine's air
+//! pass): closing at twice the fastest ground speed the air picture
+//! believes (`air.max_speed_kn`, 2,000 kn: faster is refused as a teleport)
+//! over the look-ahead plus one air screening period (120 s + 4 s), plus
+//! the separation minimum (5 NM), plus the dead reckoning of both positions
+//! up to their staleness limit (2 × 2,000 kn × 20 s), plus 1 %: 166.7 NM
+//! ([`Halo::air`]; `Halo::aircraft` gives the same terms for other
+//! figures). Airspace events are one aircraft's and are owned at its home.
+//! AIS SAR aircraft (message 9) are routed with the ships (their halo,
+//! 137.6 NM, covers a SAR aircraft below 300 kn closing on a 2,000 kn one:
+//! 2,300 kn × 144 s + 5 NM = 97 NM).
 
 use finisterra_engine::Config;
 use finisterra_nav::geo::{METRES_PER_NM, MPS_PER_KN};
@@ -126,6 +130,21 @@ impl Halo {
         Halo::aircraft(700.0, 120.0, 5.0, 10.0)
     }
 
+    /// The halo of Mode S aircraft for these engine settings: the fastest
+    /// ground speed the air picture believes, the look-ahead and one air
+    /// screening period, the separation, and the dead reckoning of both
+    /// positions up to their staleness limit.
+    pub fn air(cfg: &Config) -> Halo {
+        let a = &cfg.air;
+        let closing_mps = 2.0 * a.max_speed_kn * MPS_PER_KN;
+        Halo::of(
+            closing_mps * (a.lookahead_s + a.screen_interval_s),
+            a.separation_nm * METRES_PER_NM,
+            0.0,
+            closing_mps * a.stale_s,
+        )
+    }
+
     /// The halo, nautical miles.
     pub fn total_nm(&self) -> f64 {
         self.total_m / METRES_PER_NM
@@ -147,5 +166,7 @@ mod tests {
         assert!((h.total_nm() - 137.6).abs() < 0.05, "{}", h.total_nm());
         let a = Halo::aircraft_default();
         assert!((a.total_nm() - 56.1).abs() < 0.1, "{}", a.total_nm());
+        let air = Halo::air(&Config::default());
+        assert!((air.total_nm() - 166.65).abs() < 0.1, "{}", air.total_nm());
     }
 }

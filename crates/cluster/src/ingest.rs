@@ -15,7 +15,11 @@
 //!   workers that hold her see them, and judge them as the single machine
 //!   does; a vessel not placed yet goes to every partition (her static
 //!   data must be wherever she appears, as it is on the single machine);
-//! - aids to navigation and base stations go where their own position goes.
+//! - aids to navigation and base stations go where their own position goes;
+//! - a Mode S message ([`Router::on_air`]) goes where its aircraft's last
+//!   position in the air picture goes, with the aircraft halo
+//!   ([`crate::Halo::air`]), and to every partition while the aircraft has
+//!   none (its identity and altitude must be wherever it appears).
 //!
 //! Each time the data passes a screening boundary (the engine's own rule,
 //! [`Engine::next_deadline_ms`]), a tick with that message's time goes to
@@ -23,10 +27,14 @@
 //! passes at the same data times as the single machine, traffic or not.
 
 use finisterra_ais::{AisMessage, Body};
-use finisterra_engine::{ClockStats, Config, Engine, Event, FixOutcome, Ingested, TimePolicy};
+use finisterra_engine::{
+    AirId, ClockStats, Config, Engine, Event, FixOutcome, Ingested, TimePolicy,
+};
+use finisterra_modes::AirMessage;
 
 use crate::grid::{Grid, Partition};
-use crate::wire::Record;
+use crate::halo::Halo;
+use crate::wire::{air_bytes, Record};
 
 /// Counters of ingest.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -43,6 +51,8 @@ pub struct IngestStats {
     pub ticks: u64,
     /// Messages of vessels not placed yet, sent to every partition.
     pub broadcasts: u64,
+    /// Mode S messages sent on (counted in `messages` too).
+    pub air_messages: u64,
 }
 
 /// One record for some partitions.
@@ -61,7 +71,9 @@ pub struct Outgoing<'a> {
 pub struct Router {
     grid: Grid,
     halo_m: f64,
+    air_halo_m: f64,
     filter: Engine,
+    air_bytes: Vec<u8>,
     seq: u64,
     stats: IngestStats,
     events: Vec<Event>,
@@ -79,10 +91,14 @@ impl Router {
         let mut fcfg = *cfg;
         // The picture only: no vessel is screened here.
         fcfg.risk.max_dead_reckoning_s = 0.0;
+        let mut filter = Engine::new(fcfg);
+        filter.set_picture_only();
         Router {
             grid,
             halo_m,
-            filter: Engine::new(fcfg),
+            air_halo_m: Halo::air(cfg).total_m,
+            filter,
+            air_bytes: Vec::with_capacity(128),
             seq: 0,
             stats: IngestStats::default(),
             events: Vec::new(),
@@ -156,7 +172,11 @@ impl Router {
     }
 
     fn route_pos(&mut self, lat: f64, lon: f64) -> bool {
-        match self.grid.partitions_for(lat, lon, self.halo_m) {
+        self.route_within(lat, lon, self.halo_m)
+    }
+
+    fn route_within(&mut self, lat: f64, lon: f64, halo_m: f64) -> bool {
+        match self.grid.partitions_for(lat, lon, halo_m) {
             Some(r) => {
                 for p in r.all() {
                     if !self.parts.contains(&p) {
@@ -256,6 +276,78 @@ impl Router {
             home: self.parts[0],
             fill_bits,
             payload,
+        }
+        .encode(&mut self.bytes);
+        emit(Outgoing {
+            partitions: &self.parts,
+            seq: self.seq,
+            bytes: &self.bytes,
+        });
+    }
+
+    /// Takes one decoded Mode S / ADS-B message (its position resolved by
+    /// ingest's own decoder, which sees every frame) with its data and
+    /// receive times; hands each record to `emit` in sequence order.
+    pub fn on_air(
+        &mut self,
+        msg: &AirMessage,
+        data_ms: Option<i64>,
+        recv_ms: Option<i64>,
+        emit: &mut dyn FnMut(Outgoing<'_>),
+    ) {
+        let deadline = self.filter.next_deadline_ms();
+        self.events.clear();
+        let got = self
+            .filter
+            .ingest_air_at(msg, data_ms, recv_ms, &mut self.events);
+        self.events.clear();
+        let time_ms = match got {
+            Ingested::Taken { time, fix } => {
+                if matches!(fix, FixOutcome::Rejected { .. }) {
+                    self.stats.fixes_refused += 1;
+                }
+                time.time_ms
+            }
+            Ingested::TimeRejected(_) => {
+                self.stats.time_rejected += 1;
+                return;
+            }
+        };
+        self.last_ms = Some(self.last_ms.map_or(time_ms, |l| l.max(time_ms)));
+        if self.filter.next_deadline_ms() != deadline {
+            self.tick(time_ms, emit);
+        }
+        self.parts.clear();
+        let at = self
+            .filter
+            .aircraft_by(AirId::of(msg))
+            .filter(|a| a.has_fix())
+            .map(|a| (a.lat_deg, a.lon_deg));
+        let halo_m = self.air_halo_m;
+        let placed = at.is_some_and(|(lat, lon)| self.route_within(lat, lon, halo_m));
+        if !placed {
+            // An aircraft not placed yet: every partition, so that its
+            // identity and altitude are wherever it appears.
+            self.stats.broadcasts += 1;
+            let home = self.grid.fallback(msg.address);
+            self.parts.push(home);
+            self.parts
+                .extend(self.all.iter().copied().filter(|&p| p != home));
+        }
+        self.seq += 1;
+        self.stats.messages += 1;
+        self.stats.air_messages += 1;
+        if placed {
+            self.stats.halo_copies += self.parts.len() as u64 - 1;
+        }
+        self.air_bytes.clear();
+        air_bytes(msg, &mut self.air_bytes);
+        self.bytes.clear();
+        Record::Air {
+            seq: self.seq,
+            time_ms,
+            home: self.parts[0],
+            message: &self.air_bytes,
         }
         .encode(&mut self.bytes);
         emit(Outgoing {

@@ -4,9 +4,10 @@
 //! ingest sends each message to its home partition **and** to every
 //! partition whose halo it falls in ([`Halo`], [`Grid::partitions_for`]), so
 //! that a worker holding a partition sees every vessel that could come into
-//! risk with one of its own. Every worker runs the same engine as `scan`
-//! on what it receives, merged back into ingest's one order
-//! ([`worker::Merge`]); exactly one reports each event ([`Ownership`]),
+//! risk with one of its own (aircraft with their own halo, [`Halo::air`]).
+//! Every worker runs the same engine as `scan` on what it receives, one
+//! engine per partition (or several partitions merged back into ingest's
+//! one order, [`worker::Merge`]); exactly one reports each event ([`Ownership`]),
 //! under a key made from the data alone ([`event_key`]) that the broker
 //! and the store de-duplicate on.
 //!
@@ -38,7 +39,7 @@ pub use halo::Halo;
 pub use ingest::{IngestStats, Outgoing, Router};
 pub use members::{member_id_char, valid_member_id, Assignment};
 pub use owner::{event_key, Ownership};
-pub use wire::{Record, WireError};
+pub use wire::{air_bytes, air_message, Record, WireError};
 pub use worker::{
     Merge, Owned, WorkerCore, WorkerSnapshotError, WorkerStats, WORKER_SNAPSHOT_MAGIC,
     WORKER_SNAPSHOT_VERSION,

@@ -296,6 +296,16 @@ impl WorkerCore {
         match rec {
             Record::Tick { time_ms, .. } => self.engine.advance(time_ms, &mut self.buf),
             Record::End { .. } => self.ended = true,
+            Record::Air {
+                time_ms, message, ..
+            } => match crate::wire::air_message(message) {
+                Ok(msg) => {
+                    let _ = self
+                        .engine
+                        .ingest_air_at(&msg, Some(time_ms), None, &mut self.buf);
+                }
+                Err(_) => self.stats.undecodable += 1,
+            },
             Record::Position {
                 time_ms,
                 fill_bits,

@@ -282,3 +282,110 @@ fn an_elastic_hand_over_loses_nothing() {
     got.sort();
     assert_eq!(got, want);
 }
+
+/// Mode S lines of aircraft in conflict across partition edges (the
+/// meridian, 40° N, 10° E / 50° N), one pair vertically separated, and a
+/// ship fleet beside them.
+fn air_lines() -> Vec<String> {
+    let start_ms: i64 = 1_767_571_200_000;
+    let spec = |icao: &str, lat: f64, lon: f64, alt_ft: f64, gs_kn: f64, track_deg: f64| {
+        serde_json::from_value::<finisterra_sim::air::AircraftSpec>(serde_json::json!({
+            "icao": icao, "callsign": format!("T{icao}"), "lat": lat, "lon": lon,
+            "alt_ft": alt_ft, "gs_kn": gs_kn, "track_deg": track_deg,
+        }))
+        .unwrap()
+    };
+    let aircraft = vec![
+        spec("4ca001", 45.0, -1.2, 34_000.0, 450.0, 90.0),
+        spec("4ca002", 45.01, 1.2, 34_000.0, 450.0, 270.0),
+        spec("4ca003", 39.0, 5.0, 30_000.0, 480.0, 0.0),
+        spec("4ca004", 41.0, 5.01, 30_500.0, 480.0, 180.0),
+        spec("4ca005", 50.0, 8.8, 36_000.0, 420.0, 90.0),
+        spec("4ca006", 49.23, 10.0, 36_000.0, 420.0, 0.0),
+        spec("4ca007", 45.5, -1.0, 30_000.0, 450.0, 90.0),
+        spec("4ca008", 45.5, 1.0, 32_000.0, 450.0, 270.0),
+    ];
+    finisterra_sim::air::air_frames(&aircraft, start_ms, 900.0)
+        .unwrap()
+        .iter()
+        .map(finisterra_sim::air::csv_line)
+        .collect()
+}
+
+/// A line's Mode S message with its time (`time,hex` lines only here).
+fn modes_message(
+    line: &str,
+    modes: &mut finisterra_modes::Decoder,
+) -> Option<(finisterra_modes::AirMessage, i64)> {
+    use finisterra_modes::{FrameTime, TextRecord};
+    match finisterra_modes::parse_text_line(line.as_bytes()) {
+        Ok(TextRecord::Frame(f, FrameTime::UnixMs(t))) => {
+            modes.decode(f.bytes(), t).ok().map(|m| (m, t))
+        }
+        _ => None,
+    }
+}
+
+/// Aircraft through the cluster: ingest decodes their frames and routes
+/// each message by its aircraft's position with the aircraft halo; the
+/// workers judge the air conflicts as one engine does, each reported once,
+/// whether 1, 3 or 16 workers hold the partitions.
+#[test]
+fn aircraft_in_conflict_across_edges_give_the_single_engines_events() {
+    let cfg = Config::default();
+    let lines = air_lines();
+    let want: Vec<String> = {
+        let mut engine = Engine::new(cfg);
+        let mut modes = finisterra_modes::Decoder::new(finisterra_modes::DecoderConfig::default());
+        let mut out = Vec::new();
+        for l in &lines {
+            if let Some((m, t)) = modes_message(l, &mut modes) {
+                let _ = engine.ingest_air_at(&m, Some(t), None, &mut out);
+            }
+        }
+        let mut v: Vec<String> = out.iter().map(summary).collect();
+        v.sort();
+        v
+    };
+    let raised = want
+        .iter()
+        .filter(|e| e.contains("air.conflict.raised"))
+        .count();
+    assert!(raised >= 3, "the scenario's conflicts: {want:#?}");
+    let grid = Grid::new(10.0, 16).unwrap();
+    let parts = {
+        let mut router = Router::new(grid, Halo::ships(&cfg).total_m, &cfg);
+        let mut modes = finisterra_modes::Decoder::new(finisterra_modes::DecoderConfig::default());
+        let mut parts: BTreeMap<u16, Vec<Vec<u8>>> = BTreeMap::new();
+        let mut emit = |o: finisterra_cluster::Outgoing<'_>| {
+            for &p in o.partitions {
+                parts.entry(p).or_default().push(o.bytes.to_vec());
+            }
+        };
+        for l in &lines {
+            if let Some((m, t)) = modes_message(l, &mut modes) {
+                router.on_air(&m, Some(t), None, &mut emit);
+            }
+        }
+        assert!(router.stats().air_messages > 1000);
+        router.finish(&mut emit);
+        parts
+    };
+    for n in [1u16, 3, 16] {
+        let mut got: Vec<String> = Vec::new();
+        let mut keys: Vec<String> = Vec::new();
+        for i in 0..n {
+            let mine: Vec<u16> = (0..16).filter(|p| p % n == i).collect();
+            for o in worker(&parts, grid, cfg, &mine) {
+                got.push(summary(&o.event));
+                keys.push(o.key);
+            }
+        }
+        got.sort();
+        let mut k = keys.clone();
+        k.sort();
+        k.dedup();
+        assert_eq!(k.len(), keys.len(), "{n} workers: a key given twice");
+        assert_eq!(got, want, "{n} workers");
+    }
+}

@@ -127,6 +127,14 @@ pub enum AirId {
 }
 
 impl AirId {
+    /// The identity a decoded Mode S message speaks for.
+    pub fn of(m: &AirMessage) -> AirId {
+        match m.address_kind {
+            AddressKind::NonIcao => AirId::NonIcao(m.address),
+            _ => AirId::Icao(m.address),
+        }
+    }
+
     /// The address as readsb writes it (`4ca1b2`, `~4ca1b2`), or
     /// `mmsi:111232506` for an AIS SAR aircraft.
     pub fn text(&self) -> String {
@@ -592,10 +600,7 @@ impl AirState {
     /// Takes a decoded Mode S message at `t_ms`; says what became of its
     /// position (the slot when it was taken).
     pub(crate) fn ingest(&mut self, m: &AirMessage, t_ms: i64) -> PositionTaken {
-        let id = match m.address_kind {
-            AddressKind::NonIcao => AirId::NonIcao(m.address),
-            _ => AirId::Icao(m.address),
-        };
+        let id = AirId::of(m);
         self.stats.messages += 1;
         let max_kn = self.cfg.max_speed_kn;
         let i = self.slot(id, t_ms);

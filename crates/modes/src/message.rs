@@ -9,7 +9,7 @@ use crate::crc;
 use crate::Reject;
 
 /// How the frame's address was obtained.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub enum AddressKind {
     /// From the AA field of a frame whose PI field checked clean (DF 11
     /// with no interrogator code, DF 17, DF 18 CF 0/6).
@@ -28,7 +28,7 @@ pub enum AddressKind {
 }
 
 /// Where a decoded position came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum PositionSource {
     /// CPR global decoding of an even/odd pair.
     Global,
@@ -41,7 +41,7 @@ pub enum PositionSource {
 }
 
 /// The CPR-encoded position of a position squitter, as transmitted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Cpr {
     /// The F bit: `true` for an odd frame.
     pub odd: bool,
@@ -54,7 +54,7 @@ pub struct Cpr {
 }
 
 /// Eight characters of an identification (TC 1–4, BDS 2,0), space padded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Callsign(pub [u8; 8]);
 
 impl Callsign {
@@ -71,7 +71,7 @@ impl Callsign {
 }
 
 /// ADS-B operational status (TC 31), where the version carries it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct OpStatus {
     /// Subtype: 0 airborne, 1 surface.
     pub subtype: u8,
@@ -96,7 +96,7 @@ pub struct OpStatus {
 /// Fields a frame does not carry are `None`. The position (`lat_deg`,
 /// `lon_deg`) is filled by [`crate::Decoder`] from `cpr` and the
 /// aircraft's state; [`decode_frame`] alone leaves it empty.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct AirMessage {
     /// Downlink format (0–24); `None` for SBS input.
     pub df: Option<u8>,

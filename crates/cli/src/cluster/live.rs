@@ -38,6 +38,8 @@ struct LiveHost {
     tcp_connections: AtomicU64,
     tcp_idle_closed: AtomicU64,
     kernel_drops: Mutex<BTreeMap<String, u64>>,
+    /// Beast framing errors, by reason.
+    beast_errors: Mutex<BTreeMap<&'static str, u64>>,
 }
 
 impl SourceHost for LiveHost {
@@ -63,8 +65,15 @@ impl SourceHost for LiveHost {
             SourceCount::OverlongLines(n) => self.overlong.fetch_add(n, Relaxed),
             SourceCount::TcpConnection => self.tcp_connections.fetch_add(1, Relaxed),
             SourceCount::TcpIdleClosed => self.tcp_idle_closed.fetch_add(1, Relaxed),
-            // No Beast source in ingest.
-            SourceCount::BeastError(_) => 0,
+            SourceCount::BeastError(reason) => {
+                *self
+                    .beast_errors
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .entry(reason)
+                    .or_insert(0) += 1;
+                0
+            }
         };
     }
 
@@ -115,6 +124,15 @@ fn progress(
 ) -> String {
     let st = router.stats();
     let clock = router.clock_stats();
+    let mut rejected = r.rejected.clone();
+    for (k, v) in host
+        .beast_errors
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+    {
+        *rejected.entry(k).or_insert(0) += v;
+    }
     let mut refused: BTreeMap<&'static str, u64> = BTreeMap::new();
     for (k, v) in [
         ("time_out_of_range", clock.out_of_range),
@@ -132,13 +150,14 @@ fn progress(
         .values()
         .sum();
     format!(
-        "ingest: {what}: {} lines, {} messages sent ({} halo copies, {} ticks, {} fixes refused), {published} records published; rejected: {}; times refused: {}; {} times ahead of their receive time judged at it; dropped: {} (queue full), {} (kernel, UDP); {} over-long lines cut; {} TCP connections, {} closed idle",
+        "ingest: {what}: {} lines, {} messages sent ({} Mode S; {} halo copies, {} ticks, {} fixes refused), {published} records published; rejected: {}; times refused: {}; {} times ahead of their receive time judged at it; dropped: {} (queue full), {} (kernel, UDP); {} over-long lines cut; {} TCP connections, {} closed idle",
         r.lines,
         st.messages,
+        st.air_messages,
         st.halo_copies,
         st.ticks,
         st.fixes_refused,
-        reasons(&r.rejected),
+        reasons(&rejected),
         reasons(&refused),
         clock.ahead_of_receive,
         host.dropped.load(Relaxed),
@@ -190,6 +209,12 @@ pub(super) fn run_live(
                 // one feed are never assembled with another's.
                 let mut pipelines: Vec<Pipeline> =
                     (0..n_sources).map(|_| Pipeline::new(source)).collect();
+                // Mode S (Beast frames, AVR/SBS/`time,hex` lines): one
+                // decoder for every source (CPR needs every frame of an
+                // aircraft), judged at the line's own time when it has one,
+                // else at its receive time.
+                let mut modes =
+                    finisterra_modes::Decoder::new(finisterra_modes::DecoderConfig::default());
                 let mut line_no = vec![0u64; n_sources];
                 let mut counts = ReadCounts::default();
                 let mut batch: Vec<OutRec> = Vec::with_capacity(1024);
@@ -223,6 +248,33 @@ pub(super) fn run_live(
                 let mut stopped_at: Option<Instant> = None;
                 loop {
                     match line_rx.recv_timeout(Duration::from_millis(100)) {
+                        Ok(Input::Line(l)) if finisterra_modes::is_modes_text(&l.bytes) => {
+                            counts.lines += 1;
+                            use finisterra_modes::{FrameTime, TextRecord};
+                            let got = match finisterra_modes::parse_text_line(&l.bytes) {
+                                Ok(TextRecord::Frame(f, t)) => {
+                                    let data_ms = match t {
+                                        FrameTime::UnixMs(ms) => Some(ms),
+                                        _ => None,
+                                    };
+                                    modes
+                                        .decode(f.bytes(), data_ms.unwrap_or(l.recv_ms))
+                                        .map(|m| Some((m, data_ms)))
+                                }
+                                Ok(TextRecord::Sbs(m, _)) => Ok(Some((m, None))),
+                                Ok(TextRecord::Skip) => Ok(None),
+                                Err(r) => Err(r),
+                            };
+                            match got {
+                                Ok(Some((m, data_ms))) => {
+                                    router.on_air(&m, data_ms, Some(l.recv_ms), &mut |out| {
+                                        emit(out, &mut batch)
+                                    })
+                                }
+                                Ok(None) => {}
+                                Err(r) => *counts.rejected.entry(r.reason()).or_insert(0) += 1,
+                            }
+                        }
                         Ok(Input::Line(l)) => {
                             let i = l.source.min(n_sources - 1);
                             line_no[i] += 1;
@@ -234,6 +286,12 @@ pub(super) fn run_live(
                                 &mut |o| feed(o, &mut router, &mut counts, &mut batch),
                             );
                         }
+                        Ok(Input::Air(f)) => match modes.decode(&f.bytes, f.recv_ms) {
+                            Ok(m) => router.on_air(&m, None, Some(f.recv_ms), &mut |out| {
+                                emit(out, &mut batch)
+                            }),
+                            Err(r) => *counts.rejected.entry(r.reason()).or_insert(0) += 1,
+                        },
                         Ok(_) => {}
                         Err(RecvTimeoutError::Timeout) => {}
                         Err(RecvTimeoutError::Disconnected) => break,

@@ -38,7 +38,42 @@ pub fn tag_time(line: &str) -> i64 {
                 .collect::<String>()
         })
         .and_then(|s| s.parse().ok())
+        // A Mode S `time,hex` line: its seconds.
+        .or_else(|| {
+            line.split_once(',')
+                .and_then(|(t, _)| t.split_once('.'))
+                .and_then(|(secs, _)| secs.parse().ok())
+        })
         .unwrap_or(0)
+}
+
+/// Two aircraft head-on at FL340 across the straddled edge, 40 NM out each
+/// side at 450 kn, from 20 min in for 15 min: an air conflict whose
+/// aircraft are in two partitions (`time,hex` Mode S lines).
+pub fn planted_air(grid: &Grid) -> Vec<String> {
+    let (lat, lon) = straddled_edge(grid);
+    let d_lon = 40.0 / (60.0 * lat.to_radians().cos());
+    let spec = |icao: &str, lon: f64, track: f64| {
+        serde_json::from_value::<finisterra_sim::air::AircraftSpec>(serde_json::json!({
+            "icao": icao, "callsign": format!("E{icao}"), "lat": lat, "lon": lon,
+            "alt_ft": 34000.0, "gs_kn": 450.0, "track_deg": track,
+            "from_s": 1200.0, "until_s": 2100.0,
+        }))
+        .expect("aircraft")
+    };
+    let start_ms = 1_767_571_200_000; // START
+    finisterra_sim::air::air_frames(
+        &[
+            spec("4ca0e1", lon - d_lon, 90.0),
+            spec("4ca0e2", lon + d_lon, 270.0),
+        ],
+        start_ms,
+        HOURS * 3600.0,
+    )
+    .expect("frames")
+    .iter()
+    .map(finisterra_sim::air::csv_line)
+    .collect()
 }
 
 /// A lon edge at sea whose two sides are in different partitions.
@@ -128,6 +163,10 @@ pub fn make_input(dir: &Path, grid: &Grid, vessels: usize) -> PathBuf {
         let n = lines.len();
         lines.push((tag_time(&l), n, l));
     }
+    for l in planted_air(grid) {
+        let n = lines.len();
+        lines.push((tag_time(&l), n, l));
+    }
     lines.sort();
     let path = dir.join("input.nmea");
     let mut f = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
@@ -165,6 +204,10 @@ pub fn summary(e: &Value) -> String {
             s(&e["zone"]["name"]),
             s(&e["action"])
         )
+    } else if kind.starts_with("air.conflict") {
+        format!("{}/{}", s(&e["a"]["hex"]), s(&e["b"]["hex"]))
+    } else if kind.starts_with("airspace.") {
+        format!("{}/{}", s(&e["aircraft"]["hex"]), s(&e["zone"]["name"]))
     } else {
         s(&e["vessel"]["mmsi"])
     };
@@ -305,6 +348,10 @@ pub fn input_and_scan(name: &str) -> (PathBuf, PathBuf, BTreeMap<String, usize>)
     let t = Instant::now();
     let single = scan(&input);
     eprintln!("scan: {} events in {:.2?}", single.len(), t.elapsed());
+    assert!(
+        single.iter().any(|e| e["kind"] == "air.conflict.raised"),
+        "the planted aircraft conflict is not in scan's events"
+    );
     (dir, input, multiset(&single))
 }
 
