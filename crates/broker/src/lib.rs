@@ -1038,6 +1038,13 @@ impl Members {
             .map_err(|e| membership(key)(e.to_string()))
     }
 
+    /// `id` joins: its first heartbeat, retried with backoff while the
+    /// bucket has no leader (a cluster electing one after a node was lost),
+    /// each failure said, for up to a minute.
+    pub async fn join(&self, id: &str) -> Result<(), BrokerError> {
+        patiently(&format!("joining as member.{id}"), || self.heartbeat(id)).await
+    }
+
     /// `id` leaves (its member key purged from the bucket's stream: gone,
     /// no deletion marker left).
     pub async fn leave(&self, id: &str) -> Result<(), BrokerError> {

@@ -202,11 +202,14 @@ fn assert_stored_events_are(url: &str, want: &BTreeMap<String, usize>, what: &st
     assert_eq!(diffs, 0, "{what}: events differ from the single machine's");
 }
 
-/// A three-node JetStream cluster, the streams with three replicas: one
-/// node is killed with SIGKILL while two workers replay; the clients move
-/// to the other nodes, the streams keep their records, and the events
-/// stored equal the single machine's, none lost, none twice. Prints the
-/// time the events stream took to answer again after the kill.
+/// A three-node JetStream cluster, the streams, the workers' bucket and the
+/// snapshots' store with three replicas: one node is killed with SIGKILL
+/// while two elastic workers replay (leases of 4 s, a snapshot every
+/// second: renewals fail while JetStream elects new leaders, so leases are
+/// lost and taken again, and partitions restored from snapshots); the
+/// clients move to the other nodes, the streams keep their records, and the
+/// events stored equal the single machine's, none lost, none twice. Prints
+/// the time the events stream took to answer again after the kill.
 #[test]
 fn a_node_of_a_three_node_cluster_killed_mid_replay_loses_nothing() {
     let Some(mut cluster) = NatsCluster::start_or_skip("nats cluster failover") else {
@@ -218,7 +221,16 @@ fn a_node_of_a_three_node_cluster_killed_mid_replay_loses_nothing() {
     let t0 = Instant::now();
     ingest(&urls, &input, &replicated);
     let workers: Vec<_> = (0..2)
-        .map(|i| spawn_worker(&urls, 2, i, &replicated))
+        .map(|i| {
+            let mut w = std::process::Command::new(BIN);
+            w.arg("worker");
+            common(&mut w, &urls);
+            w.args(replicated)
+                .args(["--worker-id", &format!("n{i}"), "--lease-s", "10"])
+                .args(["--snapshot-s", "1", "--exit-at-end"])
+                .stderr(std::process::Stdio::piped());
+            w.spawn().expect("elastic worker")
+        })
         .collect();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let mut cfg = BrokerConfig::new(&urls);

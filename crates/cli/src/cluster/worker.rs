@@ -761,7 +761,7 @@ fn run_elastic(args: &WorkerArgs, cfg: Config, grid: Grid) -> Result<()> {
         let broker = args.part.connect_with(bc).await?;
         ground.snapshots = ground.open_snapshots(&broker).await?;
         let members = broker.members().await?;
-        members.heartbeat(&id).await?;
+        members.join(&id).await?;
         eprintln!(
             "worker {id}: joined (lease {:.1} s, renewed every {:.1} s); stop with SIGINT or SIGTERM",
             ttl.as_secs_f64(),
@@ -778,9 +778,15 @@ fn run_elastic(args: &WorkerArgs, cfg: Config, grid: Grid) -> Result<()> {
         let mut publisher = broker.publisher();
         let mut judges: BTreeMap<Partition, Judge> = BTreeMap::new();
         let mut total = WorkerStats::default();
+        // Partitions held without a judge yet (opened a few per turn).
+        let mut opening: BTreeSet<Partition> = BTreeSet::new();
         let why = loop {
-            let next = Instant::now() + period;
+            let started = Instant::now();
+            let next = started + period;
             let t = m.turn().await;
+            for p in t.lost.iter().chain(&t.release) {
+                opening.remove(p);
+            }
             // Stop judging what is lost or given up: settle what was
             // judged (never acknowledging a lost partition's records),
             // then give up.
@@ -794,19 +800,36 @@ fn run_elastic(args: &WorkerArgs, cfg: Config, grid: Grid) -> Result<()> {
                 m.release(&t.release).await;
             }
             // Each partition is judged as soon as its lease is here; the
-            // others judge on.
+            // others judge on. Opening one (its consumer made, its snapshot
+            // read: slower on a replicated cluster, much slower while it
+            // elects leaders) takes time, and a turn must not outlast the
+            // leases: past half a period the rest wait for the next turn,
+            // their leases renewed meanwhile.
             if !t.missing.is_empty() {
-                let took = m.acquire(&t.missing).await;
-                for &p in &took {
-                    judges.insert(p, Judge::open(&broker, &id, &ground, p).await?);
+                opening.extend(m.acquire(&t.missing).await);
+            }
+            let mut opened = false;
+            while let Some(p) = opening.pop_first() {
+                if !m.held.contains_key(&p) || judges.contains_key(&p) {
+                    continue;
                 }
-                if !took.is_empty() {
-                    eprintln!(
-                        "worker {id}: members [{}]; owns partitions {}",
-                        m.live.join(" "),
-                        list(judges.keys().copied())
-                    );
+                judges.insert(p, Judge::open(&broker, &id, &ground, p).await?);
+                opened = true;
+                if started.elapsed() >= period / 2 {
+                    break;
                 }
+            }
+            if opened {
+                eprintln!(
+                    "worker {id}: members [{}]; owns partitions {}{}",
+                    m.live.join(" "),
+                    list(judges.keys().copied()),
+                    if opening.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" (and {} next turn)", list(opening.iter().copied()))
+                    }
+                );
             }
             // The judges get a quarter period at least, however long the
             // turn took (renewals then come within 1.25 periods of each
@@ -817,7 +840,7 @@ fn run_elastic(args: &WorkerArgs, cfg: Config, grid: Grid) -> Result<()> {
                 &mut publisher,
                 Some(next),
                 Some(&mut stop),
-                args.exit_at_end,
+                args.exit_at_end && opening.is_empty(),
             )
             .await?
             {
