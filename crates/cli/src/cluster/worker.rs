@@ -498,6 +498,8 @@ async fn run_judges(
             }
         }
         if busy {
+            // Let the lease renewals run (one thread for every task).
+            tokio::task::yield_now().await;
             continue;
         }
         if ended && at_end {
@@ -564,10 +566,56 @@ struct Membership {
     id: String,
     members: Members,
     partitions: Partition,
-    held: BTreeMap<Partition, Lease>,
+    /// The leases held, renewed by [`renew_forever`] on its own task.
+    held: Held,
+    /// Leases whose renewal failed, since the last turn.
+    lost: Lost,
     live: Vec<String>,
     /// Each partition's lease holder when last looked at.
     holders: BTreeMap<Partition, String>,
+}
+
+/// The leases a worker holds, shared with the task that renews them.
+type Held = std::sync::Arc<tokio::sync::Mutex<BTreeMap<Partition, Lease>>>;
+/// Partitions whose lease renewal failed, for the next turn.
+type Lost = std::sync::Arc<std::sync::Mutex<BTreeSet<Partition>>>;
+
+/// Says the worker is alive and renews its leases every `period`, on a
+/// task of its own: a turn that waits (partitions being taken over while a
+/// cluster elects leaders can take many seconds) must not let the member
+/// key or the leases expire. A lease whose renewal fails is given up at
+/// once (released if still ours) and put in `lost` for the next turn.
+async fn renew_forever(members: Members, id: String, held: Held, lost: Lost, period: Duration) {
+    let mut tick = tokio::time::interval(period);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(e) = members.heartbeat(&id).await {
+            eprintln!("worker {id}: heartbeat: {e}");
+        }
+        let mut h = held.lock().await;
+        let mut failed = Vec::new();
+        let mut why = None;
+        for (p, lease) in h.iter_mut() {
+            if let Err(e) = members.renew(lease, &id).await {
+                why.get_or_insert(e);
+                failed.push(*p);
+            }
+        }
+        if let Some(e) = why {
+            eprintln!(
+                "worker {id}: leases of partitions {} lost (the first: {e}): no more events of them",
+                list(failed.iter().copied())
+            );
+        }
+        for p in failed {
+            if let Some(l) = h.remove(&p) {
+                // Free it early if it is still ours at the broker.
+                let _ = members.release(l).await;
+            }
+            lost.lock().unwrap_or_else(|e| e.into_inner()).insert(p);
+        }
+    }
 }
 
 /// What one turn of the membership changed.
@@ -582,33 +630,23 @@ struct Turn {
 }
 
 impl Membership {
-    /// Says it is alive, renews its leases, looks at the live members:
-    /// what changed.
+    /// Whether it holds partition `p`'s lease.
+    async fn holds(&self, p: Partition) -> bool {
+        self.held.lock().await.contains_key(&p)
+    }
+
+    /// The partitions whose lease it holds.
+    async fn held_partitions(&self) -> BTreeSet<Partition> {
+        self.held.lock().await.keys().copied().collect()
+    }
+
+    /// The leases lost since the last turn, and a look at the live
+    /// members: what changed.
     async fn turn(&mut self) -> Turn {
-        let mut t = Turn::default();
-        if let Err(e) = self.members.heartbeat(&self.id).await {
-            eprintln!("worker {}: heartbeat: {e}", self.id);
-        }
-        let mut why = None;
-        for (p, lease) in self.held.iter_mut() {
-            if let Err(e) = self.members.renew(lease, &self.id).await {
-                why.get_or_insert(e);
-                t.lost.insert(*p);
-            }
-        }
-        if let Some(e) = why {
-            eprintln!(
-                "worker {}: leases of partitions {} lost (the first: {e}): no more events of them",
-                self.id,
-                list(t.lost.iter().copied())
-            );
-        }
-        for p in &t.lost {
-            if let Some(l) = self.held.remove(p) {
-                // Free it early if it is still ours at the broker.
-                let _ = self.members.release(l).await;
-            }
-        }
+        let mut t = Turn {
+            lost: std::mem::take(&mut *self.lost.lock().unwrap_or_else(|e| e.into_inner())),
+            ..Turn::default()
+        };
         match self.members.live().await {
             Ok(mut live) => {
                 // Alive by definition, whatever a heartbeat that failed says.
@@ -627,17 +665,9 @@ impl Membership {
             .of(&self.id)
             .into_iter()
             .collect();
-        t.release = self
-            .held
-            .keys()
-            .filter(|p| !want.contains(p))
-            .copied()
-            .collect();
-        t.missing = want
-            .iter()
-            .filter(|p| !self.held.contains_key(p))
-            .copied()
-            .collect();
+        let held = self.held_partitions().await;
+        t.release = held.difference(&want).copied().collect();
+        t.missing = want.difference(&held).copied().collect();
         if t.missing.is_empty() {
             // Who holds what, to say where partitions come from later
             // (`acquire` looks again itself).
@@ -655,8 +685,9 @@ impl Membership {
 
     /// Gives up these leases (after their records were settled).
     async fn release(&mut self, ps: &BTreeSet<Partition>) {
+        let mut held = self.held.lock().await;
         for p in ps {
-            if let Some(l) = self.held.remove(p) {
+            if let Some(l) = held.remove(p) {
                 if let Err(e) = self.members.release(l).await {
                     eprintln!("worker {}: releasing partition {p}: {e}", self.id);
                 }
@@ -679,7 +710,7 @@ impl Membership {
         for &p in missing {
             match self.members.acquire(p, &self.id).await {
                 Ok(Some((l, found))) => {
-                    self.held.insert(p, l);
+                    self.held.lock().await.insert(p, l);
                     took.push((p, found));
                 }
                 Ok(None) => {}
@@ -771,10 +802,18 @@ fn run_elastic(args: &WorkerArgs, cfg: Config, grid: Grid) -> Result<()> {
             id: id.clone(),
             members,
             partitions: grid.partitions(),
-            held: BTreeMap::new(),
+            held: Held::default(),
+            lost: Lost::default(),
             live: Vec::new(),
             holders: BTreeMap::new(),
         };
+        let renewer = tokio::spawn(renew_forever(
+            m.members.clone(),
+            id.clone(),
+            m.held.clone(),
+            m.lost.clone(),
+            period,
+        ));
         let mut publisher = broker.publisher();
         let mut judges: BTreeMap<Partition, Judge> = BTreeMap::new();
         let mut total = WorkerStats::default();
@@ -810,7 +849,7 @@ fn run_elastic(args: &WorkerArgs, cfg: Config, grid: Grid) -> Result<()> {
             }
             let mut opened = false;
             while let Some(p) = opening.pop_first() {
-                if !m.held.contains_key(&p) || judges.contains_key(&p) {
+                if !m.holds(p).await || judges.contains_key(&p) {
                     continue;
                 }
                 judges.insert(p, Judge::open(&broker, &id, &ground, p).await?);
@@ -854,7 +893,8 @@ fn run_elastic(args: &WorkerArgs, cfg: Config, grid: Grid) -> Result<()> {
             retire(j, &BTreeSet::new(), &mut publisher, &mut total).await?;
         }
         broker.flush().await?;
-        let all: BTreeSet<Partition> = m.held.keys().copied().collect();
+        renewer.abort();
+        let all = m.held_partitions().await;
         m.release(&all).await;
         if let Err(e) = m.members.leave(&id).await {
             eprintln!("worker {id}: leaving: {e}");
