@@ -258,20 +258,12 @@ impl Router {
             // position): every partition, so that whichever worker she
             // reaches has her name, type and size from the start, as the
             // single machine has.
-            self.stats.broadcasts += 1;
-            let home = self.grid.fallback(msg.mmsi);
-            self.parts.push(home);
-            self.parts
-                .extend(self.all.iter().copied().filter(|&p| p != home));
+            self.broadcast(msg.mmsi);
         }
-        self.seq += 1;
-        self.stats.messages += 1;
-        if placed {
-            self.stats.halo_copies += self.parts.len() as u64 - 1;
-        }
+        let seq = self.next_message(placed);
         self.bytes.clear();
         Record::Position {
-            seq: self.seq,
+            seq,
             time_ms,
             home: self.parts[0],
             fill_bits,
@@ -280,9 +272,30 @@ impl Router {
         .encode(&mut self.bytes);
         emit(Outgoing {
             partitions: &self.parts,
-            seq: self.seq,
+            seq,
             bytes: &self.bytes,
         });
+    }
+
+    /// Nowhere to place a message yet: its fallback home by `id` first,
+    /// then every other partition.
+    fn broadcast(&mut self, id: u32) {
+        self.stats.broadcasts += 1;
+        let home = self.grid.fallback(id);
+        self.parts.push(home);
+        self.parts
+            .extend(self.all.iter().copied().filter(|&p| p != home));
+    }
+
+    /// The next message's sequence number, counted (with its halo copies
+    /// when it was placed).
+    fn next_message(&mut self, placed: bool) -> u64 {
+        self.seq += 1;
+        self.stats.messages += 1;
+        if placed {
+            self.stats.halo_copies += self.parts.len() as u64 - 1;
+        }
+        self.seq
     }
 
     /// Takes one decoded Mode S / ADS-B message (its position resolved by
@@ -328,23 +341,15 @@ impl Router {
         if !placed {
             // An aircraft not placed yet: every partition, so that its
             // identity and altitude are wherever it appears.
-            self.stats.broadcasts += 1;
-            let home = self.grid.fallback(msg.address);
-            self.parts.push(home);
-            self.parts
-                .extend(self.all.iter().copied().filter(|&p| p != home));
+            self.broadcast(msg.address);
         }
-        self.seq += 1;
-        self.stats.messages += 1;
+        let seq = self.next_message(placed);
         self.stats.air_messages += 1;
-        if placed {
-            self.stats.halo_copies += self.parts.len() as u64 - 1;
-        }
         self.air_bytes.clear();
         air_bytes(msg, &mut self.air_bytes);
         self.bytes.clear();
         Record::Air {
-            seq: self.seq,
+            seq,
             time_ms,
             home: self.parts[0],
             message: &self.air_bytes,
@@ -352,7 +357,7 @@ impl Router {
         .encode(&mut self.bytes);
         emit(Outgoing {
             partitions: &self.parts,
-            seq: self.seq,
+            seq,
             bytes: &self.bytes,
         });
     }
