@@ -312,9 +312,7 @@ impl Census {
             cfg.picture.max_speed_kn * MPS_PER_KN * cfg.time_resolution_s;
         ecfg.screen_interval_s = cfg.screen_interval_s;
         // The census only needs the picture: no vessel is ever screened for
-        // collision risk (that is `scan`'s job), only aged and forgotten
-        // (`set_picture_only` below: no check on arrival, no pass).
-        ecfg.risk.max_dead_reckoning_s = 0.0;
+        // collision risk (that is `scan`'s job), only aged and forgotten.
         let mut engine = Engine::new(ecfg);
         engine.set_picture_only();
         Ok(Census {

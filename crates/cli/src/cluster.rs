@@ -264,10 +264,13 @@ pub fn run_ingest(args: &IngestArgs) -> Result<()> {
                 let mut send_err = false;
                 input.for_each_line(|n, line| {
                     if finisterra_modes::is_modes_text(line) {
-                        if let Some((m, t)) =
-                            crate::scan::timed_modes_message(line, &mut modes, &mut modes_untimed)
-                        {
-                            router.on_air(&m, Some(t), None, &mut |out| emit(out, &mut batch));
+                        use crate::scan::{modes_text_message, ModesLine};
+                        match modes_text_message(line, &mut modes, None) {
+                            Ok(ModesLine::Message(m, t)) => {
+                                router.on_air(&m, t, None, &mut |out| emit(out, &mut batch))
+                            }
+                            Ok(ModesLine::Untimed) => modes_untimed += 1,
+                            Ok(ModesLine::Nothing) | Err(_) => {}
                         }
                     } else {
                         pipeline.feed_line(n, line, None, &mut |o| {

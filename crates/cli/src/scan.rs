@@ -296,34 +296,51 @@ fn scan_modes_line(
     events: &mut Vec<Event>,
     untimed: &mut u64,
 ) {
-    if let Some((m, t)) = timed_modes_message(line, modes, untimed) {
-        let _ = engine.ingest_air_at(&m, Some(t), None, events);
+    match modes_text_message(line, modes, None) {
+        Ok(ModesLine::Message(m, t)) => {
+            let _ = engine.ingest_air_at(&m, t, None, events);
+        }
+        Ok(ModesLine::Untimed) => *untimed += 1,
+        Ok(ModesLine::Nothing) | Err(_) => {}
     }
 }
 
-/// The message of one Mode S text line (AVR, SBS, `time,hex`) with its own
-/// time, decoded by the run's one decoder (CPR positions need every frame
-/// of an aircraft); frames without a time are counted in `untimed`,
-/// rejected lines in the decoder's counters.
-pub(crate) fn timed_modes_message(
+/// What one Mode S text line gives ([`modes_text_message`]).
+// Returned by value once per line and matched at once: boxing the message
+// would cost an allocation per message.
+#[allow(clippy::large_enum_variant)]
+pub(crate) enum ModesLine {
+    /// A message, with the line's own time if it carries one.
+    Message(finisterra_modes::AirMessage, Option<i64>),
+    /// A frame without a time and no receive time to stand in.
+    Untimed,
+    /// Nothing to judge (a heartbeat, a comment).
+    Nothing,
+}
+
+/// The message of one Mode S text line (AVR, SBS, `time,hex`), decoded by
+/// the run's one decoder (a CPR position needs every frame of its
+/// aircraft): a frame at the line's own time, else at `recv_ms` (a live
+/// line); an SBS line at its own time in a file, at its receive time live
+/// (SBS times are the receiver's clock, as `serve` takes them). A line
+/// that cannot be read is counted in the decoder's rejections and its
+/// reason returned.
+pub(crate) fn modes_text_message(
     line: &[u8],
     modes: &mut finisterra_modes::Decoder,
-    untimed: &mut u64,
-) -> Option<(finisterra_modes::AirMessage, i64)> {
+    recv_ms: Option<i64>,
+) -> Result<ModesLine, finisterra_modes::Reject> {
     use finisterra_modes::{FrameTime, TextRecord};
-    match finisterra_modes::parse_text_line(line) {
-        Ok(TextRecord::Frame(f, FrameTime::UnixMs(t))) => {
-            modes.decode(f.bytes(), t).ok().map(|m| (m, t))
+    let record =
+        finisterra_modes::parse_text_line(line).inspect_err(|&r| modes.count_rejection(r))?;
+    Ok(match (record, recv_ms) {
+        (TextRecord::Frame(f, FrameTime::UnixMs(t)), _) => {
+            ModesLine::Message(modes.decode(f.bytes(), t)?, Some(t))
         }
-        Ok(TextRecord::Sbs(m, FrameTime::UnixMs(t))) => Some((m, t)),
-        Ok(TextRecord::Frame(..)) | Ok(TextRecord::Sbs(..)) => {
-            *untimed += 1;
-            None
-        }
-        Ok(TextRecord::Skip) => None,
-        Err(r) => {
-            modes.count_rejection(r);
-            None
-        }
-    }
+        (TextRecord::Frame(f, _), Some(r)) => ModesLine::Message(modes.decode(f.bytes(), r)?, None),
+        (TextRecord::Sbs(m, _), Some(_)) => ModesLine::Message(m, None),
+        (TextRecord::Sbs(m, FrameTime::UnixMs(t)), None) => ModesLine::Message(m, Some(t)),
+        (TextRecord::Frame(..) | TextRecord::Sbs(..), None) => ModesLine::Untimed,
+        (TextRecord::Skip, _) => ModesLine::Nothing,
+    })
 }

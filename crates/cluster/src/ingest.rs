@@ -88,10 +88,8 @@ impl Router {
     /// settings the workers run (its picture filters and screening period
     /// are applied here).
     pub fn new(grid: Grid, halo_m: f64, cfg: &Config) -> Router {
-        let mut fcfg = *cfg;
         // The picture only: no vessel is screened here.
-        fcfg.risk.max_dead_reckoning_s = 0.0;
-        let mut filter = Engine::new(fcfg);
+        let mut filter = Engine::new(*cfg);
         filter.set_picture_only();
         Router {
             grid,

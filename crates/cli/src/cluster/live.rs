@@ -250,28 +250,14 @@ pub(super) fn run_live(
                     match line_rx.recv_timeout(Duration::from_millis(100)) {
                         Ok(Input::Line(l)) if finisterra_modes::is_modes_text(&l.bytes) => {
                             counts.lines += 1;
-                            use finisterra_modes::{FrameTime, TextRecord};
-                            let got = match finisterra_modes::parse_text_line(&l.bytes) {
-                                Ok(TextRecord::Frame(f, t)) => {
-                                    let data_ms = match t {
-                                        FrameTime::UnixMs(ms) => Some(ms),
-                                        _ => None,
-                                    };
-                                    modes
-                                        .decode(f.bytes(), data_ms.unwrap_or(l.recv_ms))
-                                        .map(|m| Some((m, data_ms)))
-                                }
-                                Ok(TextRecord::Sbs(m, _)) => Ok(Some((m, None))),
-                                Ok(TextRecord::Skip) => Ok(None),
-                                Err(r) => Err(r),
-                            };
-                            match got {
-                                Ok(Some((m, data_ms))) => {
+                            use crate::scan::{modes_text_message, ModesLine};
+                            match modes_text_message(&l.bytes, &mut modes, Some(l.recv_ms)) {
+                                Ok(ModesLine::Message(m, data_ms)) => {
                                     router.on_air(&m, data_ms, Some(l.recv_ms), &mut |out| {
                                         emit(out, &mut batch)
                                     })
                                 }
-                                Ok(None) => {}
+                                Ok(ModesLine::Untimed | ModesLine::Nothing) => {}
                                 Err(r) => *counts.rejected.entry(r.reason()).or_insert(0) += 1,
                             }
                         }
