@@ -21,7 +21,7 @@ use finisterra_engine::{
 };
 use finisterra_geofence::mid::{flag_of_mmsi, mmsi_kind, MmsiKind};
 use finisterra_geofence::Land;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::config::CensusConfig;
 use crate::detect::{groups, Detect, GroupStats, Step};
@@ -37,7 +37,7 @@ use crate::CensusError;
 const REORDER_MAX: usize = 8_000_000;
 
 /// Counters of a census run: every message is accounted for.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CensusStats {
     /// Messages given to the census.
     pub messages: u64,
@@ -78,7 +78,7 @@ pub struct CensusStats {
     /// Vessel ids known not to be MMSIs ([`Census::ids_not_mmsis`]: ids of
     /// a CSV file all below [`crate::csv::MMSI_MIN_ID`]), not checked as
     /// MMSIs (in `summary.json` only when there are some).
-    #[serde(skip_serializing_if = "is_zero")]
+    #[serde(skip_serializing_if = "is_zero", default)]
     pub ids_not_mmsis: u64,
     /// How positions on land were judged (`on_land`).
     pub on_land: OnLandStats,
@@ -98,7 +98,7 @@ pub struct CensusStats {
 /// beyond the margin is either reported in an `on_land` finding or counted
 /// here as water, with the reason
 /// (`beyond_margin = inland_water + traffic_water + reported`).
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct OnLandStats {
     /// Accepted positions on land further inland than
     /// `spoofing.on_land_min_inland_m`.
@@ -166,6 +166,21 @@ impl Vessel {
     }
 }
 
+/// A census that judges one shard of an archive ([`Census::with_shard`]).
+#[derive(Debug)]
+struct Own {
+    /// Findings decided at or after this data time are the shard's.
+    from_ms: i64,
+    /// The last shard: it also owns what is judged at the end.
+    last: bool,
+    /// Past `from_ms` (the precursor is behind).
+    owning: bool,
+    /// The counters when ownership began (arrival counters zeroed).
+    base: Option<CensusStats>,
+    /// MMSIs of the messages judged while owning.
+    vessels: FastMap<u32, ()>,
+}
+
 /// Where the detector groups run.
 enum Groups {
     /// On the caller's thread, one after the other on each message.
@@ -208,6 +223,11 @@ pub struct Census {
     steps: Vec<Step>,
     /// The groups' counters when they last reported.
     group_stats: Vec<GroupStats>,
+    /// One shard of a larger census ([`Census::with_shard`]).
+    shard: Option<Own>,
+    /// Findings of the precursor (decided before the shard's own time),
+    /// dropped.
+    scratch: Vec<Finding>,
 }
 
 /// A position the picture accepted (for exporting the cleaned tracks).
@@ -336,7 +356,107 @@ impl Census {
             groups: None,
             steps: Vec::new(),
             group_stats: Vec::new(),
+            shard: None,
+            scratch: Vec::new(),
         })
+    }
+
+    /// Judges one shard of a larger census (see [`crate::shard`]): the
+    /// messages before `own_from_ms` are a precursor that only warms the
+    /// picture and the detectors up (their findings are dropped, their
+    /// messages not counted); every finding decided from the first message
+    /// at or after `own_from_ms` on is the shard's, and so are the
+    /// counters from then on ([`Census::shard_stats`]). Unless `last`,
+    /// [`Census::finish`] judges nothing that is still open: a later shard,
+    /// which reads this one's days as its precursor, decides it. Shards of
+    /// consecutive days put together in order give the findings of one
+    /// census of the whole, in the same order, as long as nothing that
+    /// decides a finding lies further back than the precursor. Call it
+    /// before the first message.
+    pub fn with_shard(mut self, own_from_ms: i64, last: bool) -> Census {
+        self.shard = Some(Own {
+            from_ms: own_from_ms,
+            last,
+            owning: false,
+            base: None,
+            vessels: FastMap::default(),
+        });
+        self
+    }
+
+    /// Whether findings decided now are kept (always, unless a shard's
+    /// precursor is being read).
+    fn owning(&self) -> bool {
+        self.shard.as_ref().is_none_or(|s| s.owning)
+    }
+
+    /// The message at `t` is the first of the shard's own time: what the
+    /// precursor decided is dropped, the counters so far set aside.
+    fn take_ownership_at(&mut self, t: i64) {
+        if self
+            .shard
+            .as_ref()
+            .is_none_or(|s| s.owning || t < s.from_ms)
+        {
+            return;
+        }
+        self.take_ownership();
+    }
+
+    fn take_ownership(&mut self) {
+        let mut scratch = std::mem::take(&mut self.scratch);
+        self.hand_on_into(&mut scratch, true);
+        if let Some(Groups::Threads(pool)) = self.groups.as_mut() {
+            pool.drain(&mut scratch, &mut self.group_stats);
+        }
+        scratch.clear();
+        self.scratch = scratch;
+        let mut base = self.stats();
+        // Counted on arrival, and only for the shard's own times.
+        base.messages = 0;
+        base.positions = 0;
+        base.statics = 0;
+        base.other_messages = 0;
+        base.time_out_of_range = 0;
+        self.stats.first_ms = None;
+        self.stats.last_ms = None;
+        if let Some(s) = self.shard.as_mut() {
+            s.owning = true;
+            s.base = Some(base);
+        }
+    }
+
+    /// The counters of this shard's own time ([`Census::with_shard`];
+    /// [`Census::stats`] when the census is not a shard): the counters
+    /// since ownership began, `vessels` the distinct MMSIs judged since,
+    /// `first_ms`/`last_ms` over them. Gauges (`ids_not_mmsis`,
+    /// `on_land.traffic_water_cells`) are as they are now.
+    pub fn shard_stats(&self) -> CensusStats {
+        let now = self.stats();
+        let Some(own) = &self.shard else {
+            return now;
+        };
+        let Some(base) = &own.base else {
+            return CensusStats {
+                ids_not_mmsis: now.ids_not_mmsis,
+                ..CensusStats::default()
+            };
+        };
+        let mut s = crate::shard::stats_since(&now, base);
+        s.vessels = own.vessels.len() as u64;
+        s
+    }
+
+    /// The MMSIs judged in this shard's own time, sorted (empty when the
+    /// census is not a shard).
+    pub fn shard_vessels(&self) -> Vec<u32> {
+        let mut v: Vec<u32> = self
+            .shard
+            .as_ref()
+            .map(|s| s.vessels.keys().copied().collect())
+            .unwrap_or_default();
+        v.sort_unstable();
+        v
     }
 
     /// Judges positions on land against these inland waters too (use
@@ -458,13 +578,16 @@ impl Census {
     /// are appended to `out`. Messages may come out of time order by up
     /// to the reorder window.
     pub fn push(&mut self, msg: &AisMessage, time_ms: i64, out: &mut Vec<Finding>) {
-        self.stats.messages += 1;
+        // A shard counts the messages of its own time only (its precursor
+        // is counted by the shard that owns it).
+        let count = u64::from(self.shard.as_ref().is_none_or(|s| time_ms >= s.from_ms));
+        self.stats.messages += count;
         if is_position(&msg.body) {
-            self.stats.positions += 1;
+            self.stats.positions += count;
         } else if is_static(&msg.body) {
-            self.stats.statics += 1;
+            self.stats.statics += count;
         } else {
-            self.stats.other_messages += 1;
+            self.stats.other_messages += count;
             return;
         }
         match self.gate.admit(Some(time_ms), None) {
@@ -472,7 +595,7 @@ impl Census {
                 self.gate.advance(a.time_ms);
             }
             Err(TimeReject::OutOfRange) => {
-                self.stats.time_out_of_range += 1;
+                self.stats.time_out_of_range += count;
                 return;
             }
             // Held in the window; the engine rejects it (counted then) if
@@ -500,6 +623,7 @@ impl Census {
                 self.reorder.front().is_none_or(|next| next.t >= p.t),
                 "the reorder queue hands messages on in time order"
             );
+            self.take_ownership_at(p.t);
             self.process(&p.msg, p.t);
             self.hand_on(out, false);
         }
@@ -507,12 +631,35 @@ impl Census {
 
     /// Ends the input: everything buffered is processed and every open
     /// situation judged.
+    ///
+    /// A shard ([`Census::with_shard`]) that is not the last judges its
+    /// messages and stops: what is still open is left to a later shard.
     pub fn finish(&mut self, out: &mut Vec<Finding>) {
         while let Some(p) = self.reorder.pop_front() {
+            self.take_ownership_at(p.t);
             self.process(&p.msg, p.t);
             self.hand_on(out, false);
         }
+        let last = self.shard.as_ref().is_none_or(|s| s.last);
+        if last && !self.owning() {
+            // What is judged at the end belongs to the last shard.
+            self.take_ownership();
+        }
         self.hand_on(out, true);
+        if !last {
+            let mut scratch = std::mem::take(&mut self.scratch);
+            let into = if self.owning() {
+                &mut *out
+            } else {
+                &mut scratch
+            };
+            if let Some(Groups::Threads(pool)) = self.groups.as_mut() {
+                pool.drain(into, &mut self.group_stats);
+            }
+            scratch.clear();
+            self.scratch = scratch;
+            return;
+        }
         match self.groups.take() {
             None => {}
             Some(Groups::Inline(mut gs)) => {
@@ -531,6 +678,18 @@ impl Census {
     /// Hands the steps so far to the detector groups: at once on one
     /// thread, by batches (or all of them, `all`) on worker threads.
     fn hand_on(&mut self, out: &mut Vec<Finding>, all: bool) {
+        if self.owning() {
+            self.hand_on_into(out, all);
+        } else {
+            // A shard's precursor: its findings are not the shard's.
+            let mut scratch = std::mem::take(&mut self.scratch);
+            self.hand_on_into(&mut scratch, all);
+            scratch.clear();
+            self.scratch = scratch;
+        }
+    }
+
+    fn hand_on_into(&mut self, out: &mut Vec<Finding>, all: bool) {
         if self.steps.is_empty() {
             return;
         }
@@ -593,6 +752,9 @@ impl Census {
     }
 
     fn process(&mut self, msg: &AisMessage, t: i64) {
+        if let Some(s) = self.shard.as_mut().filter(|s| s.owning) {
+            s.vessels.insert(msg.mmsi, ());
+        }
         if t < self.now_ms {
             self.stats.late += 1;
         } else {

@@ -9,7 +9,10 @@
 use std::fmt::Write as _;
 
 /// Milliseconds since the Unix epoch, written as ISO 8601 UTC.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(transparent)]
 pub struct TimeMs(pub i64);
 
 impl TimeMs {
@@ -133,6 +136,40 @@ impl Cell for TimeMs {
     }
 }
 
+/// The few words a row keeps as `&'static str` (a band, an encounter
+/// type, a spoofing kind), read back: each distinct text is kept once for
+/// the life of the process, and more than [`STATIC_WORDS_MAX`] distinct
+/// ones are refused (a row from a foreign or broken source cannot grow
+/// memory without bound).
+fn static_str<'de, D: serde::Deserializer<'de>>(d: D) -> Result<&'static str, D::Error> {
+    use serde::Deserialize;
+    use std::collections::BTreeSet;
+    use std::sync::Mutex;
+    static WORDS: Mutex<BTreeSet<&'static str>> = Mutex::new(BTreeSet::new());
+    let s = String::deserialize(d)?;
+    let mut words = WORDS
+        .lock()
+        .map_err(|_| serde::de::Error::custom("word table poisoned"))?;
+    if let Some(w) = words.get(s.as_str()) {
+        return Ok(w);
+    }
+    if words.len() >= STATIC_WORDS_MAX || s.len() > 64 {
+        return Err(serde::de::Error::custom(format!(
+            "unexpected word {s:?} in a finding (more than {STATIC_WORDS_MAX} distinct words)"
+        )));
+    }
+    let w: &'static str = Box::leak(s.into_boxed_str());
+    words.insert(w);
+    Ok(w)
+}
+
+/// A fixed word of a row (a band, an encounter type, a spoofing kind).
+/// An alias, so that serde does not take the field for a borrowed one.
+pub type Word = &'static str;
+
+/// Distinct `&'static str` words read back into rows, at most.
+pub const STATIC_WORDS_MAX: usize = 256;
+
 /// A flat row of one finding kind.
 pub trait Row {
     /// The kind (`near_misses`, `encounters`, ...): the file name.
@@ -151,7 +188,7 @@ macro_rules! row {
         }
     ) => {
         $(#[$sm])*
-        #[derive(Debug, Clone, PartialEq)]
+        #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
         pub struct $name {
             $( $(#[$fm])* pub $field: $ty ),*
         }
@@ -252,7 +289,8 @@ row! {
         /// Smallest actual distance, metres.
         min_distance_m: f64,
         /// `<0.1`, `<0.25`, `<0.5` NM or `domain` (domain only).
-        band: &'static str,
+        #[serde(deserialize_with = "static_str")]
+        band: Word,
         /// Smallest ship-domain ratio reached (below 1: inside the other's
         /// domain); null when neither length is known, or when they never
         /// came within reach of a domain (the ratio stayed above 1).
@@ -269,7 +307,8 @@ row! {
         cog_b_deg: f64,
         /// Encounter at the start: `head_on`, `crossing`, `overtaking`,
         /// `not_under_way` or `none` (no risk of collision then).
-        encounter: &'static str,
+        #[serde(deserialize_with = "static_str")]
+        encounter: Word,
         /// MMSI(s) of the give-way vessel(s) at the start, `;`-separated.
         give_way: String,
         /// MMSI of the stand-on vessel at the start.
@@ -432,7 +471,8 @@ row! {
         /// `implausible_speed` (a track faster than its ship type),
         /// `invalid_mmsi` (not 9 digits, or MID not allocated),
         /// `on_land` (positions inland).
-        kind: &'static str,
+        #[serde(deserialize_with = "static_str")]
+        kind: Word,
         /// MMSI.
         mmsi: u32,
         /// Name.
@@ -473,8 +513,9 @@ row! {
     }
 }
 
-/// One finding of any kind.
-#[derive(Debug, Clone, PartialEq)]
+/// One finding of any kind (serialisable: a census shard's findings travel
+/// to the merge, [`crate::ShardResult`]).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Finding {
     /// A close-quarters situation, with the two tracks around it (for
     /// drawing; not part of the row).

@@ -84,6 +84,7 @@ mod output;
 mod pool;
 pub mod report;
 mod resample;
+pub mod shard;
 mod summary;
 mod track;
 mod util;
@@ -97,6 +98,7 @@ pub mod parquet;
 
 pub use census::{
     invalid_mmsi_reason, max_speed_for_type_kn, run_all, AcceptedPosition, Census, CensusStats,
+    OnLandStats,
 };
 pub use config::{
     CensusConfig, ConfigError, Detectors, EncounterConfig, GapConfig, LoiteringConfig,
@@ -117,6 +119,7 @@ pub use output::{
     POSITIONS_CSV_HEADER,
 };
 pub use resample::ResampleStats;
+pub use shard::{plan_shards, Merged, ShardError, ShardMerge, ShardResult, ShardSpec};
 pub use summary::{Summary, TopNearMiss};
 pub use verdict::{largest_rejection, main_rejection, nothing_accepted, Rejection};
 

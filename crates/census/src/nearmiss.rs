@@ -83,7 +83,7 @@ struct Pair {
 }
 
 /// A judged near miss with the two tracks around it, for the report.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NearMissTracks {
     /// Track of `a`: (time ms, lat, lon).
     pub a: Vec<(i64, f64, f64)>,
@@ -92,7 +92,7 @@ pub struct NearMissTracks {
 }
 
 /// Counters of the near-miss detector.
-#[derive(Debug, Clone, Default, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NearMissStats {
     /// Pairs opened (came within the search radius).
     pub pairs_opened: u64,

@@ -135,6 +135,13 @@ impl Pool {
         }
     }
 
+    /// Collects every batch in flight (the groups stay open).
+    pub fn drain(&mut self, out: &mut Vec<Finding>, stats: &mut Vec<GroupStats>) {
+        while !self.in_flight.is_empty() {
+            self.collect(out, stats);
+        }
+    }
+
     /// A worker hung up: it panicked; so does the caller, with its message.
     fn failed(&mut self, w: usize) -> ! {
         match self.workers[w].handle.take().map(JoinHandle::join) {

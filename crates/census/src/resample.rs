@@ -103,7 +103,7 @@ impl Hist {
 }
 
 /// Counters of the resampling detectors.
-#[derive(Debug, Clone, Default, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResampleStats {
     /// Resampled positions made.
     pub points: u64,
