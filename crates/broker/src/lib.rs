@@ -29,10 +29,17 @@
 //!   ([`Members`]); the bucket's `max_age` is the lease time, so the keys
 //!   of a worker that died expire by themselves.
 //!
+//! - hand out census day shards through the work queue
+//!   `<PREFIX>_CENSUS_JOBS` and keep their results in the object store
+//!   `<PREFIX>_CENSUS` ([`Broker::census_queue`], [`census`]).
+//!
 //! [`harness`] starts a real `nats-server` for tests (found by
 //! [`harness::find_nats_server`]).
 
+pub mod census;
 pub mod harness;
+
+pub use census::{CensusJob, CensusJobs, CensusQueue, CENSUS_ACK_WAIT};
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};

@@ -105,9 +105,23 @@ mod imp {
         }
 
         /// Never called (no archive can be opened).
-        pub fn spawn_reader(&self, _: Counter) -> (Receiver<Batch>, JoinHandle<Result<u64>>) {
+        pub fn spawn_reader(
+            &self,
+            _: Option<Vec<String>>,
+            _: Counter,
+        ) -> (Receiver<Batch>, JoinHandle<Result<u64>>) {
             let (_, rx) = std::sync::mpsc::sync_channel(0);
             (rx, std::thread::spawn(|| bail!("{WHY}")))
+        }
+
+        /// Never called (no archive can be opened).
+        pub fn days(&self) -> Vec<String> {
+            Vec::new()
+        }
+
+        /// Never called (no archive can be opened).
+        pub fn rows_of_day(&self, _: &str) -> u64 {
+            0
         }
     }
 }
@@ -171,17 +185,38 @@ mod imp {
             self.manifest.first_time_ms()
         }
 
-        /// Reads the archive day by day on a thread of its own: batches of
-        /// messages in reading order; the thread's result is the number of
-        /// rows read (or the first error, naming its file). `counter` gets
-        /// the bytes of the files read.
-        pub fn spawn_reader(&self, counter: Counter) -> (Receiver<Batch>, JoinHandle<Result<u64>>) {
+        /// The archive's days (`YYYY-MM-DD`), in order.
+        pub fn days(&self) -> Vec<String> {
+            self.manifest.days().into_iter().map(|d| d.0).collect()
+        }
+
+        /// Rows (positions and static data) of one day.
+        pub fn rows_of_day(&self, day: &str) -> u64 {
+            let m = &self.manifest;
+            m.positions
+                .iter()
+                .chain(&m.statics)
+                .filter(|p| p.day == day)
+                .map(|p| p.rows)
+                .sum()
+        }
+
+        /// Reads the archive day by day (every day, or only `only`) on a
+        /// thread of its own: batches of messages in reading order; the
+        /// thread's result is the number of rows read (or the first error,
+        /// naming its file). `counter` gets the bytes of the files read.
+        pub fn spawn_reader(
+            &self,
+            only: Option<Vec<String>>,
+            counter: Counter,
+        ) -> (Receiver<Batch>, JoinHandle<Result<u64>>) {
             let (tx, rx) = sync_channel::<Batch>(8);
             let dir = self.dir.clone();
             let days: Vec<_> = self
                 .manifest
                 .days()
                 .into_iter()
+                .filter(|(d, _, _)| only.as_ref().is_none_or(|o| o.contains(d)))
                 .map(|(d, p, s)| {
                     let own = |v: Vec<&finisterra_census::archive::Part>| {
                         v.into_iter().cloned().collect::<Vec<_>>()

@@ -22,9 +22,9 @@ use finisterra_census::csv::{CsvMapping, TimeFormat};
 use finisterra_census::report::{html, ReportInput, LAND_50M_TOPOJSON};
 use finisterra_census::{
     main_rejection, nothing_accepted, report_stats, summary_json, write_positions_csv,
-    write_run_summary, AcceptedPosition, Census, CensusConfig, CsvInput, Finding, FindingWriter,
-    InputFormat, InputStats, NearMissCriterion, NmeaInput, NmeaStats, Sniffer, Summary,
-    POSITIONS_CSV_HEADER,
+    write_run_summary, AcceptedPosition, Census, CensusConfig, CensusStats, CsvInput, Finding,
+    FindingWriter, InputFormat, InputStats, NearMissCriterion, NmeaInput, NmeaStats, Sniffer,
+    Summary, POSITIONS_CSV_HEADER,
 };
 use finisterra_geofence::Land;
 use finisterra_nmea::LineSplitter;
@@ -137,9 +137,28 @@ pub struct CensusArgs {
     /// Do not print the summary on standard error.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Judge the archive in day shards on many machines: the days go to
+    /// a NATS JetStream work queue that any number of `finisterra
+    /// census-worker --nats URL` take from; their results are merged here
+    /// into the same files. The input must be one archive directory
+    /// (`finisterra archive build`), at the same path for every worker.
+    #[arg(long, value_name = "URL[,URL...]")]
+    pub nats: Option<String>,
+    /// With `--nats`: days each shard reads before its own (default: 3
+    /// when gaps are looked for, 1 otherwise; see README "The census on
+    /// many machines").
+    #[arg(long, value_name = "DAYS")]
+    pub precursor_days: Option<u32>,
+    /// With `--nats`: subject and stream prefix.
+    #[arg(long, value_name = "NAME", default_value = "fin")]
+    pub prefix: String,
+    /// With `--nats`: replicas of the work queue and results store when
+    /// they are created (3 on a three-node cluster).
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub replicas: usize,
 }
 
-fn load_config(args: &CensusArgs) -> Result<CensusConfig> {
+pub(crate) fn load_config(args: &CensusArgs) -> Result<CensusConfig> {
     let mut cfg: CensusConfig = match &args.config {
         None => CensusConfig::default(),
         Some(p) => {
@@ -326,6 +345,24 @@ pub(crate) fn threads(arg: Option<usize>) -> Result<usize> {
     }
 }
 
+/// A census with `--land`, `--inland-water` and its threads.
+pub(crate) fn make_census(
+    cfg: CensusConfig,
+    land: &str,
+    inland_water: &str,
+    threads: usize,
+) -> Result<Census> {
+    let census = Census::new(cfg, load_land(land)?)?;
+    let census = match inland_water {
+        "none" => census,
+        "world" => census.with_inland_water(
+            Land::inland_water().context("cannot load the bundled inland waters")?,
+        ),
+        path => census.with_inland_water(load_land(path)?),
+    };
+    Ok(census.with_threads(threads))
+}
+
 fn load_land(spec: &str) -> Result<Land> {
     Ok(match spec {
         "none" => Land::empty(),
@@ -506,16 +543,7 @@ impl Feed {
     /// Loads the land, sets up the census, opens the positions export,
     /// creates `dir` and its tables.
     fn open(args: &CensusArgs, cfg: CensusConfig, dir: &Path, total_bytes: u64) -> Result<Feed> {
-        let land = load_land(&args.land)?;
-        let mut census = Census::new(cfg, land)?;
-        census = match args.inland_water.as_str() {
-            "none" => census,
-            "world" => census.with_inland_water(
-                Land::inland_water().context("cannot load the bundled inland waters")?,
-            ),
-            path => census.with_inland_water(load_land(path)?),
-        };
-        census = census.with_threads(threads(args.threads)?);
+        let mut census = make_census(cfg, &args.land, &args.inland_water, threads(args.threads)?)?;
         let export = match &args.export_positions {
             Some(p) => {
                 census.export_positions(true);
@@ -523,12 +551,7 @@ impl Feed {
             }
             None => None,
         };
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-        let sinks = FindingWriter::new(!args.no_parquet, |name| -> Result<BufWriter<File>> {
-            let p = dir.join(name);
-            let f = File::create(&p).with_context(|| format!("cannot create {}", p.display()))?;
-            Ok(BufWriter::with_capacity(1 << 16, f))
-        })?;
+        let sinks = open_tables(args, dir)?;
         let show = !args.no_progress && io::stderr().is_terminal();
         Ok(Feed {
             census,
@@ -592,7 +615,7 @@ impl Feed {
     /// in the order they were first read (`seq`).
     fn read_archive(&mut self, a: &crate::archive::Archive, input: &Planned) -> Result<()> {
         self.census.ids_not_mmsis(&a.ids_not_mmsis());
-        let (rx, handle) = a.spawn_reader(self.progress.counter.clone());
+        let (rx, handle) = a.spawn_reader(None, self.progress.counter.clone());
         for batch in rx.iter() {
             for (m, t) in &batch {
                 self.census.push(m, *t, &mut self.found);
@@ -660,32 +683,54 @@ impl Feed {
         }
         let summary = self.sinks.finish().context("cannot write the findings")?;
         let elapsed = self.progress.started.elapsed().as_secs_f64();
-        write_results(args, dir, &self.census, &summary, &self.ist, elapsed)
+        let results = Results {
+            cfg: self.census.config(),
+            stats: &self.census.stats(),
+            summary: &summary,
+            input: &self.ist,
+        };
+        write_results(args, dir, &results, elapsed)
     }
+}
+
+/// Creates `dir` and its finding tables.
+pub(crate) fn open_tables(args: &CensusArgs, dir: &Path) -> Result<FindingWriter<BufWriter<File>>> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    FindingWriter::new(!args.no_parquet, |name| -> Result<BufWriter<File>> {
+        let p = dir.join(name);
+        let f = File::create(&p).with_context(|| format!("cannot create {}", p.display()))?;
+        Ok(BufWriter::with_capacity(1 << 16, f))
+    })
+}
+
+/// What a census found, to be written out.
+pub(crate) struct Results<'a> {
+    pub cfg: &'a CensusConfig,
+    pub stats: &'a CensusStats,
+    pub summary: &'a Summary,
+    pub input: &'a InputStats,
 }
 
 /// `summary.json`, `report.html` (unless `--no-report`) and the summary on
 /// standard error (unless `--quiet`).
-fn write_results(
+pub(crate) fn write_results(
     args: &CensusArgs,
     dir: &Path,
-    census: &Census,
-    summary: &Summary,
-    ist: &InputStats,
+    r: &Results<'_>,
     elapsed: f64,
 ) -> Result<()> {
-    let stats = census.stats();
-    let input = ist.to_json();
+    let (stats, summary, cfg) = (r.stats, r.summary, r.cfg);
+    let input = r.input.to_json();
     let p = dir.join("summary.json");
-    std::fs::write(&p, summary_json(summary, census.config(), &input, &stats)?)
+    std::fs::write(&p, summary_json(summary, cfg, &input, stats)?)
         .with_context(|| format!("cannot write {}", p.display()))?;
     if !args.no_report {
         let page = html(
             &ReportInput {
                 title: &args.title,
                 summary,
-                config: census.config(),
-                stats: &report_stats(&input, &stats)?,
+                config: cfg,
+                stats: &report_stats(&input, stats)?,
                 inputs: &args.files,
             },
             LAND_50M_TOPOJSON,
@@ -693,20 +738,20 @@ fn write_results(
         let p = dir.join("report.html");
         std::fs::write(&p, page).with_context(|| format!("cannot write {}", p.display()))?;
     }
-    if let Some(why) = nothing_accepted(&input, &stats, &args.input.time_format) {
+    if let Some(why) = nothing_accepted(&input, stats, &args.input.time_format) {
         bail!("{why} (counts in {})", dir.join("summary.json").display());
     }
     if !args.quiet {
         write_run_summary(
             &mut io::stderr().lock(),
-            &stats,
+            stats,
             summary,
-            census.config(),
+            cfg,
             elapsed,
             &dir.display().to_string(),
         )?;
     }
-    if let Some(r) = main_rejection(&input, &stats) {
+    if let Some(r) = main_rejection(&input, stats) {
         eprintln!(
             "finisterra: warning: {} of {} input lines rejected as {} (summary.json): {}",
             r.count,
@@ -731,6 +776,9 @@ pub fn run(args: &CensusArgs) -> Result<()> {
         return Ok(());
     }
     let dir = PathBuf::from(args.out.as_deref().unwrap_or("."));
+    if let Some(url) = &args.nats {
+        return crate::census_nats::coordinate(args, url, cfg, &inputs, &dir);
+    }
     let total_bytes = inputs.iter().map(|i| i.size).sum();
     let mut feed = Feed::open(args, cfg, &dir, total_bytes)?;
     for input in &inputs {

@@ -2,6 +2,7 @@
 
 mod archive;
 mod census;
+mod census_nats;
 mod cluster;
 mod decode;
 mod decode_modes;
@@ -32,6 +33,9 @@ enum Command {
     Simulate(simulate::SimulateArgs),
     /// Find every near miss and suspicious behaviour in archived AIS.
     Census(Box<census::CensusArgs>),
+    /// Scale out the census: take day shards queued by `census --nats` and
+    /// judge them, until stopped.
+    CensusWorker(Box<census_nats::CensusWorkerArgs>),
     /// The columnar position archive: inputs decoded once into Parquet by day.
     Archive(Box<archive::ArchiveArgs>),
     /// Turn a GeoJSON/TopoJSON land file into the compact indexed form.
@@ -62,6 +66,7 @@ fn main() {
         Command::Scan(a) => scan::run(a),
         Command::Simulate(a) => simulate::run(a),
         Command::Census(a) => census::run(a),
+        Command::CensusWorker(a) => census_nats::run_worker(a),
         Command::Archive(a) => archive::run(a),
         Command::ImportLand(a) => land::run(a),
         Command::Serve(a) => serve::run(a),

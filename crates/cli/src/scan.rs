@@ -142,7 +142,7 @@ pub fn run(args: &ScanArgs) -> Result<()> {
     for path in &files {
         if path != "-" && std::path::Path::new(path).is_dir() {
             let a = crate::archive::Archive::open(std::path::Path::new(path))?;
-            let (rx, handle) = a.spawn_reader(crate::input::Counter::default());
+            let (rx, handle) = a.spawn_reader(None, crate::input::Counter::default());
             for batch in rx.iter() {
                 for (m, t) in &batch {
                     let _ = engine.ingest_at(m, Some(*t), None, &mut events);

@@ -1,0 +1,257 @@
+//! Issue 12's census on many machines against a real nats-server: an
+//! archive of a simulated fleet (four days, planted encounters, loitering,
+//! gaps and spoofers, runs crossing midnight) judged in day shards by 1
+//! and by 3 `census-worker`s gives every file the census on one machine
+//! writes, byte for byte (tables, summary.json, report.html); a worker
+//! killed (`kill -9`) in the middle of a shard loses nothing: the shard is
+//! delivered again to another worker. Bad requests are refused plainly.
+#![cfg(feature = "parquet")]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use finisterra_broker::harness::NatsServer;
+
+fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_finisterra")
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("temp dir");
+    d
+}
+
+fn finisterra(args: &[&str]) -> String {
+    let out = Command::new(bin())
+        .args(args)
+        .output()
+        .expect("run finisterra");
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(out.status.success(), "finisterra {args:?} failed: {err}");
+    err
+}
+
+fn worker(url: &str, log: &Path, prefix: &str) -> Child {
+    Command::new(bin())
+        .args([
+            "census-worker",
+            "--nats",
+            url,
+            "--threads",
+            "1",
+            "--prefix",
+            prefix,
+        ])
+        .stderr(Stdio::from(std::fs::File::create(log).expect("log")))
+        .spawn()
+        .expect("census-worker")
+}
+
+/// Every file of a census output directory, by name.
+fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut v: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .expect("results")
+        .map(|e| {
+            let p = e.expect("entry").path();
+            (
+                p.file_name().expect("name").to_string_lossy().to_string(),
+                std::fs::read(&p).expect("read"),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+fn same(one: &[(String, Vec<u8>)], other: &Path, what: &str) {
+    let other = files(other);
+    let names = |v: &[(String, Vec<u8>)]| v.iter().map(|f| f.0.clone()).collect::<Vec<_>>();
+    assert_eq!(names(one), names(&other), "{what}: the same files");
+    for (a, b) in one.iter().zip(&other) {
+        assert!(
+            a.1 == b.1,
+            "{what}: {} differs ({} vs {} bytes)",
+            a.0,
+            a.1.len(),
+            b.1.len()
+        );
+    }
+}
+
+/// The archive of a four-day fleet, and the census of it on one machine.
+fn fleet(dir: &Path) -> (PathBuf, Vec<(String, Vec<u8>)>) {
+    let nmea = dir.join("fleet.nmea");
+    let out = Command::new(bin())
+        .args([
+            "simulate",
+            "--fleet",
+            "150",
+            "--hours",
+            "75",
+            "--start",
+            "2026-03-01T15:00:00Z",
+            "--report-interval",
+            "120",
+            "--seed",
+            "3",
+        ])
+        .output()
+        .expect("simulate");
+    assert!(out.status.success());
+    std::fs::write(&nmea, &out.stdout).expect("fleet");
+    let arch = dir.join("arch");
+    finisterra(&[
+        "archive",
+        "build",
+        nmea.to_str().unwrap(),
+        "--out",
+        arch.to_str().unwrap(),
+        "-q",
+    ]);
+    let one = dir.join("one");
+    finisterra(&[
+        "census",
+        arch.to_str().unwrap(),
+        "--out",
+        one.to_str().unwrap(),
+        "-q",
+    ]);
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(one.join("summary.json")).expect("summary"))
+            .expect("JSON");
+    for k in ["near_misses", "encounters", "loitering", "gaps", "spoofing"] {
+        assert!(
+            summary["counts"][k].as_u64() > Some(0),
+            "{k}: {}",
+            summary["counts"]
+        );
+    }
+    (arch, files(&one))
+}
+
+#[test]
+fn one_and_three_census_workers_give_the_census_of_one_machine() {
+    let Some(nats) = NatsServer::start_or_skip("census_nats") else {
+        return;
+    };
+    let dir = tmp("census_nats_equal");
+    let (arch, one) = fleet(&dir);
+    for n in [1, 3] {
+        let prefix = format!("eq{n}");
+        let mut workers: Vec<Child> = (0..n)
+            .map(|i| worker(&nats.url, &dir.join(format!("w{n}-{i}.log")), &prefix))
+            .collect();
+        let out = dir.join(format!("many{n}"));
+        let err = finisterra(&[
+            "census",
+            arch.to_str().unwrap(),
+            "--nats",
+            &nats.url,
+            "--prefix",
+            &prefix,
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(
+            err.contains("4 day shards queued (3 precursor days each)"),
+            "{err}"
+        );
+        for w in &mut workers {
+            let _ = w.kill();
+            let _ = w.wait();
+        }
+        same(&one, &out, &format!("{n} census workers"));
+        // The shards were shared (one worker may take two while another
+        // is still connecting).
+        let judged = (0..n)
+            .filter(|i| {
+                std::fs::read_to_string(dir.join(format!("w{n}-{i}.log")))
+                    .is_ok_and(|log| log.contains("findings,"))
+            })
+            .count();
+        assert!(judged >= n.min(2), "{judged} of {n} workers judged a shard");
+    }
+}
+
+#[test]
+fn a_worker_killed_in_a_shard_loses_nothing() {
+    let Some(nats) = NatsServer::start_or_skip("census_nats") else {
+        return;
+    };
+    let dir = tmp("census_nats_kill");
+    let (arch, one) = fleet(&dir);
+    let prefix = "kill";
+    let mut victim = worker(&nats.url, &dir.join("victim.log"), prefix);
+    let out = dir.join("many");
+    let mut census = Command::new(bin())
+        .args([
+            "census",
+            arch.to_str().unwrap(),
+            "--nats",
+            &nats.url,
+            "--prefix",
+            prefix,
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("census");
+    // Kill the victim while it judges its first shard.
+    let t0 = Instant::now();
+    loop {
+        let log = std::fs::read_to_string(dir.join("victim.log")).unwrap_or_default();
+        if log.contains("judging shard") {
+            break;
+        }
+        assert!(
+            t0.elapsed() < Duration::from_secs(60),
+            "the victim took no shard: {log}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    victim.kill().expect("kill -9");
+    let _ = victim.wait();
+    let killed = Instant::now();
+    let mut rescuer = worker(&nats.url, &dir.join("rescuer.log"), prefix);
+    let status = census.wait().expect("census");
+    let took = killed.elapsed();
+    let _ = rescuer.kill();
+    let _ = rescuer.wait();
+    assert!(status.success(), "census --nats failed");
+    same(&one, &out, "after a kill -9");
+    let log = std::fs::read_to_string(dir.join("rescuer.log")).expect("log");
+    assert!(
+        log.contains("(delivered again)"),
+        "the killed shard came back: {log}"
+    );
+    eprintln!("the census finished {took:.1?} after the kill (ack wait 30 s)");
+}
+
+#[test]
+fn bad_requests_are_refused_plainly() {
+    // No broker needed: refused before connecting.
+    let dir = tmp("census_nats_bad");
+    let nmea = dir.join("x.nmea");
+    std::fs::write(&nmea, "!AIVDM,1,1,,A,15RTgt0PAso;90TKcjM8h6g208CQ,0*4A\n").expect("file");
+    let out = Command::new(bin())
+        .args([
+            "census",
+            nmea.to_str().unwrap(),
+            "--nats",
+            "nats://127.0.0.1:1",
+            "--out",
+        ])
+        .arg(dir.join("o"))
+        .output()
+        .expect("run");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        err.contains("is not one: build one with `finisterra archive build"),
+        "{err}"
+    );
+}
