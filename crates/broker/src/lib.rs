@@ -247,6 +247,7 @@ async fn durable_pull(
         consumer,
         batch,
         messages: Some(messages),
+        dropped: false,
     })
 }
 
@@ -344,30 +345,52 @@ struct Pull {
     name: String,
     consumer: consumer::PullConsumer,
     batch: usize,
-    /// `None` after a failure, until opened again.
+    /// `None` after the stream ended, until opened again.
     messages: Option<consumer::pull::Stream>,
+    /// The stream was dropped since [`Pull::take_dropped`] last said so:
+    /// what it had fetched and not handed over comes back only after the
+    /// ack wait, behind later messages.
+    dropped: bool,
 }
 
 impl Pull {
-    /// The next message (waits for one).
+    /// The next message (waits for one). A failure the stream reports is
+    /// said and waited out on the same stream (it keeps what it fetched,
+    /// in order); a stream that ended is opened again.
     async fn next(&mut self) -> Result<jetstream::Message, BrokerError> {
         let mut backoff: Option<Backoff> = None;
+        let mut failures = 0u32;
         loop {
             let failure = match self.messages.as_mut() {
                 Some(m) => match m.next().await {
                     Some(Ok(msg)) => return Ok(msg),
-                    Some(Err(e)) => e.to_string(),
-                    None => "its messages ended".to_string(),
+                    // A stream that keeps failing is opened again.
+                    Some(Err(e)) if failures >= 3 => Ok(e.to_string()),
+                    Some(Err(e)) => {
+                        failures += 1;
+                        Err(e.to_string())
+                    }
+                    None => Ok("its messages ended".to_string()),
                 },
                 None => match open_messages(&self.consumer, self.batch).await {
                     Ok(m) => {
                         self.messages = Some(m);
                         continue;
                     }
-                    Err(e) => e,
+                    Err(e) => Ok(e),
                 },
             };
-            self.messages = None;
+            // Ok: the stream is gone (ended, or cannot be opened); Err: it
+            // failed and goes on.
+            let failure = match failure {
+                Ok(gone) => {
+                    if self.messages.take().is_some() {
+                        self.dropped = true;
+                    }
+                    gone
+                }
+                Err(failed) => failed,
+            };
             let name = &self.name;
             let said =
                 |d| eprintln!("finisterra: consumer {name}: {failure}; reading again in {d:?}");
@@ -390,14 +413,20 @@ impl Pull {
             Some(Ok(msg)) => Some(msg),
             Some(Err(e)) => {
                 eprintln!("finisterra: consumer {}: {e}", self.name);
-                self.messages = None;
                 None
             }
             None => {
                 self.messages = None;
+                self.dropped = true;
                 None
             }
         }
+    }
+
+    /// Whether the stream was dropped with what it had fetched since this
+    /// was last asked.
+    fn take_dropped(&mut self) -> bool {
+        std::mem::take(&mut self.dropped)
     }
 }
 
@@ -656,6 +685,33 @@ impl Broker {
         after: u64,
     ) -> Result<(Option<Bytes>, PartitionConsumer), BrokerError> {
         self.open_partition(p, true, after).await
+    }
+
+    /// Takes partition `p` again, for the judge that holds it through
+    /// `own`, from the record after stream sequence `after` (the last it
+    /// judged): after its pull stream was dropped with what it had fetched
+    /// ([`PartitionConsumer::take_dropped`]). `None` if `own` no longer
+    /// exists: another worker took the partition over (deleting every
+    /// consumer it had), and this judge must stop, not take it back.
+    pub async fn retake_partition(
+        &self,
+        own: &PartitionConsumer,
+        after: u64,
+    ) -> Result<Option<PartitionConsumer>, BrokerError> {
+        let p = own.partition;
+        let what = format!("part-{p}");
+        let stream = patiently(&what, || async {
+            self.js
+                .get_stream(self.cfg.pos_stream())
+                .await
+                .map_err(|e| setup("positions stream")(e.to_string()))
+        })
+        .await?;
+        let existing = patiently(&what, || Self::partition_consumers(&stream, p)).await?;
+        if !existing.iter().any(|c| c.0 == own.pull.name) {
+            return Ok(None);
+        }
+        Ok(Some(self.open_partition(p, true, after).await?.1))
     }
 
     /// The durable consumers of partition `p` (`part-<p>`, and
@@ -1408,6 +1464,27 @@ impl PartitionConsumer {
         self.partition
     }
 
+    /// Drops the pull stream and every record it fetched and has not yet
+    /// handed over, as a failure of the stream does (the next call opens
+    /// another; the records dropped come back only after the ack wait).
+    /// For tests of the recovery from that ([`Delivery::consumer_sequence`]
+    /// shows the deliveries that never arrived).
+    pub fn drop_fetched(&mut self) {
+        if self.pull.messages.take().is_some() {
+            self.pull.dropped = true;
+        }
+    }
+
+    /// Whether the pull stream was dropped, with the records it had
+    /// fetched and not handed over, since this was last asked (it ended,
+    /// or [`PartitionConsumer::drop_fetched`]): those records come back
+    /// only after the ack wait, behind later ones. A judge that must see
+    /// every record in order takes the partition again
+    /// ([`Broker::take_partition`]) after the last record it judged.
+    pub fn take_dropped(&mut self) -> bool {
+        self.pull.take_dropped()
+    }
+
     /// The next record (waits for one).
     pub async fn next(&mut self) -> Result<Delivery, BrokerError> {
         let msg = self.pull.next().await?;
@@ -1448,6 +1525,14 @@ impl Delivery {
     /// broker's reply does not say).
     pub fn stream_sequence(&self) -> u64 {
         self.msg.info().map_or(0, |i| i.stream_sequence)
+    }
+
+    /// Its place among the consumer's deliveries (each delivery, first or
+    /// again, takes the next number; 0 if the broker's reply does not
+    /// say). A jump means deliveries that never reached this process: a
+    /// pull stream that failed was dropped with what it had fetched.
+    pub fn consumer_sequence(&self) -> u64 {
+        self.msg.info().map_or(0, |i| i.consumer_sequence)
     }
 
     /// Acknowledges it: the partition's consumer moves past it.

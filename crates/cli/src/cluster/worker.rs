@@ -82,6 +82,11 @@ pub struct WorkerArgs {
     /// machine usually runs several workers).
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub threads: usize,
+    /// For tests: drop each partition's pull stream, with the records it
+    /// fetched and had not handed over, every N records (as a failure of
+    /// the stream does), to exercise the recovery (0: never).
+    #[arg(long, value_name = "N", default_value_t = 0, hide = true)]
+    pub test_drop_fetched_every: u32,
     /// Geography to judge against (as `scan`).
     #[command(flatten)]
     pub geo: GeoArgs,
@@ -113,6 +118,8 @@ struct Ground {
     /// taken (none: `--snapshot-s 0`).
     snapshots: Option<Snapshots>,
     snapshot_every: Duration,
+    /// `--test-drop-fetched-every`.
+    drop_fetched_every: u32,
 }
 
 impl Ground {
@@ -190,6 +197,7 @@ fn run_static(args: &WorkerArgs, n: u32, i: u32, cfg: Config, grid: Grid) -> Res
         threads: args.threads.max(1),
         snapshots: None,
         snapshot_every: Duration::from_secs_f64(args.snapshot_s),
+        drop_fetched_every: args.test_drop_fetched_every,
     };
     let who = i.to_string();
     let started = Instant::now();
@@ -292,6 +300,18 @@ struct Judge {
     judged_seq: u64,
     snapped_seq: u64,
     snapped_at: Instant,
+    /// To take the partition again when deliveries were lost.
+    broker: Broker,
+    /// The consumer sequence of the last delivery (0: none yet).
+    last_delivery: u64,
+    /// `--test-drop-fetched-every`, and records since the last drop.
+    drop_every: u32,
+    since_drop: u32,
+    /// The pull stream was found dropped while waiting.
+    must_retake: bool,
+    /// Another worker took the partition over: nothing more is judged
+    /// here (the membership retires this judge).
+    lost: bool,
 }
 
 /// What [`Judge::work`] did.
@@ -352,7 +372,44 @@ impl Judge {
             judged_seq: after,
             snapped_seq: after,
             snapped_at: Instant::now(),
+            broker: broker.clone(),
+            last_delivery: 0,
+            drop_every: ground.drop_fetched_every,
+            since_drop: 0,
+            must_retake: false,
+            lost: false,
         })
+    }
+
+    /// Deliveries of this partition never reached this worker (its pull
+    /// stream failed and was dropped with what it had fetched; they would
+    /// come back only after the ack wait, behind later records, and be
+    /// taken for records judged already): stores what was judged, then
+    /// takes the partition again from the record after the last judged,
+    /// so that every record is judged, in order.
+    async fn take_again(&mut self, publisher: &mut Publisher, why: &str) -> Result<()> {
+        self.settle(publisher).await?;
+        eprintln!(
+            "worker {}: partition {}: {why}; taking the partition again after stream sequence {}",
+            self.who, self.p, self.judged_seq
+        );
+        match self
+            .broker
+            .retake_partition(&self.consumer, self.judged_seq)
+            .await?
+        {
+            Some(consumer) => self.consumer = consumer,
+            None => {
+                eprintln!(
+                    "worker {}: partition {}: taken over by another worker meanwhile: no more records of it here",
+                    self.who, self.p
+                );
+                self.lost = true;
+            }
+        }
+        self.held = None;
+        self.last_delivery = 0;
+        Ok(())
     }
 
     /// Judges what the broker has delivered already, until `deadline` or
@@ -360,8 +417,21 @@ impl Judge {
     async fn work(&mut self, publisher: &mut Publisher, deadline: Instant) -> Result<Worked> {
         let mut n: u32 = 0;
         loop {
+            if self.lost {
+                return Ok(Worked::Idle);
+            }
             if n % CLOCK_EVERY == CLOCK_EVERY - 1 && Instant::now() >= deadline {
                 return Ok(Worked::Busy);
+            }
+            if std::mem::take(&mut self.must_retake) || self.consumer.take_dropped() {
+                self.take_again(
+                    publisher,
+                    "its pull stream was dropped with what it had fetched",
+                )
+                .await?;
+                if self.lost {
+                    return Ok(Worked::Idle);
+                }
             }
             let d = match self.held.take() {
                 Some(d) => d,
@@ -380,6 +450,24 @@ impl Judge {
                     }
                 },
             };
+            let delivery = d.consumer_sequence();
+            if self.last_delivery > 0 && delivery > self.last_delivery + 1 {
+                let why = format!(
+                    "deliveries {} to {} never reached this worker",
+                    self.last_delivery + 1,
+                    delivery - 1
+                );
+                self.take_again(publisher, &why).await?;
+                continue;
+            }
+            self.last_delivery = self.last_delivery.max(delivery);
+            if self.drop_every > 0 {
+                self.since_drop += 1;
+                if self.since_drop >= self.drop_every {
+                    self.since_drop = 0;
+                    self.consumer.drop_fetched();
+                }
+            }
             n += 1;
             self.judged_seq = self.judged_seq.max(d.stream_sequence());
             // An older record delivered again (its acknowledgement was
@@ -414,7 +502,16 @@ impl Judge {
     /// Waits for the partition's next delivery and holds it for
     /// [`Judge::work`] (cancel-safe: the consumer keeps what it fetched).
     async fn wait(&mut self) -> Result<()> {
-        if self.held.is_none() {
+        if self.lost {
+            // Nothing comes: the membership retires this judge.
+            return std::future::pending().await;
+        }
+        if self.consumer.take_dropped() {
+            // Taken again by [`Judge::work`] before anything else.
+            self.must_retake = true;
+            return Ok(());
+        }
+        if self.held.is_none() && !self.must_retake {
             self.held = Some(self.consumer.next().await?);
         }
         Ok(())
@@ -441,7 +538,12 @@ impl Judge {
         let Some((store, every)) = &self.snapshots else {
             return;
         };
-        if self.judged_seq <= self.snapped_seq || (!now && self.snapped_at.elapsed() < *every) {
+        // A judge whose partition was taken over must not replace its
+        // new owner's snapshot with an older one.
+        if self.lost
+            || self.judged_seq <= self.snapped_seq
+            || (!now && self.snapped_at.elapsed() < *every)
+        {
             return;
         }
         let t0 = Instant::now();
@@ -784,6 +886,7 @@ fn run_elastic(args: &WorkerArgs, cfg: Config, grid: Grid) -> Result<()> {
         threads: args.threads.max(1),
         snapshots: None,
         snapshot_every: Duration::from_secs_f64(args.snapshot_s),
+        drop_fetched_every: args.test_drop_fetched_every,
     };
     let started = Instant::now();
     let rt = current_thread()?;

@@ -1,0 +1,58 @@
+//! A partition's pull stream that fails is dropped with the records it
+//! had fetched; they come back only after the ack wait, behind later ones,
+//! and a worker that took them for records judged already would skip them
+//! (events lost). Against a real nats-server, workers that drop their
+//! streams on purpose must notice, take the partition again after the
+//! last record judged and store the single machine's events. A test binary
+//! of its own: the take-overs load the machine, and the other NATS suites'
+//! timing is not this test's business.
+
+mod nats_common;
+
+use nats_common::*;
+use serde_json::Value;
+
+use finisterra_broker::harness::NatsServer;
+
+/// A partition's pull stream that fails is dropped with the records it
+/// had fetched and not handed over; they come back only after the ack
+/// wait, behind later records. Each worker here drops its streams so every
+/// 2,500 records (`--test-drop-fetched-every`): the workers see the jump in
+/// the consumer's delivery numbers, take the partition again after the
+/// last record judged, and the events stored equal the single machine's.
+#[test]
+fn pull_streams_dropped_with_what_they_fetched_lose_nothing() {
+    let Some(server) = NatsServer::start_or_skip("nats dropped streams") else {
+        return;
+    };
+    let (dir, input, want) = input_and_scan("drop");
+    ingest(&server.url, &input, &[]);
+    let children: Vec<_> = (0..2)
+        .map(|i| spawn_worker(&server.url, 2, i, &["--test-drop-fetched-every", "2500"]))
+        .collect();
+    let mut published = 0;
+    let mut retakes = 0;
+    for c in children {
+        let (n, log) = wait_worker(c);
+        published += n;
+        retakes += log.matches("taking the partition again").count();
+    }
+    let events = read_events(&server.url);
+    let values: Vec<Value> = events.into_iter().map(|(_, v)| v).collect();
+    let got = multiset(&values);
+    let diffs = report("streams dropped", &want, &got);
+    let _ = std::fs::remove_dir_all(&dir);
+    eprintln!(
+        "{retakes} partitions taken again after lost deliveries; {published} events published"
+    );
+    assert!(retakes > 0, "no delivery was lost: the test tests nothing");
+    assert_eq!(
+        diffs, 0,
+        "events lost or changed after dropped pull streams"
+    );
+    assert_eq!(
+        published,
+        values.len() as u64,
+        "an event was reported twice"
+    );
+}
