@@ -581,11 +581,13 @@ impl PositionsFeed {
                                     }
                                     Err(_) => undecodable += 1,
                                 },
-                                // Aircraft are not on serve --nats's map yet:
-                                // their records only move its time.
-                                Record::Tick { time_ms, .. }
-                                | Record::End { time_ms, .. }
-                                | Record::Air { time_ms, .. } => {
+                                Record::Air {
+                                    time_ms, message, ..
+                                } => match finisterra_cluster::air_message(message) {
+                                    Ok(msg) => batch.push(Observed::Air(Box::new(msg), time_ms)),
+                                    Err(_) => undecodable += 1,
+                                },
+                                Record::Tick { time_ms, .. } | Record::End { time_ms, .. } => {
                                     batch.push(Observed::Time(time_ms))
                                 }
                             }

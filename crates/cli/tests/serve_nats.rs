@@ -129,6 +129,12 @@ fn serve_nats_stores_the_single_machines_events_through_a_kill() {
         );
     }
     assert!(vessels.len() > 300, "{} vessels", vessels.len());
+    // The aircraft of the input's planted air conflict reached the map's
+    // picture too (their records are judged by the workers only).
+    assert!(
+        metric(serve.port, "finisterra_air_messages") > Some(0.0),
+        "no aircraft message reached serve --nats's picture"
+    );
     assert_eq!(
         api_events(serve.port).map(|v| v.len()),
         Some(in_stream.len()),

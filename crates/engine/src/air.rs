@@ -803,6 +803,14 @@ impl AirState {
         self.stats.aircraft = self.slots.len() as u64;
     }
 
+    /// Forgets aircraft silent past `lost_s`, for a picture that judges
+    /// nothing (it has no conflicts to clear).
+    pub(crate) fn age_silently(&mut self, t_ms: i64) {
+        let mut none = Vec::new();
+        self.age(t_ms, &mut none);
+        self.stats.aircraft = self.slots.len() as u64;
+    }
+
     fn age(&mut self, t_ms: i64, out: &mut Vec<EventBody>) {
         let lost_ms = (self.cfg.lost_s * 1000.0) as i64;
         let gone: Vec<AirId> = self

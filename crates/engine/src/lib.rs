@@ -362,6 +362,14 @@ impl Engine {
         self.picture.ingest(msg, time_ms, &self.cfg.picture)
     }
 
+    /// An aircraft's message for [`Engine::observe`]'s picture (time
+    /// admitted already): its identity, altitude, velocity and position
+    /// merged into the air picture — no conflict, no airspace, no event.
+    pub fn observe_air(&mut self, msg: &finisterra_modes::AirMessage, time_ms: i64) {
+        self.observe_time(time_ms);
+        let _ = self.air.ingest(msg, time_ms);
+    }
+
     /// Data time passed for [`Engine::observe`]'s picture (a message, or a
     /// tick of a quiet feed): at each screening boundary, vessels silent
     /// past their limit are marked lost and vessels silent past
@@ -388,6 +396,7 @@ impl Engine {
                 v.lost = true;
             }
         }
+        self.air.age_silently(now);
         let forget_ms = (pc.forget_after_s * 1000.0) as i64;
         self.picture
             .retain_vessels(|v| now - v.last_seen_ms <= forget_ms);

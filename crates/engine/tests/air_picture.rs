@@ -371,3 +371,40 @@ fn aircraft_on_the_ground_take_no_part_in_conflicts() {
     }
     assert!(!conflicts(&out).is_empty(), "{:?}", kinds(&out));
 }
+
+/// `observe_air` (`serve --nats`'s map) keeps aircraft in the picture and
+/// judges nothing: two airborne aircraft converging at one level raise no
+/// conflict and make no event; silent past `lost_s` they are forgotten.
+#[test]
+fn observe_air_keeps_aircraft_and_judges_nothing() {
+    let mut engine = Engine::new(Config::default());
+    let msg = |address: u32, lon: f64, track: f64| finisterra_modes::AirMessage {
+        df: Some(17),
+        address,
+        lat_deg: Some(43.0),
+        lon_deg: Some(lon),
+        alt_baro_ft: Some(34000),
+        gs_kn: Some(450.0),
+        track_deg: Some(track),
+        on_ground: Some(false),
+        ..finisterra_modes::AirMessage::default()
+    };
+    for k in 0..10i64 {
+        let t = START_MS + k * 1000;
+        engine.observe_air(&msg(0x4ca0f1, -9.30, 90.0), t);
+        engine.observe_air(&msg(0x4ca0f2, -9.25, 270.0), t);
+    }
+    assert_eq!(engine.aircraft().len(), 2);
+    assert!(engine.aircraft().iter().all(|a| a.has_fix()));
+    assert_eq!(engine.open_air_conflicts().count(), 0, "nothing judged");
+    assert_eq!(engine.take_event_id(), 1, "no id used");
+    // An hour of silence (a vessel's time moving on): forgotten.
+    engine.observe_time(START_MS + 3_600_000);
+    assert!(
+        engine.aircraft().is_empty(),
+        "silent aircraft stay on the map"
+    );
+    let mut out = Vec::new();
+    engine.advance(START_MS + 3_700_000, &mut out);
+    assert!(out.is_empty(), "{:?}", kinds(&out));
+}

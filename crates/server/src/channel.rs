@@ -81,6 +81,8 @@ pub struct RemoteEvent {
 pub enum Observed {
     /// A decoded message and its admitted data time, ms.
     Message(Box<finisterra_ais::AisMessage>, i64),
+    /// A decoded aircraft message and its admitted data time, ms.
+    Air(Box<finisterra_modes::AirMessage>, i64),
     /// Data time passed (a tick of a quiet feed), ms.
     Time(i64),
 }

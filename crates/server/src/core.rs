@@ -415,6 +415,10 @@ impl Core {
                                     self.moved.extend(fix_of(&engine, msg.mmsi));
                                 }
                             }
+                            crate::channel::Observed::Air(msg, t) => {
+                                shared.metrics.air_message_in();
+                                engine.observe_air(&msg, t);
+                            }
                             crate::channel::Observed::Time(t) => engine.observe_time(t),
                         }
                     }
