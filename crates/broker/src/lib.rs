@@ -700,18 +700,23 @@ impl Broker {
     ) -> Result<Option<PartitionConsumer>, BrokerError> {
         let p = own.partition;
         let what = format!("part-{p}");
-        let stream = patiently(&what, || async {
-            self.js
-                .get_stream(self.cfg.pos_stream())
-                .await
-                .map_err(|e| setup("positions stream")(e.to_string()))
-        })
-        .await?;
+        let stream = self.positions_stream(&what).await?;
         let existing = patiently(&what, || Self::partition_consumers(&stream, p)).await?;
         if !existing.iter().any(|c| c.0 == own.pull.name) {
             return Ok(None);
         }
         Ok(Some(self.open_partition(p, true, after).await?.1))
+    }
+
+    /// The positions stream (retried patiently, `what` naming the attempt).
+    async fn positions_stream(&self, what: &str) -> Result<stream::Stream, BrokerError> {
+        patiently(what, || async {
+            self.js
+                .get_stream(self.cfg.pos_stream())
+                .await
+                .map_err(|e| setup("positions stream")(e.to_string()))
+        })
+        .await
     }
 
     /// The durable consumers of partition `p` (`part-<p>`, and
@@ -739,13 +744,7 @@ impl Broker {
         after: u64,
     ) -> Result<(Option<Bytes>, PartitionConsumer), BrokerError> {
         let what = format!("part-{p}");
-        let stream = patiently(&what, || async {
-            self.js
-                .get_stream(self.cfg.pos_stream())
-                .await
-                .map_err(|e| setup("positions stream")(e.to_string()))
-        })
-        .await?;
+        let stream = self.positions_stream(&what).await?;
         let existing = patiently(&what, || Self::partition_consumers(&stream, p)).await?;
         let mut acked = None;
         let name = if from_start {

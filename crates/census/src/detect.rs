@@ -169,6 +169,17 @@ pub(crate) struct GroupStats {
     pub findings: BTreeMap<String, u64>,
 }
 
+/// The findings decided at one message (or at the end) in an order of
+/// their own — by end, start, vessels, then the row — not in the order of
+/// the vessel slots or pair slabs that found them: slots are numbered by
+/// when a vessel was first seen, which a census shard that starts later
+/// sees differently. Findings are few; the row text is the last word.
+fn canonical_order(found: &mut [Finding]) {
+    if found.len() > 1 {
+        found.sort_by_cached_key(|f| (f.end_ms(), f.start_ms(), f.mmsis(), f.to_json()));
+    }
+}
+
 impl Detect {
     fn new(
         kind: GroupKind,
@@ -222,8 +233,13 @@ impl Detect {
     /// Judges `steps` in order; findings that became final go to `out`.
     pub fn apply(&mut self, steps: &[Step], out: &mut Vec<Finding>) {
         let start = out.len();
+        let mut message = start;
         for s in steps {
             self.step(s, out);
+            if matches!(s, Step::End) {
+                canonical_order(&mut out[message..]);
+                message = out.len();
+            }
         }
         if out.len() > start {
             self.count(&out[start..]);
@@ -240,6 +256,7 @@ impl Detect {
                 self.close_episodes(slot, true, out);
             }
         }
+        canonical_order(&mut out[start..]);
         self.count(&out[start..]);
     }
 

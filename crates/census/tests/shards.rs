@@ -6,8 +6,9 @@
 
 mod common;
 
-use std::io::{self, Write};
-use std::sync::{Arc, Mutex};
+use common::Shared;
+
+use std::io;
 
 use finisterra_ais::AisMessage;
 use finisterra_census::shard::{default_precursor_days, plan_shards};
@@ -16,22 +17,6 @@ use finisterra_census::{
 };
 use finisterra_geofence::Land;
 use finisterra_sim::fleet::FleetConfig;
-
-#[derive(Clone, Default)]
-struct Shared(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Shared {
-    fn write(&mut self, b: &[u8]) -> io::Result<usize> {
-        self.0
-            .lock()
-            .map_err(|_| io::Error::other("poisoned"))?
-            .extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
 
 fn census(land: &Land, threads: usize) -> Census {
     Census::new(CensusConfig::default(), land.clone())

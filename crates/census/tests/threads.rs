@@ -6,8 +6,9 @@
 
 mod common;
 
-use std::io::{self, Write};
-use std::sync::{Arc, Mutex};
+use common::Shared;
+
+use std::io;
 
 use finisterra_ais::AisMessage;
 use finisterra_census::{
@@ -15,22 +16,6 @@ use finisterra_census::{
 };
 use finisterra_geofence::Land;
 use finisterra_sim::fleet::FleetConfig;
-
-#[derive(Clone, Default)]
-struct Shared(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Shared {
-    fn write(&mut self, b: &[u8]) -> io::Result<usize> {
-        self.0
-            .lock()
-            .map_err(|_| io::Error::other("poisoned"))?
-            .extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
 
 /// Every output of one run: (name, bytes).
 fn run(

@@ -25,3 +25,21 @@ pub fn fleet_messages(cfg: &FleetConfig) -> (Vec<(AisMessage, i64)>, Truth) {
     assert_eq!(errors, 0, "the simulator's NMEA decodes cleanly");
     (out, truth)
 }
+
+/// A table's bytes, kept readable after the writer is done with it.
+#[derive(Clone, Default)]
+#[allow(dead_code)] // not every suite writes tables
+pub struct Shared(pub std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Shared {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .map_err(|_| std::io::Error::other("poisoned"))?
+            .extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
