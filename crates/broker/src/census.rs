@@ -12,6 +12,9 @@
 //!   delivered again after [`CENSUS_ACK_WAIT`].
 //! - Results: the object store `<PREFIX>_CENSUS`, object `<run>/<index>`
 //!   (a result can be larger than a NATS message).
+//!
+//! Both keep what they hold for [`CENSUS_KEEP`] at most (a week): a run
+//! whose coordinator died leaves nothing behind for ever.
 
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -25,6 +28,10 @@ use crate::{patiently, setup, Broker, BrokerError};
 /// A job delivered and neither acknowledged nor reported in progress
 /// within this is delivered again (to another worker).
 pub const CENSUS_ACK_WAIT: Duration = Duration::from_secs(30);
+
+/// Jobs and results are kept at most this long (the coordinator deletes
+/// its results once merged; a run whose coordinator died leaves them).
+pub const CENSUS_KEEP: Duration = Duration::from_secs(7 * 86_400);
 
 /// The durable consumer every census worker shares.
 const WORKERS: &str = "census-workers";
@@ -61,6 +68,9 @@ impl Broker {
                     subjects: vec![format!("{prefix}.census.job.>")],
                     storage: stream::StorageType::File,
                     retention: stream::RetentionPolicy::WorkQueue,
+                    // A run whose coordinator died leaves jobs behind: not
+                    // for ever.
+                    max_age: CENSUS_KEEP,
                     duplicate_window: self.cfg.duplicate_window,
                     num_replicas: self.cfg.replicas,
                     ..Default::default()
@@ -77,6 +87,7 @@ impl Broker {
                     .create_object_store(jetstream::object_store::Config {
                         bucket: bucket.clone(),
                         description: Some("finisterra: census shard results".into()),
+                        max_age: CENSUS_KEEP,
                         storage: stream::StorageType::File,
                         num_replicas: self.cfg.replicas,
                         ..Default::default()
