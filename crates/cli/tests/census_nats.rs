@@ -255,3 +255,79 @@ fn bad_requests_are_refused_plainly() {
         "{err}"
     );
 }
+
+#[test]
+fn a_shard_that_fails_fails_the_census_naming_the_file() {
+    let Some(nats) = NatsServer::start_or_skip("census_nats") else {
+        return;
+    };
+    let dir = tmp("census_nats_fail");
+    let nmea = dir.join("fleet.nmea");
+    let out = Command::new(bin())
+        .args([
+            "simulate",
+            "--fleet",
+            "20",
+            "--hours",
+            "30",
+            "--start",
+            "2026-03-01T12:00:00Z",
+        ])
+        .output()
+        .expect("simulate");
+    std::fs::write(&nmea, &out.stdout).expect("fleet");
+    let arch = dir.join("arch");
+    finisterra(&[
+        "archive",
+        "build",
+        nmea.to_str().unwrap(),
+        "--out",
+        arch.to_str().unwrap(),
+        "-q",
+    ]);
+    let log = dir.join("census.log");
+    let mut census = Command::new(bin())
+        .args([
+            "census",
+            arch.to_str().unwrap(),
+            "--nats",
+            &nats.url,
+            "--prefix",
+            "fail",
+            "--out",
+            dir.join("o").to_str().unwrap(),
+        ])
+        .stderr(Stdio::from(std::fs::File::create(&log).expect("log")))
+        .spawn()
+        .expect("census");
+    let t0 = Instant::now();
+    while !std::fs::read_to_string(&log)
+        .unwrap_or_default()
+        .contains("queued")
+    {
+        assert!(t0.elapsed() < Duration::from_secs(60), "nothing queued");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // The second day's positions vanish before any worker reads them.
+    let day = arch.join("positions/day=2026-03-02");
+    let part = std::fs::read_dir(&day)
+        .expect("day")
+        .next()
+        .expect("a part")
+        .expect("entry")
+        .path();
+    std::fs::remove_file(&part).expect("remove");
+    let mut w = worker(&nats.url, &dir.join("w.log"), "fail");
+    let status = census.wait().expect("census");
+    let _ = w.kill();
+    let _ = w.wait();
+    let err = std::fs::read_to_string(&log).expect("log");
+    assert!(
+        !status.success(),
+        "the census succeeded without a day: {err}"
+    );
+    assert!(
+        err.contains("census worker failed on shard") && err.contains(&part.display().to_string()),
+        "{err}"
+    );
+}
