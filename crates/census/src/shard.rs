@@ -217,7 +217,7 @@ pub(crate) fn stats_since(now: &CensusStats, base: &CensusStats) -> CensusStats 
 fn add_stats(a: &CensusStats, b: &CensusStats) -> CensusStats {
     let mut x = serde_json::to_value(a).expect("counters serialise");
     let y = serde_json::to_value(b).expect("counters serialise");
-    walk(&mut x, &y, &|p, q| p + q);
+    walk(&mut x, &y, &|p, q| p.saturating_add(q));
     let mut s: CensusStats = serde_json::from_value(x).expect("the same counters");
     s.first_ms = match (a.first_ms, b.first_ms) {
         (Some(p), Some(q)) => Some(p.min(q)),
