@@ -354,43 +354,29 @@ struct Pull {
 }
 
 impl Pull {
-    /// The next message (waits for one). A failure the stream reports is
-    /// said and waited out on the same stream (it keeps what it fetched,
-    /// in order); a stream that ended is opened again.
+    /// The next message (waits for one). A stream that fails or ends is
+    /// dropped, with what it had fetched and not handed over (said by
+    /// [`Pull::take_dropped`]), and opened again.
     async fn next(&mut self) -> Result<jetstream::Message, BrokerError> {
         let mut backoff: Option<Backoff> = None;
-        let mut failures = 0u32;
         loop {
             let failure = match self.messages.as_mut() {
                 Some(m) => match m.next().await {
                     Some(Ok(msg)) => return Ok(msg),
-                    // A stream that keeps failing is opened again.
-                    Some(Err(e)) if failures >= 3 => Ok(e.to_string()),
-                    Some(Err(e)) => {
-                        failures += 1;
-                        Err(e.to_string())
-                    }
-                    None => Ok("its messages ended".to_string()),
+                    Some(Err(e)) => e.to_string(),
+                    None => "its messages ended".to_string(),
                 },
                 None => match open_messages(&self.consumer, self.batch).await {
                     Ok(m) => {
                         self.messages = Some(m);
                         continue;
                     }
-                    Err(e) => Ok(e),
+                    Err(e) => e,
                 },
             };
-            // Ok: the stream is gone (ended, or cannot be opened); Err: it
-            // failed and goes on.
-            let failure = match failure {
-                Ok(gone) => {
-                    if self.messages.take().is_some() {
-                        self.dropped = true;
-                    }
-                    gone
-                }
-                Err(failed) => failed,
-            };
+            if self.messages.take().is_some() {
+                self.dropped = true;
+            }
             let name = &self.name;
             let said =
                 |d| eprintln!("finisterra: consumer {name}: {failure}; reading again in {d:?}");
@@ -413,6 +399,8 @@ impl Pull {
             Some(Ok(msg)) => Some(msg),
             Some(Err(e)) => {
                 eprintln!("finisterra: consumer {}: {e}", self.name);
+                self.messages = None;
+                self.dropped = true;
                 None
             }
             None => {

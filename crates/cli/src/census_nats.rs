@@ -93,6 +93,19 @@ pub fn coordinate(
     if specs.is_empty() {
         bail!("{}: the archive has no days", input.path);
     }
+    // Files are named for the workers as absolute paths (they may run
+    // elsewhere, from another directory, on a shared filesystem).
+    let shared_path = |spec: &str| -> Result<String> {
+        Ok(match spec {
+            "world" | "none" => spec.to_string(),
+            p => std::fs::canonicalize(p)
+                .with_context(|| format!("cannot resolve {p}"))?
+                .display()
+                .to_string(),
+        })
+    };
+    let land = shared_path(&args.land)?;
+    let inland_water = shared_path(&args.inland_water)?;
     let run = run_id();
     let started = Instant::now();
     let tables = open_tables(args, dir)?;
@@ -112,8 +125,8 @@ pub fn coordinate(
                 archive: path.display().to_string(),
                 spec: spec.clone(),
                 config: cfg,
-                land: args.land.clone(),
-                inland_water: args.inland_water.clone(),
+                land: land.clone(),
+                inland_water: inland_water.clone(),
             };
             queue
                 .submit(&run, spec.index, Bytes::from(serde_json::to_vec(&job)?))
