@@ -59,6 +59,32 @@ fn run_id() -> String {
     format!("r{ns:x}p{}", std::process::id())
 }
 
+/// How long a broker that answers with errors is retried before the
+/// command gives up (a restart of the broker, a leader election).
+const PATIENCE: Duration = Duration::from_secs(600);
+
+/// Runs `attempt` until it succeeds, saying each failure and waiting (from
+/// 200 ms, doubling to 10 s) for up to [`PATIENCE`] of failures.
+async fn patiently<T, F, Fut>(what: &str, mut attempt: F) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, finisterra_broker::BrokerError>>,
+{
+    let started = Instant::now();
+    let mut pause = Duration::from_millis(200);
+    loop {
+        match attempt().await {
+            Ok(v) => return Ok(v),
+            Err(e) if started.elapsed() < PATIENCE => {
+                eprintln!("census: NATS: {what}: {e}; trying again in {pause:?}");
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_secs(10));
+            }
+            Err(e) => return Err(anyhow::Error::new(e).context(format!("{what}: gave up"))),
+        }
+    }
+}
+
 /// `census --nats`: queue the shards, wait for their results, merge and
 /// write.
 pub fn coordinate(
@@ -172,13 +198,13 @@ async fn collect(
     let mut said = Instant::now();
     let mut idle_since = Instant::now();
     while merge.done() < merge.total() {
-        let stored = queue.results(run).await?;
+        let stored = patiently("listing the results", || queue.results(run)).await?;
         let mut new = false;
         for i in stored {
             if merge.has(i) {
                 continue;
             }
-            let Some(blob) = queue.result(run, i).await? else {
+            let Some(blob) = patiently("reading a result", || queue.result(run, i)).await? else {
                 continue;
             };
             if let Some(why) = blob.strip_prefix(FAILED) {
@@ -264,7 +290,18 @@ pub fn run_worker(args: &CensusWorkerArgs) -> Result<()> {
         );
         let mut idle_since = Instant::now();
         loop {
-            let Some(job) = jobs.next(Duration::from_secs(2)).await? else {
+            let job = match jobs.next(Duration::from_secs(2)).await {
+                Ok(j) => j,
+                Err(e) => {
+                    // The broker restarting, or electing a leader: the
+                    // consumer is made again once it answers.
+                    eprintln!("census-worker: NATS: taking a job: {e}; trying again");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    jobs = patiently("the jobs' consumer", || queue.jobs()).await?;
+                    continue;
+                }
+            };
+            let Some(job) = job else {
                 if args
                     .idle_exit_s
                     .is_some_and(|s| idle_since.elapsed().as_secs_f64() >= s)
@@ -280,7 +317,9 @@ pub fn run_worker(args: &CensusWorkerArgs) -> Result<()> {
             let (run, index, blob) = match parsed {
                 Err(e) => {
                     eprintln!("census-worker: {e:#}: dropped");
-                    job.ack().await?;
+                    if let Err(e) = job.ack().await {
+                        eprintln!("census-worker: acknowledging a dropped job: {e}");
+                    }
                     continue;
                 }
                 Ok(j) => {
@@ -320,8 +359,13 @@ pub fn run_worker(args: &CensusWorkerArgs) -> Result<()> {
                     (run, index, blob)
                 }
             };
-            queue.put_result(&run, index, &blob).await?;
-            job.ack().await?;
+            patiently("storing a result", || queue.put_result(&run, index, &blob)).await?;
+            // Not acknowledged (the broker lost it): the shard is delivered
+            // again and judged again, to the same result, which the merge
+            // takes once.
+            if let Err(e) = job.ack().await {
+                eprintln!("census-worker: shard {index} of run {run}: acknowledging: {e}");
+            }
             idle_since = Instant::now();
         }
     })

@@ -232,6 +232,55 @@ fn a_worker_killed_in_a_shard_loses_nothing() {
 }
 
 #[test]
+fn a_broker_restarted_in_the_middle_loses_nothing() {
+    let Some(mut nats) = NatsServer::start_or_skip("census_nats") else {
+        return;
+    };
+    let dir = tmp("census_nats_restart");
+    let (arch, one) = fleet(&dir);
+    let prefix = "restart";
+    let mut w = worker(&nats.url, &dir.join("w.log"), prefix);
+    let out = dir.join("many");
+    let log = dir.join("census.log");
+    let mut census = Command::new(bin())
+        .args([
+            "census",
+            arch.to_str().unwrap(),
+            "--nats",
+            &nats.url,
+            "--prefix",
+            prefix,
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .stderr(Stdio::from(std::fs::File::create(&log).expect("log")))
+        .spawn()
+        .expect("census");
+    // Restart the broker once the first shard is judged.
+    let t0 = Instant::now();
+    while !std::fs::read_to_string(dir.join("w.log"))
+        .unwrap_or_default()
+        .contains("findings,")
+    {
+        assert!(
+            t0.elapsed() < Duration::from_secs(120),
+            "no shard was judged"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    nats.restart().expect("restart");
+    let status = census.wait().expect("census");
+    let _ = w.kill();
+    let _ = w.wait();
+    let err = std::fs::read_to_string(&log).expect("log");
+    assert!(
+        status.success(),
+        "census --nats failed after a broker restart: {err}"
+    );
+    same(&one, &out, "after a broker restart");
+}
+
+#[test]
 fn bad_requests_are_refused_plainly() {
     // No broker needed: refused before connecting.
     let dir = tmp("census_nats_bad");
