@@ -173,9 +173,8 @@ struct Own {
     from_ms: i64,
     /// The last shard: it also owns what is judged at the end.
     last: bool,
-    /// Past `from_ms` (the precursor is behind).
-    owning: bool,
-    /// The counters when ownership began (arrival counters zeroed).
+    /// The counters when ownership began (arrival counters zeroed);
+    /// `None` while the precursor is being read.
     base: Option<CensusStats>,
     /// MMSIs of the messages judged while owning.
     vessels: FastMap<u32, ()>,
@@ -225,9 +224,6 @@ pub struct Census {
     group_stats: Vec<GroupStats>,
     /// One shard of a larger census ([`Census::with_shard`]).
     shard: Option<Own>,
-    /// Findings of the precursor (decided before the shard's own time),
-    /// dropped.
-    scratch: Vec<Finding>,
 }
 
 /// A position the picture accepted (for exporting the cleaned tracks).
@@ -357,7 +353,6 @@ impl Census {
             steps: Vec::new(),
             group_stats: Vec::new(),
             shard: None,
-            scratch: Vec::new(),
         })
     }
 
@@ -377,7 +372,6 @@ impl Census {
         self.shard = Some(Own {
             from_ms: own_from_ms,
             last,
-            owning: false,
             base: None,
             vessels: FastMap::default(),
         });
@@ -387,7 +381,7 @@ impl Census {
     /// Whether findings decided now are kept (always, unless a shard's
     /// precursor is being read).
     fn owning(&self) -> bool {
-        self.shard.as_ref().is_none_or(|s| s.owning)
+        self.shard.as_ref().is_none_or(|s| s.base.is_some())
     }
 
     /// The message at `t` is the first of the shard's own time: what the
@@ -396,7 +390,7 @@ impl Census {
         if self
             .shard
             .as_ref()
-            .is_none_or(|s| s.owning || t < s.from_ms)
+            .is_none_or(|s| s.base.is_some() || t < s.from_ms)
         {
             return;
         }
@@ -404,13 +398,8 @@ impl Census {
     }
 
     fn take_ownership(&mut self) {
-        let mut scratch = std::mem::take(&mut self.scratch);
-        self.hand_on_into(&mut scratch, true);
-        if let Some(Groups::Threads(pool)) = self.groups.as_mut() {
-            pool.drain(&mut scratch, &mut self.group_stats);
-        }
-        scratch.clear();
-        self.scratch = scratch;
+        // Everything decided so far is the precursor's: dropped.
+        self.drain_groups(&mut Vec::new());
         let mut base = self.stats();
         // Counted on arrival, and only for the shard's own times.
         base.messages = 0;
@@ -421,7 +410,6 @@ impl Census {
         self.stats.first_ms = None;
         self.stats.last_ms = None;
         if let Some(s) = self.shard.as_mut() {
-            s.owning = true;
             s.base = Some(base);
         }
     }
@@ -645,21 +633,15 @@ impl Census {
             // What is judged at the end belongs to the last shard.
             self.take_ownership();
         }
-        self.hand_on(out, true);
         if !last {
-            let mut scratch = std::mem::take(&mut self.scratch);
-            let into = if self.owning() {
-                &mut *out
+            if self.owning() {
+                self.drain_groups(out);
             } else {
-                &mut scratch
-            };
-            if let Some(Groups::Threads(pool)) = self.groups.as_mut() {
-                pool.drain(into, &mut self.group_stats);
+                self.drain_groups(&mut Vec::new());
             }
-            scratch.clear();
-            self.scratch = scratch;
             return;
         }
+        self.hand_on(out, true);
         match self.groups.take() {
             None => {}
             Some(Groups::Inline(mut gs)) => {
@@ -681,11 +663,18 @@ impl Census {
         if self.owning() {
             self.hand_on_into(out, all);
         } else {
-            // A shard's precursor: its findings are not the shard's.
-            let mut scratch = std::mem::take(&mut self.scratch);
-            self.hand_on_into(&mut scratch, all);
-            scratch.clear();
-            self.scratch = scratch;
+            // A shard's precursor: its findings are not the shard's (few:
+            // the vector allocates only if there are any).
+            self.hand_on_into(&mut Vec::new(), all);
+        }
+    }
+
+    /// Hands every step on and collects every batch in flight (the groups
+    /// stay open), so that nothing decided so far is still to come.
+    fn drain_groups(&mut self, out: &mut Vec<Finding>) {
+        self.hand_on_into(out, true);
+        if let Some(Groups::Threads(pool)) = self.groups.as_mut() {
+            pool.drain(out, &mut self.group_stats);
         }
     }
 
@@ -752,7 +741,7 @@ impl Census {
     }
 
     fn process(&mut self, msg: &AisMessage, t: i64) {
-        if let Some(s) = self.shard.as_mut().filter(|s| s.owning) {
+        if let Some(s) = self.shard.as_mut().filter(|s| s.base.is_some()) {
             s.vessels.insert(msg.mmsi, ());
         }
         if t < self.now_ms {
