@@ -23,7 +23,7 @@ use async_nats::jetstream::{self, consumer, stream, AckKind};
 use bytes::Bytes;
 use futures::StreamExt;
 
-use crate::{patiently, setup, Broker, BrokerError};
+use crate::{patiently, read_object, setup, Broker, BrokerError};
 
 /// A job delivered and neither acknowledged nor reported in progress
 /// within this is delivered again (to another worker).
@@ -79,24 +79,9 @@ impl Broker {
                 .map_err(|e| setup(format!("stream {name}"))(e.to_string()))
         })
         .await?;
-        let store = patiently(&bucket, || async {
-            match self.js.get_object_store(&bucket).await {
-                Ok(s) => Ok(s),
-                Err(_) => self
-                    .js
-                    .create_object_store(jetstream::object_store::Config {
-                        bucket: bucket.clone(),
-                        description: Some("finisterra: census shard results".into()),
-                        max_age: CENSUS_KEEP,
-                        storage: stream::StorageType::File,
-                        num_replicas: self.cfg.replicas,
-                        ..Default::default()
-                    })
-                    .await
-                    .map_err(|e| setup(format!("object store {bucket}"))(e.to_string())),
-            }
-        })
-        .await?;
+        let store = self
+            .object_store(&bucket, "finisterra: census shard results", CENSUS_KEEP)
+            .await?;
         Ok(CensusQueue {
             js: self.js.clone(),
             stream,
@@ -206,24 +191,7 @@ impl CensusQueue {
 
     /// The result of job `index` of `run`, if stored.
     pub async fn result(&self, run: &str, index: u32) -> Result<Option<Vec<u8>>, BrokerError> {
-        use tokio::io::AsyncReadExt;
-        let name = object(run, index);
-        let consume = |e: String| BrokerError::Consume {
-            what: format!("{}/{name}", self.bucket),
-            reason: e,
-        };
-        let mut obj = match self.store.get(name.as_str()).await {
-            Ok(o) => o,
-            Err(e) if e.kind() == jetstream::object_store::GetErrorKind::NotFound => {
-                return Ok(None)
-            }
-            Err(e) => return Err(consume(e.to_string())),
-        };
-        let mut blob = Vec::new();
-        obj.read_to_end(&mut blob)
-            .await
-            .map_err(|e| consume(e.to_string()))?;
-        Ok(Some(blob))
+        read_object(&self.store, &self.bucket, &object(run, index)).await
     }
 
     /// Deletes `run`'s results (after the merge).

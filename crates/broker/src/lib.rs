@@ -347,16 +347,16 @@ struct Pull {
     batch: usize,
     /// `None` after the stream ended, until opened again.
     messages: Option<consumer::pull::Stream>,
-    /// The stream was dropped since [`Pull::take_dropped`] last said so:
-    /// what it had fetched and not handed over comes back only after the
-    /// ack wait, behind later messages.
+    /// The stream was dropped at least once since this consumer was
+    /// opened: what it had fetched and not handed over comes back only
+    /// after the ack wait, behind later messages.
     dropped: bool,
 }
 
 impl Pull {
     /// The next message (waits for one). A stream that fails or ends is
     /// dropped, with what it had fetched and not handed over (said by
-    /// [`Pull::take_dropped`]), and opened again.
+    /// [`PartitionConsumer::was_dropped`]), and opened again.
     async fn next(&mut self) -> Result<jetstream::Message, BrokerError> {
         let mut backoff: Option<Backoff> = None;
         loop {
@@ -409,12 +409,6 @@ impl Pull {
                 None
             }
         }
-    }
-
-    /// Whether the stream was dropped with what it had fetched since this
-    /// was last asked.
-    fn take_dropped(&mut self) -> bool {
-        std::mem::take(&mut self.dropped)
     }
 }
 
@@ -678,7 +672,7 @@ impl Broker {
     /// Takes partition `p` again, for the judge that holds it through
     /// `own`, from the record after stream sequence `after` (the last it
     /// judged): after its pull stream was dropped with what it had fetched
-    /// ([`PartitionConsumer::take_dropped`]). `None` if `own` no longer
+    /// ([`PartitionConsumer::was_dropped`]). `None` if `own` no longer
     /// exists: another worker took the partition over (deleting every
     /// consumer it had), and this judge must stop, not take it back.
     pub async fn retake_partition(
@@ -794,16 +788,34 @@ impl Broker {
     /// if needed with the streams' replicas), retried patiently.
     pub async fn snapshots(&self) -> Result<Snapshots, BrokerError> {
         let name = self.cfg.snapshots_bucket();
-        let store = patiently(&name, || async {
-            match self.js.get_object_store(&name).await {
+        let store = self
+            .object_store(
+                &name,
+                "finisterra: the latest engine snapshot of each partition",
+                Duration::ZERO,
+            )
+            .await?;
+        Ok(Snapshots { store, name })
+    }
+
+    /// The object store `name` (created if needed: file storage, the
+    /// streams' replicas, objects kept for `max_age`, 0 for ever),
+    /// retried patiently.
+    pub(crate) async fn object_store(
+        &self,
+        name: &str,
+        description: &str,
+        max_age: Duration,
+    ) -> Result<jetstream::object_store::ObjectStore, BrokerError> {
+        patiently(name, || async {
+            match self.js.get_object_store(name).await {
                 Ok(s) => Ok(s),
                 Err(_) => self
                     .js
                     .create_object_store(jetstream::object_store::Config {
-                        bucket: name.clone(),
-                        description: Some(
-                            "finisterra: the latest engine snapshot of each partition".into(),
-                        ),
+                        bucket: name.to_string(),
+                        description: Some(description.to_string()),
+                        max_age,
                         storage: stream::StorageType::File,
                         num_replicas: self.cfg.replicas,
                         ..Default::default()
@@ -812,8 +824,7 @@ impl Broker {
                     .map_err(|e| setup(format!("object store {name}"))(e.to_string())),
             }
         })
-        .await?;
-        Ok(Snapshots { store, name })
+        .await
     }
 
     /// The workers' key-value bucket (`<PREFIX>_WORKERS`, created if
@@ -953,6 +964,30 @@ impl Broker {
     }
 }
 
+/// The bytes of object `name` of `store` (called `bucket`), `None` if it
+/// does not exist.
+pub(crate) async fn read_object(
+    store: &jetstream::object_store::ObjectStore,
+    bucket: &str,
+    name: &str,
+) -> Result<Option<Vec<u8>>, BrokerError> {
+    use tokio::io::AsyncReadExt;
+    let consume = |e: String| BrokerError::Consume {
+        what: format!("{bucket}/{name}"),
+        reason: e,
+    };
+    let mut obj = match store.get(name).await {
+        Ok(o) => o,
+        Err(e) if e.kind() == jetstream::object_store::GetErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(consume(e.to_string())),
+    };
+    let mut blob = Vec::new();
+    obj.read_to_end(&mut blob)
+        .await
+        .map_err(|e| consume(e.to_string()))?;
+    Ok(Some(blob))
+}
+
 /// The partitions' engine snapshots, in a JetStream object store
 /// (`<PREFIX>_SNAPSHOTS`, the streams' replicas; see
 /// [`Broker::snapshots`]): object `part-<p>` holds the latest snapshot of
@@ -996,23 +1031,14 @@ impl Snapshots {
     /// The latest snapshot of partition `p`: the stream sequence it covers
     /// and its bytes; `None` if there is none.
     pub async fn get(&self, p: u16) -> Result<Option<(u64, Vec<u8>)>, BrokerError> {
-        use tokio::io::AsyncReadExt;
         let what = format!("{}/{}", self.name, Self::object(p));
         let consume = |e: String| BrokerError::Consume {
             what: what.clone(),
             reason: e,
         };
-        let mut obj = match self.store.get(Self::object(p).as_str()).await {
-            Ok(o) => o,
-            Err(e) if e.kind() == jetstream::object_store::GetErrorKind::NotFound => {
-                return Ok(None)
-            }
-            Err(e) => return Err(consume(e.to_string())),
+        let Some(mut blob) = read_object(&self.store, &self.name, &Self::object(p)).await? else {
+            return Ok(None);
         };
-        let mut blob = Vec::new();
-        obj.read_to_end(&mut blob)
-            .await
-            .map_err(|e| consume(e.to_string()))?;
         if blob.len() < 8 {
             return Err(consume(format!(
                 "{} bytes: too short for a snapshot",
@@ -1463,13 +1489,14 @@ impl PartitionConsumer {
     }
 
     /// Whether the pull stream was dropped, with the records it had
-    /// fetched and not handed over, since this was last asked (it ended,
-    /// or [`PartitionConsumer::drop_fetched`]): those records come back
-    /// only after the ack wait, behind later ones. A judge that must see
-    /// every record in order takes the partition again
-    /// ([`Broker::take_partition`]) after the last record it judged.
-    pub fn take_dropped(&mut self) -> bool {
-        self.pull.take_dropped()
+    /// fetched and not handed over, since this consumer was opened (it
+    /// failed or ended, or [`PartitionConsumer::drop_fetched`]): those
+    /// records come back only after the ack wait, behind later ones. A
+    /// judge that must see every record in order takes the partition again
+    /// ([`Broker::retake_partition`]) after the last record it judged,
+    /// which gives it a new consumer.
+    pub fn was_dropped(&self) -> bool {
+        self.pull.dropped
     }
 
     /// The next record (waits for one).

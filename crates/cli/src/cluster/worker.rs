@@ -307,8 +307,6 @@ struct Judge {
     /// `--test-drop-fetched-every`, and records since the last drop.
     drop_every: u32,
     since_drop: u32,
-    /// The pull stream was found dropped while waiting.
-    must_retake: bool,
     /// Another worker took the partition over: nothing more is judged
     /// here (the membership retires this judge).
     lost: bool,
@@ -376,7 +374,6 @@ impl Judge {
             last_delivery: 0,
             drop_every: ground.drop_fetched_every,
             since_drop: 0,
-            must_retake: false,
             lost: false,
         })
     }
@@ -423,7 +420,7 @@ impl Judge {
             if n % CLOCK_EVERY == CLOCK_EVERY - 1 && Instant::now() >= deadline {
                 return Ok(Worked::Busy);
             }
-            if std::mem::take(&mut self.must_retake) || self.consumer.take_dropped() {
+            if self.consumer.was_dropped() {
                 self.take_again(
                     publisher,
                     "its pull stream was dropped with what it had fetched",
@@ -506,12 +503,11 @@ impl Judge {
             // Nothing comes: the membership retires this judge.
             return std::future::pending().await;
         }
-        if self.consumer.take_dropped() {
+        if self.consumer.was_dropped() {
             // Taken again by [`Judge::work`] before anything else.
-            self.must_retake = true;
             return Ok(());
         }
-        if self.held.is_none() && !self.must_retake {
+        if self.held.is_none() {
             self.held = Some(self.consumer.next().await?);
         }
         Ok(())
