@@ -50,6 +50,32 @@ fn worker(url: &str, log: &Path, prefix: &str) -> Child {
         .expect("census-worker")
 }
 
+/// `census ARCHIVE --nats URL` with its standard error in `log`.
+fn spawn_census(arch: &Path, url: &str, prefix: &str, out: &Path, log: &Path) -> Child {
+    Command::new(bin())
+        .arg("census")
+        .arg(arch)
+        .args(["--nats", url, "--prefix", prefix, "--out"])
+        .arg(out)
+        .stderr(Stdio::from(std::fs::File::create(log).expect("log")))
+        .spawn()
+        .expect("census")
+}
+
+/// Waits until the file `log` holds `needle`; panics with `what` after
+/// `limit`.
+fn wait_for(log: &Path, needle: &str, limit: Duration, what: &str) {
+    let t0 = Instant::now();
+    loop {
+        let text = std::fs::read_to_string(log).unwrap_or_default();
+        if text.contains(needle) {
+            return;
+        }
+        assert!(t0.elapsed() < limit, "{what}: {text}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// Every file of a census output directory, by name.
 fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut v: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
@@ -186,33 +212,14 @@ fn a_worker_killed_in_a_shard_loses_nothing() {
     let prefix = "kill";
     let mut victim = worker(&nats.url, &dir.join("victim.log"), prefix);
     let out = dir.join("many");
-    let mut census = Command::new(bin())
-        .args([
-            "census",
-            arch.to_str().unwrap(),
-            "--nats",
-            &nats.url,
-            "--prefix",
-            prefix,
-            "--out",
-            out.to_str().unwrap(),
-        ])
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("census");
+    let mut census = spawn_census(&arch, &nats.url, prefix, &out, &dir.join("census.log"));
     // Kill the victim while it judges its first shard.
-    let t0 = Instant::now();
-    loop {
-        let log = std::fs::read_to_string(dir.join("victim.log")).unwrap_or_default();
-        if log.contains("judging shard") {
-            break;
-        }
-        assert!(
-            t0.elapsed() < Duration::from_secs(60),
-            "the victim took no shard: {log}"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_for(
+        &dir.join("victim.log"),
+        "judging shard",
+        Duration::from_secs(60),
+        "the victim took no shard",
+    );
     victim.kill().expect("kill -9");
     let _ = victim.wait();
     let killed = Instant::now();
@@ -242,32 +249,14 @@ fn a_broker_restarted_in_the_middle_loses_nothing() {
     let mut w = worker(&nats.url, &dir.join("w.log"), prefix);
     let out = dir.join("many");
     let log = dir.join("census.log");
-    let mut census = Command::new(bin())
-        .args([
-            "census",
-            arch.to_str().unwrap(),
-            "--nats",
-            &nats.url,
-            "--prefix",
-            prefix,
-            "--out",
-            out.to_str().unwrap(),
-        ])
-        .stderr(Stdio::from(std::fs::File::create(&log).expect("log")))
-        .spawn()
-        .expect("census");
+    let mut census = spawn_census(&arch, &nats.url, prefix, &out, &log);
     // Restart the broker once the first shard is judged.
-    let t0 = Instant::now();
-    while !std::fs::read_to_string(dir.join("w.log"))
-        .unwrap_or_default()
-        .contains("findings,")
-    {
-        assert!(
-            t0.elapsed() < Duration::from_secs(120),
-            "no shard was judged"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_for(
+        &dir.join("w.log"),
+        "findings,",
+        Duration::from_secs(120),
+        "no shard was judged",
+    );
     nats.restart().expect("restart");
     let status = census.wait().expect("census");
     let _ = w.kill();
@@ -335,28 +324,8 @@ fn a_shard_that_fails_fails_the_census_naming_the_file() {
         "-q",
     ]);
     let log = dir.join("census.log");
-    let mut census = Command::new(bin())
-        .args([
-            "census",
-            arch.to_str().unwrap(),
-            "--nats",
-            &nats.url,
-            "--prefix",
-            "fail",
-            "--out",
-            dir.join("o").to_str().unwrap(),
-        ])
-        .stderr(Stdio::from(std::fs::File::create(&log).expect("log")))
-        .spawn()
-        .expect("census");
-    let t0 = Instant::now();
-    while !std::fs::read_to_string(&log)
-        .unwrap_or_default()
-        .contains("queued")
-    {
-        assert!(t0.elapsed() < Duration::from_secs(60), "nothing queued");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let mut census = spawn_census(&arch, &nats.url, "fail", &dir.join("o"), &log);
+    wait_for(&log, "queued", Duration::from_secs(60), "nothing queued");
     // The second day's positions vanish before any worker reads them.
     let day = arch.join("positions/day=2026-03-02");
     let part = std::fs::read_dir(&day)
