@@ -224,6 +224,8 @@ pub struct Census {
     group_stats: Vec<GroupStats>,
     /// One shard of a larger census ([`Census::with_shard`]).
     shard: Option<Own>,
+    /// Logging for a pair index ([`Census::for_pair_index`]).
+    pair_log: bool,
 }
 
 /// A position the picture accepted (for exporting the cleaned tracks).
@@ -353,7 +355,31 @@ impl Census {
             steps: Vec::new(),
             group_stats: Vec::new(),
             shard: None,
+            pair_log: false,
         })
+    }
+
+    /// A census that builds a pair index ([`crate::pairs`]): encounters
+    /// only, at the index's thresholds, on the caller's thread; what it
+    /// logs is taken with [`Census::drain_pair_log`] (its findings are
+    /// not the ones asked for and are best ignored).
+    pub fn for_pair_index(
+        cfg: CensusConfig,
+        spec: crate::pairs::PairIndexSpec,
+        land: Land,
+    ) -> Result<Census, CensusError> {
+        let mut c = Census::new(spec.build_config(&cfg), land)?;
+        c.pair_log = true;
+        Ok(c)
+    }
+
+    /// Moves what was logged for a pair index so far into `into`.
+    pub fn drain_pair_log(&mut self, into: &mut crate::pairs::PairLog) {
+        if let Some(Groups::Inline(gs)) = self.groups.as_mut() {
+            for g in gs.iter_mut() {
+                g.drain_pair_log(into);
+            }
+        }
     }
 
     /// Judges one shard of a larger census (see [`crate::shard`]): the
@@ -683,8 +709,11 @@ impl Census {
             return;
         }
         if self.groups.is_none() {
-            let gs = groups(&self.cfg, &self.land, &self.water);
-            self.groups = Some(if self.threads > 1 && !gs.is_empty() {
+            let mut gs = groups(&self.cfg, &self.land, &self.water);
+            if self.pair_log {
+                gs.iter_mut().for_each(Detect::log_pairs);
+            }
+            self.groups = Some(if self.threads > 1 && !gs.is_empty() && !self.pair_log {
                 Groups::Threads(Pool::new(gs, self.threads - 1))
             } else {
                 Groups::Inline(gs)

@@ -16,6 +16,7 @@ use crate::census::{max_speed_for_type_kn, OnLandStats};
 use crate::config::{CensusConfig, Detectors};
 use crate::finding::{Finding, Gap, Spoofing, TimeMs};
 use crate::nearmiss::{NearMissStats, NearMisses};
+use crate::pairs::{PairLog, VesselEvent, VesselEventKind, AT_END};
 use crate::resample::{ResampleStats, Resampler};
 use crate::track::{Episode, Fix, LandCell, Track};
 use crate::util::{quick_distance_m, round, FastMap, MPS_PER_KN, M_PER_NM};
@@ -174,7 +175,7 @@ pub(crate) struct GroupStats {
 /// the vessel slots or pair slabs that found them: slots are numbered by
 /// when a vessel was first seen, which a census shard that starts later
 /// sees differently. Findings are few; the row text is the last word.
-fn canonical_order(found: &mut [Finding]) {
+pub(crate) fn canonical_order(found: &mut [Finding]) {
     if found.len() > 1 {
         found.sort_by_cached_key(|f| (f.end_ms(), f.start_ms(), f.mmsis(), f.to_json()));
     }
@@ -206,6 +207,20 @@ impl Detect {
             deep_cells: FastMap::default(),
             on_land: OnLandStats::default(),
             findings: BTreeMap::new(),
+        }
+    }
+
+    /// Logs what a pair index keeps (the resampling group only).
+    pub fn log_pairs(&mut self) {
+        if self.kind == GroupKind::Resampled {
+            self.rs.log = Some(Box::default());
+        }
+    }
+
+    /// Moves what was logged for a pair index into `into`.
+    pub fn drain_pair_log(&mut self, into: &mut PairLog) {
+        if let Some(log) = self.rs.log.as_mut() {
+            log.drain_into(into);
         }
     }
 
@@ -249,6 +264,9 @@ impl Detect {
     /// Judges whatever is still open (end of data).
     pub fn finish(&mut self, out: &mut Vec<Finding>) {
         let start = out.len();
+        if let Some(log) = self.rs.log.as_mut() {
+            log.msg = AT_END;
+        }
         self.nm.finish(&mut self.tracks, out);
         self.rs.finish(&mut self.tracks, &self.land, out);
         for slot in 0..self.tracks.len() {
@@ -276,6 +294,15 @@ impl Detect {
                 if let Some(reason) = invalid.filter(|_| self.cfg.detectors.spoofing) {
                     tr.invalid = Some(Box::new(Episode::new(*t, f64::NAN, f64::NAN, reason)));
                 }
+                if let Some(log) = self.rs.log.as_mut() {
+                    log.events.push(VesselEvent {
+                        msg: log.msg,
+                        mmsi: *mmsi,
+                        kind: VesselEventKind::New,
+                        name: None,
+                        ship_type: None,
+                    });
+                }
                 let slot = *slot as usize;
                 if slot == self.tracks.len() {
                     self.tracks.push(tr);
@@ -283,7 +310,18 @@ impl Detect {
                     self.tracks[slot] = tr;
                 }
             }
-            Step::Forget(slot) => self.forget(*slot, out),
+            Step::Forget(slot) => {
+                if let Some(log) = self.rs.log.as_mut() {
+                    log.events.push(VesselEvent {
+                        msg: log.msg,
+                        mmsi: self.tracks[*slot as usize].mmsi,
+                        kind: VesselEventKind::Forget,
+                        name: None,
+                        ship_type: None,
+                    });
+                }
+                self.forget(*slot, out)
+            }
             Step::Static {
                 slot,
                 name,
@@ -291,16 +329,28 @@ impl Detect {
                 length_m,
             } => {
                 let tr = &mut self.tracks[*slot as usize];
+                let mut changed = false;
                 if let Some(n) = name {
                     if tr.name.as_deref() != Some(&**n) {
                         tr.name = Some(n.to_string());
+                        changed = true;
                     }
                 }
                 if ship_type.is_some() {
+                    changed |= tr.ship_type != *ship_type;
                     tr.ship_type = *ship_type;
                 }
                 if length_m.is_some() {
                     tr.length_m = *length_m;
+                }
+                if let Some(log) = self.rs.log.as_mut().filter(|_| changed) {
+                    log.events.push(VesselEvent {
+                        msg: log.msg,
+                        mmsi: tr.mmsi,
+                        kind: VesselEventKind::Static,
+                        name: tr.name.clone(),
+                        ship_type: tr.ship_type,
+                    });
                 }
             }
             Step::Reported { slot, t, lat, lon } => {
@@ -337,9 +387,13 @@ impl Detect {
                 conflict,
                 main,
             } => self.on_teleport(*slot, *t, *lat, *lon, *conflict, *main, out),
-            Step::End => self
-                .rs
-                .advance(&mut self.tracks, self.now_ms, &self.land, out),
+            Step::End => {
+                self.rs
+                    .advance(&mut self.tracks, self.now_ms, &self.land, out);
+                if let Some(log) = self.rs.log.as_mut() {
+                    log.msg += 1;
+                }
+            }
         }
     }
 

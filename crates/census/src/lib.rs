@@ -81,6 +81,7 @@ mod input;
 mod merge;
 mod nearmiss;
 mod output;
+pub mod pairs;
 mod pool;
 pub mod report;
 mod resample;

@@ -15,6 +15,7 @@ use finisterra_geofence::Land;
 
 use crate::config::CensusConfig;
 use crate::finding::{Encounter, Finding, Loitering, TimeMs};
+use crate::pairs::{PairLog, PairRow};
 use crate::track::{LoiterRun, Track};
 use crate::util::{dlon_deg, quick_distance_m, round, FastMap, MPS_PER_KN, M_PER_NM};
 
@@ -30,7 +31,7 @@ pub(crate) struct TickPoint {
 }
 
 #[derive(Debug, Clone)]
-struct Run {
+pub(crate) struct Run {
     first_k: i64,
     last_k: i64,
     n: u32,
@@ -46,6 +47,110 @@ struct Run {
     /// median is below it when more than half are).
     slow_a: u32,
     slow_b: u32,
+}
+
+/// The speed above which a resampled position cannot take part in an
+/// encounter whose median speed limit is `max_median_sog_kn` (a run's
+/// median is judged on positions kept below this cap).
+pub(crate) fn speed_cap_kn(max_median_sog_kn: f64) -> f64 {
+    (2.0 * max_median_sog_kn).max(max_median_sog_kn + 2.0)
+}
+
+/// The open encounter runs, by pair key: vessel slots in a census, MMSIs
+/// in a rerun from a pair index ([`crate::pairs`]); the vessel with the
+/// lower MMSI first either way. One home for how a run grows and ends.
+pub(crate) struct EncounterRuns {
+    runs: FastMap<(u32, u32), Run>,
+    max_distance_m: f32,
+    max_median_sog_kn: f64,
+    speed_cap_kn: f32,
+}
+
+impl EncounterRuns {
+    pub fn new(cfg: &CensusConfig) -> EncounterRuns {
+        let ec = cfg.encounter;
+        EncounterRuns {
+            runs: FastMap::default(),
+            max_distance_m: ec.max_distance_m as f32,
+            max_median_sog_kn: ec.max_median_sog_kn,
+            speed_cap_kn: speed_cap_kn(ec.max_median_sog_kn) as f32,
+        }
+    }
+
+    /// The pair `key` is within the distance at instant `k`, at distance
+    /// `d` (m), with its two resampled positions (lat, lon, speed kn).
+    pub fn extend(
+        &mut self,
+        k: i64,
+        key: (u32, u32),
+        d: f32,
+        (alat, alon, sa): (f64, f64, f32),
+        (blat, blon, sb): (f64, f64, f32),
+    ) {
+        let mlat = (alat + blat) * 0.5;
+        let mlon = alon + dlon_deg(alon, blon) * 0.5;
+        let (dist_max, cap) = (self.max_distance_m, self.speed_cap_kn);
+        let run = self.runs.entry(key).or_insert_with(|| Run {
+            first_k: k,
+            last_k: k - 1,
+            n: 0,
+            lat0: mlat,
+            lon0: mlon,
+            sum_dlat: 0.0,
+            sum_dlon: 0.0,
+            min_dist_m: f32::INFINITY,
+            dist_m: Hist::new(dist_max),
+            speed_a: Hist::new(cap),
+            speed_b: Hist::new(cap),
+            slow_a: 0,
+            slow_b: 0,
+        });
+        run.last_k = k;
+        run.n += 1;
+        run.sum_dlat += mlat - run.lat0;
+        run.sum_dlon += dlon_deg(run.lon0, mlon);
+        run.min_dist_m = run.min_dist_m.min(d);
+        run.dist_m.add(d);
+        run.speed_a.add(sa);
+        run.speed_b.add(sb);
+        run.slow_a += u32::from((sa as f64) < self.max_median_sog_kn);
+        run.slow_b += u32::from((sb as f64) < self.max_median_sog_kn);
+    }
+
+    fn take(&mut self, mut keys: Vec<(u32, u32)>) -> Vec<((u32, u32), Run)> {
+        keys.sort_unstable();
+        keys.into_iter()
+            .filter_map(|key| self.runs.remove(&key).map(|r| (key, r)))
+            .collect()
+    }
+
+    /// Removes the runs that missed instant `k`, in key order.
+    pub fn take_ended(&mut self, k: i64) -> Vec<((u32, u32), Run)> {
+        let keys = self
+            .runs
+            .iter()
+            .filter(|(_, r)| r.last_k < k)
+            .map(|(key, _)| *key)
+            .collect();
+        self.take(keys)
+    }
+
+    /// Removes the runs `id` takes part in, in key order.
+    pub fn take_of(&mut self, id: u32) -> Vec<((u32, u32), Run)> {
+        let keys = self
+            .runs
+            .keys()
+            .filter(|&&(a, b)| a == id || b == id)
+            .copied()
+            .collect();
+        self.take(keys)
+    }
+
+    /// Removes every run, in key order.
+    pub fn take_all(&mut self) -> Vec<((u32, u32), Run)> {
+        let keys = self.runs.keys().copied().collect();
+        self.take(keys)
+    }
 }
 
 /// Counts in fixed bins: medians in bounded memory, however long a run
@@ -124,7 +229,9 @@ pub(crate) struct Resampler {
     buckets: VecDeque<(i64, Vec<TickPoint>)>,
     /// Highest completed tick.
     done_k: i64,
-    runs: FastMap<(u32, u32), Run>,
+    runs: EncounterRuns,
+    /// What a pair index keeps ([`crate::pairs`]), when one is built.
+    pub log: Option<Box<PairLog>>,
     pub stats: ResampleStats,
     scratch: Vec<(i64, f64, usize)>,
 }
@@ -137,7 +244,8 @@ impl Resampler {
             cfg,
             buckets: VecDeque::new(),
             done_k: i64::MIN,
-            runs: FastMap::default(),
+            runs: EncounterRuns::new(&cfg),
+            log: None,
             stats: ResampleStats::default(),
             scratch: Vec::new(),
         }
@@ -345,8 +453,11 @@ impl Resampler {
     ) {
         self.stats.instants += 1;
         self.done_k = self.done_k.max(k);
+        if let Some(log) = self.log.as_mut() {
+            log.instants.push((k * self.res_ms, log.msg));
+        }
         let ec = self.cfg.encounter;
-        let speed_cap = (2.0 * ec.max_median_sog_kn).max(ec.max_median_sog_kn + 2.0);
+        let speed_cap = speed_cap_kn(ec.max_median_sog_kn);
         // Unknown speeds stay (NaN compares false).
         pts.retain(|p| p.speed_kn.is_nan() || (p.speed_kn as f64) < speed_cap);
         // Neighbours within the distance: sort by (row, lon), then look in
@@ -358,7 +469,7 @@ impl Resampler {
             sc.push(((p.lat / dlat).floor() as i64, p.lon, i));
         }
         sc.sort_unstable_by(|x, y| x.0.cmp(&y.0).then(x.1.total_cmp(&y.1)).then(x.2.cmp(&y.2)));
-        let mut close: Vec<(u32, u32, f32)> = Vec::new();
+        let mut close: Vec<(u32, u32, f64)> = Vec::new();
         for u in 0..sc.len() {
             let (row, lon, i) = sc[u];
             let p = pts[i];
@@ -377,7 +488,7 @@ impl Resampler {
                 }
                 let d = quick_distance_m(p.lat, p.lon, q.lat, q.lon);
                 if d <= ec.max_distance_m {
-                    close.push((p.slot, q.slot, d as f32));
+                    close.push((p.slot, q.slot, d));
                 }
             }
             // Across ±180°: rare enough to check plainly (from the east
@@ -387,7 +498,7 @@ impl Resampler {
                     if q.slot != p.slot && q.lon < 0.0 && q.lon - dlon < -180.0 {
                         let d = quick_distance_m(p.lat, p.lon, q.lat, q.lon);
                         if d <= ec.max_distance_m {
-                            close.push((p.slot, q.slot, d as f32));
+                            close.push((p.slot, q.slot, d));
                         }
                     }
                 }
@@ -408,59 +519,34 @@ impl Resampler {
             } else {
                 (s2, s1)
             };
-            let (alat, alon, sa) = speed_of[&a];
-            let (blat, blon, sb) = speed_of[&b];
-            let mlat = (alat + blat) * 0.5;
-            let mlon = alon + dlon_deg(alon, blon) * 0.5;
-            let run = self.runs.entry((a, b)).or_insert_with(|| Run {
-                first_k: k,
-                last_k: k - 1,
-                n: 0,
-                lat0: mlat,
-                lon0: mlon,
-                sum_dlat: 0.0,
-                sum_dlon: 0.0,
-                min_dist_m: f32::INFINITY,
-                dist_m: Hist::new(ec.max_distance_m as f32),
-                speed_a: Hist::new(speed_cap as f32),
-                speed_b: Hist::new(speed_cap as f32),
-                slow_a: 0,
-                slow_b: 0,
-            });
-            run.last_k = k;
-            run.n += 1;
-            run.sum_dlat += mlat - run.lat0;
-            run.sum_dlon += dlon_deg(run.lon0, mlon);
-            run.min_dist_m = run.min_dist_m.min(d);
-            run.dist_m.add(d);
-            run.speed_a.add(sa);
-            run.speed_b.add(sb);
-            run.slow_a += u32::from((sa as f64) < ec.max_median_sog_kn);
-            run.slow_b += u32::from((sb as f64) < ec.max_median_sog_kn);
+            let pa = speed_of[&a];
+            let pb = speed_of[&b];
+            if let Some(log) = self.log.as_mut() {
+                log.pairs.push(PairRow {
+                    time_ms: k * self.res_ms,
+                    mmsi_a: tracks[a as usize].mmsi,
+                    mmsi_b: tracks[b as usize].mmsi,
+                    distance_m: d,
+                    a: pa,
+                    b: pb,
+                });
+            }
+            self.runs.extend(k, (a, b), d as f32, pa, pb);
         }
         // Runs that missed this instant end.
-        let ended: Vec<(u32, u32)> = self
-            .runs
-            .iter()
-            .filter(|(_, r)| r.last_k < k)
-            .map(|(key, _)| *key)
-            .collect();
-        self.end_runs(ended, tracks, land, out);
+        let ended = self.runs.take_ended(k);
+        self.judge_runs(ended, tracks, land, out);
     }
 
-    /// Ends the runs of `keys` (in key order) and judges them.
-    fn end_runs(
+    /// Judges ended runs (in key order).
+    fn judge_runs(
         &mut self,
-        mut keys: Vec<(u32, u32)>,
+        ended: Vec<((u32, u32), Run)>,
         tracks: &[Track],
         land: &Land,
         out: &mut Vec<Finding>,
     ) {
-        keys.sort_unstable();
-        for key in keys {
-            let Some(run) = self.runs.remove(&key) else {
-                continue;
-            };
+        for (key, run) in ended {
             if let Some(f) = judge_encounter(
                 &run,
                 &tracks[key.0 as usize],
@@ -484,15 +570,8 @@ impl Resampler {
         land: &Land,
         out: &mut Vec<Finding>,
     ) {
-        let keys: Vec<(u32, u32)> = self
-            .runs
-            .keys()
-            .filter(|&&(a, b)| a == slot || b == slot)
-            .copied()
-            .collect();
-        if !keys.is_empty() {
-            self.end_runs(keys, tracks, land, out);
-        }
+        let ended = self.runs.take_of(slot);
+        self.judge_runs(ended, tracks, land, out);
     }
 
     /// Completes every instant and judges every run (end of data).
@@ -500,8 +579,8 @@ impl Resampler {
         while let Some((k, pts)) = self.buckets.pop_front() {
             self.complete(tracks, k, pts, land, out);
         }
-        let keys: Vec<(u32, u32)> = self.runs.keys().copied().collect();
-        self.end_runs(keys, tracks, land, out);
+        let ended = self.runs.take_all();
+        self.judge_runs(ended, tracks, land, out);
         let mut slots: Vec<usize> = (0..tracks.len())
             .filter(|&s| tracks[s].loiter.is_some())
             .collect();
@@ -517,7 +596,7 @@ fn shore_m(land: &Land, lat: f64, lon: f64, search_m: f64) -> Option<f64> {
     land.distance_to_coast_within_m(lat, lon, search_m)
 }
 
-fn judge_encounter(
+pub(crate) fn judge_encounter(
     r: &Run,
     a: &Track,
     b: &Track,

@@ -1,0 +1,416 @@
+//! The pair index: encounters judged again, with other thresholds, without
+//! reading a single position.
+//!
+//! A census of an archive spends nearly all its time turning positions
+//! into the picture and the resampled tracks. Encounters only look at the
+//! pairs of resampled positions that are close, which are few. A census
+//! run with the largest thresholds an analyst will ask for (the *build*
+//! thresholds: a distance, a median speed) logs, as it completes each
+//! resampled instant, every close pair with both positions and speeds
+//! ([`PairRow`]), when each instant was completed ([`PairLog::instants`],
+//! counted in messages), and when the vessels' names and types changed
+//! ([`VesselEvent`]). A rerun ([`PairReplay`]) with any thresholds at or
+//! below the build's keeps the pairs that pass them, grows and ends the
+//! runs with the census's own code ([`crate::resample::EncounterRuns`]),
+//! names the vessels as the census would have named them at that message,
+//! and puts each message's findings in the census's canonical order. So
+//! the encounter table is the census's, byte for byte
+//! (`tests/pairs.rs`).
+//!
+//! Everything that decides which positions count (the picture, the
+//! resampling grid, the reorder window) is fixed when the index is built:
+//! [`PairIndexMeta::check`] refuses an index built with other settings,
+//! naming the setting.
+
+use serde::{Deserialize, Serialize};
+
+use finisterra_geofence::Land;
+
+use crate::census::CensusStats;
+use crate::config::{CensusConfig, Detectors};
+use crate::detect::canonical_order;
+use crate::finding::Finding;
+use crate::resample::{judge_encounter, speed_cap_kn, EncounterRuns};
+use crate::track::Track;
+use crate::util::FastMap;
+
+/// One close pair at one resampled instant: the vessel with the lower
+/// MMSI is `a`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PairRow {
+    /// The instant, ms since the epoch.
+    pub time_ms: i64,
+    /// The lower MMSI.
+    pub mmsi_a: u32,
+    /// The higher MMSI.
+    pub mmsi_b: u32,
+    /// Distance between the two resampled positions, m.
+    pub distance_m: f64,
+    /// Vessel `a`: latitude, longitude (degrees), speed made good (knots,
+    /// NaN when unknown).
+    pub a: (f64, f64, f32),
+    /// Vessel `b`, likewise.
+    pub b: (f64, f64, f32),
+}
+
+/// What happened to a vessel's identity, as the encounter detector sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum VesselEventKind {
+    /// The vessel is (again) known: no name, no type.
+    New,
+    /// Its name or type changed (the row holds both as they now are).
+    Static,
+    /// It is forgotten after a long silence: its open runs end.
+    Forget,
+}
+
+impl VesselEventKind {
+    /// The code stored in the index.
+    pub fn code(self) -> u8 {
+        match self {
+            VesselEventKind::New => 0,
+            VesselEventKind::Static => 1,
+            VesselEventKind::Forget => 2,
+        }
+    }
+
+    /// The kind of a stored code.
+    pub fn from_code(c: u8) -> Option<VesselEventKind> {
+        match c {
+            0 => Some(VesselEventKind::New),
+            1 => Some(VesselEventKind::Static),
+            2 => Some(VesselEventKind::Forget),
+            _ => None,
+        }
+    }
+}
+
+/// A change of a vessel's identity at message `msg`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VesselEvent {
+    /// Messages judged before it (it comes before message `msg` ends).
+    pub msg: u64,
+    /// The vessel.
+    pub mmsi: u32,
+    /// What happened.
+    pub kind: VesselEventKind,
+    /// Its name since (`Static`).
+    pub name: Option<String>,
+    /// Its ship type since (`Static`).
+    pub ship_type: Option<u8>,
+}
+
+/// The message number of what is judged at the end of the data.
+pub const AT_END: u64 = u64::MAX;
+
+/// What a census building a pair index logged since it was last drained.
+#[derive(Debug, Clone, Default)]
+pub struct PairLog {
+    /// Messages judged so far (the index's clock).
+    pub(crate) msg: u64,
+    /// Instants completed: (instant, ms since the epoch; the message at
+    /// whose end it was completed, [`AT_END`] at the end of the data).
+    pub instants: Vec<(i64, u64)>,
+    /// Close pairs, instant by instant.
+    pub pairs: Vec<PairRow>,
+    /// Identity changes, in order.
+    pub events: Vec<VesselEvent>,
+}
+
+impl PairLog {
+    /// Moves what was logged into `into` (appending), keeping the clock.
+    pub fn drain_into(&mut self, into: &mut PairLog) {
+        into.msg = self.msg;
+        into.instants.append(&mut self.instants);
+        into.pairs.append(&mut self.pairs);
+        into.events.append(&mut self.events);
+    }
+
+    /// Nothing logged.
+    pub fn is_empty(&self) -> bool {
+        self.instants.is_empty() && self.pairs.is_empty() && self.events.is_empty()
+    }
+}
+
+/// The largest thresholds a pair index answers for.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct PairIndexSpec {
+    /// Pairs within this distance, m.
+    pub max_distance_m: f64,
+    /// Encounters with median speeds below this, knots (positions faster
+    /// than the encounter detector's cap for it are not kept).
+    pub max_median_sog_kn: f64,
+}
+
+impl Default for PairIndexSpec {
+    fn default() -> PairIndexSpec {
+        PairIndexSpec {
+            max_distance_m: 2_000.0,
+            max_median_sog_kn: 4.0,
+        }
+    }
+}
+
+impl PairIndexSpec {
+    /// The settings of the census that builds the index: `cfg` with
+    /// encounters only, at the index's thresholds.
+    pub fn build_config(&self, cfg: &CensusConfig) -> CensusConfig {
+        let mut c = *cfg;
+        c.detectors = encounters_only();
+        c.encounter.max_distance_m = self.max_distance_m;
+        c.encounter.max_median_sog_kn = self.max_median_sog_kn;
+        c
+    }
+}
+
+fn encounters_only() -> Detectors {
+    Detectors {
+        near_misses: false,
+        encounters: true,
+        loitering: false,
+        gaps: false,
+        spoofing: false,
+    }
+}
+
+/// The index's description (`index.json` beside its tables).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PairIndexMeta {
+    /// Always [`PAIRS_FORMAT`].
+    pub format: String,
+    /// [`PAIRS_VERSION`].
+    pub version: u32,
+    /// The thresholds it answers for.
+    pub spec: PairIndexSpec,
+    /// The settings of the census that built it.
+    pub config: CensusConfig,
+    /// The archive's part files it was built from (manifest order).
+    pub parts: Vec<String>,
+    /// Rows read from the archive.
+    pub archive_rows: u64,
+    /// The building census's counters (its findings and close pairs are
+    /// replaced by the rerun's).
+    pub stats: CensusStats,
+    /// Rows of the pair table.
+    pub pairs: u64,
+    /// Rows of the instant table.
+    pub instants: u64,
+    /// Rows of the vessel event table.
+    pub events: u64,
+}
+
+/// `format` of an index description.
+pub const PAIRS_FORMAT: &str = "finisterra-pairs";
+/// The layout version this build writes and reads.
+pub const PAIRS_VERSION: u32 = 1;
+
+impl PairIndexMeta {
+    /// Whether a census with `cfg` may be answered from this index: `Err`
+    /// names what stands in the way.
+    pub fn check(&self, cfg: &CensusConfig) -> Result<(), String> {
+        if cfg.detectors != encounters_only() {
+            return Err("the pair index answers `--only encounters`".into());
+        }
+        if cfg.encounter.max_distance_m > self.spec.max_distance_m {
+            return Err(format!(
+                "encounter.max_distance_m {} is above the index's {}",
+                cfg.encounter.max_distance_m, self.spec.max_distance_m
+            ));
+        }
+        if speed_cap_kn(cfg.encounter.max_median_sog_kn)
+            > speed_cap_kn(self.spec.max_median_sog_kn)
+        {
+            return Err(format!(
+                "encounter.max_median_sog_kn {} is above the index's {}",
+                cfg.encounter.max_median_sog_kn, self.spec.max_median_sog_kn
+            ));
+        }
+        let ours = neutral(cfg);
+        let theirs = neutral(&self.config);
+        if let Some(key) = first_difference("", &ours, &theirs) {
+            return Err(format!(
+                "the index was built with another {key} ({} here, {} in the index)",
+                lookup(&ours, &key),
+                lookup(&theirs, &key)
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The settings that shape the picture and the resampled tracks, as JSON:
+/// the judgement thresholds of every detector are left out.
+fn neutral(cfg: &CensusConfig) -> serde_json::Value {
+    let d = CensusConfig::default();
+    let mut c = *cfg;
+    c.detectors = d.detectors;
+    c.near_miss = d.near_miss;
+    c.encounter = d.encounter;
+    c.loitering = d.loitering;
+    c.gap = d.gap;
+    c.shore_search_m = d.shore_search_m;
+    serde_json::to_value(c).unwrap_or(serde_json::Value::Null)
+}
+
+fn first_difference(path: &str, a: &serde_json::Value, b: &serde_json::Value) -> Option<String> {
+    match (a, b) {
+        (serde_json::Value::Object(x), serde_json::Value::Object(y)) => {
+            for (k, v) in x {
+                let p = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
+                match y.get(k) {
+                    Some(w) => {
+                        if let Some(d) = first_difference(&p, v, w) {
+                            return Some(d);
+                        }
+                    }
+                    None => return Some(p),
+                }
+            }
+            y.keys().find(|k| !x.contains_key(*k)).map(|k| {
+                if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                }
+            })
+        }
+        _ => (a != b).then(|| path.to_string()),
+    }
+}
+
+fn lookup(v: &serde_json::Value, key: &str) -> serde_json::Value {
+    key.split('.')
+        .try_fold(v, |v, k| v.get(k))
+        .cloned()
+        .unwrap_or(serde_json::Value::Null)
+}
+
+/// Encounters judged again from a pair index. Feed it, in the index's
+/// order, each message's identity changes ([`PairReplay::event`]) and then
+/// the instants completed at its end with their pairs
+/// ([`PairReplay::instant`]); [`PairReplay::finish`] judges what is open.
+pub struct PairReplay<'a> {
+    cfg: CensusConfig,
+    land: &'a Land,
+    res_ms: i64,
+    runs: EncounterRuns,
+    tracks: FastMap<u32, Track>,
+    group: Vec<Finding>,
+    group_msg: u64,
+    /// Pairs within the rerun's thresholds (summed over instants).
+    pub close_pairs: u64,
+}
+
+impl<'a> PairReplay<'a> {
+    /// A rerun with `cfg` (checked with [`PairIndexMeta::check`] first).
+    pub fn new(cfg: &CensusConfig, land: &'a Land) -> PairReplay<'a> {
+        PairReplay {
+            cfg: *cfg,
+            land,
+            res_ms: (cfg.resample_s * 1000.0) as i64,
+            runs: EncounterRuns::new(cfg),
+            tracks: FastMap::default(),
+            group: Vec::new(),
+            group_msg: 0,
+            close_pairs: 0,
+        }
+    }
+
+    /// Findings decided at an earlier message go out, in canonical order.
+    fn at(&mut self, msg: u64, out: &mut Vec<Finding>) {
+        if msg != self.group_msg {
+            canonical_order(&mut self.group);
+            out.append(&mut self.group);
+            self.group_msg = msg;
+        }
+    }
+
+    fn judge(&mut self, ended: Vec<((u32, u32), crate::resample::Run)>) {
+        for ((a, b), run) in ended {
+            let ta = self.tracks.get(&a).cloned().unwrap_or_else(|| Track::new(a));
+            let tb = self.tracks.get(&b).cloned().unwrap_or_else(|| Track::new(b));
+            if let Some(f) = judge_encounter(&run, &ta, &tb, &self.cfg, self.res_ms, self.land) {
+                self.group.push(Finding::Encounter(f));
+            }
+        }
+    }
+
+    /// A vessel's identity changed.
+    pub fn event(&mut self, e: &VesselEvent, out: &mut Vec<Finding>) {
+        self.at(e.msg, out);
+        match e.kind {
+            VesselEventKind::New | VesselEventKind::Static => {
+                let t = self
+                    .tracks
+                    .entry(e.mmsi)
+                    .or_insert_with(|| Track::new(e.mmsi));
+                t.name = e.name.clone();
+                t.ship_type = e.ship_type;
+            }
+            VesselEventKind::Forget => {
+                let ended = self.runs.take_of(e.mmsi);
+                self.judge(ended);
+                self.tracks.remove(&e.mmsi);
+            }
+        }
+    }
+
+    /// Instant `time_ms` was completed at the end of message `msg`, with
+    /// these close pairs (the index's, at the build's thresholds).
+    pub fn instant(&mut self, time_ms: i64, msg: u64, pairs: &[PairRow], out: &mut Vec<Finding>) {
+        self.at(msg, out);
+        let k = time_ms.div_euclid(self.res_ms);
+        let ec = self.cfg.encounter;
+        let cap = speed_cap_kn(ec.max_median_sog_kn);
+        let slow = |s: f32| s.is_nan() || (s as f64) < cap;
+        for p in pairs {
+            if p.distance_m <= ec.max_distance_m && slow(p.a.2) && slow(p.b.2) {
+                self.close_pairs += 1;
+                self.runs
+                    .extend(k, (p.mmsi_a, p.mmsi_b), p.distance_m as f32, p.a, p.b);
+            }
+        }
+        let ended = self.runs.take_ended(k);
+        self.judge(ended);
+    }
+
+    /// The end of the data: every open run is judged.
+    pub fn finish(&mut self, out: &mut Vec<Finding>) {
+        self.at(AT_END, out);
+        let ended = self.runs.take_all();
+        self.judge(ended);
+        canonical_order(&mut self.group);
+        out.append(&mut self.group);
+    }
+}
+
+/// Replays a whole index held in memory (the three tables in their order).
+pub fn replay_log(
+    log: &PairLog,
+    cfg: &CensusConfig,
+    land: &Land,
+    out: &mut Vec<Finding>,
+) -> u64 {
+    let mut r = PairReplay::new(cfg, land);
+    let mut events = log.events.iter().peekable();
+    let mut pairs = 0usize;
+    for &(time_ms, msg) in &log.instants {
+        while let Some(e) = events.next_if(|e| e.msg <= msg) {
+            r.event(e, out);
+        }
+        let from = pairs;
+        while pairs < log.pairs.len() && log.pairs[pairs].time_ms <= time_ms {
+            pairs += 1;
+        }
+        r.instant(time_ms, msg, &log.pairs[from..pairs], out);
+    }
+    for e in events {
+        r.event(e, out);
+    }
+    r.finish(out);
+    r.close_pairs
+}

@@ -1,0 +1,167 @@
+//! Encounters judged again from a pair index equal the census's, byte for
+//! byte, for every threshold at or below the index's; an index built with
+//! other picture settings, or asked for more than it holds, is refused.
+
+mod common;
+
+use finisterra_ais::{AisMessage, Body, Text};
+use finisterra_census::pairs::{
+    replay_log, PairIndexMeta, PairIndexSpec, PairLog, PAIRS_FORMAT, PAIRS_VERSION,
+};
+use finisterra_census::{Census, CensusConfig, CensusStats, Detectors};
+use finisterra_geofence::Land;
+use finisterra_sim::fleet::FleetConfig;
+
+fn encounters_only(mut cfg: CensusConfig) -> CensusConfig {
+    cfg.detectors = Detectors::only("encounters").expect("kind");
+    cfg
+}
+
+/// The census's encounter table (JSON Lines) and counters.
+fn census(msgs: &[(AisMessage, i64)], cfg: CensusConfig, land: &Land) -> (String, CensusStats) {
+    let mut c = Census::new(cfg, land.clone()).expect("census");
+    let mut found = Vec::new();
+    for (m, t) in msgs {
+        c.push(m, *t, &mut found);
+    }
+    c.finish(&mut found);
+    (lines(&found), c.stats())
+}
+
+fn lines(found: &[finisterra_census::Finding]) -> String {
+    found
+        .iter()
+        .filter(|f| f.kind().name() == "encounters")
+        .map(|f| f.to_json() + "\n")
+        .collect()
+}
+
+/// A name change of one vessel at time `t`: a copy of one of its type 5
+/// messages under another name.
+fn rename(msgs: &[(AisMessage, i64)], mmsi: u32, name: &str, t: i64) -> (AisMessage, i64) {
+    let mut m = msgs
+        .iter()
+        .find(|(m, _)| m.mmsi == mmsi && matches!(m.body, Body::StaticVoyage(_)))
+        .expect("the vessel sends static data")
+        .0
+        .clone();
+    if let Body::StaticVoyage(s) = &mut m.body {
+        s.shipname = Text::from_str_lossy(name);
+    }
+    (m, t)
+}
+
+#[test]
+fn encounters_from_the_pair_index_equal_the_census() {
+    let fleet = FleetConfig {
+        vessels: 150,
+        hours: 30.0,
+        start: "2026-05-01T06:00:00Z".into(),
+        seed: 11,
+        report_interval_s: 120.0,
+        encounters: Some(6),
+        loitering: Some(1),
+        gaps: Some(1),
+        spoofers: Some(1),
+        ..FleetConfig::default()
+    };
+    let (mut msgs, _) = common::fleet_messages(&fleet);
+    let land = Land::world().expect("bundled land");
+    let base = encounters_only(CensusConfig::default());
+    let (table, _) = census(&msgs, base, &land);
+    let rows: Vec<&str> = table.lines().collect();
+    assert!(rows.len() >= 3, "the fleet has encounters: {table}");
+    // Rename one vessel of the first encounter in its middle (and in every
+    // static message after): the rerun must name it as the census does
+    // when the run ends.
+    let first: serde_json::Value = serde_json::from_str(rows[0]).expect("json");
+    let mmsi = first["mmsi_a"].as_u64().expect("mmsi") as u32;
+    let start = finisterra_nmea::parse_iso8601_ms(first["start_time"].as_str().expect("t"), true)
+        .expect("time");
+    let end = finisterra_nmea::parse_iso8601_ms(first["end_time"].as_str().expect("t"), true)
+        .expect("time");
+    let at = msgs.partition_point(|(_, t)| *t < (start + end) / 2);
+    let renamed = rename(&msgs, mmsi, "RENAMED MIDWAY", msgs[at].1);
+    msgs.insert(at, renamed);
+    for (m, _) in &mut msgs[at..] {
+        if let (true, Body::StaticVoyage(s)) = (m.mmsi == mmsi, &mut m.body) {
+            s.shipname = Text::from_str_lossy("RENAMED MIDWAY");
+        }
+    }
+
+    // The index, drained as the CLI drains it (every few thousand
+    // messages).
+    let spec = PairIndexSpec::default();
+    let mut b = Census::for_pair_index(CensusConfig::default(), spec, land.clone()).expect("build");
+    let mut log = PairLog::default();
+    let mut ignored = Vec::new();
+    for (i, (m, t)) in msgs.iter().enumerate() {
+        b.push(m, *t, &mut ignored);
+        if i % 5_000 == 0 {
+            b.drain_pair_log(&mut log);
+        }
+    }
+    b.finish(&mut ignored);
+    b.drain_pair_log(&mut log);
+    assert!(!log.pairs.is_empty() && !log.instants.is_empty());
+    let meta = PairIndexMeta {
+        format: PAIRS_FORMAT.into(),
+        version: PAIRS_VERSION,
+        spec,
+        config: spec.build_config(&CensusConfig::default()),
+        parts: Vec::new(),
+        archive_rows: msgs.len() as u64,
+        stats: b.stats(),
+        pairs: log.pairs.len() as u64,
+        instants: log.instants.len() as u64,
+        events: log.events.len() as u64,
+    };
+
+    let mut counts = Vec::new();
+    let variants: [(&str, fn(&mut CensusConfig)); 6] = [
+        ("defaults", |_| {}),
+        ("300 m", |c| c.encounter.max_distance_m = 300.0),
+        ("2,000 m", |c| c.encounter.max_distance_m = 2_000.0),
+        ("1 h", |c| c.encounter.min_duration_s = 3_600.0),
+        ("median 1 kn", |c| c.encounter.max_median_sog_kn = 1.0),
+        ("4 kn, 5 km from shore", |c| {
+            c.encounter.max_median_sog_kn = 4.0;
+            c.encounter.min_shore_distance_m = 5_000.0;
+        }),
+    ];
+    for (what, change) in variants {
+        let mut cfg = base;
+        change(&mut cfg);
+        meta.check(&cfg).unwrap_or_else(|e| panic!("{what}: {e}"));
+        let (want, stats) = census(&msgs, cfg, &land);
+        let mut got = Vec::new();
+        let close = replay_log(&log, &cfg, &land, &mut got);
+        assert_eq!(lines(&got), want, "{what}: encounter tables differ");
+        assert_eq!(close, stats.resample.close_pairs, "{what}: close pairs");
+        counts.push(want.lines().count());
+        if what == "defaults" {
+            assert!(want.contains("RENAMED MIDWAY"), "the rename shows: {want}");
+        }
+    }
+    assert!(
+        counts.windows(2).any(|w| w[0] != w[1]),
+        "thresholds change the answer: {counts:?}"
+    );
+
+    // Refusals, each naming what stands in the way.
+    let mut far = base;
+    far.encounter.max_distance_m = 2_500.0;
+    let e = meta.check(&far).expect_err("beyond the index");
+    assert!(e.contains("max_distance_m"), "{e}");
+    let mut fast = base;
+    fast.encounter.max_median_sog_kn = 5.0;
+    let e = meta.check(&fast).expect_err("faster than the index");
+    assert!(e.contains("max_median_sog_kn"), "{e}");
+    let mut other = base;
+    other.picture.max_speed_kn = 40.0;
+    let e = meta.check(&other).expect_err("another picture");
+    assert!(e.contains("picture.max_speed_kn"), "{e}");
+    let mut more = base;
+    more.detectors.near_misses = true;
+    assert!(meta.check(&more).is_err(), "other detectors need the positions");
+}
