@@ -132,7 +132,7 @@ impl ArchiveError {
     }
 }
 
-fn pq_err(file: &str, e: impl std::fmt::Display) -> ArchiveError {
+pub(crate) fn pq_err(file: &str, e: impl std::fmt::Display) -> ArchiveError {
     ArchiveError::Parquet {
         file: file.to_string(),
         reason: e.to_string(),
@@ -622,7 +622,7 @@ fn stat_message(r: &StatRow) -> AisMessage {
     }
 }
 
-fn ts() -> DataType {
+pub(crate) fn ts() -> DataType {
     DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into()))
 }
 
@@ -681,7 +681,7 @@ pub fn static_schema() -> SchemaRef {
     ]))
 }
 
-fn props() -> WriterProperties {
+pub(crate) fn props() -> WriterProperties {
     WriterProperties::builder()
         .set_compression(Compression::SNAPPY)
         .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
@@ -1080,7 +1080,7 @@ fn write_rows<W: Write + Send, R: Row>(
     })
 }
 
-fn column<'a>(
+pub(crate) fn column<'a>(
     b: &'a RecordBatch,
     file: &str,
     name: &'static str,
@@ -1096,14 +1096,14 @@ fn column<'a>(
     }
 }
 
-fn opt<P: arrow_array::ArrowPrimitiveType>(
+pub(crate) fn opt<P: arrow_array::ArrowPrimitiveType>(
     a: &arrow_array::PrimitiveArray<P>,
     i: usize,
 ) -> Option<P::Native> {
     a.is_valid(i).then(|| a.value(i))
 }
 
-fn read_batches<R: ChunkReader + 'static>(
+pub(crate) fn read_batches<R: ChunkReader + 'static>(
     file: &str,
     r: R,
     expected_rows: u64,

@@ -95,6 +95,8 @@ mod water;
 #[cfg(feature = "parquet")]
 pub mod archive;
 #[cfg(feature = "parquet")]
+pub mod pairs_io;
+#[cfg(feature = "parquet")]
 pub mod parquet;
 
 pub use census::{

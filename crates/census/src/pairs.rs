@@ -217,8 +217,7 @@ impl PairIndexMeta {
                 cfg.encounter.max_distance_m, self.spec.max_distance_m
             ));
         }
-        if speed_cap_kn(cfg.encounter.max_median_sog_kn)
-            > speed_cap_kn(self.spec.max_median_sog_kn)
+        if speed_cap_kn(cfg.encounter.max_median_sog_kn) > speed_cap_kn(self.spec.max_median_sog_kn)
         {
             return Err(format!(
                 "encounter.max_median_sog_kn {} is above the index's {}",
@@ -331,8 +330,16 @@ impl<'a> PairReplay<'a> {
 
     fn judge(&mut self, ended: Vec<((u32, u32), crate::resample::Run)>) {
         for ((a, b), run) in ended {
-            let ta = self.tracks.get(&a).cloned().unwrap_or_else(|| Track::new(a));
-            let tb = self.tracks.get(&b).cloned().unwrap_or_else(|| Track::new(b));
+            let ta = self
+                .tracks
+                .get(&a)
+                .cloned()
+                .unwrap_or_else(|| Track::new(a));
+            let tb = self
+                .tracks
+                .get(&b)
+                .cloned()
+                .unwrap_or_else(|| Track::new(b));
             if let Some(f) = judge_encounter(&run, &ta, &tb, &self.cfg, self.res_ms, self.land) {
                 self.group.push(Finding::Encounter(f));
             }
@@ -389,12 +396,7 @@ impl<'a> PairReplay<'a> {
 }
 
 /// Replays a whole index held in memory (the three tables in their order).
-pub fn replay_log(
-    log: &PairLog,
-    cfg: &CensusConfig,
-    land: &Land,
-    out: &mut Vec<Finding>,
-) -> u64 {
+pub fn replay_log(log: &PairLog, cfg: &CensusConfig, land: &Land, out: &mut Vec<Finding>) -> u64 {
     let mut r = PairReplay::new(cfg, land);
     let mut events = log.events.iter().peekable();
     let mut pairs = 0usize;

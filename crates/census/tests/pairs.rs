@@ -163,5 +163,8 @@ fn encounters_from_the_pair_index_equal_the_census() {
     assert!(e.contains("picture.max_speed_kn"), "{e}");
     let mut more = base;
     more.detectors.near_misses = true;
-    assert!(meta.check(&more).is_err(), "other detectors need the positions");
+    assert!(
+        meta.check(&more).is_err(),
+        "other detectors need the positions"
+    );
 }

@@ -30,6 +30,34 @@ enum ArchiveCommand {
     /// existing archive, new days (and late rows of old days) go to new
     /// files, none is rewritten. `census DIR` reads it.
     Build(BuildArgs),
+    /// Keep the close pairs of the archive beside it (DIR/pairs/), so that
+    /// `census DIR --only encounters` with any thresholds at or below these
+    /// answers without reading a position: the archive read once with a
+    /// census at the largest thresholds, its resampled close pairs kept.
+    /// Rebuild after appending days (an older index is not used).
+    Pairs(PairsArgs),
+}
+
+/// Options of `archive pairs`.
+#[derive(clap::Args, Debug)]
+pub struct PairsArgs {
+    /// The archive directory.
+    pub archive: String,
+    /// Keep pairs within this distance, metres: reruns may ask for
+    /// encounters up to it.
+    #[arg(long, value_name = "M", default_value_t = 2_000.0)]
+    pub max_distance_m: f64,
+    /// Reruns may ask for median speeds up to this, knots (faster
+    /// positions are not kept).
+    #[arg(long, value_name = "KN", default_value_t = 4.0)]
+    pub max_median_sog_kn: f64,
+    /// Census settings (JSON; as `census --config`): the picture and the
+    /// resampling settings here are the ones reruns must use.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<String>,
+    /// Do not print the summary on standard error.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 /// Options of `archive build`.
@@ -55,6 +83,7 @@ pub struct BuildArgs {
 pub fn run(args: &ArchiveArgs) -> Result<()> {
     match &args.command {
         ArchiveCommand::Build(b) => imp::build(b),
+        ArchiveCommand::Pairs(p) => imp::pairs(p),
     }
 }
 
@@ -85,6 +114,20 @@ mod imp {
 
     pub fn build(_: &BuildArgs) -> Result<()> {
         bail!("archive build: {WHY}")
+    }
+
+    pub fn pairs(_: &PairsArgs) -> Result<()> {
+        bail!("archive pairs: {WHY}")
+    }
+
+    /// No archive, no pair index: the census reads its inputs.
+    pub fn census_from_pairs(
+        _: &crate::census::CensusArgs,
+        _: &finisterra_census::CensusConfig,
+        _: &[crate::census::Planned],
+        _: &Path,
+    ) -> Result<bool> {
+        Ok(false)
     }
 
     impl Archive {
@@ -125,6 +168,8 @@ mod imp {
         }
     }
 }
+
+pub use imp::census_from_pairs;
 
 #[cfg(feature = "parquet")]
 mod imp {
@@ -178,6 +223,16 @@ mod imp {
         /// Ids of the archive that are not MMSIs.
         pub fn ids_not_mmsis(&self) -> Vec<u32> {
             self.manifest.ids_not_mmsis()
+        }
+
+        /// The files the manifest lists (positions, then static data).
+        fn part_files(&self) -> Vec<String> {
+            let m = &self.manifest;
+            m.positions
+                .iter()
+                .chain(&m.statics)
+                .map(|p| p.file.clone())
+                .collect()
         }
 
         /// The archive's earliest time, ms.
@@ -389,5 +444,225 @@ mod imp {
             );
         }
         Ok(())
+    }
+    /// `archive pairs`: the archive read once by a census at the index's
+    /// thresholds, its close pairs written beside it. The old index is
+    /// removed first and the description written last, so that an
+    /// interrupted build leaves no index rather than a wrong one.
+    pub fn pairs(args: &PairsArgs) -> Result<()> {
+        use finisterra_census::pairs::{
+            PairIndexMeta, PairIndexSpec, PairLog, PAIRS_FORMAT, PAIRS_VERSION,
+        };
+        use finisterra_census::pairs_io::{PairIndexWriter, PAIRS_DIR, PAIRS_META, PAIRS_TABLES};
+        use finisterra_census::{Census, CensusConfig};
+        let started = std::time::Instant::now();
+        let dir = PathBuf::from(&args.archive);
+        let a = Archive::open(&dir)?;
+        let cfg = match &args.config {
+            None => CensusConfig::default(),
+            Some(p) => {
+                let text =
+                    std::fs::read_to_string(p).with_context(|| format!("cannot read {p}"))?;
+                CensusConfig::from_json(&text)
+                    .with_context(|| format!("bad census settings in {p}"))?
+            }
+        };
+        let spec = PairIndexSpec {
+            max_distance_m: args.max_distance_m,
+            max_median_sog_kn: args.max_median_sog_kn,
+        };
+        // No land: the building census's own findings are thrown away.
+        let mut census = Census::for_pair_index(cfg, spec, finisterra_geofence::Land::empty())
+            .context("bad --max-distance-m or --max-median-sog-kn")?;
+        census.ids_not_mmsis(&a.ids_not_mmsis());
+        let pdir = dir.join(PAIRS_DIR);
+        std::fs::create_dir_all(&pdir)
+            .with_context(|| format!("cannot create {}", pdir.display()))?;
+        let meta_path = pdir.join(PAIRS_META);
+        if meta_path.exists() {
+            std::fs::remove_file(&meta_path)
+                .with_context(|| format!("cannot remove the old {}", meta_path.display()))?;
+        }
+        let tmp = |name: &str| pdir.join(format!("{name}.tmp"));
+        let open = |name: &str| -> Result<BufWriter<File>> {
+            let p = tmp(name);
+            let f = File::create(&p).with_context(|| format!("cannot create {}", p.display()))?;
+            Ok(BufWriter::with_capacity(1 << 20, f))
+        };
+        let mut w = PairIndexWriter::new(
+            open(PAIRS_TABLES[0])?,
+            open(PAIRS_TABLES[1])?,
+            open(PAIRS_TABLES[2])?,
+        )?;
+        let (rx, handle) = a.spawn_reader(None, Counter::default());
+        let mut log = PairLog::default();
+        let mut ignored = Vec::new();
+        for batch in rx.iter() {
+            for (m, t) in &batch {
+                census.push(m, *t, &mut ignored);
+            }
+            ignored.clear();
+            census.drain_pair_log(&mut log);
+            w.write(&mut log)
+                .with_context(|| format!("cannot write the pair index in {}", pdir.display()))?;
+        }
+        let rows = handle
+            .join()
+            .map_err(|_| anyhow::anyhow!("the reader of {} failed", dir.display()))??;
+        census.finish(&mut ignored);
+        census.drain_pair_log(&mut log);
+        w.write(&mut log)
+            .with_context(|| format!("cannot write the pair index in {}", pdir.display()))?;
+        let (pairs, instants, events) = w
+            .finish()
+            .with_context(|| format!("cannot write the pair index in {}", pdir.display()))?;
+        for name in PAIRS_TABLES {
+            std::fs::rename(tmp(name), pdir.join(name))
+                .with_context(|| format!("cannot write {}", pdir.join(name).display()))?;
+        }
+        let meta = PairIndexMeta {
+            format: PAIRS_FORMAT.into(),
+            version: PAIRS_VERSION,
+            spec,
+            config: *census.config(),
+            parts: a.part_files(),
+            archive_rows: rows,
+            stats: census.stats(),
+            pairs,
+            instants,
+            events,
+        };
+        let t = tmp(PAIRS_META);
+        std::fs::write(&t, serde_json::to_string_pretty(&meta)?)
+            .with_context(|| format!("cannot write {}", t.display()))?;
+        std::fs::rename(&t, &meta_path)
+            .with_context(|| format!("cannot write {}", meta_path.display()))?;
+        if !args.quiet {
+            eprintln!(
+                "finisterra: {pairs} close pairs (within {} m, median speeds up to {} kn) of {rows} rows in {:.1} s into {}; `census {} --only encounters` now answers from them",
+                spec.max_distance_m,
+                spec.max_median_sog_kn,
+                started.elapsed().as_secs_f64(),
+                pdir.display(),
+                dir.display(),
+            );
+        }
+        Ok(())
+    }
+
+    /// A census of one archive with encounters only is answered from the
+    /// archive's pair index when it has one that fits (same archive
+    /// parts, same picture settings, thresholds within the index's): the
+    /// same files as reading the positions. `Ok(false)`: the census reads
+    /// the positions (said on standard error when an index was there but
+    /// could not serve, with the reason).
+    pub fn census_from_pairs(
+        args: &crate::census::CensusArgs,
+        cfg: &finisterra_census::CensusConfig,
+        inputs: &[crate::census::Planned],
+        out: &Path,
+    ) -> Result<bool> {
+        use finisterra_census::pairs::{replay_log, PairIndexMeta, PAIRS_FORMAT, PAIRS_VERSION};
+        use finisterra_census::pairs_io::{read_pair_index, PAIRS_DIR, PAIRS_META, PAIRS_TABLES};
+        let [input] = inputs else {
+            return Ok(false);
+        };
+        let Some(a) = &input.archive else {
+            return Ok(false);
+        };
+        if args.no_pair_index || args.export_positions.is_some() || !cfg.detectors.encounters {
+            return Ok(false);
+        }
+        let started = std::time::Instant::now();
+        let pdir = a.dir.join(PAIRS_DIR);
+        let meta_path = pdir.join(PAIRS_META);
+        let Ok(text) = std::fs::read_to_string(&meta_path) else {
+            return Ok(false);
+        };
+        let say = |why: String| {
+            if !args.quiet {
+                eprintln!(
+                    "finisterra: the pair index {} {why}: reading the positions",
+                    pdir.display()
+                );
+            }
+        };
+        let meta: PairIndexMeta = match serde_json::from_str(&text) {
+            Ok(m) => m,
+            Err(e) => {
+                say(format!("cannot be used ({}: {e})", meta_path.display()));
+                return Ok(false);
+            }
+        };
+        if meta.format != PAIRS_FORMAT || meta.version != PAIRS_VERSION {
+            say(format!(
+                "is {} version {}, this finisterra reads {PAIRS_FORMAT} version {PAIRS_VERSION} (rebuild it with `finisterra archive pairs`)",
+                meta.format, meta.version
+            ));
+            return Ok(false);
+        }
+        if meta.parts != a.part_files() {
+            say(format!(
+                "was built for {} files of the archive, which now lists {} (rebuild it with `finisterra archive pairs`)",
+                meta.parts.len(),
+                a.part_files().len()
+            ));
+            return Ok(false);
+        }
+        if let Err(why) = meta.check(cfg) {
+            if cfg.detectors == finisterra_census::Detectors::only("encounters")? {
+                say(format!("cannot answer this census: {why}"));
+            }
+            return Ok(false);
+        }
+        let open = |name: &str| -> Result<File> {
+            let p = pdir.join(name);
+            File::open(&p).with_context(|| format!("cannot open {}", p.display()))
+        };
+        let log = match read_pair_index(
+            &meta,
+            open(PAIRS_TABLES[0])?,
+            open(PAIRS_TABLES[1])?,
+            open(PAIRS_TABLES[2])?,
+        ) {
+            Ok(log) => log,
+            Err(e) => {
+                say(format!("cannot be read ({}: {e})", pdir.display()));
+                return Ok(false);
+            }
+        };
+        let land = crate::census::load_land(&args.land)?;
+        let mut found = Vec::new();
+        let close_pairs = replay_log(&log, cfg, &land, &mut found);
+        let mut stats = meta.stats.clone();
+        stats.resample.close_pairs = close_pairs;
+        stats.findings.clear();
+        for f in &found {
+            *stats
+                .findings
+                .entry(f.kind().name().to_string())
+                .or_default() += 1;
+        }
+        let mut sinks = crate::census::open_tables(args, out)?;
+        sinks.write_all(&mut found);
+        let summary = sinks.finish().context("cannot write the findings")?;
+        let mut ist = finisterra_census::InputStats::default();
+        ist.add_archive(&input.path, meta.archive_rows);
+        if !args.quiet {
+            eprintln!(
+                "finisterra: encounters from the pair index {} ({} close pairs kept within {} m; no position read)",
+                pdir.display(),
+                meta.pairs,
+                meta.spec.max_distance_m
+            );
+        }
+        let results = crate::census::Results {
+            cfg,
+            stats: &stats,
+            summary: &summary,
+            input: &ist,
+        };
+        crate::census::write_results(args, out, &results, started.elapsed().as_secs_f64())?;
+        Ok(true)
     }
 }

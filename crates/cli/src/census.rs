@@ -131,6 +131,10 @@ pub struct CensusArgs {
     /// whatever the number.
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
+    /// Read the positions even when the archive's pair index
+    /// (`finisterra archive pairs`) could answer `--only encounters`.
+    #[arg(long)]
+    pub no_pair_index: bool,
     /// Never show the progress bar (it shows only on a terminal).
     #[arg(long)]
     pub no_progress: bool,
@@ -363,7 +367,7 @@ pub(crate) fn make_census(
     Ok(census.with_threads(threads))
 }
 
-fn load_land(spec: &str) -> Result<Land> {
+pub(crate) fn load_land(spec: &str) -> Result<Land> {
     Ok(match spec {
         "none" => Land::empty(),
         "world" => Land::world().context("cannot load the bundled land")?,
@@ -778,6 +782,9 @@ pub fn run(args: &CensusArgs) -> Result<()> {
     let dir = PathBuf::from(args.out.as_deref().unwrap_or("."));
     if let Some(url) = &args.nats {
         return crate::census_nats::coordinate(args, url, cfg, &inputs, &dir);
+    }
+    if crate::archive::census_from_pairs(args, &cfg, &inputs, &dir)? {
+        return Ok(());
     }
     let total_bytes = inputs.iter().map(|i| i.size).sum();
     let mut feed = Feed::open(args, cfg, &dir, total_bytes)?;
