@@ -16,7 +16,7 @@ use crate::census::{max_speed_for_type_kn, OnLandStats};
 use crate::config::{CensusConfig, Detectors};
 use crate::finding::{Finding, Gap, Spoofing, TimeMs};
 use crate::nearmiss::{NearMissStats, NearMisses};
-use crate::pairs::{PairLog, VesselEvent, VesselEventKind, AT_END};
+use crate::pairs::{GapEnds, GapRow, PairLog, VesselEvent, VesselEventKind, AT_END};
 use crate::resample::{ResampleStats, Resampler};
 use crate::track::{Episode, Fix, LandCell, Track};
 use crate::util::{quick_distance_m, round, FastMap, MPS_PER_KN, M_PER_NM};
@@ -210,10 +210,21 @@ impl Detect {
         }
     }
 
-    /// Logs what a pair index keeps (the resampling group only).
+    /// Logs what an index keeps: the resampling group its instants, close
+    /// pairs and the vessels' identity changes, the per-vessel group its
+    /// gap candidates.
     pub fn log_pairs(&mut self) {
-        if self.kind == GroupKind::Resampled {
+        if matches!(self.kind, GroupKind::Resampled | GroupKind::Vessels) {
             self.rs.log = Some(Box::default());
+        }
+    }
+
+    /// Where identity changes are logged (one group logs them).
+    fn events_log(&mut self) -> Option<&mut PairLog> {
+        if self.kind == GroupKind::Resampled {
+            self.rs.log.as_deref_mut()
+        } else {
+            None
         }
     }
 
@@ -294,7 +305,7 @@ impl Detect {
                 if let Some(reason) = invalid.filter(|_| self.cfg.detectors.spoofing) {
                     tr.invalid = Some(Box::new(Episode::new(*t, f64::NAN, f64::NAN, reason)));
                 }
-                if let Some(log) = self.rs.log.as_mut() {
+                if let Some(log) = self.events_log() {
                     log.events.push(VesselEvent {
                         msg: log.msg,
                         mmsi: *mmsi,
@@ -311,10 +322,11 @@ impl Detect {
                 }
             }
             Step::Forget(slot) => {
-                if let Some(log) = self.rs.log.as_mut() {
+                let mmsi = self.tracks[*slot as usize].mmsi;
+                if let Some(log) = self.events_log() {
                     log.events.push(VesselEvent {
                         msg: log.msg,
-                        mmsi: self.tracks[*slot as usize].mmsi,
+                        mmsi,
                         kind: VesselEventKind::Forget,
                         name: None,
                         ship_type: None,
@@ -328,6 +340,7 @@ impl Detect {
                 ship_type,
                 length_m,
             } => {
+                let logging = self.kind == GroupKind::Resampled && self.rs.log.is_some();
                 let tr = &mut self.tracks[*slot as usize];
                 let mut changed = false;
                 if let Some(n) = name {
@@ -343,7 +356,7 @@ impl Detect {
                 if length_m.is_some() {
                     tr.length_m = *length_m;
                 }
-                if let Some(log) = self.rs.log.as_mut().filter(|_| changed) {
+                if let Some(log) = self.rs.log.as_mut().filter(|_| changed && logging) {
                     log.events.push(VesselEvent {
                         msg: log.msg,
                         mmsi: tr.mmsi,
@@ -509,7 +522,21 @@ impl Detect {
         let det = self.cfg.detectors;
         if let Some(p) = prev.filter(|_| det.gaps) {
             if (fix.t - p.t) as f64 >= self.cfg.gap.min_duration_s * 1000.0 {
-                if let Some(g) = self.gap(slot as usize, &p, &fix) {
+                let tr = &self.tracks[slot as usize];
+                let ends = GapEnds {
+                    start: (p.t, p.lat, p.lon),
+                    end: (fix.t, fix.lat, fix.lon),
+                    p12: tr.hourly.count_before(p.t, 12),
+                    p48: tr.hourly.count_before(p.t, 48),
+                };
+                if let Some(log) = self.rs.log.as_mut() {
+                    log.gaps.push(GapRow {
+                        msg: log.msg,
+                        mmsi: tr.mmsi,
+                        ends,
+                    });
+                }
+                if let Some(g) = judge_gap(tr, &ends, &self.cfg, &self.land) {
                     out.push(Finding::Gap(g));
                 }
             }
@@ -547,62 +574,6 @@ impl Detect {
             &self.land,
             out,
         );
-    }
-
-    fn shore_m(&self, lat: f64, lon: f64, at_least_m: f64) -> Option<f64> {
-        self.land.distance_to_coast_within_m(
-            lat,
-            lon,
-            self.cfg.shore_search_m.max(at_least_m * 1.01),
-        )
-    }
-
-    fn gap(&self, slot: usize, p: &Fix, f: &Fix) -> Option<Gap> {
-        let gc = &self.cfg.gap;
-        let min_m = gc.min_shore_distance_nm * M_PER_NM;
-        let s0 = self.shore_m(p.lat, p.lon, min_m);
-        if s0.is_some_and(|d| d <= min_m) {
-            return None;
-        }
-        let s1 = self.shore_m(f.lat, f.lon, min_m);
-        if s1.is_some_and(|d| d <= min_m) {
-            return None;
-        }
-        let tr = &self.tracks[slot];
-        let p12 = tr.hourly.count_before(p.t, 12);
-        let p48 = tr.hourly.count_before(p.t, 48);
-        let gap_h = (f.t - p.t) as f64 / 3.6e6;
-        let expected = p12 as f64 * gap_h.min(48.0) / 12.0;
-        if expected < gc.min_expected_positions {
-            return None;
-        }
-        let dist_m = finisterra_nav::geo::distance_m(p.lat, p.lon, f.lat, f.lon);
-        let dist_m = if dist_m.is_finite() {
-            dist_m
-        } else {
-            quick_distance_m(p.lat, p.lon, f.lat, f.lon)
-        };
-        Some(Gap {
-            mmsi: tr.mmsi,
-            name: tr.name.clone(),
-            ship_type: tr.ship_type,
-            start_time: TimeMs(p.t),
-            end_time: TimeMs(f.t),
-            duration_h: round(gap_h, 3),
-            lat: round(p.lat, 6),
-            lon: round(p.lon, 6),
-            end_lat: round(f.lat, 6),
-            end_lon: round(f.lon, 6),
-            distance_nm: round(dist_m / M_PER_NM, 2),
-            implied_speed_kn: round(dist_m / M_PER_NM / gap_h, 2),
-            start_shore_distance_nm: s0.map(|d| round(d / M_PER_NM, 1)),
-            end_shore_distance_nm: s1.map(|d| round(d / M_PER_NM, 1)),
-            positions_12h_before: p12,
-            positions_48h_before: p48,
-            positions_per_hour_12h: round(p12 as f64 / 12.0, 2),
-            positions_per_hour_48h: round(p48 as f64 / 48.0, 2),
-            expected_positions: round(expected, 1),
-        })
     }
 
     fn check_land(&mut self, slot: usize, fix: &Fix, jumped: bool, out: &mut Vec<Finding>) {
@@ -896,4 +867,60 @@ impl Detect {
             detail,
         }))
     }
+}
+
+fn shore_m(land: &Land, cfg: &CensusConfig, lat: f64, lon: f64, at_least_m: f64) -> Option<f64> {
+    land.distance_to_coast_within_m(lat, lon, cfg.shore_search_m.max(at_least_m * 1.01))
+}
+
+/// A silence long enough ([`crate::config::GapConfig::min_duration_s`],
+/// checked by the caller) judged as an AIS gap: both ends far enough
+/// from the coast, and enough positions expected from the reception
+/// before it. One home for the census and a rerun from the index.
+pub(crate) fn judge_gap(tr: &Track, g: &GapEnds, cfg: &CensusConfig, land: &Land) -> Option<Gap> {
+    let gc = &cfg.gap;
+    let min_m = gc.min_shore_distance_nm * M_PER_NM;
+    let (t0, lat0, lon0) = g.start;
+    let (t1, lat1, lon1) = g.end;
+    let s0 = shore_m(land, cfg, lat0, lon0, min_m);
+    if s0.is_some_and(|d| d <= min_m) {
+        return None;
+    }
+    let s1 = shore_m(land, cfg, lat1, lon1, min_m);
+    if s1.is_some_and(|d| d <= min_m) {
+        return None;
+    }
+    let (p12, p48) = (g.p12, g.p48);
+    let gap_h = (t1 - t0) as f64 / 3.6e6;
+    let expected = p12 as f64 * gap_h.min(48.0) / 12.0;
+    if expected < gc.min_expected_positions {
+        return None;
+    }
+    let dist_m = finisterra_nav::geo::distance_m(lat0, lon0, lat1, lon1);
+    let dist_m = if dist_m.is_finite() {
+        dist_m
+    } else {
+        quick_distance_m(lat0, lon0, lat1, lon1)
+    };
+    Some(Gap {
+        mmsi: tr.mmsi,
+        name: tr.name.clone(),
+        ship_type: tr.ship_type,
+        start_time: TimeMs(t0),
+        end_time: TimeMs(t1),
+        duration_h: round(gap_h, 3),
+        lat: round(lat0, 6),
+        lon: round(lon0, 6),
+        end_lat: round(lat1, 6),
+        end_lon: round(lon1, 6),
+        distance_nm: round(dist_m / M_PER_NM, 2),
+        implied_speed_kn: round(dist_m / M_PER_NM / gap_h, 2),
+        start_shore_distance_nm: s0.map(|d| round(d / M_PER_NM, 1)),
+        end_shore_distance_nm: s1.map(|d| round(d / M_PER_NM, 1)),
+        positions_12h_before: p12,
+        positions_48h_before: p48,
+        positions_per_hour_12h: round(p12 as f64 / 12.0, 2),
+        positions_per_hour_48h: round(p48 as f64 / 48.0, 2),
+        expected_positions: round(expected, 1),
+    })
 }

@@ -28,7 +28,7 @@ use finisterra_geofence::Land;
 
 use crate::census::CensusStats;
 use crate::config::{CensusConfig, Detectors};
-use crate::detect::canonical_order;
+use crate::detect::{canonical_order, judge_gap};
 use crate::finding::Finding;
 use crate::resample::{judge_encounter, speed_cap_kn, EncounterRuns};
 use crate::track::Track;
@@ -100,6 +100,31 @@ pub struct VesselEvent {
     pub ship_type: Option<u8>,
 }
 
+/// The two ends of a silence of one vessel and its reception before it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GapEnds {
+    /// The last fix before: time (ms), latitude, longitude.
+    pub start: (i64, f64, f64),
+    /// The first fix after.
+    pub end: (i64, f64, f64),
+    /// Positions in the 12 hours before the start.
+    pub p12: u32,
+    /// Positions in the 48 hours before the start.
+    pub p48: u32,
+}
+
+/// A silence of one vessel at least as long as the index's shortest gap,
+/// ended by message `msg` (its first fix after).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GapRow {
+    /// Messages judged before the one that ended it.
+    pub msg: u64,
+    /// The vessel.
+    pub mmsi: u32,
+    /// Its ends and the reception before it.
+    pub ends: GapEnds,
+}
+
 /// The message number of what is judged at the end of the data.
 pub const AT_END: u64 = u64::MAX;
 
@@ -115,6 +140,8 @@ pub struct PairLog {
     pub pairs: Vec<PairRow>,
     /// Identity changes, in order.
     pub events: Vec<VesselEvent>,
+    /// Gap candidates, in order.
+    pub gaps: Vec<GapRow>,
 }
 
 impl PairLog {
@@ -124,11 +151,15 @@ impl PairLog {
         into.instants.append(&mut self.instants);
         into.pairs.append(&mut self.pairs);
         into.events.append(&mut self.events);
+        into.gaps.append(&mut self.gaps);
     }
 
     /// Nothing logged.
     pub fn is_empty(&self) -> bool {
-        self.instants.is_empty() && self.pairs.is_empty() && self.events.is_empty()
+        self.instants.is_empty()
+            && self.pairs.is_empty()
+            && self.events.is_empty()
+            && self.gaps.is_empty()
     }
 }
 
@@ -140,6 +171,8 @@ pub struct PairIndexSpec {
     /// Encounters with median speeds below this, knots (positions faster
     /// than the encounter detector's cap for it are not kept).
     pub max_median_sog_kn: f64,
+    /// Gaps of at least this long, seconds.
+    pub min_gap_s: f64,
 }
 
 impl Default for PairIndexSpec {
@@ -147,30 +180,50 @@ impl Default for PairIndexSpec {
         PairIndexSpec {
             max_distance_m: 2_000.0,
             max_median_sog_kn: 4.0,
+            min_gap_s: 3_600.0,
         }
     }
 }
 
 impl PairIndexSpec {
     /// The settings of the census that builds the index: `cfg` with
-    /// encounters only, at the index's thresholds.
+    /// encounters and gaps only, at the index's thresholds.
     pub fn build_config(&self, cfg: &CensusConfig) -> CensusConfig {
         let mut c = *cfg;
-        c.detectors = encounters_only();
+        c.detectors = INDEXED;
         c.encounter.max_distance_m = self.max_distance_m;
         c.encounter.max_median_sog_kn = self.max_median_sog_kn;
+        c.gap.min_duration_s = self.min_gap_s;
         c
+    }
+
+    /// The distance bands the pairs are kept in, upper bounds in metres
+    /// (a rerun at a shorter distance reads only the bands below it):
+    /// the largest distance halved three times.
+    pub fn bands_m(&self) -> [f64; 4] {
+        let d = self.max_distance_m;
+        [d / 8.0, d / 4.0, d / 2.0, d]
     }
 }
 
-fn encounters_only() -> Detectors {
-    Detectors {
-        near_misses: false,
-        encounters: true,
-        loitering: false,
-        gaps: false,
-        spoofing: false,
-    }
+/// The detectors an index answers for.
+pub const INDEXED: Detectors = Detectors {
+    near_misses: false,
+    encounters: true,
+    loitering: false,
+    gaps: true,
+    spoofing: false,
+};
+
+/// One distance band of the pairs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Band {
+    /// Its file in the index's directory.
+    pub file: String,
+    /// Pairs above the previous band's bound and up to this, metres.
+    pub upto_m: f64,
+    /// Its rows.
+    pub rows: u64,
 }
 
 /// The index's description (`index.json` beside its tables).
@@ -191,12 +244,16 @@ pub struct PairIndexMeta {
     /// The building census's counters (its findings and close pairs are
     /// replaced by the rerun's).
     pub stats: CensusStats,
-    /// Rows of the pair table.
+    /// Close pairs kept (all bands).
     pub pairs: u64,
+    /// The pair tables, by distance band.
+    pub bands: Vec<Band>,
     /// Rows of the instant table.
     pub instants: u64,
     /// Rows of the vessel event table.
     pub events: u64,
+    /// Rows of the gap table.
+    pub gaps: u64,
 }
 
 /// `format` of an index description.
@@ -208,8 +265,15 @@ impl PairIndexMeta {
     /// Whether a census with `cfg` may be answered from this index: `Err`
     /// names what stands in the way.
     pub fn check(&self, cfg: &CensusConfig) -> Result<(), String> {
-        if cfg.detectors != encounters_only() {
-            return Err("the pair index answers `--only encounters`".into());
+        let d = cfg.detectors;
+        if d.near_misses || d.loitering || d.spoofing || !(d.encounters || d.gaps) {
+            return Err("the index answers `--only encounters`, `--only gaps` or both".into());
+        }
+        if d.gaps && cfg.gap.min_duration_s < self.spec.min_gap_s {
+            return Err(format!(
+                "gap.min_duration_s {} is below the index's {}",
+                cfg.gap.min_duration_s, self.spec.min_gap_s
+            ));
         }
         if cfg.encounter.max_distance_m > self.spec.max_distance_m {
             return Err(format!(
@@ -395,24 +459,74 @@ impl<'a> PairReplay<'a> {
     }
 }
 
-/// Replays a whole index held in memory (the three tables in their order).
+/// Replays a whole index held in memory (its tables in their order): the
+/// encounters (if `cfg` asks for them) then the gaps (likewise), each kind
+/// in the census's order. Returns the close pairs within the thresholds.
 pub fn replay_log(log: &PairLog, cfg: &CensusConfig, land: &Land, out: &mut Vec<Finding>) -> u64 {
-    let mut r = PairReplay::new(cfg, land);
-    let mut events = log.events.iter().peekable();
-    let mut pairs = 0usize;
-    for &(time_ms, msg) in &log.instants {
-        while let Some(e) = events.next_if(|e| e.msg <= msg) {
+    let mut close_pairs = 0;
+    if cfg.detectors.encounters {
+        let mut r = PairReplay::new(cfg, land);
+        let mut events = log.events.iter().peekable();
+        let mut pairs = 0usize;
+        for &(time_ms, msg) in &log.instants {
+            while let Some(e) = events.next_if(|e| e.msg <= msg) {
+                r.event(e, out);
+            }
+            let from = pairs;
+            while pairs < log.pairs.len() && log.pairs[pairs].time_ms <= time_ms {
+                pairs += 1;
+            }
+            r.instant(time_ms, msg, &log.pairs[from..pairs], out);
+        }
+        for e in events {
             r.event(e, out);
         }
-        let from = pairs;
-        while pairs < log.pairs.len() && log.pairs[pairs].time_ms <= time_ms {
-            pairs += 1;
+        r.finish(out);
+        close_pairs = r.close_pairs;
+    }
+    if cfg.detectors.gaps {
+        replay_gaps(log, cfg, land, out);
+    }
+    close_pairs
+}
+
+/// Gaps judged again from the index's candidates, named as the census
+/// names them at the message that ends them.
+fn replay_gaps(log: &PairLog, cfg: &CensusConfig, land: &Land, out: &mut Vec<Finding>) {
+    let mut tracks: FastMap<u32, Track> = FastMap::default();
+    let mut events = log.events.iter().peekable();
+    let mut group: Vec<Finding> = Vec::new();
+    let mut group_msg = 0;
+    let min_ms = cfg.gap.min_duration_s * 1000.0;
+    for g in &log.gaps {
+        while let Some(e) = events.next_if(|e| e.msg <= g.msg) {
+            match e.kind {
+                VesselEventKind::New | VesselEventKind::Static => {
+                    let t = tracks.entry(e.mmsi).or_insert_with(|| Track::new(e.mmsi));
+                    t.name = e.name.clone();
+                    t.ship_type = e.ship_type;
+                }
+                VesselEventKind::Forget => {
+                    tracks.remove(&e.mmsi);
+                }
+            }
         }
-        r.instant(time_ms, msg, &log.pairs[from..pairs], out);
+        if g.msg != group_msg {
+            canonical_order(&mut group);
+            out.append(&mut group);
+            group_msg = g.msg;
+        }
+        if ((g.ends.end.0 - g.ends.start.0) as f64) < min_ms {
+            continue;
+        }
+        let tr = tracks
+            .get(&g.mmsi)
+            .cloned()
+            .unwrap_or_else(|| Track::new(g.mmsi));
+        if let Some(f) = judge_gap(&tr, &g.ends, cfg, land) {
+            group.push(Finding::Gap(f));
+        }
     }
-    for e in events {
-        r.event(e, out);
-    }
-    r.finish(out);
-    r.close_pairs
+    canonical_order(&mut group);
+    out.append(&mut group);
 }

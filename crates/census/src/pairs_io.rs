@@ -2,15 +2,21 @@
 //! beside a JSON description, written and read by the caller's files.
 //!
 //! ```text
-//! ARCHIVE/pairs/index.json        PairIndexMeta
-//! ARCHIVE/pairs/pairs.parquet     time, mmsi_a, mmsi_b, distance_m, lat_a, lon_a, sog_a_kn, lat_b, lon_b, sog_b_kn
-//! ARCHIVE/pairs/instants.parquet  time, msg
-//! ARCHIVE/pairs/events.parquet    msg, mmsi, event (0 new, 1 static, 2 forget), name, ship_type
+//! ARCHIVE/index/index.json          PairIndexMeta (the bands' bounds among it)
+//! ARCHIVE/index/pairs-N.parquet     time, mmsi_a, mmsi_b, distance_m, lat_a, lon_a, sog_a_kn, lat_b, lon_b, sog_b_kn
+//! ARCHIVE/index/instants.parquet    time, msg
+//! ARCHIVE/index/events.parquet      msg, mmsi, event (0 new, 1 static, 2 forget), name, ship_type
+//! ARCHIVE/index/gaps.parquet        msg, mmsi, start_time, lat, lon, end_time, end_lat, end_lon,
+//!                                   positions_12h_before, positions_48h_before
 //! ```
 //!
-//! `pairs.parquet` is also what an analyst reads with DuckDB or pandas to
-//! look at who came close to whom (`sog_*_kn` is the speed made good
-//! between resampled positions, NaN when unknown).
+//! The pairs are kept in four distance bands (`pairs-0` up to an eighth of
+//! the largest distance, ... `pairs-3` up to it), each in time order, so
+//! that a rerun at the default 500 m of a 2 km index reads the first two
+//! only. The pair files are also what an analyst reads with DuckDB or
+//! pandas (`read_parquet('ARCHIVE/index/pairs-*.parquet')`) to look at who
+//! came close to whom (`sog_*_kn` is the speed made good between resampled
+//! positions, NaN when unknown).
 
 use std::io::Write;
 use std::sync::Arc;
@@ -29,14 +35,27 @@ use parquet::arrow::ArrowWriter;
 use parquet::file::reader::ChunkReader;
 
 use crate::archive::{column, opt, pq_err, props, read_batches, ts, ArchiveError, ROW_GROUP_ROWS};
-use crate::pairs::{PairIndexMeta, PairLog, PairRow, VesselEvent, VesselEventKind};
+use crate::config::CensusConfig;
+use crate::pairs::{
+    Band, GapEnds, GapRow, PairIndexMeta, PairIndexSpec, PairLog, PairRow, VesselEvent,
+    VesselEventKind,
+};
 
 /// The directory of the index inside an archive.
-pub const PAIRS_DIR: &str = "pairs";
-/// The description's file name in [`PAIRS_DIR`].
-pub const PAIRS_META: &str = "index.json";
-/// The tables' file names in [`PAIRS_DIR`].
-pub const PAIRS_TABLES: [&str; 3] = ["pairs.parquet", "instants.parquet", "events.parquet"];
+pub const INDEX_DIR: &str = "index";
+/// The description's file name in [`INDEX_DIR`].
+pub const INDEX_META: &str = "index.json";
+/// The other tables' file names in [`INDEX_DIR`].
+pub const INSTANTS_FILE: &str = "instants.parquet";
+/// Identity changes.
+pub const EVENTS_FILE: &str = "events.parquet";
+/// Gap candidates.
+pub const GAPS_FILE: &str = "gaps.parquet";
+
+/// The file of pair band `i`.
+pub fn band_file(i: usize) -> String {
+    format!("pairs-{i}.parquet")
+}
 
 fn pairs_schema() -> SchemaRef {
     Arc::new(Schema::new(vec![
@@ -68,6 +87,59 @@ fn events_schema() -> SchemaRef {
         Field::new("name", DataType::Utf8, true),
         Field::new("ship_type", DataType::UInt8, true),
     ]))
+}
+
+fn gaps_schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        Field::new("msg", DataType::UInt64, false),
+        Field::new("mmsi", DataType::UInt32, false),
+        Field::new("start_time", ts(), false),
+        Field::new("lat", DataType::Float64, false),
+        Field::new("lon", DataType::Float64, false),
+        Field::new("end_time", ts(), false),
+        Field::new("end_lat", DataType::Float64, false),
+        Field::new("end_lon", DataType::Float64, false),
+        Field::new("positions_12h_before", DataType::UInt32, false),
+        Field::new("positions_48h_before", DataType::UInt32, false),
+    ]))
+}
+
+fn gaps_batch(rows: &[GapRow]) -> Result<RecordBatch, arrow_schema::ArrowError> {
+    let n = rows.len();
+    let mut msg = UInt64Builder::with_capacity(n);
+    let mut mmsi = UInt32Builder::with_capacity(n);
+    let mut t0 = TimestampMillisecondBuilder::with_capacity(n).with_timezone("UTC");
+    let mut t1 = TimestampMillisecondBuilder::with_capacity(n).with_timezone("UTC");
+    let mut f: Vec<Float64Builder> = (0..4).map(|_| Float64Builder::with_capacity(n)).collect();
+    let mut p12 = UInt32Builder::with_capacity(n);
+    let mut p48 = UInt32Builder::with_capacity(n);
+    for r in rows {
+        msg.append_value(r.msg);
+        mmsi.append_value(r.mmsi);
+        t0.append_value(r.ends.start.0);
+        f[0].append_value(r.ends.start.1);
+        f[1].append_value(r.ends.start.2);
+        t1.append_value(r.ends.end.0);
+        f[2].append_value(r.ends.end.1);
+        f[3].append_value(r.ends.end.2);
+        p12.append_value(r.ends.p12);
+        p48.append_value(r.ends.p48);
+    }
+    let mut f = f.into_iter().map(|mut b| Arc::new(b.finish()) as ArrayRef);
+    let mut next = || f.next().expect("four columns");
+    let cols: Vec<ArrayRef> = vec![
+        Arc::new(msg.finish()),
+        Arc::new(mmsi.finish()),
+        Arc::new(t0.finish()),
+        next(),
+        next(),
+        Arc::new(t1.finish()),
+        next(),
+        next(),
+        Arc::new(p12.finish()),
+        Arc::new(p48.finish()),
+    ];
+    RecordBatch::try_new(gaps_schema(), cols)
 }
 
 fn pairs_batch(rows: &[PairRow]) -> Result<RecordBatch, arrow_schema::ArrowError> {
@@ -148,133 +220,192 @@ fn events_batch(rows: &[VesselEvent]) -> Result<RecordBatch, arrow_schema::Arrow
     RecordBatch::try_new(events_schema(), cols)
 }
 
-/// Writes a pair index's tables as a building census logs them: rows are
+/// A table being written by row groups.
+struct Table<W: Write + Send, R> {
+    file: String,
+    writer: ArrowWriter<W>,
+    rows: Vec<R>,
+    written: u64,
+    batch: fn(&[R]) -> Result<RecordBatch, arrow_schema::ArrowError>,
+}
+
+impl<W: Write + Send, R> Table<W, R> {
+    fn new(
+        file: String,
+        w: W,
+        schema: SchemaRef,
+        batch: fn(&[R]) -> Result<RecordBatch, arrow_schema::ArrowError>,
+    ) -> Result<Self, ArchiveError> {
+        let writer =
+            ArrowWriter::try_new(w, schema, Some(props())).map_err(|e| pq_err(&file, e))?;
+        Ok(Table {
+            file,
+            writer,
+            rows: Vec::new(),
+            written: 0,
+            batch,
+        })
+    }
+
+    fn flush(&mut self, all: bool) -> Result<(), ArchiveError> {
+        if self.rows.is_empty() || (!all && self.rows.len() < ROW_GROUP_ROWS) {
+            return Ok(());
+        }
+        let b = (self.batch)(&self.rows).map_err(|e| pq_err(&self.file, e))?;
+        self.writer.write(&b).map_err(|e| pq_err(&self.file, e))?;
+        self.written += self.rows.len() as u64;
+        self.rows.clear();
+        Ok(())
+    }
+
+    fn close(mut self) -> Result<u64, ArchiveError> {
+        self.flush(true)?;
+        self.writer.close().map_err(|e| pq_err(&self.file, e))?;
+        Ok(self.written)
+    }
+}
+
+/// Writes an index's tables as a building census logs them: rows are
 /// buffered and written by row groups, so memory stays flat.
 pub struct PairIndexWriter<W: Write + Send> {
-    pairs: ArrowWriter<W>,
-    instants: ArrowWriter<W>,
-    events: ArrowWriter<W>,
-    buf: PairLog,
-    /// Rows written: pairs, instants, events.
-    pub rows: (u64, u64, u64),
+    bands: Vec<(f64, Table<W, PairRow>)>,
+    instants: Table<W, (i64, u64)>,
+    events: Table<W, VesselEvent>,
+    gaps: Table<W, GapRow>,
+}
+
+/// What an index holds, counted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndexCounts {
+    /// The pair bands.
+    pub bands: Vec<Band>,
+    /// Rows of the other tables.
+    pub instants: u64,
+    /// Identity changes.
+    pub events: u64,
+    /// Gap candidates.
+    pub gaps: u64,
 }
 
 impl<W: Write + Send> PairIndexWriter<W> {
-    /// The three tables' files, in [`PAIRS_TABLES`] order.
-    pub fn new(pairs: W, instants: W, events: W) -> Result<Self, ArchiveError> {
-        let open = |w: W, i: usize, schema: SchemaRef| {
-            ArrowWriter::try_new(w, schema, Some(props())).map_err(|e| pq_err(PAIRS_TABLES[i], e))
-        };
+    /// Creates the tables through `open(file name)`.
+    pub fn new<E: From<ArchiveError>>(
+        spec: &PairIndexSpec,
+        mut open: impl FnMut(&str) -> Result<W, E>,
+    ) -> Result<Self, E> {
+        let mut bands = Vec::new();
+        for (i, upto) in spec.bands_m().into_iter().enumerate() {
+            let f = band_file(i);
+            let w = open(&f)?;
+            bands.push((upto, Table::new(f, w, pairs_schema(), pairs_batch)?));
+        }
+        let mut table = |f: &str| open(f);
+        let instants = Table::new(
+            INSTANTS_FILE.into(),
+            table(INSTANTS_FILE)?,
+            instants_schema(),
+            instants_batch,
+        )?;
+        let events = Table::new(
+            EVENTS_FILE.into(),
+            table(EVENTS_FILE)?,
+            events_schema(),
+            events_batch,
+        )?;
+        let gaps = Table::new(
+            GAPS_FILE.into(),
+            table(GAPS_FILE)?,
+            gaps_schema(),
+            gaps_batch,
+        )?;
         Ok(PairIndexWriter {
-            pairs: open(pairs, 0, pairs_schema())?,
-            instants: open(instants, 1, instants_schema())?,
-            events: open(events, 2, events_schema())?,
-            buf: PairLog::default(),
-            rows: (0, 0, 0),
+            bands,
+            instants,
+            events,
+            gaps,
         })
     }
 
     /// Takes what was logged (emptying `log`); full row groups are written.
     pub fn write(&mut self, log: &mut PairLog) -> Result<(), ArchiveError> {
-        log.drain_into(&mut self.buf);
-        self.flush(false)
+        for p in log.pairs.drain(..) {
+            let i = self
+                .bands
+                .iter()
+                .position(|(upto, _)| p.distance_m <= *upto)
+                .unwrap_or(self.bands.len() - 1);
+            self.bands[i].1.rows.push(p);
+        }
+        self.instants.rows.append(&mut log.instants);
+        self.events.rows.append(&mut log.events);
+        self.gaps.rows.append(&mut log.gaps);
+        for (_, t) in &mut self.bands {
+            t.flush(false)?;
+        }
+        self.instants.flush(false)?;
+        self.events.flush(false)?;
+        self.gaps.flush(false)
     }
 
-    fn flush(&mut self, all: bool) -> Result<(), ArchiveError> {
-        let full = |n: usize| n > 0 && (all || n >= ROW_GROUP_ROWS);
-        if full(self.buf.pairs.len()) {
-            let b = pairs_batch(&self.buf.pairs).map_err(|e| pq_err(PAIRS_TABLES[0], e))?;
-            self.pairs
-                .write(&b)
-                .map_err(|e| pq_err(PAIRS_TABLES[0], e))?;
-            self.rows.0 += self.buf.pairs.len() as u64;
-            self.buf.pairs.clear();
+    /// Writes what is left and closes every file.
+    pub fn finish(self) -> Result<IndexCounts, ArchiveError> {
+        let mut bands = Vec::new();
+        for (upto, t) in self.bands {
+            let file = t.file.clone();
+            bands.push(Band {
+                file,
+                upto_m: upto,
+                rows: t.close()?,
+            });
         }
-        if full(self.buf.instants.len()) {
-            let b = instants_batch(&self.buf.instants).map_err(|e| pq_err(PAIRS_TABLES[1], e))?;
-            self.instants
-                .write(&b)
-                .map_err(|e| pq_err(PAIRS_TABLES[1], e))?;
-            self.rows.1 += self.buf.instants.len() as u64;
-            self.buf.instants.clear();
-        }
-        if full(self.buf.events.len()) {
-            let b = events_batch(&self.buf.events).map_err(|e| pq_err(PAIRS_TABLES[2], e))?;
-            self.events
-                .write(&b)
-                .map_err(|e| pq_err(PAIRS_TABLES[2], e))?;
-            self.rows.2 += self.buf.events.len() as u64;
-            self.buf.events.clear();
-        }
-        Ok(())
-    }
-
-    /// Writes what is left and closes the three files.
-    pub fn finish(mut self) -> Result<(u64, u64, u64), ArchiveError> {
-        self.flush(true)?;
-        self.pairs.close().map_err(|e| pq_err(PAIRS_TABLES[0], e))?;
-        self.instants
-            .close()
-            .map_err(|e| pq_err(PAIRS_TABLES[1], e))?;
-        self.events
-            .close()
-            .map_err(|e| pq_err(PAIRS_TABLES[2], e))?;
-        Ok(self.rows)
+        Ok(IndexCounts {
+            bands,
+            instants: self.instants.close()?,
+            events: self.events.close()?,
+            gaps: self.gaps.close()?,
+        })
     }
 }
 
-/// Reads a pair index's three tables (in [`PAIRS_TABLES`] order), checking
-/// their columns and their row counts against `meta`; errors name the file.
-pub fn read_pair_index<R: ChunkReader + 'static>(
+/// Reads what a census with `cfg` needs of an index (the pair bands up to
+/// its distance and the instants for encounters, the gap candidates for
+/// gaps, the identity changes for both), opening files through `open(file
+/// name)`; columns and row counts are checked against `meta`, and errors
+/// name the file.
+pub fn read_pair_index<R: ChunkReader + 'static, E: From<ArchiveError>>(
     meta: &PairIndexMeta,
-    pairs: R,
-    instants: R,
-    events: R,
-) -> Result<PairLog, ArchiveError> {
+    cfg: &CensusConfig,
+    mut open: impl FnMut(&str) -> Result<R, E>,
+) -> Result<PairLog, E> {
     let mut log = PairLog::default();
-    let f = PAIRS_TABLES[0];
-    read_batches(f, pairs, meta.pairs, pairs_schema(), |b| {
-        let time = column(b, f, "time", ts())?.as_primitive::<TimestampMillisecondType>();
-        let ma = column(b, f, "mmsi_a", DataType::UInt32)?.as_primitive::<UInt32Type>();
-        let mb = column(b, f, "mmsi_b", DataType::UInt32)?.as_primitive::<UInt32Type>();
-        let f64s = |name: &'static str| -> Result<_, ArchiveError> {
-            Ok(column(b, f, name, DataType::Float64)?.as_primitive::<Float64Type>())
-        };
-        let f32s = |name: &'static str| -> Result<_, ArchiveError> {
-            Ok(column(b, f, name, DataType::Float32)?.as_primitive::<Float32Type>())
-        };
-        let (d, la, oa, lb, ob) = (
-            f64s("distance_m")?,
-            f64s("lat_a")?,
-            f64s("lon_a")?,
-            f64s("lat_b")?,
-            f64s("lon_b")?,
-        );
-        let (sa, sb) = (f32s("sog_a_kn")?, f32s("sog_b_kn")?);
-        log.pairs.reserve(b.num_rows());
-        for i in 0..b.num_rows() {
-            log.pairs.push(PairRow {
-                time_ms: time.value(i),
-                mmsi_a: ma.value(i),
-                mmsi_b: mb.value(i),
-                distance_m: d.value(i),
-                a: (la.value(i), oa.value(i), sa.value(i)),
-                b: (lb.value(i), ob.value(i), sb.value(i)),
-            });
+    if cfg.detectors.encounters {
+        let mut below = f64::NEG_INFINITY;
+        let mut read = 0;
+        for band in &meta.bands {
+            if below >= cfg.encounter.max_distance_m {
+                break;
+            }
+            below = band.upto_m;
+            read_pairs(&band.file, open(&band.file)?, band.rows, &mut log.pairs)?;
+            read += 1;
         }
-        Ok(())
-    })?;
-    let f = PAIRS_TABLES[1];
-    read_batches(f, instants, meta.instants, instants_schema(), |b| {
-        let time = column(b, f, "time", ts())?.as_primitive::<TimestampMillisecondType>();
-        let msg = column(b, f, "msg", DataType::UInt64)?.as_primitive::<UInt64Type>();
-        for i in 0..b.num_rows() {
-            log.instants.push((time.value(i), msg.value(i)));
+        if read > 1 {
+            // Each band is in time order; within an instant the order of
+            // the pairs does not matter (each pair extends its own run).
+            log.pairs.sort_by_key(|p| p.time_ms);
         }
-        Ok(())
-    })?;
-    let f = PAIRS_TABLES[2];
-    read_batches(f, events, meta.events, events_schema(), |b| {
+        let f = INSTANTS_FILE;
+        read_batches(f, open(f)?, meta.instants, instants_schema(), |b| {
+            let time = column(b, f, "time", ts())?.as_primitive::<TimestampMillisecondType>();
+            let msg = column(b, f, "msg", DataType::UInt64)?.as_primitive::<UInt64Type>();
+            for i in 0..b.num_rows() {
+                log.instants.push((time.value(i), msg.value(i)));
+            }
+            Ok(())
+        })?;
+    }
+    let f = EVENTS_FILE;
+    read_batches(f, open(f)?, meta.events, events_schema(), |b| {
         let msg = column(b, f, "msg", DataType::UInt64)?.as_primitive::<UInt64Type>();
         let mmsi = column(b, f, "mmsi", DataType::UInt32)?.as_primitive::<UInt32Type>();
         let ev = column(b, f, "event", DataType::UInt8)?.as_primitive::<UInt8Type>();
@@ -293,5 +424,79 @@ pub fn read_pair_index<R: ChunkReader + 'static>(
         }
         Ok(())
     })?;
+    if cfg.detectors.gaps {
+        let f = GAPS_FILE;
+        read_batches(f, open(f)?, meta.gaps, gaps_schema(), |b| {
+            let msg = column(b, f, "msg", DataType::UInt64)?.as_primitive::<UInt64Type>();
+            let mmsi = column(b, f, "mmsi", DataType::UInt32)?.as_primitive::<UInt32Type>();
+            let t0 = column(b, f, "start_time", ts())?.as_primitive::<TimestampMillisecondType>();
+            let t1 = column(b, f, "end_time", ts())?.as_primitive::<TimestampMillisecondType>();
+            let f64s = |name: &'static str| -> Result<_, ArchiveError> {
+                Ok(column(b, f, name, DataType::Float64)?.as_primitive::<Float64Type>())
+            };
+            let (la, lo, ela, elo) = (
+                f64s("lat")?,
+                f64s("lon")?,
+                f64s("end_lat")?,
+                f64s("end_lon")?,
+            );
+            let p12 = column(b, f, "positions_12h_before", DataType::UInt32)?
+                .as_primitive::<UInt32Type>();
+            let p48 = column(b, f, "positions_48h_before", DataType::UInt32)?
+                .as_primitive::<UInt32Type>();
+            for i in 0..b.num_rows() {
+                log.gaps.push(GapRow {
+                    msg: msg.value(i),
+                    mmsi: mmsi.value(i),
+                    ends: GapEnds {
+                        start: (t0.value(i), la.value(i), lo.value(i)),
+                        end: (t1.value(i), ela.value(i), elo.value(i)),
+                        p12: p12.value(i),
+                        p48: p48.value(i),
+                    },
+                });
+            }
+            Ok(())
+        })?;
+    }
     Ok(log)
+}
+
+fn read_pairs<R: ChunkReader + 'static>(
+    f: &str,
+    r: R,
+    rows: u64,
+    out: &mut Vec<PairRow>,
+) -> Result<(), ArchiveError> {
+    out.reserve(rows as usize);
+    read_batches(f, r, rows, pairs_schema(), |b| {
+        let time = column(b, f, "time", ts())?.as_primitive::<TimestampMillisecondType>();
+        let ma = column(b, f, "mmsi_a", DataType::UInt32)?.as_primitive::<UInt32Type>();
+        let mb = column(b, f, "mmsi_b", DataType::UInt32)?.as_primitive::<UInt32Type>();
+        let f64s = |name: &'static str| -> Result<_, ArchiveError> {
+            Ok(column(b, f, name, DataType::Float64)?.as_primitive::<Float64Type>())
+        };
+        let f32s = |name: &'static str| -> Result<_, ArchiveError> {
+            Ok(column(b, f, name, DataType::Float32)?.as_primitive::<Float32Type>())
+        };
+        let (d, la, oa, lb, ob) = (
+            f64s("distance_m")?,
+            f64s("lat_a")?,
+            f64s("lon_a")?,
+            f64s("lat_b")?,
+            f64s("lon_b")?,
+        );
+        let (sa, sb) = (f32s("sog_a_kn")?, f32s("sog_b_kn")?);
+        for i in 0..b.num_rows() {
+            out.push(PairRow {
+                time_ms: time.value(i),
+                mmsi_a: ma.value(i),
+                mmsi_b: mb.value(i),
+                distance_m: d.value(i),
+                a: (la.value(i), oa.value(i), sa.value(i)),
+                b: (lb.value(i), ob.value(i), sb.value(i)),
+            });
+        }
+        Ok(())
+    })
 }

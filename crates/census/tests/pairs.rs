@@ -1,6 +1,7 @@
-//! Encounters judged again from a pair index equal the census's, byte for
-//! byte, for every threshold at or below the index's; an index built with
-//! other picture settings, or asked for more than it holds, is refused.
+//! Encounters and gaps judged again from an archive's index equal the
+//! census's, byte for byte, for every threshold within the index's; an
+//! index built with other picture settings, or asked for more than it
+//! holds, is refused.
 
 mod common;
 
@@ -12,26 +13,31 @@ use finisterra_census::{Census, CensusConfig, CensusStats, Detectors};
 use finisterra_geofence::Land;
 use finisterra_sim::fleet::FleetConfig;
 
-fn encounters_only(mut cfg: CensusConfig) -> CensusConfig {
-    cfg.detectors = Detectors::only("encounters").expect("kind");
+fn only(mut cfg: CensusConfig, kinds: &str) -> CensusConfig {
+    cfg.detectors = Detectors::only(kinds).expect("kinds");
     cfg
 }
 
-/// The census's encounter table (JSON Lines) and counters.
-fn census(msgs: &[(AisMessage, i64)], cfg: CensusConfig, land: &Land) -> (String, CensusStats) {
+/// The census's findings and counters.
+fn census(
+    msgs: &[(AisMessage, i64)],
+    cfg: CensusConfig,
+    land: &Land,
+) -> (Vec<finisterra_census::Finding>, CensusStats) {
     let mut c = Census::new(cfg, land.clone()).expect("census");
     let mut found = Vec::new();
     for (m, t) in msgs {
         c.push(m, *t, &mut found);
     }
     c.finish(&mut found);
-    (lines(&found), c.stats())
+    (found, c.stats())
 }
 
-fn lines(found: &[finisterra_census::Finding]) -> String {
+/// One kind's table (JSON Lines).
+fn lines(found: &[finisterra_census::Finding], kind: &str) -> String {
     found
         .iter()
-        .filter(|f| f.kind().name() == "encounters")
+        .filter(|f| f.kind().name() == kind)
         .map(|f| f.to_json() + "\n")
         .collect()
 }
@@ -51,6 +57,9 @@ fn rename(msgs: &[(AisMessage, i64)], mmsi: u32, name: &str, t: i64) -> (AisMess
     (m, t)
 }
 
+/// A change of the settings.
+type Change = fn(&mut CensusConfig);
+
 #[test]
 fn encounters_from_the_pair_index_equal_the_census() {
     let fleet = FleetConfig {
@@ -61,14 +70,14 @@ fn encounters_from_the_pair_index_equal_the_census() {
         report_interval_s: 120.0,
         encounters: Some(6),
         loitering: Some(1),
-        gaps: Some(1),
+        gaps: Some(5),
         spoofers: Some(1),
         ..FleetConfig::default()
     };
     let (mut msgs, _) = common::fleet_messages(&fleet);
     let land = Land::world().expect("bundled land");
-    let base = encounters_only(CensusConfig::default());
-    let (table, _) = census(&msgs, base, &land);
+    let base = only(CensusConfig::default(), "encounters");
+    let table = lines(&census(&msgs, base, &land).0, "encounters");
     let rows: Vec<&str> = table.lines().collect();
     assert!(rows.len() >= 3, "the fleet has encounters: {table}");
     // Rename one vessel of the first encounter in its middle (and in every
@@ -88,6 +97,15 @@ fn encounters_from_the_pair_index_equal_the_census() {
             s.shipname = Text::from_str_lossy("RENAMED MIDWAY");
         }
     }
+
+    // Silences of 90 minutes (shorter than the default gap, longer than
+    // the index's shortest) for 20 vessels, 20 hours in.
+    let t0 = msgs[0].1 + 20 * 3_600_000;
+    let mut quiet: Vec<u32> = msgs.iter().map(|(m, _)| m.mmsi).collect();
+    quiet.sort_unstable();
+    quiet.dedup();
+    quiet.truncate(20);
+    msgs.retain(|(m, t)| !(quiet.contains(&m.mmsi) && (t0..t0 + 5_400_000).contains(t)));
 
     // The index, drained as the CLI drains it (every few thousand
     // messages).
@@ -113,12 +131,14 @@ fn encounters_from_the_pair_index_equal_the_census() {
         archive_rows: msgs.len() as u64,
         stats: b.stats(),
         pairs: log.pairs.len() as u64,
+        bands: Vec::new(),
         instants: log.instants.len() as u64,
         events: log.events.len() as u64,
+        gaps: log.gaps.len() as u64,
     };
 
     let mut counts = Vec::new();
-    let variants: [(&str, fn(&mut CensusConfig)); 6] = [
+    let variants: [(&str, Change); 6] = [
         ("defaults", |_| {}),
         ("300 m", |c| c.encounter.max_distance_m = 300.0),
         ("2,000 m", |c| c.encounter.max_distance_m = 2_000.0),
@@ -133,10 +153,15 @@ fn encounters_from_the_pair_index_equal_the_census() {
         let mut cfg = base;
         change(&mut cfg);
         meta.check(&cfg).unwrap_or_else(|e| panic!("{what}: {e}"));
-        let (want, stats) = census(&msgs, cfg, &land);
+        let (found, stats) = census(&msgs, cfg, &land);
+        let want = lines(&found, "encounters");
         let mut got = Vec::new();
         let close = replay_log(&log, &cfg, &land, &mut got);
-        assert_eq!(lines(&got), want, "{what}: encounter tables differ");
+        assert_eq!(
+            lines(&got, "encounters"),
+            want,
+            "{what}: encounter tables differ"
+        );
         assert_eq!(close, stats.resample.close_pairs, "{what}: close pairs");
         counts.push(want.lines().count());
         if what == "defaults" {
@@ -147,6 +172,42 @@ fn encounters_from_the_pair_index_equal_the_census() {
         counts.windows(2).any(|w| w[0] != w[1]),
         "thresholds change the answer: {counts:?}"
     );
+
+    // Gaps, alone and with encounters.
+    let mut counts = Vec::new();
+    let gap_variants: [(&str, &str, Change); 5] = [
+        ("defaults", "gaps", |_| {}),
+        ("2 h", "gaps", |c| c.gap.min_duration_s = 7_200.0),
+        ("1 h, 5 NM", "gaps", |c| {
+            c.gap.min_duration_s = 3_600.0;
+            c.gap.min_shore_distance_nm = 5.0;
+        }),
+        ("6 h, 2 expected", "gaps", |c| {
+            c.gap.min_duration_s = 6.0 * 3_600.0;
+            c.gap.min_expected_positions = 2.0;
+        }),
+        ("with encounters", "encounters,gaps", |c| {
+            c.gap.min_duration_s = 7_200.0
+        }),
+    ];
+    for (what, kinds, change) in gap_variants {
+        let mut cfg = only(CensusConfig::default(), kinds);
+        change(&mut cfg);
+        meta.check(&cfg).unwrap_or_else(|e| panic!("{what}: {e}"));
+        let (found, _) = census(&msgs, cfg, &land);
+        let mut got = Vec::new();
+        replay_log(&log, &cfg, &land, &mut got);
+        for kind in ["gaps", "encounters"] {
+            assert_eq!(
+                lines(&got, kind),
+                lines(&found, kind),
+                "{what}: {kind} differ"
+            );
+        }
+        counts.push(lines(&found, "gaps").lines().count());
+    }
+    assert!(counts[0] >= 3, "the fleet has gaps: {counts:?}");
+    assert!(counts[2] > counts[0], "shorter gaps count: {counts:?}");
 
     // Refusals, each naming what stands in the way.
     let mut far = base;

@@ -30,17 +30,18 @@ enum ArchiveCommand {
     /// existing archive, new days (and late rows of old days) go to new
     /// files, none is rewritten. `census DIR` reads it.
     Build(BuildArgs),
-    /// Keep the close pairs of the archive beside it (DIR/pairs/), so that
-    /// `census DIR --only encounters` with any thresholds at or below these
-    /// answers without reading a position: the archive read once with a
-    /// census at the largest thresholds, its resampled close pairs kept.
-    /// Rebuild after appending days (an older index is not used).
-    Pairs(PairsArgs),
+    /// Keep the archive's encounter and gap candidates beside it
+    /// (DIR/index/), so that `census DIR --only encounters`, `--only gaps`
+    /// or both, with any thresholds within these, answer without reading a
+    /// position: the archive read once by a census at the widest
+    /// thresholds, its close pairs of resampled positions and its silences
+    /// kept. Rebuild after appending days (an older index is not used).
+    Index(IndexArgs),
 }
 
-/// Options of `archive pairs`.
+/// Options of `archive index`.
 #[derive(clap::Args, Debug)]
-pub struct PairsArgs {
+pub struct IndexArgs {
     /// The archive directory.
     pub archive: String,
     /// Keep pairs within this distance, metres: reruns may ask for
@@ -51,6 +52,10 @@ pub struct PairsArgs {
     /// positions are not kept).
     #[arg(long, value_name = "KN", default_value_t = 4.0)]
     pub max_median_sog_kn: f64,
+    /// Keep silences of at least this long, hours: reruns may ask for
+    /// gaps down to it.
+    #[arg(long, value_name = "H", default_value_t = 1.0)]
+    pub min_gap_hours: f64,
     /// Census settings (JSON; as `census --config`): the picture and the
     /// resampling settings here are the ones reruns must use.
     #[arg(long, value_name = "FILE")]
@@ -83,7 +88,7 @@ pub struct BuildArgs {
 pub fn run(args: &ArchiveArgs) -> Result<()> {
     match &args.command {
         ArchiveCommand::Build(b) => imp::build(b),
-        ArchiveCommand::Pairs(p) => imp::pairs(p),
+        ArchiveCommand::Index(p) => imp::index(p),
     }
 }
 
@@ -116,12 +121,12 @@ mod imp {
         bail!("archive build: {WHY}")
     }
 
-    pub fn pairs(_: &PairsArgs) -> Result<()> {
-        bail!("archive pairs: {WHY}")
+    pub fn index(_: &IndexArgs) -> Result<()> {
+        bail!("archive index: {WHY}")
     }
 
     /// No archive, no pair index: the census reads its inputs.
-    pub fn census_from_pairs(
+    pub fn census_from_index(
         _: &crate::census::CensusArgs,
         _: &finisterra_census::CensusConfig,
         _: &[crate::census::Planned],
@@ -169,7 +174,7 @@ mod imp {
     }
 }
 
-pub use imp::census_from_pairs;
+pub use imp::census_from_index;
 
 #[cfg(feature = "parquet")]
 mod imp {
@@ -445,15 +450,15 @@ mod imp {
         }
         Ok(())
     }
-    /// `archive pairs`: the archive read once by a census at the index's
-    /// thresholds, its close pairs written beside it. The old index is
+    /// `archive index`: the archive read once by a census at the index's
+    /// thresholds, its candidates written beside it. The old index is
     /// removed first and the description written last, so that an
     /// interrupted build leaves no index rather than a wrong one.
-    pub fn pairs(args: &PairsArgs) -> Result<()> {
+    pub fn index(args: &IndexArgs) -> Result<()> {
         use finisterra_census::pairs::{
             PairIndexMeta, PairIndexSpec, PairLog, PAIRS_FORMAT, PAIRS_VERSION,
         };
-        use finisterra_census::pairs_io::{PairIndexWriter, PAIRS_DIR, PAIRS_META, PAIRS_TABLES};
+        use finisterra_census::pairs_io::{PairIndexWriter, INDEX_DIR, INDEX_META};
         use finisterra_census::{Census, CensusConfig};
         let started = std::time::Instant::now();
         let dir = PathBuf::from(&args.archive);
@@ -470,56 +475,58 @@ mod imp {
         let spec = PairIndexSpec {
             max_distance_m: args.max_distance_m,
             max_median_sog_kn: args.max_median_sog_kn,
+            min_gap_s: args.min_gap_hours * 3600.0,
         };
+        if !(args.max_distance_m >= 50.0) {
+            bail!(
+                "--max-distance-m must be at least 50 (got {})",
+                args.max_distance_m
+            );
+        }
         // No land: the building census's own findings are thrown away.
         let mut census = Census::for_pair_index(cfg, spec, finisterra_geofence::Land::empty())
-            .context("bad --max-distance-m or --max-median-sog-kn")?;
+            .context("bad --max-distance-m, --max-median-sog-kn or --min-gap-hours")?;
         census.ids_not_mmsis(&a.ids_not_mmsis());
-        let pdir = dir.join(PAIRS_DIR);
-        std::fs::create_dir_all(&pdir)
-            .with_context(|| format!("cannot create {}", pdir.display()))?;
-        let meta_path = pdir.join(PAIRS_META);
+        let idir = dir.join(INDEX_DIR);
+        std::fs::create_dir_all(&idir)
+            .with_context(|| format!("cannot create {}", idir.display()))?;
+        let meta_path = idir.join(INDEX_META);
         if meta_path.exists() {
             std::fs::remove_file(&meta_path)
                 .with_context(|| format!("cannot remove the old {}", meta_path.display()))?;
         }
-        let tmp = |name: &str| pdir.join(format!("{name}.tmp"));
-        let open = |name: &str| -> Result<BufWriter<File>> {
+        let tmp = |name: &str| idir.join(format!("{name}.tmp"));
+        let mut names = Vec::new();
+        let mut w = PairIndexWriter::new(&spec, |name| -> Result<BufWriter<File>> {
             let p = tmp(name);
+            names.push(name.to_string());
             let f = File::create(&p).with_context(|| format!("cannot create {}", p.display()))?;
             Ok(BufWriter::with_capacity(1 << 20, f))
-        };
-        let mut w = PairIndexWriter::new(
-            open(PAIRS_TABLES[0])?,
-            open(PAIRS_TABLES[1])?,
-            open(PAIRS_TABLES[2])?,
-        )?;
+        })?;
         let (rx, handle) = a.spawn_reader(None, Counter::default());
         let mut log = PairLog::default();
         let mut ignored = Vec::new();
+        let werr = || format!("cannot write the index in {}", idir.display());
         for batch in rx.iter() {
             for (m, t) in &batch {
                 census.push(m, *t, &mut ignored);
             }
             ignored.clear();
             census.drain_pair_log(&mut log);
-            w.write(&mut log)
-                .with_context(|| format!("cannot write the pair index in {}", pdir.display()))?;
+            w.write(&mut log).with_context(werr)?;
         }
         let rows = handle
             .join()
             .map_err(|_| anyhow::anyhow!("the reader of {} failed", dir.display()))??;
         census.finish(&mut ignored);
         census.drain_pair_log(&mut log);
-        w.write(&mut log)
-            .with_context(|| format!("cannot write the pair index in {}", pdir.display()))?;
-        let (pairs, instants, events) = w
-            .finish()
-            .with_context(|| format!("cannot write the pair index in {}", pdir.display()))?;
-        for name in PAIRS_TABLES {
-            std::fs::rename(tmp(name), pdir.join(name))
-                .with_context(|| format!("cannot write {}", pdir.join(name).display()))?;
+        w.write(&mut log).with_context(werr)?;
+        let counts = w.finish().with_context(werr)?;
+        for name in &names {
+            std::fs::rename(tmp(name), idir.join(name))
+                .with_context(|| format!("cannot write {}", idir.join(name).display()))?;
         }
+        let pairs = counts.bands.iter().map(|b| b.rows).sum();
         let meta = PairIndexMeta {
             format: PAIRS_FORMAT.into(),
             version: PAIRS_VERSION,
@@ -529,61 +536,66 @@ mod imp {
             archive_rows: rows,
             stats: census.stats(),
             pairs,
-            instants,
-            events,
+            bands: counts.bands,
+            instants: counts.instants,
+            events: counts.events,
+            gaps: counts.gaps,
         };
-        let t = tmp(PAIRS_META);
+        let t = tmp(INDEX_META);
         std::fs::write(&t, serde_json::to_string_pretty(&meta)?)
             .with_context(|| format!("cannot write {}", t.display()))?;
         std::fs::rename(&t, &meta_path)
             .with_context(|| format!("cannot write {}", meta_path.display()))?;
         if !args.quiet {
             eprintln!(
-                "finisterra: {pairs} close pairs (within {} m, median speeds up to {} kn) of {rows} rows in {:.1} s into {}; `census {} --only encounters` now answers from them",
+                "finisterra: indexed {pairs} close pairs (within {} m, median speeds up to {} kn) and {} silences (of {} h or more) of {rows} rows in {:.1} s into {}; `census {} --only encounters,gaps` now answers from them",
                 spec.max_distance_m,
                 spec.max_median_sog_kn,
+                meta.gaps,
+                args.min_gap_hours,
                 started.elapsed().as_secs_f64(),
-                pdir.display(),
+                idir.display(),
                 dir.display(),
             );
         }
         Ok(())
     }
 
-    /// A census of one archive with encounters only is answered from the
-    /// archive's pair index when it has one that fits (same archive
+    /// A census of one archive with encounters or gaps only is answered
+    /// from the archive's index when it has one that fits (same archive
     /// parts, same picture settings, thresholds within the index's): the
     /// same files as reading the positions. `Ok(false)`: the census reads
     /// the positions (said on standard error when an index was there but
     /// could not serve, with the reason).
-    pub fn census_from_pairs(
+    pub fn census_from_index(
         args: &crate::census::CensusArgs,
         cfg: &finisterra_census::CensusConfig,
         inputs: &[crate::census::Planned],
         out: &Path,
     ) -> Result<bool> {
         use finisterra_census::pairs::{replay_log, PairIndexMeta, PAIRS_FORMAT, PAIRS_VERSION};
-        use finisterra_census::pairs_io::{read_pair_index, PAIRS_DIR, PAIRS_META, PAIRS_TABLES};
+        use finisterra_census::pairs_io::{read_pair_index, INDEX_DIR, INDEX_META};
         let [input] = inputs else {
             return Ok(false);
         };
         let Some(a) = &input.archive else {
             return Ok(false);
         };
-        if args.no_pair_index || args.export_positions.is_some() || !cfg.detectors.encounters {
+        let d = cfg.detectors;
+        if args.no_index || args.export_positions.is_some() || !(d.encounters || d.gaps) {
             return Ok(false);
         }
         let started = std::time::Instant::now();
-        let pdir = a.dir.join(PAIRS_DIR);
-        let meta_path = pdir.join(PAIRS_META);
+        let idir = a.dir.join(INDEX_DIR);
+        let meta_path = idir.join(INDEX_META);
         let Ok(text) = std::fs::read_to_string(&meta_path) else {
             return Ok(false);
         };
         let say = |why: String| {
             if !args.quiet {
                 eprintln!(
-                    "finisterra: the pair index {} {why}: reading the positions",
-                    pdir.display()
+                    "finisterra: the index {} {why}: reading the positions",
+                    idir.display()
                 );
             }
         };
@@ -596,38 +608,32 @@ mod imp {
         };
         if meta.format != PAIRS_FORMAT || meta.version != PAIRS_VERSION {
             say(format!(
-                "is {} version {}, this finisterra reads {PAIRS_FORMAT} version {PAIRS_VERSION} (rebuild it with `finisterra archive pairs`)",
+                "is {} version {}, this finisterra reads {PAIRS_FORMAT} version {PAIRS_VERSION} (rebuild it with `finisterra archive index`)",
                 meta.format, meta.version
             ));
             return Ok(false);
         }
         if meta.parts != a.part_files() {
             say(format!(
-                "was built for {} files of the archive, which now lists {} (rebuild it with `finisterra archive pairs`)",
+                "was built for {} files of the archive, which now lists {} (rebuild it with `finisterra archive index`)",
                 meta.parts.len(),
                 a.part_files().len()
             ));
             return Ok(false);
         }
         if let Err(why) = meta.check(cfg) {
-            if cfg.detectors == finisterra_census::Detectors::only("encounters")? {
+            if !(d.near_misses || d.loitering || d.spoofing) {
                 say(format!("cannot answer this census: {why}"));
             }
             return Ok(false);
         }
-        let open = |name: &str| -> Result<File> {
-            let p = pdir.join(name);
+        let log = match read_pair_index(&meta, cfg, |name| -> Result<File> {
+            let p = idir.join(name);
             File::open(&p).with_context(|| format!("cannot open {}", p.display()))
-        };
-        let log = match read_pair_index(
-            &meta,
-            open(PAIRS_TABLES[0])?,
-            open(PAIRS_TABLES[1])?,
-            open(PAIRS_TABLES[2])?,
-        ) {
+        }) {
             Ok(log) => log,
             Err(e) => {
-                say(format!("cannot be read ({}: {e})", pdir.display()));
+                say(format!("cannot be read ({e:#})"));
                 return Ok(false);
             }
         };
@@ -635,7 +641,11 @@ mod imp {
         let mut found = Vec::new();
         let close_pairs = replay_log(&log, cfg, &land, &mut found);
         let mut stats = meta.stats.clone();
-        stats.resample.close_pairs = close_pairs;
+        stats.resample = Default::default();
+        if d.encounters {
+            stats.resample = meta.stats.resample.clone();
+            stats.resample.close_pairs = close_pairs;
+        }
         stats.findings.clear();
         for f in &found {
             *stats
@@ -650,10 +660,12 @@ mod imp {
         ist.add_archive(&input.path, meta.archive_rows);
         if !args.quiet {
             eprintln!(
-                "finisterra: encounters from the pair index {} ({} close pairs kept within {} m; no position read)",
-                pdir.display(),
+                "finisterra: answered from the index {} ({} close pairs within {} m, {} silences of {} h or more; no position read)",
+                idir.display(),
                 meta.pairs,
-                meta.spec.max_distance_m
+                meta.spec.max_distance_m,
+                meta.gaps,
+                meta.spec.min_gap_s / 3600.0
             );
         }
         let results = crate::census::Results {

@@ -131,10 +131,10 @@ pub struct CensusArgs {
     /// whatever the number.
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
-    /// Read the positions even when the archive's pair index
-    /// (`finisterra archive pairs`) could answer `--only encounters`.
+    /// Read the positions even when the archive's index (`finisterra
+    /// archive index`) could answer `--only encounters` or `--only gaps`.
     #[arg(long)]
-    pub no_pair_index: bool,
+    pub no_index: bool,
     /// Never show the progress bar (it shows only on a terminal).
     #[arg(long)]
     pub no_progress: bool,
@@ -783,7 +783,7 @@ pub fn run(args: &CensusArgs) -> Result<()> {
     if let Some(url) = &args.nats {
         return crate::census_nats::coordinate(args, url, cfg, &inputs, &dir);
     }
-    if crate::archive::census_from_pairs(args, &cfg, &inputs, &dir)? {
+    if crate::archive::census_from_index(args, &cfg, &inputs, &dir)? {
         return Ok(());
     }
     let total_bytes = inputs.iter().map(|i| i.size).sum();

@@ -384,65 +384,84 @@ print(n1[0], n1[1], len(df), n3, len(st), sorted(df.columns)[:3])
 }
 
 #[test]
-fn encounters_from_the_pair_index_are_the_census_of_the_positions() {
-    let d = tmp("archive_pairs");
+fn encounters_and_gaps_from_the_index_are_the_census_of_the_positions() {
+    let d = tmp("archive_index");
     let nmea = d.join("fleet.nmea.gz");
     finisterra(&[
         "simulate",
         "--fleet",
-        "400",
+        "300",
         "--hours",
-        "8",
+        "24",
         "--seed",
         "9",
         "--start",
         "2026-04-01T20:00:00Z",
         "--report-interval",
-        "120",
+        "300",
         "--out",
         s(&nmea),
     ]);
     let arch = d.join("arch");
     finisterra(&["archive", "build", s(&nmea), "--out", s(&arch), "-q"]);
-    let err = finisterra(&["archive", "pairs", s(&arch)]);
+    let err = finisterra(&["archive", "index", s(&arch), "--min-gap-hours", "0.5"]);
     assert!(err.contains("close pairs"), "{err}");
+    let idx = arch.join("index");
     for f in [
         "index.json",
-        "pairs.parquet",
+        "pairs-0.parquet",
+        "pairs-3.parquet",
         "instants.parquet",
         "events.parquet",
+        "gaps.parquet",
     ] {
-        assert!(arch.join("pairs").join(f).exists(), "{f}");
+        assert!(idx.join(f).exists(), "{f}");
     }
     let census = |out: &Path, extra: &[&str]| -> String {
-        let mut args = vec![
-            "census",
-            s(&arch),
-            "--only",
-            "encounters",
-            "--out",
-            s(out),
-            "--no-progress",
-        ];
+        let mut args = vec!["census", s(&arch), "--out", s(out), "--no-progress"];
         args.extend_from_slice(extra);
         finisterra(&args)
     };
     // Every file of the results equal, from the index and from the
     // positions, with the default thresholds and with others.
-    let variants: [&[&str]; 3] = [
-        &[],
-        &["--encounter-m", "2000", "--encounter-hours", "1"],
-        &["--encounter-m", "300", "--encounter-hours", "5"],
+    let variants: [&[&str]; 6] = [
+        &["--only", "encounters"],
+        &[
+            "--only",
+            "encounters",
+            "--encounter-m",
+            "2000",
+            "--encounter-hours",
+            "1",
+        ],
+        &[
+            "--only",
+            "encounters",
+            "--encounter-m",
+            "300",
+            "--encounter-hours",
+            "5",
+        ],
+        &[
+            "--only",
+            "gaps",
+            "--gap-hours",
+            "0.5",
+            "--gap-shore-nm",
+            "5",
+        ],
+        &["--only", "encounters,gaps", "--gap-hours", "1"],
+        &["--only", "gaps"],
     ];
     let mut counts = Vec::new();
     for (i, extra) in variants.iter().enumerate() {
         let (a, b) = (d.join(format!("index{i}")), d.join(format!("positions{i}")));
         let err = census(&a, extra);
-        assert!(err.contains("from the pair index"), "{err}");
+        assert!(err.contains("answered from the index"), "{err}");
         let mut without = extra.to_vec();
-        without.push("--no-pair-index");
+        without.push("--no-index");
         let err = census(&b, &without);
-        assert!(!err.contains("pair index"), "{err}");
+        assert!(!err.contains("answered from the index"), "{err}");
         let (fa, fb) = (files(&a), files(&b));
         assert_eq!(fa.keys().collect::<Vec<_>>(), fb.keys().collect::<Vec<_>>());
         for (name, x) in &fa {
@@ -450,35 +469,48 @@ fn encounters_from_the_pair_index_are_the_census_of_the_positions() {
         }
         let summary: serde_json::Value =
             serde_json::from_slice(&fa["summary.json"]).expect("summary");
-        counts.push(summary["counts"]["encounters"].as_u64().expect("count"));
+        counts.push((
+            summary["counts"]["encounters"].as_u64().expect("count"),
+            summary["counts"]["gaps"].as_u64().expect("count"),
+        ));
     }
-    assert!(counts[0] > 0, "the fleet has encounters: {counts:?}");
+    assert!(counts[0].0 > 0, "the fleet has encounters: {counts:?}");
     assert!(
-        counts[1] >= counts[0] && counts[2] < counts[0],
+        counts[1].0 >= counts[0].0 && counts[2].0 < counts[0].0,
         "the thresholds matter: {counts:?}"
     );
+    assert!(counts[5].1 > 0, "the fleet has gaps: {counts:?}");
+    assert!(counts[3].1 >= counts[5].1, "shorter gaps: {counts:?}");
     // Beyond the index: the positions are read, and the reason said.
-    let err = census(&d.join("far"), &["--encounter-m", "3000"]);
+    let err = census(
+        &d.join("far"),
+        &["--only", "encounters", "--encounter-m", "3000"],
+    );
     assert!(
         err.contains("cannot answer this census: encounter.max_distance_m"),
         "{err}"
     );
+    let err = census(&d.join("short"), &["--only", "gaps", "--gap-hours", "0.25"]);
+    assert!(
+        err.contains("cannot answer this census: gap.min_duration_s"),
+        "{err}"
+    );
     // A damaged table: said, naming it, and the positions read instead.
-    let table = arch.join("pairs").join("pairs.parquet");
+    let table = idx.join("pairs-0.parquet");
     let bytes = std::fs::read(&table).expect("pairs table");
     std::fs::write(&table, &bytes[..bytes.len() / 2]).expect("truncate");
     let (a, b) = (d.join("damaged"), d.join("positions0"));
-    let err = census(&a, &[]);
+    let err = census(&a, &["--only", "encounters"]);
     assert!(
-        err.contains("pairs.parquet") && err.contains("reading the positions"),
+        err.contains("pairs-0.parquet") && err.contains("reading the positions"),
         "{err}"
     );
     assert!(files(&a) == files(&b), "the damaged index is not used");
     // A day appended: the index is older than the archive and not used.
-    finisterra(&["archive", "pairs", s(&arch), "-q"]);
+    finisterra(&["archive", "index", s(&arch), "-q"]);
     let more = d.join("more.nmea.gz");
     simulate(&more, "2026-04-03T09:00:00Z", "1", "10");
     finisterra(&["archive", "build", s(&more), "--out", s(&arch), "-q"]);
-    let err = census(&d.join("stale"), &[]);
+    let err = census(&d.join("stale"), &["--only", "gaps"]);
     assert!(err.contains("was built for"), "{err}");
 }
