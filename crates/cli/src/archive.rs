@@ -477,12 +477,6 @@ mod imp {
             max_median_sog_kn: args.max_median_sog_kn,
             min_gap_s: args.min_gap_hours * 3600.0,
         };
-        if !(args.max_distance_m >= 50.0) {
-            bail!(
-                "--max-distance-m must be at least 50 (got {})",
-                args.max_distance_m
-            );
-        }
         // No land: the building census's own findings are thrown away.
         let mut census = Census::for_pair_index(cfg, spec, finisterra_geofence::Land::empty())
             .context("bad --max-distance-m, --max-median-sog-kn or --min-gap-hours")?;
