@@ -1110,24 +1110,7 @@ pub(crate) fn read_batches<R: ChunkReader + 'static>(
     schema: SchemaRef,
     mut each: impl FnMut(&RecordBatch) -> Result<(), ArchiveError>,
 ) -> Result<(), ArchiveError> {
-    let builder = ParquetRecordBatchReaderBuilder::try_new(r).map_err(|e| pq_err(file, e))?;
-    for f in schema.fields() {
-        let ok = builder
-            .schema()
-            .field_with_name(f.name())
-            .is_ok_and(|g| g.data_type() == f.data_type());
-        if !ok {
-            return Err(ArchiveError::Column {
-                file: file.to_string(),
-                column: f.name().to_string(),
-                expected: f.data_type().to_string(),
-            });
-        }
-    }
-    let reader = builder
-        .with_batch_size(65_536)
-        .build()
-        .map_err(|e| pq_err(file, e))?;
+    let reader = batch_reader(file, r, schema)?;
     let mut n = 0u64;
     for b in reader {
         let b = b.map_err(|e| pq_err(file, e))?;
@@ -1142,6 +1125,33 @@ pub(crate) fn read_batches<R: ChunkReader + 'static>(
         });
     }
     Ok(())
+}
+
+/// A Parquet file's batches, once its columns are checked against
+/// `schema`.
+pub(crate) fn batch_reader<R: ChunkReader + 'static>(
+    file: &str,
+    r: R,
+    schema: SchemaRef,
+) -> Result<parquet::arrow::arrow_reader::ParquetRecordBatchReader, ArchiveError> {
+    let builder = ParquetRecordBatchReaderBuilder::try_new(r).map_err(|e| pq_err(file, e))?;
+    for f in schema.fields() {
+        let ok = builder
+            .schema()
+            .field_with_name(f.name())
+            .is_ok_and(|g| g.data_type() == f.data_type());
+        if !ok {
+            return Err(ArchiveError::Column {
+                file: file.to_string(),
+                column: f.name().to_string(),
+                expected: f.data_type().to_string(),
+            });
+        }
+    }
+    builder
+        .with_batch_size(65_536)
+        .build()
+        .map_err(|e| pq_err(file, e))
 }
 
 fn read_pos<R: ChunkReader + 'static>(

@@ -392,7 +392,7 @@ impl<'a> PairReplay<'a> {
         }
     }
 
-    fn judge(&mut self, ended: Vec<((u32, u32), crate::resample::Run)>) {
+    fn judge(&mut self, ended: Vec<((u32, u32), Box<crate::resample::Run>)>) {
         for ((a, b), run) in ended {
             let ta = self
                 .tracks
@@ -459,24 +459,58 @@ impl<'a> PairReplay<'a> {
     }
 }
 
-/// Replays a whole index held in memory (its tables in their order): the
-/// encounters (if `cfg` asks for them) then the gaps (likewise), each kind
-/// in the census's order. Returns the close pairs within the thresholds.
+/// Replays a whole index held in memory (its tables in their order): see
+/// [`replay`].
 pub fn replay_log(log: &PairLog, cfg: &CensusConfig, land: &Land, out: &mut Vec<Finding>) -> u64 {
+    let pairs = std::iter::once(Ok::<_, std::convert::Infallible>(log.pairs.clone()));
+    match replay(log, pairs, cfg, land, out) {
+        Ok(n) => n,
+        Err(never) => match never {},
+    }
+}
+
+/// Replays an index: `log`'s instants, identity changes and gap
+/// candidates, and its pairs by chunks in time order (an instant may
+/// straddle chunks). The encounters (if `cfg` asks for them) then the gaps
+/// (likewise) go to `out`, each kind in the census's order. Returns the
+/// close pairs within the thresholds, or the first error of `pairs`.
+pub fn replay<E>(
+    log: &PairLog,
+    mut pairs: impl Iterator<Item = Result<Vec<PairRow>, E>>,
+    cfg: &CensusConfig,
+    land: &Land,
+    out: &mut Vec<Finding>,
+) -> Result<u64, E> {
     let mut close_pairs = 0;
     if cfg.detectors.encounters {
         let mut r = PairReplay::new(cfg, land);
         let mut events = log.events.iter().peekable();
-        let mut pairs = 0usize;
+        let (mut chunk, mut pos) = (Vec::new(), 0usize);
+        let mut at: Vec<PairRow> = Vec::new();
         for &(time_ms, msg) in &log.instants {
             while let Some(e) = events.next_if(|e| e.msg <= msg) {
                 r.event(e, out);
             }
-            let from = pairs;
-            while pairs < log.pairs.len() && log.pairs[pairs].time_ms <= time_ms {
-                pairs += 1;
+            at.clear();
+            loop {
+                if pos == chunk.len() {
+                    match pairs.next() {
+                        Some(c) => {
+                            chunk = c?;
+                            pos = 0;
+                            continue;
+                        }
+                        None => break,
+                    }
+                }
+                let n = chunk[pos..].partition_point(|p: &PairRow| p.time_ms <= time_ms);
+                at.extend_from_slice(&chunk[pos..pos + n]);
+                pos += n;
+                if pos < chunk.len() {
+                    break;
+                }
             }
-            r.instant(time_ms, msg, &log.pairs[from..pairs], out);
+            r.instant(time_ms, msg, &at, out);
         }
         for e in events {
             r.event(e, out);
@@ -487,7 +521,7 @@ pub fn replay_log(log: &PairLog, cfg: &CensusConfig, land: &Land, out: &mut Vec<
     if cfg.detectors.gaps {
         replay_gaps(log, cfg, land, out);
     }
-    close_pairs
+    Ok(close_pairs)
 }
 
 /// Gaps judged again from the index's candidates, named as the census

@@ -34,12 +34,15 @@ use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use parquet::arrow::ArrowWriter;
 use parquet::file::reader::ChunkReader;
 
-use crate::archive::{column, opt, pq_err, props, read_batches, ts, ArchiveError, ROW_GROUP_ROWS};
+use crate::archive::{
+    batch_reader, column, opt, pq_err, props, read_batches, ts, ArchiveError, ROW_GROUP_ROWS,
+};
 use crate::config::CensusConfig;
 use crate::pairs::{
     Band, GapEnds, GapRow, PairIndexMeta, PairIndexSpec, PairLog, PairRow, VesselEvent,
     VesselEventKind,
 };
+use parquet::arrow::arrow_reader::ParquetRecordBatchReader;
 
 /// The directory of the index inside an archive.
 pub const INDEX_DIR: &str = "index";
@@ -367,11 +370,11 @@ impl<W: Write + Send> PairIndexWriter<W> {
     }
 }
 
-/// Reads what a census with `cfg` needs of an index (the pair bands up to
-/// its distance and the instants for encounters, the gap candidates for
-/// gaps, the identity changes for both), opening files through `open(file
-/// name)`; columns and row counts are checked against `meta`, and errors
-/// name the file.
+/// Reads what a census with `cfg` needs of an index but the pairs (the
+/// instants for encounters, the gap candidates for gaps, the identity
+/// changes for both; the pairs come through [`PairStream`]), opening files
+/// through `open(file name)`; columns and row counts are checked against
+/// `meta`, and errors name the file.
 pub fn read_pair_index<R: ChunkReader + 'static, E: From<ArchiveError>>(
     meta: &PairIndexMeta,
     cfg: &CensusConfig,
@@ -379,21 +382,6 @@ pub fn read_pair_index<R: ChunkReader + 'static, E: From<ArchiveError>>(
 ) -> Result<PairLog, E> {
     let mut log = PairLog::default();
     if cfg.detectors.encounters {
-        let mut below = f64::NEG_INFINITY;
-        let mut read = 0;
-        for band in &meta.bands {
-            if below >= cfg.encounter.max_distance_m {
-                break;
-            }
-            below = band.upto_m;
-            read_pairs(&band.file, open(&band.file)?, band.rows, &mut log.pairs)?;
-            read += 1;
-        }
-        if read > 1 {
-            // Each band is in time order; within an instant the order of
-            // the pairs does not matter (each pair extends its own run).
-            log.pairs.sort_by_key(|p| p.time_ms);
-        }
         let f = INSTANTS_FILE;
         read_batches(f, open(f)?, meta.instants, instants_schema(), |b| {
             let time = column(b, f, "time", ts())?.as_primitive::<TimestampMillisecondType>();
@@ -462,41 +450,152 @@ pub fn read_pair_index<R: ChunkReader + 'static, E: From<ArchiveError>>(
     Ok(log)
 }
 
-fn read_pairs<R: ChunkReader + 'static>(
-    f: &str,
-    r: R,
-    rows: u64,
-    out: &mut Vec<PairRow>,
-) -> Result<(), ArchiveError> {
-    out.reserve(rows as usize);
-    read_batches(f, r, rows, pairs_schema(), |b| {
-        let time = column(b, f, "time", ts())?.as_primitive::<TimestampMillisecondType>();
-        let ma = column(b, f, "mmsi_a", DataType::UInt32)?.as_primitive::<UInt32Type>();
-        let mb = column(b, f, "mmsi_b", DataType::UInt32)?.as_primitive::<UInt32Type>();
-        let f64s = |name: &'static str| -> Result<_, ArchiveError> {
-            Ok(column(b, f, name, DataType::Float64)?.as_primitive::<Float64Type>())
-        };
-        let f32s = |name: &'static str| -> Result<_, ArchiveError> {
-            Ok(column(b, f, name, DataType::Float32)?.as_primitive::<Float32Type>())
-        };
-        let (d, la, oa, lb, ob) = (
-            f64s("distance_m")?,
-            f64s("lat_a")?,
-            f64s("lon_a")?,
-            f64s("lat_b")?,
-            f64s("lon_b")?,
-        );
-        let (sa, sb) = (f32s("sog_a_kn")?, f32s("sog_b_kn")?);
-        for i in 0..b.num_rows() {
-            out.push(PairRow {
-                time_ms: time.value(i),
-                mmsi_a: ma.value(i),
-                mmsi_b: mb.value(i),
-                distance_m: d.value(i),
-                a: (la.value(i), oa.value(i), sa.value(i)),
-                b: (lb.value(i), ob.value(i), sb.value(i)),
+/// The pairs a census with `cfg` needs (the bands up to its distance),
+/// merged in time order and handed out by chunks, so that memory stays flat
+/// however many pairs the index holds. Each band's columns are checked when
+/// it is opened and its row count when it ends; errors name the file.
+pub struct PairStream {
+    bands: Vec<BandStream>,
+}
+
+struct BandStream {
+    file: String,
+    reader: ParquetRecordBatchReader,
+    rows: Vec<PairRow>,
+    pos: usize,
+    read: u64,
+    expected: u64,
+    done: bool,
+}
+
+impl BandStream {
+    /// The time of the next row, reading a batch if needed.
+    fn head(&mut self) -> Result<Option<i64>, ArchiveError> {
+        while self.pos == self.rows.len() {
+            if self.done {
+                return Ok(None);
+            }
+            match self.reader.next() {
+                None => {
+                    self.done = true;
+                    if self.read != self.expected {
+                        return Err(ArchiveError::Rows {
+                            file: self.file.clone(),
+                            expected: self.expected,
+                            found: self.read,
+                        });
+                    }
+                }
+                Some(b) => {
+                    let b = b.map_err(|e| pq_err(&self.file, e))?;
+                    self.read += b.num_rows() as u64;
+                    self.rows.clear();
+                    self.pos = 0;
+                    decode_pairs(&b, &self.file, &mut self.rows)?;
+                }
+            }
+        }
+        Ok(Some(self.rows[self.pos].time_ms))
+    }
+}
+
+/// Rows per chunk of a [`PairStream`] (at least; an instant may straddle
+/// two chunks).
+const CHUNK_ROWS: usize = 65_536;
+
+impl PairStream {
+    /// Opens the bands a census with `cfg` reads (none without encounters).
+    pub fn open<R: ChunkReader + 'static, E: From<ArchiveError>>(
+        meta: &PairIndexMeta,
+        cfg: &CensusConfig,
+        mut open: impl FnMut(&str) -> Result<R, E>,
+    ) -> Result<PairStream, E> {
+        let mut bands = Vec::new();
+        let mut below = f64::NEG_INFINITY;
+        for band in meta.bands.iter().filter(|_| cfg.detectors.encounters) {
+            if below >= cfg.encounter.max_distance_m {
+                break;
+            }
+            below = band.upto_m;
+            let reader = batch_reader(&band.file, open(&band.file)?, pairs_schema())?;
+            bands.push(BandStream {
+                file: band.file.clone(),
+                reader,
+                rows: Vec::new(),
+                pos: 0,
+                read: 0,
+                expected: band.rows,
+                done: false,
             });
         }
-        Ok(())
-    })
+        Ok(PairStream { bands })
+    }
+
+    fn next_chunk(&mut self) -> Result<Option<Vec<PairRow>>, ArchiveError> {
+        let mut out = Vec::with_capacity(CHUNK_ROWS);
+        loop {
+            let mut first: Option<(i64, usize)> = None;
+            for i in 0..self.bands.len() {
+                if let Some(t) = self.bands[i].head()? {
+                    if first.is_none_or(|(ft, _)| t < ft) {
+                        first = Some((t, i));
+                    }
+                }
+            }
+            let Some((t, i)) = first else {
+                return Ok((!out.is_empty()).then_some(out));
+            };
+            // Every row of this instant in this band (within an instant
+            // the order does not matter: each pair extends its own run).
+            while self.bands[i].head()? == Some(t) {
+                let b = &mut self.bands[i];
+                let end = b.pos + b.rows[b.pos..].partition_point(|r| r.time_ms == t);
+                out.extend_from_slice(&b.rows[b.pos..end]);
+                b.pos = end;
+            }
+            if out.len() >= CHUNK_ROWS {
+                return Ok(Some(out));
+            }
+        }
+    }
+}
+
+impl Iterator for PairStream {
+    type Item = Result<Vec<PairRow>, ArchiveError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.next_chunk().transpose()
+    }
+}
+
+fn decode_pairs(b: &RecordBatch, f: &str, out: &mut Vec<PairRow>) -> Result<(), ArchiveError> {
+    let time = column(b, f, "time", ts())?.as_primitive::<TimestampMillisecondType>();
+    let ma = column(b, f, "mmsi_a", DataType::UInt32)?.as_primitive::<UInt32Type>();
+    let mb = column(b, f, "mmsi_b", DataType::UInt32)?.as_primitive::<UInt32Type>();
+    let f64s = |name: &'static str| -> Result<_, ArchiveError> {
+        Ok(column(b, f, name, DataType::Float64)?.as_primitive::<Float64Type>())
+    };
+    let f32s = |name: &'static str| -> Result<_, ArchiveError> {
+        Ok(column(b, f, name, DataType::Float32)?.as_primitive::<Float32Type>())
+    };
+    let (d, la, oa, lb, ob) = (
+        f64s("distance_m")?,
+        f64s("lat_a")?,
+        f64s("lon_a")?,
+        f64s("lat_b")?,
+        f64s("lon_b")?,
+    );
+    let (sa, sb) = (f32s("sog_a_kn")?, f32s("sog_b_kn")?);
+    out.reserve(b.num_rows());
+    for i in 0..b.num_rows() {
+        out.push(PairRow {
+            time_ms: time.value(i),
+            mmsi_a: ma.value(i),
+            mmsi_b: mb.value(i),
+            distance_m: d.value(i),
+            a: (la.value(i), oa.value(i), sa.value(i)),
+            b: (lb.value(i), ob.value(i), sb.value(i)),
+        });
+    }
+    Ok(())
 }

@@ -60,7 +60,8 @@ pub(crate) fn speed_cap_kn(max_median_sog_kn: f64) -> f64 {
 /// in a rerun from a pair index ([`crate::pairs`]); the vessel with the
 /// lower MMSI first either way. One home for how a run grows and ends.
 pub(crate) struct EncounterRuns {
-    runs: FastMap<(u32, u32), Run>,
+    /// Boxed: a run's histograms are 1.5 KB, the map moves only pointers.
+    runs: FastMap<(u32, u32), Box<Run>>,
     max_distance_m: f32,
     max_median_sog_kn: f64,
     speed_cap_kn: f32,
@@ -90,20 +91,22 @@ impl EncounterRuns {
         let mlat = (alat + blat) * 0.5;
         let mlon = alon + dlon_deg(alon, blon) * 0.5;
         let (dist_max, cap) = (self.max_distance_m, self.speed_cap_kn);
-        let run = self.runs.entry(key).or_insert_with(|| Run {
-            first_k: k,
-            last_k: k - 1,
-            n: 0,
-            lat0: mlat,
-            lon0: mlon,
-            sum_dlat: 0.0,
-            sum_dlon: 0.0,
-            min_dist_m: f32::INFINITY,
-            dist_m: Hist::new(dist_max),
-            speed_a: Hist::new(cap),
-            speed_b: Hist::new(cap),
-            slow_a: 0,
-            slow_b: 0,
+        let run = self.runs.entry(key).or_insert_with(|| {
+            Box::new(Run {
+                first_k: k,
+                last_k: k - 1,
+                n: 0,
+                lat0: mlat,
+                lon0: mlon,
+                sum_dlat: 0.0,
+                sum_dlon: 0.0,
+                min_dist_m: f32::INFINITY,
+                dist_m: Hist::new(dist_max),
+                speed_a: Hist::new(cap),
+                speed_b: Hist::new(cap),
+                slow_a: 0,
+                slow_b: 0,
+            })
         });
         run.last_k = k;
         run.n += 1;
@@ -117,7 +120,7 @@ impl EncounterRuns {
         run.slow_b += u32::from((sb as f64) < self.max_median_sog_kn);
     }
 
-    fn take(&mut self, mut keys: Vec<(u32, u32)>) -> Vec<((u32, u32), Run)> {
+    fn take(&mut self, mut keys: Vec<(u32, u32)>) -> Vec<((u32, u32), Box<Run>)> {
         keys.sort_unstable();
         keys.into_iter()
             .filter_map(|key| self.runs.remove(&key).map(|r| (key, r)))
@@ -125,7 +128,7 @@ impl EncounterRuns {
     }
 
     /// Removes the runs that missed instant `k`, in key order.
-    pub fn take_ended(&mut self, k: i64) -> Vec<((u32, u32), Run)> {
+    pub fn take_ended(&mut self, k: i64) -> Vec<((u32, u32), Box<Run>)> {
         let keys = self
             .runs
             .iter()
@@ -136,7 +139,7 @@ impl EncounterRuns {
     }
 
     /// Removes the runs `id` takes part in, in key order.
-    pub fn take_of(&mut self, id: u32) -> Vec<((u32, u32), Run)> {
+    pub fn take_of(&mut self, id: u32) -> Vec<((u32, u32), Box<Run>)> {
         let keys = self
             .runs
             .keys()
@@ -147,7 +150,7 @@ impl EncounterRuns {
     }
 
     /// Removes every run, in key order.
-    pub fn take_all(&mut self) -> Vec<((u32, u32), Run)> {
+    pub fn take_all(&mut self) -> Vec<((u32, u32), Box<Run>)> {
         let keys = self.runs.keys().copied().collect();
         self.take(keys)
     }
@@ -541,7 +544,7 @@ impl Resampler {
     /// Judges ended runs (in key order).
     fn judge_runs(
         &mut self,
-        ended: Vec<((u32, u32), Run)>,
+        ended: Vec<((u32, u32), Box<Run>)>,
         tracks: &[Track],
         land: &Land,
         out: &mut Vec<Finding>,

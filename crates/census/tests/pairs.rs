@@ -7,7 +7,7 @@ mod common;
 
 use finisterra_ais::{AisMessage, Body, Text};
 use finisterra_census::pairs::{
-    replay_log, PairIndexMeta, PairIndexSpec, PairLog, PAIRS_FORMAT, PAIRS_VERSION,
+    replay, replay_log, PairIndexMeta, PairIndexSpec, PairLog, PAIRS_FORMAT, PAIRS_VERSION,
 };
 use finisterra_census::{Census, CensusConfig, CensusStats, Detectors};
 use finisterra_geofence::Land;
@@ -172,6 +172,19 @@ fn encounters_from_the_pair_index_equal_the_census() {
         counts.windows(2).any(|w| w[0] != w[1]),
         "thresholds change the answer: {counts:?}"
     );
+
+    // The pairs by small chunks (instants straddle them): the same.
+    let cfg = only(CensusConfig::default(), "encounters,gaps");
+    let mut whole = Vec::new();
+    replay_log(&log, &cfg, &land, &mut whole);
+    let chunks = log.pairs.chunks(97).map(|c| Ok::<_, ()>(c.to_vec()));
+    let mut by_chunks = Vec::new();
+    replay(&log, chunks, &cfg, &land, &mut by_chunks).expect("no error");
+    assert_eq!(lines(&whole, "encounters"), lines(&by_chunks, "encounters"));
+    assert!(!lines(&whole, "encounters").is_empty());
+    let failing = [Ok(log.pairs[..500].to_vec()), Err("damaged")].into_iter();
+    let e = replay(&log, failing, &cfg, &land, &mut Vec::new()).expect_err("the error");
+    assert_eq!(e, "damaged");
 
     // Gaps, alone and with encounters.
     let mut counts = Vec::new();

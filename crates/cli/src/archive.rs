@@ -567,8 +567,10 @@ mod imp {
         inputs: &[crate::census::Planned],
         out: &Path,
     ) -> Result<bool> {
-        use finisterra_census::pairs::{replay_log, PairIndexMeta, PAIRS_FORMAT, PAIRS_VERSION};
-        use finisterra_census::pairs_io::{read_pair_index, INDEX_DIR, INDEX_META};
+        use finisterra_census::pairs::{
+            replay, PairIndexMeta, PairRow, PAIRS_FORMAT, PAIRS_VERSION,
+        };
+        use finisterra_census::pairs_io::{read_pair_index, PairStream, INDEX_DIR, INDEX_META};
         let [input] = inputs else {
             return Ok(false);
         };
@@ -631,9 +633,42 @@ mod imp {
                 return Ok(false);
             }
         };
+        // The pairs are read and decoded on a thread of their own (bounded:
+        // a few chunks in flight), judged on this one.
+        let (tx, rx) = sync_channel::<Result<Vec<PairRow>>>(4);
+        let reader = {
+            let (meta, cfg, idir) = (meta.clone(), *cfg, idir.clone());
+            std::thread::spawn(move || {
+                let opened = PairStream::open(&meta, &cfg, |name| -> Result<File> {
+                    let p = idir.join(name);
+                    File::open(&p).with_context(|| format!("cannot open {}", p.display()))
+                });
+                match opened {
+                    Err(e) => {
+                        let _ = tx.send(Err(e));
+                    }
+                    Ok(stream) => {
+                        for chunk in stream {
+                            let failed = chunk.is_err();
+                            if tx.send(chunk.map_err(anyhow::Error::new)).is_err() || failed {
+                                break;
+                            }
+                        }
+                    }
+                }
+            })
+        };
         let land = crate::census::load_land(&args.land)?;
         let mut found = Vec::new();
-        let close_pairs = replay_log(&log, cfg, &land, &mut found);
+        let judged = replay(&log, rx.into_iter(), cfg, &land, &mut found);
+        let _ = reader.join();
+        let close_pairs = match judged {
+            Ok(n) => n,
+            Err(e) => {
+                say(format!("cannot be read ({e:#})"));
+                return Ok(false);
+            }
+        };
         let mut stats = meta.stats.clone();
         stats.resample = Default::default();
         if d.encounters {
