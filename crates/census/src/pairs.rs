@@ -51,6 +51,9 @@ pub struct PairRow {
     pub a: (f64, f64, f32),
     /// Vessel `b`, likewise.
     pub b: (f64, f64, f32),
+    /// The run of consecutive instants at the index's thresholds it belongs
+    /// to (numbered from 0 as runs start, while the index is built).
+    pub run: u32,
 }
 
 /// What happened to a vessel's identity, as the encounter detector sees it.
@@ -142,6 +145,56 @@ pub struct PairLog {
     pub events: Vec<VesselEvent>,
     /// Gap candidates, in order.
     pub gaps: Vec<GapRow>,
+    /// Runs that ended, with their shore class ([`SHORE_CLASSES_M`]).
+    pub run_classes: Vec<(u32, u8)>,
+    /// Runs still open (not drained).
+    pub(crate) open: FastMap<(u32, u32), OpenRun>,
+    /// The next run's number.
+    pub(crate) next_run: u32,
+}
+
+/// The extent of an open run's midpoints (longitudes unwrapped from its
+/// first).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct OpenRun {
+    pub id: u32,
+    pub lon0: f64,
+    pub lat: (f64, f64),
+    pub lon: (f64, f64),
+}
+
+/// The shore classes of runs, upper bounds in metres: a run is in the first
+/// class whose bound is above the largest distance from the coast that the
+/// mean of any part of it can have (the distance of the centre of its
+/// midpoints' box plus half the box's diagonal, with a margin). A rerun
+/// that wants encounters at least `S` from the coast skips the classes
+/// bounded by `S` or less: none of their runs can give one. The last class
+/// is unbounded.
+pub const SHORE_CLASSES_M: [f64; 3] = [1_000.0, 5_000.0, 10_000.0];
+
+/// The shore class of a run whose midpoints span these latitudes and
+/// (unwrapped) longitudes: an index into [`SHORE_CLASSES_M`], or its length
+/// for the unbounded class.
+pub fn shore_class(land: &Land, lat: (f64, f64), lon: (f64, f64)) -> u8 {
+    let top = SHORE_CLASSES_M.len() as u8;
+    if lon.1 - lon.0 > 90.0 || !(lat.0.is_finite() && lat.1.is_finite()) {
+        return top;
+    }
+    let (clat, clon) = ((lat.0 + lat.1) * 0.5, (lon.0 + lon.1) * 0.5);
+    let half_diag_m = finisterra_nav::geo::distance_m(lat.0, lon.0, lat.1, lon.1) * 0.5;
+    if !half_diag_m.is_finite() {
+        return top;
+    }
+    let margin_m = half_diag_m * 1.01 + 50.0;
+    let search_m = SHORE_CLASSES_M[SHORE_CLASSES_M.len() - 1] * 1.01;
+    let clon = finisterra_nav::geo::wrap_lon_once_deg(clon);
+    match land.distance_to_coast_within_m(clat, clon, search_m) {
+        None => top,
+        Some(d) => SHORE_CLASSES_M
+            .iter()
+            .position(|&b| d + margin_m < b)
+            .map_or(top, |i| i as u8),
+    }
 }
 
 impl PairLog {
@@ -152,6 +205,7 @@ impl PairLog {
         into.pairs.append(&mut self.pairs);
         into.events.append(&mut self.events);
         into.gaps.append(&mut self.gaps);
+        into.run_classes.append(&mut self.run_classes);
     }
 
     /// Nothing logged.
@@ -160,6 +214,7 @@ impl PairLog {
             && self.pairs.is_empty()
             && self.events.is_empty()
             && self.gaps.is_empty()
+            && self.run_classes.is_empty()
     }
 }
 
@@ -220,8 +275,13 @@ pub const INDEXED: Detectors = Detectors {
 pub struct Band {
     /// Its file in the index's directory.
     pub file: String,
-    /// Pairs above the previous band's bound and up to this, metres.
+    /// Pairs above this distance, metres ...
+    pub above_m: f64,
+    /// ... and up to this.
     pub upto_m: f64,
+    /// Pairs of runs whose means all lie less than this from the coast
+    /// (the class's bound, [`SHORE_CLASSES_M`]); `None`: any distance.
+    pub shore_below_m: Option<f64>,
     /// Its rows.
     pub rows: u64,
 }
@@ -246,8 +306,11 @@ pub struct PairIndexMeta {
     pub stats: CensusStats,
     /// Close pairs kept (all bands).
     pub pairs: u64,
-    /// The pair tables, by distance band.
+    /// The pair tables, by distance band and shore class.
     pub bands: Vec<Band>,
+    /// The land the shore classes were judged against (`census --land`):
+    /// a rerun must use the same.
+    pub land: String,
     /// Rows of the instant table.
     pub instants: u64,
     /// Rows of the vessel event table.
@@ -352,6 +415,15 @@ fn lookup(v: &serde_json::Value, key: &str) -> serde_json::Value {
         .unwrap_or(serde_json::Value::Null)
 }
 
+/// Whether a logged pair (distance, both speeds) is close for a census with
+/// `cfg`: within its distance, neither vessel above its speed cap.
+pub fn within(cfg: &CensusConfig, distance_m: f64, sog_a_kn: f32, sog_b_kn: f32) -> bool {
+    let ec = cfg.encounter;
+    let cap = speed_cap_kn(ec.max_median_sog_kn);
+    let slow = |s: f32| s.is_nan() || (s as f64) < cap;
+    distance_m <= ec.max_distance_m && slow(sog_a_kn) && slow(sog_b_kn)
+}
+
 /// Encounters judged again from a pair index. Feed it, in the index's
 /// order, each message's identity changes ([`PairReplay::event`]) and then
 /// the instants completed at its end with their pairs
@@ -435,11 +507,8 @@ impl<'a> PairReplay<'a> {
     pub fn instant(&mut self, time_ms: i64, msg: u64, pairs: &[PairRow], out: &mut Vec<Finding>) {
         self.at(msg, out);
         let k = time_ms.div_euclid(self.res_ms);
-        let ec = self.cfg.encounter;
-        let cap = speed_cap_kn(ec.max_median_sog_kn);
-        let slow = |s: f32| s.is_nan() || (s as f64) < cap;
         for p in pairs {
-            if p.distance_m <= ec.max_distance_m && slow(p.a.2) && slow(p.b.2) {
+            if within(&self.cfg, p.distance_m, p.a.2, p.b.2) {
                 self.close_pairs += 1;
                 self.runs
                     .extend(k, (p.mmsi_a, p.mmsi_b), p.distance_m as f32, p.a, p.b);

@@ -39,10 +39,11 @@ use crate::archive::{
 };
 use crate::config::CensusConfig;
 use crate::pairs::{
-    Band, GapEnds, GapRow, PairIndexMeta, PairIndexSpec, PairLog, PairRow, VesselEvent,
-    VesselEventKind,
+    within, Band, GapEnds, GapRow, PairIndexMeta, PairIndexSpec, PairLog, PairRow, VesselEvent,
+    VesselEventKind, SHORE_CLASSES_M,
 };
-use parquet::arrow::arrow_reader::ParquetRecordBatchReader;
+use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
+use parquet::arrow::ProjectionMask;
 
 /// The directory of the index inside an archive.
 pub const INDEX_DIR: &str = "index";
@@ -72,6 +73,7 @@ fn pairs_schema() -> SchemaRef {
         Field::new("lat_b", DataType::Float64, false),
         Field::new("lon_b", DataType::Float64, false),
         Field::new("sog_b_kn", DataType::Float32, false),
+        Field::new("run", DataType::UInt32, false),
     ]))
 }
 
@@ -161,7 +163,9 @@ fn pairs_batch(rows: &[PairRow]) -> Result<RecordBatch, arrow_schema::ArrowError
         Float32Builder::with_capacity(n),
         Float32Builder::with_capacity(n),
     );
+    let mut run = UInt32Builder::with_capacity(n);
     for r in rows {
+        run.append_value(r.run);
         time.append_value(r.time_ms);
         ma.append_value(r.mmsi_a);
         mb.append_value(r.mmsi_b);
@@ -184,6 +188,7 @@ fn pairs_batch(rows: &[PairRow]) -> Result<RecordBatch, arrow_schema::ArrowError
         Arc::new(lb.finish()),
         Arc::new(ob.finish()),
         Arc::new(sb.finish()),
+        Arc::new(run.finish()),
     ];
     RecordBatch::try_new(pairs_schema(), cols)
 }
@@ -271,7 +276,9 @@ impl<W: Write + Send, R> Table<W, R> {
 /// Writes an index's tables as a building census logs them: rows are
 /// buffered and written by row groups, so memory stays flat.
 pub struct PairIndexWriter<W: Write + Send> {
-    bands: Vec<(f64, Table<W, PairRow>)>,
+    bands: Vec<(f64, f64, Table<W, PairRow>)>,
+    /// Shore class by run number.
+    classes: Vec<u8>,
     instants: Table<W, (i64, u64)>,
     events: Table<W, VesselEvent>,
     gaps: Table<W, GapRow>,
@@ -282,6 +289,8 @@ pub struct PairIndexWriter<W: Write + Send> {
 pub struct IndexCounts {
     /// The pair bands.
     pub bands: Vec<Band>,
+    /// The shore class of every run, by number.
+    pub classes: Vec<u8>,
     /// Rows of the other tables.
     pub instants: u64,
     /// Identity changes.
@@ -297,10 +306,12 @@ impl<W: Write + Send> PairIndexWriter<W> {
         mut open: impl FnMut(&str) -> Result<W, E>,
     ) -> Result<Self, E> {
         let mut bands = Vec::new();
+        let mut above = 0.0;
         for (i, upto) in spec.bands_m().into_iter().enumerate() {
             let f = band_file(i);
             let w = open(&f)?;
-            bands.push((upto, Table::new(f, w, pairs_schema(), pairs_batch)?));
+            bands.push((above, upto, Table::new(f, w, pairs_schema(), pairs_batch)?));
+            above = upto;
         }
         let mut table = |f: &str| open(f);
         let instants = Table::new(
@@ -323,6 +334,7 @@ impl<W: Write + Send> PairIndexWriter<W> {
         )?;
         Ok(PairIndexWriter {
             bands,
+            classes: Vec::new(),
             instants,
             events,
             gaps,
@@ -335,14 +347,21 @@ impl<W: Write + Send> PairIndexWriter<W> {
             let i = self
                 .bands
                 .iter()
-                .position(|(upto, _)| p.distance_m <= *upto)
+                .position(|(_, upto, _)| p.distance_m <= *upto)
                 .unwrap_or(self.bands.len() - 1);
-            self.bands[i].1.rows.push(p);
+            self.bands[i].2.rows.push(p);
+        }
+        for (id, class) in log.run_classes.drain(..) {
+            let i = id as usize;
+            if self.classes.len() <= i {
+                self.classes.resize(i + 1, SHORE_CLASSES_M.len() as u8);
+            }
+            self.classes[i] = class;
         }
         self.instants.rows.append(&mut log.instants);
         self.events.rows.append(&mut log.events);
         self.gaps.rows.append(&mut log.gaps);
-        for (_, t) in &mut self.bands {
+        for (_, _, t) in &mut self.bands {
             t.flush(false)?;
         }
         self.instants.flush(false)?;
@@ -353,21 +372,76 @@ impl<W: Write + Send> PairIndexWriter<W> {
     /// Writes what is left and closes every file.
     pub fn finish(self) -> Result<IndexCounts, ArchiveError> {
         let mut bands = Vec::new();
-        for (upto, t) in self.bands {
+        for (above, upto, t) in self.bands {
             let file = t.file.clone();
             bands.push(Band {
                 file,
+                above_m: above,
                 upto_m: upto,
+                shore_below_m: None,
                 rows: t.close()?,
             });
         }
         Ok(IndexCounts {
             bands,
+            classes: self.classes,
             instants: self.instants.close()?,
             events: self.events.close()?,
             gaps: self.gaps.close()?,
         })
     }
+}
+
+/// The second pass of a build: each distance band (as [`PairIndexWriter`]
+/// wrote it, through `open_in`) split by the shore class of its runs into
+/// `pairs-<band>-<class>.parquet` (through `open_out`), each still in
+/// time order. Returns the new bands.
+pub fn split_by_shore<R: ChunkReader + 'static, W: Write + Send, E: From<ArchiveError>>(
+    bands: &[Band],
+    classes: &[u8],
+    mut open_in: impl FnMut(&str) -> Result<R, E>,
+    mut open_out: impl FnMut(&str) -> Result<W, E>,
+) -> Result<Vec<Band>, E> {
+    let top = SHORE_CLASSES_M.len();
+    let mut out = Vec::new();
+    for (i, band) in bands.iter().enumerate() {
+        let mut tables = Vec::new();
+        for c in 0..=top {
+            let f = format!("pairs-{i}-{c}.parquet");
+            let w = open_out(&f)?;
+            tables.push(Table::new(f, w, pairs_schema(), pairs_batch)?);
+        }
+        let mut rows = Vec::new();
+        read_batches(
+            &band.file,
+            open_in(&band.file)?,
+            band.rows,
+            pairs_schema(),
+            |b| {
+                rows.clear();
+                decode_pairs(b, &band.file, &mut rows)?;
+                for r in rows.drain(..) {
+                    let c = classes.get(r.run as usize).map_or(top, |&c| c as usize);
+                    tables[c.min(top)].rows.push(r);
+                }
+                for t in &mut tables {
+                    t.flush(false)?;
+                }
+                Ok(())
+            },
+        )?;
+        for (c, t) in tables.into_iter().enumerate() {
+            let file = t.file.clone();
+            out.push(Band {
+                file,
+                above_m: band.above_m,
+                upto_m: band.upto_m,
+                shore_below_m: SHORE_CLASSES_M.get(c).copied(),
+                rows: t.close()?,
+            });
+        }
+    }
+    Ok(out)
 }
 
 /// Reads what a census with `cfg` needs of an index but the pairs (the
@@ -511,12 +585,13 @@ impl PairStream {
         mut open: impl FnMut(&str) -> Result<R, E>,
     ) -> Result<PairStream, E> {
         let mut bands = Vec::new();
-        let mut below = f64::NEG_INFINITY;
-        for band in meta.bands.iter().filter(|_| cfg.detectors.encounters) {
-            if below >= cfg.encounter.max_distance_m {
-                break;
-            }
-            below = band.upto_m;
+        let ec = cfg.encounter;
+        let wanted = |b: &&Band| {
+            cfg.detectors.encounters
+                && b.above_m < ec.max_distance_m
+                && b.shore_below_m.is_none_or(|s| s > ec.min_shore_distance_m)
+        };
+        for band in meta.bands.iter().filter(wanted) {
             let reader = batch_reader(&band.file, open(&band.file)?, pairs_schema())?;
             bands.push(BandStream {
                 file: band.file.clone(),
@@ -586,6 +661,7 @@ fn decode_pairs(b: &RecordBatch, f: &str, out: &mut Vec<PairRow>) -> Result<(), 
         f64s("lon_b")?,
     );
     let (sa, sb) = (f32s("sog_a_kn")?, f32s("sog_b_kn")?);
+    let run = column(b, f, "run", DataType::UInt32)?.as_primitive::<UInt32Type>();
     out.reserve(b.num_rows());
     for i in 0..b.num_rows() {
         out.push(PairRow {
@@ -595,7 +671,59 @@ fn decode_pairs(b: &RecordBatch, f: &str, out: &mut Vec<PairRow>) -> Result<(), 
             distance_m: d.value(i),
             a: (la.value(i), oa.value(i), sa.value(i)),
             b: (lb.value(i), ob.value(i), sb.value(i)),
+            run: run.value(i),
         });
     }
     Ok(())
+}
+
+/// The close pairs (within `cfg`'s thresholds) of the bands a rerun does
+/// not read because of their shore class: their runs cannot give an
+/// encounter, but they count in `resample.close_pairs` as in the census.
+/// Reads three columns of them.
+pub fn count_skipped<R: ChunkReader + 'static, E: From<ArchiveError>>(
+    meta: &PairIndexMeta,
+    cfg: &CensusConfig,
+    mut open: impl FnMut(&str) -> Result<R, E>,
+) -> Result<u64, E> {
+    let ec = cfg.encounter;
+    let mut n = 0u64;
+    for band in &meta.bands {
+        let skipped = band
+            .shore_below_m
+            .is_some_and(|s| s <= ec.min_shore_distance_m);
+        if !(cfg.detectors.encounters && band.above_m < ec.max_distance_m && skipped) {
+            continue;
+        }
+        let f = &band.file;
+        let builder =
+            ParquetRecordBatchReaderBuilder::try_new(open(f)?).map_err(|e| pq_err(f, e))?;
+        let cols = ["distance_m", "sog_a_kn", "sog_b_kn"];
+        let mask = ProjectionMask::columns(builder.parquet_schema(), cols);
+        let reader = builder
+            .with_projection(mask)
+            .with_batch_size(65_536)
+            .build()
+            .map_err(|e| pq_err(f, e))?;
+        let mut rows = 0u64;
+        for b in reader {
+            let b = b.map_err(|e| pq_err(f, e))?;
+            rows += b.num_rows() as u64;
+            let d = column(&b, f, "distance_m", DataType::Float64)?.as_primitive::<Float64Type>();
+            let sa = column(&b, f, "sog_a_kn", DataType::Float32)?.as_primitive::<Float32Type>();
+            let sb = column(&b, f, "sog_b_kn", DataType::Float32)?.as_primitive::<Float32Type>();
+            for i in 0..b.num_rows() {
+                n += u64::from(within(cfg, d.value(i), sa.value(i), sb.value(i)));
+            }
+        }
+        if rows != band.rows {
+            return Err(ArchiveError::Rows {
+                file: f.clone(),
+                expected: band.rows,
+                found: rows,
+            }
+            .into());
+        }
+    }
+    Ok(n)
 }

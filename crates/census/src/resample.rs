@@ -15,7 +15,7 @@ use finisterra_geofence::Land;
 
 use crate::config::CensusConfig;
 use crate::finding::{Encounter, Finding, Loitering, TimeMs};
-use crate::pairs::{PairLog, PairRow};
+use crate::pairs::{shore_class, OpenRun, PairLog, PairRow};
 use crate::track::{LoiterRun, Track};
 use crate::util::{dlon_deg, quick_distance_m, round, FastMap, MPS_PER_KN, M_PER_NM};
 
@@ -525,6 +525,7 @@ impl Resampler {
             let pa = speed_of[&a];
             let pb = speed_of[&b];
             if let Some(log) = self.log.as_mut() {
+                let run = log_run(log, (a, b), pa, pb);
                 log.pairs.push(PairRow {
                     time_ms: k * self.res_ms,
                     mmsi_a: tracks[a as usize].mmsi,
@@ -532,6 +533,7 @@ impl Resampler {
                     distance_m: d,
                     a: pa,
                     b: pb,
+                    run,
                 });
             }
             self.runs.extend(k, (a, b), d as f32, pa, pb);
@@ -539,6 +541,18 @@ impl Resampler {
         // Runs that missed this instant end.
         let ended = self.runs.take_ended(k);
         self.judge_runs(ended, tracks, land, out);
+    }
+
+    /// Logs the shore class of the runs that ended (building an index).
+    fn log_ended(&mut self, ended: &[((u32, u32), Box<Run>)], land: &Land) {
+        if let Some(log) = self.log.as_mut() {
+            for (key, _) in ended {
+                if let Some(r) = log.open.remove(key) {
+                    log.run_classes
+                        .push((r.id, shore_class(land, r.lat, r.lon)));
+                }
+            }
+        }
     }
 
     /// Judges ended runs (in key order).
@@ -549,6 +563,7 @@ impl Resampler {
         land: &Land,
         out: &mut Vec<Finding>,
     ) {
+        self.log_ended(&ended, land);
         for (key, run) in ended {
             if let Some(f) = judge_encounter(
                 &run,
@@ -714,4 +729,30 @@ mod tests {
         }
         assert!((d.median() - 250.0).abs() < 5.0, "{}", d.median());
     }
+}
+
+/// The run a logged pair belongs to (started if it is new), its midpoint
+/// added to the run's extent.
+fn log_run(
+    log: &mut PairLog,
+    key: (u32, u32),
+    (alat, alon, _): (f64, f64, f32),
+    (blat, blon, _): (f64, f64, f32),
+) -> u32 {
+    let mlat = (alat + blat) * 0.5;
+    let mlon = alon + dlon_deg(alon, blon) * 0.5;
+    let next = log.next_run;
+    let r = log.open.entry(key).or_insert_with(|| OpenRun {
+        id: next,
+        lon0: mlon,
+        lat: (mlat, mlat),
+        lon: (mlon, mlon),
+    });
+    if r.id == next {
+        log.next_run += 1;
+    }
+    let u = r.lon0 + dlon_deg(r.lon0, mlon);
+    r.lat = (r.lat.0.min(mlat), r.lat.1.max(mlat));
+    r.lon = (r.lon.0.min(u), r.lon.1.max(u));
+    r.id
 }

@@ -132,6 +132,7 @@ fn encounters_from_the_pair_index_equal_the_census() {
         stats: b.stats(),
         pairs: log.pairs.len() as u64,
         bands: Vec::new(),
+        land: "world".into(),
         instants: log.instants.len() as u64,
         events: log.events.len() as u64,
         gaps: log.gaps.len() as u64,

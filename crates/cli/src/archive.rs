@@ -60,6 +60,10 @@ pub struct IndexArgs {
     /// resampling settings here are the ones reruns must use.
     #[arg(long, value_name = "FILE")]
     pub config: Option<String>,
+    /// Land for the shore classes of the pairs (as `census --land`):
+    /// reruns must use the same.
+    #[arg(long, value_name = "FILE|world|none", default_value = "world")]
+    pub land: String,
     /// Do not print the summary on standard error.
     #[arg(long, short)]
     pub quiet: bool,
@@ -458,7 +462,7 @@ mod imp {
         use finisterra_census::pairs::{
             PairIndexMeta, PairIndexSpec, PairLog, PAIRS_FORMAT, PAIRS_VERSION,
         };
-        use finisterra_census::pairs_io::{PairIndexWriter, INDEX_DIR, INDEX_META};
+        use finisterra_census::pairs_io::{split_by_shore, PairIndexWriter, INDEX_DIR, INDEX_META};
         use finisterra_census::{Census, CensusConfig};
         let started = std::time::Instant::now();
         let dir = PathBuf::from(&args.archive);
@@ -477,8 +481,8 @@ mod imp {
             max_median_sog_kn: args.max_median_sog_kn,
             min_gap_s: args.min_gap_hours * 3600.0,
         };
-        // No land: the building census's own findings are thrown away.
-        let mut census = Census::for_pair_index(cfg, spec, finisterra_geofence::Land::empty())
+        let land = crate::census::load_land(&args.land)?;
+        let mut census = Census::for_pair_index(cfg, spec, land)
             .context("bad --max-distance-m, --max-median-sog-kn or --min-gap-hours")?;
         census.ids_not_mmsis(&a.ids_not_mmsis());
         let idir = dir.join(INDEX_DIR);
@@ -489,13 +493,33 @@ mod imp {
             std::fs::remove_file(&meta_path)
                 .with_context(|| format!("cannot remove the old {}", meta_path.display()))?;
         }
+        // The old index's tables go too (the description went first).
+        for e in std::fs::read_dir(&idir)
+            .with_context(|| format!("cannot read {}", idir.display()))?
+            .flatten()
+        {
+            if e.path()
+                .extension()
+                .is_some_and(|x| x == "parquet" || x == "tmp")
+            {
+                std::fs::remove_file(e.path())
+                    .with_context(|| format!("cannot remove {}", e.path().display()))?;
+            }
+        }
         let tmp = |name: &str| idir.join(format!("{name}.tmp"));
-        let mut names = Vec::new();
-        let mut w = PairIndexWriter::new(&spec, |name| -> Result<BufWriter<File>> {
-            let p = tmp(name);
-            names.push(name.to_string());
+        let pass1 = |name: &str| idir.join(format!("pass1-{name}.tmp"));
+        let create = |p: PathBuf| -> Result<BufWriter<File>> {
             let f = File::create(&p).with_context(|| format!("cannot create {}", p.display()))?;
             Ok(BufWriter::with_capacity(1 << 20, f))
+        };
+        let mut names = Vec::new();
+        let mut w = PairIndexWriter::new(&spec, |name| -> Result<BufWriter<File>> {
+            if name.starts_with("pairs-") {
+                create(pass1(name))
+            } else {
+                names.push(name.to_string());
+                create(tmp(name))
+            }
         })?;
         let (rx, handle) = a.spawn_reader(None, Counter::default());
         let mut log = PairLog::default();
@@ -516,11 +540,29 @@ mod imp {
         census.drain_pair_log(&mut log);
         w.write(&mut log).with_context(werr)?;
         let counts = w.finish().with_context(werr)?;
+        // The second pass: the pairs split by the shore class of their run.
+        let bands = split_by_shore(
+            &counts.bands,
+            &counts.classes,
+            |name| -> Result<File> {
+                File::open(pass1(name))
+                    .with_context(|| format!("cannot open {}", pass1(name).display()))
+            },
+            |name| -> Result<BufWriter<File>> {
+                names.push(name.to_string());
+                create(tmp(name))
+            },
+        )
+        .with_context(werr)?;
+        for b in &counts.bands {
+            std::fs::remove_file(pass1(&b.file))
+                .with_context(|| format!("cannot remove {}", pass1(&b.file).display()))?;
+        }
         for name in &names {
             std::fs::rename(tmp(name), idir.join(name))
                 .with_context(|| format!("cannot write {}", idir.join(name).display()))?;
         }
-        let pairs = counts.bands.iter().map(|b| b.rows).sum();
+        let pairs = bands.iter().map(|b| b.rows).sum();
         let meta = PairIndexMeta {
             format: PAIRS_FORMAT.into(),
             version: PAIRS_VERSION,
@@ -530,7 +572,8 @@ mod imp {
             archive_rows: rows,
             stats: census.stats(),
             pairs,
-            bands: counts.bands,
+            bands,
+            land: args.land.clone(),
             instants: counts.instants,
             events: counts.events,
             gaps: counts.gaps,
@@ -570,7 +613,9 @@ mod imp {
         use finisterra_census::pairs::{
             replay, PairIndexMeta, PairRow, PAIRS_FORMAT, PAIRS_VERSION,
         };
-        use finisterra_census::pairs_io::{read_pair_index, PairStream, INDEX_DIR, INDEX_META};
+        use finisterra_census::pairs_io::{
+            count_skipped, read_pair_index, PairStream, INDEX_DIR, INDEX_META,
+        };
         let [input] = inputs else {
             return Ok(false);
         };
@@ -617,6 +662,13 @@ mod imp {
             ));
             return Ok(false);
         }
+        if meta.land != args.land {
+            say(format!(
+                "was built against the land {:?}, this census uses {:?}",
+                meta.land, args.land
+            ));
+            return Ok(false);
+        }
         if let Err(why) = meta.check(cfg) {
             if !(d.near_misses || d.loitering || d.spoofing) {
                 say(format!("cannot answer this census: {why}"));
@@ -658,13 +710,26 @@ mod imp {
                 }
             })
         };
+        // The pairs of runs that cannot give an encounter are only counted.
+        let counter = {
+            let (meta, cfg, idir) = (meta.clone(), *cfg, idir.clone());
+            std::thread::spawn(move || {
+                count_skipped(&meta, &cfg, |name| -> Result<File> {
+                    let p = idir.join(name);
+                    File::open(&p).with_context(|| format!("cannot open {}", p.display()))
+                })
+            })
+        };
         let land = crate::census::load_land(&args.land)?;
         let mut found = Vec::new();
         let judged = replay(&log, rx.into_iter(), cfg, &land, &mut found);
         let _ = reader.join();
-        let close_pairs = match judged {
-            Ok(n) => n,
-            Err(e) => {
+        let counted = counter
+            .join()
+            .unwrap_or_else(|_| Err(anyhow::anyhow!("the counting thread failed")));
+        let close_pairs = match (judged, counted) {
+            (Ok(n), Ok(m)) => n + m,
+            (Err(e), _) | (_, Err(e)) => {
                 say(format!("cannot be read ({e:#})"));
                 return Ok(false);
             }

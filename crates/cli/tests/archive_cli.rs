@@ -409,8 +409,8 @@ fn encounters_and_gaps_from_the_index_are_the_census_of_the_positions() {
     let idx = arch.join("index");
     for f in [
         "index.json",
-        "pairs-0.parquet",
-        "pairs-3.parquet",
+        "pairs-0-0.parquet",
+        "pairs-3-3.parquet",
         "instants.parquet",
         "events.parquet",
         "gaps.parquet",
@@ -424,8 +424,15 @@ fn encounters_and_gaps_from_the_index_are_the_census_of_the_positions() {
     };
     // Every file of the results equal, from the index and from the
     // positions, with the default thresholds and with others.
-    let variants: [&[&str]; 6] = [
+    // Encounters near the coast too (the shore classes of the pairs are
+    // then read).
+    let (near, port) = (d.join("near.json"), d.join("port.json"));
+    std::fs::write(&near, r#"{"encounter": {"min_shore_distance_m": 3000}}"#).expect("config");
+    std::fs::write(&port, r#"{"encounter": {"min_shore_distance_m": 0}}"#).expect("config");
+    let variants: [&[&str]; 8] = [
         &["--only", "encounters"],
+        &["--only", "encounters", "--config", s(&near)],
+        &["--only", "encounters", "--config", s(&port)],
         &[
             "--only",
             "encounters",
@@ -476,11 +483,15 @@ fn encounters_and_gaps_from_the_index_are_the_census_of_the_positions() {
     }
     assert!(counts[0].0 > 0, "the fleet has encounters: {counts:?}");
     assert!(
-        counts[1].0 >= counts[0].0 && counts[2].0 < counts[0].0,
+        counts[2].0 > counts[0].0,
+        "encounters off the ports: {counts:?}"
+    );
+    assert!(
+        counts[3].0 >= counts[0].0 && counts[4].0 < counts[0].0,
         "the thresholds matter: {counts:?}"
     );
-    assert!(counts[5].1 > 0, "the fleet has gaps: {counts:?}");
-    assert!(counts[3].1 >= counts[5].1, "shorter gaps: {counts:?}");
+    assert!(counts[7].1 > 0, "the fleet has gaps: {counts:?}");
+    assert!(counts[5].1 >= counts[7].1, "shorter gaps: {counts:?}");
     // Beyond the index: the positions are read, and the reason said.
     let err = census(
         &d.join("far"),
@@ -496,13 +507,13 @@ fn encounters_and_gaps_from_the_index_are_the_census_of_the_positions() {
         "{err}"
     );
     // A damaged table: said, naming it, and the positions read instead.
-    let table = idx.join("pairs-0.parquet");
+    let table = idx.join("pairs-0-3.parquet");
     let bytes = std::fs::read(&table).expect("pairs table");
     std::fs::write(&table, &bytes[..bytes.len() / 2]).expect("truncate");
     let (a, b) = (d.join("damaged"), d.join("positions0"));
     let err = census(&a, &["--only", "encounters"]);
     assert!(
-        err.contains("pairs-0.parquet") && err.contains("reading the positions"),
+        err.contains("pairs-0-3.parquet") && err.contains("reading the positions"),
         "{err}"
     );
     assert!(files(&a) == files(&b), "the damaged index is not used");
