@@ -90,9 +90,11 @@ def simulate(fleet, hours, seed):
 
 
 def ports():
-    src = open(os.path.join(ROOT, "crates", "sim", "src", "fleet.rs")).read()
+    src = open(os.path.join(ROOT, "crates", "sim", "src", "fleet", "world.rs")).read()
     found = re.findall(r'Port \{\s*name: "[^"]+",\s*lat: ([-\d.]+),\s*lon: ([-\d.]+),?\s*\}', src)
-    return [(float(a), float(b)) for a, b in found] or [(0.0, 0.0)]
+    if not found:
+        sys.exit("bench/census.py: no ports found in crates/sim/src/fleet/world.rs (has the table moved?)")
+    return [(float(a), float(b)) for a, b in found]
 
 
 def km(lat1, lon1, lat2, lon2):
@@ -249,7 +251,12 @@ def main():
     xdir = os.path.join(arch, "index")
     xmeta = json.load(open(os.path.join(xdir, "index.json")))
     xmb = sum(os.path.getsize(os.path.join(xdir, f)) for f in os.listdir(xdir)) / 1e6
-    bands = ", ".join(f"{b['rows']:,} up to {b['upto_m']:g} m" for b in xmeta["bands"])
+    by_band = {}
+    for b in xmeta["bands"]:
+        total, far = by_band.get(b["upto_m"], (0, 0))
+        by_band[b["upto_m"]] = (total + b["rows"], far + (b["rows"] if b["shore_below_m"] is None else 0))
+    bands = ", ".join(f"{t:,} up to {u:g} m ({f:,} of runs that may be 10 km from the coast)"
+                      for u, (t, f) in sorted(by_band.items()))
     print(f"  index (`archive index`: pairs within {xmeta['spec']['max_distance_m']:g} m, median speeds up to "
           f"{xmeta['spec']['max_median_sog_kn']:g} kn, silences of {xmeta['spec']['min_gap_s'] / 3600:g} h or more): "
           f"{xwall:.2f} s wall, {xcpu:.2f} s CPU, RSS {xrss:.0f} MiB; pairs {bands}; {xmeta['gaps']:,} silences; {xmb:.0f} MB")

@@ -708,29 +708,6 @@ fn judge_loiter(
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn histogram_medians() {
-        let mut h = Hist::new(4.0);
-        assert!(h.median().is_nan());
-        for v in [0.5f32, 1.0, 3.0] {
-            h.add(v);
-        }
-        assert!((h.median() - 1.0).abs() < 0.04, "{}", h.median());
-        h.add(f32::NAN);
-        h.add(100.0);
-        assert!((h.median() - 3.0).abs() < 0.04, "{}", h.median());
-        let mut d = Hist::new(500.0);
-        for i in 0..1000 {
-            d.add((i % 500) as f32);
-        }
-        assert!((d.median() - 250.0).abs() < 5.0, "{}", d.median());
-    }
-}
-
 /// The run a logged pair belongs to (started if it is new), its midpoint
 /// added to the run's extent.
 fn log_run(
@@ -755,4 +732,27 @@ fn log_run(
     r.lat = (r.lat.0.min(mlat), r.lat.1.max(mlat));
     r.lon = (r.lon.0.min(u), r.lon.1.max(u));
     r.id
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn histogram_medians() {
+        let mut h = Hist::new(4.0);
+        assert!(h.median().is_nan());
+        for v in [0.5f32, 1.0, 3.0] {
+            h.add(v);
+        }
+        assert!((h.median() - 1.0).abs() < 0.04, "{}", h.median());
+        h.add(f32::NAN);
+        h.add(100.0);
+        assert!((h.median() - 3.0).abs() < 0.04, "{}", h.median());
+        let mut d = Hist::new(500.0);
+        for i in 0..1000 {
+            d.add((i % 500) as f32);
+        }
+        assert!((d.median() - 250.0).abs() < 5.0, "{}", d.median());
+    }
 }
