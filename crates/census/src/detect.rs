@@ -15,7 +15,7 @@ use finisterra_geofence::Land;
 use crate::census::{max_speed_for_type_kn, OnLandStats};
 use crate::config::{CensusConfig, Detectors};
 use crate::finding::{Finding, Gap, Spoofing, TimeMs};
-use crate::nearmiss::{NearMissStats, NearMisses};
+use crate::nearmiss::{NearMissLog, NearMissStats, NearMisses};
 use crate::pairs::{GapEnds, GapRow, PairLog, VesselEvent, VesselEventKind, AT_END};
 use crate::resample::{ResampleStats, Resampler};
 use crate::track::{Episode, Fix, LandCell, Track};
@@ -214,8 +214,9 @@ impl Detect {
     /// pairs and the vessels' identity changes, the per-vessel group its
     /// gap candidates.
     pub fn log_pairs(&mut self) {
-        if matches!(self.kind, GroupKind::Resampled | GroupKind::Vessels) {
-            self.rs.log = Some(Box::default());
+        self.rs.log = Some(Box::default());
+        if self.kind == GroupKind::NearMisses {
+            self.nm.log = Some(NearMissLog::default());
         }
     }
 
@@ -232,6 +233,9 @@ impl Detect {
     pub fn drain_pair_log(&mut self, into: &mut PairLog) {
         if let Some(log) = self.rs.log.as_mut() {
             log.drain_into(into);
+        }
+        if let Some(log) = self.nm.log.as_mut() {
+            into.near_misses.append(&mut log.rows);
         }
     }
 
@@ -276,6 +280,9 @@ impl Detect {
     pub fn finish(&mut self, out: &mut Vec<Finding>) {
         let start = out.len();
         if let Some(log) = self.rs.log.as_mut() {
+            log.msg = AT_END;
+        }
+        if let Some(log) = self.nm.log.as_mut() {
             log.msg = AT_END;
         }
         self.nm.finish(&mut self.tracks, out);
@@ -405,6 +412,9 @@ impl Detect {
                     .advance(&mut self.tracks, self.now_ms, &self.land, out);
                 if let Some(log) = self.rs.log.as_mut() {
                     log.msg += 1;
+                    if let Some(nm) = self.nm.log.as_mut() {
+                        nm.msg = log.msg;
+                    }
                 }
             }
         }

@@ -141,7 +141,7 @@ impl Cell for TimeMs {
 /// the life of the process, and more than [`STATIC_WORDS_MAX`] distinct
 /// ones are refused (a row from a foreign or broken source cannot grow
 /// memory without bound).
-fn static_str<'de, D: serde::Deserializer<'de>>(d: D) -> Result<&'static str, D::Error> {
+pub(crate) fn static_str<'de, D: serde::Deserializer<'de>>(d: D) -> Result<&'static str, D::Error> {
     use serde::Deserialize;
     use std::collections::BTreeSet;
     use std::sync::Mutex;

@@ -116,7 +116,7 @@ pub use input::{
     SNIFF_MAX_LINES,
 };
 pub use merge::{Sorted, TimeSort};
-pub use nearmiss::{NearMissStats, NearMissTracks};
+pub use nearmiss::{NearMissCandidate, NearMissStats, NearMissTracks};
 pub use output::{
     report_stats, summary_json, write_positions_csv, write_run_summary, FindingWriter,
     POSITIONS_CSV_HEADER,

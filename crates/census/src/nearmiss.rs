@@ -36,8 +36,9 @@ const HISTORY_STEP_MS: i64 = 55_000;
 const HISTORY_MAX: usize = 22;
 
 /// One fix as seen by a pair (for manoeuvres and the drawn tracks).
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Sample {
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(from = "SampleRow", into = "SampleRow")]
+pub struct Sample {
     pub t: i64,
     pub lat: f64,
     pub lon: f64,
@@ -46,11 +47,34 @@ pub(crate) struct Sample {
     pub rot: f32,
 }
 
+/// A [`Sample`] as stored: a tuple (no field names in every row).
+type SampleRow = (i64, f64, f64, f32, f32, f32);
+
+impl From<SampleRow> for Sample {
+    fn from((t, lat, lon, cog, sog, rot): SampleRow) -> Sample {
+        Sample {
+            t,
+            lat,
+            lon,
+            cog,
+            sog,
+            rot,
+        }
+    }
+}
+
+impl From<Sample> for SampleRow {
+    fn from(s: Sample) -> SampleRow {
+        (s.t, s.lat, s.lon, s.cog, s.sog, s.rot)
+    }
+}
+
 /// The situation when the pair first came within the ruling range.
-#[derive(Debug, Clone)]
-struct Start {
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Start {
     t: i64,
-    encounter: &'static str,
+    #[serde(deserialize_with = "crate::finding::static_str")]
+    encounter: crate::finding::Word,
     give_way: String,
     stand_on: String,
     rule: Option<String>,
@@ -139,6 +163,9 @@ pub(crate) struct NearMisses {
     free_pairs: Vec<u32>,
     pub stats: NearMissStats,
     scratch: Vec<i64>,
+    /// Closed pairs that may be near misses at the index's thresholds
+    /// (building an index).
+    pub log: Option<NearMissLog>,
 }
 
 /// Rows of the grid.
@@ -286,6 +313,7 @@ impl NearMisses {
             free_pairs: Vec::new(),
             stats: NearMissStats::default(),
             scratch: Vec::new(),
+            log: None,
         }
     }
 
@@ -617,11 +645,29 @@ impl NearMisses {
         tracks[b as usize].partners.push((a, id));
     }
 
-    /// Closes a pair, judging it.
+    /// Closes a pair, judging it (and logging it for an index).
     fn close(&mut self, tracks: &mut [Track], id: u32, out: &mut Vec<Finding>) {
         let Some(pair) = self.pairs.get_mut(id as usize).and_then(Option::take) else {
             return;
         };
+        if let Some(log) = self.log.as_mut() {
+            let limit_m = self.cfg.near_miss.distance_nm * M_PER_NM;
+            if pair.min_d_m.is_finite() && (pair.min_d_m < limit_m || pair.min_domain < 1.0) {
+                let side = |t: &Track| SideCore {
+                    mmsi: t.mmsi,
+                    name: t.name.clone(),
+                    ship_type: t.ship_type,
+                    length_m: t.length_m,
+                    history: t.history.iter().copied().collect(),
+                };
+                log.rows.push(NearMissCandidate {
+                    msg: log.msg,
+                    pair: PairCore::of(&pair),
+                    a: side(&tracks[pair.a as usize]),
+                    b: side(&tracks[pair.b as usize]),
+                });
+            }
+        }
         self.free_pairs.push(id);
         for s in [pair.a, pair.b] {
             let p = &mut tracks[s as usize].partners;
@@ -1058,6 +1104,122 @@ fn judge(p: &Pair, a: &Track, b: &Track, cfg: &CensusConfig) -> Option<(NearMiss
         b: track(&snap.1, b),
     };
     Some((f, tr))
+}
+
+/// Near-miss candidates logged while an index is built.
+#[derive(Debug, Clone, Default)]
+pub struct NearMissLog {
+    /// Messages judged so far (kept in step with the group's).
+    pub msg: u64,
+    /// Candidates, in the order they were closed.
+    pub rows: Vec<NearMissCandidate>,
+}
+
+/// What a closed pair needs to be judged again: the pair as it closed and
+/// both vessels as they were then.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct NearMissCandidate {
+    /// Messages judged before the one that closed it ([`crate::pairs::AT_END`]
+    /// at the end of the data).
+    pub msg: u64,
+    /// The pair.
+    pub pair: PairCore,
+    /// Vessel `a`.
+    pub a: SideCore,
+    /// Vessel `b`.
+    pub b: SideCore,
+}
+
+impl NearMissCandidate {
+    /// The closest distance, m.
+    pub fn min_distance_m(&self) -> f64 {
+        self.pair.min_d_m
+    }
+}
+
+/// A closed pair's state (what `judge` reads).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct PairCore {
+    created_ms: i64,
+    eval_ms: i64,
+    start: Option<Start>,
+    min_d_m: f64,
+    cpa_ms: i64,
+    cpa_lat: f64,
+    cpa_lon: f64,
+    cpa_rel_kn: f64,
+    cpa_a: (f32, f32),
+    cpa_b: (f32, f32),
+    min_domain: f64,
+    snap: Option<(Vec<Sample>, Vec<Sample>)>,
+}
+
+impl PairCore {
+    fn of(p: &Pair) -> PairCore {
+        PairCore {
+            created_ms: p.created_ms,
+            eval_ms: p.eval_ms,
+            start: p.start.as_deref().cloned(),
+            min_d_m: p.min_d_m,
+            cpa_ms: p.cpa_ms,
+            cpa_lat: p.cpa_lat,
+            cpa_lon: p.cpa_lon,
+            cpa_rel_kn: p.cpa_rel_kn,
+            cpa_a: p.cpa_a,
+            cpa_b: p.cpa_b,
+            min_domain: p.min_domain,
+            snap: p.snap.as_deref().cloned(),
+        }
+    }
+}
+
+/// A vessel of a closed pair as it was then.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SideCore {
+    mmsi: u32,
+    name: Option<String>,
+    ship_type: Option<u8>,
+    length_m: Option<f64>,
+    history: Vec<Sample>,
+}
+
+impl SideCore {
+    fn track(&self) -> Track {
+        let mut t = Track::new(self.mmsi);
+        t.name = self.name.clone();
+        t.ship_type = self.ship_type;
+        t.length_m = self.length_m;
+        t.history = self.history.iter().copied().collect();
+        t
+    }
+}
+
+/// A candidate judged with `cfg` as the census would have judged the pair:
+/// the vessels' history kept at the closest point only if the pair came
+/// within twice `cfg`'s distance (as the census keeps it), then [`judge`].
+pub(crate) fn judge_candidate(c: &NearMissCandidate, cfg: &CensusConfig) -> Option<Finding> {
+    let hot_m = cfg.near_miss.distance_nm * M_PER_NM * 2.0;
+    let p = &c.pair;
+    let pair = Pair {
+        a: 0,
+        b: 1,
+        flat: Flat::new(p.cpa_lat, p.cpa_lon),
+        created_ms: p.created_ms,
+        eval_ms: p.eval_ms,
+        start: p.start.clone().map(Box::new),
+        min_d_m: p.min_d_m,
+        cpa_ms: p.cpa_ms,
+        cpa_lat: p.cpa_lat,
+        cpa_lon: p.cpa_lon,
+        cpa_rel_kn: p.cpa_rel_kn,
+        cpa_a: p.cpa_a,
+        cpa_b: p.cpa_b,
+        min_domain: p.min_domain,
+        last_d_m: f64::NAN,
+        snap: p.snap.clone().filter(|_| p.min_d_m < hot_m).map(Box::new),
+    };
+    let (f, tr) = judge(&pair, &c.a.track(), &c.b.track(), cfg)?;
+    Some(Finding::NearMiss(Box::new(f), Box::new(tr)))
 }
 
 #[cfg(test)]

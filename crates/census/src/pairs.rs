@@ -30,6 +30,7 @@ use crate::census::CensusStats;
 use crate::config::{CensusConfig, Detectors};
 use crate::detect::{canonical_order, judge_gap};
 use crate::finding::Finding;
+use crate::nearmiss::{judge_candidate, NearMissCandidate};
 use crate::resample::{judge_encounter, speed_cap_kn, EncounterRuns};
 use crate::track::Track;
 use crate::util::FastMap;
@@ -147,6 +148,9 @@ pub struct PairLog {
     pub gaps: Vec<GapRow>,
     /// Runs that ended, with their shore class ([`SHORE_CLASSES_M`]).
     pub run_classes: Vec<(u32, u8)>,
+    /// Near-miss candidates (closed pairs that may be near misses), in
+    /// order.
+    pub near_misses: Vec<NearMissCandidate>,
     /// Runs still open (not drained).
     pub(crate) open: FastMap<(u32, u32), OpenRun>,
     /// The next run's number.
@@ -206,6 +210,7 @@ impl PairLog {
         into.events.append(&mut self.events);
         into.gaps.append(&mut self.gaps);
         into.run_classes.append(&mut self.run_classes);
+        into.near_misses.append(&mut self.near_misses);
     }
 
     /// Nothing logged.
@@ -215,6 +220,7 @@ impl PairLog {
             && self.events.is_empty()
             && self.gaps.is_empty()
             && self.run_classes.is_empty()
+            && self.near_misses.is_empty()
     }
 }
 
@@ -228,6 +234,17 @@ pub struct PairIndexSpec {
     pub max_median_sog_kn: f64,
     /// Gaps of at least this long, seconds.
     pub min_gap_s: f64,
+    /// Near misses closer than this, NM.
+    pub max_near_miss_nm: f64,
+}
+
+impl PairIndexSpec {
+    /// The near-miss distance bands, upper bounds in NM (then the
+    /// candidates kept for their ship domain alone).
+    pub fn near_miss_bands_nm(&self) -> [f64; 3] {
+        let d = self.max_near_miss_nm;
+        [d / 4.0, d / 2.0, d]
+    }
 }
 
 impl Default for PairIndexSpec {
@@ -236,6 +253,7 @@ impl Default for PairIndexSpec {
             max_distance_m: 2_000.0,
             max_median_sog_kn: 4.0,
             min_gap_s: 3_600.0,
+            max_near_miss_nm: 1.0,
         }
     }
 }
@@ -249,6 +267,7 @@ impl PairIndexSpec {
         c.encounter.max_distance_m = self.max_distance_m;
         c.encounter.max_median_sog_kn = self.max_median_sog_kn;
         c.gap.min_duration_s = self.min_gap_s;
+        c.near_miss.distance_nm = self.max_near_miss_nm;
         c
     }
 
@@ -263,7 +282,7 @@ impl PairIndexSpec {
 
 /// The detectors an index answers for.
 pub const INDEXED: Detectors = Detectors {
-    near_misses: false,
+    near_misses: true,
     encounters: true,
     loitering: false,
     gaps: true,
@@ -284,6 +303,36 @@ pub struct Band {
     pub shore_below_m: Option<f64>,
     /// Its rows.
     pub rows: u64,
+}
+
+/// One file of near-miss candidates: those whose closest distance is in
+/// `[above_nm, upto_nm)` (`upto_nm` None: at or beyond the index's
+/// distance, kept for their ship domain).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NearMissBand {
+    /// Its file in the index's directory.
+    pub file: String,
+    /// Closest distance at least this, NM ...
+    pub above_nm: f64,
+    /// ... and below this.
+    pub upto_nm: Option<f64>,
+    /// Candidates in it.
+    pub rows: u64,
+    /// CBOR arrays (of at most [`NEAR_MISS_CHUNK`] candidates) in it.
+    pub chunks: u64,
+}
+
+/// Near-miss candidates per CBOR array of a [`NearMissBand`].
+pub const NEAR_MISS_CHUNK: usize = 1024;
+
+impl NearMissBand {
+    /// Whether a census with `cfg` needs this file: by distance, the bands
+    /// below its distance; by ship domain, all.
+    pub fn needed(&self, cfg: &CensusConfig) -> bool {
+        cfg.detectors.near_misses
+            && (cfg.near_miss.criterion != crate::config::NearMissCriterion::Distance
+                || self.above_nm < cfg.near_miss.distance_nm)
+    }
 }
 
 /// The index's description (`index.json` beside its tables).
@@ -317,6 +366,8 @@ pub struct PairIndexMeta {
     pub events: u64,
     /// Rows of the gap table.
     pub gaps: u64,
+    /// The near-miss candidates, by closest distance.
+    pub near_miss_bands: Vec<NearMissBand>,
 }
 
 /// `format` of an index description.
@@ -329,8 +380,17 @@ impl PairIndexMeta {
     /// names what stands in the way.
     pub fn check(&self, cfg: &CensusConfig) -> Result<(), String> {
         let d = cfg.detectors;
-        if d.near_misses || d.loitering || d.spoofing || !(d.encounters || d.gaps) {
-            return Err("the index answers `--only encounters`, `--only gaps` or both".into());
+        if d.loitering || d.spoofing || !(d.encounters || d.gaps || d.near_misses) {
+            return Err(
+                "the index answers near misses, encounters and gaps (not loitering or spoofing)"
+                    .into(),
+            );
+        }
+        if d.near_misses && cfg.near_miss.distance_nm > self.spec.max_near_miss_nm {
+            return Err(format!(
+                "near_miss.distance_nm {} is above the index's {}",
+                cfg.near_miss.distance_nm, self.spec.max_near_miss_nm
+            ));
         }
         if d.gaps && cfg.gap.min_duration_s < self.spec.min_gap_s {
             return Err(format!(
@@ -370,7 +430,19 @@ fn neutral(cfg: &CensusConfig) -> serde_json::Value {
     let d = CensusConfig::default();
     let mut c = *cfg;
     c.detectors = d.detectors;
-    c.near_miss = d.near_miss;
+    if cfg.detectors.near_misses {
+        // What a rerun may change: the distance, the criterion and what
+        // counts as a manoeuvre (judged on the kept history).
+        let n = &mut c.near_miss;
+        n.distance_nm = d.near_miss.distance_nm;
+        n.criterion = d.near_miss.criterion;
+        n.manoeuvre_course_deg = d.near_miss.manoeuvre_course_deg;
+        n.manoeuvre_rot_deg_per_min = d.near_miss.manoeuvre_rot_deg_per_min;
+        n.manoeuvre_speed_fraction = d.near_miss.manoeuvre_speed_fraction;
+        n.manoeuvre_window_s = d.near_miss.manoeuvre_window_s;
+    } else {
+        c.near_miss = d.near_miss;
+    }
     c.encounter = d.encounter;
     c.loitering = d.loitering;
     c.gap = d.gap;
@@ -590,7 +662,33 @@ pub fn replay<E>(
     if cfg.detectors.gaps {
         replay_gaps(log, cfg, land, out);
     }
+    if cfg.detectors.near_misses {
+        replay_near_misses(log.near_misses.iter(), cfg, out);
+    }
     Ok(close_pairs)
+}
+
+/// Near misses judged again from the index's candidates (in the order
+/// they were closed), each message's in the census's order.
+pub fn replay_near_misses<'c>(
+    candidates: impl Iterator<Item = &'c NearMissCandidate>,
+    cfg: &CensusConfig,
+    out: &mut Vec<Finding>,
+) {
+    let mut group: Vec<Finding> = Vec::new();
+    let mut group_msg = 0;
+    for c in candidates {
+        if c.msg != group_msg {
+            canonical_order(&mut group);
+            out.append(&mut group);
+            group_msg = c.msg;
+        }
+        if let Some(f) = judge_candidate(c, cfg) {
+            group.push(f);
+        }
+    }
+    canonical_order(&mut group);
+    out.append(&mut group);
 }
 
 /// Gaps judged again from the index's candidates, named as the census

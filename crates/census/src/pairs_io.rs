@@ -38,9 +38,10 @@ use crate::archive::{
     batch_reader, column, opt, pq_err, props, read_batches, ts, ArchiveError, ROW_GROUP_ROWS,
 };
 use crate::config::CensusConfig;
+use crate::nearmiss::NearMissCandidate;
 use crate::pairs::{
-    within, Band, GapEnds, GapRow, PairIndexMeta, PairIndexSpec, PairLog, PairRow, VesselEvent,
-    VesselEventKind, SHORE_CLASSES_M,
+    within, Band, GapEnds, GapRow, NearMissBand, PairIndexMeta, PairIndexSpec, PairLog, PairRow,
+    VesselEvent, VesselEventKind, NEAR_MISS_CHUNK, SHORE_CLASSES_M,
 };
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
 use parquet::arrow::ProjectionMask;
@@ -726,4 +727,108 @@ pub fn count_skipped<R: ChunkReader + 'static, E: From<ArchiveError>>(
         }
     }
     Ok(n)
+}
+
+/// Writes near-miss candidates by distance band (CBOR arrays of at most
+/// [`NEAR_MISS_CHUNK`]), each file in the order the pairs closed.
+pub struct NearMissWriter<W: Write> {
+    bands: Vec<(NearMissBand, W, Vec<NearMissCandidate>)>,
+}
+
+impl<W: Write> NearMissWriter<W> {
+    /// Creates the band files through `open(file name)`.
+    pub fn new<E>(
+        spec: &PairIndexSpec,
+        mut open: impl FnMut(&str) -> Result<W, E>,
+    ) -> Result<Self, E> {
+        let mut bands = Vec::new();
+        let mut above = 0.0;
+        let uptos = spec.near_miss_bands_nm().map(Some);
+        for (i, upto) in uptos.into_iter().chain([None]).enumerate() {
+            let file = format!("near-misses-{i}.cbor");
+            let w = open(&file)?;
+            let band = NearMissBand {
+                file,
+                above_nm: above,
+                upto_nm: upto,
+                rows: 0,
+                chunks: 0,
+            };
+            bands.push((band, w, Vec::new()));
+            above = upto.unwrap_or(above);
+        }
+        Ok(NearMissWriter { bands })
+    }
+
+    /// Takes the candidates (emptying `rows`).
+    pub fn write(&mut self, rows: &mut Vec<NearMissCandidate>) -> Result<(), ArchiveError> {
+        for c in rows.drain(..) {
+            let d_nm = c.min_distance_m() / crate::util::M_PER_NM;
+            let i = self
+                .bands
+                .iter()
+                .position(|(b, _, _)| b.upto_nm.is_none_or(|u| d_nm < u))
+                .unwrap_or(self.bands.len() - 1);
+            self.bands[i].2.push(c);
+        }
+        self.flush(false)
+    }
+
+    fn flush(&mut self, all: bool) -> Result<(), ArchiveError> {
+        for (band, w, buf) in &mut self.bands {
+            while buf.len() >= NEAR_MISS_CHUNK || (all && !buf.is_empty()) {
+                let n = buf.len().min(NEAR_MISS_CHUNK);
+                let chunk: Vec<NearMissCandidate> = buf.drain(..n).collect();
+                ciborium::into_writer(&chunk, &mut *w).map_err(|e| pq_err(&band.file, e))?;
+                band.rows += n as u64;
+                band.chunks += 1;
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes what is left; the bands as written.
+    pub fn finish(mut self) -> Result<Vec<NearMissBand>, ArchiveError> {
+        self.flush(true)?;
+        let mut out = Vec::new();
+        for (band, mut w, _) in self.bands {
+            w.flush().map_err(|e| pq_err(&band.file, e))?;
+            out.push(band);
+        }
+        Ok(out)
+    }
+}
+
+/// The near-miss candidates a census with `cfg` needs (see
+/// [`NearMissBand::needed`]), merged in the order the pairs closed. Errors
+/// name the file (a damaged array, a count other than the description's).
+pub fn read_near_misses<R: std::io::Read, E: From<ArchiveError>>(
+    meta: &PairIndexMeta,
+    cfg: &CensusConfig,
+    mut open: impl FnMut(&str) -> Result<R, E>,
+) -> Result<Vec<NearMissCandidate>, E> {
+    let mut bands: Vec<Vec<NearMissCandidate>> = Vec::new();
+    for band in meta.near_miss_bands.iter().filter(|b| b.needed(cfg)) {
+        let mut r = std::io::BufReader::with_capacity(1 << 20, open(&band.file)?);
+        let mut rows = Vec::with_capacity(band.rows as usize);
+        for _ in 0..band.chunks {
+            let chunk: Vec<NearMissCandidate> =
+                ciborium::from_reader(&mut r).map_err(|e| pq_err(&band.file, e))?;
+            rows.extend(chunk);
+        }
+        if rows.len() as u64 != band.rows {
+            return Err(ArchiveError::Rows {
+                file: band.file.clone(),
+                expected: band.rows,
+                found: rows.len() as u64,
+            }
+            .into());
+        }
+        bands.push(rows);
+    }
+    // Merge by the message that closed them (each band is in that order;
+    // within a message the census's own order is put back by the replay).
+    let mut all: Vec<NearMissCandidate> = bands.into_iter().flatten().collect();
+    all.sort_by_key(|c| c.msg);
+    Ok(all)
 }

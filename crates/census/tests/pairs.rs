@@ -136,6 +136,7 @@ fn encounters_from_the_pair_index_equal_the_census() {
         instants: log.instants.len() as u64,
         events: log.events.len() as u64,
         gaps: log.gaps.len() as u64,
+        near_miss_bands: Vec::new(),
     };
 
     let mut counts = Vec::new();
@@ -223,6 +224,55 @@ fn encounters_from_the_pair_index_equal_the_census() {
     assert!(counts[0] >= 3, "the fleet has gaps: {counts:?}");
     assert!(counts[2] > counts[0], "shorter gaps count: {counts:?}");
 
+    // Near misses, at the default distance and below, by every criterion.
+    let mut counts = Vec::new();
+    let nm_variants: [(&str, Change); 5] = [
+        ("defaults", |_| {}),
+        ("0.3 NM", |c| c.near_miss.distance_nm = 0.3),
+        ("1 NM, domain", |c| {
+            c.near_miss.distance_nm = 1.0;
+            c.near_miss.criterion = finisterra_census::NearMissCriterion::Domain;
+        }),
+        ("0.2 NM, either", |c| {
+            c.near_miss.distance_nm = 0.2;
+            c.near_miss.criterion = finisterra_census::NearMissCriterion::Either;
+        }),
+        ("manoeuvres of 10°, 5 min", |c| {
+            c.near_miss.manoeuvre_course_deg = 10.0;
+            c.near_miss.manoeuvre_window_s = 300.0;
+        }),
+    ];
+    for (what, change) in nm_variants {
+        let mut cfg = only(CensusConfig::default(), "near_misses");
+        change(&mut cfg);
+        meta.check(&cfg).unwrap_or_else(|e| panic!("{what}: {e}"));
+        let (found, stats) = census(&msgs, cfg, &land);
+        let mut got = Vec::new();
+        replay_log(&log, &cfg, &land, &mut got);
+        assert_eq!(
+            lines(&got, "near_misses"),
+            lines(&found, "near_misses"),
+            "{what}: near misses differ"
+        );
+        let tracks = |f: &[finisterra_census::Finding]| -> Vec<String> {
+            f.iter()
+                .filter_map(|f| match f {
+                    finisterra_census::Finding::NearMiss(_, t) => Some(format!("{t:?}")),
+                    _ => None,
+                })
+                .collect()
+        };
+        assert_eq!(tracks(&got), tracks(&found), "{what}: drawn tracks differ");
+        assert_eq!(
+            stats.near_miss, meta.stats.near_miss,
+            "{what}: the pairs' lifecycle"
+        );
+        counts.push(lines(&found, "near_misses").lines().count());
+    }
+    assert!(counts[0] >= 5, "the fleet has near misses: {counts:?}");
+    eprintln!("near misses by variant: {counts:?}");
+    assert!(counts[1] < counts[0], "fewer at 0.3 NM: {counts:?}");
+
     // Refusals, each naming what stands in the way.
     let mut far = base;
     far.encounter.max_distance_m = 2_500.0;
@@ -237,9 +287,26 @@ fn encounters_from_the_pair_index_equal_the_census() {
     let e = meta.check(&other).expect_err("another picture");
     assert!(e.contains("picture.max_speed_kn"), "{e}");
     let mut more = base;
-    more.detectors.near_misses = true;
+    more.detectors.loitering = true;
     assert!(
         meta.check(&more).is_err(),
         "other detectors need the positions"
     );
+    let mut short = only(CensusConfig::default(), "gaps");
+    short.gap.min_duration_s = 1_800.0;
+    let e = meta
+        .check(&short)
+        .expect_err("shorter gaps than the index holds");
+    assert!(e.contains("gap.min_duration_s"), "{e}");
+    let mut wide = only(CensusConfig::default(), "near_misses");
+    wide.near_miss.distance_nm = 1.5;
+    let e = meta.check(&wide).expect_err("beyond the index");
+    assert!(e.contains("near_miss.distance_nm"), "{e}");
+    let mut ruled = only(CensusConfig::default(), "near_misses");
+    ruled.near_miss.ruling_range_nm = 3.0;
+    let e = meta.check(&ruled).expect_err("another ruling range");
+    assert!(e.contains("near_miss.ruling_range_nm"), "{e}");
+    ruled.detectors = Detectors::only("encounters").expect("kinds");
+    meta.check(&ruled)
+        .expect("the ruling range does not matter to encounters");
 }

@@ -56,6 +56,10 @@ pub struct IndexArgs {
     /// gaps down to it.
     #[arg(long, value_name = "H", default_value_t = 1.0)]
     pub min_gap_hours: f64,
+    /// Keep the pairs that came closer than this, NM: reruns may ask for
+    /// near misses up to it.
+    #[arg(long, value_name = "NM", default_value_t = 1.0)]
+    pub max_near_miss_nm: f64,
     /// Census settings (JSON; as `census --config`): the picture and the
     /// resampling settings here are the ones reruns must use.
     #[arg(long, value_name = "FILE")]
@@ -462,7 +466,9 @@ mod imp {
         use finisterra_census::pairs::{
             PairIndexMeta, PairIndexSpec, PairLog, PAIRS_FORMAT, PAIRS_VERSION,
         };
-        use finisterra_census::pairs_io::{split_by_shore, PairIndexWriter, INDEX_DIR, INDEX_META};
+        use finisterra_census::pairs_io::{
+            split_by_shore, NearMissWriter, PairIndexWriter, INDEX_DIR, INDEX_META,
+        };
         use finisterra_census::{Census, CensusConfig};
         let started = std::time::Instant::now();
         let dir = PathBuf::from(&args.archive);
@@ -480,6 +486,7 @@ mod imp {
             max_distance_m: args.max_distance_m,
             max_median_sog_kn: args.max_median_sog_kn,
             min_gap_s: args.min_gap_hours * 3600.0,
+            max_near_miss_nm: args.max_near_miss_nm,
         };
         let land = crate::census::load_land(&args.land)?;
         let mut census = Census::for_pair_index(cfg, spec, land)
@@ -521,6 +528,10 @@ mod imp {
                 create(tmp(name))
             }
         })?;
+        let mut nw = NearMissWriter::new(&spec, |name| -> Result<BufWriter<File>> {
+            names.push(name.to_string());
+            create(tmp(name))
+        })?;
         let (rx, handle) = a.spawn_reader(None, Counter::default());
         let mut log = PairLog::default();
         let mut ignored = Vec::new();
@@ -531,6 +542,7 @@ mod imp {
             }
             ignored.clear();
             census.drain_pair_log(&mut log);
+            nw.write(&mut log.near_misses).with_context(werr)?;
             w.write(&mut log).with_context(werr)?;
         }
         let rows = handle
@@ -538,8 +550,10 @@ mod imp {
             .map_err(|_| anyhow::anyhow!("the reader of {} failed", dir.display()))??;
         census.finish(&mut ignored);
         census.drain_pair_log(&mut log);
+        nw.write(&mut log.near_misses).with_context(werr)?;
         w.write(&mut log).with_context(werr)?;
         let counts = w.finish().with_context(werr)?;
+        let near_miss_bands = nw.finish().with_context(werr)?;
         // The second pass: the pairs split by the shore class of their run.
         let bands = split_by_shore(
             &counts.bands,
@@ -577,6 +591,7 @@ mod imp {
             instants: counts.instants,
             events: counts.events,
             gaps: counts.gaps,
+            near_miss_bands,
         };
         let t = tmp(INDEX_META);
         std::fs::write(&t, serde_json::to_string_pretty(&meta)?)
@@ -585,11 +600,13 @@ mod imp {
             .with_context(|| format!("cannot write {}", meta_path.display()))?;
         if !args.quiet {
             eprintln!(
-                "finisterra: indexed {pairs} close pairs (within {} m, median speeds up to {} kn) and {} silences (of {} h or more) of {rows} rows in {:.1} s into {}; `census {} --only encounters,gaps` now answers from them",
+                "finisterra: indexed {pairs} close pairs (within {} m, median speeds up to {} kn), {} silences (of {} h or more) and {} near-miss candidates (closer than {} NM) of {rows} rows in {:.1} s into {}; `census {} --only near_misses,encounters,gaps` now answers from them",
                 spec.max_distance_m,
                 spec.max_median_sog_kn,
                 meta.gaps,
                 args.min_gap_hours,
+                meta.near_miss_bands.iter().map(|b| b.rows).sum::<u64>(),
+                spec.max_near_miss_nm,
                 started.elapsed().as_secs_f64(),
                 idir.display(),
                 dir.display(),
@@ -611,10 +628,10 @@ mod imp {
         out: &Path,
     ) -> Result<bool> {
         use finisterra_census::pairs::{
-            replay, PairIndexMeta, PairRow, PAIRS_FORMAT, PAIRS_VERSION,
+            replay, replay_near_misses, PairIndexMeta, PairRow, PAIRS_FORMAT, PAIRS_VERSION,
         };
         use finisterra_census::pairs_io::{
-            count_skipped, read_pair_index, PairStream, INDEX_DIR, INDEX_META,
+            count_skipped, read_near_misses, read_pair_index, PairStream, INDEX_DIR, INDEX_META,
         };
         let [input] = inputs else {
             return Ok(false);
@@ -623,7 +640,10 @@ mod imp {
             return Ok(false);
         };
         let d = cfg.detectors;
-        if args.no_index || args.export_positions.is_some() || !(d.encounters || d.gaps) {
+        if args.no_index
+            || args.export_positions.is_some()
+            || !(d.encounters || d.gaps || d.near_misses)
+        {
             return Ok(false);
         }
         let started = std::time::Instant::now();
@@ -670,7 +690,7 @@ mod imp {
             return Ok(false);
         }
         if let Err(why) = meta.check(cfg) {
-            if !(d.near_misses || d.loitering || d.spoofing) {
+            if !(d.loitering || d.spoofing) {
                 say(format!("cannot answer this census: {why}"));
             }
             return Ok(false);
@@ -734,8 +754,24 @@ mod imp {
                 return Ok(false);
             }
         };
+        if d.near_misses {
+            let candidates = match read_near_misses(&meta, cfg, |name| -> Result<File> {
+                let p = idir.join(name);
+                File::open(&p).with_context(|| format!("cannot open {}", p.display()))
+            }) {
+                Ok(c) => c,
+                Err(e) => {
+                    say(format!("cannot be read ({e:#})"));
+                    return Ok(false);
+                }
+            };
+            replay_near_misses(candidates.iter(), cfg, &mut found);
+        }
         let mut stats = meta.stats.clone();
         stats.resample = Default::default();
+        if !d.near_misses {
+            stats.near_miss = Default::default();
+        }
         if d.encounters {
             stats.resample = meta.stats.resample.clone();
             stats.resample.close_pairs = close_pairs;
@@ -754,12 +790,14 @@ mod imp {
         ist.add_archive(&input.path, meta.archive_rows);
         if !args.quiet {
             eprintln!(
-                "finisterra: answered from the index {} ({} close pairs within {} m, {} silences of {} h or more; no position read)",
+                "finisterra: answered from the index {} ({} close pairs within {} m, {} silences of {} h or more, {} near-miss candidates closer than {} NM; no position read)",
                 idir.display(),
                 meta.pairs,
                 meta.spec.max_distance_m,
                 meta.gaps,
-                meta.spec.min_gap_s / 3600.0
+                meta.spec.min_gap_s / 3600.0,
+                meta.near_miss_bands.iter().map(|b| b.rows).sum::<u64>(),
+                meta.spec.max_near_miss_nm,
             );
         }
         let results = crate::census::Results {

@@ -429,7 +429,7 @@ fn encounters_and_gaps_from_the_index_are_the_census_of_the_positions() {
     let (near, port) = (d.join("near.json"), d.join("port.json"));
     std::fs::write(&near, r#"{"encounter": {"min_shore_distance_m": 3000}}"#).expect("config");
     std::fs::write(&port, r#"{"encounter": {"min_shore_distance_m": 0}}"#).expect("config");
-    let variants: [&[&str]; 8] = [
+    let variants: [&[&str]; 12] = [
         &["--only", "encounters"],
         &["--only", "encounters", "--config", s(&near)],
         &["--only", "encounters", "--config", s(&port)],
@@ -459,6 +459,15 @@ fn encounters_and_gaps_from_the_index_are_the_census_of_the_positions() {
         ],
         &["--only", "encounters,gaps", "--gap-hours", "1"],
         &["--only", "gaps"],
+        &["--only", "near_misses"],
+        &["--only", "near_misses", "--near-miss-nm", "0.3"],
+        &["--only", "near_misses", "--near-miss-criterion", "domain"],
+        &[
+            "--only",
+            "near_misses,encounters,gaps",
+            "--near-miss-nm",
+            "0.2",
+        ],
     ];
     let mut counts = Vec::new();
     for (i, extra) in variants.iter().enumerate() {
@@ -479,6 +488,7 @@ fn encounters_and_gaps_from_the_index_are_the_census_of_the_positions() {
         counts.push((
             summary["counts"]["encounters"].as_u64().expect("count"),
             summary["counts"]["gaps"].as_u64().expect("count"),
+            summary["counts"]["near_misses"].as_u64().expect("count"),
         ));
     }
     assert!(counts[0].0 > 0, "the fleet has encounters: {counts:?}");
@@ -491,6 +501,18 @@ fn encounters_and_gaps_from_the_index_are_the_census_of_the_positions() {
         "the thresholds matter: {counts:?}"
     );
     assert!(counts[7].1 > 0, "the fleet has gaps: {counts:?}");
+    assert!(
+        counts[8].2 > counts[9].2 && counts[9].2 > 0,
+        "near misses, fewer at 0.3 NM: {counts:?}"
+    );
+    let err = census(
+        &d.join("wide"),
+        &["--only", "near_misses", "--near-miss-nm", "1.5"],
+    );
+    assert!(
+        err.contains("cannot answer this census: near_miss.distance_nm"),
+        "{err}"
+    );
     assert!(counts[5].1 >= counts[7].1, "shorter gaps: {counts:?}");
     // Beyond the index: the positions are read, and the reason said.
     let err = census(
