@@ -653,18 +653,12 @@ impl NearMisses {
         if let Some(log) = self.log.as_mut() {
             let limit_m = self.cfg.near_miss.distance_nm * M_PER_NM;
             if pair.min_d_m.is_finite() && (pair.min_d_m < limit_m || pair.min_domain < 1.0) {
-                let side = |t: &Track| SideCore {
-                    mmsi: t.mmsi,
-                    name: t.name.clone(),
-                    ship_type: t.ship_type,
-                    length_m: t.length_m,
-                    history: t.history.iter().copied().collect(),
-                };
+                let snap = pair.snap.as_deref();
                 log.rows.push(NearMissCandidate {
                     msg: log.msg,
                     pair: PairCore::of(&pair),
-                    a: side(&tracks[pair.a as usize]),
-                    b: side(&tracks[pair.b as usize]),
+                    a: SideCore::of(&tracks[pair.a as usize], snap.map(|s| &s.0[..])),
+                    b: SideCore::of(&tracks[pair.b as usize], snap.map(|s| &s.1[..])),
                 });
             }
         }
@@ -1151,7 +1145,6 @@ pub struct PairCore {
     cpa_a: (f32, f32),
     cpa_b: (f32, f32),
     min_domain: f64,
-    snap: Option<(Vec<Sample>, Vec<Sample>)>,
 }
 
 impl PairCore {
@@ -1168,28 +1161,89 @@ impl PairCore {
             cpa_a: p.cpa_a,
             cpa_b: p.cpa_b,
             min_domain: p.min_domain,
-            snap: p.snap.as_deref().cloned(),
         }
     }
 }
 
-/// A vessel of a closed pair as it was then.
+/// A vessel of a closed pair as it was then: its history when the pair
+/// closed and, if kept, when it was closest, both as ranges of one list of
+/// samples (they overlap: each sample is stored once).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SideCore {
     mmsi: u32,
     name: Option<String>,
     ship_type: Option<u8>,
     length_m: Option<f64>,
-    history: Vec<Sample>,
+    samples: Vec<Sample>,
+    history: (u32, u32),
+    snap: Option<(u32, u32)>,
+}
+
+/// The same sample, bit for bit (NaN speeds and courses included).
+fn same(a: &Sample, b: &Sample) -> bool {
+    a.t == b.t
+        && a.lat.to_bits() == b.lat.to_bits()
+        && a.lon.to_bits() == b.lon.to_bits()
+        && a.cog.to_bits() == b.cog.to_bits()
+        && a.sog.to_bits() == b.sog.to_bits()
+        && a.rot.to_bits() == b.rot.to_bits()
 }
 
 impl SideCore {
+    fn of(t: &Track, snap: Option<&[Sample]>) -> SideCore {
+        let history: Vec<Sample> = t.history.iter().copied().collect();
+        let mut union: Vec<Sample> = snap
+            .unwrap_or(&[])
+            .iter()
+            .chain(&history)
+            .copied()
+            .collect();
+        union.sort_by_key(|s| s.t);
+        union.dedup_by(|x, y| same(x, y));
+        let find = |w: &[Sample]| -> Option<(u32, u32)> {
+            let Some(first) = w.first() else {
+                return Some((0, 0));
+            };
+            let i = union.iter().position(|s| same(s, first))?;
+            let got = union.get(i..i + w.len())?;
+            got.iter()
+                .zip(w)
+                .all(|(x, y)| same(x, y))
+                .then_some((i as u32, (i + w.len()) as u32))
+        };
+        let (samples, h, sn) = match (find(&history), snap.map(find)) {
+            (Some(h), None) => (union, h, None),
+            (Some(h), Some(Some(sn))) => (union, h, Some(sn)),
+            // Not one window of one stream: both kept as they are.
+            _ => {
+                let sn = snap.unwrap_or(&[]);
+                let n = sn.len() as u32;
+                let all: Vec<Sample> = sn.iter().chain(&history).copied().collect();
+                let len = all.len() as u32;
+                (all, (n, len), snap.map(|_| (0, n)))
+            }
+        };
+        SideCore {
+            mmsi: t.mmsi,
+            name: t.name.clone(),
+            ship_type: t.ship_type,
+            length_m: t.length_m,
+            samples,
+            history: h,
+            snap: sn,
+        }
+    }
+
+    fn range(&self, (from, to): (u32, u32)) -> &[Sample] {
+        self.samples.get(from as usize..to as usize).unwrap_or(&[])
+    }
+
     fn track(&self) -> Track {
         let mut t = Track::new(self.mmsi);
         t.name = self.name.clone();
         t.ship_type = self.ship_type;
         t.length_m = self.length_m;
-        t.history = self.history.iter().copied().collect();
+        t.history = self.range(self.history).iter().copied().collect();
         t
     }
 }
@@ -1216,7 +1270,12 @@ pub(crate) fn judge_candidate(c: &NearMissCandidate, cfg: &CensusConfig) -> Opti
         cpa_b: p.cpa_b,
         min_domain: p.min_domain,
         last_d_m: f64::NAN,
-        snap: p.snap.clone().filter(|_| p.min_d_m < hot_m).map(Box::new),
+        snap: match (c.a.snap, c.b.snap) {
+            (Some(sa), Some(sb)) if p.min_d_m < hot_m => {
+                Some(Box::new((c.a.range(sa).to_vec(), c.b.range(sb).to_vec())))
+            }
+            _ => None,
+        },
     };
     let (f, tr) = judge(&pair, &c.a.track(), &c.b.track(), cfg)?;
     Some(Finding::NearMiss(Box::new(f), Box::new(tr)))
