@@ -1174,9 +1174,73 @@ pub struct SideCore {
     name: Option<String>,
     ship_type: Option<u8>,
     length_m: Option<f64>,
+    #[serde(with = "sample_bytes")]
     samples: Vec<Sample>,
     history: (u32, u32),
     snap: Option<(u32, u32)>,
+}
+
+/// Samples stored as one byte string (36 bytes each, little-endian: time,
+/// latitude, longitude, course, speed, rate of turn): read back with a copy
+/// rather than a parse of every number.
+mod sample_bytes {
+    use super::Sample;
+
+    const SIZE: usize = 36;
+
+    pub fn serialize<S: serde::Serializer>(v: &[Sample], s: S) -> Result<S::Ok, S::Error> {
+        let mut b = Vec::with_capacity(v.len() * SIZE);
+        for x in v {
+            b.extend_from_slice(&x.t.to_le_bytes());
+            b.extend_from_slice(&x.lat.to_le_bytes());
+            b.extend_from_slice(&x.lon.to_le_bytes());
+            b.extend_from_slice(&x.cog.to_le_bytes());
+            b.extend_from_slice(&x.sog.to_le_bytes());
+            b.extend_from_slice(&x.rot.to_le_bytes());
+        }
+        s.serialize_bytes(&b)
+    }
+
+    struct Visitor;
+
+    impl serde::de::Visitor<'_> for Visitor {
+        type Value = Vec<Sample>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            write!(f, "samples as a byte string of {SIZE}-byte records")
+        }
+
+        fn visit_bytes<E: serde::de::Error>(self, b: &[u8]) -> Result<Vec<Sample>, E> {
+            if b.len() % SIZE != 0 {
+                return Err(E::custom(format!(
+                    "{} bytes of samples, not a multiple of {SIZE}",
+                    b.len()
+                )));
+            }
+            let f64_at =
+                |r: &[u8], i: usize| f64::from_le_bytes(r[i..i + 8].try_into().unwrap_or([0; 8]));
+            let f32_at =
+                |r: &[u8], i: usize| f32::from_le_bytes(r[i..i + 4].try_into().unwrap_or([0; 4]));
+            Ok(b.chunks_exact(SIZE)
+                .map(|r| Sample {
+                    t: i64::from_le_bytes(r[0..8].try_into().unwrap_or([0; 8])),
+                    lat: f64_at(r, 8),
+                    lon: f64_at(r, 16),
+                    cog: f32_at(r, 24),
+                    sog: f32_at(r, 28),
+                    rot: f32_at(r, 32),
+                })
+                .collect())
+        }
+
+        fn visit_byte_buf<E: serde::de::Error>(self, b: Vec<u8>) -> Result<Vec<Sample>, E> {
+            self.visit_bytes(&b)
+        }
+    }
+
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Sample>, D::Error> {
+        d.deserialize_bytes(Visitor)
+    }
 }
 
 /// The same sample, bit for bit (NaN speeds and courses included).
