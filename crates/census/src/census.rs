@@ -226,6 +226,8 @@ pub struct Census {
     shard: Option<Own>,
     /// Logging for a pair index ([`Census::for_pair_index`]).
     pair_log: bool,
+    /// What the worker threads logged for it in their last batches.
+    finished_log: crate::pairs::PairLog,
 }
 
 /// A position the picture accepted (for exporting the cleaned tracks).
@@ -356,13 +358,15 @@ impl Census {
             group_stats: Vec::new(),
             shard: None,
             pair_log: false,
+            finished_log: crate::pairs::PairLog::default(),
         })
     }
 
-    /// A census that builds a pair index ([`crate::pairs`]): encounters
-    /// only, at the index's thresholds, on the caller's thread; what it
-    /// logs is taken with [`Census::drain_pair_log`] (its findings are
-    /// not the ones asked for and are best ignored).
+    /// A census that builds an index ([`crate::pairs`]): near misses,
+    /// encounters and gaps at the index's thresholds; what it logs is
+    /// taken with [`Census::drain_pair_log`] (its findings are not the
+    /// ones asked for and are best ignored). Threads as any census
+    /// ([`Census::with_threads`]): the log is the same.
     pub fn for_pair_index(
         cfg: CensusConfig,
         spec: crate::pairs::PairIndexSpec,
@@ -373,12 +377,18 @@ impl Census {
         Ok(c)
     }
 
-    /// Moves what was logged for a pair index so far into `into`.
+    /// Moves what was logged for a pair index so far into `into` (with
+    /// worker threads, as of the batches they handed back).
     pub fn drain_pair_log(&mut self, into: &mut crate::pairs::PairLog) {
-        if let Some(Groups::Inline(gs)) = self.groups.as_mut() {
-            for g in gs.iter_mut() {
-                g.drain_pair_log(into);
+        self.finished_log.drain_into(into);
+        match self.groups.as_mut() {
+            Some(Groups::Inline(gs)) => {
+                for g in gs.iter_mut() {
+                    g.drain_pair_log(into);
+                }
             }
+            Some(Groups::Threads(pool)) => pool.drain_log(into),
+            None => {}
         }
     }
 
@@ -677,7 +687,7 @@ impl Census {
                 self.groups = Some(Groups::Inline(gs));
             }
             Some(Groups::Threads(pool)) => {
-                let gs = pool.finish(out);
+                let gs = pool.finish(out, &mut self.finished_log);
                 self.groups = Some(Groups::Inline(gs));
             }
         }
@@ -713,7 +723,7 @@ impl Census {
             if self.pair_log {
                 gs.iter_mut().for_each(Detect::log_pairs);
             }
-            self.groups = Some(if self.threads > 1 && !gs.is_empty() && !self.pair_log {
+            self.groups = Some(if self.threads > 1 && !gs.is_empty() {
                 Groups::Threads(Pool::new(gs, self.threads - 1))
             } else {
                 Groups::Inline(gs)

@@ -15,6 +15,7 @@ use std::thread::JoinHandle;
 
 use crate::detect::{Detect, GroupStats, Step};
 use crate::finding::Finding;
+use crate::pairs::PairLog;
 
 /// Batches sent and not yet collected, at most (memory stays flat: about
 /// this many times `STEP_BATCH` steps).
@@ -27,7 +28,7 @@ enum Job {
 
 /// What a worker sends back for one job: per group (index in the census's
 /// group order) its findings and counters.
-type Done = Vec<(usize, Vec<Finding>, GroupStats)>;
+type Done = Vec<(usize, Vec<Finding>, GroupStats, PairLog)>;
 
 struct Worker {
     jobs: SyncSender<Job>,
@@ -40,6 +41,8 @@ pub(crate) struct Pool {
     workers: Vec<Worker>,
     groups: usize,
     in_flight: VecDeque<()>,
+    /// What the groups logged for an index, batch by batch in group order.
+    log: Box<PairLog>,
 }
 
 impl Pool {
@@ -69,7 +72,9 @@ impl Pool {
                                     Job::Steps(s) => g.apply(s, &mut out),
                                     Job::Finish => g.finish(&mut out),
                                 }
-                                res.push((*i, out, g.stats()));
+                                let mut log = PairLog::default();
+                                g.drain_pair_log(&mut log);
+                                res.push((*i, out, g.stats(), log));
                             }
                             if done_tx.send(res).is_err() || matches!(job, Job::Finish) {
                                 break;
@@ -89,6 +94,7 @@ impl Pool {
             workers,
             groups: count,
             in_flight: VecDeque::new(),
+            log: Box::default(),
         }
     }
 
@@ -114,13 +120,13 @@ impl Pool {
     /// The findings of the oldest batch in flight, in group order.
     fn collect(&mut self, out: &mut Vec<Finding>, stats: &mut Vec<GroupStats>) {
         self.in_flight.pop_front();
-        let mut by: Vec<Option<(Vec<Finding>, GroupStats)>> =
+        let mut by: Vec<Option<(Vec<Finding>, GroupStats, PairLog)>> =
             (0..self.groups).map(|_| None).collect();
         for w in 0..self.workers.len() {
             match self.workers[w].done.recv() {
                 Ok(res) => {
-                    for (i, f, s) in res {
-                        by[i] = Some((f, s));
+                    for (i, f, s, l) in res {
+                        by[i] = Some((f, s, l));
                     }
                 }
                 Err(_) => self.failed(w),
@@ -128,9 +134,10 @@ impl Pool {
         }
         stats.resize(self.groups, GroupStats::default());
         for (i, r) in by.into_iter().enumerate() {
-            if let Some((mut f, s)) = r {
+            if let Some((mut f, s, mut l)) = r {
                 out.append(&mut f);
                 stats[i] = s;
+                l.drain_into(&mut self.log);
             }
         }
     }
@@ -152,7 +159,12 @@ impl Pool {
 
     /// Collects every batch in flight, ends every group (its last
     /// findings) and hands the groups back in their order.
-    pub fn finish(mut self, out: &mut Vec<Finding>) -> Vec<Detect> {
+    /// Moves what the groups logged for an index so far into `into`.
+    pub fn drain_log(&mut self, into: &mut PairLog) {
+        self.log.drain_into(into);
+    }
+
+    pub fn finish(mut self, out: &mut Vec<Finding>, log: &mut PairLog) -> Vec<Detect> {
         let mut stats = Vec::new();
         while !self.in_flight.is_empty() {
             self.collect(out, &mut stats);
@@ -164,6 +176,7 @@ impl Pool {
         }
         self.in_flight.push_back(());
         self.collect(out, &mut stats);
+        self.log.drain_into(log);
         let mut groups: Vec<(usize, Detect)> = Vec::with_capacity(self.groups);
         for w in 0..self.workers.len() {
             match self.workers[w].handle.take().map(JoinHandle::join) {

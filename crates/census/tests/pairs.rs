@@ -110,18 +110,39 @@ fn encounters_from_the_pair_index_equal_the_census() {
     // The index, drained as the CLI drains it (every few thousand
     // messages).
     let spec = PairIndexSpec::default();
-    let mut b = Census::for_pair_index(CensusConfig::default(), spec, land.clone()).expect("build");
-    let mut log = PairLog::default();
-    let mut ignored = Vec::new();
-    for (i, (m, t)) in msgs.iter().enumerate() {
-        b.push(m, *t, &mut ignored);
-        if i % 5_000 == 0 {
-            b.drain_pair_log(&mut log);
+    let build = |threads: usize| {
+        let mut b = Census::for_pair_index(CensusConfig::default(), spec, land.clone())
+            .expect("build")
+            .with_threads(threads)
+            .with_batch_steps(1_000);
+        let mut log = PairLog::default();
+        let mut ignored = Vec::new();
+        for (i, (m, t)) in msgs.iter().enumerate() {
+            b.push(m, *t, &mut ignored);
+            if i % 5_000 == 0 {
+                b.drain_pair_log(&mut log);
+            }
         }
-    }
-    b.finish(&mut ignored);
-    b.drain_pair_log(&mut log);
+        b.finish(&mut ignored);
+        b.drain_pair_log(&mut log);
+        (b, log)
+    };
+    let (b, log) = build(1);
     assert!(!log.pairs.is_empty() && !log.instants.is_empty());
+    assert!(!log.near_misses.is_empty() && !log.gaps.is_empty());
+    // Built on worker threads: the same index.
+    let (b3, log3) = build(3);
+    let tables = |l: &PairLog| {
+        format!(
+            "{:?}{:?}{:?}{:?}{:?}{:?}",
+            l.instants, l.pairs, l.events, l.gaps, l.run_classes, l.near_misses
+        )
+    };
+    assert!(
+        tables(&log) == tables(&log3),
+        "the index built on 3 threads differs"
+    );
+    assert_eq!(b.stats(), b3.stats());
     let meta = PairIndexMeta {
         format: PAIRS_FORMAT.into(),
         version: PAIRS_VERSION,

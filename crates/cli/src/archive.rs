@@ -68,6 +68,10 @@ pub struct IndexArgs {
     /// reruns must use the same.
     #[arg(long, value_name = "FILE|world|none", default_value = "world")]
     pub land: String,
+    /// Threads for the census that builds the index (as `census
+    /// --threads`; default every core; the same index whatever the number).
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
     /// Do not print the summary on standard error.
     #[arg(long, short)]
     pub quiet: bool,
@@ -490,7 +494,10 @@ mod imp {
         };
         let land = crate::census::load_land(&args.land)?;
         let mut census = Census::for_pair_index(cfg, spec, land)
-            .context("bad --max-distance-m, --max-median-sog-kn or --min-gap-hours")?;
+            .context(
+                "bad --max-distance-m, --max-median-sog-kn, --min-gap-hours or --max-near-miss-nm",
+            )?
+            .with_threads(crate::census::threads(args.threads)?);
         census.ids_not_mmsis(&a.ids_not_mmsis());
         let idir = dir.join(INDEX_DIR);
         std::fs::create_dir_all(&idir)
