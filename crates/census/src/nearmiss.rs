@@ -89,17 +89,8 @@ struct Pair {
     a: u32,
     b: u32,
     flat: Flat,
-    created_ms: i64,
-    eval_ms: i64,
-    start: Option<Box<Start>>,
-    min_d_m: f64,
-    cpa_ms: i64,
-    cpa_lat: f64,
-    cpa_lon: f64,
-    cpa_rel_kn: f64,
-    cpa_a: (f32, f32),
-    cpa_b: (f32, f32),
-    min_domain: f64,
+    /// What its judgement reads (and an index keeps).
+    core: PairCore,
     last_d_m: f64,
     /// Both vessels' recent history when the closest point so far was
     /// found (kept only once the pair came close).
@@ -486,7 +477,7 @@ impl NearMisses {
         let mut keep_from = last.t - RING_KEEP_MS;
         for &(_, id) in &tr.partners {
             if let Some(Some(pair)) = self.pairs.get(id as usize) {
-                keep_from = keep_from.min(pair.eval_ms);
+                keep_from = keep_from.min(pair.core.eval_ms);
             }
         }
         let tr = &mut tracks[slot as usize];
@@ -616,17 +607,19 @@ impl NearMisses {
             a,
             b,
             flat: Flat::new(lat0, lon0),
-            created_ms: la.t.max(lb.t),
-            eval_ms: fa.t.max(fb.t),
-            start: None,
-            min_d_m: f64::INFINITY,
-            cpa_ms: 0,
-            cpa_lat: f64::NAN,
-            cpa_lon: f64::NAN,
-            cpa_rel_kn: f64::NAN,
-            cpa_a: (f32::NAN, f32::NAN),
-            cpa_b: (f32::NAN, f32::NAN),
-            min_domain: f64::INFINITY,
+            core: PairCore {
+                created_ms: la.t.max(lb.t),
+                eval_ms: fa.t.max(fb.t),
+                start: None,
+                min_d_m: f64::INFINITY,
+                cpa_ms: 0,
+                cpa_lat: f64::NAN,
+                cpa_lon: f64::NAN,
+                cpa_rel_kn: f64::NAN,
+                cpa_a: (f32::NAN, f32::NAN),
+                cpa_b: (f32::NAN, f32::NAN),
+                min_domain: f64::INFINITY,
+            },
             last_d_m: f64::INFINITY,
             snap: None,
         };
@@ -652,11 +645,13 @@ impl NearMisses {
         };
         if let Some(log) = self.log.as_mut() {
             let limit_m = self.cfg.near_miss.distance_nm * M_PER_NM;
-            if pair.min_d_m.is_finite() && (pair.min_d_m < limit_m || pair.min_domain < 1.0) {
+            if pair.core.min_d_m.is_finite()
+                && (pair.core.min_d_m < limit_m || pair.core.min_domain < 1.0)
+            {
                 let snap = pair.snap.as_deref();
                 log.rows.push(NearMissCandidate {
                     msg: log.msg,
-                    pair: PairCore::of(&pair),
+                    pair: pair.core.clone(),
                     a: SideCore::of(&tracks[pair.a as usize], snap.map(|s| &s.0[..])),
                     b: SideCore::of(&tracks[pair.b as usize], snap.map(|s| &s.1[..])),
                 });
@@ -746,15 +741,15 @@ fn advance(
         return Outcome::Close;
     };
     let t_end = la.t.min(lb.t);
-    if t_end <= p.eval_ms {
+    if t_end <= p.core.eval_ms {
         return Outcome::Continue;
     }
     let (Some(fa), Some(fb)) = (a.ring.front(), b.ring.front()) else {
         return Outcome::Close;
     };
-    let mut t0 = p.eval_ms.max(fa.t).max(fb.t);
+    let mut t0 = p.core.eval_ms.max(fa.t).max(fb.t);
     if t0 >= t_end {
-        p.eval_ms = t_end;
+        p.core.eval_ms = t_end;
         return Outcome::Continue;
     }
     ts.clear();
@@ -807,7 +802,7 @@ fn advance(
             last_rel_mps = rel_mps;
         }
         // First time within the ruling range: the situation then.
-        if p.start.is_none() {
+        if p.core.start.is_none() {
             let c0 = r0.0 * r0.0 + r0.1 * r0.1 - rule_m * rule_m;
             let s_in = if c0 <= 0.0 {
                 Some(0.0)
@@ -824,8 +819,8 @@ fn advance(
             };
             if let Some(s) = s_in {
                 let ts_ms = t0 + ((t1 - t0) as f64 * s) as i64;
-                p.start = start_state(ts_ms, a, b, max_gap, cfg).map(Box::new);
-                if p.start.is_some() {
+                p.core.start = start_state(ts_ms, a, b, max_gap, cfg).map(Box::new);
+                if p.core.start.is_some() {
                     stats.pairs_within_ruling_range += 1;
                 }
             }
@@ -833,21 +828,21 @@ fn advance(
         let both_under_way = a0f.underway && a1f.underway && b0f.underway && b1f.underway;
         last_both_under_way = a1f.underway && b1f.underway;
         if both_under_way && rel_mps >= company_mps {
-            if dmin < p.min_d_m {
-                p.min_d_m = dmin;
-                p.cpa_ms = t0 + ((t1 - t0) as f64 * s_min).round() as i64;
+            if dmin < p.core.min_d_m {
+                p.core.min_d_m = dmin;
+                p.core.cpa_ms = t0 + ((t1 - t0) as f64 * s_min).round() as i64;
                 let ax = ax0 + (ax1 - ax0) * s_min;
                 let ay = ay0 + (ay1 - ay0) * s_min;
                 let bx = bx0 + (bx1 - bx0) * s_min;
                 let by = by0 + (by1 - by0) * s_min;
                 let (lat, lon) = p.flat.geo((ax + bx) * 0.5, (ay + by) * 0.5);
-                p.cpa_lat = lat;
-                p.cpa_lon = lon;
-                p.cpa_rel_kn = rel_mps / MPS_PER_KN;
+                p.core.cpa_lat = lat;
+                p.core.cpa_lon = lon;
+                p.core.cpa_rel_kn = rel_mps / MPS_PER_KN;
                 let (sa, ca) = motion(&a0f, &a1f);
                 let (sb, cb) = motion(&b0f, &b1f);
-                p.cpa_a = (sa as f32, ca as f32);
-                p.cpa_b = (sb as f32, cb as f32);
+                p.core.cpa_a = (sa as f32, ca as f32);
+                p.core.cpa_b = (sb as f32, cb as f32);
                 if dmin < hot_m {
                     let h = |t: &Track| t.history.iter().copied().collect::<Vec<Sample>>();
                     p.snap = Some(Box::new((h(a), h(b))));
@@ -862,7 +857,7 @@ fn advance(
                     let ry = r0.1 + d.1 * s;
                     let ra = domain_ratio(rx, ry, a0f.heading_or_cog(), a.length_m, cfg);
                     let rb = domain_ratio(-rx, -ry, b0f.heading_or_cog(), b.length_m, cfg);
-                    p.min_domain = p.min_domain.min(ra).min(rb);
+                    p.core.min_domain = p.core.min_domain.min(ra).min(rb);
                 }
             }
         }
@@ -872,7 +867,7 @@ fn advance(
         (ax0, ay0, bx0, by0) = (ax1, ay1, bx1, by1);
         t0 = t1;
     }
-    p.eval_ms = t_end;
+    p.core.eval_ms = t_end;
     // One of them stopped (at anchor, alongside, drifting): no close-quarters
     // situation while so. The pair is judged on what was seen; a new one
     // opens if both get under way near each other again.
@@ -880,7 +875,7 @@ fn advance(
         return Outcome::Close;
     }
     let search_m = nm.release_range_nm.max(nm.ruling_range_nm) * M_PER_NM + M_PER_NM;
-    if p.start.is_some() {
+    if p.core.start.is_some() {
         // Followed within the ruling range: until past and clear.
         if (p.last_d_m > release_m && opening) || p.last_d_m > search_m * 1.5 {
             return Outcome::Close;
@@ -982,12 +977,12 @@ fn manoeuvre(samples: &[Sample], from: i64, to: i64) -> (f64, f64, Option<f64>) 
 
 fn judge(p: &Pair, a: &Track, b: &Track, cfg: &CensusConfig) -> Option<(NearMiss, NearMissTracks)> {
     let nm = &cfg.near_miss;
-    if !p.min_d_m.is_finite() {
+    if !p.core.min_d_m.is_finite() {
         return None;
     }
-    let by_distance = p.min_d_m < nm.distance_nm * M_PER_NM;
+    let by_distance = p.core.min_d_m < nm.distance_nm * M_PER_NM;
     let lengths_known = a.length_m.is_some() || b.length_m.is_some();
-    let by_domain = p.min_domain < 1.0;
+    let by_domain = p.core.min_domain < 1.0;
     let qualifies = match nm.criterion {
         NearMissCriterion::Distance => by_distance,
         NearMissCriterion::Domain => by_domain || (!lengths_known && by_distance),
@@ -996,7 +991,7 @@ fn judge(p: &Pair, a: &Track, b: &Track, cfg: &CensusConfig) -> Option<(NearMiss
     if !qualifies {
         return None;
     }
-    let d_nm = p.min_d_m / M_PER_NM;
+    let d_nm = p.core.min_d_m / M_PER_NM;
     let band = if d_nm < 0.1 {
         "<0.1"
     } else if d_nm < 0.25 {
@@ -1006,20 +1001,20 @@ fn judge(p: &Pair, a: &Track, b: &Track, cfg: &CensusConfig) -> Option<(NearMiss
     } else {
         "domain"
     };
-    let from = p.cpa_ms - (nm.manoeuvre_window_s * 1000.0) as i64;
+    let from = p.core.cpa_ms - (nm.manoeuvre_window_s * 1000.0) as i64;
     let empty: (Vec<Sample>, Vec<Sample>) = (Vec::new(), Vec::new());
     let snap = p.snap.as_deref().unwrap_or(&empty);
     // Samples up to the closest point, plus the fix just after it.
-    let (ca, sa, ra) = manoeuvre(&snap.0, from, p.cpa_ms + HISTORY_STEP_MS);
-    let (cb, sb, rb) = manoeuvre(&snap.1, from, p.cpa_ms + HISTORY_STEP_MS);
+    let (ca, sa, ra) = manoeuvre(&snap.0, from, p.core.cpa_ms + HISTORY_STEP_MS);
+    let (cb, sb, rb) = manoeuvre(&snap.1, from, p.core.cpa_ms + HISTORY_STEP_MS);
     let man = |c: f64, s: f64, r: Option<f64>| {
         c >= nm.manoeuvre_course_deg
             || s >= nm.manoeuvre_speed_fraction
             || r.is_some_and(|r| r >= nm.manoeuvre_rot_deg_per_min)
     };
-    let start_t = p.start.as_ref().map_or(p.created_ms, |s| s.t);
-    let end_t = p.eval_ms;
-    let (encounter, give_way, stand_on, rule, ruling, srange, scpa, stcpa) = match &p.start {
+    let start_t = p.core.start.as_ref().map_or(p.core.created_ms, |s| s.t);
+    let end_t = p.core.eval_ms;
+    let (encounter, give_way, stand_on, rule, ruling, srange, scpa, stcpa) = match &p.core.start {
         Some(s) => (
             s.encounter,
             s.give_way.clone(),
@@ -1050,20 +1045,24 @@ fn judge(p: &Pair, a: &Track, b: &Track, cfg: &CensusConfig) -> Option<(NearMiss
         ship_type_b: b.ship_type,
         length_a_m: a.length_m,
         length_b_m: b.length_m,
-        start_time: TimeMs(start_t.min(p.cpa_ms)),
-        end_time: TimeMs(end_t.max(p.cpa_ms)),
-        cpa_time: TimeMs(p.cpa_ms),
-        lat: round(p.cpa_lat, 6),
-        lon: round(p.cpa_lon, 6),
+        start_time: TimeMs(start_t.min(p.core.cpa_ms)),
+        end_time: TimeMs(end_t.max(p.core.cpa_ms)),
+        cpa_time: TimeMs(p.core.cpa_ms),
+        lat: round(p.core.cpa_lat, 6),
+        lon: round(p.core.cpa_lon, 6),
         min_distance_nm: round(d_nm, 4),
-        min_distance_m: round(p.min_d_m, 1),
+        min_distance_m: round(p.core.min_d_m, 1),
         band,
-        domain_ratio: p.min_domain.is_finite().then(|| round(p.min_domain, 3)),
-        rel_speed_kn: round(p.cpa_rel_kn, 2),
-        sog_a_kn: round(p.cpa_a.0 as f64, 1),
-        cog_a_deg: round(p.cpa_a.1 as f64, 1),
-        sog_b_kn: round(p.cpa_b.0 as f64, 1),
-        cog_b_deg: round(p.cpa_b.1 as f64, 1),
+        domain_ratio: p
+            .core
+            .min_domain
+            .is_finite()
+            .then(|| round(p.core.min_domain, 3)),
+        rel_speed_kn: round(p.core.cpa_rel_kn, 2),
+        sog_a_kn: round(p.core.cpa_a.0 as f64, 1),
+        cog_a_deg: round(p.core.cpa_a.1 as f64, 1),
+        sog_b_kn: round(p.core.cpa_b.0 as f64, 1),
+        cog_b_deg: round(p.core.cpa_b.1 as f64, 1),
         encounter,
         give_way,
         stand_on,
@@ -1136,7 +1135,7 @@ impl NearMissCandidate {
 pub struct PairCore {
     created_ms: i64,
     eval_ms: i64,
-    start: Option<Start>,
+    start: Option<Box<Start>>,
     min_d_m: f64,
     cpa_ms: i64,
     cpa_lat: f64,
@@ -1145,24 +1144,6 @@ pub struct PairCore {
     cpa_a: (f32, f32),
     cpa_b: (f32, f32),
     min_domain: f64,
-}
-
-impl PairCore {
-    fn of(p: &Pair) -> PairCore {
-        PairCore {
-            created_ms: p.created_ms,
-            eval_ms: p.eval_ms,
-            start: p.start.as_deref().cloned(),
-            min_d_m: p.min_d_m,
-            cpa_ms: p.cpa_ms,
-            cpa_lat: p.cpa_lat,
-            cpa_lon: p.cpa_lon,
-            cpa_rel_kn: p.cpa_rel_kn,
-            cpa_a: p.cpa_a,
-            cpa_b: p.cpa_b,
-            min_domain: p.min_domain,
-        }
-    }
 }
 
 /// A vessel of a closed pair as it was then: its history when the pair
@@ -1322,17 +1303,7 @@ pub(crate) fn judge_candidate(c: &NearMissCandidate, cfg: &CensusConfig) -> Opti
         a: 0,
         b: 1,
         flat: Flat::new(p.cpa_lat, p.cpa_lon),
-        created_ms: p.created_ms,
-        eval_ms: p.eval_ms,
-        start: p.start.clone().map(Box::new),
-        min_d_m: p.min_d_m,
-        cpa_ms: p.cpa_ms,
-        cpa_lat: p.cpa_lat,
-        cpa_lon: p.cpa_lon,
-        cpa_rel_kn: p.cpa_rel_kn,
-        cpa_a: p.cpa_a,
-        cpa_b: p.cpa_b,
-        min_domain: p.min_domain,
+        core: p.clone(),
         last_d_m: f64::NAN,
         snap: match (c.a.snap, c.b.snap) {
             (Some(sa), Some(sb)) if p.min_d_m < hot_m => {
