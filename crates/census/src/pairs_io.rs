@@ -810,7 +810,7 @@ pub fn read_near_misses<R: std::io::Read, E: From<ArchiveError>>(
     let mut bands: Vec<Vec<NearMissCandidate>> = Vec::new();
     for band in meta.near_miss_bands.iter().filter(|b| b.needed(cfg)) {
         let mut r = std::io::BufReader::with_capacity(1 << 20, open(&band.file)?);
-        let mut rows = Vec::with_capacity(band.rows as usize);
+        let mut rows = Vec::with_capacity(band.rows.min(1 << 16) as usize);
         for _ in 0..band.chunks {
             let chunk: Vec<NearMissCandidate> =
                 ciborium::from_reader(&mut r).map_err(|e| pq_err(&band.file, e))?;

@@ -539,6 +539,16 @@ fn encounters_and_gaps_from_the_index_are_the_census_of_the_positions() {
         "{err}"
     );
     assert!(files(&a) == files(&b), "the damaged index is not used");
+    let table = idx.join("near-misses-0.cbor");
+    let bytes = std::fs::read(&table).expect("near-miss candidates");
+    std::fs::write(&table, &bytes[..bytes.len() / 2]).expect("truncate");
+    let (a, b) = (d.join("damaged_nm"), d.join("positions8"));
+    let err = census(&a, &["--only", "near_misses"]);
+    assert!(
+        err.contains("near-misses-0.cbor") && err.contains("reading the positions"),
+        "{err}"
+    );
+    assert!(files(&a) == files(&b), "the damaged index is not used");
     // A day appended: the index is older than the archive and not used.
     finisterra(&["archive", "index", s(&arch), "-q"]);
     let more = d.join("more.nmea.gz");
