@@ -116,7 +116,7 @@ fn gaps_batch(rows: &[GapRow]) -> Result<RecordBatch, arrow_schema::ArrowError> 
     let mut mmsi = UInt32Builder::with_capacity(n);
     let mut t0 = TimestampMillisecondBuilder::with_capacity(n).with_timezone("UTC");
     let mut t1 = TimestampMillisecondBuilder::with_capacity(n).with_timezone("UTC");
-    let mut f: Vec<Float64Builder> = (0..4).map(|_| Float64Builder::with_capacity(n)).collect();
+    let mut f: [Float64Builder; 4] = std::array::from_fn(|_| Float64Builder::with_capacity(n));
     let mut p12 = UInt32Builder::with_capacity(n);
     let mut p48 = UInt32Builder::with_capacity(n);
     for r in rows {
@@ -131,17 +131,16 @@ fn gaps_batch(rows: &[GapRow]) -> Result<RecordBatch, arrow_schema::ArrowError> 
         p12.append_value(r.ends.p12);
         p48.append_value(r.ends.p48);
     }
-    let mut f = f.into_iter().map(|mut b| Arc::new(b.finish()) as ArrayRef);
-    let mut next = || f.next().expect("four columns");
+    let [mut lat, mut lon, mut end_lat, mut end_lon] = f;
     let cols: Vec<ArrayRef> = vec![
         Arc::new(msg.finish()),
         Arc::new(mmsi.finish()),
         Arc::new(t0.finish()),
-        next(),
-        next(),
+        Arc::new(lat.finish()),
+        Arc::new(lon.finish()),
         Arc::new(t1.finish()),
-        next(),
-        next(),
+        Arc::new(end_lat.finish()),
+        Arc::new(end_lon.finish()),
         Arc::new(p12.finish()),
         Arc::new(p48.finish()),
     ];
