@@ -220,12 +220,26 @@ impl Detect {
         }
     }
 
-    /// Where identity changes are logged (one group logs them).
-    fn events_log(&mut self) -> Option<&mut PairLog> {
-        if self.kind == GroupKind::Resampled {
-            self.rs.log.as_deref_mut()
-        } else {
-            None
+    /// Logs a change of a vessel's identity for an index (one group logs
+    /// them).
+    fn log_event(
+        &mut self,
+        mmsi: u32,
+        kind: VesselEventKind,
+        name: Option<String>,
+        ship_type: Option<u8>,
+    ) {
+        if self.kind != GroupKind::Resampled {
+            return;
+        }
+        if let Some(log) = self.rs.log.as_deref_mut() {
+            log.events.push(VesselEvent {
+                msg: log.msg,
+                mmsi,
+                kind,
+                name,
+                ship_type,
+            });
         }
     }
 
@@ -312,15 +326,7 @@ impl Detect {
                 if let Some(reason) = invalid.filter(|_| self.cfg.detectors.spoofing) {
                     tr.invalid = Some(Box::new(Episode::new(*t, f64::NAN, f64::NAN, reason)));
                 }
-                if let Some(log) = self.events_log() {
-                    log.events.push(VesselEvent {
-                        msg: log.msg,
-                        mmsi: *mmsi,
-                        kind: VesselEventKind::New,
-                        name: None,
-                        ship_type: None,
-                    });
-                }
+                self.log_event(*mmsi, VesselEventKind::New, None, None);
                 let slot = *slot as usize;
                 if slot == self.tracks.len() {
                     self.tracks.push(tr);
@@ -330,15 +336,7 @@ impl Detect {
             }
             Step::Forget(slot) => {
                 let mmsi = self.tracks[*slot as usize].mmsi;
-                if let Some(log) = self.events_log() {
-                    log.events.push(VesselEvent {
-                        msg: log.msg,
-                        mmsi,
-                        kind: VesselEventKind::Forget,
-                        name: None,
-                        ship_type: None,
-                    });
-                }
+                self.log_event(mmsi, VesselEventKind::Forget, None, None);
                 self.forget(*slot, out)
             }
             Step::Static {
@@ -347,7 +345,6 @@ impl Detect {
                 ship_type,
                 length_m,
             } => {
-                let logging = self.kind == GroupKind::Resampled && self.rs.log.is_some();
                 let tr = &mut self.tracks[*slot as usize];
                 let mut changed = false;
                 if let Some(n) = name {
@@ -363,14 +360,9 @@ impl Detect {
                 if length_m.is_some() {
                     tr.length_m = *length_m;
                 }
-                if let Some(log) = self.rs.log.as_mut().filter(|_| changed && logging) {
-                    log.events.push(VesselEvent {
-                        msg: log.msg,
-                        mmsi: tr.mmsi,
-                        kind: VesselEventKind::Static,
-                        name: tr.name.clone(),
-                        ship_type: tr.ship_type,
-                    });
+                if changed && self.rs.log.is_some() {
+                    let (mmsi, name, ty) = (tr.mmsi, tr.name.clone(), tr.ship_type);
+                    self.log_event(mmsi, VesselEventKind::Static, name, ty);
                 }
             }
             Step::Reported { slot, t, lat, lon } => {

@@ -1,21 +1,19 @@
-//! The pair index: encounters judged again, with other thresholds, without
-//! reading a single position.
+//! The archive's index: near misses, encounters and gaps judged again,
+//! with other thresholds, without reading a single position.
 //!
 //! A census of an archive spends nearly all its time turning positions
-//! into the picture and the resampled tracks. Encounters only look at the
-//! pairs of resampled positions that are close, which are few. A census
-//! run with the largest thresholds an analyst will ask for (the *build*
-//! thresholds: a distance, a median speed) logs, as it completes each
-//! resampled instant, every close pair with both positions and speeds
-//! ([`PairRow`]), when each instant was completed ([`PairLog::instants`],
-//! counted in messages), and when the vessels' names and types changed
-//! ([`VesselEvent`]). A rerun ([`PairReplay`]) with any thresholds at or
-//! below the build's keeps the pairs that pass them, grows and ends the
-//! runs with the census's own code ([`crate::resample::EncounterRuns`]),
-//! names the vessels as the census would have named them at that message,
-//! and puts each message's findings in the census's canonical order. So
-//! the encounter table is the census's, byte for byte
-//! (`tests/pairs.rs`).
+//! into the picture and the tracks. The judgements only look at a few
+//! things: the close pairs of resampled positions (encounters), the
+//! silences (gaps), the pairs followed for a near miss as they closed. A
+//! census run with the widest thresholds an analyst will ask for (the
+//! *build* thresholds, [`PairIndexSpec`]) logs them ([`PairLog`]), with
+//! when each resampled instant was completed and when the vessels' names
+//! and types changed ([`VesselEvent`]), counted in messages. A rerun
+//! ([`replay`]) with any thresholds within the build's keeps what passes
+//! them and judges it with the census's own code, names the vessels as the
+//! census would have named them at that message, and puts each message's
+//! findings in the census's canonical order. So the tables are the
+//! census's, byte for byte (`tests/pairs.rs`).
 //!
 //! Everything that decides which positions count (the picture, the
 //! resampling grid, the reorder window) is fixed when the index is built:
@@ -212,16 +210,6 @@ impl PairLog {
         into.run_classes.append(&mut self.run_classes);
         into.near_misses.append(&mut self.near_misses);
     }
-
-    /// Nothing logged.
-    pub fn is_empty(&self) -> bool {
-        self.instants.is_empty()
-            && self.pairs.is_empty()
-            && self.events.is_empty()
-            && self.gaps.is_empty()
-            && self.run_classes.is_empty()
-            && self.near_misses.is_empty()
-    }
 }
 
 /// The largest thresholds a pair index answers for.
@@ -238,15 +226,6 @@ pub struct PairIndexSpec {
     pub max_near_miss_nm: f64,
 }
 
-impl PairIndexSpec {
-    /// The near-miss distance bands, upper bounds in NM (then the
-    /// candidates kept for their ship domain alone).
-    pub fn near_miss_bands_nm(&self) -> [f64; 3] {
-        let d = self.max_near_miss_nm;
-        [d / 4.0, d / 2.0, d]
-    }
-}
-
 impl Default for PairIndexSpec {
     fn default() -> PairIndexSpec {
         PairIndexSpec {
@@ -259,8 +238,8 @@ impl Default for PairIndexSpec {
 }
 
 impl PairIndexSpec {
-    /// The settings of the census that builds the index: `cfg` with
-    /// encounters and gaps only, at the index's thresholds.
+    /// The settings of the census that builds the index: `cfg` with near
+    /// misses, encounters and gaps only, at the index's thresholds.
     pub fn build_config(&self, cfg: &CensusConfig) -> CensusConfig {
         let mut c = *cfg;
         c.detectors = INDEXED;
@@ -269,6 +248,13 @@ impl PairIndexSpec {
         c.gap.min_duration_s = self.min_gap_s;
         c.near_miss.distance_nm = self.max_near_miss_nm;
         c
+    }
+
+    /// The near-miss distance bands, upper bounds in NM (then the
+    /// candidates kept for their ship domain alone).
+    pub fn near_miss_bands_nm(&self) -> [f64; 3] {
+        let d = self.max_near_miss_nm;
+        [d / 4.0, d / 2.0, d]
     }
 
     /// The distance bands the pairs are kept in, upper bounds in metres
@@ -303,6 +289,35 @@ pub struct Band {
     pub shore_below_m: Option<f64>,
     /// Its rows.
     pub rows: u64,
+}
+
+/// What a census does with a [`Band`] of pairs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BandUse {
+    /// Not within its distance (or no encounters asked for).
+    Skip,
+    /// Within its distance, but no run of it can give an encounter as far
+    /// from the coast as asked: its close pairs are only counted.
+    Count,
+    /// Read and judged.
+    Read,
+}
+
+impl Band {
+    /// What a census with `cfg` does with this band.
+    pub fn use_for(&self, cfg: &CensusConfig) -> BandUse {
+        let ec = cfg.encounter;
+        if !cfg.detectors.encounters || self.above_m >= ec.max_distance_m {
+            BandUse::Skip
+        } else if self
+            .shore_below_m
+            .is_some_and(|s| s <= ec.min_shore_distance_m)
+        {
+            BandUse::Count
+        } else {
+            BandUse::Read
+        }
+    }
 }
 
 /// One file of near-miss candidates: those whose closest distance is in
@@ -353,8 +368,6 @@ pub struct PairIndexMeta {
     /// The building census's counters (its findings and close pairs are
     /// replaced by the rerun's).
     pub stats: CensusStats,
-    /// Close pairs kept (all bands).
-    pub pairs: u64,
     /// The pair tables, by distance band and shore class.
     pub bands: Vec<Band>,
     /// The land the shore classes were judged against (`census --land`):
@@ -376,6 +389,49 @@ pub const PAIRS_FORMAT: &str = "finisterra-pairs";
 pub const PAIRS_VERSION: u32 = 1;
 
 impl PairIndexMeta {
+    /// Close pairs kept (all bands).
+    pub fn pairs(&self) -> u64 {
+        self.bands.iter().map(|b| b.rows).sum()
+    }
+
+    /// Near-miss candidates kept (all bands).
+    pub fn near_miss_candidates(&self) -> u64 {
+        self.near_miss_bands.iter().map(|b| b.rows).sum()
+    }
+
+    /// The counters of a census with `cfg` answered from this index: the
+    /// building census's (the picture's are the same), the detectors not
+    /// asked for left out, the close pairs (`close_pairs`, from [`replay`]
+    /// and the bands only counted) and the findings the rerun's.
+    pub fn stats_for(
+        &self,
+        cfg: &CensusConfig,
+        close_pairs: u64,
+        found: &[Finding],
+    ) -> CensusStats {
+        let d = cfg.detectors;
+        let mut stats = self.stats.clone();
+        stats.resample = if d.encounters {
+            crate::resample::ResampleStats {
+                close_pairs,
+                ..self.stats.resample.clone()
+            }
+        } else {
+            Default::default()
+        };
+        if !d.near_misses {
+            stats.near_miss = Default::default();
+        }
+        stats.findings.clear();
+        for f in found {
+            *stats
+                .findings
+                .entry(f.kind().name().to_string())
+                .or_default() += 1;
+        }
+        stats
+    }
+
     /// Whether a census with `cfg` may be answered from this index: `Err`
     /// names what stands in the way.
     pub fn check(&self, cfg: &CensusConfig) -> Result<(), String> {
@@ -496,6 +552,59 @@ pub fn within(cfg: &CensusConfig, distance_m: f64, sog_a_kn: f32, sog_b_kn: f32)
     distance_m <= ec.max_distance_m && slow(sog_a_kn) && slow(sog_b_kn)
 }
 
+/// Findings grouped by the message that decided them, each group put in
+/// the census's canonical order as the next one starts.
+#[derive(Default)]
+struct ByMessage {
+    group: Vec<Finding>,
+    msg: u64,
+}
+
+impl ByMessage {
+    /// The next findings are decided at message `msg`.
+    fn at(&mut self, msg: u64, out: &mut Vec<Finding>) {
+        if msg != self.msg {
+            self.flush(out);
+            self.msg = msg;
+        }
+    }
+
+    fn push(&mut self, f: Finding) {
+        self.group.push(f);
+    }
+
+    fn flush(&mut self, out: &mut Vec<Finding>) {
+        canonical_order(&mut self.group);
+        out.append(&mut self.group);
+    }
+}
+
+/// The vessels' names and types as the census knows them at a message.
+#[derive(Default)]
+struct Identities(FastMap<u32, Track>);
+
+impl Identities {
+    fn apply(&mut self, e: &VesselEvent) {
+        match e.kind {
+            VesselEventKind::New | VesselEventKind::Static => {
+                let t = self.0.entry(e.mmsi).or_insert_with(|| Track::new(e.mmsi));
+                t.name = e.name.clone();
+                t.ship_type = e.ship_type;
+            }
+            VesselEventKind::Forget => {
+                self.0.remove(&e.mmsi);
+            }
+        }
+    }
+
+    fn track(&self, mmsi: u32) -> Track {
+        self.0
+            .get(&mmsi)
+            .cloned()
+            .unwrap_or_else(|| Track::new(mmsi))
+    }
+}
+
 /// Encounters judged again from a pair index. Feed it, in the index's
 /// order, each message's identity changes ([`PairReplay::event`]) and then
 /// the instants completed at its end with their pairs
@@ -505,9 +614,8 @@ pub struct PairReplay<'a> {
     land: &'a Land,
     res_ms: i64,
     runs: EncounterRuns,
-    tracks: FastMap<u32, Track>,
-    group: Vec<Finding>,
-    group_msg: u64,
+    names: Identities,
+    decided: ByMessage,
     /// Pairs within the rerun's thresholds (summed over instants).
     pub close_pairs: u64,
 }
@@ -520,64 +628,35 @@ impl<'a> PairReplay<'a> {
             land,
             res_ms: (cfg.resample_s * 1000.0) as i64,
             runs: EncounterRuns::new(cfg),
-            tracks: FastMap::default(),
-            group: Vec::new(),
-            group_msg: 0,
+            names: Identities::default(),
+            decided: ByMessage::default(),
             close_pairs: 0,
-        }
-    }
-
-    /// Findings decided at an earlier message go out, in canonical order.
-    fn at(&mut self, msg: u64, out: &mut Vec<Finding>) {
-        if msg != self.group_msg {
-            canonical_order(&mut self.group);
-            out.append(&mut self.group);
-            self.group_msg = msg;
         }
     }
 
     fn judge(&mut self, ended: Vec<((u32, u32), Box<crate::resample::Run>)>) {
         for ((a, b), run) in ended {
-            let ta = self
-                .tracks
-                .get(&a)
-                .cloned()
-                .unwrap_or_else(|| Track::new(a));
-            let tb = self
-                .tracks
-                .get(&b)
-                .cloned()
-                .unwrap_or_else(|| Track::new(b));
+            let (ta, tb) = (self.names.track(a), self.names.track(b));
             if let Some(f) = judge_encounter(&run, &ta, &tb, &self.cfg, self.res_ms, self.land) {
-                self.group.push(Finding::Encounter(f));
+                self.decided.push(Finding::Encounter(f));
             }
         }
     }
 
     /// A vessel's identity changed.
     pub fn event(&mut self, e: &VesselEvent, out: &mut Vec<Finding>) {
-        self.at(e.msg, out);
-        match e.kind {
-            VesselEventKind::New | VesselEventKind::Static => {
-                let t = self
-                    .tracks
-                    .entry(e.mmsi)
-                    .or_insert_with(|| Track::new(e.mmsi));
-                t.name = e.name.clone();
-                t.ship_type = e.ship_type;
-            }
-            VesselEventKind::Forget => {
-                let ended = self.runs.take_of(e.mmsi);
-                self.judge(ended);
-                self.tracks.remove(&e.mmsi);
-            }
+        self.decided.at(e.msg, out);
+        if e.kind == VesselEventKind::Forget {
+            let ended = self.runs.take_of(e.mmsi);
+            self.judge(ended);
         }
+        self.names.apply(e);
     }
 
     /// Instant `time_ms` was completed at the end of message `msg`, with
     /// these close pairs (the index's, at the build's thresholds).
     pub fn instant(&mut self, time_ms: i64, msg: u64, pairs: &[PairRow], out: &mut Vec<Finding>) {
-        self.at(msg, out);
+        self.decided.at(msg, out);
         let k = time_ms.div_euclid(self.res_ms);
         for p in pairs {
             if within(&self.cfg, p.distance_m, p.a.2, p.b.2) {
@@ -592,11 +671,10 @@ impl<'a> PairReplay<'a> {
 
     /// The end of the data: every open run is judged.
     pub fn finish(&mut self, out: &mut Vec<Finding>) {
-        self.at(AT_END, out);
+        self.decided.at(AT_END, out);
         let ended = self.runs.take_all();
         self.judge(ended);
-        canonical_order(&mut self.group);
-        out.append(&mut self.group);
+        self.decided.flush(out);
     }
 }
 
@@ -675,59 +753,34 @@ pub fn replay_near_misses<'c>(
     cfg: &CensusConfig,
     out: &mut Vec<Finding>,
 ) {
-    let mut group: Vec<Finding> = Vec::new();
-    let mut group_msg = 0;
+    let mut decided = ByMessage::default();
     for c in candidates {
-        if c.msg != group_msg {
-            canonical_order(&mut group);
-            out.append(&mut group);
-            group_msg = c.msg;
-        }
+        decided.at(c.msg, out);
         if let Some(f) = judge_candidate(c, cfg) {
-            group.push(f);
+            decided.push(f);
         }
     }
-    canonical_order(&mut group);
-    out.append(&mut group);
+    decided.flush(out);
 }
 
 /// Gaps judged again from the index's candidates, named as the census
 /// names them at the message that ends them.
 fn replay_gaps(log: &PairLog, cfg: &CensusConfig, land: &Land, out: &mut Vec<Finding>) {
-    let mut tracks: FastMap<u32, Track> = FastMap::default();
+    let mut names = Identities::default();
     let mut events = log.events.iter().peekable();
-    let mut group: Vec<Finding> = Vec::new();
-    let mut group_msg = 0;
+    let mut decided = ByMessage::default();
     let min_ms = cfg.gap.min_duration_s * 1000.0;
     for g in &log.gaps {
         while let Some(e) = events.next_if(|e| e.msg <= g.msg) {
-            match e.kind {
-                VesselEventKind::New | VesselEventKind::Static => {
-                    let t = tracks.entry(e.mmsi).or_insert_with(|| Track::new(e.mmsi));
-                    t.name = e.name.clone();
-                    t.ship_type = e.ship_type;
-                }
-                VesselEventKind::Forget => {
-                    tracks.remove(&e.mmsi);
-                }
-            }
+            names.apply(e);
         }
-        if g.msg != group_msg {
-            canonical_order(&mut group);
-            out.append(&mut group);
-            group_msg = g.msg;
-        }
+        decided.at(g.msg, out);
         if ((g.ends.end.0 - g.ends.start.0) as f64) < min_ms {
             continue;
         }
-        let tr = tracks
-            .get(&g.mmsi)
-            .cloned()
-            .unwrap_or_else(|| Track::new(g.mmsi));
-        if let Some(f) = judge_gap(&tr, &g.ends, cfg, land) {
-            group.push(Finding::Gap(f));
+        if let Some(f) = judge_gap(&names.track(g.mmsi), &g.ends, cfg, land) {
+            decided.push(Finding::Gap(f));
         }
     }
-    canonical_order(&mut group);
-    out.append(&mut group);
+    decided.flush(out);
 }

@@ -1,21 +1,25 @@
-//! The pair index on disk (feature `parquet`): three plain Parquet tables
-//! beside a JSON description, written and read by the caller's files.
+//! The archive's index on disk (feature `parquet`): plain Parquet tables
+//! and CBOR near-miss candidates beside a JSON description, written and
+//! read through the caller's files.
 //!
 //! ```text
-//! ARCHIVE/index/index.json          PairIndexMeta (the bands' bounds among it)
-//! ARCHIVE/index/pairs-N.parquet     time, mmsi_a, mmsi_b, distance_m, lat_a, lon_a, sog_a_kn, lat_b, lon_b, sog_b_kn
-//! ARCHIVE/index/instants.parquet    time, msg
-//! ARCHIVE/index/events.parquet      msg, mmsi, event (0 new, 1 static, 2 forget), name, ship_type
-//! ARCHIVE/index/gaps.parquet        msg, mmsi, start_time, lat, lon, end_time, end_lat, end_lon,
-//!                                   positions_12h_before, positions_48h_before
+//! ARCHIVE/index/index.json           PairIndexMeta (bands and their bounds among it)
+//! ARCHIVE/index/pairs-B-C.parquet    time, mmsi_a, mmsi_b, distance_m, lat_a, lon_a, sog_a_kn,
+//!                                    lat_b, lon_b, sog_b_kn, run
+//! ARCHIVE/index/instants.parquet     time, msg
+//! ARCHIVE/index/events.parquet       msg, mmsi, event (0 new, 1 static, 2 forget), name, ship_type
+//! ARCHIVE/index/gaps.parquet         msg, mmsi, start_time, lat, lon, end_time, end_lat, end_lon,
+//!                                    positions_12h_before, positions_48h_before
+//! ARCHIVE/index/near-misses-N.cbor   NearMissCandidate arrays, by closest distance
 //! ```
 //!
-//! The pairs are kept in four distance bands (`pairs-0` up to an eighth of
-//! the largest distance, ... `pairs-3` up to it), each in time order, so
-//! that a rerun at the default 500 m of a 2 km index reads the first two
-//! only. The pair files are also what an analyst reads with DuckDB or
-//! pandas (`read_parquet('ARCHIVE/index/pairs-*.parquet')`) to look at who
-//! came close to whom (`sog_*_kn` is the speed made good between resampled
+//! The pairs are kept by distance band B (up to an eighth of the largest
+//! distance, a quarter, a half, all of it) and by the shore class C of
+//! their run, each file in time order, so that a rerun at the default 500 m
+//! and 10 km from the coast of a 2 km index reads two small files. The
+//! pair files are also what an analyst reads with DuckDB or pandas
+//! (`read_parquet('ARCHIVE/index/pairs-*.parquet')`) to look at who came
+//! close to whom (`sog_*_kn` is the speed made good between resampled
 //! positions, NaN when unknown).
 
 use std::io::Write;
@@ -40,8 +44,8 @@ use crate::archive::{
 use crate::config::CensusConfig;
 use crate::nearmiss::NearMissCandidate;
 use crate::pairs::{
-    within, Band, GapEnds, GapRow, NearMissBand, PairIndexMeta, PairIndexSpec, PairLog, PairRow,
-    VesselEvent, VesselEventKind, NEAR_MISS_CHUNK, SHORE_CLASSES_M,
+    within, Band, BandUse, GapEnds, GapRow, NearMissBand, PairIndexMeta, PairIndexSpec, PairLog,
+    PairRow, VesselEvent, VesselEventKind, NEAR_MISS_CHUNK, SHORE_CLASSES_M,
 };
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
 use parquet::arrow::ProjectionMask;
@@ -57,9 +61,10 @@ pub const EVENTS_FILE: &str = "events.parquet";
 /// Gap candidates.
 pub const GAPS_FILE: &str = "gaps.parquet";
 
-/// The file of pair band `i`.
+/// The file of pair band `i` as the first pass of a build writes it
+/// (before [`split_by_shore`]).
 pub fn band_file(i: usize) -> String {
-    format!("pairs-{i}.parquet")
+    format!("pass1-pairs-{i}.parquet")
 }
 
 fn pairs_schema() -> SchemaRef {
@@ -300,35 +305,37 @@ pub struct IndexCounts {
 }
 
 impl<W: Write + Send> PairIndexWriter<W> {
-    /// Creates the tables through `open(file name)`.
+    /// Creates the tables: the first pass's pair bands ([`band_file`],
+    /// read again by [`split_by_shore`]) through `open_pass1(file name)`,
+    /// the others through `open(file name)`.
     pub fn new<E: From<ArchiveError>>(
         spec: &PairIndexSpec,
+        mut open_pass1: impl FnMut(&str) -> Result<W, E>,
         mut open: impl FnMut(&str) -> Result<W, E>,
     ) -> Result<Self, E> {
         let mut bands = Vec::new();
         let mut above = 0.0;
         for (i, upto) in spec.bands_m().into_iter().enumerate() {
             let f = band_file(i);
-            let w = open(&f)?;
+            let w = open_pass1(&f)?;
             bands.push((above, upto, Table::new(f, w, pairs_schema(), pairs_batch)?));
             above = upto;
         }
-        let mut table = |f: &str| open(f);
         let instants = Table::new(
             INSTANTS_FILE.into(),
-            table(INSTANTS_FILE)?,
+            open(INSTANTS_FILE)?,
             instants_schema(),
             instants_batch,
         )?;
         let events = Table::new(
             EVENTS_FILE.into(),
-            table(EVENTS_FILE)?,
+            open(EVENTS_FILE)?,
             events_schema(),
             events_batch,
         )?;
         let gaps = Table::new(
             GAPS_FILE.into(),
-            table(GAPS_FILE)?,
+            open(GAPS_FILE)?,
             gaps_schema(),
             gaps_batch,
         )?;
@@ -585,13 +592,11 @@ impl PairStream {
         mut open: impl FnMut(&str) -> Result<R, E>,
     ) -> Result<PairStream, E> {
         let mut bands = Vec::new();
-        let ec = cfg.encounter;
-        let wanted = |b: &&Band| {
-            cfg.detectors.encounters
-                && b.above_m < ec.max_distance_m
-                && b.shore_below_m.is_none_or(|s| s > ec.min_shore_distance_m)
-        };
-        for band in meta.bands.iter().filter(wanted) {
+        for band in meta
+            .bands
+            .iter()
+            .filter(|b| b.use_for(cfg) == BandUse::Read)
+        {
             let reader = batch_reader(&band.file, open(&band.file)?, pairs_schema())?;
             bands.push(BandStream {
                 file: band.file.clone(),
@@ -686,15 +691,12 @@ pub fn count_skipped<R: ChunkReader + 'static, E: From<ArchiveError>>(
     cfg: &CensusConfig,
     mut open: impl FnMut(&str) -> Result<R, E>,
 ) -> Result<u64, E> {
-    let ec = cfg.encounter;
     let mut n = 0u64;
-    for band in &meta.bands {
-        let skipped = band
-            .shore_below_m
-            .is_some_and(|s| s <= ec.min_shore_distance_m);
-        if !(cfg.detectors.encounters && band.above_m < ec.max_distance_m && skipped) {
-            continue;
-        }
+    for band in meta
+        .bands
+        .iter()
+        .filter(|b| b.use_for(cfg) == BandUse::Count)
+    {
         let f = &band.file;
         let builder =
             ParquetRecordBatchReaderBuilder::try_new(open(f)?).map_err(|e| pq_err(f, e))?;

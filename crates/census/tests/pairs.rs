@@ -151,7 +151,6 @@ fn encounters_from_the_pair_index_equal_the_census() {
         parts: Vec::new(),
         archive_rows: msgs.len() as u64,
         stats: b.stats(),
-        pairs: log.pairs.len() as u64,
         bands: Vec::new(),
         land: "world".into(),
         instants: log.instants.len() as u64,

@@ -473,19 +473,11 @@ mod imp {
         use finisterra_census::pairs_io::{
             split_by_shore, NearMissWriter, PairIndexWriter, INDEX_DIR, INDEX_META,
         };
-        use finisterra_census::{Census, CensusConfig};
+        use finisterra_census::Census;
         let started = std::time::Instant::now();
         let dir = PathBuf::from(&args.archive);
         let a = Archive::open(&dir)?;
-        let cfg = match &args.config {
-            None => CensusConfig::default(),
-            Some(p) => {
-                let text =
-                    std::fs::read_to_string(p).with_context(|| format!("cannot read {p}"))?;
-                CensusConfig::from_json(&text)
-                    .with_context(|| format!("bad census settings in {p}"))?
-            }
-        };
+        let cfg = crate::census::read_config(args.config.as_deref())?;
         let spec = PairIndexSpec {
             max_distance_m: args.max_distance_m,
             max_median_sog_kn: args.max_median_sog_kn,
@@ -514,30 +506,27 @@ mod imp {
         {
             if e.path()
                 .extension()
-                .is_some_and(|x| x == "parquet" || x == "tmp")
+                .is_some_and(|x| x == "parquet" || x == "cbor" || x == "tmp")
             {
                 std::fs::remove_file(e.path())
                     .with_context(|| format!("cannot remove {}", e.path().display()))?;
             }
         }
         let tmp = |name: &str| idir.join(format!("{name}.tmp"));
-        let pass1 = |name: &str| idir.join(format!("pass1-{name}.tmp"));
-        let create = |p: PathBuf| -> Result<BufWriter<File>> {
+        let create = |name: &str| -> Result<BufWriter<File>> {
+            let p = tmp(name);
             let f = File::create(&p).with_context(|| format!("cannot create {}", p.display()))?;
             Ok(BufWriter::with_capacity(1 << 20, f))
         };
+        // Written under temporary names, renamed when all is written.
         let mut names = Vec::new();
-        let mut w = PairIndexWriter::new(&spec, |name| -> Result<BufWriter<File>> {
-            if name.starts_with("pairs-") {
-                create(pass1(name))
-            } else {
-                names.push(name.to_string());
-                create(tmp(name))
-            }
-        })?;
-        let mut nw = NearMissWriter::new(&spec, |name| -> Result<BufWriter<File>> {
+        let mut w = PairIndexWriter::new(&spec, create, |name| {
             names.push(name.to_string());
-            create(tmp(name))
+            create(name)
+        })?;
+        let mut nw = NearMissWriter::new(&spec, |name| {
+            names.push(name.to_string());
+            create(name)
         })?;
         let (rx, handle) = a.spawn_reader(None, Counter::default());
         let mut log = PairLog::default();
@@ -565,25 +554,21 @@ mod imp {
         let bands = split_by_shore(
             &counts.bands,
             &counts.classes,
-            |name| -> Result<File> {
-                File::open(pass1(name))
-                    .with_context(|| format!("cannot open {}", pass1(name).display()))
-            },
-            |name| -> Result<BufWriter<File>> {
+            |name| open_file(&tmp(name)),
+            |name| {
                 names.push(name.to_string());
-                create(tmp(name))
+                create(name)
             },
         )
         .with_context(werr)?;
         for b in &counts.bands {
-            std::fs::remove_file(pass1(&b.file))
-                .with_context(|| format!("cannot remove {}", pass1(&b.file).display()))?;
+            std::fs::remove_file(tmp(&b.file))
+                .with_context(|| format!("cannot remove {}", tmp(&b.file).display()))?;
         }
         for name in &names {
             std::fs::rename(tmp(name), idir.join(name))
                 .with_context(|| format!("cannot write {}", idir.join(name).display()))?;
         }
-        let pairs = bands.iter().map(|b| b.rows).sum();
         let meta = PairIndexMeta {
             format: PAIRS_FORMAT.into(),
             version: PAIRS_VERSION,
@@ -592,7 +577,6 @@ mod imp {
             parts: a.part_files(),
             archive_rows: rows,
             stats: census.stats(),
-            pairs,
             bands,
             land: args.land.clone(),
             instants: counts.instants,
@@ -607,12 +591,13 @@ mod imp {
             .with_context(|| format!("cannot write {}", meta_path.display()))?;
         if !args.quiet {
             eprintln!(
-                "finisterra: indexed {pairs} close pairs (within {} m, median speeds up to {} kn), {} silences (of {} h or more) and {} near-miss candidates (closer than {} NM) of {rows} rows in {:.1} s into {}; `census {} --only near_misses,encounters,gaps` now answers from them",
+                "finisterra: indexed {} close pairs (within {} m, median speeds up to {} kn), {} silences (of {} h or more) and {} near-miss candidates (closer than {} NM) of {rows} rows in {:.1} s into {}; `census {} --only near_misses,encounters,gaps` now answers from them",
+                meta.pairs(),
                 spec.max_distance_m,
                 spec.max_median_sog_kn,
                 meta.gaps,
                 args.min_gap_hours,
-                meta.near_miss_bands.iter().map(|b| b.rows).sum::<u64>(),
+                meta.near_miss_candidates(),
                 spec.max_near_miss_nm,
                 started.elapsed().as_secs_f64(),
                 idir.display(),
@@ -634,12 +619,8 @@ mod imp {
         inputs: &[crate::census::Planned],
         out: &Path,
     ) -> Result<bool> {
-        use finisterra_census::pairs::{
-            replay, replay_near_misses, PairIndexMeta, PairRow, PAIRS_FORMAT, PAIRS_VERSION,
-        };
-        use finisterra_census::pairs_io::{
-            count_skipped, read_near_misses, read_pair_index, PairStream, INDEX_DIR, INDEX_META,
-        };
+        use finisterra_census::pairs::{PairIndexMeta, PAIRS_FORMAT, PAIRS_VERSION};
+        use finisterra_census::pairs_io::{INDEX_DIR, INDEX_META};
         let [input] = inputs else {
             return Ok(false);
         };
@@ -702,27 +683,68 @@ mod imp {
             }
             return Ok(false);
         }
-        let log = match read_pair_index(&meta, cfg, |name| -> Result<File> {
-            let p = idir.join(name);
-            File::open(&p).with_context(|| format!("cannot open {}", p.display()))
-        }) {
-            Ok(log) => log,
+        let land = crate::census::load_land(&args.land)?;
+        let (mut found, close_pairs) = match judge_from_index(&meta, cfg, &idir, &land) {
+            Ok(judged) => judged,
             Err(e) => {
                 say(format!("cannot be read ({e:#})"));
                 return Ok(false);
             }
         };
-        // The pairs are read and decoded on a thread of their own (bounded:
-        // a few chunks in flight), judged on this one.
+        let stats = meta.stats_for(cfg, close_pairs, &found);
+        let mut sinks = crate::census::open_tables(args, out)?;
+        sinks.write_all(&mut found);
+        let summary = sinks.finish().context("cannot write the findings")?;
+        let mut ist = finisterra_census::InputStats::default();
+        ist.add_archive(&input.path, meta.archive_rows);
+        if !args.quiet {
+            eprintln!(
+                "finisterra: answered from the index {} ({} close pairs within {} m, {} silences of {} h or more, {} near-miss candidates closer than {} NM; no position read)",
+                idir.display(),
+                meta.pairs(),
+                meta.spec.max_distance_m,
+                meta.gaps,
+                meta.spec.min_gap_s / 3600.0,
+                meta.near_miss_candidates(),
+                meta.spec.max_near_miss_nm,
+            );
+        }
+        let results = crate::census::Results {
+            cfg,
+            stats: &stats,
+            summary: &summary,
+            input: &ist,
+        };
+        crate::census::write_results(args, out, &results, started.elapsed().as_secs_f64())?;
+        Ok(true)
+    }
+
+    /// A file of the index, opened (its path in the error).
+    fn open_file(p: &Path) -> Result<File> {
+        File::open(p).with_context(|| format!("cannot open {}", p.display()))
+    }
+
+    /// The findings of a census with `cfg` (checked against `meta`) from
+    /// the index in `idir`, and its close pairs. The pairs are read and
+    /// decoded on a thread of their own (bounded: a few chunks in flight)
+    /// and judged on this one; the pairs that cannot give an encounter are
+    /// counted on another.
+    fn judge_from_index(
+        meta: &finisterra_census::pairs::PairIndexMeta,
+        cfg: &finisterra_census::CensusConfig,
+        idir: &Path,
+        land: &finisterra_geofence::Land,
+    ) -> Result<(Vec<finisterra_census::Finding>, u64)> {
+        use finisterra_census::pairs::{replay, replay_near_misses, PairRow};
+        use finisterra_census::pairs_io::{
+            count_skipped, read_near_misses, read_pair_index, PairStream,
+        };
+        let log = read_pair_index(meta, cfg, |name| open_file(&idir.join(name)))?;
         let (tx, rx) = sync_channel::<Result<Vec<PairRow>>>(4);
         let reader = {
-            let (meta, cfg, idir) = (meta.clone(), *cfg, idir.clone());
+            let (meta, cfg, idir) = (meta.clone(), *cfg, idir.to_path_buf());
             std::thread::spawn(move || {
-                let opened = PairStream::open(&meta, &cfg, |name| -> Result<File> {
-                    let p = idir.join(name);
-                    File::open(&p).with_context(|| format!("cannot open {}", p.display()))
-                });
-                match opened {
+                match PairStream::open(&meta, &cfg, |name| open_file(&idir.join(name))) {
                     Err(e) => {
                         let _ = tx.send(Err(e));
                     }
@@ -737,83 +759,23 @@ mod imp {
                 }
             })
         };
-        // The pairs of runs that cannot give an encounter are only counted.
         let counter = {
-            let (meta, cfg, idir) = (meta.clone(), *cfg, idir.clone());
+            let (meta, cfg, idir) = (meta.clone(), *cfg, idir.to_path_buf());
             std::thread::spawn(move || {
-                count_skipped(&meta, &cfg, |name| -> Result<File> {
-                    let p = idir.join(name);
-                    File::open(&p).with_context(|| format!("cannot open {}", p.display()))
-                })
+                count_skipped(&meta, &cfg, |name| open_file(&idir.join(name)))
             })
         };
-        let land = crate::census::load_land(&args.land)?;
         let mut found = Vec::new();
-        let judged = replay(&log, rx.into_iter(), cfg, &land, &mut found);
+        let judged = replay(&log, rx.into_iter(), cfg, land, &mut found);
         let _ = reader.join();
         let counted = counter
             .join()
             .unwrap_or_else(|_| Err(anyhow::anyhow!("the counting thread failed")));
-        let close_pairs = match (judged, counted) {
-            (Ok(n), Ok(m)) => n + m,
-            (Err(e), _) | (_, Err(e)) => {
-                say(format!("cannot be read ({e:#})"));
-                return Ok(false);
-            }
-        };
-        if d.near_misses {
-            let candidates = match read_near_misses(&meta, cfg, |name| -> Result<File> {
-                let p = idir.join(name);
-                File::open(&p).with_context(|| format!("cannot open {}", p.display()))
-            }) {
-                Ok(c) => c,
-                Err(e) => {
-                    say(format!("cannot be read ({e:#})"));
-                    return Ok(false);
-                }
-            };
+        let close_pairs = judged? + counted?;
+        if cfg.detectors.near_misses {
+            let candidates = read_near_misses(meta, cfg, |name| open_file(&idir.join(name)))?;
             replay_near_misses(candidates.iter(), cfg, &mut found);
         }
-        let mut stats = meta.stats.clone();
-        stats.resample = Default::default();
-        if !d.near_misses {
-            stats.near_miss = Default::default();
-        }
-        if d.encounters {
-            stats.resample = meta.stats.resample.clone();
-            stats.resample.close_pairs = close_pairs;
-        }
-        stats.findings.clear();
-        for f in &found {
-            *stats
-                .findings
-                .entry(f.kind().name().to_string())
-                .or_default() += 1;
-        }
-        let mut sinks = crate::census::open_tables(args, out)?;
-        sinks.write_all(&mut found);
-        let summary = sinks.finish().context("cannot write the findings")?;
-        let mut ist = finisterra_census::InputStats::default();
-        ist.add_archive(&input.path, meta.archive_rows);
-        if !args.quiet {
-            eprintln!(
-                "finisterra: answered from the index {} ({} close pairs within {} m, {} silences of {} h or more, {} near-miss candidates closer than {} NM; no position read)",
-                idir.display(),
-                meta.pairs,
-                meta.spec.max_distance_m,
-                meta.gaps,
-                meta.spec.min_gap_s / 3600.0,
-                meta.near_miss_bands.iter().map(|b| b.rows).sum::<u64>(),
-                meta.spec.max_near_miss_nm,
-            );
-        }
-        let results = crate::census::Results {
-            cfg,
-            stats: &stats,
-            summary: &summary,
-            input: &ist,
-        };
-        crate::census::write_results(args, out, &results, started.elapsed().as_secs_f64())?;
-        Ok(true)
+        Ok((found, close_pairs))
     }
 }

@@ -162,14 +162,19 @@ pub struct CensusArgs {
     pub replicas: usize,
 }
 
-pub(crate) fn load_config(args: &CensusArgs) -> Result<CensusConfig> {
-    let mut cfg: CensusConfig = match &args.config {
+/// The census settings of `--config FILE`, or the defaults.
+pub(crate) fn read_config(path: Option<&str>) -> Result<CensusConfig> {
+    Ok(match path {
         None => CensusConfig::default(),
         Some(p) => {
             let text = std::fs::read_to_string(p).with_context(|| format!("cannot read {p}"))?;
             CensusConfig::from_json(&text).with_context(|| format!("bad census settings in {p}"))?
         }
-    };
+    })
+}
+
+pub(crate) fn load_config(args: &CensusArgs) -> Result<CensusConfig> {
+    let mut cfg = read_config(args.config.as_deref())?;
     if let Some(list) = &args.only {
         cfg.detectors = finisterra_census::Detectors::only(list)?;
     }
