@@ -233,7 +233,7 @@ impl Detect {
             return;
         }
         if let Some(log) = self.rs.log.as_deref_mut() {
-            log.events.push(VesselEvent {
+            log.log_event(VesselEvent {
                 msg: log.msg,
                 mmsi,
                 kind,

@@ -29,7 +29,10 @@ use crate::config::{CensusConfig, Detectors};
 use crate::detect::{canonical_order, judge_gap};
 use crate::finding::Finding;
 use crate::nearmiss::{judge_candidate, NearMissCandidate};
-use crate::resample::{judge_encounter, speed_cap_kn, EncounterRuns};
+use crate::resample::{
+    judge_encounter, judge_loiter, loiter_step, speed_cap_kn, EncounterRuns, LoiterSample,
+};
+use crate::track::LoiterRun;
 use crate::track::Track;
 use crate::util::FastMap;
 
@@ -149,6 +152,11 @@ pub struct PairLog {
     /// Near-miss candidates (closed pairs that may be near misses), in
     /// order.
     pub near_misses: Vec<NearMissCandidate>,
+    /// The loitering detector's slow positions and run ends, in order.
+    pub loiter: Vec<LoiterRow>,
+    /// Identity changes logged so far, drained or not (where a
+    /// [`LoiterRow`] falls among them).
+    pub(crate) events_seen: u64,
     /// Runs still open (not drained).
     pub(crate) open: FastMap<(u32, u32), OpenRun>,
     /// The next run's number.
@@ -209,7 +217,42 @@ impl PairLog {
         into.gaps.append(&mut self.gaps);
         into.run_classes.append(&mut self.run_classes);
         into.near_misses.append(&mut self.near_misses);
+        into.loiter.append(&mut self.loiter);
     }
+
+    /// Logs a change of a vessel's identity.
+    pub(crate) fn log_event(&mut self, e: VesselEvent) {
+        self.events.push(e);
+        self.events_seen += 1;
+    }
+
+    /// Logs a position of `mmsi` slow at the index's loitering speed, or
+    /// (`None`) the end of its run at the index's speed.
+    pub(crate) fn log_loiter(&mut self, mmsi: u32, sample: Option<LoiterSample>) {
+        self.loiter.push(LoiterRow {
+            msg: self.msg,
+            events_before: self.events_seen,
+            mmsi,
+            sample,
+        });
+    }
+}
+
+/// What the loitering detector saw of one vessel at one message, as an
+/// index keeps it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LoiterRow {
+    /// Messages judged before it.
+    pub msg: u64,
+    /// Identity changes logged before it (all vessels): where it falls
+    /// among them, within its message.
+    pub events_before: u64,
+    /// The vessel.
+    pub mmsi: u32,
+    /// A resampled position slower than the index's loitering speed; `None`
+    /// where its run at that speed ended otherwise (a faster position, or
+    /// a silence swept).
+    pub sample: Option<LoiterSample>,
 }
 
 /// The largest thresholds a pair index answers for.
@@ -224,6 +267,8 @@ pub struct PairIndexSpec {
     pub min_gap_s: f64,
     /// Near misses closer than this, NM.
     pub max_near_miss_nm: f64,
+    /// Loitering slower than this, knots.
+    pub max_loiter_sog_kn: f64,
 }
 
 impl Default for PairIndexSpec {
@@ -233,13 +278,14 @@ impl Default for PairIndexSpec {
             max_median_sog_kn: 4.0,
             min_gap_s: 3_600.0,
             max_near_miss_nm: 1.0,
+            max_loiter_sog_kn: 4.0,
         }
     }
 }
 
 impl PairIndexSpec {
-    /// The settings of the census that builds the index: `cfg` with near
-    /// misses, encounters and gaps only, at the index's thresholds.
+    /// The settings of the census that builds the index: `cfg` with every
+    /// detector, at the index's thresholds.
     pub fn build_config(&self, cfg: &CensusConfig) -> CensusConfig {
         let mut c = *cfg;
         c.detectors = INDEXED;
@@ -247,6 +293,7 @@ impl PairIndexSpec {
         c.encounter.max_median_sog_kn = self.max_median_sog_kn;
         c.gap.min_duration_s = self.min_gap_s;
         c.near_miss.distance_nm = self.max_near_miss_nm;
+        c.loitering.max_sog_kn = self.max_loiter_sog_kn;
         c
     }
 
@@ -270,9 +317,9 @@ impl PairIndexSpec {
 pub const INDEXED: Detectors = Detectors {
     near_misses: true,
     encounters: true,
-    loitering: false,
+    loitering: true,
     gaps: true,
-    spoofing: false,
+    spoofing: true,
 };
 
 /// One distance band of the pairs.
@@ -381,12 +428,20 @@ pub struct PairIndexMeta {
     pub gaps: u64,
     /// The near-miss candidates, by closest distance.
     pub near_miss_bands: Vec<NearMissBand>,
+    /// Rows of the loitering table.
+    pub loitering: u64,
+    /// The inland waters the building census judged positions on land
+    /// with (`census --inland-water`): a rerun with spoofing must use the
+    /// same.
+    pub inland_water: String,
+    /// Spoofing findings kept (as the building census found them).
+    pub spoofing: u64,
 }
 
 /// `format` of an index description.
 pub const PAIRS_FORMAT: &str = "finisterra-pairs";
 /// The layout version this build writes and reads.
-pub const PAIRS_VERSION: u32 = 1;
+pub const PAIRS_VERSION: u32 = 2;
 
 impl PairIndexMeta {
     /// Close pairs kept (all bands).
@@ -411,16 +466,26 @@ impl PairIndexMeta {
     ) -> CensusStats {
         let d = cfg.detectors;
         let mut stats = self.stats.clone();
+        let built = &self.stats.resample;
         stats.resample = if d.encounters {
             crate::resample::ResampleStats {
                 close_pairs,
-                ..self.stats.resample.clone()
+                ..built.clone()
+            }
+        } else if d.loitering {
+            // Without encounters no instant is completed.
+            crate::resample::ResampleStats {
+                points: built.points,
+                ..Default::default()
             }
         } else {
             Default::default()
         };
         if !d.near_misses {
             stats.near_miss = Default::default();
+        }
+        if !d.spoofing {
+            stats.on_land = Default::default();
         }
         stats.findings.clear();
         for f in found {
@@ -436,11 +501,14 @@ impl PairIndexMeta {
     /// names what stands in the way.
     pub fn check(&self, cfg: &CensusConfig) -> Result<(), String> {
         let d = cfg.detectors;
-        if d.loitering || d.spoofing || !(d.encounters || d.gaps || d.near_misses) {
-            return Err(
-                "the index answers near misses, encounters and gaps (not loitering or spoofing)"
-                    .into(),
-            );
+        if !(d.encounters || d.gaps || d.near_misses || d.loitering || d.spoofing) {
+            return Err("no detector is asked for".into());
+        }
+        if d.loitering && cfg.loitering.max_sog_kn > self.spec.max_loiter_sog_kn {
+            return Err(format!(
+                "loitering.max_sog_kn {} is above the index's {}",
+                cfg.loitering.max_sog_kn, self.spec.max_loiter_sog_kn
+            ));
         }
         if d.near_misses && cfg.near_miss.distance_nm > self.spec.max_near_miss_nm {
             return Err(format!(
@@ -498,6 +566,11 @@ fn neutral(cfg: &CensusConfig) -> serde_json::Value {
         n.manoeuvre_window_s = d.near_miss.manoeuvre_window_s;
     } else {
         c.near_miss = d.near_miss;
+    }
+    if !cfg.detectors.spoofing {
+        // Spoofing's settings judge nothing else (a rerun with spoofing
+        // takes the building census's findings: the same settings).
+        c.spoofing = d.spoofing;
     }
     c.encounter = d.encounter;
     c.loitering = d.loitering;
@@ -743,7 +816,71 @@ pub fn replay<E>(
     if cfg.detectors.near_misses {
         replay_near_misses(log.near_misses.iter(), cfg, out);
     }
+    if cfg.detectors.loitering {
+        replay_loitering(log, cfg, land, out);
+    }
     Ok(close_pairs)
+}
+
+/// Loitering judged again from the index's slow positions: each vessel's
+/// run grows and ends as the census's does ([`loiter_step`]) at the
+/// rerun's speed, and also ends where the index's run ended; it is judged
+/// with the vessel's name at that point (a forgotten vessel's run is
+/// judged before it is forgotten, as the census does).
+fn replay_loitering(log: &PairLog, cfg: &CensusConfig, land: &Land, out: &mut Vec<Finding>) {
+    let res_ms = (cfg.resample_s * 1000.0) as i64;
+    let max_sog_kn = cfg.loitering.max_sog_kn;
+    let mut names = Identities::default();
+    let mut runs: FastMap<u32, Box<LoiterRun>> = FastMap::default();
+    let mut decided = ByMessage::default();
+    let mut events = log.events.iter().enumerate().peekable();
+    let apply = |e: &VesselEvent,
+                 names: &mut Identities,
+                 runs: &mut FastMap<u32, Box<LoiterRun>>,
+                 decided: &mut ByMessage,
+                 out: &mut Vec<Finding>| {
+        decided.at(e.msg, out);
+        if e.kind == VesselEventKind::Forget {
+            if let Some(r) = runs.remove(&e.mmsi) {
+                if let Some(f) = judge_loiter(&r, &names.track(e.mmsi), cfg, res_ms, land) {
+                    decided.push(Finding::Loitering(f));
+                }
+            }
+        }
+        names.apply(e);
+    };
+    for row in &log.loiter {
+        while let Some((_, e)) = events.next_if(|(i, _)| (*i as u64) < row.events_before) {
+            apply(e, &mut names, &mut runs, &mut decided, out);
+        }
+        decided.at(row.msg, out);
+        let ended = match &row.sample {
+            Some(s) => {
+                let mut run = runs.remove(&row.mmsi);
+                let ended = loiter_step(&mut run, s, max_sog_kn);
+                if let Some(r) = run {
+                    runs.insert(row.mmsi, r);
+                }
+                ended
+            }
+            None => runs.remove(&row.mmsi),
+        };
+        if let Some(r) = ended {
+            if let Some(f) = judge_loiter(&r, &names.track(row.mmsi), cfg, res_ms, land) {
+                decided.push(Finding::Loitering(f));
+            }
+        }
+    }
+    for (_, e) in events {
+        apply(e, &mut names, &mut runs, &mut decided, out);
+    }
+    decided.at(AT_END, out);
+    for (mmsi, r) in runs {
+        if let Some(f) = judge_loiter(&r, &names.track(mmsi), cfg, res_ms, land) {
+            decided.push(Finding::Loitering(f));
+        }
+    }
+    decided.flush(out);
 }
 
 /// Near misses judged again from the index's candidates (in the order

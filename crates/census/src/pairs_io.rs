@@ -26,8 +26,8 @@ use std::io::Write;
 use std::sync::Arc;
 
 use arrow_array::builder::{
-    Float32Builder, Float64Builder, StringBuilder, TimestampMillisecondBuilder, UInt32Builder,
-    UInt64Builder, UInt8Builder,
+    BooleanBuilder, Float32Builder, Float64Builder, StringBuilder, TimestampMillisecondBuilder,
+    UInt32Builder, UInt64Builder, UInt8Builder,
 };
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
@@ -42,11 +42,13 @@ use crate::archive::{
     batch_reader, column, opt, pq_err, props, read_batches, ts, ArchiveError, ROW_GROUP_ROWS,
 };
 use crate::config::CensusConfig;
+use crate::finding::Finding;
 use crate::nearmiss::NearMissCandidate;
 use crate::pairs::{
-    within, Band, BandUse, GapEnds, GapRow, NearMissBand, PairIndexMeta, PairIndexSpec, PairLog,
-    PairRow, VesselEvent, VesselEventKind, NEAR_MISS_CHUNK, SHORE_CLASSES_M,
+    within, Band, BandUse, GapEnds, GapRow, LoiterRow, NearMissBand, PairIndexMeta, PairIndexSpec,
+    PairLog, PairRow, VesselEvent, VesselEventKind, NEAR_MISS_CHUNK, SHORE_CLASSES_M,
 };
+use crate::resample::LoiterSample;
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
 use parquet::arrow::ProjectionMask;
 
@@ -60,6 +62,10 @@ pub const INSTANTS_FILE: &str = "instants.parquet";
 pub const EVENTS_FILE: &str = "events.parquet";
 /// Gap candidates.
 pub const GAPS_FILE: &str = "gaps.parquet";
+/// The loitering detector's slow positions and run ends.
+pub const LOITERING_FILE: &str = "loitering.parquet";
+/// The building census's spoofing findings.
+pub const SPOOFING_FILE: &str = "spoofing.cbor";
 
 /// The file of pair band `i` as the first pass of a build writes it
 /// (before [`split_by_shore`]).
@@ -98,6 +104,126 @@ fn events_schema() -> SchemaRef {
         Field::new("name", DataType::Utf8, true),
         Field::new("ship_type", DataType::UInt8, true),
     ]))
+}
+
+fn loitering_schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        Field::new("msg", DataType::UInt64, false),
+        Field::new("events_before", DataType::UInt64, false),
+        Field::new("mmsi", DataType::UInt32, false),
+        Field::new("time", ts(), true),
+        Field::new("lat", DataType::Float64, true),
+        Field::new("lon", DataType::Float64, true),
+        Field::new("sog_kn", DataType::Float32, true),
+        Field::new("step_m", DataType::Float64, true),
+        Field::new("contiguous", DataType::Boolean, true),
+    ]))
+}
+
+fn loitering_batch(
+    rows: &[LoiterRow],
+    res_ms: i64,
+) -> Result<RecordBatch, arrow_schema::ArrowError> {
+    let n = rows.len();
+    let mut msg = UInt64Builder::with_capacity(n);
+    let mut before = UInt64Builder::with_capacity(n);
+    let mut mmsi = UInt32Builder::with_capacity(n);
+    let mut time = TimestampMillisecondBuilder::with_capacity(n).with_timezone("UTC");
+    let mut f: [Float64Builder; 3] = std::array::from_fn(|_| Float64Builder::with_capacity(n));
+    let mut sog = Float32Builder::with_capacity(n);
+    let mut contiguous = BooleanBuilder::with_capacity(n);
+    for r in rows {
+        msg.append_value(r.msg);
+        before.append_value(r.events_before);
+        mmsi.append_value(r.mmsi);
+        let s = r.sample.as_ref();
+        time.append_option(s.map(|s| s.k * res_ms));
+        f[0].append_option(s.map(|s| s.lat));
+        f[1].append_option(s.map(|s| s.lon));
+        sog.append_option(s.map(|s| s.speed_kn));
+        f[2].append_option(s.map(|s| s.step_m));
+        contiguous.append_option(s.map(|s| s.contiguous));
+    }
+    let [mut lat, mut lon, mut step] = f;
+    let cols: Vec<ArrayRef> = vec![
+        Arc::new(msg.finish()),
+        Arc::new(before.finish()),
+        Arc::new(mmsi.finish()),
+        Arc::new(time.finish()),
+        Arc::new(lat.finish()),
+        Arc::new(lon.finish()),
+        Arc::new(sog.finish()),
+        Arc::new(step.finish()),
+        Arc::new(contiguous.finish()),
+    ];
+    RecordBatch::try_new(loitering_schema(), cols)
+}
+
+/// Reads the loitering table (`rows` of it) into `out`.
+fn read_loitering<R: ChunkReader + 'static>(
+    r: R,
+    rows: u64,
+    res_ms: i64,
+    out: &mut Vec<LoiterRow>,
+) -> Result<(), ArchiveError> {
+    let f = LOITERING_FILE;
+    read_batches(f, r, rows, loitering_schema(), |b| {
+        let u64s = |name: &'static str| -> Result<_, ArchiveError> {
+            Ok(column(b, f, name, DataType::UInt64)?.as_primitive::<UInt64Type>())
+        };
+        let f64s = |name: &'static str| -> Result<_, ArchiveError> {
+            Ok(column(b, f, name, DataType::Float64)?.as_primitive::<Float64Type>())
+        };
+        let (msg, before) = (u64s("msg")?, u64s("events_before")?);
+        let mmsi = column(b, f, "mmsi", DataType::UInt32)?.as_primitive::<UInt32Type>();
+        let time = column(b, f, "time", ts())?.as_primitive::<TimestampMillisecondType>();
+        let (lat, lon, step) = (f64s("lat")?, f64s("lon")?, f64s("step_m")?);
+        let sog = column(b, f, "sog_kn", DataType::Float32)?.as_primitive::<Float32Type>();
+        let contiguous = column(b, f, "contiguous", DataType::Boolean)?.as_boolean();
+        for i in 0..b.num_rows() {
+            let sample = opt(time, i).map(|t| LoiterSample {
+                k: t.div_euclid(res_ms),
+                lat: lat.value(i),
+                lon: lon.value(i),
+                speed_kn: sog.value(i),
+                step_m: step.value(i),
+                contiguous: contiguous.value(i),
+            });
+            out.push(LoiterRow {
+                msg: msg.value(i),
+                events_before: before.value(i),
+                mmsi: mmsi.value(i),
+                sample,
+            });
+        }
+        Ok(())
+    })
+}
+
+/// Writes the building census's spoofing findings (one CBOR array).
+pub fn write_spoofing<W: Write>(mut w: W, found: &[Finding]) -> Result<(), ArchiveError> {
+    ciborium::into_writer(found, &mut w).map_err(|e| pq_err(SPOOFING_FILE, e))?;
+    w.flush().map_err(|e| pq_err(SPOOFING_FILE, e))
+}
+
+/// Reads the spoofing findings an index keeps (as many as `meta` says, or
+/// an error naming the file).
+pub fn read_spoofing<R: std::io::Read>(
+    meta: &PairIndexMeta,
+    r: R,
+) -> Result<Vec<Finding>, ArchiveError> {
+    let found: Vec<Finding> =
+        ciborium::from_reader(std::io::BufReader::new(r)).map_err(|e| pq_err(SPOOFING_FILE, e))?;
+    if found.len() as u64 != meta.spoofing
+        || found.iter().any(|f| !matches!(f, Finding::Spoofing(_)))
+    {
+        return Err(ArchiveError::Rows {
+            file: SPOOFING_FILE.into(),
+            expected: meta.spoofing,
+            found: found.len() as u64,
+        });
+    }
+    Ok(found)
 }
 
 fn gaps_schema() -> SchemaRef {
@@ -239,15 +365,17 @@ struct Table<W: Write + Send, R> {
     writer: ArrowWriter<W>,
     rows: Vec<R>,
     written: u64,
-    batch: fn(&[R]) -> Result<RecordBatch, arrow_schema::ArrowError>,
+    batch: BatchFn<R>,
 }
+
+type BatchFn<R> = Box<dyn Fn(&[R]) -> Result<RecordBatch, arrow_schema::ArrowError> + Send>;
 
 impl<W: Write + Send, R> Table<W, R> {
     fn new(
         file: String,
         w: W,
         schema: SchemaRef,
-        batch: fn(&[R]) -> Result<RecordBatch, arrow_schema::ArrowError>,
+        batch: impl Fn(&[R]) -> Result<RecordBatch, arrow_schema::ArrowError> + Send + 'static,
     ) -> Result<Self, ArchiveError> {
         let writer =
             ArrowWriter::try_new(w, schema, Some(props())).map_err(|e| pq_err(&file, e))?;
@@ -256,7 +384,7 @@ impl<W: Write + Send, R> Table<W, R> {
             writer,
             rows: Vec::new(),
             written: 0,
-            batch,
+            batch: Box::new(batch),
         })
     }
 
@@ -287,6 +415,7 @@ pub struct PairIndexWriter<W: Write + Send> {
     instants: Table<W, (i64, u64)>,
     events: Table<W, VesselEvent>,
     gaps: Table<W, GapRow>,
+    loitering: Table<W, LoiterRow>,
 }
 
 /// What an index holds, counted.
@@ -302,6 +431,8 @@ pub struct IndexCounts {
     pub events: u64,
     /// Gap candidates.
     pub gaps: u64,
+    /// Loitering rows.
+    pub loitering: u64,
 }
 
 impl<W: Write + Send> PairIndexWriter<W> {
@@ -310,6 +441,7 @@ impl<W: Write + Send> PairIndexWriter<W> {
     /// the others through `open(file name)`.
     pub fn new<E: From<ArchiveError>>(
         spec: &PairIndexSpec,
+        resample_ms: i64,
         mut open_pass1: impl FnMut(&str) -> Result<W, E>,
         mut open: impl FnMut(&str) -> Result<W, E>,
     ) -> Result<Self, E> {
@@ -339,12 +471,19 @@ impl<W: Write + Send> PairIndexWriter<W> {
             gaps_schema(),
             gaps_batch,
         )?;
+        let loitering = Table::new(
+            LOITERING_FILE.into(),
+            open(LOITERING_FILE)?,
+            loitering_schema(),
+            move |rows: &[LoiterRow]| loitering_batch(rows, resample_ms),
+        )?;
         Ok(PairIndexWriter {
             bands,
             classes: Vec::new(),
             instants,
             events,
             gaps,
+            loitering,
         })
     }
 
@@ -368,12 +507,14 @@ impl<W: Write + Send> PairIndexWriter<W> {
         self.instants.rows.append(&mut log.instants);
         self.events.rows.append(&mut log.events);
         self.gaps.rows.append(&mut log.gaps);
+        self.loitering.rows.append(&mut log.loiter);
         for (_, _, t) in &mut self.bands {
             t.flush(false)?;
         }
         self.instants.flush(false)?;
         self.events.flush(false)?;
-        self.gaps.flush(false)
+        self.gaps.flush(false)?;
+        self.loitering.flush(false)
     }
 
     /// Writes what is left and closes every file.
@@ -395,6 +536,7 @@ impl<W: Write + Send> PairIndexWriter<W> {
             instants: self.instants.close()?,
             events: self.events.close()?,
             gaps: self.gaps.close()?,
+            loitering: self.loitering.close()?,
         })
     }
 }
@@ -493,6 +635,15 @@ pub fn read_pair_index<R: ChunkReader + 'static, E: From<ArchiveError>>(
         }
         Ok(())
     })?;
+    if cfg.detectors.loitering {
+        let res_ms = (cfg.resample_s * 1000.0) as i64;
+        read_loitering(
+            open(LOITERING_FILE)?,
+            meta.loitering,
+            res_ms,
+            &mut log.loiter,
+        )?;
+    }
     if cfg.detectors.gaps {
         let f = GAPS_FILE;
         read_batches(f, open(f)?, meta.gaps, gaps_schema(), |b| {

@@ -363,38 +363,28 @@ impl Resampler {
         land: &Land,
         out: &mut Vec<Finding>,
     ) {
-        let slow = speed.is_finite() && (speed as f64) < self.cfg.loitering.max_sog_kn;
         let tr = &mut tracks[slot as usize];
-        let extend = slow && contiguous && tr.loiter.as_ref().is_some_and(|r| r.last_k == k - 1);
-        if extend {
-            let r = tr.loiter.as_mut().expect("checked");
-            r.last_k = k;
-            r.n += 1;
-            r.sum_speed += speed as f64;
-            r.max_speed = r.max_speed.max(speed as f64);
-            r.sum_dlat += lat - r.lat0;
-            r.sum_dlon += dlon_deg(r.lon0, lon);
-            r.distance_m += step_m;
-            return;
+        let s = LoiterSample {
+            k,
+            lat,
+            lon,
+            speed_kn: speed,
+            step_m,
+            contiguous,
+        };
+        if let Some(log) = self.log.as_deref_mut() {
+            // Every sample slow at the index's speed, and where a run
+            // ends without one (a faster sample).
+            if s.slow(self.cfg.loitering.max_sog_kn) {
+                log.log_loiter(tr.mmsi, Some(s));
+            } else if tr.loiter.is_some() {
+                log.log_loiter(tr.mmsi, None);
+            }
         }
-        if let Some(r) = tr.loiter.take() {
+        if let Some(r) = loiter_step(&mut tr.loiter, &s, self.cfg.loitering.max_sog_kn) {
             if let Some(f) = judge_loiter(&r, tr, &self.cfg, self.res_ms, land) {
                 out.push(Finding::Loitering(f));
             }
-        }
-        if slow {
-            tr.loiter = Some(Box::new(LoiterRun {
-                first_k: k,
-                last_k: k,
-                n: 1,
-                sum_speed: speed as f64,
-                max_speed: speed as f64,
-                lat0: lat,
-                lon0: lon,
-                sum_dlat: 0.0,
-                sum_dlon: 0.0,
-                distance_m: 0.0,
-            }));
         }
     }
 
@@ -430,6 +420,9 @@ impl Resampler {
                 .is_some_and(|r| (r.last_k + 1) * self.res_ms + self.max_gap_ms < now_ms);
             if stale {
                 let r = tr.loiter.take().expect("checked");
+                if let Some(log) = self.log.as_deref_mut() {
+                    log.log_loiter(tr.mmsi, None);
+                }
                 if let Some(f) = judge_loiter(&r, tr, &self.cfg, self.res_ms, land) {
                     out.push(Finding::Loitering(f));
                 }
@@ -667,7 +660,72 @@ pub(crate) fn judge_encounter(
     })
 }
 
-fn judge_loiter(
+/// One resampled position of a vessel, as the loitering detector sees it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LoiterSample {
+    /// The instant's number (time / resampling period).
+    pub k: i64,
+    /// Latitude, degrees.
+    pub lat: f64,
+    /// Longitude, degrees.
+    pub lon: f64,
+    /// Speed made good, knots (NaN when unknown).
+    pub speed_kn: f32,
+    /// Distance from the previous instant's position, m (0 unless
+    /// `contiguous`).
+    pub step_m: f64,
+    /// The vessel had a position at the previous instant.
+    pub contiguous: bool,
+}
+
+impl LoiterSample {
+    /// Slower than `max_sog_kn` (an unknown speed is not).
+    pub fn slow(&self, max_sog_kn: f64) -> bool {
+        self.speed_kn.is_finite() && (self.speed_kn as f64) < max_sog_kn
+    }
+}
+
+/// A vessel's loitering run after one more resampled position: extended
+/// when it is slow and follows the run's last instant; otherwise the run
+/// ends (returned, to be judged) and a slow position starts another.
+pub(crate) fn loiter_step(
+    run: &mut Option<Box<LoiterRun>>,
+    s: &LoiterSample,
+    max_sog_kn: f64,
+) -> Option<Box<LoiterRun>> {
+    let slow = s.slow(max_sog_kn);
+    let speed = s.speed_kn as f64;
+    if slow && s.contiguous {
+        if let Some(r) = run.as_mut().filter(|r| r.last_k == s.k - 1) {
+            r.last_k = s.k;
+            r.n += 1;
+            r.sum_speed += speed;
+            r.max_speed = r.max_speed.max(speed);
+            r.sum_dlat += s.lat - r.lat0;
+            r.sum_dlon += dlon_deg(r.lon0, s.lon);
+            r.distance_m += s.step_m;
+            return None;
+        }
+    }
+    let ended = run.take();
+    if slow {
+        *run = Some(Box::new(LoiterRun {
+            first_k: s.k,
+            last_k: s.k,
+            n: 1,
+            sum_speed: speed,
+            max_speed: speed,
+            lat0: s.lat,
+            lon0: s.lon,
+            sum_dlat: 0.0,
+            sum_dlon: 0.0,
+            distance_m: 0.0,
+        }));
+    }
+    ended
+}
+
+pub(crate) fn judge_loiter(
     r: &LoiterRun,
     tr: &Track,
     cfg: &CensusConfig,

@@ -1,5 +1,6 @@
-//! Encounters and gaps judged again from an archive's index equal the
-//! census's, byte for byte, for every threshold within the index's; an
+//! Near misses, encounters, loitering and gaps judged again from an
+//! archive's index (and its spoofing findings) equal the census's, byte for
+//! byte, for every threshold within the index's; an
 //! index built with other picture settings, or asked for more than it
 //! holds, is refused.
 
@@ -116,32 +117,35 @@ fn encounters_from_the_pair_index_equal_the_census() {
             .with_threads(threads)
             .with_batch_steps(1_000);
         let mut log = PairLog::default();
-        let mut ignored = Vec::new();
+        let mut found = Vec::new();
         for (i, (m, t)) in msgs.iter().enumerate() {
-            b.push(m, *t, &mut ignored);
+            b.push(m, *t, &mut found);
             if i % 5_000 == 0 {
                 b.drain_pair_log(&mut log);
             }
         }
-        b.finish(&mut ignored);
+        b.finish(&mut found);
         b.drain_pair_log(&mut log);
-        (b, log)
+        // The building census's spoofing findings are the index's.
+        found.retain(|f| f.kind().name() == "spoofing");
+        (b, log, found)
     };
-    let (b, log) = build(1);
+    let (b, log, spoofing) = build(1);
     assert!(!log.pairs.is_empty() && !log.instants.is_empty());
     assert!(!log.near_misses.is_empty() && !log.gaps.is_empty());
     // Built on worker threads: the same index.
-    let (b3, log3) = build(3);
+    let (b3, log3, spoofing3) = build(3);
     let tables = |l: &PairLog| {
         format!(
-            "{:?}{:?}{:?}{:?}{:?}{:?}",
-            l.instants, l.pairs, l.events, l.gaps, l.run_classes, l.near_misses
+            "{:?}{:?}{:?}{:?}{:?}{:?}{:?}",
+            l.instants, l.pairs, l.events, l.gaps, l.run_classes, l.near_misses, l.loiter
         )
     };
     assert!(
         tables(&log) == tables(&log3),
         "the index built on 3 threads differs"
     );
+    assert_eq!(spoofing, spoofing3);
     assert_eq!(b.stats(), b3.stats());
     let meta = PairIndexMeta {
         format: PAIRS_FORMAT.into(),
@@ -157,6 +161,9 @@ fn encounters_from_the_pair_index_equal_the_census() {
         events: log.events.len() as u64,
         gaps: log.gaps.len() as u64,
         near_miss_bands: Vec::new(),
+        loitering: log.loiter.len() as u64,
+        inland_water: "none".into(),
+        spoofing: spoofing.len() as u64,
     };
 
     let mut counts = Vec::new();
@@ -293,6 +300,60 @@ fn encounters_from_the_pair_index_equal_the_census() {
     eprintln!("near misses by variant: {counts:?}");
     assert!(counts[1] < counts[0], "fewer at 0.3 NM: {counts:?}");
 
+    // Loitering, at the default speed and below and above it; spoofing
+    // (the building census's findings); and every detector at once, with
+    // the census's counters.
+    let mut counts = Vec::new();
+    let loiter_variants: [(&str, &str, Change); 6] = [
+        ("defaults", "loitering", |_| {}),
+        ("1 h, anywhere", "loitering", |c| {
+            c.loitering.min_duration_s = 3_600.0;
+            c.loitering.min_shore_distance_nm = 0.0;
+        }),
+        ("0.5 kn, 1 h, anywhere", "loitering", |c| {
+            c.loitering.max_sog_kn = 0.5;
+            c.loitering.min_duration_s = 3_600.0;
+            c.loitering.min_shore_distance_nm = 0.0;
+        }),
+        ("4 kn, 2 h, 5 NM", "loitering", |c| {
+            c.loitering.max_sog_kn = 4.0;
+            c.loitering.min_duration_s = 7_200.0;
+            c.loitering.min_shore_distance_nm = 5.0;
+        }),
+        ("spoofing", "spoofing", |_| {}),
+        (
+            "everything",
+            "near_misses,encounters,loitering,gaps,spoofing",
+            |c| {
+                c.loitering.min_shore_distance_nm = 0.0;
+                c.near_miss.distance_nm = 0.3;
+            },
+        ),
+    ];
+    for (what, kinds, change) in loiter_variants {
+        let mut cfg = only(CensusConfig::default(), kinds);
+        change(&mut cfg);
+        meta.check(&cfg).unwrap_or_else(|e| panic!("{what}: {e}"));
+        let (found, stats) = census(&msgs, cfg, &land);
+        let mut got = Vec::new();
+        let close = replay_log(&log, &cfg, &land, &mut got);
+        if cfg.detectors.spoofing {
+            got.extend(spoofing.iter().cloned());
+        }
+        for kind in ["near_misses", "encounters", "loitering", "gaps", "spoofing"] {
+            assert_eq!(
+                lines(&got, kind),
+                lines(&found, kind),
+                "{what}: {kind} differ"
+            );
+        }
+        assert_eq!(meta.stats_for(&cfg, close, &got), stats, "{what}: counters");
+        counts.push(lines(&found, "loitering").lines().count());
+    }
+    eprintln!("loitering by variant: {counts:?}");
+    assert!(counts[1] > counts[0] && counts[1] > counts[2], "{counts:?}");
+    assert!(!lines(&spoofing, "spoofing").is_empty(), "the fleet spoofs");
+
     // Refusals, each naming what stands in the way.
     let mut far = base;
     far.encounter.max_distance_m = 2_500.0;
@@ -306,12 +367,17 @@ fn encounters_from_the_pair_index_equal_the_census() {
     other.picture.max_speed_kn = 40.0;
     let e = meta.check(&other).expect_err("another picture");
     assert!(e.contains("picture.max_speed_kn"), "{e}");
-    let mut more = base;
-    more.detectors.loitering = true;
-    assert!(
-        meta.check(&more).is_err(),
-        "other detectors need the positions"
-    );
+    let mut loiter = only(CensusConfig::default(), "loitering");
+    loiter.loitering.max_sog_kn = 5.0;
+    let e = meta.check(&loiter).expect_err("faster than the index");
+    assert!(e.contains("loitering.max_sog_kn"), "{e}");
+    let mut spoof = only(CensusConfig::default(), "spoofing");
+    spoof.spoofing.water_min_vessels = 5;
+    let e = meta.check(&spoof).expect_err("another spoofing setting");
+    assert!(e.contains("spoofing.water_min_vessels"), "{e}");
+    spoof.detectors = Detectors::only("gaps").expect("kinds");
+    meta.check(&spoof)
+        .expect("spoofing's settings do not matter to gaps");
     let mut short = only(CensusConfig::default(), "gaps");
     short.gap.min_duration_s = 1_800.0;
     let e = meta

@@ -60,14 +60,23 @@ pub struct IndexArgs {
     /// near misses up to it.
     #[arg(long, value_name = "NM", default_value_t = 1.0)]
     pub max_near_miss_nm: f64,
+    /// Keep the resampled positions slower than this, knots: reruns may
+    /// ask for loitering up to it.
+    #[arg(long, value_name = "KN", default_value_t = 4.0)]
+    pub max_loiter_sog_kn: f64,
     /// Census settings (JSON; as `census --config`): the picture and the
-    /// resampling settings here are the ones reruns must use.
+    /// resampling settings here are the ones reruns must use, and the
+    /// spoofing settings the ones reruns with spoofing must use.
     #[arg(long, value_name = "FILE")]
     pub config: Option<String>,
     /// Land for the shore classes of the pairs (as `census --land`):
     /// reruns must use the same.
     #[arg(long, value_name = "FILE|world|none", default_value = "world")]
     pub land: String,
+    /// Inland waters for the spoofing findings (as `census
+    /// --inland-water`): reruns with spoofing must use the same.
+    #[arg(long, value_name = "FILE|world|none", default_value = "world")]
+    pub inland_water: String,
     /// Threads for the census that builds the index (as `census
     /// --threads`; default every core; the same index whatever the number).
     #[arg(long, value_name = "N")]
@@ -471,7 +480,8 @@ mod imp {
             PairIndexMeta, PairIndexSpec, PairLog, PAIRS_FORMAT, PAIRS_VERSION,
         };
         use finisterra_census::pairs_io::{
-            split_by_shore, NearMissWriter, PairIndexWriter, INDEX_DIR, INDEX_META,
+            split_by_shore, write_spoofing, NearMissWriter, PairIndexWriter, INDEX_DIR, INDEX_META,
+            SPOOFING_FILE,
         };
         use finisterra_census::Census;
         let started = std::time::Instant::now();
@@ -483,12 +493,13 @@ mod imp {
             max_median_sog_kn: args.max_median_sog_kn,
             min_gap_s: args.min_gap_hours * 3600.0,
             max_near_miss_nm: args.max_near_miss_nm,
+            max_loiter_sog_kn: args.max_loiter_sog_kn,
         };
         let land = crate::census::load_land(&args.land)?;
-        let mut census = Census::for_pair_index(cfg, spec, land)
-            .context(
-                "bad --max-distance-m, --max-median-sog-kn, --min-gap-hours or --max-near-miss-nm",
-            )?
+        let census = Census::for_pair_index(cfg, spec, land).context(
+            "bad --max-distance-m, --max-median-sog-kn, --min-gap-hours, --max-near-miss-nm or --max-loiter-sog-kn",
+        )?;
+        let mut census = crate::census::add_inland_water(census, &args.inland_water)?
             .with_threads(crate::census::threads(args.threads)?);
         census.ids_not_mmsis(&a.ids_not_mmsis());
         let idir = dir.join(INDEX_DIR);
@@ -520,7 +531,8 @@ mod imp {
         };
         // Written under temporary names, renamed when all is written.
         let mut names = Vec::new();
-        let mut w = PairIndexWriter::new(&spec, create, |name| {
+        let resample_ms = (census.config().resample_s * 1000.0) as i64;
+        let mut w = PairIndexWriter::new(&spec, resample_ms, create, |name| {
             names.push(name.to_string());
             create(name)
         })?;
@@ -530,13 +542,19 @@ mod imp {
         })?;
         let (rx, handle) = a.spawn_reader(None, Counter::default());
         let mut log = PairLog::default();
-        let mut ignored = Vec::new();
+        let mut found = Vec::new();
+        // The building census's spoofing findings are the index's (its
+        // other findings are at the build's thresholds: not kept).
+        let mut spoofing = Vec::new();
+        let mut keep_spoofing = |found: &mut Vec<finisterra_census::Finding>| {
+            spoofing.extend(found.drain(..).filter(|f| f.kind().name() == "spoofing"));
+        };
         let werr = || format!("cannot write the index in {}", idir.display());
         for batch in rx.iter() {
             for (m, t) in &batch {
-                census.push(m, *t, &mut ignored);
+                census.push(m, *t, &mut found);
             }
-            ignored.clear();
+            keep_spoofing(&mut found);
             census.drain_pair_log(&mut log);
             nw.write(&mut log.near_misses).with_context(werr)?;
             w.write(&mut log).with_context(werr)?;
@@ -544,12 +562,15 @@ mod imp {
         let rows = handle
             .join()
             .map_err(|_| anyhow::anyhow!("the reader of {} failed", dir.display()))??;
-        census.finish(&mut ignored);
+        census.finish(&mut found);
+        keep_spoofing(&mut found);
         census.drain_pair_log(&mut log);
         nw.write(&mut log.near_misses).with_context(werr)?;
         w.write(&mut log).with_context(werr)?;
         let counts = w.finish().with_context(werr)?;
         let near_miss_bands = nw.finish().with_context(werr)?;
+        names.push(SPOOFING_FILE.to_string());
+        write_spoofing(create(SPOOFING_FILE)?, &spoofing).with_context(werr)?;
         // The second pass: the pairs split by the shore class of their run.
         let bands = split_by_shore(
             &counts.bands,
@@ -583,6 +604,9 @@ mod imp {
             events: counts.events,
             gaps: counts.gaps,
             near_miss_bands,
+            loitering: counts.loitering,
+            inland_water: args.inland_water.clone(),
+            spoofing: spoofing.len() as u64,
         };
         let t = tmp(INDEX_META);
         std::fs::write(&t, serde_json::to_string_pretty(&meta)?)
@@ -591,7 +615,7 @@ mod imp {
             .with_context(|| format!("cannot write {}", meta_path.display()))?;
         if !args.quiet {
             eprintln!(
-                "finisterra: indexed {} close pairs (within {} m, median speeds up to {} kn), {} silences (of {} h or more) and {} near-miss candidates (closer than {} NM) of {rows} rows in {:.1} s into {}; `census {} --only near_misses,encounters,gaps` now answers from them",
+                "finisterra: indexed {} close pairs (within {} m, median speeds up to {} kn), {} silences (of {} h or more), {} near-miss candidates (closer than {} NM), {} loitering positions (slower than {} kn) and {} spoofing findings of {rows} rows in {:.1} s into {}; `census {}` now answers from them",
                 meta.pairs(),
                 spec.max_distance_m,
                 spec.max_median_sog_kn,
@@ -599,6 +623,9 @@ mod imp {
                 args.min_gap_hours,
                 meta.near_miss_candidates(),
                 spec.max_near_miss_nm,
+                meta.loitering,
+                spec.max_loiter_sog_kn,
+                meta.spoofing,
                 started.elapsed().as_secs_f64(),
                 idir.display(),
                 dir.display(),
@@ -628,10 +655,7 @@ mod imp {
             return Ok(false);
         };
         let d = cfg.detectors;
-        if args.no_index
-            || args.export_positions.is_some()
-            || !(d.encounters || d.gaps || d.near_misses)
-        {
+        if args.no_index || args.export_positions.is_some() {
             return Ok(false);
         }
         let started = std::time::Instant::now();
@@ -677,10 +701,15 @@ mod imp {
             ));
             return Ok(false);
         }
+        if d.spoofing && meta.inland_water != args.inland_water {
+            say(format!(
+                "was built against the inland waters {:?}, this census uses {:?}",
+                meta.inland_water, args.inland_water
+            ));
+            return Ok(false);
+        }
         if let Err(why) = meta.check(cfg) {
-            if !(d.loitering || d.spoofing) {
-                say(format!("cannot answer this census: {why}"));
-            }
+            say(format!("cannot answer this census: {why}"));
             return Ok(false);
         }
         let land = crate::census::load_land(&args.land)?;
@@ -737,7 +766,8 @@ mod imp {
     ) -> Result<(Vec<finisterra_census::Finding>, u64)> {
         use finisterra_census::pairs::{replay, replay_near_misses, PairRow};
         use finisterra_census::pairs_io::{
-            count_skipped, read_near_misses, read_pair_index, PairStream,
+            count_skipped, read_near_misses, read_pair_index, read_spoofing, PairStream,
+            SPOOFING_FILE,
         };
         let log = read_pair_index(meta, cfg, |name| open_file(&idir.join(name)))?;
         let (tx, rx) = sync_channel::<Result<Vec<PairRow>>>(4);
@@ -775,6 +805,10 @@ mod imp {
         if cfg.detectors.near_misses {
             let candidates = read_near_misses(meta, cfg, |name| open_file(&idir.join(name)))?;
             replay_near_misses(candidates.iter(), cfg, &mut found);
+        }
+        if cfg.detectors.spoofing {
+            let f = open_file(&idir.join(SPOOFING_FILE))?;
+            found.extend(read_spoofing(meta, f)?);
         }
         Ok((found, close_pairs))
     }

@@ -362,14 +362,18 @@ pub(crate) fn make_census(
     threads: usize,
 ) -> Result<Census> {
     let census = Census::new(cfg, load_land(land)?)?;
-    let census = match inland_water {
+    Ok(add_inland_water(census, inland_water)?.with_threads(threads))
+}
+
+/// `census` with the inland waters of `--inland-water`.
+pub(crate) fn add_inland_water(census: Census, inland_water: &str) -> Result<Census> {
+    Ok(match inland_water {
         "none" => census,
         "world" => census.with_inland_water(
             Land::inland_water().context("cannot load the bundled inland waters")?,
         ),
         path => census.with_inland_water(load_land(path)?),
-    };
-    Ok(census.with_threads(threads))
+    })
 }
 
 pub(crate) fn load_land(spec: &str) -> Result<Land> {

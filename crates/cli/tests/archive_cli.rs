@@ -384,7 +384,7 @@ print(n1[0], n1[1], len(df), n3, len(st), sorted(df.columns)[:3])
 }
 
 #[test]
-fn encounters_and_gaps_from_the_index_are_the_census_of_the_positions() {
+fn every_detector_from_the_index_is_the_census_of_the_positions() {
     let d = tmp("archive_index");
     let nmea = d.join("fleet.nmea.gz");
     finisterra(&[
@@ -414,6 +414,8 @@ fn encounters_and_gaps_from_the_index_are_the_census_of_the_positions() {
         "instants.parquet",
         "events.parquet",
         "gaps.parquet",
+        "loitering.parquet",
+        "spoofing.cbor",
     ] {
         assert!(idx.join(f).exists(), "{f}");
     }
@@ -429,7 +431,13 @@ fn encounters_and_gaps_from_the_index_are_the_census_of_the_positions() {
     let (near, port) = (d.join("near.json"), d.join("port.json"));
     std::fs::write(&near, r#"{"encounter": {"min_shore_distance_m": 3000}}"#).expect("config");
     std::fs::write(&port, r#"{"encounter": {"min_shore_distance_m": 0}}"#).expect("config");
-    let variants: [&[&str]; 12] = [
+    let anywhere = d.join("anywhere.json");
+    std::fs::write(
+        &anywhere,
+        r#"{"loitering": {"max_sog_kn": 1, "min_shore_distance_nm": 0}}"#,
+    )
+    .expect("config");
+    let variants: [&[&str]; 17] = [
         &["--only", "encounters"],
         &["--only", "encounters", "--config", s(&near)],
         &["--only", "encounters", "--config", s(&port)],
@@ -468,6 +476,25 @@ fn encounters_and_gaps_from_the_index_are_the_census_of_the_positions() {
             "--near-miss-nm",
             "0.2",
         ],
+        &["--only", "loitering"],
+        &[
+            "--only",
+            "loitering",
+            "--loiter-hours",
+            "1",
+            "--config",
+            s(&anywhere),
+        ],
+        &["--only", "spoofing"],
+        &[],
+        &[
+            "--near-miss-nm",
+            "0.3",
+            "--loiter-hours",
+            "2",
+            "--gap-hours",
+            "6",
+        ],
     ];
     let mut counts = Vec::new();
     for (i, extra) in variants.iter().enumerate() {
@@ -489,8 +516,30 @@ fn encounters_and_gaps_from_the_index_are_the_census_of_the_positions() {
             summary["counts"]["encounters"].as_u64().expect("count"),
             summary["counts"]["gaps"].as_u64().expect("count"),
             summary["counts"]["near_misses"].as_u64().expect("count"),
+            summary["counts"]["loitering"].as_u64().expect("count"),
+            summary["counts"]["spoofing"].as_u64().expect("count"),
         ));
     }
+    assert!(
+        counts[13].3 > counts[12].3,
+        "loitering anywhere for an hour: {counts:?}"
+    );
+    assert!(counts[14].4 > 0, "the fleet spoofs: {counts:?}");
+    let err = census(
+        &d.join("inland"),
+        &["--only", "spoofing", "--inland-water", "none"],
+    );
+    assert!(err.contains("inland waters"), "{err}");
+    let fast = d.join("fast.json");
+    std::fs::write(&fast, r#"{"loitering": {"max_sog_kn": 5}}"#).expect("config");
+    let err = census(
+        &d.join("fast"),
+        &["--only", "loitering", "--config", s(&fast)],
+    );
+    assert!(
+        err.contains("cannot answer this census: loitering.max_sog_kn"),
+        "{err}"
+    );
     assert!(counts[0].0 > 0, "the fleet has encounters: {counts:?}");
     assert!(
         counts[2].0 > counts[0].0,
