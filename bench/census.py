@@ -15,7 +15,8 @@ prints figures).
    `--only gaps`, on one thread and on every core (`--threads`), and a rerun
    of the near misses with another threshold; findings scored against the
    planted truth. Then the archive's index (`archive index`, timed) and
-   `--only encounters`, `--only gaps` and `--only near_misses` answered from
+   `--only encounters`, `--only gaps`, `--only near_misses`, `--only
+   loitering`, `--only spoofing` and all detectors at once answered from
    it, with the default thresholds and with others, compared with the census
    from the positions. The census from the gzip NMEA too, for comparison.
 4. DuckDB (PyPI `duckdb`) reads the same archive: the GFW encounter
@@ -261,7 +262,7 @@ def main():
           f"{xmeta['spec']['max_median_sog_kn']:g} kn, silences of {xmeta['spec']['min_gap_s'] / 3600:g} h or more, "
           f"near misses closer than {xmeta['spec']['max_near_miss_nm']:g} NM): "
           f"{xwall:.2f} s wall, {xcpu:.2f} s CPU, RSS {xrss:.0f} MiB; pairs {bands}; {xmeta['gaps']:,} silences; "
-          f"{n_nm:,} near-miss candidates; {xmb:.0f} MB")
+          f"{n_nm:,} near-miss candidates; {xmeta['loitering']:,} loitering rows; {xmeta['spoofing']:,} spoofing findings; {xmb:.0f} MB")
 
     def from_index(out, *extra):
         best = None
@@ -275,13 +276,20 @@ def main():
     def same_table(a, b, kind):
         return open(os.path.join(a, kind + ".csv")).read() == open(os.path.join(b, kind + ".csv")).read()
 
-    for kind in ("encounters", "gaps", "near_misses"):
+    for kind in ("encounters", "gaps", "near_misses", "loitering", "spoofing"):
         o = os.path.join(WORK, f"out_{kind}_index")
         iw, ic, im = from_index(o, "--only", kind)
         tn["index_" + kind] = t1["index_" + kind] = iw
+        alone = os.path.join(WORK, "out_" + kind)
         print(f"  --only {kind} from the index: {iw:.3f} s wall, {ic:.3f} s CPU, RSS {im:.0f} MiB; "
-              f"same {kind} as from the positions: {same_table(o, os.path.join(WORK, 'out_' + kind), kind)}")
+              f"same {kind} as from the positions: {same_table(o, alone if os.path.isdir(alone) else out, kind)}")
+    o = os.path.join(WORK, "out_all_index")
+    aw, ac, am = from_index(o)
+    tn["index_all"] = t1["index_all"] = aw
+    print(f"  all detectors from the index: {aw:.3f} s wall, {ac:.3f} s CPU, RSS {am:.0f} MiB; "
+          f"same five tables as from the positions: {all(same_table(o, out, k) for k in counts)}")
     reruns = (("encounters", ("--encounter-m", "1000", "--encounter-hours", "1")),
+              ("loitering", ("--loiter-hours", "1")),
               ("gaps", ("--gap-hours", "2", "--gap-shore-nm", "20")),
               ("near_misses", ("--near-miss-nm", "0.3")),
               ("near_misses", ("--near-miss-criterion", "domain")))
@@ -337,6 +345,7 @@ def main():
         print(f"      ... answered from the archive's index          {best / t['index_encounters']:6.2f}x   "
               f"(the index built once in {xwall:.1f} s)")
         print(f"    DuckDB encounters / census (all detectors)       {best / t['all']:6.2f}x   (goal > 1x)")
+        print(f"      ... answered from the archive's index          {best / t['index_all']:6.2f}x")
         print(f"    pandas gaps detect / census --only gaps          {t_detect / t['gaps']:6.2f}x   (goal 10x)")
         print(f"    pandas gaps load+detect / census --only gaps     {(t_load + t_detect) / t['gaps']:6.2f}x")
         print(f"      ... detect / answered from the archive's index {t_detect / t['index_gaps']:6.2f}x   (goal 10x)")
