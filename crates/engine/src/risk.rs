@@ -649,9 +649,17 @@ fn refresh_quick(
     t_ms: i64,
 ) {
     prev.level = level;
+    // The names move over (no copy: this runs for every open risk, every
+    // pass).
     let (na, nb) = (prev.a.name.take(), prev.b.name.take());
-    prev.a = vessel_ref(a, na.as_ref());
-    prev.b = vessel_ref(b, nb.as_ref());
+    prev.a = VesselRef {
+        name: na,
+        ..vessel_ref(a, None)
+    };
+    prev.b = VesselRef {
+        name: nb,
+        ..vessel_ref(b, None)
+    };
     prev.range_nm = round(q.range_nm, 3);
     prev.cpa_nm = round(q.cpa_nm, 3);
     prev.tcpa_s = round(q.tcpa_s, 0);

@@ -633,7 +633,31 @@ struct FanSet {
 }
 
 /// Per target, the prefix minima along a fan computed so far.
-type LazyMinima = RefCell<Vec<Vec<f64>>>;
+type LazyMinima = RefCell<Minima>;
+
+/// The prefix minima of the targets along one fan, each target's in a
+/// piece of one buffer given it when first asked for (most targets of a
+/// search are never followed far, many never at all).
+struct Minima {
+    /// Room for one target's minima ([`Fan::minima_len`]).
+    stride: usize,
+    /// Where each target's piece starts (`usize::MAX`: none yet).
+    start: Vec<usize>,
+    /// How many of each target's minima are computed.
+    len: Vec<usize>,
+    buf: Vec<f64>,
+}
+
+impl Minima {
+    fn new(fan: &Fan, targets: usize) -> Minima {
+        Minima {
+            stride: fan.minima_len(),
+            start: vec![usize::MAX; targets],
+            len: vec![0; targets],
+            buf: Vec::new(),
+        }
+    }
+}
 
 impl FanSet {
     fn new(
@@ -656,7 +680,8 @@ impl FanSet {
             mags.sort_by(f64::total_cmp);
             mags.dedup();
             let fan = Fan::new(own.cog_deg, own.sog_kn, sign, &mags, handling, horizon_s)?;
-            sides.push((sign, fan, RefCell::new(vec![Vec::new(); geoms.len()])));
+            let minima = RefCell::new(Minima::new(&fan, geoms.len()));
+            sides.push((sign, fan, minima));
         }
         Some(FanSet { sides })
     }
@@ -672,13 +697,24 @@ impl FanSet {
     fn distance(&self, (side, k): (usize, usize), gi: usize, g: &Geom) -> f64 {
         let (_, fan, prefix) = &self.sides[side];
         let mut prefix = prefix.borrow_mut();
-        let Some(mins) = prefix.get_mut(gi) else {
+        let Minima {
+            stride,
+            start,
+            len,
+            buf,
+        } = &mut *prefix;
+        let (Some(start), Some(len)) = (start.get_mut(gi), len.get_mut(gi)) else {
             return f64::NAN;
         };
-        if mins.len() <= k {
-            fan.extend_prefix_min(g.r, g.v_target, mins, k);
+        if *start == usize::MAX {
+            *start = buf.len();
+            buf.resize(buf.len() + *stride, f64::NAN);
         }
-        let p = mins.get(k).copied().unwrap_or(f64::NAN);
+        let mins = &mut buf[*start..*start + *stride];
+        if *len <= k {
+            fan.extend_prefix_min_in(g.r, g.v_target, mins, len, k);
+        }
+        let p = if k < *len { mins[k] } else { f64::NAN };
         fan.distance(k, p, g.r, g.v_target)
     }
 

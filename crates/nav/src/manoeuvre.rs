@@ -391,12 +391,37 @@ impl Fan {
         out: &mut Vec<f64>,
         k: usize,
     ) {
-        if out.is_empty() {
-            out.push(r.0.hypot(r.1));
+        let mut len = out.len();
+        out.resize(self.minima_len().max(len), f64::NAN);
+        self.extend_prefix_min_in(r, v_target, out, &mut len, k);
+        out.truncate(len);
+    }
+
+    /// Room [`Fan::extend_prefix_min_in`] needs for one target's minima.
+    pub fn minima_len(&self) -> usize {
+        self.points.len().max(1)
+    }
+
+    /// [`Fan::extend_prefix_min`] in place: `mins` (at least
+    /// [`Fan::minima_len`] long) holds this target's prefix minima so far
+    /// in its first `len`; they are extended up to and including chord end
+    /// `k`, and `len` with them. No allocation: a search extends the
+    /// minima of many targets a few chord ends at a time.
+    pub fn extend_prefix_min_in(
+        &self,
+        r: (f64, f64),
+        v_target: (f64, f64),
+        mins: &mut [f64],
+        len: &mut usize,
+        k: usize,
+    ) {
+        if *len == 0 {
+            mins[0] = r.0.hypot(r.1);
+            *len = 1;
         }
         let upto = k.min(self.points.len().saturating_sub(1));
-        let mut best = *out.last().unwrap_or(&f64::NAN);
-        for i in out.len()..=upto {
+        let mut best = mins[*len - 1];
+        for (i, slot) in mins.iter_mut().enumerate().take(upto + 1).skip(*len) {
             let ((t0, x0, y0), (t1, x1, y1)) = (self.points[i - 1], self.points[i]);
             if t0 < self.horizon_s {
                 let dt = t1 - t0;
@@ -407,8 +432,9 @@ impl Fan {
                     best = d;
                 }
             }
-            out.push(best);
+            *slot = best;
         }
+        *len = (*len).max(upto + 1);
     }
 
     /// Smallest distance within the horizon for the turn ending at chord
