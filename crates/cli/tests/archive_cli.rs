@@ -598,6 +598,21 @@ fn every_detector_from_the_index_is_the_census_of_the_positions() {
         "{err}"
     );
     assert!(files(&a) == files(&b), "the damaged index is not used");
+    for (file, kind, positions) in [
+        ("loitering.parquet", "loitering", "positions12"),
+        ("spoofing.cbor", "spoofing", "positions14"),
+    ] {
+        let table = idx.join(file);
+        let bytes = std::fs::read(&table).expect(file);
+        std::fs::write(&table, &bytes[..bytes.len() / 2]).expect("truncate");
+        let (a, b) = (d.join(format!("damaged_{kind}")), d.join(positions));
+        let err = census(&a, &["--only", kind]);
+        assert!(
+            err.contains(file) && err.contains("reading the positions"),
+            "{err}"
+        );
+        assert!(files(&a) == files(&b), "the damaged index is not used");
+    }
     // A day appended: the index is older than the archive and not used.
     finisterra(&["archive", "index", s(&arch), "-q"]);
     let more = d.join("more.nmea.gz");
