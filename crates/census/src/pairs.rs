@@ -885,13 +885,14 @@ fn replay_loitering(log: &PairLog, cfg: &CensusConfig, land: &Land, out: &mut Ve
 
 /// Near misses judged again from the index's candidates (in the order
 /// they were closed), each message's in the census's order.
-pub fn replay_near_misses<'c>(
-    candidates: impl Iterator<Item = &'c NearMissCandidate>,
+pub fn replay_near_misses<C: std::borrow::Borrow<NearMissCandidate>>(
+    candidates: impl IntoIterator<Item = C>,
     cfg: &CensusConfig,
     out: &mut Vec<Finding>,
 ) {
     let mut decided = ByMessage::default();
     for c in candidates {
+        let c = c.borrow();
         decided.at(c.msg, out);
         if let Some(f) = judge_candidate(c, cfg) {
             decided.push(f);

@@ -957,30 +957,100 @@ impl<W: Write> NearMissWriter<W> {
 pub fn read_near_misses<R: std::io::Read, E: From<ArchiveError>>(
     meta: &PairIndexMeta,
     cfg: &CensusConfig,
-    mut open: impl FnMut(&str) -> Result<R, E>,
+    open: impl FnMut(&str) -> Result<R, E>,
 ) -> Result<Vec<NearMissCandidate>, E> {
-    let mut bands: Vec<Vec<NearMissCandidate>> = Vec::new();
-    for band in meta.near_miss_bands.iter().filter(|b| b.needed(cfg)) {
-        let mut r = std::io::BufReader::with_capacity(1 << 20, open(&band.file)?);
-        let mut rows = Vec::with_capacity(band.rows.min(1 << 16) as usize);
-        for _ in 0..band.chunks {
-            let chunk: Vec<NearMissCandidate> =
-                ciborium::from_reader(&mut r).map_err(|e| pq_err(&band.file, e))?;
-            rows.extend(chunk);
-        }
-        if rows.len() as u64 != band.rows {
-            return Err(ArchiveError::Rows {
-                file: band.file.clone(),
-                expected: band.rows,
-                found: rows.len() as u64,
+    let stream = NearMissStream::open(meta, cfg, open)?;
+    Ok(stream.collect::<Result<Vec<_>, ArchiveError>>()?)
+}
+
+/// The near-miss candidates a census with `cfg` needs, streamed: each
+/// band read a CBOR array at a time and the bands merged by the message
+/// that closed them (ties in band order: the order [`read_near_misses`]
+/// gives), so that memory does not grow with the history. A band's row
+/// count is checked when it ends; errors name the file.
+pub struct NearMissStream<R: std::io::Read> {
+    bands: Vec<NearMissBandStream<R>>,
+}
+
+struct NearMissBandStream<R: std::io::Read> {
+    file: String,
+    r: std::io::BufReader<R>,
+    chunks_left: u64,
+    expected: u64,
+    read: u64,
+    chunk: std::vec::IntoIter<NearMissCandidate>,
+    head: Option<NearMissCandidate>,
+}
+
+impl<R: std::io::Read> NearMissBandStream<R> {
+    /// Makes `head` the next candidate (none at the end, once the row
+    /// count is checked).
+    fn advance(&mut self) -> Result<(), ArchiveError> {
+        loop {
+            if let Some(c) = self.chunk.next() {
+                self.read += 1;
+                self.head = Some(c);
+                return Ok(());
             }
-            .into());
+            if self.chunks_left == 0 {
+                self.head = None;
+                if self.read != self.expected {
+                    return Err(ArchiveError::Rows {
+                        file: self.file.clone(),
+                        expected: self.expected,
+                        found: self.read,
+                    });
+                }
+                return Ok(());
+            }
+            let chunk: Vec<NearMissCandidate> =
+                ciborium::from_reader(&mut self.r).map_err(|e| pq_err(&self.file, e))?;
+            self.chunks_left -= 1;
+            self.chunk = chunk.into_iter();
         }
-        bands.push(rows);
     }
-    // Merge by the message that closed them (each band is in that order;
-    // within a message the census's own order is put back by the replay).
-    let mut all: Vec<NearMissCandidate> = bands.into_iter().flatten().collect();
-    all.sort_by_key(|c| c.msg);
-    Ok(all)
+}
+
+impl<R: std::io::Read> NearMissStream<R> {
+    /// Opens the bands a census with `cfg` needs through `open(file name)`.
+    pub fn open<E: From<ArchiveError>>(
+        meta: &PairIndexMeta,
+        cfg: &CensusConfig,
+        mut open: impl FnMut(&str) -> Result<R, E>,
+    ) -> Result<Self, E> {
+        let mut bands = Vec::new();
+        for band in meta.near_miss_bands.iter().filter(|b| b.needed(cfg)) {
+            let mut b = NearMissBandStream {
+                file: band.file.clone(),
+                r: std::io::BufReader::with_capacity(1 << 20, open(&band.file)?),
+                chunks_left: band.chunks,
+                expected: band.rows,
+                read: 0,
+                chunk: Vec::new().into_iter(),
+                head: None,
+            };
+            b.advance()?;
+            bands.push(b);
+        }
+        Ok(NearMissStream { bands })
+    }
+}
+
+impl<R: std::io::Read> Iterator for NearMissStream<R> {
+    type Item = Result<NearMissCandidate, ArchiveError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        // The first band whose next candidate closed earliest.
+        let mut at: Option<(usize, u64)> = None;
+        for (i, b) in self.bands.iter().enumerate() {
+            if let Some(h) = &b.head {
+                if at.is_none_or(|(_, m)| h.msg < m) {
+                    at = Some((i, h.msg));
+                }
+            }
+        }
+        let band = &mut self.bands[at?.0];
+        let c = band.head.take()?;
+        Some(band.advance().map(|()| c))
+    }
 }

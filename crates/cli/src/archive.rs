@@ -766,7 +766,7 @@ mod imp {
     ) -> Result<(Vec<finisterra_census::Finding>, u64)> {
         use finisterra_census::pairs::{replay, replay_near_misses, PairRow};
         use finisterra_census::pairs_io::{
-            count_skipped, read_near_misses, read_pair_index, read_spoofing, PairStream,
+            count_skipped, read_pair_index, read_spoofing, NearMissStream, PairStream,
             SPOOFING_FILE,
         };
         let log = read_pair_index(meta, cfg, |name| open_file(&idir.join(name)))?;
@@ -803,8 +803,21 @@ mod imp {
             .unwrap_or_else(|_| Err(anyhow::anyhow!("the counting thread failed")));
         let close_pairs = judged? + counted?;
         if cfg.detectors.near_misses {
-            let candidates = read_near_misses(meta, cfg, |name| open_file(&idir.join(name)))?;
-            replay_near_misses(candidates.iter(), cfg, &mut found);
+            // Streamed: the first damaged array stops the replay, and its
+            // error is the answer.
+            let mut stream = NearMissStream::open(meta, cfg, |name| open_file(&idir.join(name)))?;
+            let mut failed = None;
+            let candidates = std::iter::from_fn(|| match stream.next()? {
+                Ok(c) => Some(c),
+                Err(e) => {
+                    failed = Some(e);
+                    None
+                }
+            });
+            replay_near_misses(candidates, cfg, &mut found);
+            if let Some(e) = failed {
+                return Err(e.into());
+            }
         }
         if cfg.detectors.spoofing {
             let f = open_file(&idir.join(SPOOFING_FILE))?;
