@@ -763,8 +763,8 @@ pub fn replay_log(log: &PairLog, cfg: &CensusConfig, land: &Land, out: &mut Vec<
 
 /// Replays an index: `log`'s instants, identity changes and gap
 /// candidates, and its pairs by chunks in time order (an instant may
-/// straddle chunks). The encounters (if `cfg` asks for them) then the gaps
-/// (likewise) go to `out`, each kind in the census's order. Returns the
+/// straddle chunks). The encounters, gaps, near misses and loitering that
+/// `cfg` asks for go to `out`, each kind in the census's order. Returns the
 /// close pairs within the thresholds, or the first error of `pairs`.
 pub fn replay<E>(
     log: &PairLog,
@@ -814,7 +814,13 @@ pub fn replay<E>(
         replay_gaps(log, cfg, land, out);
     }
     if cfg.detectors.near_misses {
-        replay_near_misses(log.near_misses.iter(), cfg, out);
+        let candidates = log
+            .near_misses
+            .iter()
+            .map(Ok::<_, std::convert::Infallible>);
+        if let Err(never) = replay_near_misses(candidates, cfg, out) {
+            match never {}
+        }
     }
     if cfg.detectors.loitering {
         replay_loitering(log, cfg, land, out);
@@ -828,70 +834,87 @@ pub fn replay<E>(
 /// with the vessel's name at that point (a forgotten vessel's run is
 /// judged before it is forgotten, as the census does).
 fn replay_loitering(log: &PairLog, cfg: &CensusConfig, land: &Land, out: &mut Vec<Finding>) {
-    let res_ms = (cfg.resample_s * 1000.0) as i64;
-    let max_sog_kn = cfg.loitering.max_sog_kn;
-    let mut names = Identities::default();
-    let mut runs: FastMap<u32, Box<LoiterRun>> = FastMap::default();
-    let mut decided = ByMessage::default();
-    let mut events = log.events.iter().enumerate().peekable();
-    let apply = |e: &VesselEvent,
-                 names: &mut Identities,
-                 runs: &mut FastMap<u32, Box<LoiterRun>>,
-                 decided: &mut ByMessage,
-                 out: &mut Vec<Finding>| {
-        decided.at(e.msg, out);
-        if e.kind == VesselEventKind::Forget {
-            if let Some(r) = runs.remove(&e.mmsi) {
-                if let Some(f) = judge_loiter(&r, &names.track(e.mmsi), cfg, res_ms, land) {
-                    decided.push(Finding::Loitering(f));
-                }
-            }
-        }
-        names.apply(e);
+    let mut r = LoiterReplay {
+        cfg,
+        land,
+        res_ms: (cfg.resample_s * 1000.0) as i64,
+        names: Identities::default(),
+        runs: FastMap::default(),
+        decided: ByMessage::default(),
     };
+    let mut events = log.events.iter().enumerate().peekable();
     for row in &log.loiter {
         while let Some((_, e)) = events.next_if(|(i, _)| (*i as u64) < row.events_before) {
-            apply(e, &mut names, &mut runs, &mut decided, out);
+            r.event(e, out);
         }
-        decided.at(row.msg, out);
+        r.decided.at(row.msg, out);
         let ended = match &row.sample {
             Some(s) => {
-                let mut run = runs.remove(&row.mmsi);
-                let ended = loiter_step(&mut run, s, max_sog_kn);
-                if let Some(r) = run {
-                    runs.insert(row.mmsi, r);
+                let mut run = r.runs.remove(&row.mmsi);
+                let ended = loiter_step(&mut run, s, cfg.loitering.max_sog_kn);
+                if let Some(open) = run {
+                    r.runs.insert(row.mmsi, open);
                 }
                 ended
             }
-            None => runs.remove(&row.mmsi),
+            None => r.runs.remove(&row.mmsi),
         };
-        if let Some(r) = ended {
-            if let Some(f) = judge_loiter(&r, &names.track(row.mmsi), cfg, res_ms, land) {
-                decided.push(Finding::Loitering(f));
-            }
-        }
+        r.judge(row.mmsi, ended);
     }
     for (_, e) in events {
-        apply(e, &mut names, &mut runs, &mut decided, out);
+        r.event(e, out);
     }
-    decided.at(AT_END, out);
-    for (mmsi, r) in runs {
-        if let Some(f) = judge_loiter(&r, &names.track(mmsi), cfg, res_ms, land) {
-            decided.push(Finding::Loitering(f));
+    r.decided.at(AT_END, out);
+    for (mmsi, run) in std::mem::take(&mut r.runs) {
+        r.judge(mmsi, Some(run));
+    }
+    r.decided.flush(out);
+}
+
+/// The state of [`replay_loitering`].
+struct LoiterReplay<'a> {
+    cfg: &'a CensusConfig,
+    land: &'a Land,
+    res_ms: i64,
+    names: Identities,
+    runs: FastMap<u32, Box<LoiterRun>>,
+    decided: ByMessage,
+}
+
+impl LoiterReplay<'_> {
+    /// Judges `mmsi`'s run that ended, if any.
+    fn judge(&mut self, mmsi: u32, ended: Option<Box<LoiterRun>>) {
+        let Some(run) = ended else {
+            return;
+        };
+        let tr = self.names.track(mmsi);
+        if let Some(f) = judge_loiter(&run, &tr, self.cfg, self.res_ms, self.land) {
+            self.decided.push(Finding::Loitering(f));
         }
     }
-    decided.flush(out);
+
+    /// A vessel's identity changed (a forgotten vessel's run ends first).
+    fn event(&mut self, e: &VesselEvent, out: &mut Vec<Finding>) {
+        self.decided.at(e.msg, out);
+        if e.kind == VesselEventKind::Forget {
+            let ended = self.runs.remove(&e.mmsi);
+            self.judge(e.mmsi, ended);
+        }
+        self.names.apply(e);
+    }
 }
 
 /// Near misses judged again from the index's candidates (in the order
-/// they were closed), each message's in the census's order.
-pub fn replay_near_misses<C: std::borrow::Borrow<NearMissCandidate>>(
-    candidates: impl IntoIterator<Item = C>,
+/// they were closed), each message's in the census's order. The first
+/// error of `candidates` stops it and is returned.
+pub fn replay_near_misses<C: std::borrow::Borrow<NearMissCandidate>, E>(
+    candidates: impl IntoIterator<Item = Result<C, E>>,
     cfg: &CensusConfig,
     out: &mut Vec<Finding>,
-) {
+) -> Result<(), E> {
     let mut decided = ByMessage::default();
     for c in candidates {
+        let c = c?;
         let c = c.borrow();
         decided.at(c.msg, out);
         if let Some(f) = judge_candidate(c, cfg) {
@@ -899,6 +922,7 @@ pub fn replay_near_misses<C: std::borrow::Borrow<NearMissCandidate>>(
         }
     }
     decided.flush(out);
+    Ok(())
 }
 
 /// Gaps judged again from the index's candidates, named as the census

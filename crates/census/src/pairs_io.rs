@@ -214,9 +214,13 @@ pub fn read_spoofing<R: std::io::Read>(
 ) -> Result<Vec<Finding>, ArchiveError> {
     let found: Vec<Finding> =
         ciborium::from_reader(std::io::BufReader::new(r)).map_err(|e| pq_err(SPOOFING_FILE, e))?;
-    if found.len() as u64 != meta.spoofing
-        || found.iter().any(|f| !matches!(f, Finding::Spoofing(_)))
-    {
+    if let Some(f) = found.iter().find(|f| !matches!(f, Finding::Spoofing(_))) {
+        return Err(pq_err(
+            SPOOFING_FILE,
+            format!("holds a {} finding", f.kind().name()),
+        ));
+    }
+    if found.len() as u64 != meta.spoofing {
         return Err(ArchiveError::Rows {
             file: SPOOFING_FILE.into(),
             expected: meta.spoofing,
@@ -952,22 +956,12 @@ impl<W: Write> NearMissWriter<W> {
 }
 
 /// The near-miss candidates a census with `cfg` needs (see
-/// [`NearMissBand::needed`]), merged in the order the pairs closed. Errors
-/// name the file (a damaged array, a count other than the description's).
-pub fn read_near_misses<R: std::io::Read, E: From<ArchiveError>>(
-    meta: &PairIndexMeta,
-    cfg: &CensusConfig,
-    open: impl FnMut(&str) -> Result<R, E>,
-) -> Result<Vec<NearMissCandidate>, E> {
-    let stream = NearMissStream::open(meta, cfg, open)?;
-    Ok(stream.collect::<Result<Vec<_>, ArchiveError>>()?)
-}
-
-/// The near-miss candidates a census with `cfg` needs, streamed: each
-/// band read a CBOR array at a time and the bands merged by the message
-/// that closed them (ties in band order: the order [`read_near_misses`]
-/// gives), so that memory does not grow with the history. A band's row
-/// count is checked when it ends; errors name the file.
+/// [`NearMissBand::needed`]), streamed: each band read a CBOR array at a
+/// time and the bands merged by the message that closed them (ties in band
+/// order; each band is in that order already), so that memory does not
+/// grow with the history. A band's row count is checked when it ends;
+/// errors name the file (a damaged array, a count other than the
+/// description's).
 pub struct NearMissStream<R: std::io::Read> {
     bands: Vec<NearMissBandStream<R>>,
 }

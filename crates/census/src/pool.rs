@@ -157,13 +157,14 @@ impl Pool {
         }
     }
 
-    /// Collects every batch in flight, ends every group (its last
-    /// findings) and hands the groups back in their order.
     /// Moves what the groups logged for an index so far into `into`.
     pub fn drain_log(&mut self, into: &mut PairLog) {
         self.log.drain_into(into);
     }
 
+    /// Collects every batch in flight, ends every group (its last
+    /// findings; what they logged goes to `log`) and hands the groups back
+    /// in their order.
     pub fn finish(mut self, out: &mut Vec<Finding>, log: &mut PairLog) -> Vec<Detect> {
         let mut stats = Vec::new();
         while !self.in_flight.is_empty() {

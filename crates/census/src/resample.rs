@@ -321,9 +321,15 @@ impl Resampler {
             tr.tick_prev = Some((k, lat, lon));
             self.stats.points += 1;
             if self.cfg.detectors.loitering {
-                self.loiter(
-                    tracks, slot, k, lat, lon, speed, step_m, contiguous, land, out,
-                );
+                let s = LoiterSample {
+                    k,
+                    lat,
+                    lon,
+                    speed_kn: speed,
+                    step_m,
+                    contiguous,
+                };
+                self.loiter(&mut tracks[slot as usize], s, land, out);
             }
             if !self.cfg.detectors.encounters {
                 continue;
@@ -349,29 +355,7 @@ impl Resampler {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn loiter(
-        &mut self,
-        tracks: &mut [Track],
-        slot: u32,
-        k: i64,
-        lat: f64,
-        lon: f64,
-        speed: f32,
-        step_m: f64,
-        contiguous: bool,
-        land: &Land,
-        out: &mut Vec<Finding>,
-    ) {
-        let tr = &mut tracks[slot as usize];
-        let s = LoiterSample {
-            k,
-            lat,
-            lon,
-            speed_kn: speed,
-            step_m,
-            contiguous,
-        };
+    fn loiter(&mut self, tr: &mut Track, s: LoiterSample, land: &Land, out: &mut Vec<Finding>) {
         if let Some(log) = self.log.as_deref_mut() {
             // Every sample slow at the index's speed, and where a run
             // ends without one (a faster sample).

@@ -547,7 +547,11 @@ mod imp {
         // other findings are at the build's thresholds: not kept).
         let mut spoofing = Vec::new();
         let mut keep_spoofing = |found: &mut Vec<finisterra_census::Finding>| {
-            spoofing.extend(found.drain(..).filter(|f| f.kind().name() == "spoofing"));
+            spoofing.extend(
+                found
+                    .drain(..)
+                    .filter(|f| matches!(f, finisterra_census::Finding::Spoofing(_))),
+            );
         };
         let werr = || format!("cannot write the index in {}", idir.display());
         for batch in rx.iter() {
@@ -728,7 +732,7 @@ mod imp {
         ist.add_archive(&input.path, meta.archive_rows);
         if !args.quiet {
             eprintln!(
-                "finisterra: answered from the index {} ({} close pairs within {} m, {} silences of {} h or more, {} near-miss candidates closer than {} NM; no position read)",
+                "finisterra: answered from the index {} ({} close pairs within {} m, {} silences of {} h or more, {} near-miss candidates closer than {} NM, {} loitering positions slower than {} kn, {} spoofing findings; no position read)",
                 idir.display(),
                 meta.pairs(),
                 meta.spec.max_distance_m,
@@ -736,6 +740,9 @@ mod imp {
                 meta.spec.min_gap_s / 3600.0,
                 meta.near_miss_candidates(),
                 meta.spec.max_near_miss_nm,
+                meta.loitering,
+                meta.spec.max_loiter_sog_kn,
+                meta.spoofing,
             );
         }
         let results = crate::census::Results {
@@ -805,19 +812,8 @@ mod imp {
         if cfg.detectors.near_misses {
             // Streamed: the first damaged array stops the replay, and its
             // error is the answer.
-            let mut stream = NearMissStream::open(meta, cfg, |name| open_file(&idir.join(name)))?;
-            let mut failed = None;
-            let candidates = std::iter::from_fn(|| match stream.next()? {
-                Ok(c) => Some(c),
-                Err(e) => {
-                    failed = Some(e);
-                    None
-                }
-            });
-            replay_near_misses(candidates, cfg, &mut found);
-            if let Some(e) = failed {
-                return Err(e.into());
-            }
+            let stream = NearMissStream::open(meta, cfg, |name| open_file(&idir.join(name)))?;
+            replay_near_misses(stream, cfg, &mut found)?;
         }
         if cfg.detectors.spoofing {
             let f = open_file(&idir.join(SPOOFING_FILE))?;
