@@ -383,13 +383,13 @@ pub struct Risk {
     /// their motion: the event's time once she may. Only for a stand-on
     /// vessel: the give-way vessel acts now (Rules 8 and 16: early and
     /// substantial action), and has no latest time.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub stand_on_may_act_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stand_on_may_act_at: Option<IsoTime>,
     /// When the stand-on vessel must act as well (Rule 17(b)), likewise
     /// (never by turning to port for a vessel on her own port side, Rule
     /// 17(c): her advice keeps to that).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub stand_on_must_act_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stand_on_must_act_at: Option<IsoTime>,
     /// What the vessel(s) that must act should do, checked against every
     /// nearby vessel.
     pub advice: Vec<AdviceItem>,
@@ -613,6 +613,30 @@ pub struct ZoneAlert {
     /// Distance from a channel's axis on the wrong side, metres.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub offset_m: Option<f64>,
+}
+
+/// A data time kept as a number and written as ISO 8601 UTC text (the
+/// same text [`iso8601`] gives): an open risk refreshes its times every
+/// pass, and only the few that reach an event are ever written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct IsoTime {
+    /// Milliseconds since the Unix epoch.
+    pub unix_ms: i64,
+}
+
+impl Serialize for IsoTime {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&iso8601(self.unix_ms))
+    }
+}
+
+impl<'de> Deserialize<'de> for IsoTime {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<IsoTime, D::Error> {
+        let text = std::borrow::Cow::<'de, str>::deserialize(d)?;
+        finisterra_nmea::parse_iso8601_ms(&text, false)
+            .map(|unix_ms| IsoTime { unix_ms })
+            .ok_or_else(|| serde::de::Error::custom(format!("not an ISO 8601 UTC time: {text:?}")))
+    }
 }
 
 /// ISO 8601 UTC text of a data time.

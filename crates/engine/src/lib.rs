@@ -65,7 +65,8 @@ pub use config::{nearest_name, Config, ConfigError, HazardConfig, PictureConfig,
 pub use csv::csv_field;
 pub use event::{
     iso8601, AdviceItem, Distress, Event, EventBody, EventKind, HazardCleared, HazardRef,
-    HazardRisk, Level, NotToImpede, Risk, RiskCleared, TargetLost, VesselRef, ZoneAlert, ZoneRef,
+    HazardRisk, IsoTime, Level, NotToImpede, Risk, RiskCleared, TargetLost, VesselRef, ZoneAlert,
+    ZoneRef,
 };
 pub use finisterra_geofence as geofence;
 pub use hazard::Geography;
@@ -1070,13 +1071,18 @@ impl Engine {
             plan_for: &plan_for,
             rules_for: &rules_for,
         };
+        // Most open risks only move on (new figures, the same ruling):
+        // done first, on every thread; the rest needs the whole pass.
+        let staged = self
+            .risks
+            .stage(cfg, t_ms, snaps, assessed, true, self.threads);
         if self.threads.n > 1 {
             // The plans the book will ask for, made beforehand side by side
             // (each depends only on the pass): the book then finds them
             // made, and takes the same decisions with the same advice.
             let wanted: Vec<(u32, usize)> = self
                 .risks
-                .to_advise(&pass, assessed)
+                .to_advise(&pass, assessed, &staged)
                 .into_iter()
                 .filter_map(|m| snap_index(m).map(|i| (m, i)))
                 .collect();
@@ -1091,7 +1097,7 @@ impl Engine {
                 }
             }
         }
-        let mut bodies = self.risks.update(&pass, assessed, true);
+        let mut bodies = self.risks.finish(&pass, assessed, staged);
         let (plans, targets) = counts.get();
         self.stats.advice_plans += plans;
         self.stats.advice_targets += targets;

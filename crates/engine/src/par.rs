@@ -70,6 +70,39 @@ pub(crate) fn in_order<T: Send>(
     })
 }
 
+/// `f` over `items` cut into at most `threads` runs in order, each run
+/// changed on its own thread (`f` gets the run's offset and the run), the
+/// results concatenated in order: the same as `f(0, items)` when `f` of a
+/// run is the concatenation of `f` of its parts.
+pub(crate) fn in_order_mut<S: Send, T: Send>(
+    items: &mut [S],
+    threads: Threads,
+    f: impl Fn(usize, &mut [S]) -> Vec<T> + Sync,
+) -> Vec<T> {
+    let n = items.len();
+    if threads.n <= 1 || n < threads.min_items {
+        return f(0, items);
+    }
+    let per = n.div_ceil(threads.n);
+    let f = &f;
+    std::thread::scope(|scope| {
+        let parts: Vec<_> = items
+            .chunks_mut(per)
+            .enumerate()
+            .map(|(k, run)| scope.spawn(move || f(k * per, run)))
+            .collect();
+        let mut out = Vec::new();
+        for p in parts {
+            match p.join() {
+                Ok(v) => out.extend(v),
+                // The work never panics; if it did, the pass would too.
+                Err(e) => std::panic::resume_unwind(e),
+            }
+        }
+        out
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -88,6 +121,30 @@ mod tests {
                 let got = in_order(n, t, cut, |r| r.map(|i| i * 3).collect());
                 assert_eq!(got, one, "{threads} threads, cuts every {step}");
             }
+        }
+    }
+
+    #[test]
+    fn runs_changed_apart_are_put_back_in_order() {
+        let n = 10_007;
+        for threads in 1..6 {
+            let mut items: Vec<usize> = (0..n).collect();
+            let t = Threads {
+                n: threads,
+                min_items: 1,
+            };
+            let got = in_order_mut(&mut items, t, |offset, run| {
+                run.iter_mut()
+                    .enumerate()
+                    .map(|(k, x)| {
+                        assert_eq!(*x, offset + k, "the offset names the run's start");
+                        *x *= 2;
+                        *x + 1
+                    })
+                    .collect()
+            });
+            assert_eq!(got, (0..n).map(|i| 2 * i + 1).collect::<Vec<_>>());
+            assert_eq!(items, (0..n).map(|i| 2 * i).collect::<Vec<_>>());
         }
     }
 }

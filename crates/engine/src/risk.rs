@@ -10,7 +10,10 @@ use finisterra_nav::cpa::{cpa, Cpa};
 use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
-use crate::event::{AdviceItem, EventBody, Level, NotToImpede, Risk, RiskCleared, VesselRef};
+use crate::event::{
+    AdviceItem, EventBody, IsoTime, Level, NotToImpede, Risk, RiskCleared, VesselRef,
+};
+use crate::par::Threads;
 use crate::rules::PairRules;
 use crate::screen::Snap;
 
@@ -570,7 +573,7 @@ fn secs_until(
 }
 
 /// The times at which the stand-on vessel may act (17(a)(ii)) and must act
-/// (17(b)), as ISO 8601; `None` without a stand-on vessel.
+/// (17(b)); `None` without a stand-on vessel.
 fn stand_on_times(
     cfg: &Config,
     has_stand_on: bool,
@@ -578,12 +581,16 @@ fn stand_on_times(
     range_nm: f64,
     cpa_nm: f64,
     tcpa_s: f64,
-) -> (Option<String>, Option<String>) {
+) -> (Option<IsoTime>, Option<IsoTime>) {
     if !has_stand_on {
         return (None, None);
     }
     let c = &cfg.colregs;
-    let at = |s: Option<f64>| s.map(|s| crate::event::iso8601(t_ms + (s * 1000.0).round() as i64));
+    let at = |s: Option<f64>| {
+        s.map(|s| IsoTime {
+            unix_ms: t_ms + (s * 1000.0).round() as i64,
+        })
+    };
     (
         at(secs_until(
             range_nm,
@@ -800,27 +807,157 @@ pub(crate) struct Pass<'a> {
     pub rules_for: &'a dyn Fn(&Snap, &Snap, f64) -> PairRules,
 }
 
+/// What a pass does with a pair that [`RiskBook::stage`] left for
+/// [`RiskBook::finish`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Step {
+    /// Not open, reaching this level: raised with a ruling and advice.
+    Raise(Level),
+    /// Open and no longer at any level (with when it first fell lower).
+    Clear(Option<i64>),
+    /// Open at this level and due a new ruling and advice.
+    Full(Level, Option<i64>),
+}
+
+/// A pair left for [`RiskBook::finish`]: its index in the pass's
+/// assessments and what to do.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Pending {
+    idx: u32,
+    step: Step,
+}
+
+/// What [`RiskBook::stage`] did and left to do.
+#[derive(Debug)]
+pub(crate) struct Staged {
+    t_ms: i64,
+    whole: bool,
+    /// Events of the risks moved on already, with their assessment's index.
+    events: Vec<(u32, EventBody)>,
+    pending: Vec<Pending>,
+    /// Open risks the (whole) pass did not assess, in key order.
+    unseen: Vec<(u32, u32)>,
+}
+
+/// One open risk's outcome on a staging thread.
+enum Staging {
+    Event(u32, Box<EventBody>),
+    Pending(Pending),
+    Unseen((u32, u32)),
+}
+
+/// An open risk a pass assessed: moved on (maybe with an event), or left
+/// for later.
+enum Moved {
+    Done(Option<Box<EventBody>>),
+    Later(Step),
+}
+
+/// Moves an open risk on by a pass that assessed it, unless the pass
+/// clears it or owes it a new ruling (those need the whole pass: left
+/// untouched, for [`RiskBook::finish`]).
+fn move_on(
+    open: &mut OpenRisk,
+    cfg: &Config,
+    pa: &PairAssessment,
+    a: &Snap,
+    b: &Snap,
+    t_ms: i64,
+) -> Moved {
+    let (new_level, lower_since) = open.next_level(cfg, pa, t_ms);
+    match new_level {
+        None => Moved::Later(Step::Clear(lower_since)),
+        Some(level) if open.full_due(cfg, level, pa, a, b, t_ms) => {
+            Moved::Later(Step::Full(level, lower_since))
+        }
+        Some(level) => {
+            Moved::Done(keep(open, cfg, pa, (a, b), t_ms, level, lower_since, None).map(Box::new))
+        }
+    }
+}
+
+/// What every pass that assessed an open risk records.
+fn seen(open: &mut OpenRisk, pa: &PairAssessment, t_ms: i64, lower_since: Option<i64>) {
+    open.min_range_nm = open.min_range_nm.min(pa.q.range_nm);
+    open.assessed_ms = t_ms;
+    open.lower_since_ms = lower_since;
+}
+
+/// An open risk kept at `level` by a pass: with `full`, its new ruling and
+/// advice, else its figures refreshed; the event to send, if the change is
+/// material.
+#[allow(clippy::too_many_arguments)]
+fn keep(
+    open: &mut OpenRisk,
+    cfg: &Config,
+    pa: &PairAssessment,
+    (a, b): (&Snap, &Snap),
+    t_ms: i64,
+    level: Level,
+    lower_since: Option<i64>,
+    full: Option<Risk>,
+) -> Option<EventBody> {
+    let cur = open.risk.level;
+    seen(open, pa, t_ms, lower_since);
+    let is_full = full.is_some();
+    match full {
+        Some(risk) => {
+            open.full_ms = t_ms;
+            open.full_motion = motion(a, b);
+            open.risk = risk;
+        }
+        None => refresh_quick(&mut open.risk, level, a, b, &pa.q, cfg, t_ms),
+    }
+    let quiet_for = (t_ms - open.last_event_ms) as f64;
+    let cpa_moved = (open.risk.cpa_nm - open.last_event_cpa_nm).abs() >= cfg.risk.update_cpa_nm;
+    let quiet_enough = quiet_for >= cfg.risk.update_min_interval_s * 1000.0;
+    // Between full assessments the ruling, stage and advice are unchanged
+    // by construction: only the CPA can have moved.
+    let material = if is_full {
+        let sig = Signature::of(&open.risk);
+        sig.differs_now(&open.signature)
+            || ((sig.drifted(&open.signature) || cpa_moved) && quiet_enough)
+    } else {
+        cpa_moved && quiet_enough
+    };
+    if level != cur {
+        open.lower_since_ms = None;
+    }
+    if !material {
+        return None;
+    }
+    if !is_full {
+        // Events carry the tangent-plane values.
+        let c = precise(a, b);
+        open.risk = refresh(&open.risk, level, a, b, &c, cfg, t_ms);
+    }
+    open.signature = Signature::of(&open.risk);
+    open.last_event_ms = t_ms;
+    open.last_event_cpa_nm = open.risk.cpa_nm;
+    Some(EventBody::RiskUpdated(open.risk.clone()))
+}
+
 impl RiskBook {
     /// The vessels this pass's full assessments will advise (sorted, each
-    /// once): the decisions [`RiskBook::update`] takes, without taking
+    /// once): the decisions [`RiskBook::finish`] takes, without taking
     /// them, so that their plans can be made beforehand on other threads.
-    pub(crate) fn to_advise(&self, pass: &Pass<'_>, assessed: &[PairAssessment]) -> Vec<u32> {
+    pub(crate) fn to_advise(
+        &self,
+        pass: &Pass<'_>,
+        assessed: &[PairAssessment],
+        staged: &Staged,
+    ) -> Vec<u32> {
         let cfg = pass.cfg;
         let mut out = Vec::new();
-        for pa in assessed {
-            if !pa.open && pa.strict(cfg).is_none() {
-                continue;
-            }
-            let (a, b) = pa.ordered(pass.snaps);
-            let previous = match self.open.get(&(a.mmsi, b.mmsi)) {
-                None if pa.strict(cfg).is_some() => None,
-                None => continue,
-                Some(open) => match open.next_level(cfg, pa, pass.t_ms).0 {
-                    Some(level) if open.full_due(cfg, level, pa, a, b, pass.t_ms) => {
-                        Some(&open.risk)
-                    }
-                    _ => continue,
+        for pending in &staged.pending {
+            let (a, b) = assessed[pending.idx as usize].ordered(pass.snaps);
+            let previous = match pending.step {
+                Step::Raise(_) => None,
+                Step::Full(..) => match self.open.get(&(a.mmsi, b.mmsi)) {
+                    Some(open) => Some(&open.risk),
+                    None => continue,
                 },
+                Step::Clear(_) => continue,
             };
             out.extend(advised(cfg, a, b, previous, pass.rules_for));
         }
@@ -829,9 +966,9 @@ impl RiskBook {
         out
     }
 
-    /// Updates the book with this pass's assessments (sorted by pair) and
-    /// returns the event bodies to emit, in pair order. With `whole`, the
-    /// pass saw every pair: open risks it did not assess are cleared (with
+    /// Updates the book with this pass's assessments and returns the event
+    /// bodies to emit, in the order of `assessed`. With `whole`, the pass
+    /// saw every pair: open risks it did not assess are cleared (with
     /// hysteresis); a partial pass (one vessel on arrival) leaves them.
     pub(crate) fn update(
         &mut self,
@@ -839,158 +976,252 @@ impl RiskBook {
         assessed: &[PairAssessment],
         whole: bool,
     ) -> Vec<EventBody> {
-        let cfg = pass.cfg;
-        let mut out = Vec::new();
-        let mut seen: Vec<(u32, u32)> = Vec::with_capacity(assessed.len());
-        for pa in assessed {
-            // Neither open nor reaching a level: nothing to do (and
-            // nothing to look up).
-            if !pa.open && pa.strict(cfg).is_none() {
-                continue;
+        let staged = self.stage(
+            pass.cfg,
+            pass.t_ms,
+            pass.snaps,
+            assessed,
+            whole,
+            Threads::default(),
+        );
+        self.finish(pass, assessed, staged)
+    }
+
+    /// The first half of [`RiskBook::update`], which needs nothing of the
+    /// pass but its snapshots: every open risk this pass moves on without
+    /// a new ruling (most of them, every pass) is moved on here, on
+    /// `threads`, and the rest (raised, cleared, judged anew, not seen) is
+    /// left for [`RiskBook::finish`]. A whole pass walks the book once in
+    /// key order beside the assessments sorted the same way (no lookup per
+    /// pair); a partial pass looks its few pairs up.
+    pub(crate) fn stage(
+        &mut self,
+        cfg: &Config,
+        t_ms: i64,
+        snaps: &[Snap],
+        assessed: &[PairAssessment],
+        whole: bool,
+        threads: Threads,
+    ) -> Staged {
+        let key_of = |idx: usize| {
+            let (a, b) = assessed[idx].ordered(snaps);
+            (a.mmsi, b.mmsi)
+        };
+        // Neither open nor reaching a level: nothing to do (and nothing to
+        // look up).
+        let mut wanted: Vec<(u64, u32)> = assessed
+            .iter()
+            .enumerate()
+            .filter(|(_, pa)| pa.open || pa.strict(cfg).is_some())
+            .map(|(idx, _)| {
+                let (a, b) = key_of(idx);
+                ((u64::from(a) << 32) | u64::from(b), idx as u32)
+            })
+            .collect();
+        let mut staged = Staged {
+            t_ms,
+            whole,
+            events: Vec::new(),
+            pending: Vec::new(),
+            unseen: Vec::new(),
+        };
+        let raise = |staged: &mut Staged, idx: u32| {
+            if let Some(level) = assessed[idx as usize].strict(cfg) {
+                staged.pending.push(Pending {
+                    idx,
+                    step: Step::Raise(level),
+                });
             }
-            let (a, b) = pa.ordered(pass.snaps);
-            let key = (a.mmsi, b.mmsi);
-            seen.push(key);
-            let q = &pa.q;
-            let keeping_station = pa.keeping_station(cfg);
-            let strict = pa.strict(cfg);
-            match self.open.get_mut(&key) {
-                None => {
-                    if let Some(level) = strict {
-                        let c = precise(a, b);
-                        let rules = (pass.rules_for)(a, b, c.range_nm);
-                        let risk = assess(
-                            cfg,
-                            pass.t_ms,
-                            level,
-                            a,
-                            b,
-                            &c,
-                            None,
-                            pass.names,
-                            pass.plan_for,
-                            &rules,
-                        );
-                        let sig = Signature::of(&risk);
-                        self.open.insert(
-                            key,
-                            OpenRisk {
-                                raised_ms: pass.t_ms,
-                                assessed_ms: pass.t_ms,
-                                last_event_ms: pass.t_ms,
-                                last_event_cpa_nm: risk.cpa_nm,
-                                signature: sig,
-                                min_range_nm: risk.range_nm,
-                                lower_since_ms: None,
-                                // The first refresh comes sooner, at a
-                                // per-pair offset: load spreads over passes.
-                                full_ms: pass.t_ms - stagger_ms(key),
-                                full_motion: motion(a, b),
-                                risk: risk.clone(),
-                            },
-                        );
-                        out.push(EventBody::RiskRaised(risk));
+        };
+        if !whole {
+            for &(_, idx) in &wanted {
+                let key = key_of(idx as usize);
+                match self.open.get_mut(&key) {
+                    None => raise(&mut staged, idx),
+                    Some(open) => {
+                        let pa = &assessed[idx as usize];
+                        let (a, b) = pa.ordered(snaps);
+                        match move_on(open, cfg, pa, a, b, t_ms) {
+                            Moved::Done(Some(body)) => staged.events.push((idx, *body)),
+                            Moved::Done(None) => {}
+                            Moved::Later(step) => staged.pending.push(Pending { idx, step }),
+                        }
                     }
                 }
-                Some(open) => {
-                    let cur = open.risk.level;
-                    open.min_range_nm = open.min_range_nm.min(q.range_nm);
-                    open.assessed_ms = pass.t_ms;
-                    let (new_level, lower_since) = open.next_level(cfg, pa, pass.t_ms);
-                    open.lower_since_ms = lower_since;
-                    match new_level {
-                        None => {
-                            let reason = if keeping_station {
-                                "stopped"
-                            } else if q.tcpa_s <= 0.0 {
-                                "passed"
-                            } else {
-                                "cpa_opened"
-                            };
-                            let open = self.open.remove(&key).expect("present");
-                            let c = precise(a, b);
-                            out.push(EventBody::RiskCleared(cleared(
-                                &open, a, b, &c, pass, reason,
-                            )));
-                        }
-                        Some(level) => {
-                            let full = open.full_due(cfg, level, pa, a, b, pass.t_ms);
-                            if full {
-                                open.full_ms = pass.t_ms;
-                                open.full_motion = motion(a, b);
-                                let c = precise(a, b);
-                                let rules = (pass.rules_for)(a, b, c.range_nm);
-                                open.risk = assess(
-                                    cfg,
-                                    pass.t_ms,
-                                    level,
-                                    a,
-                                    b,
-                                    &c,
-                                    Some(&open.risk),
-                                    pass.names,
-                                    pass.plan_for,
-                                    &rules,
-                                );
-                            } else {
-                                refresh_quick(&mut open.risk, level, a, b, q, cfg, pass.t_ms);
-                            }
-                            let quiet_for = (pass.t_ms - open.last_event_ms) as f64;
-                            let cpa_moved = (open.risk.cpa_nm - open.last_event_cpa_nm).abs()
-                                >= cfg.risk.update_cpa_nm;
-                            let quiet_enough = quiet_for >= cfg.risk.update_min_interval_s * 1000.0;
-                            // Between full assessments the ruling, stage and
-                            // advice are unchanged by construction: only the
-                            // CPA can have moved.
-                            let material = if full {
-                                let sig = Signature::of(&open.risk);
-                                sig.differs_now(&open.signature)
-                                    || ((sig.drifted(&open.signature) || cpa_moved) && quiet_enough)
-                            } else {
-                                cpa_moved && quiet_enough
-                            };
-                            if level != cur {
-                                open.lower_since_ms = None;
-                            }
-                            if material {
-                                if !full {
-                                    // Events carry the tangent-plane values.
-                                    let c = precise(a, b);
-                                    open.risk =
-                                        refresh(&open.risk, level, a, b, &c, cfg, pass.t_ms);
-                                }
-                                open.signature = Signature::of(&open.risk);
-                                open.last_event_ms = pass.t_ms;
-                                open.last_event_cpa_nm = open.risk.cpa_nm;
-                                out.push(EventBody::RiskUpdated(open.risk.clone()));
-                            }
-                        }
+            }
+            return staged;
+        }
+        wanted.sort_unstable();
+        // Each open risk (in key order) with the assessment that saw it.
+        let mut book: Vec<(&(u32, u32), &mut OpenRisk)> = self.open.iter_mut().collect();
+        let mut seen_by = vec![u32::MAX; book.len()];
+        let mut k = 0;
+        for &(key, idx) in &wanted {
+            let key = ((key >> 32) as u32, key as u32);
+            while k < book.len() && *book[k].0 < key {
+                k += 1;
+            }
+            if k < book.len() && *book[k].0 == key {
+                seen_by[k] = idx;
+            } else {
+                raise(&mut staged, idx);
+            }
+        }
+        let seen_by = &seen_by;
+        let moved = crate::par::in_order_mut(&mut book, threads, |offset, part| {
+            let mut out = Vec::new();
+            for (n, (key, open)) in part.iter_mut().enumerate() {
+                let idx = seen_by[offset + n];
+                if idx == u32::MAX {
+                    out.push(Staging::Unseen(**key));
+                    continue;
+                }
+                let pa = &assessed[idx as usize];
+                let (a, b) = pa.ordered(snaps);
+                match move_on(open, cfg, pa, a, b, t_ms) {
+                    Moved::Done(Some(body)) => out.push(Staging::Event(idx, body)),
+                    Moved::Done(None) => {}
+                    Moved::Later(step) => out.push(Staging::Pending(Pending { idx, step })),
+                }
+            }
+            out
+        });
+        for m in moved {
+            match m {
+                Staging::Event(idx, body) => staged.events.push((idx, *body)),
+                Staging::Pending(p) => staged.pending.push(p),
+                Staging::Unseen(key) => staged.unseen.push(key),
+            }
+        }
+        staged
+    }
+
+    /// The second half of [`RiskBook::update`]: the risks raised, cleared
+    /// and judged anew (with the pass's rulings and advice), and with a
+    /// whole pass the open risks it did not see; every event in the order
+    /// of `assessed`, those of unseen risks after them in key order.
+    pub(crate) fn finish(
+        &mut self,
+        pass: &Pass<'_>,
+        assessed: &[PairAssessment],
+        staged: Staged,
+    ) -> Vec<EventBody> {
+        let cfg = pass.cfg;
+        debug_assert_eq!(staged.t_ms, pass.t_ms, "staged for this pass");
+        let mut events = staged.events;
+        for Pending { idx, step } in staged.pending {
+            let pa = &assessed[idx as usize];
+            let (a, b) = pa.ordered(pass.snaps);
+            let key = (a.mmsi, b.mmsi);
+            match step {
+                Step::Raise(level) => {
+                    let c = precise(a, b);
+                    let rules = (pass.rules_for)(a, b, c.range_nm);
+                    let risk = assess(
+                        cfg,
+                        pass.t_ms,
+                        level,
+                        a,
+                        b,
+                        &c,
+                        None,
+                        pass.names,
+                        pass.plan_for,
+                        &rules,
+                    );
+                    let sig = Signature::of(&risk);
+                    self.open.insert(
+                        key,
+                        OpenRisk {
+                            raised_ms: pass.t_ms,
+                            assessed_ms: pass.t_ms,
+                            last_event_ms: pass.t_ms,
+                            last_event_cpa_nm: risk.cpa_nm,
+                            signature: sig,
+                            min_range_nm: risk.range_nm,
+                            lower_since_ms: None,
+                            // The first refresh comes sooner, at a per-pair
+                            // offset: load spreads over passes.
+                            full_ms: pass.t_ms - stagger_ms(key),
+                            full_motion: motion(a, b),
+                            risk: risk.clone(),
+                        },
+                    );
+                    events.push((idx, EventBody::RiskRaised(risk)));
+                }
+                Step::Clear(lower_since) => {
+                    let Some(mut open) = self.open.remove(&key) else {
+                        continue;
+                    };
+                    seen(&mut open, pa, pass.t_ms, lower_since);
+                    let q = &pa.q;
+                    let reason = if pa.keeping_station(cfg) {
+                        "stopped"
+                    } else if q.tcpa_s <= 0.0 {
+                        "passed"
+                    } else {
+                        "cpa_opened"
+                    };
+                    let c = precise(a, b);
+                    events.push((
+                        idx,
+                        EventBody::RiskCleared(cleared(&open, a, b, &c, pass.t_ms, reason)),
+                    ));
+                }
+                Step::Full(level, lower_since) => {
+                    let Some(open) = self.open.get_mut(&key) else {
+                        continue;
+                    };
+                    let c = precise(a, b);
+                    let rules = (pass.rules_for)(a, b, c.range_nm);
+                    let risk = assess(
+                        cfg,
+                        pass.t_ms,
+                        level,
+                        a,
+                        b,
+                        &c,
+                        Some(&open.risk),
+                        pass.names,
+                        pass.plan_for,
+                        &rules,
+                    );
+                    if let Some(body) = keep(
+                        open,
+                        cfg,
+                        pa,
+                        (a, b),
+                        pass.t_ms,
+                        level,
+                        lower_since,
+                        Some(risk),
+                    ) {
+                        events.push((idx, body));
                     }
                 }
             }
         }
-        if !whole {
+        events.sort_unstable_by_key(|e| e.0);
+        let mut out: Vec<EventBody> = events.into_iter().map(|e| e.1).collect();
+        if !staged.whole {
             return out;
         }
         // Open risks not assessed this pass: one of the pair is no longer
         // screened (lost, stale, moored) or their paths no longer overlap.
-        seen.sort_unstable();
-        let stale: Vec<(u32, u32)> = self
-            .open
-            .keys()
-            .filter(|k| seen.binary_search(k).is_err())
-            .copied()
-            .collect();
-        for key in stale {
+        for key in staged.unseen {
             let ia = (pass.snap_index)(key.0).ok_or(());
             let ib = (pass.snap_index)(key.1).ok_or(());
-            let open = self.open.get_mut(&key).expect("present");
+            let Some(open) = self.open.get_mut(&key) else {
+                continue;
+            };
             let since = *open.lower_since_ms.get_or_insert(pass.t_ms);
             let both_present = ia.is_ok() && ib.is_ok();
             if both_present && ((pass.t_ms - since) as f64) < cfg.risk.clear_after_s * 1000.0 {
                 continue;
             }
-            let open = self.open.remove(&key).expect("present");
+            let Some(open) = self.open.remove(&key) else {
+                continue;
+            };
             match (ia, ib) {
                 (Ok(i), Ok(j)) => {
                     let (a, b) = (&pass.snaps[i], &pass.snaps[j]);
@@ -1001,7 +1232,7 @@ impl RiskBook {
                         "cpa_opened"
                     };
                     out.push(EventBody::RiskCleared(cleared(
-                        &open, a, b, &c, pass, reason,
+                        &open, a, b, &c, pass.t_ms, reason,
                     )));
                 }
                 _ => out.push(EventBody::RiskCleared(lost_clear(
@@ -1034,7 +1265,7 @@ fn cleared(
     a: &Snap,
     b: &Snap,
     c: &Cpa,
-    pass: &Pass<'_>,
+    t_ms: i64,
     reason: &'static str,
 ) -> RiskCleared {
     RiskCleared {
@@ -1045,7 +1276,7 @@ fn cleared(
         cpa_nm: round(c.cpa_nm, 3),
         tcpa_s: round(c.tcpa_s, 0),
         min_range_nm: round(open.min_range_nm.min(c.range_nm), 3),
-        duration_s: (pass.t_ms - open.raised_ms) as f64 / 1000.0,
+        duration_s: (t_ms - open.raised_ms) as f64 / 1000.0,
         reason,
     }
 }

@@ -134,9 +134,7 @@ fn crossing_from_starboard_own_gives_way_and_the_advice_opens_the_cpa() {
     // The stand-on vessel is told when she may and must act; no latest
     // time for the give-way vessel, who acts now.
     let t_raise_ms = T0_MS + t_raise * 1000;
-    let when = |s: &Option<String>| {
-        finisterra_nmea::parse_iso8601_ms(s.as_deref().expect("a time"), false).expect("ISO 8601")
-    };
+    let when = |s: &Option<finisterra_engine::IsoTime>| s.expect("a time").unix_ms;
     let (may, must) = (
         when(&risk.stand_on_may_act_at),
         when(&risk.stand_on_must_act_at),
