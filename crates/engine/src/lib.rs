@@ -141,9 +141,11 @@ fn close_pair(
         return None;
     }
     let range_m = flat_range(a, b);
+    let (x, y) = pair_key(a, b);
     Some(PairAssessment {
         i,
         j,
+        key: risk::packed((x, y)),
         q: Quick {
             cpa_nm: cpa_m / 1852.0,
             tcpa_s,
@@ -537,7 +539,7 @@ impl Engine {
 
     /// The open risks, in pair order.
     pub fn open_risks(&self) -> impl Iterator<Item = &OpenRisk> {
-        self.risks.open.values()
+        self.risks.open().values()
     }
 
     /// Aids to navigation and base stations.
@@ -819,25 +821,9 @@ impl Engine {
     /// The candidate pairs close enough (or already at risk) to be judged,
     /// with their quick figures.
     fn close_pairs(&mut self, snaps: &[Snap], pairs: &[(u32, u32)]) -> Vec<PairAssessment> {
-        // Slots of vessels in some open risk: most pairs need no lookup.
-        let mut in_risk = vec![false; self.picture.slots.len()];
-        for &(ma, mb) in self.risks.open.keys() {
-            debug_assert!(ma < mb, "risk pair keys are ordered");
-            for m in [ma, mb] {
-                if let Some(slot) = self.picture.slot(m) {
-                    in_risk[slot] = true;
-                }
-            }
-        }
-        // The open pairs as one hash set for this pass: most candidate
-        // pairs of a busy picture have both vessels in some risk.
-        let open_risks: std::collections::HashSet<u64, std::hash::BuildHasherDefault<FastHasher>> =
-            self.risks
-                .open
-                .keys()
-                .map(|&(a, b)| (u64::from(a) << 32) | u64::from(b))
-                .collect();
-        let (cfg, open_risks) = (&self.cfg, &open_risks);
+        // Vessels in some open risk: most pairs need no lookup.
+        let in_risk = self.risks.in_risk_bits();
+        let (cfg, in_risk, risks) = (&self.cfg, &in_risk, &self.risks);
         let assessed = par::in_order(
             pairs.len(),
             self.threads,
@@ -846,10 +832,8 @@ impl Engine {
                 let mut part = Vec::new();
                 for &(i, j) in &pairs[range] {
                     let (a, b) = (&snaps[i as usize], &snaps[j as usize]);
-                    let open = (in_risk[a.slot as usize] && in_risk[b.slot as usize]) && {
-                        let (x, y) = pair_key(a, b);
-                        open_risks.contains(&((u64::from(x) << 32) | u64::from(y)))
-                    };
+                    let open = (in_risk.may_hold(a.mmsi) && in_risk.may_hold(b.mmsi))
+                        && risks.is_open(risk::packed(pair_key(a, b)));
                     if let Some(pa) = close_pair(cfg, a, b, open, i as usize, j as usize) {
                         part.push(pa);
                     }
@@ -932,7 +916,7 @@ impl Engine {
             if other.stationary && own.stationary {
                 continue;
             }
-            let open = self.risks.open.contains_key(&pair_key(&own, &other));
+            let open = self.risks.open().contains_key(&pair_key(&own, &other));
             if let Some(pa) = close_pair(&self.cfg, &own, &other, open, 0, local.len()) {
                 self.stats.precise_pairs += 1;
                 self.stats.arrival_pairs += 1;
@@ -1018,11 +1002,8 @@ impl Engine {
                 .vessel(mmsi)
                 .and_then(|v| v.static_data.name.clone())
         };
-        // Snapshot index of each picture slot.
-        let mut snap_of_slot = vec![u32::MAX; self.picture.slots.len()];
-        for (k, sn) in snaps.iter().enumerate() {
-            snap_of_slot[sn.slot as usize] = k as u32;
-        }
+        // Snapshot index of each picture slot (made by the pass).
+        let snap_of_slot = &self.snap_of_slot;
         let snap_index = |mmsi: u32| -> Option<usize> {
             let slot = picture.slot(mmsi)?;
             let k = snap_of_slot[slot];

@@ -14,6 +14,7 @@ use crate::event::{
     AdviceItem, EventBody, IsoTime, Level, NotToImpede, Risk, RiskCleared, VesselRef,
 };
 use crate::par::Threads;
+use crate::picture::FastHasher;
 use crate::rules::PairRules;
 use crate::screen::Snap;
 
@@ -214,15 +215,47 @@ impl OpenRiskState {
 }
 
 /// All open risks, keyed by `(lower MMSI, higher MMSI)`.
+///
+/// Invariant: `keys` holds exactly the keys of `open` (packed as
+/// `lower << 32 | higher`): every change goes through
+/// [`RiskBook::insert`] and [`RiskBook::remove`].
 #[derive(Debug, Default)]
 pub struct RiskBook {
-    pub(crate) open: BTreeMap<(u32, u32), OpenRisk>,
+    open: BTreeMap<(u32, u32), OpenRisk>,
+    /// The open pairs as a hash set: a pass asks it of every candidate
+    /// pair whose vessels are both in some risk.
+    keys: std::collections::HashSet<u64, std::hash::BuildHasherDefault<FastHasher>>,
+}
+
+/// A pair's key packed in one number, `lower << 32 | higher`.
+pub(crate) fn packed((a, b): (u32, u32)) -> u64 {
+    (u64::from(a) << 32) | u64::from(b)
+}
+
+/// Bits of an MMSI hash, set for every vessel in some open risk
+/// ([`RiskBook::in_risk_bits`]): a clear bit says the vessel is in none.
+pub(crate) struct MmsiBits(Vec<u64>);
+
+impl MmsiBits {
+    const BITS_LOG2: u32 = 20;
+
+    fn bit(mmsi: u32) -> usize {
+        (mmsi.wrapping_mul(0x9E37_79B1) >> (32 - Self::BITS_LOG2)) as usize
+    }
+
+    /// `false`: the vessel is in no open risk; `true`: she may be.
+    pub(crate) fn may_hold(&self, mmsi: u32) -> bool {
+        let b = Self::bit(mmsi);
+        self.0[b / 64] & (1 << (b % 64)) != 0
+    }
 }
 
 /// The outcome of screening one pair.
 pub(crate) struct PairAssessment {
     pub i: usize,
     pub j: usize,
+    /// The pair's key, [`packed`].
+    pub key: u64,
     /// Screening values (flat WGS84 plane at the pair's mean latitude).
     pub q: Quick,
     pub rel_speed_kn: f64,
@@ -938,6 +971,44 @@ fn keep(
 }
 
 impl RiskBook {
+    /// The book of these open risks.
+    pub(crate) fn from_open(open: BTreeMap<(u32, u32), OpenRisk>) -> RiskBook {
+        let keys = open.keys().map(|&k| packed(k)).collect();
+        RiskBook { open, keys }
+    }
+
+    /// The open risks by pair.
+    pub(crate) fn open(&self) -> &BTreeMap<(u32, u32), OpenRisk> {
+        &self.open
+    }
+
+    /// Whether the pair `packed((lower, higher))` is open.
+    pub(crate) fn is_open(&self, key: u64) -> bool {
+        self.keys.contains(&key)
+    }
+
+    /// The vessels in some open risk, as hash bits.
+    pub(crate) fn in_risk_bits(&self) -> MmsiBits {
+        let mut bits = vec![0u64; (1 << MmsiBits::BITS_LOG2) / 64];
+        for &k in &self.keys {
+            for m in [(k >> 32) as u32, k as u32] {
+                let b = MmsiBits::bit(m);
+                bits[b / 64] |= 1 << (b % 64);
+            }
+        }
+        MmsiBits(bits)
+    }
+
+    fn insert(&mut self, key: (u32, u32), risk: OpenRisk) {
+        self.keys.insert(packed(key));
+        self.open.insert(key, risk);
+    }
+
+    fn remove(&mut self, key: &(u32, u32)) -> Option<OpenRisk> {
+        self.keys.remove(&packed(*key));
+        self.open.remove(key)
+    }
+
     /// The vessels this pass's full assessments will advise (sorted, each
     /// once): the decisions [`RiskBook::finish`] takes, without taking
     /// them, so that their plans can be made beforehand on other threads.
@@ -1003,20 +1074,13 @@ impl RiskBook {
         whole: bool,
         threads: Threads,
     ) -> Staged {
-        let key_of = |idx: usize| {
-            let (a, b) = assessed[idx].ordered(snaps);
-            (a.mmsi, b.mmsi)
-        };
         // Neither open nor reaching a level: nothing to do (and nothing to
         // look up).
         let mut wanted: Vec<(u64, u32)> = assessed
             .iter()
             .enumerate()
             .filter(|(_, pa)| pa.open || pa.strict(cfg).is_some())
-            .map(|(idx, _)| {
-                let (a, b) = key_of(idx);
-                ((u64::from(a) << 32) | u64::from(b), idx as u32)
-            })
+            .map(|(idx, pa)| (pa.key, idx as u32))
             .collect();
         let mut staged = Staged {
             t_ms,
@@ -1034,8 +1098,8 @@ impl RiskBook {
             }
         };
         if !whole {
-            for &(_, idx) in &wanted {
-                let key = key_of(idx as usize);
+            for &(key, idx) in &wanted {
+                let key = ((key >> 32) as u32, key as u32);
                 match self.open.get_mut(&key) {
                     None => raise(&mut staged, idx),
                     Some(open) => {
@@ -1130,7 +1194,7 @@ impl RiskBook {
                         &rules,
                     );
                     let sig = Signature::of(&risk);
-                    self.open.insert(
+                    self.insert(
                         key,
                         OpenRisk {
                             raised_ms: pass.t_ms,
@@ -1150,7 +1214,7 @@ impl RiskBook {
                     events.push((idx, EventBody::RiskRaised(risk)));
                 }
                 Step::Clear(lower_since) => {
-                    let Some(mut open) = self.open.remove(&key) else {
+                    let Some(mut open) = self.remove(&key) else {
                         continue;
                     };
                     seen(&mut open, pa, pass.t_ms, lower_since);
@@ -1219,7 +1283,7 @@ impl RiskBook {
             if both_present && ((pass.t_ms - since) as f64) < cfg.risk.clear_after_s * 1000.0 {
                 continue;
             }
-            let Some(open) = self.open.remove(&key) else {
+            let Some(open) = self.remove(&key) else {
                 continue;
             };
             match (ia, ib) {
@@ -1254,7 +1318,7 @@ impl RiskBook {
             .copied()
             .collect();
         keys.into_iter()
-            .filter_map(|k| self.open.remove(&k))
+            .filter_map(|k| self.remove(&k))
             .map(|o| EventBody::RiskCleared(lost_clear(&o, t_ms, "target_lost")))
             .collect()
     }

@@ -279,6 +279,9 @@ fn cell_pairs(
             e += 1;
         }
         let (cr, cc) = ((cell as i64) / NCOLS, (cell as i64) % NCOLS);
+        // Boxes that all end west of the antimeridian overlap only as they
+        // are (no shift of 360°): the common case, tested without branches.
+        let wraps = cell_boxes[k..e].iter().any(|b| b[3] >= 180.0);
         for x in k..e {
             if scratch[x] & (1 << 31) != 0 {
                 // Only stationary vessels from here on in this cell.
@@ -290,13 +293,21 @@ fn cell_pairs(
                 // Two boxes share every cell their intersection covers:
                 // report the pair once, in the cell holding the
                 // intersection's south-west corner.
-                if let Some(shift) = overlap_shift(a, b) {
-                    let r = row(a[0].max(b[0]));
-                    let c = col(a[2].max(b[2] + shift)).rem_euclid(NCOLS);
-                    if r == cr && c == cc {
-                        let j = (scratch[y] & 0x7FFF_FFFF) as u32;
-                        pairs.push(if i < j { (i, j) } else { (j, i) });
+                let shift = if wraps {
+                    match overlap_shift(a, b) {
+                        Some(shift) => shift,
+                        None => continue,
                     }
+                } else if (a[1] >= b[0]) & (b[1] >= a[0]) & (a[2] <= b[3]) & (b[2] <= a[3]) {
+                    0.0
+                } else {
+                    continue;
+                };
+                let r = row(a[0].max(b[0]));
+                let c = col(a[2].max(b[2] + shift)).rem_euclid(NCOLS);
+                if r == cr && c == cc {
+                    let j = (scratch[y] & 0x7FFF_FFFF) as u32;
+                    pairs.push(if i < j { (i, j) } else { (j, i) });
                 }
             }
         }
@@ -520,6 +531,71 @@ mod tests {
             lat_hi: lat.max(end_lat) + ml,
             lon_lo,
             lon_hi,
+        }
+    }
+
+    /// The grid finds every pair of overlapping boxes once (no pair of two
+    /// stationary vessels), whatever the threads: crowded cells, either
+    /// side of the antimeridian and near a pole, against all pairs.
+    #[test]
+    fn grid_pairs_are_every_overlapping_pair_once() {
+        let mut x = 0x2545_F491_4F6C_DD1Du64;
+        let mut uniform = move |lo: f64, hi: f64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            lo + (hi - lo) * ((x >> 11) as f64 / (1u64 << 53) as f64)
+        };
+        let mut snaps = Vec::new();
+        for (lat, lon, spread) in [(1.2, 103.9, 0.3), (-16.0, 179.85, 0.4), (84.0, -179.9, 0.5)] {
+            for _ in 0..300 {
+                let mmsi = snaps.len() as u32;
+                let sog = if uniform(0.0, 1.0) < 0.3 {
+                    0.0
+                } else {
+                    uniform(1.0, 30.0)
+                };
+                let mut lon = lon + uniform(-spread, spread);
+                if lon >= 180.0 {
+                    lon -= 360.0;
+                }
+                snaps.push(s(
+                    mmsi,
+                    lat + uniform(-spread, spread),
+                    lon,
+                    sog,
+                    uniform(0.0, 360.0),
+                ));
+            }
+        }
+        let boxes: Vec<[f32; 4]> = snaps.iter().map(compact_box).collect();
+        let mut all = Vec::new();
+        for i in 0..snaps.len() {
+            for j in i + 1..snaps.len() {
+                let both_still = snaps[i].stationary && snaps[j].stationary;
+                if !both_still && overlap_shift(&boxes[i], &boxes[j]).is_some() {
+                    all.push((i as u32, j as u32));
+                }
+            }
+        }
+        assert!(all.len() > 1000, "crowded: {} pairs", all.len());
+        let wrapped = all
+            .iter()
+            .filter(|&&(i, j)| (snaps[i as usize].lon < 0.0) != (snaps[j as usize].lon < 0.0))
+            .count();
+        assert!(wrapped > 50, "pairs across the antimeridian: {wrapped}");
+        for threads in [1, 3] {
+            let mut pairs = Vec::new();
+            let t = crate::par::Threads {
+                n: threads,
+                min_items: 1,
+            };
+            candidate_pairs(&snaps, &mut PairScratch::default(), &mut pairs, t);
+            pairs.sort_unstable();
+            let n = pairs.len();
+            pairs.dedup();
+            assert_eq!(pairs.len(), n, "each pair once ({threads} threads)");
+            assert_eq!(pairs, all, "{threads} threads");
         }
     }
 

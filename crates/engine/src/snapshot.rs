@@ -179,7 +179,7 @@ impl Engine {
             picture: self.picture.state(),
             risks: self
                 .risks
-                .open
+                .open()
                 .iter()
                 .map(|(&k, o)| (k, OpenRiskState::of(o)))
                 .collect(),
@@ -261,7 +261,7 @@ impl Engine {
         e.zone_keys = crate::zone::zone_keys(&geo.zones);
         e.geo = geo;
         e.picture = picture;
-        e.risks.open = open;
+        e.risks = crate::risk::RiskBook::from_open(open);
         e.clock = st.clock;
         e.next_screen_ms = st.next_screen_ms;
         e.next_observed_age_ms = st.next_observed_age_ms;
