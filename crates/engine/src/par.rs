@@ -58,15 +58,7 @@ pub(crate) fn in_order<T: Send>(
                 scope.spawn(move || f(r))
             })
             .collect();
-        let mut out = Vec::new();
-        for p in parts {
-            match p.join() {
-                Ok(v) => out.extend(v),
-                // The work never panics; if it did, the pass would too.
-                Err(e) => std::panic::resume_unwind(e),
-            }
-        }
-        out
+        joined(parts)
     })
 }
 
@@ -91,16 +83,21 @@ pub(crate) fn in_order_mut<S: Send, T: Send>(
             .enumerate()
             .map(|(k, run)| scope.spawn(move || f(k * per, run)))
             .collect();
-        let mut out = Vec::new();
-        for p in parts {
-            match p.join() {
-                Ok(v) => out.extend(v),
-                // The work never panics; if it did, the pass would too.
-                Err(e) => std::panic::resume_unwind(e),
-            }
-        }
-        out
+        joined(parts)
     })
+}
+
+/// The threads' results, concatenated in the order of `parts`.
+fn joined<T>(parts: Vec<std::thread::ScopedJoinHandle<'_, Vec<T>>>) -> Vec<T> {
+    let mut out = Vec::new();
+    for p in parts {
+        match p.join() {
+            Ok(v) => out.extend(v),
+            // The work never panics; if it did, the pass would too.
+            Err(e) => std::panic::resume_unwind(e),
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -1172,6 +1172,23 @@ impl RiskBook {
     ) -> Vec<EventBody> {
         let cfg = pass.cfg;
         debug_assert_eq!(staged.t_ms, pass.t_ms, "staged for this pass");
+        // A ruling and advice for the pair at this level.
+        let judged = |a: &Snap, b: &Snap, level: Level, previous: Option<&Risk>| {
+            let c = precise(a, b);
+            let rules = (pass.rules_for)(a, b, c.range_nm);
+            assess(
+                cfg,
+                pass.t_ms,
+                level,
+                a,
+                b,
+                &c,
+                previous,
+                pass.names,
+                pass.plan_for,
+                &rules,
+            )
+        };
         let mut events = staged.events;
         for Pending { idx, step } in staged.pending {
             let pa = &assessed[idx as usize];
@@ -1179,20 +1196,7 @@ impl RiskBook {
             let key = (a.mmsi, b.mmsi);
             match step {
                 Step::Raise(level) => {
-                    let c = precise(a, b);
-                    let rules = (pass.rules_for)(a, b, c.range_nm);
-                    let risk = assess(
-                        cfg,
-                        pass.t_ms,
-                        level,
-                        a,
-                        b,
-                        &c,
-                        None,
-                        pass.names,
-                        pass.plan_for,
-                        &rules,
-                    );
+                    let risk = judged(a, b, level, None);
                     let sig = Signature::of(&risk);
                     self.insert(
                         key,
@@ -1236,20 +1240,7 @@ impl RiskBook {
                     let Some(open) = self.open.get_mut(&key) else {
                         continue;
                     };
-                    let c = precise(a, b);
-                    let rules = (pass.rules_for)(a, b, c.range_nm);
-                    let risk = assess(
-                        cfg,
-                        pass.t_ms,
-                        level,
-                        a,
-                        b,
-                        &c,
-                        Some(&open.risk),
-                        pass.names,
-                        pass.plan_for,
-                        &rules,
-                    );
+                    let risk = judged(a, b, level, Some(&open.risk));
                     if let Some(body) = keep(
                         open,
                         cfg,
