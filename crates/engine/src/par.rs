@@ -48,6 +48,17 @@ pub(crate) fn in_order<T: Send>(
         }
     }
     bounds.push(n);
+    in_ranges(&bounds, f)
+}
+
+/// `f` over the ranges between consecutive `bounds` (increasing, from the
+/// first to the last), each on its own thread, the results concatenated
+/// in order: for work whose cost is known better than by its count.
+pub(crate) fn in_ranges<T: Send>(
+    bounds: &[usize],
+    f: impl Fn(Range<usize>) -> Vec<T> + Sync,
+) -> Vec<T> {
+    let mut bounds = bounds.to_vec();
     bounds.dedup();
     let f = &f;
     std::thread::scope(|scope| {
@@ -85,6 +96,24 @@ pub(crate) fn in_order_mut<S: Send, T: Send>(
             .collect();
         joined(parts)
     })
+}
+
+/// `f(k, item)` for every item, each on its own thread.
+pub(crate) fn each_mut<S: Send>(items: &mut [S], f: impl Fn(usize, &mut S) + Sync) {
+    let f = &f;
+    std::thread::scope(|scope| {
+        let parts: Vec<_> = items
+            .iter_mut()
+            .enumerate()
+            .map(|(k, item)| scope.spawn(move || f(k, item)))
+            .collect();
+        for p in parts {
+            if let Err(e) = p.join() {
+                // The work never panics; if it did, the pass would too.
+                std::panic::resume_unwind(e);
+            }
+        }
+    });
 }
 
 /// The threads' results, concatenated in the order of `parts`.

@@ -195,6 +195,8 @@ pub(crate) struct PairScratch {
     keys: Vec<u64>,
     boxes: Vec<[f32; 4]>,
     cell_boxes: Vec<[f32; 4]>,
+    /// Each thread's sorted keys, before they are merged.
+    runs: Vec<Vec<u64>>,
     /// Set once a pass has sorted the grid.
     pub built: bool,
 }
@@ -211,12 +213,85 @@ pub(crate) fn candidate_pairs(
         keys: scratch,
         boxes,
         cell_boxes,
+        runs,
         ..
     } = work;
     scratch.clear();
     boxes.clear();
     boxes.extend(snaps.iter().map(compact_box));
-    for (i, (s, b)) in snaps.iter().zip(boxes.iter()).enumerate() {
+    if threads.n <= 1 || snaps.len() < threads.min_items {
+        grid_keys(snaps, boxes, 0, scratch);
+        scratch.sort_unstable();
+    } else {
+        // Each thread keys and sorts a run of vessels; the sorted runs are
+        // then merged (the keys are distinct: the same order as one sort).
+        let per = snaps.len().div_ceil(threads.n);
+        runs.resize_with(threads.n, Vec::new);
+        let boxes = &*boxes;
+        crate::par::each_mut(runs, |t, run| {
+            let lo = (t * per).min(snaps.len());
+            let hi = (lo + per).min(snaps.len());
+            run.clear();
+            grid_keys(&snaps[lo..hi], &boxes[lo..hi], lo, run);
+            run.sort_unstable();
+        });
+        merge_sorted(runs, scratch);
+    }
+    // The boxes again, in cell order: the pair loop then reads memory
+    // sequentially.
+    cell_boxes.clear();
+    cell_boxes.extend(scratch.iter().map(|k| boxes[(k & 0x7FFF_FFFF) as usize]));
+    // The cells are independent: on several threads each takes a run of
+    // whole cells, and the pairs come back in cell order.
+    let (scratch, cell_boxes) = (&*scratch, &*cell_boxes);
+    if threads.n <= 1 {
+        cell_pairs(scratch, cell_boxes, 0..scratch.len(), pairs);
+        return;
+    }
+    if scratch.len() < threads.min_items {
+        cell_pairs(scratch, cell_boxes, 0..scratch.len(), pairs);
+        return;
+    }
+    // A cell costs its moving vessels times all of its vessels: the runs
+    // of whole cells are cut at equal shares of that (a crowded strait is
+    // most of the work), not of the vessels.
+    let mut starts: Vec<usize> = Vec::new();
+    let mut work: Vec<u64> = vec![0];
+    let mut k = 0;
+    while k < scratch.len() {
+        let cell = scratch[k] >> 32;
+        let mut e = k;
+        let mut moving = 0u64;
+        while e < scratch.len() && scratch[e] >> 32 == cell {
+            moving += u64::from(scratch[e] & (1 << 31) == 0);
+            e += 1;
+        }
+        starts.push(k);
+        let total = work.last().copied().unwrap_or(0);
+        work.push(total + moving * (e - k) as u64 + (e - k) as u64);
+        k = e;
+    }
+    let total = work.last().copied().unwrap_or(0);
+    let mut bounds = vec![0];
+    for t in 1..threads.n {
+        let share = total * t as u64 / threads.n as u64;
+        let cell = work.partition_point(|&w| w < share).min(starts.len());
+        bounds.push(starts.get(cell).copied().unwrap_or(scratch.len()));
+    }
+    bounds.push(scratch.len());
+    bounds.sort_unstable();
+    let found = crate::par::in_ranges(&bounds, |range| {
+        let mut pairs = Vec::new();
+        cell_pairs(scratch, cell_boxes, range, &mut pairs);
+        pairs
+    });
+    pairs.extend(found);
+}
+
+/// The grid keys of `snaps` (the first at index `first`) and their
+/// `boxes`: one per cell a box covers.
+fn grid_keys(snaps: &[Snap], boxes: &[[f32; 4]], first: usize, keys: &mut Vec<u64>) {
+    for (i, (s, b)) in snaps.iter().zip(boxes).enumerate() {
         let r0 = row(b[0]);
         let r1 = row(b[1]);
         let c0 = col(b[2]);
@@ -229,39 +304,32 @@ pub(crate) fn candidate_pairs(
                 // (bit 31), so stationary pairs are never even visited.
                 let cell = (r * NCOLS + c.rem_euclid(NCOLS)) as u64;
                 let still = (s.stationary as u64) << 31;
-                scratch.push(cell << 32 | still | i as u64);
+                keys.push(cell << 32 | still | (first + i) as u64);
             }
         }
     }
-    scratch.sort_unstable();
-    // The boxes again, in cell order: the pair loop then reads memory
-    // sequentially.
-    cell_boxes.clear();
-    cell_boxes.extend(scratch.iter().map(|k| boxes[(k & 0x7FFF_FFFF) as usize]));
-    // The cells are independent: on several threads each takes a run of
-    // whole cells, and the pairs come back in cell order.
-    let (scratch, cell_boxes) = (&*scratch, &*cell_boxes);
-    if threads.n <= 1 {
-        cell_pairs(scratch, cell_boxes, 0..scratch.len(), pairs);
-        return;
-    }
-    let cell_of = |k: usize| scratch[k] >> 32;
-    let found = crate::par::in_order(
-        scratch.len(),
-        threads,
-        |mut k| {
-            while k > 0 && k < scratch.len() && cell_of(k) == cell_of(k - 1) {
-                k += 1;
+}
+
+/// Sorted runs merged into `out` (cleared first).
+fn merge_sorted(runs: &[Vec<u64>], out: &mut Vec<u64>) {
+    out.clear();
+    out.reserve(runs.iter().map(Vec::len).sum());
+    let mut at = vec![0usize; runs.len()];
+    loop {
+        let mut best: Option<(usize, u64)> = None;
+        for (r, run) in runs.iter().enumerate() {
+            if let Some(&k) = run.get(at[r]) {
+                if best.is_none_or(|(_, b)| k < b) {
+                    best = Some((r, k));
+                }
             }
-            k
-        },
-        |range| {
-            let mut pairs = Vec::new();
-            cell_pairs(scratch, cell_boxes, range, &mut pairs);
-            pairs
-        },
-    );
-    pairs.extend(found);
+        }
+        let Some((r, k)) = best else {
+            return;
+        };
+        out.push(k);
+        at[r] += 1;
+    }
 }
 
 /// The pairs of the whole cells in `range` of the sorted keys.
