@@ -261,6 +261,8 @@ pub struct Engine {
     /// The last pass's snapshot and candidate pairs: their memory is
     /// reused by the next pass.
     snap_buf: Vec<Snap>,
+    /// The other threads' snapshots while a pass makes them.
+    snap_runs: Vec<Vec<Snap>>,
     pair_buf: Vec<(u32, u32)>,
     geo: Geography,
     hazards: hazard::HazardBook,
@@ -303,6 +305,7 @@ impl Engine {
             distress_seen: MmsiMap::default(),
             scratch: screen::PairScratch::default(),
             snap_buf: Vec::new(),
+            snap_runs: Vec::new(),
             pair_buf: Vec::new(),
             geo: Geography::default(),
             hazards: hazard::HazardBook::default(),
@@ -791,7 +794,14 @@ impl Engine {
             return;
         }
         let mut snaps = std::mem::take(&mut self.snap_buf);
-        snapshots(&self.picture, t_ms, &self.cfg, &mut snaps);
+        snapshots(
+            &self.picture,
+            t_ms,
+            &self.cfg,
+            &mut snaps,
+            &mut self.snap_runs,
+            self.threads,
+        );
         self.stats.last_screened_vessels = snaps.len() as u64;
         let mut pairs = std::mem::take(&mut self.pair_buf);
         candidate_pairs(&snaps, &mut self.scratch, &mut pairs, self.threads);
@@ -1134,18 +1144,21 @@ impl Engine {
     /// Marks targets lost and forgets long-silent ones.
     fn age(&mut self, t_ms: i64, out: &mut Vec<Event>) {
         let pc = self.cfg.picture;
-        let mut lost: Vec<u32> = Vec::new();
-        for v in self.picture.slots.iter_mut() {
-            if !v.has_fix() || v.lost {
-                continue;
+        let mut lost = par::in_order_mut(&mut self.picture.slots, self.threads, |_, run| {
+            let mut lost: Vec<u32> = Vec::new();
+            for v in run.iter_mut() {
+                if !v.has_fix() || v.lost {
+                    continue;
+                }
+                let limit_s = (v.reporting_interval_s() * pc.lost_after_intervals)
+                    .clamp(pc.lost_min_s, pc.lost_max_s.max(pc.lost_min_s));
+                if (t_ms - v.fix_ms) as f64 > limit_s * 1000.0 {
+                    v.lost = true;
+                    lost.push(v.mmsi);
+                }
             }
-            let limit_s = (v.reporting_interval_s() * pc.lost_after_intervals)
-                .clamp(pc.lost_min_s, pc.lost_max_s.max(pc.lost_min_s));
-            if (t_ms - v.fix_ms) as f64 > limit_s * 1000.0 {
-                v.lost = true;
-                lost.push(v.mmsi);
-            }
-        }
+            lost
+        });
         lost.sort_unstable();
         for mmsi in lost {
             let mut cleared = self.risks.clear_vessel(mmsi, t_ms);

@@ -56,15 +56,49 @@ impl Snap {
 /// or moored alongside and stopped, are left out.
 /// The snapshot of every vessel that can be screened, into `out` (cleared
 /// first; its memory is reused pass after pass).
-pub(crate) fn snapshots(p: &Picture, t_ms: i64, cfg: &Config, out: &mut Vec<Snap>) {
+/// On several threads each makes the snapshots of a run of slots (`out`
+/// the first, `rest` the others, their memory kept between passes) and
+/// the runs are put back in order.
+pub(crate) fn snapshots(
+    p: &Picture,
+    t_ms: i64,
+    cfg: &Config,
+    out: &mut Vec<Snap>,
+    rest: &mut Vec<Vec<Snap>>,
+    threads: crate::par::Threads,
+) {
     let (horizon_s, margin_m, max_dr_ms) = snap_params(cfg);
-    out.clear();
     // In memory order: no sort, no random access.
-    out.extend(
-        p.slots.iter().enumerate().filter_map(|(slot, v)| {
-            snap(v, slot as u32, t_ms, max_dr_ms, horizon_s, margin_m, cfg)
-        }),
-    );
+    let fill = |first: usize, run: &mut Vec<Snap>, slots: &[Vessel]| {
+        run.clear();
+        run.extend(slots.iter().enumerate().filter_map(|(k, v)| {
+            snap(
+                v,
+                (first + k) as u32,
+                t_ms,
+                max_dr_ms,
+                horizon_s,
+                margin_m,
+                cfg,
+            )
+        }));
+    };
+    let n = p.slots.len();
+    if threads.n <= 1 || n < threads.min_items {
+        fill(0, out, &p.slots);
+        return;
+    }
+    let per = n.div_ceil(threads.n);
+    rest.resize_with(threads.n - 1, Vec::new);
+    let mut runs: Vec<&mut Vec<Snap>> = std::iter::once(&mut *out).chain(rest.iter_mut()).collect();
+    crate::par::each_mut(&mut runs, |t, run| {
+        let lo = (t * per).min(n);
+        let hi = (lo + per).min(n);
+        fill(lo, run, &p.slots[lo..hi]);
+    });
+    for run in rest.iter() {
+        out.extend_from_slice(run);
+    }
 }
 
 /// Swept-path horizon (s), box margin (m) and dead-reckoning limit (ms).
