@@ -685,11 +685,24 @@ type Lost = std::sync::Arc<std::sync::Mutex<BTreeSet<Partition>>>;
 /// cluster elects leaders can take many seconds) must not let the member
 /// key or the leases expire. A lease whose renewal fails is given up at
 /// once (released if still ours) and put in `lost` for the next turn.
-async fn renew_forever(members: Members, id: String, held: Held, lost: Lost, period: Duration) {
+/// It stops between rounds when `stop` is sent (or dropped), never inside
+/// one: a renewal the broker took but whose new revision was not yet
+/// written down would make the lease impossible to release.
+async fn renew_forever(
+    members: Members,
+    id: String,
+    held: Held,
+    lost: Lost,
+    period: Duration,
+    mut stop: tokio::sync::oneshot::Receiver<()>,
+) {
     let mut tick = tokio::time::interval(period);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
-        tick.tick().await;
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = &mut stop => return,
+        }
         if let Err(e) = members.heartbeat(&id).await {
             eprintln!("worker {id}: heartbeat: {e}");
         }
@@ -908,12 +921,14 @@ fn run_elastic(args: &WorkerArgs, cfg: Config, grid: Grid) -> Result<()> {
             live: Vec::new(),
             holders: BTreeMap::new(),
         };
+        let (stop_renewing, renewing_stop) = tokio::sync::oneshot::channel();
         let renewer = tokio::spawn(renew_forever(
             m.members.clone(),
             id.clone(),
             m.held.clone(),
             m.lost.clone(),
             period,
+            renewing_stop,
         ));
         let mut publisher = broker.publisher();
         let mut judges: BTreeMap<Partition, Judge> = BTreeMap::new();
@@ -994,7 +1009,12 @@ fn run_elastic(args: &WorkerArgs, cfg: Config, grid: Grid) -> Result<()> {
             retire(j, &BTreeSet::new(), &mut publisher, &mut total).await?;
         }
         broker.flush().await?;
-        renewer.abort();
+        // The renewals stop after the round in flight, if any: the leases'
+        // revisions are then the broker's, and each release takes.
+        let _ = stop_renewing.send(());
+        if let Err(e) = renewer.await {
+            eprintln!("worker {id}: lease renewals: {e}");
+        }
         let all = m.held_partitions().await;
         m.release(&all).await;
         if let Err(e) = m.members.leave(&id).await {
