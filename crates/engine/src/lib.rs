@@ -81,8 +81,8 @@ pub use snapshot::{SnapshotError, MAGIC as SNAPSHOT_MAGIC, VERSION as SNAPSHOT_V
 use picture::MmsiMap;
 use risk::{PairAssessment, Pass, Quick, RiskBook};
 use screen::{
-    candidate_pairs_judged, flat_cpa, flat_range, moved_to, overlapping, rough_cpa, snap_at,
-    snapshots, swept_box, Plane, Snap,
+    candidate_pairs, flat_cpa, flat_range, moved_to, overlapping, rough_cpa, snap_at, snapshots,
+    swept_box, Snap,
 };
 
 /// A vessel as events show it, at its last fix (no dead reckoning).
@@ -106,20 +106,20 @@ fn vessel_ref_of(v: &Vessel) -> VesselRef {
 const MAX_REACH_SOG_KN: f64 = 60.0;
 
 /// The key of a pair: lower MMSI first.
-fn pair_key<P: Plane>(a: &P, b: &P) -> (u32, u32) {
-    if a.mmsi() < b.mmsi() {
-        (a.mmsi(), b.mmsi())
+fn pair_key(a: &Snap, b: &Snap) -> (u32, u32) {
+    if a.mmsi < b.mmsi {
+        (a.mmsi, b.mmsi)
     } else {
-        (b.mmsi(), a.mmsi())
+        (b.mmsi, a.mmsi)
     }
 }
 
 /// The quick figures of a pair, when it is close enough (or already at
 /// risk, `open`) to be judged; `i`, `j` index the caller's snapshots.
-fn close_pair<P: Plane>(
+fn close_pair(
     cfg: &Config,
-    a: &P,
-    b: &P,
+    a: &Snap,
+    b: &Snap,
     open: bool,
     i: usize,
     j: usize,
@@ -804,27 +804,7 @@ impl Engine {
         );
         self.stats.last_screened_vessels = snaps.len() as u64;
         let mut pairs = std::mem::take(&mut self.pair_buf);
-        // The candidate pairs close enough (or already at risk) to be
-        // judged, with their quick figures, found with the pairs.
-        let mut assessed: Vec<PairAssessment> = Vec::new();
-        {
-            // Vessels in some open risk: most pairs need no lookup.
-            let in_risk = self.risks.in_risk_bits();
-            let (cfg, in_risk, risks) = (&self.cfg, &in_risk, &self.risks);
-            candidate_pairs_judged(
-                &snaps,
-                &mut self.scratch,
-                &mut pairs,
-                self.threads,
-                |a, b, i, j| {
-                    let open = (in_risk.may_hold(a.mmsi) && in_risk.may_hold(b.mmsi))
-                        && risks.is_open(risk::packed(pair_key(a, b)));
-                    close_pair(cfg, a, b, open, i as usize, j as usize)
-                },
-                Some(&mut assessed),
-            );
-        }
-        self.stats.precise_pairs += assessed.len() as u64;
+        candidate_pairs(&snaps, &mut self.scratch, &mut pairs, self.threads);
         self.pass_ms = t_ms;
         self.movers.clear();
         self.snap_of_slot.clear();
@@ -838,6 +818,7 @@ impl Engine {
         // neighbourhood the whole ocean.
         self.max_sog_kn = max_sog.min(MAX_REACH_SOG_KN);
         self.stats.candidate_pairs += pairs.len() as u64;
+        let assessed = self.close_pairs(&snaps, &pairs);
         let mut bodies = self.judge(t_ms, &snaps, &pairs, &assessed);
         bodies.extend(self.predict_zones(t_ms, &snaps));
         for b in bodies {
@@ -845,6 +826,33 @@ impl Engine {
         }
         self.snap_buf = snaps;
         self.pair_buf = pairs;
+    }
+
+    /// The candidate pairs close enough (or already at risk) to be judged,
+    /// with their quick figures.
+    fn close_pairs(&mut self, snaps: &[Snap], pairs: &[(u32, u32)]) -> Vec<PairAssessment> {
+        // Vessels in some open risk: most pairs need no lookup.
+        let in_risk = self.risks.in_risk_bits();
+        let (cfg, in_risk, risks) = (&self.cfg, &in_risk, &self.risks);
+        let assessed = par::in_order(
+            pairs.len(),
+            self.threads,
+            |k| k,
+            |range| {
+                let mut part = Vec::new();
+                for &(i, j) in &pairs[range] {
+                    let (a, b) = (&snaps[i as usize], &snaps[j as usize]);
+                    let open = (in_risk.may_hold(a.mmsi) && in_risk.may_hold(b.mmsi))
+                        && risks.is_open(risk::packed(pair_key(a, b)));
+                    if let Some(pa) = close_pair(cfg, a, b, open, i as usize, j as usize) {
+                        part.push(pa);
+                    }
+                }
+                part
+            },
+        );
+        self.stats.precise_pairs += assessed.len() as u64;
+        assessed
     }
 
     /// The alarm on arrival: a position that creates or changes a risk

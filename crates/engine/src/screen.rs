@@ -41,77 +41,6 @@ pub(crate) struct Snap {
     pub lon_hi: f64,
 }
 
-/// What the screening plane reads of a vessel: who she is, where she is
-/// and how she moves.
-pub(crate) trait Plane {
-    fn mmsi(&self) -> u32;
-    fn lat(&self) -> f64;
-    fn lon(&self) -> f64;
-    fn cos_lat(&self) -> f64;
-    /// Velocity east, m/s.
-    fn ve(&self) -> f64;
-    /// Velocity north, m/s.
-    fn vn(&self) -> f64;
-}
-
-/// A snapshot's [`Plane`] alone (48 bytes): gathered in grid-cell order,
-/// the candidate pairs of a cell are judged from memory read in sequence.
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct PlaneSnap {
-    pub mmsi: u32,
-    pub lat: f64,
-    pub lon: f64,
-    pub cos_lat: f64,
-    pub ve: f64,
-    pub vn: f64,
-}
-
-impl PlaneSnap {
-    fn of(s: &Snap) -> PlaneSnap {
-        PlaneSnap {
-            mmsi: s.mmsi,
-            lat: s.lat,
-            lon: s.lon,
-            cos_lat: s.cos_lat,
-            ve: s.ve,
-            vn: s.vn,
-        }
-    }
-}
-
-macro_rules! plane_of {
-    ($t:ty) => {
-        impl Plane for $t {
-            #[inline]
-            fn mmsi(&self) -> u32 {
-                self.mmsi
-            }
-            #[inline]
-            fn lat(&self) -> f64 {
-                self.lat
-            }
-            #[inline]
-            fn lon(&self) -> f64 {
-                self.lon
-            }
-            #[inline]
-            fn cos_lat(&self) -> f64 {
-                self.cos_lat
-            }
-            #[inline]
-            fn ve(&self) -> f64 {
-                self.ve
-            }
-            #[inline]
-            fn vn(&self) -> f64 {
-                self.vn
-            }
-        }
-    };
-}
-plane_of!(Snap);
-plane_of!(PlaneSnap);
-
 impl Snap {
     pub fn kinematic(&self) -> Kinematic {
         let k = Kinematic::new(self.lat, self.lon, self.sog, self.cog);
@@ -278,13 +207,6 @@ fn compact_box(s: &Snap) -> [f32; 4] {
     ]
 }
 
-/// `!(x < y)`, as [`overlap_shift`] tests latitudes (a NaN is not below).
-#[inline]
-#[allow(clippy::neg_cmp_op_on_partial_ord)]
-fn not_below(x: f32, y: f32) -> bool {
-    !(x < y)
-}
-
 /// When two boxes overlap, the longitude shift (0 or ±360) that makes
 /// them do so.
 #[inline]
@@ -307,8 +229,6 @@ pub(crate) struct PairScratch {
     keys: Vec<u64>,
     boxes: Vec<[f32; 4]>,
     cell_boxes: Vec<[f32; 4]>,
-    /// What the judge of the pairs reads of the vessels, in cell order.
-    cell_planes: Vec<PlaneSnap>,
     /// Each thread's sorted keys, before they are merged.
     runs: Vec<Vec<u64>>,
     /// Set once a pass has sorted the grid.
@@ -321,28 +241,12 @@ pub(crate) fn candidate_pairs(
     pairs: &mut Vec<(u32, u32)>,
     threads: crate::par::Threads,
 ) {
-    candidate_pairs_judged(snaps, work, pairs, threads, |_, _, _, _| None::<()>, None);
-}
-
-/// [`candidate_pairs`], each pair also handed to `judge` as it is found
-/// (the vessel with the lower index first, with both indices), and what
-/// it returns kept in `judged`, in the pairs' order: the pairs of a cell
-/// are judged while the cell's vessels are in cache.
-pub(crate) fn candidate_pairs_judged<T: Send>(
-    snaps: &[Snap],
-    work: &mut PairScratch,
-    pairs: &mut Vec<(u32, u32)>,
-    threads: crate::par::Threads,
-    judge: impl Fn(&PlaneSnap, &PlaneSnap, u32, u32) -> Option<T> + Sync,
-    mut judged: Option<&mut Vec<T>>,
-) {
     work.built = true;
     pairs.clear();
     let PairScratch {
         keys: scratch,
         boxes,
         cell_boxes,
-        cell_planes,
         runs,
         ..
     } = work;
@@ -371,29 +275,15 @@ pub(crate) fn candidate_pairs_judged<T: Send>(
     // sequentially.
     cell_boxes.clear();
     cell_boxes.extend(scratch.iter().map(|k| boxes[(k & 0x7FFF_FFFF) as usize]));
-    // And what the judge reads of them.
-    cell_planes.clear();
-    if judged.is_some() {
-        cell_planes.resize(scratch.len(), PlaneSnap::default());
-        let keys = &*scratch;
-        crate::par::in_order_mut(cell_planes, threads, |offset, run| {
-            for (n, p) in run.iter_mut().enumerate() {
-                *p = PlaneSnap::of(&snaps[(keys[offset + n] & 0x7FFF_FFFF) as usize]);
-            }
-            Vec::<()>::new()
-        });
-    }
     // The cells are independent: on several threads each takes a run of
     // whole cells, and the pairs come back in cell order.
-    let grid = Grid {
-        keys: scratch,
-        boxes: cell_boxes,
-        planes: cell_planes,
-    };
-    if threads.n <= 1 || scratch.len() < threads.min_items {
-        let mut none = Vec::new();
-        let out = judged.as_deref_mut().unwrap_or(&mut none);
-        cell_pairs(&grid, 0..scratch.len(), pairs, &judge, out);
+    let (scratch, cell_boxes) = (&*scratch, &*cell_boxes);
+    if threads.n <= 1 {
+        cell_pairs(scratch, cell_boxes, 0..scratch.len(), pairs);
+        return;
+    }
+    if scratch.len() < threads.min_items {
+        cell_pairs(scratch, cell_boxes, 0..scratch.len(), pairs);
         return;
     }
     // A cell costs its moving vessels times all of its vessels: the runs
@@ -425,25 +315,11 @@ pub(crate) fn candidate_pairs_judged<T: Send>(
     bounds.push(scratch.len());
     bounds.sort_unstable();
     let found = crate::par::in_ranges(&bounds, |range| {
-        let (mut pairs, mut judged) = (Vec::new(), Vec::new());
-        cell_pairs(&grid, range, &mut pairs, &judge, &mut judged);
-        vec![(pairs, judged)]
+        let mut pairs = Vec::new();
+        cell_pairs(scratch, cell_boxes, range, &mut pairs);
+        pairs
     });
-    for (p, j) in found {
-        pairs.extend(p);
-        if let Some(out) = judged.as_deref_mut() {
-            out.extend(j);
-        }
-    }
-}
-
-/// The sorted grid of a pass, in cell order: keys, boxes, and (when the
-/// pairs are judged) what the judge reads.
-struct Grid<'g> {
-    keys: &'g [u64],
-    boxes: &'g [[f32; 4]],
-    /// Empty when the pairs are not judged.
-    planes: &'g [PlaneSnap],
+    pairs.extend(found);
 }
 
 /// The grid keys of `snaps` (the first at index `first`) and their
@@ -490,16 +366,13 @@ fn merge_sorted(runs: &[Vec<u64>], out: &mut Vec<u64>) {
     }
 }
 
-/// The pairs of the whole cells in `range` of the sorted keys, each
-/// judged when the grid holds what the judge reads.
-fn cell_pairs<T>(
-    grid: &Grid<'_>,
+/// The pairs of the whole cells in `range` of the sorted keys.
+fn cell_pairs(
+    scratch: &[u64],
+    cell_boxes: &[[f32; 4]],
     range: std::ops::Range<usize>,
     pairs: &mut Vec<(u32, u32)>,
-    judge: &impl Fn(&PlaneSnap, &PlaneSnap, u32, u32) -> Option<T>,
-    judged: &mut Vec<T>,
 ) {
-    let (scratch, cell_boxes, planes) = (grid.keys, grid.boxes, grid.planes);
     let mut k = range.start;
     while k < range.end {
         let cell = scratch[k] >> 32;
@@ -509,8 +382,7 @@ fn cell_pairs<T>(
         }
         let (cr, cc) = ((cell as i64) / NCOLS, (cell as i64) % NCOLS);
         // Boxes that all end west of the antimeridian overlap only as they
-        // are (no shift of 360°): the common case, tested in blocks
-        // without branches.
+        // are (no shift of 360°): the common case, tested without branches.
         let wraps = cell_boxes[k..e].iter().any(|b| b[3] >= 180.0);
         for x in k..e {
             if scratch[x] & (1 << 31) != 0 {
@@ -519,53 +391,26 @@ fn cell_pairs<T>(
             }
             let i = (scratch[x] & 0x7FFF_FFFF) as u32;
             let a = &cell_boxes[x];
-            // Two boxes share every cell their intersection covers: report
-            // the pair once, in the cell holding the intersection's
-            // south-west corner.
-            let mut report = |y: usize, shift: f32| {
-                let b = &cell_boxes[y];
+            for (y, b) in cell_boxes.iter().enumerate().take(e).skip(x + 1) {
+                // Two boxes share every cell their intersection covers:
+                // report the pair once, in the cell holding the
+                // intersection's south-west corner.
+                let shift = if wraps {
+                    match overlap_shift(a, b) {
+                        Some(shift) => shift,
+                        None => continue,
+                    }
+                } else if (a[1] >= b[0]) & (b[1] >= a[0]) & (a[2] <= b[3]) & (b[2] <= a[3]) {
+                    0.0
+                } else {
+                    continue;
+                };
                 let r = row(a[0].max(b[0]));
                 let c = col(a[2].max(b[2] + shift)).rem_euclid(NCOLS);
                 if r == cr && c == cc {
                     let j = (scratch[y] & 0x7FFF_FFFF) as u32;
-                    let (lo, hi) = if i < j {
-                        ((i, x), (j, y))
-                    } else {
-                        ((j, y), (i, x))
-                    };
-                    pairs.push((lo.0, hi.0));
-                    if !planes.is_empty() {
-                        if let Some(t) = judge(&planes[lo.1], &planes[hi.1], lo.0, hi.0) {
-                            judged.push(t);
-                        }
-                    }
+                    pairs.push(if i < j { (i, j) } else { (j, i) });
                 }
-            };
-            if wraps {
-                for (y, b) in cell_boxes.iter().enumerate().take(e).skip(x + 1) {
-                    if let Some(shift) = overlap_shift(a, b) {
-                        report(y, shift);
-                    }
-                }
-                continue;
-            }
-            let mut from = x + 1;
-            while from < e {
-                let to = (from + 64).min(e);
-                let mut hits = [false; 64];
-                for (hit, b) in hits.iter_mut().zip(&cell_boxes[from..to]) {
-                    // overlap_shift's test at no shift, as one expression.
-                    *hit = not_below(a[1], b[0])
-                        & not_below(b[1], a[0])
-                        & (a[2] <= b[3])
-                        & (b[2] <= a[3]);
-                }
-                for (n, &hit) in hits[..to - from].iter().enumerate() {
-                    if hit {
-                        report(from + n, 0.0);
-                    }
-                }
-                from = to;
             }
         }
         k = e;
@@ -661,22 +506,22 @@ const A_M: f64 = 6_378_137.0;
 /// Under a metre of error at 20 NM below 70° of latitude (see the
 /// `screening_plane_accuracy` test against the tangent-plane CPA).
 #[inline]
-fn rel_plane<P: Plane>(a: &P, b: &P) -> (f64, f64) {
-    let dlon = finisterra_nav::geo::wrap_lon_once_deg(b.lon() - a.lon());
-    let cosm = 0.5 * (a.cos_lat() + b.cos_lat());
+fn rel_plane(a: &Snap, b: &Snap) -> (f64, f64) {
+    let dlon = finisterra_nav::geo::wrap_lon_once_deg(b.lon - a.lon);
+    let cosm = 0.5 * (a.cos_lat + b.cos_lat);
     let sin2 = 1.0 - cosm * cosm;
     let w2 = 1.0 - E2 * sin2;
     let n = A_M / w2.sqrt();
     let m = n * (1.0 - E2) / w2;
     (
         dlon.to_radians() * n * cosm,
-        (b.lat() - a.lat()).to_radians() * m,
+        (b.lat - a.lat).to_radians() * m,
     )
 }
 
 /// Range between two snapshots in the screening plane, metres.
 #[inline]
-pub(crate) fn flat_range<P: Plane>(a: &P, b: &P) -> f64 {
+pub(crate) fn flat_range(a: &Snap, b: &Snap) -> f64 {
     let (x, y) = rel_plane(a, b);
     (x * x + y * y).sqrt()
 }
@@ -684,22 +529,22 @@ pub(crate) fn flat_range<P: Plane>(a: &P, b: &P) -> f64 {
 /// Position of `b` from `a` (east, north, metres) on a sphere at the mean
 /// cosine of latitude: the cheap plane of the first filters.
 #[inline]
-pub(crate) fn rough_rel<P: Plane>(a: &P, b: &P) -> (f64, f64) {
-    let dlon = finisterra_nav::geo::wrap_lon_once_deg(b.lon() - a.lon());
+pub(crate) fn rough_rel(a: &Snap, b: &Snap) -> (f64, f64) {
+    let dlon = finisterra_nav::geo::wrap_lon_once_deg(b.lon - a.lon);
     const K: f64 = 6_371_000.0 * std::f64::consts::PI / 180.0;
     (
-        dlon * K * 0.5 * (a.cos_lat() + b.cos_lat()),
-        (b.lat() - a.lat()) * K,
+        dlon * K * 0.5 * (a.cos_lat + b.cos_lat),
+        (b.lat - a.lat) * K,
     )
 }
 
 /// Rough closest approach (no meridian convergence, spherical radius):
 /// `(cpa_m, tcpa_s)`, within a few percent; a cheap first filter.
 #[inline]
-pub(crate) fn rough_cpa<P: Plane>(a: &P, b: &P) -> (f64, f64) {
+pub(crate) fn rough_cpa(a: &Snap, b: &Snap) -> (f64, f64) {
     let (rx, ry) = rough_rel(a, b);
-    let vx = b.ve() - a.ve();
-    let vy = b.vn() - a.vn();
+    let vx = b.ve - a.ve;
+    let vy = b.vn - a.vn;
     let v2 = vx * vx + vy * vy;
     if v2 < 1e-9 {
         return ((rx * rx + ry * ry).sqrt(), 0.0);
@@ -715,15 +560,15 @@ pub(crate) fn rough_cpa<P: Plane>(a: &P, b: &P) -> (f64, f64) {
 /// the convergence of the meridians between them, so that courses are read
 /// where each vessel is.
 #[inline]
-pub(crate) fn flat_cpa<P: Plane>(a: &P, b: &P) -> (f64, f64, f64) {
+pub(crate) fn flat_cpa(a: &Snap, b: &Snap) -> (f64, f64, f64) {
     let (rx, ry) = rel_plane(a, b);
-    let dlon = finisterra_nav::geo::wrap_lon_once_deg(b.lon() - a.lon());
-    let sinm = (0.5 * (a.lat() + b.lat())).to_radians().sin();
+    let dlon = finisterra_nav::geo::wrap_lon_once_deg(b.lon - a.lon);
+    let sinm = (0.5 * (a.lat + b.lat)).to_radians().sin();
     // Half the convergence; b's north is turned one way, a's the other.
     let g = 0.5 * dlon.to_radians() * sinm * CONV_SIGN;
     let (sg, cg) = (g.sin(), g.cos());
-    let (bve, bvn) = (b.ve() * cg - b.vn() * sg, b.ve() * sg + b.vn() * cg);
-    let (ave, avn) = (a.ve() * cg + a.vn() * sg, -a.ve() * sg + a.vn() * cg);
+    let (bve, bvn) = (b.ve * cg - b.vn * sg, b.ve * sg + b.vn * cg);
+    let (ave, avn) = (a.ve * cg + a.vn * sg, -a.ve * sg + a.vn * cg);
     let vx = bve - ave;
     let vy = bvn - avn;
     let v2 = vx * vx + vy * vy;
@@ -792,9 +637,8 @@ mod tests {
     }
 
     /// The grid finds every pair of overlapping boxes once (no pair of two
-    /// stationary vessels), whatever the threads: crowded cells (more
-    /// boxes than a test block), either side of the antimeridian and near
-    /// a pole, against all pairs.
+    /// stationary vessels), whatever the threads: crowded cells, either
+    /// side of the antimeridian and near a pole, against all pairs.
     #[test]
     fn grid_pairs_are_every_overlapping_pair_once() {
         let mut x = 0x2545_F491_4F6C_DD1Du64;
@@ -805,14 +649,8 @@ mod tests {
             lo + (hi - lo) * ((x >> 11) as f64 / (1u64 << 53) as f64)
         };
         let mut snaps = Vec::new();
-        for (lat, lon, spread, n) in [
-            (1.2, 103.9, 0.3, 300),
-            // Cells of more than a block of 64 boxes.
-            (51.03, 1.53, 0.04, 300),
-            (-16.0, 179.85, 0.4, 300),
-            (84.0, -179.9, 0.5, 300),
-        ] {
-            for _ in 0..n {
+        for (lat, lon, spread) in [(1.2, 103.9, 0.3), (-16.0, 179.85, 0.4), (84.0, -179.9, 0.5)] {
+            for _ in 0..300 {
                 let mmsi = snaps.len() as u32;
                 let sog = if uniform(0.0, 1.0) < 0.3 {
                     0.0
