@@ -1160,8 +1160,8 @@ impl Engine {
             lost
         });
         lost.sort_unstable();
-        for mmsi in lost {
-            let mut cleared = self.risks.clear_vessel(mmsi, t_ms);
+        let risks_cleared = self.risks.clear_vessels(&lost, t_ms);
+        for (mmsi, mut cleared) in lost.into_iter().zip(risks_cleared) {
             cleared.extend(self.zones.clear_vessel(mmsi));
             for b in cleared {
                 self.emit(t_ms, b, out);

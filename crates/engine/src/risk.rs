@@ -1300,18 +1300,31 @@ impl RiskBook {
         out
     }
 
-    /// Clears every open risk involving `mmsi` (the vessel was lost).
-    pub(crate) fn clear_vessel(&mut self, mmsi: u32, t_ms: i64) -> Vec<EventBody> {
-        let keys: Vec<(u32, u32)> = self
+    /// Clears every open risk involving the vessels `lost` (sorted): for
+    /// each of them in turn, the risks still open with her, in key order,
+    /// as clearing them one vessel after the other would. One walk of the
+    /// book, however many vessels were lost.
+    pub(crate) fn clear_vessels(&mut self, lost: &[u32], t_ms: i64) -> Vec<Vec<EventBody>> {
+        debug_assert!(lost.windows(2).all(|w| w[0] < w[1]), "sorted, each once");
+        let rank = |m: u32| lost.binary_search(&m).ok();
+        // Each risk goes with the first of its vessels to be cleared.
+        let mut keys: Vec<(usize, (u32, u32))> = self
             .open
             .keys()
-            .filter(|k| k.0 == mmsi || k.1 == mmsi)
-            .copied()
+            .filter_map(|&k| match (rank(k.0), rank(k.1)) {
+                (Some(x), Some(y)) => Some((x.min(y), k)),
+                (Some(x), None) | (None, Some(x)) => Some((x, k)),
+                (None, None) => None,
+            })
             .collect();
-        keys.into_iter()
-            .filter_map(|k| self.remove(&k))
-            .map(|o| EventBody::RiskCleared(lost_clear(&o, t_ms, "target_lost")))
-            .collect()
+        keys.sort_unstable();
+        let mut out: Vec<Vec<EventBody>> = vec![Vec::new(); lost.len()];
+        for (x, k) in keys {
+            if let Some(o) = self.remove(&k) {
+                out[x].push(EventBody::RiskCleared(lost_clear(&o, t_ms, "target_lost")));
+            }
+        }
+        out
     }
 }
 

@@ -375,6 +375,78 @@ fn silent_targets_are_lost_after_a_time_that_depends_on_their_class() {
     assert!(e.picture().vessel(224000010).unwrap().lost);
 }
 
+/// Vessels lost in the same pass clear their risks as if one after the
+/// other, in MMSI order: each risk once, with the first of its vessels to
+/// go, before her `target.lost`.
+#[test]
+fn vessels_lost_together_clear_each_risk_once_in_order() {
+    let mut e = Engine::new(Config::default());
+    // Three vessels converging on one point, silent after one report.
+    let mut msgs = vec![
+        (0, pos(224000031, Some(43.0), Some(-9.55), 12.0, 90.0, 0)),
+        (0, pos(224000032, Some(43.0), Some(-9.45), 12.0, 270.0, 0)),
+        (0, pos(224000033, Some(43.04), Some(-9.5), 12.0, 180.0, 0)),
+    ];
+    // A fourth, far off, keeps data time moving.
+    for k in 1..60 {
+        msgs.push((
+            k * 10,
+            pos(
+                224000040,
+                Some(44.0),
+                Some(-9.0 + k as f64 * 1e-4),
+                10.0,
+                90.0,
+                0,
+            ),
+        ));
+    }
+    let events = feed(&mut e, &msgs[..30]);
+    let pairs = |risks: Vec<(u32, u32)>| {
+        let mut r = risks;
+        r.sort_unstable();
+        r
+    };
+    let open = pairs(
+        e.open_risks()
+            .map(|o| (o.risk.a.mmsi, o.risk.b.mmsi))
+            .collect(),
+    );
+    assert_eq!(
+        open,
+        vec![
+            (224000031, 224000032),
+            (224000031, 224000033),
+            (224000032, 224000033)
+        ],
+        "three risks open before the loss ({} events)",
+        events.len()
+    );
+    let events = feed(&mut e, &msgs[30..]);
+    let told: Vec<String> = events
+        .iter()
+        .filter_map(|ev| match &ev.body {
+            EventBody::RiskCleared(c) => {
+                Some(format!("cleared {} {} {}", c.a.mmsi, c.b.mmsi, c.reason))
+            }
+            EventBody::TargetLost(l) => Some(format!("lost {}", l.vessel.mmsi)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        told,
+        vec![
+            "cleared 224000031 224000032 target_lost",
+            "cleared 224000031 224000033 target_lost",
+            "lost 224000031",
+            "cleared 224000032 224000033 target_lost",
+            "lost 224000032",
+            "lost 224000033",
+        ]
+    );
+    assert_eq!(e.open_risks().count(), 0);
+}
+
 #[test]
 fn nothing_panics_on_hostile_values() {
     let mut e = Engine::new(Config::default());
