@@ -1010,10 +1010,22 @@ fn run_elastic(args: &WorkerArgs, cfg: Config, grid: Grid) -> Result<()> {
         }
         broker.flush().await?;
         // The renewals stop after the round in flight, if any: the leases'
-        // revisions are then the broker's, and each release takes.
+        // revisions are then the broker's, and each release takes. A round
+        // held up longer than a period (a node of the cluster lost) is cut
+        // short: leaving must not wait on it, and a lease not released
+        // expires.
         let _ = stop_renewing.send(());
-        if let Err(e) = renewer.await {
-            eprintln!("worker {id}: lease renewals: {e}");
+        let mut renewer = renewer;
+        match tokio::time::timeout(period, &mut renewer).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => eprintln!("worker {id}: lease renewals: {e}"),
+            Err(_) => {
+                eprintln!(
+                    "worker {id}: a lease renewal still in flight after {:.1} s: stopped; a lease it held up may stay until it expires",
+                    period.as_secs_f64()
+                );
+                renewer.abort();
+            }
         }
         let all = m.held_partitions().await;
         m.release(&all).await;
