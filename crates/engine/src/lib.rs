@@ -85,6 +85,18 @@ use screen::{
     swept_box, Snap,
 };
 
+/// Marks a vessel with a fix lost once she has been silent longer than her
+/// class's limit at `now_ms`; `true` when she is lost only now.
+fn mark_lost_if_silent(v: &mut Vessel, pc: &PictureConfig, now_ms: i64) -> bool {
+    if !v.has_fix() || v.lost {
+        return false;
+    }
+    let limit_s = (v.reporting_interval_s() * pc.lost_after_intervals)
+        .clamp(pc.lost_min_s, pc.lost_max_s.max(pc.lost_min_s));
+    v.lost = (now_ms - v.fix_ms) as f64 > limit_s * 1000.0;
+    v.lost
+}
+
 /// A vessel as events show it, at its last fix (no dead reckoning).
 fn vessel_ref_of(v: &Vessel) -> VesselRef {
     VesselRef {
@@ -393,14 +405,7 @@ impl Engine {
         }
         let pc = self.cfg.picture;
         for v in self.picture.slots.iter_mut() {
-            if !v.has_fix() || v.lost {
-                continue;
-            }
-            let limit_s = (v.reporting_interval_s() * pc.lost_after_intervals)
-                .clamp(pc.lost_min_s, pc.lost_max_s.max(pc.lost_min_s));
-            if (now - v.fix_ms) as f64 > limit_s * 1000.0 {
-                v.lost = true;
-            }
+            mark_lost_if_silent(v, &pc, now);
         }
         self.air.age_silently(now);
         let forget_ms = (pc.forget_after_s * 1000.0) as i64;
@@ -1147,13 +1152,7 @@ impl Engine {
         let mut lost = par::in_order_mut(&mut self.picture.slots, self.threads, |_, run| {
             let mut lost: Vec<u32> = Vec::new();
             for v in run.iter_mut() {
-                if !v.has_fix() || v.lost {
-                    continue;
-                }
-                let limit_s = (v.reporting_interval_s() * pc.lost_after_intervals)
-                    .clamp(pc.lost_min_s, pc.lost_max_s.max(pc.lost_min_s));
-                if (t_ms - v.fix_ms) as f64 > limit_s * 1000.0 {
-                    v.lost = true;
+                if mark_lost_if_silent(v, &pc, t_ms) {
                     lost.push(v.mmsi);
                 }
             }

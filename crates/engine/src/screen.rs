@@ -278,11 +278,7 @@ pub(crate) fn candidate_pairs(
     // The cells are independent: on several threads each takes a run of
     // whole cells, and the pairs come back in cell order.
     let (scratch, cell_boxes) = (&*scratch, &*cell_boxes);
-    if threads.n <= 1 {
-        cell_pairs(scratch, cell_boxes, 0..scratch.len(), pairs);
-        return;
-    }
-    if scratch.len() < threads.min_items {
+    if threads.n <= 1 || scratch.len() < threads.min_items {
         cell_pairs(scratch, cell_boxes, 0..scratch.len(), pairs);
         return;
     }
