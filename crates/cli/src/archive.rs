@@ -100,6 +100,11 @@ pub struct BuildArgs {
     /// How the inputs are read.
     #[command(flatten)]
     pub input: InputArgs,
+    /// Threads that encode the Parquet columns (default every core; the
+    /// files are the same, byte for byte, whatever the number; reading and
+    /// decoding have threads of their own).
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
     /// Do not print the summary on standard error.
     #[arg(long, short)]
     pub quiet: bool,
@@ -390,7 +395,8 @@ mod imp {
         }
         std::fs::create_dir_all(&dir)
             .with_context(|| format!("cannot create {}", dir.display()))?;
-        let mut b = ArchiveBuilder::new(existing, inputs.iter().map(|p| p.path.clone()).collect());
+        let mut b = ArchiveBuilder::new(existing, inputs.iter().map(|p| p.path.clone()).collect())
+            .with_threads(crate::census::threads(args.threads)?);
         let mut ist = InputStats::default();
         let show = !args.quiet && std::io::stderr().is_terminal();
         for input in &inputs {

@@ -286,11 +286,44 @@ pub fn spawn_worker(url: &str, workers: u32, i: u32, extra: &[&str]) -> std::pro
     w.spawn().expect("worker")
 }
 
-/// Waits for a worker; its count of events published and its log.
-pub fn wait_worker(c: std::process::Child) -> (u64, String) {
-    let out = c.wait_with_output().expect("worker ran");
-    let err = String::from_utf8_lossy(&out.stderr).to_string();
-    assert!(out.status.success(), "{err}");
+/// How long a test waits for a worker to reach the end of its input.
+pub const WORKER_DEADLINE: Duration = Duration::from_secs(300);
+
+/// Waits for a worker; its count of events published and its log. A worker
+/// still running after [`WORKER_DEADLINE`] is killed and the test fails
+/// with its pid and its log so far (a stuck worker must not hang the suite).
+pub fn wait_worker(mut c: std::process::Child) -> (u64, String) {
+    use std::io::Read;
+    let pid = c.id();
+    let mut stderr = c.stderr.take().expect("the worker's stderr is piped");
+    let reader = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = stderr.read_to_end(&mut buf);
+        String::from_utf8_lossy(&buf).to_string()
+    });
+    let started = Instant::now();
+    let status = loop {
+        if let Some(st) = c.try_wait().expect("worker status") {
+            break Some(st);
+        }
+        if started.elapsed() > WORKER_DEADLINE {
+            let _ = c.kill();
+            let _ = c.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let err = reader.join().expect("the worker's log");
+    let Some(status) = status else {
+        panic!(
+            "worker pid {pid} still running {} s after the test began waiting for it (killed); its log:\n{err}",
+            WORKER_DEADLINE.as_secs()
+        );
+    };
+    assert!(
+        status.success(),
+        "worker pid {pid} failed ({status}):\n{err}"
+    );
     eprintln!("{}", err.trim());
     let n: u64 = err
         .split(" owned and published")
