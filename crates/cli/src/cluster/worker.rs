@@ -302,7 +302,10 @@ struct Judge {
     snapped_at: Instant,
     /// To take the partition again when deliveries were lost.
     broker: Broker,
-    /// The consumer sequence of the last delivery (0: none yet).
+    /// The consumer sequence of the last delivery (0: none yet). Every
+    /// consumer a judge reads is new (made by the take-over, or by taking
+    /// the partition again), so its first delivery is 1: a first delivery
+    /// past 1 means the first ones were lost on the way.
     last_delivery: u64,
     /// `--test-drop-fetched-every`, and records since the last drop.
     drop_every: u32,
@@ -448,7 +451,11 @@ impl Judge {
                 },
             };
             let delivery = d.consumer_sequence();
-            if self.last_delivery > 0 && delivery > self.last_delivery + 1 {
+            // Also before the first delivery: deliveries lost at the start
+            // (a connection lost while the first fetch was on its way, as
+            // when a node of the cluster dies) would come back only after
+            // the ack wait, behind later records, and be skipped as judged.
+            if delivery > self.last_delivery + 1 {
                 let why = format!(
                     "deliveries {} to {} never reached this worker",
                     self.last_delivery + 1,
@@ -953,6 +960,28 @@ fn run_elastic(args: &WorkerArgs, cfg: Config, grid: Grid) -> Result<()> {
                 }
                 broker.flush().await?;
                 m.release(&t.release).await;
+            }
+            // A judge whose consumer vanished (its listing lost with a
+            // node of the cluster) while this worker still holds the
+            // partition's lease: nobody took it over, so it is taken over
+            // again here, from what was stored (a judge left waiting would
+            // never judge the partition again, and the replay never end).
+            let orphaned: Vec<Partition> = judges
+                .iter()
+                .filter(|(_, j)| j.lost)
+                .map(|(&p, _)| p)
+                .collect();
+            for p in orphaned {
+                if !m.holds(p).await {
+                    continue;
+                }
+                if let Some(j) = judges.remove(&p) {
+                    retire(j, &BTreeSet::from([p]), &mut publisher, &mut total).await?;
+                }
+                eprintln!(
+                    "worker {id}: partition {p}: its consumer is gone but its lease is this worker's: taking it over again from what was stored"
+                );
+                opening.insert(p);
             }
             // Each partition is judged as soon as its lease is here; the
             // others judge on. Opening one (its consumer made, its snapshot
