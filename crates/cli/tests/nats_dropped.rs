@@ -56,3 +56,52 @@ fn pull_streams_dropped_with_what_they_fetched_lose_nothing() {
         "an event was reported twice"
     );
 }
+
+/// The first deliveries of a partition's new consumer lost on the way (a
+/// connection lost while the first fetch was in flight, as when a node of
+/// the cluster dies): they would come back only after the ack wait, behind
+/// later records, and be skipped as judged. Each worker here throws away
+/// its partitions' first 100 deliveries unseen (`--test-lose-first`): it
+/// must see that its first delivery is not the consumer's first, take the
+/// partition again, and the events stored equal the single machine's.
+#[test]
+fn first_deliveries_lost_on_the_way_are_taken_again() {
+    let Some(server) = NatsServer::start_or_skip("nats first deliveries lost") else {
+        return;
+    };
+    let (dir, input, want) = input_and_scan("lose-first");
+    ingest(&server.url, &input, &[]);
+    let children: Vec<_> = (0..2)
+        .map(|i| {
+            spawn_worker(
+                &server.url,
+                2,
+                i,
+                &["--test-lose-first", "100", "--ack-wait-s", "5"],
+            )
+        })
+        .collect();
+    let mut published = 0;
+    let mut retakes = 0;
+    for c in children {
+        let (n, log) = wait_worker(c);
+        published += n;
+        retakes += log.matches("never reached this worker").count();
+    }
+    let events = read_events(&server.url);
+    let values: Vec<Value> = events.into_iter().map(|(_, v)| v).collect();
+    let got = multiset(&values);
+    let diffs = report("first deliveries lost", &want, &got);
+    let _ = std::fs::remove_dir_all(&dir);
+    eprintln!("{retakes} partitions taken again after their first deliveries were lost");
+    assert!(retakes > 0, "no delivery was lost: the test tests nothing");
+    assert_eq!(
+        diffs, 0,
+        "events lost or changed after lost first deliveries"
+    );
+    assert_eq!(
+        published,
+        values.len() as u64,
+        "an event was reported twice"
+    );
+}

@@ -87,6 +87,11 @@ pub struct WorkerArgs {
     /// the stream does), to exercise the recovery (0: never).
     #[arg(long, value_name = "N", default_value_t = 0, hide = true)]
     pub test_drop_fetched_every: u32,
+    /// For tests: each partition's first N deliveries to this worker are
+    /// thrown away unseen, as deliveries lost on the way are (a connection
+    /// lost while a fetch was in flight), to exercise the recovery.
+    #[arg(long, value_name = "N", default_value_t = 0, hide = true)]
+    pub test_lose_first: u32,
     /// Geography to judge against (as `scan`).
     #[command(flatten)]
     pub geo: GeoArgs,
@@ -120,6 +125,7 @@ struct Ground {
     snapshot_every: Duration,
     /// `--test-drop-fetched-every`.
     drop_fetched_every: u32,
+    lose_first: u32,
 }
 
 impl Ground {
@@ -198,6 +204,7 @@ fn run_static(args: &WorkerArgs, n: u32, i: u32, cfg: Config, grid: Grid) -> Res
         snapshots: None,
         snapshot_every: Duration::from_secs_f64(args.snapshot_s),
         drop_fetched_every: args.test_drop_fetched_every,
+        lose_first: args.test_lose_first,
     };
     let who = i.to_string();
     let started = Instant::now();
@@ -309,6 +316,8 @@ struct Judge {
     last_delivery: u64,
     /// `--test-drop-fetched-every`, and records since the last drop.
     drop_every: u32,
+    /// `--test-lose-first`: deliveries still to throw away unseen.
+    lose_first: u32,
     since_drop: u32,
     /// Another worker took the partition over: nothing more is judged
     /// here (the membership retires this judge).
@@ -376,6 +385,7 @@ impl Judge {
             broker: broker.clone(),
             last_delivery: 0,
             drop_every: ground.drop_fetched_every,
+            lose_first: ground.lose_first,
             since_drop: 0,
             lost: false,
         })
@@ -450,6 +460,11 @@ impl Judge {
                     }
                 },
             };
+            if self.lose_first > 0 {
+                // Lost on the way (a test): never judged, never acknowledged.
+                self.lose_first -= 1;
+                continue;
+            }
             let delivery = d.consumer_sequence();
             // Also before the first delivery: deliveries lost at the start
             // (a connection lost while the first fetch was on its way, as
@@ -903,6 +918,7 @@ fn run_elastic(args: &WorkerArgs, cfg: Config, grid: Grid) -> Result<()> {
         snapshots: None,
         snapshot_every: Duration::from_secs_f64(args.snapshot_s),
         drop_fetched_every: args.test_drop_fetched_every,
+        lose_first: args.test_lose_first,
     };
     let started = Instant::now();
     let rt = current_thread()?;
