@@ -875,6 +875,80 @@ pub struct ArchiveBuilder {
     /// Threads that encode a row group's columns (the files are the same,
     /// byte for byte, whatever the number).
     threads: usize,
+    /// Parts named per (kind, day) so far, the manifest's included.
+    parts_taken: BTreeMap<(String, String), usize>,
+    /// Days taken and not recorded yet.
+    pending: usize,
+}
+
+/// A day's rows taken out of an [`ArchiveBuilder`], with the names of the
+/// parts they go to: written by [`ReadyDay::write`] (on any thread), then
+/// recorded by [`ArchiveBuilder::record`].
+pub struct ReadyDay {
+    key: String,
+    pos_file: Option<String>,
+    stat_file: Option<String>,
+    rows: OpenDay,
+}
+
+impl std::fmt::Debug for ReadyDay {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReadyDay")
+            .field("day", &self.key)
+            .field("positions", &self.rows.pos.len())
+            .field("statics", &self.rows.stat.len())
+            .finish()
+    }
+}
+
+/// The parts a [`ReadyDay`] was written to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WrittenDay {
+    pos: Option<Part>,
+    stat: Option<Part>,
+}
+
+impl ReadyDay {
+    /// The day, `YYYY-MM-DD`.
+    pub fn day(&self) -> &str {
+        &self.key
+    }
+
+    /// Writes the day's parts through `open(path)`, each row group's
+    /// columns encoded on `threads` threads.
+    pub fn write<W: Write + Send, E: From<ArchiveError>>(
+        self,
+        threads: usize,
+        mut open: impl FnMut(&str) -> Result<W, E>,
+    ) -> Result<WrittenDay, E> {
+        let mut out = WrittenDay {
+            pos: None,
+            stat: None,
+        };
+        if let Some(file) = &self.pos_file {
+            let w = open(file)?;
+            out.pos = Some(write_rows(
+                w,
+                (file, &self.key),
+                &self.rows.pos,
+                position_schema(),
+                threads,
+                pos_batch,
+            )?);
+        }
+        if let Some(file) = &self.stat_file {
+            let w = open(file)?;
+            out.stat = Some(write_rows(
+                w,
+                (file, &self.key),
+                &self.rows.stat,
+                static_schema(),
+                threads,
+                stat_batch,
+            )?);
+        }
+        Ok(out)
+    }
 }
 
 impl std::fmt::Debug for ArchiveBuilder {
@@ -903,7 +977,14 @@ impl ArchiveBuilder {
             days: BTreeMap::new(),
             gate: finisterra_engine::DataClock::default(),
             threads: 1,
+            parts_taken: BTreeMap::new(),
+            pending: 0,
         }
+    }
+
+    /// The threads given to [`ArchiveBuilder::with_threads`].
+    pub fn threads(&self) -> usize {
+        self.threads
     }
 
     /// Encodes each row group's columns on `threads` threads (default 1).
@@ -950,12 +1031,26 @@ impl ArchiveBuilder {
     /// Writes the days that data time has left behind (by
     /// [`DAY_SLACK_MS`]), or all of them (`all`), through `open(path)`
     /// (a path relative to the archive directory; the caller creates its
-    /// directories).
+    /// directories). The same as [`ArchiveBuilder::take_ready`], then
+    /// [`ReadyDay::write`] and [`ArchiveBuilder::record`] for each day.
     pub fn write_ready<W: Write + Send, E: From<ArchiveError>>(
         &mut self,
         all: bool,
         mut open: impl FnMut(&str) -> Result<W, E>,
     ) -> Result<(), E> {
+        for day in self.take_ready(all) {
+            let written = day.write(self.threads, &mut open)?;
+            self.record(written);
+        }
+        Ok(())
+    }
+
+    /// The days that data time has left behind (by [`DAY_SLACK_MS`]), or
+    /// all of them (`all`), taken out of the builder with the names of
+    /// their new parts, to be written ([`ReadyDay::write`], maybe on
+    /// another thread while the builder takes more messages) and then
+    /// recorded ([`ArchiveBuilder::record`]) before [`ArchiveBuilder::finish`].
+    pub fn take_ready(&mut self, all: bool) -> Vec<ReadyDay> {
         let now = self.gate.now_ms().unwrap_or(i64::MIN);
         let done: Vec<i64> = self
             .days
@@ -963,53 +1058,56 @@ impl ArchiveBuilder {
             .copied()
             .filter(|&d| all || (d + 1) * DAY_MS + DAY_SLACK_MS <= now)
             .collect();
+        let mut out = Vec::new();
         for d in done {
             let Some(day) = self.days.remove(&d) else {
                 continue;
             };
             let key = day_key(d * DAY_MS);
-            if !day.pos.is_empty() {
-                let n = self
-                    .manifest
-                    .positions
-                    .iter()
-                    .filter(|p| p.day == key)
-                    .count();
-                let file = format!("positions/day={key}/part-{n}.parquet");
-                let w = open(&file)?;
-                let part = write_rows(
-                    w,
-                    (&file, &key),
-                    &day.pos,
-                    position_schema(),
-                    self.threads,
-                    pos_batch,
-                )?;
-                self.build.positions += part.rows;
-                self.manifest.positions.push(part);
-            }
-            if !day.stat.is_empty() {
-                let n = self
-                    .manifest
-                    .statics
-                    .iter()
-                    .filter(|p| p.day == key)
-                    .count();
-                let file = format!("static/day={key}/part-{n}.parquet");
-                let w = open(&file)?;
-                let part = write_rows(
-                    w,
-                    (&file, &key),
-                    &day.stat,
-                    static_schema(),
-                    self.threads,
-                    stat_batch,
-                )?;
-                self.build.statics += part.rows;
-                self.manifest.statics.push(part);
-            }
+            // A new part of a day: after the manifest's parts and those
+            // taken before in this build (recorded or not yet).
+            let mut name = |kind: &str, rows: usize| {
+                (rows > 0).then(|| {
+                    let n = self
+                        .parts_taken
+                        .entry((kind.to_string(), key.clone()))
+                        .or_insert_with(|| {
+                            let listed = if kind == "positions" {
+                                &self.manifest.positions
+                            } else {
+                                &self.manifest.statics
+                            };
+                            listed.iter().filter(|p| p.day == key).count()
+                        });
+                    let file = format!("{kind}/day={key}/part-{n}.parquet");
+                    *n += 1;
+                    file
+                })
+            };
+            let pos_file = name("positions", day.pos.len());
+            let stat_file = name("static", day.stat.len());
+            self.pending += 1;
+            out.push(ReadyDay {
+                key,
+                pos_file,
+                stat_file,
+                rows: day,
+            });
         }
-        Ok(())
+        out
+    }
+
+    /// Records a day written ([`ReadyDay::write`]) in the manifest.
+    pub fn record(&mut self, w: WrittenDay) {
+        self.pending = self.pending.saturating_sub(1);
+        if let Some(p) = w.pos {
+            self.build.positions += p.rows;
+            self.manifest.positions.push(p);
+        }
+        if let Some(p) = w.stat {
+            self.build.statics += p.rows;
+            self.manifest.statics.push(p);
+        }
     }
 
     /// These ids of the inputs are not MMSIs (see
@@ -1030,6 +1128,7 @@ impl ArchiveBuilder {
     /// counters: the manifest to write.
     pub fn finish(mut self, input: serde_json::Value) -> Manifest {
         debug_assert!(self.days.is_empty(), "every day written");
+        debug_assert_eq!(self.pending, 0, "every day written recorded");
         self.build.input = input;
         let key = |p: &Part| (p.day.clone(), p.file.len(), p.file.clone());
         self.manifest.positions.sort_by_key(key);
@@ -1582,11 +1681,27 @@ mod tests {
             "{written:?}"
         );
         assert_eq!(written.len(), 4, "{written:?}");
+        // Taken before the day taken last is written: each its own part.
+        b.push(&msg(224_000_003), day0 + 2000);
+        let first = b.take_ready(true);
+        b.push(&msg(224_000_004), day0 + 3000);
+        let second = b.take_ready(true);
+        for d in first.into_iter().chain(second) {
+            let w = d.write(2, rec(&mut written)).unwrap();
+            b.record(w);
+        }
+        assert_eq!(
+            written[4..],
+            [
+                format!("positions/day={day}/part-2.parquet"),
+                format!("positions/day={day}/part-3.parquet")
+            ]
+        );
         let m = b.finish(serde_json::json!({}));
         let rows: u64 = m.positions.iter().map(|p| p.rows).sum();
-        assert_eq!(rows, 112);
+        assert_eq!(rows, 114);
         assert_eq!(m.positions[0].vessels, 7);
-        assert_eq!(m.next_seq, 112);
+        assert_eq!(m.next_seq, 114);
     }
 
     /// A writer into a shared map of file name to bytes.

@@ -212,7 +212,9 @@ mod imp {
     use std::sync::mpsc::sync_channel;
 
     use anyhow::{bail, Context};
-    use finisterra_census::archive::{read_day, ArchiveBuilder, ArchiveError, Manifest, MANIFEST};
+    use finisterra_census::archive::{
+        read_day, ArchiveBuilder, ArchiveError, Manifest, ReadyDay, WrittenDay, MANIFEST,
+    };
     use finisterra_census::{CsvInput, InputFormat, InputStats};
 
     use crate::census::{plan_inputs, spawn_nmea, Chunks, Reading, BATCH};
@@ -370,6 +372,66 @@ mod imp {
         Ok(BufWriter::with_capacity(1 << 20, f))
     }
 
+    /// Writes the days an [`ArchiveBuilder`] hands over on a thread of its
+    /// own, while the build reads and decodes on: one day written and one
+    /// waiting at most (the builder holds the day it is filling besides).
+    struct DayWriter {
+        days: Option<std::sync::mpsc::SyncSender<ReadyDay>>,
+        written: Receiver<Result<WrittenDay>>,
+        thread: Option<JoinHandle<()>>,
+    }
+
+    impl DayWriter {
+        fn spawn(dir: PathBuf, threads: usize) -> DayWriter {
+            let (tx, rx) = sync_channel::<ReadyDay>(0);
+            let (done_tx, done) = std::sync::mpsc::channel();
+            let thread = std::thread::spawn(move || {
+                for day in rx {
+                    let r = day.write(threads, |rel| create(&dir, rel));
+                    let failed = r.is_err();
+                    if done_tx.send(r).is_err() || failed {
+                        break;
+                    }
+                }
+            });
+            DayWriter {
+                days: Some(tx),
+                written: done,
+                thread: Some(thread),
+            }
+        }
+
+        /// Hands over the days `b` has ready (all of them with `all`),
+        /// and records those written meanwhile.
+        fn hand(&mut self, b: &mut ArchiveBuilder, all: bool) -> Result<()> {
+            for day in b.take_ready(all) {
+                let name = day.day().to_string();
+                let sent = self.days.as_ref().map(|tx| tx.send(day));
+                if !matches!(sent, Some(Ok(()))) {
+                    // The writer stopped: its error says why.
+                    self.record(b, true)?;
+                    bail!("the archive's writer stopped before day {name}");
+                }
+            }
+            self.record(b, false)
+        }
+
+        /// Records the days written (waiting for all of them with `wait`).
+        fn record(&mut self, b: &mut ArchiveBuilder, wait: bool) -> Result<()> {
+            if wait {
+                self.days = None;
+                if let Some(t) = self.thread.take() {
+                    t.join()
+                        .map_err(|_| anyhow::anyhow!("the archive's writer failed"))?;
+                }
+            }
+            for w in self.written.try_iter() {
+                b.record(w?);
+            }
+            Ok(())
+        }
+    }
+
     pub fn build(args: &BuildArgs) -> Result<()> {
         let started = std::time::Instant::now();
         let dir = PathBuf::from(&args.out);
@@ -397,6 +459,7 @@ mod imp {
             .with_context(|| format!("cannot create {}", dir.display()))?;
         let mut b = ArchiveBuilder::new(existing, inputs.iter().map(|p| p.path.clone()).collect())
             .with_threads(crate::census::threads(args.threads)?);
+        let mut writer = DayWriter::spawn(dir.clone(), b.threads());
         let mut ist = InputStats::default();
         let show = !args.quiet && std::io::stderr().is_terminal();
         for input in &inputs {
@@ -412,7 +475,7 @@ mod imp {
                         for (m, t) in &batch {
                             b.push(m, *t);
                         }
-                        b.write_ready(false, |rel| create(&dir, rel))?;
+                        writer.hand(&mut b, false)?;
                         let _ = back.try_send(batch);
                     }
                     let st = handle
@@ -441,12 +504,13 @@ mod imp {
                     for (m, t) in csv.finish() {
                         b.push(&m, t);
                     }
-                    b.write_ready(false, |rel| create(&dir, rel))?;
+                    writer.hand(&mut b, false)?;
                     ist.add_csv(&input.path, n, &csv.stats());
                 }
             }
         }
-        b.write_ready(true, |rel| create(&dir, rel))?;
+        writer.hand(&mut b, true)?;
+        writer.record(&mut b, true)?;
         let manifest = b.finish(ist.to_json());
         let last = manifest.builds.last().cloned().unwrap_or_default();
         if last.positions == 0 && last.statics == 0 {
