@@ -22,26 +22,13 @@ use finisterra_broker::harness::NatsServer;
 /// last record judged, and the events stored equal the single machine's.
 #[test]
 fn pull_streams_dropped_with_what_they_fetched_lose_nothing() {
-    let Some(server) = NatsServer::start_or_skip("nats dropped streams") else {
+    let Some((retakes, diffs, published, stored)) = two_workers(
+        &["--test-drop-fetched-every", "2500"],
+        ("nats dropped streams", "drop"),
+        "taking the partition again",
+    ) else {
         return;
     };
-    let (dir, input, want) = input_and_scan("drop");
-    ingest(&server.url, &input, &[]);
-    let children: Vec<_> = (0..2)
-        .map(|i| spawn_worker(&server.url, 2, i, &["--test-drop-fetched-every", "2500"]))
-        .collect();
-    let mut published = 0;
-    let mut retakes = 0;
-    for c in children {
-        let (n, log) = wait_worker(c);
-        published += n;
-        retakes += log.matches("taking the partition again").count();
-    }
-    let events = read_events(&server.url);
-    let values: Vec<Value> = events.into_iter().map(|(_, v)| v).collect();
-    let got = multiset(&values);
-    let diffs = report("streams dropped", &want, &got);
-    let _ = std::fs::remove_dir_all(&dir);
     eprintln!(
         "{retakes} partitions taken again after lost deliveries; {published} events published"
     );
@@ -50,11 +37,7 @@ fn pull_streams_dropped_with_what_they_fetched_lose_nothing() {
         diffs, 0,
         "events lost or changed after dropped pull streams"
     );
-    assert_eq!(
-        published,
-        values.len() as u64,
-        "an event was reported twice"
-    );
+    assert_eq!(published, stored, "an event was reported twice");
 }
 
 /// The first deliveries of a partition's new consumer lost on the way (a
@@ -66,42 +49,47 @@ fn pull_streams_dropped_with_what_they_fetched_lose_nothing() {
 /// partition again, and the events stored equal the single machine's.
 #[test]
 fn first_deliveries_lost_on_the_way_are_taken_again() {
-    let Some(server) = NatsServer::start_or_skip("nats first deliveries lost") else {
+    let Some((retakes, diffs, published, stored)) = two_workers(
+        &["--test-lose-first", "100", "--ack-wait-s", "5"],
+        ("nats first deliveries lost", "lose-first"),
+        "never reached this worker",
+    ) else {
         return;
     };
-    let (dir, input, want) = input_and_scan("lose-first");
-    ingest(&server.url, &input, &[]);
-    let children: Vec<_> = (0..2)
-        .map(|i| {
-            spawn_worker(
-                &server.url,
-                2,
-                i,
-                &["--test-lose-first", "100", "--ack-wait-s", "5"],
-            )
-        })
-        .collect();
-    let mut published = 0;
-    let mut retakes = 0;
-    for c in children {
-        let (n, log) = wait_worker(c);
-        published += n;
-        retakes += log.matches("never reached this worker").count();
-    }
-    let events = read_events(&server.url);
-    let values: Vec<Value> = events.into_iter().map(|(_, v)| v).collect();
-    let got = multiset(&values);
-    let diffs = report("first deliveries lost", &want, &got);
-    let _ = std::fs::remove_dir_all(&dir);
     eprintln!("{retakes} partitions taken again after their first deliveries were lost");
     assert!(retakes > 0, "no delivery was lost: the test tests nothing");
     assert_eq!(
         diffs, 0,
         "events lost or changed after lost first deliveries"
     );
-    assert_eq!(
-        published,
-        values.len() as u64,
-        "an event was reported twice"
-    );
+    assert_eq!(published, stored, "an event was reported twice");
+}
+
+/// Two static workers with `extra` options to the end of `tag`'s input,
+/// their stored events compared with the single machine's: how many times
+/// their logs say `marker`, the differences, the events they published and
+/// the events stored.
+fn two_workers(
+    extra: &[&str],
+    (name, tag): (&str, &str),
+    marker: &str,
+) -> Option<(usize, usize, u64, u64)> {
+    let server = NatsServer::start_or_skip(name)?;
+    let (dir, input, want) = input_and_scan(tag);
+    ingest(&server.url, &input, &[]);
+    let children: Vec<_> = (0..2)
+        .map(|i| spawn_worker(&server.url, 2, i, extra))
+        .collect();
+    let mut published = 0;
+    let mut marked = 0;
+    for c in children {
+        let (n, log) = wait_worker(c);
+        published += n;
+        marked += log.matches(marker).count();
+    }
+    let events = read_events(&server.url);
+    let values: Vec<Value> = events.into_iter().map(|(_, v)| v).collect();
+    let diffs = report(name, &want, &multiset(&values));
+    let _ = std::fs::remove_dir_all(&dir);
+    Some((marked, diffs, published, values.len() as u64))
 }
