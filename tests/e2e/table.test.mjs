@@ -453,7 +453,8 @@ async function main() {
     const tcpa1 = await until('the TCPA to count down', async () => {
       const t = await pairCard.getByTestId('alert-tcpa').textContent();
       return t !== tcpa0 ? t : null;
-    }, 15_000); // (the engine screens every 10 s of data time)
+    }, 65_000); // (the engine screens every 10 s of data time; a TCPA of 10 min
+    //            or more is shown in whole minutes, so a slow run may wait a minute)
     check((await pairCard.getAttribute('data-event-id')) === idNow, `the card's TCPA counts down between events ("${tcpa0}" → "${tcpa1}", same event #${idNow})`);
     await pairCard.getByTestId('ack-button').click();
     await pairCard.getByTestId('acked-note').waitFor();
