@@ -238,6 +238,11 @@ impl Default for Detectors {
 }
 
 impl Detectors {
+    /// Whether any detector is on.
+    pub fn any(self) -> bool {
+        self.near_misses || self.encounters || self.loitering || self.gaps || self.spoofing
+    }
+
     /// Only the kinds named (`near_misses,encounters,loitering,gaps,spoofing`).
     pub fn only(list: &str) -> Result<Detectors, crate::CensusError> {
         let mut d = Detectors {

@@ -123,10 +123,6 @@ impl GroupKind {
     }
 }
 
-fn any(d: Detectors) -> bool {
-    d.near_misses || d.encounters || d.loitering || d.gaps || d.spoofing
-}
-
 /// The groups a census with these detectors needs, in their fixed order.
 pub(crate) fn groups(
     cfg: &CensusConfig,
@@ -135,7 +131,7 @@ pub(crate) fn groups(
 ) -> Vec<Detect> {
     GroupKind::ALL
         .iter()
-        .filter(|k| any(k.mask(cfg.detectors)))
+        .filter(|k| k.mask(cfg.detectors).any())
         .map(|&k| Detect::new(k, *cfg, land.clone(), water.clone()))
         .collect()
 }

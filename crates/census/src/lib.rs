@@ -122,7 +122,7 @@ pub use output::{
     POSITIONS_CSV_HEADER,
 };
 pub use resample::ResampleStats;
-pub use shard::{plan_shards, Merged, ShardError, ShardMerge, ShardResult, ShardSpec};
+pub use shard::{plan_census, plan_shards, Merged, ShardError, ShardMerge, ShardResult, ShardSpec};
 pub use summary::{Summary, TopNearMiss};
 pub use verdict::{largest_rejection, main_rejection, nothing_accepted, Rejection};
 

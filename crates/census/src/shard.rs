@@ -15,6 +15,18 @@
 //! the precursor's), as Global Fishing Watch's daily pipeline does. The
 //! traffic's own water (`on_land`) is learnt from the shard's days only.
 //!
+//! Spoofing is not judged by the day shards but by one shard of its own
+//! over the whole archive ([`plan_census`], [`ShardSpec::whole`]): its
+//! episodes last as long as the track does (an invalid MMSI, a vessel
+//! that keeps reporting from inland) and are judged against the water the
+//! traffic has shown so far, so no precursor can hold them. That shard
+//! runs the census with spoofing alone, which judges spoofing exactly as a
+//! census with every detector does (the detector groups share nothing but
+//! the picture): its rows are the one census's, byte for byte, whatever
+//! the precursor. It reads every day on one worker: the other shards are
+//! judged meanwhile, and the spoofing-only pass costs a fraction of a
+//! day shard's work per day.
+//!
 //! Counters: each message is counted by the shard of its day; what the
 //! picture and the detectors count is counted by the shard in whose own
 //! time it happened ([`crate::Census::shard_stats`]). Summed
@@ -33,6 +45,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
 use crate::census::CensusStats;
+use crate::config::{CensusConfig, Detectors};
 use crate::finding::Finding;
 use crate::util::day_key;
 
@@ -88,6 +101,46 @@ pub struct ShardSpec {
     pub own_from_ms: i64,
     /// The last day: it also judges what is still open at the end.
     pub last: bool,
+    /// The whole-archive shard ([`plan_census`]): it reads every day
+    /// (`own_from_ms` is `i64::MIN`, `day` is [`WHOLE_DAY`]) and judges
+    /// only what spans the whole history (spoofing); the day shards judge
+    /// everything else.
+    #[serde(default)]
+    pub whole: bool,
+}
+
+/// The `day` of the whole-archive shard.
+pub const WHOLE_DAY: &str = "all days";
+
+impl ShardSpec {
+    /// The detectors this shard judges of the census's `all`: spoofing
+    /// alone in the whole-archive shard, everything but spoofing in a day
+    /// shard.
+    pub fn detectors(&self, all: Detectors) -> Detectors {
+        if self.whole {
+            Detectors {
+                near_misses: false,
+                encounters: false,
+                loitering: false,
+                gaps: false,
+                spoofing: all.spoofing,
+            }
+        } else {
+            Detectors {
+                spoofing: false,
+                ..all
+            }
+        }
+    }
+
+    /// The census settings this shard judges with: `cfg` with
+    /// [`ShardSpec::detectors`].
+    pub fn config(&self, cfg: &CensusConfig) -> CensusConfig {
+        CensusConfig {
+            detectors: self.detectors(cfg.detectors),
+            ..*cfg
+        }
+    }
 }
 
 /// The start of a `YYYY-MM-DD` day, ms.
@@ -109,6 +162,54 @@ pub fn default_precursor_days(cfg: &crate::CensusConfig) -> u32 {
     } else {
         1
     }
+}
+
+/// The shards of a census of `days` with these detectors: one per day
+/// ([`plan_shards`]) when any detector but spoofing is on, then the
+/// whole-archive shard ([`ShardSpec::whole`]) when spoofing is.
+///
+/// ```
+/// use finisterra_census::shard::{plan_census, WHOLE_DAY};
+/// use finisterra_census::Detectors;
+///
+/// let days = ["2026-01-02", "2026-01-01"].map(String::from);
+/// let shards = plan_census(&days, 1, Detectors::default()).unwrap();
+/// assert_eq!(shards.len(), 3);
+/// assert!(shards[1].last && !shards[1].whole);
+/// assert_eq!((shards[2].day.as_str(), shards[2].whole), (WHOLE_DAY, true));
+/// assert_eq!(shards[2].read_days, ["2026-01-01", "2026-01-02"]);
+/// let spoofing = Detectors::only("spoofing").unwrap();
+/// assert_eq!(plan_census(&days, 1, spoofing).unwrap().len(), 1);
+/// ```
+pub fn plan_census(
+    days: &[String],
+    precursor_days: u32,
+    detectors: Detectors,
+) -> Result<Vec<ShardSpec>, ShardError> {
+    let day_detectors = Detectors {
+        spoofing: false,
+        ..detectors
+    };
+    let mut specs = if day_detectors.any() {
+        plan_shards(days, precursor_days)?
+    } else {
+        Vec::new()
+    };
+    if detectors.spoofing && !days.is_empty() {
+        let mut by: BTreeMap<i64, String> = BTreeMap::new();
+        for d in days {
+            by.insert(day_start_ms(d)?, d.clone());
+        }
+        specs.push(ShardSpec {
+            index: specs.len() as u32,
+            day: WHOLE_DAY.to_string(),
+            read_days: by.into_values().collect(),
+            own_from_ms: i64::MIN,
+            last: true,
+            whole: true,
+        });
+    }
+    Ok(specs)
 }
 
 /// One shard per day of `days` (the archive's days, any order), each
@@ -142,6 +243,7 @@ pub fn plan_shards(days: &[String], precursor_days: u32) -> Result<Vec<ShardSpec
                 read_days: by.range(from..=start).map(|(_, d)| d.clone()).collect(),
                 own_from_ms: start,
                 last: i + 1 == n,
+                whole: false,
             }
         })
         .collect())
@@ -351,11 +453,33 @@ impl ShardMerge {
         let mut stats = CensusStats::default();
         let mut vessels: BTreeSet<u32> = BTreeSet::new();
         let mut rows = 0;
-        for (_, r) in self.results {
+        let mut whole = None;
+        for (i, r) in self.results {
+            if self.specs[i as usize].whole {
+                whole = Some(r);
+                continue;
+            }
             findings.extend(r.findings);
             stats = add_stats(&stats, &r.stats);
             vessels.extend(r.vessels);
             rows += r.rows;
+        }
+        if let Some(w) = whole {
+            // The day shards counted the messages and the picture; the
+            // whole-archive shard adds what only it judged (its findings
+            // and how positions on land were judged). Alone, it counted
+            // everything.
+            if self.specs.len() == 1 {
+                stats = w.stats;
+                vessels.extend(w.vessels);
+                rows = w.rows;
+            } else {
+                for (k, n) in &w.stats.findings {
+                    *stats.findings.entry(k.clone()).or_default() += n;
+                }
+                stats.on_land = w.stats.on_land;
+            }
+            findings.extend(w.findings);
         }
         stats.vessels = vessels.len() as u64;
         Ok(Merged {
@@ -405,6 +529,68 @@ mod tests {
         assert_eq!(s.messages, 14);
         assert_eq!(s.rejected.len(), 2);
         assert_eq!((s.first_ms, s.last_ms), (Some(1), Some(50)));
+    }
+
+    fn result(spec: &ShardSpec, messages: u64, spoofing: u64, vessels: Vec<u32>) -> ShardResult {
+        let mut stats = CensusStats {
+            messages,
+            ..CensusStats::default()
+        };
+        if spoofing > 0 {
+            stats.findings.insert("spoofing".into(), spoofing);
+            stats.on_land.beyond_margin = 7;
+        } else {
+            stats.findings.insert("gaps".into(), 2);
+        }
+        ShardResult {
+            index: spec.index,
+            day: spec.day.clone(),
+            findings: Vec::new(),
+            stats,
+            vessels,
+            rows: messages,
+        }
+    }
+
+    #[test]
+    fn the_spoofing_shard_adds_its_findings_to_the_days_and_counts_everything_alone() {
+        let days = ["2026-01-01", "2026-01-02"].map(String::from);
+        let all = Detectors::default();
+        let specs = plan_census(&days, 1, all).expect("plan");
+        assert_eq!(specs.len(), 3);
+        assert!(!specs[0].detectors(all).spoofing && specs[0].detectors(all).gaps);
+        let only = specs[2].detectors(all);
+        assert!(only.spoofing && !only.gaps && !only.near_misses);
+        let mut m = ShardMerge::new(specs.clone());
+        m.add(result(&specs[2], 30, 4, vec![1, 2, 3]))
+            .expect("planned");
+        m.add(result(&specs[0], 10, 0, vec![1, 2]))
+            .expect("planned");
+        m.add(result(&specs[1], 20, 0, vec![2, 3]))
+            .expect("planned");
+        let got = m.finish().expect("all");
+        assert_eq!(
+            (got.rows, got.stats.messages, got.stats.vessels),
+            (30, 30, 3)
+        );
+        assert_eq!(got.stats.findings["gaps"], 4);
+        assert_eq!(got.stats.findings["spoofing"], 4);
+        assert_eq!(got.stats.on_land.beyond_margin, 7);
+
+        let specs =
+            plan_census(&days, 1, Detectors::only("spoofing").expect("only")).expect("plan");
+        assert_eq!(specs.len(), 1);
+        let mut m = ShardMerge::new(specs.clone());
+        m.add(result(&specs[0], 30, 4, vec![1, 2, 3, 4]))
+            .expect("planned");
+        let got = m.finish().expect("all");
+        assert_eq!(
+            (got.rows, got.stats.messages, got.stats.vessels),
+            (30, 30, 4)
+        );
+
+        let none = plan_census(&days, 1, Detectors::only("gaps").expect("only")).expect("plan");
+        assert!(none.iter().all(|s| !s.whole) && none.len() == 2);
     }
 
     #[test]

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 use bytes::Bytes;
 use finisterra_broker::{Broker, BrokerConfig, CensusQueue};
-use finisterra_census::shard::{default_precursor_days, plan_shards};
+use finisterra_census::shard::{default_precursor_days, plan_census};
 use finisterra_census::{CensusConfig, InputStats, ShardMerge, ShardResult, ShardSpec};
 use serde::{Deserialize, Serialize};
 
@@ -115,7 +115,7 @@ pub fn coordinate(
     let precursor = args
         .precursor_days
         .unwrap_or_else(|| default_precursor_days(&cfg));
-    let specs = plan_shards(&archive.days(), precursor)?;
+    let specs = plan_census(&archive.days(), precursor, cfg.detectors)?;
     if specs.is_empty() {
         bail!("{}: the archive has no days", input.path);
     }
@@ -145,7 +145,10 @@ pub fn coordinate(
         )
         .await?;
         let queue = broker.census_queue().await?;
-        for spec in &specs {
+        // The whole-archive shard is the longest: queued first, it is
+        // judged while the day shards are.
+        let order = specs.iter().filter(|s| s.whole).chain(specs.iter().filter(|s| !s.whole));
+        for spec in order {
             let job = Job {
                 run: run.clone(),
                 archive: path.display().to_string(),
@@ -159,9 +162,14 @@ pub fn coordinate(
                 .await?;
         }
         if !args.quiet {
+            let days = specs.iter().filter(|s| !s.whole).count();
+            let whole = if specs.iter().any(|s| s.whole) {
+                ", and the spoofing shard over every day"
+            } else {
+                ""
+            };
             eprintln!(
-                "census: run {run}: {} day shards queued ({} precursor day{} each); waiting for census workers",
-                specs.len(),
+                "census: run {run}: {days} day shards queued ({} precursor day{} each){whole}; waiting for census workers",
                 precursor,
                 if precursor == 1 { "" } else { "s" }
             );
@@ -324,10 +332,17 @@ pub fn run_worker(args: &CensusWorkerArgs) -> Result<()> {
                 }
                 Ok(j) => {
                     let (run, index, day) = (j.run.clone(), j.spec.index, j.spec.day.clone());
-                    eprintln!(
-                        "census-worker: judging shard {index} ({day}, after {} precursor day(s)) of run {run}",
-                        j.spec.read_days.len() - 1
-                    );
+                    if j.spec.whole {
+                        eprintln!(
+                            "census-worker: judging shard {index} (spoofing over {} days) of run {run}",
+                            j.spec.read_days.len()
+                        );
+                    } else {
+                        eprintln!(
+                            "census-worker: judging shard {index} ({day}, after {} precursor day(s)) of run {run}",
+                            j.spec.read_days.len() - 1
+                        );
+                    }
                     let mut work = tokio::task::spawn_blocking(move || judge(&j, threads));
                     let result = loop {
                         tokio::select! {
@@ -375,8 +390,13 @@ pub fn run_worker(args: &CensusWorkerArgs) -> Result<()> {
 fn judge(job: &Job, threads: usize) -> Result<ShardResult> {
     let archive = crate::archive::Archive::open(&PathBuf::from(&job.archive))?;
     let spec = &job.spec;
-    let mut census = make_census(job.config, &job.land, &job.inland_water, threads)?
-        .with_shard(spec.own_from_ms, spec.last);
+    let mut census = make_census(
+        spec.config(&job.config),
+        &job.land,
+        &job.inland_water,
+        threads,
+    )?
+    .with_shard(spec.own_from_ms, spec.last);
     census.ids_not_mmsis(&archive.ids_not_mmsis());
     let (rx, handle) = archive.spawn_reader(Some(spec.read_days.clone()), Counter::default());
     let mut found = Vec::new();
@@ -395,6 +415,10 @@ fn judge(job: &Job, threads: usize) -> Result<ShardResult> {
         findings: found,
         stats: census.shard_stats(),
         vessels: census.shard_vessels(),
-        rows: archive.rows_of_day(&spec.day),
+        rows: if spec.whole {
+            spec.read_days.iter().map(|d| archive.rows_of_day(d)).sum()
+        } else {
+            archive.rows_of_day(&spec.day)
+        },
     })
 }
