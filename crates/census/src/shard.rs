@@ -107,6 +107,9 @@ pub struct ShardSpec {
     /// everything else.
     #[serde(default)]
     pub whole: bool,
+    /// A day shard whose spoofing the whole-archive shard judges.
+    #[serde(default)]
+    pub spoofing_apart: bool,
 }
 
 /// The `day` of the whole-archive shard.
@@ -115,7 +118,7 @@ pub const WHOLE_DAY: &str = "all days";
 impl ShardSpec {
     /// The detectors this shard judges of the census's `all`: spoofing
     /// alone in the whole-archive shard, everything but spoofing in a day
-    /// shard.
+    /// shard beside it (all of them in a day shard without one).
     pub fn detectors(&self, all: Detectors) -> Detectors {
         if self.whole {
             Detectors {
@@ -127,7 +130,7 @@ impl ShardSpec {
             }
         } else {
             Detectors {
-                spoofing: false,
+                spoofing: all.spoofing && !self.spoofing_apart,
                 ..all
             }
         }
@@ -165,27 +168,38 @@ pub fn default_precursor_days(cfg: &crate::CensusConfig) -> u32 {
 }
 
 /// The shards of a census of `days` with these detectors: one per day
-/// ([`plan_shards`]) when any detector but spoofing is on, then the
-/// whole-archive shard ([`ShardSpec::whole`]) when spoofing is.
+/// ([`plan_shards`]) when any detector but spoofing is on, then, when
+/// spoofing is and `whole_spoofing`, the whole-archive shard
+/// ([`ShardSpec::whole`]). Without `whole_spoofing` the day shards judge
+/// spoofing too, within their precursor (faster with many workers, cut
+/// like every other finding longer than the precursor).
 ///
 /// ```
 /// use finisterra_census::shard::{plan_census, WHOLE_DAY};
 /// use finisterra_census::Detectors;
 ///
 /// let days = ["2026-01-02", "2026-01-01"].map(String::from);
-/// let shards = plan_census(&days, 1, Detectors::default()).unwrap();
+/// let shards = plan_census(&days, 1, Detectors::default(), true).unwrap();
 /// assert_eq!(shards.len(), 3);
 /// assert!(shards[1].last && !shards[1].whole);
 /// assert_eq!((shards[2].day.as_str(), shards[2].whole), (WHOLE_DAY, true));
 /// assert_eq!(shards[2].read_days, ["2026-01-01", "2026-01-02"]);
 /// let spoofing = Detectors::only("spoofing").unwrap();
-/// assert_eq!(plan_census(&days, 1, spoofing).unwrap().len(), 1);
+/// assert_eq!(plan_census(&days, 1, spoofing, true).unwrap().len(), 1);
+/// // Spoofing in the day shards: no whole-archive shard.
+/// let by_day = plan_census(&days, 1, Detectors::default(), false).unwrap();
+/// assert!(by_day.len() == 2 && by_day.iter().all(|s| !s.whole));
+/// assert!(by_day[0].detectors(Detectors::default()).spoofing);
 /// ```
 pub fn plan_census(
     days: &[String],
     precursor_days: u32,
     detectors: Detectors,
+    whole_spoofing: bool,
 ) -> Result<Vec<ShardSpec>, ShardError> {
+    if !whole_spoofing {
+        return plan_shards(days, precursor_days);
+    }
     let day_detectors = Detectors {
         spoofing: false,
         ..detectors
@@ -196,6 +210,9 @@ pub fn plan_census(
         Vec::new()
     };
     if detectors.spoofing && !days.is_empty() {
+        for s in &mut specs {
+            s.spoofing_apart = true;
+        }
         let mut by: BTreeMap<i64, String> = BTreeMap::new();
         for d in days {
             by.insert(day_start_ms(d)?, d.clone());
@@ -207,6 +224,7 @@ pub fn plan_census(
             own_from_ms: i64::MIN,
             last: true,
             whole: true,
+            spoofing_apart: false,
         });
     }
     Ok(specs)
@@ -244,6 +262,7 @@ pub fn plan_shards(days: &[String], precursor_days: u32) -> Result<Vec<ShardSpec
                 own_from_ms: start,
                 last: i + 1 == n,
                 whole: false,
+                spoofing_apart: false,
             }
         })
         .collect())
@@ -556,7 +575,7 @@ mod tests {
     fn the_spoofing_shard_adds_its_findings_to_the_days_and_counts_everything_alone() {
         let days = ["2026-01-01", "2026-01-02"].map(String::from);
         let all = Detectors::default();
-        let specs = plan_census(&days, 1, all).expect("plan");
+        let specs = plan_census(&days, 1, all, true).expect("plan");
         assert_eq!(specs.len(), 3);
         assert!(!specs[0].detectors(all).spoofing && specs[0].detectors(all).gaps);
         let only = specs[2].detectors(all);
@@ -578,7 +597,7 @@ mod tests {
         assert_eq!(got.stats.on_land.beyond_margin, 7);
 
         let specs =
-            plan_census(&days, 1, Detectors::only("spoofing").expect("only")).expect("plan");
+            plan_census(&days, 1, Detectors::only("spoofing").expect("only"), true).expect("plan");
         assert_eq!(specs.len(), 1);
         let mut m = ShardMerge::new(specs.clone());
         m.add(result(&specs[0], 30, 4, vec![1, 2, 3, 4]))
@@ -589,7 +608,8 @@ mod tests {
             (30, 30, 4)
         );
 
-        let none = plan_census(&days, 1, Detectors::only("gaps").expect("only")).expect("plan");
+        let none =
+            plan_census(&days, 1, Detectors::only("gaps").expect("only"), true).expect("plan");
         assert!(none.iter().all(|s| !s.whole) && none.len() == 2);
     }
 

@@ -156,7 +156,7 @@ fn merged(
     threads: usize,
     whole: &Census,
 ) -> Vec<(String, Vec<u8>)> {
-    let specs = plan_census(days, precursor, whole.config().detectors).expect("plan");
+    let specs = plan_census(days, precursor, whole.config().detectors, true).expect("plan");
     assert_eq!(specs.iter().filter(|s| s.whole).count(), 1);
     let mut merge = ShardMerge::new(specs.clone());
     for spec in specs.iter().rev() {

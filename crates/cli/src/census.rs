@@ -153,6 +153,14 @@ pub struct CensusArgs {
     /// many machines").
     #[arg(long, value_name = "DAYS")]
     pub precursor_days: Option<u32>,
+    /// With `--nats`: judge spoofing in the day shards instead of one
+    /// shard over the whole archive. Faster with many workers (that shard
+    /// reads every day on one of them), but an episode longer than the
+    /// precursor (an invalid MMSI or a second transmitter all along) is
+    /// reported from the start of the shard that closes it, not from its
+    /// first position.
+    #[arg(long, requires = "nats")]
+    pub spoofing_by_day: bool,
     /// With `--nats`: subject and stream prefix.
     #[arg(long, value_name = "NAME", default_value = "fin")]
     pub prefix: String,

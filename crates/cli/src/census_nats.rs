@@ -115,7 +115,12 @@ pub fn coordinate(
     let precursor = args
         .precursor_days
         .unwrap_or_else(|| default_precursor_days(&cfg));
-    let specs = plan_census(&archive.days(), precursor, cfg.detectors)?;
+    let specs = plan_census(
+        &archive.days(),
+        precursor,
+        cfg.detectors,
+        !args.spoofing_by_day,
+    )?;
     if specs.is_empty() {
         bail!("{}: the archive has no days", input.path);
     }
@@ -164,7 +169,7 @@ pub fn coordinate(
         if !args.quiet {
             let days = specs.iter().filter(|s| !s.whole).count();
             let whole = if specs.iter().any(|s| s.whole) {
-                ", and the spoofing shard over every day"
+                ", and the spoofing shard over every day (on one worker: --spoofing-by-day judges spoofing in the day shards)"
             } else {
                 ""
             };

@@ -34,32 +34,60 @@ fn finisterra(args: &[&str]) -> String {
     err
 }
 
-fn worker(url: &str, log: &Path, prefix: &str) -> Child {
-    Command::new(bin())
-        .args([
-            "census-worker",
-            "--nats",
-            url,
-            "--threads",
-            "1",
-            "--prefix",
-            prefix,
-        ])
-        .stderr(Stdio::from(std::fs::File::create(log).expect("log")))
-        .spawn()
-        .expect("census-worker")
+/// A child process killed when dropped: a failed assertion must not leave
+/// a worker or a coordinator running (and holding the test's output open).
+struct Reaped(Child);
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl std::ops::Deref for Reaped {
+    type Target = Child;
+    fn deref(&self) -> &Child {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Reaped {
+    fn deref_mut(&mut self) -> &mut Child {
+        &mut self.0
+    }
+}
+
+fn worker(url: &str, log: &Path, prefix: &str) -> Reaped {
+    Reaped(
+        Command::new(bin())
+            .args([
+                "census-worker",
+                "--nats",
+                url,
+                "--threads",
+                "1",
+                "--prefix",
+                prefix,
+            ])
+            .stderr(Stdio::from(std::fs::File::create(log).expect("log")))
+            .spawn()
+            .expect("census-worker"),
+    )
 }
 
 /// `census ARCHIVE --nats URL` with its standard error in `log`.
-fn spawn_census(arch: &Path, url: &str, prefix: &str, out: &Path, log: &Path) -> Child {
-    Command::new(bin())
-        .arg("census")
-        .arg(arch)
-        .args(["--nats", url, "--prefix", prefix, "--out"])
-        .arg(out)
-        .stderr(Stdio::from(std::fs::File::create(log).expect("log")))
-        .spawn()
-        .expect("census")
+fn spawn_census(arch: &Path, url: &str, prefix: &str, out: &Path, log: &Path) -> Reaped {
+    Reaped(
+        Command::new(bin())
+            .arg("census")
+            .arg(arch)
+            .args(["--nats", url, "--prefix", prefix, "--out"])
+            .arg(out)
+            .stderr(Stdio::from(std::fs::File::create(log).expect("log")))
+            .spawn()
+            .expect("census"),
+    )
 }
 
 /// Waits until the file `log` holds `needle`; panics with `what` after
@@ -165,13 +193,16 @@ fn one_and_three_census_workers_give_the_census_of_one_machine() {
     };
     let dir = tmp("census_nats_equal");
     let (arch, one) = fleet(&dir);
-    for n in [1, 3] {
+    // Spoofing in one shard over the whole archive (the default), and in
+    // the day shards (`--spoofing-by-day`: this fleet's episodes are
+    // shorter than the 3-day precursor, so the files are the same too).
+    for (n, by_day) in [(1, false), (3, false), (2, true)] {
         let prefix = format!("eq{n}");
-        let mut workers: Vec<Child> = (0..n)
+        let mut workers: Vec<Reaped> = (0..n)
             .map(|i| worker(&nats.url, &dir.join(format!("w{n}-{i}.log")), &prefix))
             .collect();
         let out = dir.join(format!("many{n}"));
-        let err = finisterra(&[
+        let mut args = vec![
             "census",
             arch.to_str().unwrap(),
             "--nats",
@@ -180,11 +211,17 @@ fn one_and_three_census_workers_give_the_census_of_one_machine() {
             &prefix,
             "--out",
             out.to_str().unwrap(),
-        ]);
-        assert!(
-            err.contains("4 day shards queued (3 precursor days each)"),
-            "{err}"
-        );
+        ];
+        if by_day {
+            args.push("--spoofing-by-day");
+        }
+        let err = finisterra(&args);
+        let queued = if by_day {
+            "4 day shards queued (3 precursor days each); waiting"
+        } else {
+            "4 day shards queued (3 precursor days each), and the spoofing shard over every day ("
+        };
+        assert!(err.contains(queued), "{err}");
         for w in &mut workers {
             let _ = w.kill();
             let _ = w.wait();
@@ -292,6 +329,19 @@ fn bad_requests_are_refused_plainly() {
         err.contains("is not one: build one with `finisterra archive build"),
         "{err}"
     );
+    // A sharding option without shards is a mistake, said so.
+    let out = Command::new(bin())
+        .args([
+            "census",
+            nmea.to_str().unwrap(),
+            "--spoofing-by-day",
+            "--out",
+        ])
+        .arg(dir.join("o2"))
+        .output()
+        .expect("run");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("--nats"), "{err}");
 }
 
 #[test]
