@@ -11,7 +11,9 @@ test: it prints figures).
    `census ARCHIVE --nats URL`; wall time, the CPU of every process, and
    whether every output file equals the one-machine census's, byte for
    byte.
-4. The same with `--only near_misses,encounters` (precursor 1 day instead
+4. All detectors again on 2 workers with `--spoofing-by-day` (spoofing
+   judged in the day shards, not in one shard over the whole archive).
+5. The same with `--only near_misses,encounters` (precursor 1 day instead
    of 3).
 
 On 2 cores this cannot show machines scaling: it shows the cost of the
@@ -131,7 +133,7 @@ def main():
     days = sorted({p["day"] for p in manifest["positions"]})
     rows = sum(p["rows"] for p in manifest["positions"])
     print(f"archive: {arch}: {rows:,} positions over {len(days)} days; {os.cpu_count()} cores")
-    for label, extra in [("all detectors (precursor 3 days)", []),
+    for label, extra in [("all detectors (precursor 3 days; spoofing in a shard over the whole archive)", []),
                          ("--only near_misses,encounters (precursor 1 day)", ["--only", "near_misses,encounters"])]:
         print(f"\n{label}:")
         one = os.path.join(WORK, "one")
@@ -139,11 +141,16 @@ def main():
         print(f"  one machine, every core:        {w1:7.2f} s wall, {c1:7.2f} s CPU")
         w1t, c1t = one_machine(arch, one + "1", extra + ["--threads", "1"])
         print(f"  one machine, --threads 1:       {w1t:7.2f} s wall, {c1t:7.2f} s CPU")
-        for n in (1, 2):
+        runs = [(n, [], "") for n in (1, 2)]
+        if not extra:
+            # Spoofing judged in the day shards instead: no whole-archive
+            # shard, episodes longer than the precursor cut.
+            runs.append((2, ["--spoofing-by-day"], " --spoofing-by-day"))
+        for n, more, note in runs:
             out = os.path.join(WORK, f"many{n}")
-            wall, wcpu, scpu, shards = many(nats_bin, arch, out, n, extra)
+            wall, wcpu, scpu, shards = many(nats_bin, arch, out, n, extra + more)
             ok, what = same_files(one, out)
-            print(f"  {n} census worker(s) over NATS:  {wall:7.2f} s wall, workers {wcpu:7.2f} s CPU "
+            print(f"  {n} census worker(s){note} over NATS:  {wall:7.2f} s wall, workers {wcpu:7.2f} s CPU "
                   f"({wcpu / c1t:.2f}x the one-thread census), nats-server {scpu:.2f} s; "
                   f"shards per worker {shards}; files {'EQUAL' if ok else 'DIFFER: ' + what}")
 
