@@ -138,6 +138,12 @@ impl ShardSpec {
         }
     }
 
+    /// Whether `day` (one of `read_days`) is the shard's own: its rows
+    /// are counted by this shard (every day for the whole-archive shard).
+    pub fn owns_day(&self, day: &str) -> bool {
+        self.whole || day == self.day
+    }
+
     /// The census settings this shard judges with: `cfg` with
     /// [`ShardSpec::detectors`].
     pub fn config(&self, cfg: &CensusConfig) -> CensusConfig {
@@ -215,14 +221,10 @@ pub fn plan_census(
         for s in &mut specs {
             s.spoofing_apart = true;
         }
-        let mut by: BTreeMap<i64, String> = BTreeMap::new();
-        for d in days {
-            by.insert(day_start_ms(d)?, d.clone());
-        }
         specs.push(ShardSpec {
             index: specs.len() as u32,
             day: WHOLE_DAY.to_string(),
-            read_days: by.into_values().collect(),
+            read_days: by_start(days)?.into_values().collect(),
             own_from_ms: i64::MIN,
             last: true,
             whole: true,
@@ -230,6 +232,13 @@ pub fn plan_census(
         });
     }
     Ok(specs)
+}
+
+/// `days` (any order, each checked) by their start, ms.
+fn by_start(days: &[String]) -> Result<BTreeMap<i64, String>, ShardError> {
+    days.iter()
+        .map(|d| Ok((day_start_ms(d)?, d.clone())))
+        .collect()
 }
 
 /// One shard per day of `days` (the archive's days, any order), each
@@ -247,10 +256,7 @@ pub fn plan_census(
 /// assert!(shards[2].last);
 /// ```
 pub fn plan_shards(days: &[String], precursor_days: u32) -> Result<Vec<ShardSpec>, ShardError> {
-    let mut by: BTreeMap<i64, String> = BTreeMap::new();
-    for d in days {
-        by.insert(day_start_ms(d)?, d.clone());
-    }
+    let by = by_start(days)?;
     let n = by.len();
     Ok(by
         .iter()

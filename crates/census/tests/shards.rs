@@ -169,7 +169,7 @@ fn merged(
             if !spec.read_days.contains(&day) {
                 continue;
             }
-            rows += u64::from(spec.whole || day == spec.day);
+            rows += u64::from(spec.owns_day(&day));
             c.push(m, *t, &mut found);
         }
         c.finish(&mut found);

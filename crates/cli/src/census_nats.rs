@@ -420,10 +420,11 @@ fn judge(job: &Job, threads: usize) -> Result<ShardResult> {
         findings: found,
         stats: census.shard_stats(),
         vessels: census.shard_vessels(),
-        rows: if spec.whole {
-            spec.read_days.iter().map(|d| archive.rows_of_day(d)).sum()
-        } else {
-            archive.rows_of_day(&spec.day)
-        },
+        rows: spec
+            .read_days
+            .iter()
+            .filter(|d| spec.owns_day(d))
+            .map(|d| archive.rows_of_day(d))
+            .sum(),
     })
 }
