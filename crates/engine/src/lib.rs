@@ -81,8 +81,8 @@ pub use snapshot::{SnapshotError, MAGIC as SNAPSHOT_MAGIC, VERSION as SNAPSHOT_V
 use picture::MmsiMap;
 use risk::{PairAssessment, Pass, Quick, RiskBook};
 use screen::{
-    candidate_pairs, flat_cpa, flat_range, moved_to, overlapping, rough_cpa, snap_at, snapshots,
-    swept_box, Snap,
+    build_grid, flat_cpa, flat_range, moved_to, overlapping, pairs_in_cells, rough_near, snap_at,
+    snapshots, swept_box, Motion, Snap,
 };
 
 /// Marks a vessel with a fix lost once she has been silent longer than her
@@ -112,26 +112,24 @@ fn vessel_ref_of(v: &Vessel) -> VesselRef {
     }
 }
 
-/// Compressed adjacency (offsets, neighbour list) of `n` nodes from sorted
-/// pairs.
 /// Bound on the speed used to size neighbourhoods, knots.
 const MAX_REACH_SOG_KN: f64 = 60.0;
 
 /// The key of a pair: lower MMSI first.
-fn pair_key(a: &Snap, b: &Snap) -> (u32, u32) {
-    if a.mmsi < b.mmsi {
-        (a.mmsi, b.mmsi)
+fn pair_key<M: Motion>(a: &M, b: &M) -> (u32, u32) {
+    if a.mmsi() < b.mmsi() {
+        (a.mmsi(), b.mmsi())
     } else {
-        (b.mmsi, a.mmsi)
+        (b.mmsi(), a.mmsi())
     }
 }
 
 /// The quick figures of a pair, when it is close enough (or already at
 /// risk, `open`) to be judged; `i`, `j` index the caller's snapshots.
-fn close_pair(
+fn close_pair<M: Motion>(
     cfg: &Config,
-    a: &Snap,
-    b: &Snap,
+    a: &M,
+    b: &M,
     open: bool,
     i: usize,
     j: usize,
@@ -142,8 +140,7 @@ fn close_pair(
     let flat_tcpa_s = r.warning_tcpa_s * f;
     if !open {
         // A cheap first look; the margins cover its few percent.
-        let (c, t) = rough_cpa(a, b);
-        if !(c < flat_cpa_m * 1.1 + 100.0 && t > -120.0 && t < flat_tcpa_s * 1.1) {
+        if !rough_near(a, b, flat_cpa_m * 1.1 + 100.0, -120.0, flat_tcpa_s * 1.1) {
             return None;
         }
     }
@@ -185,27 +182,6 @@ fn grid_is_stale(old: &Snap, now: &Snap, pass_ms: i64, t_ms: i64) -> bool {
         finisterra_nav::geo::wrap_lon_once_deg(now.lon - old.lon) * k * old.cos_lat - old.ve * dt;
     let ny = (now.lat - old.lat) * k - old.vn * dt;
     ex.hypot(ny) > 100.0
-}
-
-fn csr(n: usize, pairs: &[(u32, u32)]) -> (Vec<u32>, Vec<u32>) {
-    let mut degree = vec![0u32; n + 1];
-    for &(i, j) in pairs {
-        degree[i as usize] += 1;
-        degree[j as usize] += 1;
-    }
-    let mut offsets = vec![0u32; n + 1];
-    for k in 0..n {
-        offsets[k + 1] = offsets[k] + degree[k];
-    }
-    let mut fill = offsets.clone();
-    let mut list = vec![0u32; offsets[n] as usize];
-    for &(i, j) in pairs {
-        list[fill[i as usize] as usize] = j;
-        fill[i as usize] += 1;
-        list[fill[j as usize] as usize] = i;
-        fill[j as usize] += 1;
-    }
-    (offsets, list)
 }
 
 /// What the engine did with one message.
@@ -270,12 +246,10 @@ pub struct Engine {
     stats: EngineStats,
     distress_seen: MmsiMap<Vec<(&'static str, i64)>>,
     scratch: screen::PairScratch,
-    /// The last pass's snapshot and candidate pairs: their memory is
-    /// reused by the next pass.
+    /// The last pass's snapshot: its memory is reused by the next pass.
     snap_buf: Vec<Snap>,
     /// The other threads' snapshots while a pass makes them.
     snap_runs: Vec<Vec<Snap>>,
-    pair_buf: Vec<(u32, u32)>,
     geo: Geography,
     hazards: hazard::HazardBook,
     zones: zone::ZoneBook,
@@ -318,7 +292,6 @@ impl Engine {
             scratch: screen::PairScratch::default(),
             snap_buf: Vec::new(),
             snap_runs: Vec::new(),
-            pair_buf: Vec::new(),
             geo: Geography::default(),
             hazards: hazard::HazardBook::default(),
             zones: zone::ZoneBook::default(),
@@ -808,8 +781,7 @@ impl Engine {
             self.threads,
         );
         self.stats.last_screened_vessels = snaps.len() as u64;
-        let mut pairs = std::mem::take(&mut self.pair_buf);
-        candidate_pairs(&snaps, &mut self.scratch, &mut pairs, self.threads);
+        build_grid(&snaps, &mut self.scratch, self.threads);
         self.pass_ms = t_ms;
         self.movers.clear();
         self.snap_of_slot.clear();
@@ -822,40 +794,28 @@ impl Engine {
         // A bounded speed: one absurd report must not make every
         // neighbourhood the whole ocean.
         self.max_sog_kn = max_sog.min(MAX_REACH_SOG_KN);
-        self.stats.candidate_pairs += pairs.len() as u64;
-        let assessed = self.close_pairs(&snaps, &pairs);
-        let mut bodies = self.judge(t_ms, &snaps, &pairs, &assessed);
+        let assessed = self.close_pairs(&snaps);
+        let mut bodies = self.judge(t_ms, &snaps, &assessed);
         bodies.extend(self.predict_zones(t_ms, &snaps));
         for b in bodies {
             self.emit(t_ms, b, out);
         }
         self.snap_buf = snaps;
-        self.pair_buf = pairs;
     }
 
-    /// The candidate pairs close enough (or already at risk) to be judged,
-    /// with their quick figures.
-    fn close_pairs(&mut self, snaps: &[Snap], pairs: &[(u32, u32)]) -> Vec<PairAssessment> {
-        // Vessels in some open risk: most pairs need no lookup.
-        let in_risk = self.risks.in_risk_bits();
-        let (cfg, in_risk, risks) = (&self.cfg, &in_risk, &self.risks);
-        let assessed = par::in_order(
-            pairs.len(),
-            self.threads,
-            |k| k,
-            |range| {
-                let mut part = Vec::new();
-                for &(i, j) in &pairs[range] {
-                    let (a, b) = (&snaps[i as usize], &snaps[j as usize]);
-                    let open = (in_risk.may_hold(a.mmsi) && in_risk.may_hold(b.mmsi))
-                        && risks.is_open(risk::packed(pair_key(a, b)));
-                    if let Some(pa) = close_pair(cfg, a, b, open, i as usize, j as usize) {
-                        part.push(pa);
-                    }
-                }
-                part
-            },
-        );
+    /// The candidate pairs of the pass's grid close enough (or already at
+    /// risk) to be judged, with their quick figures, in cell order.
+    fn close_pairs(&mut self, snaps: &[Snap]) -> Vec<PairAssessment> {
+        // The open pairs' bits: most pairs need no lookup.
+        let open_bits = self.risks.open_bits();
+        let (cfg, open_bits, risks) = (&self.cfg, &open_bits, &self.risks);
+        let (assessed, candidates) =
+            pairs_in_cells(snaps, &self.scratch, self.threads, |i, j, a, b| {
+                let key = risk::packed(pair_key(a, b));
+                let open = open_bits.may_hold(key) && risks.is_open(key);
+                close_pair(cfg, a, b, open, i as usize, j as usize)
+            });
+        self.stats.candidate_pairs += candidates;
         self.stats.precise_pairs += assessed.len() as u64;
         assessed
     }
@@ -1004,13 +964,7 @@ impl Engine {
     /// Risks (lifecycle, rulings, advice) and hazards for one snapshot;
     /// both share the neighbours of each vessel, built once and only if
     /// needed, and the advice is cached per vessel for the pass.
-    fn judge(
-        &mut self,
-        t_ms: i64,
-        snaps: &[Snap],
-        pairs: &[(u32, u32)],
-        assessed: &[PairAssessment],
-    ) -> Vec<EventBody> {
+    fn judge(&mut self, t_ms: i64, snaps: &[Snap], assessed: &[PairAssessment]) -> Vec<EventBody> {
         let picture = &self.picture;
         let names = |mmsi: u32| {
             picture
@@ -1024,7 +978,6 @@ impl Engine {
             let k = snap_of_slot[slot];
             (k != u32::MAX).then_some(k as usize)
         };
-        let adjacency: OnceCell<(Vec<u32>, Vec<u32>)> = OnceCell::new();
         let cache: RefCell<MmsiMap<Vec<AdviceItem>>> = RefCell::new(MmsiMap::default());
         let counts: Cell<(u64, u64)> = Cell::new((0, 0));
         let atons: OnceCell<Vec<hazard::AtonHazard>> = OnceCell::new();
@@ -1097,12 +1050,12 @@ impl Engine {
         let (plans, targets) = counts.get();
         self.stats.advice_plans += plans;
         self.stats.advice_targets += targets;
+        // A vessel's candidate partners, asked of the grid: only a
+        // vessel standing into danger needs them.
         let neighbour_idx = |i: usize| -> Vec<usize> {
-            let (offsets, list) = adjacency.get_or_init(|| csr(snaps.len(), pairs));
-            list[offsets[i] as usize..offsets[i + 1] as usize]
-                .iter()
-                .map(|&j| j as usize)
-                .collect()
+            let mut near = Vec::new();
+            screen::partners(&self.scratch, snaps, i, &mut near);
+            near.into_iter().map(|j| j as usize).collect()
         };
         bodies.extend(
             self.hazards
@@ -1149,11 +1102,19 @@ impl Engine {
     /// Marks targets lost and forgets long-silent ones.
     fn age(&mut self, t_ms: i64, out: &mut Vec<Event>) {
         let pc = self.cfg.picture;
+        let forget_ms = (pc.forget_after_s * 1000.0) as i64;
+        // Whether some vessel is to be forgotten, found on the same walk:
+        // most passes forget none, and a second walk over the picture
+        // would cost as much as this one.
+        let forget_any = std::sync::atomic::AtomicBool::new(false);
         let mut lost = par::in_order_mut(&mut self.picture.slots, self.threads, |_, run| {
             let mut lost: Vec<u32> = Vec::new();
             for v in run.iter_mut() {
                 if mark_lost_if_silent(v, &pc, t_ms) {
                     lost.push(v.mmsi);
+                }
+                if t_ms - v.last_seen_ms > forget_ms {
+                    forget_any.store(true, std::sync::atomic::Ordering::Relaxed);
                 }
             }
             lost
@@ -1175,9 +1136,10 @@ impl Engine {
             });
             self.emit(t_ms, body, out);
         }
-        let forget_ms = (pc.forget_after_s * 1000.0) as i64;
-        self.picture
-            .retain_vessels(|v| t_ms - v.last_seen_ms <= forget_ms);
+        if forget_any.into_inner() {
+            self.picture
+                .retain_vessels(|v| t_ms - v.last_seen_ms <= forget_ms);
+        }
         self.picture
             .fixed
             .retain(|_, o| t_ms - o.last_seen_ms <= forget_ms);

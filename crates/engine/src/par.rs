@@ -26,31 +26,6 @@ impl Default for Threads {
     }
 }
 
-/// `f` over `0..n` cut into at most `threads` ranges at the points `cut`
-/// allows (`cut(k)` moves a cut at `k` to the nearest allowed one at or
-/// after it), the results concatenated in order: the same as `f(0..n)`
-/// when `f` of a range is the concatenation of `f` of its parts.
-pub(crate) fn in_order<T: Send>(
-    n: usize,
-    threads: Threads,
-    cut: impl Fn(usize) -> usize,
-    f: impl Fn(Range<usize>) -> Vec<T> + Sync,
-) -> Vec<T> {
-    if threads.n <= 1 || n < threads.min_items {
-        return f(0..n);
-    }
-    let threads = threads.n;
-    let mut bounds = vec![0];
-    for t in 1..threads {
-        let at = cut(n * t / threads).min(n);
-        if at > *bounds.last().unwrap_or(&0) {
-            bounds.push(at);
-        }
-    }
-    bounds.push(n);
-    in_ranges(&bounds, f)
-}
-
 /// `f` over the ranges between consecutive `bounds` (increasing, from the
 /// first to the last), each on its own thread, the results concatenated
 /// in order: for work whose cost is known better than by its count.
@@ -134,19 +109,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ranges_are_put_back_in_order_whatever_the_threads_and_cuts() {
+    fn ranges_are_put_back_in_order_whatever_the_cuts() {
         let n = 10_000;
         let one: Vec<usize> = (0..n).map(|i| i * 3).collect();
-        for threads in 1..6 {
-            for step in [1, 7, 1000, 20_000] {
-                let cut = |k: usize| k.div_ceil(step) * step;
-                let t = Threads {
-                    n: threads,
-                    min_items: 1,
-                };
-                let got = in_order(n, t, cut, |r| r.map(|i| i * 3).collect());
-                assert_eq!(got, one, "{threads} threads, cuts every {step}");
-            }
+        for bounds in [
+            vec![0, n],
+            vec![0, 1, n],
+            vec![0, 7, 7, 4000, n],
+            vec![0, 1000, 2000, 3000, 9999, n],
+        ] {
+            let got = in_ranges(&bounds, |r| r.map(|i| i * 3).collect());
+            assert_eq!(got, one, "cut at {bounds:?}");
         }
     }
 

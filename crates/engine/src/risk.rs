@@ -223,7 +223,7 @@ impl OpenRiskState {
 pub struct RiskBook {
     open: BTreeMap<(u32, u32), OpenRisk>,
     /// The open pairs as a hash set: a pass asks it of every candidate
-    /// pair whose vessels are both in some risk.
+    /// pair whose bit is set in [`RiskBook::open_bits`].
     keys: std::collections::HashSet<u64, std::hash::BuildHasherDefault<FastHasher>>,
 }
 
@@ -232,20 +232,23 @@ pub(crate) fn packed((a, b): (u32, u32)) -> u64 {
     (u64::from(a) << 32) | u64::from(b)
 }
 
-/// Bits of an MMSI hash, set for every vessel in some open risk
-/// ([`RiskBook::in_risk_bits`]): a clear bit says the vessel is in none.
-pub(crate) struct MmsiBits(Vec<u64>);
+/// Bits of a pair's hash, set for every open pair
+/// ([`RiskBook::open_bits`]): a clear bit says the pair is not open. One
+/// bit in a few hundred is set, so few of the pass's candidate pairs are
+/// looked up in the book.
+pub(crate) struct PairBits(Vec<u64>);
 
-impl MmsiBits {
-    const BITS_LOG2: u32 = 20;
+impl PairBits {
+    const BITS_LOG2: u32 = 23;
 
-    fn bit(mmsi: u32) -> usize {
-        (mmsi.wrapping_mul(0x9E37_79B1) >> (32 - Self::BITS_LOG2)) as usize
+    fn bit(key: u64) -> usize {
+        (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - Self::BITS_LOG2)) as usize
     }
 
-    /// `false`: the vessel is in no open risk; `true`: she may be.
-    pub(crate) fn may_hold(&self, mmsi: u32) -> bool {
-        let b = Self::bit(mmsi);
+    /// `false`: the pair `packed((lower, higher))` is not open; `true`:
+    /// it may be.
+    pub(crate) fn may_hold(&self, key: u64) -> bool {
+        let b = Self::bit(key);
         self.0[b / 64] & (1 << (b % 64)) != 0
     }
 }
@@ -987,16 +990,14 @@ impl RiskBook {
         self.keys.contains(&key)
     }
 
-    /// The vessels in some open risk, as hash bits.
-    pub(crate) fn in_risk_bits(&self) -> MmsiBits {
-        let mut bits = vec![0u64; (1 << MmsiBits::BITS_LOG2) / 64];
+    /// The open pairs, as hash bits.
+    pub(crate) fn open_bits(&self) -> PairBits {
+        let mut bits = vec![0u64; (1 << PairBits::BITS_LOG2) / 64];
         for &k in &self.keys {
-            for m in [(k >> 32) as u32, k as u32] {
-                let b = MmsiBits::bit(m);
-                bits[b / 64] |= 1 << (b % 64);
-            }
+            let b = PairBits::bit(k);
+            bits[b / 64] |= 1 << (b % 64);
         }
-        MmsiBits(bits)
+        PairBits(bits)
     }
 
     fn insert(&mut self, key: (u32, u32), risk: OpenRisk) {
@@ -1306,6 +1307,10 @@ impl RiskBook {
     /// book, however many vessels were lost.
     pub(crate) fn clear_vessels(&mut self, lost: &[u32], t_ms: i64) -> Vec<Vec<EventBody>> {
         debug_assert!(lost.windows(2).all(|w| w[0] < w[1]), "sorted, each once");
+        if lost.is_empty() {
+            // Most passes lose nobody: no walk over the book.
+            return Vec::new();
+        }
         let rank = |m: u32| lost.binary_search(&m).ok();
         // Each risk goes with the first of its vessels to be cleared.
         let mut keys: Vec<(usize, (u32, u32))> = self

@@ -219,10 +219,7 @@ fn overlap_shift(a: &[f32; 4], b: &[f32; 4]) -> Option<f32> {
         .find(|&shift| a[2] <= b[3] + shift && b[2] + shift <= a[3])
 }
 
-/// Candidate pairs `(i, j)`, `i < j` (indices into `snaps`), whose swept
-/// paths overlap: every pair that could come within the warning distance
-/// (with hysteresis margin) inside the horizon, and few others. Sorted.
-/// Working memory of [`candidate_pairs`], kept between passes (a pass over
+/// The grid and working memory of [`build_grid`], kept between passes (a pass over
 /// a world of vessels would otherwise fault in megabytes of fresh pages).
 #[derive(Debug, Default)]
 pub(crate) struct PairScratch {
@@ -231,43 +228,46 @@ pub(crate) struct PairScratch {
     cell_boxes: Vec<[f32; 4]>,
     /// Each thread's sorted keys, before they are merged.
     runs: Vec<Vec<u64>>,
+    /// Each thread's buffer for sorting its keys.
+    sort_bufs: Vec<Vec<u64>>,
     /// Set once a pass has sorted the grid.
     pub built: bool,
 }
 
-pub(crate) fn candidate_pairs(
-    snaps: &[Snap],
-    work: &mut PairScratch,
-    pairs: &mut Vec<(u32, u32)>,
-    threads: crate::par::Threads,
-) {
+/// The grid of the pass: every swept-path box in every cell it covers,
+/// sorted by cell (see [`PairScratch`]). [`pairs_in_cells`] then visits
+/// its pairs, and [`overlapping`] answers queries against it.
+pub(crate) fn build_grid(snaps: &[Snap], work: &mut PairScratch, threads: crate::par::Threads) {
     work.built = true;
-    pairs.clear();
     let PairScratch {
         keys: scratch,
         boxes,
         cell_boxes,
         runs,
+        sort_bufs,
         ..
     } = work;
     scratch.clear();
     boxes.clear();
     boxes.extend(snaps.iter().map(compact_box));
+    sort_bufs.resize_with(threads.n.max(1), Vec::new);
     if threads.n <= 1 || snaps.len() < threads.min_items {
         grid_keys(snaps, boxes, 0, scratch);
-        scratch.sort_unstable();
+        sort_keys(scratch, &mut sort_bufs[0]);
     } else {
         // Each thread keys and sorts a run of vessels; the sorted runs are
         // then merged (the keys are distinct: the same order as one sort).
         let per = snaps.len().div_ceil(threads.n);
         runs.resize_with(threads.n, Vec::new);
         let boxes = &*boxes;
-        crate::par::each_mut(runs, |t, run| {
+        let mut work: Vec<(&mut Vec<u64>, &mut Vec<u64>)> =
+            runs.iter_mut().zip(sort_bufs.iter_mut()).collect();
+        crate::par::each_mut(&mut work, |t, (run, buf)| {
             let lo = (t * per).min(snaps.len());
             let hi = (lo + per).min(snaps.len());
             run.clear();
             grid_keys(&snaps[lo..hi], &boxes[lo..hi], lo, run);
-            run.sort_unstable();
+            sort_keys(run, buf);
         });
         merge_sorted(runs, scratch);
     }
@@ -275,12 +275,139 @@ pub(crate) fn candidate_pairs(
     // sequentially.
     cell_boxes.clear();
     cell_boxes.extend(scratch.iter().map(|k| boxes[(k & 0x7FFF_FFFF) as usize]));
-    // The cells are independent: on several threads each takes a run of
-    // whole cells, and the pairs come back in cell order.
-    let (scratch, cell_boxes) = (&*scratch, &*cell_boxes);
+}
+
+/// Candidate pairs `(i, j)`, `i < j` (indices into `snaps`), whose swept
+/// paths overlap: every pair that could come within the warning distance
+/// (with hysteresis margin) inside the horizon, and few others. In cell
+/// order; the grid is built in `work` on the way.
+#[cfg(test)]
+pub(crate) fn candidate_pairs(
+    snaps: &[Snap],
+    work: &mut PairScratch,
+    pairs: &mut Vec<(u32, u32)>,
+    threads: crate::par::Threads,
+) {
+    build_grid(snaps, work, threads);
+    pairs.clear();
+    pairs.extend(pairs_in_cells(snaps, work, threads, |i, j, _, _| Some((i, j))).0);
+}
+
+/// What the closest-approach filters read of a vessel: its snapshot, or
+/// the [`Kin`] the pair loop gathers cell by cell.
+pub(crate) trait Motion {
+    fn mmsi(&self) -> u32;
+    fn lat(&self) -> f64;
+    fn lon(&self) -> f64;
+    fn cos_lat(&self) -> f64;
+    /// Velocity east, m/s.
+    fn ve(&self) -> f64;
+    /// Velocity north, m/s.
+    fn vn(&self) -> f64;
+}
+
+impl Motion for Snap {
+    #[inline]
+    fn mmsi(&self) -> u32 {
+        self.mmsi
+    }
+    #[inline]
+    fn lat(&self) -> f64 {
+        self.lat
+    }
+    #[inline]
+    fn lon(&self) -> f64 {
+        self.lon
+    }
+    #[inline]
+    fn cos_lat(&self) -> f64 {
+        self.cos_lat
+    }
+    #[inline]
+    fn ve(&self) -> f64 {
+        self.ve
+    }
+    #[inline]
+    fn vn(&self) -> f64 {
+        self.vn
+    }
+}
+
+/// A snapshot's motion, copied next to its cell's others so that the pair
+/// loop reads memory in order (the snapshots are in picture order).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Kin {
+    pub mmsi: u32,
+    pub lat: f64,
+    pub lon: f64,
+    pub cos_lat: f64,
+    pub ve: f64,
+    pub vn: f64,
+}
+
+impl Kin {
+    fn of(s: &Snap) -> Kin {
+        Kin {
+            mmsi: s.mmsi,
+            lat: s.lat,
+            lon: s.lon,
+            cos_lat: s.cos_lat,
+            ve: s.ve,
+            vn: s.vn,
+        }
+    }
+}
+
+impl Motion for Kin {
+    #[inline]
+    fn mmsi(&self) -> u32 {
+        self.mmsi
+    }
+    #[inline]
+    fn lat(&self) -> f64 {
+        self.lat
+    }
+    #[inline]
+    fn lon(&self) -> f64 {
+        self.lon
+    }
+    #[inline]
+    fn cos_lat(&self) -> f64 {
+        self.cos_lat
+    }
+    #[inline]
+    fn ve(&self) -> f64 {
+        self.ve
+    }
+    #[inline]
+    fn vn(&self) -> f64 {
+        self.vn
+    }
+}
+
+/// `visit(i, j, a, b)` for every candidate pair of the grid `work` built
+/// for `snaps` (`i < j`, `a` and `b` their motions), the `Some`s in cell
+/// order whatever the threads; and how many candidate pairs there were.
+/// Judging a pair where the pair loop finds it, from its cell's gathered
+/// motions, spares a second walk over the pairs with a random read of two
+/// snapshots each.
+pub(crate) fn pairs_in_cells<T: Send>(
+    snaps: &[Snap],
+    work: &PairScratch,
+    threads: crate::par::Threads,
+    visit: impl Fn(u32, u32, &Kin, &Kin) -> Option<T> + Sync,
+) -> (Vec<T>, u64) {
+    let (scratch, cell_boxes) = (&work.keys[..], &work.cell_boxes[..]);
+    let found = std::sync::atomic::AtomicU64::new(0);
+    let run = |range: std::ops::Range<usize>| {
+        let mut out = Vec::new();
+        let n = cell_pairs(snaps, scratch, cell_boxes, range, &mut out, &visit);
+        found.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+        out
+    };
     if threads.n <= 1 || scratch.len() < threads.min_items {
-        cell_pairs(scratch, cell_boxes, 0..scratch.len(), pairs);
-        return;
+        let out = run(0..scratch.len());
+        return (out, found.into_inner());
     }
     // A cell costs its moving vessels times all of its vessels: the runs
     // of whole cells are cut at equal shares of that (a crowded strait is
@@ -310,12 +437,8 @@ pub(crate) fn candidate_pairs(
     }
     bounds.push(scratch.len());
     bounds.sort_unstable();
-    let found = crate::par::in_ranges(&bounds, |range| {
-        let mut pairs = Vec::new();
-        cell_pairs(scratch, cell_boxes, range, &mut pairs);
-        pairs
-    });
-    pairs.extend(found);
+    let out = crate::par::in_ranges(&bounds, run);
+    (out, found.into_inner())
 }
 
 /// The grid keys of `snaps` (the first at index `first`) and their
@@ -337,6 +460,50 @@ fn grid_keys(snaps: &[Snap], boxes: &[[f32; 4]], first: usize, keys: &mut Vec<u6
                 keys.push(cell << 32 | still | (first + i) as u64);
             }
         }
+    }
+}
+
+/// Sorts grid keys made by [`grid_keys`] in the order of their vessels
+/// (`buf` is working memory): a stable radix sort on the cell and the
+/// stationary bit, three passes of 11 bits, which leaves each cell's
+/// vessels in the order they came, so the keys end in increasing order,
+/// as a comparison sort would leave them, in a fraction of its time.
+fn sort_keys(keys: &mut Vec<u64>, buf: &mut Vec<u64>) {
+    const FIRST_BIT: u32 = 31;
+    const DIGIT_BITS: u32 = 11;
+    const BUCKETS: usize = 1 << DIGIT_BITS;
+    debug_assert!(
+        keys.windows(2)
+            .all(|w| (w[0] & 0x7FFF_FFFF) <= (w[1] & 0x7FFF_FFFF)),
+        "keys come in the order of their vessels"
+    );
+    let mut counts = vec![[0usize; BUCKETS]; 3];
+    for &k in keys.iter() {
+        for (d, count) in counts.iter_mut().enumerate() {
+            let digit = (k >> (FIRST_BIT + DIGIT_BITS * d as u32)) as usize & (BUCKETS - 1);
+            count[digit] += 1;
+        }
+    }
+    buf.clear();
+    buf.resize(keys.len(), 0);
+    for (d, count) in counts.iter().enumerate() {
+        // A digit the same in every key moves nothing.
+        if count.contains(&keys.len()) {
+            continue;
+        }
+        let mut at = [0usize; BUCKETS];
+        let mut sum = 0;
+        for (slot, &c) in at.iter_mut().zip(count) {
+            *slot = sum;
+            sum += c;
+        }
+        let shift = FIRST_BIT + DIGIT_BITS * d as u32;
+        for &k in keys.iter() {
+            let digit = (k >> shift) as usize & (BUCKETS - 1);
+            buf[at[digit]] = k;
+            at[digit] += 1;
+        }
+        std::mem::swap(keys, buf);
     }
 }
 
@@ -362,13 +529,23 @@ fn merge_sorted(runs: &[Vec<u64>], out: &mut Vec<u64>) {
     }
 }
 
-/// The pairs of the whole cells in `range` of the sorted keys.
-fn cell_pairs(
+/// The pairs of the whole cells in `range` of the sorted keys, visited;
+/// returns how many there were.
+fn cell_pairs<T>(
+    snaps: &[Snap],
     scratch: &[u64],
     cell_boxes: &[[f32; 4]],
     range: std::ops::Range<usize>,
-    pairs: &mut Vec<(u32, u32)>,
-) {
+    out: &mut Vec<T>,
+    visit: &impl Fn(u32, u32, &Kin, &Kin) -> Option<T>,
+) -> u64 {
+    let mut found = 0u64;
+    // The cell's motions, and the row and column of each box's
+    // south-west corner.
+    let mut kin: Vec<Kin> = Vec::new();
+    let mut corner: Vec<(i64, i64)> = Vec::new();
+    // The boxes of the cell that a box meets there.
+    let mut hits: Vec<u32> = Vec::new();
     let mut k = range.start;
     while k < range.end {
         let cell = scratch[k] >> 32;
@@ -376,10 +553,25 @@ fn cell_pairs(
         while e < range.end && scratch[e] >> 32 == cell {
             e += 1;
         }
+        if scratch[k] & (1 << 31) != 0 {
+            // Only stationary vessels in this cell.
+            k = e;
+            continue;
+        }
         let (cr, cc) = ((cell as i64) / NCOLS, (cell as i64) % NCOLS);
         // Boxes that all end west of the antimeridian overlap only as they
         // are (no shift of 360°): the common case, tested without branches.
         let wraps = cell_boxes[k..e].iter().any(|b| b[3] >= 180.0);
+        kin.clear();
+        kin.extend(
+            scratch[k..e]
+                .iter()
+                .map(|key| Kin::of(&snaps[(key & 0x7FFF_FFFF) as usize])),
+        );
+        corner.clear();
+        corner.extend(cell_boxes[k..e].iter().map(|b| (row(b[0]), col(b[2]))));
+        hits.clear();
+        hits.resize(e - k, 0);
         for x in k..e {
             if scratch[x] & (1 << 31) != 0 {
                 // Only stationary vessels from here on in this cell.
@@ -387,30 +579,53 @@ fn cell_pairs(
             }
             let i = (scratch[x] & 0x7FFF_FFFF) as u32;
             let a = &cell_boxes[x];
-            for (y, b) in cell_boxes.iter().enumerate().take(e).skip(x + 1) {
-                // Two boxes share every cell their intersection covers:
-                // report the pair once, in the cell holding the
-                // intersection's south-west corner.
-                let shift = if wraps {
-                    match overlap_shift(a, b) {
-                        Some(shift) => shift,
-                        None => continue,
+            // Two boxes share every cell their intersection covers: a pair
+            // is reported once, in the cell holding the intersection's
+            // south-west corner.
+            let mut n = 0;
+            if wraps {
+                for (y, b) in cell_boxes.iter().enumerate().take(e).skip(x + 1) {
+                    if let Some(shift) = overlap_shift(a, b) {
+                        if row(a[0].max(b[0])) == cr
+                            && col(a[2].max(b[2] + shift)).rem_euclid(NCOLS) == cc
+                        {
+                            hits[n] = y as u32;
+                            n += 1;
+                        }
                     }
-                } else if (a[1] >= b[0]) & (b[1] >= a[0]) & (a[2] <= b[3]) & (b[2] <= a[3]) {
-                    0.0
+                }
+            } else {
+                // Without a branch on the outcome, which is a coin toss:
+                // every box is written down, and kept when it overlaps
+                // here. Row and column grow with latitude and longitude,
+                // so the corner's are the larger of the two boxes'.
+                let (ra, ca) = corner[x - k];
+                for (y, b) in cell_boxes.iter().enumerate().take(e).skip(x + 1) {
+                    let (rb, cb) = corner[y - k];
+                    let overlap = (a[1] >= b[0]) & (b[1] >= a[0]) & (a[2] <= b[3]) & (b[2] <= a[3]);
+                    let here = (ra.max(rb) == cr) & (ca.max(cb).rem_euclid(NCOLS) == cc);
+                    hits[n] = y as u32;
+                    n += usize::from(overlap & here);
+                }
+            }
+            found += n as u64;
+            for &y in &hits[..n] {
+                let y = y as usize;
+                let j = (scratch[y] & 0x7FFF_FFFF) as u32;
+                let (ka, kb) = (&kin[x - k], &kin[y - k]);
+                let got = if i < j {
+                    visit(i, j, ka, kb)
                 } else {
-                    continue;
+                    visit(j, i, kb, ka)
                 };
-                let r = row(a[0].max(b[0]));
-                let c = col(a[2].max(b[2] + shift)).rem_euclid(NCOLS);
-                if r == cr && c == cc {
-                    let j = (scratch[y] & 0x7FFF_FFFF) as u32;
-                    pairs.push(if i < j { (i, j) } else { (j, i) });
+                if let Some(t) = got {
+                    out.push(t);
                 }
             }
         }
         k = e;
     }
+    found
 }
 
 /// The snapshots (indices into the pass's `snaps`) whose swept-path boxes
@@ -432,6 +647,22 @@ pub(crate) fn overlapping(work: &PairScratch, q: [f64; 4], out: &mut Vec<u32>) {
         q[3] += 360.0;
     }
     let qb = [q[0] as f32, q[1] as f32, q[2] as f32, q[3] as f32];
+    overlapping_compact(work, qb, out);
+}
+
+/// The candidate partners of snapshot `i` of the pass: those whose boxes
+/// overlap its own, itself left out, and the stationary ones too when it
+/// is stationary: the pairs of `i` that [`pairs_in_cells`] visits. Sorted.
+pub(crate) fn partners(work: &PairScratch, snaps: &[Snap], i: usize, out: &mut Vec<u32>) {
+    overlapping_compact(work, work.boxes[i], out);
+    let still = snaps[i].stationary;
+    out.retain(|&j| j as usize != i && !(still && snaps[j as usize].stationary));
+}
+
+/// [`overlapping`] for a box already normalised and in single precision.
+fn overlapping_compact(work: &PairScratch, qb: [f32; 4], out: &mut Vec<u32>) {
+    out.clear();
+    let keys = &work.keys;
     let (r0, r1) = (row(qb[0]), row(qb[1]));
     let c0 = col(qb[2]);
     let c1 = col(qb[3]).min(c0 + NCOLS - 1);
@@ -502,22 +733,22 @@ const A_M: f64 = 6_378_137.0;
 /// Under a metre of error at 20 NM below 70° of latitude (see the
 /// `screening_plane_accuracy` test against the tangent-plane CPA).
 #[inline]
-fn rel_plane(a: &Snap, b: &Snap) -> (f64, f64) {
-    let dlon = finisterra_nav::geo::wrap_lon_once_deg(b.lon - a.lon);
-    let cosm = 0.5 * (a.cos_lat + b.cos_lat);
+fn rel_plane<M: Motion>(a: &M, b: &M) -> (f64, f64) {
+    let dlon = finisterra_nav::geo::wrap_lon_once_deg(b.lon() - a.lon());
+    let cosm = 0.5 * (a.cos_lat() + b.cos_lat());
     let sin2 = 1.0 - cosm * cosm;
     let w2 = 1.0 - E2 * sin2;
     let n = A_M / w2.sqrt();
     let m = n * (1.0 - E2) / w2;
     (
         dlon.to_radians() * n * cosm,
-        (b.lat - a.lat).to_radians() * m,
+        (b.lat() - a.lat()).to_radians() * m,
     )
 }
 
 /// Range between two snapshots in the screening plane, metres.
 #[inline]
-pub(crate) fn flat_range(a: &Snap, b: &Snap) -> f64 {
+pub(crate) fn flat_range<M: Motion>(a: &M, b: &M) -> f64 {
     let (x, y) = rel_plane(a, b);
     (x * x + y * y).sqrt()
 }
@@ -525,30 +756,35 @@ pub(crate) fn flat_range(a: &Snap, b: &Snap) -> f64 {
 /// Position of `b` from `a` (east, north, metres) on a sphere at the mean
 /// cosine of latitude: the cheap plane of the first filters.
 #[inline]
-pub(crate) fn rough_rel(a: &Snap, b: &Snap) -> (f64, f64) {
-    let dlon = finisterra_nav::geo::wrap_lon_once_deg(b.lon - a.lon);
+pub(crate) fn rough_rel<M: Motion>(a: &M, b: &M) -> (f64, f64) {
+    let dlon = finisterra_nav::geo::wrap_lon_once_deg(b.lon() - a.lon());
     const K: f64 = 6_371_000.0 * std::f64::consts::PI / 180.0;
     (
-        dlon * K * 0.5 * (a.cos_lat + b.cos_lat),
-        (b.lat - a.lat) * K,
+        dlon * K * 0.5 * (a.cos_lat() + b.cos_lat()),
+        (b.lat() - a.lat()) * K,
     )
 }
 
-/// Rough closest approach (no meridian convergence, spherical radius):
-/// `(cpa_m, tcpa_s)`, within a few percent; a cheap first filter.
+/// Whether the rough closest approach of `b` to `a` (no meridian
+/// convergence, spherical radius: within a few percent of [`flat_cpa`])
+/// is under `cpa_m` between `t_lo_s` and `t_hi_s` from now (`t_lo_s` <= 0
+/// <= `t_hi_s`); a cheap first filter, without a division or a square
+/// root: with `r` the relative position and `v` the relative velocity,
+/// the time of closest approach is `-r·v / v²` and the distance then
+/// `sqrt(r² - (r·v)² / v²)`.
 #[inline]
-pub(crate) fn rough_cpa(a: &Snap, b: &Snap) -> (f64, f64) {
+pub(crate) fn rough_near<M: Motion>(a: &M, b: &M, cpa_m: f64, t_lo_s: f64, t_hi_s: f64) -> bool {
     let (rx, ry) = rough_rel(a, b);
-    let vx = b.ve - a.ve;
-    let vy = b.vn - a.vn;
+    let vx = b.ve() - a.ve();
+    let vy = b.vn() - a.vn();
     let v2 = vx * vx + vy * vy;
+    let r2 = rx * rx + ry * ry;
     if v2 < 1e-9 {
-        return ((rx * rx + ry * ry).sqrt(), 0.0);
+        // Keeping their distance: closest now.
+        return r2 < cpa_m * cpa_m;
     }
-    let t = -(rx * vx + ry * vy) / v2;
-    let cx = rx + vx * t;
-    let cy = ry + vy * t;
-    ((cx * cx + cy * cy).sqrt(), t)
+    let rv = rx * vx + ry * vy;
+    (-rv > t_lo_s * v2) & (-rv < t_hi_s * v2) & (r2 * v2 - rv * rv < cpa_m * cpa_m * v2)
 }
 
 /// Closest approach of two snapshots in the screening plane: `(cpa_m,
@@ -556,15 +792,15 @@ pub(crate) fn rough_cpa(a: &Snap, b: &Snap) -> (f64, f64) {
 /// the convergence of the meridians between them, so that courses are read
 /// where each vessel is.
 #[inline]
-pub(crate) fn flat_cpa(a: &Snap, b: &Snap) -> (f64, f64, f64) {
+pub(crate) fn flat_cpa<M: Motion>(a: &M, b: &M) -> (f64, f64, f64) {
     let (rx, ry) = rel_plane(a, b);
-    let dlon = finisterra_nav::geo::wrap_lon_once_deg(b.lon - a.lon);
-    let sinm = (0.5 * (a.lat + b.lat)).to_radians().sin();
+    let dlon = finisterra_nav::geo::wrap_lon_once_deg(b.lon() - a.lon());
+    let sinm = (0.5 * (a.lat() + b.lat())).to_radians().sin();
     // Half the convergence; b's north is turned one way, a's the other.
     let g = 0.5 * dlon.to_radians() * sinm * CONV_SIGN;
     let (sg, cg) = (g.sin(), g.cos());
-    let (bve, bvn) = (b.ve * cg - b.vn * sg, b.ve * sg + b.vn * cg);
-    let (ave, avn) = (a.ve * cg + a.vn * sg, -a.ve * sg + a.vn * cg);
+    let (bve, bvn) = (b.ve() * cg - b.vn() * sg, b.ve() * sg + b.vn() * cg);
+    let (ave, avn) = (a.ve() * cg + a.vn() * sg, -a.ve() * sg + a.vn() * cg);
     let vx = bve - ave;
     let vy = bvn - avn;
     let v2 = vx * vx + vy * vy;
@@ -760,6 +996,127 @@ mod tests {
     fn stationary_pairs_are_not_candidates() {
         let snaps = vec![s(1, 50.0, -1.0, 0.0, 0.0), s(2, 50.0, -1.0001, 0.1, 0.0)];
         assert!(pairs_of(&snaps).is_empty());
+    }
+
+    /// A crowded world for the tests below: a strait, the antimeridian
+    /// and high latitudes, a third of the vessels stopped.
+    fn crowd(per_place: usize) -> Vec<Snap> {
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        let mut uniform = move |lo: f64, hi: f64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            lo + (hi - lo) * ((x >> 11) as f64 / (1u64 << 53) as f64)
+        };
+        let mut snaps = Vec::new();
+        for (lat, lon, spread) in [(36.0, -5.6, 0.4), (-16.0, 179.85, 0.4), (71.0, 25.0, 0.6)] {
+            for _ in 0..per_place {
+                let mmsi = 200_000_000 + snaps.len() as u32;
+                let sog = if uniform(0.0, 1.0) < 0.33 {
+                    0.0
+                } else {
+                    uniform(1.0, 30.0)
+                };
+                let mut lon = lon + uniform(-spread, spread);
+                if lon >= 180.0 {
+                    lon -= 360.0;
+                }
+                snaps.push(s(
+                    mmsi,
+                    lat + uniform(-spread, spread),
+                    lon,
+                    sog,
+                    uniform(0.0, 360.0),
+                ));
+            }
+        }
+        snaps
+    }
+
+    /// The radix sort of the grid's keys gives what a comparison sort
+    /// gives, on keys made as the grid makes them.
+    #[test]
+    fn grid_keys_sort_as_a_comparison_sort_would() {
+        let snaps = crowd(700);
+        let boxes: Vec<[f32; 4]> = snaps.iter().map(compact_box).collect();
+        let mut keys = Vec::new();
+        grid_keys(&snaps, &boxes, 0, &mut keys);
+        assert!(keys.len() > snaps.len(), "boxes over several cells");
+        let mut expected = keys.clone();
+        expected.sort_unstable();
+        sort_keys(&mut keys, &mut Vec::new());
+        assert_eq!(keys, expected);
+        let mut none: Vec<u64> = Vec::new();
+        sort_keys(&mut none, &mut Vec::new());
+        assert!(none.is_empty());
+    }
+
+    /// A vessel's partners asked of the grid are her candidate pairs.
+    #[test]
+    fn partners_are_the_candidate_pairs_of_a_vessel() {
+        let snaps = crowd(400);
+        let mut work = PairScratch::default();
+        let mut pairs = Vec::new();
+        candidate_pairs(
+            &snaps,
+            &mut work,
+            &mut pairs,
+            crate::par::Threads::default(),
+        );
+        let mut of: Vec<Vec<u32>> = vec![Vec::new(); snaps.len()];
+        for &(i, j) in &pairs {
+            of[i as usize].push(j);
+            of[j as usize].push(i);
+        }
+        let mut near = Vec::new();
+        let mut checked = 0;
+        for (i, expected) in of.iter_mut().enumerate() {
+            expected.sort_unstable();
+            partners(&work, &snaps, i, &mut near);
+            assert_eq!(&near, expected, "vessel {i}");
+            checked += usize::from(!near.is_empty());
+        }
+        assert!(checked > 500, "{checked} vessels with partners");
+    }
+
+    /// The rough filter without division says what the closest approach
+    /// computed with one says, away from the limits by a rounding error.
+    #[test]
+    fn rough_filter_agrees_with_the_closest_approach() {
+        let snaps = crowd(300);
+        let (cpa_m, t_lo_s, t_hi_s) = (2500.0, -120.0, 1800.0);
+        let (mut near, mut far) = (0, 0);
+        for a in &snaps {
+            for b in &snaps {
+                let (rx, ry) = rough_rel(a, b);
+                let (vx, vy) = (b.ve - a.ve, b.vn - a.vn);
+                let v2 = vx * vx + vy * vy;
+                let (c, t) = if v2 < 1e-9 {
+                    ((rx * rx + ry * ry).sqrt(), 0.0)
+                } else {
+                    let t = -(rx * vx + ry * vy) / v2;
+                    ((rx + vx * t).hypot(ry + vy * t), t)
+                };
+                let edge = (c - cpa_m).abs() < 1e-6 * cpa_m
+                    || (t - t_lo_s).abs() < 1e-6
+                    || (t - t_hi_s).abs() < 1e-3;
+                if edge {
+                    continue;
+                }
+                let expected = c < cpa_m && t > t_lo_s && t < t_hi_s;
+                assert_eq!(
+                    rough_near(a, b, cpa_m, t_lo_s, t_hi_s),
+                    expected,
+                    "c {c} t {t}"
+                );
+                if expected {
+                    near += 1;
+                } else {
+                    far += 1;
+                }
+            }
+        }
+        assert!(near > 1000 && far > 1000, "{near} near, {far} far");
     }
 }
 

@@ -278,12 +278,7 @@ impl Engine {
         e.air = air;
         // The last pass's grid: a function of that pass's snapshot alone.
         if e.pass_ms != i64::MIN {
-            crate::screen::candidate_pairs(
-                &e.snap_buf,
-                &mut e.scratch,
-                &mut e.pair_buf,
-                crate::par::Threads::default(),
-            );
+            crate::screen::build_grid(&e.snap_buf, &mut e.scratch, crate::par::Threads::default());
         }
         Ok(e)
     }
