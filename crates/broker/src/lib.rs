@@ -690,6 +690,21 @@ impl Broker {
         Ok(Some(self.open_partition(p, true, after).await?.1))
     }
 
+    /// Deletes the durable consumer a judge reads partition `p` through
+    /// (for tests: as a node of the cluster lost with its listing does).
+    pub async fn delete_partition_consumer(
+        &self,
+        own: &PartitionConsumer,
+    ) -> Result<(), BrokerError> {
+        let what = format!("part-{}", own.partition);
+        let stream = self.positions_stream(&what).await?;
+        stream
+            .delete_consumer(&own.pull.name)
+            .await
+            .map_err(|e| setup(format!("consumer {}", own.pull.name))(e.to_string()))?;
+        Ok(())
+    }
+
     /// The positions stream (retried patiently, `what` naming the attempt).
     async fn positions_stream(&self, what: &str) -> Result<stream::Stream, BrokerError> {
         patiently(what, || async {

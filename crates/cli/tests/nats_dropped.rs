@@ -65,6 +65,40 @@ fn first_deliveries_lost_on_the_way_are_taken_again() {
     assert_eq!(published, stored, "an event was reported twice");
 }
 
+/// A partition's consumer gone from the broker (its listing lost with a
+/// node of the cluster) while its static worker still owns the partition:
+/// nobody else takes a static partition, so the worker takes it over again
+/// from what was stored. Each partition's consumer here is deleted after
+/// 300 of its records (`--test-vanish-after`); the events stored equal the
+/// single machine's. Before, the judge waited on the gone consumer for
+/// ever and the replay never ended.
+#[test]
+fn a_consumer_gone_from_the_broker_is_taken_over_again_by_its_static_worker() {
+    let Some((retakes, diffs, published, stored)) = two_workers(
+        &["--test-vanish-after", "300"],
+        ("nats consumer gone", "vanish"),
+        "its consumer is gone",
+    ) else {
+        return;
+    };
+    eprintln!("{retakes} partitions taken over again after their consumer was gone; {published} events published, {stored} stored");
+    assert!(
+        retakes > 0,
+        "no consumer was deleted: the test tests nothing"
+    );
+    assert_eq!(
+        diffs, 0,
+        "events lost, changed or stored twice after a consumer was gone"
+    );
+    // Taken over again from the stream's start (the gone consumer's ack
+    // floor went with it): the events already stored are published again
+    // under the same keys, and stored once.
+    assert!(
+        published >= stored,
+        "{published} published, {stored} stored"
+    );
+}
+
 /// Two static workers with `extra` options to the end of `tag`'s input,
 /// their stored events compared with the single machine's: how many times
 /// their logs say `marker`, the differences, the events they published and

@@ -92,6 +92,12 @@ pub struct WorkerArgs {
     /// lost while a fetch was in flight), to exercise the recovery.
     #[arg(long, value_name = "N", default_value_t = 0, hide = true)]
     pub test_lose_first: u32,
+    /// For tests: after N records of a partition, the consumer this worker
+    /// reads it through is deleted, once per partition (as a node of the
+    /// cluster lost with its listing does), to exercise the recovery (0:
+    /// never).
+    #[arg(long, value_name = "N", default_value_t = 0, hide = true)]
+    pub test_vanish_after: u32,
     /// Geography to judge against (as `scan`).
     #[command(flatten)]
     pub geo: GeoArgs,
@@ -126,6 +132,9 @@ struct Ground {
     /// `--test-drop-fetched-every`.
     drop_fetched_every: u32,
     lose_first: u32,
+    vanish_after: u32,
+    /// The partitions whose consumer the test deleted already (once each).
+    vanished: std::cell::RefCell<BTreeSet<Partition>>,
 }
 
 impl Ground {
@@ -205,6 +214,8 @@ fn run_static(args: &WorkerArgs, n: u32, i: u32, cfg: Config, grid: Grid) -> Res
         snapshot_every: Duration::from_secs_f64(args.snapshot_s),
         drop_fetched_every: args.test_drop_fetched_every,
         lose_first: args.test_lose_first,
+        vanish_after: args.test_vanish_after,
+        vanished: Default::default(),
     };
     let who = i.to_string();
     let started = Instant::now();
@@ -217,11 +228,35 @@ fn run_static(args: &WorkerArgs, n: u32, i: u32, cfg: Config, grid: Grid) -> Res
         for &p in &mine {
             judges.insert(p, Judge::open(&broker, &who, &ground, p).await?);
         }
-        while !matches!(
-            run_judges(&mut judges, &mut publisher, None, None, args.exit_at_end).await?,
-            Pause::Ended
-        ) {}
         let mut total = WorkerStats::default();
+        loop {
+            let deadline = Instant::now() + ORPHANS_EVERY;
+            let pause =
+                run_judges(&mut judges, &mut publisher, Some(deadline), None, args.exit_at_end)
+                    .await?;
+            // A judge whose consumer vanished (its listing lost with a node
+            // of the cluster): the partition is this worker's for as long
+            // as it runs, so it is taken over again here, from what was
+            // stored (a judge left waiting would never judge it again, and
+            // a replay would never end).
+            let orphaned: Vec<Partition> = judges
+                .iter()
+                .filter(|(_, j)| j.lost)
+                .map(|(&p, _)| p)
+                .collect();
+            for p in orphaned {
+                if let Some(j) = judges.remove(&p) {
+                    retire(j, &BTreeSet::from([p]), &mut publisher, &mut total).await?;
+                }
+                eprintln!(
+                    "worker {who}: partition {p}: its consumer is gone: taking it over again from what was stored"
+                );
+                judges.insert(p, Judge::open(&broker, &who, &ground, p).await?);
+            }
+            if matches!(pause, Pause::Ended) {
+                break;
+            }
+        }
         for j in judges.into_values() {
             retire(j, &BTreeSet::new(), &mut publisher, &mut total).await?;
         }
@@ -318,6 +353,9 @@ struct Judge {
     drop_every: u32,
     /// `--test-lose-first`: deliveries still to throw away unseen.
     lose_first: u32,
+    /// `--test-vanish-after`: records still to judge before this judge's
+    /// consumer is deleted (0: never).
+    vanish_after: u32,
     since_drop: u32,
     /// Another worker took the partition over: nothing more is judged
     /// here (the membership retires this judge).
@@ -339,6 +377,9 @@ enum Worked {
 const CLOCK_EVERY: u32 = 64;
 /// The longest a judge keeps the thread while others have records.
 const SLICE: Duration = Duration::from_millis(50);
+/// How often a worker of the static membership looks for judges whose
+/// consumer vanished.
+const ORPHANS_EVERY: Duration = Duration::from_secs(1);
 
 impl Judge {
     /// Takes partition `p` over: judged again from the first record the
@@ -386,6 +427,11 @@ impl Judge {
             last_delivery: 0,
             drop_every: ground.drop_fetched_every,
             lose_first: ground.lose_first,
+            vanish_after: if ground.vanished.borrow_mut().insert(p) {
+                ground.vanish_after
+            } else {
+                0
+            },
             since_drop: 0,
             lost: false,
         })
@@ -485,6 +531,21 @@ impl Judge {
                 if self.since_drop >= self.drop_every {
                     self.since_drop = 0;
                     self.consumer.drop_fetched();
+                }
+            }
+            if self.vanish_after > 0 {
+                self.vanish_after -= 1;
+                if self.vanish_after == 0 {
+                    // A test: the consumer is gone, as with a node of the
+                    // cluster lost with its listing; this record and what
+                    // was fetched with it are dropped, so that the
+                    // partition is taken again, and found gone.
+                    self.broker
+                        .delete_partition_consumer(&self.consumer)
+                        .await
+                        .with_context(|| format!("deleting partition {}'s consumer", self.p))?;
+                    self.consumer.drop_fetched();
+                    continue;
                 }
             }
             n += 1;
@@ -919,6 +980,8 @@ fn run_elastic(args: &WorkerArgs, cfg: Config, grid: Grid) -> Result<()> {
         snapshot_every: Duration::from_secs_f64(args.snapshot_s),
         drop_fetched_every: args.test_drop_fetched_every,
         lose_first: args.test_lose_first,
+        vanish_after: args.test_vanish_after,
+        vanished: Default::default(),
     };
     let started = Instant::now();
     let rt = current_thread()?;
