@@ -492,9 +492,13 @@ impl ShardMerge {
             rows += r.rows;
         }
         if let Some(w) = whole {
-            // The day shards counted the messages and the picture; the
-            // whole-archive shard adds what only it judged (its findings
-            // and how positions on land were judged). Alone, it counted
+            // The day shards counted the messages and their detectors'
+            // work; the whole-archive shard adds what only it judged (its
+            // findings and how positions on land were judged), and gives
+            // the picture's counters: its picture is one over the whole
+            // archive, as on one machine, where a day shard's starts at
+            // its precursor (a second transmitter on one MMSI all along
+            // can be judged otherwise there). Alone, it counted
             // everything.
             if self.specs.len() == 1 {
                 stats = w.stats;
@@ -505,6 +509,11 @@ impl ShardMerge {
                     *stats.findings.entry(k.clone()).or_default() += n;
                 }
                 stats.on_land = w.stats.on_land;
+                stats.accepted_positions = w.stats.accepted_positions;
+                stats.rejected = w.stats.rejected;
+                stats.mmsi_conflicts = w.stats.mmsi_conflicts;
+                stats.reacquired = w.stats.reacquired;
+                stats.vessels_forgotten = w.stats.vessels_forgotten;
             }
             findings.extend(w.findings);
         }
@@ -563,6 +572,12 @@ mod tests {
             messages,
             ..CensusStats::default()
         };
+        // Each shard's picture counters, the whole-archive one's apart.
+        stats.accepted_positions = messages - 1;
+        stats.mmsi_conflicts = spoofing + 1;
+        stats
+            .rejected
+            .insert("position_teleport".into(), spoofing + 5);
         if spoofing > 0 {
             stats.findings.insert("spoofing".into(), spoofing);
             stats.on_land.beyond_margin = 7;
@@ -603,6 +618,16 @@ mod tests {
         assert_eq!(got.stats.findings["gaps"], 4);
         assert_eq!(got.stats.findings["spoofing"], 4);
         assert_eq!(got.stats.on_land.beyond_margin, 7);
+        // The picture's counters are the whole archive's picture's, not
+        // the day shards' sums (9 + 19, 1 + 1, 5 + 5).
+        assert_eq!(
+            (
+                got.stats.accepted_positions,
+                got.stats.mmsi_conflicts,
+                got.stats.rejected["position_teleport"]
+            ),
+            (29, 5, 9)
+        );
 
         let specs =
             plan_census(&days, 1, Detectors::only("spoofing").expect("only"), true).expect("plan");

@@ -145,6 +145,26 @@ fn shards_merged_give_the_census_of_the_whole() {
             assert!(a.1 == b.1, "{} differs without a precursor", a.0);
         }
     }
+    // So are the picture's counters: its picture is one over the whole
+    // archive (a day shard's starts at its precursor).
+    let census_of = |files: &[(String, Vec<u8>)]| -> serde_json::Value {
+        let doc = &files
+            .iter()
+            .find(|f| f.0 == "summary.json")
+            .expect("summary")
+            .1;
+        serde_json::from_slice::<serde_json::Value>(doc).expect("JSON")["census"].clone()
+    };
+    let (c1, c0) = (census_of(&one), census_of(&cut));
+    for k in [
+        "accepted_positions",
+        "rejected",
+        "mmsi_conflicts",
+        "reacquired",
+        "vessels_forgotten",
+    ] {
+        assert_eq!(c1[k], c0[k], "census.{k} without a precursor");
+    }
 }
 
 /// The shards of `days`, judged in reverse order and merged.
