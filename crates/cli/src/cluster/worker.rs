@@ -1071,6 +1071,26 @@ fn run_elastic(args: &WorkerArgs, cfg: Config, grid: Grid) -> Result<()> {
             if !t.missing.is_empty() {
                 opening.extend(m.acquire(&t.missing).await);
             }
+            // Every lease held has a judge or is being opened. A partition
+            // whose lease was lost between its acquisition and its opening
+            // (a leader election) left `opening`; were the lease held again
+            // without this turn's acquisition saying so, nobody would ever
+            // judge the partition, and a replay would end without it
+            // (seen once in the three-node failover test: 12 partitions
+            // held and never judged after an election).
+            let unjudged: Vec<Partition> = m
+                .held_partitions()
+                .await
+                .into_iter()
+                .filter(|p| !judges.contains_key(p) && !opening.contains(p))
+                .collect();
+            if !unjudged.is_empty() {
+                eprintln!(
+                    "worker {id}: partitions {} held without a judge: opening them",
+                    list(unjudged.iter().copied())
+                );
+                opening.extend(unjudged);
+            }
             let mut opened = false;
             while let Some(p) = opening.pop_first() {
                 if !m.holds(p).await || judges.contains_key(&p) {
