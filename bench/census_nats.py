@@ -54,6 +54,25 @@ def same_files(a, b):
     return not diff, ", ".join(diff) or "all equal"
 
 
+def summary_diff(a, b, most=6):
+    """The `summary.json` values that differ between two outputs."""
+    import json
+
+    def flat(d, p=""):
+        if not isinstance(d, dict):
+            return {p: d}
+        out = {}
+        for k, v in d.items():
+            out.update(flat(v, f"{p}.{k}" if p else k))
+        return out
+
+    x = flat(json.load(open(os.path.join(a, "summary.json"))))
+    y = flat(json.load(open(os.path.join(b, "summary.json"))))
+    keys = [k for k in sorted(set(x) | set(y)) if x.get(k) != y.get(k)]
+    said = ", ".join(f"{k} {x.get(k)} vs {y.get(k)}" for k in keys[:most])
+    return f"{len(keys)} values of summary.json differ: {said}{' ...' if len(keys) > most else ''}"
+
+
 def one_machine(arch, out, extra):
     shutil.rmtree(out, ignore_errors=True)
     t0 = time.perf_counter()
@@ -105,6 +124,7 @@ def main():
     ap.add_argument("--hours", type=float, default=240)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--skip-build", action="store_true")
+    ap.add_argument("--all-only", action="store_true", help="only the census with every detector")
     args = ap.parse_args()
     if not args.skip_build:
         print("building the release binary ...", flush=True)
@@ -133,10 +153,11 @@ def main():
     days = sorted({p["day"] for p in manifest["positions"]})
     rows = sum(p["rows"] for p in manifest["positions"])
     print(f"archive: {arch}: {rows:,} positions over {len(days)} days; {os.cpu_count()} cores")
-    for label, extra in [("all detectors (precursor 3 days; spoofing in a shard over the whole archive)", []),
-                         ("--only near_misses,encounters (precursor 1 day)", ["--only", "near_misses,encounters"])]:
+    runs_of = [("all detectors (precursor 3 days; spoofing in a shard over the whole archive)", [], "all"),
+               ("--only near_misses,encounters (precursor 1 day)", ["--only", "near_misses,encounters"], "nm")]
+    for label, extra, tag in runs_of[:1] if args.all_only else runs_of:
         print(f"\n{label}:")
-        one = os.path.join(WORK, "one")
+        one = os.path.join(WORK, f"one-{tag}")
         w1, c1 = one_machine(arch, one, extra)
         print(f"  one machine, every core:        {w1:7.2f} s wall, {c1:7.2f} s CPU")
         w1t, c1t = one_machine(arch, one + "1", extra + ["--threads", "1"])
@@ -147,12 +168,14 @@ def main():
             # shard, episodes longer than the precursor cut.
             runs.append((2, ["--spoofing-by-day"], " --spoofing-by-day"))
         for n, more, note in runs:
-            out = os.path.join(WORK, f"many{n}")
+            out = os.path.join(WORK, f"many{n}-{tag}{'-by-day' if more else ''}")
             wall, wcpu, scpu, shards = many(nats_bin, arch, out, n, extra + more)
             ok, what = same_files(one, out)
             print(f"  {n} census worker(s){note} over NATS:  {wall:7.2f} s wall, workers {wcpu:7.2f} s CPU "
                   f"({wcpu / c1t:.2f}x the one-thread census), nats-server {scpu:.2f} s; "
                   f"shards per worker {shards}; files {'EQUAL' if ok else 'DIFFER: ' + what}")
+            if not ok and "summary.json" in what:
+                print(f"    {summary_diff(one, out)}")
 
 
 if __name__ == "__main__":
