@@ -306,32 +306,40 @@ pub(crate) trait Motion {
     fn vn(&self) -> f64;
 }
 
-impl Motion for Snap {
-    #[inline]
-    fn mmsi(&self) -> u32 {
-        self.mmsi
-    }
-    #[inline]
-    fn lat(&self) -> f64 {
-        self.lat
-    }
-    #[inline]
-    fn lon(&self) -> f64 {
-        self.lon
-    }
-    #[inline]
-    fn cos_lat(&self) -> f64 {
-        self.cos_lat
-    }
-    #[inline]
-    fn ve(&self) -> f64 {
-        self.ve
-    }
-    #[inline]
-    fn vn(&self) -> f64 {
-        self.vn
-    }
+/// [`Motion`] for a type with those fields.
+macro_rules! motion_of_fields {
+    ($t:ty) => {
+        impl Motion for $t {
+            #[inline]
+            fn mmsi(&self) -> u32 {
+                self.mmsi
+            }
+            #[inline]
+            fn lat(&self) -> f64 {
+                self.lat
+            }
+            #[inline]
+            fn lon(&self) -> f64 {
+                self.lon
+            }
+            #[inline]
+            fn cos_lat(&self) -> f64 {
+                self.cos_lat
+            }
+            #[inline]
+            fn ve(&self) -> f64 {
+                self.ve
+            }
+            #[inline]
+            fn vn(&self) -> f64 {
+                self.vn
+            }
+        }
+    };
 }
+
+motion_of_fields!(Snap);
+motion_of_fields!(Kin);
 
 /// A snapshot's motion, copied next to its cell's others so that the pair
 /// loop reads memory in order (the snapshots are in picture order).
@@ -355,33 +363,6 @@ impl Kin {
             ve: s.ve,
             vn: s.vn,
         }
-    }
-}
-
-impl Motion for Kin {
-    #[inline]
-    fn mmsi(&self) -> u32 {
-        self.mmsi
-    }
-    #[inline]
-    fn lat(&self) -> f64 {
-        self.lat
-    }
-    #[inline]
-    fn lon(&self) -> f64 {
-        self.lon
-    }
-    #[inline]
-    fn cos_lat(&self) -> f64 {
-        self.cos_lat
-    }
-    #[inline]
-    fn ve(&self) -> f64 {
-        self.ve
-    }
-    #[inline]
-    fn vn(&self) -> f64 {
-        self.vn
     }
 }
 

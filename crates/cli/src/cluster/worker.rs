@@ -239,12 +239,7 @@ fn run_static(args: &WorkerArgs, n: u32, i: u32, cfg: Config, grid: Grid) -> Res
             // as it runs, so it is taken over again here, from what was
             // stored (a judge left waiting would never judge it again, and
             // a replay would never end).
-            let orphaned: Vec<Partition> = judges
-                .iter()
-                .filter(|(_, j)| j.lost)
-                .map(|(&p, _)| p)
-                .collect();
-            for p in orphaned {
+            for p in orphaned(&judges) {
                 if let Some(j) = judges.remove(&p) {
                     retire(j, &BTreeSet::from([p]), &mut publisher, &mut total).await?;
                 }
@@ -268,6 +263,16 @@ fn run_static(args: &WorkerArgs, n: u32, i: u32, cfg: Config, grid: Grid) -> Res
         started.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+/// The partitions whose judge stopped for its consumer was gone
+/// ([`Judge::lost`]).
+fn orphaned(judges: &BTreeMap<Partition, Judge>) -> Vec<Partition> {
+    judges
+        .iter()
+        .filter(|(_, j)| j.lost)
+        .map(|(&p, _)| p)
+        .collect()
 }
 
 /// A worker's counters in words (the suites read "N owned and published"),
@@ -1045,12 +1050,7 @@ fn run_elastic(args: &WorkerArgs, cfg: Config, grid: Grid) -> Result<()> {
             // partition's lease: nobody took it over, so it is taken over
             // again here, from what was stored (a judge left waiting would
             // never judge the partition again, and the replay never end).
-            let orphaned: Vec<Partition> = judges
-                .iter()
-                .filter(|(_, j)| j.lost)
-                .map(|(&p, _)| p)
-                .collect();
-            for p in orphaned {
+            for p in orphaned(&judges) {
                 if !m.holds(p).await {
                     continue;
                 }
