@@ -1071,13 +1071,15 @@ fn run_elastic(args: &WorkerArgs, cfg: Config, grid: Grid) -> Result<()> {
             if !t.missing.is_empty() {
                 opening.extend(m.acquire(&t.missing).await);
             }
-            // Every lease held has a judge or is being opened. A partition
-            // whose lease was lost between its acquisition and its opening
-            // (a leader election) left `opening`; were the lease held again
-            // without this turn's acquisition saying so, nobody would ever
-            // judge the partition, and a replay would end without it
-            // (seen once in the three-node failover test: 12 partitions
-            // held and never judged after an election).
+            // Every lease held has a judge or is being opened. During an
+            // election the renewals can fail while a turn waits on the
+            // members' listing: that turn finds the leases missing and
+            // takes them again (their old judges still there, so none is
+            // opened), and only the next turn reports them lost and retires
+            // those judges, leaving leases held without a judge; nobody
+            // would ever judge those partitions again, and a replay would
+            // end without them (seen once in the three-node failover test:
+            // 12 partitions, 124 events).
             let unjudged: Vec<Partition> = m
                 .held_partitions()
                 .await
