@@ -99,6 +99,47 @@ fn a_consumer_gone_from_the_broker_is_taken_over_again_by_its_static_worker() {
     );
 }
 
+/// Lease renewals that fail while a turn of the elastic membership waits
+/// on the members' listing (an election): that turn finds the leases
+/// missing and takes them again, the next one reports them lost and
+/// retires their judges. The leases are held again: every partition must
+/// get a judge again, and the events stored equal the single machine's
+/// (before, the partitions stayed held and unjudged: events missing, or a
+/// replay that never ended). `--test-stale-loss-after-s` makes every
+/// renewal fail so, once, 2 s after the start.
+#[test]
+fn leases_lost_behind_a_turn_and_held_again_are_judged_again() {
+    let Some(server) = NatsServer::start_or_skip("nats stale lease loss") else {
+        return;
+    };
+    let (dir, input, want) = input_and_scan("stale");
+    ingest(&server.url, &input, &[]);
+    let mut w = std::process::Command::new(BIN);
+    w.arg("worker");
+    common(&mut w, &server.url);
+    w.args(["--worker-id", "s0", "--lease-s", "3", "--exit-at-end"])
+        .args(["--test-stale-loss-after-s", "2"])
+        .stderr(std::process::Stdio::piped());
+    let (published, log) = wait_worker(w.spawn().expect("elastic worker"));
+    assert!(
+        log.contains("lost behind this turn"),
+        "the leases were never lost: the test tests nothing\n{log}"
+    );
+    assert!(
+        log.contains("held without a judge: opening them"),
+        "no partition held without a judge was opened again\n{log}"
+    );
+    let events = read_events(&server.url);
+    let values: Vec<Value> = events.into_iter().map(|(_, v)| v).collect();
+    let diffs = report("stale lease loss", &want, &multiset(&values));
+    let _ = std::fs::remove_dir_all(&dir);
+    eprintln!("{published} events published, {} stored", values.len());
+    assert_eq!(
+        diffs, 0,
+        "events lost, changed or stored twice after leases lost behind a turn"
+    );
+}
+
 /// Two static workers with `extra` options to the end of `tag`'s input,
 /// their stored events compared with the single machine's: how many times
 /// their logs say `marker`, the differences, the events they published and

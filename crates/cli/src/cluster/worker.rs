@@ -98,6 +98,12 @@ pub struct WorkerArgs {
     /// never).
     #[arg(long, value_name = "N", default_value_t = 0, hide = true)]
     pub test_vanish_after: u32,
+    /// For tests (elastic membership): the first turn S seconds after the
+    /// start finds every lease lost by the renewals just after it looked
+    /// for losses, as during an election (the loss reported next turn),
+    /// to exercise the recovery (0: never).
+    #[arg(long, value_name = "S", default_value_t = 0.0, hide = true)]
+    pub test_stale_loss_after_s: f64,
     /// Geography to judge against (as `scan`).
     #[command(flatten)]
     pub geo: GeoArgs,
@@ -761,6 +767,8 @@ struct Membership {
     live: Vec<String>,
     /// Each partition's lease holder when last looked at.
     holders: BTreeMap<Partition, String>,
+    /// `--test-stale-loss-after-s`: when, if still to come.
+    stale_loss_at: Option<Instant>,
 }
 
 /// The leases a worker holds, shared with the task that renews them.
@@ -848,6 +856,25 @@ impl Membership {
             lost: std::mem::take(&mut *self.lost.lock().unwrap_or_else(|e| e.into_inner())),
             ..Turn::default()
         };
+        if self.stale_loss_at.is_some_and(|at| Instant::now() >= at) {
+            // A test: every renewal fails now, after this turn looked for
+            // losses (as while it waits on the listing during an
+            // election): the loss is reported next turn.
+            self.stale_loss_at = None;
+            let gone = std::mem::take(&mut *self.held.lock().await);
+            eprintln!(
+                "worker {}: (test) leases of partitions {} lost behind this turn",
+                self.id,
+                list(gone.keys().copied())
+            );
+            for (p, l) in gone {
+                let _ = self.members.release(l).await;
+                self.lost
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(p);
+            }
+        }
         match self.members.live().await {
             Ok(mut live) => {
                 // Alive by definition, whatever a heartbeat that failed says.
@@ -1011,6 +1038,8 @@ fn run_elastic(args: &WorkerArgs, cfg: Config, grid: Grid) -> Result<()> {
             lost: Lost::default(),
             live: Vec::new(),
             holders: BTreeMap::new(),
+            stale_loss_at: (args.test_stale_loss_after_s > 0.0)
+                .then(|| started + Duration::from_secs_f64(args.test_stale_loss_after_s)),
         };
         let (stop_renewing, renewing_stop) = tokio::sync::oneshot::channel();
         let renewer = tokio::spawn(renew_forever(
