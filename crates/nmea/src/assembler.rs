@@ -116,8 +116,12 @@ impl Pending {
 #[derive(Debug, Default, Clone)]
 pub struct Assembler {
     config: AssemblerConfig,
-    pending: Vec<Pending>,
-    free: Vec<Pending>,
+    // Boxed: a group moves in and out of these lists as a pointer, not
+    // as its nine part buffers (about 4 % of `decode --count` on the bench mix).
+    #[allow(clippy::vec_box)]
+    pending: Vec<Box<Pending>>,
+    #[allow(clippy::vec_box)]
+    free: Vec<Box<Pending>>,
     out: Vec<u8>,
     out_station: Option<String>,
     oldest_line: u64,
@@ -308,7 +312,7 @@ impl Assembler {
         }
     }
 
-    fn recycle(&mut self, mut p: Pending) {
+    fn recycle(&mut self, mut p: Box<Pending>) {
         p.received_mask = 0;
         p.key.station = None;
         if self.free.len() < 16 {
@@ -384,13 +388,15 @@ impl Assembler {
             total: vdm.fragment_count,
             station: station.map(str::to_owned),
         };
-        let mut p = self.free.pop().unwrap_or_else(|| Pending {
-            key: key.clone(),
-            first_line: line,
-            received_mask: 0,
-            parts: Default::default(),
-            fill_bits: 0,
-            time: None,
+        let mut p = self.free.pop().unwrap_or_else(|| {
+            Box::new(Pending {
+                key: key.clone(),
+                first_line: line,
+                received_mask: 0,
+                parts: Default::default(),
+                fill_bits: 0,
+                time: None,
+            })
         });
         p.key = key;
         p.first_line = line;

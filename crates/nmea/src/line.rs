@@ -139,7 +139,7 @@ pub fn parse_line(line: &[u8]) -> Result<Line<'_>, FrameError> {
         return Ok(Line::Blank);
     }
     match line[0] {
-        b'!' | b'$' => parse_sentence(line, None, None),
+        b'!' | b'$' => parse_sentence(line, None),
         b'\\' => parse_tagged(line, None),
         b'#' => Ok(Line::Comment),
         b'/' if line.get(1) == Some(&b'/') => Ok(Line::Comment),
@@ -208,7 +208,7 @@ fn parse_leading_time(line: &[u8]) -> Result<Line<'_>, FrameError> {
     }
     let rest = &line[j..];
     match rest[0] {
-        b'!' | b'$' => parse_sentence(rest, None, Some(ts)),
+        b'!' | b'$' => parse_sentence(rest, Some(ts)),
         b'\\' => parse_tagged(rest, Some(ts)),
         _ => Err(FrameError::NotNmea),
     }
@@ -223,7 +223,15 @@ fn parse_tagged(line: &[u8], lead: Option<Timestamp>) -> Result<Line<'_>, FrameE
     let tag = parse_tag_block(&line[1..close])?;
     let rest = &line[close + 1..];
     match rest.first() {
-        Some(b'!') | Some(b'$') => parse_sentence(rest, Some(tag), lead),
+        Some(b'!') | Some(b'$') => {
+            // The tag block's time comes first; the tag is put in after,
+            // so that the untagged path never copies an empty one.
+            let mut parsed = parse_sentence(rest, tag.time.or(lead))?;
+            if let Line::Vdm(v) = &mut parsed {
+                v.tag = Some(tag);
+            }
+            Ok(parsed)
+        }
         // A tag block alone on its line, or before something unknown.
         None => Ok(Line::OtherNmea),
         Some(_) => Err(FrameError::NotNmea),
@@ -245,14 +253,12 @@ fn parse_u64(digits: &[u8]) -> Option<u64> {
     Some(v)
 }
 
-fn parse_sentence<'a>(
-    line: &'a [u8],
-    tag: Option<TagBlock<'a>>,
-    lead: Option<Timestamp>,
-) -> Result<Line<'a>, FrameError> {
+/// `lead`: the time before the sentence (a tag block's, else a leading
+/// time), which comes before a time after the checksum.
+fn parse_sentence(line: &[u8], lead: Option<Timestamp>) -> Result<Line<'_>, FrameError> {
     // line[0] is '!' or '$'.
     if line.len() >= 6 && (&line[3..6] == b"VDM" || &line[3..6] == b"VDO") {
-        return parse_vdm(line, tag, lead);
+        return parse_vdm(line, lead);
     }
     if line.starts_with(b"$PGHP,") {
         return parse_gatehouse(line);
@@ -272,11 +278,7 @@ fn parse_sentence<'a>(
     }
 }
 
-fn parse_vdm<'a>(
-    line: &'a [u8],
-    tag: Option<TagBlock<'a>>,
-    lead: Option<Timestamp>,
-) -> Result<Line<'a>, FrameError> {
+fn parse_vdm(line: &[u8], lead: Option<Timestamp>) -> Result<Line<'_>, FrameError> {
     // One pass over the sentence, eight bytes at a time: XOR checksum,
     // the '*' and the first six commas (the field separators of a VDM).
     let bytes = &line[1..];
@@ -344,12 +346,12 @@ fn parse_vdm<'a>(
         return Err(FrameError::EmptyPayload);
     }
 
-    let mut time = tag.as_ref().and_then(|t| t.time).or(lead);
+    let mut time = lead;
     if time.is_none() && after.len() > 2 && after[2] == b',' {
         time = uscg_time(&after[3..]);
     }
     Ok(Line::Vdm(Vdm {
-        tag,
+        tag: None,
         talker,
         own_ship,
         fragment_count,
