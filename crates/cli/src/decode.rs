@@ -224,6 +224,13 @@ fn finish(dec: &mut StreamDecoder, form: &Form, w: &mut Written) {
 /// closed.
 fn decode_in_order(input: &mut Input, form: &Form, sinks: &mut Sinks) -> Result<Option<Stats>> {
     let mut dec = StreamDecoder::default();
+    if !form.json && !form.errors {
+        // Only the counts are wanted: nothing to write, nothing to stop
+        // for; the decoder keeps the counts.
+        input.for_each_line(|n, line| dec.feed(n, line, &mut |_| {}))?;
+        dec.finish(&mut |_| {});
+        return Ok(Some(dec.take_stats()));
+    }
     let mut w = Written::default();
     let mut closed = false;
     let mut failed: Option<anyhow::Error> = None;
