@@ -24,7 +24,8 @@ use crate::util::{dlon_deg, lerp_pos, round, FastMap, Flat, MPS_PER_KN, M_PER_NM
 const CELL_DEG: f64 = 0.06;
 /// A steady vessel's grid entry is refreshed at least this often, ms.
 const GRID_REFRESH_MS: i64 = 300_000;
-/// A vessel looks for new neighbours at most this often, ms.
+/// A vessel looks for new neighbours once in each period this long of
+/// data time (at her first fix under way in it), ms.
 const SCAN_INTERVAL_MS: i64 = 60_000;
 /// Fixes kept for interpolation beyond what the pairs need, ms.
 const RING_KEEP_MS: i64 = 0;
@@ -434,9 +435,15 @@ impl NearMisses {
         } else {
             self.grid_remove(tracks, slot);
         }
-        // New neighbours.
+        // New neighbours: at the first fix under way in each minute of data
+        // time. Which fixes look depends on their times alone, not on
+        // where the reading started (a day shard with its precursor looks
+        // when the census of the whole archive does).
         if fix.underway
-            && fix.t.saturating_sub(tracks[slot as usize].last_scan_ms) >= SCAN_INTERVAL_MS
+            && fix.t.div_euclid(SCAN_INTERVAL_MS)
+                != tracks[slot as usize]
+                    .last_scan_ms
+                    .div_euclid(SCAN_INTERVAL_MS)
         {
             tracks[slot as usize].last_scan_ms = fix.t;
             self.scan(tracks, slot, &fix);

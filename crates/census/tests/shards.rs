@@ -13,7 +13,7 @@ use std::io;
 use finisterra_ais::AisMessage;
 use finisterra_census::shard::{default_precursor_days, plan_census};
 use finisterra_census::{
-    summary_json, Census, CensusConfig, Finding, FindingWriter, ShardMerge, ShardResult,
+    summary_json, Census, CensusConfig, Detectors, Finding, FindingWriter, ShardMerge, ShardResult,
 };
 use finisterra_geofence::Land;
 use finisterra_sim::fleet::FleetConfig;
@@ -177,7 +177,10 @@ fn merged(
     whole: &Census,
 ) -> Vec<(String, Vec<u8>)> {
     let specs = plan_census(days, precursor, whole.config().detectors, true).expect("plan");
-    assert_eq!(specs.iter().filter(|s| s.whole).count(), 1);
+    assert_eq!(
+        specs.iter().filter(|s| s.whole).count(),
+        usize::from(whole.config().detectors.spoofing)
+    );
     let mut merge = ShardMerge::new(specs.clone());
     for spec in specs.iter().rev() {
         let mut c = census(spec.config(whole.config()), land, threads)
@@ -211,4 +214,66 @@ fn merged(
     let merged = merge.finish().expect("every shard");
     assert_eq!(merged.rows, msgs.len() as u64);
     write(merged.findings, whole, &merged.stats)
+}
+
+/// Reports more often than a vessel looks for new neighbours (every 60 s
+/// of data time): which of her fixes look must not depend on where the
+/// census started reading, or the shards' work counters (and, in a
+/// closer case, the pairs they open) are not the whole census's.
+#[test]
+fn frequent_reports_give_the_whole_census_work_counters() {
+    let cfg = FleetConfig {
+        vessels: 40,
+        hours: 56.0,
+        start: "2026-03-01T15:00:00Z".into(),
+        seed: 7,
+        report_interval_s: 25.0,
+        encounters: Some(3),
+        loitering: Some(1),
+        ..FleetConfig::default()
+    };
+    let (msgs, _) = common::fleet_messages(&cfg);
+    let land = Land::world().expect("bundled land");
+    // Without gaps the precursor is one day: the third day's shard starts
+    // reading at the second's start, long after the vessels' first fixes.
+    let detectors =
+        Detectors::only("near_misses,encounters,loitering,spoofing").expect("detectors");
+    let mut whole = census(
+        CensusConfig {
+            detectors,
+            ..CensusConfig::default()
+        },
+        &land,
+        1,
+    );
+    let mut found = Vec::new();
+    for (m, t) in &msgs {
+        whole.push(m, *t, &mut found);
+    }
+    whole.finish(&mut found);
+    let one = write(found, &whole, &whole.stats());
+    let mut days: Vec<String> = msgs.iter().map(|(_, t)| day_of(*t)).collect();
+    days.dedup();
+    assert_eq!(days.len(), 3);
+    let precursor = default_precursor_days(whole.config());
+    assert_eq!(precursor, 1);
+    let other = merged(&msgs, &days, &land, precursor, 1, &whole);
+    let summary_of = |files: &[(String, Vec<u8>)]| -> serde_json::Value {
+        let doc = &files
+            .iter()
+            .find(|f| f.0 == "summary.json")
+            .expect("summary")
+            .1;
+        serde_json::from_slice(doc).expect("JSON")
+    };
+    let (s1, s2) = (summary_of(&one), summary_of(&other));
+    assert!(
+        s1["census"]["near_miss"]["scans"].as_u64() > Some(10_000),
+        "{}",
+        s1["census"]
+    );
+    assert_eq!(s1["census"], s2["census"], "the summaries' counters");
+    for (a, b) in one.iter().zip(&other) {
+        assert!(a.1 == b.1, "{} differs", a.0);
+    }
 }
