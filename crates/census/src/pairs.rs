@@ -440,8 +440,11 @@ pub struct PairIndexMeta {
 
 /// `format` of an index description.
 pub const PAIRS_FORMAT: &str = "finisterra-pairs";
-/// The layout version this build writes and reads.
-pub const PAIRS_VERSION: u32 = 2;
+/// The layout version this build writes and reads. 3: a vessel looks for
+/// near-miss neighbours once in each minute of data time (an index of 2
+/// kept candidates found on the schedule before, a few milliseconds apart
+/// in their start times: it is refused and built again, never mixed).
+pub const PAIRS_VERSION: u32 = 3;
 
 impl PairIndexMeta {
     /// Close pairs kept (all bands).
