@@ -52,6 +52,16 @@ fn write(
     out
 }
 
+/// The `summary.json` among these files.
+fn summary_of(files: &[(String, Vec<u8>)]) -> serde_json::Value {
+    let doc = &files
+        .iter()
+        .find(|f| f.0 == "summary.json")
+        .expect("summary")
+        .1;
+    serde_json::from_slice(doc).expect("JSON")
+}
+
 fn day_of(t: i64) -> String {
     finisterra_engine::iso8601(t)[..10].to_string()
 }
@@ -81,13 +91,7 @@ fn shards_merged_give_the_census_of_the_whole() {
     whole.finish(&mut found);
     let found_whole = found.clone();
     let one = write(found, &whole, &whole.stats());
-    let summary: serde_json::Value = serde_json::from_slice(
-        &one.iter()
-            .find(|f| f.0 == "summary.json")
-            .expect("summary")
-            .1,
-    )
-    .expect("JSON");
+    let summary = summary_of(&one);
 
     // Something to compare: every kind, and runs that cross midnight.
     for k in ["near_misses", "encounters", "loitering", "gaps", "spoofing"] {
@@ -147,15 +151,10 @@ fn shards_merged_give_the_census_of_the_whole() {
     }
     // So are the picture's counters: its picture is one over the whole
     // archive (a day shard's starts at its precursor).
-    let census_of = |files: &[(String, Vec<u8>)]| -> serde_json::Value {
-        let doc = &files
-            .iter()
-            .find(|f| f.0 == "summary.json")
-            .expect("summary")
-            .1;
-        serde_json::from_slice::<serde_json::Value>(doc).expect("JSON")["census"].clone()
-    };
-    let (c1, c0) = (census_of(&one), census_of(&cut));
+    let (c1, c0) = (
+        summary_of(&one)["census"].clone(),
+        summary_of(&cut)["census"].clone(),
+    );
     for k in [
         "accepted_positions",
         "rejected",
@@ -258,14 +257,6 @@ fn frequent_reports_give_the_whole_census_work_counters() {
     let precursor = default_precursor_days(whole.config());
     assert_eq!(precursor, 1);
     let other = merged(&msgs, &days, &land, precursor, 1, &whole);
-    let summary_of = |files: &[(String, Vec<u8>)]| -> serde_json::Value {
-        let doc = &files
-            .iter()
-            .find(|f| f.0 == "summary.json")
-            .expect("summary")
-            .1;
-        serde_json::from_slice(doc).expect("JSON")
-    };
     let (s1, s2) = (summary_of(&one), summary_of(&other));
     assert!(
         s1["census"]["near_miss"]["scans"].as_u64() > Some(10_000),
