@@ -341,6 +341,9 @@ fn hazard_ref(hit: &Hit, atons: &[AtonHazard], geo: &Geography) -> HazardRef {
     }
 }
 
+/// A track within this distance of the coast grounds, m.
+const GROUNDING_M: f64 = 50.0;
+
 /// Approaches of one vessel's track: land, aids, user hazards.
 pub(crate) fn find(
     geo: &Geography,
@@ -358,7 +361,15 @@ pub(crate) fn find(
         // narrower than the data's resolution) cannot be judged with it.
         if land.clearance_lower_bound_m(s.lat, s.lon) <= reach && !land.is_land(s.lat, s.lon) {
             let warn = land.first_approach(s.lat, s.lon, s.cog, s.sog, h.horizon_s, safety_m);
-            let ground = land.first_approach(s.lat, s.lon, s.cog, s.sog, h.horizon_s, 50.0);
+            // A track that never comes within the safety distance never
+            // comes within a smaller one: the grounding walk is needed only
+            // when the warning found something (most tracks near a coast
+            // run along it).
+            let ground = if warn.is_none() && safety_m >= GROUNDING_M {
+                None
+            } else {
+                land.first_approach(s.lat, s.lon, s.cog, s.sog, h.horizon_s, GROUNDING_M)
+            };
             let level = match (&warn, &ground) {
                 (_, Some(g)) if g.time_s <= h.alarm_s => Some(Level::Alarm),
                 (Some(w), _) if w.time_s > 0.0 => Some(Level::Warning),
