@@ -29,8 +29,8 @@ fn main() {
         let t0 = Instant::now();
         let mut dec = StreamDecoder::default();
         let mut splitter = LineSplitter::new();
-        // The binary reads 64 KiB at a time: so does this.
-        for chunk in data.chunks(64 << 10) {
+        // The binary reads 1 MiB at a time: so does this.
+        for chunk in data.chunks(1 << 20) {
             splitter.push(chunk, |n, line| dec.feed(n, line, &mut |_| {}));
         }
         if let Some((n, line)) = splitter.finish() {

@@ -124,6 +124,14 @@ pub(crate) struct Form<'a> {
     errors: bool,
 }
 
+impl Form<'_> {
+    /// Whether anything is written per line (JSON or rejected lines);
+    /// otherwise only the decoder's counts are wanted.
+    fn writes(&self) -> bool {
+        self.json || self.errors
+    }
+}
+
 /// Where the decoded output goes.
 pub(crate) struct Sinks<'a> {
     out: &'a mut dyn Write,
@@ -207,7 +215,7 @@ impl Written {
 
 /// Feeds one line to `dec`, its events into `w`.
 fn feed(dec: &mut StreamDecoder, form: &Form, w: &mut Written, n: u64, line: &[u8]) {
-    if form.json || form.errors {
+    if form.writes() {
         dec.feed(n, line, &mut |ev| w.on(form, ev, Some((n, line))));
     } else {
         // Only the counts are wanted: the decoder keeps them.
@@ -224,7 +232,7 @@ fn finish(dec: &mut StreamDecoder, form: &Form, w: &mut Written) {
 /// closed.
 fn decode_in_order(input: &mut Input, form: &Form, sinks: &mut Sinks) -> Result<Option<Stats>> {
     let mut dec = StreamDecoder::default();
-    if !form.json && !form.errors {
+    if !form.writes() {
         // Only the counts are wanted: nothing to write, nothing to stop
         // for; the decoder keeps the counts.
         input.for_each_line(|n, line| dec.feed(n, line, &mut |_| {}))?;
