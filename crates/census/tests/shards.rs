@@ -52,6 +52,26 @@ fn write(
     out
 }
 
+/// Output files by name, as [`write`] gives them.
+type Files = Vec<(String, Vec<u8>)>;
+
+/// One census over all of `msgs` on one thread: the census, its findings
+/// and its files.
+fn whole_census(
+    msgs: &[(AisMessage, i64)],
+    cfg: CensusConfig,
+    land: &Land,
+) -> (Census, Vec<Finding>, Files) {
+    let mut whole = census(cfg, land, 1);
+    let mut found = Vec::new();
+    for (m, t) in msgs {
+        whole.push(m, *t, &mut found);
+    }
+    whole.finish(&mut found);
+    let files = write(found.clone(), &whole, &whole.stats());
+    (whole, found, files)
+}
+
 /// The `summary.json` among these files.
 fn summary_of(files: &[(String, Vec<u8>)]) -> serde_json::Value {
     let doc = &files
@@ -83,14 +103,7 @@ fn shards_merged_give_the_census_of_the_whole() {
     let (msgs, _) = common::fleet_messages(&cfg);
     let land = Land::world().expect("bundled land");
     // One census of the whole.
-    let mut whole = census(CensusConfig::default(), &land, 1);
-    let mut found = Vec::new();
-    for (m, t) in &msgs {
-        whole.push(m, *t, &mut found);
-    }
-    whole.finish(&mut found);
-    let found_whole = found.clone();
-    let one = write(found, &whole, &whole.stats());
+    let (whole, found_whole, one) = whole_census(&msgs, CensusConfig::default(), &land);
     let summary = summary_of(&one);
 
     // Something to compare: every kind, and runs that cross midnight.
@@ -237,20 +250,11 @@ fn frequent_reports_give_the_whole_census_work_counters() {
     // reading at the second's start, long after the vessels' first fixes.
     let detectors =
         Detectors::only("near_misses,encounters,loitering,spoofing").expect("detectors");
-    let mut whole = census(
-        CensusConfig {
-            detectors,
-            ..CensusConfig::default()
-        },
-        &land,
-        1,
-    );
-    let mut found = Vec::new();
-    for (m, t) in &msgs {
-        whole.push(m, *t, &mut found);
-    }
-    whole.finish(&mut found);
-    let one = write(found, &whole, &whole.stats());
+    let cfg = CensusConfig {
+        detectors,
+        ..CensusConfig::default()
+    };
+    let (whole, _, one) = whole_census(&msgs, cfg, &land);
     let mut days: Vec<String> = msgs.iter().map(|(_, t)| day_of(*t)).collect();
     days.dedup();
     assert_eq!(days.len(), 3);
