@@ -11,11 +11,11 @@ use finisterra_nav::manoeuvre::Handling;
 use crate::config::Config;
 use crate::event::AdviceItem;
 use crate::hazard::{self, AtonHazard, Geography};
-use crate::picture::Picture;
 use crate::rules;
 use crate::screen::{
     box_around, flat_range, moved_to, overlapping, rough_rel, Movers, PairScratch, Snap,
 };
+use crate::statics::Statics;
 
 const KN_MPS: f64 = 1852.0 / 3600.0;
 
@@ -25,7 +25,8 @@ const KN_MPS: f64 = 1852.0 / 3600.0;
 /// a new motion (their place in the grid is out of date).
 pub(crate) struct Neighbourhood<'a> {
     pub cfg: &'a Config,
-    pub picture: &'a Picture,
+    /// Names and facts of the vessels.
+    pub statics: &'a dyn Statics,
     pub geo: &'a Geography,
     pub grid: &'a PairScratch,
     /// The pass's snapshots (indices of the grid).
@@ -76,12 +77,8 @@ impl Neighbourhood<'_> {
     /// against the vessels within reach), and how many vessels were.
     pub(crate) fn plan_items(&self, own: &Snap, t_ms: i64) -> (Vec<AdviceItem>, usize) {
         let neighbours = self.within_reach(own, t_ms);
-        let length = self
-            .picture
-            .slots
-            .get(own.slot as usize)
-            .filter(|v| v.mmsi == own.mmsi)
-            .and_then(|v| v.static_data.length_m());
+        let facts = self.statics.facts(own.mmsi);
+        let length = facts.length_m;
         let handling = Handling::for_ship(length, own.sog, &self.cfg.advice());
         let safety_m = self.cfg.hazards.safety_nm * 1852.0;
         let have_fixed = self.geo.land.is_some()
@@ -89,7 +86,6 @@ impl Neighbourhood<'_> {
             || !self.atons.is_empty()
             || !self.geo.zones.is_empty();
         let zones = &self.geo.zones;
-        let facts = crate::zone::facts_of(self.picture, own.mmsi);
         let routeing = !zones.is_empty();
         let trial = |cog: f64, sog: f64| {
             let mut t = *own;

@@ -168,6 +168,14 @@ pub struct Config {
     pub zone_horizon_s: f64,
     /// Screening period, seconds of data time (default 10).
     pub screen_interval_s: f64,
+    /// A screening pass at data time T is worked out on a thread of its
+    /// own and its findings told at the first message at or after T plus
+    /// this, seconds of data time (default 0: in line, at T). Above 0 a
+    /// long pass (hundreds of thousands of vessels) never holds up the
+    /// alarm on arrival of the positions that come meanwhile: they are
+    /// judged against the picture before the pass, and their word on a
+    /// pair is the last. Must be below `screen_interval_s`.
+    pub pass_lag_s: f64,
     /// The air picture: separation minima, look-ahead, ageing, airspace.
     pub air: crate::air::AirConfig,
 }
@@ -182,6 +190,7 @@ impl Default for Config {
             hazards: HazardConfig::default(),
             zone_horizon_s: 1800.0,
             screen_interval_s: DEFAULT_SCREEN_INTERVAL_S,
+            pass_lag_s: 0.0,
             air: crate::air::AirConfig::default(),
         }
     }
@@ -223,6 +232,15 @@ impl Config {
             DEFAULT_SCREEN_INTERVAL_S
         };
         (s * 1000.0) as i64
+    }
+
+    /// [`Config::pass_lag_s`] in ms (0 when not a number above 0).
+    pub(crate) fn pass_lag_ms(&self) -> i64 {
+        if self.pass_lag_s > 0.0 && self.pass_lag_s.is_finite() {
+            ((self.pass_lag_s * 1000.0) as i64).max(1)
+        } else {
+            0
+        }
     }
 }
 
@@ -542,6 +560,14 @@ impl Config {
         let c = Check::new("");
         c.positive("zone_horizon_s", self.zone_horizon_s)?;
         c.positive("screen_interval_s", self.screen_interval_s)?;
+        c.non_negative("pass_lag_s", self.pass_lag_s)?;
+        if self.pass_lag_s >= self.screen_interval_s {
+            return c.fail(
+                "pass_lag_s",
+                self.pass_lag_s,
+                "must be below screen_interval_s (a pass's findings are told before the next pass)",
+            );
+        }
         self.air.validate()
     }
 

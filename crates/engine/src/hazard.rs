@@ -15,6 +15,7 @@ use crate::event::{AdviceItem, EventBody, HazardCleared, HazardRef, HazardRisk, 
 use crate::picture::{FixedObject, MmsiMap, Picture};
 use crate::risk::{round, vessel_ref};
 use crate::screen::{flat_cpa, Snap};
+use crate::statics::Statics;
 
 /// The fixed geography the engine judges against (loaded by the caller).
 #[derive(Debug, Default, Clone)]
@@ -67,7 +68,7 @@ pub(crate) struct AtonHazard {
 
 /// Open hazards (one per vessel: the most urgent) and the last check of
 /// each vessel.
-#[derive(Debug, Default, Serialize, Deserialize)]
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
 pub(crate) struct HazardBook {
     open: BTreeMap<u32, OpenHazard>,
     /// Per vessel: (time of last full check, course, speed) — a vessel
@@ -136,17 +137,18 @@ impl HazardBook {
     /// One pass over the screened vessels. `neighbours(i)` gives the
     /// snapshot indices near vessel `i` (for the ship-to-ship part of the
     /// advice).
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn pass(
         &mut self,
         geo: &Geography,
-        picture: &Picture,
+        atons: &[AtonHazard],
+        statics: &dyn Statics,
         cfg: &Config,
         t_ms: i64,
         snaps: &[Snap],
         neighbours: &dyn Fn(usize) -> Vec<usize>,
     ) -> Vec<EventBody> {
         let h = &cfg.hazards;
-        let atons = atons(picture, cfg);
         let have_any = geo.land.is_some() || !geo.hazards.is_empty() || !atons.is_empty();
         let mut out = Vec::new();
         if !have_any && self.open.is_empty() {
@@ -175,7 +177,7 @@ impl HazardBook {
             self.checked.insert(s.mmsi, (t_ms, s.cog, s.sog));
             evaluated.push(s.mmsi);
             // The most urgent hit: alarm before warning, then the earliest.
-            let best = find(geo, &atons, cfg, s, safety_m)
+            let best = find(geo, atons, cfg, s, safety_m)
                 .into_iter()
                 .min_by(|a, b| {
                     b.level
@@ -191,11 +193,9 @@ impl HazardBook {
         // Raise or update what was found.
         for (key, (hit, idx)) in &hits_now {
             let s = &snaps[*idx];
-            let name = picture
-                .vessel(s.mmsi)
-                .and_then(|v| v.static_data.name.clone());
-            let vref = vessel_ref(s, name.as_ref());
-            let href = hazard_ref(hit, &atons, geo);
+            let name = statics.name(s.mmsi);
+            let vref = vessel_ref(s, name.as_deref());
+            let href = hazard_ref(hit, atons, geo);
             let distance_nm = {
                 let k = 6_371_000.0_f64.to_radians();
                 let x = (hit.point_lon - s.lon) * k * s.cos_lat;
@@ -209,7 +209,7 @@ impl HazardBook {
                 Some(o) => o.risk.level != level || t_ms - o.advised_ms >= RECHECK_MS,
             };
             let advice = if need_advice {
-                advise(geo, &atons, cfg, snaps, *idx, neighbours)
+                advise(geo, atons, cfg, snaps, *idx, neighbours)
             } else {
                 prev.map(|o| o.risk.advice.clone()).unwrap_or_default()
             };
@@ -294,7 +294,7 @@ impl HazardBook {
             if let Some(reason) = reason {
                 let o = self.open.remove(&key).expect("present");
                 let vessel = match screened {
-                    Some(i) => vessel_ref(&snaps[i], o.risk.vessel.name.as_ref()),
+                    Some(i) => vessel_ref(&snaps[i], o.risk.vessel.name.as_deref()),
                     None => o.risk.vessel.clone(),
                 };
                 out.push(EventBody::HazardCleared(HazardCleared {

@@ -46,9 +46,12 @@ mod risk;
 mod rules;
 mod screen;
 mod snapshot;
+mod statics;
 mod zone;
 
 use std::cell::{Cell, OnceCell, RefCell};
+use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use finisterra_ais::{AisMessage, Body};
 use serde::{Deserialize, Serialize};
@@ -101,7 +104,7 @@ fn mark_lost_if_silent(v: &mut Vessel, pc: &PictureConfig, now_ms: i64) -> bool 
 fn vessel_ref_of(v: &Vessel) -> VesselRef {
     VesselRef {
         mmsi: v.mmsi,
-        name: v.static_data.name.clone(),
+        name: v.static_data.name.as_deref().map(str::to_owned),
         lat: v.lat_deg,
         lon: v.lon_deg,
         sog_kn: v.sog_kn.unwrap_or(f64::NAN),
@@ -230,6 +233,13 @@ pub struct EngineStats {
     /// Messages ignored for their time: (outside 1990-2100, unconfirmed
     /// jump of more than six hours ahead).
     pub rejected_times: (u64, u64),
+    /// Risk events of a pass worked out apart ([`Config::pass_lag_s`])
+    /// not told because an arrival judged the pair since the pass.
+    #[serde(default)]
+    pub pass_events_superseded: u64,
+    /// Screening passes worked out apart ([`Config::pass_lag_s`]).
+    #[serde(default)]
+    pub passes_apart: u64,
 }
 
 /// The engine: picture, screening and detectors.
@@ -246,11 +256,18 @@ pub struct Engine {
     stats: EngineStats,
     distress_seen: MmsiMap<Vec<(&'static str, i64)>>,
     scratch: screen::PairScratch,
-    /// The last pass's snapshot: its memory is reused by the next pass.
+    /// The last pass's snapshot.
     snap_buf: Vec<Snap>,
+    /// Memory for the next pass's snapshot, its index and its grid.
+    snap_next: Vec<Snap>,
+    snap_of_slot_next: Vec<u32>,
+    scratch_next: screen::PairScratch,
+    /// A pass worked out apart, its findings not told yet.
+    pending: Option<PendingPass>,
     /// The other threads' snapshots while a pass makes them.
     snap_runs: Vec<Vec<Snap>>,
-    geo: Geography,
+    /// Shared with a pass worked out apart.
+    geo: Arc<Geography>,
     hazards: hazard::HazardBook,
     zones: zone::ZoneBook,
     /// Data time of the last screening pass (the grid's time), ms.
@@ -291,8 +308,12 @@ impl Engine {
             distress_seen: MmsiMap::default(),
             scratch: screen::PairScratch::default(),
             snap_buf: Vec::new(),
+            snap_next: Vec::new(),
+            snap_of_slot_next: Vec::new(),
+            scratch_next: screen::PairScratch::default(),
+            pending: None,
             snap_runs: Vec::new(),
-            geo: Geography::default(),
+            geo: Arc::new(Geography::default()),
             hazards: hazard::HazardBook::default(),
             zones: zone::ZoneBook::default(),
             pass_ms: i64::MIN,
@@ -404,12 +425,14 @@ impl Engine {
     /// the open alerts over.
     pub fn set_geography(&mut self, geo: Geography) {
         let mut out = Vec::new();
-        let zones = std::mem::take(&mut self.geo.zones);
-        let hazards = std::mem::take(&mut self.geo.hazards);
-        self.geo = geo;
+        self.settle(&mut out);
+        let g = Arc::make_mut(&mut self.geo);
+        let zones = std::mem::take(&mut g.zones);
+        let hazards = std::mem::take(&mut g.hazards);
+        *g = geo;
         let (new_zones, new_hazards) = (
-            std::mem::replace(&mut self.geo.zones, zones),
-            std::mem::replace(&mut self.geo.hazards, hazards),
+            std::mem::replace(&mut g.zones, zones),
+            std::mem::replace(&mut g.hazards, hazards),
         );
         self.set_zones(new_zones, &mut out);
         self.set_hazards(new_hazards, &mut out);
@@ -425,7 +448,8 @@ impl Engine {
     /// and vessels already inside a keep-out (outside a keep-in) zone that
     /// applies to them raise a violation at once. Events go to `out`.
     pub fn set_zones(&mut self, zones: finisterra_geofence::Zones, out: &mut Vec<Event>) {
-        self.geo.zones = zones;
+        self.settle(out);
+        Arc::make_mut(&mut self.geo).zones = zones;
         let t_ms = self.clock.now_ms().unwrap_or(clock::MIN_TIME_MS);
         self.zone_keys = zone::zone_keys(&self.geo.zones);
         let mut bodies = Vec::new();
@@ -461,7 +485,8 @@ impl Engine {
     /// user hazard by identity (feature `id`, else name) or is cleared
     /// (`hazard_removed`); every vessel is checked again at the next pass.
     pub fn set_hazards(&mut self, hazards: finisterra_geofence::Hazards, out: &mut Vec<Event>) {
-        let old = std::mem::replace(&mut self.geo.hazards, hazards);
+        self.settle(out);
+        let old = std::mem::replace(&mut Arc::make_mut(&mut self.geo).hazards, hazards);
         let t_ms = self.clock.now_ms().unwrap_or(clock::MIN_TIME_MS);
         for b in self.hazards.replace(&old, &self.geo.hazards, t_ms) {
             self.emit(t_ms, b, out);
@@ -485,7 +510,10 @@ impl Engine {
 
     /// Open hazards (vessels whose track leads to land or a hazard).
     pub fn open_hazards(&self) -> impl Iterator<Item = &HazardRisk> {
-        self.hazards.open()
+        match &self.pending {
+            Some(p) => p.hazards_before.open(),
+            None => self.hazards.open(),
+        }
     }
 
     /// Open zone violations.
@@ -520,7 +548,15 @@ impl Engine {
 
     /// The open risks, in pair order.
     pub fn open_risks(&self) -> impl Iterator<Item = &OpenRisk> {
-        self.risks.open().values()
+        let (book, judged) = match &self.pending {
+            Some(p) => (&*p.risks_before, Some(&p.judged)),
+            None => (&self.risks, None),
+        };
+        book.open()
+            .iter()
+            .filter(move |(k, _)| judged.is_none_or(|j| !j.contains_key(k)))
+            .map(|(_, r)| r)
+            .chain(judged.into_iter().flat_map(|j| j.values().flatten()))
     }
 
     /// Aids to navigation and base stations.
@@ -534,9 +570,14 @@ impl Engine {
     /// ticking blindly (the sans-IO `poll_timeout` of protocol state
     /// machines). `None` before the first message.
     pub fn next_deadline_ms(&self) -> Option<i64> {
-        match (self.next_screen_ms, self.air.next_pass_ms) {
+        let next = match (self.next_screen_ms, self.air.next_pass_ms) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
+        };
+        match (&self.pending, next) {
+            (Some(p), Some(n)) => Some(n.min(p.apply_ms)),
+            (Some(p), None) => Some(p.apply_ms),
+            (None, n) => n,
         }
     }
 
@@ -739,6 +780,9 @@ impl Engine {
         let Some(now) = self.clock.advance(time_ms) else {
             return;
         };
+        if self.pending.as_ref().is_some_and(|p| now >= p.apply_ms) {
+            self.settle(out);
+        }
         let air_interval = self.cfg.air.screen_interval_ms();
         match self.air.next_pass_ms {
             None => self.air.next_pass_ms = Some((now.div_euclid(air_interval) + 1) * air_interval),
@@ -756,6 +800,10 @@ impl Engine {
                 let boundary = now.div_euclid(interval) * interval;
                 self.screen(boundary, out);
                 self.next_screen_ms = Some(boundary + interval);
+                // The time that started the pass may be past its lag.
+                if self.pending.as_ref().is_some_and(|p| now >= p.apply_ms) {
+                    self.settle(out);
+                }
             }
             _ => {}
         }
@@ -765,13 +813,23 @@ impl Engine {
     /// [`Engine::ingest`] and [`Engine::advance`]): ageing, a dead-reckoned
     /// snapshot, candidate pairs from the swept-path grid, the close ones
     /// judged (risks, then hazards, then zone predictions).
+    ///
+    /// With [`Config::pass_lag_s`] above zero the judging is worked out on
+    /// a thread of its own from the snapshot and the books as they are now,
+    /// and its findings are told at the first message (or
+    /// [`Engine::advance`]) at or after `t_ms` plus the lag; the vessels that
+    /// report in between are judged on arrival meanwhile, against the
+    /// picture before this pass, and their word on a pair is the last one.
+    /// A pass still pending is settled first.
     pub fn screen(&mut self, t_ms: i64, out: &mut Vec<Event>) {
+        self.settle(out);
         self.stats.screenings += 1;
-        self.age(t_ms, out);
+        let forgot = self.age(t_ms, out);
         if !self.screening {
             return;
         }
-        let mut snaps = std::mem::take(&mut self.snap_buf);
+        let lag_ms = self.cfg.pass_lag_ms();
+        let mut snaps = std::mem::take(&mut self.snap_next);
         snapshots(
             &self.picture,
             t_ms,
@@ -781,43 +839,228 @@ impl Engine {
             self.threads,
         );
         self.stats.last_screened_vessels = snaps.len() as u64;
-        build_grid(&snaps, &mut self.scratch, self.threads);
-        self.pass_ms = t_ms;
-        self.movers.clear();
-        self.snap_of_slot.clear();
-        self.snap_of_slot.resize(self.picture.slots.len(), u32::MAX);
+        let mut snap_of_slot = std::mem::take(&mut self.snap_of_slot_next);
+        snap_of_slot.clear();
+        snap_of_slot.resize(self.picture.slots.len(), u32::MAX);
         let mut max_sog: f64 = 0.0;
         for (k, sn) in snaps.iter().enumerate() {
-            self.snap_of_slot[sn.slot as usize] = k as u32;
+            snap_of_slot[sn.slot as usize] = k as u32;
             max_sog = max_sog.max(sn.sog);
         }
         // A bounded speed: one absurd report must not make every
         // neighbourhood the whole ocean.
-        self.max_sog_kn = max_sog.min(MAX_REACH_SOG_KN);
-        let assessed = self.close_pairs(&snaps);
-        let mut bodies = self.judge(t_ms, &snaps, &assessed);
-        bodies.extend(self.predict_zones(t_ms, &snaps));
-        for b in bodies {
-            self.emit(t_ms, b, out);
+        let max_sog_kn = max_sog.min(MAX_REACH_SOG_KN);
+        let atons = hazard::atons(&self.picture, &self.cfg);
+        let zone_bodies = self.predict_zones(t_ms, &snaps);
+        if lag_ms == 0 {
+            // In line: the grid, the pairs and their judgement now.
+            self.snap_next = std::mem::take(&mut self.snap_buf);
+            self.snap_of_slot_next = std::mem::replace(&mut self.snap_of_slot, snap_of_slot);
+            self.pass_ms = t_ms;
+            self.movers.clear();
+            self.max_sog_kn = max_sog_kn;
+            let statics = statics::Live {
+                picture: &self.picture,
+                snap_of_slot: &self.snap_of_slot,
+            };
+            let world = PassWorld {
+                cfg: &self.cfg,
+                geo: &self.geo,
+                statics: &statics,
+                atons: &atons,
+                threads: self.threads,
+                max_sog_kn,
+            };
+            let (bodies, counts) = run_pass(
+                &world,
+                t_ms,
+                &snaps,
+                &mut self.scratch,
+                &mut self.risks,
+                &mut self.hazards,
+            );
+            self.snap_buf = snaps;
+            counts.add_to(&mut self.stats);
+            for b in bodies.into_iter().chain(zone_bodies) {
+                self.emit(t_ms, b, out);
+            }
+            return;
         }
-        self.snap_buf = snaps;
+        // Apart: the arrivals until the findings are told are judged
+        // against the last pass's grid, which must follow the slots if
+        // vessels were forgotten just now.
+        if forgot {
+            self.follow_slots();
+        }
+        self.stats.passes_apart += 1;
+        let snaps = Arc::new(snaps);
+        let mut frozen = statics::Frozen::of(&self.picture, &snaps);
+        let risks_before = Arc::new(std::mem::take(&mut self.risks));
+        let hazards_before = Arc::new(std::mem::take(&mut self.hazards));
+        let mut grid = std::mem::take(&mut self.scratch_next);
+        let (cfg, geo, threads) = (self.cfg, Arc::clone(&self.geo), self.threads);
+        let (pass_snaps, risks, hazards) = (
+            Arc::clone(&snaps),
+            Arc::clone(&risks_before),
+            Arc::clone(&hazards_before),
+        );
+        let job: PassJob = Box::new(move || {
+            frozen.index(&pass_snaps);
+            let mut risks = (*risks).clone();
+            let mut hazards = (*hazards).clone();
+            let world = PassWorld {
+                cfg: &cfg,
+                geo: &geo,
+                statics: &frozen,
+                atons: &atons,
+                threads,
+                max_sog_kn,
+            };
+            let (bodies, counts) = run_pass(
+                &world,
+                t_ms,
+                &pass_snaps,
+                &mut grid,
+                &mut risks,
+                &mut hazards,
+            );
+            PassDone {
+                bodies,
+                counts,
+                risks,
+                hazards,
+                grid,
+            }
+        });
+        let job = Arc::new(std::sync::Mutex::new(Some(job)));
+        let theirs = Arc::clone(&job);
+        let spawned = std::thread::Builder::new()
+            .name("finisterra-pass".into())
+            .spawn(move || theirs.lock().ok().and_then(|mut j| j.take()).map(|j| j()));
+        let (worker, done) = match spawned {
+            Ok(handle) => (Some(handle), None),
+            // No thread to be had: the pass is worked out here and now,
+            // and told at the same time as from a thread.
+            Err(_) => {
+                let job = job.lock().ok().and_then(|mut j| j.take());
+                (None, job.map(|j| j()))
+            }
+        };
+        let pending = PendingPass {
+            t_ms,
+            apply_ms: t_ms.saturating_add(lag_ms),
+            worker,
+            done,
+            snaps,
+            risks_before,
+            hazards_before,
+            judged: BTreeMap::new(),
+            movers: screen::Movers::default(),
+            snap_of_slot,
+            max_sog_kn,
+            zone_bodies,
+        };
+        self.pending = Some(pending);
     }
 
-    /// The candidate pairs of the pass's grid close enough (or already at
-    /// risk) to be judged, with their quick figures, in cell order.
-    fn close_pairs(&mut self, snaps: &[Snap]) -> Vec<PairAssessment> {
-        // The open pairs' bits: most pairs need no lookup.
-        let open_bits = self.risks.open_bits();
-        let (cfg, open_bits, risks) = (&self.cfg, &open_bits, &self.risks);
-        let (assessed, candidates) =
-            pairs_in_cells(snaps, &self.scratch, self.threads, |i, j, a, b| {
-                let key = risk::packed(pair_key(a, b));
-                let open = open_bits.may_hold(key) && risks.is_open(key);
-                close_pair(cfg, a, b, open, i as usize, j as usize)
-            });
-        self.stats.candidate_pairs += candidates;
-        self.stats.precise_pairs += assessed.len() as u64;
-        assessed
+    /// Whether a screening pass is being worked out apart, its findings
+    /// not yet told ([`Config::pass_lag_s`]). [`Engine::snapshot`] must
+    /// not be taken then: call [`Engine::settle`] first.
+    pub fn pass_pending(&self) -> bool {
+        self.pending.is_some()
+    }
+
+    /// Tells the findings of a pass worked out apart now, without waiting
+    /// for its time: at the end of the input (a replay that stops), before
+    /// a snapshot, before the zones or hazards change. Nothing to do when
+    /// no pass is pending.
+    pub fn settle(&mut self, out: &mut Vec<Event>) {
+        let Some(p) = self.pending.take() else {
+            return;
+        };
+        let done = match (p.done, p.worker) {
+            (Some(d), _) => Some(d),
+            (None, Some(w)) => match w.join() {
+                Ok(d) => d,
+                // A pass never panics; if one did, it would here too.
+                Err(e) => std::panic::resume_unwind(e),
+            },
+            (None, None) => None,
+        };
+        // The thread takes its job unless it could not start, and then
+        // the job was done in line: a result is always there.
+        let Some(done) = done else {
+            debug_assert!(false, "a pending pass without its result");
+            self.risks = (*p.risks_before).clone();
+            self.hazards = (*p.hazards_before).clone();
+            return;
+        };
+        let PassDone {
+            bodies,
+            counts,
+            mut risks,
+            hazards,
+            grid,
+        } = done;
+        // The arrivals since the pass have the last word on the pairs
+        // they judged: their book entries replace the pass's, and the
+        // pass's events of those pairs are not told.
+        for (key, entry) in &p.judged {
+            risks.set(*key, entry.clone());
+        }
+        self.risks = risks;
+        self.hazards = hazards;
+        drop(p.risks_before);
+        drop(p.hazards_before);
+        let snaps = Arc::try_unwrap(p.snaps).unwrap_or_else(|a| (*a).clone());
+        self.snap_next = std::mem::replace(&mut self.snap_buf, snaps);
+        self.scratch_next = std::mem::replace(&mut self.scratch, grid);
+        self.snap_of_slot_next = std::mem::replace(&mut self.snap_of_slot, p.snap_of_slot);
+        self.pass_ms = p.t_ms;
+        self.max_sog_kn = p.max_sog_kn;
+        self.movers = p.movers;
+        counts.add_to(&mut self.stats);
+        for b in bodies {
+            if let Some(key) = risk_pair(&b) {
+                if p.judged.contains_key(&key) {
+                    self.stats.pass_events_superseded += 1;
+                    continue;
+                }
+            }
+            self.emit(p.t_ms, b, out);
+        }
+        for b in p.zone_bodies {
+            self.emit(p.t_ms, b, out);
+        }
+    }
+
+    /// After vessels were forgotten (the picture's slots moved up): the
+    /// last pass's snapshots, their index and the movers follow.
+    fn follow_slots(&mut self) {
+        let picture = &self.picture;
+        for s in self.snap_buf.iter_mut() {
+            s.slot = picture.slot(s.mmsi).map_or(u32::MAX, |k| k as u32);
+        }
+        self.snap_of_slot.clear();
+        self.snap_of_slot.resize(picture.slots.len(), u32::MAX);
+        for (k, s) in self.snap_buf.iter().enumerate() {
+            if let Some(e) = self.snap_of_slot.get_mut(s.slot as usize) {
+                *e = k as u32;
+            }
+        }
+        self.movers.remap(|m| picture.slot(m));
+    }
+
+    /// Whether the pair `key` has an open risk now (with a pass pending:
+    /// as the arrivals since it left it, else as the pass found it).
+    fn risk_open_now(&self, key: &(u32, u32)) -> bool {
+        match &self.pending {
+            None => self.risks.get(key).is_some(),
+            Some(p) => match p.judged.get(key) {
+                Some(entry) => entry.is_some(),
+                None => p.risks_before.get(key).is_some(),
+            },
+        }
     }
 
     /// The alarm on arrival: a position that creates or changes a risk
@@ -848,6 +1091,24 @@ impl Engine {
             None => true,
             Some(old) => grid_is_stale(old, &own, self.pass_ms, t_ms),
         };
+        // A pass pending keeps its own movers: the vessels whose motion its
+        // snapshot does not hold.
+        if let Some(p) = &mut self.pending {
+            let held = p
+                .snap_of_slot
+                .get(slot)
+                .copied()
+                .filter(|&k| k != u32::MAX)
+                .and_then(|k| p.snaps.get(k as usize))
+                .filter(|s| s.mmsi == mmsi);
+            let moved = match held {
+                None => true,
+                Some(old) => grid_is_stale(old, &own, p.t_ms, t_ms),
+            };
+            if moved {
+                p.movers.insert(own, t_ms);
+            }
+        }
         if !stale {
             return;
         }
@@ -891,7 +1152,7 @@ impl Engine {
             if other.stationary && own.stationary {
                 continue;
             }
-            let open = self.risks.open().contains_key(&pair_key(&own, &other));
+            let open = self.risk_open_now(&pair_key(&own, &other));
             if let Some(pa) = close_pair(&self.cfg, &own, &other, open, 0, local.len()) {
                 self.stats.precise_pairs += 1;
                 self.stats.arrival_pairs += 1;
@@ -906,7 +1167,11 @@ impl Engine {
         let bodies = {
             let atons: OnceCell<Vec<hazard::AtonHazard>> = OnceCell::new();
             let picture = &self.picture;
-            let names = |m: u32| picture.vessel(m).and_then(|v| v.static_data.name.clone());
+            let live = statics::Live {
+                picture,
+                snap_of_slot: &self.snap_of_slot,
+            };
+            let names = |m: u32| statics::Statics::name(&live, m);
             let snap_index = |m: u32| local.iter().position(|s| s.mmsi == m);
             let cache: RefCell<MmsiMap<Vec<AdviceItem>>> = RefCell::new(MmsiMap::default());
             let counts: Cell<(u64, u64)> = Cell::new((0, 0));
@@ -922,7 +1187,7 @@ impl Engine {
                 };
                 let hood = advising::Neighbourhood {
                     cfg,
-                    picture,
+                    statics: &live,
                     geo,
                     grid,
                     snaps: pass_snaps,
@@ -937,7 +1202,7 @@ impl Engine {
                 items
             };
             let zones = &self.geo.zones;
-            let facts_of = |s: &Snap| zone::facts_of(picture, s.mmsi);
+            let facts_of = |s: &Snap| statics::Statics::facts(&live, s.mmsi);
             let rules_for = |a: &Snap, b: &Snap, range_nm: f64| -> rules::PairRules {
                 rules::pair_rules(zones, t_ms, (a, &facts_of(a)), (b, &facts_of(b)), range_nm)
             };
@@ -950,7 +1215,31 @@ impl Engine {
                 plan_for: &plan_for,
                 rules_for: &rules_for,
             };
-            let bodies = self.risks.update(&pass, &assessed, false);
+            let bodies = match &mut self.pending {
+                None => self.risks.update(&pass, &assessed, false),
+                // A pass pending: these pairs are judged on their book
+                // entries as the pass found them (or as arrivals since
+                // left them), and the arrival's word on them is the last.
+                Some(p) => {
+                    let mut book = RiskBook::default();
+                    let keys: Vec<(u32, u32)> = assessed
+                        .iter()
+                        .map(|pa| ((pa.key >> 32) as u32, pa.key as u32))
+                        .collect();
+                    for key in &keys {
+                        let entry = match p.judged.get(key) {
+                            Some(e) => e.clone(),
+                            None => p.risks_before.get(key).cloned(),
+                        };
+                        book.set(*key, entry);
+                    }
+                    let bodies = book.update(&pass, &assessed, false);
+                    for key in keys {
+                        p.judged.insert(key, book.take(&key));
+                    }
+                    bodies
+                }
+            };
             let (plans, targets) = counts.get();
             self.stats.advice_plans += plans;
             self.stats.advice_targets += targets;
@@ -959,109 +1248,6 @@ impl Engine {
         for b in bodies {
             self.emit(t_ms, b, out);
         }
-    }
-
-    /// Risks (lifecycle, rulings, advice) and hazards for one snapshot;
-    /// both share the neighbours of each vessel, built once and only if
-    /// needed, and the advice is cached per vessel for the pass.
-    fn judge(&mut self, t_ms: i64, snaps: &[Snap], assessed: &[PairAssessment]) -> Vec<EventBody> {
-        let picture = &self.picture;
-        let names = |mmsi: u32| {
-            picture
-                .vessel(mmsi)
-                .and_then(|v| v.static_data.name.clone())
-        };
-        // Snapshot index of each picture slot (made by the pass).
-        let snap_of_slot = &self.snap_of_slot;
-        let snap_index = |mmsi: u32| -> Option<usize> {
-            let slot = picture.slot(mmsi)?;
-            let k = snap_of_slot[slot];
-            (k != u32::MAX).then_some(k as usize)
-        };
-        let cache: RefCell<MmsiMap<Vec<AdviceItem>>> = RefCell::new(MmsiMap::default());
-        let counts: Cell<(u64, u64)> = Cell::new((0, 0));
-        let atons: OnceCell<Vec<hazard::AtonHazard>> = OnceCell::new();
-        let cfg = &self.cfg;
-        let (geo, grid, max_sog_kn) = (&self.geo, &self.scratch, self.max_sog_kn);
-        let zones = &self.geo.zones;
-        let hood = || advising::Neighbourhood {
-            cfg,
-            picture,
-            geo,
-            grid,
-            snaps,
-            pass_ms: t_ms,
-            movers: &self.movers,
-            max_sog_kn,
-            atons: atons.get_or_init(|| hazard::atons(picture, cfg)),
-        };
-        let plan_for = |mmsi: u32| -> Vec<AdviceItem> {
-            if let Some(items) = cache.borrow().get(&mmsi) {
-                return items.clone();
-            }
-            let Some(idx) = snap_index(mmsi) else {
-                return Vec::new();
-            };
-            let (items, targets) = hood().plan_items(&snaps[idx], t_ms);
-            counts.set((counts.get().0 + 1, counts.get().1 + targets as u64));
-            cache.borrow_mut().insert(mmsi, items.clone());
-            items
-        };
-        let facts_of = |s: &Snap| zone::facts_of(picture, s.mmsi);
-        let rules_for = |a: &Snap, b: &Snap, range_nm: f64| -> rules::PairRules {
-            rules::pair_rules(zones, t_ms, (a, &facts_of(a)), (b, &facts_of(b)), range_nm)
-        };
-        let pass = Pass {
-            cfg,
-            t_ms,
-            snaps,
-            snap_index: &snap_index,
-            names: &names,
-            plan_for: &plan_for,
-            rules_for: &rules_for,
-        };
-        // Most open risks only move on (new figures, the same ruling):
-        // done first, on every thread; the rest needs the whole pass.
-        let staged = self
-            .risks
-            .stage(cfg, t_ms, snaps, assessed, true, self.threads);
-        if self.threads.n > 1 {
-            // The plans the book will ask for, made beforehand side by side
-            // (each depends only on the pass): the book then finds them
-            // made, and takes the same decisions with the same advice.
-            let wanted: Vec<(u32, usize)> = self
-                .risks
-                .to_advise(&pass, assessed, &staged)
-                .into_iter()
-                .filter_map(|m| snap_index(m).map(|i| (m, i)))
-                .collect();
-            // A plan costs tens of microseconds or more: a few are worth
-            // the threads.
-            if wanted.len() >= 2 * self.threads.n {
-                let made = advising::plan_many(&hood(), &wanted, t_ms, self.threads.n);
-                let mut cache = cache.borrow_mut();
-                for (m, (items, targets)) in wanted.iter().map(|w| w.0).zip(made) {
-                    counts.set((counts.get().0 + 1, counts.get().1 + targets as u64));
-                    cache.insert(m, items);
-                }
-            }
-        }
-        let mut bodies = self.risks.finish(&pass, assessed, staged);
-        let (plans, targets) = counts.get();
-        self.stats.advice_plans += plans;
-        self.stats.advice_targets += targets;
-        // A vessel's candidate partners, asked of the grid: only a
-        // vessel standing into danger needs them.
-        let neighbour_idx = |i: usize| -> Vec<usize> {
-            let mut near = Vec::new();
-            screen::partners(&self.scratch, snaps, i, &mut near);
-            near.into_iter().map(|j| j as usize).collect()
-        };
-        bodies.extend(
-            self.hazards
-                .pass(&self.geo, picture, cfg, t_ms, snaps, &neighbour_idx),
-        );
-        bodies
     }
 
     /// Zones each moving vessel will enter, leave or cross against their
@@ -1080,7 +1266,7 @@ impl Engine {
                 continue;
             };
             let facts = zone::facts(v);
-            let vref = risk::vessel_ref(s, v.static_data.name.as_ref());
+            let vref = risk::vessel_ref(s, v.static_data.name.as_deref());
             let at = Fix {
                 lat_deg: s.lat,
                 lon_deg: s.lon,
@@ -1099,8 +1285,9 @@ impl Engine {
         bodies
     }
 
-    /// Marks targets lost and forgets long-silent ones.
-    fn age(&mut self, t_ms: i64, out: &mut Vec<Event>) {
+    /// Marks targets lost and forgets long-silent ones; `true` when some
+    /// were forgotten (the picture's slots moved).
+    fn age(&mut self, t_ms: i64, out: &mut Vec<Event>) -> bool {
         let pc = self.cfg.picture;
         let forget_ms = (pc.forget_after_s * 1000.0) as i64;
         // Whether some vessel is to be forgotten, found on the same walk:
@@ -1136,7 +1323,8 @@ impl Engine {
             });
             self.emit(t_ms, body, out);
         }
-        if forget_any.into_inner() {
+        let forgot = forget_any.into_inner();
+        if forgot {
             self.picture
                 .retain_vessels(|v| t_ms - v.last_seen_ms <= forget_ms);
         }
@@ -1147,6 +1335,7 @@ impl Engine {
             seen.retain(|(_, t)| t_ms - *t <= forget_ms);
             !seen.is_empty()
         });
+        forgot
     }
 
     fn check_distress(&mut self, msg: &AisMessage, t_ms: i64, out: &mut Vec<Event>) {
@@ -1172,7 +1361,7 @@ impl Engine {
             Some(v) if v.has_fix() => (Some(v.lat_deg), Some(v.lon_deg)),
             _ => (None, None),
         };
-        let name = v.and_then(|v| v.static_data.name.clone());
+        let name = v.and_then(|v| v.static_data.name.as_deref().map(str::to_owned));
         for (reason, text) in reasons {
             let seen = self.distress_seen.entry(mmsi).or_default();
             if let Some(e) = seen.iter_mut().find(|e| e.0 == reason) {
@@ -1208,4 +1397,197 @@ impl Engine {
         });
         self.next_id += 1;
     }
+}
+
+/// What a screening pass reads besides its snapshots: nothing of the
+/// picture itself, so that it can be worked out apart from it.
+struct PassWorld<'a> {
+    cfg: &'a Config,
+    geo: &'a Geography,
+    statics: &'a dyn statics::Statics,
+    atons: &'a [hazard::AtonHazard],
+    threads: par::Threads,
+    /// Fastest vessel of the pass, knots (bounded).
+    max_sog_kn: f64,
+}
+
+/// A pass's work counters.
+#[derive(Debug, Default, Clone, Copy)]
+struct PassCounts {
+    candidate_pairs: u64,
+    precise_pairs: u64,
+    advice_plans: u64,
+    advice_targets: u64,
+}
+
+impl PassCounts {
+    fn add_to(self, stats: &mut EngineStats) {
+        stats.candidate_pairs += self.candidate_pairs;
+        stats.precise_pairs += self.precise_pairs;
+        stats.advice_plans += self.advice_plans;
+        stats.advice_targets += self.advice_targets;
+    }
+}
+
+/// A pass's judgement, worked out in line or on a thread of its own.
+type PassJob = Box<dyn FnOnce() -> PassDone + Send>;
+
+/// What a pass worked out apart found, and the memory it used.
+struct PassDone {
+    bodies: Vec<EventBody>,
+    counts: PassCounts,
+    risks: RiskBook,
+    hazards: hazard::HazardBook,
+    grid: screen::PairScratch,
+}
+
+/// A pass worked out apart whose findings are not told yet
+/// ([`Config::pass_lag_s`]).
+struct PendingPass {
+    t_ms: i64,
+    /// Its findings are told at the first data time at or after this.
+    apply_ms: i64,
+    worker: Option<std::thread::JoinHandle<Option<PassDone>>>,
+    /// Its result, when it was worked out in line (no thread to be had).
+    done: Option<PassDone>,
+    snaps: Arc<Vec<Snap>>,
+    /// The books as the pass found them (arrivals read them meanwhile).
+    risks_before: Arc<RiskBook>,
+    hazards_before: Arc<hazard::HazardBook>,
+    /// The pairs arrivals judged since the pass, with their entry now
+    /// (`None`: not open).
+    judged: BTreeMap<(u32, u32), Option<OpenRisk>>,
+    /// The vessels that reported a motion the pass's snapshot does not
+    /// hold (the movers once its grid is the engine's).
+    movers: screen::Movers,
+    snap_of_slot: Vec<u32>,
+    max_sog_kn: f64,
+    /// The pass's zone predictions (told after its risks and hazards).
+    zone_bodies: Vec<EventBody>,
+}
+
+impl std::fmt::Debug for PendingPass {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PendingPass")
+            .field("t_ms", &self.t_ms)
+            .field("apply_ms", &self.apply_ms)
+            .field("judged", &self.judged.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The pair of a risk event.
+fn risk_pair(b: &EventBody) -> Option<(u32, u32)> {
+    match b {
+        EventBody::RiskRaised(r) | EventBody::RiskUpdated(r) => Some((r.a.mmsi, r.b.mmsi)),
+        EventBody::RiskCleared(c) => Some((c.a.mmsi, c.b.mmsi)),
+        _ => None,
+    }
+}
+
+/// The judging part of a screening pass at `t_ms` over `snaps`: the grid,
+/// the candidate pairs close enough (or already at risk) judged, then
+/// risks (lifecycle, rulings, advice) and hazards; their events in order.
+fn run_pass(
+    w: &PassWorld<'_>,
+    t_ms: i64,
+    snaps: &[Snap],
+    grid: &mut screen::PairScratch,
+    risks: &mut RiskBook,
+    hazards: &mut hazard::HazardBook,
+) -> (Vec<EventBody>, PassCounts) {
+    let mut counts = PassCounts::default();
+    build_grid(snaps, grid, w.threads);
+    let assessed = {
+        // The open pairs' bits: most pairs need no lookup.
+        let open_bits = risks.open_bits();
+        let (cfg, open_bits, risks) = (w.cfg, &open_bits, &*risks);
+        let (assessed, candidates) = pairs_in_cells(snaps, grid, w.threads, |i, j, a, b| {
+            let key = risk::packed(pair_key(a, b));
+            let open = open_bits.may_hold(key) && risks.is_open(key);
+            close_pair(cfg, a, b, open, i as usize, j as usize)
+        });
+        counts.candidate_pairs += candidates;
+        counts.precise_pairs += assessed.len() as u64;
+        assessed
+    };
+    let grid = &*grid;
+    let (cfg, statics) = (w.cfg, w.statics);
+    let names = |mmsi: u32| statics.name(mmsi);
+    let snap_index = |mmsi: u32| statics.snap_index(mmsi);
+    let cache: RefCell<MmsiMap<Vec<AdviceItem>>> = RefCell::new(MmsiMap::default());
+    let plans: Cell<(u64, u64)> = Cell::new((0, 0));
+    // The pass's movers: none yet.
+    let movers = screen::Movers::default();
+    let zones = &w.geo.zones;
+    let hood = advising::Neighbourhood {
+        cfg,
+        statics,
+        geo: w.geo,
+        grid,
+        snaps,
+        pass_ms: t_ms,
+        movers: &movers,
+        max_sog_kn: w.max_sog_kn,
+        atons: w.atons,
+    };
+    let plan_for = |mmsi: u32| -> Vec<AdviceItem> {
+        if let Some(items) = cache.borrow().get(&mmsi) {
+            return items.clone();
+        }
+        let Some(idx) = snap_index(mmsi) else {
+            return Vec::new();
+        };
+        let (items, targets) = hood.plan_items(&snaps[idx], t_ms);
+        plans.set((plans.get().0 + 1, plans.get().1 + targets as u64));
+        cache.borrow_mut().insert(mmsi, items.clone());
+        items
+    };
+    let rules_for = |a: &Snap, b: &Snap, range_nm: f64| -> rules::PairRules {
+        let (fa, fb) = (statics.facts(a.mmsi), statics.facts(b.mmsi));
+        rules::pair_rules(zones, t_ms, (a, &fa), (b, &fb), range_nm)
+    };
+    let pass = Pass {
+        cfg,
+        t_ms,
+        snaps,
+        snap_index: &snap_index,
+        names: &names,
+        plan_for: &plan_for,
+        rules_for: &rules_for,
+    };
+    // Most open risks only move on (new figures, the same ruling):
+    // done first, on every thread; the rest needs the whole pass.
+    let staged = risks.stage(cfg, t_ms, snaps, &assessed, true, w.threads);
+    if w.threads.n > 1 {
+        // The plans the book will ask for, made beforehand side by side
+        // (each depends only on the pass): the book then finds them
+        // made, and takes the same decisions with the same advice.
+        let wanted: Vec<(u32, usize)> = risks
+            .to_advise(&pass, &assessed, &staged)
+            .into_iter()
+            .filter_map(|m| snap_index(m).map(|i| (m, i)))
+            .collect();
+        // A plan costs tens of microseconds or more: a few are worth
+        // the threads.
+        if wanted.len() >= 2 * w.threads.n {
+            let made = advising::plan_many(&hood, &wanted, t_ms, w.threads.n);
+            let mut cache = cache.borrow_mut();
+            for (m, (items, targets)) in wanted.iter().map(|w| w.0).zip(made) {
+                plans.set((plans.get().0 + 1, plans.get().1 + targets as u64));
+                cache.insert(m, items);
+            }
+        }
+    }
+    let mut bodies = risks.finish(&pass, &assessed, staged);
+    (counts.advice_plans, counts.advice_targets) = plans.get();
+    // A vessel's candidate partners, asked of the grid: only a
+    // vessel standing into danger needs them.
+    let neighbour_idx = |i: usize| -> Vec<usize> {
+        let mut near = Vec::new();
+        screen::partners(grid, snaps, i, &mut near);
+        near.into_iter().map(|j| j as usize).collect()
+    };
+    bodies.extend(hazards.pass(w.geo, w.atons, statics, cfg, t_ms, snaps, &neighbour_idx));
+    (bodies, counts)
 }

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::Arc;
 
 use finisterra_ais::{AisMessage, Body, Dimensions, StaticDataReport};
 use serde::{Deserialize, Serialize};
@@ -55,9 +56,10 @@ pub enum VesselClass {
 /// Static and voyage data merged from messages 5, 19 and 24.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct StaticData {
-    /// Vessel name.
+    /// Vessel name (shared: a screening pass worked out apart from the
+    /// picture takes the names as they were without copying them).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<Arc<str>>,
     /// Call sign.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub callsign: Option<String>,
@@ -114,6 +116,15 @@ impl StaticData {
             self.to_port_m = Some(d.to_port);
             self.to_starboard_m = Some(d.to_starboard);
         }
+    }
+}
+
+/// Takes a transmitted name unless it is blank; the name held is kept
+/// (not copied again) when it is the same.
+fn set_name(name: &mut Option<Arc<str>>, sent: &str) {
+    let t = sent.trim();
+    if !t.is_empty() && name.as_deref() != Some(t) {
+        *name = Some(Arc::from(t));
     }
 }
 
@@ -568,7 +579,7 @@ impl Picture {
         match &msg.body {
             Body::StaticVoyage(s) => {
                 let d = &mut v.static_data;
-                d.name = non_empty(s.shipname.as_str()).or(d.name.take());
+                set_name(&mut d.name, s.shipname.as_str());
                 d.callsign = non_empty(s.callsign.as_str()).or(d.callsign.take());
                 d.imo = (s.imo != 0).then_some(s.imo).or(d.imo);
                 d.ship_type = (s.shiptype != 0).then_some(s.shiptype).or(d.ship_type);
@@ -584,13 +595,13 @@ impl Picture {
             }
             Body::ClassBExtended(s) => {
                 let d = &mut v.static_data;
-                d.name = non_empty(s.shipname.as_str()).or(d.name.take());
+                set_name(&mut d.name, s.shipname.as_str());
                 d.ship_type = (s.shiptype != 0).then_some(s.shiptype).or(d.ship_type);
                 d.set_dims(&s.dimensions);
             }
             Body::StaticData(StaticDataReport::PartA { shipname }) => {
                 let d = &mut v.static_data;
-                d.name = non_empty(shipname.as_str()).or(d.name.take());
+                set_name(&mut d.name, shipname.as_str());
             }
             Body::StaticData(StaticDataReport::PartB(b)) => {
                 let d = &mut v.static_data;

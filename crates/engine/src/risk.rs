@@ -219,7 +219,7 @@ impl OpenRiskState {
 /// Invariant: `keys` holds exactly the keys of `open` (packed as
 /// `lower << 32 | higher`): every change goes through
 /// [`RiskBook::insert`] and [`RiskBook::remove`].
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct RiskBook {
     open: BTreeMap<(u32, u32), OpenRisk>,
     /// The open pairs as a hash set: a pass asks it of every candidate
@@ -330,10 +330,10 @@ fn held_level(cfg: &Config, cpa_nm: f64, tcpa_s: f64, open: Level) -> Option<Lev
     }
 }
 
-pub(crate) fn vessel_ref(s: &Snap, name: Option<&String>) -> VesselRef {
+pub(crate) fn vessel_ref(s: &Snap, name: Option<&str>) -> VesselRef {
     VesselRef {
         mmsi: s.mmsi,
-        name: name.cloned(),
+        name: name.map(str::to_owned),
         lat: round(s.lat, 6),
         lon: round(s.lon, 6),
         sog_kn: round(s.sog, 1),
@@ -501,8 +501,8 @@ pub(crate) fn assess(
     } = d;
     let mut risk = Risk {
         level,
-        a: vessel_ref(a, na.as_ref()),
-        b: vessel_ref(b, nb.as_ref()),
+        a: vessel_ref(a, na.as_deref()),
+        b: vessel_ref(b, nb.as_deref()),
         range_nm: round(c.range_nm, 3),
         bearing_deg: round(c.bearing_deg, 1),
         cpa_nm: round(c.cpa_nm, 3),
@@ -658,8 +658,8 @@ fn refresh(
 ) -> Risk {
     let mut r = prev.clone();
     r.level = level;
-    r.a = vessel_ref(a, prev.a.name.as_ref());
-    r.b = vessel_ref(b, prev.b.name.as_ref());
+    r.a = vessel_ref(a, prev.a.name.as_deref());
+    r.b = vessel_ref(b, prev.b.name.as_deref());
     r.range_nm = round(c.range_nm, 3);
     r.bearing_deg = round(c.bearing_deg, 1);
     r.cpa_nm = round(c.cpa_nm, 3);
@@ -986,6 +986,26 @@ impl RiskBook {
     }
 
     /// Whether the pair `packed((lower, higher))` is open.
+    /// The open risk of a pair, if any.
+    pub(crate) fn get(&self, key: &(u32, u32)) -> Option<&OpenRisk> {
+        self.open.get(key)
+    }
+
+    /// Sets a pair's entry: open with `risk`, or not open.
+    pub(crate) fn set(&mut self, key: (u32, u32), risk: Option<OpenRisk>) {
+        match risk {
+            Some(r) => self.insert(key, r),
+            None => {
+                self.remove(&key);
+            }
+        }
+    }
+
+    /// Takes a pair's open risk out of the book.
+    pub(crate) fn take(&mut self, key: &(u32, u32)) -> Option<OpenRisk> {
+        self.remove(key)
+    }
+
     pub(crate) fn is_open(&self, key: u64) -> bool {
         self.keys.contains(&key)
     }
@@ -1343,8 +1363,8 @@ fn cleared(
 ) -> RiskCleared {
     RiskCleared {
         level: open.risk.level,
-        a: vessel_ref(a, open.risk.a.name.as_ref()),
-        b: vessel_ref(b, open.risk.b.name.as_ref()),
+        a: vessel_ref(a, open.risk.a.name.as_deref()),
+        b: vessel_ref(b, open.risk.b.name.as_deref()),
         range_nm: round(c.range_nm, 3),
         cpa_nm: round(c.cpa_nm, 3),
         tcpa_s: round(c.tcpa_s, 0),

@@ -1166,6 +1166,21 @@ impl Movers {
         self.by_slot.contains_key(&slot)
     }
 
+    /// Follows the picture's slots after vessels were forgotten
+    /// (`slot_of`: a vessel's slot now; a vessel gone is dropped).
+    pub(crate) fn remap(&mut self, slot_of: impl Fn(u32) -> Option<usize>) {
+        let max_sog_kn = self.max_sog_kn;
+        let entries = std::mem::take(&mut self.entries);
+        self.clear();
+        for (mut s, t_ms) in entries {
+            if let Some(slot) = slot_of(s.mmsi) {
+                s.slot = slot as u32;
+                self.insert(s, t_ms);
+            }
+        }
+        self.max_sog_kn = max_sog_kn;
+    }
+
     /// Records (or replaces) a vessel's snapshot at `t_ms`.
     pub(crate) fn insert(&mut self, s: Snap, t_ms: i64) {
         let cell = mover_cell(s.lat, s.lon);

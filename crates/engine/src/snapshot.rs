@@ -259,7 +259,7 @@ impl Engine {
         let air = st.air.restored(cfg.air).map_err(corrupt)?;
         let mut e = Engine::new(cfg);
         e.zone_keys = crate::zone::zone_keys(&geo.zones);
-        e.geo = geo;
+        e.geo = std::sync::Arc::new(geo);
         e.picture = picture;
         e.risks = crate::risk::RiskBook::from_open(open);
         e.clock = st.clock;

@@ -864,7 +864,7 @@ fn write_state(
                 time_ms: v.last_seen_ms,
                 lat_deg: v.has_fix().then_some(v.lat_deg),
                 lon_deg: v.has_fix().then_some(v.lon_deg),
-                name: v.static_data.name.clone(),
+                name: v.static_data.name.as_deref().map(str::to_owned),
                 ship_type: v.static_data.ship_type,
                 json: serde_json::to_string(&crate::model::VesselState::of(v)).unwrap_or_default(),
             })
