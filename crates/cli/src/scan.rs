@@ -222,6 +222,8 @@ pub fn run(args: &ScanArgs) -> Result<()> {
             return Err(e).context("cannot write output");
         }
     }
+    // A screening pass still worked out apart (`pass_lag_s`) is told.
+    engine.settle(&mut events);
     for e in events.drain(..) {
         writeln!(out, "{}", e.to_json())?;
     }

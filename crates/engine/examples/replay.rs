@@ -1,8 +1,9 @@
 //! Replays an NMEA file (with times) through the engine alone, as `scan`
 //! does without its output: for profiling the judgement.
 //!
-//!     [THREADS=N] cargo run --release -p finisterra-engine --example replay FILE [LAND.fland]
+//!     [THREADS=N] [LAG_S=S] cargo run --release -p finisterra-engine --example replay FILE [LAND.fland]
 //!
+//! `LAG_S` sets `pass_lag_s` (each screening pass worked out apart).
 //! Prints the time, messages per second, events and the engine's counters.
 
 use std::io::{BufRead, BufReader, Write};
@@ -22,7 +23,14 @@ fn main() {
         finisterra_geofence::Land::from_bytes(&bytes)
             .unwrap_or_else(|e| panic!("bad land {p}: {e}"))
     });
-    let mut engine = Engine::new(Config::default());
+    let lag_s: f64 = std::env::var("LAG_S")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0);
+    let mut engine = Engine::new(Config {
+        pass_lag_s: lag_s,
+        ..Config::default()
+    });
     // THREADS=N plans the advice on N threads (the same events).
     if let Some(n) = std::env::var("THREADS").ok().and_then(|v| v.parse().ok()) {
         engine.set_threads(n);
@@ -68,7 +76,13 @@ fn main() {
         }
         events.clear();
     }
+    // A pass still worked out apart at the end is told.
+    engine.settle(&mut events);
+    n_events += events.len() as u64;
     if let Some(w) = out.as_mut() {
+        for e in events.iter() {
+            let _ = writeln!(w, "{}", e.to_json());
+        }
         w.flush()
             .unwrap_or_else(|e| panic!("cannot write the events: {e}"));
     }
@@ -78,6 +92,12 @@ fn main() {
         "{n} lines in {dt:.2} s: {:.3} M lines/s; {n_events} events",
         n as f64 / dt / 1e6
     );
+    if lag_s > 0.0 {
+        println!(
+            "pass_lag_s {lag_s}: {} passes worked out apart, {} of their risk events superseded by arrivals",
+            st.passes_apart, st.pass_events_superseded
+        );
+    }
     println!(
         "screenings {} candidate_pairs {} precise_pairs {} arrival_pairs {} advice_plans {} advice_targets {} ({:.1} per plan)",
         st.screenings,
