@@ -157,6 +157,11 @@ pub struct Metrics {
     /// GPS fixes ignored because no own ship is named yet.
     pub gps_unnamed: AtomicU64,
     vessels: AtomicU64,
+    /// Screening passes run, worked out apart (`pass_lag_s`), and the
+    /// risk events of those superseded by arrivals.
+    screenings: AtomicU64,
+    passes_apart: AtomicU64,
+    pass_events_superseded: AtomicU64,
     open_risks: AtomicU64,
     open_hazards: AtomicU64,
     zone_violations: AtomicU64,
@@ -212,6 +217,9 @@ impl Metrics {
             vessels: AtomicU64::new(0),
             open_risks: AtomicU64::new(0),
             open_hazards: AtomicU64::new(0),
+            screenings: AtomicU64::new(0),
+            passes_apart: AtomicU64::new(0),
+            pass_events_superseded: AtomicU64::new(0),
             zone_violations: AtomicU64::new(0),
         }
     }
@@ -284,6 +292,11 @@ impl Metrics {
             .store(c.out_of_range + c.unconfirmed_jumps, Ordering::Relaxed);
         self.vessels
             .store(e.picture().len() as u64, Ordering::Relaxed);
+        let st = e.stats();
+        self.screenings.store(st.screenings, Ordering::Relaxed);
+        self.passes_apart.store(st.passes_apart, Ordering::Relaxed);
+        self.pass_events_superseded
+            .store(st.pass_events_superseded, Ordering::Relaxed);
         self.open_risks
             .store(e.open_risks().count() as u64, Ordering::Relaxed);
         self.open_hazards
@@ -538,6 +551,21 @@ impl Metrics {
                 "finisterra_time_rejected_total",
                 "Messages rejected for their time (out of range, unconfirmed jump).",
                 self.time_rejected.load(r),
+            ),
+            (
+                "finisterra_screening_passes_total",
+                "Screening passes run.",
+                self.screenings.load(r),
+            ),
+            (
+                "finisterra_screening_passes_apart_total",
+                "Screening passes worked out on a thread of their own (pass_lag_s).",
+                self.passes_apart.load(r),
+            ),
+            (
+                "finisterra_pass_events_superseded_total",
+                "Risk events of passes worked out apart not told: an arrival judged the pair since.",
+                self.pass_events_superseded.load(r),
             ),
         ] {
             let _ = writeln!(o, "# HELP {name} {help}");
