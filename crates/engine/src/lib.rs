@@ -812,7 +812,7 @@ impl Engine {
     /// Runs one screening pass at data time `t_ms` (normally called by
     /// [`Engine::ingest`] and [`Engine::advance`]): ageing, a dead-reckoned
     /// snapshot, candidate pairs from the swept-path grid, the close ones
-    /// judged (risks, then hazards, then zone predictions).
+    /// judged (zone predictions told first, then risks and hazards).
     ///
     /// With [`Config::pass_lag_s`] above zero the judging is worked out on
     /// a thread of its own from the snapshot and the books as they are now,
@@ -851,7 +851,11 @@ impl Engine {
         // neighbourhood the whole ocean.
         let max_sog_kn = max_sog.min(MAX_REACH_SOG_KN);
         let atons = hazard::atons(&self.picture, &self.cfg);
-        let zone_bodies = self.predict_zones(t_ms, &snaps);
+        // The zone predictions are told at once: the zones' book moves on
+        // here, and an arrival's zone event after it must follow them.
+        for b in self.predict_zones(t_ms, &snaps) {
+            self.emit(t_ms, b, out);
+        }
         if lag_ms == 0 {
             // In line: the grid, the pairs and their judgement now.
             self.snap_next = std::mem::take(&mut self.snap_buf);
@@ -881,7 +885,7 @@ impl Engine {
             );
             self.snap_buf = snaps;
             counts.add_to(&mut self.stats);
-            for b in bodies.into_iter().chain(zone_bodies) {
+            for b in bodies {
                 self.emit(t_ms, b, out);
             }
             return;
@@ -958,7 +962,6 @@ impl Engine {
             movers: screen::Movers::default(),
             snap_of_slot,
             max_sog_kn,
-            zone_bodies,
         };
         self.pending = Some(pending);
     }
@@ -1027,9 +1030,6 @@ impl Engine {
                     continue;
                 }
             }
-            self.emit(p.t_ms, b, out);
-        }
-        for b in p.zone_bodies {
             self.emit(p.t_ms, b, out);
         }
     }
@@ -1462,8 +1462,6 @@ struct PendingPass {
     movers: screen::Movers,
     snap_of_slot: Vec<u32>,
     max_sog_kn: f64,
-    /// The pass's zone predictions (told after its risks and hazards).
-    zone_bodies: Vec<EventBody>,
 }
 
 impl std::fmt::Debug for PendingPass {

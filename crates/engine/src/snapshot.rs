@@ -165,8 +165,12 @@ impl Engine {
     /// The engine's state as bytes: everything that decides its future
     /// events (see the [module documentation](crate::snapshot)). An engine
     /// restored from them with [`Engine::restore`] and given the same
-    /// messages after emits the same events as this one.
+    /// messages after emits the same events as this one. Not while a pass
+    /// is worked out apart ([`Engine::pass_pending`]): [`Engine::settle`]
+    /// first.
     pub fn snapshot(&self) -> Vec<u8> {
+        // A pass worked out apart is not held: settle it first.
+        debug_assert!(!self.pass_pending(), "snapshot with a pass pending");
         let mut distress_seen: DistressSeen = self
             .distress_seen
             .iter()
