@@ -264,6 +264,9 @@ pub struct Engine {
     scratch_next: screen::PairScratch,
     /// A pass worked out apart, its findings not told yet.
     pending: Option<PendingPass>,
+    /// The books a told pass started from, freed by the next pass's
+    /// thread (freeing them here would hold up the next message).
+    retired: Option<Retired>,
     /// The other threads' snapshots while a pass makes them.
     snap_runs: Vec<Vec<Snap>>,
     /// Shared with a pass worked out apart.
@@ -312,6 +315,7 @@ impl Engine {
             snap_of_slot_next: Vec::new(),
             scratch_next: screen::PairScratch::default(),
             pending: None,
+            retired: None,
             snap_runs: Vec::new(),
             geo: Arc::new(Geography::default()),
             hazards: hazard::HazardBook::default(),
@@ -908,7 +912,9 @@ impl Engine {
             Arc::clone(&risks_before),
             Arc::clone(&hazards_before),
         );
+        let retired = self.retired.take();
         let job: PassJob = Box::new(move || {
+            drop(retired);
             frozen.index(&pass_snaps);
             let mut risks = (*risks).clone();
             let mut hazards = (*hazards).clone();
@@ -1013,8 +1019,10 @@ impl Engine {
         }
         self.risks = risks;
         self.hazards = hazards;
-        drop(p.risks_before);
-        drop(p.hazards_before);
+        self.retired = Some(Retired {
+            _risks: p.risks_before,
+            _hazards: p.hazards_before,
+        });
         let snaps = Arc::try_unwrap(p.snaps).unwrap_or_else(|a| (*a).clone());
         self.snap_next = std::mem::replace(&mut self.snap_buf, snaps);
         self.scratch_next = std::mem::replace(&mut self.scratch, grid);
@@ -1472,6 +1480,13 @@ impl std::fmt::Debug for PendingPass {
             .field("judged", &self.judged.len())
             .finish_non_exhaustive()
     }
+}
+
+/// What a told pass started from, to be freed off the message path.
+#[derive(Debug)]
+struct Retired {
+    _risks: Arc<RiskBook>,
+    _hazards: Arc<hazard::HazardBook>,
 }
 
 /// The pair of a risk event.
