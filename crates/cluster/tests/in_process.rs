@@ -126,6 +126,69 @@ fn workers_in_process_give_the_single_engines_events() {
     }
 }
 
+/// The first minutes of a busy fleet (3,000 vessels, `bench/cluster.py`'s
+/// seed), where ships first heard turn onto their lanes: an arrival must
+/// judge again the open risks of the vessel that reported however far the
+/// engine's fastest vessel went since the pass (an engine holding part of
+/// the world has another fastest vessel). Before that rule, three of these
+/// minutes' risk events differed between 16 partitions and one engine.
+#[test]
+fn open_risks_are_judged_on_arrival_whatever_else_the_engine_holds() {
+    let cfg = Config::default();
+    let fleet = FleetConfig {
+        vessels: 3000,
+        hours: 4.0,
+        seed: 3,
+        ..FleetConfig::default()
+    };
+    let mut lines = Vec::new();
+    let mut t0 = None;
+    simulate_fleet(&fleet, &mut |l| {
+        // Tag-block time `c:<unix s>`: the first 150 s.
+        let t: i64 = l
+            .split("c:")
+            .nth(1)
+            .and_then(|r| r.split(['*', ',', '\\']).next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0);
+        let start = *t0.get_or_insert(t);
+        if t - start <= 150 {
+            lines.push(l.to_string());
+        }
+    })
+    .unwrap();
+    let mut want: Vec<String> = single(&lines, cfg).iter().map(summary).collect();
+    want.sort();
+    assert!(want.iter().filter(|e| e.contains("risk.updated")).count() > 50);
+    let grid = Grid::new(10.0, 16).unwrap();
+    let parts = ingest(&lines, grid, &cfg);
+    let mut got: Vec<String> = Vec::new();
+    for p in parts.keys() {
+        got.extend(
+            worker(&parts, grid, cfg, &[*p])
+                .iter()
+                .map(|o| summary(&o.event)),
+        );
+    }
+    got.sort();
+    let missing: Vec<&String> = want
+        .iter()
+        .filter(|e| got.binary_search(e).is_err())
+        .collect();
+    let extra: Vec<&String> = got
+        .iter()
+        .filter(|e| want.binary_search(e).is_err())
+        .collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "{} events of one engine missing, {} extra; first missing: {:?}",
+        missing.len(),
+        extra.len(),
+        missing.first()
+    );
+    assert_eq!(got.len(), want.len());
+}
+
 /// A quiet live feed: `Router::on_time` sends nothing before the first
 /// message or before the screening boundary, then one tick with the
 /// caller's time to every partition; under the live policy a data time

@@ -1059,6 +1059,43 @@ impl Engine {
         self.movers.remap(|m| picture.slot(m));
     }
 
+    /// The vessels with an open risk with `mmsi` now (with a pass pending:
+    /// as the arrivals since it left them, else as the pass found them).
+    fn open_partners_now(&self, mmsi: u32) -> Vec<u32> {
+        match &self.pending {
+            None => self.risks.partners(mmsi).collect(),
+            Some(p) => {
+                let key = |w: u32| if mmsi < w { (mmsi, w) } else { (w, mmsi) };
+                let mut v: Vec<u32> = p
+                    .risks_before
+                    .partners(mmsi)
+                    .filter(|&w| !p.judged.contains_key(&key(w)))
+                    .collect();
+                v.extend(p.judged.iter().filter_map(|(k, e)| {
+                    let other = if k.0 == mmsi { k.1 } else { k.0 };
+                    (e.is_some() && (k.0 == mmsi || k.1 == mmsi)).then_some(other)
+                }));
+                v
+            }
+        }
+    }
+
+    /// A vessel as the arrival check sees her at `t_ms`: her report since
+    /// the last pass if she reported a new motion, else her place in the
+    /// pass moved on; `None` when the pass did not screen her.
+    fn snap_now(&self, mmsi: u32, t_ms: i64) -> Option<Snap> {
+        let slot = self.picture.slot(mmsi)? as u32;
+        if let Some((s, at)) = self.movers.get(slot).filter(|(s, _)| s.mmsi == mmsi) {
+            return Some(moved_to(s, *at, t_ms));
+        }
+        if self.pass_ms == i64::MIN {
+            return None;
+        }
+        let k = *self.snap_of_slot.get(slot as usize)?;
+        let s = self.snap_buf.get(k as usize).filter(|s| s.mmsi == mmsi)?;
+        Some(moved_to(s, self.pass_ms, t_ms))
+    }
+
     /// Whether the pair `key` has an open risk now (with a pass pending:
     /// as the arrivals since it left it, else as the pass found it).
     fn risk_open_now(&self, key: &(u32, u32)) -> bool {
@@ -1125,8 +1162,12 @@ impl Engine {
             return;
         }
         // Neighbours: swept paths of the last pass that meet hers (widened
-        // by how far the fastest vessel went since), moved on to now, and
-        // the vessels that reported a new motion since the pass.
+        // by how far the fastest vessel went since), moved on to now, the
+        // vessels that reported a new motion since the pass, and every
+        // vessel she has an open risk with. Which of them are judged does
+        // not depend on the rest of the picture (an engine holding part of
+        // the world judges the same pairs): a pair not open is judged only
+        // when it comes close (`close_pair`), and an open one always.
         let mut others: Vec<Snap> = Vec::new();
         if self.pass_ms != i64::MIN {
             let moved_m =
@@ -1150,6 +1191,13 @@ impl Engine {
         let from = others.len();
         self.movers
             .near(swept_box(&own), horizon_s, t_ms, &mut others);
+        // Her open risks are judged again whatever the paths: the report
+        // is news of each of them.
+        for w in self.open_partners_now(mmsi) {
+            if let Some(s) = self.snap_now(w, t_ms) {
+                others.push(s);
+            }
+        }
         others.retain(|o| o.slot != own.slot);
         debug_assert!(from <= others.len() + 1);
         others.sort_by_key(|o| o.mmsi);

@@ -217,11 +217,14 @@ impl OpenRiskState {
 /// All open risks, keyed by `(lower MMSI, higher MMSI)`.
 ///
 /// Invariant: `keys` holds exactly the keys of `open` (packed as
-/// `lower << 32 | higher`): every change goes through
-/// [`RiskBook::insert`] and [`RiskBook::remove`].
+/// `lower << 32 | higher`) and `rev` exactly them reversed: every change
+/// goes through [`RiskBook::insert`] and [`RiskBook::remove`].
 #[derive(Debug, Default, Clone)]
 pub struct RiskBook {
     open: BTreeMap<(u32, u32), OpenRisk>,
+    /// The open pairs as `(higher, lower)`: a vessel's partners where she
+    /// is the higher MMSI ([`RiskBook::partners`]).
+    rev: std::collections::BTreeSet<(u32, u32)>,
     /// The open pairs as a hash set: a pass asks it of every candidate
     /// pair whose bit is set in [`RiskBook::open_bits`].
     keys: std::collections::HashSet<u64, std::hash::BuildHasherDefault<FastHasher>>,
@@ -977,7 +980,8 @@ impl RiskBook {
     /// The book of these open risks.
     pub(crate) fn from_open(open: BTreeMap<(u32, u32), OpenRisk>) -> RiskBook {
         let keys = open.keys().map(|&k| packed(k)).collect();
-        RiskBook { open, keys }
+        let rev = open.keys().map(|&(a, b)| (b, a)).collect();
+        RiskBook { open, rev, keys }
     }
 
     /// The open risks by pair.
@@ -985,7 +989,14 @@ impl RiskBook {
         &self.open
     }
 
-    /// Whether the pair `packed((lower, higher))` is open.
+    /// The vessels with an open risk with `mmsi`.
+    pub(crate) fn partners(&self, mmsi: u32) -> impl Iterator<Item = u32> + '_ {
+        self.open
+            .range((mmsi, 0)..=(mmsi, u32::MAX))
+            .map(|(k, _)| k.1)
+            .chain(self.rev.range((mmsi, 0)..=(mmsi, u32::MAX)).map(|k| k.1))
+    }
+
     /// The open risk of a pair, if any.
     pub(crate) fn get(&self, key: &(u32, u32)) -> Option<&OpenRisk> {
         self.open.get(key)
@@ -1006,6 +1017,7 @@ impl RiskBook {
         self.remove(key)
     }
 
+    /// Whether the pair `packed((lower, higher))` is open.
     pub(crate) fn is_open(&self, key: u64) -> bool {
         self.keys.contains(&key)
     }
@@ -1022,11 +1034,13 @@ impl RiskBook {
 
     fn insert(&mut self, key: (u32, u32), risk: OpenRisk) {
         self.keys.insert(packed(key));
+        self.rev.insert((key.1, key.0));
         self.open.insert(key, risk);
     }
 
     fn remove(&mut self, key: &(u32, u32)) -> Option<OpenRisk> {
         self.keys.remove(&packed(*key));
+        self.rev.remove(&(key.1, key.0));
         self.open.remove(key)
     }
 

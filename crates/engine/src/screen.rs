@@ -1166,6 +1166,13 @@ impl Movers {
         self.by_slot.contains_key(&slot)
     }
 
+    /// A vessel's snapshot when she reported, and that time.
+    pub(crate) fn get(&self, slot: u32) -> Option<&(Snap, i64)> {
+        self.by_slot
+            .get(&slot)
+            .and_then(|&k| self.entries.get(k as usize))
+    }
+
     /// Follows the picture's slots after vessels were forgotten
     /// (`slot_of`: a vessel's slot now; a vessel gone is dropped).
     pub(crate) fn remap(&mut self, slot_of: impl Fn(u32) -> Option<usize>) {
