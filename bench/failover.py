@@ -28,7 +28,7 @@ def main():
     ap.add_argument("--kill-after", type=float, default=45.0)
     ap.add_argument("--lease-s", type=float, default=10.0)
     ap.add_argument("--snapshot-s", type=float, default=30.0, help="the workers' --snapshot-s (0: none)")
-    ap.add_argument("--input", default=os.path.join(ROOT, "bench", "work", "cluster_2000v_2h.nmea"))
+    ap.add_argument("--input", default=os.path.join(ROOT, "bench", "work", "cluster_3000v_4h.nmea"))
     ap.add_argument("--bin", default=os.path.join(ROOT, "target", "release", "finisterra"))
     a = ap.parse_args()
     nats = os.environ.get("FINISTERRA_NATS_SERVER") or os.path.join(sysconfig.get_path("scripts"), "nats-server")
