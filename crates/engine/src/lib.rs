@@ -50,7 +50,6 @@ mod statics;
 mod zone;
 
 use std::cell::{Cell, OnceCell, RefCell};
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use finisterra_ais::{AisMessage, Body};
@@ -552,15 +551,11 @@ impl Engine {
 
     /// The open risks, in pair order.
     pub fn open_risks(&self) -> impl Iterator<Item = &OpenRisk> {
-        let (book, judged) = match &self.pending {
-            Some(p) => (&*p.risks_before, Some(&p.judged)),
-            None => (&self.risks, None),
+        let now: Vec<&OpenRisk> = match &self.pending {
+            Some(p) => p.book.risks(),
+            None => self.risks.open().values().collect(),
         };
-        book.open()
-            .iter()
-            .filter(move |(k, _)| judged.is_none_or(|j| !j.contains_key(k)))
-            .map(|(_, r)| r)
-            .chain(judged.into_iter().flat_map(|j| j.values().flatten()))
+        now.into_iter()
     }
 
     /// Aids to navigation and base stations.
@@ -784,9 +779,7 @@ impl Engine {
         let Some(now) = self.clock.advance(time_ms) else {
             return;
         };
-        if self.pending.as_ref().is_some_and(|p| now >= p.apply_ms) {
-            self.settle(out);
-        }
+        self.settle_due(now, out);
         let air_interval = self.cfg.air.screen_interval_ms();
         match self.air.next_pass_ms {
             None => self.air.next_pass_ms = Some((now.div_euclid(air_interval) + 1) * air_interval),
@@ -805,9 +798,7 @@ impl Engine {
                 self.screen(boundary, out);
                 self.next_screen_ms = Some(boundary + interval);
                 // The time that started the pass may be past its lag.
-                if self.pending.as_ref().is_some_and(|p| now >= p.apply_ms) {
-                    self.settle(out);
-                }
+                self.settle_due(now, out);
             }
             _ => {}
         }
@@ -947,24 +938,24 @@ impl Engine {
         let spawned = std::thread::Builder::new()
             .name("finisterra-pass".into())
             .spawn(move || theirs.lock().ok().and_then(|mut j| j.take()).map(|j| j()));
-        let (worker, done) = match spawned {
-            Ok(handle) => (Some(handle), None),
+        let work = match spawned {
+            Ok(handle) => PassWork::Thread(handle),
             // No thread to be had: the pass is worked out here and now,
             // and told at the same time as from a thread.
-            Err(_) => {
-                let job = job.lock().ok().and_then(|mut j| j.take());
-                (None, job.map(|j| j()))
-            }
+            Err(_) => PassWork::Done(
+                job.lock()
+                    .ok()
+                    .and_then(|mut j| j.take())
+                    .map(|j| Box::new(j())),
+            ),
         };
         let pending = PendingPass {
             t_ms,
             apply_ms: t_ms.saturating_add(lag_ms),
-            worker,
-            done,
+            work,
             snaps,
-            risks_before,
+            book: risk::ArrivalBook::new(risks_before),
             hazards_before,
-            judged: BTreeMap::new(),
             movers: screen::Movers::default(),
             snap_of_slot,
             max_sog_kn,
@@ -987,20 +978,16 @@ impl Engine {
         let Some(p) = self.pending.take() else {
             return;
         };
-        let done = match (p.done, p.worker) {
-            (Some(d), _) => Some(d),
-            (None, Some(w)) => match w.join() {
-                Ok(d) => d,
-                // A pass never panics; if one did, it would here too.
-                Err(e) => std::panic::resume_unwind(e),
-            },
-            (None, None) => None,
+        let done = match p.work {
+            // A pass never panics; if one did, it would here too.
+            PassWork::Thread(w) => w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
+            PassWork::Done(d) => d.map(|d| *d),
         };
         // The thread takes its job unless it could not start, and then
         // the job was done in line: a result is always there.
         let Some(done) = done else {
             debug_assert!(false, "a pending pass without its result");
-            self.risks = (*p.risks_before).clone();
+            self.risks = (**p.book.before()).clone();
             self.hazards = (*p.hazards_before).clone();
             return;
         };
@@ -1014,15 +1001,9 @@ impl Engine {
         // The arrivals since the pass have the last word on the pairs
         // they judged: their book entries replace the pass's, and the
         // pass's events of those pairs are not told.
-        for (key, entry) in &p.judged {
-            risks.set(*key, entry.clone());
-        }
+        p.book.settle(&mut risks);
         self.risks = risks;
         self.hazards = hazards;
-        self.retired = Some(Retired {
-            _risks: p.risks_before,
-            _hazards: p.hazards_before,
-        });
         let snaps = Arc::try_unwrap(p.snaps).unwrap_or_else(|a| (*a).clone());
         self.snap_next = std::mem::replace(&mut self.snap_buf, snaps);
         self.scratch_next = std::mem::replace(&mut self.scratch, grid);
@@ -1033,12 +1014,24 @@ impl Engine {
         counts.add_to(&mut self.stats);
         for b in bodies {
             if let Some(key) = risk_pair(&b) {
-                if p.judged.contains_key(&key) {
+                if p.book.judged(&key) {
                     self.stats.pass_events_superseded += 1;
                     continue;
                 }
             }
             self.emit(p.t_ms, b, out);
+        }
+        self.retired = Some(Retired {
+            _risks: p.book,
+            _hazards: p.hazards_before,
+        });
+    }
+
+    /// Tells a pending pass's findings once data time `now_ms` reached
+    /// their time.
+    fn settle_due(&mut self, now_ms: i64, out: &mut Vec<Event>) {
+        if self.pending.as_ref().is_some_and(|p| now_ms >= p.apply_ms) {
+            self.settle(out);
         }
     }
 
@@ -1064,19 +1057,7 @@ impl Engine {
     fn open_partners_now(&self, mmsi: u32) -> Vec<u32> {
         match &self.pending {
             None => self.risks.partners(mmsi).collect(),
-            Some(p) => {
-                let key = |w: u32| if mmsi < w { (mmsi, w) } else { (w, mmsi) };
-                let mut v: Vec<u32> = p
-                    .risks_before
-                    .partners(mmsi)
-                    .filter(|&w| !p.judged.contains_key(&key(w)))
-                    .collect();
-                v.extend(p.judged.iter().filter_map(|(k, e)| {
-                    let other = if k.0 == mmsi { k.1 } else { k.0 };
-                    (e.is_some() && (k.0 == mmsi || k.1 == mmsi)).then_some(other)
-                }));
-                v
-            }
+            Some(p) => p.book.partners(mmsi),
         }
     }
 
@@ -1091,8 +1072,7 @@ impl Engine {
         if self.pass_ms == i64::MIN {
             return None;
         }
-        let k = *self.snap_of_slot.get(slot as usize)?;
-        let s = self.snap_buf.get(k as usize).filter(|s| s.mmsi == mmsi)?;
+        let s = screened(&self.snap_buf, &self.snap_of_slot, slot as usize, mmsi)?;
         Some(moved_to(s, self.pass_ms, t_ms))
     }
 
@@ -1101,10 +1081,7 @@ impl Engine {
     fn risk_open_now(&self, key: &(u32, u32)) -> bool {
         match &self.pending {
             None => self.risks.get(key).is_some(),
-            Some(p) => match p.judged.get(key) {
-                Some(entry) => entry.is_some(),
-                None => p.risks_before.get(key).is_some(),
-            },
+            Some(p) => p.book.get(key).is_some(),
         }
     }
 
@@ -1127,30 +1104,14 @@ impl Engine {
         // judged with this motion, and whatever arises by the passing of
         // time alone is the pass's. Only a new motion is screened now.
         let indexed = (self.pass_ms != i64::MIN)
-            .then(|| self.snap_of_slot.get(slot).copied())
-            .flatten()
-            .filter(|&k| k != u32::MAX)
-            .and_then(|k| self.snap_buf.get(k as usize))
-            .filter(|s| s.mmsi == mmsi);
-        let stale = match indexed {
-            None => true,
-            Some(old) => grid_is_stale(old, &own, self.pass_ms, t_ms),
-        };
+            .then(|| screened(&self.snap_buf, &self.snap_of_slot, slot, mmsi))
+            .flatten();
+        let stale = indexed.is_none_or(|old| grid_is_stale(old, &own, self.pass_ms, t_ms));
         // A pass pending keeps its own movers: the vessels whose motion its
         // snapshot does not hold.
         if let Some(p) = &mut self.pending {
-            let held = p
-                .snap_of_slot
-                .get(slot)
-                .copied()
-                .filter(|&k| k != u32::MAX)
-                .and_then(|k| p.snaps.get(k as usize))
-                .filter(|s| s.mmsi == mmsi);
-            let moved = match held {
-                None => true,
-                Some(old) => grid_is_stale(old, &own, p.t_ms, t_ms),
-            };
-            if moved {
+            let held = screened(&p.snaps, &p.snap_of_slot, slot, mmsi);
+            if held.is_none_or(|old| grid_is_stale(old, &own, p.t_ms, t_ms)) {
                 p.movers.insert(own, t_ms);
             }
         }
@@ -1276,25 +1237,7 @@ impl Engine {
                 // A pass pending: these pairs are judged on their book
                 // entries as the pass found them (or as arrivals since
                 // left them), and the arrival's word on them is the last.
-                Some(p) => {
-                    let mut book = RiskBook::default();
-                    let keys: Vec<(u32, u32)> = assessed
-                        .iter()
-                        .map(|pa| ((pa.key >> 32) as u32, pa.key as u32))
-                        .collect();
-                    for key in &keys {
-                        let entry = match p.judged.get(key) {
-                            Some(e) => e.clone(),
-                            None => p.risks_before.get(key).cloned(),
-                        };
-                        book.set(*key, entry);
-                    }
-                    let bodies = book.update(&pass, &assessed, false);
-                    for key in keys {
-                        p.judged.insert(key, book.take(&key));
-                    }
-                    bodies
-                }
+                Some(p) => p.book.update(&pass, &assessed),
             };
             let (plans, targets) = counts.get();
             self.stats.advice_plans += plans;
@@ -1503,16 +1446,12 @@ struct PendingPass {
     t_ms: i64,
     /// Its findings are told at the first data time at or after this.
     apply_ms: i64,
-    worker: Option<std::thread::JoinHandle<Option<PassDone>>>,
-    /// Its result, when it was worked out in line (no thread to be had).
-    done: Option<PassDone>,
+    work: PassWork,
     snaps: Arc<Vec<Snap>>,
-    /// The books as the pass found them (arrivals read them meanwhile).
-    risks_before: Arc<RiskBook>,
+    /// The risk book as the pass found it and the arrivals' word since.
+    book: risk::ArrivalBook,
+    /// The hazards as the pass found them (read meanwhile).
     hazards_before: Arc<hazard::HazardBook>,
-    /// The pairs arrivals judged since the pass, with their entry now
-    /// (`None`: not open).
-    judged: BTreeMap<(u32, u32), Option<OpenRisk>>,
     /// The vessels that reported a motion the pass's snapshot does not
     /// hold (the movers once its grid is the engine's).
     movers: screen::Movers,
@@ -1525,15 +1464,35 @@ impl std::fmt::Debug for PendingPass {
         f.debug_struct("PendingPass")
             .field("t_ms", &self.t_ms)
             .field("apply_ms", &self.apply_ms)
-            .field("judged", &self.judged.len())
+            .field("book", &self.book)
             .finish_non_exhaustive()
     }
+}
+
+/// Where a pending pass's result comes from: its thread, or (no thread to
+/// be had) made in line already. `None` only if the job was never run,
+/// which cannot happen: whoever runs it takes it first.
+enum PassWork {
+    Thread(std::thread::JoinHandle<Option<PassDone>>),
+    Done(Option<Box<PassDone>>),
+}
+
+/// A vessel's snapshot in a pass (`snap_of_slot`: its snapshot index by
+/// picture slot, `u32::MAX` for none), if the pass screened her.
+fn screened<'a>(
+    snaps: &'a [Snap],
+    snap_of_slot: &[u32],
+    slot: usize,
+    mmsi: u32,
+) -> Option<&'a Snap> {
+    let k = *snap_of_slot.get(slot)?;
+    snaps.get(k as usize).filter(|s| s.mmsi == mmsi)
 }
 
 /// What a told pass started from, to be freed off the message path.
 #[derive(Debug)]
 struct Retired {
-    _risks: Arc<RiskBook>,
+    _risks: risk::ArrivalBook,
     _hazards: Arc<hazard::HazardBook>,
 }
 

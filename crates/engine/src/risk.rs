@@ -846,6 +846,95 @@ pub(crate) struct Pass<'a> {
     pub rules_for: &'a dyn Fn(&Snap, &Snap, f64) -> PairRules,
 }
 
+/// The risk book while a pass is worked out apart: the book as the pass
+/// found it (shared with the pass's thread), and the pairs arrivals judged
+/// since, with their entry now (`None`: not open), which have the last
+/// word when the pass's findings are told ([`ArrivalBook::settle`]).
+#[derive(Debug)]
+pub(crate) struct ArrivalBook {
+    before: std::sync::Arc<RiskBook>,
+    judged: BTreeMap<(u32, u32), Option<OpenRisk>>,
+}
+
+impl ArrivalBook {
+    pub(crate) fn new(before: std::sync::Arc<RiskBook>) -> ArrivalBook {
+        ArrivalBook {
+            before,
+            judged: BTreeMap::new(),
+        }
+    }
+
+    /// The book the pass started from.
+    pub(crate) fn before(&self) -> &std::sync::Arc<RiskBook> {
+        &self.before
+    }
+
+    /// A pair's open risk now.
+    pub(crate) fn get(&self, key: &(u32, u32)) -> Option<&OpenRisk> {
+        match self.judged.get(key) {
+            Some(entry) => entry.as_ref(),
+            None => self.before.get(key),
+        }
+    }
+
+    /// The vessels with an open risk with `mmsi` now.
+    pub(crate) fn partners(&self, mmsi: u32) -> Vec<u32> {
+        let key = |w: u32| if mmsi < w { (mmsi, w) } else { (w, mmsi) };
+        self.before
+            .partners(mmsi)
+            .chain(self.judged.keys().filter_map(|k| match *k {
+                (a, b) if a == mmsi => Some(b),
+                (a, b) if b == mmsi => Some(a),
+                _ => None,
+            }))
+            .filter(|&w| self.get(&key(w)).is_some())
+            .collect::<std::collections::BTreeSet<u32>>()
+            .into_iter()
+            .collect()
+    }
+
+    /// The open risks now, in pair order.
+    pub(crate) fn risks(&self) -> Vec<&OpenRisk> {
+        let keys: std::collections::BTreeSet<&(u32, u32)> =
+            self.before.open.keys().chain(self.judged.keys()).collect();
+        keys.into_iter().filter_map(|k| self.get(k)).collect()
+    }
+
+    /// An arrival's partial update ([`RiskBook::update`]) of its pairs, on
+    /// their entries now; its word on them is kept.
+    pub(crate) fn update(
+        &mut self,
+        pass: &Pass<'_>,
+        assessed: &[PairAssessment],
+    ) -> Vec<EventBody> {
+        let keys: Vec<(u32, u32)> = assessed
+            .iter()
+            .map(|pa| ((pa.key >> 32) as u32, pa.key as u32))
+            .collect();
+        let mut book = RiskBook::default();
+        for key in &keys {
+            book.set(*key, self.get(key).cloned());
+        }
+        let bodies = book.update(pass, assessed, false);
+        for key in keys {
+            self.judged.insert(key, book.remove(&key));
+        }
+        bodies
+    }
+
+    /// Whether an arrival judged the pair since the pass.
+    pub(crate) fn judged(&self, key: &(u32, u32)) -> bool {
+        self.judged.contains_key(key)
+    }
+
+    /// The pass's book with the arrivals' word on the pairs they judged.
+    pub(crate) fn settle(&self, pass_book: &mut RiskBook) {
+        for (key, entry) in &self.judged {
+            pass_book.set(*key, entry.clone());
+        }
+    }
+}
+
 /// What a pass does with a pair that [`RiskBook::stage`] left for
 /// [`RiskBook::finish`].
 #[derive(Debug, Clone, Copy)]
@@ -1010,11 +1099,6 @@ impl RiskBook {
                 self.remove(&key);
             }
         }
-    }
-
-    /// Takes a pair's open risk out of the book.
-    pub(crate) fn take(&mut self, key: &(u32, u32)) -> Option<OpenRisk> {
-        self.remove(key)
     }
 
     /// Whether the pair `packed((lower, higher))` is open.
