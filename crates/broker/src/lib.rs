@@ -649,8 +649,8 @@ impl Broker {
 
     /// Takes partition `p` over to judge it from the start of the stream
     /// (a worker's engine is rebuilt by replaying what the stream keeps):
-    /// says which record its consumers had acknowledged last (the bytes of
-    /// the record at the highest ack floor, `None` if none), deletes them
+    /// says how far its consumers had acknowledged its records (from the
+    /// highest ack floor, see [`AckedUpTo`]; `None` if none), deletes them
     /// and makes a consumer of its own, `part-<p>-<unique>`, to deliver
     /// everything again from the first record kept. Records at or before
     /// the one acknowledged were judged and their events stored by the
@@ -665,7 +665,7 @@ impl Broker {
         &self,
         p: u16,
         after: u64,
-    ) -> Result<(Option<Bytes>, PartitionConsumer), BrokerError> {
+    ) -> Result<(Option<AckedUpTo>, PartitionConsumer), BrokerError> {
         self.open_partition(p, true, after).await
     }
 
@@ -739,7 +739,7 @@ impl Broker {
         p: u16,
         from_start: bool,
         after: u64,
-    ) -> Result<(Option<Bytes>, PartitionConsumer), BrokerError> {
+    ) -> Result<(Option<AckedUpTo>, PartitionConsumer), BrokerError> {
         let what = format!("part-{p}");
         let stream = self.positions_stream(&what).await?;
         let existing = patiently(&what, || Self::partition_consumers(&stream, p)).await?;
@@ -747,14 +747,7 @@ impl Broker {
         let name = if from_start {
             let floor = existing.iter().map(|c| c.1).max().unwrap_or(0);
             if floor > 0 {
-                let m = patiently(&what, || async {
-                    stream
-                        .get_raw_message(floor)
-                        .await
-                        .map_err(|e| setup(format!("record {floor}"))(e.to_string()))
-                })
-                .await?;
-                acked = Some(m.payload);
+                acked = Some(self.acked_at(&stream, p, floor).await?);
             }
             for (old, _) in &existing {
                 patiently(old, || async {
@@ -797,6 +790,64 @@ impl Broker {
         })
         .await?;
         Ok((acked, PartitionConsumer { partition: p, pull }))
+    }
+
+    /// How far partition `p`'s records are acknowledged, given its
+    /// consumers' ack floor (a stream sequence: every record of the
+    /// partition at or before it is acknowledged). The floor is often a
+    /// record of the partition, but not always: a consumer that found
+    /// nothing of its subject further on moves its floor over the other
+    /// partitions' records, so the record at the floor may be another
+    /// partition's copy of a record whose copy in `p` comes after it, not
+    /// acknowledged. Then the first record of `p` after the floor says
+    /// where the acknowledged ones end (every record of `p` before it),
+    /// or, when there is none, the last record of `p`.
+    async fn acked_at(
+        &self,
+        stream: &stream::Stream,
+        p: u16,
+        floor: u64,
+    ) -> Result<AckedUpTo, BrokerError> {
+        let subject = self.cfg.partition_subject(p);
+        let what = format!("part-{p}");
+        let at = patiently(&what, || async {
+            stream
+                .get_raw_message(floor)
+                .await
+                .map_err(|e| setup(format!("record {floor}"))(e.to_string()))
+        })
+        .await?;
+        if at.subject.as_str() == subject {
+            return Ok(AckedUpTo::Through(at.payload));
+        }
+        let next = patiently(&what, || async {
+            match stream
+                .get_first_raw_message_by_subject(&subject, floor + 1)
+                .await
+            {
+                Ok(m) => Ok(Some(m)),
+                Err(e)
+                    if e.kind() == jetstream::stream::LastRawMessageErrorKind::NoMessageFound =>
+                {
+                    Ok(None)
+                }
+                Err(e) => Err(setup(format!("the record of {subject} after {floor}"))(
+                    e.to_string(),
+                )),
+            }
+        })
+        .await?;
+        if let Some(m) = next {
+            return Ok(AckedUpTo::Before(m.payload));
+        }
+        let last = patiently(&what, || async {
+            stream
+                .get_last_raw_message_by_subject(&subject)
+                .await
+                .map_err(|e| setup(format!("the last record of {subject}"))(e.to_string()))
+        })
+        .await?;
+        Ok(AckedUpTo::Through(last.payload))
     }
 
     /// The engine snapshots' object store (`<PREFIX>_SNAPSHOTS`, created
@@ -1277,6 +1328,16 @@ impl Members {
             .await
             .map_err(|e| membership(key)(e.to_string()))
     }
+}
+
+/// How far a partition's previous consumers acknowledged its records
+/// ([`Broker::take_partition`]): the bytes of a record of the partition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AckedUpTo {
+    /// This record and every one before it.
+    Through(Bytes),
+    /// Every record before this one, not this one.
+    Before(Bytes),
 }
 
 /// Publishes with acknowledgements in flight, bounded.

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use finisterra_broker::harness::NatsServer;
-use finisterra_broker::{Broker, BrokerConfig, Found};
+use finisterra_broker::{AckedUpTo, Broker, BrokerConfig, Found};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn publish_consume_ack_resume_dedup() {
@@ -221,8 +221,8 @@ async fn a_take_over_fences_the_previous_consumer() {
     }
     let (acked, mut new) = broker.take_partition(5, 0).await.expect("take-over");
     assert_eq!(
-        acked.as_deref(),
-        Some(&[2u8][..]),
+        acked,
+        Some(AckedUpTo::Through(Bytes::from_static(&[2]))),
         "the record at the floor"
     );
     publisher
@@ -249,6 +249,89 @@ async fn a_take_over_fences_the_previous_consumer() {
         got.push(new.next().await.unwrap().payload()[0]);
     }
     assert_eq!(got, vec![1, 2, 3, 4]);
+}
+
+/// The ack floor of a partition's consumer is a stream sequence, and the
+/// record there is often another partition's: with records still pending,
+/// the server puts the floor just before the first of them (the stream
+/// sequence before it, whoever's it is). When that is another partition's
+/// copy of the same record (ingest publishes a record to its home and halo
+/// partitions one after the other), taking it for the last record
+/// acknowledged in this partition takes this partition's copy, pending,
+/// for judged and its events for stored (seen in the kill test with
+/// snapshots: the floor record's two events lost). A take-over says how
+/// far the partition's own records are acknowledged instead.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ack_floor_on_another_partitions_record_is_not_taken_for_this_ones() {
+    let Some(server) = NatsServer::start_or_skip("broker foreign ack floor") else {
+        return;
+    };
+    let cfg = BrokerConfig::new(&server.url);
+    let broker = Broker::connect(cfg.clone(), Duration::from_secs(5))
+        .await
+        .expect("connect");
+    broker.ensure_streams().await.expect("streams");
+    let mut publisher = broker.publisher();
+    // Stream: record 1 in partition 5; record 2 in partition 6, then its
+    // copy in partition 5; record 3 in partition 5.
+    for (i, r, p) in [(1, 1u8, 5u16), (2, 2, 6), (3, 2, 5), (4, 3, 5)] {
+        publisher
+            .to_partition(p, &format!("f-{i}"), Bytes::from(vec![r]))
+            .await
+            .unwrap();
+    }
+    publisher.flush().await.unwrap();
+    // A consumer of partition 5 given records 1 and 2; it acknowledges 1
+    // only (a worker killed before it acknowledged 2).
+    let js = async_nats::jetstream::new(
+        async_nats::connect(server.url.as_str())
+            .await
+            .expect("a client"),
+    );
+    let stream = js.get_stream(cfg.pos_stream()).await.expect("the stream");
+    let consumer: async_nats::jetstream::consumer::PullConsumer = stream
+        .create_consumer(async_nats::jetstream::consumer::pull::Config {
+            durable_name: Some("part-5".into()),
+            filter_subject: cfg.partition_subject(5),
+            ack_policy: async_nats::jetstream::consumer::AckPolicy::Explicit,
+            ..Default::default()
+        })
+        .await
+        .expect("a consumer");
+    let mut batch = consumer
+        .fetch()
+        .max_messages(2)
+        .messages()
+        .await
+        .expect("a fetch");
+    let m = futures::StreamExt::next(&mut batch)
+        .await
+        .expect("a record")
+        .expect("a record");
+    assert_eq!(&m.payload[..], &[1]);
+    let second = futures::StreamExt::next(&mut batch)
+        .await
+        .expect("a record")
+        .expect("a record");
+    assert_eq!(&second.payload[..], &[2]);
+    m.double_ack().await.expect("acknowledged");
+    drop(batch);
+    let t0 = std::time::Instant::now();
+    let floor = loop {
+        let f = broker.ack_floor(5).await.unwrap();
+        if f.is_some() || t0.elapsed() > Duration::from_secs(5) {
+            break f;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    eprintln!("partition 5's ack floor: stream sequence {floor:?}");
+    // Where the server puts it (the test's premise).
+    assert_eq!(floor, Some(2), "the floor just before the first pending");
+    let (acked, _new) = broker.take_partition(5, 0).await.expect("take-over");
+    // Every record of partition 5 before record 2 is acknowledged; the
+    // record at the floor, record 2's copy in partition 6, says nothing of
+    // its copy here.
+    assert_eq!(acked, Some(AckedUpTo::Before(Bytes::from_static(&[2]))));
 }
 
 /// A snapshot kept in the object store comes back with the stream

@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 use bytes::Bytes;
 use finisterra_broker::{
-    Broker, Delivery, Found, Lease, Members, PartitionConsumer, Publisher, Snapshots,
+    AckedUpTo, Broker, Delivery, Found, Lease, Members, PartitionConsumer, Publisher, Snapshots,
 };
 use finisterra_cluster::{
     member_id_char, valid_member_id, Assignment, Grid, Owned, Partition, Record, WorkerCore,
@@ -73,10 +73,10 @@ pub struct WorkerArgs {
     /// with the stream sequence it covers; one is also taken at every
     /// clean hand-over): a partition taken over is restored from its latest
     /// and judged from the record after it, instead of again from the
-    /// stream's start. 0 (the default): no snapshots. Experimental: one
-    /// take-over from snapshots in a real broker lost 2 of 491 events
-    /// (cause not found; see the README).
-    #[arg(long, value_name = "S", default_value_t = 0.0)]
+    /// stream's start. 0: no snapshots. 30 s costs a partition of 5,000
+    /// vessels about 12 ms of a core and bounds what a successor judges
+    /// again to 30 s of records plus the lease time (see the README).
+    #[arg(long, value_name = "S", default_value_t = 30.0)]
     pub snapshot_s: f64,
     /// Threads of each screening pass (as `scan --threads`; default 1: a
     /// machine usually runs several workers).
@@ -410,9 +410,13 @@ impl Judge {
             None => (ground.core(p), 0),
         };
         let (acked, consumer) = broker.take_partition(p, after).await?;
-        if let Some(b) = acked {
-            let seq = Record::decode(&b)
-                .map(|r| r.seq())
+        if let Some(a) = acked {
+            let (b, before) = match &a {
+                AckedUpTo::Through(b) => (b, 0),
+                AckedUpTo::Before(b) => (b, 1),
+            };
+            let seq = Record::decode(b)
+                .map(|r| r.seq().saturating_sub(before))
                 .with_context(|| format!("bad record at partition {p}'s ack floor"))?;
             core.resume_partition_after(p, seq);
         }

@@ -274,6 +274,11 @@ pub fn ingest(url: &str, input: &Path, extra: &[&str]) {
 pub fn spawn_worker(url: &str, workers: u32, i: u32, extra: &[&str]) -> std::process::Child {
     let mut w = Command::new(BIN);
     w.arg("worker").args(extra);
+    // To search for rare failures with other settings (e.g.
+    // `--snapshot-s 1`): appended to every worker's arguments.
+    if let Ok(more) = std::env::var("FINISTERRA_TEST_WORKER_ARGS") {
+        w.args(more.split_whitespace());
+    }
     common(&mut w, url);
     w.args([
         "--workers",
