@@ -259,7 +259,9 @@ impl WorkerCore {
     }
 
     /// Takes partition `p` over from a previous owner whose events of `p`
-    /// are stored up to the record `seq` (the record at `p`'s ack floor:
+    /// are stored up to the record `seq` (the last record of `p` it
+    /// acknowledged — the broker's `AckedUpTo`, not merely the record at
+    /// the ack floor's stream sequence, which may be another partition's:
     /// an owner acknowledges a record only after every event it judged up
     /// to it is stored). The partitions of one worker may come from
     /// several previous owners, each as far as it got: the records up to
