@@ -101,6 +101,36 @@ fn one_and_four_workers_give_the_single_machines_events() {
     assert!(failures.is_empty(), "{failures:#?}");
 }
 
+/// A screening pass worked out apart (`pass_lag_s` 4 s in the
+/// configuration every role reads): ingest sends a tick when a pass's
+/// findings are due, each worker tells them there (and the last at the end
+/// record), and snapshots wait for a pass to be told: four workers store
+/// `scan`'s events with the same configuration, none lost, none twice.
+#[test]
+fn with_a_pass_lag_four_workers_give_scan_s_events() {
+    let Some(server) = NatsServer::start_or_skip("nats pass lag") else {
+        return;
+    };
+    let (dir, input, _) = input_and_scan("lag");
+    let lag = dir.join("lag.json");
+    std::fs::write(&lag, r#"{"pass_lag_s": 4}"#).unwrap();
+    let lag = lag.to_str().unwrap();
+    let want = multiset(&scan_with(&input, &["--config", lag]));
+    ingest(&server.url, &input, &["--config", lag]);
+    let workers: Vec<_> = (0..4)
+        .map(|i| spawn_worker(&server.url, 4, i, &["--config", lag, "--snapshot-s", "1"]))
+        .collect();
+    for w in workers {
+        let (_, log) = wait_worker(w);
+        assert!(
+            log.contains("partitions ["),
+            "a worker did not finish: {log}"
+        );
+    }
+    assert_stored_events_are(&server.url, &want, "with a pass lag");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// kill -9 one of four workers in the middle of the replay; a new worker
 /// with its index takes its partitions over (restoring their engines from
 /// the snapshots its predecessor kept every second, judging the records

@@ -2,8 +2,8 @@
 //! simulated fleet works each screening pass out apart and tells every
 //! event, the last pass's too; the events are those of the pass in line
 //! but for the pairs judged on arrival meanwhile; a lag not below the
-//! screening interval is refused naming the key, and `worker` refuses any
-//! lag (not supported there yet).
+//! screening interval is refused naming the key. (The cluster with a lag:
+//! `crates/cluster/tests/in_process.rs`.)
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -138,17 +138,6 @@ fn scan_with_a_pass_lag_tells_every_event_and_refuses_a_bad_lag() {
     let bad = d.join("bad.json");
     std::fs::write(&bad, r#"{"pass_lag_s": 10}"#).expect("config");
     let out = run(&["scan", s(&fleet), "--no-progress", "--config", s(&bad)]);
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("pass_lag_s"), "{err}");
-    // `worker` refuses a lag before touching the broker.
-    let out = run(&[
-        "worker",
-        "--nats",
-        "nats://127.0.0.1:1",
-        "--config",
-        s(&lag),
-    ]);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("pass_lag_s"), "{err}");

@@ -25,6 +25,12 @@
 //! [`Engine::next_deadline_ms`]), a tick with that message's time goes to
 //! **every** partition first, so every worker runs the same screening
 //! passes at the same data times as the single machine, traffic or not.
+//! With a pass worked out apart ([`Config::pass_lag_s`]), a second tick goes
+//! to every partition before the first record at or after the pass's time
+//! plus the lag: its findings are told there in every worker, as the single
+//! machine tells them before that record (an engine tells them at the first
+//! record that brings its clock past that time, and a partition's clock,
+//! which sees only some records, could get there later than ingest's).
 
 use finisterra_ais::{AisMessage, Body};
 use finisterra_engine::{
@@ -81,6 +87,9 @@ pub struct Router {
     parts: Vec<Partition>,
     all: Vec<Partition>,
     last_ms: Option<i64>,
+    /// With a pass lag: when the findings of the last pass are due (a
+    /// tick still to send).
+    lag_due_ms: Option<i64>,
 }
 
 impl Router {
@@ -104,6 +113,7 @@ impl Router {
             parts: Vec::with_capacity(8),
             all: (0..grid.partitions()).collect(),
             last_ms: None,
+            lag_due_ms: None,
         }
     }
 
@@ -140,8 +150,17 @@ impl Router {
             return;
         };
         if time_ms < deadline {
+            // A pass's findings due meanwhile (with a pass lag).
+            if self.lag_due_ms.is_some_and(|due| time_ms >= due) {
+                self.events.clear();
+                self.filter.advance(time_ms, &mut self.events);
+                self.events.clear();
+                self.last_ms = Some(self.last_ms.map_or(time_ms, |l| l.max(time_ms)));
+                self.lag_tick(emit);
+            }
             return;
         }
+        let screenings = self.filter.stats().screenings;
         self.events.clear();
         self.filter.advance(time_ms, &mut self.events);
         self.events.clear();
@@ -150,6 +169,62 @@ impl Router {
         }
         self.last_ms = Some(self.last_ms.map_or(time_ms, |l| l.max(time_ms)));
         self.tick(time_ms, emit);
+        self.after_tick(screenings);
+    }
+
+    /// With a pass lag, after a boundary's tick: a screening pass the
+    /// filter ran (its count was `screenings` before) makes its findings
+    /// due at its boundary plus the lag, unless the tick's time is past
+    /// that already (the engines tell them at the tick); a pass still due
+    /// before was told at this tick (a pass settles the one before).
+    fn after_tick(&mut self, screenings: u64) {
+        let cfg = self.filter.config();
+        let lag_ms = cfg.pass_lag_ms();
+        if lag_ms == 0 {
+            return;
+        }
+        let (Some(now), interval) = (self.filter.clock().now_ms(), cfg.screen_interval_ms()) else {
+            return;
+        };
+        if self.lag_due_ms.is_some_and(|due| now >= due) {
+            // Told at this tick.
+            self.lag_due_ms = None;
+        }
+        if self.filter.stats().screenings != screenings {
+            // A new pass (it tells the one before, if still due).
+            let due = now.div_euclid(interval) * interval + lag_ms;
+            self.lag_due_ms = (now < due).then_some(due);
+        }
+    }
+
+    /// With a pass lag: before the first record at or past the due time of
+    /// the last pass's findings (ingest's clock there), a tick with its
+    /// time to every partition.
+    fn lag_tick(&mut self, emit: &mut dyn FnMut(Outgoing<'_>)) {
+        if let (Some(due), Some(now)) = (self.lag_due_ms, self.filter.clock().now_ms()) {
+            if now >= due {
+                self.lag_due_ms = None;
+                self.tick(now, emit);
+            }
+        }
+    }
+
+    /// The ticks before a record at `time_ms` the filter just took (its
+    /// next deadline was `deadline`, its passes `screenings`): one when it
+    /// passed a boundary, else one when it passed a pass's due time.
+    fn ticks_before(
+        &mut self,
+        deadline: Option<i64>,
+        screenings: u64,
+        time_ms: i64,
+        emit: &mut dyn FnMut(Outgoing<'_>),
+    ) {
+        if self.filter.next_deadline_ms() != deadline {
+            self.tick(time_ms, emit);
+            self.after_tick(screenings);
+        } else {
+            self.lag_tick(emit);
+        }
     }
 
     /// A tick at `time_ms` to every partition, next in sequence.
@@ -200,6 +275,7 @@ impl Router {
         emit: &mut dyn FnMut(Outgoing<'_>),
     ) {
         let deadline = self.filter.next_deadline_ms();
+        let screenings = self.filter.stats().screenings;
         let before = self
             .filter
             .picture()
@@ -219,9 +295,7 @@ impl Router {
             }
         };
         self.last_ms = Some(self.last_ms.map_or(time_ms, |l| l.max(time_ms)));
-        if self.filter.next_deadline_ms() != deadline {
-            self.tick(time_ms, emit);
-        }
+        self.ticks_before(deadline, screenings, time_ms, emit);
         self.parts.clear();
         let own_position = match &msg.body {
             Body::AidToNavigation(a) => a.lat_deg.zip(a.lon_deg),
@@ -307,6 +381,7 @@ impl Router {
         emit: &mut dyn FnMut(Outgoing<'_>),
     ) {
         let deadline = self.filter.next_deadline_ms();
+        let screenings = self.filter.stats().screenings;
         self.events.clear();
         let got = self
             .filter
@@ -325,9 +400,7 @@ impl Router {
             }
         };
         self.last_ms = Some(self.last_ms.map_or(time_ms, |l| l.max(time_ms)));
-        if self.filter.next_deadline_ms() != deadline {
-            self.tick(time_ms, emit);
-        }
+        self.ticks_before(deadline, screenings, time_ms, emit);
         self.parts.clear();
         let at = self
             .filter

@@ -146,6 +146,7 @@ impl WorkerCore {
     /// endian), the length of the core's state (`u64`, little endian), the
     /// core's state in CBOR, then the engine's snapshot to the end.
     pub fn snapshot(&self) -> Vec<u8> {
+        debug_assert!(self.can_snapshot(), "a worker snapshot with a pass pending");
         let mut keys: Vec<(String, (i64, u32))> =
             self.keys.iter().map(|(k, &v)| (k.clone(), v)).collect();
         keys.sort();
@@ -230,6 +231,14 @@ impl WorkerCore {
         })
     }
 
+    /// Whether [`WorkerCore::snapshot`] may be taken now: not while a
+    /// screening pass is worked out apart ([`Config::pass_lag_s`]; its
+    /// findings are told a few seconds of data later, and a snapshot does
+    /// not hold a pass in progress). The caller takes it at a later record.
+    pub fn can_snapshot(&self) -> bool {
+        !self.engine.pass_pending()
+    }
+
     /// The engine (picture, open risks, counters).
     pub fn engine(&self) -> &Engine {
         &self.engine
@@ -297,7 +306,12 @@ impl WorkerCore {
         self.buf.clear();
         match rec {
             Record::Tick { time_ms, .. } => self.engine.advance(time_ms, &mut self.buf),
-            Record::End { .. } => self.ended = true,
+            Record::End { .. } => {
+                // A pass worked out apart is told at the end, as `scan`
+                // tells it.
+                self.engine.settle(&mut self.buf);
+                self.ended = true;
+            }
             Record::Air {
                 time_ms, message, ..
             } => match crate::wire::air_message(message) {

@@ -126,15 +126,10 @@ fn workers_in_process_give_the_single_engines_events() {
     }
 }
 
-/// The first minutes of a busy fleet (3,000 vessels, `bench/cluster.py`'s
-/// seed), where ships first heard turn onto their lanes: an arrival must
-/// judge again the open risks of the vessel that reported however far the
-/// engine's fastest vessel went since the pass (an engine holding part of
-/// the world has another fastest vessel). Before that rule, three of these
-/// minutes' risk events differed between 16 partitions and one engine.
-#[test]
-fn open_risks_are_judged_on_arrival_whatever_else_the_engine_holds() {
-    let cfg = Config::default();
+/// The first `secs` seconds of a busy fleet (3,000 vessels over the
+/// Atlantic, `bench/cluster.py`'s seed), where ships first heard turn onto
+/// their lanes: many pairs raised and updated.
+fn busy_minutes(secs: i64) -> Vec<String> {
     let fleet = FleetConfig {
         vessels: 3000,
         hours: 4.0,
@@ -144,7 +139,7 @@ fn open_risks_are_judged_on_arrival_whatever_else_the_engine_holds() {
     let mut lines = Vec::new();
     let mut t0 = None;
     simulate_fleet(&fleet, &mut |l| {
-        // Tag-block time `c:<unix s>`: the first 150 s.
+        // Tag-block time `c:<unix s>`.
         let t: i64 = l
             .split("c:")
             .nth(1)
@@ -152,11 +147,113 @@ fn open_risks_are_judged_on_arrival_whatever_else_the_engine_holds() {
             .and_then(|n| n.parse().ok())
             .unwrap_or(0);
         let start = *t0.get_or_insert(t);
-        if t - start <= 150 {
+        if t - start <= secs {
             lines.push(l.to_string());
         }
     })
     .unwrap();
+    lines
+}
+
+/// A screening pass worked out apart (`pass_lag_s` 4 s of a 10 s period):
+/// its findings are told in every worker at the tick ingest sends before
+/// the first record at or past the pass's time plus the lag, which is
+/// where the single engine tells them, so that 16 partitions on 1, 3 and
+/// 16 workers give the single engine's events, owned once, the last pass's
+/// too (told at the end record as at the end of the input). Without that
+/// tick, a partition whose clock gets past the due time later than
+/// ingest's judged a late record before the findings: one event of these
+/// 150 s differed on 16 workers.
+#[test]
+fn workers_with_a_pass_lag_give_the_single_engines_events() {
+    let cfg = Config {
+        pass_lag_s: 4.0,
+        ..Config::default()
+    };
+    // Several stations, as a real feed has: each run of 40 lines comes in
+    // reverse, so that times step back by a few seconds now and then, and
+    // the first record past a pass's time plus the lag in one partition is
+    // not the first in another.
+    let mut lines = busy_minutes(150);
+    for chunk in lines.chunks_mut(40) {
+        chunk.reverse();
+    }
+    let mut want: Vec<String> = {
+        let mut engine = Engine::new(cfg);
+        let mut pipeline = Pipeline::new(TimeSource::Data);
+        let mut out = Vec::new();
+        for (n, l) in lines.iter().enumerate() {
+            pipeline.feed_line(n as u64 + 1, l.as_bytes(), None, &mut |o| {
+                if let Output::Message(m, s, _) = o {
+                    let _ = engine.ingest_at(m, s.data_ms, s.recv_ms, &mut out);
+                }
+            });
+        }
+        engine.settle(&mut out);
+        let apart = engine.stats().passes_apart;
+        assert!(apart >= 10, "{apart} passes worked out apart");
+        out.iter().map(summary).collect()
+    };
+    want.sort();
+    // The lag changes some events from the pass in line (pairs judged on
+    // arrival while a pass is pending): the test's premise.
+    let inline: Vec<String> = {
+        let mut v: Vec<String> = single(&lines, Config::default())
+            .iter()
+            .map(summary)
+            .collect();
+        v.sort();
+        v
+    };
+    assert_ne!(want, inline, "the lag changed nothing: a weak test");
+    assert!(want.iter().filter(|e| e.contains("risk.raised")).count() > 5);
+    let grid = Grid::new(10.0, 16).unwrap();
+    let parts = ingest(&lines, grid, &cfg);
+    for n in [1u16, 3, 16] {
+        let mut got: Vec<String> = Vec::new();
+        let mut keys: Vec<String> = Vec::new();
+        for i in 0..n {
+            let mine: Vec<u16> = (0..16).filter(|p| p % n == i).collect();
+            for o in worker(&parts, grid, cfg, &mine) {
+                got.push(summary(&o.event));
+                keys.push(o.key);
+            }
+        }
+        got.sort();
+        let unique = {
+            let mut k = keys.clone();
+            k.sort();
+            k.dedup();
+            k.len()
+        };
+        assert_eq!(unique, keys.len(), "{n} workers: a key given twice");
+        let missing = want
+            .iter()
+            .filter(|e| got.binary_search(e).is_err())
+            .count();
+        let extra = got
+            .iter()
+            .filter(|e| want.binary_search(e).is_err())
+            .count();
+        assert!(
+            missing == 0 && extra == 0 && got.len() == want.len(),
+            "{n} workers: {missing} of the single engine's events missing, {extra} extra ({} against {})",
+            got.len(),
+            want.len()
+        );
+    }
+}
+
+/// The first minutes of a busy fleet (3,000 vessels, `bench/cluster.py`'s
+/// seed), where ships first heard turn onto their lanes: an arrival must
+/// judge again the open risks of the vessel that reported however far the
+/// engine's fastest vessel went since the pass (an engine holding part of
+/// the world has another fastest vessel). Before that rule, three of these
+/// minutes' risk events differed between 16 partitions and one engine.
+#[test]
+fn open_risks_are_judged_on_arrival_whatever_else_the_engine_holds() {
+    let cfg = Config::default();
+    let lines = busy_minutes(150);
     let mut want: Vec<String> = single(&lines, cfg).iter().map(summary).collect();
     want.sort();
     assert!(want.iter().filter(|e| e.contains("risk.updated")).count() > 50);
@@ -244,6 +341,52 @@ fn a_quiet_live_feed_ticks_every_partition_at_the_boundary() {
     );
     router.on_time(later, &mut emit);
     assert_eq!(got.borrow().len(), n + 1, "one tick per boundary");
+}
+
+/// A quiet live feed with a pass lag: besides the ticks of the screening
+/// and air boundaries, one more tick to every partition when the caller's
+/// clock reaches the pass's time plus the lag (its findings are told
+/// there), and only one.
+#[test]
+fn a_quiet_live_feed_ticks_when_a_pass_lag_is_due() {
+    let t0: i64 = 1_767_571_200_000;
+    let ticks_with = |pass_lag_s: f64| -> Vec<i64> {
+        let cfg = Config {
+            pass_lag_s,
+            ..Config::default()
+        };
+        let grid = Grid::new(10.0, 16).unwrap();
+        let mut router = Router::new(grid, Halo::ships(&cfg).total_m, &cfg);
+        router.set_time_policy(finisterra_engine::TimePolicy::live());
+        let ticks: std::cell::RefCell<Vec<i64>> = Default::default();
+        let mut emit = |o: finisterra_cluster::Outgoing<'_>| {
+            let r = finisterra_cluster::Record::decode(o.bytes).unwrap();
+            if matches!(r, finisterra_cluster::Record::Tick { .. }) {
+                assert_eq!(o.partitions.len(), 16, "a tick to every partition");
+                ticks.borrow_mut().push(r.time_ms() - t0);
+            }
+        };
+        let line = &fleet_lines()
+            .into_iter()
+            .find(|l| l.contains("!AIVDM,1,1"))
+            .unwrap();
+        let mut pipeline = Pipeline::new(TimeSource::Receive);
+        pipeline.feed_line(1, line.as_bytes(), Some(t0 + 1_000), &mut |o| {
+            if let Output::Message(m, s, h) = o {
+                router.on_message(m, s.data_ms, s.recv_ms, h.payload, h.fill_bits, &mut emit);
+            }
+        });
+        for t in [9_999, 10_000, 13_999, 14_000, 14_500, 15_999] {
+            router.on_time(t0 + t, &mut emit);
+        }
+        ticks.into_inner()
+    };
+    let mut want = ticks_with(0.0);
+    assert!(want.contains(&10_000), "the screening boundary: {want:?}");
+    assert!(!want.contains(&14_000), "no air boundary at 14 s: {want:?}");
+    want.push(14_000);
+    want.sort();
+    assert_eq!(ticks_with(4.0), want, "the pass of 10 s told at 14 s");
 }
 
 /// `worker`, taking each partition over after `resume` (its previous

@@ -225,7 +225,9 @@ impl Config {
 pub(crate) const DEFAULT_SCREEN_INTERVAL_S: f64 = 10.0;
 
 impl Config {
-    pub(crate) fn screen_interval_ms(&self) -> i64 {
+    /// The screening period in ms ([`Config::screen_interval_s`], its
+    /// default when not above 0): passes run at its multiples of data time.
+    pub fn screen_interval_ms(&self) -> i64 {
         let s = if self.screen_interval_s > 0.0 {
             self.screen_interval_s
         } else {
@@ -235,7 +237,7 @@ impl Config {
     }
 
     /// [`Config::pass_lag_s`] in ms (0 when not a number above 0).
-    pub(crate) fn pass_lag_ms(&self) -> i64 {
+    pub fn pass_lag_ms(&self) -> i64 {
         if self.pass_lag_s > 0.0 && self.pass_lag_s.is_finite() {
             ((self.pass_lag_s * 1000.0) as i64).max(1)
         } else {

@@ -118,14 +118,6 @@ pub fn run_worker(args: &WorkerArgs) -> Result<()> {
         );
     }
     let cfg = load_config(args.part.config.as_deref())?;
-    if cfg.pass_lag_s > 0.0 {
-        // Not yet: a snapshot cannot hold a pass worked out apart, and the
-        // owner of its events is decided when they are told.
-        bail!(
-            "pass_lag_s {}: a screening pass worked out apart is not supported by `worker` yet; set it to 0 (a partition's passes are short)",
-            cfg.pass_lag_s
-        );
-    }
     let grid = Grid::new(args.part.cell_deg, args.part.partitions)?;
     match args.workers {
         Some(n) => run_static(args, n, args.worker_index.unwrap_or(0), cfg, grid),
@@ -642,9 +634,12 @@ impl Judge {
         };
         // A judge whose partition was taken over must not replace its
         // new owner's snapshot with an older one.
+        // Nor while a pass is worked out apart (`pass_lag_s`): taken at a
+        // later settle, once its findings are told.
         if self.lost
             || self.judged_seq <= self.snapped_seq
             || (!now && self.snapped_at.elapsed() < *every)
+            || !self.core.can_snapshot()
         {
             return;
         }

@@ -230,8 +230,14 @@ pub fn multiset(events: &[Value]) -> BTreeMap<String, usize> {
 }
 
 pub fn scan(input: &Path) -> Vec<Value> {
+    scan_with(input, &[])
+}
+
+/// `scan`'s events of `input` with `extra` options.
+pub fn scan_with(input: &Path, extra: &[&str]) -> Vec<Value> {
     let out = Command::new(BIN)
         .args(["scan", "--no-progress"])
+        .args(extra)
         .arg(input)
         .output()
         .expect("scan");
