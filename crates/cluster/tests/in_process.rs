@@ -29,7 +29,9 @@ fn summary(e: &Event) -> String {
     j.to_string()
 }
 
-fn single(lines: &[String], cfg: Config) -> Vec<Event> {
+/// The single engine's events (a pass still worked out apart at the end
+/// told, as `scan` tells it), and how many passes were worked out apart.
+fn single_apart(lines: &[String], cfg: Config) -> (Vec<Event>, u64) {
     let mut engine = Engine::new(cfg);
     let mut pipeline = Pipeline::new(TimeSource::Data);
     let mut out = Vec::new();
@@ -40,7 +42,69 @@ fn single(lines: &[String], cfg: Config) -> Vec<Event> {
             }
         });
     }
-    out
+    engine.settle(&mut out);
+    (out, engine.stats().passes_apart)
+}
+
+fn single(lines: &[String], cfg: Config) -> Vec<Event> {
+    single_apart(lines, cfg).0
+}
+
+/// The summaries of `events`, sorted (a multiset to compare).
+fn sorted(events: &[Event]) -> Vec<String> {
+    let mut v: Vec<String> = events.iter().map(summary).collect();
+    v.sort();
+    v
+}
+
+/// 16 partitions of `lines` on 1, 3 and 16 workers give `want` (the single
+/// engine's event summaries, sorted), each event owned once.
+fn assert_workers_give(want: &[String], lines: &[String], cfg: Config) {
+    let grid = Grid::new(10.0, 16).unwrap();
+    let parts = ingest(lines, grid, &cfg);
+    // Every partition holds the end record, so every worker finishes.
+    assert_eq!(parts.len(), 16);
+    assert_partitions_give(want, &parts, grid, cfg);
+}
+
+/// The records of 16 partitions on 1, 3 and 16 workers give `want`, each
+/// event owned once.
+fn assert_partitions_give(
+    want: &[String],
+    parts: &BTreeMap<u16, Vec<Vec<u8>>>,
+    grid: Grid,
+    cfg: Config,
+) {
+    for n in [1u16, 3, 16] {
+        let mut got: Vec<String> = Vec::new();
+        let mut keys: Vec<String> = Vec::new();
+        for i in 0..n {
+            let mine: Vec<u16> = (0..16).filter(|p| p % n == i).collect();
+            for o in worker(parts, grid, cfg, &mine) {
+                got.push(summary(&o.event));
+                keys.push(o.key);
+            }
+        }
+        got.sort();
+        keys.sort();
+        let given = keys.len();
+        keys.dedup();
+        assert_eq!(keys.len(), given, "{n} workers: a key given twice");
+        let missing = want
+            .iter()
+            .filter(|e| got.binary_search(e).is_err())
+            .count();
+        let extra = got
+            .iter()
+            .filter(|e| want.binary_search(e).is_err())
+            .count();
+        assert!(
+            missing == 0 && extra == 0 && got.len() == want.len(),
+            "{n} workers: {missing} of the single engine's events missing, {extra} extra ({} against {})",
+            got.len(),
+            want.len()
+        );
+    }
 }
 
 /// Records per partition, as ingest publishes them.
@@ -93,37 +157,9 @@ fn worker(
 fn workers_in_process_give_the_single_engines_events() {
     let cfg = Config::default();
     let lines = fleet_lines();
-    let want: Vec<String> = {
-        let mut v: Vec<String> = single(&lines, cfg).iter().map(summary).collect();
-        v.sort();
-        v
-    };
+    let want = sorted(&single(&lines, cfg));
     assert!(want.iter().filter(|e| e.contains("risk.raised")).count() > 5);
-    let grid = Grid::new(10.0, 16).unwrap();
-    let parts = ingest(&lines, grid, &cfg);
-    // Every partition holds the end record, so every worker finishes.
-    assert_eq!(parts.len(), 16);
-    for n in [1u16, 3, 16] {
-        let mut got: Vec<String> = Vec::new();
-        let mut keys: Vec<String> = Vec::new();
-        for i in 0..n {
-            let mine: Vec<u16> = (0..16).filter(|p| p % n == i).collect();
-            for o in worker(&parts, grid, cfg, &mine) {
-                got.push(summary(&o.event));
-                keys.push(o.key);
-            }
-        }
-        got.sort();
-        let unique = {
-            let mut k = keys.clone();
-            k.sort();
-            k.dedup();
-            k.len()
-        };
-        assert_eq!(unique, keys.len(), "{n} workers: a key given twice");
-        assert_eq!(got.len(), want.len(), "{n} workers: event count");
-        assert_eq!(got, want, "{n} workers");
-    }
+    assert_workers_give(&want, &lines, cfg);
 }
 
 /// The first `secs` seconds of a busy fleet (3,000 vessels over the
@@ -178,70 +214,15 @@ fn workers_with_a_pass_lag_give_the_single_engines_events() {
     for chunk in lines.chunks_mut(40) {
         chunk.reverse();
     }
-    let mut want: Vec<String> = {
-        let mut engine = Engine::new(cfg);
-        let mut pipeline = Pipeline::new(TimeSource::Data);
-        let mut out = Vec::new();
-        for (n, l) in lines.iter().enumerate() {
-            pipeline.feed_line(n as u64 + 1, l.as_bytes(), None, &mut |o| {
-                if let Output::Message(m, s, _) = o {
-                    let _ = engine.ingest_at(m, s.data_ms, s.recv_ms, &mut out);
-                }
-            });
-        }
-        engine.settle(&mut out);
-        let apart = engine.stats().passes_apart;
-        assert!(apart >= 10, "{apart} passes worked out apart");
-        out.iter().map(summary).collect()
-    };
-    want.sort();
+    let (events, apart) = single_apart(&lines, cfg);
+    assert!(apart >= 10, "{apart} passes worked out apart");
+    let want = sorted(&events);
     // The lag changes some events from the pass in line (pairs judged on
     // arrival while a pass is pending): the test's premise.
-    let inline: Vec<String> = {
-        let mut v: Vec<String> = single(&lines, Config::default())
-            .iter()
-            .map(summary)
-            .collect();
-        v.sort();
-        v
-    };
+    let inline = sorted(&single(&lines, Config::default()));
     assert_ne!(want, inline, "the lag changed nothing: a weak test");
     assert!(want.iter().filter(|e| e.contains("risk.raised")).count() > 5);
-    let grid = Grid::new(10.0, 16).unwrap();
-    let parts = ingest(&lines, grid, &cfg);
-    for n in [1u16, 3, 16] {
-        let mut got: Vec<String> = Vec::new();
-        let mut keys: Vec<String> = Vec::new();
-        for i in 0..n {
-            let mine: Vec<u16> = (0..16).filter(|p| p % n == i).collect();
-            for o in worker(&parts, grid, cfg, &mine) {
-                got.push(summary(&o.event));
-                keys.push(o.key);
-            }
-        }
-        got.sort();
-        let unique = {
-            let mut k = keys.clone();
-            k.sort();
-            k.dedup();
-            k.len()
-        };
-        assert_eq!(unique, keys.len(), "{n} workers: a key given twice");
-        let missing = want
-            .iter()
-            .filter(|e| got.binary_search(e).is_err())
-            .count();
-        let extra = got
-            .iter()
-            .filter(|e| want.binary_search(e).is_err())
-            .count();
-        assert!(
-            missing == 0 && extra == 0 && got.len() == want.len(),
-            "{n} workers: {missing} of the single engine's events missing, {extra} extra ({} against {})",
-            got.len(),
-            want.len()
-        );
-    }
+    assert_workers_give(&want, &lines, cfg);
 }
 
 /// The first minutes of a busy fleet (3,000 vessels, `bench/cluster.py`'s
@@ -254,8 +235,7 @@ fn workers_with_a_pass_lag_give_the_single_engines_events() {
 fn open_risks_are_judged_on_arrival_whatever_else_the_engine_holds() {
     let cfg = Config::default();
     let lines = busy_minutes(150);
-    let mut want: Vec<String> = single(&lines, cfg).iter().map(summary).collect();
-    want.sort();
+    let want = sorted(&single(&lines, cfg));
     assert!(want.iter().filter(|e| e.contains("risk.updated")).count() > 50);
     let grid = Grid::new(10.0, 16).unwrap();
     let parts = ingest(&lines, grid, &cfg);
@@ -436,11 +416,7 @@ fn an_elastic_hand_over_loses_nothing() {
     use finisterra_cluster::Assignment;
     let cfg = Config::default();
     let lines = fleet_lines();
-    let want: Vec<String> = {
-        let mut v: Vec<String> = single(&lines, cfg).iter().map(summary).collect();
-        v.sort();
-        v
-    };
+    let want = sorted(&single(&lines, cfg));
     let grid = Grid::new(10.0, 16).unwrap();
     let parts = ingest(&lines, grid, &cfg);
     let seq = |r: &Vec<u8>| finisterra_cluster::Record::decode(r).unwrap().seq();
@@ -577,21 +553,5 @@ fn aircraft_in_conflict_across_edges_give_the_single_engines_events() {
         router.finish(&mut emit);
         parts
     };
-    for n in [1u16, 3, 16] {
-        let mut got: Vec<String> = Vec::new();
-        let mut keys: Vec<String> = Vec::new();
-        for i in 0..n {
-            let mine: Vec<u16> = (0..16).filter(|p| p % n == i).collect();
-            for o in worker(&parts, grid, cfg, &mine) {
-                got.push(summary(&o.event));
-                keys.push(o.key);
-            }
-        }
-        got.sort();
-        let mut k = keys.clone();
-        k.sort();
-        k.dedup();
-        assert_eq!(k.len(), keys.len(), "{n} workers: a key given twice");
-        assert_eq!(got, want, "{n} workers");
-    }
+    assert_partitions_give(&want, &parts, grid, cfg);
 }
