@@ -161,6 +161,16 @@ fn config_text(cfg: &Config) -> String {
     serde_json::to_string(cfg).unwrap_or_default()
 }
 
+/// Whether a snapshot's configuration, `taken` as it was written, is
+/// `cfg`. Read back first, with the defaults of the settings it lacks: a
+/// snapshot written by a version before a setting existed was taken under
+/// that setting's default (a new setting's default is the behaviour before
+/// it), so an upgrade that only adds settings keeps its snapshots.
+fn same_config(taken: &str, cfg: &Config) -> bool {
+    let now = config_text(cfg);
+    taken == now || serde_json::from_str::<Config>(taken).is_ok_and(|c| config_text(&c) == now)
+}
+
 impl Engine {
     /// The engine's state as bytes: everything that decides its future
     /// events (see the [module documentation](crate::snapshot)). An engine
@@ -234,7 +244,7 @@ impl Engine {
         }
         let st: State =
             ciborium::from_reader(body).map_err(|e| SnapshotError::Corrupt(e.to_string()))?;
-        if st.config != config_text(&cfg) {
+        if !same_config(&st.config, &cfg) {
             return Err(SnapshotError::ConfigMismatch);
         }
         if let Some(why) = st.geography.differs(&GeoPrint::of(&geo)) {

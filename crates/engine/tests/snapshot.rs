@@ -170,6 +170,33 @@ fn bad_snapshots_are_refused_with_the_reason() {
         Engine::restore(cfg, geo.clone(), &good).map(|_| ()),
         Err(SnapshotError::ConfigMismatch)
     );
+    // A snapshot written before a setting existed (its configuration lacks
+    // `pass_lag_s`) was taken under its default: restored; with another
+    // value of a setting it has: refused.
+    let with_config = |edit: &dyn Fn(&mut serde_json::Value)| -> Vec<u8> {
+        let mut st: ciborium::value::Value =
+            ciborium::from_reader(&good[12..]).expect("the state reads back");
+        let ciborium::value::Value::Map(fields) = &mut st else {
+            panic!("the state is a map");
+        };
+        let (_, text) = fields
+            .iter_mut()
+            .find(|(k, _)| k.as_text() == Some("config"))
+            .expect("a config field");
+        let mut c: serde_json::Value =
+            serde_json::from_str(text.as_text().expect("config as text")).expect("config JSON");
+        edit(&mut c);
+        *text = ciborium::value::Value::Text(c.to_string());
+        let mut out = good[..12].to_vec();
+        ciborium::into_writer(&st, &mut out).expect("written");
+        out
+    };
+    let older = with_config(&|c| {
+        c.as_object_mut().expect("an object").remove("pass_lag_s");
+    });
+    assert_eq!(restore(&older), Ok(()), "a setting added since");
+    let other = with_config(&|c| c["risk"]["alarm_cpa_nm"] = serde_json::json!(0.25));
+    assert_eq!(restore(&other), Err(SnapshotError::ConfigMismatch));
     let mut no_land = geo.clone();
     no_land.land = None;
     assert!(matches!(
