@@ -820,34 +820,41 @@ impl Broker {
         if at.subject.as_str() == subject {
             return Ok(AckedUpTo::Through(at.payload));
         }
-        let next = patiently(&what, || async {
-            match stream
-                .get_first_raw_message_by_subject(&subject, floor + 1)
-                .await
-            {
-                Ok(m) => Ok(Some(m)),
-                Err(e)
-                    if e.kind() == jetstream::stream::LastRawMessageErrorKind::NoMessageFound =>
+        loop {
+            let next = patiently(&what, || async {
+                match stream
+                    .get_first_raw_message_by_subject(&subject, floor + 1)
+                    .await
                 {
-                    Ok(None)
+                    Ok(m) => Ok(Some(m)),
+                    Err(e)
+                        if e.kind()
+                            == jetstream::stream::LastRawMessageErrorKind::NoMessageFound =>
+                    {
+                        Ok(None)
+                    }
+                    Err(e) => Err(setup(format!("the record of {subject} after {floor}"))(
+                        e.to_string(),
+                    )),
                 }
-                Err(e) => Err(setup(format!("the record of {subject} after {floor}"))(
-                    e.to_string(),
-                )),
+            })
+            .await?;
+            if let Some(m) = next {
+                return Ok(AckedUpTo::Before(m.payload));
             }
-        })
-        .await?;
-        if let Some(m) = next {
-            return Ok(AckedUpTo::Before(m.payload));
+            let last = patiently(&what, || async {
+                stream
+                    .get_last_raw_message_by_subject(&subject)
+                    .await
+                    .map_err(|e| setup(format!("the last record of {subject}"))(e.to_string()))
+            })
+            .await?;
+            if last.sequence <= floor {
+                return Ok(AckedUpTo::Through(last.payload));
+            }
+            // Published between the two looks (a live stream): look again
+            // for the first record after the floor.
         }
-        let last = patiently(&what, || async {
-            stream
-                .get_last_raw_message_by_subject(&subject)
-                .await
-                .map_err(|e| setup(format!("the last record of {subject}"))(e.to_string()))
-        })
-        .await?;
-        Ok(AckedUpTo::Through(last.payload))
     }
 
     /// The engine snapshots' object store (`<PREFIX>_SNAPSHOTS`, created
