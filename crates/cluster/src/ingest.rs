@@ -149,27 +149,25 @@ impl Router {
         let Some(deadline) = self.filter.next_deadline_ms() else {
             return;
         };
-        if time_ms < deadline {
-            // A pass's findings due meanwhile (with a pass lag).
-            if self.lag_due_ms.is_some_and(|due| time_ms >= due) {
-                self.events.clear();
-                self.filter.advance(time_ms, &mut self.events);
-                self.events.clear();
-                self.last_ms = Some(self.last_ms.map_or(time_ms, |l| l.max(time_ms)));
-                self.lag_tick(emit);
-            }
+        // A pass's findings due meanwhile (with a pass lag).
+        let lag_due = self.lag_due_ms.is_some_and(|due| time_ms >= due);
+        if time_ms < deadline && !lag_due {
             return;
         }
         let screenings = self.filter.stats().screenings;
         self.events.clear();
         self.filter.advance(time_ms, &mut self.events);
         self.events.clear();
-        if self.filter.next_deadline_ms() == Some(deadline) {
+        if self.filter.next_deadline_ms() == Some(deadline) && !lag_due {
             return;
         }
+        self.note_time(time_ms);
+        self.ticks_before(Some(deadline), screenings, time_ms, emit);
+    }
+
+    /// Ingest's clock: the latest data time taken.
+    fn note_time(&mut self, time_ms: i64) {
         self.last_ms = Some(self.last_ms.map_or(time_ms, |l| l.max(time_ms)));
-        self.tick(time_ms, emit);
-        self.after_tick(screenings);
     }
 
     /// With a pass lag, after a boundary's tick: a screening pass the
@@ -294,7 +292,7 @@ impl Router {
                 return;
             }
         };
-        self.last_ms = Some(self.last_ms.map_or(time_ms, |l| l.max(time_ms)));
+        self.note_time(time_ms);
         self.ticks_before(deadline, screenings, time_ms, emit);
         self.parts.clear();
         let own_position = match &msg.body {
@@ -399,7 +397,7 @@ impl Router {
                 return;
             }
         };
-        self.last_ms = Some(self.last_ms.map_or(time_ms, |l| l.max(time_ms)));
+        self.note_time(time_ms);
         self.ticks_before(deadline, screenings, time_ms, emit);
         self.parts.clear();
         let at = self

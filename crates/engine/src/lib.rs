@@ -551,11 +551,15 @@ impl Engine {
 
     /// The open risks, in pair order.
     pub fn open_risks(&self) -> impl Iterator<Item = &OpenRisk> {
-        let now: Vec<&OpenRisk> = match &self.pending {
-            Some(p) => p.book.risks(),
-            None => self.risks.open().values().collect(),
+        // With a pass pending, the two books merged; else the book as it is.
+        let (merged, book) = match &self.pending {
+            Some(p) => (Some(p.book.risks()), None),
+            None => (None, Some(self.risks.open().values())),
         };
-        now.into_iter()
+        merged
+            .into_iter()
+            .flatten()
+            .chain(book.into_iter().flatten())
     }
 
     /// Aids to navigation and base stations.
@@ -1052,12 +1056,15 @@ impl Engine {
         self.movers.remap(|m| picture.slot(m));
     }
 
-    /// The vessels with an open risk with `mmsi` now (with a pass pending:
-    /// as the arrivals since it left them, else as the pass found them).
-    fn open_partners_now(&self, mmsi: u32) -> Vec<u32> {
+    /// Pushes onto `out`, as the arrival check sees them at `t_ms`
+    /// ([`Engine::snap_now`]), the vessels with an open risk with `mmsi`
+    /// now (with a pass pending: as the arrivals since it left them, else
+    /// as the pass found them).
+    fn push_open_partners(&self, mmsi: u32, t_ms: i64, out: &mut Vec<Snap>) {
+        let mut push = |w: u32| out.extend(self.snap_now(w, t_ms));
         match &self.pending {
-            None => self.risks.partners(mmsi).collect(),
-            Some(p) => p.book.partners(mmsi),
+            None => self.risks.partners(mmsi).for_each(&mut push),
+            Some(p) => p.book.partners(mmsi).into_iter().for_each(&mut push),
         }
     }
 
@@ -1154,11 +1161,7 @@ impl Engine {
             .near(swept_box(&own), horizon_s, t_ms, &mut others);
         // Her open risks are judged again whatever the paths: the report
         // is news of each of them.
-        for w in self.open_partners_now(mmsi) {
-            if let Some(s) = self.snap_now(w, t_ms) {
-                others.push(s);
-            }
-        }
+        self.push_open_partners(mmsi, t_ms, &mut others);
         others.retain(|o| o.slot != own.slot);
         debug_assert!(from <= others.len() + 1);
         others.sort_by_key(|o| o.mmsi);
