@@ -104,6 +104,7 @@ fn assert_partitions_give(
             got.len(),
             want.len()
         );
+        assert_eq!(got, want, "{n} workers");
     }
 }
 
