@@ -188,35 +188,7 @@ fn reachable(own: &Snap, t: &Snap, pass_m: f64, horizon_s: f64) -> bool {
     // Relative position of the target (east, north, m) and its velocity.
     let r = rough_rel(own, t);
     let v = (t.ve, t.vn);
-    // f(t) = |r + v t| − s t is convex on [0, horizon]: its minimum is at an
-    // end or where f'(t) = 0, i.e. (r·v + v² t)² = s² |r + v t|², a
-    // quadratic in t (its extra root only adds a point to look at).
-    let f = |x: f64| (r.0 + v.0 * x).hypot(r.1 + v.1 * x) - s_own * x;
-    let v2 = v.0 * v.0 + v.1 * v.1;
-    let rv = r.0 * v.0 + r.1 * v.1;
-    let r2 = r.0 * r.0 + r.1 * r.1;
-    let s2 = s_own * s_own;
-    let mut best = f(0.0).min(f(horizon_s));
-    let a = v2 * (v2 - s2);
-    let bq = 2.0 * rv * (v2 - s2);
-    let c = rv * rv - s2 * r2;
-    if a.abs() > 1e-12 {
-        let disc = bq * bq - 4.0 * a * c;
-        if disc >= 0.0 {
-            let sq = disc.sqrt();
-            for x in [(-bq - sq) / (2.0 * a), (-bq + sq) / (2.0 * a)] {
-                if (0.0..=horizon_s).contains(&x) {
-                    best = best.min(f(x));
-                }
-            }
-        }
-    } else if bq.abs() > 1e-12 {
-        let x = -c / bq;
-        if (0.0..=horizon_s).contains(&x) {
-            best = best.min(f(x));
-        }
-    }
-    best <= limit
+    finisterra_nav::manoeuvre::reach_lower_bound_m(r, v, s_own, horizon_s) <= limit
 }
 
 #[cfg(test)]
@@ -247,7 +219,9 @@ mod tests {
         }
     }
 
-    /// The closed form agrees with a brute-force scan of the bound.
+    /// The closed form agrees with a brute-force scan of the bound, own
+    /// ship still in one case of four (a target passing her mid-horizon was
+    /// once lost to a discriminant rounded below zero).
     #[test]
     fn reach_agrees_with_a_brute_force_scan() {
         let mut state: u64 = 0x1234_5678_9ABC_DEF1;
@@ -259,8 +233,9 @@ mod tests {
         };
         let (pass_m, horizon_s) = (2334.0, 1800.0);
         let mut agree = 0;
-        for _ in 0..2_000 {
-            let own = snap(43.0, -9.0, 25.0 * next(), 360.0 * next());
+        for i in 0..2_000 {
+            let sog = if i % 4 == 0 { 0.0 } else { 25.0 * next() };
+            let own = snap(43.0, -9.0, sog, 360.0 * next());
             let t = snap(
                 43.0 + 0.6 * (next() - 0.5),
                 -9.0 + 0.8 * (next() - 0.5),

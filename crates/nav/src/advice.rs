@@ -45,7 +45,7 @@ use serde::{Deserialize, Serialize};
 use crate::colregs::{classify, ColregsConfig, Duty, Encounter, GiveWay, Role, Rule, Ruling};
 use crate::cpa::{velocity, Kinematic, Relative, RELATIVE_SPEED_EPS_MPS};
 use crate::geo::{normalize_deg_360, METRES_PER_NM};
-use crate::manoeuvre::{Fan, Handling, Track};
+use crate::manoeuvre::{reach_lower_bound_m, Fan, Handling, Track};
 
 /// Upper bound on the number of candidates one search evaluates (guards
 /// against a tiny or hostile step size).
@@ -574,14 +574,88 @@ impl Cut {
     }
 }
 
+/// Margin (m) under a target's lower bound before it is left out of an
+/// evaluation: far above any rounding of the distances (nanometres at
+/// these ranges), so a target left out could never have been closer.
+const LOWER_BOUND_MARGIN_M: f64 = 1.0;
+
+/// The order in which a search looks at its targets: each geometry's index
+/// with the closest it can come to own ship on any candidate
+/// ([`reach_lower_bound_m`], NaN taken as −∞), nearest bound first.
+fn evaluation_order(geoms: &[Geom], own: &Kinematic, horizon_s: f64) -> Vec<(usize, f64)> {
+    let s_mps = own.sog_kn.max(0.0) * METRES_PER_NM / 3600.0;
+    let mut order: Vec<(usize, f64)> = geoms
+        .iter()
+        .enumerate()
+        .map(|(i, g)| {
+            let lb = reach_lower_bound_m(g.r, g.v_target, s_mps, horizon_s);
+            (i, if lb.is_nan() { f64::NEG_INFINITY } else { lb })
+        })
+        .collect();
+    order.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+    order
+}
+
 /// The closest approach of own ship on a candidate (ending on velocity
-/// `vo`) to every target, `distance(i)` giving the one to target `i`, in
-/// target order. With a cut, the evaluation stops as soon as the targets
-/// so far rule the candidate out (it could be neither sufficient nor the
-/// best; `true` says so, and the limiting target is the one that did): the
-/// rest are not looked at. A candidate not ruled out gets exactly the
-/// evaluation it would get without the cut.
+/// `vo`) to every target, `distance(i)` giving the one to target `i`: the
+/// smallest distance, the limiting target (the first in target order at
+/// that distance), whether own ship crosses ahead of a target to be passed
+/// astern. Targets are looked at in `order` (nearest lower bound first),
+/// and those whose lower bound is beyond the smallest distance so far are
+/// not looked at: they could neither be closer nor tie. With a cut, the
+/// evaluation stops as soon as the targets so far rule the candidate out
+/// (it could be neither sufficient nor the best; `true` says so, and the
+/// limiting target is the one that did). A candidate not ruled out gets
+/// exactly the evaluation it would get looking at every target in turn; a
+/// NaN distance (never seen from valid motions) falls back to that.
 fn evaluate_with(
+    geoms: &[Geom],
+    order: &[(usize, f64)],
+    vo: (f64, f64),
+    horizon_s: f64,
+    cut: Option<Cut>,
+    mut distance: impl FnMut(usize, &Geom) -> f64,
+) -> (Eval, bool) {
+    let mut e = Eval {
+        min_m: f64::INFINITY,
+        limiting: None,
+        limiting_geom: None,
+        crosses_ahead: false,
+    };
+    for &(i, lb) in order {
+        if lb - LOWER_BOUND_MARGIN_M > e.min_m {
+            // Sorted: every target after this one is as far.
+            break;
+        }
+        let Some(g) = geoms.get(i) else { continue };
+        let d = distance(i, g);
+        if d.is_nan() {
+            return evaluate_in_turn(geoms, vo, horizon_s, cut, distance);
+        }
+        if d < e.min_m || (d == e.min_m && e.limiting_geom.is_some_and(|l| i < l)) {
+            e.min_m = d;
+            e.limiting = Some(g.target);
+            e.limiting_geom = Some(i);
+        }
+        if cut.is_some_and(|c| c.rules_out(e.min_m)) {
+            return (e, true);
+        }
+    }
+    e.crosses_ahead = crosses_ahead_of_any(geoms, vo, horizon_s);
+    (e, false)
+}
+
+/// Crossing ahead is judged on the new course (the turn itself takes own
+/// ship towards the target's stern, not across her bow).
+fn crosses_ahead_of_any(geoms: &[Geom], vo: (f64, f64), horizon_s: f64) -> bool {
+    geoms.iter().any(|g| {
+        let v = (g.v_target.0 - vo.0, g.v_target.1 - vo.1);
+        g.own_crosses_ahead(v, horizon_s)
+    })
+}
+
+/// [`evaluate_with`] looking at every target in turn, in target order.
+fn evaluate_in_turn(
     geoms: &[Geom],
     vo: (f64, f64),
     horizon_s: f64,
@@ -605,21 +679,9 @@ fn evaluate_with(
         if cut.is_some_and(|c| c.rules_out(e.min_m)) {
             return (e, true);
         }
-        // Crossing ahead is judged on the new course (the turn itself
-        // takes own ship towards the target's stern, not across her bow).
-        let v = (g.v_target.0 - vo.0, g.v_target.1 - vo.1);
-        if g.own_crosses_ahead(v, horizon_s) {
-            e.crosses_ahead = true;
-        }
     }
+    e.crosses_ahead = crosses_ahead_of_any(geoms, vo, horizon_s);
     (e, false)
-}
-
-fn evaluate(geoms: &[Geom], track: &Track, horizon_s: f64) -> Eval {
-    evaluate_with(geoms, track.v_end, horizon_s, None, |_, g| {
-        distance_to(g, track, horizon_s)
-    })
-    .0
 }
 
 /// The arcs of the course candidates, one per side, with for each target
@@ -717,17 +779,6 @@ impl FanSet {
         let p = if k < *len { mins[k] } else { f64::NAN };
         fan.distance(k, p, g.r, g.v_target)
     }
-
-    fn evaluate(
-        &self,
-        at: (usize, usize),
-        geoms: &[Geom],
-        vo: (f64, f64),
-        horizon_s: f64,
-        cut: Option<Cut>,
-    ) -> (Eval, bool) {
-        evaluate_with(geoms, vo, horizon_s, cut, |i, g| self.distance(at, i, g))
-    }
 }
 
 /// Fixed dangers for the advice search: `true` when a straight track from
@@ -771,12 +822,32 @@ struct Search<'a> {
     ship: OwnShip<'a>,
     cfg: &'a AdviceConfig,
     pass_m: f64,
-    /// Skip candidates the last limiting target alone rules out (off only
-    /// in the test that checks the skip changes nothing).
+    /// Skip candidates the last limiting target alone rules out, and
+    /// targets that cannot be closer than those looked at (off only in the
+    /// test that checks the skips change nothing).
     skip: bool,
+    /// The targets in the order of their lower bounds
+    /// ([`evaluation_order`]).
+    order: Vec<(usize, f64)>,
 }
 
 impl Search<'_> {
+    /// A candidate ending on velocity `vo` against every target
+    /// ([`evaluate_with`], or every target in turn without the skips).
+    fn evaluate(
+        &self,
+        vo: (f64, f64),
+        cut: Option<Cut>,
+        distance: impl FnMut(usize, &Geom) -> f64,
+    ) -> (Eval, bool) {
+        let h = self.cfg.horizon_s;
+        if self.skip {
+            evaluate_with(self.geoms, &self.order, vo, h, cut, distance)
+        } else {
+            evaluate_in_turn(self.geoms, vo, h, cut, distance)
+        }
+    }
+
     fn advice(&self, action: Action, signed_deg: f64, sog_kn: f64, e: Eval) -> Advice {
         let speed_changed = matches!(
             action,
@@ -810,7 +881,8 @@ impl Search<'_> {
     fn keep(&self) -> Advice {
         let mut track = Track::default();
         self.track(0.0, self.own.sog_kn, &mut track);
-        let e = evaluate(self.geoms, &track, self.cfg.horizon_s);
+        let h = self.cfg.horizon_s;
+        let (e, _) = self.evaluate(track.v_end, None, |_, g| distance_to(g, &track, h));
         let mut a = self.advice(Action::KeepCourseAndSpeed, 0.0, self.own.sog_kn, e);
         if let Some(fixed) = self.ship.fixed {
             a.into_danger = fixed(self.own.cog_deg, self.own.sog_kn);
@@ -883,17 +955,14 @@ impl Search<'_> {
                 }),
                 _ => None,
             };
+            let h = self.cfg.horizon_s;
             let (e, ruled_out) = match on_fan {
-                Some((f, at)) => f.evaluate(
-                    at,
-                    self.geoms,
-                    velocity(self.own.cog_deg + signed, sog),
-                    self.cfg.horizon_s,
-                    cut,
-                ),
-                None => evaluate_with(self.geoms, track.v_end, self.cfg.horizon_s, cut, |_, g| {
-                    distance_to(g, &track, self.cfg.horizon_s)
-                }),
+                Some((f, at)) => {
+                    self.evaluate(velocity(self.own.cog_deg + signed, sog), cut, |i, g| {
+                        f.distance(at, i, g)
+                    })
+                }
+                None => self.evaluate(track.v_end, cut, |_, g| distance_to(g, &track, h)),
             };
             hint = e.limiting_geom;
             if ruled_out {
@@ -1018,6 +1087,7 @@ fn plan_with(
         cfg,
         pass_m: cfg.pass_nm * METRES_PER_NM,
         skip,
+        order: evaluation_order(&geoms, own, cfg.horizon_s),
     };
     let keep = search.keep();
     let mut out = Plan {

@@ -282,6 +282,42 @@ impl Track {
     }
 }
 
+/// The closest a target at `r` (m, from own ship's start) moving at `v`
+/// (m/s) can come to own ship within `[0, horizon_s]`, whatever own ship
+/// steers at no more than `s_mps`: the minimum of `|r + v·t| − s·t` (own
+/// ship is never further than `s·t` from where she started). A lower bound
+/// of every manoeuvre's distance here: a [`Track`]'s or a [`Fan`]'s chords
+/// are never longer than the arc they cut, nor faster than the speed they
+/// start from. Computed without a quadratic's discriminant, whose rounding
+/// would lose the closest point of a stationary own ship's target.
+pub fn reach_lower_bound_m(r: (f64, f64), v: (f64, f64), s_mps: f64, horizon_s: f64) -> f64 {
+    let s = s_mps.max(0.0);
+    let h = horizon_s.max(0.0);
+    let v2 = v.0 * v.0 + v.1 * v.1;
+    let speed = v2.sqrt();
+    if speed.is_nan() || speed <= 1e-9 {
+        // A (nearly) still target: |r + v·t| ≥ |r| − |v|·t.
+        return r.0.hypot(r.1) - (s + speed) * h;
+    }
+    // Along the target's relative track: |r + v·t|² = D² + |v|²·(t − t_c)²,
+    // with D the distance of the line (from the cross product: no
+    // cancellation) and t_c the time abeam. f(t) = |r + v·t| − s·t is
+    // convex; its derivative |v|²·τ / √(D² + |v|²·τ²) − s (τ = t − t_c)
+    // vanishes at τ* = s·D / (|v|·√(|v|² − s²)) when s < |v|, and is
+    // negative everywhere otherwise: the minimum over [0, h] is f at τ*
+    // clamped to the horizon, or at its end.
+    let d = (r.0 * v.1 - r.1 * v.0).abs() / speed;
+    let t_c = -(r.0 * v.0 + r.1 * v.1) / v2;
+    let t = if s < speed {
+        let tau = s * d / (speed * (v2 - s * s).sqrt());
+        (t_c + tau).clamp(0.0, h)
+    } else {
+        h
+    };
+    let tau = t - t_c;
+    (d * d + v2 * tau * tau).sqrt() - s * t
+}
+
 /// Every turn to one side at constant speed shares one arc: the turn to
 /// `m°` is the arc up to `m°`, then a straight run. A fan follows the arc
 /// once, in chords of at most [`CHORD_S`] with a chord end at every
@@ -617,5 +653,81 @@ mod tests {
         // The position at a time on the arc agrees as well.
         let p = t.position(60.0);
         assert!(p.0.is_finite() && p.1 > 0.0);
+    }
+
+    /// The reach bound is the minimum of `|r + v·t| − s·t` (checked against
+    /// a fine sampling), including a still own ship whose target passes
+    /// close mid-horizon, where a quadratic's discriminant is zero and its
+    /// rounding lost the closest point.
+    #[test]
+    fn the_reach_bound_is_the_minimum_over_the_horizon() {
+        let sampled = |r: (f64, f64), v: (f64, f64), s: f64, h: f64| {
+            (0..=200_000)
+                .map(|i| {
+                    let t = h * i as f64 / 200_000.0;
+                    (r.0 + v.0 * t).hypot(r.1 + v.1 * t) - s * t
+                })
+                .fold(f64::INFINITY, f64::min)
+        };
+        let cases = [
+            // Still own ship; the target passes 100 m off at t = 500 s.
+            ((-5000.0, 100.0), (10.0, 0.0), 0.0, 1200.0),
+            // The same with numbers whose discriminant rounds below zero
+            // (the quadratic this replaced put the bound at 538 m, not 396).
+            (
+                (-8720.63286549286, -159.94980998558657),
+                (7.549316930639579, 0.48221636582168115),
+                0.0,
+                1200.0,
+            ),
+            ((-5000.0, 100.0), (10.0, 0.0), 3.0, 1200.0),
+            ((2500.0, 4000.0), (-3.0, -5.0), 8.0, 1800.0),
+            // Own ship faster than the closing speed: the end of the horizon.
+            ((3000.0, 0.0), (1.0, 0.0), 6.0, 600.0),
+            // A still target.
+            ((3000.0, 400.0), (0.0, 0.0), 5.0, 600.0),
+            // Opening: the start.
+            ((3000.0, 400.0), (4.0, 1.0), 1.0, 600.0),
+        ];
+        for (r, v, s, h) in cases {
+            let lb = reach_lower_bound_m(r, v, s, h);
+            let m = sampled(r, v, s, h);
+            assert!(lb <= m + 1e-6, "{r:?} {v:?} {s} {h}: {lb} above {m}");
+            assert!(lb >= m - 0.01, "{r:?} {v:?} {s} {h}: {lb} far below {m}");
+        }
+        assert!(
+            (reach_lower_bound_m((-5000.0, 100.0), (10.0, 0.0), 0.0, 1200.0) - 100.0).abs() < 1e-6
+        );
+    }
+
+    proptest::proptest! {
+        /// No track or fan of own ship at no more than her speed comes
+        /// closer to a target than the reach bound (the advice search leaves
+        /// out the targets whose bound is beyond the closest so far).
+        #[test]
+        fn no_manoeuvre_comes_closer_than_the_reach_bound(
+            rx in -20_000.0f64..20_000.0, ry in -20_000.0f64..20_000.0,
+            vx in -12.0f64..12.0, vy in -12.0f64..12.0,
+            cog in 0.0f64..360.0, sog in 0.0f64..25.0,
+            turn in -120.0f64..120.0, slow in 0.0f64..1.0,
+            rate in 0.05f64..3.0,
+        ) {
+            let h = Handling { turn_deg_s: rate, decel_kn_s: 0.02 };
+            let horizon = 1200.0;
+            let s = sog * METRES_PER_NM / 3600.0;
+            let lb = reach_lower_bound_m((rx, ry), (vx, vy), s, horizon);
+            let t = Track::new(cog, sog, turn, sog * slow, &h, horizon);
+            let d = t.min_distance((rx, ry), (vx, vy), horizon);
+            proptest::prop_assert!(d >= lb - 1e-6, "track {} below the bound {}", d, lb);
+            let mag = turn.abs().max(1.0);
+            let sign = if turn < 0.0 { -1.0 } else { 1.0 };
+            if let Some(fan) = Fan::new(cog, sog, sign, &[mag], &h, horizon) {
+                let mut mins = Vec::new();
+                fan.prefix_min((rx, ry), (vx, vy), &mut mins);
+                let k = fan.index_of(mag).expect("the candidate's chord end");
+                let d = fan.distance(k, mins[k], (rx, ry), (vx, vy));
+                proptest::prop_assert!(d >= lb - 1e-6, "fan {} below the bound {}", d, lb);
+            }
+        }
     }
 }
