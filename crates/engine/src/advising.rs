@@ -87,6 +87,7 @@ impl Neighbourhood<'_> {
             || !self.geo.zones.is_empty();
         let zones = &self.geo.zones;
         let routeing = !zones.is_empty();
+        let probe = hazard::DangerProbe::new(self.geo, self.atons, self.cfg, own, safety_m);
         let trial = |cog: f64, sog: f64| {
             let mut t = *own;
             let (sc, cc) = cog.to_radians().sin_cos();
@@ -97,7 +98,7 @@ impl Neighbourhood<'_> {
             // Never into a separation zone or against a lane's flow (Rule
             // 10), nor onto the coast, an aid or a hazard.
             (routeing && rules::tss_forbids(zones, self.cfg, &facts, own, t_ms, cog).is_some())
-                || !hazard::find(self.geo, self.atons, self.cfg, &t, safety_m).is_empty()
+                || probe.any(&t)
         };
         // A vessel already standing into danger on her present course is the
         // hazard detector's to advise; here the dangers only rule out a

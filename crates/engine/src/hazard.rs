@@ -344,6 +344,61 @@ fn hazard_ref(hit: &Hit, atons: &[AtonHazard], geo: &Geography) -> HazardRef {
 /// A track within this distance of the coast grounds, m.
 const GROUNDING_M: f64 = 50.0;
 
+/// Whether the coast is close enough to look at a track from `s` at all:
+/// within reach of the horizon by the coarse bound, and `s` not on land
+/// (a position the land data calls land — a fjord, a river, a harbour
+/// narrower than the data's resolution — cannot be judged with it).
+/// `clearance_m` and `on_land` are the position's (asked only when needed).
+fn land_in_reach(
+    cfg: &Config,
+    s: &Snap,
+    safety_m: f64,
+    clearance_m: f64,
+    on_land: impl FnOnce() -> bool,
+) -> bool {
+    let reach = s.sog * M_PER_NM / 3600.0 * cfg.hazards.horizon_s + safety_m;
+    clearance_m <= reach && !on_land()
+}
+
+/// Whether the grounding walk is needed after the safety distance's: a
+/// track that never comes within the safety distance never comes within a
+/// smaller one (most tracks near a coast run along it).
+fn needs_grounding_walk(warned: bool, safety_m: f64) -> bool {
+    warned || safety_m < GROUNDING_M
+}
+
+/// The level of a land approach from the times the track comes within the
+/// safety distance (`warn_s`) and within grounding distance (`ground_s`).
+/// Already inside the safety distance (coastal waters, a fjord), only a
+/// track onto the land within the alarm time counts, else every coaster
+/// would be warned all day.
+fn land_level(cfg: &Config, warn_s: Option<f64>, ground_s: Option<f64>) -> Option<Level> {
+    match (warn_s, ground_s) {
+        (_, Some(g)) if g <= cfg.hazards.alarm_s => Some(Level::Alarm),
+        (Some(w), _) if w > 0.0 => Some(Level::Warning),
+        _ => None,
+    }
+}
+
+/// When the track from `s` comes within an aid's circle, if that counts:
+/// already within it (passing a beacon closely on purpose), only a track
+/// onto the aid itself does.
+fn aton_time_s(cfg: &Config, s: &Snap, a: &AtonHazard) -> Option<f64> {
+    let h = &cfg.hazards;
+    // A quick box test before the circle.
+    let reach_deg = (s.sog * h.horizon_s / 3600.0 + h.safety_nm + 2.0) / 60.0;
+    if (a.lat - s.lat).abs() > reach_deg
+        || ((a.lon - s.lon + 540.0).rem_euclid(360.0) - 180.0).abs() * s.cos_lat > reach_deg
+    {
+        return None;
+    }
+    let t = circle_time(s, a.lat, a.lon, a.radius_m, h.horizon_s)?;
+    if t <= 0.0 && circle_time(s, a.lat, a.lon, 50.0, h.horizon_s).is_none() {
+        return None;
+    }
+    Some(t)
+}
+
 /// Approaches of one vessel's track: land, aids, user hazards.
 pub(crate) fn find(
     geo: &Geography,
@@ -355,29 +410,19 @@ pub(crate) fn find(
     let h = &cfg.hazards;
     let mut hits = Vec::new();
     if let Some(land) = &geo.land {
-        // Cheap rejection far from land: nothing within reach.
-        let reach = s.sog * M_PER_NM / 3600.0 * h.horizon_s + safety_m;
-        // A position the land data calls land (a fjord, a river, a harbour
-        // narrower than the data's resolution) cannot be judged with it.
-        if land.clearance_lower_bound_m(s.lat, s.lon) <= reach && !land.is_land(s.lat, s.lon) {
+        let clearance_m = land.clearance_lower_bound_m(s.lat, s.lon);
+        if land_in_reach(cfg, s, safety_m, clearance_m, || land.is_land(s.lat, s.lon)) {
             let warn = land.first_approach(s.lat, s.lon, s.cog, s.sog, h.horizon_s, safety_m);
-            // A track that never comes within the safety distance never
-            // comes within a smaller one: the grounding walk is needed only
-            // when the warning found something (most tracks near a coast
-            // run along it).
-            let ground = if warn.is_none() && safety_m >= GROUNDING_M {
-                None
-            } else {
+            let ground = if needs_grounding_walk(warn.is_some(), safety_m) {
                 land.first_approach(s.lat, s.lon, s.cog, s.sog, h.horizon_s, GROUNDING_M)
+            } else {
+                None
             };
-            let level = match (&warn, &ground) {
-                (_, Some(g)) if g.time_s <= h.alarm_s => Some(Level::Alarm),
-                (Some(w), _) if w.time_s > 0.0 => Some(Level::Warning),
-                // Already inside the safety distance (coastal waters, a
-                // fjord): only a track onto the land within the alarm time
-                // counts, else every coaster would be warned all day.
-                _ => None,
-            };
+            let level = land_level(
+                cfg,
+                warn.as_ref().map(|w| w.time_s),
+                ground.as_ref().map(|g| g.time_s),
+            );
             if let Some(level) = level {
                 let a = if level == Level::Alarm || warn.as_ref().is_none_or(|w| w.time_s <= 0.0) {
                     ground.expect("a grounding approach")
@@ -417,21 +462,7 @@ pub(crate) fn find(
         });
     }
     for a in atons {
-        // A quick box test before the circle.
-        let reach_deg = (s.sog * h.horizon_s / 3600.0 + h.safety_nm + 2.0) / 60.0;
-        if (a.lat - s.lat).abs() > reach_deg
-            || ((a.lon - s.lon + 540.0).rem_euclid(360.0) - 180.0).abs() * s.cos_lat > reach_deg
-        {
-            continue;
-        }
-        if let Some(t) = circle_time(s, a.lat, a.lon, a.radius_m, h.horizon_s) {
-            if t <= 0.0 {
-                // Already within the circle (passing a beacon closely on
-                // purpose): only a track onto the aid itself counts.
-                if circle_time(s, a.lat, a.lon, 50.0, h.horizon_s).is_none() {
-                    continue;
-                }
-            }
+        if let Some(t) = aton_time_s(cfg, s, a) {
             let level = if circle_time(s, a.lat, a.lon, 50.0, h.alarm_s).is_some() {
                 Level::Alarm
             } else {
@@ -452,6 +483,90 @@ pub(crate) fn find(
     hits
 }
 
+/// Whether trial tracks from one position stand into danger: for a trial
+/// snapshot `s` at that position, [`DangerProbe::any`] is
+/// `!find(geo, atons, cfg, s, safety_m).is_empty()`, without the points
+/// and coast points a hit carries, and with what depends on the position
+/// alone (its coarse clearance, whether it is on land) worked out once for
+/// all the courses and speeds an advice search tries.
+pub(crate) struct DangerProbe<'a> {
+    geo: &'a Geography,
+    atons: &'a [AtonHazard],
+    cfg: &'a Config,
+    safety_m: f64,
+    lat: f64,
+    lon: f64,
+    clearance_m: f64,
+    on_land: std::cell::OnceCell<bool>,
+}
+
+impl<'a> DangerProbe<'a> {
+    pub(crate) fn new(
+        geo: &'a Geography,
+        atons: &'a [AtonHazard],
+        cfg: &'a Config,
+        at: &Snap,
+        safety_m: f64,
+    ) -> DangerProbe<'a> {
+        let clearance_m = geo
+            .land
+            .as_ref()
+            .map_or(f64::INFINITY, |l| l.clearance_lower_bound_m(at.lat, at.lon));
+        DangerProbe {
+            geo,
+            atons,
+            cfg,
+            safety_m,
+            lat: at.lat,
+            lon: at.lon,
+            clearance_m,
+            on_land: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// `!find(..).is_empty()` for `s`, a trial at the probe's position.
+    pub(crate) fn any(&self, s: &Snap) -> bool {
+        debug_assert!(
+            s.lat.to_bits() == self.lat.to_bits() && s.lon.to_bits() == self.lon.to_bits()
+        );
+        let (cfg, h, safety_m) = (self.cfg, &self.cfg.hazards, self.safety_m);
+        if self.atons.iter().any(|a| aton_time_s(cfg, s, a).is_some()) {
+            return true;
+        }
+        if self
+            .geo
+            .hazards
+            .first_approach(s.lat, s.lon, s.cog, s.sog, h.horizon_s, safety_m)
+            .is_some()
+        {
+            return true;
+        }
+        let Some(land) = &self.geo.land else {
+            return false;
+        };
+        let on_land = || {
+            *self
+                .on_land
+                .get_or_init(|| land.is_land(self.lat, self.lon))
+        };
+        if !land_in_reach(cfg, s, safety_m, self.clearance_m, on_land) {
+            return false;
+        }
+        let time = |m: f64| land.first_approach_time_s(s.lat, s.lon, s.cog, s.sog, h.horizon_s, m);
+        let warn_s = time(safety_m);
+        // A warning needs no grounding walk to be one.
+        if land_level(cfg, warn_s, None).is_some() {
+            return true;
+        }
+        let ground_s = if needs_grounding_walk(warn_s.is_some(), safety_m) {
+            time(GROUNDING_M)
+        } else {
+            None
+        };
+        land_level(cfg, warn_s, ground_s).is_some()
+    }
+}
+
 /// The smallest alteration, either side, that clears land, aids, user
 /// hazards and the vessel's neighbours.
 fn advise(
@@ -467,6 +582,7 @@ fn advise(
     let safety_m = h.safety_nm * M_PER_NM;
     let near = neighbours(idx);
     let ship_cpa_m = cfg.risk.warning_cpa_nm * M_PER_NM;
+    let probe = DangerProbe::new(geo, atons, cfg, own, safety_m);
     let found = smallest_alteration(
         own.cog,
         Sides::Either,
@@ -479,7 +595,7 @@ fn advise(
             trial.cog = cog;
             trial.ve = own.sog * M_PER_NM / 3600.0 * sc;
             trial.vn = own.sog * M_PER_NM / 3600.0 * cc;
-            if !find(geo, atons, cfg, &trial, safety_m).is_empty() {
+            if probe.any(&trial) {
                 return None;
             }
             let mut clearance = f64::INFINITY;
@@ -572,5 +688,91 @@ impl HazardBook {
         }
         self.checked.clear();
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn trial(lat: f64, lon: f64, cog: f64, sog: f64) -> Snap {
+        let (sc, cc) = cog.to_radians().sin_cos();
+        Snap {
+            mmsi: 1,
+            slot: 0,
+            lat,
+            lon,
+            cos_lat: lat.to_radians().cos(),
+            ve: sog * M_PER_NM / 3600.0 * sc,
+            vn: sog * M_PER_NM / 3600.0 * cc,
+            sog,
+            cog,
+            heading: None,
+            stationary: sog < 0.5,
+            role: finisterra_nav::colregs::Role::PowerDriven,
+            ship_type: None,
+            nav_status: None,
+            lat_lo: lat,
+            lat_hi: lat,
+            lon_lo: lon,
+            lon_hi: lon,
+        }
+    }
+
+    /// The probe an advice search asks for each course and speed says
+    /// what `find` says, on and off the coast of Finisterre (open sea,
+    /// along the coast, inside the rías the 1:10m coast calls land), with
+    /// an aid and a user hazard, for safety distances above and below the
+    /// grounding distance.
+    #[test]
+    fn the_danger_probe_says_what_find_says() {
+        let hazards = r#"{"type":"FeatureCollection","features":[{"type":"Feature",
+            "properties":{"name":"Wreck","radius_nm":0.5},
+            "geometry":{"type":"Point","coordinates":[-9.45,42.95]}}]}"#;
+        let geo = Geography {
+            land: Some(Land::world().expect("the bundled coast")),
+            hazards: Hazards::from_geojson_bytes(hazards.as_bytes()).expect("a hazard"),
+            zones: Zones::empty(),
+        };
+        let atons = [AtonHazard {
+            mmsi: 992_241_001,
+            name: None,
+            lat: 42.88,
+            lon: -9.35,
+            radius_m: 400.0,
+        }];
+        let cfg = Config::default();
+        let (mut danger, mut clear) = (0, 0);
+        for safety_m in [30.0, cfg.hazards.safety_nm * M_PER_NM] {
+            for i in 0..24 {
+                for j in 0..24 {
+                    let lat = 42.70 + 0.025 * i as f64;
+                    let lon = -9.60 + 0.025 * j as f64;
+                    let probe =
+                        DangerProbe::new(&geo, &atons, &cfg, &trial(lat, lon, 0.0, 0.0), safety_m);
+                    for k in 0..12 {
+                        for sog in [0.0, 4.0, 12.0, 22.0] {
+                            let s = trial(lat, lon, 30.0 * k as f64 + 7.0, sog);
+                            let found = !find(&geo, &atons, &cfg, &s, safety_m).is_empty();
+                            assert_eq!(
+                                probe.any(&s),
+                                found,
+                                "{lat} {lon} {} {sog} {safety_m}",
+                                s.cog
+                            );
+                            if found {
+                                danger += 1;
+                            } else {
+                                clear += 1;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(
+            danger > 2_000 && clear > 2_000,
+            "{danger} in danger, {clear} clear"
+        );
     }
 }

@@ -942,6 +942,48 @@ impl Land {
         horizon_s: f64,
         safety_m: f64,
     ) -> Option<Approach> {
+        let (t, rho, bx) =
+            self.first_entry(lat_deg, lon_deg, cog_deg, sog_kn, horizon_s, safety_m)?;
+        let pos = t.at(rho);
+        // Nearest coast point at that moment (the entering edge, or, when
+        // already inside, the nearest of all).
+        let lim = safety_m * 1.001 + 1.0;
+        let (plat, plon) = t.geo(pos);
+        let at = Land::query_pt(plat, plon)?;
+        let (_, near) = self.nearest_plane(&t.proj, pos, at, &bx, lim)?;
+        Some(make_approach(&t, rho, pos, near))
+    }
+
+    /// The time of [`Land::first_approach`] alone, without the point and
+    /// the nearest coast (what a search that only asks "does this track
+    /// stand into danger, and when" needs): the same time whenever that
+    /// gives one.
+    pub fn first_approach_time_s(
+        &self,
+        lat_deg: f64,
+        lon_deg: f64,
+        cog_deg: f64,
+        sog_kn: f64,
+        horizon_s: f64,
+        safety_m: f64,
+    ) -> Option<f64> {
+        let (t, rho, _) =
+            self.first_entry(lat_deg, lon_deg, cog_deg, sog_kn, horizon_s, safety_m)?;
+        Some(t.time_at(rho))
+    }
+
+    /// Where along the track ([`Land::first_approach`]) it first comes
+    /// within `safety_m` of an edge: the track, that distance along it,
+    /// and the box searched.
+    fn first_entry(
+        &self,
+        lat_deg: f64,
+        lon_deg: f64,
+        cog_deg: f64,
+        sog_kn: f64,
+        horizon_s: f64,
+        safety_m: f64,
+    ) -> Option<(Track, f64, LatLonBox)> {
         if !(safety_m >= 0.0 && safety_m.is_finite()) {
             return None;
         }
@@ -994,14 +1036,7 @@ impl Land {
             }
         }
         let (rho, _) = best?;
-        let pos = t.at(rho);
-        // Nearest coast point at that moment (the entering edge, or, when
-        // already inside, the nearest of all).
-        let lim = safety_m * 1.001 + 1.0;
-        let (plat, plon) = t.geo(pos);
-        let at = Land::query_pt(plat, plon)?;
-        let (_, near) = self.nearest_plane(&t.proj, pos, at, &bx, lim)?;
-        Some(make_approach(&t, rho, pos, near))
+        Some((t, rho, bx))
     }
 
     /// Closest approach of the predicted straight track to the coast
