@@ -106,6 +106,9 @@ pub struct Track {
     pub points: Vec<(f64, f64, f64)>,
     /// Velocity after the manoeuvre (m/s, east and north).
     pub v_end: (f64, f64),
+    /// Own ship's velocity along each chord (the one ending at the point
+    /// of the same index; the first unused), once for every target.
+    chord_v: Vec<(f64, f64)>,
 }
 
 impl Track {
@@ -137,6 +140,8 @@ impl Track {
     ) {
         self.points.clear();
         self.points.push((0.0, 0.0, 0.0));
+        self.chord_v.clear();
+        self.chord_v.push((0.0, 0.0));
         let turn_s = handling.turn_s(signed_deg);
         let slow_s = handling.slow_s(sog_kn, new_sog_kn);
         let end_s = turn_s.max(slow_s).min(horizon_s.max(0.0));
@@ -211,9 +216,11 @@ impl Track {
                     // (exact for a constant deceleration).
                     (0.5 * (v0.0 + v1.0) * dt, 0.5 * (v0.1 + v1.1) * dt)
                 };
+                let (px, py) = (x, y);
                 x += hx;
                 y += hy;
                 self.points.push((tk, x, y));
+                self.chord_v.push(((x - px) / dt, (y - py) / dt));
                 v0 = v1;
                 t_prev = tk;
             }
@@ -254,16 +261,14 @@ impl Track {
     ) -> (f64, (f64, f64, f64)) {
         let mut best = f64::INFINITY;
         let mut prev = (0.0, 0.0, 0.0);
-        for &(t, x, y) in self.points.iter().skip(1) {
+        for (&(t, x, y), &(cx, cy)) in self.points.iter().zip(&self.chord_v).skip(1) {
             let dt = t - prev.0;
             let rel = (
                 r.0 + v_target.0 * prev.0 - prev.1,
                 r.1 + v_target.1 * prev.0 - prev.2,
             );
-            let v = (
-                v_target.0 - (x - prev.1) / dt,
-                v_target.1 - (y - prev.2) / dt,
-            );
+            // The chord's own velocity, (x − x₀)/dt as built.
+            let v = (v_target.0 - cx, v_target.1 - cy);
             if !(skip && chord_beyond(rel, v, dt, best)) {
                 let (d, _) = min_distance_within(rel, v, dt);
                 if d.is_nan() || d < best {
@@ -362,6 +367,9 @@ pub struct Fan {
     /// Own ship's velocity on the new course of each chord end (east,
     /// north, m/s), once for all targets.
     v_ends: Vec<(f64, f64)>,
+    /// Own ship's velocity along each chord (the one ending at the point
+    /// of the same index; the first unused), once for all targets.
+    chord_v: Vec<(f64, f64)>,
     horizon_s: f64,
     turn_deg_s: f64,
 }
@@ -416,6 +424,13 @@ impl Fan {
             y += v.1 * (t1 - t0);
             points.push((t1, x, y));
         }
+        let chord_v = std::iter::once((0.0, 0.0))
+            .chain(points.windows(2).map(|p| {
+                let ((t0, x0, y0), (t1, x1, y1)) = (p[0], p[1]);
+                let dt = t1 - t0;
+                ((x1 - x0) / dt, (y1 - y0) / dt)
+            }))
+            .collect();
         let v_ends = angles
             .iter()
             .map(|a| velocity(cog_deg + sign * a, sog_kn))
@@ -424,6 +439,7 @@ impl Fan {
             angles_deg: angles,
             points,
             v_ends,
+            chord_v,
             horizon_s,
             turn_deg_s: w,
         })
@@ -487,11 +503,13 @@ impl Fan {
         let upto = k.min(self.points.len().saturating_sub(1));
         let mut best = mins[*len - 1];
         for (i, slot) in mins.iter_mut().enumerate().take(upto + 1).skip(*len) {
-            let ((t0, x0, y0), (t1, x1, y1)) = (self.points[i - 1], self.points[i]);
+            let ((t0, x0, y0), (t1, _, _)) = (self.points[i - 1], self.points[i]);
             if t0 < self.horizon_s {
                 let dt = t1 - t0;
                 let rel = (r.0 + v_target.0 * t0 - x0, r.1 + v_target.1 * t0 - y0);
-                let v = (v_target.0 - (x1 - x0) / dt, v_target.1 - (y1 - y0) / dt);
+                // The chord's own velocity, (x₁ − x₀)/dt as built.
+                let (cx, cy) = self.chord_v[i];
+                let v = (v_target.0 - cx, v_target.1 - cy);
                 let span = dt.min(self.horizon_s - t0);
                 if !chord_beyond(rel, v, span, best) {
                     let (d, _) = min_distance_within(rel, v, span);
