@@ -287,6 +287,28 @@ impl Manifest {
     }
 }
 
+/// An optional `f64` in eight bytes (`Option<f64>` takes sixteen, and a
+/// day's positions are held whole while it is read): `None` is one NaN
+/// payload that no arithmetic produces (a signalling NaN; operations give
+/// quiet ones) and that no decoder or CSV reader writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct OptF64(u64);
+
+impl OptF64 {
+    const NONE_BITS: u64 = 0x7FF4_0000_F15E_0001;
+    const NONE: OptF64 = OptF64(Self::NONE_BITS);
+
+    fn get(self) -> Option<f64> {
+        (self.0 != Self::NONE_BITS).then(|| f64::from_bits(self.0))
+    }
+}
+
+impl From<Option<f64>> for OptF64 {
+    fn from(v: Option<f64>) -> OptF64 {
+        v.map_or(OptF64::NONE, |x| OptF64(x.to_bits()))
+    }
+}
+
 /// A position report as archived.
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct PosRow {
@@ -294,10 +316,10 @@ struct PosRow {
     t: i64,
     seq: u64,
     msg_type: u8,
-    lat: Option<f64>,
-    lon: Option<f64>,
-    sog: Option<f64>,
-    cog: Option<f64>,
+    lat: OptF64,
+    lon: OptF64,
+    sog: OptF64,
+    cog: OptF64,
     heading: Option<u16>,
     rot_raw: Option<i8>,
     status: Option<u8>,
@@ -316,25 +338,25 @@ struct StatRow {
     seq: u64,
     msg_type: u8,
     part: Option<u8>,
-    name: Option<String>,
-    callsign: Option<String>,
+    name: Option<Arc<str>>,
+    callsign: Option<Arc<str>>,
     imo: Option<u32>,
     ship_type: Option<u8>,
     dims: Option<(u16, u16, u8, u8)>,
     draught_m: Option<f64>,
-    destination: Option<String>,
+    destination: Option<Arc<str>>,
     eta: Option<(u8, u8, u8, u8)>,
     epfd: Option<u8>,
     ais_version: Option<u8>,
     dte: Option<bool>,
-    vendor_id: Option<String>,
+    vendor_id: Option<Arc<str>>,
     model: Option<u8>,
     serial: Option<u32>,
     mothership_mmsi: Option<u32>,
 }
 
-fn text(s: &str) -> Option<String> {
-    (!s.is_empty()).then(|| s.to_string())
+fn text(s: &str) -> Option<Arc<str>> {
+    (!s.is_empty()).then(|| Arc::from(s))
 }
 
 fn dims(d: &Dimensions) -> Option<(u16, u16, u8, u8)> {
@@ -347,10 +369,10 @@ fn pos_row(m: &AisMessage, t: i64, seq: u64) -> Option<PosRow> {
         t,
         seq,
         msg_type: m.msg_type,
-        lat: None,
-        lon: None,
-        sog: None,
-        cog: None,
+        lat: OptF64::NONE,
+        lon: OptF64::NONE,
+        sog: OptF64::NONE,
+        cog: OptF64::NONE,
         heading: None,
         rot_raw: None,
         status: None,
@@ -362,10 +384,10 @@ fn pos_row(m: &AisMessage, t: i64, seq: u64) -> Option<PosRow> {
     };
     Some(match &m.body {
         Body::Position(p) => PosRow {
-            lat: p.lat_deg,
-            lon: p.lon_deg,
-            sog: p.sog_kn,
-            cog: p.cog_deg,
+            lat: p.lat_deg.into(),
+            lon: p.lon_deg.into(),
+            sog: p.sog_kn.into(),
+            cog: p.cog_deg.into(),
             heading: p.heading_deg,
             rot_raw: Some(p.turn.map_or(-128, Turn::raw)),
             status: Some(p.status),
@@ -376,10 +398,10 @@ fn pos_row(m: &AisMessage, t: i64, seq: u64) -> Option<PosRow> {
             ..base
         },
         Body::ClassBPosition(p) => PosRow {
-            lat: p.lat_deg,
-            lon: p.lon_deg,
-            sog: p.sog_kn,
-            cog: p.cog_deg,
+            lat: p.lat_deg.into(),
+            lon: p.lon_deg.into(),
+            sog: p.sog_kn.into(),
+            cog: p.cog_deg.into(),
             heading: p.heading_deg,
             accuracy: p.accuracy,
             raim: p.raim,
@@ -387,10 +409,10 @@ fn pos_row(m: &AisMessage, t: i64, seq: u64) -> Option<PosRow> {
             ..base
         },
         Body::ClassBExtended(p) => PosRow {
-            lat: p.lat_deg,
-            lon: p.lon_deg,
-            sog: p.sog_kn,
-            cog: p.cog_deg,
+            lat: p.lat_deg.into(),
+            lon: p.lon_deg.into(),
+            sog: p.sog_kn.into(),
+            cog: p.cog_deg.into(),
             heading: p.heading_deg,
             accuracy: p.accuracy,
             raim: p.raim,
@@ -398,10 +420,10 @@ fn pos_row(m: &AisMessage, t: i64, seq: u64) -> Option<PosRow> {
             ..base
         },
         Body::SarAircraft(p) => PosRow {
-            lat: p.lat_deg,
-            lon: p.lon_deg,
-            sog: p.sog_kn,
-            cog: p.cog_deg,
+            lat: p.lat_deg.into(),
+            lon: p.lon_deg.into(),
+            sog: p.sog_kn.into(),
+            cog: p.cog_deg.into(),
             accuracy: p.accuracy,
             raim: p.raim,
             second: p.second,
@@ -409,10 +431,10 @@ fn pos_row(m: &AisMessage, t: i64, seq: u64) -> Option<PosRow> {
             ..base
         },
         Body::LongRange(p) => PosRow {
-            lat: p.lat_deg,
-            lon: p.lon_deg,
-            sog: p.sog_kn,
-            cog: p.cog_deg,
+            lat: p.lat_deg.into(),
+            lon: p.lon_deg.into(),
+            sog: p.sog_kn.into(),
+            cog: p.cog_deg.into(),
             status: Some(p.status),
             accuracy: p.accuracy,
             raim: p.raim,
@@ -481,11 +503,11 @@ fn pos_message(r: &PosRow, name: Option<&StatRow>) -> AisMessage {
     let body = match r.msg_type {
         18 => Body::ClassBPosition(ClassBPosition {
             reserved: 0,
-            sog_kn: r.sog,
+            sog_kn: r.sog.get(),
             accuracy: r.accuracy,
-            lon_deg: r.lon,
-            lat_deg: r.lat,
-            cog_deg: r.cog,
+            lon_deg: r.lon.get(),
+            lat_deg: r.lat.get(),
+            cog_deg: r.cog.get(),
             heading_deg: r.heading,
             second: r.second,
             regional: 0,
@@ -503,11 +525,11 @@ fn pos_message(r: &PosRow, name: Option<&StatRow>) -> AisMessage {
             let (to_bow, to_stern, to_port, to_starboard) = s.dims.unwrap_or_default();
             Body::ClassBExtended(ClassBExtended {
                 reserved: 0,
-                sog_kn: r.sog,
+                sog_kn: r.sog.get(),
                 accuracy: r.accuracy,
-                lon_deg: r.lon,
-                lat_deg: r.lat,
-                cog_deg: r.cog,
+                lon_deg: r.lon.get(),
+                lat_deg: r.lat.get(),
+                cog_deg: r.cog.get(),
                 heading_deg: r.heading,
                 second: r.second,
                 regional: 0,
@@ -527,11 +549,11 @@ fn pos_message(r: &PosRow, name: Option<&StatRow>) -> AisMessage {
         }
         9 => Body::SarAircraft(SarAircraftReport {
             altitude_m: r.altitude_m,
-            sog_kn: r.sog,
+            sog_kn: r.sog.get(),
             accuracy: r.accuracy,
-            lon_deg: r.lon,
-            lat_deg: r.lat,
-            cog_deg: r.cog,
+            lon_deg: r.lon.get(),
+            lat_deg: r.lat.get(),
+            cog_deg: r.cog.get(),
             second: r.second,
             regional: 0,
             dte: true,
@@ -543,20 +565,20 @@ fn pos_message(r: &PosRow, name: Option<&StatRow>) -> AisMessage {
             accuracy: r.accuracy,
             raim: r.raim,
             status: r.status.unwrap_or(15),
-            lon_deg: r.lon,
-            lat_deg: r.lat,
-            sog_kn: r.sog,
-            cog_deg: r.cog,
+            lon_deg: r.lon.get(),
+            lat_deg: r.lat.get(),
+            sog_kn: r.sog.get(),
+            cog_deg: r.cog.get(),
             position_latency: false,
         }),
         _ => Body::Position(PositionReport {
             status: r.status.unwrap_or(15),
             turn: Turn::from_raw(r.rot_raw.unwrap_or(-128)),
-            sog_kn: r.sog,
+            sog_kn: r.sog.get(),
             accuracy: r.accuracy,
-            lon_deg: r.lon,
-            lat_deg: r.lat,
-            cog_deg: r.cog,
+            lon_deg: r.lon.get(),
+            lat_deg: r.lat.get(),
+            cog_deg: r.cog.get(),
             heading_deg: r.heading,
             second: r.second,
             maneuver: r.maneuver.unwrap_or(0),
@@ -573,7 +595,9 @@ fn pos_message(r: &PosRow, name: Option<&StatRow>) -> AisMessage {
 }
 
 fn stat_message(r: &StatRow) -> AisMessage {
-    let t = |s: &Option<String>| s.as_deref().unwrap_or("").to_string();
+    fn t(s: &Option<Arc<str>>) -> &str {
+        s.as_deref().unwrap_or("")
+    }
     let (to_bow, to_stern, to_port, to_starboard) = r.dims.unwrap_or_default();
     let dimensions = Dimensions {
         to_bow,
@@ -583,14 +607,14 @@ fn stat_message(r: &StatRow) -> AisMessage {
     };
     let body = match (r.msg_type, r.part) {
         (24, Some(0)) => Body::StaticData(StaticDataReport::PartA {
-            shipname: Text::from_str_lossy(&t(&r.name)),
+            shipname: Text::from_str_lossy(t(&r.name)),
         }),
         (24, _) => Body::StaticData(StaticDataReport::PartB(StaticPartB {
             shiptype: r.ship_type.unwrap_or(0),
-            vendor_id: Text::from_str_lossy(&t(&r.vendor_id)),
+            vendor_id: Text::from_str_lossy(t(&r.vendor_id)),
             model: r.model.unwrap_or(0),
             serial: r.serial.unwrap_or(0),
-            callsign: Text::from_str_lossy(&t(&r.callsign)),
+            callsign: Text::from_str_lossy(t(&r.callsign)),
             dimensions,
             mothership_mmsi: r.mothership_mmsi,
         })),
@@ -599,8 +623,8 @@ fn stat_message(r: &StatRow) -> AisMessage {
             Body::StaticVoyage(StaticVoyage {
                 ais_version: r.ais_version.unwrap_or(0),
                 imo: r.imo.unwrap_or(0),
-                callsign: Text::from_str_lossy(&t(&r.callsign)),
-                shipname: Text::from_str_lossy(&t(&r.name)),
+                callsign: Text::from_str_lossy(t(&r.callsign)),
+                shipname: Text::from_str_lossy(t(&r.name)),
                 shiptype: r.ship_type.unwrap_or(0),
                 dimensions,
                 epfd: r.epfd.unwrap_or(0),
@@ -609,7 +633,7 @@ fn stat_message(r: &StatRow) -> AisMessage {
                 eta_hour,
                 eta_minute,
                 draught_m: r.draught_m,
-                destination: Text::from_str_lossy(&t(&r.destination)),
+                destination: Text::from_str_lossy(t(&r.destination)),
                 dte: r.dte.unwrap_or(true),
             })
         }
@@ -720,10 +744,10 @@ fn pos_batch(all: &[PosRow], order: &[u32]) -> Result<RecordBatch, arrow_schema:
         time.append_value(r.t);
         seq.append_value(r.seq);
         ty.append_value(r.msg_type);
-        lat.append_option(r.lat);
-        lon.append_option(r.lon);
-        sog.append_option(r.sog);
-        cog.append_option(r.cog);
+        lat.append_option(r.lat.get());
+        lon.append_option(r.lon.get());
+        sog.append_option(r.sog.get());
+        cog.append_option(r.cog.get());
         hdg.append_option(r.heading);
         rot.append_option(
             r.rot_raw
@@ -1420,10 +1444,10 @@ fn read_pos<R: ChunkReader + 'static>(
                 t: time.value(i),
                 seq: seq.value(i),
                 msg_type: ty.value(i),
-                lat: opt(lat, i),
-                lon: opt(lon, i),
-                sog: opt(sog, i),
-                cog: opt(cog, i),
+                lat: opt(lat, i).into(),
+                lon: opt(lon, i).into(),
+                sog: opt(sog, i).into(),
+                cog: opt(cog, i).into(),
                 heading: opt(hdg, i),
                 rot_raw: opt(rot, i),
                 status: opt(st, i),
@@ -1444,6 +1468,7 @@ fn read_stat<R: ChunkReader + 'static>(
     rows: u64,
     out: &mut Vec<StatRow>,
 ) -> Result<(), ArchiveError> {
+    let mut texts: std::collections::HashSet<Arc<str>> = std::collections::HashSet::new();
     read_batches(file, r, rows, static_schema(), |b| {
         let p8 = |name: &'static str| -> Result<_, ArchiveError> {
             Ok(column(b, file, name, DataType::UInt8)?.as_primitive::<UInt8Type>())
@@ -1477,8 +1502,22 @@ fn read_stat<R: ChunkReader + 'static>(
             p8("eta_minute")?,
         );
         let (epfd, ver, model) = (p8("epfd")?, p8("ais_version")?, p8("model")?);
-        let txt =
-            |a: &arrow_array::StringArray, i: usize| a.is_valid(i).then(|| a.value(i).to_string());
+        // A vessel sends the same name, call sign and destination all day:
+        // each text is kept once per file and shared by its rows.
+        let mut txt = |a: &arrow_array::StringArray, i: usize| -> Option<Arc<str>> {
+            if !a.is_valid(i) {
+                return None;
+            }
+            let v = a.value(i);
+            Some(match texts.get(v) {
+                Some(t) => Arc::clone(t),
+                None => {
+                    let t: Arc<str> = Arc::from(v);
+                    texts.insert(Arc::clone(&t));
+                    t
+                }
+            })
+        };
         for i in 0..b.num_rows() {
             let dims = match (opt(bow, i), opt(stern, i), opt(port, i), opt(stbd, i)) {
                 (Some(a), Some(b), Some(c), Some(d)) => Some((a, b, c, d)),
@@ -1515,41 +1554,53 @@ fn read_stat<R: ChunkReader + 'static>(
     })
 }
 
-/// One day of an archive as the census reads it: its rows, and the order
-/// in which they were first read (`seq`). Messages are made from the rows
-/// as they are taken ([`Day::messages`]), so a day costs about its rows
-/// (some 100 bytes each), not its messages.
+/// One day of an archive as the census reads it: its rows, sorted into
+/// the order in which they were first read (`seq`). Messages are made from
+/// the rows as they are taken ([`Day::messages`]), so a day costs about its
+/// rows (72 bytes a position), not its messages.
 #[derive(Debug, Default)]
 pub struct Day {
+    /// Position rows, in `seq` order.
     pos: Vec<PosRow>,
+    /// Static rows but type 19's, in `seq` order.
     stat: Vec<StatRow>,
     /// Type 19's static part, by the seq of its position.
     ext: BTreeMap<u64, StatRow>,
-    /// (seq, row, is a position row), in seq order.
-    order: Vec<(u64, u32, bool)>,
 }
 
 impl Day {
     /// Messages in the day.
     pub fn len(&self) -> usize {
-        self.order.len()
+        self.pos.len() + self.stat.len()
     }
 
     /// Whether the day has no message.
     pub fn is_empty(&self) -> bool {
-        self.order.is_empty()
+        self.len() == 0
     }
 
     /// The day's messages with their times, in reading order (`seq`): as a
-    /// census would have read the original input.
+    /// census would have read the original input (the two row lists merged
+    /// by `seq`, which no two rows share).
     pub fn messages(&self) -> impl Iterator<Item = (AisMessage, i64)> + '_ {
-        self.order.iter().map(|&(seq, i, is_pos)| {
-            if is_pos {
-                let r = &self.pos[i as usize];
-                (pos_message(r, self.ext.get(&seq)), r.t)
+        let (mut p, mut s) = (0, 0);
+        std::iter::from_fn(move || {
+            let pos = self.pos.get(p);
+            let stat = self.stat.get(s);
+            let take_pos = match (pos, stat) {
+                (Some(r), Some(st)) => r.seq < st.seq,
+                (Some(_), None) => true,
+                (None, Some(_)) => false,
+                (None, None) => return None,
+            };
+            if take_pos {
+                let r = &self.pos[p];
+                p += 1;
+                Some((pos_message(r, self.ext.get(&r.seq)), r.t))
             } else {
-                let r = &self.stat[i as usize];
-                (stat_message(r), r.t)
+                let r = &self.stat[s];
+                s += 1;
+                Some((stat_message(r), r.t))
             }
         })
     }
@@ -1569,26 +1620,21 @@ pub fn read_day<R: ChunkReader + 'static>(
     for (p, r) in statics {
         read_stat(&p.file, r, p.rows, &mut day.stat)?;
     }
-    let mut order: Vec<(u64, u32, bool)> = Vec::with_capacity(day.pos.len() + day.stat.len());
     let mut stat = std::mem::take(&mut day.stat);
     let mut kept = Vec::with_capacity(stat.len());
     for s in stat.drain(..) {
         if s.msg_type == 19 {
             day.ext.insert(s.seq, s);
         } else {
-            order.push((s.seq, kept.len() as u32, false));
             kept.push(s);
         }
     }
     day.stat = kept;
-    order.extend(
-        day.pos
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (p.seq, i as u32, true)),
-    );
-    order.sort_unstable_by_key(|x| x.0);
-    day.order = order;
+    // Each part is sorted by vessel and time: the reading order is found by
+    // sorting the rows themselves (no index beside them: a day is held
+    // whole while it is read).
+    day.pos.sort_unstable_by_key(|r| r.seq);
+    day.stat.sort_unstable_by_key(|r| r.seq);
     Ok(day)
 }
 
@@ -1596,6 +1642,29 @@ pub fn read_day<R: ChunkReader + 'static>(
 mod tests {
     use super::*;
     use finisterra_ais::BasicPosition;
+
+    /// The eight-byte option keeps every value a row can hold, bit for
+    /// bit, and tells none apart from them.
+    #[test]
+    fn an_optional_float_in_eight_bytes_keeps_every_value() {
+        for v in [
+            0.0,
+            -0.0,
+            1.5,
+            -181.0,
+            f64::NAN,
+            f64::INFINITY,
+            f64::MIN_POSITIVE,
+        ] {
+            let o = OptF64::from(Some(v));
+            assert_eq!(o.get().map(f64::to_bits), Some(v.to_bits()));
+        }
+        assert_eq!(OptF64::from(None).get(), None);
+        // Arithmetic on the reserved payload gives a quiet NaN, not it.
+        let none = f64::from_bits(OptF64::NONE_BITS);
+        assert_ne!((none + 1.0).to_bits(), OptF64::NONE_BITS);
+        assert_eq!(std::mem::size_of::<PosRow>(), 72);
+    }
 
     #[test]
     fn positions_read_back_as_they_went_in() {
