@@ -97,7 +97,8 @@ pub struct CensusStats {
 /// How the positions found on land were judged: every position on land
 /// beyond the margin is either reported in an `on_land` finding or counted
 /// here as water, with the reason
-/// (`beyond_margin = inland_water + traffic_water + reported`).
+/// (`beyond_margin = inland_water + traffic_water + too_few_positions +
+/// reported`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct OnLandStats {
     /// Accepted positions on land further inland than
@@ -109,6 +110,9 @@ pub struct OnLandStats {
     /// Of them, in a place the run's traffic showed to be water
     /// (`spoofing.water_min_vessels`): not on land.
     pub traffic_water: u64,
+    /// Of them, in episodes with fewer positions on land than
+    /// `spoofing.on_land_min_positions`: not reported.
+    pub too_few_positions: u64,
     /// Of them, reported in `on_land` findings.
     pub reported: u64,
     /// Cells the traffic showed to be water.

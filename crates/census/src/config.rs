@@ -174,6 +174,13 @@ pub struct SpoofingConfig {
     /// in a place the traffic shows to be water (`water_min_vessels`), are
     /// not on land either.
     pub on_land_min_inland_m: f64,
+    /// An `on_land` episode is reported only with at least this many
+    /// positions on land (default 2). One fix is no evidence of spoofing:
+    /// a glitch, or a vessel seen once on a waterway the inland-water
+    /// layer lacks (a file of one position per vessel cannot show its
+    /// channels to be water by traffic); its positions are counted in
+    /// `census.on_land.too_few_positions`. 1 reports single fixes.
+    pub on_land_min_positions: u32,
     /// A cell of `water_cell_m` where at least this many distinct vessels
     /// arrived moving (under way by the near-miss rule: SOG ≥
     /// `near_miss.min_sog_kn`, or status 0 or 8 without SOG; or from
@@ -200,6 +207,7 @@ impl Default for SpoofingConfig {
         SpoofingConfig {
             invalid_mmsi: true,
             on_land_min_inland_m: 5080.0,
+            on_land_min_positions: 2,
             water_min_vessels: 3,
             water_cell_m: 1000.0,
             speed_window_s: 600.0,

@@ -716,7 +716,6 @@ impl Detect {
                 self.on_land.traffic_water += c.positions as u64;
                 continue;
             }
-            self.on_land.reported += c.positions as u64;
             let k = kept.get_or_insert_with(|| {
                 let mut k = Episode::new(c.first_ms, c.lat, c.lon, e.detail);
                 k.end_ms = c.last_ms;
@@ -735,7 +734,13 @@ impl Detect {
                 };
             }
         }
-        kept
+        let k = kept?;
+        if k.positions < self.cfg.spoofing.on_land_min_positions.max(1) {
+            self.on_land.too_few_positions += k.positions as u64;
+            return None;
+        }
+        self.on_land.reported += k.positions as u64;
+        Some(k)
     }
 
     fn check_speed(&mut self, slot: usize, fix: &Fix, jumped: bool, out: &mut Vec<Finding>) {

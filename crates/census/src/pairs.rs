@@ -443,8 +443,10 @@ pub const PAIRS_FORMAT: &str = "finisterra-pairs";
 /// The layout version this build writes and reads. 3: a vessel looks for
 /// near-miss neighbours once in each minute of data time (an index of 2
 /// kept candidates found on the schedule before, a few milliseconds apart
-/// in their start times: it is refused and built again, never mixed).
-pub const PAIRS_VERSION: u32 = 3;
+/// in their start times: it is refused and built again, never mixed). 4:
+/// an `on_land` episode needs `spoofing.on_land_min_positions` positions
+/// (an index of 3 kept single-fix ones among its spoofing findings).
+pub const PAIRS_VERSION: u32 = 4;
 
 impl PairIndexMeta {
     /// Close pairs kept (all bands).

@@ -94,6 +94,7 @@ fn before() -> CensusConfig {
     let mut cfg = CensusConfig::default();
     cfg.spoofing.on_land_min_inland_m = 5000.0;
     cfg.spoofing.water_min_vessels = 0;
+    cfg.spoofing.on_land_min_positions = 1;
     cfg
 }
 
@@ -103,7 +104,7 @@ fn accounted(r: &Run) {
     let o = &r.stats.on_land;
     assert_eq!(
         o.beyond_margin,
-        o.inland_water + o.traffic_water + o.reported,
+        o.inland_water + o.traffic_water + o.too_few_positions + o.reported,
         "{o:?}"
     );
     let in_findings: u64 = r
@@ -136,12 +137,29 @@ fn marine_cadastre_inland_waterways_are_not_land() {
         new.stats.on_land
     );
     // Measured: 348 of 1,000 vessels before (Mississippi, Great Lakes,
-    // Columbia, Houston Ship Channel), 117 after: the rest are tugs and
-    // barges in waterways the 1:50m layer does not hold (Gulf Intracoastal
-    // Waterway, Calcasieu, Houston Ship Channel, bayous, St Johns River),
-    // which one fix per vessel cannot show to be water by traffic.
+    // Columbia, Houston Ship Channel), 117 with the inland-water layer: the
+    // rest are tugs and barges in waterways the 1:50m layer does not hold
+    // (Gulf Intracoastal Waterway, Calcasieu, Houston Ship Channel, bayous,
+    // St Johns River), which one fix per vessel cannot show to be water by
+    // traffic; and none once one fix on land is not taken as evidence.
     assert!(n_old >= 300, "{n_old}");
-    assert!(n_new <= 125, "{n_new}");
+    assert_eq!(n_new, 0, "{:?}", new.spoofing("on_land"));
+    assert!(
+        new.stats.on_land.too_few_positions >= 100,
+        "{:?}",
+        new.stats.on_land
+    );
+    let mut single = CensusConfig::default();
+    single.spoofing.on_land_min_positions = 1;
+    let one_fix = run(
+        single,
+        Some(Land::inland_water().expect("water")),
+        &msgs,
+        &[],
+    );
+    accounted(&one_fix);
+    let n_one = one_fix.spoofing("on_land").len();
+    assert!((100..=125).contains(&n_one), "{n_one}");
     assert!(
         new.stats.on_land.inland_water >= 200,
         "{:?}",
@@ -307,4 +325,20 @@ fn traffic_makes_water_of_a_channel_no_map_holds() {
     let r = run(CensusConfig::default(), water(), &yard, &[]);
     accounted(&r);
     assert_eq!(r.spoofing("on_land").len(), 5);
+    // One fix on land is no evidence; two are.
+    let fixes = |n: usize| -> Vec<(AisMessage, i64)> {
+        track(227_000_020, 0, 0.0).into_iter().take(n).collect()
+    };
+    let r = run(CensusConfig::default(), water(), &fixes(1), &[]);
+    accounted(&r);
+    assert!(r.spoofing("on_land").is_empty());
+    assert_eq!(
+        r.stats.on_land.too_few_positions, 1,
+        "{:?}",
+        r.stats.on_land
+    );
+    let r = run(CensusConfig::default(), water(), &fixes(2), &[]);
+    accounted(&r);
+    assert_eq!(r.spoofing("on_land").len(), 1);
+    assert_eq!(r.spoofing("on_land")[0].positions, 2);
 }

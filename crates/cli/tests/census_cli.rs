@@ -454,7 +454,10 @@ fn on_land(dir: &Path) -> usize {
 
 /// The bundled inland waters are on by default: the MarineCadastre
 /// snapshot's vessels on the Mississippi, the Columbia and the Great Lakes
-/// are not "on land"; `--inland-water none` gives them back.
+/// are not "on land"; `--inland-water none` gives them back (both with
+/// single fixes reported, `spoofing.on_land_min_positions` 1: the snapshot
+/// holds one position per vessel). By default one fix on land is no
+/// finding: none is reported, and `summary.json` counts them.
 #[test]
 fn shared_marine_cadastre_inland_waters_are_not_land() {
     let noaa = root().join("../shared/corpus/ais/csv/aisdb_test_data_noaa_20230101.csv");
@@ -466,9 +469,15 @@ fn shared_marine_cadastre_inland_waters_are_not_land() {
         return;
     }
     let d = tmp("census_inland_water");
-    let (a, b) = (d.join("default"), d.join("none"));
-    for (out, water) in [(&a, "world"), (&b, "none")] {
-        finisterra(&[
+    let single = d.join("single.json");
+    std::fs::write(&single, r#"{"spoofing": {"on_land_min_positions": 1}}"#).unwrap();
+    let (a, b, c) = (d.join("world"), d.join("none"), d.join("default"));
+    for (out, water, config) in [
+        (&a, "world", Some(&single)),
+        (&b, "none", Some(&single)),
+        (&c, "world", None),
+    ] {
+        let mut args = vec![
             "census",
             noaa.to_str().unwrap(),
             "--inland-water",
@@ -478,8 +487,17 @@ fn shared_marine_cadastre_inland_waters_are_not_land() {
             "--no-progress",
             "--no-report",
             "-q",
-        ]);
+        ];
+        if let Some(cfg) = config {
+            args.extend(["--config", cfg.to_str().unwrap()]);
+        }
+        finisterra(&args);
     }
+    assert_eq!(on_land(&c), 0);
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(c.join("summary.json")).unwrap()).unwrap();
+    let o = &summary["census"]["on_land"];
+    assert!(o["too_few_positions"].as_u64().unwrap() >= 100, "{o}");
     let (with, without) = (on_land(&a), on_land(&b));
     assert!(with <= 125 && without >= 300, "{with} {without}");
     let summary: serde_json::Value =
