@@ -197,27 +197,7 @@ mod tests {
     use super::*;
 
     fn snap(lat: f64, lon: f64, sog: f64, cog: f64) -> Snap {
-        let (sc, cc) = cog.to_radians().sin_cos();
-        Snap {
-            mmsi: 1,
-            slot: 0,
-            lat,
-            lon,
-            cos_lat: lat.to_radians().cos(),
-            ve: sog * KN_MPS * sc,
-            vn: sog * KN_MPS * cc,
-            sog,
-            cog,
-            heading: None,
-            stationary: sog < 0.5,
-            role: finisterra_nav::colregs::Role::PowerDriven,
-            ship_type: None,
-            nav_status: None,
-            lat_lo: lat,
-            lat_hi: lat,
-            lon_lo: lon,
-            lon_hi: lon,
-        }
+        Snap::for_test(lat, lon, sog, cog)
     }
 
     /// The closed form agrees with a brute-force scan of the bound, own

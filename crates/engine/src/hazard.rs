@@ -696,27 +696,7 @@ mod tests {
     use super::*;
 
     fn trial(lat: f64, lon: f64, cog: f64, sog: f64) -> Snap {
-        let (sc, cc) = cog.to_radians().sin_cos();
-        Snap {
-            mmsi: 1,
-            slot: 0,
-            lat,
-            lon,
-            cos_lat: lat.to_radians().cos(),
-            ve: sog * M_PER_NM / 3600.0 * sc,
-            vn: sog * M_PER_NM / 3600.0 * cc,
-            sog,
-            cog,
-            heading: None,
-            stationary: sog < 0.5,
-            role: finisterra_nav::colregs::Role::PowerDriven,
-            ship_type: None,
-            nav_status: None,
-            lat_lo: lat,
-            lat_hi: lat,
-            lon_lo: lon,
-            lon_hi: lon,
-        }
+        Snap::for_test(lat, lon, sog, cog)
     }
 
     /// The probe an advice search asks for each course and speed says
