@@ -196,10 +196,6 @@ fn reachable(own: &Snap, t: &Snap, pass_m: f64, horizon_s: f64) -> bool {
 mod tests {
     use super::*;
 
-    fn snap(lat: f64, lon: f64, sog: f64, cog: f64) -> Snap {
-        Snap::for_test(lat, lon, sog, cog)
-    }
-
     /// The closed form agrees with a brute-force scan of the bound, own
     /// ship still in one case of four (a target passing her mid-horizon was
     /// once lost to a discriminant rounded below zero).
@@ -216,8 +212,8 @@ mod tests {
         let mut agree = 0;
         for i in 0..2_000 {
             let sog = if i % 4 == 0 { 0.0 } else { 25.0 * next() };
-            let own = snap(43.0, -9.0, sog, 360.0 * next());
-            let t = snap(
+            let own = Snap::for_test(43.0, -9.0, sog, 360.0 * next());
+            let t = Snap::for_test(
                 43.0 + 0.6 * (next() - 0.5),
                 -9.0 + 0.8 * (next() - 0.5),
                 30.0 * next(),

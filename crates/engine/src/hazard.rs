@@ -695,10 +695,6 @@ impl HazardBook {
 mod tests {
     use super::*;
 
-    fn trial(lat: f64, lon: f64, cog: f64, sog: f64) -> Snap {
-        Snap::for_test(lat, lon, sog, cog)
-    }
-
     /// The probe an advice search asks for each course and speed says
     /// what `find` says, on and off the coast of Finisterre (open sea,
     /// along the coast, inside the rías the 1:10m coast calls land), with
@@ -728,11 +724,16 @@ mod tests {
                 for j in 0..24 {
                     let lat = 42.70 + 0.025 * i as f64;
                     let lon = -9.60 + 0.025 * j as f64;
-                    let probe =
-                        DangerProbe::new(&geo, &atons, &cfg, &trial(lat, lon, 0.0, 0.0), safety_m);
+                    let probe = DangerProbe::new(
+                        &geo,
+                        &atons,
+                        &cfg,
+                        &Snap::for_test(lat, lon, 0.0, 0.0),
+                        safety_m,
+                    );
                     for k in 0..12 {
                         for sog in [0.0, 4.0, 12.0, 22.0] {
-                            let s = trial(lat, lon, 30.0 * k as f64 + 7.0, sog);
+                            let s = Snap::for_test(lat, lon, sog, 30.0 * k as f64 + 7.0);
                             let found = !find(&geo, &atons, &cfg, &s, safety_m).is_empty();
                             assert_eq!(
                                 probe.any(&s),

@@ -51,6 +51,35 @@ impl Snap {
     }
 }
 
+#[cfg(test)]
+impl Snap {
+    /// Vessel 1 at a position on a course and speed, power-driven, her
+    /// swept box the point (for tests).
+    pub(crate) fn for_test(lat: f64, lon: f64, sog: f64, cog: f64) -> Snap {
+        let (sc, cc) = cog.to_radians().sin_cos();
+        Snap {
+            mmsi: 1,
+            slot: 0,
+            lat,
+            lon,
+            cos_lat: lat.to_radians().cos(),
+            ve: sog * KN_MPS * sc,
+            vn: sog * KN_MPS * cc,
+            sog,
+            cog,
+            heading: None,
+            stationary: sog < 0.5,
+            role: finisterra_nav::colregs::Role::PowerDriven,
+            ship_type: None,
+            nav_status: None,
+            lat_lo: lat,
+            lat_hi: lat,
+            lon_lo: lon,
+            lon_hi: lon,
+        }
+    }
+}
+
 /// Builds the screening snapshot at `t_ms`, in picture order. Vessels without
 /// a usable fix, with a fix older than the dead-reckoning limit, lost,
 /// or moored alongside and stopped, are left out.
@@ -110,35 +139,6 @@ fn snap_params(cfg: &Config) -> (f64, f64, i64) {
 }
 
 /// One vessel's snapshot at `t_ms`, as [`snapshots`] makes it.
-#[cfg(test)]
-impl Snap {
-    /// Vessel 1 at a position on a course and speed, power-driven, her
-    /// swept box the point (for tests).
-    pub(crate) fn for_test(lat: f64, lon: f64, sog: f64, cog: f64) -> Snap {
-        let (sc, cc) = cog.to_radians().sin_cos();
-        Snap {
-            mmsi: 1,
-            slot: 0,
-            lat,
-            lon,
-            cos_lat: lat.to_radians().cos(),
-            ve: sog * KN_MPS * sc,
-            vn: sog * KN_MPS * cc,
-            sog,
-            cog,
-            heading: None,
-            stationary: sog < 0.5,
-            role: finisterra_nav::colregs::Role::PowerDriven,
-            ship_type: None,
-            nav_status: None,
-            lat_lo: lat,
-            lat_hi: lat,
-            lon_lo: lon,
-            lon_hi: lon,
-        }
-    }
-}
-
 pub(crate) fn snap_at(v: &Vessel, slot: u32, t_ms: i64, cfg: &Config) -> Option<Snap> {
     let (horizon_s, margin_m, max_dr_ms) = snap_params(cfg);
     snap(v, slot, t_ms, max_dr_ms, horizon_s, margin_m, cfg)
