@@ -44,7 +44,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::colregs::{classify, ColregsConfig, Duty, Encounter, GiveWay, Role, Rule, Ruling};
 use crate::cpa::{velocity, Kinematic, Relative, RELATIVE_SPEED_EPS_MPS};
-use crate::geo::{normalize_deg_360, METRES_PER_NM};
+use crate::geo::{normalize_deg_360, METRES_PER_NM, MPS_PER_KN};
 use crate::manoeuvre::{reach_lower_bound_m, Fan, Handling, Track};
 
 /// Upper bound on the number of candidates one search evaluates (guards
@@ -553,6 +553,16 @@ struct Eval {
     crosses_ahead: bool,
 }
 
+impl Eval {
+    /// Before any target is looked at.
+    const NONE: Eval = Eval {
+        min_m: f64::INFINITY,
+        limiting: None,
+        limiting_geom: None,
+        crosses_ahead: false,
+    };
+}
+
 /// The closest distance to one target within the horizon along own
 /// ship's track (the inner step of [`evaluate`]).
 fn distance_to(g: &Geom, track: &Track, horizon_s: f64) -> f64 {
@@ -583,7 +593,7 @@ const LOWER_BOUND_MARGIN_M: f64 = 1.0;
 /// with the closest it can come to own ship on any candidate
 /// ([`reach_lower_bound_m`], NaN taken as −∞), nearest bound first.
 fn evaluation_order(geoms: &[Geom], own: &Kinematic, horizon_s: f64) -> Vec<(usize, f64)> {
-    let s_mps = own.sog_kn.max(0.0) * METRES_PER_NM / 3600.0;
+    let s_mps = own.sog_kn.max(0.0) * MPS_PER_KN;
     let mut order: Vec<(usize, f64)> = geoms
         .iter()
         .enumerate()
@@ -616,12 +626,7 @@ fn evaluate_with(
     cut: Option<Cut>,
     mut distance: impl FnMut(usize, &Geom) -> f64,
 ) -> (Eval, bool) {
-    let mut e = Eval {
-        min_m: f64::INFINITY,
-        limiting: None,
-        limiting_geom: None,
-        crosses_ahead: false,
-    };
+    let mut e = Eval::NONE;
     for &(i, lb) in order {
         if lb - LOWER_BOUND_MARGIN_M > e.min_m {
             // Sorted: every target after this one is as far.
@@ -662,12 +667,7 @@ fn evaluate_in_turn(
     cut: Option<Cut>,
     mut distance: impl FnMut(usize, &Geom) -> f64,
 ) -> (Eval, bool) {
-    let mut e = Eval {
-        min_m: f64::INFINITY,
-        limiting: None,
-        limiting_geom: None,
-        crosses_ahead: false,
-    };
+    let mut e = Eval::NONE;
     for (i, g) in geoms.iter().enumerate() {
         let d = distance(i, g);
         // A NaN distance is taken as the minimum, so it is never hidden.

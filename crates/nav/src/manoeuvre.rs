@@ -29,15 +29,12 @@
 
 use crate::advice::AdviceConfig;
 use crate::cpa::{min_distance_within, velocity};
-use crate::geo::METRES_PER_NM;
+use crate::geo::MPS_PER_KN;
 
 /// Longest chord of the manoeuvring track while turning, seconds.
 pub const CHORD_S: f64 = 4.0;
 /// Longest chord of a straight deceleration, seconds.
 pub const STRAIGHT_CHORD_S: f64 = 20.0;
-
-/// Metres per second in a knot.
-const KN_MPS: f64 = METRES_PER_NM / 3600.0;
 
 /// How own ship turns and slows.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -67,7 +64,7 @@ impl Handling {
             .unwrap_or(cfg.unknown_length_m)
             .max(5.0);
         let radius_m = (cfg.turn_radius_lengths * length).max(1.0);
-        let v = (sog_kn.max(0.0)) * KN_MPS;
+        let v = (sog_kn.max(0.0)) * MPS_PER_KN;
         let from_radius = (v / radius_m).to_degrees();
         let cap = cfg.max_turn_deg_per_min / 60.0;
         // Below a knot or so the radius gives no useful rate: a ship with
@@ -216,11 +213,11 @@ impl Track {
                     // (exact for a constant deceleration).
                     (0.5 * (v0.0 + v1.0) * dt, 0.5 * (v0.1 + v1.1) * dt)
                 };
-                let (px, py) = (x, y);
+                let from = (t_prev, x, y);
                 x += hx;
                 y += hy;
                 self.points.push((tk, x, y));
-                self.chord_v.push(((x - px) / dt, (y - py) / dt));
+                self.chord_v.push(chord_velocity(from, (tk, x, y)));
                 v0 = v1;
                 t_prev = tk;
             }
@@ -299,6 +296,14 @@ impl Track {
         let dt = t_s - prev.0;
         (prev.1 + self.v_end.0 * dt, prev.2 + self.v_end.1 * dt)
     }
+}
+
+/// Own ship's velocity along the chord from chord end `a` to `b` (each
+/// `(t_s, x_m, y_m)`): what a track's and an arc's chords are followed at,
+/// worked out once for all targets.
+fn chord_velocity(a: (f64, f64, f64), b: (f64, f64, f64)) -> (f64, f64) {
+    let dt = b.0 - a.0;
+    ((b.1 - a.1) / dt, (b.2 - a.2) / dt)
 }
 
 /// Whether a chord starting at `rel` (target minus own ship, m) with
@@ -425,11 +430,7 @@ impl Fan {
             points.push((t1, x, y));
         }
         let chord_v = std::iter::once((0.0, 0.0))
-            .chain(points.windows(2).map(|p| {
-                let ((t0, x0, y0), (t1, x1, y1)) = (p[0], p[1]);
-                let dt = t1 - t0;
-                ((x1 - x0) / dt, (y1 - y0) / dt)
-            }))
+            .chain(points.windows(2).map(|p| chord_velocity(p[0], p[1])))
             .collect();
         let v_ends = angles
             .iter()
@@ -560,7 +561,7 @@ mod tests {
         let c = cfg();
         // 200 m at 15 kn: radius 500 m, 7.72 m/s → 0.88°/s (53°/min).
         let h = Handling::for_ship(Some(200.0), 15.0, &c);
-        assert!((h.turn_deg_s - (15.0 * KN_MPS / 500.0).to_degrees()).abs() < 1e-9);
+        assert!((h.turn_deg_s - (15.0 * MPS_PER_KN / 500.0).to_degrees()).abs() < 1e-9);
         // A small fast boat is capped.
         let h = Handling::for_ship(Some(20.0), 30.0, &c);
         assert_eq!(h.turn_deg_s, c.max_turn_deg_per_min / 60.0);
@@ -579,7 +580,7 @@ mod tests {
             decel_kn_s: f64::INFINITY,
         };
         let sog = 10.0;
-        let radius = sog * KN_MPS / 1f64.to_radians();
+        let radius = sog * MPS_PER_KN / 1f64.to_radians();
         let t = Track::new(0.0, sog, 90.0, sog, &h, 3600.0);
         let &(end_t, x, y) = t.points.last().unwrap();
         assert!((end_t - 90.0).abs() < 1e-9);
@@ -764,7 +765,7 @@ mod tests {
         ) {
             let h = Handling { turn_deg_s: rate, decel_kn_s: 0.02 };
             let horizon = 1200.0;
-            let s = sog * METRES_PER_NM / 3600.0;
+            let s = sog * MPS_PER_KN;
             let lb = reach_lower_bound_m((rx, ry), (vx, vy), s, horizon);
             let t = Track::new(cog, sog, turn, sog * slow, &h, horizon);
             let d = t.min_distance((rx, ry), (vx, vy), horizon);
