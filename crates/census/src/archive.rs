@@ -1583,24 +1583,18 @@ impl Day {
     /// census would have read the original input (the two row lists merged
     /// by `seq`, which no two rows share).
     pub fn messages(&self) -> impl Iterator<Item = (AisMessage, i64)> + '_ {
-        let (mut p, mut s) = (0, 0);
+        let mut pos = self.pos.iter().peekable();
+        let mut stat = self.stat.iter().peekable();
         std::iter::from_fn(move || {
-            let pos = self.pos.get(p);
-            let stat = self.stat.get(s);
-            let take_pos = match (pos, stat) {
-                (Some(r), Some(st)) => r.seq < st.seq,
-                (Some(_), None) => true,
-                (None, Some(_)) => false,
-                (None, None) => return None,
+            let pos_first = match (pos.peek(), stat.peek()) {
+                (Some(p), Some(s)) => p.seq < s.seq,
+                (p, _) => p.is_some(),
             };
-            if take_pos {
-                let r = &self.pos[p];
-                p += 1;
-                Some((pos_message(r, self.ext.get(&r.seq)), r.t))
+            if pos_first {
+                pos.next()
+                    .map(|r| (pos_message(r, self.ext.get(&r.seq)), r.t))
             } else {
-                let r = &self.stat[s];
-                s += 1;
-                Some((stat_message(r), r.t))
+                stat.next().map(|r| (stat_message(r), r.t))
             }
         })
     }
@@ -1620,16 +1614,11 @@ pub fn read_day<R: ChunkReader + 'static>(
     for (p, r) in statics {
         read_stat(&p.file, r, p.rows, &mut day.stat)?;
     }
-    let mut stat = std::mem::take(&mut day.stat);
-    let mut kept = Vec::with_capacity(stat.len());
-    for s in stat.drain(..) {
-        if s.msg_type == 19 {
-            day.ext.insert(s.seq, s);
-        } else {
-            kept.push(s);
-        }
-    }
-    day.stat = kept;
+    let (ext, stat): (Vec<StatRow>, Vec<StatRow>) = std::mem::take(&mut day.stat)
+        .into_iter()
+        .partition(|s| s.msg_type == 19);
+    day.ext = ext.into_iter().map(|s| (s.seq, s)).collect();
+    day.stat = stat;
     // Each part is sorted by vessel and time: the reading order is found by
     // sorting the rows themselves (no index beside them: a day is held
     // whole while it is read).
