@@ -107,7 +107,23 @@ impl Input {
     /// line ending; split by [`LineSplitter`], so over-long lines are cut at
     /// [`finisterra_nmea::MAX_LINE_BYTES`]). Returns the number of lines.
     pub fn for_each_line(&mut self, mut f: impl FnMut(u64, &[u8])) -> Result<u64> {
+        self.for_each_line_while(|n, line| {
+            f(n, line);
+            true
+        })
+    }
+
+    /// [`Input::for_each_line`] while `f` returns `true`: once it returns
+    /// `false` (the reader of the messages is gone), no line is given to it
+    /// any more and nothing more is read. Returns the number of lines split.
+    pub fn for_each_line_while(&mut self, mut f: impl FnMut(u64, &[u8]) -> bool) -> Result<u64> {
         let mut splitter = LineSplitter::new();
+        let go_on = std::cell::Cell::new(true);
+        let mut g = |n: u64, line: &[u8]| {
+            if go_on.get() {
+                go_on.set(f(n, line));
+            }
+        };
         loop {
             let chunk = match self.reader.fill_buf() {
                 Ok(c) => c,
@@ -118,11 +134,14 @@ impl Input {
                 break;
             }
             let len = chunk.len();
-            splitter.push(chunk, &mut f);
+            splitter.push(chunk, &mut g);
             self.reader.consume(len);
+            if !go_on.get() {
+                return Ok(splitter.lines());
+            }
         }
         if let Some((n, line)) = splitter.finish() {
-            f(n, line);
+            g(n, line);
         }
         Ok(splitter.lines())
     }
@@ -147,6 +166,25 @@ mod tests {
         assert_eq!(
             l,
             vec![b"a".to_vec(), b"b".to_vec(), b"".to_vec(), b"c".to_vec()]
+        );
+    }
+
+    #[test]
+    fn stops_giving_lines_once_told() {
+        let data: Vec<u8> = (0..10)
+            .flat_map(|i| format!("{i}\n").into_bytes())
+            .collect();
+        let mut input = Input::from_reader("t".into(), Box::new(io::Cursor::new(data))).unwrap();
+        let mut seen = Vec::new();
+        input
+            .for_each_line_while(|n, l| {
+                seen.push((n, l.to_vec()));
+                n < 3
+            })
+            .unwrap();
+        assert_eq!(
+            seen,
+            vec![(1, b"0".to_vec()), (2, b"1".to_vec()), (3, b"2".to_vec())]
         );
     }
 

@@ -3,9 +3,11 @@
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::sync::atomic::Ordering;
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 
 use anyhow::{Context, Result};
-use finisterra_engine::pipeline::Output;
+use finisterra_ais::AisMessage;
+use finisterra_engine::pipeline::{Output, Stamp};
 use finisterra_engine::{Config, Engine, Event, Pipeline, TimeSource};
 
 use crate::input::Input;
@@ -123,7 +125,8 @@ pub fn run(args: &ScanArgs) -> Result<()> {
         args.files.clone()
     };
     let mut engine = Engine::new(cfg);
-    engine.set_threads(crate::census::threads(args.threads)?);
+    let threads = crate::census::threads(args.threads)?;
+    engine.set_threads(threads);
     engine.set_geography(load_geography(&args.geo)?);
     let stdout = io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
@@ -132,13 +135,26 @@ pub fn run(args: &ScanArgs) -> Result<()> {
         Some(rate) if rate > 0.0 => TimeSource::Rate(rate),
         _ => TimeSource::Data,
     };
-    let mut pipeline = Pipeline::new(time);
-    // Mode S lines (AVR, SBS, `time,hex`) in the same inputs feed the air
-    // picture, through one decoder for the run.
-    let mut modes = finisterra_modes::Decoder::new(finisterra_modes::DecoderConfig::default());
-    let mut modes_untimed = 0u64;
+    // The decoding of the run (NMEA pipeline, Mode S decoder): on its own
+    // thread beside the engine when there are threads to spare (the same
+    // messages in the same order, so the same events), inline otherwise.
+    let mut dec = Decoding {
+        pipeline: Pipeline::new(time),
+        // Mode S lines (AVR, SBS, `time,hex`) in the same inputs feed the
+        // air picture, through one decoder for the run.
+        modes: finisterra_modes::Decoder::new(finisterra_modes::DecoderConfig::default()),
+        modes_untimed: 0,
+    };
+    let apart = threads > 1;
     let show_progress = !args.no_progress && io::stderr().is_terminal();
     let mut write_err: Option<io::Error> = None;
+    let mut write_events = |events: &mut Vec<Event>, write_err: &mut Option<io::Error>| {
+        for e in events.drain(..) {
+            if let Err(err) = writeln!(out, "{}", e.to_json()) {
+                write_err.get_or_insert(err);
+            }
+        }
+    };
     for path in &files {
         if path != "-" && std::path::Path::new(path).is_dir() {
             let a = crate::archive::Archive::open(std::path::Path::new(path))?;
@@ -146,11 +162,7 @@ pub fn run(args: &ScanArgs) -> Result<()> {
             for batch in rx.iter() {
                 for (m, t) in &batch {
                     let _ = engine.ingest_at(m, Some(*t), None, &mut events);
-                    for e in events.drain(..) {
-                        if let Err(err) = writeln!(out, "{}", e.to_json()) {
-                            write_err.get_or_insert(err);
-                        }
-                    }
+                    write_events(&mut events, &mut write_err);
                 }
                 if write_err.is_some() {
                     break;
@@ -160,60 +172,56 @@ pub fn run(args: &ScanArgs) -> Result<()> {
             handle
                 .join()
                 .map_err(|_| anyhow::anyhow!("the reader of {path} failed"))??;
-            if let Some(e) = write_err.take() {
-                if e.kind() == io::ErrorKind::BrokenPipe {
-                    return Ok(());
-                }
-                return Err(e).context("cannot write output");
-            }
-            continue;
-        }
-        let total = if path == "-" {
-            None
         } else {
-            File::open(path)
-                .ok()
-                .and_then(|f| f.metadata().ok())
-                .map(|m| m.len())
-        };
-        let mut input = Input::open(path)?;
-        let bar = show_progress.then(|| progress_bar(total, &input.name));
-        pipeline.next_input();
-        // Bytes as on disk (compressed for gzip), like the total.
-        let read = input.bytes_read();
-        let handle = |o: Output<'_>, engine: &mut Engine, events: &mut Vec<Event>| {
-            if let Output::Message(m, stamp, _) = o {
-                let _ = engine.ingest_at(m, stamp.data_ms, stamp.recv_ms, events);
-            }
-        };
-        input.for_each_line(|n, line| {
-            if finisterra_modes::is_modes_text(line) {
-                scan_modes_line(
-                    line,
-                    &mut modes,
-                    &mut engine,
-                    &mut events,
-                    &mut modes_untimed,
-                );
+            let total = if path == "-" {
+                None
             } else {
-                pipeline.feed_line(n, line, None, &mut |o| handle(o, &mut engine, &mut events));
-            }
-            if !events.is_empty() {
-                for e in events.drain(..) {
-                    if let Err(err) = writeln!(out, "{}", e.to_json()) {
-                        write_err.get_or_insert(err);
-                    }
-                }
-            }
-            if let Some(b) = &bar {
-                if n % 65536 == 0 {
+                File::open(path)
+                    .ok()
+                    .and_then(|f| f.metadata().ok())
+                    .map(|m| m.len())
+            };
+            let mut input = Input::open(path)?;
+            let bar = show_progress.then(|| progress_bar(total, &input.name));
+            dec.pipeline.next_input();
+            // Bytes as on disk (compressed for gzip), like the total.
+            let read = input.bytes_read();
+            let show = |bar: &Option<indicatif::ProgressBar>| {
+                if let Some(b) = bar {
                     b.set_position(read.load(Ordering::Relaxed));
                 }
+            };
+            if apart {
+                let (rx, back, handle) = dec.spawn(input);
+                for batch in rx.iter() {
+                    for d in &batch {
+                        d.as_decoded().ingest(&mut engine, &mut events);
+                        write_events(&mut events, &mut write_err);
+                    }
+                    show(&bar);
+                    let _ = back.try_send(batch);
+                    if write_err.is_some() {
+                        break;
+                    }
+                }
+                drop(rx);
+                dec = handle
+                    .join()
+                    .map_err(|_| anyhow::anyhow!("the reader of {path} failed"))??;
+            } else {
+                input.for_each_line_while(|n, line| {
+                    dec.line(n, line, &mut |d| d.ingest(&mut engine, &mut events));
+                    write_events(&mut events, &mut write_err);
+                    if n % 65536 == 0 {
+                        show(&bar);
+                    }
+                    write_err.is_none()
+                })?;
+                dec.finish_input(&mut |d| d.ingest(&mut engine, &mut events));
             }
-        })?;
-        pipeline.finish(&mut |o| handle(o, &mut engine, &mut events));
-        if let Some(b) = bar {
-            b.finish_and_clear();
+            if let Some(b) = bar {
+                b.finish_and_clear();
+            }
         }
         if let Some(e) = write_err.take() {
             if e.kind() == io::ErrorKind::BrokenPipe {
@@ -232,13 +240,14 @@ pub fn run(args: &ScanArgs) -> Result<()> {
             return Err(e).context("cannot write output");
         }
     }
-    if modes_untimed > 0 {
+    if dec.modes_untimed > 0 {
         eprintln!(
-            "finisterra: {modes_untimed} Mode S frames carried no time (AVR `*…;` lines): skipped; give them as `time,hex` lines"
+            "finisterra: {} Mode S frames carried no time (AVR `*…;` lines): skipped; give them as `time,hex` lines",
+            dec.modes_untimed
         );
     }
-    let untimed = pipeline.stats().untimed;
-    let decode_errors = pipeline.stats().decode_errors;
+    let untimed = dec.pipeline.stats().untimed;
+    let decode_errors = dec.pipeline.stats().decode_errors;
     if untimed > 0 {
         eprintln!(
             "finisterra: {untimed} messages carried no time and came before any timed one: skipped (give --rate to replay untimed captures)"
@@ -288,22 +297,131 @@ fn progress_bar(total: Option<u64>, name: &str) -> indicatif::ProgressBar {
     bar
 }
 
-/// One Mode S text line of a `scan` input: decoded and judged at its own
-/// time (frames without one are counted and skipped: a replay has no
-/// receive time to stand in).
-fn scan_modes_line(
-    line: &[u8],
-    modes: &mut finisterra_modes::Decoder,
-    engine: &mut Engine,
-    events: &mut Vec<Event>,
-    untimed: &mut u64,
-) {
-    match modes_text_message(line, modes, None) {
-        Ok(ModesLine::Message(m, t)) => {
-            let _ = engine.ingest_air_at(&m, t, None, events);
+/// The decoding of a `scan` run: the NMEA pipeline (framing, decoding,
+/// times) and the one Mode S decoder (a CPR position needs every frame of
+/// its aircraft), both kept across the run's inputs.
+struct Decoding {
+    pipeline: Pipeline,
+    modes: finisterra_modes::Decoder,
+    /// Mode S frames without a time (a replay has no receive time to stand
+    /// in): counted and skipped.
+    modes_untimed: u64,
+}
+
+/// A message of a `scan` input as decoded, in input order.
+enum Decoded<'a> {
+    Ais(&'a AisMessage, Stamp),
+    Air(&'a finisterra_modes::AirMessage, Option<i64>),
+}
+
+impl Decoded<'_> {
+    /// The message judged at its time.
+    fn ingest(self, engine: &mut Engine, events: &mut Vec<Event>) {
+        match self {
+            Decoded::Ais(m, stamp) => {
+                let _ = engine.ingest_at(m, stamp.data_ms, stamp.recv_ms, events);
+            }
+            Decoded::Air(m, t) => {
+                let _ = engine.ingest_air_at(m, t, None, events);
+            }
         }
-        Ok(ModesLine::Untimed) => *untimed += 1,
-        Ok(ModesLine::Nothing) | Err(_) => {}
+    }
+
+    fn to_owned(&self) -> Owned {
+        match *self {
+            Decoded::Ais(m, stamp) => Owned::Ais(m.clone(), stamp),
+            Decoded::Air(m, t) => Owned::Air(*m, t),
+        }
+    }
+}
+
+/// A [`Decoded`] handed from the decoding thread to the engine.
+#[allow(clippy::large_enum_variant)]
+enum Owned {
+    Ais(AisMessage, Stamp),
+    Air(finisterra_modes::AirMessage, Option<i64>),
+}
+
+impl Owned {
+    fn as_decoded(&self) -> Decoded<'_> {
+        match self {
+            Owned::Ais(m, stamp) => Decoded::Ais(m, *stamp),
+            Owned::Air(m, t) => Decoded::Air(m, *t),
+        }
+    }
+}
+
+/// Messages per batch from the decoding thread.
+const BATCH: usize = 4096;
+
+impl Decoding {
+    /// One line of an input: its messages, if any, to `sink` in order.
+    fn line(&mut self, n: u64, line: &[u8], sink: &mut dyn FnMut(Decoded<'_>)) {
+        if finisterra_modes::is_modes_text(line) {
+            match modes_text_message(line, &mut self.modes, None) {
+                Ok(ModesLine::Message(m, t)) => sink(Decoded::Air(&m, t)),
+                Ok(ModesLine::Untimed) => self.modes_untimed += 1,
+                Ok(ModesLine::Nothing) | Err(_) => {}
+            }
+        } else {
+            self.pipeline.feed_line(n, line, None, &mut |o| {
+                if let Output::Message(m, stamp, _) = o {
+                    sink(Decoded::Ais(m, stamp));
+                }
+            });
+        }
+    }
+
+    /// The end of an input: what the pipeline still held (a sentence group
+    /// waiting for its parts).
+    fn finish_input(&mut self, sink: &mut dyn FnMut(Decoded<'_>)) {
+        self.pipeline.finish(&mut |o| {
+            if let Output::Message(m, stamp, _) = o {
+                sink(Decoded::Ais(m, stamp));
+            }
+        });
+    }
+
+    /// Decodes `input` on a thread of its own, in batches through a
+    /// bounded channel (memory stays flat), the emptied batches coming
+    /// back on the second channel; the decoding is handed back at the end.
+    /// When the receiver is dropped, the thread stops reading.
+    #[allow(clippy::type_complexity)]
+    fn spawn(
+        mut self,
+        mut input: Input,
+    ) -> (
+        Receiver<Vec<Owned>>,
+        SyncSender<Vec<Owned>>,
+        std::thread::JoinHandle<Result<Decoding>>,
+    ) {
+        let (tx, rx) = sync_channel::<Vec<Owned>>(8);
+        let (back, back_rx) = sync_channel::<Vec<Owned>>(16);
+        let handle = std::thread::spawn(move || -> Result<Decoding> {
+            let mut batch: Vec<Owned> = Vec::with_capacity(BATCH);
+            let mut open = true;
+            input.for_each_line_while(|n, line| {
+                self.line(n, line, &mut |d| batch.push(d.to_owned()));
+                if batch.len() >= BATCH {
+                    let next = back_rx.try_recv().map(|mut b| {
+                        b.clear();
+                        b
+                    });
+                    let full = std::mem::replace(
+                        &mut batch,
+                        next.unwrap_or_else(|_| Vec::with_capacity(BATCH)),
+                    );
+                    open = tx.send(full).is_ok();
+                }
+                open
+            })?;
+            if open {
+                self.finish_input(&mut |d| batch.push(d.to_owned()));
+                let _ = tx.send(batch);
+            }
+            Ok(self)
+        });
+        (rx, back, handle)
     }
 }
 
