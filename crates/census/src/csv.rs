@@ -61,6 +61,15 @@ pub struct CsvMapping {
     pub draught: String,
     /// `A` or `B`.
     pub class: String,
+    /// What each row reports (none by default): the ITU message number
+    /// (1–27, as decoded files such as AISdb's `Message_ID` give it) or the
+    /// station's kind in words (`Class A`, `Class B`, `Base Station`,
+    /// `AtoN`, `SAR Airborne`, `Search and Rescue Transponder`, `Man
+    /// Overboard Device`, as the Danish Maritime Authority's `Type of
+    /// mobile`). Base stations, aids to navigation and other messages are
+    /// then not taken as vessels ([`CsvStats::not_vessels`]); a static
+    /// report (5, 24) gives the vessel's static data without a position.
+    pub msg_type: String,
 }
 
 impl Default for CsvMapping {
@@ -89,13 +98,14 @@ impl CsvMapping {
             width: "Width".into(),
             draught: "Draft".into(),
             class: "TransceiverClass".into(),
+            msg_type: String::new(),
         }
     }
 
     /// MarineCadastre names overridden by `field=Column` pairs, e.g.
     /// `mmsi=ID,time=ais_pos_timestamp,lat=latitude,lon=longitude`. Fields:
     /// mmsi, time, lat, lon, sog, cog, heading, name, ship_type, status,
-    /// length, width, draught, class.
+    /// length, width, draught, class, msg_type.
     pub fn parse(spec: &str) -> Result<CsvMapping, CensusError> {
         let mut m = CsvMapping::marine_cadastre();
         for part in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
@@ -120,9 +130,10 @@ impl CsvMapping {
                 "width" => &mut m.width,
                 "draught" => &mut m.draught,
                 "class" => &mut m.class,
+                "msg_type" => &mut m.msg_type,
                 other => {
                     return Err(CensusError::Csv(format!(
-                        "unknown field {other:?} in the column mapping: use mmsi, time, lat, lon, sog, cog, heading, name, ship_type, status, length, width, draught or class"
+                        "unknown field {other:?} in the column mapping: use mmsi, time, lat, lon, sog, cog, heading, name, ship_type, status, length, width, draught, class or msg_type"
                     )))
                 }
             };
@@ -378,8 +389,148 @@ pub struct CsvStats {
     /// name, type or size changes).
     pub statics: u64,
     /// Refused rows by reason: `blank`, `unbalanced_quote`,
-    /// `missing_fields`, `bad_mmsi`, `bad_time`, `bad_position`.
+    /// `missing_fields`, `bad_mmsi`, `bad_time`, `bad_position`,
+    /// `bad_msg_type` (a `msg_type` value that is no message number or
+    /// station kind).
     pub rejected: BTreeMap<String, u64>,
+    /// Rows left out because the station is no vessel (with a `msg_type`
+    /// column), by kind: `base_station` (messages 4 and 11, `Base
+    /// Station`), `aid_to_navigation` (21, `AtoN`), `other_message` (the
+    /// other messages, which carry no vessel's position or static data).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub not_vessels: BTreeMap<String, u64>,
+}
+
+/// What a row reports, by its `msg_type` value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RowKind {
+    /// A vessel's report: a position, static data, or both (`merge`: the
+    /// row carries only its message's static fields, the empty ones keep
+    /// the vessel's last known values), of class B or not when known.
+    Vessel {
+        position: bool,
+        statics: bool,
+        merge: bool,
+        class_b: Option<bool>,
+    },
+    /// No vessel: left out, counted by this kind.
+    NotVessel(&'static str),
+}
+
+impl RowKind {
+    /// The kind of a row from its `msg_type` value; `Ok(None)` for an empty
+    /// one (the row is read as a position report with its static data, as
+    /// without the column).
+    fn of(value: &[u8]) -> Result<Option<RowKind>, &'static str> {
+        let v = String::from_utf8_lossy(value).trim().to_ascii_lowercase();
+        if v.is_empty() {
+            return Ok(None);
+        }
+        let vessel = |position, statics, merge, class_b| RowKind::Vessel {
+            position,
+            statics,
+            merge,
+            class_b,
+        };
+        if let Ok(n) = v.parse::<f64>() {
+            if n.fract() != 0.0 {
+                return Err("bad_msg_type");
+            }
+            return Ok(Some(match n as i64 {
+                // Class A (and long-range) positions, a SAR aircraft's.
+                1..=3 | 9 | 27 => vessel(true, false, false, Some(false)),
+                18 => vessel(true, false, false, Some(true)),
+                // Class B extended: position and static data.
+                19 => vessel(true, true, true, Some(true)),
+                5 => vessel(false, true, true, Some(false)),
+                24 => vessel(false, true, true, Some(true)),
+                4 | 11 => RowKind::NotVessel("base_station"),
+                21 => RowKind::NotVessel("aid_to_navigation"),
+                6..=8 | 10 | 12..=17 | 20 | 22 | 23 | 25 | 26 => {
+                    RowKind::NotVessel("other_message")
+                }
+                _ => return Err("bad_msg_type"),
+            }));
+        }
+        Ok(Some(match v.as_str() {
+            "class a" => vessel(true, true, false, Some(false)),
+            "class b" => vessel(true, true, false, Some(true)),
+            "sar airborne" | "search and rescue transponder" | "man overboard device" | "epirb" => {
+                vessel(true, true, false, None)
+            }
+            "base station" => RowKind::NotVessel("base_station"),
+            "aton" => RowKind::NotVessel("aid_to_navigation"),
+            _ => return Err("bad_msg_type"),
+        }))
+    }
+}
+
+/// A vessel's static data as CSV rows gave it.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct StaticRow {
+    name: String,
+    ship_type: Option<u8>,
+    length: Option<f64>,
+    width: Option<f64>,
+    draught: Option<f64>,
+}
+
+impl StaticRow {
+    /// What a static message is sent again for: name, type and size (a
+    /// draught alone does not).
+    fn signature(&self) -> u64 {
+        let mut h = FastHasher::default();
+        self.name.hash(&mut h);
+        self.ship_type.hash(&mut h);
+        self.length.map(f64::to_bits).hash(&mut h);
+        self.width.map(f64::to_bits).hash(&mut h);
+        h.finish()
+    }
+
+    /// The fields `row` gives replace these; its empty ones leave them.
+    fn merge(&mut self, row: StaticRow) {
+        if !row.name.is_empty() {
+            self.name = row.name;
+        }
+        self.ship_type = row.ship_type.or(self.ship_type);
+        self.length = row.length.or(self.length);
+        self.width = row.width.or(self.width);
+        self.draught = row.draught.or(self.draught);
+    }
+
+    /// As a static and voyage report of `mmsi` (half the length to the bow,
+    /// half the beam to port).
+    fn message(&self, mmsi: u32) -> AisMessage {
+        let l = self.length.unwrap_or(0.0).round() as u16;
+        let w = self.width.unwrap_or(0.0).round() as u8;
+        let to_bow = (l / 2).min(511);
+        AisMessage {
+            msg_type: 5,
+            repeat: 0,
+            mmsi,
+            body: Body::StaticVoyage(StaticVoyage {
+                ais_version: 2,
+                imo: 0,
+                callsign: Text::from_str_lossy(""),
+                shipname: Text::from_str_lossy(&self.name.to_ascii_uppercase()),
+                shiptype: self.ship_type.unwrap_or(0),
+                dimensions: Dimensions {
+                    to_bow,
+                    to_stern: (l - to_bow).min(511),
+                    to_port: (w / 2).min(63),
+                    to_starboard: (w - w / 2).min(63),
+                },
+                epfd: 1,
+                eta_month: 0,
+                eta_day: 0,
+                eta_hour: 24,
+                eta_minute: 60,
+                draught_m: self.draught,
+                destination: Text::from_str_lossy(""),
+                dte: false,
+            }),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -398,6 +549,7 @@ struct Cols {
     width: Option<usize>,
     draught: Option<usize>,
     class: Option<usize>,
+    msg_type: Option<usize>,
 }
 
 /// Vessel ids from this number up are MMSIs; a CSV file whose ids are all
@@ -420,6 +572,9 @@ pub struct CsvReader {
     time: TimeFormat,
     items: Option<Vec<Item>>,
     statics: FastMap<u32, u64>,
+    /// Each vessel's static data merged from rows that carry part of it
+    /// (messages 5, 19, 24 with a `msg_type` column).
+    merged: FastMap<u32, StaticRow>,
     /// The largest vessel id of an accepted row.
     max_id: Option<u32>,
     stats: CsvStats,
@@ -476,6 +631,11 @@ impl CsvReader {
             width: find(&mapping.width),
             draught: find(&mapping.draught),
             class: find(&mapping.class),
+            msg_type: if mapping.msg_type.trim().is_empty() {
+                None
+            } else {
+                Some(need("msg_type", &mapping.msg_type)?)
+            },
         };
         let need = [cols.mmsi, cols.time, cols.lat, cols.lon]
             .into_iter()
@@ -492,6 +652,7 @@ impl CsvReader {
             time,
             items,
             statics: FastMap::default(),
+            merged: FastMap::default(),
             max_id: None,
             stats: CsvStats::default(),
             fields,
@@ -572,6 +733,23 @@ impl CsvReader {
                 .ok()
                 .filter(|v| v.is_finite())
         };
+        let kind = match self.cols.msg_type {
+            Some(c) => RowKind::of(get(Some(c)))?,
+            None => None,
+        };
+        let (position, statics, merge, class_of_type) = match kind {
+            None => (true, true, false, None),
+            Some(RowKind::NotVessel(what)) => {
+                *self.stats.not_vessels.entry(what.to_string()).or_default() += 1;
+                return Ok(());
+            }
+            Some(RowKind::Vessel {
+                position,
+                statics,
+                merge,
+                class_b,
+            }) => (position, statics, merge, class_b),
+        };
         let mmsi = num(Some(self.cols.mmsi))
             .filter(|v| *v >= 0.0 && *v <= 999_999_999.0 && v.fract() == 0.0)
             .ok_or("bad_mmsi")? as u32;
@@ -583,6 +761,7 @@ impl CsvReader {
         .ok_or("bad_time")?;
         let (lat, lon) = match (num(Some(self.cols.lat)), num(Some(self.cols.lon))) {
             (Some(a), Some(b)) => (a, b),
+            _ if !position => (f64::NAN, f64::NAN),
             _ => return Err("bad_position"),
         };
         let sog = num(self.cols.sog).filter(|v| (0.0..102.25).contains(v));
@@ -593,59 +772,41 @@ impl CsvReader {
         let status = num(self.cols.status)
             .filter(|v| (0.0..=15.0).contains(v))
             .map_or(15, |v| v as u8);
-        let class_b = get(self.cols.class).eq_ignore_ascii_case(b"B");
+        let class_b =
+            class_of_type.unwrap_or_else(|| get(self.cols.class).eq_ignore_ascii_case(b"B"));
+        self.max_id = Some(self.max_id.map_or(mmsi, |m| m.max(mmsi)));
         // Static data, when new or changed.
-        let name = String::from_utf8_lossy(get(self.cols.name)).to_string();
-        let ship_type = num(self.cols.ship_type)
-            .filter(|v| (0.0..=99.0).contains(v))
-            .map(|v| v as u8);
-        let length = num(self.cols.length).filter(|v| *v > 0.0 && *v < 1023.0);
-        let width = num(self.cols.width).filter(|v| *v > 0.0 && *v < 127.0);
-        let draught = num(self.cols.draught).filter(|v| *v > 0.0 && *v < 25.6);
-        let mut h = FastHasher::default();
-        name.hash(&mut h);
-        ship_type.hash(&mut h);
-        length.map(f64::to_bits).hash(&mut h);
-        width.map(f64::to_bits).hash(&mut h);
-        let sig = h.finish();
-        if self.statics.get(&mmsi) != Some(&sig) {
-            self.statics.insert(mmsi, sig);
-            self.stats.statics += 1;
-            let l = length.unwrap_or(0.0).round() as u16;
-            let w = width.unwrap_or(0.0).round() as u8;
-            let to_bow = (l / 2).min(511);
-            out.push((
-                AisMessage {
-                    msg_type: 5,
-                    repeat: 0,
-                    mmsi,
-                    body: Body::StaticVoyage(StaticVoyage {
-                        ais_version: 2,
-                        imo: 0,
-                        callsign: Text::from_str_lossy(""),
-                        shipname: Text::from_str_lossy(&name.to_ascii_uppercase()),
-                        shiptype: ship_type.unwrap_or(0),
-                        dimensions: Dimensions {
-                            to_bow,
-                            to_stern: (l - to_bow).min(511),
-                            to_port: (w / 2).min(63),
-                            to_starboard: (w - w / 2).min(63),
-                        },
-                        epfd: 1,
-                        eta_month: 0,
-                        eta_day: 0,
-                        eta_hour: 24,
-                        eta_minute: 60,
-                        draught_m: draught,
-                        destination: Text::from_str_lossy(""),
-                        dte: false,
-                    }),
-                },
-                t,
-            ));
+        if statics {
+            let mut row = StaticRow {
+                name: String::from_utf8_lossy(get(self.cols.name)).to_string(),
+                ship_type: num(self.cols.ship_type)
+                    .filter(|v| (0.0..=99.0).contains(v))
+                    .map(|v| v as u8),
+                length: num(self.cols.length).filter(|v| *v > 0.0 && *v < 1023.0),
+                width: num(self.cols.width).filter(|v| *v > 0.0 && *v < 127.0),
+                draught: num(self.cols.draught).filter(|v| *v > 0.0 && *v < 25.6),
+            };
+            if merge {
+                let known = self.merged.entry(mmsi).or_default();
+                known.merge(row);
+                row = known.clone();
+            }
+            let sig = row.signature();
+            if self.statics.get(&mmsi) != Some(&sig) {
+                self.statics.insert(mmsi, sig);
+                self.stats.statics += 1;
+                out.push((row.message(mmsi), t));
+            }
+        } else {
+            // A vessel seen: nothing to say of her yet.
+            self.statics
+                .entry(mmsi)
+                .or_insert_with(|| StaticRow::default().signature());
+        }
+        if !position {
+            return Ok(());
         }
         self.stats.positions += 1;
-        self.max_id = Some(self.max_id.map_or(mmsi, |m| m.max(mmsi)));
         let position = BasicPosition {
             mmsi,
             class_b,
@@ -742,5 +903,129 @@ mod tests {
             assert_eq!(rej.get(k), Some(&1), "{k}: {rej:?}");
         }
         assert!(CsvReader::new(b"a,b", &CsvMapping::marine_cadastre(), TimeFormat::Iso).is_err());
+    }
+
+    /// Decoded CSV files with every message type in them (AISdb's
+    /// `Message_ID`, the DMA's `Type of mobile`): only vessels' reports
+    /// are vessels; a static report's parts make one static message.
+    #[test]
+    fn message_types_say_what_a_row_is() {
+        let map = CsvMapping::parse(
+            "mmsi=MMSI,time=Time,lat=Latitude,lon=Longitude,name=Vessel_Name,ship_type=Ship_Type,length=Length,msg_type=Message_ID",
+        )
+        .unwrap();
+        let mut r = CsvReader::new(
+            b"MMSI,Message_ID,Time,Latitude,Longitude,Vessel_Name,Ship_Type,Length",
+            &map,
+            TimeFormat::Iso,
+        )
+        .unwrap();
+        let mut out = Vec::new();
+        let t = "2021-07-01T00:00:00";
+        // A base station, an aid, a binary message: no vessel, counted.
+        r.row(format!("3669139,4,{t},8.8,-103.6,,,").as_bytes(), &mut out);
+        r.row(
+            format!("993669001,21,{t},8.8,-103.6,BUOY,,").as_bytes(),
+            &mut out,
+        );
+        r.row(format!("366000001,8,{t},,,,,").as_bytes(), &mut out);
+        assert!(out.is_empty());
+        let nv = &r.stats().not_vessels;
+        assert_eq!(nv["base_station"], 1);
+        assert_eq!(nv["aid_to_navigation"], 1);
+        assert_eq!(nv["other_message"], 1);
+        // A position report alone: the position, no static message.
+        r.row(
+            format!("366000001,1,{t},8.8,-103.6,,,").as_bytes(),
+            &mut out,
+        );
+        assert_eq!(out.len(), 1);
+        assert!(matches!(out[0].0.body, Body::Position(_)));
+        // Class B static report, part A (the name) then part B (the type
+        // and size): two static messages, the second with all of it.
+        out.clear();
+        r.row(format!("366000002,24,{t},,,SEA DOG,,").as_bytes(), &mut out);
+        r.row(format!("366000002,24,{t},,,,37,12").as_bytes(), &mut out);
+        r.row(
+            format!("366000002,18,{t},8.8,-103.6,,,").as_bytes(),
+            &mut out,
+        );
+        assert_eq!(out.len(), 3, "{out:?}");
+        match &out[1].0.body {
+            Body::StaticVoyage(s) => {
+                assert_eq!(s.shipname.as_str().trim(), "SEA DOG");
+                assert_eq!(s.shiptype, 37);
+                assert_eq!(s.dimensions.to_bow + s.dimensions.to_stern, 12);
+            }
+            b => panic!("{b:?}"),
+        }
+        assert!(matches!(out[2].0.body, Body::ClassBPosition(_)));
+        // The same static report again: nothing new.
+        out.clear();
+        r.row(format!("366000002,24,{t},,,SEA DOG,,").as_bytes(), &mut out);
+        assert!(out.is_empty());
+        assert_eq!(r.stats().statics, 2);
+        assert_eq!(r.stats().positions, 2);
+        // Not a message number: refused, named; an empty one is read as
+        // a position report with its static data, as without the column.
+        r.row(
+            format!("366000003,30,{t},8.8,-103.6,,,").as_bytes(),
+            &mut out,
+        );
+        r.row(
+            format!("366000003,1.5,{t},8.8,-103.6,,,").as_bytes(),
+            &mut out,
+        );
+        assert_eq!(r.stats().rejected["bad_msg_type"], 2);
+        r.row(
+            format!("366000003,,{t},8.8,-103.6,X,,").as_bytes(),
+            &mut out,
+        );
+        assert_eq!(out.len(), 2);
+        // A static report needs no position; a position report does.
+        r.row(format!("366000004,1,{t},,,,,").as_bytes(), &mut out);
+        assert_eq!(r.stats().rejected["bad_position"], 1);
+
+        // In words, every row a position with its static data.
+        let map = CsvMapping::parse(
+            "mmsi=MMSI,time=# Timestamp,lat=Latitude,lon=Longitude,name=Name,msg_type=Type of mobile",
+        )
+        .unwrap();
+        let mut r = CsvReader::new(
+            b"# Timestamp,Type of mobile,MMSI,Latitude,Longitude,Name",
+            &map,
+            TimeFormat::Iso,
+        )
+        .unwrap();
+        let mut out = Vec::new();
+        r.row(
+            format!("{t},Base Station,2190068,55.1,11.2,").as_bytes(),
+            &mut out,
+        );
+        r.row(
+            format!("{t},AtoN,992191001,55.1,11.2,BUOY").as_bytes(),
+            &mut out,
+        );
+        r.row(
+            format!("{t},Class B,219000001,55.1,11.2,KAJA").as_bytes(),
+            &mut out,
+        );
+        r.row(
+            format!("{t},Class A,219000002,55.1,11.2,").as_bytes(),
+            &mut out,
+        );
+        r.row(
+            format!("{t},Class C,219000003,55.1,11.2,").as_bytes(),
+            &mut out,
+        );
+        assert_eq!(r.stats().not_vessels.values().sum::<u64>(), 2);
+        assert_eq!(r.stats().rejected["bad_msg_type"], 1);
+        assert_eq!(out.len(), 4);
+        assert!(matches!(out[1].0.body, Body::ClassBPosition(_)));
+        assert!(matches!(out[3].0.body, Body::Position(_)));
+        // A mapped column the header lacks is named.
+        let map = CsvMapping::parse("msg_type=Message_ID").unwrap();
+        let e = CsvReader::new(b"MMSI,BaseDateTime,LAT,LON", &map, TimeFormat::Iso).unwrap_err();
+        assert!(e.to_string().contains("msg_type=COLUMN"), "{e}");
     }
 }

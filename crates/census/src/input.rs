@@ -448,6 +448,9 @@ impl InputStats {
         for (k, v) in &st.rejected {
             *self.csv.rejected.entry(k.clone()).or_default() += v;
         }
+        for (k, v) in &st.not_vessels {
+            *self.csv.not_vessels.entry(k.clone()).or_default() += v;
+        }
         self.file(name, InputFormat::Csv, lines);
     }
 

@@ -35,6 +35,9 @@ impl Rejection {
             "input.csv.rejected.bad_position" => {
                 "no latitude and longitude in decimal degrees: map them with --csv-columns lat=COLUMN,lon=COLUMN".into()
             }
+            "input.csv.rejected.bad_msg_type" => {
+                "the msg_type column holds neither message numbers (1-27) nor station kinds (Class A, Class B, Base Station, AtoN, SAR Airborne...): map the right column with --csv-columns msg_type=COLUMN, or leave msg_type out".into()
+            }
             "input.csv.rejected.missing_fields" => {
                 "rows have fewer fields than the header needs: is the file comma-separated?".into()
             }

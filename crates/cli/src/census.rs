@@ -39,7 +39,10 @@ pub struct InputArgs {
     #[arg(long, default_value = "auto", value_name = "auto|nmea|csv")]
     pub format: String,
     /// CSV columns, as `field=Column` pairs over the MarineCadastre names,
-    /// e.g. `mmsi=ID,time=ais_pos_timestamp,lat=latitude,lon=longitude`.
+    /// e.g. `mmsi=ID,time=ais_pos_timestamp,lat=latitude,lon=longitude`;
+    /// `msg_type=COLUMN` names a column of message numbers (AISdb's
+    /// `Message_ID`) or station kinds (`Type of mobile`), so that base
+    /// stations and aids to navigation are not taken as vessels.
     #[arg(long, value_name = "MAP")]
     pub csv_columns: Option<String>,
     /// CSV time format: `iso` (default), `unix`, `unix_ms` or a pattern

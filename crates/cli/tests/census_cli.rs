@@ -444,6 +444,64 @@ fn shared_csvs_invalid_mmsis_only_where_ids_are_mmsis() {
     assert!(summary["census"].get("ids_not_mmsis").is_none());
 }
 
+/// AISdb's decoded CSV holds every message type: with its `Message_ID`
+/// mapped as `msg_type`, the 19 base station reports and 13 aid reports
+/// are no vessels (before: 19 "invalid MMSI" findings for the base
+/// stations' coast station numbers, `00MIDxxxx`), and the static reports
+/// name the vessels instead of being refused for want of a position.
+#[test]
+fn shared_aisdb_base_stations_and_aids_are_not_vessels() {
+    let f = root().join("../shared/corpus/ais/csv/aisdb_test_data_20210701_decoded.csv");
+    if !f.exists() {
+        missing(&format!(
+            "{} (test data read in place from ../shared only)",
+            f.display()
+        ));
+        return;
+    }
+    let d = tmp("census_aisdb");
+    let map = "mmsi=MMSI,time=Time,lat=Latitude,lon=Longitude,sog=SOG,cog=COG,heading=Heading,name=Vessel_Name,ship_type=Ship_Type,status=Navigational_status";
+    let with_types = format!("{map},msg_type=Message_ID");
+    let (a, b) = (d.join("typed"), d.join("untyped"));
+    for (out, cols) in [(&a, with_types.as_str()), (&b, map)] {
+        finisterra(&[
+            "census",
+            f.to_str().unwrap(),
+            "--csv-columns",
+            cols,
+            "--time-format",
+            "%Y%m%d_%H%M%S",
+            "--out",
+            out.to_str().unwrap(),
+            "--no-progress",
+            "--no-report",
+            "-q",
+        ]);
+    }
+    let summary = |dir: &Path| -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(dir.join("summary.json")).unwrap()).unwrap()
+    };
+    let (typed, untyped) = (summary(&a), summary(&b));
+    let csv = &typed["input"]["csv"];
+    assert_eq!(csv["not_vessels"]["base_station"], 19, "{csv}");
+    assert_eq!(csv["not_vessels"]["aid_to_navigation"], 13, "{csv}");
+    assert_eq!(csv["positions"], 2373, "{csv}");
+    assert!(csv["rejected"].as_object().unwrap().is_empty(), "{csv}");
+    // Static reports (5, 24 and 19) give static messages, not rejections.
+    assert_eq!(csv["statics"], 105, "{csv}");
+    let untyped_csv = &untyped["input"]["csv"];
+    assert!(untyped_csv["rejected"]["bad_position"].as_u64().unwrap() > 60);
+    // A base station's number, e.g. 005030133 (Australia), is no finding.
+    let flagged = |dir: &Path| {
+        std::fs::read_to_string(dir.join("spoofing.csv"))
+            .unwrap()
+            .lines()
+            .any(|l| l.starts_with("invalid_mmsi,5030133,"))
+    };
+    assert!(flagged(&b) && !flagged(&a));
+    assert_eq!(invalid_mmsis(&b) - invalid_mmsis(&a), 22);
+}
+
 fn on_land(dir: &Path) -> usize {
     std::fs::read_to_string(dir.join("spoofing.csv"))
         .unwrap()
