@@ -24,7 +24,10 @@
 use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
 
-use finisterra_ais::{AisMessage, BasicPosition, Body, Dimensions, StaticVoyage, Text};
+use finisterra_ais::{
+    AisMessage, BasicPosition, Body, Dimensions, LongRangePosition, SarAircraftReport,
+    StaticVoyage, Text,
+};
 use serde::Serialize;
 
 use crate::util::{FastHasher, FastMap};
@@ -68,7 +71,8 @@ pub struct CsvMapping {
     /// Overboard Device`, as the Danish Maritime Authority's `Type of
     /// mobile`). Base stations, aids to navigation and other messages are
     /// then not taken as vessels ([`CsvStats::not_vessels`]); a static
-    /// report (5, 24) gives the vessel's static data without a position.
+    /// report (5, 24) gives the vessel's static data without a position; a
+    /// SAR aircraft's (9) or long-range (27) position is that message.
     pub msg_type: String,
 }
 
@@ -401,17 +405,31 @@ pub struct CsvStats {
     pub not_vessels: BTreeMap<String, u64>,
 }
 
+/// The message a row's position is given as, as the NMEA would carry it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PositionKind {
+    /// Class A (messages 1–3).
+    ClassA,
+    /// Class B (18, 19).
+    ClassB,
+    /// A SAR aircraft (9): the picture neither screens it nor holds it to
+    /// a ship's speeds.
+    SarAircraft,
+    /// Long-range (27).
+    LongRange,
+}
+
 /// What a row reports, by its `msg_type` value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum RowKind {
     /// A vessel's report: a position, static data, or both (`merge`: the
     /// row carries only its message's static fields, the empty ones keep
-    /// the vessel's last known values), of class B or not when known.
+    /// the vessel's last known values), its position's message.
     Vessel {
         position: bool,
         statics: bool,
         merge: bool,
-        class_b: Option<bool>,
+        kind: PositionKind,
     },
     /// No vessel: left out, counted by this kind.
     NotVessel(&'static str),
@@ -426,24 +444,26 @@ impl RowKind {
         if v.is_empty() {
             return Ok(None);
         }
-        let vessel = |position, statics, merge, class_b| RowKind::Vessel {
+        let vessel = |position, statics, merge, kind| RowKind::Vessel {
             position,
             statics,
             merge,
-            class_b,
+            kind,
         };
+        use PositionKind::{ClassA, ClassB, LongRange, SarAircraft};
         if let Ok(n) = v.parse::<f64>() {
             if n.fract() != 0.0 {
                 return Err("bad_msg_type");
             }
             return Ok(Some(match n as i64 {
-                // Class A (and long-range) positions, a SAR aircraft's.
-                1..=3 | 9 | 27 => vessel(true, false, false, Some(false)),
-                18 => vessel(true, false, false, Some(true)),
+                1..=3 => vessel(true, false, false, ClassA),
+                9 => vessel(true, false, false, SarAircraft),
+                27 => vessel(true, false, false, LongRange),
+                18 => vessel(true, false, false, ClassB),
                 // Class B extended: position and static data.
-                19 => vessel(true, true, true, Some(true)),
-                5 => vessel(false, true, true, Some(false)),
-                24 => vessel(false, true, true, Some(true)),
+                19 => vessel(true, true, true, ClassB),
+                5 => vessel(false, true, true, ClassA),
+                24 => vessel(false, true, true, ClassB),
                 4 | 11 => RowKind::NotVessel("base_station"),
                 21 => RowKind::NotVessel("aid_to_navigation"),
                 6..=8 | 10 | 12..=17 | 20 | 22 | 23 | 25 | 26 => {
@@ -453,10 +473,12 @@ impl RowKind {
             }));
         }
         Ok(Some(match v.as_str() {
-            "class a" => vessel(true, true, false, Some(false)),
-            "class b" => vessel(true, true, false, Some(true)),
-            "sar airborne" | "search and rescue transponder" | "man overboard device" | "epirb" => {
-                vessel(true, true, false, None)
+            "class a" => vessel(true, true, false, ClassA),
+            "class b" => vessel(true, true, false, ClassB),
+            "sar airborne" => vessel(true, true, false, SarAircraft),
+            // Their positions come as class A reports.
+            "search and rescue transponder" | "man overboard device" | "epirb" => {
+                vessel(true, true, false, ClassA)
             }
             "base station" => RowKind::NotVessel("base_station"),
             "aton" => RowKind::NotVessel("aid_to_navigation"),
@@ -737,7 +759,7 @@ impl CsvReader {
             Some(c) => RowKind::of(get(Some(c)))?,
             None => None,
         };
-        let (position, statics, merge, class_of_type) = match kind {
+        let (position, statics, merge, kind) = match kind {
             None => (true, true, false, None),
             Some(RowKind::NotVessel(what)) => {
                 *self.stats.not_vessels.entry(what.to_string()).or_default() += 1;
@@ -747,8 +769,8 @@ impl CsvReader {
                 position,
                 statics,
                 merge,
-                class_b,
-            }) => (position, statics, merge, class_b),
+                kind,
+            }) => (position, statics, merge, Some(kind)),
         };
         let mmsi = num(Some(self.cols.mmsi))
             .filter(|v| *v >= 0.0 && *v <= 999_999_999.0 && v.fract() == 0.0)
@@ -772,8 +794,11 @@ impl CsvReader {
         let status = num(self.cols.status)
             .filter(|v| (0.0..=15.0).contains(v))
             .map_or(15, |v| v as u8);
-        let class_b =
-            class_of_type.unwrap_or_else(|| get(self.cols.class).eq_ignore_ascii_case(b"B"));
+        let kind = kind.unwrap_or(if get(self.cols.class).eq_ignore_ascii_case(b"B") {
+            PositionKind::ClassB
+        } else {
+            PositionKind::ClassA
+        });
         self.max_id = Some(self.max_id.map_or(mmsi, |m| m.max(mmsi)));
         // Static data, when new or changed.
         if statics {
@@ -807,21 +832,61 @@ impl CsvReader {
             return Ok(());
         }
         self.stats.positions += 1;
-        let position = BasicPosition {
+        let second = ((t / 1000).rem_euclid(60)) as u8;
+        let message = |msg_type: u8, body: Body| AisMessage {
+            msg_type,
+            repeat: 0,
             mmsi,
-            class_b,
-            status,
-            turn: None,
-            sog_kn: sog,
-            cog_deg: cog,
-            heading_deg: heading,
-            lat_deg: lat,
-            lon_deg: lon,
-            second: ((t / 1000).rem_euclid(60)) as u8,
-            accuracy: false,
-            radio: 0,
+            body,
         };
-        out.push((position.message(), t));
+        let msg = match kind {
+            PositionKind::ClassA | PositionKind::ClassB => BasicPosition {
+                mmsi,
+                class_b: kind == PositionKind::ClassB,
+                status,
+                turn: None,
+                sog_kn: sog,
+                cog_deg: cog,
+                heading_deg: heading,
+                lat_deg: lat,
+                lon_deg: lon,
+                second,
+                accuracy: false,
+                radio: 0,
+            }
+            .message(),
+            PositionKind::SarAircraft => message(
+                9,
+                Body::SarAircraft(SarAircraftReport {
+                    altitude_m: None,
+                    sog_kn: sog,
+                    accuracy: false,
+                    lon_deg: Some(lon),
+                    lat_deg: Some(lat),
+                    cog_deg: cog,
+                    second,
+                    regional: 0,
+                    dte: true,
+                    assigned: false,
+                    raim: false,
+                    radio: 0,
+                }),
+            ),
+            PositionKind::LongRange => message(
+                27,
+                Body::LongRange(LongRangePosition {
+                    accuracy: false,
+                    raim: false,
+                    status,
+                    lon_deg: Some(lon),
+                    lat_deg: Some(lat),
+                    sog_kn: sog,
+                    cog_deg: cog,
+                    position_latency: false,
+                }),
+            ),
+        };
+        out.push((msg, t));
         Ok(())
     }
 }
@@ -934,6 +999,19 @@ mod tests {
         assert_eq!(nv["base_station"], 1);
         assert_eq!(nv["aid_to_navigation"], 1);
         assert_eq!(nv["other_message"], 1);
+        // A SAR aircraft's and a long-range report keep their messages.
+        r.row(
+            format!("111232501,9,{t},8.8,-103.6,,,").as_bytes(),
+            &mut out,
+        );
+        r.row(
+            format!("366000005,27,{t},8.8,-103.6,,,").as_bytes(),
+            &mut out,
+        );
+        assert!(matches!(out[0].0.body, Body::SarAircraft(_)), "{out:?}");
+        assert_eq!((out[0].0.msg_type, out[1].0.msg_type), (9, 27));
+        assert!(matches!(out[1].0.body, Body::LongRange(_)), "{out:?}");
+        out.clear();
         // A position report alone: the position, no static message.
         r.row(
             format!("366000001,1,{t},8.8,-103.6,,,").as_bytes(),
@@ -965,7 +1043,7 @@ mod tests {
         r.row(format!("366000002,24,{t},,,SEA DOG,,").as_bytes(), &mut out);
         assert!(out.is_empty());
         assert_eq!(r.stats().statics, 2);
-        assert_eq!(r.stats().positions, 2);
+        assert_eq!(r.stats().positions, 4);
         // Not a message number: refused, named; an empty one is read as
         // a position report with its static data, as without the column.
         r.row(
@@ -1018,6 +1096,16 @@ mod tests {
             format!("{t},Class C,219000003,55.1,11.2,").as_bytes(),
             &mut out,
         );
+        r.row(
+            format!("{t},SAR Airborne,111219501,55.1,11.2,").as_bytes(),
+            &mut out,
+        );
+        assert!(matches!(
+            out.last().map(|m| &m.0.body),
+            Some(Body::SarAircraft(_))
+        ));
+        out.pop();
+        out.pop();
         assert_eq!(r.stats().not_vessels.values().sum::<u64>(), 2);
         assert_eq!(r.stats().rejected["bad_msg_type"], 1);
         assert_eq!(out.len(), 4);
