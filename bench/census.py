@@ -10,7 +10,8 @@ prints figures).
    --fleet N --hours H`, gzip NMEA with tag-block times, at least 10 million
    position messages; kept in bench/work/census/ and reused).
 2. Builds the position archive from the gzip NMEA (`finisterra archive
-   build`, timed): Parquet by day, sorted by vessel and time.
+   build`, timed): Parquet by day (files of up to 1,048,576 rows in reading
+   order), each file sorted by vessel and time.
 3. The census reads that archive: all detectors, `--only encounters`,
    `--only gaps`, on one thread and on every core (`--threads`), and a rerun
    of the near misses with another threshold; findings scored against the
@@ -353,7 +354,7 @@ def main():
 
     # Like against like: an archive's census against a longer archive's,
     # and gzip NMEA's against gzip NMEA's (the two read differently: an
-    # archive's day is held whole, NMEA streams).
+    # archive's file of up to 1,048,576 rows is held whole, NMEA streams).
     print("\nmemory (peak RSS of the census, all detectors):")
     print(f"  archive,   {messages / 1e6:5.1f} M messages: {rss:.0f} MiB")
     if not args.skip_big:

@@ -15,7 +15,7 @@
 //! in the name (`lat_deg`, `sog_kn`, `heading_deg`, `rot_deg_per_min`, `time`
 //! a UTC millisecond timestamp); `seq` is the order in which the messages
 //! were read, so that a census reading the archive sees them in the order it
-//! would have seen the original input ([`read_day`]).
+//! would have seen the original input ([`DayReader`]).
 //!
 //! [`ArchiveBuilder`] takes decoded messages (from [`crate::NmeaInput`] or
 //! [`crate::CsvInput`]) and writes a day once data time has passed its end
@@ -65,6 +65,11 @@ pub const VERSION: u32 = 1;
 pub const DAY_SLACK_MS: i64 = 3_600_000;
 /// Rows per Parquet row group.
 pub const ROW_GROUP_ROWS: usize = 131_072;
+/// Rows per part file at most (eight row groups): a day's rows are cut into
+/// parts in reading order, each sorted by vessel and time, so that a census
+/// reading the day holds one part at a time ([`DayReader`]), and a build
+/// one part of each open day.
+pub const PART_ROWS: usize = 8 * ROW_GROUP_ROWS;
 
 const DAY_MS: i64 = 86_400_000;
 
@@ -107,6 +112,18 @@ pub enum ArchiveError {
         /// Its type in the archive.
         expected: String,
     },
+    /// A Parquet file's row outside the manifest's `seq` range for it.
+    #[error("{file}: a row's seq {found} is outside the manifest's {first}..={last}")]
+    Seq {
+        /// The file.
+        file: String,
+        /// The row's `seq`.
+        found: u64,
+        /// The manifest's first `seq` for the file.
+        first: u64,
+        /// Its last.
+        last: u64,
+    },
     /// A Parquet file's rows differ from the manifest's count.
     #[error("{file}: {found} rows, the manifest says {expected}")]
     Rows {
@@ -128,6 +145,7 @@ impl ArchiveError {
             ArchiveError::Parquet { .. } => "bad_parquet",
             ArchiveError::Column { .. } => "missing_column",
             ArchiveError::Rows { .. } => "row_count",
+            ArchiveError::Seq { .. } => "seq_range",
         }
     }
 }
@@ -903,11 +921,14 @@ pub struct ArchiveBuilder {
     parts_taken: BTreeMap<(String, String), usize>,
     /// Days taken and not recorded yet.
     pending: usize,
+    /// Rows per part at most ([`PART_ROWS`]).
+    part_rows: usize,
 }
 
-/// A day's rows taken out of an [`ArchiveBuilder`], with the names of the
-/// parts they go to: written by [`ReadyDay::write`] (on any thread), then
-/// recorded by [`ArchiveBuilder::record`].
+/// Rows of a day taken out of an [`ArchiveBuilder`] (at most a part's of
+/// each kind), with the names of the parts they go to: written by
+/// [`ReadyDay::write`] (on any thread), then recorded by
+/// [`ArchiveBuilder::record`].
 pub struct ReadyDay {
     key: String,
     pos_file: Option<String>,
@@ -1003,7 +1024,16 @@ impl ArchiveBuilder {
             threads: 1,
             parts_taken: BTreeMap::new(),
             pending: 0,
+            part_rows: PART_ROWS,
         }
+    }
+
+    /// Cuts each day into parts of at most `rows` rows of each kind
+    /// (default [`PART_ROWS`]; at least 1): fewer rows held by a build and
+    /// by a census reading the archive, more files.
+    pub fn with_part_rows(mut self, rows: usize) -> ArchiveBuilder {
+        self.part_rows = rows.max(1);
+        self
     }
 
     /// The threads given to [`ArchiveBuilder::with_threads`].
@@ -1070,53 +1100,67 @@ impl ArchiveBuilder {
     }
 
     /// The days that data time has left behind (by [`DAY_SLACK_MS`]), or
-    /// all of them (`all`), taken out of the builder with the names of
-    /// their new parts, to be written ([`ReadyDay::write`], maybe on
-    /// another thread while the builder takes more messages) and then
-    /// recorded ([`ArchiveBuilder::record`]) before [`ArchiveBuilder::finish`].
+    /// all of them (`all`), and the full parts of the days still open,
+    /// taken out of the builder with the names of their new parts, to be
+    /// written ([`ReadyDay::write`], maybe on another thread while the
+    /// builder takes more messages) and then recorded
+    /// ([`ArchiveBuilder::record`]) before [`ArchiveBuilder::finish`].
     pub fn take_ready(&mut self, all: bool) -> Vec<ReadyDay> {
         let now = self.gate.now_ms().unwrap_or(i64::MIN);
-        let done: Vec<i64> = self
-            .days
-            .keys()
-            .copied()
-            .filter(|&d| all || (d + 1) * DAY_MS + DAY_SLACK_MS <= now)
-            .collect();
+        let open: Vec<i64> = self.days.keys().copied().collect();
         let mut out = Vec::new();
-        for d in done {
-            let Some(day) = self.days.remove(&d) else {
+        for d in open {
+            let done = all || (d + 1) * DAY_MS + DAY_SLACK_MS <= now;
+            let Some(day) = self.days.get_mut(&d) else {
                 continue;
             };
+            // Full parts of a day still open, every part of a day done: a
+            // day's parts are its rows in reading order, cut every
+            // `part_rows` rows whenever they are taken.
+            let mut pieces = Vec::new();
+            loop {
+                let pos = take_front(&mut day.pos, self.part_rows, done);
+                let stat = take_front(&mut day.stat, self.part_rows, done);
+                if pos.is_empty() && stat.is_empty() {
+                    break;
+                }
+                pieces.push(OpenDay { pos, stat });
+            }
+            if done {
+                self.days.remove(&d);
+            }
             let key = day_key(d * DAY_MS);
-            // A new part of a day: after the manifest's parts and those
-            // taken before in this build (recorded or not yet).
-            let mut name = |kind: &str, rows: usize| {
-                (rows > 0).then(|| {
-                    let n = self
-                        .parts_taken
-                        .entry((kind.to_string(), key.clone()))
-                        .or_insert_with(|| {
-                            let listed = if kind == "positions" {
-                                &self.manifest.positions
-                            } else {
-                                &self.manifest.statics
-                            };
-                            listed.iter().filter(|p| p.day == key).count()
-                        });
-                    let file = format!("{kind}/day={key}/part-{n}.parquet");
-                    *n += 1;
-                    file
-                })
-            };
-            let pos_file = name("positions", day.pos.len());
-            let stat_file = name("static", day.stat.len());
-            self.pending += 1;
-            out.push(ReadyDay {
-                key,
-                pos_file,
-                stat_file,
-                rows: day,
-            });
+            for rows in pieces {
+                // A new part of a day: after the manifest's parts and those
+                // taken before in this build (recorded or not yet).
+                let mut name = |kind: &str, rows: usize| {
+                    (rows > 0).then(|| {
+                        let n = self
+                            .parts_taken
+                            .entry((kind.to_string(), key.clone()))
+                            .or_insert_with(|| {
+                                let listed = if kind == "positions" {
+                                    &self.manifest.positions
+                                } else {
+                                    &self.manifest.statics
+                                };
+                                listed.iter().filter(|p| p.day == key).count()
+                            });
+                        let file = format!("{kind}/day={key}/part-{n}.parquet");
+                        *n += 1;
+                        file
+                    })
+                };
+                let pos_file = name("positions", rows.pos.len());
+                let stat_file = name("static", rows.stat.len());
+                self.pending += 1;
+                out.push(ReadyDay {
+                    key: key.clone(),
+                    pos_file,
+                    stat_file,
+                    rows,
+                });
+            }
         }
         out
     }
@@ -1159,6 +1203,19 @@ impl ArchiveBuilder {
         self.manifest.statics.sort_by_key(key);
         self.manifest.builds.push(self.build);
         self.manifest
+    }
+}
+
+/// The first `n` rows of `v`, or all of them with `all` when there are
+/// fewer (none otherwise).
+fn take_front<T>(v: &mut Vec<T>, n: usize, all: bool) -> Vec<T> {
+    if v.len() >= n {
+        let rest = v.split_off(n);
+        std::mem::replace(v, rest)
+    } else if all {
+        std::mem::take(v)
+    } else {
+        Vec::new()
     }
 }
 
@@ -1554,77 +1611,188 @@ fn read_stat<R: ChunkReader + 'static>(
     })
 }
 
-/// One day of an archive as the census reads it: its rows, sorted into
-/// the order in which they were first read (`seq`). Messages are made from
-/// the rows as they are taken ([`Day::messages`]), so a day costs about its
-/// rows (72 bytes a position), not its messages.
-#[derive(Debug, Default)]
-pub struct Day {
-    /// Position rows, in `seq` order.
-    pos: Vec<PosRow>,
-    /// Static rows but type 19's, in `seq` order.
-    stat: Vec<StatRow>,
-    /// Type 19's static part, by the seq of its position.
-    ext: BTreeMap<u64, StatRow>,
+/// A part's rows of one kind, read in reading order a group of parts at a
+/// time: parts whose `seq` ranges overlap (an archive of an earlier
+/// version, one part a day sorted by vessel) are one group, read whole;
+/// parts cut in reading order ([`PART_ROWS`]) are a group each.
+struct Stream<R, T> {
+    groups: std::vec::IntoIter<Vec<(Part, R)>>,
+    rows: std::vec::IntoIter<T>,
+    next: Option<T>,
+    read: fn(&str, R, u64, &mut Vec<T>) -> Result<(), ArchiveError>,
+    /// The most rows held at once.
+    held_max: usize,
 }
 
-impl Day {
-    /// Messages in the day.
-    pub fn len(&self) -> usize {
-        self.pos.len() + self.stat.len()
-    }
-
-    /// Whether the day has no message.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// The day's messages with their times, in reading order (`seq`): as a
-    /// census would have read the original input (the two row lists merged
-    /// by `seq`, which no two rows share).
-    pub fn messages(&self) -> impl Iterator<Item = (AisMessage, i64)> + '_ {
-        let mut pos = self.pos.iter().peekable();
-        let mut stat = self.stat.iter().peekable();
-        std::iter::from_fn(move || {
-            let pos_first = match (pos.peek(), stat.peek()) {
-                (Some(p), Some(s)) => p.seq < s.seq,
-                (p, _) => p.is_some(),
-            };
-            if pos_first {
-                pos.next()
-                    .map(|r| (pos_message(r, self.ext.get(&r.seq)), r.t))
-            } else {
-                stat.next().map(|r| (stat_message(r), r.t))
+/// Parts grouped by overlapping `seq` ranges, in `seq` order.
+fn seq_groups<R>(mut parts: Vec<(Part, R)>) -> Vec<Vec<(Part, R)>> {
+    parts.sort_by_key(|(p, _)| p.seq);
+    let mut out: Vec<Vec<(Part, R)>> = Vec::new();
+    let mut end = 0u64;
+    for (p, r) in parts {
+        let (first, last) = p.seq;
+        match out.last_mut() {
+            Some(g) if first <= end => {
+                end = end.max(last);
+                g.push((p, r));
             }
-        })
+            _ => {
+                end = last;
+                out.push(vec![(p, r)]);
+            }
+        }
+    }
+    out
+}
+
+impl<R: ChunkReader + 'static, T: Row> Stream<R, T> {
+    fn new(
+        parts: Vec<(&Part, R)>,
+        read: fn(&str, R, u64, &mut Vec<T>) -> Result<(), ArchiveError>,
+    ) -> Self {
+        let owned = parts.into_iter().map(|(p, r)| (p.clone(), r)).collect();
+        Stream {
+            groups: seq_groups(owned).into_iter(),
+            rows: Vec::new().into_iter(),
+            next: None,
+            read,
+            held_max: 0,
+        }
+    }
+
+    /// The next row in reading order, left in place (`None` at the end).
+    fn peek(&mut self) -> Result<Option<&T>, ArchiveError> {
+        while self.next.is_none() {
+            if let Some(r) = self.rows.next() {
+                self.next = Some(r);
+                break;
+            }
+            // The group read: the rows it held before are freed first.
+            self.rows = Vec::new().into_iter();
+            let Some(group) = self.groups.next() else {
+                break;
+            };
+            let total: u64 = group.iter().map(|(p, _)| p.rows).sum();
+            let mut rows = Vec::with_capacity(usize::try_from(total).unwrap_or(0));
+            for (p, r) in group {
+                let from = rows.len();
+                (self.read)(&p.file, r, p.rows, &mut rows)?;
+                // Each part's rows within the manifest's range: else the
+                // reading order made of the groups would be wrong.
+                if let Some(bad) = rows[from..]
+                    .iter()
+                    .map(Row::seq)
+                    .find(|s| !(p.seq.0..=p.seq.1).contains(s))
+                {
+                    return Err(ArchiveError::Seq {
+                        file: p.file.clone(),
+                        found: bad,
+                        first: p.seq.0,
+                        last: p.seq.1,
+                    });
+                }
+            }
+            rows.sort_unstable_by_key(Row::seq);
+            self.held_max = self.held_max.max(rows.len());
+            self.rows = rows.into_iter();
+        }
+        Ok(self.next.as_ref())
+    }
+
+    /// The row [`Stream::peek`] showed.
+    fn take(&mut self) -> Option<T> {
+        self.next.take()
     }
 }
 
-/// Reads one day of an archive: `positions` and `statics` are the day's
-/// parts (as [`Manifest::days`] lists them) with their opened files. Every
-/// error names its file.
-pub fn read_day<R: ChunkReader + 'static>(
-    positions: Vec<(&Part, R)>,
-    statics: Vec<(&Part, R)>,
-) -> Result<Day, ArchiveError> {
-    let mut day = Day::default();
-    for (p, r) in positions {
-        read_pos(&p.file, r, p.rows, &mut day.pos)?;
+/// One day of an archive as the census reads it: its messages with their
+/// times in the order they were first read (`seq`), the position and
+/// static rows merged, type 19's static part joined to its position. A
+/// part's rows are read at a time (a group of parts for an archive whose
+/// parts overlap in `seq`), so a day costs about one part of each kind
+/// (72 bytes a position), not the day. Every error names its file; after
+/// one, the reader gives nothing more.
+pub struct DayReader<R> {
+    pos: Stream<R, PosRow>,
+    stat: Stream<R, StatRow>,
+    failed: bool,
+}
+
+impl<R> std::fmt::Debug for DayReader<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DayReader")
+            .field("position_groups_left", &self.pos.groups.len())
+            .field("static_groups_left", &self.stat.groups.len())
+            .finish()
     }
-    for (p, r) in statics {
-        read_stat(&p.file, r, p.rows, &mut day.stat)?;
+}
+
+impl<R: ChunkReader + 'static> DayReader<R> {
+    /// Reads one day of an archive: `positions` and `statics` are the
+    /// day's parts (as [`Manifest::days`] lists them) with their opened
+    /// files.
+    pub fn new(positions: Vec<(&Part, R)>, statics: Vec<(&Part, R)>) -> DayReader<R> {
+        DayReader {
+            pos: Stream::new(positions, read_pos),
+            stat: Stream::new(statics, read_stat),
+            failed: false,
+        }
     }
-    let (ext, stat): (Vec<StatRow>, Vec<StatRow>) = std::mem::take(&mut day.stat)
-        .into_iter()
-        .partition(|s| s.msg_type == 19);
-    day.ext = ext.into_iter().map(|s| (s.seq, s)).collect();
-    day.stat = stat;
-    // Each part is sorted by vessel and time: the reading order is found by
-    // sorting the rows themselves (no index beside them: a day is held
-    // whole while it is read).
-    day.pos.sort_unstable_by_key(|r| r.seq);
-    day.stat.sort_unstable_by_key(|r| r.seq);
-    Ok(day)
+
+    /// The most rows held at once so far (positions, static rows).
+    pub fn rows_held_max(&self) -> (usize, usize) {
+        (self.pos.held_max, self.stat.held_max)
+    }
+
+    fn step(&mut self) -> Result<Option<(AisMessage, i64)>, ArchiveError> {
+        loop {
+            let p = self.pos.peek()?.map(|r| r.seq);
+            let s = self.stat.peek()?.map(|r| (r.seq, r.msg_type == 19));
+            match (p, s) {
+                (None, None) => return Ok(None),
+                (Some(p), Some((s, true))) if s == p => {
+                    let (Some(r), Some(ext)) = (self.pos.take(), self.stat.take()) else {
+                        return Ok(None);
+                    };
+                    return Ok(Some((pos_message(&r, Some(&ext)), r.t)));
+                }
+                (p, Some((s, ext))) if p.is_none_or(|p| s <= p) => {
+                    let Some(r) = self.stat.take() else {
+                        return Ok(None);
+                    };
+                    if ext {
+                        // Type 19's static part without its position: not
+                        // a message of its own.
+                        continue;
+                    }
+                    return Ok(Some((stat_message(&r), r.t)));
+                }
+                _ => {
+                    let Some(r) = self.pos.take() else {
+                        return Ok(None);
+                    };
+                    return Ok(Some((pos_message(&r, None), r.t)));
+                }
+            }
+        }
+    }
+}
+
+impl<R: ChunkReader + 'static> Iterator for DayReader<R> {
+    type Item = Result<(AisMessage, i64), ArchiveError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.failed {
+            return None;
+        }
+        match self.step() {
+            Ok(m) => m.map(Ok),
+            Err(e) => {
+                self.failed = true;
+                Some(Err(e))
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -1848,5 +2016,180 @@ mod tests {
         let _ = std::fs::remove_file(&path);
         assert!(keys.len() > ROW_GROUP_ROWS / 2, "{} rows", keys.len());
         assert!(keys.windows(2).all(|w| w[0] < w[1]), "not sorted");
+    }
+
+    /// A build into a fresh temporary directory: `(dir, manifest)`.
+    fn build_into(
+        name: &str,
+        part_rows: usize,
+        msgs: &[(AisMessage, i64)],
+    ) -> (std::path::PathBuf, Manifest) {
+        let dir =
+            std::env::temp_dir().join(format!("finisterra-archive-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let mut b = ArchiveBuilder::new(None, vec!["x".into()]).with_part_rows(part_rows);
+        let open = |rel: &str| -> Result<std::fs::File, ArchiveError> {
+            let p = dir.join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            Ok(std::fs::File::create(p).unwrap())
+        };
+        for (k, (m, t)) in msgs.iter().enumerate() {
+            b.push(m, *t);
+            if k % 97 == 0 {
+                b.write_ready(false, open).unwrap();
+            }
+        }
+        b.write_ready(true, open).unwrap();
+        (dir.clone(), b.finish(serde_json::json!({})))
+    }
+
+    /// Every day of an archive through [`DayReader`], with the most rows
+    /// it held at once.
+    fn read_all(dir: &std::path::Path, m: &Manifest) -> (Vec<(AisMessage, i64)>, usize) {
+        let mut out = Vec::new();
+        let mut held = 0;
+        for (_, pos, stat) in m.days() {
+            let open = |v: Vec<&Part>| -> Vec<(Part, std::fs::File)> {
+                v.into_iter()
+                    .map(|p| (p.clone(), std::fs::File::open(dir.join(&p.file)).unwrap()))
+                    .collect()
+            };
+            let (pos, stat) = (open(pos), open(stat));
+            let mut r = DayReader::new(
+                pos.iter()
+                    .map(|(p, f)| (p, f.try_clone().unwrap()))
+                    .collect(),
+                stat.iter()
+                    .map(|(p, f)| (p, f.try_clone().unwrap()))
+                    .collect(),
+            );
+            out.extend(r.by_ref().map(Result::unwrap));
+            let (a, b) = r.rows_held_max();
+            held = held.max(a).max(b);
+        }
+        (out, held)
+    }
+
+    #[test]
+    fn a_day_cut_into_parts_is_read_in_reading_order_a_part_at_a_time() {
+        // Two days, vessels interleaved, times out of order within the
+        // slack, a type 24 part A now and then and type 19s (a position
+        // and its static part, one seq).
+        let day0 = 20_000 * DAY_MS;
+        let mut msgs = Vec::new();
+        for k in 0..20_000i64 {
+            let mmsi = 224_000_000 + (k * 7919 % 613) as u32;
+            let t = day0 + 80_000_000 + k * 600 - (k % 13) * 5_000;
+            let mut m = BasicPosition {
+                mmsi,
+                class_b: k % 5 == 0,
+                status: (k % 9) as u8,
+                turn: None,
+                sog_kn: Some((k % 200) as f64 / 10.0),
+                cog_deg: Some((k % 3600) as f64 / 10.0),
+                heading_deg: None,
+                lat_deg: 43.0 + (k % 1000) as f64 * 1e-4,
+                lon_deg: -9.0 - (k % 777) as f64 * 1e-4,
+                second: (k % 60) as u8,
+                accuracy: false,
+                radio: 0,
+            }
+            .message();
+            if k % 101 == 0 {
+                m = finisterra_ais::decode(b"H5NCRS4UG5CD=1BG45jioo1P6330", 0).unwrap();
+                m.mmsi = mmsi;
+            } else if k % 103 == 0 {
+                m = finisterra_ais::decode(
+                    b"C5N3SRgPEnJGEBT>NhWAwwo862PaLELTBJ:V00000000S0D:R220",
+                    0,
+                )
+                .unwrap();
+                m.mmsi = mmsi;
+            }
+            msgs.push((m, t));
+        }
+        let (whole_dir, whole) = build_into("whole", PART_ROWS, &msgs);
+        let (cut_dir, cut) = build_into("cut", 1_000, &msgs);
+        assert_eq!(whole.positions.len(), 2, "one part a day");
+        assert!(cut.positions.len() >= 20, "{} parts", cut.positions.len());
+        assert!(cut.statics.len() >= 2, "{} parts", cut.statics.len());
+        let (a, held_whole) = read_all(&whole_dir, &whole);
+        let (b, held_cut) = read_all(&cut_dir, &cut);
+        assert!(held_cut <= 1_000, "held {held_cut} rows");
+        assert!(held_whole > 1_000);
+        assert!(a
+            .iter()
+            .any(|(m, _)| matches!(m.body, Body::ClassBExtended(_))));
+        assert!(a == b, "the cut archive reads otherwise");
+        // In reading order: each day's messages as they were pushed.
+        let mmsis = |v: &[(AisMessage, i64)], day: i64| -> Vec<(u32, i64)> {
+            v.iter()
+                .filter(|(_, t)| t.div_euclid(DAY_MS) == day)
+                .map(|(m, t)| (m.mmsi, *t))
+                .collect()
+        };
+        for d in [day0 / DAY_MS, day0 / DAY_MS + 1] {
+            assert_eq!(mmsis(&msgs, d), mmsis(&b, d));
+        }
+        // A manifest that puts a part's rows in another range: an error
+        // naming the file, not another order.
+        let mut bad = cut.clone();
+        bad.positions[1].seq.1 = bad.positions[1].seq.0;
+        let (_, pos, stat) = bad.days().into_iter().next().unwrap();
+        let files = |v: Vec<&Part>| -> Vec<(Part, std::fs::File)> {
+            v.into_iter()
+                .map(|p| {
+                    (
+                        p.clone(),
+                        std::fs::File::open(cut_dir.join(&p.file)).unwrap(),
+                    )
+                })
+                .collect()
+        };
+        let (pos, stat) = (files(pos), files(stat));
+        let r = DayReader::new(
+            pos.iter()
+                .map(|(p, f)| (p, f.try_clone().unwrap()))
+                .collect(),
+            stat.iter()
+                .map(|(p, f)| (p, f.try_clone().unwrap()))
+                .collect(),
+        );
+        let errs: Vec<_> = r.filter_map(Result::err).collect();
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert_eq!(errs[0].reason(), "seq_range");
+        assert!(
+            errs[0].to_string().contains(&bad.positions[1].file),
+            "{}",
+            errs[0]
+        );
+        for d in [whole_dir, cut_dir] {
+            let _ = std::fs::remove_dir_all(d);
+        }
+    }
+
+    #[test]
+    fn parts_whose_reading_orders_overlap_are_read_together() {
+        let part = |first: u64, last: u64| Part {
+            day: "2026-01-01".into(),
+            file: format!("{first}"),
+            rows: 1,
+            vessels: 1,
+            first_time_ms: 0,
+            last_time_ms: 0,
+            seq: (first, last),
+        };
+        let parts = vec![
+            (part(50, 60), ()),
+            (part(0, 9), ()),
+            (part(10, 40), ()),
+            (part(5, 12), ()),
+            (part(41, 45), ()),
+        ];
+        let g: Vec<Vec<String>> = seq_groups(parts)
+            .into_iter()
+            .map(|g| g.into_iter().map(|(p, _)| p.file).collect())
+            .collect();
+        assert_eq!(g, [vec!["0", "5", "10"], vec!["41"], vec!["50"]]);
     }
 }

@@ -37,7 +37,7 @@
 //! and seen again counts once) and the gauges (`ids_not_mmsis`,
 //! `on_land.traffic_water_cells`: the largest of the shards').
 //!
-//! Sans-IO: the caller reads the days ([`crate::archive::read_day`]),
+//! Sans-IO: the caller reads the days ([`crate::archive::DayReader`]),
 //! carries the specs and results (a JetStream work queue in
 //! `finisterra census --nats`) and writes the merged tables.
 

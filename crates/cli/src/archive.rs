@@ -105,6 +105,14 @@ pub struct BuildArgs {
     /// decoding have threads of their own).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
+    /// Rows per Parquet file at most: a day's rows are cut into files of
+    /// this many in the order they were read, each sorted by vessel and
+    /// time. A census of the archive holds about one file of positions at
+    /// a time (72 bytes a row), a build one per open day; fewer rows, more
+    /// files (and more row groups for a query of one vessel to read).
+    #[arg(long, value_name = "N", default_value_t = finisterra_census::archive::PART_ROWS as u64,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub part_rows: u64,
     /// Do not print the summary on standard error.
     #[arg(long, short)]
     pub quiet: bool,
@@ -213,7 +221,7 @@ mod imp {
 
     use anyhow::{bail, Context};
     use finisterra_census::archive::{
-        read_day, ArchiveBuilder, ArchiveError, Manifest, ReadyDay, WrittenDay, MANIFEST,
+        ArchiveBuilder, ArchiveError, DayReader, Manifest, ReadyDay, WrittenDay, MANIFEST,
     };
     use finisterra_census::{CsvInput, InputFormat, InputStats};
 
@@ -315,23 +323,25 @@ mod imp {
             let handle = std::thread::spawn(move || -> Result<u64> {
                 let mut rows = 0u64;
                 for (_, pos, stat) in days {
-                    let msgs = read_day(
+                    let mut msgs = DayReader::new(
                         open_parts(&dir, &pos, &counter)?,
                         open_parts(&dir, &stat, &counter)?,
-                    )
-                    .map_err(|e| {
-                        let ArchiveError::Parquet { file, reason } = e else {
-                            return anyhow::Error::new(e).context(dir.display().to_string());
-                        };
-                        anyhow::anyhow!("{}: {reason}", dir.join(file).display())
-                    })?;
-                    rows += msgs.len() as u64;
-                    let mut msgs = msgs.messages();
+                    );
                     loop {
-                        let chunk: Batch = msgs.by_ref().take(BATCH).collect();
+                        let mut chunk: Batch = Vec::with_capacity(BATCH);
+                        for m in msgs.by_ref().take(BATCH) {
+                            chunk.push(m.map_err(|e| {
+                                let ArchiveError::Parquet { file, reason } = e else {
+                                    return anyhow::Error::new(e)
+                                        .context(dir.display().to_string());
+                                };
+                                anyhow::anyhow!("{}: {reason}", dir.join(file).display())
+                            })?);
+                        }
                         if chunk.is_empty() {
                             break;
                         }
+                        rows += chunk.len() as u64;
                         if tx.send(chunk).is_err() {
                             return Ok(rows);
                         }
@@ -458,7 +468,8 @@ mod imp {
         std::fs::create_dir_all(&dir)
             .with_context(|| format!("cannot create {}", dir.display()))?;
         let mut b = ArchiveBuilder::new(existing, inputs.iter().map(|p| p.path.clone()).collect())
-            .with_threads(crate::census::threads(args.threads)?);
+            .with_threads(crate::census::threads(args.threads)?)
+            .with_part_rows(usize::try_from(args.part_rows).unwrap_or(usize::MAX));
         let mut writer = DayWriter::spawn(dir.clone(), b.threads());
         let mut ist = InputStats::default();
         let show = !args.quiet && std::io::stderr().is_terminal();

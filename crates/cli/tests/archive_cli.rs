@@ -150,9 +150,37 @@ fn the_census_reads_an_archive_as_it_reads_the_nmea() {
     let input = &m["builds"][0]["input"];
     assert!(rows > 10_000, "{rows}");
     assert_eq!(input["lines"], input["files"][0]["lines"]);
-    // The census on the NMEA and on the archive: the same tables.
-    let (a, b) = (d.join("a"), d.join("b"));
-    for (input, out) in [(&nmea, &a), (&arch, &b)] {
+    // The same archive cut into parts of 3,000 rows (each sorted by
+    // vessel and time, read one at a time).
+    let cut = d.join("cut");
+    finisterra(&[
+        "archive",
+        "build",
+        s(&nmea),
+        "--out",
+        s(&cut),
+        "--part-rows",
+        "3000",
+        "-q",
+    ]);
+    let parts = files(&cut)
+        .keys()
+        .filter(|k| k.starts_with("positions/day=2026-01-06/"))
+        .count();
+    assert!(parts >= 3, "{parts} parts");
+    let err = finisterra_fails(&[
+        "archive",
+        "build",
+        s(&nmea),
+        "--out",
+        s(&d.join("zero")),
+        "--part-rows",
+        "0",
+    ]);
+    assert!(err.contains("--part-rows"), "{err}");
+    // The census on the NMEA and on the archives: the same tables.
+    let (a, b, c) = (d.join("a"), d.join("b"), d.join("c"));
+    for (input, out) in [(&nmea, &a), (&arch, &b), (&cut, &c)] {
         finisterra(&[
             "census",
             s(input),
@@ -164,6 +192,7 @@ fn the_census_reads_an_archive_as_it_reads_the_nmea() {
         ]);
     }
     same_results(&a, &b);
+    same_results(&a, &c);
     let summary: serde_json::Value =
         serde_json::from_slice(&std::fs::read(b.join("summary.json")).unwrap()).unwrap();
     assert_eq!(summary["input"]["files"][0]["format"], "archive");
@@ -185,6 +214,7 @@ fn the_census_reads_an_archive_as_it_reads_the_nmea() {
     let (x, y) = (scan(&nmea), scan(&arch));
     assert!(x.len() > 1000, "events: {} bytes", x.len());
     assert!(x == y, "scan of the archive differs from scan of the NMEA");
+    assert!(x == scan(&cut), "scan of the cut archive differs");
     assert!(summary["counts"]["spoofing"].as_u64() > Some(0));
 }
 
