@@ -196,6 +196,15 @@ pub struct Build {
     /// MMSIs.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ids_not_mmsis: Vec<u32>,
+    /// Resolution of the times read, seconds (60: a CSV time format without
+    /// seconds; 0: exact): a census of the archive judges speeds with it,
+    /// as a census of the inputs would (`time_resolution_s`).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub time_resolution_s: f64,
+}
+
+fn is_zero(v: &f64) -> bool {
+    *v == 0.0
 }
 
 /// `finisterra-archive.json`.
@@ -297,6 +306,15 @@ impl Manifest {
         v.sort_unstable();
         v.dedup();
         v
+    }
+
+    /// The coarsest resolution of the times any build read, seconds
+    /// ([`Build::time_resolution_s`]).
+    pub fn time_resolution_s(&self) -> f64 {
+        self.builds
+            .iter()
+            .map(|b| b.time_resolution_s)
+            .fold(0.0, f64::max)
     }
 
     /// Rows in all position files.
@@ -1184,6 +1202,12 @@ impl ArchiveBuilder {
         self.build.ids_not_mmsis.extend_from_slice(ids);
         self.build.ids_not_mmsis.sort_unstable();
         self.build.ids_not_mmsis.dedup();
+    }
+
+    /// The inputs' times have this resolution, seconds (a CSV time format
+    /// without seconds: 60); the coarsest given is kept.
+    pub fn time_resolution_s(&mut self, s: f64) {
+        self.build.time_resolution_s = self.build.time_resolution_s.max(s);
     }
 
     /// Rows held for days not written yet.

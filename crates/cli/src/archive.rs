@@ -187,6 +187,11 @@ mod imp {
         }
 
         /// Never called (no archive can be opened).
+        pub fn time_resolution_s(&self) -> f64 {
+            0.0
+        }
+
+        /// Never called (no archive can be opened).
         pub fn spawn_reader(
             &self,
             _: Option<Vec<String>>,
@@ -264,6 +269,11 @@ mod imp {
         /// Ids of the archive that are not MMSIs.
         pub fn ids_not_mmsis(&self) -> Vec<u32> {
             self.manifest.ids_not_mmsis()
+        }
+
+        /// The resolution of the times the archive's builds read, seconds.
+        pub fn time_resolution_s(&self) -> f64 {
+            self.manifest.time_resolution_s()
         }
 
         /// The files the manifest lists (positions, then static data).
@@ -512,6 +522,7 @@ mod imp {
                         return Err(e);
                     }
                     b.ids_not_mmsis(&csv.ids_not_mmsis());
+                    b.time_resolution_s(how.tf.resolution_s());
                     for (m, t) in csv.finish() {
                         b.push(&m, t);
                     }
@@ -568,7 +579,10 @@ mod imp {
         let started = std::time::Instant::now();
         let dir = PathBuf::from(&args.archive);
         let a = Archive::open(&dir)?;
-        let cfg = crate::census::read_config(args.config.as_deref())?;
+        let mut cfg = crate::census::read_config(args.config.as_deref())?;
+        // Speeds judged with the archive's time resolution, as `census`
+        // of the archive does.
+        cfg.time_resolution_s = cfg.time_resolution_s.max(a.time_resolution_s());
         let spec = PairIndexSpec {
             max_distance_m: args.max_distance_m,
             max_median_sog_kn: args.max_median_sog_kn,

@@ -795,6 +795,10 @@ pub fn run(args: &CensusArgs) -> Result<()> {
     if inputs.iter().any(|i| i.format == InputFormat::Csv) {
         cfg.time_resolution_s = cfg.time_resolution_s.max(how.tf.resolution_s());
     }
+    // An archive built from minute-resolution CSV: its times are as coarse.
+    for a in inputs.iter().filter_map(|i| i.archive.as_ref()) {
+        cfg.time_resolution_s = cfg.time_resolution_s.max(a.time_resolution_s());
+    }
     if args.print_config {
         println!("{}", serde_json::to_string_pretty(&cfg)?);
         return Ok(());

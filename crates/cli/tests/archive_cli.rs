@@ -651,3 +651,74 @@ fn every_detector_from_the_index_is_the_census_of_the_positions() {
     let err = census(&d.join("stale"), &["--only", "gaps"]);
     assert!(err.contains("was built for"), "{err}");
 }
+
+#[test]
+fn an_archive_of_minute_times_judges_speeds_as_the_census_of_its_csv() {
+    // Three vessels at 20 kn, each reporting twice a minute (at 0 and 40 s)
+    // in a CSV stamped by the minute only: two fixes 411 m apart under one
+    // time. With the minute's resolution that is motion, not a teleport;
+    // the archive must keep that resolution for its census.
+    let d = tmp("archive_minutes");
+    let csv = d.join("minutes.csv");
+    let m_per_deg = 1_852.0 * 60.0;
+    let mut text = String::from("ID,when,lon,lat\n");
+    for v in 0..3u32 {
+        for k in 0..150u32 {
+            for sec in [0.0, 40.0] {
+                let t_s = f64::from(k) * 60.0 + sec;
+                let lat = 43.0 + f64::from(v) * 0.1 + 20.0 * 1_852.0 / 3_600.0 * t_s / m_per_deg;
+                text += &format!(
+                    "{},05/01/2026 {:02}:{:02},-9.5,{lat:.6}\n",
+                    v + 1,
+                    10 + k / 60,
+                    k % 60
+                );
+            }
+        }
+    }
+    std::fs::write(&csv, text).unwrap();
+    let how = [
+        "--csv-columns",
+        "mmsi=ID,time=when,lon=lon,lat=lat",
+        "--time-format",
+        "%d/%m/%Y %H:%M",
+    ];
+    let arch = d.join("arch");
+    let mut build = vec!["archive", "build", s(&csv), "--out", s(&arch), "-q"];
+    build.extend(how);
+    finisterra(&build);
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(arch.join("finisterra-archive.json")).unwrap())
+            .unwrap();
+    assert_eq!(m["builds"][0]["time_resolution_s"], 60.0);
+    let (a, b) = (d.join("a"), d.join("b"));
+    let mut census_csv = vec![
+        "census",
+        s(&csv),
+        "--out",
+        s(&a),
+        "--no-progress",
+        "-q",
+        "--no-report",
+    ];
+    census_csv.extend(how);
+    finisterra(&census_csv);
+    finisterra(&[
+        "census",
+        s(&arch),
+        "--out",
+        s(&b),
+        "--no-progress",
+        "-q",
+        "--no-report",
+    ]);
+    same_results(&a, &b);
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(b.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(
+        summary["thresholds"]["time_resolution_s"], 60.0,
+        "{summary}"
+    );
+    let spoofing = std::fs::read_to_string(b.join("spoofing.jsonl")).unwrap();
+    assert!(!spoofing.contains("teleport"), "{spoofing}");
+}
