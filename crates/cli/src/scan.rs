@@ -5,7 +5,7 @@ use std::io::{self, BufWriter, IsTerminal, Write};
 use std::sync::atomic::Ordering;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use finisterra_ais::AisMessage;
 use finisterra_engine::pipeline::{Output, Stamp};
 use finisterra_engine::{Config, Engine, Event, Pipeline, TimeSource};
@@ -144,7 +144,12 @@ pub fn run(args: &ScanArgs) -> Result<()> {
         // air picture, through one decoder for the run.
         modes: finisterra_modes::Decoder::new(finisterra_modes::DecoderConfig::default()),
         modes_untimed: 0,
+        lines: 0,
+        messages: 0,
+        first_error: None,
     };
+    // Messages judged from archives (their inputs are decoded already).
+    let mut archived = 0u64;
     let apart = threads > 1;
     let show_progress = !args.no_progress && io::stderr().is_terminal();
     let mut write_err: Option<io::Error> = None;
@@ -160,6 +165,7 @@ pub fn run(args: &ScanArgs) -> Result<()> {
             let a = crate::archive::Archive::open(std::path::Path::new(path))?;
             let (rx, handle) = a.spawn_reader(None, crate::input::Counter::default());
             for batch in rx.iter() {
+                archived += batch.len() as u64;
                 for (m, t) in &batch {
                     let _ = engine.ingest_at(m, Some(*t), None, &mut events);
                     write_events(&mut events, &mut write_err);
@@ -184,6 +190,8 @@ pub fn run(args: &ScanArgs) -> Result<()> {
             let mut input = Input::open(path)?;
             let bar = show_progress.then(|| progress_bar(total, &input.name));
             dec.pipeline.next_input();
+            let before = (dec.lines, dec.messages);
+            dec.first_error = None;
             // Bytes as on disk (compressed for gzip), like the total.
             let read = input.bytes_read();
             let show = |bar: &Option<indicatif::ProgressBar>| {
@@ -222,6 +230,10 @@ pub fn run(args: &ScanArgs) -> Result<()> {
             if let Some(b) = bar {
                 b.finish_and_clear();
             }
+            let lines = dec.lines - before.0;
+            if lines > 0 && dec.messages == before.1 && files.len() > 1 {
+                eprintln!("finisterra: warning: {}", dec.nothing_from(path, lines));
+            }
         }
         if let Some(e) = write_err.take() {
             if e.kind() == io::ErrorKind::BrokenPipe {
@@ -239,6 +251,14 @@ pub fn run(args: &ScanArgs) -> Result<()> {
         if e.kind() != io::ErrorKind::BrokenPipe {
             return Err(e).context("cannot write output");
         }
+    }
+    if dec.lines > 0 && dec.messages == 0 && archived == 0 {
+        let what = if files.len() == 1 {
+            files[0].as_str()
+        } else {
+            "the inputs"
+        };
+        bail!("nothing to scan: {}", dec.nothing_from(what, dec.lines));
     }
     if dec.modes_untimed > 0 {
         eprintln!(
@@ -306,6 +326,11 @@ struct Decoding {
     /// Mode S frames without a time (a replay has no receive time to stand
     /// in): counted and skipped.
     modes_untimed: u64,
+    /// Lines read, messages handed on (AIS and Mode S) and the first line
+    /// rejected (reset per input): a run that judges nothing says why.
+    lines: u64,
+    messages: u64,
+    first_error: Option<String>,
 }
 
 /// A message of a `scan` input as decoded, in input order.
@@ -357,16 +382,25 @@ const BATCH: usize = 4096;
 impl Decoding {
     /// One line of an input: its messages, if any, to `sink` in order.
     fn line(&mut self, n: u64, line: &[u8], sink: &mut dyn FnMut(Decoded<'_>)) {
+        self.lines += 1;
         if finisterra_modes::is_modes_text(line) {
             match modes_text_message(line, &mut self.modes, None) {
-                Ok(ModesLine::Message(m, t)) => sink(Decoded::Air(&m, t)),
+                Ok(ModesLine::Message(m, t)) => {
+                    self.messages += 1;
+                    sink(Decoded::Air(&m, t));
+                }
                 Ok(ModesLine::Untimed) => self.modes_untimed += 1,
                 Ok(ModesLine::Nothing) | Err(_) => {}
             }
         } else {
-            self.pipeline.feed_line(n, line, None, &mut |o| {
-                if let Output::Message(m, stamp, _) = o {
+            let (messages, first_error) = (&mut self.messages, &mut self.first_error);
+            self.pipeline.feed_line(n, line, None, &mut |o| match o {
+                Output::Message(m, stamp, _) => {
+                    *messages += 1;
                     sink(Decoded::Ais(m, stamp));
+                }
+                Output::Error(e) => {
+                    first_error.get_or_insert_with(|| e.to_string());
                 }
             });
         }
@@ -375,11 +409,33 @@ impl Decoding {
     /// The end of an input: what the pipeline still held (a sentence group
     /// waiting for its parts).
     fn finish_input(&mut self, sink: &mut dyn FnMut(Decoded<'_>)) {
-        self.pipeline.finish(&mut |o| {
-            if let Output::Message(m, stamp, _) = o {
+        let (messages, first_error) = (&mut self.messages, &mut self.first_error);
+        self.pipeline.finish(&mut |o| match o {
+            Output::Message(m, stamp, _) => {
+                *messages += 1;
                 sink(Decoded::Ais(m, stamp));
             }
+            Output::Error(e) => {
+                first_error.get_or_insert_with(|| e.to_string());
+            }
         });
+    }
+
+    /// Why an input of `lines` lines gave no message, and what to do.
+    fn nothing_from(&self, what: &str, lines: u64) -> String {
+        let first = self
+            .first_error
+            .as_deref()
+            .map(|e| format!(" (first rejected: {e})"))
+            .unwrap_or_default();
+        let fix = if self.pipeline.stats().untimed > 0 || self.modes_untimed > 0 {
+            "its messages carry no time: give --rate MSG_PER_S to replay an untimed capture"
+        } else {
+            "`scan` reads AIS NMEA (times from tag blocks or trailing fields), Mode S lines (`time,hex`, AVR, SBS) and position archives; a CSV of positions goes through `finisterra archive build FILE --out DIR` first (with `--csv-columns` and `--time-format` as `census` takes them), then `scan DIR`"
+        };
+        let what = if what == "-" { "standard input" } else { what };
+        let s = if lines == 1 { "" } else { "s" };
+        format!("{what}: no AIS or Mode S message in {lines} line{s}{first}; {fix}")
     }
 
     /// Decodes `input` on a thread of its own, in batches through a

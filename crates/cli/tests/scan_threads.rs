@@ -1,7 +1,9 @@
 //! `scan` decodes on a thread of its own when it has more than one (the
 //! engine takes the messages in batches): the events and the summary are
 //! those of one thread, byte for byte, over several inputs (gzip NMEA, a
-//! Mode S CSV, plain NMEA), whatever the number of threads.
+//! Mode S CSV, plain NMEA), whatever the number of threads. And a run
+//! whose inputs hold no message it can judge is an error that says why
+//! and what to do, on one thread or several.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -107,4 +109,64 @@ fn scan_gives_the_same_events_whatever_the_threads() {
             "--threads {threads}: another summary"
         );
     }
+}
+
+#[test]
+fn a_scan_of_nothing_it_can_judge_says_why_and_fails() {
+    let d = tmp("scan_nothing");
+    let csv = d.join("positions.csv");
+    std::fs::write(
+        &csv,
+        "MMSI,BaseDateTime,LAT,LON\n366999999,2023-01-01T00:00:00,29.7,-94.9\n",
+    )
+    .unwrap();
+    let untimed = d.join("untimed.nmea");
+    std::fs::write(
+        &untimed,
+        "!AIVDM,1,1,,A,15RTgt0PAso;90TKcjM8h6g208CQ,0*4A\n",
+    )
+    .unwrap();
+    let timed = d.join("timed.nmea");
+    std::fs::write(
+        &timed,
+        "\\s:2573345,c:1425168000*00\\!AIVDM,1,1,,A,15RTgt0PAso;90TKcjM8h6g208CQ,0*4A\n",
+    )
+    .unwrap();
+    let scan = |files: &[&Path], threads: &str| {
+        let mut args = vec!["scan", "--no-progress", "--threads", threads];
+        args.extend(files.iter().map(|p| s(p)));
+        Command::new(env!("CARGO_BIN_EXE_finisterra"))
+            .args(&args)
+            .current_dir(root())
+            .output()
+            .expect("run finisterra")
+    };
+    for threads in ["1", "2"] {
+        let out = scan(&[&csv], threads);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{err}");
+        assert!(
+            err.contains("positions.csv: no AIS or Mode S message in 2 lines"),
+            "{err}"
+        );
+        assert!(err.contains("line 1: not an NMEA sentence"), "{err}");
+        assert!(err.contains("archive build"), "{err}");
+        let out = scan(&[&untimed], threads);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{err}");
+        assert!(err.contains("--rate"), "{err}");
+        // One input of several with nothing: a warning naming it, and the
+        // others judged.
+        let out = scan(&[&csv, &timed], threads);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{err}");
+        assert!(
+            err.contains("warning: ") && err.contains("positions.csv"),
+            "{err}"
+        );
+    }
+    // An empty input is no error.
+    let empty = d.join("empty.nmea");
+    std::fs::write(&empty, "").unwrap();
+    assert!(scan(&[&empty], "1").status.success());
 }
