@@ -382,14 +382,50 @@ mod imp {
     }
 
     /// Creates `dir/rel`'s directories and the file (buffered).
-    fn create(dir: &Path, rel: &str) -> Result<BufWriter<File>> {
+    fn create(dir: &Path, rel: &str, created: &Created) -> Result<BufWriter<File>> {
         let p = dir.join(rel);
         if let Some(parent) = p.parent() {
             std::fs::create_dir_all(parent)
                 .with_context(|| format!("cannot create {}", parent.display()))?;
         }
+        if let Ok(mut c) = created.lock() {
+            c.push(p.clone());
+        }
         let f = File::create(&p).with_context(|| format!("cannot create {}", p.display()))?;
         Ok(BufWriter::with_capacity(1 << 20, f))
+    }
+
+    /// The files a build created, to be removed if it fails.
+    type Created = std::sync::Arc<std::sync::Mutex<Vec<PathBuf>>>;
+
+    /// Removes what a failed build created: its files, then the
+    /// directories they leave empty (up to `dir`, and `dir` itself when the
+    /// build made it). What cannot be removed is named.
+    fn undo(dir: &Path, created: &Created, dir_was_there: bool) -> Vec<String> {
+        let files = created.lock().map(|c| c.clone()).unwrap_or_default();
+        let mut left = Vec::new();
+        let mut dirs = std::collections::BTreeSet::new();
+        for f in &files {
+            if std::fs::remove_file(f).is_err() && f.exists() {
+                left.push(f.display().to_string());
+            }
+            let mut p = f.parent();
+            while let Some(d) = p {
+                if !d.starts_with(dir) || d == dir {
+                    break;
+                }
+                dirs.insert(d.to_path_buf());
+                p = d.parent();
+            }
+        }
+        // Deepest first: a day's directory before `positions/`.
+        for d in dirs.iter().rev() {
+            let _ = std::fs::remove_dir(d);
+        }
+        if !dir_was_there {
+            let _ = std::fs::remove_dir(dir);
+        }
+        left
     }
 
     /// Writes the days an [`ArchiveBuilder`] hands over on a thread of its
@@ -402,12 +438,12 @@ mod imp {
     }
 
     impl DayWriter {
-        fn spawn(dir: PathBuf, threads: usize) -> DayWriter {
+        fn spawn(dir: PathBuf, threads: usize, created: Created) -> DayWriter {
             let (tx, rx) = sync_channel::<ReadyDay>(0);
             let (done_tx, done) = std::sync::mpsc::channel();
             let thread = std::thread::spawn(move || {
                 for day in rx {
-                    let r = day.write(threads, |rel| create(&dir, rel));
+                    let r = day.write(threads, |rel| create(&dir, rel, &created));
                     let failed = r.is_err();
                     if done_tx.send(r).is_err() || failed {
                         break;
@@ -436,6 +472,15 @@ mod imp {
             self.record(b, false)
         }
 
+        /// Stops the writer, waiting for the day it is writing (a failed
+        /// build removes what it wrote only once nothing more is written).
+        fn stop(&mut self) {
+            self.days = None;
+            if let Some(t) = self.thread.take() {
+                let _ = t.join();
+            }
+        }
+
         /// Records the days written (waiting for all of them with `wait`).
         fn record(&mut self, b: &mut ArchiveBuilder, wait: bool) -> Result<()> {
             if wait {
@@ -452,38 +497,17 @@ mod imp {
         }
     }
 
-    pub fn build(args: &BuildArgs) -> Result<()> {
-        let started = std::time::Instant::now();
-        let dir = PathBuf::from(&args.out);
-        let mf = dir.join(MANIFEST);
-        let existing = if mf.exists() {
-            Some(Archive::open(&dir)?.manifest)
-        } else {
-            if dir.is_dir() && std::fs::read_dir(&dir)?.next().is_some() {
-                bail!(
-                    "{} is not empty and not an archive (no {MANIFEST}): give a new or empty directory",
-                    dir.display()
-                );
-            }
-            None
-        };
-        let how = Reading::from_args(&args.input)?;
-        let inputs = plan_inputs(&args.files, &how)?;
-        if let Some(p) = inputs.iter().find(|p| p.archive.is_some()) {
-            bail!(
-                "{} is an archive: give the inputs it was built from",
-                p.path
-            );
-        }
-        std::fs::create_dir_all(&dir)
-            .with_context(|| format!("cannot create {}", dir.display()))?;
-        let mut b = ArchiveBuilder::new(existing, inputs.iter().map(|p| p.path.clone()).collect())
-            .with_threads(crate::census::threads(args.threads)?)
-            .with_part_rows(usize::try_from(args.part_rows).unwrap_or(usize::MAX));
-        let mut writer = DayWriter::spawn(dir.clone(), b.threads());
+    /// Reads every input into the builder, the days handed to the writer
+    /// as they are ready, and waits for the last one written.
+    fn read_into(
+        inputs: &[crate::census::Planned],
+        how: &Reading,
+        show: bool,
+        b: &mut ArchiveBuilder,
+        writer: &mut DayWriter,
+    ) -> Result<InputStats> {
         let mut ist = InputStats::default();
-        let show = !args.quiet && std::io::stderr().is_terminal();
-        for input in &inputs {
+        for input in inputs {
             if show {
                 eprint!("\rreading {} ...", input.path);
             }
@@ -496,7 +520,7 @@ mod imp {
                         for (m, t) in &batch {
                             b.push(m, *t);
                         }
-                        writer.hand(&mut b, false)?;
+                        writer.hand(b, false)?;
                         let _ = back.try_send(batch);
                     }
                     let st = handle
@@ -526,16 +550,75 @@ mod imp {
                     for (m, t) in csv.finish() {
                         b.push(&m, t);
                     }
-                    writer.hand(&mut b, false)?;
+                    writer.hand(b, false)?;
                     ist.add_csv(&input.path, n, &csv.stats());
                 }
             }
         }
-        writer.hand(&mut b, true)?;
-        writer.record(&mut b, true)?;
-        let manifest = b.finish(ist.to_json());
+        writer.hand(b, true)?;
+        writer.record(b, true)?;
+        Ok(ist)
+    }
+
+    pub fn build(args: &BuildArgs) -> Result<()> {
+        let started = std::time::Instant::now();
+        let dir = PathBuf::from(&args.out);
+        let mf = dir.join(MANIFEST);
+        let existing = if mf.exists() {
+            Some(Archive::open(&dir)?.manifest)
+        } else {
+            if dir.is_dir() && std::fs::read_dir(&dir)?.next().is_some() {
+                bail!(
+                    "{} is not empty and not an archive (no {MANIFEST}): give a new or empty directory",
+                    dir.display()
+                );
+            }
+            None
+        };
+        let how = Reading::from_args(&args.input)?;
+        let inputs = plan_inputs(&args.files, &how)?;
+        if let Some(p) = inputs.iter().find(|p| p.archive.is_some()) {
+            bail!(
+                "{} is an archive: give the inputs it was built from",
+                p.path
+            );
+        }
+        let threads = crate::census::threads(args.threads)?;
+        let dir_was_there = dir.exists();
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
+        let mut b = ArchiveBuilder::new(existing, inputs.iter().map(|p| p.path.clone()).collect())
+            .with_threads(threads)
+            .with_part_rows(usize::try_from(args.part_rows).unwrap_or(usize::MAX));
+        let created = Created::default();
+        let mut writer = DayWriter::spawn(dir.clone(), b.threads(), created.clone());
+        let show = !args.quiet && std::io::stderr().is_terminal();
+        // A build that fails leaves the directory as it was: what it wrote
+        // is removed (the manifest, written last, was never replaced).
+        let failed = |e: anyhow::Error| -> anyhow::Error {
+            let left = undo(&dir, &created, dir_was_there);
+            if left.is_empty() {
+                return e.context(format!(
+                    "{}: nothing was archived, the directory is as it was",
+                    dir.display()
+                ));
+            }
+            e.context(format!(
+                "{}: nothing was archived; these files could not be removed: {}",
+                dir.display(),
+                left.join(", ")
+            ))
+        };
+        let manifest = match read_into(&inputs, &how, show, &mut b, &mut writer) {
+            Ok(ist) => b.finish(ist.to_json()),
+            Err(e) => {
+                writer.stop();
+                return Err(failed(e));
+            }
+        };
         let last = manifest.builds.last().cloned().unwrap_or_default();
         if last.positions == 0 && last.statics == 0 {
+            undo(&dir, &created, dir_was_there);
             bail!(
                 "nothing archived from {} (the archive is unchanged): {}",
                 args.files.join(", "),
@@ -543,9 +626,15 @@ mod imp {
             );
         }
         let tmp = dir.join(format!("{MANIFEST}.tmp"));
-        std::fs::write(&tmp, manifest.to_json())
-            .with_context(|| format!("cannot write {}", tmp.display()))?;
-        std::fs::rename(&tmp, &mf).with_context(|| format!("cannot write {}", mf.display()))?;
+        let written = std::fs::write(&tmp, manifest.to_json())
+            .with_context(|| format!("cannot write {}", tmp.display()))
+            .and_then(|()| {
+                std::fs::rename(&tmp, &mf).with_context(|| format!("cannot write {}", mf.display()))
+            });
+        if let Err(e) = written {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(failed(e));
+        }
         if show {
             eprint!("\r");
         }

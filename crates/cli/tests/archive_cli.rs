@@ -722,3 +722,39 @@ fn an_archive_of_minute_times_judges_speeds_as_the_census_of_its_csv() {
     let spoofing = std::fs::read_to_string(b.join("spoofing.jsonl")).unwrap();
     assert!(!spoofing.contains("teleport"), "{spoofing}");
 }
+
+#[test]
+fn a_failed_build_leaves_the_directory_as_it_was() {
+    let d = tmp("archive_failed");
+    let (day1, day2) = (d.join("day1.nmea.gz"), d.join("day2.nmea.gz"));
+    simulate(&day1, "2026-03-01T09:00:00Z", "2", "5");
+    simulate(&day2, "2026-03-02T09:00:00Z", "2", "6");
+    // A CSV whose columns are not mapped: it fails once the NMEA, read
+    // first, has had files of 1,000 rows written.
+    let bad = d.join("z.csv");
+    std::fs::write(&bad, "a,b,c\n1,2,3\n").unwrap();
+    let arch = d.join("arch");
+    let build = |inputs: &[&Path]| {
+        let mut args = vec!["archive", "build"];
+        args.extend(inputs.iter().map(|p| s(p)));
+        args.extend(["--out", s(&arch), "--part-rows", "1000", "-q"]);
+        args.iter().map(|a| a.to_string()).collect::<Vec<_>>()
+    };
+    let args = build(&[&day1, &bad]);
+    let err = finisterra_fails(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(
+        err.contains("nothing was archived, the directory is as it was") && err.contains("z.csv"),
+        "{err}"
+    );
+    assert!(!arch.exists(), "{:?}", files(&arch).keys());
+    // The same directory takes the build again.
+    let args = build(&[&day1]);
+    finisterra(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let before = files(&arch);
+    assert!(before.len() > 5, "{:?}", before.keys());
+    // An append that fails: the archive as it was, file for file.
+    let args = build(&[&day2, &bad]);
+    let err = finisterra_fails(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(err.contains("the directory is as it was"), "{err}");
+    assert!(files(&arch) == before, "{:?}", files(&arch).keys());
+}
