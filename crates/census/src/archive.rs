@@ -2067,26 +2067,27 @@ mod tests {
         (dir.clone(), b.finish(serde_json::json!({})))
     }
 
+    /// A day's parts opened in `dir` for a [`DayReader`].
+    fn open_day(
+        dir: &std::path::Path,
+        pos: Vec<&Part>,
+        stat: Vec<&Part>,
+    ) -> DayReader<std::fs::File> {
+        fn open<'a>(dir: &std::path::Path, v: Vec<&'a Part>) -> Vec<(&'a Part, std::fs::File)> {
+            v.into_iter()
+                .map(|p| (p, std::fs::File::open(dir.join(&p.file)).unwrap()))
+                .collect()
+        }
+        DayReader::new(open(dir, pos), open(dir, stat))
+    }
+
     /// Every day of an archive through [`DayReader`], with the most rows
     /// it held at once.
     fn read_all(dir: &std::path::Path, m: &Manifest) -> (Vec<(AisMessage, i64)>, usize) {
         let mut out = Vec::new();
         let mut held = 0;
         for (_, pos, stat) in m.days() {
-            let open = |v: Vec<&Part>| -> Vec<(Part, std::fs::File)> {
-                v.into_iter()
-                    .map(|p| (p.clone(), std::fs::File::open(dir.join(&p.file)).unwrap()))
-                    .collect()
-            };
-            let (pos, stat) = (open(pos), open(stat));
-            let mut r = DayReader::new(
-                pos.iter()
-                    .map(|(p, f)| (p, f.try_clone().unwrap()))
-                    .collect(),
-                stat.iter()
-                    .map(|(p, f)| (p, f.try_clone().unwrap()))
-                    .collect(),
-            );
+            let mut r = open_day(dir, pos, stat);
             out.extend(r.by_ref().map(Result::unwrap));
             let (a, b) = r.rows_held_max();
             held = held.max(a).max(b);
@@ -2160,25 +2161,7 @@ mod tests {
         let mut bad = cut.clone();
         bad.positions[1].seq.1 = bad.positions[1].seq.0;
         let (_, pos, stat) = bad.days().into_iter().next().unwrap();
-        let files = |v: Vec<&Part>| -> Vec<(Part, std::fs::File)> {
-            v.into_iter()
-                .map(|p| {
-                    (
-                        p.clone(),
-                        std::fs::File::open(cut_dir.join(&p.file)).unwrap(),
-                    )
-                })
-                .collect()
-        };
-        let (pos, stat) = (files(pos), files(stat));
-        let r = DayReader::new(
-            pos.iter()
-                .map(|(p, f)| (p, f.try_clone().unwrap()))
-                .collect(),
-            stat.iter()
-                .map(|(p, f)| (p, f.try_clone().unwrap()))
-                .collect(),
-        );
+        let r = open_day(&cut_dir, pos, stat);
         let errs: Vec<_> = r.filter_map(Result::err).collect();
         assert_eq!(errs.len(), 1, "{errs:?}");
         assert_eq!(errs[0].reason(), "seq_range");
