@@ -617,12 +617,25 @@ mod imp {
             }
         };
         let last = manifest.builds.last().cloned().unwrap_or_default();
+        // The census's verdict on the inputs' counters (one home for the
+        // reasons and their fixes).
+        let no_stats = finisterra_census::CensusStats::default();
+        let tf = &args.input.time_format;
         if last.positions == 0 && last.statics == 0 {
             undo(&dir, &created, dir_was_there);
+            let why = match finisterra_census::largest_rejection(&last.input, &no_stats) {
+                Some(r) => format!(
+                    "{} of {} input lines rejected as {}: {}",
+                    r.count,
+                    r.lines,
+                    r.key,
+                    r.fix(tf)
+                ),
+                None => serde_json::to_string(&last.input)?,
+            };
             bail!(
-                "nothing archived from {} (the archive is unchanged): {}",
-                args.files.join(", "),
-                serde_json::to_string(&last.input)?
+                "nothing archived from {} (the archive is unchanged): {why}",
+                args.files.join(", ")
             );
         }
         let tmp = dir.join(format!("{MANIFEST}.tmp"));
@@ -648,6 +661,15 @@ mod imp {
                 manifest.days().len(),
                 manifest.positions.len() + manifest.statics.len(),
                 serde_json::to_string(&last.skipped)?,
+            );
+        }
+        if let Some(r) = finisterra_census::main_rejection(&last.input, &no_stats) {
+            eprintln!(
+                "finisterra: warning: {} of {} input lines rejected as {} (the build's `input` in {MANIFEST}): {}",
+                r.count,
+                r.lines,
+                r.key,
+                r.fix(tf)
             );
         }
         Ok(())

@@ -757,4 +757,31 @@ fn a_failed_build_leaves_the_directory_as_it_was() {
     let err = finisterra_fails(&args.iter().map(String::as_str).collect::<Vec<_>>());
     assert!(err.contains("the directory is as it was"), "{err}");
     assert!(files(&arch) == before, "{:?}", files(&arch).keys());
+    // Nothing to archive: the main reason and its fix, as `census` says
+    // them; most rows refused for one reason: a warning.
+    let times = d.join("times.csv");
+    std::fs::write(
+        &times,
+        "MMSI,BaseDateTime,LAT,LON\n224000001,01/03/2026 10:00,43.0,-9.5\n224000001,01/03/2026 10:01,43.001,-9.5\n",
+    )
+    .unwrap();
+    let fresh = d.join("fresh");
+    let err = finisterra_fails(&["archive", "build", s(&times), "--out", s(&fresh)]);
+    assert!(
+        err.contains("2 of 3 input lines rejected as input.csv.rejected.bad_time")
+            && err.contains("--time-format"),
+        "{err}"
+    );
+    assert!(!fresh.exists());
+    std::fs::write(
+        &times,
+        "MMSI,BaseDateTime,LAT,LON\n224000001,2026-03-01T10:00:00,43.0,-9.5\n224000001,01/03/2026 10:01,43.001,-9.5\n224000001,01/03/2026 10:02,43.002,-9.5\n224000001,01/03/2026 10:03,43.003,-9.5\n",
+    )
+    .unwrap();
+    let (ok, err) = run(&["archive", "build", s(&times), "--out", s(&fresh)]);
+    assert!(ok, "{err}");
+    assert!(
+        err.contains("warning: 3 of 5 input lines rejected as input.csv.rejected.bad_time"),
+        "{err}"
+    );
 }
