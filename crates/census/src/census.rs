@@ -329,11 +329,9 @@ impl Census {
     pub fn new(cfg: CensusConfig, land: Land) -> Result<Census, CensusError> {
         cfg.validate()?;
         let mut ecfg = EngineConfig {
-            picture: cfg.picture,
+            picture: cfg.picture.for_time_resolution(cfg.time_resolution_s),
             ..EngineConfig::default()
         };
-        ecfg.picture.jump_allowance_m +=
-            cfg.picture.max_speed_kn * MPS_PER_KN * cfg.time_resolution_s;
         ecfg.screen_interval_s = cfg.screen_interval_s;
         // The census only needs the picture: no vessel is ever screened for
         // collision risk (that is `scan`'s job), only aged and forgotten.

@@ -114,7 +114,7 @@ pub fn load_config(path: Option<&str>) -> Result<Config> {
 
 /// Runs the command.
 pub fn run(args: &ScanArgs) -> Result<()> {
-    let cfg = load_config(args.config.as_deref())?;
+    let mut cfg = load_config(args.config.as_deref())?;
     if args.print_config {
         println!("{}", serde_json::to_string_pretty(&cfg)?);
         return Ok(());
@@ -124,6 +124,16 @@ pub fn run(args: &ScanArgs) -> Result<()> {
     } else {
         args.files.clone()
     };
+    // An archive built from times stamped by the minute: its fixes are
+    // judged with that resolution, as its census judges them.
+    let mut resolution_s = 0.0f64;
+    for path in files.iter().filter(|p| *p != "-") {
+        let p = std::path::Path::new(path);
+        if p.is_dir() {
+            resolution_s = resolution_s.max(crate::archive::Archive::open(p)?.time_resolution_s());
+        }
+    }
+    cfg.picture = cfg.picture.for_time_resolution(resolution_s);
     let mut engine = Engine::new(cfg);
     let threads = crate::census::threads(args.threads)?;
     engine.set_threads(threads);

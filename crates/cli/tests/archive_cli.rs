@@ -721,6 +721,16 @@ fn an_archive_of_minute_times_judges_speeds_as_the_census_of_its_csv() {
     );
     let spoofing = std::fs::read_to_string(b.join("spoofing.jsonl")).unwrap();
     assert!(!spoofing.contains("teleport"), "{spoofing}");
+    // `scan` of the archive judges the fixes with the minute too.
+    let out = Command::new(env!("CARGO_BIN_EXE_finisterra"))
+        .args(["scan", s(&arch), "--no-progress", "--summary"])
+        .current_dir(root())
+        .output()
+        .expect("scan");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("positions_accepted 900"), "{err}");
+    assert!(!err.contains("teleport"), "{err}");
 }
 
 #[test]

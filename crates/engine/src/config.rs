@@ -457,6 +457,15 @@ impl RiskConfig {
 }
 
 impl PictureConfig {
+    /// The picture for times of this resolution, seconds (60 for times
+    /// stamped by the minute): the distance always allowed between fixes
+    /// grows by what the fastest vessel covers in that time, so that two
+    /// fixes stamped with one minute are motion, not a teleport.
+    pub fn for_time_resolution(mut self, resolution_s: f64) -> PictureConfig {
+        self.jump_allowance_m += self.max_speed_kn * finisterra_nav::geo::MPS_PER_KN * resolution_s;
+        self
+    }
+
     /// Refuses values that would reject every fix, or lose or forget
     /// targets at once. Keys are named under `picture.`.
     pub fn validate(&self) -> Result<(), ConfigError> {
