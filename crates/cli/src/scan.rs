@@ -124,15 +124,23 @@ pub fn run(args: &ScanArgs) -> Result<()> {
     } else {
         args.files.clone()
     };
-    // An archive built from times stamped by the minute: its fixes are
-    // judged with that resolution, as its census judges them.
-    let mut resolution_s = 0.0f64;
-    for path in files.iter().filter(|p| *p != "-") {
-        let p = std::path::Path::new(path);
-        if p.is_dir() {
-            resolution_s = resolution_s.max(crate::archive::Archive::open(p)?.time_resolution_s());
-        }
-    }
+    // Archives opened once, before the engine: one built from times
+    // stamped by the minute has its fixes judged with that resolution, as
+    // its census judges them.
+    let archives = files
+        .iter()
+        .map(|path| {
+            let p = std::path::Path::new(path);
+            (path != "-" && p.is_dir())
+                .then(|| crate::archive::Archive::open(p))
+                .transpose()
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let resolution_s = archives
+        .iter()
+        .flatten()
+        .map(|a| a.time_resolution_s())
+        .fold(0.0, f64::max);
     cfg.picture = cfg.picture.for_time_resolution(resolution_s);
     let mut engine = Engine::new(cfg);
     let threads = crate::census::threads(args.threads)?;
@@ -154,8 +162,8 @@ pub fn run(args: &ScanArgs) -> Result<()> {
         // air picture, through one decoder for the run.
         modes: finisterra_modes::Decoder::new(finisterra_modes::DecoderConfig::default()),
         modes_untimed: 0,
-        lines: 0,
-        messages: 0,
+        modes_lines: 0,
+        air_messages: 0,
         first_error: None,
     };
     // Messages judged from archives (their inputs are decoded already).
@@ -170,9 +178,8 @@ pub fn run(args: &ScanArgs) -> Result<()> {
             }
         }
     };
-    for path in &files {
-        if path != "-" && std::path::Path::new(path).is_dir() {
-            let a = crate::archive::Archive::open(std::path::Path::new(path))?;
+    for (path, archive) in files.iter().zip(&archives) {
+        if let Some(a) = archive {
             let (rx, handle) = a.spawn_reader(None, crate::input::Counter::default());
             for batch in rx.iter() {
                 archived += batch.len() as u64;
@@ -200,7 +207,7 @@ pub fn run(args: &ScanArgs) -> Result<()> {
             let mut input = Input::open(path)?;
             let bar = show_progress.then(|| progress_bar(total, &input.name));
             dec.pipeline.next_input();
-            let before = (dec.lines, dec.messages);
+            let before = (dec.lines(), dec.messages());
             dec.first_error = None;
             // Bytes as on disk (compressed for gzip), like the total.
             let read = input.bytes_read();
@@ -240,8 +247,8 @@ pub fn run(args: &ScanArgs) -> Result<()> {
             if let Some(b) = bar {
                 b.finish_and_clear();
             }
-            let lines = dec.lines - before.0;
-            if lines > 0 && dec.messages == before.1 && files.len() > 1 {
+            let lines = dec.lines() - before.0;
+            if lines > 0 && dec.messages() == before.1 && files.len() > 1 {
                 eprintln!("finisterra: warning: {}", dec.nothing_from(path, lines));
             }
         }
@@ -262,13 +269,13 @@ pub fn run(args: &ScanArgs) -> Result<()> {
             return Err(e).context("cannot write output");
         }
     }
-    if dec.lines > 0 && dec.messages == 0 && archived == 0 {
+    if dec.lines() > 0 && dec.messages() == 0 && archived == 0 {
         let what = if files.len() == 1 {
             files[0].as_str()
         } else {
             "the inputs"
         };
-        bail!("nothing to scan: {}", dec.nothing_from(what, dec.lines));
+        bail!("nothing to scan: {}", dec.nothing_from(what, dec.lines()));
     }
     if dec.modes_untimed > 0 {
         eprintln!(
@@ -336,10 +343,11 @@ struct Decoding {
     /// Mode S frames without a time (a replay has no receive time to stand
     /// in): counted and skipped.
     modes_untimed: u64,
-    /// Lines read, messages handed on (AIS and Mode S) and the first line
-    /// rejected (reset per input): a run that judges nothing says why.
-    lines: u64,
-    messages: u64,
+    /// Mode S lines read and messages handed on (the pipeline counts the
+    /// AIS ones), and the first line rejected (reset per input): a run
+    /// that judges nothing says why.
+    modes_lines: u64,
+    air_messages: u64,
     first_error: Option<String>,
 }
 
@@ -386,49 +394,55 @@ impl Owned {
     }
 }
 
+/// A pipeline output: a message to `sink`, the first rejected line kept.
+fn ais_output(o: Output<'_>, first_error: &mut Option<String>, sink: &mut dyn FnMut(Decoded<'_>)) {
+    match o {
+        Output::Message(m, stamp, _) => sink(Decoded::Ais(m, stamp)),
+        Output::Error(e) => {
+            first_error.get_or_insert_with(|| e.to_string());
+        }
+    }
+}
+
 /// Messages per batch from the decoding thread.
 const BATCH: usize = 4096;
 
 impl Decoding {
     /// One line of an input: its messages, if any, to `sink` in order.
     fn line(&mut self, n: u64, line: &[u8], sink: &mut dyn FnMut(Decoded<'_>)) {
-        self.lines += 1;
         if finisterra_modes::is_modes_text(line) {
+            self.modes_lines += 1;
             match modes_text_message(line, &mut self.modes, None) {
                 Ok(ModesLine::Message(m, t)) => {
-                    self.messages += 1;
+                    self.air_messages += 1;
                     sink(Decoded::Air(&m, t));
                 }
                 Ok(ModesLine::Untimed) => self.modes_untimed += 1,
                 Ok(ModesLine::Nothing) | Err(_) => {}
             }
         } else {
-            let (messages, first_error) = (&mut self.messages, &mut self.first_error);
-            self.pipeline.feed_line(n, line, None, &mut |o| match o {
-                Output::Message(m, stamp, _) => {
-                    *messages += 1;
-                    sink(Decoded::Ais(m, stamp));
-                }
-                Output::Error(e) => {
-                    first_error.get_or_insert_with(|| e.to_string());
-                }
-            });
+            let first_error = &mut self.first_error;
+            self.pipeline
+                .feed_line(n, line, None, &mut |o| ais_output(o, first_error, sink));
         }
     }
 
     /// The end of an input: what the pipeline still held (a sentence group
     /// waiting for its parts).
     fn finish_input(&mut self, sink: &mut dyn FnMut(Decoded<'_>)) {
-        let (messages, first_error) = (&mut self.messages, &mut self.first_error);
-        self.pipeline.finish(&mut |o| match o {
-            Output::Message(m, stamp, _) => {
-                *messages += 1;
-                sink(Decoded::Ais(m, stamp));
-            }
-            Output::Error(e) => {
-                first_error.get_or_insert_with(|| e.to_string());
-            }
-        });
+        let first_error = &mut self.first_error;
+        self.pipeline
+            .finish(&mut |o| ais_output(o, first_error, sink));
+    }
+
+    /// Lines read so far, AIS and Mode S.
+    fn lines(&self) -> u64 {
+        self.pipeline.stats().lines + self.modes_lines
+    }
+
+    /// Messages handed on so far, AIS and Mode S.
+    fn messages(&self) -> u64 {
+        self.pipeline.stats().messages + self.air_messages
     }
 
     /// Why an input of `lines` lines gave no message, and what to do.
