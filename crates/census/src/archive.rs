@@ -1149,28 +1149,8 @@ impl ArchiveBuilder {
             }
             let key = day_key(d * DAY_MS);
             for rows in pieces {
-                // A new part of a day: after the manifest's parts and those
-                // taken before in this build (recorded or not yet).
-                let mut name = |kind: &str, rows: usize| {
-                    (rows > 0).then(|| {
-                        let n = self
-                            .parts_taken
-                            .entry((kind.to_string(), key.clone()))
-                            .or_insert_with(|| {
-                                let listed = if kind == "positions" {
-                                    &self.manifest.positions
-                                } else {
-                                    &self.manifest.statics
-                                };
-                                listed.iter().filter(|p| p.day == key).count()
-                            });
-                        let file = format!("{kind}/day={key}/part-{n}.parquet");
-                        *n += 1;
-                        file
-                    })
-                };
-                let pos_file = name("positions", rows.pos.len());
-                let stat_file = name("static", rows.stat.len());
+                let pos_file = (!rows.pos.is_empty()).then(|| self.new_part("positions", &key));
+                let stat_file = (!rows.stat.is_empty()).then(|| self.new_part("static", &key));
                 self.pending += 1;
                 out.push(ReadyDay {
                     key: key.clone(),
@@ -1181,6 +1161,26 @@ impl ArchiveBuilder {
             }
         }
         out
+    }
+
+    /// The name of a new part of `kind` for day `key`: after the
+    /// manifest's parts and those taken before in this build (recorded or
+    /// not yet).
+    fn new_part(&mut self, kind: &str, key: &str) -> String {
+        let n = self
+            .parts_taken
+            .entry((kind.to_string(), key.to_string()))
+            .or_insert_with(|| {
+                let listed = if kind == "positions" {
+                    &self.manifest.positions
+                } else {
+                    &self.manifest.statics
+                };
+                listed.iter().filter(|p| p.day == key).count()
+            });
+        let file = format!("{kind}/day={key}/part-{n}.parquet");
+        *n += 1;
+        file
     }
 
     /// Records a day written ([`ReadyDay::write`]) in the manifest.
@@ -1772,32 +1772,32 @@ impl<R: ChunkReader + 'static> DayReader<R> {
         loop {
             let p = self.pos.peek()?.map(|r| r.seq);
             let s = self.stat.peek()?.map(|r| (r.seq, r.msg_type == 19));
-            match (p, s) {
-                (None, None) => return Ok(None),
-                (Some(p), Some((s, true))) if s == p => {
-                    let (Some(r), Some(ext)) = (self.pos.take(), self.stat.take()) else {
-                        return Ok(None);
-                    };
-                    return Ok(Some((pos_message(&r, Some(&ext)), r.t)));
+            // A static row goes first when it comes before the position
+            // (type 19's static part has its position's seq: joined below).
+            let stat_first = match (p, s) {
+                (_, None) => false,
+                (None, Some(_)) => true,
+                (Some(p), Some((s, ext))) => s < p || (s == p && !ext),
+            };
+            if stat_first {
+                let Some(r) = self.stat.take() else {
+                    return Ok(None);
+                };
+                if r.msg_type == 19 {
+                    // Type 19's static part without its position: not a
+                    // message of its own.
+                    continue;
                 }
-                (p, Some((s, ext))) if p.is_none_or(|p| s <= p) => {
-                    let Some(r) = self.stat.take() else {
-                        return Ok(None);
-                    };
-                    if ext {
-                        // Type 19's static part without its position: not
-                        // a message of its own.
-                        continue;
-                    }
-                    return Ok(Some((stat_message(&r), r.t)));
-                }
-                _ => {
-                    let Some(r) = self.pos.take() else {
-                        return Ok(None);
-                    };
-                    return Ok(Some((pos_message(&r, None), r.t)));
-                }
+                return Ok(Some((stat_message(&r), r.t)));
             }
+            let Some(r) = self.pos.take() else {
+                return Ok(None);
+            };
+            let ext = match s {
+                Some((s, true)) if s == r.seq => self.stat.take(),
+                _ => None,
+            };
+            return Ok(Some((pos_message(&r, ext.as_ref()), r.t)));
         }
     }
 }

@@ -340,13 +340,7 @@ mod imp {
                     loop {
                         let mut chunk: Batch = Vec::with_capacity(BATCH);
                         for m in msgs.by_ref().take(BATCH) {
-                            chunk.push(m.map_err(|e| {
-                                let ArchiveError::Parquet { file, reason } = e else {
-                                    return anyhow::Error::new(e)
-                                        .context(dir.display().to_string());
-                                };
-                                anyhow::anyhow!("{}: {reason}", dir.join(file).display())
-                            })?);
+                            chunk.push(m.map_err(|e| read_error(&dir, e))?);
                         }
                         if chunk.is_empty() {
                             break;
@@ -361,6 +355,14 @@ mod imp {
             });
             (rx, handle)
         }
+    }
+
+    /// A read error with the file's path in the archive.
+    fn read_error(dir: &Path, e: ArchiveError) -> anyhow::Error {
+        let ArchiveError::Parquet { file, reason } = e else {
+            return anyhow::Error::new(e).context(dir.display().to_string());
+        };
+        anyhow::anyhow!("{}: {reason}", dir.join(file).display())
     }
 
     /// Opens a day's files, counting their bytes.
@@ -474,21 +476,19 @@ mod imp {
 
         /// Stops the writer, waiting for the day it is writing (a failed
         /// build removes what it wrote only once nothing more is written).
-        fn stop(&mut self) {
+        fn stop(&mut self) -> Result<()> {
             self.days = None;
             if let Some(t) = self.thread.take() {
-                let _ = t.join();
+                t.join()
+                    .map_err(|_| anyhow::anyhow!("the archive's writer failed"))?;
             }
+            Ok(())
         }
 
         /// Records the days written (waiting for all of them with `wait`).
         fn record(&mut self, b: &mut ArchiveBuilder, wait: bool) -> Result<()> {
             if wait {
-                self.days = None;
-                if let Some(t) = self.thread.take() {
-                    t.join()
-                        .map_err(|_| anyhow::anyhow!("the archive's writer failed"))?;
-                }
+                self.stop()?;
             }
             for w in self.written.try_iter() {
                 b.record(w?);
@@ -612,7 +612,8 @@ mod imp {
         let manifest = match read_into(&inputs, &how, show, &mut b, &mut writer) {
             Ok(ist) => b.finish(ist.to_json()),
             Err(e) => {
-                writer.stop();
+                // Its own failure, if any, is the same as `e` or after it.
+                let _ = writer.stop();
                 return Err(failed(e));
             }
         };
