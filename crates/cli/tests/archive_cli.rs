@@ -45,6 +45,15 @@ fn finisterra_fails(args: &[&str]) -> String {
     err
 }
 
+/// The census tables of `inputs` (and `extra` options) in `out`, quietly.
+fn tables(inputs: &[&Path], out: &Path, extra: &[&str]) {
+    let mut args = vec!["census"];
+    args.extend(inputs.iter().map(|p| s(p)));
+    args.extend(["--out", s(out), "--no-progress", "-q", "--no-report"]);
+    args.extend(extra);
+    finisterra(&args);
+}
+
 fn s(p: &Path) -> &str {
     p.to_str().expect("utf-8 path")
 }
@@ -181,15 +190,7 @@ fn the_census_reads_an_archive_as_it_reads_the_nmea() {
     // The census on the NMEA and on the archives: the same tables.
     let (a, b, c) = (d.join("a"), d.join("b"), d.join("c"));
     for (input, out) in [(&nmea, &a), (&arch, &b), (&cut, &c)] {
-        finisterra(&[
-            "census",
-            s(input),
-            "--out",
-            s(out),
-            "--no-progress",
-            "-q",
-            "--no-report",
-        ]);
+        tables(&[input], out, &[]);
     }
     same_results(&a, &b);
     same_results(&a, &c);
@@ -255,25 +256,8 @@ fn appending_a_day_rewrites_nothing() {
     assert!(m["positions"][1]["seq"][0].as_u64() > m["positions"][0]["seq"][1].as_u64());
     // The archive of both days gives the census of both inputs.
     let (a, b) = (d.join("a"), d.join("b"));
-    finisterra(&[
-        "census",
-        s(&day1),
-        s(&day2),
-        "--out",
-        s(&a),
-        "--no-progress",
-        "-q",
-        "--no-report",
-    ]);
-    finisterra(&[
-        "census",
-        s(&arch),
-        "--out",
-        s(&b),
-        "--no-progress",
-        "-q",
-        "--no-report",
-    ]);
+    tables(&[&day1, &day2], &a, &[]);
+    tables(&[&arch], &b, &[]);
     same_results(&a, &b);
     // More rows for a day already archived: a new part, the old one kept.
     finisterra(&["archive", "build", s(&day1), "--out", s(&arch), "-q"]);
@@ -325,17 +309,9 @@ fn bad_archives_are_errors_naming_the_file() {
     assert!(err.contains(part), "{err}");
     // Foreign: a census table where a part should be.
     let foreign = copy("foreign");
-    let tables = d.join("tables");
-    finisterra(&[
-        "census",
-        s(&nmea),
-        "--out",
-        s(&tables),
-        "--no-progress",
-        "-q",
-        "--no-report",
-    ]);
-    std::fs::copy(tables.join("spoofing.parquet"), foreign.join(part)).unwrap();
+    let census_out = d.join("tables");
+    tables(&[&nmea], &census_out, &[]);
+    std::fs::copy(census_out.join("spoofing.parquet"), foreign.join(part)).unwrap();
     let err = census(&foreign);
     assert!(err.contains(part) && err.contains("no column"), "{err}");
     // Another layout version.
@@ -351,9 +327,9 @@ fn bad_archives_are_errors_naming_the_file() {
         "{err}"
     );
     // A directory that is no archive, and building into a foreign one.
-    let err = census(&tables);
+    let err = census(&census_out);
     assert!(err.contains("not a finisterra archive"), "{err}");
-    let err = finisterra_fails(&["archive", "build", s(&nmea), "--out", s(&tables)]);
+    let err = finisterra_fails(&["archive", "build", s(&nmea), "--out", s(&census_out)]);
     assert!(err.contains("not an archive"), "{err}");
 }
 
@@ -692,26 +668,8 @@ fn an_archive_of_minute_times_judges_speeds_as_the_census_of_its_csv() {
             .unwrap();
     assert_eq!(m["builds"][0]["time_resolution_s"], 60.0);
     let (a, b) = (d.join("a"), d.join("b"));
-    let mut census_csv = vec![
-        "census",
-        s(&csv),
-        "--out",
-        s(&a),
-        "--no-progress",
-        "-q",
-        "--no-report",
-    ];
-    census_csv.extend(how);
-    finisterra(&census_csv);
-    finisterra(&[
-        "census",
-        s(&arch),
-        "--out",
-        s(&b),
-        "--no-progress",
-        "-q",
-        "--no-report",
-    ]);
+    tables(&[&csv], &a, &how);
+    tables(&[&arch], &b, &[]);
     same_results(&a, &b);
     let summary: serde_json::Value =
         serde_json::from_slice(&std::fs::read(b.join("summary.json")).unwrap()).unwrap();
@@ -744,27 +702,24 @@ fn a_failed_build_leaves_the_directory_as_it_was() {
     let bad = d.join("z.csv");
     std::fs::write(&bad, "a,b,c\n1,2,3\n").unwrap();
     let arch = d.join("arch");
-    let build = |inputs: &[&Path]| {
+    fn build<'a>(inputs: &[&'a Path], arch: &'a Path) -> Vec<&'a str> {
         let mut args = vec!["archive", "build"];
         args.extend(inputs.iter().map(|p| s(p)));
-        args.extend(["--out", s(&arch), "--part-rows", "1000", "-q"]);
-        args.iter().map(|a| a.to_string()).collect::<Vec<_>>()
-    };
-    let args = build(&[&day1, &bad]);
-    let err = finisterra_fails(&args.iter().map(String::as_str).collect::<Vec<_>>());
+        args.extend(["--out", s(arch), "--part-rows", "1000", "-q"]);
+        args
+    }
+    let err = finisterra_fails(&build(&[&day1, &bad], &arch));
     assert!(
         err.contains("nothing was archived, the directory is as it was") && err.contains("z.csv"),
         "{err}"
     );
     assert!(!arch.exists(), "{:?}", files(&arch).keys());
     // The same directory takes the build again.
-    let args = build(&[&day1]);
-    finisterra(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    finisterra(&build(&[&day1], &arch));
     let before = files(&arch);
     assert!(before.len() > 5, "{:?}", before.keys());
     // An append that fails: the archive as it was, file for file.
-    let args = build(&[&day2, &bad]);
-    let err = finisterra_fails(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let err = finisterra_fails(&build(&[&day2, &bad], &arch));
     assert!(err.contains("the directory is as it was"), "{err}");
     assert!(files(&arch) == before, "{:?}", files(&arch).keys());
     // Nothing to archive: the main reason and its fix, as `census` says
